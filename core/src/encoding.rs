@@ -1,0 +1,75 @@
+//! Percent-encoding as the official signer does it (RFC 3986: only `A-Z a-z 0-9 - . _ ~` kept).
+
+/// Appends `text` to `out`, every byte outside the unreserved set written as `%XX`.
+pub(crate) fn encode_into(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+}
+
+/// `text` percent-encoded (see [`encode_into`]).
+#[cfg(test)]
+pub(crate) fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    encode_into(&mut out, text);
+    out
+}
+
+/// Decodes `%XX` escapes (a `%` not followed by two hex digits stays as it is) and reads the
+/// bytes as UTF-8, replacing invalid sequences with U+FFFD, as Python's `unquote` does.
+/// `+` is left alone.
+pub(crate) fn decode(text: &str) -> String {
+    let b = text.as_bytes();
+    if !b.contains(&b'%') {
+        return text.to_owned();
+    }
+    let mut bytes = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if let (Some(h), Some(l)) = (hex_value(b.get(i + 1)), hex_value(b.get(i + 2))) {
+                bytes.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        bytes.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn hex_value(c: Option<&u8>) -> Option<u8> {
+    match *c? {
+        c @ b'0'..=b'9' => Some(c - b'0'),
+        c @ b'a'..=b'f' => Some(c - b'a' + 10),
+        c @ b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_reserved_and_unicode() {
+        assert_eq!(encode("k y/ü~+"), "k%20y%2F%C3%BC~%2B");
+        assert_eq!(encode("*'!()"), "%2A%27%21%28%29");
+    }
+
+    #[test]
+    fn decodes_like_unquote() {
+        assert_eq!(decode("a%20b%2F%C3%BC+"), "a b/ü+");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(decode("%FF"), "\u{FFFD}");
+    }
+}

@@ -1,0 +1,128 @@
+//! The one error type of the crate.
+
+use std::fmt;
+
+/// Everything that can go wrong on the way from an input to a result.
+///
+/// Every variant keeps what is needed to act on it: a validation error names the member,
+/// an API error keeps what the server said. None of them ever contains a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was refused before anything was built or sent.
+    Validation {
+        /// The member at fault, as a path of wire names (`secret_name`, `tags[0].key`).
+        field: String,
+        /// Why it was refused, in plain English.
+        reason: String,
+    },
+    /// The server answered with an error status (anything outside 2xx).
+    Api {
+        /// HTTP status code.
+        status: u16,
+        /// The service's error code (`CSMS.0401`), or the status as text when the body has none.
+        error_code: String,
+        /// The service's message, or the raw body when it is not a recognised error document.
+        error_msg: String,
+        /// The `X-Request-Id` of the response (or `request_id` of the body), empty if absent.
+        request_id: String,
+    },
+    /// A 2xx response whose body is not what the operation returns.
+    Decode {
+        /// What did not match.
+        reason: String,
+        /// HTTP status code of the response.
+        status: u16,
+        /// The `X-Request-Id` of the response, empty if absent.
+        request_id: String,
+    },
+    /// The request could not be sent or no response came back (raised by transports).
+    Transport {
+        /// What failed.
+        reason: String,
+        /// Whether the request may have reached the server (a timeout or a reset after
+        /// writing). `false` means it certainly did not (refused connection, DNS failure).
+        maybe_sent: bool,
+    },
+}
+
+impl Error {
+    /// A validation error for `field`.
+    pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A short machine-readable name of the variant: `validation`, `api`, `decode`, `transport`.
+    ///
+    /// The bindings expose it as the error's `kind`/`code`, and the conformance vectors use it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation",
+            Error::Api { .. } => "api",
+            Error::Decode { .. } => "decode",
+            Error::Transport { .. } => "transport",
+        }
+    }
+
+    /// The HTTP status, for API and decode errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The request id the server gave, for API and decode errors (empty when it gave none).
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } | Error::Decode { request_id, .. } => Some(request_id),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Validation { field, reason } => write!(f, "invalid `{field}`: {reason}"),
+            Error::Api {
+                status,
+                error_code,
+                error_msg,
+                request_id,
+            } => {
+                write!(f, "CSMS error {status} {error_code}: {error_msg}")?;
+                if !request_id.is_empty() {
+                    write!(f, " (request id {request_id})")?;
+                }
+                Ok(())
+            }
+            Error::Decode {
+                reason,
+                status,
+                request_id,
+            } => {
+                write!(f, "undecodable response (status {status}")?;
+                if !request_id.is_empty() {
+                    write!(f, ", request id {request_id}")?;
+                }
+                write!(f, "): {reason}")
+            }
+            Error::Transport { reason, maybe_sent } => {
+                write!(f, "transport failure: {reason}")?;
+                if *maybe_sent {
+                    write!(f, " (the request may have reached the server)")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,148 @@
+//! Plain HTTP requests and responses: what the core hands to a transport and gets back.
+
+use zeroize::Zeroize;
+
+/// A request ready to send: every header it needs (signature included) and its body.
+///
+/// Headers keep their order and spelling; look them up with [`HttpRequest::header`], which
+/// ignores letter case. The body and header values are zeroized when the request is dropped,
+/// since they may carry secret values and tokens.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, `PUT`, `DELETE`, ...
+    pub method: String,
+    /// The full URL as it goes on the wire, path and query percent-encoded.
+    pub url: String,
+    /// Header names and values, in the order they were added.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes; empty when the request has no body.
+    pub body: Vec<u8>,
+}
+
+/// A response as a transport received it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header names and values as received.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+/// The value of the first header called `name`, ignoring letter case.
+pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+impl HttpRequest {
+    /// A request without headers or body.
+    pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
+        HttpRequest {
+            method: method.into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// The value of the header `name` (any letter case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// Sets the header `name`, replacing any header of that name in any letter case.
+    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self
+            .headers
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
+            Some(slot) => slot.1 = value,
+            None => self.headers.push((name.to_owned(), value)),
+        }
+    }
+
+    /// The body as text (lossy for bytes that are not UTF-8).
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+}
+
+impl HttpResponse {
+    /// A response with this status, headers and body.
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse {
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+
+    /// The value of the header `name` (any letter case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// The `X-Request-Id` header, in any letter case.
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("x-request-id")
+    }
+}
+
+fn zeroize_parts(headers: &mut Vec<(String, String)>, body: &mut Vec<u8>) {
+    for (_, value) in headers.iter_mut() {
+        value.zeroize();
+    }
+    body.zeroize();
+}
+
+impl Drop for HttpRequest {
+    fn drop(&mut self) {
+        zeroize_parts(&mut self.headers, &mut self.body);
+    }
+}
+
+impl Drop for HttpResponse {
+    fn drop(&mut self) {
+        zeroize_parts(&mut self.headers, &mut self.body);
+    }
+}
+
+/// Headers whose values are credentials; `Debug` hides them.
+const SECRET_HEADERS: [&str; 3] = ["authorization", "x-auth-token", "x-security-token"];
+
+fn debug_headers(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let hidden = SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
+            (k.as_str(), if hidden { "***" } else { v.as_str() })
+        })
+        .collect()
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &debug_headers(&self.headers))
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &debug_headers(&self.headers))
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}

@@ -1,0 +1,62 @@
+//! # csms-core
+//!
+//! A sans-IO client core for Huawei Cloud CSMS (Cloud Secret Management Service, part of
+//! DEW). It turns an operation's input into a signed HTTP request for a time you give it,
+//! and a response into a typed result or a typed error. It never opens a socket and never
+//! reads the clock: you (or the optional `reqwest` transport) do the I/O.
+//!
+//! ```
+//! use csms_core::{AccessKey, Client, Config, HttpResponse, SdkDate, ShowSecretVersionRequest};
+//!
+//! let config = Config::for_region("cn-north-4", "my-project-id", AccessKey::new("AK", "SK"))?;
+//! let client = Client::new(config)?;
+//!
+//! let input = ShowSecretVersionRequest { secret_name: "db-password".into(), version_id: "latest".into() };
+//! let request = client.build(&input, SdkDate::from_unix(1_722_900_000))?;
+//! assert_eq!(request.method, "GET");
+//! assert!(request.header("Authorization").unwrap().starts_with("SDK-HMAC-SHA256 "));
+//!
+//! // ... send `request` with any HTTP client, then:
+//! let response = HttpResponse::new(200, vec![], r#"{"version": {"secret_string": "s3cr3t",
+//!     "version_metadata": {"id": "v2", "version_stages": ["SYSCURRENT"]}}}"#);
+//! let output = client.parse::<ShowSecretVersionRequest>(&response)?;
+//! let version = output.version.unwrap();
+//! assert_eq!(version.secret_string.unwrap().expose(), "s3cr3t");
+//! # Ok::<(), csms_core::Error>(())
+//! ```
+//!
+//! Every operation is also reachable by name with JSON in and out
+//! ([`Client::build_request`], [`Client::parse_response`]); the bindings for other
+//! languages use that path.
+
+#![warn(missing_docs)]
+
+mod client;
+mod config;
+mod credentials;
+mod encoding;
+mod error;
+mod http;
+pub mod operations;
+mod request;
+mod response;
+mod secret;
+pub mod signer;
+mod time;
+mod validate;
+
+pub use client::Client;
+pub use config::{
+    region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, REGIONS,
+};
+pub use credentials::{AccessKey, Credentials};
+pub use error::{Error, Result};
+pub use http::{HttpRequest, HttpResponse};
+pub use operations::*;
+pub use operations::{operation, operation_names, Operation, OperationSpec};
+pub use response::{api_error, parse_response};
+pub use secret::{zeroize_json, SecretString};
+pub use signer::{
+    parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, VerifyError,
+};
+pub use time::SdkDate;

@@ -1,0 +1,175 @@
+//! Turning an operation's input into an unsigned request: path, query, headers, body.
+
+use crate::config::Config;
+use crate::encoding::encode_into;
+use crate::error::{Error, Result};
+use crate::http::HttpRequest;
+use crate::operations::{OperationSpec, Type};
+use crate::signer::canonical::join_pairs;
+use crate::validate::validate;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Validates `input` and builds the request for `op`, without credentials or signature.
+pub(crate) fn build_unsigned(
+    config: &Config,
+    op: &OperationSpec,
+    input: &Value,
+) -> Result<HttpRequest> {
+    let empty = Map::new();
+    let input = match input {
+        Value::Object(map) => map,
+        Value::Null => &empty,
+        _ => {
+            return Err(Error::validation(
+                "input",
+                format!("the input of `{}` must be an object of members", op.name),
+            ))
+        }
+    };
+    validate(op, input)?;
+
+    let mut url = String::with_capacity(config.endpoint.len() + op.path.len() + 64);
+    url.push_str(&config.endpoint);
+    render_path(&mut url, op, config, input)?;
+    let query = query_string(op, input);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+
+    let mut request = HttpRequest::new(op.method, url);
+    request
+        .headers
+        .push(("Content-Type".to_owned(), op.content_type.to_owned()));
+    if let Some(agent) = &config.user_agent {
+        request
+            .headers
+            .push(("User-Agent".to_owned(), agent.clone()));
+    }
+    if !config.project_id.is_empty() {
+        request
+            .headers
+            .push(("X-Project-Id".to_owned(), config.project_id.clone()));
+    }
+    if op.has_body {
+        request.body = body_json(op, input).into_bytes();
+    }
+    Ok(request)
+}
+
+/// Appends the path with `{project_id}` and path members substituted, each percent-encoded
+/// with nothing kept but unreserved characters (so `/` becomes `%2F`).
+fn render_path(
+    out: &mut String,
+    op: &OperationSpec,
+    config: &Config,
+    input: &Map<String, Value>,
+) -> Result<()> {
+    let mut rest = op.path;
+    while let Some(open) = rest.find('{') {
+        let close = open + rest[open..].find('}').expect("path templates are balanced");
+        out.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        if name == "project_id" {
+            if config.project_id.is_empty() {
+                return Err(Error::validation(
+                    "project_id",
+                    format!("`{}` needs a project id", op.name),
+                ));
+            }
+            encode_into(out, &config.project_id);
+        } else {
+            let value = input.get(name).map(scalar_text).unwrap_or_default();
+            if value.is_empty() {
+                return Err(Error::validation(
+                    name,
+                    "must not be empty (it is part of the path)",
+                ));
+            }
+            encode_into(out, &value);
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(())
+}
+
+/// The query string: set query members as `name=value`, sorted and percent-encoded the way
+/// the signature's canonical query is, so the two are the same text.
+fn query_string(op: &OperationSpec, input: &Map<String, Value>) -> String {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for member in op.members.iter().filter(|m| m.location.in_query()) {
+        match input.get(member.name) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => pairs.extend(
+                items
+                    .iter()
+                    .map(|v| (member.name.to_owned(), scalar_text(v))),
+            ),
+            Some(v) => pairs.push((member.name.to_owned(), scalar_text(v))),
+        }
+    }
+    pairs.sort();
+    join_pairs(&pairs)
+}
+
+/// A scalar as URL text: strings as they are, numbers in decimal, booleans `true`/`false`.
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The JSON body: set body members in table order, compact, UTF-8.
+fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
+    let mut out = String::from("{");
+    for member in op.members.iter().filter(|m| m.location.in_body()) {
+        let Some(value) = input.get(member.name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&Value::String(member.name.to_owned()).to_string());
+        out.push(':');
+        out.push_str(&normalized(member.ty, value).to_string());
+    }
+    out.push('}');
+    out
+}
+
+/// Integers that arrived as whole floats (from JavaScript) are written as integers.
+fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
+    match (ty, value) {
+        (Type::Integer, Value::Number(n)) if n.as_i64().is_none() => Cow::Owned(
+            n.as_f64()
+                .map(|f| Value::from(f as i64))
+                .unwrap_or_else(|| value.clone()),
+        ),
+        (Type::List(item), Value::Array(items)) => Cow::Owned(Value::Array(
+            items
+                .iter()
+                .map(|v| normalized(item, v).into_owned())
+                .collect(),
+        )),
+        (Type::Model(model), Value::Object(map)) => Cow::Owned(Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let ty = model.fields.iter().find(|f| f.name == k).map(|f| f.ty);
+                    (
+                        k.clone(),
+                        ty.map_or_else(|| v.clone(), |t| normalized(t, v).into_owned()),
+                    )
+                })
+                .collect(),
+        )),
+        _ => Cow::Borrowed(value),
+    }
+}

@@ -1,0 +1,175 @@
+//! Turning a response into a result or an error.
+
+use crate::error::{Error, Result};
+use crate::http::HttpResponse;
+use crate::operations::OperationSpec;
+use serde_json::{Map, Value};
+
+/// The response body of a successful call as JSON, in the operation's current shape:
+/// an empty body is `{}`, and an older shape (`{"rotate": {...}}`) is unwrapped.
+/// Any status outside 2xx gives [`Error::Api`].
+pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Result<Value> {
+    if !(200..300).contains(&response.status) {
+        return Err(api_error(response));
+    }
+    let decode_error = |reason: String| Error::Decode {
+        reason,
+        status: response.status,
+        request_id: response.request_id().unwrap_or_default().to_owned(),
+    };
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    let value: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| decode_error(format!("the body is not JSON: {e}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(decode_error("the body is not a JSON object".to_owned()));
+    };
+    if let Some(key) = op.unwrap {
+        if let Some(Value::Object(inner)) = object.remove(key) {
+            object = inner;
+        }
+    }
+    Ok(Value::Object(object))
+}
+
+/// Turns the response of `op` into its result: JSON with wire names and only the fields the
+/// operation defines, or an [`Error::Api`] / [`Error::Decode`].
+///
+/// ```
+/// use csms_core::{operation, parse_response, HttpResponse};
+/// let rotate = operation("RotateSecret").unwrap();
+/// let old_shape = HttpResponse::new(200, vec![], r#"{"rotate": {"version_id": "v2", "secret_name": "db"}}"#);
+/// assert_eq!(parse_response(rotate, &old_shape).unwrap()["version_id"], "v2");
+/// ```
+pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Value> {
+    let body = success_body(op, response)?;
+    (op.decode)(body).map_err(|reason| Error::Decode {
+        reason,
+        status: response.status,
+        request_id: response.request_id().unwrap_or_default().to_owned(),
+    })
+}
+
+/// The API error of a response whose status is not 2xx.
+///
+/// The code and message are looked for as `error_code`/`error_msg`, `errorCode`/`errorMsg`
+/// or `code`/`message`, at the top of the body and then in nested objects
+/// (`{"error": {...}}`). Without them the code is the status and the message the body text.
+/// The request id is the `X-Request-Id` header (any letter case), else the body's `request_id`.
+pub fn api_error(response: &HttpResponse) -> Error {
+    let text = String::from_utf8_lossy(&response.body);
+    let json: Option<Value> = serde_json::from_str(&text).ok();
+    let object = json.as_ref().and_then(Value::as_object);
+    let (error_code, error_msg) = object
+        .and_then(find_code_and_message)
+        .unwrap_or_else(|| (response.status.to_string(), text.trim().to_owned()));
+    let request_id = response
+        .request_id()
+        .map(str::to_owned)
+        .or_else(|| {
+            object
+                .and_then(|o| o.get("request_id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    Error::Api {
+        status: response.status,
+        error_code,
+        error_msg,
+        request_id,
+    }
+}
+
+const CODE_MESSAGE_PAIRS: [(&str, &str); 3] = [
+    ("error_code", "error_msg"),
+    ("errorCode", "errorMsg"),
+    ("code", "message"),
+];
+
+fn find_code_and_message(object: &Map<String, Value>) -> Option<(String, String)> {
+    for (code, message) in CODE_MESSAGE_PAIRS {
+        if let (Some(c), Some(m)) = (object.get(code), object.get(message)) {
+            if !c.is_null() && !c.is_object() && !m.is_object() {
+                return Some((text_of(c), text_of(m)));
+            }
+        }
+    }
+    object
+        .values()
+        .filter_map(Value::as_object)
+        .find_map(find_code_and_message)
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        api_error(&HttpResponse::new(status, headers, body))
+    }
+
+    #[test]
+    fn reads_every_documented_error_shape() {
+        let cases = [
+            (
+                r#"{"error_code":"CSMS.0401","error_msg":"flat"}"#,
+                "CSMS.0401",
+                "flat",
+            ),
+            (
+                r#"{"error":{"error_code":"CSMS.0404","error_msg":"nested"}}"#,
+                "CSMS.0404",
+                "nested",
+            ),
+            (
+                r#"{"error":{"code":"APIGW.0301","message":"gw"}}"#,
+                "APIGW.0301",
+                "gw",
+            ),
+            (r#"{"errorCode":"X1","errorMsg":"camel"}"#, "X1", "camel"),
+            ("plain failure", "500", "plain failure"),
+            ("", "500", ""),
+        ];
+        for (body, code, msg) in cases {
+            match error_of(500, &[("x-REQUEST-id", "r1")], body) {
+                Error::Api {
+                    status: 500,
+                    error_code,
+                    error_msg,
+                    request_id,
+                } => {
+                    assert_eq!(
+                        (error_code.as_str(), error_msg.as_str(), request_id.as_str()),
+                        (code, msg, "r1"),
+                        "{body}"
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn takes_the_request_id_from_a_gateway_body() {
+        let e = error_of(
+            401,
+            &[],
+            r#"{"error_code":"APIG.0303","error_msg":"m","request_id":"gw-1"}"#,
+        );
+        assert_eq!(e.request_id(), Some("gw-1"));
+    }
+}

@@ -1,0 +1,68 @@
+//! The two hash functions of the signing algorithms, behind one small interface.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use sm3::Sm3;
+
+/// SHA-256 or SM3 (both 32-byte digests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HashKind {
+    Sha256,
+    Sm3,
+}
+
+impl HashKind {
+    pub(crate) fn digest(self, data: &[u8]) -> [u8; 32] {
+        match self {
+            HashKind::Sha256 => Sha256::digest(data).into(),
+            HashKind::Sm3 => Sm3::digest(data).into(),
+        }
+    }
+
+    pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> [u8; 32] {
+        match self {
+            HashKind::Sha256 => {
+                let mut mac =
+                    Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
+                mac.update(data);
+                mac.finalize().into_bytes().into()
+            }
+            HashKind::Sm3 => {
+                let mut mac =
+                    Hmac::<Sm3>::new_from_slice(key).expect("HMAC accepts any key length");
+                mac.update(data);
+                mac.finalize().into_bytes().into()
+            }
+        }
+    }
+
+    /// The header that marks an unsigned payload for this hash.
+    pub(crate) fn content_header(self) -> &'static str {
+        match self {
+            HashKind::Sha256 => "X-Sdk-Content-Sha256",
+            HashKind::Sm3 => "X-Sdk-Content-Sm3",
+        }
+    }
+}
+
+/// Lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// Bytes from hexadecimal (either case); `None` if it is not.
+pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}

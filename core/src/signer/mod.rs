@@ -1,0 +1,288 @@
+//! Request signing: the five algorithms of the official SDKs, as pure functions of the
+//! request, the key and a time given by the caller.
+//!
+//! ```
+//! use csms_core::{AccessKey, Algorithm, HttpRequest, SdkDate, Signer};
+//!
+//! let signer = Signer::new(AccessKey::new("AK", "SK"), Algorithm::HmacSha256, None).unwrap();
+//! let mut request = HttpRequest::new("GET", "https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets");
+//! signer.sign(&mut request, SdkDate::parse("20240806T101010Z").unwrap()).unwrap();
+//! assert!(request.header("Authorization").unwrap().starts_with("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature="));
+//! ```
+
+mod asymmetric;
+pub(crate) mod canonical;
+mod hash;
+mod verify;
+
+pub use verify::{parse_authorization, verify, Authorization, VerifyError};
+
+use crate::credentials::AccessKey;
+use crate::error::{Error, Result};
+use crate::http::HttpRequest;
+use crate::time::SdkDate;
+use asymmetric::KeyPair;
+use canonical::{canonical_request, signed_header_names, split_url};
+use hash::{hex, HashKind};
+use std::fmt;
+use std::str::FromStr;
+
+/// A signing algorithm, named as in the `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// `SDK-HMAC-SHA256`, the default.
+    HmacSha256,
+    /// `SDK-HMAC-SM3`.
+    HmacSm3,
+    /// `V11-HMAC-SHA256`: HMAC-SHA256 with a key derived (HKDF) for a date, region and service.
+    V11HmacSha256,
+    /// `SDK-ECDSA-P256-SHA256`: ECDSA on P-256 with a key derived from AK/SK.
+    EcdsaP256Sha256,
+    /// `SDK-SM2-SM3`: SM2 with a key derived from AK/SK.
+    Sm2Sm3,
+}
+
+impl Algorithm {
+    /// Every algorithm, in the order of the official SDK's list.
+    pub const ALL: [Algorithm; 5] = [
+        Algorithm::HmacSha256,
+        Algorithm::HmacSm3,
+        Algorithm::V11HmacSha256,
+        Algorithm::EcdsaP256Sha256,
+        Algorithm::Sm2Sm3,
+    ];
+
+    /// The name used in the `Authorization` header (`SDK-HMAC-SHA256`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::HmacSha256 => "SDK-HMAC-SHA256",
+            Algorithm::HmacSm3 => "SDK-HMAC-SM3",
+            Algorithm::V11HmacSha256 => "V11-HMAC-SHA256",
+            Algorithm::EcdsaP256Sha256 => "SDK-ECDSA-P256-SHA256",
+            Algorithm::Sm2Sm3 => "SDK-SM2-SM3",
+        }
+    }
+
+    fn hash(self) -> HashKind {
+        match self {
+            Algorithm::HmacSm3 | Algorithm::Sm2Sm3 => HashKind::Sm3,
+            _ => HashKind::Sha256,
+        }
+    }
+}
+
+impl Default for Algorithm {
+    fn default() -> Self {
+        Algorithm::HmacSha256
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = Error;
+
+    /// Parses an algorithm name, ignoring letter case.
+    fn from_str(s: &str) -> Result<Self> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<_> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+                Error::validation(
+                    "algorithm",
+                    format!(
+                        "unknown algorithm `{s}`; expected one of {}",
+                        names.join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// The region and service a V11-HMAC-SHA256 key is derived for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedScope {
+    /// Region id, such as `cn-north-4`.
+    pub region: String,
+    /// Service name, such as `csms`.
+    pub service: String,
+}
+
+/// Signs requests with one access key and one algorithm.
+///
+/// Construction does the expensive work once (deriving the P-256 or SM2 key pair);
+/// [`Signer::sign`] is then a pure function of the request and the time.
+#[derive(Clone)]
+pub struct Signer {
+    key: AccessKey,
+    algorithm: Algorithm,
+    scope: Option<DerivedScope>,
+    pair: Option<KeyPair>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("key", &self.key)
+            .field("algorithm", &self.algorithm)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl Signer {
+    /// A signer for `key` and `algorithm`. V11-HMAC-SHA256 needs `scope`; the others ignore it.
+    pub fn new(key: AccessKey, algorithm: Algorithm, scope: Option<DerivedScope>) -> Result<Self> {
+        if key.ak.is_empty() {
+            return Err(Error::validation("ak", "the access key id is empty"));
+        }
+        if key.sk.expose().is_empty() {
+            return Err(Error::validation("sk", "the secret access key is empty"));
+        }
+        if algorithm == Algorithm::V11HmacSha256 {
+            match &scope {
+                None => {
+                    return Err(Error::validation(
+                        "region",
+                        "V11-HMAC-SHA256 needs a region and a service name",
+                    ))
+                }
+                Some(s) if s.region.is_empty() => {
+                    return Err(Error::validation(
+                        "region",
+                        "V11-HMAC-SHA256 needs a region",
+                    ))
+                }
+                Some(s) if s.service.is_empty() => {
+                    return Err(Error::validation(
+                        "service",
+                        "V11-HMAC-SHA256 needs a service name",
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        let pair = match algorithm {
+            Algorithm::EcdsaP256Sha256 => Some(KeyPair::p256(&key.ak, key.sk.expose())?),
+            Algorithm::Sm2Sm3 => Some(KeyPair::sm2(&key.ak, key.sk.expose())?),
+            _ => None,
+        };
+        Ok(Signer {
+            key,
+            algorithm,
+            scope,
+            pair,
+        })
+    }
+
+    /// The algorithm this signer uses.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        &self.key.ak
+    }
+
+    /// Signs `req` for the time `at`: sets `X-Sdk-Date`, `Host` (unless present),
+    /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
+    /// are not JSON, trims header values, and adds `Authorization`.
+    pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
+        let url =
+            split_url(&req.url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
+        let authority = url.authority.to_owned();
+        req.set_header("X-Sdk-Date", at.to_string());
+        if req.header("Host").is_none() {
+            req.headers.push(("Host".to_owned(), authority));
+        }
+        if let Some(token) = &self.key.security_token {
+            req.set_header("X-Security-Token", token.expose());
+        }
+        let hash = self.algorithm.hash();
+        if let Some(ct) = req.header("Content-Type") {
+            let ct = ct.to_ascii_lowercase();
+            if !ct.starts_with("application/json") && !ct.starts_with("application/bson") {
+                req.set_header(hash.content_header(), "UNSIGNED-PAYLOAD");
+            }
+        }
+        for (_, value) in req.headers.iter_mut() {
+            let trimmed = canonical::strip(value);
+            if trimmed.len() != value.len() {
+                *value = trimmed.to_owned();
+            }
+        }
+        let signed = signed_header_names(req);
+        let authorization = self.authorization(req, &signed, at)?;
+        req.set_header("Authorization", authorization);
+        Ok(())
+    }
+
+    /// The `Authorization` value for `req` over the headers `signed`.
+    fn authorization(&self, req: &HttpRequest, signed: &[String], at: SdkDate) -> Result<String> {
+        let canonical = canonical_request(req, signed, self.algorithm.hash())
+            .map_err(|name| Error::validation(name, "missing from the request"))?;
+        let signed = signed.join(";");
+        let (string_to_sign, scope) = self.string_to_sign(&canonical, at);
+        let signature = self.signature(&string_to_sign, at);
+        Ok(match scope {
+            Some(info) => format!(
+                "{} Credential={}/{info}, SignedHeaders={signed}, Signature={signature}",
+                self.algorithm.name(),
+                self.key.ak
+            ),
+            None => format!(
+                "{} Access={}, SignedHeaders={signed}, Signature={signature}",
+                self.algorithm.name(),
+                self.key.ak
+            ),
+        })
+    }
+
+    /// The string to sign, and for V11 the credential scope (`yyyymmdd/region/service`).
+    fn string_to_sign(&self, canonical: &str, at: SdkDate) -> (String, Option<String>) {
+        let digest = hex(&self.algorithm.hash().digest(canonical.as_bytes()));
+        let name = self.algorithm.name();
+        match (&self.algorithm, &self.scope) {
+            (Algorithm::V11HmacSha256, Some(scope)) => {
+                let info = format!("{}/{}/{}", at.date_stamp(), scope.region, scope.service);
+                (format!("{name}\n{at}\n{info}\n{digest}"), Some(info))
+            }
+            _ => (format!("{name}\n{at}\n{digest}"), None),
+        }
+    }
+
+    /// The hex signature of `string_to_sign`.
+    fn signature(&self, string_to_sign: &str, at: SdkDate) -> String {
+        let sk = self.key.sk.expose().as_bytes();
+        match self.algorithm {
+            Algorithm::HmacSha256 | Algorithm::HmacSm3 => {
+                hex(&self.algorithm.hash().hmac(sk, string_to_sign.as_bytes()))
+            }
+            Algorithm::V11HmacSha256 => {
+                let key = self.v11_key(at);
+                hex(&HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()))
+            }
+            Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3 => hex(&self
+                .pair
+                .as_ref()
+                .expect("asymmetric key pair made in new()")
+                .sign(string_to_sign.as_bytes())),
+        }
+    }
+
+    /// The V11 signing key: lower-case hex of HKDF-SHA256(salt = AK, IKM = SK, info), 32 bytes.
+    fn v11_key(&self, at: SdkDate) -> String {
+        let scope = self.scope.as_ref().expect("V11 scope checked in new()");
+        let info = format!("{}/{}/{}", at.date_stamp(), scope.region, scope.service);
+        let prk = HashKind::Sha256.hmac(self.key.ak.as_bytes(), self.key.sk.expose().as_bytes());
+        let mut block = info.into_bytes();
+        block.push(1);
+        hex(&HashKind::Sha256.hmac(&prk, &block))
+    }
+}

@@ -1,0 +1,183 @@
+//! Checking a signed request, as a server does (the emulator uses it).
+
+use super::canonical::canonical_request;
+use super::{Algorithm, DerivedScope, Signer};
+use crate::credentials::AccessKey;
+use crate::http::HttpRequest;
+use crate::time::SdkDate;
+use std::fmt;
+
+/// The parts of an `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// The algorithm named at its start.
+    pub algorithm: Algorithm,
+    /// The access key id (`Access=` or the first part of `Credential=`).
+    pub access_key_id: String,
+    /// For V11-HMAC-SHA256, the scope of `Credential=`: `(yyyymmdd, region, service)`.
+    pub scope: Option<(String, String, String)>,
+    /// The lower-case names in `SignedHeaders=`.
+    pub signed_headers: Vec<String>,
+    /// The hex signature.
+    pub signature: String,
+}
+
+/// Why a request's signature was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyError {
+    /// There is no `Authorization` header.
+    MissingAuthorization,
+    /// The `Authorization` header cannot be read; the text says which part.
+    Malformed(String),
+    /// `X-Sdk-Date` is missing or not a valid time.
+    BadDate,
+    /// A header named in `SignedHeaders` is not in the request.
+    MissingSignedHeader(String),
+    /// The V11 credential scope does not match the request's date.
+    ScopeMismatch,
+    /// The request's security token is missing or differs from the key's.
+    SecurityTokenMismatch,
+    /// The signature does not match. The server's canonical request and string to sign
+    /// are kept, to compare with the client's.
+    SignatureMismatch {
+        /// The canonical request as the verifier built it.
+        canonical_request: String,
+        /// The string to sign as the verifier built it.
+        string_to_sign: String,
+    },
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::MissingAuthorization => f.write_str("the Authorization header is missing"),
+            VerifyError::Malformed(part) => {
+                write!(f, "the Authorization header is malformed: {part}")
+            }
+            VerifyError::BadDate => f.write_str("X-Sdk-Date is missing or invalid"),
+            VerifyError::MissingSignedHeader(h) => write!(f, "signed header `{h}` is missing"),
+            VerifyError::ScopeMismatch => {
+                f.write_str("the credential scope does not match X-Sdk-Date")
+            }
+            VerifyError::SecurityTokenMismatch => f.write_str("the security token does not match"),
+            VerifyError::SignatureMismatch { .. } => f.write_str("the signature does not match"),
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+/// Reads an `Authorization` header value.
+///
+/// ```
+/// use csms_core::{parse_authorization, Algorithm};
+/// let a = parse_authorization("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=ab12").unwrap();
+/// assert_eq!((a.algorithm, a.access_key_id.as_str()), (Algorithm::HmacSha256, "AK"));
+/// assert_eq!(a.signed_headers, ["host", "x-sdk-date"]);
+/// ```
+pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
+    let malformed = |what: &str| VerifyError::Malformed(what.to_owned());
+    let (name, rest) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| malformed("no algorithm"))?;
+    let algorithm: Algorithm = name.parse().map_err(|_| malformed("unknown algorithm"))?;
+    let (mut access, mut scope, mut signed, mut signature) = (None, None, None, None);
+    for part in rest.split(',') {
+        let (k, v) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| malformed("a part without `=`"))?;
+        match k {
+            "Access" => access = Some(v.to_owned()),
+            "Credential" => {
+                let mut it = v.splitn(4, '/');
+                let (ak, date, region, service) = (it.next(), it.next(), it.next(), it.next());
+                match (ak, date, region, service) {
+                    (Some(ak), Some(d), Some(r), Some(s)) => {
+                        access = Some(ak.to_owned());
+                        scope = Some((d.to_owned(), r.to_owned(), s.to_owned()));
+                    }
+                    _ => return Err(malformed("Credential is not AK/date/region/service")),
+                }
+            }
+            "SignedHeaders" => signed = Some(v.split(';').map(str::to_owned).collect::<Vec<_>>()),
+            "Signature" => signature = Some(v.to_owned()),
+            _ => return Err(malformed("an unknown part")),
+        }
+    }
+    let access_key_id = access
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| malformed("no access key"))?;
+    if (algorithm == Algorithm::V11HmacSha256) != scope.is_some() {
+        return Err(malformed("Credential= goes with V11-HMAC-SHA256 only"));
+    }
+    Ok(Authorization {
+        algorithm,
+        access_key_id,
+        scope,
+        signed_headers: signed.ok_or_else(|| malformed("no SignedHeaders"))?,
+        signature: signature.ok_or_else(|| malformed("no Signature"))?,
+    })
+}
+
+/// Verifies the signature of `req` with `key` (the key its AK names). Returns the parsed
+/// `Authorization` on success. Checking that `X-Sdk-Date` is close to the server's clock is
+/// left to the caller, who owns the clock.
+pub fn verify(req: &HttpRequest, key: &AccessKey) -> Result<Authorization, VerifyError> {
+    let auth = parse_authorization(
+        req.header("Authorization")
+            .ok_or(VerifyError::MissingAuthorization)?,
+    )?;
+    if auth.access_key_id != key.ak {
+        return Err(VerifyError::Malformed(
+            "the access key id differs from the key's".into(),
+        ));
+    }
+    let at = req
+        .header("X-Sdk-Date")
+        .and_then(|d| SdkDate::parse(d.trim()).ok())
+        .ok_or(VerifyError::BadDate)?;
+    if let Some(token) = &key.security_token {
+        if req.header("X-Security-Token").map(str::trim) != Some(token.expose()) {
+            return Err(VerifyError::SecurityTokenMismatch);
+        }
+    }
+    let scope = match &auth.scope {
+        Some((date, region, service)) => {
+            if *date != at.date_stamp() {
+                return Err(VerifyError::ScopeMismatch);
+            }
+            Some(DerivedScope {
+                region: region.clone(),
+                service: service.clone(),
+            })
+        }
+        None => None,
+    };
+    let signer = Signer::new(key.clone(), auth.algorithm, scope)
+        .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let canonical = canonical_request(req, &auth.signed_headers, auth.algorithm.hash())
+        .map_err(VerifyError::MissingSignedHeader)?;
+    let (string_to_sign, _) = signer.string_to_sign(&canonical, at);
+    let valid = match &signer.pair {
+        Some(pair) => super::hash::unhex(&auth.signature)
+            .is_some_and(|der| pair.verify(string_to_sign.as_bytes(), &der)),
+        None => constant_time_eq(
+            signer.signature(&string_to_sign, at).as_bytes(),
+            auth.signature.as_bytes(),
+        ),
+    };
+    if valid {
+        Ok(auth)
+    } else {
+        Err(VerifyError::SignatureMismatch {
+            canonical_request: canonical,
+            string_to_sign,
+        })
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

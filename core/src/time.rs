@@ -1,0 +1,163 @@
+//! The signing time, as the `X-Sdk-Date` header writes it. The core never reads the clock:
+//! callers pass the time in.
+
+use crate::error::{Error, Result};
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A signing time with one-second precision, written `YYYYMMDDTHHMMSSZ` (UTC).
+///
+/// ```
+/// use csms_core::SdkDate;
+/// let at = SdkDate::parse("20240806T101010Z").unwrap();
+/// assert_eq!(at.unix_seconds(), 1_722_939_010);
+/// assert_eq!(at.to_string(), "20240806T101010Z");
+/// assert_eq!(SdkDate::from_unix(0).to_string(), "19700101T000000Z");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SdkDate(i64);
+
+impl SdkDate {
+    /// The time `secs` seconds after 1970-01-01T00:00:00Z.
+    pub fn from_unix(secs: i64) -> Self {
+        SdkDate(secs)
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub fn unix_seconds(self) -> i64 {
+        self.0
+    }
+
+    /// Parses `YYYYMMDDTHHMMSSZ`, the format of `X-Sdk-Date`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let invalid = || {
+            Error::validation(
+                "at",
+                format!("`{text}` is not a time of the form YYYYMMDDTHHMMSSZ"),
+            )
+        };
+        let b = text.as_bytes();
+        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+            return Err(invalid());
+        }
+        let num = |r: std::ops::Range<usize>| -> Result<i64> {
+            let s = &text[r];
+            if s.bytes().all(|c| c.is_ascii_digit()) {
+                Ok(s.parse().unwrap_or(0))
+            } else {
+                Err(invalid())
+            }
+        };
+        let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+        let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
+        if !(1..=12).contains(&mo)
+            || d < 1
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || s > 59
+        {
+            return Err(invalid());
+        }
+        Ok(SdkDate(
+            days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s,
+        ))
+    }
+
+    /// The date part, `YYYYMMDD` (used by V11-HMAC-SHA256 key derivation).
+    pub fn date_stamp(self) -> String {
+        self.to_string()[..8].to_owned()
+    }
+
+    /// This time moved by `secs` seconds (negative moves back).
+    pub fn offset(self, secs: i64) -> Self {
+        SdkDate(self.0 + secs)
+    }
+}
+
+impl From<SystemTime> for SdkDate {
+    fn from(t: SystemTime) -> Self {
+        match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => SdkDate(d.as_secs() as i64),
+            Err(e) => SdkDate(-(e.duration().as_secs_f64().ceil() as i64)),
+        }
+    }
+}
+
+impl fmt::Display for SdkDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_day_of_four_centuries() {
+        for day in (-146_097 * 2..146_097 * 2).step_by(7) {
+            let at = SdkDate::from_unix(day * 86_400 + 3_723);
+            assert_eq!(SdkDate::parse(&at.to_string()).unwrap(), at);
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_times() {
+        for bad in [
+            "",
+            "20240230T000000Z",
+            "20241301T000000Z",
+            "20240101T240000Z",
+            "2024-01-01T00:00:00Z",
+            "20240101T000000",
+        ] {
+            assert!(SdkDate::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
