@@ -59,10 +59,10 @@ impl Client {
     pub fn new(config: Config) -> Result<Self> {
         let auth = match &config.credentials {
             Credentials::AccessKey(key) => {
-                let scope = config.region.as_ref().map(|region| DerivedScope {
-                    region: region.clone(),
-                    service: config.derived_service.clone(),
-                });
+                let scope = config
+                    .region
+                    .as_ref()
+                    .map(|region| DerivedScope { region: region.clone(), service: config.derived_service.clone() });
                 Auth::Signed(Signer::new(key.clone(), config.algorithm, scope)?)
             }
             Credentials::Token(token) => {
@@ -82,12 +82,7 @@ impl Client {
 
     /// Validates `input` (flat: path, query and body members under their wire names) and
     /// builds the signed request of `operation`, signed for the time `at`.
-    pub fn build_request(
-        &self,
-        operation_name: &str,
-        input: &Value,
-        at: SdkDate,
-    ) -> Result<HttpRequest> {
+    pub fn build_request(&self, operation_name: &str, input: &Value, at: SdkDate) -> Result<HttpRequest> {
         self.build_for(operation(operation_name)?, input, at)
     }
 
@@ -108,8 +103,7 @@ impl Client {
     /// assert!(request.url.ends_with("/v1/pid/secrets/db-password/rotate"));
     /// ```
     pub fn build<O: Operation>(&self, input: &O, at: SdkDate) -> Result<HttpRequest> {
-        let mut value =
-            serde_json::to_value(input).map_err(|e| Error::validation("input", e.to_string()))?;
+        let mut value = serde_json::to_value(input).map_err(|e| Error::validation("input", e.to_string()))?;
         let request = self.build_for(O::SPEC, &value, at);
         zeroize_json(&mut value);
         request

@@ -53,13 +53,14 @@ pub const DEFAULT_USER_AGENT: &str = concat!("csms-sdk-rust/", env!("CARGO_PKG_V
 /// ```
 pub fn region_endpoint(region: &str) -> Result<String> {
     let valid = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !region.starts_with('-')
         && !region.ends_with('-');
     if !valid {
-        return Err(Error::validation("region", format!("`{region}` is not a region name (lower-case letters, digits and `-`, such as cn-north-4)")));
+        return Err(Error::validation(
+            "region",
+            format!("`{region}` is not a region name (lower-case letters, digits and `-`, such as cn-north-4)"),
+        ));
     }
     Ok(format!("https://kms.{region}.myhuaweicloud.com"))
 }
@@ -68,13 +69,9 @@ pub fn region_endpoint(region: &str) -> Result<String> {
 /// it without a trailing `/`.
 fn check_endpoint(endpoint: &str) -> Result<String> {
     let trimmed = endpoint.trim().trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"));
+    let rest = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ', '@']) => {
-            Ok(trimmed.to_owned())
-        }
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ', '@']) => Ok(trimmed.to_owned()),
         _ => Err(Error::validation(
             "endpoint",
             format!("`{endpoint}` is not an endpoint of the form https://host[:port]"),
@@ -149,10 +146,7 @@ impl Config {
 
     /// The same configuration with `suffix` appended to the user agent (`csms-sdk-rust/0.1.0; suffix`).
     pub fn with_user_agent_suffix(mut self, suffix: &str) -> Self {
-        let base = self
-            .user_agent
-            .take()
-            .unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
+        let base = self.user_agent.take().unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
         self.user_agent = Some(format!("{base}; {suffix}"));
         self
     }
@@ -219,10 +213,9 @@ impl CredentialOptions {
                 }
                 Ok(Credentials::Token(token))
             }
-            (_, _, Some(_)) => Err(Error::validation(
-                "credentials.auth_token",
-                "give either ak and sk, or auth_token, not both",
-            )),
+            (_, _, Some(_)) => {
+                Err(Error::validation("credentials.auth_token", "give either ak and sk, or auth_token, not both"))
+            }
             (Some(ak), Some(sk), None) => {
                 if ak.is_empty() {
                     return Err(Error::validation("credentials.ak", "is empty"));
@@ -236,10 +229,7 @@ impl CredentialOptions {
                     None => key,
                 }))
             }
-            (None, _, None) => Err(Error::validation(
-                "credentials.ak",
-                "is required (or give auth_token)",
-            )),
+            (None, _, None) => Err(Error::validation("credentials.ak", "is required (or give auth_token)")),
             (Some(_), None, None) => Err(Error::validation("credentials.sk", "is required")),
         }
     }
@@ -249,18 +239,11 @@ impl ClientOptions {
     /// Checks the options and makes a [`Config`]. `default_user_agent` is the binding's
     /// own user agent (`csms-sdk-python/0.1.0`, ...).
     pub fn into_config_with_agent(self, default_user_agent: Option<&str>) -> Result<Config> {
-        let credentials = self
-            .credentials
-            .ok_or_else(|| Error::validation("credentials", "is required"))?
-            .into_credentials()?;
-        let project_id = self
-            .project_id
-            .ok_or_else(|| Error::validation("project_id", "is required"))?;
+        let credentials =
+            self.credentials.ok_or_else(|| Error::validation("credentials", "is required"))?.into_credentials()?;
+        let project_id = self.project_id.ok_or_else(|| Error::validation("project_id", "is required"))?;
         if project_id.is_empty() || project_id.contains(['/', '?', '#']) {
-            return Err(Error::validation(
-                "project_id",
-                "must be a non-empty id without `/`, `?` or `#`",
-            ));
+            return Err(Error::validation("project_id", "must be a non-empty id without `/`, `?` or `#`"));
         }
         let mut config = match (&self.endpoint, &self.region) {
             (Some(endpoint), region) => {
@@ -271,9 +254,7 @@ impl ClientOptions {
                 }
             }
             (None, Some(region)) => Config::for_region(region, project_id, credentials)?,
-            (None, None) => {
-                return Err(Error::validation("region", "give a region or an endpoint"))
-            }
+            (None, None) => return Err(Error::validation("region", "give a region or an endpoint")),
         };
         if let Some(name) = self.algorithm {
             config.algorithm = name.parse()?;

@@ -26,11 +26,7 @@ pub struct AccessKey {
 impl AccessKey {
     /// A permanent access key.
     pub fn new(ak: impl Into<String>, sk: impl Into<SecretString>) -> Self {
-        AccessKey {
-            ak: ak.into(),
-            sk: sk.into(),
-            security_token: None,
-        }
+        AccessKey { ak: ak.into(), sk: sk.into(), security_token: None }
     }
 
     /// The same key, made temporary with its security token.

@@ -49,10 +49,7 @@ pub enum Error {
 impl Error {
     /// A validation error for `field`.
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Validation {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Error::Validation { field: field.into(), reason: reason.into() }
     }
 
     /// A short machine-readable name of the variant: `validation`, `api`, `decode`, `transport`.
@@ -88,23 +85,14 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Validation { field, reason } => write!(f, "invalid `{field}`: {reason}"),
-            Error::Api {
-                status,
-                error_code,
-                error_msg,
-                request_id,
-            } => {
+            Error::Api { status, error_code, error_msg, request_id } => {
                 write!(f, "CSMS error {status} {error_code}: {error_msg}")?;
                 if !request_id.is_empty() {
                     write!(f, " (request id {request_id})")?;
                 }
                 Ok(())
             }
-            Error::Decode {
-                reason,
-                status,
-                request_id,
-            } => {
+            Error::Decode { reason, status, request_id } => {
                 write!(f, "undecodable response (status {status}")?;
                 if !request_id.is_empty() {
                     write!(f, ", request id {request_id}")?;

@@ -32,21 +32,13 @@ pub struct HttpResponse {
 
 /// The value of the first header called `name`, ignoring letter case.
 pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 impl HttpRequest {
     /// A request without headers or body.
     pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
-        HttpRequest {
-            method: method.into(),
-            url: url.into(),
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        HttpRequest { method: method.into(), url: url.into(), headers: Vec::new(), body: Vec::new() }
     }
 
     /// The value of the header `name` (any letter case).
@@ -57,11 +49,7 @@ impl HttpRequest {
     /// Sets the header `name`, replacing any header of that name in any letter case.
     pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
         let value = value.into();
-        match self
-            .headers
-            .iter_mut()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        {
+        match self.headers.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
             Some(slot) => slot.1 = value,
             None => self.headers.push((name.to_owned(), value)),
         }
@@ -76,11 +64,7 @@ impl HttpRequest {
 impl HttpResponse {
     /// A response with this status, headers and body.
     pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
-        HttpResponse {
-            status,
-            headers,
-            body: body.into(),
-        }
+        HttpResponse { status, headers, body: body.into() }
     }
 
     /// The value of the header `name` (any letter case).

@@ -46,9 +46,7 @@ mod time;
 mod validate;
 
 pub use client::Client;
-pub use config::{
-    region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, REGIONS,
-};
+pub use config::{region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, REGIONS};
 pub use credentials::{AccessKey, Credentials};
 pub use error::{Error, Result};
 pub use http::{HttpRequest, HttpResponse};
@@ -56,7 +54,5 @@ pub use operations::*;
 pub use operations::{operation, operation_names, Operation, OperationSpec};
 pub use response::{api_error, parse_response};
 pub use secret::{zeroize_json, SecretString};
-pub use signer::{
-    parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, VerifyError,
-};
+pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, VerifyError};
 pub use time::SdkDate;

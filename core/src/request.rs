@@ -11,20 +11,13 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// Validates `input` and builds the request for `op`, without credentials or signature.
-pub(crate) fn build_unsigned(
-    config: &Config,
-    op: &OperationSpec,
-    input: &Value,
-) -> Result<HttpRequest> {
+pub(crate) fn build_unsigned(config: &Config, op: &OperationSpec, input: &Value) -> Result<HttpRequest> {
     let empty = Map::new();
     let input = match input {
         Value::Object(map) => map,
         Value::Null => &empty,
         _ => {
-            return Err(Error::validation(
-                "input",
-                format!("the input of `{}` must be an object of members", op.name),
-            ))
+            return Err(Error::validation("input", format!("the input of `{}` must be an object of members", op.name)))
         }
     };
     validate(op, input)?;
@@ -39,18 +32,12 @@ pub(crate) fn build_unsigned(
     }
 
     let mut request = HttpRequest::new(op.method, url);
-    request
-        .headers
-        .push(("Content-Type".to_owned(), op.content_type.to_owned()));
+    request.headers.push(("Content-Type".to_owned(), op.content_type.to_owned()));
     if let Some(agent) = &config.user_agent {
-        request
-            .headers
-            .push(("User-Agent".to_owned(), agent.clone()));
+        request.headers.push(("User-Agent".to_owned(), agent.clone()));
     }
     if !config.project_id.is_empty() {
-        request
-            .headers
-            .push(("X-Project-Id".to_owned(), config.project_id.clone()));
+        request.headers.push(("X-Project-Id".to_owned(), config.project_id.clone()));
     }
     if op.has_body {
         request.body = body_json(op, input).into_bytes();
@@ -60,12 +47,7 @@ pub(crate) fn build_unsigned(
 
 /// Appends the path with `{project_id}` and path members substituted, each percent-encoded
 /// with nothing kept but unreserved characters (so `/` becomes `%2F`).
-fn render_path(
-    out: &mut String,
-    op: &OperationSpec,
-    config: &Config,
-    input: &Map<String, Value>,
-) -> Result<()> {
+fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Map<String, Value>) -> Result<()> {
     let mut rest = op.path;
     while let Some(open) = rest.find('{') {
         let close = open + rest[open..].find('}').expect("path templates are balanced");
@@ -73,19 +55,13 @@ fn render_path(
         let name = &rest[open + 1..close];
         if name == "project_id" {
             if config.project_id.is_empty() {
-                return Err(Error::validation(
-                    "project_id",
-                    format!("`{}` needs a project id", op.name),
-                ));
+                return Err(Error::validation("project_id", format!("`{}` needs a project id", op.name)));
             }
             encode_into(out, &config.project_id);
         } else {
             let value = input.get(name).map(scalar_text).unwrap_or_default();
             if value.is_empty() {
-                return Err(Error::validation(
-                    name,
-                    "must not be empty (it is part of the path)",
-                ));
+                return Err(Error::validation(name, "must not be empty (it is part of the path)"));
             }
             encode_into(out, &value);
         }
@@ -102,11 +78,7 @@ fn query_string(op: &OperationSpec, input: &Map<String, Value>) -> String {
     for member in op.members.iter().filter(|m| m.location.in_query()) {
         match input.get(member.name) {
             None | Some(Value::Null) => {}
-            Some(Value::Array(items)) => pairs.extend(
-                items
-                    .iter()
-                    .map(|v| (member.name.to_owned(), scalar_text(v))),
-            ),
+            Some(Value::Array(items)) => pairs.extend(items.iter().map(|v| (member.name.to_owned(), scalar_text(v)))),
             Some(v) => pairs.push((member.name.to_owned(), scalar_text(v))),
         }
     }
@@ -148,25 +120,17 @@ fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
 /// Integers that arrived as whole floats (from JavaScript) are written as integers.
 fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
     match (ty, value) {
-        (Type::Integer, Value::Number(n)) if n.as_i64().is_none() => Cow::Owned(
-            n.as_f64()
-                .map(|f| Value::from(f as i64))
-                .unwrap_or_else(|| value.clone()),
-        ),
-        (Type::List(item), Value::Array(items)) => Cow::Owned(Value::Array(
-            items
-                .iter()
-                .map(|v| normalized(item, v).into_owned())
-                .collect(),
-        )),
+        (Type::Integer, Value::Number(n)) if n.as_i64().is_none() => {
+            Cow::Owned(n.as_f64().map(|f| Value::from(f as i64)).unwrap_or_else(|| value.clone()))
+        }
+        (Type::List(item), Value::Array(items)) => {
+            Cow::Owned(Value::Array(items.iter().map(|v| normalized(item, v).into_owned()).collect()))
+        }
         (Type::Model(model), Value::Object(map)) => Cow::Owned(Value::Object(
             map.iter()
                 .map(|(k, v)| {
                     let ty = model.fields.iter().find(|f| f.name == k).map(|f| f.ty);
-                    (
-                        k.clone(),
-                        ty.map_or_else(|| v.clone(), |t| normalized(t, v).into_owned()),
-                    )
+                    (k.clone(), ty.map_or_else(|| v.clone(), |t| normalized(t, v).into_owned()))
                 })
                 .collect(),
         )),

@@ -20,8 +20,8 @@ pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Resul
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    let value: Value = serde_json::from_slice(&response.body)
-        .map_err(|e| decode_error(format!("the body is not JSON: {e}")))?;
+    let value: Value =
+        serde_json::from_slice(&response.body).map_err(|e| decode_error(format!("the body is not JSON: {e}")))?;
     let Value::Object(mut object) = value else {
         return Err(decode_error("the body is not a JSON object".to_owned()));
     };
@@ -61,32 +61,18 @@ pub fn api_error(response: &HttpResponse) -> Error {
     let text = String::from_utf8_lossy(&response.body);
     let json: Option<Value> = serde_json::from_str(&text).ok();
     let object = json.as_ref().and_then(Value::as_object);
-    let (error_code, error_msg) = object
-        .and_then(find_code_and_message)
-        .unwrap_or_else(|| (response.status.to_string(), text.trim().to_owned()));
+    let (error_code, error_msg) =
+        object.and_then(find_code_and_message).unwrap_or_else(|| (response.status.to_string(), text.trim().to_owned()));
     let request_id = response
         .request_id()
         .map(str::to_owned)
-        .or_else(|| {
-            object
-                .and_then(|o| o.get("request_id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
+        .or_else(|| object.and_then(|o| o.get("request_id")).and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_default();
-    Error::Api {
-        status: response.status,
-        error_code,
-        error_msg,
-        request_id,
-    }
+    Error::Api { status: response.status, error_code, error_msg, request_id }
 }
 
-const CODE_MESSAGE_PAIRS: [(&str, &str); 3] = [
-    ("error_code", "error_msg"),
-    ("errorCode", "errorMsg"),
-    ("code", "message"),
-];
+const CODE_MESSAGE_PAIRS: [(&str, &str); 3] =
+    [("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")];
 
 fn find_code_and_message(object: &Map<String, Value>) -> Option<(String, String)> {
     for (code, message) in CODE_MESSAGE_PAIRS {
@@ -96,10 +82,7 @@ fn find_code_and_message(object: &Map<String, Value>) -> Option<(String, String)
             }
         }
     }
-    object
-        .values()
-        .filter_map(Value::as_object)
-        .find_map(find_code_and_message)
+    object.values().filter_map(Value::as_object).find_map(find_code_and_message)
 }
 
 fn text_of(value: &Value) -> String {
@@ -115,43 +98,23 @@ mod tests {
     use super::*;
 
     fn error_of(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
-        let headers = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let headers = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         api_error(&HttpResponse::new(status, headers, body))
     }
 
     #[test]
     fn reads_every_documented_error_shape() {
         let cases = [
-            (
-                r#"{"error_code":"CSMS.0401","error_msg":"flat"}"#,
-                "CSMS.0401",
-                "flat",
-            ),
-            (
-                r#"{"error":{"error_code":"CSMS.0404","error_msg":"nested"}}"#,
-                "CSMS.0404",
-                "nested",
-            ),
-            (
-                r#"{"error":{"code":"APIGW.0301","message":"gw"}}"#,
-                "APIGW.0301",
-                "gw",
-            ),
+            (r#"{"error_code":"CSMS.0401","error_msg":"flat"}"#, "CSMS.0401", "flat"),
+            (r#"{"error":{"error_code":"CSMS.0404","error_msg":"nested"}}"#, "CSMS.0404", "nested"),
+            (r#"{"error":{"code":"APIGW.0301","message":"gw"}}"#, "APIGW.0301", "gw"),
             (r#"{"errorCode":"X1","errorMsg":"camel"}"#, "X1", "camel"),
             ("plain failure", "500", "plain failure"),
             ("", "500", ""),
         ];
         for (body, code, msg) in cases {
             match error_of(500, &[("x-REQUEST-id", "r1")], body) {
-                Error::Api {
-                    status: 500,
-                    error_code,
-                    error_msg,
-                    request_id,
-                } => {
+                Error::Api { status: 500, error_code, error_msg, request_id } => {
                     assert_eq!(
                         (error_code.as_str(), error_msg.as_str(), request_id.as_str()),
                         (code, msg, "r1"),
@@ -165,11 +128,7 @@ mod tests {
 
     #[test]
     fn takes_the_request_id_from_a_gateway_body() {
-        let e = error_of(
-            401,
-            &[],
-            r#"{"error_code":"APIG.0303","error_msg":"m","request_id":"gw-1"}"#,
-        );
+        let e = error_of(401, &[], r#"{"error_code":"APIG.0303","error_msg":"m","request_id":"gw-1"}"#);
         assert_eq!(e.request_id(), Some("gw-1"));
     }
 }

@@ -16,25 +16,14 @@ pub(crate) fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result
             } else {
                 format!("its members are {}", names.join(", "))
             };
-            return Err(Error::validation(
-                key.as_str(),
-                format!("`{}` has no member `{key}`; {expected}", op.name),
-            ));
+            return Err(Error::validation(key.as_str(), format!("`{}` has no member `{key}`; {expected}", op.name)));
         }
     }
     check_members(op.members, input, "")?;
     for group in op.one_of {
-        let set: Vec<&str> = group
-            .iter()
-            .copied()
-            .filter(|name| is_set(input.get(*name)))
-            .collect();
+        let set: Vec<&str> = group.iter().copied().filter(|name| is_set(input.get(*name))).collect();
         if set.len() != 1 {
-            let reason = if set.is_empty() {
-                "none is set"
-            } else {
-                "more than one is set"
-            };
+            let reason = if set.is_empty() { "none is set" } else { "more than one is set" };
             return Err(Error::validation(
                 group[0],
                 format!("exactly one of {} must be set; {reason}", group.join(", ")),
@@ -60,17 +49,11 @@ fn check_members(members: &[Member], object: &Map<String, Value>, prefix: &str) 
     for member in members {
         let path = join(prefix, member.name);
         match object.get(member.name) {
-            None | Some(Value::Null) if member.required => {
-                return Err(Error::validation(path, "is required"))
-            }
+            None | Some(Value::Null) if member.required => return Err(Error::validation(path, "is required")),
             None | Some(Value::Null) => {}
-            Some(value) => check_value(
-                member.ty,
-                &member.rules,
-                value,
-                &path,
-                member.location.in_body() || !prefix.is_empty(),
-            )?,
+            Some(value) => {
+                check_value(member.ty, &member.rules, value, &path, member.location.in_body() || !prefix.is_empty())?
+            }
         }
     }
     Ok(())
@@ -79,16 +62,12 @@ fn check_members(members: &[Member], object: &Map<String, Value>, prefix: &str) 
 /// Checks one value. `in_body` is false for path and query members, which also accept
 /// numbers and booleans for text (they all end up as text in the URL).
 fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: bool) -> Result<()> {
-    let wrong = |expected: &str| {
-        Error::validation(path, format!("must be {expected}, not {}", describe(value)))
-    };
+    let wrong = |expected: &str| Error::validation(path, format!("must be {expected}, not {}", describe(value)));
     match ty {
         Type::String | Type::Date => {
             let text = match value {
                 Value::String(s) => s.as_str(),
-                Value::Number(_) | Value::Bool(_) if !in_body => {
-                    return check_text(rules, &value.to_string(), path)
-                }
+                Value::Number(_) | Value::Bool(_) if !in_body => return check_text(rules, &value.to_string(), path),
                 _ => return Err(wrong("a string")),
             };
             check_text(rules, text, path)?;
@@ -104,9 +83,7 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
             value.as_f64().ok_or_else(|| wrong("a number"))?;
         }
         Type::Boolean => {
-            value
-                .as_bool()
-                .ok_or_else(|| wrong("a boolean (true or false)"))?;
+            value.as_bool().ok_or_else(|| wrong("a boolean (true or false)"))?;
         }
         Type::Any => {}
         Type::List(item) => {
@@ -121,28 +98,19 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
             }
             for (i, v) in items.iter().enumerate() {
                 if v.is_null() {
-                    return Err(Error::validation(
-                        format!("{path}[{i}]"),
-                        "must not be null",
-                    ));
+                    return Err(Error::validation(format!("{path}[{i}]"), "must not be null"));
                 }
                 check_value(item, &Rules::NONE, v, &format!("{path}[{i}]"), in_body)?;
             }
         }
         Type::Model(model) => {
-            let object = value
-                .as_object()
-                .ok_or_else(|| wrong(&format!("an object ({})", model.name)))?;
+            let object = value.as_object().ok_or_else(|| wrong(&format!("an object ({})", model.name)))?;
             for key in object.keys() {
                 if !model.fields.iter().any(|f| f.name == key) {
                     let names: Vec<&str> = model.fields.iter().map(|f| f.name).collect();
                     return Err(Error::validation(
                         join(path, key),
-                        format!(
-                            "`{}` has no field `{key}`; its fields are {}",
-                            model.name,
-                            names.join(", ")
-                        ),
+                        format!("`{}` has no field `{key}`; its fields are {}", model.name, names.join(", ")),
                     ));
                 }
             }
@@ -156,70 +124,44 @@ fn check_text(rules: &Rules, text: &str, path: &str) -> Result<()> {
     if let Some((min, max)) = rules.len {
         let n = text.chars().count();
         if n < min as usize || n > max as usize {
-            return Err(Error::validation(
-                path,
-                format!("must be {} characters long, not {n}", bounds(min, max)),
-            ));
+            return Err(Error::validation(path, format!("must be {} characters long, not {n}", bounds(min, max))));
         }
     }
     if let Some(max) = rules.max_bytes {
         if text.len() > max as usize {
-            return Err(Error::validation(
-                path,
-                format!("must be at most {max} bytes of UTF-8, not {}", text.len()),
-            ));
+            return Err(Error::validation(path, format!("must be at most {max} bytes of UTF-8, not {}", text.len())));
         }
     }
     if let Some(class) = rules.charset {
         if let Some(c) = text.chars().find(|&c| !in_class(class, c)) {
-            return Err(Error::validation(
-                path,
-                format!("may hold only the characters {class}; found {c:?}"),
-            ));
+            return Err(Error::validation(path, format!("may hold only the characters {class}; found {c:?}")));
         }
     }
     if !rules.allowed.is_empty() && !rules.allowed.contains(&text) {
-        return Err(Error::validation(
-            path,
-            format!("must be one of {}, not {text:?}", rules.allowed.join(", ")),
-        ));
+        return Err(Error::validation(path, format!("must be one of {}, not {text:?}", rules.allowed.join(", "))));
     }
     if rules.not_blank && text.trim().is_empty() {
         return Err(Error::validation(path, "must not be blank"));
     }
     if let Some((lo, hi)) = rules.range {
-        let n: i64 = text
-            .trim()
-            .parse()
-            .map_err(|_| Error::validation(path, "must be an integer"))?;
-        check_range(
-            &Rules {
-                range: Some((lo, hi)),
-                ..Rules::NONE
-            },
-            n,
-            path,
-        )?;
+        let n: i64 = text.trim().parse().map_err(|_| Error::validation(path, "must be an integer"))?;
+        check_range(&Rules { range: Some((lo, hi)), ..Rules::NONE }, n, path)?;
     }
     match rules.format {
         Some(Format::RotationPeriod) => check_rotation_period(text, path),
-        Some(Format::Base64) if !is_base64(text) => Err(Error::validation(
-            path,
-            "must be standard base64 (A-Z a-z 0-9 + /, padded with =)",
-        )),
-        Some(Format::Date) if !is_date(text) => {
-            Err(Error::validation(path, "must be a date written YYYY-MM-DD"))
+        Some(Format::Base64) if !is_base64(text) => {
+            Err(Error::validation(path, "must be standard base64 (A-Z a-z 0-9 + /, padded with =)"))
         }
+        Some(Format::Date) if !is_date(text) => Err(Error::validation(path, "must be a date written YYYY-MM-DD")),
         _ => Ok(()),
     }
 }
 
 fn check_range(rules: &Rules, n: i64, path: &str) -> Result<()> {
     match rules.range {
-        Some((lo, hi)) if n < lo || n > hi => Err(Error::validation(
-            path,
-            format!("must be between {lo} and {hi}, not {n}"),
-        )),
+        Some((lo, hi)) if n < lo || n > hi => {
+            Err(Error::validation(path, format!("must be between {lo} and {hi}, not {n}")))
+        }
         _ => Ok(()),
     }
 }
@@ -236,12 +178,7 @@ fn bounds(min: u32, max: u32) -> String {
 
 /// An integer, also from a float with no fraction (JavaScript numbers arrive that way).
 fn as_integer(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-            .map(|f| f as i64)
-    })
+    value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
 }
 
 fn describe(value: &Value) -> &'static str {
@@ -278,7 +215,10 @@ fn in_class(class: &str, c: char) -> bool {
 /// `<integer><unit>` with unit d, h, m or s, between 6 hours and 8,760 hours.
 fn check_rotation_period(text: &str, path: &str) -> Result<()> {
     let bad = |why: &str| {
-        Error::validation(path, format!("{why}; write an integer and a unit d, h, m or s between 6h and 8760h, such as 30d or 6h"))
+        Error::validation(
+            path,
+            format!("{why}; write an integer and a unit d, h, m or s between 6h and 8760h, such as 30d or 6h"),
+        )
     };
     let (digits, unit) = text.split_at(text.len().saturating_sub(1));
     let seconds_per_unit: u64 = match unit {
@@ -291,12 +231,8 @@ fn check_rotation_period(text: &str, path: &str) -> Result<()> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(&format!("{text:?} is not an integer with a unit")));
     }
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| bad(&format!("{text:?} is too large")))?;
-    let seconds = n
-        .checked_mul(seconds_per_unit)
-        .ok_or_else(|| bad(&format!("{text:?} is too large")))?;
+    let n: u64 = digits.parse().map_err(|_| bad(&format!("{text:?} is too large")))?;
+    let seconds = n.checked_mul(seconds_per_unit).ok_or_else(|| bad(&format!("{text:?} is too large")))?;
     if !(6 * 3_600..=8_760 * 3_600).contains(&seconds) {
         return Err(bad(&format!("{text:?} is out of range")));
     }
@@ -309,10 +245,7 @@ fn is_base64(text: &str) -> bool {
         return false;
     }
     let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
-    pad <= 2
-        && b[..b.len() - pad]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+    pad <= 2 && b[..b.len() - pad].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
 }
 
 fn is_date(text: &str) -> bool {
@@ -320,9 +253,7 @@ fn is_date(text: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && [0, 1, 2, 3, 5, 6, 8, 9]
-            .iter()
-            .all(|&i| b[i].is_ascii_digit())
+        && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit())
         && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
         && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
 }
@@ -336,39 +267,21 @@ mod tests {
         for ok in ["6h", "360m", "21600s", "1d", "365d", "8760h"] {
             assert!(check_rotation_period(ok, "p").is_ok(), "{ok}");
         }
-        for bad in [
-            "5h",
-            "8761h",
-            "366d",
-            "abc",
-            "h",
-            "6",
-            "-6h",
-            "6H",
-            "1.5d",
-            "99999999999999999999d",
-            "",
-        ] {
+        for bad in ["5h", "8761h", "366d", "abc", "h", "6", "-6h", "6H", "1.5d", "99999999999999999999d", ""] {
             assert!(check_rotation_period(bad, "p").is_err(), "{bad}");
         }
     }
 
     #[test]
     fn character_classes() {
-        assert!(
-            in_class("a-zA-Z0-9_-", '_')
-                && in_class("a-zA-Z0-9_-", '-')
-                && in_class("a-zA-Z0-9_-", 'Q')
-        );
+        assert!(in_class("a-zA-Z0-9_-", '_') && in_class("a-zA-Z0-9_-", '-') && in_class("a-zA-Z0-9_-", 'Q'));
         assert!(!in_class("a-zA-Z0-9_-", ' ') && !in_class("a-zA-Z0-9_-", 'é'));
     }
 
     #[test]
     fn base64_and_dates() {
         assert!(is_base64("") && is_base64("YWJj") && is_base64("YWI=") && is_base64("YQ=="));
-        assert!(
-            !is_base64("YQ=") && !is_base64("Y===") && !is_base64("YW J") && !is_base64("YQ==YQ==")
-        );
+        assert!(!is_base64("YQ=") && !is_base64("Y===") && !is_base64("YW J") && !is_base64("YQ==YQ=="));
         assert!(is_date("2030-01-02") && !is_date("2030-13-02") && !is_date("2030/01/02"));
     }
 }

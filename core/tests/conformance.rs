@@ -2,8 +2,8 @@
 //! `$CSMS_EXTRA_VECTORS` (see `tests/vectors/FORMAT.md`). One line per failing vector.
 
 use csms_core::{
-    operation, parse_response, verify, AccessKey, Algorithm, Client, ClientOptions, DerivedScope,
-    Error, HttpRequest, HttpResponse, SdkDate, Signer,
+    operation, parse_response, verify, AccessKey, Algorithm, Client, ClientOptions, DerivedScope, Error, HttpRequest,
+    HttpResponse, SdkDate, Signer,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -15,12 +15,10 @@ fn vector_files() -> Vec<PathBuf> {
     }
     let mut files = Vec::new();
     for dir in dirs {
-        let entries = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("cannot read vectors in {}: {e}", dir.display()));
-        let mut found: Vec<PathBuf> = entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
+        let entries =
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read vectors in {}: {e}", dir.display()));
+        let mut found: Vec<PathBuf> =
+            entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
         found.sort();
         files.extend(found);
     }
@@ -33,11 +31,7 @@ fn text<'a>(v: &'a Value, key: &str) -> &'a str {
 
 fn headers_of(v: &Value) -> Vec<(String, String)> {
     v.as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                .collect()
-        })
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())).collect())
         .unwrap_or_default()
 }
 
@@ -52,17 +46,9 @@ fn access_key(credentials: &Value) -> AccessKey {
 /// `expected` headers are present in `request` with equal values (Content-Type: media type only).
 fn check_headers(request: &HttpRequest, expected: &Value) -> Result<(), String> {
     for (name, want) in headers_of(expected) {
-        let got = request
-            .header(&name)
-            .ok_or_else(|| format!("header {name} missing"))?;
+        let got = request.header(&name).ok_or_else(|| format!("header {name} missing"))?;
         let same = if name.eq_ignore_ascii_case("content-type") {
-            let media = |s: &str| {
-                s.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            };
+            let media = |s: &str| s.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
             media(got) == media(&want)
         } else {
             got == want
@@ -77,9 +63,7 @@ fn check_headers(request: &HttpRequest, expected: &Value) -> Result<(), String> 
 /// Every key of `expected` is in `actual` with an equal value (objects recursively).
 fn is_subset(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e
-            .iter()
-            .all(|(k, v)| a.get(k).is_some_and(|av| is_subset(v, av))),
+        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| is_subset(v, av))),
         (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
         _ => expected == actual,
     }
@@ -87,22 +71,13 @@ fn is_subset(expected: &Value, actual: &Value) -> bool {
 
 fn check_error(err: &Error, expected: &Value) -> Result<(), String> {
     if err.kind() != text(expected, "kind") {
-        return Err(format!(
-            "got {} error ({err}), want {}",
-            err.kind(),
-            text(expected, "kind")
-        ));
+        return Err(format!("got {} error ({err}), want {}", err.kind(), text(expected, "kind")));
     }
     let actual = match err {
         Error::Validation { field, .. } => {
             serde_json::json!({"kind": "validation", "field": field})
         }
-        Error::Api {
-            status,
-            error_code,
-            error_msg,
-            request_id,
-        } => {
+        Error::Api { status, error_code, error_msg, request_id } => {
             serde_json::json!({"kind": "api", "status": status, "error_code": error_code, "error_msg": error_msg, "request_id": request_id})
         }
         Error::Decode { .. } => serde_json::json!({"kind": "decode"}),
@@ -116,15 +91,11 @@ fn check_error(err: &Error, expected: &Value) -> Result<(), String> {
 }
 
 fn run_sign(v: &Value) -> Result<(), String> {
-    let algorithm: Algorithm = text(v, "algorithm")
-        .parse()
-        .map_err(|e: Error| e.to_string())?;
-    let scope = v.get("derived").map(|d| DerivedScope {
-        region: text(d, "region_id").into(),
-        service: text(d, "service").into(),
-    });
-    let signer =
-        Signer::new(access_key(&v["credentials"]), algorithm, scope).map_err(|e| e.to_string())?;
+    let algorithm: Algorithm = text(v, "algorithm").parse().map_err(|e: Error| e.to_string())?;
+    let scope = v
+        .get("derived")
+        .map(|d| DerivedScope { region: text(d, "region_id").into(), service: text(d, "service").into() });
+    let signer = Signer::new(access_key(&v["credentials"]), algorithm, scope).map_err(|e| e.to_string())?;
     let r = &v["request"];
     let mut request = HttpRequest::new(text(r, "method"), text(r, "url"));
     request.headers = headers_of(&r["headers"]);
@@ -140,10 +111,8 @@ fn run_sign(v: &Value) -> Result<(), String> {
 }
 
 fn run_build(v: &Value) -> Result<(), String> {
-    let options: ClientOptions =
-        serde_json::from_value(v["config"].clone()).map_err(|e| format!("config: {e}"))?;
-    let client = Client::new(options.into_config().map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let options: ClientOptions = serde_json::from_value(v["config"].clone()).map_err(|e| format!("config: {e}"))?;
+    let client = Client::new(options.into_config().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let at = SdkDate::parse(text(v, "at")).map_err(|e| e.to_string())?;
     let expect = &v["expect"];
     let result = client.build_request(text(v, "operation"), &v["input"], at);
@@ -155,18 +124,10 @@ fn run_build(v: &Value) -> Result<(), String> {
     }
     let request = result.map_err(|e| format!("refused: {e}"))?;
     if request.method != text(expect, "method") {
-        return Err(format!(
-            "method: got {}, want {}",
-            request.method,
-            text(expect, "method")
-        ));
+        return Err(format!("method: got {}, want {}", request.method, text(expect, "method")));
     }
     if request.url != text(expect, "url") {
-        return Err(format!(
-            "url: got {}, want {}",
-            request.url,
-            text(expect, "url")
-        ));
+        return Err(format!("url: got {}, want {}", request.url, text(expect, "url")));
     }
     check_headers(&request, &expect["headers"])?;
     let body: Value = if request.body.is_empty() {
@@ -177,10 +138,7 @@ fn run_build(v: &Value) -> Result<(), String> {
     if body != expect["body_json"] {
         return Err(format!("body: got {body}, want {}", expect["body_json"]));
     }
-    if let Some(credentials) = v["config"]["credentials"]
-        .as_object()
-        .filter(|c| c.contains_key("sk"))
-    {
+    if let Some(credentials) = v["config"]["credentials"].as_object().filter(|c| c.contains_key("sk")) {
         verify(&request, &access_key(&Value::Object(credentials.clone())))
             .map_err(|e| format!("signature does not verify: {e}"))?;
     }
@@ -191,11 +149,7 @@ fn run_parse(v: &Value) -> Result<(), String> {
     let op = operation(text(v, "operation")).map_err(|e| e.to_string())?;
     let r = &v["response"];
     let status = r["status"].as_u64().unwrap_or(0) as u16;
-    let response = HttpResponse::new(
-        status,
-        headers_of(&r["headers"]),
-        text(r, "body").as_bytes().to_vec(),
-    );
+    let response = HttpResponse::new(status, headers_of(&r["headers"]), text(r, "body").as_bytes().to_vec());
     let expect = &v["expect"];
     match (parse_response(op, &response), expect.get("error")) {
         (Ok(value), None) => {
@@ -217,10 +171,7 @@ fn every_vector_passes() {
     for file in vector_files() {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
             .unwrap_or_else(|e| panic!("{}: not JSON: {e}", file.display()));
-        for v in doc["vectors"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{}: no `vectors` list", file.display()))
-        {
+        for v in doc["vectors"].as_array().unwrap_or_else(|| panic!("{}: no `vectors` list", file.display())) {
             let outcome = match text(v, "kind") {
                 "sign" => run_sign(v),
                 "build" => run_build(v),
@@ -231,11 +182,7 @@ fn every_vector_passes() {
                 Ok(()) => passed += 1,
                 Err(why) => {
                     failed += 1;
-                    println!(
-                        "FAIL {} ({}): {why}",
-                        text(v, "id"),
-                        file.file_name().unwrap().to_string_lossy()
-                    );
+                    println!("FAIL {} ({}): {why}", text(v, "id"), file.file_name().unwrap().to_string_lossy());
                 }
             }
         }

@@ -3,9 +3,7 @@
 
 #![allow(clippy::all)]
 
-use super::{
-    decode_as, Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type,
-};
+use super::{decode_as, Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type};
 use crate::secret::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -529,7 +527,8 @@ pub struct BatchCreateOrDeleteTagsRequest {
 
 /// The result of `BatchCreateOrDeleteTags`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct BatchCreateOrDeleteTagsResponse {}
+pub struct BatchCreateOrDeleteTagsResponse {
+}
 
 impl Operation for BatchCreateOrDeleteTagsRequest {
     type Output = BatchCreateOrDeleteTagsResponse;
@@ -743,7 +742,8 @@ pub struct CreateSecretTagRequest {
 
 /// The result of `CreateSecretTag`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CreateSecretTagResponse {}
+pub struct CreateSecretTagResponse {
+}
 
 impl Operation for CreateSecretTagRequest {
     type Output = CreateSecretTagResponse;
@@ -798,7 +798,8 @@ pub struct DeleteGrantRequest {
 
 /// The result of `DeleteGrant`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteGrantResponse {}
+pub struct DeleteGrantResponse {
+}
 
 impl Operation for DeleteGrantRequest {
     type Output = DeleteGrantResponse;
@@ -816,7 +817,8 @@ pub struct DeleteSecretRequest {
 
 /// The result of `DeleteSecret`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteSecretResponse {}
+pub struct DeleteSecretResponse {
+}
 
 impl Operation for DeleteSecretRequest {
     type Output = DeleteSecretResponse;
@@ -834,7 +836,8 @@ pub struct DeleteSecretEventRequest {
 
 /// The result of `DeleteSecretEvent`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteSecretEventResponse {}
+pub struct DeleteSecretEventResponse {
+}
 
 impl Operation for DeleteSecretEventRequest {
     type Output = DeleteSecretEventResponse;
@@ -878,7 +881,8 @@ pub struct DeleteSecretStageRequest {
 
 /// The result of `DeleteSecretStage`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteSecretStageResponse {}
+pub struct DeleteSecretStageResponse {
+}
 
 impl Operation for DeleteSecretStageRequest {
     type Output = DeleteSecretStageResponse;
@@ -898,7 +902,8 @@ pub struct DeleteSecretTagRequest {
 
 /// The result of `DeleteSecretTag`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteSecretTagResponse {}
+pub struct DeleteSecretTagResponse {
+}
 
 impl Operation for DeleteSecretTagRequest {
     type Output = DeleteSecretTagResponse;
@@ -1000,7 +1005,8 @@ impl Operation for ListGrantsRequest {
 ///
 /// Lists the event notifications triggered during the last three months. The request takes no paging parameters.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListNotificationRecordsRequest {}
+pub struct ListNotificationRecordsRequest {
+}
 
 /// The result of `ListNotificationRecords`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1022,7 +1028,8 @@ impl Operation for ListNotificationRecordsRequest {
 ///
 /// Lists every tag key used by secrets in the project, with the distinct values seen for each key.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListProjectSecretsTagsRequest {}
+pub struct ListProjectSecretsTagsRequest {
+}
 
 /// The result of `ListProjectSecretsTags`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1463,7 +1470,8 @@ impl Operation for ShowSecretVersionRequest {
 ///
 /// Returns whether secret strength checking is turned on for the tenant.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ShowSecretsConfigRequest {}
+pub struct ShowSecretsConfigRequest {
+}
 
 /// The result of `ShowSecretsConfig`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -1791,33 +1799,9 @@ pub(crate) static CREATE_SECRET_REQUEST_BODY_MODEL: Model = Model {
 pub(crate) static NOTIFICATION_MODEL: Model = Model {
     name: "Notification",
     fields: &[
-        Member {
-            name: "target_type",
-            location: Location::Body,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "Kind of notification target, e.g. SMN.",
-        },
-        Member {
-            name: "target_id",
-            location: Location::Body,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "ID of the notification target, e.g. the topic URN.",
-        },
-        Member {
-            name: "target_name",
-            location: Location::Body,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "Name of the notification target.",
-        },
+        Member { name: "target_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Kind of notification target, e.g. SMN." },
+        Member { name: "target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the notification target, e.g. the topic URN." },
+        Member { name: "target_name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the notification target." },
     ],
 };
 
@@ -2104,24 +2088,8 @@ pub(crate) static DELETE_SECRET_STAGE: OperationSpec = OperationSpec {
     has_body: false,
     idempotent: true,
     members: &[
-        Member {
-            name: "secret_name",
-            location: Location::Path,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "Name of the secret.",
-        },
-        Member {
-            name: "stage_name",
-            location: Location::Path,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "Name of the stage label to remove.",
-        },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the stage label to remove." },
     ],
     one_of: &[],
     unwrap: None,
@@ -2138,24 +2106,8 @@ pub(crate) static DELETE_SECRET_TAG: OperationSpec = OperationSpec {
     has_body: false,
     idempotent: true,
     members: &[
-        Member {
-            name: "secret_id",
-            location: Location::Path,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "ID of the secret (its resource identifier, not its name).",
-        },
-        Member {
-            name: "key",
-            location: Location::Path,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "Key of the tag to remove.",
-        },
+        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret (its resource identifier, not its name)." },
+        Member { name: "key", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Key of the tag to remove." },
     ],
     one_of: &[],
     unwrap: None,
@@ -2213,15 +2165,9 @@ pub(crate) static LIST_GRANTS: OperationSpec = OperationSpec {
     content_type: "application/json",
     has_body: false,
     idempotent: true,
-    members: &[Member {
-        name: "resource_id",
-        location: Location::Query,
-        ty: &Type::String,
-        required: true,
-        sensitive: false,
-        rules: Rules::NONE,
-        doc: "ID of the secret or secret group.",
-    }],
+    members: &[
+        Member { name: "resource_id", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret or secret group." },
+    ],
     one_of: &[],
     unwrap: None,
     pagination: None,
@@ -2308,15 +2254,9 @@ pub(crate) static LIST_SECRET_TAGS: OperationSpec = OperationSpec {
     content_type: "application/json",
     has_body: false,
     idempotent: true,
-    members: &[Member {
-        name: "secret_id",
-        location: Location::Path,
-        ty: &Type::String,
-        required: true,
-        sensitive: false,
-        rules: Rules::NONE,
-        doc: "ID of the secret (its resource identifier, not its name).",
-    }],
+    members: &[
+        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret (its resource identifier, not its name)." },
+    ],
     one_of: &[],
     unwrap: None,
     pagination: None,
@@ -2410,15 +2350,9 @@ pub(crate) static RESTORE_SECRET: OperationSpec = OperationSpec {
     content_type: "application/json",
     has_body: false,
     idempotent: false,
-    members: &[Member {
-        name: "secret_name",
-        location: Location::Path,
-        ty: &Type::String,
-        required: true,
-        sensitive: false,
-        rules: Rules::NONE,
-        doc: "Name of the secret.",
-    }],
+    members: &[
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+    ],
     one_of: &[],
     unwrap: None,
     pagination: None,
@@ -2467,15 +2401,9 @@ pub(crate) static SHOW_SECRET: OperationSpec = OperationSpec {
     content_type: "application/json",
     has_body: false,
     idempotent: true,
-    members: &[Member {
-        name: "secret_name",
-        location: Location::Path,
-        ty: &Type::String,
-        required: true,
-        sensitive: false,
-        rules: Rules::NONE,
-        doc: "Name of the secret.",
-    }],
+    members: &[
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+    ],
     one_of: &[],
     unwrap: None,
     pagination: None,
@@ -2490,15 +2418,9 @@ pub(crate) static SHOW_SECRET_EVENT: OperationSpec = OperationSpec {
     content_type: "application/json",
     has_body: false,
     idempotent: true,
-    members: &[Member {
-        name: "event_name",
-        location: Location::Path,
-        ty: &Type::String,
-        required: true,
-        sensitive: false,
-        rules: Rules::NONE,
-        doc: "Name of the event.",
-    }],
+    members: &[
+        Member { name: "event_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the event." },
+    ],
     one_of: &[],
     unwrap: None,
     pagination: None,
@@ -2533,24 +2455,8 @@ pub(crate) static SHOW_SECRET_STAGE: OperationSpec = OperationSpec {
     has_body: false,
     idempotent: true,
     members: &[
-        Member {
-            name: "secret_name",
-            location: Location::Path,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "Name of the secret.",
-        },
-        Member {
-            name: "stage_name",
-            location: Location::Path,
-            ty: &Type::String,
-            required: true,
-            sensitive: false,
-            rules: Rules::NONE,
-            doc: "Name of the stage label, e.g. SYSCURRENT.",
-        },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the stage label, e.g. SYSCURRENT." },
     ],
     one_of: &[],
     unwrap: None,
@@ -2584,7 +2490,8 @@ pub(crate) static SHOW_SECRETS_CONFIG: OperationSpec = OperationSpec {
     content_type: "application/json",
     has_body: false,
     idempotent: true,
-    members: &[],
+    members: &[
+    ],
     one_of: &[],
     unwrap: None,
     pagination: None,
@@ -2699,15 +2606,9 @@ pub(crate) static UPDATE_SECRETS_CONFIG: OperationSpec = OperationSpec {
     content_type: "application/json",
     has_body: true,
     idempotent: true,
-    members: &[Member {
-        name: "checking_secret_strength",
-        location: Location::Body,
-        ty: &Type::Boolean,
-        required: false,
-        sensitive: false,
-        rules: Rules::NONE,
-        doc: "Whether secret strength checking should be on.",
-    }],
+    members: &[
+        Member { name: "checking_secret_strength", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether secret strength checking should be on." },
+    ],
     one_of: &[],
     unwrap: None,
     pagination: None,

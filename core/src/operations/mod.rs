@@ -4,6 +4,7 @@
 //! Everything that differs between operations is data here; [`crate::request`] and
 //! [`crate::response`] are the same code for all of them.
 
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::*;
@@ -210,11 +211,8 @@ pub enum Pagination {
 }
 
 /// Checks a JSON value against the typed output `T`, keeping only the fields `T` knows.
-pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(
-    value: Value,
-) -> std::result::Result<Value, String> {
-    let typed: T = serde_path_to_error::deserialize(value)
-        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))?;
+pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(value: Value) -> std::result::Result<Value, String> {
+    let typed: T = serde_path_to_error::deserialize(value).map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))?;
     serde_json::to_value(typed).map_err(|e| e.to_string())
 }
 
@@ -240,35 +238,16 @@ pub fn operation(name: &str) -> Result<&'static OperationSpec> {
     let lower = name.to_ascii_lowercase();
     let mut close: Vec<(usize, &str)> = OPERATIONS
         .iter()
-        .map(|op| {
-            (
-                edit_distance(&lower, &op.name.to_ascii_lowercase()),
-                op.name,
-            )
-        })
-        .filter(|(d, n)| {
-            *d <= 3.max(name.len() / 4)
-                || n.to_ascii_lowercase().contains(&lower) && !lower.is_empty()
-        })
+        .map(|op| (edit_distance(&lower, &op.name.to_ascii_lowercase()), op.name))
+        .filter(|(d, n)| *d <= 3.max(name.len() / 4) || n.to_ascii_lowercase().contains(&lower) && !lower.is_empty())
         .collect();
     close.sort();
     let hint = if close.is_empty() {
         "see operation_names() for the 45 operations".to_owned()
     } else {
-        format!(
-            "did you mean {}?",
-            close
-                .iter()
-                .take(4)
-                .map(|(_, n)| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        format!("did you mean {}?", close.iter().take(4).map(|(_, n)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
     };
-    Err(Error::validation(
-        "operation",
-        format!("unknown operation `{name}`; {hint}"),
-    ))
+    Err(Error::validation("operation", format!("unknown operation `{name}`; {hint}")))
 }
 
 /// Levenshtein distance over characters.

@@ -29,31 +29,19 @@ fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -
             return Ok(c.wrapping_add(&U256::ONE).to_be_bytes());
         }
     }
-    Err(Error::validation(
-        "sk",
-        "no private key can be derived from this access key",
-    ))
+    Err(Error::validation("sk", "no private key can be derived from this access key"))
 }
 
 /// A P-256 or SM2 key pair derived from an access key.
 #[derive(Clone)]
 pub(crate) enum KeyPair {
     P256(p256::ecdsa::SigningKey),
-    Sm2 {
-        secret: sm2::NonZeroScalar,
-        public: sm2::AffinePoint,
-    },
+    Sm2 { secret: sm2::NonZeroScalar, public: sm2::AffinePoint },
 }
 
 impl KeyPair {
     pub(crate) fn p256(ak: &str, sk: &str) -> Result<Self> {
-        let d = derive_scalar(
-            HashKind::Sha256,
-            "SDK-ECDSA-P256-SHA256",
-            p256::NistP256::ORDER,
-            ak,
-            sk,
-        )?;
+        let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, ak, sk)?;
         let key = p256::ecdsa::SigningKey::from_bytes(&d.into())
             .map_err(|_| Error::validation("sk", "derived P-256 key is invalid"))?;
         Ok(KeyPair::P256(key))
@@ -70,11 +58,7 @@ impl KeyPair {
     /// The public key as uncompressed coordinates `(x, y)`, 32 bytes each.
     pub(crate) fn public_xy(&self) -> ([u8; 32], [u8; 32]) {
         let point = match self {
-            KeyPair::P256(k) => k
-                .verifying_key()
-                .to_encoded_point(false)
-                .as_bytes()
-                .to_vec(),
+            KeyPair::P256(k) => k.verifying_key().to_encoded_point(false).as_bytes().to_vec(),
             KeyPair::Sm2 { public, .. } => public.to_encoded_point(false).as_bytes().to_vec(),
         };
         let mut x = [0u8; 32];
@@ -101,8 +85,7 @@ impl KeyPair {
                 // RFC 6979 retries internally only for the nonce; r == 0 or s == 0 has
                 // negligible probability, in which case signing a slightly different
                 // prehash would be wrong, so it is treated as unreachable.
-                let sig: sm2::dsa::Signature =
-                    dist.sign_prehash(&e).expect("SM2 signing with a valid key");
+                let sig: sm2::dsa::Signature = dist.sign_prehash(&e).expect("SM2 signing with a valid key");
                 der_encode(&sig.r_bytes(), &sig.s_bytes())
             }
         }
@@ -126,12 +109,10 @@ impl KeyPair {
                 let Ok(sig) = sm2::dsa::Signature::from_scalars(r, s) else {
                     return false;
                 };
-                let Ok(vk) = sm2::dsa::VerifyingKey::from_affine("1234567812345678", *public)
-                else {
+                let Ok(vk) = sm2::dsa::VerifyingKey::from_affine("1234567812345678", *public) else {
                     return false;
                 };
-                vk.verify_prehash(&self.sm2_digest(string_to_sign), &sig)
-                    .is_ok()
+                vk.verify_prehash(&self.sm2_digest(string_to_sign), &sig).is_ok()
             }
         }
     }
@@ -222,10 +203,7 @@ mod tests {
 
     #[test]
     fn signatures_verify_and_tampering_fails() {
-        for pair in [
-            KeyPair::p256("AK1", "SK1").unwrap(),
-            KeyPair::sm2("AK1", "SK1").unwrap(),
-        ] {
+        for pair in [KeyPair::p256("AK1", "SK1").unwrap(), KeyPair::sm2("AK1", "SK1").unwrap()] {
             let sig = pair.sign(b"message");
             assert!(pair.verify(b"message", &sig));
             assert!(!pair.verify(b"messagE", &sig));
@@ -254,28 +232,12 @@ mod tests {
     fn scalar_reduction_is_consistent() {
         // A derived key equals c + 1 for the first acceptable counter; for ordinary
         // inputs that is counter 0.
-        let c = U256::from_be_slice(
-            &HashKind::Sha256.hmac(
+        let c =
+            U256::from_be_slice(&HashKind::Sha256.hmac(
                 b"SK",
-                &[
-                    &[0u8, 0, 0, 1][..],
-                    b"SDK-ECDSA-P256-SHA256",
-                    &[0],
-                    b"AK",
-                    &[0],
-                    &[0, 0, 1, 0],
-                ]
-                .concat(),
-            ),
-        );
-        let d = derive_scalar(
-            HashKind::Sha256,
-            "SDK-ECDSA-P256-SHA256",
-            p256::NistP256::ORDER,
-            "AK",
-            "SK",
-        )
-        .unwrap();
+                &[&[0u8, 0, 0, 1][..], b"SDK-ECDSA-P256-SHA256", &[0], b"AK", &[0], &[0, 0, 1, 0]].concat(),
+            ));
+        let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, "AK", "SK").unwrap();
         assert_eq!(U256::from_be_slice(&d), c.wrapping_add(&U256::ONE));
     }
 }

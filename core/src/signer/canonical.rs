@@ -25,11 +25,7 @@ pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, ""),
     };
-    Some(UrlParts {
-        authority,
-        path: if path.is_empty() { "/" } else { path },
-        query,
-    })
+    Some(UrlParts { authority, path: if path.is_empty() { "/" } else { path }, query })
 }
 
 /// The path decoded, then each segment encoded again, with a `/` at the end.
@@ -86,12 +82,8 @@ pub(crate) fn strip(value: &str) -> &str {
 /// The names of the headers the official signer signs: every header whose name has no `_`,
 /// lower-cased and sorted.
 pub(crate) fn signed_header_names(req: &HttpRequest) -> Vec<String> {
-    let mut names: Vec<String> = req
-        .headers
-        .iter()
-        .filter(|(k, _)| !k.contains('_'))
-        .map(|(k, _)| k.to_ascii_lowercase())
-        .collect();
+    let mut names: Vec<String> =
+        req.headers.iter().filter(|(k, _)| !k.contains('_')).map(|(k, _)| k.to_ascii_lowercase()).collect();
     names.sort();
     names.dedup();
     names
@@ -111,11 +103,7 @@ fn payload_hash(req: &HttpRequest, hash: HashKind) -> String {
 
 /// The canonical request over the headers `signed` (lower-case, sorted). A signed header
 /// missing from the request is returned as `Err(name)`.
-pub(crate) fn canonical_request(
-    req: &HttpRequest,
-    signed: &[String],
-    hash: HashKind,
-) -> Result<String, String> {
+pub(crate) fn canonical_request(req: &HttpRequest, signed: &[String], hash: HashKind) -> Result<String, String> {
     let url = split_url(&req.url).ok_or_else(|| "url".to_owned())?;
     let mut out = String::with_capacity(256 + req.url.len());
     out.push_str(&req.method);
@@ -145,10 +133,7 @@ mod tests {
     #[test]
     fn splits_urls() {
         let u = split_url("http://127.0.0.1:8443/v1/p/secrets?limit=1#frag").unwrap();
-        assert_eq!(
-            (u.authority, u.path, u.query),
-            ("127.0.0.1:8443", "/v1/p/secrets", "limit=1")
-        );
+        assert_eq!((u.authority, u.path, u.query), ("127.0.0.1:8443", "/v1/p/secrets", "limit=1"));
         let u = split_url("https://kms.x.com?a=b").unwrap();
         assert_eq!((u.authority, u.path, u.query), ("kms.x.com", "/", "a=b"));
         assert!(split_url("kms.x.com/v1").is_none());
@@ -156,20 +141,14 @@ mod tests {
 
     #[test]
     fn canonical_uri_decodes_then_encodes_with_trailing_slash() {
-        assert_eq!(
-            canonical_uri("/v1/p/csms/sid/tags/env%2F%E4%B8%AD%20x"),
-            "/v1/p/csms/sid/tags/env/%E4%B8%AD%20x/"
-        );
+        assert_eq!(canonical_uri("/v1/p/csms/sid/tags/env%2F%E4%B8%AD%20x"), "/v1/p/csms/sid/tags/env/%E4%B8%AD%20x/");
         assert_eq!(canonical_uri("/v1/p/"), "/v1/p/");
         assert_eq!(canonical_uri("/a+b*"), "/a%2Bb%2A/");
     }
 
     #[test]
     fn canonical_query_sorts_by_name_then_value() {
-        assert_eq!(
-            canonical_query("marker=a%20b%2F&limit=10&b=2&b=1&flag"),
-            "b=1&b=2&flag=&limit=10&marker=a%20b%2F"
-        );
+        assert_eq!(canonical_query("marker=a%20b%2F&limit=10&b=2&b=1&flag"), "b=1&b=2&flag=&limit=10&marker=a%20b%2F");
         assert_eq!(canonical_query(""), "");
     }
 

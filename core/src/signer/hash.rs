@@ -22,14 +22,12 @@ impl HashKind {
     pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> [u8; 32] {
         match self {
             HashKind::Sha256 => {
-                let mut mac =
-                    Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
+                let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
                 mac.update(data);
                 mac.finalize().into_bytes().into()
             }
             HashKind::Sm3 => {
-                let mut mac =
-                    Hmac::<Sm3>::new_from_slice(key).expect("HMAC accepts any key length");
+                let mut mac = Hmac::<Sm3>::new_from_slice(key).expect("HMAC accepts any key length");
                 mac.update(data);
                 mac.finalize().into_bytes().into()
             }
@@ -61,8 +59,5 @@ pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
     if text.len() % 2 != 0 {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }

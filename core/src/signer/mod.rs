@@ -88,19 +88,10 @@ impl FromStr for Algorithm {
 
     /// Parses an algorithm name, ignoring letter case.
     fn from_str(s: &str) -> Result<Self> {
-        Algorithm::ALL
-            .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<_> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-                Error::validation(
-                    "algorithm",
-                    format!(
-                        "unknown algorithm `{s}`; expected one of {}",
-                        names.join(", ")
-                    ),
-                )
-            })
+        Algorithm::ALL.into_iter().find(|a| a.name().eq_ignore_ascii_case(s)).ok_or_else(|| {
+            let names: Vec<_> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+            Error::validation("algorithm", format!("unknown algorithm `{s}`; expected one of {}", names.join(", ")))
+        })
     }
 }
 
@@ -146,23 +137,12 @@ impl Signer {
         }
         if algorithm == Algorithm::V11HmacSha256 {
             match &scope {
-                None => {
-                    return Err(Error::validation(
-                        "region",
-                        "V11-HMAC-SHA256 needs a region and a service name",
-                    ))
-                }
+                None => return Err(Error::validation("region", "V11-HMAC-SHA256 needs a region and a service name")),
                 Some(s) if s.region.is_empty() => {
-                    return Err(Error::validation(
-                        "region",
-                        "V11-HMAC-SHA256 needs a region",
-                    ))
+                    return Err(Error::validation("region", "V11-HMAC-SHA256 needs a region"))
                 }
                 Some(s) if s.service.is_empty() => {
-                    return Err(Error::validation(
-                        "service",
-                        "V11-HMAC-SHA256 needs a service name",
-                    ))
+                    return Err(Error::validation("service", "V11-HMAC-SHA256 needs a service name"))
                 }
                 Some(_) => {}
             }
@@ -172,12 +152,7 @@ impl Signer {
             Algorithm::Sm2Sm3 => Some(KeyPair::sm2(&key.ak, key.sk.expose())?),
             _ => None,
         };
-        Ok(Signer {
-            key,
-            algorithm,
-            scope,
-            pair,
-        })
+        Ok(Signer { key, algorithm, scope, pair })
     }
 
     /// The algorithm this signer uses.
@@ -194,8 +169,7 @@ impl Signer {
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
     /// are not JSON, trims header values, and adds `Authorization`.
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        let url =
-            split_url(&req.url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
+        let url = split_url(&req.url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
         let authority = url.authority.to_owned();
         req.set_header("X-Sdk-Date", at.to_string());
         if req.header("Host").is_none() {
@@ -268,11 +242,9 @@ impl Signer {
                 let key = self.v11_key(at);
                 hex(&HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()))
             }
-            Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3 => hex(&self
-                .pair
-                .as_ref()
-                .expect("asymmetric key pair made in new()")
-                .sign(string_to_sign.as_bytes())),
+            Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3 => {
+                hex(&self.pair.as_ref().expect("asymmetric key pair made in new()").sign(string_to_sign.as_bytes()))
+            }
         }
     }
 

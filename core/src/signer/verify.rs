@@ -56,9 +56,7 @@ impl fmt::Display for VerifyError {
             }
             VerifyError::BadDate => f.write_str("X-Sdk-Date is missing or invalid"),
             VerifyError::MissingSignedHeader(h) => write!(f, "signed header `{h}` is missing"),
-            VerifyError::ScopeMismatch => {
-                f.write_str("the credential scope does not match X-Sdk-Date")
-            }
+            VerifyError::ScopeMismatch => f.write_str("the credential scope does not match X-Sdk-Date"),
             VerifyError::SecurityTokenMismatch => f.write_str("the security token does not match"),
             VerifyError::SignatureMismatch { .. } => f.write_str("the signature does not match"),
         }
@@ -77,17 +75,11 @@ impl std::error::Error for VerifyError {}
 /// ```
 pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
     let malformed = |what: &str| VerifyError::Malformed(what.to_owned());
-    let (name, rest) = value
-        .trim()
-        .split_once(' ')
-        .ok_or_else(|| malformed("no algorithm"))?;
+    let (name, rest) = value.trim().split_once(' ').ok_or_else(|| malformed("no algorithm"))?;
     let algorithm: Algorithm = name.parse().map_err(|_| malformed("unknown algorithm"))?;
     let (mut access, mut scope, mut signed, mut signature) = (None, None, None, None);
     for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| malformed("a part without `=`"))?;
+        let (k, v) = part.trim().split_once('=').ok_or_else(|| malformed("a part without `=`"))?;
         match k {
             "Access" => access = Some(v.to_owned()),
             "Credential" => {
@@ -106,9 +98,7 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
             _ => return Err(malformed("an unknown part")),
         }
     }
-    let access_key_id = access
-        .filter(|a| !a.is_empty())
-        .ok_or_else(|| malformed("no access key"))?;
+    let access_key_id = access.filter(|a| !a.is_empty()).ok_or_else(|| malformed("no access key"))?;
     if (algorithm == Algorithm::V11HmacSha256) != scope.is_some() {
         return Err(malformed("Credential= goes with V11-HMAC-SHA256 only"));
     }
@@ -125,19 +115,11 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
 /// `Authorization` on success. Checking that `X-Sdk-Date` is close to the server's clock is
 /// left to the caller, who owns the clock.
 pub fn verify(req: &HttpRequest, key: &AccessKey) -> Result<Authorization, VerifyError> {
-    let auth = parse_authorization(
-        req.header("Authorization")
-            .ok_or(VerifyError::MissingAuthorization)?,
-    )?;
+    let auth = parse_authorization(req.header("Authorization").ok_or(VerifyError::MissingAuthorization)?)?;
     if auth.access_key_id != key.ak {
-        return Err(VerifyError::Malformed(
-            "the access key id differs from the key's".into(),
-        ));
+        return Err(VerifyError::Malformed("the access key id differs from the key's".into()));
     }
-    let at = req
-        .header("X-Sdk-Date")
-        .and_then(|d| SdkDate::parse(d.trim()).ok())
-        .ok_or(VerifyError::BadDate)?;
+    let at = req.header("X-Sdk-Date").and_then(|d| SdkDate::parse(d.trim()).ok()).ok_or(VerifyError::BadDate)?;
     if let Some(token) = &key.security_token {
         if req.header("X-Security-Token").map(str::trim) != Some(token.expose()) {
             return Err(VerifyError::SecurityTokenMismatch);
@@ -148,33 +130,24 @@ pub fn verify(req: &HttpRequest, key: &AccessKey) -> Result<Authorization, Verif
             if *date != at.date_stamp() {
                 return Err(VerifyError::ScopeMismatch);
             }
-            Some(DerivedScope {
-                region: region.clone(),
-                service: service.clone(),
-            })
+            Some(DerivedScope { region: region.clone(), service: service.clone() })
         }
         None => None,
     };
-    let signer = Signer::new(key.clone(), auth.algorithm, scope)
-        .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let signer = Signer::new(key.clone(), auth.algorithm, scope).map_err(|e| VerifyError::Malformed(e.to_string()))?;
     let canonical = canonical_request(req, &auth.signed_headers, auth.algorithm.hash())
         .map_err(VerifyError::MissingSignedHeader)?;
     let (string_to_sign, _) = signer.string_to_sign(&canonical, at);
     let valid = match &signer.pair {
-        Some(pair) => super::hash::unhex(&auth.signature)
-            .is_some_and(|der| pair.verify(string_to_sign.as_bytes(), &der)),
-        None => constant_time_eq(
-            signer.signature(&string_to_sign, at).as_bytes(),
-            auth.signature.as_bytes(),
-        ),
+        Some(pair) => {
+            super::hash::unhex(&auth.signature).is_some_and(|der| pair.verify(string_to_sign.as_bytes(), &der))
+        }
+        None => constant_time_eq(signer.signature(&string_to_sign, at).as_bytes(), auth.signature.as_bytes()),
     };
     if valid {
         Ok(auth)
     } else {
-        Err(VerifyError::SignatureMismatch {
-            canonical_request: canonical,
-            string_to_sign,
-        })
+        Err(VerifyError::SignatureMismatch { canonical_request: canonical, string_to_sign })
     }
 }
 
