@@ -56,3 +56,4 @@ pub use response::{api_error, parse_response};
 pub use secret::{zeroize_json, SecretString};
 pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, VerifyError};
 pub use time::SdkDate;
+pub use validate::validate;

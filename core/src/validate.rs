@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 /// Checks `input` (a flat object of wire names) against `op`: no unknown member, every
 /// required member set, every value of its type and within its rules, exactly one member
 /// of each `one_of` group. `null` counts as not set.
-pub(crate) fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
+pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
     for key in input.keys() {
         if op.member(key).is_none() {
             let names: Vec<&str> = op.members.iter().map(|m| m.name).collect();
