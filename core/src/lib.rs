@@ -38,11 +38,14 @@ mod encoding;
 mod error;
 mod http;
 pub mod operations;
+mod paginate;
 mod request;
 mod response;
 mod secret;
 pub mod signer;
 mod time;
+#[cfg(feature = "reqwest")]
+mod transport;
 mod validate;
 
 pub use client::Client;
@@ -52,8 +55,11 @@ pub use error::{Error, Result};
 pub use http::{HttpRequest, HttpResponse};
 pub use operations::*;
 pub use operations::{operation, operation_names, Operation, OperationSpec};
+pub use paginate::Paginator;
 pub use response::{api_error, parse_response};
 pub use secret::{zeroize_json, SecretString};
 pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, VerifyError};
 pub use time::SdkDate;
+#[cfg(feature = "reqwest")]
+pub use transport::{HttpClient, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 pub use validate::validate;

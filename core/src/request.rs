@@ -60,8 +60,10 @@ fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Ma
             encode_into(out, &config.project_id);
         } else {
             let value = input.get(name).map(scalar_text).unwrap_or_default();
-            if value.is_empty() {
-                return Err(Error::validation(name, "must not be empty (it is part of the path)"));
+            if value.is_empty() || value == "." || value == ".." {
+                // `.` and `..` would be removed from the path by URL layers, so the request
+                // would go elsewhere than where it was signed for.
+                return Err(Error::validation(name, "must not be empty, `.` or `..` (it is part of the path)"));
             }
             encode_into(out, &value);
         }

@@ -36,7 +36,11 @@ fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -
 #[derive(Clone)]
 pub(crate) enum KeyPair {
     P256(p256::ecdsa::SigningKey),
-    Sm2 { secret: sm2::NonZeroScalar, public: sm2::AffinePoint },
+    /// The signing key, and Z_A (which depends only on the public key) computed once.
+    Sm2 {
+        key: sm2::dsa::SigningKey,
+        za: [u8; 32],
+    },
 }
 
 impl KeyPair {
@@ -51,15 +55,18 @@ impl KeyPair {
         let d = derive_scalar(HashKind::Sm3, "SDK-SM2-SM3", sm2::Sm2::ORDER, ak, sk)?;
         let secret = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::from_repr(d.into()))
             .ok_or_else(|| Error::validation("sk", "derived SM2 key is invalid"))?;
-        let public = (sm2::ProjectivePoint::GENERATOR * *secret).into();
-        Ok(KeyPair::Sm2 { secret, public })
+        let key = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, secret)
+            .map_err(|_| Error::validation("sk", "derived SM2 key is invalid"))?;
+        let public = key.verifying_key().as_affine().to_encoded_point(false);
+        let za = sm2_za(&public.as_bytes()[1..33], &public.as_bytes()[33..65]);
+        Ok(KeyPair::Sm2 { key, za })
     }
 
     /// The public key as uncompressed coordinates `(x, y)`, 32 bytes each.
     pub(crate) fn public_xy(&self) -> ([u8; 32], [u8; 32]) {
         let point = match self {
             KeyPair::P256(k) => k.verifying_key().to_encoded_point(false).as_bytes().to_vec(),
-            KeyPair::Sm2 { public, .. } => public.to_encoded_point(false).as_bytes().to_vec(),
+            KeyPair::Sm2 { key, .. } => key.verifying_key().as_affine().to_encoded_point(false).as_bytes().to_vec(),
         };
         let mut x = [0u8; 32];
         let mut y = [0u8; 32];
@@ -77,15 +84,11 @@ impl KeyPair {
                 let (r, s) = sig.split_bytes();
                 der_encode(&r, &s)
             }
-            KeyPair::Sm2 { secret, .. } => {
+            KeyPair::Sm2 { key, za } => {
                 use sm2::dsa::signature::hazmat::PrehashSigner;
-                let e = self.sm2_digest(string_to_sign);
-                let dist = sm2::dsa::SigningKey::from_nonzero_scalar("1234567812345678", *secret)
-                    .expect("a non-zero scalar is a valid SM2 key");
-                // RFC 6979 retries internally only for the nonce; r == 0 or s == 0 has
-                // negligible probability, in which case signing a slightly different
-                // prehash would be wrong, so it is treated as unreachable.
-                let sig: sm2::dsa::Signature = dist.sign_prehash(&e).expect("SM2 signing with a valid key");
+                // r = 0 or s = 0 happens with probability ~2^-256; it is treated as unreachable.
+                let sig: sm2::dsa::Signature =
+                    key.sign_prehash(&sm2_digest(za, string_to_sign)).expect("SM2 signing with a valid key");
                 der_encode(&sig.r_bytes(), &sig.s_bytes())
             }
         }
@@ -104,41 +107,44 @@ impl KeyPair {
                 };
                 key.verifying_key().verify(string_to_sign, &sig).is_ok()
             }
-            KeyPair::Sm2 { public, .. } => {
+            KeyPair::Sm2 { key, za } => {
                 use sm2::dsa::signature::hazmat::PrehashVerifier;
                 let Ok(sig) = sm2::dsa::Signature::from_scalars(r, s) else {
                     return false;
                 };
-                let Ok(vk) = sm2::dsa::VerifyingKey::from_affine("1234567812345678", *public) else {
-                    return false;
-                };
-                vk.verify_prehash(&self.sm2_digest(string_to_sign), &sig).is_ok()
+                key.verifying_key().verify_prehash(&sm2_digest(za, string_to_sign), &sig).is_ok()
             }
         }
     }
+}
 
-    /// `e = SM3(Z_A || M)`, where Z_A writes every integer in its minimal length, as the
-    /// official signer does (GM/T 0003 would pad the coordinates to 32 bytes).
-    fn sm2_digest(&self, message: &[u8]) -> [u8; 32] {
-        const A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
-        const B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
-        const GX: &str = "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7";
-        const GY: &str = "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
-        let (x, y) = self.public_xy();
-        let mut z = Vec::with_capacity(2 + 16 + 6 * 32);
-        z.extend_from_slice(&[0x00, 0x80]);
-        z.extend_from_slice(b"1234567812345678");
-        for constant in [A, B, GX, GY] {
-            z.extend_from_slice(&super::hash::unhex(constant).expect("constant hex"));
-        }
-        z.extend_from_slice(minimal(&x));
-        z.extend_from_slice(minimal(&y));
-        let za = HashKind::Sm3.digest(&z);
-        let mut m = Vec::with_capacity(32 + message.len());
-        m.extend_from_slice(&za);
-        m.extend_from_slice(message);
-        HashKind::Sm3.digest(&m)
+/// The SM2 distinguishing identifier the official signer uses.
+const SM2_ID: &str = "1234567812345678";
+
+/// Z_A of the public key `(x, y)`, writing every integer in its minimal length as the
+/// official signer does (GM/T 0003 would pad the coordinates to 32 bytes).
+fn sm2_za(x: &[u8], y: &[u8]) -> [u8; 32] {
+    const A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
+    const B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
+    const GX: &str = "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7";
+    const GY: &str = "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
+    let mut z = Vec::with_capacity(2 + 16 + 6 * 32);
+    z.extend_from_slice(&[0x00, 0x80]);
+    z.extend_from_slice(SM2_ID.as_bytes());
+    for constant in [A, B, GX, GY] {
+        z.extend_from_slice(&super::hash::unhex(constant).expect("constant hex"));
     }
+    z.extend_from_slice(minimal(x));
+    z.extend_from_slice(minimal(y));
+    HashKind::Sm3.digest(&z)
+}
+
+/// `e = SM3(Z_A || M)`.
+fn sm2_digest(za: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    let mut m = Vec::with_capacity(32 + message.len());
+    m.extend_from_slice(za);
+    m.extend_from_slice(message);
+    HashKind::Sm3.digest(&m)
 }
 
 /// `bytes` without its leading zero bytes (Python's minimal `int.to_bytes`).
