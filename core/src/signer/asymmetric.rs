@@ -62,19 +62,6 @@ impl KeyPair {
         Ok(KeyPair::Sm2 { key, za })
     }
 
-    /// The public key as uncompressed coordinates `(x, y)`, 32 bytes each.
-    pub(crate) fn public_xy(&self) -> ([u8; 32], [u8; 32]) {
-        let point = match self {
-            KeyPair::P256(k) => k.verifying_key().to_encoded_point(false).as_bytes().to_vec(),
-            KeyPair::Sm2 { key, .. } => key.verifying_key().as_affine().to_encoded_point(false).as_bytes().to_vec(),
-        };
-        let mut x = [0u8; 32];
-        let mut y = [0u8; 32];
-        x.copy_from_slice(&point[1..33]);
-        y.copy_from_slice(&point[33..65]);
-        (x, y)
-    }
-
     /// The DER signature of `string_to_sign`.
     pub(crate) fn sign(&self, string_to_sign: &[u8]) -> Vec<u8> {
         match self {
