@@ -24,8 +24,13 @@ pub(crate) fn encode(text: &str) -> String {
 
 /// Decodes `%XX` escapes (a `%` not followed by two hex digits stays as it is) and reads the
 /// bytes as UTF-8, replacing invalid sequences with U+FFFD, as Python's `unquote` does.
-/// `+` is left alone.
-pub(crate) fn decode(text: &str) -> String {
+/// `+` is left alone. This is how the signer reads paths and queries, so a server that
+/// decodes with it sees what was signed.
+///
+/// ```
+/// assert_eq!(csms_core::percent_decode("a%20b%2F%C3%BC+"), "a b/ü+");
+/// ```
+pub fn percent_decode(text: &str) -> String {
     let b = text.as_bytes();
     if !b.contains(&b'%') {
         return text.to_owned();
@@ -67,9 +72,9 @@ mod tests {
 
     #[test]
     fn decodes_like_unquote() {
-        assert_eq!(decode("a%20b%2F%C3%BC+"), "a b/ü+");
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%zz%4"), "%zz%4");
-        assert_eq!(decode("%FF"), "\u{FFFD}");
+        assert_eq!(percent_decode("a%20b%2F%C3%BC+"), "a b/ü+");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
     }
 }

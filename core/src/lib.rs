@@ -51,6 +51,7 @@ mod validate;
 pub use client::Client;
 pub use config::{region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, REGIONS};
 pub use credentials::{AccessKey, Credentials};
+pub use encoding::percent_decode;
 pub use error::{Error, Result};
 pub use http::{HttpRequest, HttpResponse};
 pub use operations::*;

@@ -51,6 +51,43 @@ impl SdkDate {
         Ok(SdkDate(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s))
     }
 
+    /// Parses a date `YYYY-MM-DD`, as midnight UTC.
+    pub fn from_ymd(text: &str) -> Result<Self> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(Error::validation("date", format!("`{text}` is not a date YYYY-MM-DD")));
+        }
+        SdkDate::parse(&format!("{}{}{}T000000Z", &text[0..4], &text[5..7], &text[8..10]))
+            .map_err(|_| Error::validation("date", format!("`{text}` is not a date YYYY-MM-DD")))
+    }
+
+    /// The time as an HTTP date (RFC 9110 IMF-fixdate), such as `Sun, 06 Nov 1994 08:49:37 GMT`.
+    ///
+    /// ```
+    /// use csms_core::SdkDate;
+    /// let at = SdkDate::from_unix(784_111_777);
+    /// assert_eq!(at.to_http_date(), "Sun, 06 Nov 1994 08:49:37 GMT");
+    /// assert_eq!(SdkDate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap(), at);
+    /// ```
+    pub fn to_http_date(self) -> String {
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
+        let month = MONTHS[(m - 1) as usize];
+        format!("{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT", secs / 3600, secs / 60 % 60, secs % 60)
+    }
+
+    /// Parses an HTTP date in the IMF-fixdate form (the `Date` header of a response).
+    pub fn parse_http_date(text: &str) -> Result<Self> {
+        let invalid = || Error::validation("date", format!("`{text}` is not an HTTP date"));
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        let [_, day, month, year, time, "GMT"] = parts[..] else { return Err(invalid()) };
+        let month = MONTHS.iter().position(|m| *m == month).ok_or_else(invalid)? + 1;
+        let time = time.replace(':', "");
+        SdkDate::parse(&format!("{year:0>4}{month:02}{day:0>2}T{time}Z")).map_err(|_| invalid())
+    }
+
     /// The date part, `YYYYMMDD` (used by V11-HMAC-SHA256 key derivation).
     pub fn date_stamp(self) -> String {
         self.to_string()[..8].to_owned()
@@ -79,6 +116,10 @@ impl fmt::Display for SdkDate {
         write!(f, "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
     }
 }
+
+/// Day names, starting from 1970-01-01 (a Thursday).
+const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0

@@ -100,7 +100,8 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
                 if v.is_null() {
                     return Err(Error::validation(format!("{path}[{i}]"), "must not be null"));
                 }
-                check_value(item, &Rules::NONE, v, &format!("{path}[{i}]"), in_body)?;
+                // The member's rules (an enumeration, a length) apply to each item.
+                check_value(item, &Rules { items: None, ..*rules }, v, &format!("{path}[{i}]"), in_body)?;
             }
         }
         Type::Model(model) => {

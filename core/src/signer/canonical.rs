@@ -2,7 +2,7 @@
 //! Python signer builds it.
 
 use super::hash::{hex, HashKind};
-use crate::encoding::{decode, encode_into};
+use crate::encoding::{encode_into, percent_decode as decode};
 use crate::http::HttpRequest;
 
 /// The parts of a URL the signature covers.

@@ -1,0 +1,54 @@
+//! Emulator-only endpoints under `/_emulator/`, for harnesses that run the binary in
+//! another process (they cannot call the library API). No authentication: the emulator
+//! is meant for loopback.
+//!
+//! - `GET /_emulator/counts`: the applied RotateSecret / CreateSecretVersion calls of every
+//!   secret.
+//! - `GET /_emulator/clock`: the server time and the clock offset.
+//! - `POST /_emulator/clock` with `{"offset_ms": N}`: sets the clock offset.
+
+use crate::errors::{codes, ApiError, ApiResult};
+use crate::handlers::Reply;
+use crate::service::{lock, Shared};
+use serde_json::{json, Value};
+
+/// The path prefix of the emulator-only endpoints.
+pub(crate) const PREFIX: &str = "/_emulator/";
+
+/// Answers an emulator-only request; `rest` is the path after [`PREFIX`].
+pub(crate) fn answer(shared: &Shared, method: &str, rest: &str, body: &[u8], now: i64) -> ApiResult<Reply> {
+    match (method, rest.trim_end_matches('/')) {
+        ("GET", "counts") => {
+            let live = lock(&shared.live);
+            let secrets: Vec<Value> = live
+                .store
+                .projects
+                .iter()
+                .flat_map(|(project_id, project)| {
+                    project.secrets.values().map(move |s| {
+                        json!({
+                            "project_id": project_id,
+                            "secret_name": s.name,
+                            "rotate_secret": s.applied.rotate_secret,
+                            "create_secret_version": s.applied.create_secret_version,
+                        })
+                    })
+                })
+                .collect();
+            Reply::read(json!({"secrets": secrets}))
+        }
+        ("GET", "clock") => Reply::read(json!({"now_ms": now, "offset_ms": shared.clock.offset_ms()})),
+        ("POST", "clock") => {
+            let offset = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| v.get("offset_ms").and_then(Value::as_i64))
+                .ok_or_else(|| ApiError::invalid_field("offset_ms", "give {\"offset_ms\": <integer>}"))?;
+            shared.clock.set_offset_ms(offset);
+            Reply::read(json!({"now_ms": shared.clock.now_ms(), "offset_ms": offset}))
+        }
+        (_, "counts" | "clock") => {
+            Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "use GET (or POST for the clock)"))
+        }
+        _ => Err(ApiError::new(404, codes::NO_SUCH_PATH, format!("no emulator endpoint {PREFIX}{rest}"))),
+    }
+}

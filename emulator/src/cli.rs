@@ -1,0 +1,192 @@
+//! The command line of the `csms-emulator` binary, parsed by hand.
+
+use crate::config::{EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The `--help` text.
+pub const USAGE: &str = "\
+csms-emulator: a local emulator of Huawei Cloud CSMS (secret management)
+
+USAGE:
+    csms-emulator [--listen ADDR] [--ak AK --sk SK --project-id PID]... [--token T [--token-project PID]]...
+                  [--data FILE] [--max-body BYTES] [--clock-offset-ms MS] [--log]
+
+OPTIONS:
+    --listen ADDR          Address to listen on [default: 127.0.0.1:0, a free port]. The first line
+                           on stdout is `listening on http://ADDR:PORT`.
+    --ak AK                Access key id accepted (repeatable; the i-th --ak, --sk and --project-id
+                           belong together).
+    --sk SK                Secret access key of the i-th --ak.
+    --project-id PID       Project of the i-th --ak.
+    --token T              Also accept `X-Auth-Token: T` (repeatable). Token requests belong to the
+                           first --project-id, unless --token-project follows the --token.
+    --token-project PID    Project of the --token just before it.
+    --data FILE            Keep the state in FILE: loaded at start, rewritten atomically (temporary
+                           file, fsync, rename) after every acknowledged change.
+    --max-body BYTES       Largest request body accepted [default: 65536]; larger ones get 413.
+    --clock-offset-ms MS   Run the emulator's clock MS milliseconds ahead of the system clock.
+    --log                  Write one line per request to stderr.
+    -h, --help             Print this help.
+    -V, --version          Print the version.
+
+Without any --ak or --token, the emulator accepts AK EMULATOR-AK,
+SK EMULATOR-SK-0000000000000000000000000000, project emulatorproject000000000000000000.
+";
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    /// Run the emulator with this configuration.
+    Run(EmulatorConfig),
+    /// Print the help text and exit.
+    Help,
+    /// Print the version and exit.
+    Version,
+}
+
+/// Parses the arguments (without the program name). The error is a message for stderr.
+///
+/// ```
+/// use csms_emulator::cli::{parse_args, Command};
+/// let args = ["--listen", "127.0.0.1:0", "--ak", "A", "--sk", "S", "--project-id", "P", "--token", "T"];
+/// let Command::Run(config) = parse_args(args.iter().map(|s| s.to_string())).unwrap() else { panic!() };
+/// assert_eq!(config.credentials[0].project_id, "P");
+/// assert_eq!(config.tokens[0].project_id, "P");
+/// ```
+pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut listen: Option<SocketAddr> = None;
+    let (mut aks, mut sks, mut pids) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tokens: Vec<(String, Option<String>)> = Vec::new();
+    let mut data: Option<PathBuf> = None;
+    let mut max_body: Option<usize> = None;
+    let mut offset: i64 = 0;
+    let mut log = false;
+
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |flag: &str| -> Result<String, String> {
+            match inline.clone() {
+                Some(v) => Ok(v),
+                None => it.next().ok_or_else(|| format!("{flag} needs a value")),
+            }
+        };
+        match name.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "-V" | "--version" => return Ok(Command::Version),
+            "--listen" => {
+                let v = value("--listen")?;
+                listen =
+                    Some(v.parse().map_err(|_| format!("--listen: `{v}` is not an address such as 127.0.0.1:8080"))?);
+            }
+            "--ak" => aks.push(value("--ak")?),
+            "--sk" => sks.push(value("--sk")?),
+            "--project-id" => pids.push(value("--project-id")?),
+            "--token" => tokens.push((value("--token")?, None)),
+            "--token-project" => {
+                let v = value("--token-project")?;
+                match tokens.last_mut() {
+                    Some((_, project @ None)) => *project = Some(v),
+                    _ => return Err("--token-project must follow a --token (one per token)".into()),
+                }
+            }
+            "--data" => data = Some(PathBuf::from(value("--data")?)),
+            "--max-body" => {
+                let v = value("--max-body")?;
+                max_body = Some(v.parse().map_err(|_| format!("--max-body: `{v}` is not a number of bytes"))?);
+            }
+            "--clock-offset-ms" => {
+                let v = value("--clock-offset-ms")?;
+                offset = v.parse().map_err(|_| format!("--clock-offset-ms: `{v}` is not an integer"))?;
+            }
+            "--log" => log = true,
+            other => return Err(format!("unknown argument `{other}`; see --help")),
+        }
+    }
+
+    if aks.len() != sks.len() || aks.len() != pids.len() {
+        return Err(format!(
+            "give --ak, --sk and --project-id the same number of times (got {} --ak, {} --sk, {} --project-id)",
+            aks.len(),
+            sks.len(),
+            pids.len()
+        ));
+    }
+    let mut config = EmulatorConfig::new();
+    if aks.is_empty() && tokens.is_empty() {
+        config = config.with_credential(DEFAULT_AK, DEFAULT_SK, DEFAULT_PROJECT_ID);
+    }
+    for ((ak, sk), pid) in aks.into_iter().zip(sks).zip(pids.iter().cloned()) {
+        config = config.with_credential(ak, sk, pid);
+    }
+    let first_project = pids.first().cloned().unwrap_or_else(|| DEFAULT_PROJECT_ID.to_owned());
+    for (token, project) in tokens {
+        config = config.with_token(token, project.unwrap_or_else(|| first_project.clone()));
+    }
+    if let Some(addr) = listen {
+        config.listen = addr;
+    }
+    config.data_file = data;
+    if let Some(bytes) = max_body {
+        config.max_body_bytes = bytes;
+    }
+    config.clock_offset_ms = offset;
+    config.log_requests = log;
+    config.check()?;
+    Ok(Command::Run(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<EmulatorConfig, String> {
+        match parse_args(args.iter().map(|s| s.to_string()))? {
+            Command::Run(c) => Ok(c),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn pairs_repeated_credentials_and_tokens() {
+        let c = run(&[
+            "--ak",
+            "A1",
+            "--sk",
+            "S1",
+            "--project-id",
+            "P1",
+            "--ak=A2",
+            "--sk=S2",
+            "--project-id=P2",
+            "--token",
+            "T1",
+            "--token",
+            "T2",
+            "--token-project",
+            "P2",
+        ])
+        .unwrap();
+        assert_eq!(c.credentials.len(), 2);
+        assert_eq!((c.credentials[1].ak.as_str(), c.credentials[1].project_id.as_str()), ("A2", "P2"));
+        assert_eq!(c.tokens[0].project_id, "P1");
+        assert_eq!(c.tokens[1].project_id, "P2");
+    }
+
+    #[test]
+    fn defaults_and_errors() {
+        let c = run(&[]).unwrap();
+        assert_eq!(c.credentials[0].ak, DEFAULT_AK);
+        assert!(run(&["--ak", "A"]).is_err());
+        assert!(run(&["--bogus"]).is_err());
+        assert!(run(&["--listen", "nope"]).is_err());
+        assert!(run(&["--token-project", "P"]).is_err());
+        assert!(run(&["--ak", "A", "--sk", "S", "--project-id", "P", "--ak", "A", "--sk", "S", "--project-id", "P"])
+            .is_err());
+        assert!(matches!(parse_args(["--help".to_string()]), Ok(Command::Help)));
+    }
+}

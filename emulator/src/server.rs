@@ -1,0 +1,181 @@
+//! The listener: one thread accepts connections, one thread per connection serves its
+//! requests in turn (keep-alive), and stopping closes them all.
+
+use crate::errors::{codes, ApiError};
+use crate::http::{read_request, write_response, ReadOutcome, WireResponse};
+use crate::service::{error_response, finish, handle, lock, Shared};
+use std::collections::HashMap;
+use std::io::{BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Most connections served at once; more get 503 and are closed.
+const MAX_CONNECTIONS: usize = 512;
+/// How long a connection may stay silent.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long stopping waits for connection threads to finish.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The open connections, so that stopping can close them.
+#[derive(Debug, Default)]
+struct Connections {
+    open: Mutex<HashMap<u64, TcpStream>>,
+    closed: Condvar,
+    next_id: AtomicU64,
+}
+
+/// A running server.
+#[derive(Debug)]
+pub(crate) struct Server {
+    addr: SocketAddr,
+    stopping: Arc<AtomicBool>,
+    connections: Arc<Connections>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts serving `listener` in a background thread.
+    pub(crate) fn start(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<Server> {
+        let addr = listener.local_addr()?;
+        let stopping = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(Connections::default());
+        let accept = {
+            let (stopping, connections) = (stopping.clone(), connections.clone());
+            std::thread::Builder::new()
+                .name("csms-emulator-accept".into())
+                .spawn(move || accept_loop(listener, shared, stopping, connections))?
+        };
+        Ok(Server { addr, stopping, connections, accept: Some(accept) })
+    }
+
+    /// Blocks until the server stops.
+    pub(crate) fn join(&mut self) {
+        if let Some(handle) = self.accept.take() {
+            let _ = handle.join();
+        }
+    }
+
+    /// Stops accepting, closes every connection and waits (up to 10 s) for the connection
+    /// threads to finish the request they are on.
+    pub(crate) fn stop(&mut self) {
+        if self.stopping.swap(true, Ordering::SeqCst) {
+            self.join();
+            return;
+        }
+        // Wake the accept thread with a connection of our own.
+        let wake = match self.addr {
+            SocketAddr::V4(a) if a.ip().is_unspecified() => SocketAddr::from(([127, 0, 0, 1], a.port())),
+            SocketAddr::V6(a) if a.ip().is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port())),
+            other => other,
+        };
+        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+        self.join();
+        let deadline = Instant::now() + STOP_GRACE;
+        let mut open = lock(&self.connections.open);
+        for stream in open.values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        while !open.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            open = self.connections.closed.wait_timeout(open, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stopping: Arc<AtomicBool>, connections: Arc<Connections>) {
+    for incoming in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let stream = match incoming {
+            Ok(stream) => stream,
+            Err(_) => {
+                // Out of file descriptors and the like: wait a little and go on.
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+        };
+        let id = connections.next_id.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut open = lock(&connections.open);
+            if open.len() >= MAX_CONNECTIONS {
+                drop(open);
+                refuse(stream, &shared);
+                continue;
+            }
+            match stream.try_clone() {
+                Ok(clone) => open.insert(id, clone),
+                Err(_) => continue,
+            };
+        }
+        let (shared, connections2, stopping2) = (shared.clone(), connections.clone(), stopping.clone());
+        let spawned = std::thread::Builder::new().name("csms-emulator-conn".into()).spawn(move || {
+            // serve() does not panic (handlers run under catch_unwind); this is belt and braces,
+            // so that the connection is always forgotten.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve(stream, &shared, &stopping2)));
+            let mut open = lock(&connections2.open);
+            open.remove(&id);
+            connections2.closed.notify_all();
+        });
+        if spawned.is_err() {
+            lock(&connections.open).remove(&id);
+        }
+    }
+}
+
+fn refuse(mut stream: TcpStream, shared: &Shared) {
+    let request_id = shared.rng.hex32();
+    let mut response = error_response(
+        &ApiError::new(503, codes::INTERNAL, "The emulator serves too many connections; retry later"),
+        &request_id,
+    );
+    finish(&mut response, &request_id, shared.clock.now_ms());
+    let _ = write_response(&mut stream, &response, false, false);
+}
+
+/// Serves the requests of one connection until it closes, fails, or the server stops.
+fn serve(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(IDLE_TIMEOUT));
+    let Ok(read_half) = stream.try_clone() else { return };
+    let mut reader = BufReader::with_capacity(16 * 1024, read_half);
+    let mut writer = stream;
+    while !stopping.load(Ordering::SeqCst) {
+        match read_request(&mut reader, &mut writer, shared.max_body) {
+            Ok(ReadOutcome::Request(request)) => {
+                let response = handle(shared, &request);
+                let keep_alive = request.keep_alive && !stopping.load(Ordering::SeqCst);
+                if write_response(&mut writer, &response, keep_alive, request.http10).is_err() || !keep_alive {
+                    break;
+                }
+            }
+            Ok(ReadOutcome::Closed) | Err(_) => break,
+            Ok(ReadOutcome::Malformed { status, message }) => {
+                let code = if status == 413 { codes::BODY_TOO_LARGE } else { codes::BAD_REQUEST };
+                let request_id = shared.rng.hex32();
+                let mut response: WireResponse = error_response(
+                    &ApiError::new(status, code, format!("The request is invalid: {message}")),
+                    &request_id,
+                );
+                finish(&mut response, &request_id, shared.clock.now_ms());
+                let _ = write_response(&mut writer, &response, false, false);
+                break;
+            }
+        }
+    }
+    let _ = writer.flush();
+    let _ = writer.shutdown(Shutdown::Write);
+}
