@@ -88,9 +88,16 @@ impl Client {
 
     /// [`Client::build_request`] for an operation already looked up.
     pub fn build_for(&self, op: &OperationSpec, input: &Value, at: SdkDate) -> Result<HttpRequest> {
-        let mut request = build_unsigned(&self.config, op, input)?;
+        let mut request = self.prepare(op, input)?;
         self.authenticate(&mut request, at)?;
         Ok(request)
+    }
+
+    /// Validates `input` and builds the request of `op` without authenticating it.
+    /// Transports that retry keep it and call [`Client::authenticate`] on a copy for every
+    /// attempt, so each one is signed with a fresh time.
+    pub fn prepare(&self, op: &OperationSpec, input: &Value) -> Result<HttpRequest> {
+        build_unsigned(&self.config, op, input)
     }
 
     /// Builds the signed request of a typed input.

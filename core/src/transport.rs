@@ -1,13 +1,18 @@
 //! An async transport on `reqwest` (feature `reqwest`): sends any operation and returns
-//! its typed result. It is the only part of the crate that reads the clock.
+//! its typed result, applying the core's [`RetryPolicy`] and correcting for clock skew.
+//! It is the only part of the crate that reads the clock.
 
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::operations::{operation, Operation};
+use crate::operations::{operation, Operation, OperationSpec};
+use crate::response::parse_response;
+use crate::retry::{clock_skew, Decision, Outcome, RetryPolicy};
 use crate::time::SdkDate;
 use serde_json::Value;
-use std::time::{Duration, SystemTime};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Default time allowed to establish a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -15,6 +20,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A [`Client`] that sends its requests with `reqwest`.
+///
+/// Every attempt is signed anew; failures are retried as [`RetryPolicy`] decides; when the
+/// server refuses a signature for its time, the offset from its `Date` header is kept and
+/// used for this and every later request.
 ///
 /// ```no_run
 /// # async fn run() -> csms_core::Result<()> {
@@ -31,10 +40,15 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct HttpClient {
     client: Client,
     http: reqwest::Client,
+    policy: RetryPolicy,
+    /// Seconds to add to the local clock (learnt from a refused signature).
+    clock_offset: Arc<AtomicI64>,
+    /// State of the jitter's random numbers.
+    jitter: Arc<AtomicU64>,
 }
 
 impl HttpClient {
-    /// A transport with the default timeouts (connect 10 s, whole request 60 s).
+    /// A transport with the default timeouts (connect 10 s, whole request 60 s) and retries.
     pub fn new(client: Client) -> Result<Self> {
         Self::with_timeouts(client, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
     }
@@ -47,7 +61,20 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Transport { reason: e.to_string(), maybe_sent: false })?;
-        Ok(HttpClient { client, http })
+        let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
+        Ok(HttpClient {
+            client,
+            http,
+            policy: RetryPolicy::default(),
+            clock_offset: Arc::new(AtomicI64::new(0)),
+            jitter: Arc::new(AtomicU64::new(seed)),
+        })
+    }
+
+    /// The same transport with another retry policy ([`RetryPolicy::never`] turns retries off).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The sans-IO client inside.
@@ -55,22 +82,64 @@ impl HttpClient {
         &self.client
     }
 
+    /// The correction applied to the local clock, in seconds.
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
     /// Sends a typed input and returns its typed result.
     pub async fn execute<O: Operation>(&self, input: &O) -> Result<O::Output> {
-        let request = self.client.build(input, now())?;
-        let response = self.send(request).await?;
+        let mut value = serde_json::to_value(input).map_err(|e| Error::validation("input", e.to_string()))?;
+        let prepared = self.client.prepare(O::SPEC, &value);
+        crate::secret::zeroize_json(&mut value);
+        let response = self.send_with_retries(O::SPEC, prepared?).await?;
         self.client.parse::<O>(&response)
     }
 
     /// Sends the operation called `operation` with a JSON input; returns the JSON result.
     pub async fn call(&self, operation_name: &str, input: &Value) -> Result<Value> {
         let op = operation(operation_name)?;
-        let request = self.client.build_for(op, input, now())?;
-        let response = self.send(request).await?;
-        crate::response::parse_response(op, &response)
+        let response = self.send_with_retries(op, self.client.prepare(op, input)?).await?;
+        parse_response(op, &response)
     }
 
-    /// Sends a request as it is and returns the response, whatever its status.
+    /// The retry loop: sign, send, ask the policy, wait, again.
+    async fn send_with_retries(&self, op: &OperationSpec, unsigned: HttpRequest) -> Result<HttpResponse> {
+        let mut attempt = 1;
+        loop {
+            let mut request = unsigned.clone();
+            let signed_at = self.now();
+            self.client.authenticate(&mut request, signed_at)?;
+            let result = self.send(request).await;
+            let outcome = match &result {
+                Ok(response) => {
+                    if let Some(server_time) = clock_skew(response) {
+                        let offset = server_time.unix_seconds() - signed_at.unix_seconds();
+                        self.clock_offset.fetch_add(offset, Ordering::Relaxed);
+                    }
+                    Outcome::Response(response)
+                }
+                Err(error) => Outcome::Failure(error),
+            };
+            match self.policy.decide(op, attempt, outcome, self.random(), Some(self.now())) {
+                Decision::Retry { after } => {
+                    tokio::time::sleep(after).await;
+                    attempt += 1;
+                }
+                Decision::Stop { withheld } => {
+                    return match (result, withheld) {
+                        (Err(Error::Transport { reason, maybe_sent }), Some(why)) => {
+                            Err(Error::Transport { reason: format!("{reason}; {why}"), maybe_sent })
+                        }
+                        (result, _) => result,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Sends a request as it is (no signing, no retry) and returns the response, whatever
+    /// its status.
     pub async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| Error::validation("method", format!("`{}` is not an HTTP method", request.method)))?;
@@ -88,11 +157,21 @@ impl HttpClient {
         let body = response.bytes().await.map_err(transport_error)?.to_vec();
         Ok(HttpResponse::new(status, headers, body))
     }
-}
 
-/// The signing time: the transport's clock.
-fn now() -> SdkDate {
-    SdkDate::from(SystemTime::now())
+    /// The signing time: the local clock corrected by the learnt offset.
+    fn now(&self) -> SdkDate {
+        SdkDate::from(SystemTime::now()).offset(self.clock_offset())
+    }
+
+    /// A number in [0, 1) for the jitter (xorshift; quality is not a concern here).
+    fn random(&self) -> f64 {
+        let mut x = self.jitter.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter.store(x, Ordering::Relaxed);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
 }
 
 fn transport_error(e: reqwest::Error) -> Error {

@@ -1,0 +1,251 @@
+//! The retry policy every transport applies: given what happened to an attempt, retry
+//! after a delay or stop. Pure decisions; the loop that sleeps and resends lives in each
+//! language's transport, which signs every attempt anew.
+
+use crate::error::Error;
+use crate::http::HttpResponse;
+use crate::operations::OperationSpec;
+use crate::time::SdkDate;
+use std::time::Duration;
+
+/// Statuses worth another attempt: timeouts, throttling and passing server failures.
+pub const RETRYABLE_STATUSES: [u16; 6] = [408, 429, 500, 502, 503, 504];
+
+/// What happened to one attempt.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    /// A response came back (any status).
+    Response(&'a HttpResponse),
+    /// No response: an [`Error::Transport`] (its `maybe_sent` says whether the request may
+    /// have reached the server).
+    Failure(&'a Error),
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Sign the request again and resend it after this delay.
+    Retry {
+        /// How long to wait first.
+        after: Duration,
+    },
+    /// Do not resend; the reason is `Some` when a retry was withheld on purpose.
+    Stop {
+        /// Why a failure that could have been retried was not.
+        withheld: Option<String>,
+    },
+}
+
+/// Retries with exponential backoff and full jitter.
+///
+/// ```
+/// use csms_core::{operation, Decision, HttpResponse, Outcome, RetryPolicy};
+/// use std::time::Duration;
+///
+/// let policy = RetryPolicy::default();
+/// let show = operation("ShowSecret").unwrap();
+/// let busy = HttpResponse::new(503, vec![], "");
+/// // `random` is a number in [0, 1) from the caller (the core draws no randomness).
+/// let decision = policy.decide(show, 1, Outcome::Response(&busy), 0.5, None);
+/// assert_eq!(decision, Decision::Retry { after: Duration::from_millis(50) });
+/// // The third attempt is the last.
+/// assert!(matches!(policy.decide(show, 3, Outcome::Response(&busy), 0.5, None), Decision::Stop { .. }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// The backoff of the first retry before jitter; it doubles with each attempt.
+    pub base: Duration,
+    /// The longest wait.
+    pub cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// At most 3 attempts, base 100 ms, cap 20 s.
+    fn default() -> Self {
+        RetryPolicy { max_attempts: 3, base: Duration::from_millis(100), cap: Duration::from_secs(20) }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+    }
+
+    /// Decides what to do after attempt number `attempt` (1 for the first) of `op` ended in
+    /// `outcome`. `random` is uniform in `[0, 1)` (for the jitter); `now` is the caller's
+    /// clock, needed only to read a `Retry-After` written as a date.
+    pub fn decide(
+        &self,
+        op: &OperationSpec,
+        attempt: u32,
+        outcome: Outcome<'_>,
+        random: f64,
+        now: Option<SdkDate>,
+    ) -> Decision {
+        let retryable = match outcome {
+            Outcome::Response(response) if (200..300).contains(&response.status) => {
+                return Decision::Stop { withheld: None }
+            }
+            // A signature refused for its time never reached the service: always safe.
+            Outcome::Response(response) if clock_skew(response).is_some() => true,
+            Outcome::Response(response) if RETRYABLE_STATUSES.contains(&response.status) => {
+                if !op.idempotent {
+                    return withheld(op, "the server may have applied it");
+                }
+                true
+            }
+            Outcome::Response(_) => false,
+            Outcome::Failure(Error::Transport { maybe_sent, .. }) => {
+                if *maybe_sent && !op.idempotent {
+                    return withheld(op, "the request may have reached the server");
+                }
+                true
+            }
+            Outcome::Failure(_) => false,
+        };
+        if !retryable {
+            return Decision::Stop { withheld: None };
+        }
+        if attempt >= self.max_attempts {
+            return Decision::Stop { withheld: None };
+        }
+        let backoff = self.base.saturating_mul(1u32 << (attempt - 1).min(20)).min(self.cap);
+        let mut after = backoff.mul_f64(random.clamp(0.0, 1.0));
+        if let Outcome::Response(response) = outcome {
+            if let Some(wait) = retry_after(response, now) {
+                after = after.max(wait.min(self.cap));
+            }
+        }
+        Decision::Retry { after }
+    }
+}
+
+fn withheld(op: &OperationSpec, why: &str) -> Decision {
+    Decision::Stop { withheld: Some(format!("not retried: {} is not idempotent and {why}", op.name)) }
+}
+
+/// The `Retry-After` of a response: seconds, or an HTTP date (then `now` is needed).
+pub fn retry_after(response: &HttpResponse, now: Option<SdkDate>) -> Option<Duration> {
+    let value = response.header("Retry-After")?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = SdkDate::parse_http_date(value).ok()?;
+    let seconds = at.unix_seconds() - now?.unix_seconds();
+    Some(Duration::from_secs(seconds.max(0) as u64))
+}
+
+/// When a response refuses a signature for its time (a 401 whose message says the
+/// signature expired) and carries a `Date` header, the server's time.
+///
+/// The offset to keep is `server time - the time the request was signed at`; later
+/// requests are signed at `local clock + offset`.
+///
+/// ```
+/// use csms_core::{clock_skew, HttpResponse, SdkDate};
+/// let refused = HttpResponse::new(401, vec![("Date".into(), "Mon, 23 Nov 2026 12:00:00 GMT".into())],
+///     r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: signature expired, signature time:20261123T113000Z,server time:20261123T120000Z"}"#);
+/// assert_eq!(clock_skew(&refused), Some(SdkDate::parse("20261123T120000Z").unwrap()));
+/// ```
+pub fn clock_skew(response: &HttpResponse) -> Option<SdkDate> {
+    if response.status != 401 {
+        return None;
+    }
+    let body = String::from_utf8_lossy(&response.body);
+    if !body.to_ascii_lowercase().contains("signature expired") {
+        return None;
+    }
+    SdkDate::parse_http_date(response.header("Date")?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operations::operation;
+
+    fn response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse::new(status, headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), "")
+    }
+
+    fn transport(maybe_sent: bool) -> Error {
+        Error::Transport { reason: "reset".into(), maybe_sent }
+    }
+
+    #[test]
+    fn retries_idempotent_operations_on_retryable_statuses_only() {
+        let p = RetryPolicy::default();
+        let show = operation("ShowSecret").unwrap();
+        for status in RETRYABLE_STATUSES {
+            assert!(matches!(
+                p.decide(show, 1, Outcome::Response(&response(status, &[])), 0.3, None),
+                Decision::Retry { .. }
+            ));
+        }
+        for status in [200, 204, 400, 401, 403, 404, 409] {
+            assert_eq!(
+                p.decide(show, 1, Outcome::Response(&response(status, &[])), 0.3, None),
+                Decision::Stop { withheld: None }
+            );
+        }
+        let invalid = Error::validation("x", "y");
+        assert_eq!(p.decide(show, 1, Outcome::Failure(&invalid), 0.3, None), Decision::Stop { withheld: None });
+    }
+
+    #[test]
+    fn non_idempotent_operations_are_resent_only_when_they_never_left() {
+        let p = RetryPolicy::default();
+        let rotate = operation("RotateSecret").unwrap();
+        assert!(matches!(p.decide(rotate, 1, Outcome::Failure(&transport(false)), 0.3, None), Decision::Retry { .. }));
+        for outcome in [Outcome::Failure(&transport(true)), Outcome::Response(&response(503, &[]))] {
+            match p.decide(rotate, 1, outcome, 0.3, None) {
+                Decision::Stop { withheld: Some(why) } => {
+                    assert!(why.contains("RotateSecret is not idempotent"), "{why}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_full_jitter_and_honours_retry_after() {
+        let p = RetryPolicy { max_attempts: 10, ..RetryPolicy::default() };
+        let show = operation("ShowSecret").unwrap();
+        let busy = response(503, &[]);
+        let delay = |attempt, random| match p.decide(show, attempt, Outcome::Response(&busy), random, None) {
+            Decision::Retry { after } => after,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(delay(1, 0.999_999), Duration::from_micros(99_999) + Duration::from_nanos(900));
+        assert_eq!(delay(3, 0.5), Duration::from_millis(200));
+        assert_eq!(delay(9, 1.0), Duration::from_secs(20));
+        assert_eq!(delay(2, 0.0), Duration::ZERO);
+        let throttled = response(429, &[("Retry-After", "3")]);
+        assert_eq!(
+            p.decide(show, 1, Outcome::Response(&throttled), 0.0, None),
+            Decision::Retry { after: Duration::from_secs(3) }
+        );
+        let dated = response(429, &[("retry-after", "Mon, 23 Nov 2026 12:00:05 GMT")]);
+        let now = SdkDate::parse("20261123T120000Z").unwrap();
+        assert_eq!(
+            p.decide(show, 1, Outcome::Response(&dated), 0.0, Some(now)),
+            Decision::Retry { after: Duration::from_secs(5) }
+        );
+    }
+
+    #[test]
+    fn a_refused_clock_is_retried_even_for_rotations() {
+        let rotate = operation("RotateSecret").unwrap();
+        let mut refused = response(401, &[("Date", "Mon, 23 Nov 2026 12:00:00 GMT")]);
+        refused.body =
+            br#"{"error_msg":"...: signature expired, signature time:20261123T113000Z,server time:20261123T120000Z"}"#
+                .to_vec();
+        assert!(matches!(
+            RetryPolicy::default().decide(rotate, 1, Outcome::Response(&refused), 0.1, None),
+            Decision::Retry { .. }
+        ));
+        assert_eq!(clock_skew(&response(401, &[("Date", "Mon, 23 Nov 2026 12:00:00 GMT")])), None);
+    }
+}

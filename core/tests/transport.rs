@@ -1,0 +1,55 @@
+//! The `reqwest` transport against the emulator: a whole call, and a client whose clock is
+//! 30 minutes off succeeding after one corrected retry.
+#![cfg(feature = "reqwest")]
+
+use csms_core::{
+    AccessKey, Client, Config, CreateSecretRequest, Error, HttpClient, RetryPolicy, SecretString, ShowSecretRequest,
+};
+use csms_emulator::{Emulator, EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
+
+fn http_client(emulator: &Emulator) -> HttpClient {
+    let key = AccessKey::new(DEFAULT_AK, DEFAULT_SK);
+    let config = Config::for_endpoint(&emulator.endpoint(), DEFAULT_PROJECT_ID, key).unwrap();
+    HttpClient::new(Client::new(config).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_skewed_clock_is_corrected_after_one_refusal() {
+    // The server's clock runs 30 minutes ahead of ours.
+    let emulator = Emulator::start(EmulatorConfig::default().with_clock_offset_ms(30 * 60 * 1000)).unwrap();
+
+    let strict = http_client(&emulator).with_retry_policy(RetryPolicy::never());
+    match strict.execute(&ShowSecretRequest { secret_name: "s".into() }).await {
+        Err(Error::Api { status: 401, error_msg, request_id, .. }) => {
+            assert!(error_msg.contains("signature expired"), "{error_msg}");
+            assert!(!request_id.is_empty());
+        }
+        other => panic!("expected a 401, got {other:?}"),
+    }
+
+    let csms = http_client(&emulator);
+    let created = csms
+        .execute(&CreateSecretRequest {
+            name: "skewed".into(),
+            secret_string: Some(SecretString::from("v")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.secret.unwrap().name.as_deref(), Some("skewed"));
+    let offset = csms.clock_offset();
+    assert!((1790..=1810).contains(&offset), "offset {offset}");
+    // The offset is kept: the next call succeeds at once.
+    let applied = emulator.applied_counts(DEFAULT_PROJECT_ID, "skewed");
+    assert!(applied.is_some());
+    csms.execute(&ShowSecretRequest { secret_name: "skewed".into() }).await.unwrap();
+}
+
+#[tokio::test]
+async fn api_errors_come_back_typed() {
+    let emulator = Emulator::start(EmulatorConfig::default()).unwrap();
+    match http_client(&emulator).call("ShowSecret", &serde_json::json!({"secret_name": "missing"})).await {
+        Err(Error::Api { status: 404, request_id, .. }) => assert!(!request_id.is_empty()),
+        other => panic!("expected a 404, got {other:?}"),
+    }
+}
