@@ -175,6 +175,14 @@ impl HttpClient {
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
+    // reqwest's own text is generic ("error sending request"); the cause is in the chain.
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        reason.push_str(": ");
+        reason.push_str(&cause.to_string());
+        source = cause.source();
+    }
     // A failed connect never reached the server; anything later may have.
-    Error::Transport { reason: e.to_string(), maybe_sent: !e.is_connect() }
+    Error::Transport { reason, maybe_sent: !e.is_connect() }
 }

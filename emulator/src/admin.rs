@@ -4,6 +4,7 @@
 //!
 //! - `GET /_emulator/counts`: the applied RotateSecret / CreateSecretVersion calls of every
 //!   secret.
+//! - `GET /_emulator/faults`: the fault spec in force and what it injected so far.
 //! - `GET /_emulator/clock`: the server time and the clock offset.
 //! - `POST /_emulator/clock` with `{"offset_ms": N}`: sets the clock offset.
 
@@ -37,6 +38,17 @@ pub(crate) fn answer(shared: &Shared, method: &str, rest: &str, body: &[u8], now
                 .collect();
             Reply::read(json!({"secrets": secrets}))
         }
+        ("GET", "faults") => {
+            let s = shared.faults.stats();
+            Reply::read(json!({
+                "spec": shared.faults.spec().map(|spec| spec.to_string()),
+                "requests": s.requests,
+                "unavailable": s.unavailable,
+                "throttled": s.throttled,
+                "closed_before": s.closed_before,
+                "closed_after": s.closed_after,
+            }))
+        }
         ("GET", "clock") => Reply::read(json!({"now_ms": now, "offset_ms": shared.clock.offset_ms()})),
         ("POST", "clock") => {
             let offset = serde_json::from_slice::<Value>(body)
@@ -46,7 +58,7 @@ pub(crate) fn answer(shared: &Shared, method: &str, rest: &str, body: &[u8], now
             shared.clock.set_offset_ms(offset);
             Reply::read(json!({"now_ms": shared.clock.now_ms(), "offset_ms": offset}))
         }
-        (_, "counts" | "clock") => {
+        (_, "counts" | "clock" | "faults") => {
             Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "use GET (or POST for the clock)"))
         }
         _ => Err(ApiError::new(404, codes::NO_SUCH_PATH, format!("no emulator endpoint {PREFIX}{rest}"))),

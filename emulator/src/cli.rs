@@ -1,6 +1,7 @@
 //! The command line of the `csms-emulator` binary, parsed by hand.
 
 use crate::config::{EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
+use crate::faults::FaultSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ csms-emulator: a local emulator of Huawei Cloud CSMS (secret management)
 
 USAGE:
     csms-emulator [--listen ADDR] [--ak AK --sk SK --project-id PID]... [--token T [--token-project PID]]...
-                  [--data FILE] [--max-body BYTES] [--clock-offset-ms MS] [--log]
+                  [--data FILE] [--max-body BYTES] [--clock-offset-ms MS] [--faults SPEC] [--log]
 
 OPTIONS:
     --listen ADDR          Address to listen on [default: 127.0.0.1:0, a free port]. The first line
@@ -26,6 +27,21 @@ OPTIONS:
                            file, fsync, rename) after every acknowledged change.
     --max-body BYTES       Largest request body accepted [default: 65536]; larger ones get 413.
     --clock-offset-ms MS   Run the emulator's clock MS milliseconds ahead of the system clock.
+    --faults SPEC           Inject faults, e.g.
+                           seed=42,503=10%,429=5%,retry-after=1,close-before=5%,close-after=5%,clock-offset=-1800
+                           Comma-separated KEY=VALUE parts, all optional:
+                             seed=N            seed of the pseudo-random fault sequence [default: 0]
+                             503=P%            answer 503 CSMS.0503 (with X-Request-Id), not applied
+                             429=P%            answer 429 CSMS.0429 with Retry-After, not applied
+                             retry-after=N     the Retry-After of those 429s, in seconds [default: 1]
+                             close-before=P%   close the connection without applying or answering
+                             close-after=P%    apply the request, then close without answering
+                             clock-offset=S    server clock S seconds ahead (negative: behind),
+                                               added to --clock-offset-ms
+                           P: 0 to 100, at most 4 decimals; the rates add up to at most 100%.
+                           One number is drawn per request (not /_emulator/ ones) in arrival
+                           order: the same seed gives the same sequence (under concurrency the
+                           arrival order, and so which request gets which fault, may vary).
     --log                  Write one line per request to stderr.
     -h, --help             Print this help.
     -V, --version          Print the version.
@@ -62,6 +78,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let mut max_body: Option<usize> = None;
     let mut offset: i64 = 0;
     let mut log = false;
+    let mut faults: Option<FaultSpec> = None;
 
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -103,6 +120,10 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
                 let v = value("--clock-offset-ms")?;
                 offset = v.parse().map_err(|_| format!("--clock-offset-ms: `{v}` is not an integer"))?;
             }
+            "--faults" => {
+                let v = value("--faults")?;
+                faults = Some(v.parse().map_err(|e| format!("--faults: {e}"))?);
+            }
             "--log" => log = true,
             other => return Err(format!("unknown argument `{other}`; see --help")),
         }
@@ -136,6 +157,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     }
     config.clock_offset_ms = offset;
     config.log_requests = log;
+    config.faults = faults;
     config.check()?;
     Ok(Command::Run(config))
 }
@@ -188,5 +210,10 @@ mod tests {
         assert!(run(&["--ak", "A", "--sk", "S", "--project-id", "P", "--ak", "A", "--sk", "S", "--project-id", "P"])
             .is_err());
         assert!(matches!(parse_args(["--help".to_string()]), Ok(Command::Help)));
+        let c = run(&["--faults", "seed=7,503=10%,clock-offset=-1800"]).unwrap();
+        let spec = c.faults.unwrap();
+        assert_eq!((spec.seed, spec.unavailable_ppm, spec.clock_offset_secs), (7, 100_000, -1800));
+        let e = run(&["--faults=seed=7,429=5"]).unwrap_err();
+        assert!(e.starts_with("--faults: ") && e.contains("`429=5`"), "{e}");
     }
 }

@@ -1,6 +1,7 @@
 //! What an emulator is started with: where it listens, who may call it, where it keeps
 //! its state.
 
+use crate::faults::FaultSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -84,6 +85,8 @@ pub struct EmulatorConfig {
     pub max_body_bytes: usize,
     /// Whether to write one line per request to stderr.
     pub log_requests: bool,
+    /// Faults to inject (503, 429, closed connections, clock offset); `None` for none.
+    pub faults: Option<FaultSpec>,
 }
 
 impl Default for EmulatorConfig {
@@ -103,6 +106,7 @@ impl EmulatorConfig {
             clock_offset_ms: 0,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             log_requests: false,
+            faults: None,
         }
     }
 
@@ -154,6 +158,14 @@ impl EmulatorConfig {
         self
     }
 
+    /// Inject the faults of `spec` (see [`FaultSpec`]): the same seed gives the same
+    /// sequence of faults, drawn once per request in arrival order. Its `clock_offset_secs`
+    /// is added to the clock offset at start.
+    pub fn with_faults(mut self, spec: FaultSpec) -> Self {
+        self.faults = Some(spec);
+        self
+    }
+
     /// Checks the configuration: at least one credential or token, no empty or duplicate
     /// AK or token, no empty project id or SK. Returns the problem as text.
     pub fn check(&self) -> Result<(), String> {
@@ -178,6 +190,9 @@ impl EmulatorConfig {
             if self.tokens[..i].iter().any(|o| o.token == t.token) {
                 return Err(format!("token {} is given twice", i + 1));
             }
+        }
+        if let Some(spec) = &self.faults {
+            spec.check().map_err(|why| format!("faults: {why}"))?;
         }
         if self.max_body_bytes == 0 {
             return Err("the maximum body size must be at least 1 byte".into());

@@ -4,6 +4,7 @@
 use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
+use crate::faults::{FaultInjector, FaultSpec, FaultStats};
 use crate::persist;
 use crate::random::Rng;
 use crate::server::Server;
@@ -97,12 +98,17 @@ impl Emulator {
         let addr = listener.local_addr().map_err(Error::Io)?;
         let shared = Arc::new(Shared {
             auth: Authenticator::new(config.credentials.clone(), config.tokens.clone()),
-            clock: Clock::new(config.clock_offset_ms),
+            clock: Clock::new(
+                config
+                    .clock_offset_ms
+                    .saturating_add(config.faults.map_or(0, |f| f.clock_offset_secs.saturating_mul(1000))),
+            ),
             rng: Rng::from_clock(),
             live: Mutex::new(Live { store, generation: 0 }),
             persister,
             max_body: config.max_body_bytes,
             log: config.log_requests,
+            faults: FaultInjector::new(config.faults),
             host: addr.to_string(),
         });
         let server = Server::start(listener, shared.clone()).map_err(Error::Io)?;
@@ -144,6 +150,19 @@ impl Emulator {
     /// Moves the emulator's clock to the system clock plus `offset_ms`.
     pub fn set_clock_offset_ms(&self, offset_ms: i64) {
         self.shared.clock.set_offset_ms(offset_ms);
+    }
+
+    /// Replaces the faults injected from now on (`None`: none), restarting the sequence
+    /// from the spec's seed and [`Emulator::fault_stats`] from 0. The spec's
+    /// `clock_offset_secs` is not applied here (it is applied at start only; use
+    /// [`Emulator::set_clock_offset_ms`]).
+    pub fn set_faults(&self, spec: Option<FaultSpec>) {
+        self.shared.faults.set(spec);
+    }
+
+    /// What the fault injector did since start (or since the last [`Emulator::set_faults`]).
+    pub fn fault_stats(&self) -> FaultStats {
+        self.shared.faults.stats()
     }
 
     /// The emulator's time, in milliseconds since the Unix epoch.

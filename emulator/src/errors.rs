@@ -39,6 +39,10 @@ pub mod codes {
     pub const CONFLICT: &str = "CSMS.0409";
     /// 413: the body is larger than the emulator accepts.
     pub const BODY_TOO_LARGE: &str = "CSMS.0413";
+    /// 429: an injected fault (`--faults 429=P%`): throttled, not applied.
+    pub const THROTTLED: &str = "CSMS.0429";
+    /// 503: an injected fault (`--faults 503=P%`): unavailable, not applied.
+    pub const UNAVAILABLE: &str = "CSMS.0503";
     /// 500: the emulator failed (a bug, or the data file could not be written).
     pub const INTERNAL: &str = "CSMS.0500";
     /// 401: the API gateway refused the credentials (flat body).

@@ -48,6 +48,7 @@ mod clock;
 mod config;
 mod emulator;
 mod errors;
+mod faults;
 mod handlers;
 mod http;
 mod input;
@@ -64,4 +65,5 @@ pub use config::{
 };
 pub use emulator::{Emulator, Error, Result, SecretCounts};
 pub use errors::codes;
+pub use faults::{Fault, FaultSequence, FaultSpec, FaultSpecError, FaultStats};
 pub use state::AppliedCounts;

@@ -2,8 +2,9 @@
 //! requests in turn (keep-alive), and stopping closes them all.
 
 use crate::errors::{codes, ApiError};
+use crate::faults::Fault;
 use crate::http::{read_request, write_response, ReadOutcome, WireResponse};
-use crate::service::{error_response, finish, handle, lock, Shared};
+use crate::service::{error_response, finish, handle, lock, strip_origin, Shared};
 use std::collections::HashMap;
 use std::io::{BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -145,6 +146,45 @@ fn refuse(mut stream: TcpStream, shared: &Shared) {
     let _ = write_response(&mut stream, &response, false, false);
 }
 
+/// The answer of an injected 503 or 429: the CSMS error shape, with a request id; the
+/// request is not applied.
+fn fault_response(shared: &Shared, request: &crate::http::WireRequest, fault: Fault) -> WireResponse {
+    let request_id = shared.rng.hex32();
+    let mut response = match fault {
+        Fault::Throttled => {
+            let secs = shared.faults.spec().map_or(1, |s| s.retry_after_secs);
+            let mut response = error_response(
+                &ApiError::new(
+                    429,
+                    codes::THROTTLED,
+                    "Too many requests (fault injected by the emulator); retry later",
+                ),
+                &request_id,
+            );
+            response.header("Retry-After", secs.to_string());
+            response
+        }
+        _ => error_response(
+            &ApiError::new(
+                503,
+                codes::UNAVAILABLE,
+                "The service is temporarily unavailable (fault injected by the emulator); retry later",
+            ),
+            &request_id,
+        ),
+    };
+    finish(&mut response, &request_id, shared.clock.now_ms());
+    log_fault(shared, request, &format!("{} ({request_id})", response.status));
+    response
+}
+
+fn log_fault(shared: &Shared, request: &crate::http::WireRequest, what: &str) {
+    if shared.log {
+        let path = request.target.split('?').next().unwrap_or("");
+        eprintln!("{} {path} -> fault: {what}", request.method);
+    }
+}
+
 /// Serves the requests of one connection until it closes, fails, or the server stops.
 fn serve(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
     let _ = stream.set_nodelay(true);
@@ -156,7 +196,24 @@ fn serve(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
     while !stopping.load(Ordering::SeqCst) {
         match read_request(&mut reader, &mut writer, shared.max_body) {
             Ok(ReadOutcome::Request(request)) => {
-                let response = handle(shared, &request);
+                let fault = if strip_origin(&request.target).starts_with(crate::admin::PREFIX) {
+                    None
+                } else {
+                    shared.faults.draw()
+                };
+                let response = match fault {
+                    None => handle(shared, &request),
+                    Some(fault @ (Fault::Unavailable | Fault::Throttled)) => fault_response(shared, &request, fault),
+                    Some(Fault::CloseBefore) => {
+                        log_fault(shared, &request, "closed before applying");
+                        break;
+                    }
+                    Some(Fault::CloseAfter) => {
+                        let applied = handle(shared, &request);
+                        log_fault(shared, &request, &format!("applied ({}), closed without answering", applied.status));
+                        break;
+                    }
+                };
                 let keep_alive = request.keep_alive && !stopping.load(Ordering::SeqCst);
                 if write_response(&mut writer, &response, keep_alive, request.http10).is_err() || !keep_alive {
                     break;

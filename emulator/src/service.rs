@@ -5,6 +5,7 @@ use crate::admin;
 use crate::auth::Authenticator;
 use crate::clock::{http_date, Clock};
 use crate::errors::{codes, ApiError};
+use crate::faults::FaultInjector;
 use crate::handlers::{self, Ctx, Input, Reply};
 use crate::http::{WireRequest, WireResponse};
 use crate::input::build_input;
@@ -46,6 +47,7 @@ pub(crate) struct Shared {
     pub persister: Option<Persister>,
     pub max_body: usize,
     pub log: bool,
+    pub faults: FaultInjector,
     /// `127.0.0.1:PORT`, used when a request has no `Host`.
     pub host: String,
 }
@@ -264,7 +266,7 @@ fn run_operation(
 }
 
 /// `http://host/path?q` (absolute form) becomes `/path?q`; fragments are dropped.
-fn strip_origin(target: &str) -> &str {
+pub(crate) fn strip_origin(target: &str) -> &str {
     let target = target.split('#').next().unwrap_or("");
     for scheme in ["http://", "https://"] {
         if let Some(rest) = target.strip_prefix(scheme) {
