@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::operations::{OperationSpec, Type};
 use crate::signer::canonical::join_pairs;
-use crate::validate::validate;
+use crate::validate::{as_integer, validate};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -92,11 +92,7 @@ fn query_string(op: &OperationSpec, input: &Map<String, Value>) -> String {
 fn scalar_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i.to_string(),
-            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
-            _ => n.to_string(),
-        },
+        Value::Number(n) => as_integer(value).map_or_else(|| n.to_string(), |i| i.to_string()),
         other => other.to_string(),
     }
 }
@@ -111,8 +107,10 @@ fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
         if out.len() > 1 {
             out.push(',');
         }
-        out.push_str(&Value::String(member.name.to_owned()).to_string());
-        out.push(':');
+        // Wire names are plain identifiers: nothing to escape.
+        out.push('"');
+        out.push_str(member.name);
+        out.push_str("\":");
         out.push_str(&normalized(member.ty, value).to_string());
     }
     out.push('}');
@@ -123,7 +121,7 @@ fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
 fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
     match (ty, value) {
         (Type::Integer, Value::Number(n)) if n.as_i64().is_none() => {
-            Cow::Owned(n.as_f64().map(|f| Value::from(f as i64)).unwrap_or_else(|| value.clone()))
+            Cow::Owned(as_integer(value).map_or_else(|| value.clone(), Value::from))
         }
         (Type::List(item), Value::Array(items)) => {
             Cow::Owned(Value::Array(items.iter().map(|v| normalized(item, v).into_owned()).collect()))

@@ -178,7 +178,7 @@ fn bounds(min: u32, max: u32) -> String {
 }
 
 /// An integer, also from a float with no fraction (JavaScript numbers arrive that way).
-fn as_integer(value: &Value) -> Option<i64> {
+pub(crate) fn as_integer(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
 }
 
