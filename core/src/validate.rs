@@ -221,7 +221,8 @@ fn check_rotation_period(text: &str, path: &str) -> Result<()> {
             format!("{why}; write an integer and a unit d, h, m or s between 6h and 8760h, such as 30d or 6h"),
         )
     };
-    let (digits, unit) = text.split_at(text.len().saturating_sub(1));
+    let unit_len = text.chars().next_back().map_or(0, char::len_utf8);
+    let (digits, unit) = text.split_at(text.len() - unit_len);
     let seconds_per_unit: u64 = match unit {
         "d" => 86_400,
         "h" => 3_600,
@@ -268,7 +269,8 @@ mod tests {
         for ok in ["6h", "360m", "21600s", "1d", "365d", "8760h"] {
             assert!(check_rotation_period(ok, "p").is_ok(), "{ok}");
         }
-        for bad in ["5h", "8761h", "366d", "abc", "h", "6", "-6h", "6H", "1.5d", "99999999999999999999d", ""] {
+        for bad in ["5h", "8761h", "366d", "abc", "h", "6", "-6h", "6H", "1.5d", "99999999999999999999d", "", "ü", "6ü"]
+        {
             assert!(check_rotation_period(bad, "p").is_err(), "{bad}");
         }
     }

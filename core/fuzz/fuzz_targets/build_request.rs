@@ -21,8 +21,13 @@ fn config(u: &mut Unstructured) -> arbitrary::Result<Option<(Config, AccessKey)>
     let project_id = if u.ratio(3u8, 4)? { u.choose(PROJECT_IDS)?.to_string() } else { text(u)? };
     let made = match u.int_in_range(0u8..=3)? {
         0 | 1 => Config::for_region(u.choose(&REGIONS)?, project_id, key.clone()),
-        2 => Config::for_endpoint(u.choose(ENDPOINTS)?, project_id, key.clone())
-            .and_then(|c| if u.arbitrary().unwrap_or(false) { c.with_region("cn-north-4") } else { Ok(c) }),
+        2 => Config::for_endpoint(u.choose(ENDPOINTS)?, project_id, key.clone()).and_then(|c| {
+            if u.arbitrary().unwrap_or(false) {
+                c.with_region("cn-north-4")
+            } else {
+                Ok(c)
+            }
+        }),
         _ => Config::for_endpoint(&text(u)?, project_id, key.clone()),
     };
     let Ok(mut config) = made else { return Ok(None) };
@@ -46,7 +51,7 @@ fn run(u: &mut Unstructured) -> arbitrary::Result<()> {
     let at = SdkDate::from_unix(sdk_seconds(u)?);
     let input: Value = match u.int_in_range(0u8..=3)? {
         // The rest of the bytes as JSON text, as a binding would pass it.
-        0 => match serde_json::from_slice(u.take_rest()) {
+        0 => match serde_json::from_slice(u.bytes(u.len())?) {
             Ok(v) => v,
             Err(_) => return Ok(()),
         },

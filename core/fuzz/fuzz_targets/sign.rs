@@ -10,18 +10,40 @@ use std::sync::OnceLock;
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "get", ""];
 const SCHEMES: &[&str] = &["https://", "http://", "", "HTTPS://", "ftp://", "://", "https:/", "https:///"];
-const HOSTS: &[&str] = &[
-    "kms.cn-north-4.myhuaweicloud.com",
-    "127.0.0.1:8080",
-    "[::1]:443",
-    "",
-    "user@host",
-    "höst.example",
-    "host:99999",
-];
+const HOSTS: &[&str] =
+    &["kms.cn-north-4.myhuaweicloud.com", "127.0.0.1:8080", "[::1]:443", "", "user@host", "höst.example", "host:99999"];
 const URL_PIECES: &[&str] = &[
-    "/", "/", "/", "?", "&", "=", "#", "%", "%2F", "%2f", "%20", "%25", "%E4%B8%AD", "%FF", "%C3", "%zz", "%4",
-    "+", " ", "ü", "中", "😀", "..", ".", "v1", "secrets", "limit=10", "marker=", "://", "\u{0}", ";",
+    "/",
+    "/",
+    "/",
+    "?",
+    "&",
+    "=",
+    "#",
+    "%",
+    "%2F",
+    "%2f",
+    "%20",
+    "%25",
+    "%E4%B8%AD",
+    "%FF",
+    "%C3",
+    "%zz",
+    "%4",
+    "+",
+    " ",
+    "ü",
+    "中",
+    "😀",
+    "..",
+    ".",
+    "v1",
+    "secrets",
+    "limit=10",
+    "marker=",
+    "://",
+    "\u{0}",
+    ";",
 ];
 const HEADER_NAMES: &[&str] = &[
     "Host",

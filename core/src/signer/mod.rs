@@ -95,6 +95,12 @@ impl FromStr for Algorithm {
     }
 }
 
+/// Whether `name` is an HTTP header name (an RFC 9110 token). Anything else could not be
+/// written into `SignedHeaders` and read back.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// The region and service a V11-HMAC-SHA256 key is derived for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DerivedScope {
@@ -170,6 +176,11 @@ impl Signer {
     /// are not JSON, trims header values, and adds `Authorization`.
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
         let url = split_url(&req.url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
+        if let Some((name, _)) = req.headers.iter().find(|(name, _)| !is_header_name(name)) {
+            return Err(Error::validation("headers", format!("{name:?} is not an HTTP header name")));
+        }
+        // Signing again (a retry) replaces the previous signature instead of signing it.
+        req.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("Authorization"));
         let authority = url.authority.to_owned();
         req.set_header("X-Sdk-Date", at.to_string());
         if req.header("Host").is_none() {
@@ -256,5 +267,41 @@ impl Signer {
         let mut block = info.into_bytes();
         block.push(1);
         hex(&HashKind::Sha256.hmac(&prk, &block))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_twice_replaces_the_signature() {
+        let key = AccessKey::new("AK", "SK");
+        let signer = Signer::new(key.clone(), Algorithm::HmacSha256, None).unwrap();
+        let mut request = HttpRequest::new("GET", "https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets");
+        let at = SdkDate::from_unix(1_700_000_000);
+        signer.sign(&mut request, at).unwrap();
+        signer.sign(&mut request, at.offset(60)).unwrap();
+        assert_eq!(request.headers.iter().filter(|(k, _)| k == "Authorization").count(), 1);
+        verify(&request, &key).unwrap();
+    }
+
+    #[test]
+    fn refuses_header_names_that_cannot_be_signed() {
+        let signer = Signer::new(AccessKey::new("AK", "SK"), Algorithm::HmacSha256, None).unwrap();
+        for name in [";", "a,b", " x", ""] {
+            let mut request = HttpRequest::new("GET", "http://127.0.0.1:1/");
+            request.headers.push((name.into(), "v".into()));
+            assert!(signer.sign(&mut request, SdkDate::from_unix(0)).is_err(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_with_spaces_around_it_verifies() {
+        let key = AccessKey::new("AK", "SK").with_security_token(" token ");
+        let signer = Signer::new(key.clone(), Algorithm::HmacSha256, None).unwrap();
+        let mut request = HttpRequest::new("GET", "http://[::1]:1/");
+        signer.sign(&mut request, SdkDate::from_unix(0)).unwrap();
+        verify(&request, &key).unwrap();
     }
 }

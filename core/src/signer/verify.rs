@@ -121,7 +121,9 @@ pub fn verify(req: &HttpRequest, key: &AccessKey) -> Result<Authorization, Verif
     }
     let at = req.header("X-Sdk-Date").and_then(|d| SdkDate::parse(d.trim()).ok()).ok_or(VerifyError::BadDate)?;
     if let Some(token) = &key.security_token {
-        if req.header("X-Security-Token").map(str::trim) != Some(token.expose()) {
+        // The signer sends header values trimmed, as the official signer does.
+        if req.header("X-Security-Token").map(super::canonical::strip) != Some(super::canonical::strip(token.expose()))
+        {
             return Err(VerifyError::SecurityTokenMismatch);
         }
     }
