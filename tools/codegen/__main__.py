@@ -6,10 +6,10 @@
 
 import sys
 
-from . import rust
+from . import rust, typescript
 from .spec import load, write_if_changed
 
-EMITTERS = [rust]
+EMITTERS = [rust, typescript]
 
 
 def main():

@@ -1,0 +1,137 @@
+// Benchmark of the csms-sdk package beside the official Node core
+// (@huaweicloud/huaweicloud-sdk-core, its AKSKSigner), in one run. Prints a Markdown table.
+//
+//   bindings-wasm/build.sh && (cd bindings-wasm/test && npm install) && node bindings-wasm/bench.mjs
+//
+// - sign: SDK-HMAC-SHA256 over the same UpdateSecret request (csms-sdk: `signRequest`, the
+//   signer alone; official: `AKSKSigner.sign`).
+// - build+sign: from the operation's input to the signed request (csms-sdk:
+//   `client.buildRequest('UpdateSecret', ...)`: validation, URL, JSON body, headers,
+//   signature; official: the request object its CSMS client makes (URL, headers, body)
+//   + `AKSKSigner.sign`).
+// - import: a fresh `node` process importing the package (median of runs; node's own
+//   start-up subtracted by timing inside the process).
+// - size: the files the package publishes, raw and gzipped; the .wasm alone.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PKG = join(HERE, 'pkg');
+const requireTest = createRequire(join(HERE, 'test', 'package.json'));
+const csms = await import(join(PKG, 'esm', 'index.js'));
+const official = requireTest('@huaweicloud/huaweicloud-sdk-core');
+const officialPath = dirname(requireTest.resolve('@huaweicloud/huaweicloud-sdk-core/package.json'));
+const { AKSKSigner } = requireTest(join(officialPath, 'auth', 'AKSKSigner.js'));
+const officialVersion = JSON.parse(readFileSync(join(officialPath, 'package.json'), 'utf8')).version;
+const ourVersion = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).version;
+
+const AK = 'BENCHAK0123456789ABC';
+const SK = 'benchsk0123456789abcdefghijklmnopqrstuvw';
+const PROJECT = '0123456789abcdef0123456789abcdef';
+const ENDPOINT = 'https://kms.cn-north-4.myhuaweicloud.com';
+const AT = '20261122T080910Z';
+const input = { secret_name: 'db-password', description: 'rotated by the benchmark', rotation_period: '30d' };
+
+/** µs per call: the best of 5 rounds of `n` calls, after a warm-up. */
+function perCall(fn, n = 20000) {
+  for (let i = 0; i < 2000; i++) fn();
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e3 / n);
+  }
+  return best;
+}
+
+// --- sign ----------------------------------------------------------------------------------
+const client = new csms.CsmsClient({ endpoint: ENDPOINT, projectId: PROJECT, credentials: { ak: AK, sk: SK } });
+const built = client.buildRequest('UpdateSecret', input, AT);
+const unsigned = { ...built.headers };
+for (const h of ['Authorization', 'Host', 'X-Sdk-Date']) delete unsigned[h];
+const signSpec = {
+  credentials: { ak: AK, sk: SK },
+  algorithm: 'SDK-HMAC-SHA256',
+  at: AT,
+  request: { method: built.method, url: built.url, headers: unsigned, body: built.body },
+};
+const ourSign = perCall(() => csms.signRequest(signSpec));
+
+const credential = { getAk: () => AK, getSk: () => SK };
+const path = `/v1/${PROJECT}/secrets/${input.secret_name}`;
+const officialRequest = () => ({
+  endpoint: ENDPOINT + path,
+  method: 'PUT',
+  headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Project-Id': PROJECT, 'X-Sdk-Date': '2026-11-22T08:09:10Z' },
+  queryParams: {},
+  data: { description: input.description, rotation_period: input.rotation_period },
+});
+const fixed = officialRequest();
+const officialSign = perCall(() => AKSKSigner.sign({ ...fixed, headers: { ...fixed.headers } }, credential), 5000);
+
+// --- build + sign --------------------------------------------------------------------------
+const ourBuild = perCall(() => client.buildRequest('UpdateSecret', input, AT));
+const officialBuild = perCall(() => {
+  const r = officialRequest();
+  r.data = JSON.parse(JSON.stringify(r.data));
+  return AKSKSigner.sign(r, credential);
+}, 5000);
+
+// --- import time ---------------------------------------------------------------------------
+function importMs(code, runs = 7) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: join(HERE, 'test'), encoding: 'utf8' });
+    times.push(Number(out.trim()));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+const timed = (body) => `const t = performance.now(); ${body}; console.log(performance.now() - t);`;
+const ourEsmImport = importMs(timed(`await import(${JSON.stringify(join(PKG, 'esm', 'index.js'))})`));
+const ourCjsImport = importMs(
+  `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); ` +
+    timed(`require(${JSON.stringify(join(PKG, 'cjs', 'index.cjs'))})`),
+);
+const officialImport = importMs(
+  `import { createRequire } from 'node:module'; const require = createRequire(${JSON.stringify(join(HERE, 'test', 'package.json'))}); ` +
+    timed(`require('@huaweicloud/huaweicloud-sdk-core')`),
+);
+
+// --- size ----------------------------------------------------------------------------------
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+const published = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).files;
+const pkgFiles = files(PKG).filter((f) => {
+  const rel = relative(PKG, f);
+  return rel === 'package.json' || published.some((p) => (p.endsWith('/') ? rel.startsWith(p) : rel === p));
+});
+const sum = (list, fn) => list.reduce((n, f) => n + fn(readFileSync(f)), 0);
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const wasm = readFileSync(join(PKG, 'csms_bg.wasm'));
+const esmFiles = pkgFiles.filter((f) => f.includes(`${join(PKG, 'esm')}/`));
+void official;
+
+const rows = [
+  ['', `csms-sdk ${ourVersion} (wasm)`, `huaweicloud-sdk-core ${officialVersion}`, 'speed-up (official ÷ csms-sdk)'],
+  ['sign UpdateSecret (µs)', ourSign.toFixed(2), officialSign.toFixed(2), `${(officialSign / ourSign).toFixed(2)}×`],
+  ['build + sign UpdateSecret (µs)', ourBuild.toFixed(2), officialBuild.toFixed(2), `${(officialBuild / ourBuild).toFixed(2)}×`],
+  ['import, ESM (ms)', ourEsmImport.toFixed(1), '', ''],
+  ['import, CommonJS require (ms)', ourCjsImport.toFixed(1), officialImport.toFixed(1), ''],
+  ['.wasm raw / gzipped', `${kb(wasm.length)} / ${kb(gzipSync(wasm, { level: 9 }).length)}`, '', ''],
+  ['one entry point (esm/) raw / gzipped', `${kb(sum(esmFiles, (b) => b.length))} / ${kb(sum(esmFiles, (b) => gzipSync(b, { level: 9 }).length))}`, '', ''],
+  ['package files raw / gzipped', `${kb(sum(pkgFiles, (b) => b.length))} / ${kb(sum(pkgFiles, (b) => gzipSync(b, { level: 9 }).length))}`, '', ''],
+];
+const line = (cells) => `| ${cells.join(' | ')} |`;
+console.log(line(rows[0]));
+console.log(line(rows[0].map(() => '---')));
+for (const row of rows.slice(1)) console.log(line(row));
+console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; µs: best of 5 rounds; import: median of 7 fresh processes.`);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the npm package into bindings-wasm/pkg/. Works on a fresh machine: installs the
+# toolchain pieces that are missing (wasm32 target, wasm-bindgen-cli, binaryen's wasm-opt)
+# and skips what is already there.
+#
+#   bindings-wasm/build.sh          # release build, size-tuned
+#
+# Environment: CARGO_TARGET_DIR is ignored; artifacts go to target/wasm (a separate dir so
+# that rustup's and Debian's cargo never share artifacts).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(dirname "$HERE")"
+# Tests can point at another checkout of the workspace root (same crates) with CSMS_WORKSPACE.
+WS="${CSMS_WORKSPACE:-$ROOT}"
+TARGET_DIR="$ROOT/target/wasm"
+TOOLS="$HERE/.tools"
+log() { echo "build.sh: $*" >&2; }
+
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
+[ -n "$BINDGEN_VERSION" ] || { log "wasm-bindgen not found in Cargo.lock"; exit 1; }
+
+# Size-tuned release profile for this build only (the workspace profile stays as it is).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CSMS_WASM_OPT_LEVEL:-s}
+export CARGO_PROFILE_RELEASE_LTO=true
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
+export CARGO_PROFILE_RELEASE_PANIC=abort
+export CARGO_PROFILE_RELEASE_STRIP=false
+export CARGO_PROFILE_RELEASE_DEBUG=false
+unset CARGO_TARGET_DIR
+
+# 1. The wasm32 target: rustup's, else Debian's rustc-web with std sources (build-std).
+CARGO=(cargo)
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    if ! rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+        log "rustup cannot add wasm32-unknown-unknown; using Debian's rustc-web with -Zbuild-std"
+        if [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
+            apt-get update >/dev/null && apt-get install -y rustc-web cargo-web rust-web-src >/dev/null
+        fi
+        LLD="$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"
+        export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$LLD"
+        export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
+        CARGO=(/usr/bin/cargo -Zbuild-std=std,panic_abort)
+    fi
+fi
+
+# 2. wasm-bindgen-cli, exactly the version of the wasm-bindgen crate.
+BINDGEN="$(command -v wasm-bindgen || true)"
+if [ -z "$BINDGEN" ] || [ "$("$BINDGEN" --version | awk '{print $2}')" != "$BINDGEN_VERSION" ]; then
+    log "installing wasm-bindgen-cli $BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "$BINDGEN_VERSION" --root "$TOOLS" >&2
+    BINDGEN="$TOOLS/bin/wasm-bindgen"
+fi
+
+# 3. The module.
+# The hash functions are the hot path of signing: optimised for speed, the rest for size.
+SPEED=(--config 'profile.release.package.sha2.opt-level=3' --config 'profile.release.package.sm3.opt-level=3'
+       --config 'profile.release.package.hmac.opt-level=3')
+(cd "$WS" && "${CARGO[@]}" build --release -p csms-wasm --target wasm32-unknown-unknown --target-dir "$TARGET_DIR" "${SPEED[@]}" >&2)
+RAW="$TARGET_DIR/wasm32-unknown-unknown/release/csms_wasm.wasm"
+OUT="$TARGET_DIR/bindgen"
+rm -rf "$OUT"
+"$BINDGEN" "$RAW" --target web --out-dir "$OUT" --out-name csms_wasm --no-typescript
+
+# 4. wasm-opt -Oz (from the npm package binaryen) when available.
+WASM="$OUT/csms_wasm_bg.wasm"
+WASM_OPT="$(command -v wasm-opt || true)"
+if [ -z "$WASM_OPT" ] && [ -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"; fi
+if [ -z "$WASM_OPT" ] && command -v npm >/dev/null; then
+    log "installing binaryen (wasm-opt) from npm into $TOOLS"
+    mkdir -p "$TOOLS" && (cd "$TOOLS" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
+        && npm install --no-audit --no-fund --silent binaryen >&2) || true
+    [ -x "$TOOLS/node_modules/.bin/wasm-opt" ] && WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"
+fi
+if [ -n "$WASM_OPT" ]; then
+    "$WASM_OPT" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+        --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+        "$WASM" -o "$OUT/csms_wasm_opt.wasm"
+    WASM="$OUT/csms_wasm_opt.wasm"
+else
+    log "wasm-opt not available: the module is not post-optimised"
+fi
+
+# 5. The package.
+node "$HERE/js/build-pkg.mjs" "$OUT" "$WASM" "$VERSION"

@@ -1,0 +1,151 @@
+// Assembles the npm package in bindings-wasm/pkg/ from the wasm-bindgen output (--target web)
+// and the hand-written entry points in js/:
+//
+//   node js/build-pkg.mjs <bindgen-out-dir> <optimised .wasm> <version>
+//
+// pkg/esm/*.js     ES modules (the wrapper, the wasm-bindgen glue, the .wasm as base64:
+//                  found without any loader or bundler configuration)
+// pkg/cjs/*.cjs    the same as CommonJS (derived from the ES modules by `toCommonJs` below)
+// pkg/csms_bg.wasm the module
+// pkg/*.d.ts       types (index.d.ts, index.d.cts for require, operations.d.ts generated)
+
+import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const [bindgenDir, wasmPath, version] = process.argv.slice(2);
+if (!bindgenDir || !wasmPath || !version) {
+  console.error('usage: node js/build-pkg.mjs <bindgen-out-dir> <wasm> <version>');
+  process.exit(2);
+}
+const pkg = join(root, 'pkg');
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(join(pkg, 'esm'), { recursive: true });
+mkdirSync(join(pkg, 'cjs'), { recursive: true });
+
+/** Rewrites the small ES-module subset used here (static imports and exports) as CommonJS. */
+function toCommonJs(source) {
+  const exported = [];
+  let out = source
+    .replace(/^import \* as (\w+) from '\.\/([\w.-]+)\.js';$/gm, (_, ns, file) => `const ${ns} = require('./${file}.cjs');`)
+    .replace(/^import \{([^}]*)\} from '\.\/([\w.-]+)\.js';$/gm, (_, names, file) => {
+      const list = names
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean)
+        .map((n) => n.replace(/^(\w+) as (\w+)$/, '$1: $2'));
+      return `const { ${list.join(', ')} } = require('./${file}.cjs');`;
+    })
+    .replace(/^export (async function\*?|function\*?|class|const|let) (\w+)/gm, (_, kw, name) => {
+      exported.push([name, name]);
+      return `${kw} ${name}`;
+    })
+    .replace(/^export \{([^}]*)\};?$/gm, (_, names) => {
+      for (const n of names.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = n.match(/^(\w+)(?: as (\w+))?$/);
+        exported.push([m[2] || m[1], m[1]]);
+      }
+      return '';
+    })
+    .replace(/^export default (\w+);?$/gm, (_, name) => {
+      exported.push(['default', name]);
+      return '';
+    })
+    .replace(/import\.meta\.url/g, "require('url').pathToFileURL(__filename)");
+  if (/^\s*(import|export)\s/m.test(out)) {
+    const line = out.split('\n').find((l) => /^\s*(import|export)\s/.test(l));
+    throw new Error(`toCommonJs: cannot convert: ${line}`);
+  }
+  out = `'use strict';\n${out}\n`;
+  out += exported.map(([as, name]) => `exports.${as} = ${name};`).join('\n') + '\n';
+  return out;
+}
+
+function emit(name, esmSource) {
+  writeFileSync(join(pkg, 'esm', `${name}.js`), esmSource);
+  writeFileSync(join(pkg, 'cjs', `${name}.cjs`), toCommonJs(esmSource));
+}
+
+// The wasm-bindgen glue: only initSync is used, never the fetch-based default init.
+// Its async default init would look for the .wasm with `new URL('…_bg.wasm', import.meta.url)`,
+// which bundlers try to resolve as an asset: that path is cut out, the module is embedded.
+const glue = readFileSync(join(bindgenDir, 'csms_wasm.js'), 'utf8').replace(
+  /new URL\('[\w.-]+\.wasm', import\.meta\.url\)/g,
+  "(() => { throw new Error('csms-sdk embeds its WebAssembly module: it is initialised on import'); })()",
+);
+if (glue.includes('import.meta')) throw new Error('the wasm-bindgen glue still refers to import.meta');
+emit('csms_wasm', glue);
+
+// The module, embedded as base64 so that no loader or bundler configuration is needed.
+const bytes = readFileSync(wasmPath);
+copyFileSync(wasmPath, join(pkg, 'csms_bg.wasm'));
+const b64 = bytes.toString('base64');
+writeFileSync(
+  join(pkg, 'esm', 'csms_wasm_bytes.js'),
+  `// The csms-core WebAssembly module (${bytes.length} bytes), base64.
+const BASE64 = '${b64}';
+
+export function wasmBytes() {
+  if (typeof Buffer === 'function' && typeof Buffer.from === 'function') {
+    const b = Buffer.from(BASE64, 'base64');
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
+  }
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(BASE64);
+  const text = atob(BASE64);
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+`,
+);
+
+// CommonJS gets the same embedded copy: a file read with fs next to __dirname would be
+// lost by bundlers.
+writeFileSync(join(pkg, 'cjs', 'csms_wasm_bytes.cjs'), toCommonJs(readFileSync(join(pkg, 'esm', 'csms_wasm_bytes.js'), 'utf8')));
+
+emit('index', readFileSync(join(here, 'index.js'), 'utf8').replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'")));
+
+// Types.
+const dts = readFileSync(join(here, 'index.d.ts'), 'utf8');
+writeFileSync(join(pkg, 'index.d.ts'), dts);
+writeFileSync(join(pkg, 'index.d.cts'), dts);
+copyFileSync(join(here, 'operations.d.ts'), join(pkg, 'operations.d.ts'));
+
+writeFileSync(
+  join(pkg, 'package.json'),
+  JSON.stringify(
+    {
+      name: 'csms-sdk',
+      version,
+      description:
+        'Huawei Cloud CSMS (secret management) client: request signing, validation and parsing in WebAssembly, for Node, browsers and bundlers.',
+      license: 'Apache-2.0',
+      type: 'module',
+      main: './cjs/index.cjs',
+      module: './esm/index.js',
+      types: './index.d.ts',
+      exports: {
+        '.': {
+          import: { types: './index.d.ts', default: './esm/index.js' },
+          require: { types: './index.d.cts', default: './cjs/index.cjs' },
+        },
+        './csms_bg.wasm': './csms_bg.wasm',
+        './package.json': './package.json',
+      },
+      files: ['esm/', 'cjs/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md'],
+      sideEffects: false,
+      engines: { node: '>=18' },
+      keywords: ['huaweicloud', 'csms', 'dew', 'secrets', 'wasm'],
+    },
+    null,
+    2,
+  ) + '\n',
+);
+try {
+  copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
+} catch (_) {
+  // README not written yet
+}
+console.log(`pkg: ${pkg} (wasm ${bytes.length} bytes)`);

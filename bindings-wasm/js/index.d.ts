@@ -1,0 +1,166 @@
+// Type declarations of the csms-sdk package (hand-written; the operation and model types
+// in ./operations.d.ts are generated from spec/csms.json).
+
+import type { OperationMethods, OperationName, Operations } from './operations.js';
+
+export type * from './operations.js';
+
+/** The package version. */
+export declare const VERSION: string;
+
+/** Signing algorithms, as named in the `Authorization` header. */
+export type Algorithm =
+  | 'SDK-HMAC-SHA256'
+  | 'SDK-HMAC-SM3'
+  | 'V11-HMAC-SHA256'
+  | 'SDK-ECDSA-P256-SHA256'
+  | 'SDK-SM2-SM3';
+
+/** A permanent or temporary access key. */
+export interface AccessKeyCredentials {
+  /** Access key id. */
+  ak: string;
+  /** Secret access key. */
+  sk: string;
+  /** Security token of a temporary access key (sent as X-Security-Token). */
+  securityToken?: string;
+}
+
+/** An IAM token, sent as X-Auth-Token. */
+export interface TokenCredentials {
+  authToken: string;
+}
+
+/** A request ready to send: every header it needs, signature included. */
+export interface HttpRequest {
+  method: string;
+  /** The full URL, path and query percent-encoded. */
+  url: string;
+  /** Header names and values (`Host` included: drop it when your HTTP client sets it). */
+  headers: Record<string, string>;
+  /** The JSON body, or `null` when the request has none. */
+  body: string | null;
+}
+
+/** A response as a transport received it. */
+export interface HttpResponse {
+  status: number;
+  /** A plain object, a `Headers` instance, a `Map` or a list of `[name, value]` pairs. */
+  headers?: Record<string, string | string[] | undefined> | Headers | Map<string, string> | Iterable<[string, string]>;
+  /** The body as text or bytes. */
+  body?: string | Uint8Array | ArrayBuffer | null;
+}
+
+/** Sends a request and resolves with the response (whatever its status). */
+export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
+
+export interface CsmsClientOptions {
+  /** Region id such as `cn-north-4`; the endpoint follows from it unless `endpoint` is given. */
+  region?: string;
+  /** Explicit endpoint `https://host[:port]` (such as a local emulator's `http://127.0.0.1:PORT`). */
+  endpoint?: string;
+  /** Project id. */
+  projectId: string;
+  /** An access key, or an IAM token. */
+  credentials: AccessKeyCredentials | TokenCredentials;
+  /** Signing algorithm, `SDK-HMAC-SHA256` by default. */
+  algorithm?: Algorithm;
+  /** Sends requests; `globalThis.fetch` by default. */
+  transport?: Transport;
+  /**
+   * Appended to `csms-sdk-js/<version>` and sent (and signed) as `User-Agent`. Without it no
+   * User-Agent is signed. Do not set it in browsers: fetch does not send a User-Agent set
+   * by a page, and a signed header that is not sent breaks the signature.
+   */
+  userAgent?: string;
+  /** Service name in the V11-HMAC-SHA256 key derivation (`csms` by default). */
+  derivedService?: string;
+}
+
+/** Every error of this package. `code` is the kind. */
+export declare class CsmsError extends Error {
+  constructor(message: string, code?: string, options?: { cause?: unknown });
+  /** `validation`, `api`, `decode`, `transport`, or `panic` for an internal failure. */
+  readonly code: 'validation' | 'api' | 'decode' | 'transport' | 'panic' | 'internal' | (string & {});
+}
+
+/** The input (or an option) was refused before anything was sent. */
+export declare class ValidationError extends CsmsError {
+  readonly code: 'validation';
+  /** The member at fault, as a path of wire names (`secret_name`, `tags[0].key`, `credentials.sk`). */
+  readonly field: string;
+  /** Why it was refused. */
+  readonly reason: string;
+}
+
+/** The service answered with an error status. */
+export declare class ApiError extends CsmsError {
+  readonly code: 'api';
+  /** HTTP status. */
+  readonly status: number;
+  /** The service's error code (`CSMS.0401`), or the status as text. */
+  readonly errorCode: string;
+  /** The service's message. */
+  readonly errorMsg: string;
+  /** The X-Request-Id of the response, empty if absent. */
+  readonly requestId: string;
+}
+
+/** A 2xx response whose body is not what the operation returns. */
+export declare class DecodeError extends CsmsError {
+  readonly code: 'decode';
+  readonly status: number;
+  readonly requestId: string;
+  readonly reason: string;
+}
+
+/** The request could not be sent, or no response came back. */
+export declare class TransportError extends CsmsError {
+  constructor(message: string, options?: { maybeSent?: boolean; cause?: unknown });
+  readonly code: 'transport';
+  /** Whether the request may have reached the server. */
+  readonly maybeSent: boolean;
+}
+
+/** The default transport: `globalThis.fetch`, without the headers fetch may not set. */
+export declare function fetchTransport(request: HttpRequest): Promise<HttpResponse & { status: number; headers: Record<string, string>; body: string }>;
+
+/** The names of every operation (PascalCase). */
+export declare function operationNames(): OperationName[];
+
+/** The signer alone (conformance vectors of kind `sign`). */
+export declare function signRequest(spec: {
+  credentials: { ak: string; sk: string; security_token?: string };
+  algorithm: Algorithm | string;
+  derived?: { region_id: string; service: string };
+  at: string | number;
+  request: { method: string; url: string; headers?: Record<string, string>; body?: string };
+}): HttpRequest;
+
+/** An operation named either officially (`UpdateSecret`) or as its method (`updateSecret`). */
+export type OperationRef = OperationName | Uncapitalize<OperationName>;
+type Canonical<N extends OperationRef> = Capitalize<N> & OperationName;
+
+export interface CsmsClient extends OperationMethods {}
+
+/** A CSMS client. Signing, validation and parsing run in WebAssembly; I/O goes through `transport`. */
+export declare class CsmsClient {
+  constructor(options: CsmsClientOptions);
+  /** The endpoint requests go to. */
+  readonly endpoint: string;
+  /**
+   * Validates `input` and builds the signed request; no I/O.
+   * @param at signing time: a Date, milliseconds since the epoch or an `X-Sdk-Date` string (`20240806T101010Z`); now by default.
+   * @throws {ValidationError}
+   */
+  buildRequest<N extends OperationRef>(operation: N, input: Operations[Canonical<N>]['input'], at?: Date | number | string): HttpRequest;
+  /**
+   * Turns a response into the operation's result.
+   * @throws {ApiError} for a status outside 2xx; {DecodeError} for a body that does not fit.
+   */
+  parseResponse<N extends OperationRef>(operation: N, response: HttpResponse): Operations[Canonical<N>]['output'];
+  /** Builds, sends through the transport and parses one operation. */
+  send<N extends OperationRef>(operation: N, input: Operations[Canonical<N>]['input']): Promise<Operations[Canonical<N>]['output']>;
+}
+
+export default CsmsClient;

@@ -1,0 +1,113 @@
+// The package's API without a server: options, buildRequest/parseResponse, errors, panics,
+// ESM and CommonJS giving the same results.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PKG_DIR, loadPackage } from './helpers.mjs';
+
+const esm = await loadPackage('esm');
+const cjs = await loadPackage('cjs');
+const options = { endpoint: 'https://kms.cn-north-4.myhuaweicloud.com', projectId: 'pid', credentials: { ak: 'AK', sk: 'SK' } };
+
+test('package.json: exports, sideEffects, no dependencies', () => {
+  const pkg = JSON.parse(readFileSync(join(PKG_DIR, 'package.json'), 'utf8'));
+  assert.equal(pkg.sideEffects, false);
+  assert.equal(pkg.dependencies, undefined);
+  assert.equal(pkg.exports['.'].import.default, './esm/index.js');
+  assert.equal(pkg.exports['.'].require.default, './cjs/index.cjs');
+});
+
+test('buildRequest: UpdateSecret, at as a string, a Date and milliseconds', () => {
+  const client = new esm.CsmsClient(options);
+  const r = client.buildRequest('UpdateSecret', { secret_name: 'test', description: 'new' }, '20240806T000000Z');
+  assert.equal(r.method, 'PUT');
+  assert.equal(r.url, 'https://kms.cn-north-4.myhuaweicloud.com/v1/pid/secrets/test');
+  assert.equal(r.body, '{"description":"new"}');
+  assert.equal(r.headers['X-Sdk-Date'], '20240806T000000Z');
+  assert.equal(r.headers['X-Project-Id'], 'pid');
+  assert.match(r.headers.Authorization, /^SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/);
+  const d = new Date(Date.UTC(2024, 7, 6, 0, 0, 0));
+  assert.deepEqual(client.buildRequest('updateSecret', { secret_name: 'test', description: 'new' }, d), r);
+  assert.deepEqual(client.buildRequest('UpdateSecret', { secret_name: 'test', description: 'new' }, d.getTime()), r);
+  const now = client.buildRequest('ListSecrets', {});
+  assert.equal(now.body, null);
+  assert.ok(Math.abs(Date.now() - Date.parse(now.headers['X-Sdk-Date'].replace(/^(....)(..)(..)T(..)(..)(..)Z$/, '$1-$2-$3T$4:$5:$6Z'))) < 5000);
+});
+
+test('ESM and CommonJS agree', () => {
+  const a = new esm.CsmsClient(options).buildRequest('ShowSecretVersion', { secret_name: 'a/b', version_id: 'latest' }, '20240806T000000Z');
+  const b = new cjs.CsmsClient(options).buildRequest('ShowSecretVersion', { secret_name: 'a/b', version_id: 'latest' }, '20240806T000000Z');
+  assert.deepEqual(a, b);
+  assert.equal(a.url, 'https://kms.cn-north-4.myhuaweicloud.com/v1/pid/secrets/a%2Fb/versions/latest');
+  assert.deepEqual(esm.operationNames(), cjs.operationNames());
+  assert.equal(typeof cjs.default, 'function');
+});
+
+test('every operation has a camelCase method', () => {
+  const client = new esm.CsmsClient(options);
+  const names = esm.operationNames();
+  assert.ok(names.length >= 40);
+  for (const name of names) assert.equal(typeof client[name[0].toLowerCase() + name.slice(1)], 'function', name);
+});
+
+test('validation errors name the field', () => {
+  const client = new esm.CsmsClient(options);
+  assert.throws(
+    () => client.buildRequest('UpdateSecret', { secret_name: 'test', rotation_period: '5h' }),
+    (e) => e instanceof esm.ValidationError && e instanceof esm.CsmsError && e instanceof Error &&
+      e.name === 'ValidationError' && e.code === 'validation' && e.field === 'rotation_period',
+  );
+  assert.throws(() => client.buildRequest('NoSuchOperation', {}), (e) => e instanceof esm.CsmsError && e instanceof Error);
+  assert.throws(() => new esm.CsmsClient({ ...options, projectId: undefined }), (e) => e.field === 'project_id');
+  assert.throws(() => new esm.CsmsClient({ ...options, credentials: { ak: 'AK' } }), (e) => e.field === 'credentials.sk');
+  assert.throws(() => new esm.CsmsClient({ ...options, credentials: { ak: 'AK', sk: 'SK', bogus: 1 } }), (e) => e.field === 'credentials.bogus');
+  assert.throws(() => new esm.CsmsClient({ ...options, colour: 'blue' }), (e) => e.field === 'colour');
+  assert.throws(() => new esm.CsmsClient({ ...options, algorithm: 'MD5' }), (e) => e.field === 'algorithm');
+  assert.throws(() => new esm.CsmsClient({ ...options, endpoint: undefined, region: 'Bad Region' }), (e) => e.field === 'region');
+  assert.throws(() => new esm.CsmsClient({ ...options, transport: 42 }), (e) => e.field === 'transport');
+  assert.throws(() => client.buildRequest('ListSecrets', {}, 'yesterday'), (e) => e.field === 'at');
+  assert.throws(() => client.buildRequest('UpdateSecret', 'not an object'), (e) => e.code === 'validation');
+});
+
+test('region gives the public endpoint', () => {
+  const client = new esm.CsmsClient({ region: 'cn-north-4', projectId: 'pid', credentials: { ak: 'AK', sk: 'SK' } });
+  assert.equal(client.endpoint, 'https://kms.cn-north-4.myhuaweicloud.com');
+});
+
+test('parseResponse: results, API and decode errors, header forms', () => {
+  const client = new esm.CsmsClient(options);
+  const ok = client.parseResponse('UpdateSecret', { status: 200, headers: {}, body: '{"secret": {"name": "test", "state": "ENABLED"}}' });
+  assert.equal(ok.secret.state, 'ENABLED');
+  const bytes = new TextEncoder().encode('{"secret": {"name": "test"}}');
+  assert.equal(client.parseResponse('UpdateSecret', { status: 200, body: bytes }).secret.name, 'test');
+  const body = '{"error_code": "CSMS.0401", "error_msg": "no such secret"}';
+  for (const headers of [{ 'X-Request-Id': 'rid-1' }, new Headers({ 'x-request-id': 'rid-1' }), [['X-Request-Id', 'rid-1']], new Map([['x-request-id', 'rid-1']])]) {
+    assert.throws(
+      () => client.parseResponse('ShowSecret', { status: 404, headers, body }),
+      (e) => e instanceof esm.ApiError && e.code === 'api' && e.status === 404 && e.errorCode === 'CSMS.0401' &&
+        e.errorMsg === 'no such secret' && e.requestId === 'rid-1' && /CSMS\.0401/.test(e.message),
+    );
+  }
+  assert.throws(
+    () => client.parseResponse('ShowSecret', { status: 200, headers: {}, body: 'not json' }),
+    (e) => e instanceof esm.DecodeError && e.code === 'decode' && e.status === 200,
+  );
+});
+
+test('a Rust panic becomes an Error, and the module keeps working', () => {
+  assert.throws(
+    () => esm.__panicForTests('boom'),
+    (e) => e instanceof esm.CsmsError && e instanceof Error && e.code === 'panic' && /boom/.test(e.message),
+  );
+  const client = new esm.CsmsClient(options);
+  assert.equal(client.buildRequest('ListSecrets', {}, '20240806T000000Z').method, 'GET');
+});
+
+test('signRequest signs a bare request', () => {
+  const r = esm.signRequest({
+    credentials: { ak: 'AK', sk: 'SK' }, algorithm: 'SDK-HMAC-SHA256', at: '20240806T101010Z',
+    request: { method: 'GET', url: 'https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets', headers: {}, body: '' },
+  });
+  assert.match(r.headers.Authorization, /^SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=/);
+});

@@ -1,0 +1,54 @@
+// Shared by the tests: loading the built package, starting the emulator.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const PKG_DIR = join(HERE, '..', 'pkg');
+export const ROOT = join(HERE, '..', '..');
+
+/** The package as ESM (import) or CommonJS (require). */
+export async function loadPackage(kind = 'esm') {
+  if (!existsSync(join(PKG_DIR, 'package.json'))) throw new Error('bindings-wasm/pkg is not built: run bindings-wasm/build.sh');
+  if (kind === 'cjs') {
+    const { createRequire } = await import('node:module');
+    return createRequire(import.meta.url)(join(PKG_DIR, 'cjs', 'index.cjs'));
+  }
+  return import(join(PKG_DIR, 'esm', 'index.js'));
+}
+
+export const AK = 'TEST-AK-0123456789';
+export const SK = 'TEST-SK-abcdefghijklmnopqrstuvwxyz0123';
+export const PROJECT_ID = '0123456789abcdef0123456789abcdef';
+export const TOKEN = 'test-iam-token-0123456789';
+
+/** Starts target/debug/csms-emulator on a free port; resolves with {endpoint, stop}. */
+export async function startEmulator() {
+  const bin = process.env.CSMS_EMULATOR || join(ROOT, 'target', 'debug', 'csms-emulator');
+  if (!existsSync(bin)) throw new Error(`${bin} missing: run cargo build -p csms-emulator`);
+  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--ak', AK, '--sk', SK, '--project-id', PROJECT_ID, '--token', TOKEN], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const endpoint = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('emulator did not start in 20 s')), 20000);
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      const m = line.match(/^listening on (http:\/\/\S+)$/);
+      if (m) resolve(m[1]);
+      else reject(new Error(`unexpected first line: ${line}`));
+    });
+  });
+  return {
+    endpoint,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,55 @@
+// Compiled with `tsc --noEmit` by types.test.mjs: the package's declarations must type
+// this usage, and reject the lines marked @ts-expect-error.
+import {
+  ApiError,
+  CsmsClient,
+  CsmsError,
+  ValidationError,
+  type HttpRequest,
+  type ShowSecretVersionOutput,
+  type Transport,
+  type UpdateSecretInput,
+} from 'csms-sdk';
+
+const transport: Transport = async (request: HttpRequest) => ({ status: 200, headers: {}, body: '{}' });
+const client = new CsmsClient({ region: 'cn-north-4', projectId: 'p', credentials: { ak: 'AK', sk: 'SK' }, transport });
+const token = new CsmsClient({ endpoint: 'http://127.0.0.1:8089', projectId: 'p', credentials: { authToken: 't' }, algorithm: 'SDK-HMAC-SM3' });
+
+async function main(): Promise<void> {
+  const input: UpdateSecretInput = { secret_name: 'db', description: 'new' };
+  const updated = await client.updateSecret(input);
+  const name: string | undefined = updated.secret?.name;
+  const latest: ShowSecretVersionOutput = await client.showSecretVersion({ secret_name: 'db', version_id: 'latest' });
+  const value: string | undefined = latest.version?.secret_string;
+  const stages: string[] | undefined = latest.version?.version_metadata?.version_stages;
+  const request: HttpRequest = client.buildRequest('UpdateSecret', input, new Date());
+  const again = client.buildRequest('updateSecret', input, '20240806T000000Z');
+  const parsed = client.parseResponse('ShowSecretVersion', { status: 200, headers: new Headers(), body: '{}' });
+  const v2: string | undefined = parsed.version?.secret_string;
+  await client.send('ListSecrets', { limit: '10' });
+  await client.batchCreateOrDeleteTags({ secret_id: 'id', action: 'create', tags: [{ key: 'k', value: 'v' }] });
+  // @ts-expect-error a required member is missing
+  await client.updateSecret({ description: 'x' });
+  // @ts-expect-error an unknown member
+  await client.updateSecret({ secret_name: 'db', colour: 'blue' });
+  // @ts-expect-error not one of the enum values
+  await client.batchCreateOrDeleteTags({ secret_id: 'id', action: 'remove', tags: [] });
+  // @ts-expect-error no such operation
+  client.buildRequest('NoSuchOperation', {});
+  try {
+    await token.listSecrets();
+  } catch (e) {
+    if (e instanceof ApiError) {
+      const parts: [number, string, string, string, 'api'] = [e.status, e.errorCode, e.errorMsg, e.requestId, e.code];
+      void parts;
+    } else if (e instanceof ValidationError) {
+      const field: string = e.field;
+      void field;
+    } else if (e instanceof CsmsError) {
+      const code: string = e.code;
+      void code;
+    }
+  }
+  void [name, value, stages, request, again, v2];
+}
+void main;
