@@ -6,10 +6,10 @@
 
 import sys
 
-from . import rust, typescript
+from . import rust, typescript, python
 from .spec import load, write_if_changed
 
-EMITTERS = [rust, typescript]
+EMITTERS = [rust, typescript, python, python.runtime]
 
 
 def main():

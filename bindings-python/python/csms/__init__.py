@@ -1,0 +1,58 @@
+"""Huawei Cloud CSMS (secret management) client: a typed Python API over the csms-core Rust core.
+
+    import csms
+    client = csms.Client(region="cn-north-4", project_id="...", ak="...", sk="...")
+    client.update_secret(secret_name="db-password", description="primary database")
+
+See README.md (or help(csms.Client)) for the low-level calls, errors, transports and async.
+"""
+
+from . import _native
+from ._errors import ApiError, CsmsError, DecodeError, TransportError, ValidationError
+
+_native.set_error_classes(CsmsError, ValidationError, ApiError, DecodeError, TransportError)
+
+from ._client import (  # noqa: E402
+    AsyncClient,
+    Client,
+    Request,
+    Response,
+    Signer,
+    operation_names,
+    sdk_date,
+    verify_signature,
+)
+from ._model import Model  # noqa: E402
+from ._models import *  # noqa: E402,F401,F403
+from ._models import __all__ as _model_names  # noqa: E402
+
+__version__ = _native.__version__
+USER_AGENT = _native.USER_AGENT
+
+__all__ = [
+    "ApiError",
+    "AsyncClient",
+    "Client",
+    "CsmsError",
+    "DecodeError",
+    "Model",
+    "Request",
+    "Response",
+    "Signer",
+    "TransportError",
+    "USER_AGENT",
+    "ValidationError",
+    "operation_names",
+    "sdk_date",
+    "verify_signature",
+    *_model_names,
+]
+
+
+def __getattr__(name):
+    # `csms.transports` without importing it (and http.client) up front.
+    if name == "transports":
+        import importlib
+
+        return importlib.import_module(".transports", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,95 @@
+"""The exceptions of the package. The native module raises these very classes."""
+
+
+class CsmsError(Exception):
+    """Base class of every error raised by csms (an internal failure when raised as such)."""
+
+    kind = "internal"
+
+    def __init__(self, message=""):
+        super().__init__(message)
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+class ValidationError(CsmsError):
+    """The input (or a client option) was refused before anything was sent.
+
+    ``field`` is the member at fault as a path of wire names (``rotation_period``,
+    ``tags[0].key``) or the name of the option; ``reason`` says why.
+    """
+
+    kind = "validation"
+
+    def __init__(self, field, reason, message=None):
+        self.field = field
+        self.reason = reason
+        super().__init__(message or f"invalid `{field}`: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.field, self.reason, str(self)))
+
+
+class ApiError(CsmsError):
+    """The service answered with an error status.
+
+    ``status`` (HTTP status), ``error_code`` (``CSMS.0106``, ``APIGW.0301``, or the status as
+    text), ``error_msg`` and ``request_id`` (``X-Request-Id``, empty if absent).
+    """
+
+    kind = "api"
+
+    def __init__(self, status, error_code, error_msg, request_id="", message=None):
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.request_id = request_id
+        if message is None:
+            message = f"CSMS error {status} {error_code}: {error_msg}"
+            if request_id:
+                message += f" (request id {request_id})"
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.status, self.error_code, self.error_msg, self.request_id, str(self)))
+
+
+class DecodeError(CsmsError):
+    """A 2xx response whose body is not what the operation returns."""
+
+    kind = "decode"
+
+    def __init__(self, reason, status=0, request_id="", message=None):
+        self.reason = reason
+        self.status = status
+        self.request_id = request_id
+        if message is None:
+            rid = f", request id {request_id}" if request_id else ""
+            message = f"undecodable response (status {status}{rid}): {reason}"
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.status, self.request_id, str(self)))
+
+
+class TransportError(CsmsError):
+    """The request could not be sent, or no response came back.
+
+    ``maybe_sent`` is False only when the request certainly did not reach the server
+    (connection refused, name not resolved); a timeout or a reset after sending leaves it True.
+    """
+
+    kind = "transport"
+
+    def __init__(self, reason, maybe_sent=True, message=None):
+        self.reason = reason
+        self.maybe_sent = bool(maybe_sent)
+        if message is None:
+            message = f"transport failure: {reason}"
+            if self.maybe_sent:
+                message += " (the request may have reached the server)"
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.maybe_sent, str(self)))

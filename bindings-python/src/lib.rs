@@ -1,0 +1,824 @@
+//! `csms._native`: the native half of the `csms` Python package.
+//!
+//! A thin layer over `csms-core`'s generic JSON path: Python values become
+//! `serde_json::Value`, go through [`csms_core::Client::build_request`] /
+//! [`csms_core::Client::parse_response`] (or the signer, or the paginator), and come back as
+//! Python values. There is no protocol logic here: what a request looks like, how it is
+//! signed and what a response means is all decided by the core.
+//!
+//! Every entry point runs under `catch_unwind`, so a Rust panic reaches Python as a
+//! `csms.CsmsError`, never as pyo3's `PanicException` (a `BaseException`). Errors are
+//! instances of the exception classes of `csms/_errors.py`, registered at import by
+//! `set_error_classes`.
+
+use csms_core::{
+    operation, verify as verify_request, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, HttpRequest,
+    HttpResponse, Location, SdkDate, Signer,
+};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
+
+/// The user agent sent by default: `csms-sdk-python/<version>`.
+const USER_AGENT: &str = concat!("csms-sdk-python/", env!("CARGO_PKG_VERSION"));
+
+/// Nesting deeper than this in an input is refused (it would only be a cycle or an attack).
+const MAX_DEPTH: u32 = 64;
+
+/// The exception classes of `csms._errors`, registered once at import.
+struct ErrorClasses {
+    base: Py<PyAny>,
+    validation: Py<PyAny>,
+    api: Py<PyAny>,
+    decode: Py<PyAny>,
+    transport: Py<PyAny>,
+}
+
+static ERRORS: PyOnceLock<ErrorClasses> = PyOnceLock::new();
+
+/// What can go wrong in a native call, before it becomes a Python exception.
+enum Fail {
+    Core(Error),
+    Py(PyErr),
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Fail::Core(e)
+    }
+}
+
+impl From<PyErr> for Fail {
+    fn from(e: PyErr) -> Self {
+        Fail::Py(e)
+    }
+}
+
+type Res<T> = Result<T, Fail>;
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Fail {
+    Fail::Core(Error::validation(field, reason))
+}
+
+/// Instantiates one of the registered exception classes; a plain `RuntimeError` when the
+/// package did not register them (someone imported `csms._native` on its own).
+fn raise(py: Python<'_>, pick: impl Fn(&ErrorClasses) -> &Py<PyAny>, args: Bound<'_, PyTuple>) -> PyErr {
+    let Some(classes) = ERRORS.get(py) else {
+        let message = args.get_item(args.len().saturating_sub(1)).map(|m| m.to_string()).unwrap_or_default();
+        return PyRuntimeError::new_err(message);
+    };
+    match pick(classes).bind(py).call1(args) {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(e) => e,
+    }
+}
+
+fn core_error(py: Python<'_>, e: &Error) -> PyErr {
+    // The classes take their fields, then the message (the core's Display text).
+    let message = e.to_string();
+    let made = match e {
+        Error::Validation { field, reason } => {
+            PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
+        }
+        Error::Api { status, error_code, error_msg, request_id } => {
+            (*status, error_code, error_msg, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.api, a))
+        }
+        Error::Decode { reason, status, request_id } => {
+            (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))
+        }
+        Error::Transport { reason, maybe_sent } => {
+            (reason, *maybe_sent, &message).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
+        }
+        _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),
+    };
+    made.unwrap_or_else(|e| e)
+}
+
+fn to_pyerr(py: Python<'_>, fail: Fail) -> PyErr {
+    match fail {
+        Fail::Core(e) => core_error(py, &e),
+        Fail::Py(e) => e,
+    }
+}
+
+/// Runs `f`, turning a core error into its Python exception and a panic into `CsmsError`.
+fn guard<T>(py: Python<'_>, f: impl FnOnce() -> Res<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(fail)) => Err(to_pyerr(py, fail)),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            let message = format!("internal error in the csms native module (please report it): {what}");
+            Err(PyTuple::new(py, [message]).map(|a| raise(py, |c| &c.base, a)).unwrap_or_else(|e| e))
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------
+// Python -> JSON
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".to_owned())
+}
+
+fn text_of(obj: &Bound<'_, PyString>) -> PyResult<String> {
+    Ok(obj.to_cow()?.into_owned())
+}
+
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A Python value as JSON. `path` names it in errors (`tags[0].key`, as the core does).
+fn to_json(obj: &Bound<'_, PyAny>, path: &str, depth: u32) -> Res<Value> {
+    let field = || if path.is_empty() { "input".to_owned() } else { path.to_owned() };
+    if depth > MAX_DEPTH {
+        return Err(invalid(field(), "is nested too deeply"));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return match s.to_cow() {
+            Ok(text) => Ok(Value::String(text.into_owned())),
+            Err(_) => Err(invalid(field(), "is not valid Unicode (it holds a lone surrogate)")),
+        };
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(invalid(field(), "is an integer too large for 64 bits"));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| invalid(field(), "must be a finite number"));
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in dict.iter() {
+            let key = match k.cast::<PyString>() {
+                Ok(s) => text_of(s)?,
+                Err(_) => return Err(invalid(field(), format!("has a key that is not a string ({})", type_name(&k)))),
+            };
+            let value = to_json(&v, &child(path, &key), depth + 1)?;
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            items.push(to_json(&item?, &format!("{}[{i}]", field()), depth + 1)?);
+        }
+        return Ok(Value::Array(items));
+    }
+    // csms models (and anything else with a to_dict()), then other mappings.
+    if let Ok(to_dict) = obj.getattr("to_dict") {
+        if to_dict.is_callable() {
+            return to_json(&to_dict.call0()?, path, depth + 1);
+        }
+    }
+    if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
+        let dict = PyDict::new(obj.py());
+        for key in obj.call_method0("keys")?.try_iter()? {
+            let key = key?;
+            dict.set_item(&key, obj.get_item(&key)?)?;
+        }
+        return to_json(dict.as_any(), path, depth + 1);
+    }
+    Err(invalid(
+        field(),
+        format!("must be a str, int, float, bool, None, list or dict (or a csms model), not {}", type_name(obj)),
+    ))
+}
+
+/// A header value or body as bytes: `bytes`, `bytearray`, `memoryview` or `str` (UTF-8).
+fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> Res<Vec<u8>> {
+    if obj.is_none() {
+        return Ok(Vec::new());
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(text_of(s)?.into_bytes());
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(b.to_vec());
+    }
+    if let Ok(v) = obj.call_method0("tobytes") {
+        if let Ok(b) = v.cast::<PyBytes>() {
+            return Ok(b.as_bytes().to_vec());
+        }
+    }
+    Err(invalid(what, format!("must be bytes or str, not {}", type_name(obj))))
+}
+
+fn header_text(obj: &Bound<'_, PyAny>) -> Res<String> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(text_of(s)?);
+    }
+    // Header bytes from a socket: ISO-8859-1, as http.client reads them.
+    let raw = bytes_of(obj, "headers")?;
+    Ok(raw.iter().map(|&b| b as char).collect())
+}
+
+/// Headers as pairs, from a dict, a list of pairs, or an object with `multi_items()`
+/// (httpx) or `items()` (requests, http.client).
+fn headers_of(obj: &Bound<'_, PyAny>) -> Res<Vec<(String, String)>> {
+    if obj.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        for (k, v) in dict.iter() {
+            out.push((header_text(&k)?, header_text(&v)?));
+        }
+        return Ok(out);
+    }
+    let pairs = if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        obj.clone()
+    } else if obj.hasattr("multi_items")? {
+        obj.call_method0("multi_items")?
+    } else if obj.hasattr("items")? {
+        obj.call_method0("items")?
+    } else {
+        return Err(invalid(
+            "headers",
+            format!("must be a dict or a list of (name, value) pairs, not {}", type_name(obj)),
+        ));
+    };
+    for pair in pairs.try_iter()? {
+        let pair = pair?;
+        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            pair.extract().map_err(|_| invalid("headers", "must hold (name, value) pairs"))?;
+        out.push((header_text(&k)?, header_text(&v)?));
+    }
+    Ok(out)
+}
+
+static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The signing time: None (now: the one place the package reads the clock), an `X-Sdk-Date`
+/// string (`YYYYMMDDTHHMMSSZ`), Unix seconds, or a `datetime` (naive = UTC).
+fn sdk_date(at: Option<&Bound<'_, PyAny>>) -> Res<SdkDate> {
+    let Some(at) = at.filter(|a| !a.is_none()) else {
+        return Ok(SdkDate::from(std::time::SystemTime::now()));
+    };
+    if let Ok(s) = at.cast::<PyString>() {
+        return Ok(SdkDate::parse(&text_of(s)?)?);
+    }
+    if at.is_instance_of::<PyBool>() {
+        return Err(invalid("at", "must be an X-Sdk-Date string, a datetime or Unix seconds, not bool"));
+    }
+    if at.is_instance_of::<PyInt>() {
+        let secs: i64 = at.extract().map_err(|_| invalid("at", "is out of range"))?;
+        return Ok(SdkDate::from_unix(secs));
+    }
+    if at.hasattr("utcoffset")? && at.hasattr("timestamp")? {
+        let py = at.py();
+        let aware = if at.call_method0("utcoffset")?.is_none() {
+            let utc = UTC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+                Ok(py.import("datetime")?.getattr("timezone")?.getattr("utc")?.unbind())
+            })?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("tzinfo", utc.bind(py))?;
+            at.call_method("replace", (), Some(&kwargs))?
+        } else {
+            at.clone()
+        };
+        let secs: f64 = aware.call_method0("timestamp")?.extract()?;
+        return Ok(SdkDate::from_unix(secs.floor() as i64));
+    }
+    Err(invalid("at", format!("must be an X-Sdk-Date string, a datetime or Unix seconds, not {}", type_name(at))))
+}
+
+// ----------------------------------------------------------------------------------------
+// JSON -> Python
+
+fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(PyString::new(py, k), to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// A header name as a Python string; the names the core always sends are interned.
+fn header_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    let interned = match name {
+        "Content-Type" => intern!(py, "Content-Type"),
+        "User-Agent" => intern!(py, "User-Agent"),
+        "X-Project-Id" => intern!(py, "X-Project-Id"),
+        "X-Sdk-Date" => intern!(py, "X-Sdk-Date"),
+        "Host" => intern!(py, "Host"),
+        "Authorization" => intern!(py, "Authorization"),
+        "X-Security-Token" => intern!(py, "X-Security-Token"),
+        "X-Auth-Token" => intern!(py, "X-Auth-Token"),
+        _ => return PyString::new(py, name),
+    };
+    interned.clone()
+}
+
+/// ECDSA and SM2 take ~0.1 ms a signature: those calls let other Python threads run.
+fn asymmetric(algorithm: Algorithm) -> bool {
+    matches!(algorithm, Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3)
+}
+
+fn intern_method<'py>(py: Python<'py>, method: &str) -> Bound<'py, PyString> {
+    match method {
+        "GET" => intern!(py, "GET").clone(),
+        "POST" => intern!(py, "POST").clone(),
+        "PUT" => intern!(py, "PUT").clone(),
+        "DELETE" => intern!(py, "DELETE").clone(),
+        _ => PyString::new(py, method),
+    }
+}
+
+fn headers_dict<'py>(py: Python<'py>, headers: &[(String, String)]) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in headers {
+        dict.set_item(header_name(py, k), v)?;
+    }
+    Ok(dict)
+}
+
+fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> Res<String> {
+    match obj.cast::<PyString>() {
+        Ok(s) => Ok(text_of(s)?),
+        Err(_) => Err(invalid(what, format!("must be a str, not {}", type_name(obj)))),
+    }
+}
+
+/// The core's request for a `csms.Request`.
+fn http_request(request: &Request, py: Python<'_>) -> Res<HttpRequest> {
+    let mut out = HttpRequest::new(text_of(request.method.bind(py))?, text_of(request.url.bind(py))?);
+    out.headers = headers_of(request.headers.bind(py).as_any())?;
+    out.body = request.body.bind(py).as_bytes().to_vec();
+    Ok(out)
+}
+
+/// A signed HTTP request, ready to send: `method`, `url` (path and query percent-encoded,
+/// exactly as signed), `headers` (a dict, signature included) and `body` (bytes).
+///
+/// `operation` is the operation it was built for, and `idempotent` whether resending it after
+/// an uncertain failure cannot apply the change twice (transports use it to decide whether a
+/// request that died on a stale keep-alive connection may be sent again).
+#[pyclass(module = "csms", name = "Request")]
+pub struct Request {
+    /// HTTP method.
+    #[pyo3(get, set)]
+    method: Py<PyString>,
+    /// The URL as it goes on the wire.
+    #[pyo3(get, set)]
+    url: Py<PyString>,
+    /// Header names and values.
+    #[pyo3(get, set)]
+    headers: Py<PyDict>,
+    /// The body bytes (empty without a body).
+    #[pyo3(get, set)]
+    body: Py<PyBytes>,
+    /// The operation the request was built for, if any.
+    #[pyo3(get, set)]
+    operation: Option<Py<PyString>>,
+    /// Whether resending it cannot apply a change twice.
+    #[pyo3(get, set)]
+    idempotent: bool,
+}
+
+#[pymethods]
+impl Request {
+    #[new]
+    #[pyo3(signature = (method, url, headers=None, body=None, operation=None, idempotent=false))]
+    fn new(
+        py: Python<'_>,
+        method: &Bound<'_, PyAny>,
+        url: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyAny>>,
+        body: Option<&Bound<'_, PyAny>>,
+        operation: Option<&Bound<'_, PyAny>>,
+        idempotent: bool,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let method = PyString::new(py, &text_arg(method, "method")?).unbind();
+            let url = PyString::new(py, &text_arg(url, "url")?).unbind();
+            let pairs = match headers {
+                Some(h) => headers_of(h)?,
+                None => Vec::new(),
+            };
+            let dict = PyDict::new(py);
+            for (k, v) in &pairs {
+                dict.set_item(k, v)?;
+            }
+            let body = match body {
+                Some(b) if b.is_instance_of::<PyBytes>() => b.cast::<PyBytes>().map_err(PyErr::from)?.clone().unbind(),
+                Some(b) => PyBytes::new(py, &bytes_of(b, "body")?).unbind(),
+                None => PyBytes::new(py, b"").unbind(),
+            };
+            let operation = opt_text(operation, "operation")?.map(|o| PyString::new(py, &o).unbind());
+            Ok(Request { method, url, headers: dict.unbind(), body, operation, idempotent })
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, || {
+            let shown = PyDict::new(py);
+            for (k, v) in self.headers.bind(py).iter() {
+                let name = k.str()?.to_string().to_ascii_lowercase();
+                let hidden = matches!(name.as_str(), "authorization" | "x-auth-token" | "x-security-token");
+                shown.set_item(&k, if hidden { intern!(py, "***").clone().into_any() } else { v })?;
+            }
+            Ok(format!(
+                "Request(method={}, url={}, headers={}, body=<{} bytes>)",
+                self.method.bind(py).repr()?,
+                self.url.bind(py).repr()?,
+                shown.repr()?,
+                self.body.bind(py).as_bytes().len()
+            ))
+        })
+    }
+
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        guard(py, || {
+            let Ok(other) = other.cast::<Request>() else { return Ok(false) };
+            let other = other.borrow();
+            let same = |a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>| PyAnyMethods::eq(a, b);
+            Ok(same(self.method.bind(py).as_any(), other.method.bind(py).as_any())?
+                && same(self.url.bind(py).as_any(), other.url.bind(py).as_any())?
+                && same(self.headers.bind(py).as_any(), other.headers.bind(py).as_any())?
+                && same(self.body.bind(py).as_any(), other.body.bind(py).as_any())?)
+        })
+    }
+
+    #[classattr]
+    const __hash__: Option<Py<PyAny>> = None;
+}
+
+/// The same request with the headers of `signed` (the core's signed copy of it): the dict is
+/// the request's dict copied, with only the headers signing added or changed set again.
+fn signed_copy<'py>(
+    py: Python<'py>,
+    request: &Request,
+    before: &[(String, String)],
+    signed: &HttpRequest,
+) -> PyResult<Request> {
+    let headers = request.headers.bind(py).copy()?;
+    for (i, (k, v)) in signed.headers.iter().enumerate() {
+        if before.get(i).is_some_and(|(bk, bv)| bk == k && bv == v) {
+            continue;
+        }
+        headers.set_item(header_name(py, k), v)?;
+    }
+    Ok(Request {
+        method: request.method.clone_ref(py),
+        url: request.url.clone_ref(py),
+        headers: headers.unbind(),
+        body: request.body.clone_ref(py),
+        operation: request.operation.as_ref().map(|o| o.clone_ref(py)),
+        idempotent: request.idempotent,
+    })
+}
+
+fn opt_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> Res<Option<String>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => match o.cast::<PyString>() {
+            Ok(s) => Ok(Some(text_of(s)?)),
+            Err(_) => Err(invalid(what, format!("must be a str, not {}", type_name(o)))),
+        },
+    }
+}
+
+fn access_key(ak: &Bound<'_, PyAny>, sk: &Bound<'_, PyAny>, token: Option<&Bound<'_, PyAny>>) -> Res<AccessKey> {
+    let ak = opt_text(Some(ak), "ak")?.unwrap_or_default();
+    let sk = opt_text(Some(sk), "sk")?.unwrap_or_default();
+    let key = AccessKey::new(ak, sk);
+    Ok(match opt_text(token, "security_token")? {
+        Some(t) => key.with_security_token(t),
+        None => key,
+    })
+}
+
+// ----------------------------------------------------------------------------------------
+// The module
+
+#[pymodule(name = "_native")]
+mod native {
+    use super::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        m.add("USER_AGENT", USER_AGENT)?;
+        m.add_class::<Request>()?;
+        Ok(())
+    }
+
+    /// Registers the exception classes raised by the native code (called once by `csms`).
+    #[pyfunction]
+    fn set_error_classes(
+        py: Python<'_>,
+        base: Py<PyAny>,
+        validation: Py<PyAny>,
+        api: Py<PyAny>,
+        decode: Py<PyAny>,
+        transport: Py<PyAny>,
+    ) {
+        let _ = ERRORS.set(py, ErrorClasses { base, validation, api, decode, transport });
+    }
+
+    /// Every operation of the core's table: `(name, method, path, idempotent, pagination,
+    /// members)` with `pagination` one of `None`, `"marker"`, `"offset"` and each member
+    /// `(name, location, required, sensitive)`.
+    #[pyfunction]
+    fn operations(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+        guard(py, || {
+            let list = PyList::empty(py);
+            for name in csms_core::operation_names() {
+                let op = operation(name)?;
+                let members = PyList::empty(py);
+                for m in op.members {
+                    let location = match m.location {
+                        Location::Path => "path",
+                        Location::Query => "query",
+                        Location::Body => "body",
+                        Location::QueryAndBody => "query+body",
+                    };
+                    members.append((m.name, location, m.required, m.sensitive))?;
+                }
+                let pagination = op.pagination.map(|p| match p {
+                    csms_core::Pagination::Marker { .. } => "marker",
+                    csms_core::Pagination::Offset { .. } => "offset",
+                });
+                list.append((op.name, op.method, op.path, op.idempotent, pagination, members))?;
+            }
+            Ok(list)
+        })
+    }
+
+    /// A configured client: options in (the core's `ClientOptions` as a dict), requests
+    /// out, responses in. No I/O; the clock is read only for a request built without `at`.
+    #[pyclass(frozen, name = "Client")]
+    struct NativeClient {
+        client: csms_core::Client,
+    }
+
+    #[pymethods]
+    impl NativeClient {
+        #[new]
+        fn new(py: Python<'_>, options: &Bound<'_, PyAny>) -> PyResult<Self> {
+            guard(py, || {
+                let value = to_json(options, "options", 0)?;
+                let options: ClientOptions = serde_json::from_value(value)
+                    .map_err(|e| invalid("options", format!("are not client options: {e}")))?;
+                let config = options.into_config_with_agent(Some(USER_AGENT))?;
+                Ok(NativeClient { client: csms_core::Client::new(config)? })
+            })
+        }
+
+        /// The endpoint requests go to (`https://host[:port]`).
+        #[getter]
+        fn endpoint(&self) -> String {
+            self.client.config().endpoint.clone()
+        }
+
+        /// The `User-Agent` sent, if any.
+        #[getter]
+        fn user_agent(&self) -> Option<String> {
+            self.client.config().user_agent.clone()
+        }
+
+        /// Validates `input` and builds the signed `Request` of `operation` for the time `at`
+        /// (None: now; an `X-Sdk-Date` string, Unix seconds or a datetime).
+        #[pyo3(signature = (operation, input=None, at=None))]
+        fn build_request(
+            &self,
+            py: Python<'_>,
+            operation: &Bound<'_, PyString>,
+            input: Option<&Bound<'_, PyAny>>,
+            at: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Request> {
+            guard(py, || {
+                let mut value = match input {
+                    Some(i) => to_json(i, "", 0)?,
+                    None => Value::Null,
+                };
+                let at = sdk_date(at)?;
+                let op = super::operation(&operation.to_cow()?)?;
+                let client = &self.client;
+                let built = if asymmetric(client.config().algorithm) {
+                    // ECDSA and SM2 take ~0.1 ms: let other threads run meanwhile.
+                    py.detach(|| client.build_for(op, &value, at))
+                } else {
+                    client.build_for(op, &value, at)
+                };
+                csms_core::zeroize_json(&mut value);
+                let built = built?;
+                Ok(Request {
+                    method: intern_method(py, &built.method).unbind(),
+                    url: PyString::new(py, &built.url).unbind(),
+                    headers: headers_dict(py, &built.headers)?.unbind(),
+                    body: PyBytes::new(py, &built.body).unbind(),
+                    operation: Some(operation.clone().unbind()),
+                    idempotent: op.idempotent,
+                })
+            })
+        }
+
+        /// Turns the response of `operation` into its result (a dict under wire names), or
+        /// raises `ApiError` / `DecodeError`.
+        fn parse<'py>(
+            &self,
+            py: Python<'py>,
+            operation: PyBackedStr,
+            status: &Bound<'py, PyAny>,
+            headers: &Bound<'py, PyAny>,
+            body: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            guard(py, || {
+                let status: u16 = status
+                    .extract()
+                    .map_err(|_| invalid("status", format!("must be an HTTP status code, not {status}")))?;
+                let response = HttpResponse::new(status, headers_of(headers)?, bytes_of(body, "body")?);
+                let result = self.client.parse_response(&operation, &response)?;
+                Ok(to_py(py, &result)?)
+            })
+        }
+    }
+
+    /// Pages through a List operation: `next_input()` gives the input of the next page
+    /// (None after the last), `advance(result)` moves past a page given its result dict.
+    #[pyclass(name = "Paginator")]
+    struct NativePaginator {
+        inner: Mutex<csms_core::Paginator>,
+    }
+
+    #[pymethods]
+    impl NativePaginator {
+        #[new]
+        fn new(py: Python<'_>, operation: PyBackedStr, input: &Bound<'_, PyAny>) -> PyResult<Self> {
+            guard(py, || {
+                let op = super::operation(&operation)?;
+                let value = to_json(input, "", 0)?;
+                Ok(NativePaginator { inner: Mutex::new(csms_core::Paginator::new(op, value)?) })
+            })
+        }
+
+        fn next_input<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+            guard(py, || {
+                let pages = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+                Ok(match pages.next_input() {
+                    Some(v) => Some(to_py(py, v)?),
+                    None => None,
+                })
+            })
+        }
+
+        fn advance(&self, py: Python<'_>, result: &Bound<'_, PyAny>) -> PyResult<()> {
+            guard(py, || {
+                let value = to_json(result, "result", 0)?;
+                self.inner.lock().unwrap_or_else(|e| e.into_inner()).advance(&value);
+                Ok(())
+            })
+        }
+    }
+
+    /// The request signer alone: one access key and one algorithm (`SDK-HMAC-SHA256` by
+    /// default, `SDK-HMAC-SM3`, `V11-HMAC-SHA256` (needs `region` and `service`),
+    /// `SDK-ECDSA-P256-SHA256`, `SDK-SM2-SM3`).
+    #[pyclass(frozen, module = "csms", name = "Signer")]
+    struct NativeSigner {
+        signer: Signer,
+    }
+
+    #[pymethods]
+    impl NativeSigner {
+        #[new]
+        #[pyo3(signature = (ak, sk, security_token=None, algorithm=None, region=None, service=None))]
+        fn new(
+            py: Python<'_>,
+            ak: &Bound<'_, PyAny>,
+            sk: &Bound<'_, PyAny>,
+            security_token: Option<&Bound<'_, PyAny>>,
+            algorithm: Option<&Bound<'_, PyAny>>,
+            region: Option<&Bound<'_, PyAny>>,
+            service: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Self> {
+            guard(py, || {
+                let key = access_key(ak, sk, security_token)?;
+                let algorithm: Algorithm = match opt_text(algorithm, "algorithm")? {
+                    Some(name) => name.parse()?,
+                    None => Algorithm::HmacSha256,
+                };
+                let scope = match (opt_text(region, "region")?, opt_text(service, "service")?) {
+                    (None, None) => None,
+                    (region, service) => {
+                        Some(DerivedScope { region: region.unwrap_or_default(), service: service.unwrap_or_default() })
+                    }
+                };
+                Ok(NativeSigner { signer: Signer::new(key, algorithm, scope)? })
+            })
+        }
+
+        /// A copy of `request` signed for the time `at` (None: now): with `X-Sdk-Date`, `Host`,
+        /// `X-Security-Token` for a temporary key, and `Authorization`.
+        #[pyo3(signature = (request, at=None))]
+        fn sign(
+            &self,
+            py: Python<'_>,
+            request: PyRef<'_, Request>,
+            at: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Request> {
+            guard(py, || {
+                let mut signed = http_request(&request, py)?;
+                let before = signed.headers.clone();
+                let at = sdk_date(at)?;
+                let signer = &self.signer;
+                if asymmetric(signer.algorithm()) {
+                    py.detach(|| signer.sign(&mut signed, at))?;
+                } else {
+                    signer.sign(&mut signed, at)?;
+                }
+                Ok(signed_copy(py, &request, &before, &signed)?)
+            })
+        }
+    }
+
+    /// Checks the signature of `request` with the key `ak`/`sk`, as the service does (not its
+    /// age). Returns None when it is valid, else why not.
+    #[pyfunction]
+    #[pyo3(signature = (request, ak, sk, security_token=None))]
+    fn verify(
+        py: Python<'_>,
+        request: PyRef<'_, Request>,
+        ak: &Bound<'_, PyAny>,
+        sk: &Bound<'_, PyAny>,
+        security_token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<String>> {
+        guard(py, || {
+            let request = http_request(&request, py)?;
+            let key = access_key(ak, sk, security_token)?;
+            Ok(verify_request(&request, &key).err().map(|e| e.to_string()))
+        })
+    }
+
+    /// The `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`) of a time: None (now), a datetime (naive =
+    /// UTC), Unix seconds, or such a text (checked).
+    #[pyfunction]
+    #[pyo3(name = "sdk_date", signature = (at=None))]
+    fn sdk_date_text(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        guard(py, || Ok(super::sdk_date(at)?.to_string()))
+    }
+
+    /// Panics inside a guarded call (for the test that panics become `CsmsError`).
+    #[pyfunction]
+    fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
+        guard(py, || -> Res<()> { panic!("{message}") })
+    }
+}

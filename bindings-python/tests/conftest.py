@@ -1,0 +1,103 @@
+"""Fixtures: the repository layout, the emulator binary on a free port, the oracle."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+AK = "PYTEST-AK"
+SK = "PYTEST-SK-0123456789abcdef0123456789abcdef"
+PROJECT_ID = "pytestproject0000000000000000000"
+
+
+def _target_dir():
+    return Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
+
+
+def emulator_binary():
+    """The csms-emulator binary ($CSMS_EMULATOR, or target/debug, built when missing)."""
+    given = os.environ.get("CSMS_EMULATOR")
+    if given:
+        return Path(given)
+    binary = _target_dir() / "debug" / "csms-emulator"
+    if not binary.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "csms-emulator"], cwd=ROOT, check=True)
+    return binary
+
+
+class Emulator:
+    def __init__(self, process, endpoint):
+        self.process = process
+        self.endpoint = endpoint
+        self.ak = AK
+        self.sk = SK
+        self.project_id = PROJECT_ID
+
+    def client_options(self, **overrides):
+        options = {"endpoint": self.endpoint, "project_id": self.project_id, "ak": self.ak, "sk": self.sk}
+        options.update(overrides)
+        return options
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The emulator binary listening on 127.0.0.1:0 with one access key; stopped after the tests."""
+    process = subprocess.Popen(
+        [str(emulator_binary()), "--listen", "127.0.0.1:0", "--ak", AK, "--sk", SK, "--project-id", PROJECT_ID],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline().strip()
+        prefix = "listening on "
+        if not line.startswith(prefix):
+            process.kill()
+            raise RuntimeError(f"the emulator did not start: {line!r} {process.stderr.read()!r}")
+        yield Emulator(process, line[len(prefix):])
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def oracle_python():
+    """The python of the official-SDK oracle venv ($CSMS_ORACLE_PYTHON or tests/oracle/.venv)."""
+    given = os.environ.get("CSMS_ORACLE_PYTHON")
+    path = Path(given) if given else ROOT / "tests" / "oracle" / ".venv" / "bin" / "python"
+    return path if path.exists() else None
+
+
+@pytest.fixture(scope="session")
+def oracle():
+    """A running tests/oracle/oracle.py (JSON lines over stdin/stdout)."""
+    python = oracle_python()
+    if python is None:
+        pytest.skip("the oracle venv is missing: run tests/oracle/setup.sh (run-tests does)")
+    process = subprocess.Popen(
+        [str(python), str(ROOT / "tests" / "oracle" / "oracle.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        yield process
+    finally:
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+sys.path.insert(0, str(HERE))

@@ -1,0 +1,422 @@
+"""The Python API itself: options, the low-level calls, results, errors, panics, the
+generated methods and stubs, what `import csms` costs."""
+
+import ast
+import asyncio
+import datetime
+import inspect
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import csms
+from csms import _models, _native
+
+PROJECT = "0123456789abcdef0123456789abcdef"
+AT = "20240806T000000Z"
+
+
+@pytest.fixture
+def client():
+    return csms.Client(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK")
+
+
+def canned(status=200, headers=None, body=b"{}"):
+    seen = []
+
+    def transport(request):
+        seen.append(request)
+        return (status, headers or {"X-Request-Id": "req-1"}, body)
+
+    transport.seen = seen
+    return transport
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+def test_defaults(client):
+    assert client.endpoint == "https://kms.cn-north-4.myhuaweicloud.com"
+    assert client.user_agent == csms.USER_AGENT == f"csms-sdk-python/{csms.__version__}"
+    assert repr(client) == "Client(endpoint='https://kms.cn-north-4.myhuaweicloud.com')"
+
+
+@pytest.mark.parametrize(
+    "options, field",
+    [
+        ({"project_id": PROJECT, "ak": "AK", "sk": "SK"}, "region"),
+        ({"region": "cn north", "project_id": PROJECT, "ak": "AK", "sk": "SK"}, "region"),
+        ({"endpoint": "ftp://x", "project_id": PROJECT, "ak": "AK", "sk": "SK"}, "endpoint"),
+        ({"region": "cn-north-4", "ak": "AK", "sk": "SK"}, "project_id"),
+        ({"region": "cn-north-4", "project_id": "a/b", "ak": "AK", "sk": "SK"}, "project_id"),
+        ({"region": "cn-north-4", "project_id": PROJECT}, "ak"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK"}, "sk"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "", "sk": "SK"}, "ak"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "auth_token": "T"}, "auth_token"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "auth_token": ""}, "auth_token"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "algorithm": "MD5"}, "algorithm"),
+        ({"region": 4, "project_id": PROJECT, "ak": "AK", "sk": "SK"}, "region"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": b"SK"}, "sk"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "timeout": 0}, "timeout"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "timeout": (1, 2, 3)}, "timeout"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "transport": 5}, "transport"),
+    ],
+)
+def test_bad_options_name_the_option(options, field):
+    with pytest.raises(csms.ValidationError) as e:
+        csms.Client(**options)
+    assert e.value.field == field
+    assert f"`{field}`" in str(e.value)
+
+
+def test_token_and_temporary_keys():
+    token = csms.Client(region="cn-north-4", project_id=PROJECT, auth_token="tok")
+    r = token.build_request("ShowSecret", {"secret_name": "s"}, at=AT)
+    assert r.headers["X-Auth-Token"] == "tok" and "Authorization" not in r.headers
+    assert "tok" not in repr(r)
+    temporary = csms.Client(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK", security_token="st")
+    r = temporary.build_request("ShowSecret", {"secret_name": "s"}, at=AT)
+    assert r.headers["X-Security-Token"] == "st"
+    assert "x-security-token" in r.headers["Authorization"]
+
+
+def test_algorithms():
+    for algorithm in ("SDK-HMAC-SHA256", "SDK-HMAC-SM3", "V11-HMAC-SHA256", "SDK-ECDSA-P256-SHA256", "SDK-SM2-SM3"):
+        c = csms.Client(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK", algorithm=algorithm)
+        r = c.build_request("RotateSecret", {"secret_name": "s"}, at=AT)
+        assert r.headers["Authorization"].startswith(algorithm + " ")
+        csms.verify_signature(r, ak="AK", sk="SK")
+    with pytest.raises(csms.ValidationError) as e:
+        csms.verify_signature(r, ak="AK", sk="other")
+    assert e.value.field == "Authorization"
+
+
+# --- low level -------------------------------------------------------------------------------
+
+
+def test_build_request(client):
+    r = client.build_request("UpdateSecret", {"secret_name": "test", "description": "new"}, at=AT)
+    assert isinstance(r, csms.Request)
+    assert (r.method, r.url) == ("PUT", f"https://kms.cn-north-4.myhuaweicloud.com/v1/{PROJECT}/secrets/test")
+    assert r.body == b'{"description":"new"}'
+    assert r.headers["X-Sdk-Date"] == AT
+    assert r.headers["Content-Type"] == "application/json;charset=utf-8"
+    assert r.headers["User-Agent"] == csms.USER_AGENT
+    assert r.operation == "UpdateSecret" and r.idempotent
+    assert "Signature=" not in repr(r) and "'Authorization': '***'" in repr(r)
+    # Same input, same time: same request.
+    assert client.build_request("UpdateSecret", {"secret_name": "test", "description": "new"}, at=AT) == r
+
+
+@pytest.mark.parametrize(
+    "at, expected",
+    [
+        ("20240806T101010Z", "20240806T101010Z"),
+        (1722939010, "20240806T101010Z"),
+        (datetime.datetime(2024, 8, 6, 10, 10, 10), "20240806T101010Z"),
+        (datetime.datetime(2024, 8, 6, 10, 10, 10, 999999, tzinfo=datetime.timezone.utc), "20240806T101010Z"),
+        (datetime.datetime(2024, 8, 6, 12, 10, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+         "20240806T101010Z"),
+    ],
+)
+def test_at(client, at, expected):
+    assert client.build_request("ShowSecret", {"secret_name": "s"}, at=at).headers["X-Sdk-Date"] == expected
+    assert csms.sdk_date(at) == expected
+
+
+def test_at_defaults_to_now(client):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    got = client.build_request("ShowSecret", {"secret_name": "s"}).headers["X-Sdk-Date"]
+    parsed = datetime.datetime.strptime(got, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    assert abs((parsed - now).total_seconds()) < 5
+
+
+@pytest.mark.parametrize("at", ["2024-08-06T10:10:10Z", "20240230T000000Z", 1.5, datetime.date(2024, 1, 1), True])
+def test_bad_at(client, at):
+    with pytest.raises(csms.ValidationError) as e:
+        client.build_request("ShowSecret", {"secret_name": "s"}, at=at)
+    assert e.value.field == "at"
+
+
+@pytest.mark.parametrize(
+    "operation, input, field",
+    [
+        ("UpdateSecret", {"secret_name": "test", "rotation_period": "5h"}, "rotation_period"),
+        ("UpdateSecret", {"description": "x"}, "secret_name"),
+        ("UpdateSecret", {"secret_name": "t", "colour": "red"}, "colour"),
+        ("CreateSecret", {"name": "n"}, "secret_string"),
+        ("BatchCreateOrDeleteTags", {"secret_id": "i", "action": "create", "tags": [{"key": 1}]}, "tags[0].key"),
+        ("UpdateSecret", {"secret_name": "t", "description": float("nan")}, "description"),
+        ("UpdateSecret", {"secret_name": "t", "description": object()}, "description"),
+        ("UpdateSecret", {"secret_name": "t", "description": "\ud800"}, "description"),
+        ("UpdateSecret", {"secret_name": "t", "auto_rotation": 2 ** 70}, "auto_rotation"),
+        ("UpdateSecret", {1: "x"}, "input"),
+        ("UpdateSecret", ["secret_name"], "input"),
+        ("UpdateSecrets", {}, "operation"),
+    ],
+)
+def test_refused_inputs_name_the_member(client, operation, input, field):
+    with pytest.raises(csms.ValidationError) as e:
+        client.build_request(operation, input, at=AT)
+    assert e.value.field == field, str(e.value)
+
+
+def test_unknown_operation_suggests(client):
+    with pytest.raises(csms.ValidationError) as e:
+        client.build_request("RotateSecrets", {}, at=AT)
+    assert "RotateSecret" in str(e.value)
+
+
+def test_deep_input_is_refused(client):
+    deep = []
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(csms.ValidationError):
+        client.build_request("CheckSecrets", {"type": "t", "data": {"x": deep}}, at=AT)
+
+
+def test_models_as_inputs(client):
+    tags = [csms.TagItem(key="env", value="prod"), {"key": "team", "value": "core"}]
+    r = client.build_request("BatchCreateOrDeleteTags", {"secret_id": "id", "action": "create", "tags": tags}, at=AT)
+    assert json.loads(r.body) == {"tags": [{"key": "env", "value": "prod"}, {"key": "team", "value": "core"}],
+                                  "action": "create"}
+    with pytest.raises(TypeError):
+        csms.TagItem(colour="red")
+
+
+def test_parse_response(client):
+    body = b'{"secret": {"name": "test", "state": "ENABLED", "unknown": 1}}'
+    result = client.parse_response("UpdateSecret", 200, {"X-Request-Id": "r"}, body)
+    assert isinstance(result, csms.UpdateSecretResponse)
+    assert isinstance(result.secret, csms.Secret)
+    assert result.secret.name == "test" and result.secret.description is None
+    assert result.to_dict() == {"secret": {"name": "test", "state": "ENABLED"}}
+    with pytest.raises(AttributeError):
+        result.secret.colour
+    with pytest.raises(AttributeError):
+        result.secret = None
+    # Headers as pairs or any object with items(); body as text.
+    assert client.parse_response("UpdateSecret", 200, [("X-Request-Id", "r")], body.decode()) == result
+    # The legacy shape of RotateSecret.
+    old = client.parse_response("RotateSecret", 200, {}, '{"rotate": {"version_id": "v2", "secret_name": "db"}}')
+    assert old.version_id == "v2"
+    # Empty bodies (204) are empty results.
+    assert client.parse_response("DeleteSecret", 204, {}, b"") == csms.DeleteSecretResponse()
+
+
+def test_api_errors(client):
+    with pytest.raises(csms.ApiError) as e:
+        client.parse_response("ShowSecret", 404, {"x-request-id": "abc"},
+                              '{"error": {"error_code": "CSMS.0106", "error_msg": "no such secret"}}')
+    err = e.value
+    assert (err.status, err.error_code, err.error_msg, err.request_id) == (404, "CSMS.0106", "no such secret", "abc")
+    assert str(err) == "CSMS error 404 CSMS.0106: no such secret (request id abc)"
+    assert err.kind == "api"
+    assert isinstance(err, csms.CsmsError) and isinstance(err, Exception)
+
+
+def test_decode_errors(client):
+    with pytest.raises(csms.DecodeError) as e:
+        client.parse_response("ShowSecret", 200, {"X-Request-Id": "r9"}, "not json")
+    assert e.value.status == 200 and e.value.request_id == "r9" and "not JSON" in str(e.value)
+    with pytest.raises(csms.DecodeError):
+        client.parse_response("ShowSecret", 200, {}, '{"secret": {"create_time": "yesterday"}}')
+    with pytest.raises(csms.ValidationError) as bad:
+        client.parse_response("ShowSecret", 99999, {}, "{}")
+    assert bad.value.field == "status"
+
+
+def test_errors_pickle_and_print():
+    errors = [
+        csms.ValidationError("f", "is bad"),
+        csms.ApiError(404, "CSMS.0106", "missing", "rid"),
+        csms.DecodeError("not json", 200, "rid"),
+        csms.TransportError("refused", maybe_sent=False),
+        csms.CsmsError("internal"),
+    ]
+    for err in errors:
+        again = pickle.loads(pickle.dumps(err))
+        assert type(again) is type(err) and str(again) == str(err) and again.__dict__ == err.__dict__
+        assert str(err)
+    assert str(errors[3]) == "transport failure: refused"
+    assert str(csms.TransportError("timed out")) == \
+        "transport failure: timed out (the request may have reached the server)"
+
+
+def test_panics_become_csms_errors():
+    with pytest.raises(csms.CsmsError) as e:
+        _native._panic_for_tests("deliberate")
+    assert type(e.value) is csms.CsmsError
+    assert "deliberate" in str(e.value)
+    assert not isinstance(e.value, (csms.ValidationError, csms.ApiError))
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+SECRET_BODIES = {
+    "ShowSecretVersion": ('{"version": {"secret_string": "s3cr3t-value", "secret_binary": "c2VjcmV0",'
+                          ' "version_metadata": {"id": "v2", "version_stages": ["SYSCURRENT"]}}}', "s3cr3t-value"),
+    "GenerateRandomPassword": ('{"password": "p4ssw0rd-value"}', "p4ssw0rd-value"),
+    "DownloadSecretBlob": ('{"secret_blob": "b10b-value"}', "b10b-value"),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(SECRET_BODIES))
+def test_secret_values_are_hidden_from_repr(client, operation):
+    body, secret = SECRET_BODIES[operation]
+    result = client.parse_response(operation, 200, {}, body)
+    assert secret not in repr(result) and secret not in str(result)
+    assert "'***'" in repr(result)
+    assert secret in json.dumps(result.to_dict())
+    if operation == "ShowSecretVersion":
+        assert result.version.secret_string == secret
+        assert "c2VjcmV0" not in repr(result.version)
+        assert "SYSCURRENT" in repr(result)
+
+
+def test_results_compare_copy_and_pickle(client):
+    body = '{"secrets": [{"name": "a"}, {"name": "b"}], "page_info": {"next_marker": "b"}}'
+    one = client.parse_response("ListSecrets", 200, {}, body)
+    two = client.parse_response("ListSecrets", 200, {}, body)
+    assert one == two and one is not two
+    assert one != client.parse_response("ListSecrets", 200, {}, '{"secrets": []}')
+    assert [s.name for s in one.secrets] == ["a", "b"]
+    assert one.page_info.next_marker == "b"
+    d = one.to_dict()
+    d["secrets"][0]["name"] = "changed"
+    assert one.secrets[0].name == "a"
+    assert pickle.loads(pickle.dumps(one)) == one
+    assert csms.ListSecretsResponse.from_dict(one.to_dict()) == one
+    assert "secrets" in dir(one)
+    with pytest.raises(TypeError):
+        hash(one)
+
+
+# --- high level ------------------------------------------------------------------------------
+
+
+def test_methods_send_through_the_transport(client):
+    transport = canned(body=b'{"secret": {"name": "n", "description": "d"}}')
+    c = csms.Client(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK", transport=transport)
+    result = c.update_secret(secret_name="n", description="d", kms_key_id=None)
+    assert result.secret.description == "d"
+    sent = transport.seen[0]
+    assert sent.method == "PUT" and sent.body == b'{"description":"d"}'
+    with pytest.raises(TypeError):
+        c.update_secret(secret_name="n", colour="red")
+    with pytest.raises(csms.ValidationError) as e:
+        c.update_secret(description="d")
+    assert e.value.field == "secret_name"
+
+
+def test_transport_results_and_failures():
+    class Reply:
+        status_code = 200
+        headers = {"X-Request-Id": "x"}
+        content = b'{"version_id": "v9"}'
+
+    def raising(request):
+        raise ConnectionError("boom")
+
+    base = {"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK"}
+    assert csms.Client(**base, transport=lambda r: Reply()).rotate_secret(secret_name="s").version_id == "v9"
+    assert csms.Client(**base, transport=lambda r: csms.Response(200, [], b"{}")).show_secrets_config() == \
+        csms.ShowSecretsConfigResponse()
+    with pytest.raises(csms.TransportError) as e:
+        csms.Client(**base, transport=raising).rotate_secret(secret_name="s")
+    assert "boom" in str(e.value) and isinstance(e.value.__cause__, ConnectionError)
+    with pytest.raises(csms.TransportError):
+        csms.Client(**base, transport=lambda r: "garbage").rotate_secret(secret_name="s")
+    with pytest.raises(csms.ApiError) as api:
+        csms.Client(**base, transport=canned(500, {}, b"oops")).rotate_secret(secret_name="s")
+    assert (api.value.status, api.value.error_code, api.value.error_msg) == (500, "500", "oops")
+
+
+def test_async_client_with_a_custom_transport():
+    seen = []
+
+    async def transport(request):
+        seen.append(request)
+        return (200, {}, b'{"version_id": "v3", "secret_name": "s"}')
+
+    async def main():
+        async with csms.AsyncClient(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK",
+                                    transport=transport) as c:
+            call = c.rotate_secret(secret_name="s")
+            assert inspect.isawaitable(call)
+            return await call
+
+    assert asyncio.run(main()).version_id == "v3"
+    assert seen[0].url.endswith("/secrets/s/rotate")
+
+
+def test_signer():
+    request = csms.Request("GET", "https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets", {}, b"")
+    signed = csms.Signer("AK", "SK").sign(request, at="20240806T101010Z")
+    assert signed.headers["Authorization"].startswith(
+        "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=")
+    assert request.headers == {}
+    csms.verify_signature(signed, ak="AK", sk="SK")
+    with pytest.raises(csms.ValidationError) as e:
+        csms.Signer("AK", "SK", algorithm="V11-HMAC-SHA256")
+    assert e.value.field == "region"
+
+
+# --- the generated code matches the core and the stubs ---------------------------------------
+
+
+PARSER = csms.Client(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK")
+EXAMPLES = {"ShowSecret": {"secret_name": "s"}, "RotateSecret": {"secret_name": "s"},
+            "CreateSecretVersion": {"secret_name": "s", "secret_string": "v"}, "DeleteSecret": {"secret_name": "s"}}
+
+
+def test_generated_operations_match_the_native_table():
+    native = {name: (idempotent, [m[0] for m in members])
+              for name, _, _, idempotent, _, members in _native.operations()}
+    assert csms.operation_names() == sorted(native) and len(native) == 45
+    for name, (idempotent, members) in native.items():
+        method = getattr(csms.Client, _models.METHODS[name])
+        params = [p for p in inspect.signature(method).parameters if p != "self"]
+        assert sorted(params) == sorted(members), name
+        request = PARSER.build_request(name, EXAMPLES.get(name, {}), at=AT) if name in EXAMPLES else None
+        assert request is None or request.idempotent == idempotent, name
+        assert getattr(csms.AsyncClient, _models.METHODS[name]) is method
+
+
+def test_stubs_declare_every_method_and_class():
+    stub = Path(csms.__file__).with_name("__init__.pyi")
+    tree = ast.parse(stub.read_text(encoding="utf-8"))
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    for name in _models.__all__:
+        assert name in classes, name
+        fields = {n.target.id for n in classes[name].body if isinstance(n, ast.AnnAssign)}
+        assert fields == set(getattr(csms, name)._fields), name
+    for cls, coroutine in (("Client", False), ("AsyncClient", True)):
+        methods = {n.name: n for n in classes[cls].body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for op, method in _models.METHODS.items():
+            node = methods[method]
+            assert isinstance(node, ast.AsyncFunctionDef) == coroutine
+            stub_params = sorted(a.arg for a in node.args.kwonlyargs)
+            runtime = sorted(p for p in inspect.signature(getattr(csms.Client, method)).parameters if p != "self")
+            assert stub_params == runtime, op
+            assert ast.unparse(node.returns) == f"{op}Response"
+        for name in ("build_request", "parse_response", "paginate", "__init__"):
+            assert name in methods
+    for name in csms.__all__:
+        assert name in classes or any(
+            isinstance(n, (ast.FunctionDef, ast.AnnAssign, ast.Assign)) and
+            (getattr(n, "name", None) == name or name in [getattr(t, "id", None) for t in getattr(n, "targets", [])] or
+             getattr(getattr(n, "target", None), "id", None) == name)
+            for n in tree.body), name
+
+
+def test_import_is_light():
+    code = ("import sys, csms; heavy = {'asyncio', 'http.client', 'json', 'ssl', 'typing', 'requests', 'httpx',"
+            " 'email', 'urllib'}; print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

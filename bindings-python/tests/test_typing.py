@@ -1,0 +1,44 @@
+"""The stubs (csms/__init__.pyi, generated from the spec) type-check real use under mypy
+--strict, and mypy reports misuse: a missing required member, an unknown one, a wrong type,
+an attribute a result does not have."""
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent / "typecheck"
+
+
+def mypy(*args):
+    pytest.importorskip("mypy")
+    cache = Path(sys.prefix) / ".mypy_cache"
+    return subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(cache), "--no-error-summary",
+                           "--hide-error-context", "--show-error-codes", *args],
+                          capture_output=True, text=True, cwd=tempfile.gettempdir())
+
+
+def test_real_use_type_checks_strictly():
+    result = mypy("--strict", str(HERE / "usage_ok.py"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_misuse_is_reported():
+    path = HERE / "usage_bad.py"
+    expected = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        m = re.search(r"# error: ([\w-]+)", line)
+        if m:
+            expected[number] = m.group(1)
+    result = mypy(str(path))
+    reported = {}
+    for line in result.stdout.splitlines():
+        m = re.match(r".*usage_bad\.py:(\d+): error: .*\[([\w-]+)\]$", line)
+        if m:
+            reported.setdefault(int(m.group(1)), set()).add(m.group(2))
+    missing = {n: code for n, code in expected.items() if code not in reported.get(n, set())}
+    unexpected = {n: codes for n, codes in reported.items() if n not in expected}
+    assert not missing and not unexpected, (missing, unexpected, result.stdout)

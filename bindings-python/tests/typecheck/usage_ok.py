@@ -1,0 +1,37 @@
+"""Type-checks cleanly under mypy --strict against the stubs (tests/test_typing.py)."""
+
+import asyncio
+import datetime
+import csms
+from csms import transports
+
+client = csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s", transport=transports.requests_transport())
+r = client.update_secret(secret_name="x", description="d")
+name: str | None = r.secret.name if r.secret else None
+v = client.show_secret_version(secret_name="x", version_id="latest")
+if v.version and v.version.version_metadata:
+    stages: list[str] | None = v.version.version_metadata.version_stages
+req = client.build_request("UpdateSecret", {"secret_name": "x"}, at=datetime.datetime.now())
+res = client.parse_response("RotateSecret", 200, {}, b"{}")
+vid: str | None = res.version_id
+for page in client.paginate("ListSecrets", limit="2"):
+    for s in page.secrets or []:
+        print(s.name)
+client.batch_create_or_delete_tags(secret_id="i", action="create", tags=[csms.TagItem(key="k", value="v"), {"key": "a"}])
+try:
+    pass
+except csms.ApiError as e:
+    code: str = e.error_code
+
+async def main() -> None:
+    async with csms.AsyncClient(region="cn-north-4", project_id="p", ak="a", sk="s") as ac:
+        rr = await ac.rotate_secret(secret_name="x")
+        print(rr.version_id)
+        async for p in ac.paginate("ListSecretVersions", secret_name="x"):
+            print(p.version_metadatas)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+signed = csms.Signer("a", "s").sign(req)
+csms.verify_signature(signed, ak="a", sk="s")
