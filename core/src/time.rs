@@ -108,12 +108,33 @@ impl From<SystemTime> for SdkDate {
     }
 }
 
-impl fmt::Display for SdkDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl SdkDate {
+    /// `YYYYMMDDTHHMMSSZ` as bytes, written digit by digit (this is on every signature's
+    /// path, where `core::fmt` is comparatively slow).
+    fn to_bytes(self) -> [u8; 16] {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        write!(f, "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+        let mut out = *b"00000000T000000Z";
+        let mut put = |at: usize, width: usize, mut value: i64| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + value.rem_euclid(10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, y);
+        put(4, 2, m);
+        put(6, 2, d);
+        put(9, 2, secs / 3600);
+        put(11, 2, secs / 60 % 60);
+        put(13, 2, secs % 60);
+        out
+    }
+}
+
+impl fmt::Display for SdkDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.to_bytes()).expect("ASCII digits"))
     }
 }
 

@@ -43,6 +43,38 @@ impl HashKind {
     }
 }
 
+/// An HMAC key with its inner and outer pad blocks already hashed: each signature with the
+/// same SK starts from a copy of this state instead of hashing the key again.
+#[derive(Clone)]
+pub(crate) enum HmacKey {
+    Sha256(Hmac<Sha256>),
+    Sm3(Hmac<Sm3>),
+}
+
+impl HmacKey {
+    pub(crate) fn new(hash: HashKind, key: &[u8]) -> Self {
+        match hash {
+            HashKind::Sha256 => HmacKey::Sha256(Hmac::new_from_slice(key).expect("HMAC accepts any key length")),
+            HashKind::Sm3 => HmacKey::Sm3(Hmac::new_from_slice(key).expect("HMAC accepts any key length")),
+        }
+    }
+
+    pub(crate) fn sign(&self, data: &[u8]) -> [u8; 32] {
+        match self {
+            HmacKey::Sha256(mac) => {
+                let mut mac = mac.clone();
+                mac.update(data);
+                mac.finalize().into_bytes().into()
+            }
+            HmacKey::Sm3(mac) => {
+                let mut mac = mac.clone();
+                mac.update(data);
+                mac.finalize().into_bytes().into()
+            }
+        }
+    }
+}
+
 /// Lower-case hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

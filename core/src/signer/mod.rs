@@ -23,7 +23,7 @@ use crate::http::HttpRequest;
 use crate::time::SdkDate;
 use asymmetric::KeyPair;
 use canonical::{canonical_request, signed_header_names, split_url};
-use hash::{hex, HashKind};
+use hash::{hex, HashKind, HmacKey};
 use std::fmt;
 use std::str::FromStr;
 
@@ -120,6 +120,8 @@ pub struct Signer {
     algorithm: Algorithm,
     scope: Option<DerivedScope>,
     pair: Option<KeyPair>,
+    /// The SK's HMAC state, for SDK-HMAC-SHA256 and SDK-HMAC-SM3.
+    mac: Option<HmacKey>,
 }
 
 impl fmt::Debug for Signer {
@@ -158,7 +160,13 @@ impl Signer {
             Algorithm::Sm2Sm3 => Some(KeyPair::sm2(&key.ak, key.sk.expose())?),
             _ => None,
         };
-        Ok(Signer { key, algorithm, scope, pair })
+        let mac = match algorithm {
+            Algorithm::HmacSha256 | Algorithm::HmacSm3 => {
+                Some(HmacKey::new(algorithm.hash(), key.sk.expose().as_bytes()))
+            }
+            _ => None,
+        };
+        Ok(Signer { key, algorithm, scope, pair, mac })
     }
 
     /// The algorithm this signer uses.
@@ -244,10 +252,9 @@ impl Signer {
 
     /// The hex signature of `string_to_sign`.
     fn signature(&self, string_to_sign: &str, at: SdkDate) -> String {
-        let sk = self.key.sk.expose().as_bytes();
         match self.algorithm {
             Algorithm::HmacSha256 | Algorithm::HmacSm3 => {
-                hex(&self.algorithm.hash().hmac(sk, string_to_sign.as_bytes()))
+                hex(&self.mac.as_ref().expect("HMAC key made in new()").sign(string_to_sign.as_bytes()))
             }
             Algorithm::V11HmacSha256 => {
                 let key = self.v11_key(at);
