@@ -1,0 +1,326 @@
+//! `csms-uniffi`: Kotlin and Swift bindings of `csms-core`, made with uniffi.
+//!
+//! A thin layer over the core's generic JSON path: inputs and outputs cross as JSON text,
+//! go through [`csms_core::Client::build_request`] / [`csms_core::Client::parse_response`],
+//! and the host gives the I/O as a foreign [`HttpTransport`]. [`CsmsClient::call`] loops
+//! with the core's [`RetryPolicy`], signing every attempt anew.
+
+use csms_core::{
+    clock_skew, operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, Decision, DerivedScope, Error,
+    Outcome, RetryPolicy, SdkDate, Signer,
+};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+uniffi::setup_scaffolding!();
+
+/// The user agent sent by default: `csms-sdk-uniffi/<version>` (Kotlin and Swift).
+const USER_AGENT: &str = concat!("csms-sdk-uniffi/", env!("CARGO_PKG_VERSION"));
+
+/// One header: name and value, as sent or received (order kept, names as spelled).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// A request ready to send.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<Header>,
+    pub body: Vec<u8>,
+}
+
+/// A response as the transport received it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: Vec<u8>,
+}
+
+/// Everything that can go wrong (the core's `Error`, plus `Internal` for a bug).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
+pub enum CsmsException {
+    /// The input was refused before anything was sent; `field` is the member at fault.
+    Validation { field: String, reason: String },
+    /// The server answered with an error status.
+    Api { status: u16, error_code: String, error_msg: String, request_id: String },
+    /// A 2xx response whose body is not what the operation returns.
+    Decode { reason: String, status: u16, request_id: String },
+    /// No response (raised by transports too); `maybe_sent`: the request may have reached the server.
+    Transport { reason: String, maybe_sent: bool },
+    /// A bug in the binding or the core (please report it).
+    Internal { reason: String },
+}
+
+impl std::fmt::Display for CsmsException {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CsmsException::Validation { field, reason } => write!(f, "invalid input: {field} {reason}"),
+            CsmsException::Api { status, error_code, error_msg, request_id } => {
+                write!(f, "CSMS error {status} {error_code}: {error_msg} (request id {request_id})")
+            }
+            CsmsException::Decode { reason, status, .. } => write!(f, "unexpected response (HTTP {status}): {reason}"),
+            CsmsException::Transport { reason, maybe_sent } => {
+                write!(f, "transport error (request may have been sent: {maybe_sent}): {reason}")
+            }
+            CsmsException::Internal { reason } => write!(f, "internal error in csms (please report it): {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for CsmsException {}
+
+impl From<Error> for CsmsException {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Validation { field, reason } => CsmsException::Validation { field, reason },
+            Error::Api { status, error_code, error_msg, request_id } => {
+                CsmsException::Api { status, error_code, error_msg, request_id }
+            }
+            Error::Decode { reason, status, request_id } => CsmsException::Decode { reason, status, request_id },
+            Error::Transport { reason, maybe_sent } => CsmsException::Transport { reason, maybe_sent },
+            other => CsmsException::Internal { reason: other.to_string() },
+        }
+    }
+}
+
+impl From<CsmsException> for Error {
+    fn from(e: CsmsException) -> Self {
+        match e {
+            CsmsException::Validation { field, reason } => Error::Validation { field, reason },
+            CsmsException::Api { status, error_code, error_msg, request_id } => {
+                Error::Api { status, error_code, error_msg, request_id }
+            }
+            CsmsException::Decode { reason, status, request_id } => Error::Decode { reason, status, request_id },
+            CsmsException::Transport { reason, maybe_sent } => Error::Transport { reason, maybe_sent },
+            CsmsException::Internal { reason } => Error::Transport { reason, maybe_sent: true },
+        }
+    }
+}
+
+/// A foreign implementation that threw something else than a `CsmsException`: treated as a
+/// transport failure that may have reached the server.
+impl From<uniffi::UnexpectedUniFFICallbackError> for CsmsException {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        CsmsException::Transport { reason: e.reason, maybe_sent: true }
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> CsmsException {
+    CsmsException::Validation { field: field.to_owned(), reason: reason.into() }
+}
+
+fn pairs(headers: &[(String, String)]) -> Vec<Header> {
+    headers.iter().map(|(name, value)| Header { name: name.clone(), value: value.clone() }).collect()
+}
+
+fn to_core_request(r: &HttpRequest) -> csms_core::HttpRequest {
+    let mut out = csms_core::HttpRequest::new(r.method.clone(), r.url.clone());
+    out.headers = r.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect();
+    out.body = r.body.clone();
+    out
+}
+
+fn from_core_request(r: &csms_core::HttpRequest) -> HttpRequest {
+    HttpRequest { method: r.method.clone(), url: r.url.clone(), headers: pairs(&r.headers), body: r.body.clone() }
+}
+
+fn to_core_response(r: &HttpResponse) -> csms_core::HttpResponse {
+    csms_core::HttpResponse::new(
+        r.status,
+        r.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect(),
+        r.body.clone(),
+    )
+}
+
+fn json(text: &str, what: &str) -> Result<serde_json::Value, CsmsException> {
+    serde_json::from_str(text).map_err(|e| invalid(what, format!("is not valid JSON: {e}")))
+}
+
+/// `at` as an `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`), or now when absent.
+fn sdk_date(at: Option<String>) -> Result<SdkDate, CsmsException> {
+    match at {
+        Some(text) => Ok(SdkDate::parse(&text)?),
+        None => Ok(SdkDate::from(std::time::SystemTime::now())),
+    }
+}
+
+/// A number uniform in [0, 1) for the retry jitter (std's randomly keyed hasher: no rand crate).
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The I/O the host gives: send one request, and sleep between attempts.
+///
+/// Kotlin implements it with coroutines (`suspend fun`), Swift with `async`. `send` throws
+/// `CsmsException.Transport` when no response came back; any other exception is taken as a
+/// transport failure that may have reached the server.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait HttpTransport: Send + Sync {
+    /// Sends `request` and returns the response, whatever its status.
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, CsmsException>;
+    /// Waits `millis` milliseconds (the backoff between two attempts).
+    async fn sleep(&self, millis: u64);
+}
+
+/// A CSMS client: builds and signs requests, parses responses, and (with a transport) calls.
+#[derive(uniffi::Object)]
+pub struct CsmsClient {
+    client: csms_core::Client,
+    transport: Option<Arc<dyn HttpTransport>>,
+    policy: RetryPolicy,
+    /// Server time minus local time, learned from a "signature expired" answer.
+    skew: AtomicI64,
+}
+
+#[uniffi::export]
+impl CsmsClient {
+    /// `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
+    /// {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
+    /// `max_attempts`: attempts per call, 3 when absent (1 = never retry).
+    #[uniffi::constructor(default(transport = None, max_attempts = None))]
+    pub fn new(
+        options_json: String,
+        transport: Option<Arc<dyn HttpTransport>>,
+        max_attempts: Option<u32>,
+    ) -> Result<Arc<Self>, CsmsException> {
+        let options: ClientOptions =
+            serde_json::from_str(&options_json).map_err(|e| invalid("options", format!("{e}")))?;
+        let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
+        let mut policy = RetryPolicy::default();
+        if let Some(n) = max_attempts {
+            policy.max_attempts = n.max(1);
+        }
+        Ok(Arc::new(CsmsClient { client, transport, policy, skew: AtomicI64::new(0) }))
+    }
+
+    /// The signed request of `operation` for `input_json`, signed for `at` (an `X-Sdk-Date`
+    /// text; now when absent). No I/O.
+    #[uniffi::method(default(at = None))]
+    pub fn build_request(
+        &self,
+        operation: String,
+        input_json: String,
+        at: Option<String>,
+    ) -> Result<HttpRequest, CsmsException> {
+        let input = json(&input_json, "input")?;
+        let request = self.client.build_request(&operation, &input, sdk_date(at)?)?;
+        Ok(from_core_request(&request))
+    }
+
+    /// The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
+    pub fn parse_response(&self, operation: String, response: HttpResponse) -> Result<String, CsmsException> {
+        let value = self.client.parse_response(&operation, &to_core_response(&response))?;
+        Ok(value.to_string())
+    }
+
+    /// Calls `operation` through the transport: build, sign, send, retry as the core's
+    /// policy decides (signing every attempt anew), parse.
+    pub async fn call(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
+        let transport = self
+            .transport
+            .clone()
+            .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))?;
+        let op = csms_core::operation(&operation)?;
+        let input = json(&input_json, "input")?;
+        let prepared = self.client.prepare(op, &input)?;
+        let mut attempt = 1u32;
+        loop {
+            let now = SdkDate::from(std::time::SystemTime::now());
+            let mut request = prepared.clone();
+            self.client.authenticate(&mut request, now.offset(self.skew.load(Ordering::Relaxed)))?;
+            let sent = transport.send(from_core_request(&request)).await;
+            drop(request);
+            let decision = match &sent {
+                Ok(response) => {
+                    let core = to_core_response(response);
+                    if let Some(server) = clock_skew(&core) {
+                        self.skew.store(server.unix_seconds() - now.unix_seconds(), Ordering::Relaxed);
+                    }
+                    self.policy.decide(op, attempt, Outcome::Response(&core), random_unit(), Some(now))
+                }
+                Err(e) => {
+                    let core: Error = e.clone().into();
+                    self.policy.decide(op, attempt, Outcome::Failure(&core), random_unit(), Some(now))
+                }
+            };
+            match decision {
+                Decision::Retry { after } => {
+                    transport.sleep(after.as_millis() as u64).await;
+                    attempt += 1;
+                }
+                Decision::Stop { .. } => {
+                    let response = sent?;
+                    let value = self.client.parse_response(&operation, &to_core_response(&response))?;
+                    return Ok(value.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// Signs `request` for `at` (an `X-Sdk-Date` text; now when absent) with the signer alone:
+/// adds `X-Sdk-Date`, `Host`, `X-Security-Token` for a temporary key, and `Authorization`.
+/// `algorithm`: `SDK-HMAC-SHA256` when absent; `region` and `service` only for V11-HMAC-SHA256.
+#[uniffi::export(default(security_token = None, algorithm = None, region = None, service = None, at = None))]
+#[allow(clippy::too_many_arguments)] // uniffi exports plain functions: one argument each
+pub fn sign_request(
+    request: HttpRequest,
+    ak: String,
+    sk: String,
+    security_token: Option<String>,
+    algorithm: Option<String>,
+    region: Option<String>,
+    service: Option<String>,
+    at: Option<String>,
+) -> Result<HttpRequest, CsmsException> {
+    let algorithm: Algorithm = match algorithm {
+        Some(name) => name.parse()?,
+        None => Algorithm::HmacSha256,
+    };
+    let scope = match (region, service) {
+        (None, None) => None,
+        (r, s) => Some(DerivedScope { region: r.unwrap_or_default(), service: s.unwrap_or_default() }),
+    };
+    let signer = Signer::new(access_key(ak, sk, security_token), algorithm, scope)?;
+    let mut core = to_core_request(&request);
+    signer.sign(&mut core, sdk_date(at)?)?;
+    Ok(from_core_request(&core))
+}
+
+/// Checks the signature of `request` with the key, as the service does (not its age).
+/// Returns null when it is valid, else why not.
+#[uniffi::export(default(security_token = None))]
+pub fn verify_request(request: HttpRequest, ak: String, sk: String, security_token: Option<String>) -> Option<String> {
+    core_verify(&to_core_request(&request), &access_key(ak, sk, security_token)).err().map(|e| e.to_string())
+}
+
+/// The names of every operation, as the API reference spells them.
+#[uniffi::export]
+pub fn operation_names() -> Vec<String> {
+    csms_core::operation_names().map(str::to_owned).collect()
+}
+
+/// Whether `name` is a known operation (`ShowSecret`, ...).
+#[uniffi::export]
+pub fn is_operation(name: String) -> bool {
+    operation(&name).is_ok()
+}
+
+fn access_key(ak: String, sk: String, security_token: Option<String>) -> AccessKey {
+    let key = AccessKey::new(ak, sk);
+    match security_token {
+        Some(t) => key.with_security_token(t),
+        None => key,
+    }
+}

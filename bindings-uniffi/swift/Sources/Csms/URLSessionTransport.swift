@@ -1,0 +1,51 @@
+// The default Swift transport: URLSession (request timeout 60 s), Task.sleep between attempts.
+// UNTESTED (written on Linux): compile it on macOS with `swift build` after ../build-xcframework.
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
+    private let session: URLSession
+
+    public init(session: URLSession? = nil) {
+        if let session = session {
+            self.session = session
+        } else {
+            let config = URLSessionConfiguration.ephemeral
+            config.timeoutIntervalForRequest = 10   // no data for 10 s (connect included)
+            config.timeoutIntervalForResource = 60  // the whole request
+            self.session = URLSession(configuration: config)
+        }
+    }
+
+    public func send(request: HttpRequest) async throws -> HttpResponse {
+        guard let url = URL(string: request.url) else {
+            throw CsmsException.Transport(reason: "invalid URL \(request.url)", maybeSent: false)
+        }
+        var r = URLRequest(url: url)
+        r.httpMethod = request.method
+        for h in request.headers where h.name.lowercased() != "host" && h.name.lowercased() != "content-length" {
+            r.addValue(h.value, forHTTPHeaderField: h.name)
+        }
+        if !request.body.isEmpty { r.httpBody = request.body }
+        do {
+            let (data, response) = try await session.data(for: r)
+            guard let http = response as? HTTPURLResponse else {
+                throw CsmsException.Transport(reason: "not an HTTP response", maybeSent: true)
+            }
+            var headers: [Header] = []
+            for (k, v) in http.allHeaderFields {
+                headers.append(Header(name: "\(k)", value: "\(v)"))
+            }
+            return HttpResponse(status: UInt16(http.statusCode), headers: headers, body: data)
+        } catch let e as URLError {
+            let notSent: Set<URLError.Code> = [.cannotFindHost, .cannotConnectToHost, .dnsLookupFailed, .notConnectedToInternet]
+            throw CsmsException.Transport(reason: e.localizedDescription, maybeSent: !notSent.contains(e.code))
+        }
+    }
+
+    public func sleep(millis: UInt64) async {
+        try? await Task.sleep(nanoseconds: millis * 1_000_000)
+    }
+}
