@@ -1,6 +1,6 @@
 package csms
 
-/** A minimal JSON reader/writer for the tests (no dependency): objects are LinkedHashMaps. */
+/** A minimal JSON reader for the tests (no dependency): objects are LinkedHashMaps. */
 object Json {
     fun parse(text: String): Any? {
         val p = Parser(text)
@@ -11,41 +11,8 @@ object Json {
         return v
     }
 
-    fun write(v: Any?): String = StringBuilder().also { write(v, it) }.toString()
-
-    private fun write(v: Any?, out: StringBuilder) {
-        when (v) {
-            null -> out.append("null")
-            is String -> {
-                out.append('"')
-                for (c in v) when {
-                    c == '"' -> out.append("\\\"")
-                    c == '\\' -> out.append("\\\\")
-                    c < ' ' -> out.append(String.format("\\u%04x", c.code))
-                    else -> out.append(c)
-                }
-                out.append('"')
-            }
-            is Boolean, is Long, is Int -> out.append(v.toString())
-            is Double -> if (v == Math.floor(v) && Math.abs(v) < 1e15) out.append(v.toLong()) else out.append(v)
-            is Map<*, *> -> {
-                out.append('{')
-                var first = true
-                for ((k, x) in v) {
-                    if (!first) out.append(',')
-                    first = false
-                    write(k as String, out); out.append(':'); write(x, out)
-                }
-                out.append('}')
-            }
-            is List<*> -> {
-                out.append('[')
-                v.forEachIndexed { i, x -> if (i > 0) out.append(','); write(x, out) }
-                out.append(']')
-            }
-            else -> error("not JSON: $v")
-        }
-    }
+    /** JSON text of a parsed value: the package's own writer. */
+    fun write(v: Any?): String = CsmsJson.write(v)
 
     private class Parser(val s: String) {
         var i = 0
