@@ -86,13 +86,13 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Validation { field, reason } => {
             PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
         }
-        Error::Api { status, error_code, error_msg, request_id } => {
+        Error::Api { status, error_code, error_msg, request_id, .. } => {
             (*status, error_code, error_msg, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.api, a))
         }
         Error::Decode { reason, status, request_id } => {
             (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))
         }
-        Error::Transport { reason, maybe_sent } => {
+        Error::Transport { reason, maybe_sent, .. } => {
             (reason, *maybe_sent, &message).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
         }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),

@@ -6,10 +6,9 @@
 //! with the core's [`RetryPolicy`], signing every attempt anew.
 
 use csms_core::{
-    clock_skew, operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, Decision, DerivedScope, Error,
-    Outcome, RetryPolicy, SdkDate, Signer,
+    operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, RetryPolicy,
+    SdkDate, Signer,
 };
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 uniffi::setup_scaffolding!();
@@ -47,11 +46,12 @@ pub enum CsmsException {
     /// The input was refused before anything was sent; `field` is the member at fault.
     Validation { field: String, reason: String },
     /// The server answered with an error status.
-    Api { status: u16, error_code: String, error_msg: String, request_id: String },
+    /// `not_retried`: why a normally retried status was not retried, if so.
+    Api { status: u16, error_code: String, error_msg: String, request_id: String, not_retried: Option<String> },
     /// A 2xx response whose body is not what the operation returns.
     Decode { reason: String, status: u16, request_id: String },
     /// No response (raised by transports too); `maybe_sent`: the request may have reached the server.
-    Transport { reason: String, maybe_sent: bool },
+    Transport { reason: String, maybe_sent: bool, not_retried: Option<String> },
     /// A bug in the binding or the core (please report it).
     Internal { reason: String },
 }
@@ -60,11 +60,11 @@ impl std::fmt::Display for CsmsException {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CsmsException::Validation { field, reason } => write!(f, "invalid input: {field} {reason}"),
-            CsmsException::Api { status, error_code, error_msg, request_id } => {
+            CsmsException::Api { status, error_code, error_msg, request_id, .. } => {
                 write!(f, "CSMS error {status} {error_code}: {error_msg} (request id {request_id})")
             }
             CsmsException::Decode { reason, status, .. } => write!(f, "unexpected response (HTTP {status}): {reason}"),
-            CsmsException::Transport { reason, maybe_sent } => {
+            CsmsException::Transport { reason, maybe_sent, .. } => {
                 write!(f, "transport error (request may have been sent: {maybe_sent}): {reason}")
             }
             CsmsException::Internal { reason } => write!(f, "internal error in csms (please report it): {reason}"),
@@ -78,11 +78,13 @@ impl From<Error> for CsmsException {
     fn from(e: Error) -> Self {
         match e {
             Error::Validation { field, reason } => CsmsException::Validation { field, reason },
-            Error::Api { status, error_code, error_msg, request_id } => {
-                CsmsException::Api { status, error_code, error_msg, request_id }
+            Error::Api { status, error_code, error_msg, request_id, not_retried } => {
+                CsmsException::Api { status, error_code, error_msg, request_id, not_retried }
             }
             Error::Decode { reason, status, request_id } => CsmsException::Decode { reason, status, request_id },
-            Error::Transport { reason, maybe_sent } => CsmsException::Transport { reason, maybe_sent },
+            Error::Transport { reason, maybe_sent, not_retried } => {
+                CsmsException::Transport { reason, maybe_sent, not_retried }
+            }
             other => CsmsException::Internal { reason: other.to_string() },
         }
     }
@@ -92,12 +94,14 @@ impl From<CsmsException> for Error {
     fn from(e: CsmsException) -> Self {
         match e {
             CsmsException::Validation { field, reason } => Error::Validation { field, reason },
-            CsmsException::Api { status, error_code, error_msg, request_id } => {
-                Error::Api { status, error_code, error_msg, request_id }
+            CsmsException::Api { status, error_code, error_msg, request_id, not_retried } => {
+                Error::Api { status, error_code, error_msg, request_id, not_retried }
             }
             CsmsException::Decode { reason, status, request_id } => Error::Decode { reason, status, request_id },
-            CsmsException::Transport { reason, maybe_sent } => Error::Transport { reason, maybe_sent },
-            CsmsException::Internal { reason } => Error::Transport { reason, maybe_sent: true },
+            CsmsException::Transport { reason, maybe_sent, not_retried } => {
+                Error::Transport { reason, maybe_sent, not_retried }
+            }
+            CsmsException::Internal { reason } => Error::transport(reason, true),
         }
     }
 }
@@ -106,7 +110,7 @@ impl From<CsmsException> for Error {
 /// transport failure that may have reached the server.
 impl From<uniffi::UnexpectedUniFFICallbackError> for CsmsException {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        CsmsException::Transport { reason: e.reason, maybe_sent: true }
+        CsmsException::Transport { reason: e.reason, maybe_sent: true, not_retried: None }
     }
 }
 
@@ -179,8 +183,6 @@ pub struct CsmsClient {
     client: csms_core::Client,
     transport: Option<Arc<dyn HttpTransport>>,
     policy: RetryPolicy,
-    /// Server time minus local time, learned from a "signature expired" answer.
-    skew: AtomicI64,
 }
 
 #[uniffi::export]
@@ -201,7 +203,7 @@ impl CsmsClient {
         if let Some(n) = max_attempts {
             policy.max_attempts = n.max(1);
         }
-        Ok(Arc::new(CsmsClient { client, transport, policy, skew: AtomicI64::new(0) }))
+        Ok(Arc::new(CsmsClient { client, transport, policy }))
     }
 
     /// The signed request of `operation` for `input_json`, signed for `at` (an `X-Sdk-Date`
@@ -232,38 +234,15 @@ impl CsmsClient {
             .clone()
             .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))?;
         let op = csms_core::operation(&operation)?;
-        let input = json(&input_json, "input")?;
-        let prepared = self.client.prepare(op, &input)?;
-        let mut attempt = 1u32;
+        let mut call = self.client.start(op, &json(&input_json, "input")?, self.policy)?;
         loop {
-            let now = SdkDate::from(std::time::SystemTime::now());
-            let mut request = prepared.clone();
-            self.client.authenticate(&mut request, now.offset(self.skew.load(Ordering::Relaxed)))?;
-            let sent = transport.send(from_core_request(&request)).await;
+            let request = call.request(&self.client, SdkDate::from(std::time::SystemTime::now()))?;
+            let outcome = transport.send(from_core_request(&request)).await;
             drop(request);
-            let decision = match &sent {
-                Ok(response) => {
-                    let core = to_core_response(response);
-                    if let Some(server) = clock_skew(&core) {
-                        self.skew.store(server.unix_seconds() - now.unix_seconds(), Ordering::Relaxed);
-                    }
-                    self.policy.decide(op, attempt, Outcome::Response(&core), random_unit(), Some(now))
-                }
-                Err(e) => {
-                    let core: Error = e.clone().into();
-                    self.policy.decide(op, attempt, Outcome::Failure(&core), random_unit(), Some(now))
-                }
-            };
-            match decision {
-                Decision::Retry { after } => {
-                    transport.sleep(after.as_millis() as u64).await;
-                    attempt += 1;
-                }
-                Decision::Stop { .. } => {
-                    let response = sent?;
-                    let value = self.client.parse_response(&operation, &to_core_response(&response))?;
-                    return Ok(value.to_string());
-                }
+            let outcome = outcome.map(|r| to_core_response(&r)).map_err(Error::from);
+            match call.receive(&self.client, outcome, SdkDate::from(std::time::SystemTime::now()), random_unit()) {
+                Next::Wait(after) => transport.sleep(after.as_millis() as u64).await,
+                Next::Done(response) => return Ok(csms_core::parse_response(op, &response?)?.to_string()),
             }
         }
     }

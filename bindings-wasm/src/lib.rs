@@ -66,7 +66,7 @@ fn error_js(err: &Error) -> JsValue {
             o.insert("field".into(), field.as_str().into());
             o.insert("reason".into(), reason.as_str().into());
         }
-        Error::Api { status, error_code, error_msg, request_id } => {
+        Error::Api { status, error_code, error_msg, request_id, .. } => {
             o.insert("status".into(), (*status).into());
             o.insert("error_code".into(), error_code.as_str().into());
             o.insert("error_msg".into(), error_msg.as_str().into());
@@ -77,11 +77,14 @@ fn error_js(err: &Error) -> JsValue {
             o.insert("status".into(), (*status).into());
             o.insert("request_id".into(), request_id.as_str().into());
         }
-        Error::Transport { reason, maybe_sent } => {
+        Error::Transport { reason, maybe_sent, .. } => {
             o.insert("reason".into(), reason.as_str().into());
             o.insert("maybe_sent".into(), (*maybe_sent).into());
         }
         _ => {}
+    }
+    if let Some(why) = err.not_retried() {
+        o.insert("not_retried".into(), why.into());
     }
     to_js(&Value::Object(o))
 }

@@ -1,6 +1,7 @@
 //! The client: a configuration and a signer, turning inputs into signed requests and
 //! responses into results. It performs no I/O and never reads the clock.
 
+use crate::attempts::Attempts;
 use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
@@ -9,10 +10,13 @@ use crate::http::HttpResponse;
 use crate::operations::{operation, Operation, OperationSpec};
 use crate::request::build_unsigned;
 use crate::response::{parse_response, success_body};
+use crate::retry::RetryPolicy;
 use crate::secret::{zeroize_json, SecretString};
 use crate::signer::{DerivedScope, Signer};
 use crate::time::SdkDate;
 use serde_json::Value;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 /// How requests are authenticated.
 #[derive(Debug, Clone)]
@@ -51,6 +55,9 @@ enum Auth {
 pub struct Client {
     config: Config,
     auth: Auth,
+    /// Seconds to add to the caller's clock, learnt from a signature refused for its time
+    /// (shared by clones of the client).
+    clock_offset: Arc<AtomicI64>,
 }
 
 impl Client {
@@ -72,7 +79,7 @@ impl Client {
                 Auth::Token(token.clone())
             }
         };
-        Ok(Client { config, auth })
+        Ok(Client { config, auth, clock_offset: Arc::new(AtomicI64::new(0)) })
     }
 
     /// The configuration.
@@ -98,6 +105,24 @@ impl Client {
     /// attempt, so each one is signed with a fresh time.
     pub fn prepare(&self, op: &OperationSpec, input: &Value) -> Result<HttpRequest> {
         build_unsigned(&self.config, op, input)
+    }
+
+    /// Starts a call of `op` that a transport sends and retries: validates `input`, builds
+    /// the request, and returns the [`Attempts`] that sign each try and decide what follows.
+    pub fn start(&self, op: &'static OperationSpec, input: &Value, policy: RetryPolicy) -> Result<Attempts> {
+        Ok(Attempts::new(op, self.prepare(op, input)?, policy))
+    }
+
+    /// Seconds the server's clock is ahead of the caller's (negative when behind), learnt
+    /// from a response that refused a signature for its time; 0 until then. Calls started
+    /// with [`Client::start`] sign at the caller's time plus this offset.
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Sets the offset [`Client::clock_offset`] returns.
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.clock_offset.store(seconds, Ordering::Relaxed);
     }
 
     /// Builds the signed request of a typed input.

@@ -26,6 +26,9 @@ pub enum Error {
         error_msg: String,
         /// The `X-Request-Id` of the response (or `request_id` of the body), empty if absent.
         request_id: String,
+        /// Set when the status is one that is normally retried but the call was not
+        /// (`RotateSecret is not idempotent and the server may have applied it`).
+        not_retried: Option<String>,
     },
     /// A 2xx response whose body is not what the operation returns.
     Decode {
@@ -43,6 +46,8 @@ pub enum Error {
         /// Whether the request may have reached the server (a timeout or a reset after
         /// writing). `false` means it certainly did not (refused connection, DNS failure).
         maybe_sent: bool,
+        /// Set when such a failure is normally retried but the call was not, and why.
+        not_retried: Option<String>,
     },
 }
 
@@ -50,6 +55,19 @@ impl Error {
     /// A validation error for `field`.
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Validation { field: field.into(), reason: reason.into() }
+    }
+
+    /// A transport failure; `maybe_sent` tells whether the request may have reached the server.
+    pub fn transport(reason: impl Into<String>, maybe_sent: bool) -> Self {
+        Error::Transport { reason: reason.into(), maybe_sent, not_retried: None }
+    }
+
+    /// Why a failure that is normally retried was not, for API and transport errors.
+    pub fn not_retried(&self) -> Option<&str> {
+        match self {
+            Error::Api { not_retried, .. } | Error::Transport { not_retried, .. } => not_retried.as_deref(),
+            _ => None,
+        }
     }
 
     /// A short machine-readable name of the variant: `validation`, `api`, `decode`, `transport`.
@@ -85,12 +103,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Validation { field, reason } => write!(f, "invalid `{field}`: {reason}"),
-            Error::Api { status, error_code, error_msg, request_id } => {
+            Error::Api { status, error_code, error_msg, request_id, not_retried } => {
                 write!(f, "CSMS error {status} {error_code}: {error_msg}")?;
                 if !request_id.is_empty() {
                     write!(f, " (request id {request_id})")?;
                 }
-                Ok(())
+                write_not_retried(f, not_retried)
             }
             Error::Decode { reason, status, request_id } => {
                 write!(f, "undecodable response (status {status}")?;
@@ -99,14 +117,21 @@ impl fmt::Display for Error {
                 }
                 write!(f, "): {reason}")
             }
-            Error::Transport { reason, maybe_sent } => {
+            Error::Transport { reason, maybe_sent, not_retried } => {
                 write!(f, "transport failure: {reason}")?;
                 if *maybe_sent {
                     write!(f, " (the request may have reached the server)")?;
                 }
-                Ok(())
+                write_not_retried(f, not_retried)
             }
         }
+    }
+}
+
+fn write_not_retried(f: &mut fmt::Formatter<'_>, not_retried: &Option<String>) -> fmt::Result {
+    match not_retried {
+        Some(why) => write!(f, "; not retried: {why}"),
+        None => Ok(()),
     }
 }
 

@@ -31,6 +31,7 @@
 
 #![warn(missing_docs)]
 
+mod attempts;
 mod client;
 mod config;
 mod credentials;
@@ -49,6 +50,7 @@ mod time;
 mod transport;
 mod validate;
 
+pub use attempts::{Attempts, Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 pub use client::Client;
 pub use config::{region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, REGIONS};
 pub use credentials::{AccessKey, Credentials};
@@ -64,5 +66,5 @@ pub use secret::{zeroize_json, SecretString};
 pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, VerifyError};
 pub use time::SdkDate;
 #[cfg(feature = "reqwest")]
-pub use transport::{HttpClient, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+pub use transport::HttpClient;
 pub use validate::validate;

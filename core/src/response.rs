@@ -68,7 +68,7 @@ pub fn api_error(response: &HttpResponse) -> Error {
         .map(str::to_owned)
         .or_else(|| object.and_then(|o| o.get("request_id")).and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_default();
-    Error::Api { status: response.status, error_code, error_msg, request_id }
+    Error::Api { status: response.status, error_code, error_msg, request_id, not_retried: None }
 }
 
 const CODE_MESSAGE_PAIRS: [(&str, &str); 3] =
@@ -114,7 +114,7 @@ mod tests {
         ];
         for (body, code, msg) in cases {
             match error_of(500, &[("x-REQUEST-id", "r1")], body) {
-                Error::Api { status: 500, error_code, error_msg, request_id } => {
+                Error::Api { status: 500, error_code, error_msg, request_id, .. } => {
                     assert_eq!(
                         (error_code.as_str(), error_msg.as_str(), request_id.as_str()),
                         (code, msg, "r1"),

@@ -124,7 +124,7 @@ impl RetryPolicy {
 }
 
 fn withheld(op: &OperationSpec, why: &str) -> Decision {
-    Decision::Stop { withheld: Some(format!("not retried: {} is not idempotent and {why}", op.name)) }
+    Decision::Stop { withheld: Some(format!("{} is not idempotent and {why}", op.name)) }
 }
 
 /// The `Retry-After` of a response: seconds, or an HTTP date (then `now` is needed).
@@ -171,7 +171,7 @@ mod tests {
     }
 
     fn transport(maybe_sent: bool) -> Error {
-        Error::Transport { reason: "reset".into(), maybe_sent }
+        Error::transport("reset", maybe_sent)
     }
 
     #[test]

@@ -2,22 +2,18 @@
 //! its typed result, applying the core's [`RetryPolicy`] and correcting for clock skew.
 //! It is the only part of the crate that reads the clock.
 
+use crate::attempts::{Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::operations::{operation, Operation, OperationSpec};
 use crate::response::parse_response;
-use crate::retry::{clock_skew, Decision, Outcome, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::time::SdkDate;
 use serde_json::Value;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// Default time allowed to establish a connection.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time allowed for a whole request.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A [`Client`] that sends its requests with `reqwest`.
 ///
@@ -41,8 +37,6 @@ pub struct HttpClient {
     client: Client,
     http: reqwest::Client,
     policy: RetryPolicy,
-    /// Seconds to add to the local clock (learnt from a refused signature).
-    clock_offset: Arc<AtomicI64>,
     /// State of the jitter's random numbers.
     jitter: Arc<AtomicU64>,
 }
@@ -60,15 +54,9 @@ impl HttpClient {
             .timeout(request)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| Error::Transport { reason: e.to_string(), maybe_sent: false })?;
+            .map_err(|e| Error::transport(e.to_string(), false))?;
         let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
-        Ok(HttpClient {
-            client,
-            http,
-            policy: RetryPolicy::default(),
-            clock_offset: Arc::new(AtomicI64::new(0)),
-            jitter: Arc::new(AtomicU64::new(seed)),
-        })
+        Ok(HttpClient { client, http, policy: RetryPolicy::default(), jitter: Arc::new(AtomicU64::new(seed)) })
     }
 
     /// The same transport with another retry policy ([`RetryPolicy::never`] turns retries off).
@@ -82,58 +70,28 @@ impl HttpClient {
         &self.client
     }
 
-    /// The correction applied to the local clock, in seconds.
-    pub fn clock_offset(&self) -> i64 {
-        self.clock_offset.load(Ordering::Relaxed)
-    }
-
     /// Sends a typed input and returns its typed result.
     pub async fn execute<O: Operation>(&self, input: &O) -> Result<O::Output> {
         let mut value = serde_json::to_value(input).map_err(|e| Error::validation("input", e.to_string()))?;
-        let prepared = self.client.prepare(O::SPEC, &value);
+        let response = self.send_with_retries(O::SPEC, &value).await;
         crate::secret::zeroize_json(&mut value);
-        let response = self.send_with_retries(O::SPEC, prepared?).await?;
-        self.client.parse::<O>(&response)
+        self.client.parse::<O>(&response?)
     }
 
     /// Sends the operation called `operation` with a JSON input; returns the JSON result.
     pub async fn call(&self, operation_name: &str, input: &Value) -> Result<Value> {
         let op = operation(operation_name)?;
-        let response = self.send_with_retries(op, self.client.prepare(op, input)?).await?;
-        parse_response(op, &response)
+        parse_response(op, &self.send_with_retries(op, input).await?)
     }
 
-    /// The retry loop: sign, send, ask the policy, wait, again.
-    async fn send_with_retries(&self, op: &OperationSpec, unsigned: HttpRequest) -> Result<HttpResponse> {
-        let mut attempt = 1;
+    /// The retry loop around the core's [`crate::Attempts`]: sign, send, wait, again.
+    async fn send_with_retries(&self, op: &'static OperationSpec, input: &Value) -> Result<HttpResponse> {
+        let mut call = self.client.start(op, input, self.policy)?;
         loop {
-            let mut request = unsigned.clone();
-            let signed_at = self.now();
-            self.client.authenticate(&mut request, signed_at)?;
-            let result = self.send(request).await;
-            let outcome = match &result {
-                Ok(response) => {
-                    if let Some(server_time) = clock_skew(response) {
-                        let offset = server_time.unix_seconds() - signed_at.unix_seconds();
-                        self.clock_offset.fetch_add(offset, Ordering::Relaxed);
-                    }
-                    Outcome::Response(response)
-                }
-                Err(error) => Outcome::Failure(error),
-            };
-            match self.policy.decide(op, attempt, outcome, self.random(), Some(self.now())) {
-                Decision::Retry { after } => {
-                    tokio::time::sleep(after).await;
-                    attempt += 1;
-                }
-                Decision::Stop { withheld } => {
-                    return match (result, withheld) {
-                        (Err(Error::Transport { reason, maybe_sent }), Some(why)) => {
-                            Err(Error::Transport { reason: format!("{reason}; {why}"), maybe_sent })
-                        }
-                        (result, _) => result,
-                    };
-                }
+            let outcome = self.send(call.request(&self.client, now())?).await;
+            match call.receive(&self.client, outcome, now(), self.random()) {
+                Next::Wait(after) => tokio::time::sleep(after).await,
+                Next::Done(result) => return result,
             }
         }
     }
@@ -158,11 +116,6 @@ impl HttpClient {
         Ok(HttpResponse::new(status, headers, body))
     }
 
-    /// The signing time: the local clock corrected by the learnt offset.
-    fn now(&self) -> SdkDate {
-        SdkDate::from(SystemTime::now()).offset(self.clock_offset())
-    }
-
     /// A number in [0, 1) for the jitter (xorshift; quality is not a concern here).
     fn random(&self) -> f64 {
         let mut x = self.jitter.load(Ordering::Relaxed);
@@ -184,5 +137,10 @@ fn transport_error(e: reqwest::Error) -> Error {
         source = cause.source();
     }
     // A failed connect never reached the server; anything later may have.
-    Error::Transport { reason, maybe_sent: !e.is_connect() }
+    Error::transport(reason, !e.is_connect())
+}
+
+/// The local clock (the client adds the offset it learnt).
+fn now() -> SdkDate {
+    SdkDate::from(SystemTime::now())
 }

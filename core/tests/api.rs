@@ -173,7 +173,8 @@ fn errors_keep_what_the_server_said() {
             status: 429,
             error_code: "CSMS.0429".into(),
             error_msg: "too many".into(),
-            request_id: "req-429".into()
+            request_id: "req-429".into(),
+            not_retried: None,
         }
     );
     let undecodable =

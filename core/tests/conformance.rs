@@ -77,7 +77,7 @@ fn check_error(err: &Error, expected: &Value) -> Result<(), String> {
         Error::Validation { field, .. } => {
             serde_json::json!({"kind": "validation", "field": field})
         }
-        Error::Api { status, error_code, error_msg, request_id } => {
+        Error::Api { status, error_code, error_msg, request_id, .. } => {
             serde_json::json!({"kind": "api", "status": status, "error_code": error_code, "error_msg": error_msg, "request_id": request_id})
         }
         Error::Decode { .. } => serde_json::json!({"kind": "decode"}),

@@ -119,8 +119,11 @@ async fn a_thousand_calls_through_twenty_percent_faults() {
             Err(error) => error,
         };
         let kind = match error {
-            Error::Api { status, request_id, error_code, .. } => {
+            Error::Api { status, request_id, error_code, not_retried, .. } => {
                 assert!(!request_id.is_empty(), "{op} on {secret}: an API error without a request id: {error}");
+                if !idempotent(op) && matches!(status, 429 | 503) {
+                    assert!(not_retried.as_deref().is_some_and(|w| w.contains("not idempotent")), "{op}: {error}");
+                }
                 match status {
                     // Injected faults, retried for idempotent calls, withheld for the others.
                     503 => assert_eq!(error_code, "CSMS.0503", "{error}"),
@@ -131,12 +134,12 @@ async fn a_thousand_calls_through_twenty_percent_faults() {
                 }
                 format!("api {status}")
             }
-            Error::Transport { reason, maybe_sent } => {
+            Error::Transport { maybe_sent, not_retried, .. } => {
                 // Every injected close happens after the whole request was written.
                 assert!(maybe_sent, "{op} on {secret}: a closed connection must count as maybe sent: {error}");
                 tally.maybe_sent += 1;
                 if !idempotent(op) {
-                    assert!(reason.contains("not idempotent"), "{op} on {secret}: {error}");
+                    assert!(not_retried.as_deref().is_some_and(|w| w.contains("not idempotent")), "{op}: {error}");
                 }
                 "transport".to_owned()
             }
@@ -244,15 +247,17 @@ async fn non_idempotent_calls_are_not_resent_once_they_may_have_arrived() {
         assert_eq!(counts("app1").create_secret_version, applied, "{faults}");
         for (op, result) in [("RotateSecret", rotated), ("CreateSecretVersion", created)] {
             match result {
-                Err(Error::Api { status, request_id, .. }) => {
+                Err(error @ Error::Api { .. }) => {
+                    let Error::Api { status, request_id, .. } = &error else { unreachable!() };
                     assert!(faults.starts_with(&status.to_string()), "{faults}: {op}: {status}");
                     assert!(!request_id.is_empty());
+                    assert!(error.to_string().contains(&format!("not retried: {op} is not idempotent")), "{error}");
                 }
                 Err(error @ Error::Transport { .. }) => {
-                    let Error::Transport { maybe_sent, reason } = &error else { unreachable!() };
+                    let Error::Transport { maybe_sent, .. } = &error else { unreachable!() };
                     assert!(faults.starts_with("close-"), "{faults}: {error}");
                     assert!(*maybe_sent, "{faults}: {error}");
-                    assert!(reason.contains(&format!("not retried: {op} is not idempotent")), "{faults}: {error}");
+                    assert!(error.to_string().contains(&format!("not retried: {op} is not idempotent")), "{error}");
                     assert!(error.to_string().contains("may have reached the server"), "{error}");
                 }
                 other => panic!("{faults}: {op}: {other:?}"),
@@ -273,9 +278,9 @@ async fn a_server_clock_half_an_hour_behind_is_learnt_once() {
     )
     .await
     .unwrap();
-    let offset = http.clock_offset();
+    let offset = http.client().clock_offset();
     assert!((-1810..=-1790).contains(&offset), "offset {offset}");
     http.call("RotateSecret", &json!({"secret_name": "db"})).await.unwrap();
     assert_eq!(emulator.applied_counts(DEFAULT_PROJECT_ID, "db").unwrap().rotate_secret, 1);
-    assert_eq!(http.clock_offset(), offset, "learnt once, kept");
+    assert_eq!(http.client().clock_offset(), offset, "learnt once, kept");
 }

@@ -37,7 +37,7 @@ async fn a_skewed_clock_is_corrected_after_one_refusal() {
         .await
         .unwrap();
     assert_eq!(created.secret.unwrap().name.as_deref(), Some("skewed"));
-    let offset = csms.clock_offset();
+    let offset = csms.client().clock_offset();
     assert!((1790..=1810).contains(&offset), "offset {offset}");
     // The offset is kept: the next call succeeds at once.
     let applied = emulator.applied_counts(DEFAULT_PROJECT_ID, "skewed");
