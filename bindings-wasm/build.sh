@@ -30,9 +30,10 @@ export CARGO_PROFILE_RELEASE_DEBUG=false
 unset CARGO_TARGET_DIR
 
 # 1. The wasm32 target: rustup's, else Debian's rustc-web with std sources (build-std).
+# CSMS_WASM_TOOLCHAIN=debian forces the fallback (to test it on a machine that has rustup's target).
 CARGO=(cargo)
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-    if ! rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+if [ "${CSMS_WASM_TOOLCHAIN:-}" = debian ] || ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    if [ "${CSMS_WASM_TOOLCHAIN:-}" = debian ] || ! rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
         log "rustup cannot add wasm32-unknown-unknown; using Debian's rustc-web with -Zbuild-std"
         if [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib/src/rust/library ]; then
             apt-get update >/dev/null && apt-get install -y rustc-web cargo-web rust-web-src >/dev/null

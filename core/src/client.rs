@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// How requests are authenticated.
 #[derive(Debug, Clone)]
 enum Auth {
-    Signed(Signer),
+    Signed(Box<Signer>),
     Token(SecretString),
 }
 
@@ -70,7 +70,7 @@ impl Client {
                     .region
                     .as_ref()
                     .map(|region| DerivedScope { region: region.clone(), service: config.derived_service.clone() });
-                Auth::Signed(Signer::new(key.clone(), config.algorithm, scope)?)
+                Auth::Signed(Box::new(Signer::new(key.clone(), config.algorithm, scope)?))
             }
             Credentials::Token(token) => {
                 if token.expose().is_empty() {

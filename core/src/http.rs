@@ -78,7 +78,7 @@ impl HttpResponse {
     }
 }
 
-fn zeroize_parts(headers: &mut Vec<(String, String)>, body: &mut Vec<u8>) {
+fn zeroize_parts(headers: &mut [(String, String)], body: &mut Vec<u8>) {
     for (_, value) in headers.iter_mut() {
         value.zeroize();
     }

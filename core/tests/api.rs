@@ -31,7 +31,7 @@ fn the_generic_entry_lists_exactly_the_45_operations() {
         assert!(names.contains(&expected), "{expected}");
     }
     let err = operation("updatesecret").unwrap_err();
-    assert_eq!(err.to_string().contains("`UpdateSecret`"), true, "{err}");
+    assert!(err.to_string().contains("`UpdateSecret`"), "{err}");
     assert_eq!(field_of(operation("ShowSecretVersions").unwrap_err()), "operation");
 }
 

@@ -144,7 +144,7 @@ fn minimal(bytes: &[u8]) -> &[u8] {
 fn der_encode(r: &[u8], s: &[u8]) -> Vec<u8> {
     fn integer(out: &mut Vec<u8>, v: &[u8]) {
         let v = minimal(v);
-        let pad = v.first().map_or(true, |&b| b & 0x80 != 0);
+        let pad = v.first().is_none_or(|&b| b & 0x80 != 0);
         out.push(0x02);
         out.push((v.len() + usize::from(pad)) as u8);
         if pad {

@@ -28,9 +28,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A signing algorithm, named as in the `Authorization` header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Algorithm {
     /// `SDK-HMAC-SHA256`, the default.
+    #[default]
     HmacSha256,
     /// `SDK-HMAC-SM3`.
     HmacSm3,
@@ -71,11 +72,6 @@ impl Algorithm {
     }
 }
 
-impl Default for Algorithm {
-    fn default() -> Self {
-        Algorithm::HmacSha256
-    }
-}
 
 impl fmt::Display for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -47,7 +47,7 @@ pub(crate) fn period_ms(period: &str) -> Option<i64> {
 /// A new secret from CreateSecret members (also the entries of BatchImportSecrets).
 fn build_secret(input: &Input, project_id: &str, now: i64, rng: &Rng) -> ApiResult<SecretRecord> {
     let name = input.req("name").to_owned();
-    let value = super::secret_value(&input)?;
+    let value = super::secret_value(input)?;
     let auto_rotation = input.bool("auto_rotation").unwrap_or(false);
     let rotation_period = input.string("rotation_period");
     if auto_rotation && rotation_period.is_none() {
