@@ -56,18 +56,13 @@ pub enum CsmsException {
     Internal { reason: String },
 }
 
+/// The core's message (`CSMS error 404 CSMS.0106: ... (request id ...)`, ``invalid `secret_name`: ...``,
+/// `transport failure: ... (the request may have reached the server); not retried: ...`).
 impl std::fmt::Display for CsmsException {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CsmsException::Validation { field, reason } => write!(f, "invalid input: {field} {reason}"),
-            CsmsException::Api { status, error_code, error_msg, request_id, .. } => {
-                write!(f, "CSMS error {status} {error_code}: {error_msg} (request id {request_id})")
-            }
-            CsmsException::Decode { reason, status, .. } => write!(f, "unexpected response (HTTP {status}): {reason}"),
-            CsmsException::Transport { reason, maybe_sent, .. } => {
-                write!(f, "transport error (request may have been sent: {maybe_sent}): {reason}")
-            }
             CsmsException::Internal { reason } => write!(f, "internal error in csms (please report it): {reason}"),
+            other => Error::from(other.clone()).fmt(f),
         }
     }
 }
@@ -111,6 +106,54 @@ impl From<CsmsException> for Error {
 impl From<uniffi::UnexpectedUniFFICallbackError> for CsmsException {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         CsmsException::Transport { reason: e.reason, maybe_sent: true, not_retried: None }
+    }
+}
+
+/// The message of `error`: the core's text, as its `Display` writes it. The generated Kotlin
+/// `CsmsException.message` returns it (see `generate`), so every exception, including one a
+/// host transport throws, reads the same as in Rust.
+#[uniffi::export]
+pub fn exception_message(error: CsmsException) -> String {
+    error.to_string()
+}
+
+/// Runs `body`, turning a panic into `CsmsException::Internal` (the crate unwinds, so a bug
+/// reaches the host as an exception of the one error type instead of aborting the process).
+fn guard<T>(body: impl FnOnce() -> Result<T, CsmsException>) -> Result<T, CsmsException> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|panic| Err(internal(panic)))
+}
+
+/// `guard` for a future: a panic while polling `future` ends it with `CsmsException::Internal`.
+async fn guard_async<T>(
+    future: impl std::future::Future<Output = Result<T, CsmsException>>,
+) -> Result<T, CsmsException> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| future.as_mut().poll(cx)))
+            .unwrap_or_else(|panic| std::task::Poll::Ready(Err(internal(panic))))
+    })
+    .await
+}
+
+fn internal(panic: Box<dyn std::any::Any + Send>) -> CsmsException {
+    let reason = match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(text), _) => format!("panic: {text}"),
+        (_, Some(text)) => format!("panic: {text}"),
+        _ => "panic".to_owned(),
+    };
+    CsmsException::Internal { reason }
+}
+
+/// **Test only; never call it from an application.** Panics with `message` inside the
+/// guard every export uses, so that the tests show a Rust panic reaching the host as
+/// `CsmsException.Internal` (`async_`: inside an async call, as `CsmsClient.call` runs).
+/// (uniffi's proc-macros refuse `#[doc(hidden)]`, hence the name.)
+#[uniffi::export]
+pub async fn test_only_panic(message: String, async_: bool) -> Result<(), CsmsException> {
+    if async_ {
+        guard_async(async { panic!("{message}") }).await
+    } else {
+        guard(|| panic!("{message}"))
     }
 }
 
@@ -190,20 +233,34 @@ impl CsmsClient {
     /// `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
     /// {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
     /// `max_attempts`: attempts per call, 3 when absent (1 = never retry).
-    #[uniffi::constructor(default(transport = None, max_attempts = None))]
+    /// `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
+    /// attempt (the core's default, 100 ms, when absent; tests use a few ms).
+    #[uniffi::constructor(default(transport = None, max_attempts = None, backoff_base_millis = None))]
     pub fn new(
         options_json: String,
         transport: Option<Arc<dyn HttpTransport>>,
         max_attempts: Option<u32>,
+        backoff_base_millis: Option<u64>,
     ) -> Result<Arc<Self>, CsmsException> {
-        let options: ClientOptions =
-            serde_json::from_str(&options_json).map_err(|e| invalid("options", format!("{e}")))?;
-        let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
-        let mut policy = RetryPolicy::default();
-        if let Some(n) = max_attempts {
-            policy.max_attempts = n.max(1);
-        }
-        Ok(Arc::new(CsmsClient { client, transport, policy }))
+        guard(|| {
+            let options: ClientOptions =
+                serde_json::from_str(&options_json).map_err(|e| invalid("options", format!("{e}")))?;
+            let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
+            let mut policy = RetryPolicy::default();
+            if let Some(n) = max_attempts {
+                policy.max_attempts = n.max(1);
+            }
+            if let Some(millis) = backoff_base_millis {
+                policy.base = std::time::Duration::from_millis(millis);
+            }
+            Ok(Arc::new(CsmsClient { client, transport, policy }))
+        })
+    }
+
+    /// The offset, in seconds, between the server's clock and this machine's, learnt from a
+    /// signature refused for its time (0 until then); every later request is signed with it.
+    pub fn clock_offset_seconds(&self) -> i64 {
+        self.client.clock_offset()
     }
 
     /// The signed request of `operation` for `input_json`, signed for `at` (an `X-Sdk-Date`
@@ -215,20 +272,28 @@ impl CsmsClient {
         input_json: String,
         at: Option<String>,
     ) -> Result<HttpRequest, CsmsException> {
-        let input = json(&input_json, "input")?;
-        let request = self.client.build_request(&operation, &input, sdk_date(at)?)?;
-        Ok(from_core_request(&request))
+        guard(|| {
+            let input = json(&input_json, "input")?;
+            let request = self.client.build_request(&operation, &input, sdk_date(at)?)?;
+            Ok(from_core_request(&request))
+        })
     }
 
     /// The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
     pub fn parse_response(&self, operation: String, response: HttpResponse) -> Result<String, CsmsException> {
-        let value = self.client.parse_response(&operation, &to_core_response(&response))?;
-        Ok(value.to_string())
+        guard(|| Ok(self.client.parse_response(&operation, &to_core_response(&response))?.to_string()))
     }
 
     /// Calls `operation` through the transport: build, sign, send, retry as the core's
     /// policy decides (signing every attempt anew), parse.
     pub async fn call(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
+        guard_async(self.attempt_all(operation, input_json)).await
+    }
+}
+
+impl CsmsClient {
+    /// The loop of [`CsmsClient::call`]: the core's `Attempts` decide, the transport does the I/O.
+    async fn attempt_all(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
         let transport = self
             .transport
             .clone()
@@ -271,10 +336,12 @@ pub fn sign_request(
         (None, None) => None,
         (r, s) => Some(DerivedScope { region: r.unwrap_or_default(), service: s.unwrap_or_default() }),
     };
-    let signer = Signer::new(access_key(ak, sk, security_token), algorithm, scope)?;
-    let mut core = to_core_request(&request);
-    signer.sign(&mut core, sdk_date(at)?)?;
-    Ok(from_core_request(&core))
+    guard(|| {
+        let signer = Signer::new(access_key(ak, sk, security_token), algorithm, scope)?;
+        let mut core = to_core_request(&request);
+        signer.sign(&mut core, sdk_date(at)?)?;
+        Ok(from_core_request(&core))
+    })
 }
 
 /// Checks the signature of `request` with the key, as the service does (not its age).
@@ -282,6 +349,18 @@ pub fn sign_request(
 #[uniffi::export(default(security_token = None))]
 pub fn verify_request(request: HttpRequest, ak: String, sk: String, security_token: Option<String>) -> Option<String> {
     core_verify(&to_core_request(&request), &access_key(ak, sk, security_token)).err().map(|e| e.to_string())
+}
+
+/// The default connect timeout of the default transports (10 s), in milliseconds.
+#[uniffi::export]
+pub fn default_connect_timeout_millis() -> u64 {
+    csms_core::CONNECT_TIMEOUT.as_millis() as u64
+}
+
+/// The default whole-request timeout of the default transports (60 s), in milliseconds.
+#[uniffi::export]
+pub fn default_request_timeout_millis() -> u64 {
+    csms_core::REQUEST_TIMEOUT.as_millis() as u64
 }
 
 /// The names of every operation, as the API reference spells them.

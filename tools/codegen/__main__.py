@@ -6,10 +6,10 @@
 
 import sys
 
-from . import rust, typescript, python
+from . import kotlin, python, rust, typescript
 from .spec import load, write_if_changed
 
-EMITTERS = [rust, typescript, python, python.runtime]
+EMITTERS = [rust, typescript, python, python.runtime, kotlin]
 
 
 def main():

@@ -284,7 +284,7 @@ void uniffi_csms_uniffi_fn_free_csmsclient(void*_Nonnull ptr, RustCallStatus *_N
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST
@@ -295,6 +295,11 @@ RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_build_request(void*_Nonnull p
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL
 uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call(void*_Nonnull ptr, RustBuffer operation, RustBuffer input_json
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
+int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
@@ -327,6 +332,23 @@ uint64_t uniffi_csms_uniffi_fn_method_httptransport_send(void*_Nonnull ptr, Rust
 uint64_t uniffi_csms_uniffi_fn_method_httptransport_sleep(void*_Nonnull ptr, uint64_t millis
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
+uint64_t uniffi_csms_uniffi_fn_func_default_connect_timeout_millis(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
+uint64_t uniffi_csms_uniffi_fn_func_default_request_timeout_millis(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_EXCEPTION_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_EXCEPTION_MESSAGE
+RustBuffer uniffi_csms_uniffi_fn_func_exception_message(RustBuffer error, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_IS_OPERATION
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_IS_OPERATION
 int8_t uniffi_csms_uniffi_fn_func_is_operation(RustBuffer name, RustCallStatus *_Nonnull out_status
@@ -341,6 +363,11 @@ RustBuffer uniffi_csms_uniffi_fn_func_operation_names(RustCallStatus *_Nonnull o
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_SIGN_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_SIGN_REQUEST
 RustBuffer uniffi_csms_uniffi_fn_func_sign_request(RustBuffer request, RustBuffer ak, RustBuffer sk, RustBuffer security_token, RustBuffer algorithm, RustBuffer region, RustBuffer service, RustBuffer at, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_TEST_ONLY_PANIC
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_TEST_ONLY_PANIC
+uint64_t uniffi_csms_uniffi_fn_func_test_only_panic(RustBuffer message, int8_t async_
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_VERIFY_REQUEST
@@ -628,6 +655,24 @@ void ffi_csms_uniffi_rust_future_free_void(uint64_t handle
 void ffi_csms_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
+uint16_t uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
+uint16_t uniffi_csms_uniffi_checksum_func_default_request_timeout_millis(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_EXCEPTION_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_EXCEPTION_MESSAGE
+uint16_t uniffi_csms_uniffi_checksum_func_exception_message(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_IS_OPERATION
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_IS_OPERATION
 uint16_t uniffi_csms_uniffi_checksum_func_is_operation(void
@@ -646,6 +691,12 @@ uint16_t uniffi_csms_uniffi_checksum_func_sign_request(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_TEST_ONLY_PANIC
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_TEST_ONLY_PANIC
+uint16_t uniffi_csms_uniffi_checksum_func_test_only_panic(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_VERIFY_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_VERIFY_REQUEST
 uint16_t uniffi_csms_uniffi_checksum_func_verify_request(void
@@ -661,6 +712,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_build_request(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_call(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds(void
     
 );
 #endif

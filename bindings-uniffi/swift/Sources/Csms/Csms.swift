@@ -454,6 +454,22 @@ fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -555,6 +571,12 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func call(operation: String, inputJson: String) async throws  -> String
     
     /**
+     * The offset, in seconds, between the server's clock and this machine's, learnt from a
+     * signature refused for its time (0 until then); every later request is signed with it.
+     */
+    func clockOffsetSeconds()  -> Int64
+    
+    /**
      * The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
      */
     func parseResponse(operation: String, response: HttpResponse) throws  -> String
@@ -606,14 +628,17 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
      * `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
      * {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
      * `max_attempts`: attempts per call, 3 when absent (1 = never retry).
+     * `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
+     * attempt (the core's default, 100 ms, when absent; tests use a few ms).
      */
-public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: UInt32? = nil)throws  {
+public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: UInt32? = nil, backoffBaseMillis: UInt64? = nil)throws  {
     let pointer =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
         FfiConverterString.lower(optionsJson),
         FfiConverterOptionTypeHttpTransport.lower(transport),
-        FfiConverterOptionUInt32.lower(maxAttempts),$0
+        FfiConverterOptionUInt32.lower(maxAttempts),
+        FfiConverterOptionUInt64.lower(backoffBaseMillis),$0
     )
 }
     self.init(unsafeFromRawPointer: pointer)
@@ -663,6 +688,17 @@ open func call(operation: String, inputJson: String)async throws  -> String  {
             liftFunc: FfiConverterString.lift,
             errorHandler: FfiConverterTypeCsmsException_lift
         )
+}
+    
+    /**
+     * The offset, in seconds, between the server's clock and this machine's, learnt from a
+     * signature refused for its time (0 until then); every later request is signed with it.
+     */
+open func clockOffsetSeconds() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(self.uniffiClonePointer(),$0
+    )
+})
 }
     
     /**
@@ -1278,8 +1314,9 @@ public enum CsmsException: Swift.Error {
     )
     /**
      * The server answered with an error status.
+     * `not_retried`: why a normally retried status was not retried, if so.
      */
-    case Api(status: UInt16, errorCode: String, errorMsg: String, requestId: String
+    case Api(status: UInt16, errorCode: String, errorMsg: String, requestId: String, notRetried: String?
     )
     /**
      * A 2xx response whose body is not what the operation returns.
@@ -1289,7 +1326,7 @@ public enum CsmsException: Swift.Error {
     /**
      * No response (raised by transports too); `maybe_sent`: the request may have reached the server.
      */
-    case Transport(reason: String, maybeSent: Bool
+    case Transport(reason: String, maybeSent: Bool, notRetried: String?
     )
     /**
      * A bug in the binding or the core (please report it).
@@ -1320,7 +1357,8 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             status: try FfiConverterUInt16.read(from: &buf), 
             errorCode: try FfiConverterString.read(from: &buf), 
             errorMsg: try FfiConverterString.read(from: &buf), 
-            requestId: try FfiConverterString.read(from: &buf)
+            requestId: try FfiConverterString.read(from: &buf), 
+            notRetried: try FfiConverterOptionString.read(from: &buf)
             )
         case 3: return .Decode(
             reason: try FfiConverterString.read(from: &buf), 
@@ -1329,7 +1367,8 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             )
         case 4: return .Transport(
             reason: try FfiConverterString.read(from: &buf), 
-            maybeSent: try FfiConverterBool.read(from: &buf)
+            maybeSent: try FfiConverterBool.read(from: &buf), 
+            notRetried: try FfiConverterOptionString.read(from: &buf)
             )
         case 5: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
@@ -1352,12 +1391,13 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Api(status,errorCode,errorMsg,requestId):
+        case let .Api(status,errorCode,errorMsg,requestId,notRetried):
             writeInt(&buf, Int32(2))
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(errorCode, into: &buf)
             FfiConverterString.write(errorMsg, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
+            FfiConverterOptionString.write(notRetried, into: &buf)
             
         
         case let .Decode(reason,status,requestId):
@@ -1367,10 +1407,11 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .Transport(reason,maybeSent):
+        case let .Transport(reason,maybeSent,notRetried):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterBool.write(maybeSent, into: &buf)
+            FfiConverterOptionString.write(notRetried, into: &buf)
             
         
         case let .Internal(reason):
@@ -1430,6 +1471,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -1645,6 +1710,36 @@ public func uniffiForeignFutureHandleCountCsmsUniffi() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
+ * The default connect timeout of the default transports (10 s), in milliseconds.
+ */
+public func defaultConnectTimeoutMillis() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_func_default_connect_timeout_millis($0
+    )
+})
+}
+/**
+ * The default whole-request timeout of the default transports (60 s), in milliseconds.
+ */
+public func defaultRequestTimeoutMillis() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_func_default_request_timeout_millis($0
+    )
+})
+}
+/**
+ * The message of `error`: the core's text, as its `Display` writes it. The generated Kotlin
+ * `CsmsException.message` returns it (see `generate`), so every exception, including one a
+ * host transport throws, reads the same as in Rust.
+ */
+public func exceptionMessage(error: CsmsException) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_func_exception_message(
+        FfiConverterTypeCsmsException_lower(error),$0
+    )
+})
+}
+/**
  * Whether `name` is a known operation (`ShowSecret`, ...).
  */
 public func isOperation(name: String) -> Bool  {
@@ -1683,6 +1778,26 @@ public func signRequest(request: HttpRequest, ak: String, sk: String, securityTo
 })
 }
 /**
+ * **Test only; never call it from an application.** Panics with `message` inside the
+ * guard every export uses, so that the tests show a Rust panic reaching the host as
+ * `CsmsException.Internal` (`async_`: inside an async call, as `CsmsClient.call` runs).
+ * (uniffi's proc-macros refuse `#[doc(hidden)]`, hence the name.)
+ */
+public func testOnlyPanic(message: String, async: Bool)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_func_test_only_panic(FfiConverterString.lower(message),FfiConverterBool.lower(async)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_void,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_void,
+            freeFunc: ffi_csms_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+/**
  * Checks the signature of `request` with the key, as the service does (not its age).
  * Returns null when it is valid, else why not.
  */
@@ -1712,6 +1827,15 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis() != 50141) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_func_default_request_timeout_millis() != 28581) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_func_exception_message() != 44017) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_func_is_operation() != 47057) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1719,6 +1843,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_func_sign_request() != 5766) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_func_test_only_panic() != 49870) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_func_verify_request() != 20750) {
@@ -1730,6 +1857,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_call() != 3810) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds() != 13207) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1739,7 +1869,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 37043) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 1053) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 54356) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -1,4 +1,6 @@
-// The default Swift transport: URLSession (request timeout 60 s), Task.sleep between attempts.
+// The default Swift transport: URLSession (connect 10 s, whole request 60 s by default, both
+// configurable), Task.sleep between attempts. `CsmsException`'s message is the core's:
+// `exceptionMessage(error:)`.
 // UNTESTED (written on Linux): compile it on macOS with `swift build` after ../build-xcframework.
 import Foundation
 #if canImport(FoundationNetworking)
@@ -8,20 +10,24 @@ import FoundationNetworking
 public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
     private let session: URLSession
 
-    public init(session: URLSession? = nil) {
+    /// `connectTimeout`: URLSession has no connect timeout of its own; it bounds the time
+    /// without data (connect included). `requestTimeout`: the whole request.
+    public init(session: URLSession? = nil,
+                connectTimeout: TimeInterval = Double(defaultConnectTimeoutMillis()) / 1000,
+                requestTimeout: TimeInterval = Double(defaultRequestTimeoutMillis()) / 1000) {
         if let session = session {
             self.session = session
         } else {
             let config = URLSessionConfiguration.ephemeral
-            config.timeoutIntervalForRequest = 10   // no data for 10 s (connect included)
-            config.timeoutIntervalForResource = 60  // the whole request
+            config.timeoutIntervalForRequest = connectTimeout
+            config.timeoutIntervalForResource = requestTimeout
             self.session = URLSession(configuration: config)
         }
     }
 
     public func send(request: HttpRequest) async throws -> HttpResponse {
         guard let url = URL(string: request.url) else {
-            throw CsmsException.Transport(reason: "invalid URL \(request.url)", maybeSent: false)
+            throw CsmsException.Transport(reason: "invalid URL \(request.url)", maybeSent: false, notRetried: nil)
         }
         var r = URLRequest(url: url)
         r.httpMethod = request.method
@@ -32,7 +38,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         do {
             let (data, response) = try await session.data(for: r)
             guard let http = response as? HTTPURLResponse else {
-                throw CsmsException.Transport(reason: "not an HTTP response", maybeSent: true)
+                throw CsmsException.Transport(reason: "not an HTTP response", maybeSent: true, notRetried: nil)
             }
             var headers: [Header] = []
             for (k, v) in http.allHeaderFields {
@@ -41,7 +47,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             return HttpResponse(status: UInt16(http.statusCode), headers: headers, body: data)
         } catch let e as URLError {
             let notSent: Set<URLError.Code> = [.cannotFindHost, .cannotConnectToHost, .dnsLookupFailed, .notConnectedToInternet]
-            throw CsmsException.Transport(reason: e.localizedDescription, maybeSent: !notSent.contains(e.code))
+            throw CsmsException.Transport(reason: e.localizedDescription, maybeSent: !notSent.contains(e.code), notRetried: nil)
         }
     }
 

@@ -8,21 +8,39 @@ import java.net.http.HttpClient
 import java.net.http.HttpConnectTimeoutException
 import java.net.http.HttpRequest.BodyPublishers
 import java.net.http.HttpResponse.BodyHandlers
+import java.net.http.HttpTimeoutException
+import java.nio.channels.UnresolvedAddressException
 import java.time.Duration
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.await
+import kotlinx.coroutines.withTimeoutOrNull
 
 /**
- * The default transport: `java.net.http.HttpClient` (JDK 11+), connect timeout 10 s,
- * request timeout 60 s, sleeping with coroutines' `delay` between attempts.
+ * The default transport: `java.net.http.HttpClient` (JDK 11+), sleeping with coroutines'
+ * `delay` between attempts. `CsmsClient.call` runs the core's retry loop over it.
+ *
+ * - [connectTimeout]: time allowed to open the connection (10 s by default, the core's
+ *   `CONNECT_TIMEOUT`); [requestTimeout]: time allowed for the whole request, response body
+ *   included (60 s by default, the core's `REQUEST_TIMEOUT`).
+ * - Failures become `CsmsException.Transport`. `maybeSent` is false only when the request
+ *   certainly never left: the connection was refused, its host did not resolve, or it could
+ *   not be opened in time. A request timeout, a reset or a closed connection may come after
+ *   the server read the request: `maybeSent = true`, so non-idempotent calls are not resent.
+ *
+ * ```kotlin
+ * val transport = JavaHttpTransport(connectTimeout = Duration.ofSeconds(3), requestTimeout = Duration.ofSeconds(20))
+ * val client = CsmsClient(optionsJson, transport)
+ * ```
  */
 class JavaHttpTransport(
-    private val client: HttpClient = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build(),
-    private val requestTimeout: Duration = Duration.ofSeconds(60),
+    val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis().toLong()),
+    val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis().toLong()),
 ) : HttpTransport {
+    private val client: HttpClient = HttpClient.newBuilder()
+        .connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build()
+
     override suspend fun send(request: HttpRequest): HttpResponse {
         val body = if (request.body.isEmpty()) BodyPublishers.noBody() else BodyPublishers.ofByteArray(request.body)
         val builder = try {
@@ -30,23 +48,20 @@ class JavaHttpTransport(
                 .timeout(requestTimeout)
                 .method(request.method, body)
         } catch (e: IllegalArgumentException) {
-            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false)
+            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false, null)
         }
         for (h in request.headers) {
             // The JDK sets these itself (Host: from the URL, the same value the core signed).
             if (h.name.lowercase() in RESTRICTED) continue
             builder.header(h.name, h.value)
         }
+        // HttpRequest.timeout stops at the response headers; withTimeout also bounds the body.
         val response = try {
-            client.sendAsync(builder.build(), BodyHandlers.ofByteArray()).await()
-        } catch (e: HttpConnectTimeoutException) {
-            throw CsmsException.Transport("connect timed out: ${e.message}", false)
-        } catch (e: ConnectException) {
-            throw CsmsException.Transport("connection refused: ${e.message}", false)
-        } catch (e: UnknownHostException) {
-            throw CsmsException.Transport("unknown host: ${e.message}", false)
+            withTimeoutOrNull(requestTimeout.toMillis()) {
+                client.sendAsync(builder.build(), BodyHandlers.ofByteArray()).await()
+            } ?: throw HttpTimeoutException("no whole response within $requestTimeout")
         } catch (e: IOException) {
-            throw CsmsException.Transport("${e::class.java.simpleName}: ${e.message}", true)
+            throw transportFailure(e)
         }
         val headers = ArrayList<Header>()
         for ((name, values) in response.headers().map()) {
@@ -58,6 +73,22 @@ class JavaHttpTransport(
 
     override suspend fun sleep(millis: ULong) {
         delay(millis.toLong())
+    }
+
+    private fun transportFailure(e: IOException): CsmsException.Transport {
+        val causes = generateSequence<Throwable>(e) { it.cause }.toList()
+        val neverSent = causes.any {
+            it is ConnectException || it is UnresolvedAddressException || it is UnknownHostException ||
+                it is HttpConnectTimeoutException
+        }
+        val what = when {
+            causes.any { it is HttpConnectTimeoutException } -> "connect timed out after $connectTimeout"
+            causes.any { it is UnresolvedAddressException || it is UnknownHostException } -> "unknown host"
+            neverSent -> "connection refused"
+            e is HttpTimeoutException -> "request timed out after $requestTimeout"
+            else -> e::class.java.simpleName
+        }
+        return CsmsException.Transport("$what: ${e.message ?: e}", !neverSent, null)
     }
 
     private companion object {

@@ -53,7 +53,7 @@ class ConformanceTest {
 
     private fun checkError(e: CsmsException, expected: Any?) {
         val actual = errorJson(e)
-        if (!subset(expected, actual)) throw AssertionError("error ${Json.write(actual)} (${e.message}) does not match ${Json.write(expected)}")
+        if (!subset(expected, actual)) throw AssertionError("error ${CsmsJson.write(actual)} (${e.message}) does not match ${CsmsJson.write(expected)}")
     }
 
     private fun runSign(v: Map<String, Any?>) {
@@ -73,9 +73,9 @@ class ConformanceTest {
 
     private fun runBuild(v: Map<String, Any?>) {
         val expect = obj(v["expect"])
-        val client = CsmsClient(Json.write(v["config"]))
+        val client = CsmsClient(CsmsJson.write(v["config"]))
         val request = try {
-            client.buildRequest(text(v, "operation"), Json.write(v["input"] ?: emptyMap<String, Any?>()), text(v, "at"))
+            client.buildRequest(text(v, "operation"), CsmsJson.write(v["input"] ?: emptyMap<String, Any?>()), text(v, "at"))
         } catch (e: CsmsException) {
             if (expect.containsKey("error")) return checkError(e, expect["error"])
             throw AssertionError("refused: ${e.message}")
@@ -84,8 +84,8 @@ class ConformanceTest {
         if (request.method != expect["method"]) throw AssertionError("method: got ${request.method}, want ${expect["method"]}")
         if (request.url != expect["url"]) throw AssertionError("url: got ${request.url}, want ${expect["url"]}")
         checkHeaders(request.headers, expect["headers"])
-        val body = if (request.body.isEmpty()) null else Json.parse(String(request.body, Charsets.UTF_8))
-        if (!equal(expect["body_json"], body)) throw AssertionError("body: got ${Json.write(body)}, want ${Json.write(expect["body_json"])}")
+        val body = if (request.body.isEmpty()) null else CsmsJson.parse(String(request.body, Charsets.UTF_8))
+        if (!equal(expect["body_json"], body)) throw AssertionError("body: got ${CsmsJson.write(body)}, want ${CsmsJson.write(expect["body_json"])}")
         val creds = obj(obj(v["config"])["credentials"])
         if (creds.containsKey("sk")) {
             verifyRequest(request, text(creds, "ak"), text(creds, "sk"), creds["security_token"] as String?)
@@ -106,7 +106,7 @@ class ConformanceTest {
             throw AssertionError("failed: ${e.message}")
         }
         if (expect.containsKey("error")) throw AssertionError("parsed as $result instead of failing")
-        if (!subset(expect["ok"], Json.parse(result))) throw AssertionError("result $result does not contain ${Json.write(expect["ok"])}")
+        if (!subset(expect["ok"], CsmsJson.parse(result))) throw AssertionError("result $result does not contain ${CsmsJson.write(expect["ok"])}")
     }
 
     @Test
@@ -115,7 +115,7 @@ class ConformanceTest {
         var failed = 0
         for (file in files()) {
             @Suppress("UNCHECKED_CAST")
-            val vectors = obj(Json.parse(file.readText()))["vectors"] as List<Map<String, Any?>>
+            val vectors = obj(CsmsJson.parse(file.readText()))["vectors"] as List<Map<String, Any?>>
             for (v in vectors) {
                 try {
                     when (val kind = v["kind"]) {

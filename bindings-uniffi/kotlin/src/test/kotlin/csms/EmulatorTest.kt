@@ -1,15 +1,13 @@
 package csms
 
-import java.io.BufferedReader
-import java.io.File
-import java.io.InputStreamReader
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
-import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
@@ -17,35 +15,18 @@ import org.junit.jupiter.api.assertThrows
 /** End to end against target/debug/csms-emulator, through the default transport. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EmulatorTest {
-    private lateinit var process: Process
-    private lateinit var endpoint: String
-
-    @BeforeAll
-    fun start() {
-        val root = File(System.getProperty("csms.root") ?: "../..")
-        val exe = System.getenv("CSMS_EMULATOR") ?: root.resolve("target/debug/csms-emulator").path
-        process = ProcessBuilder(exe, "--listen", "127.0.0.1:0", "--ak", "AK", "--sk", "SK", "--project-id", "PID")
-            .redirectError(ProcessBuilder.Redirect.INHERIT).start()
-        val line = BufferedReader(InputStreamReader(process.inputStream)).readLine() ?: error("the emulator printed nothing")
-        require(line.startsWith("listening on ")) { "unexpected first line: $line" }
-        endpoint = line.removePrefix("listening on ").trim()
-    }
+    private val emulator = Emulator()
 
     @AfterAll
-    fun stop() {
-        if (::process.isInitialized) process.destroy()
-    }
+    fun stop() = emulator.close()
 
-    private fun options(sk: String = "SK") =
-        """{"endpoint":"$endpoint","project_id":"PID","credentials":{"ak":"AK","sk":"$sk"}}"""
-
-    private fun client(sk: String = "SK") = CsmsClient(options(sk), JavaHttpTransport())
+    private fun client(sk: String = "SK") = CsmsClient(emulator.options(sk), JavaHttpTransport())
 
     private fun field(json: String, name: String): String? =
         Regex("\"$name\"\\s*:\\s*\"([^\"]*)\"").find(json)?.groupValues?.get(1)
 
     @Test
-    fun rotationFlow() = runBlocking {
+    fun rotationFlowByName() = runBlocking {
         val c = client()
         val name = "kotlin-rotation-${System.nanoTime()}"
         val created = c.call("CreateSecret", """{"name":"$name","secret_string":"first-value"}""")
@@ -74,19 +55,59 @@ class EmulatorTest {
     }
 
     @Test
-    fun apiErrorCarriesRequestId() {
+    fun rotationFlowTyped() = runBlocking {
+        val c = client()
+        val name = "kotlin-typed-rotation-${System.nanoTime()}"
+        val created = c.createSecret(name = name, secretString = "first-value", description = "typed \"quoted\"")
+        assertEquals(name, created.secret!!.name)
+        assertEquals("typed \"quoted\"", created.secret!!.description)
+        assertEquals("v1", c.showSecretStage(secretName = name, stageName = "SYSCURRENT").stage!!.versionId)
+        c.batchCreateOrDeleteTags(secretId = created.secret!!.id!!, tags = listOf(TagItem(key = "env", value = "test")), action = "create")
+        assertEquals("kotlin", c.updateSecret(secretName = name, description = "kotlin").secret!!.description)
+        val v2 = c.createSecretVersion(secretName = name, secretString = "second")
+        assertEquals("v2", v2.versionMetadata!!.id)
+        val latest = c.showSecretVersion(secretName = name, versionId = "latest").version!!
+        assertEquals("second", latest.secretString)
+        assertTrue("SYSCURRENT" in latest.versionMetadata!!.versionStages!!)
+        // Secret values never show in toString(); the other members do.
+        assertFalse(latest.toString().contains("second"), latest.toString())
+        assertTrue(latest.toString().contains("secretString=***") && latest.toString().contains("SYSCURRENT"), latest.toString())
+        assertEquals("v1", c.showSecretStage(secretName = name, stageName = "SYSPREVIOUS").stage!!.versionId)
+        val versions = c.listSecretVersions(secretName = name)
+        assertEquals(listOf("v1", "v2"), versions.versionMetadatas!!.map { it.id!! }.sorted())
+        c.deleteSecret(secretName = name)
+        val gone = assertThrows<CsmsException.Api> { runBlocking { c.showSecret(secretName = name) } }
+        assertEquals(404, gone.status.toInt())
+    }
+
+    @Test
+    fun resultsDecodeFromJson() {
+        val r = ShowSecretVersionResult.fromJson(
+            """{"version":{"version_metadata":{"id":"v3","create_time":1700000000000,"version_stages":["A","B"]},"secret_string":"s3cr3t"}}""",
+        )
+        assertEquals("v3", r.version!!.versionMetadata!!.id)
+        assertEquals(1700000000000L, r.version!!.versionMetadata!!.createTime)
+        assertEquals(listOf("A", "B"), r.version!!.versionMetadata!!.versionStages)
+        assertEquals("s3cr3t", r.version!!.secretString)
+        assertNull(r.version!!.secretBinary)
+        assertFalse(r.toString().contains("s3cr3t"), r.toString())
+        val wrong = assertThrows<IllegalArgumentException> { ShowSecretVersionResult.fromJson("""{"version":{"secret_string":7}}""") }
+        assertTrue(wrong.message!!.contains("secret_string"), wrong.message)
+    }
+
+    @Test
+    fun apiErrorHasTheCoresMessage() {
         val e = assertThrows<CsmsException.Api> {
             runBlocking { client().call("ShowSecret", """{"secret_name":"no-such-secret-kotlin"}""") }
         }
         assertEquals(404, e.status.toInt())
         assertEquals("CSMS.0106", e.errorCode)
         assertTrue(e.requestId.isNotEmpty(), "no request id in $e")
-        assertTrue(e.errorCode.isNotEmpty())
-        assertTrue(e.message!!.contains(e.requestId), e.message)
-        val denied = assertThrows<CsmsException.Api> {
-            runBlocking { client(sk = "WRONG").call("ListSecrets", "{}") }
-        }
+        assertNull(e.notRetried)
+        assertEquals("CSMS error 404 CSMS.0106: ${e.errorMsg} (request id ${e.requestId})", e.message)
+        val denied = assertThrows<CsmsException.Api> { runBlocking { client(sk = "WRONG").call("ListSecrets", "{}") } }
         assertEquals(401, denied.status.toInt())
+        assertTrue(denied.message.startsWith("CSMS error 401 "), denied.message)
     }
 
     @Test
@@ -95,26 +116,29 @@ class EmulatorTest {
             runBlocking { client().call("ShowSecret", """{"secret_name":""}""") }
         }
         assertEquals("secret_name", e.field)
-        assertTrue(e.message!!.contains("secret_name"), e.message)
+        assertEquals("invalid `secret_name`: ${e.reason}", e.message)
         val noTransport = assertThrows<CsmsException.Validation> {
-            runBlocking { CsmsClient(options()).call("ListSecrets", "{}") }
+            runBlocking { CsmsClient(emulator.options()).call("ListSecrets", "{}") }
         }
         assertEquals("transport", noTransport.field)
     }
 
     @Test
-    fun typedOperations() = runBlocking {
-        val c = client()
-        val name = "kotlin-typed-${System.nanoTime()}"
-        val created = c.createSecret(name = name, secretString = "v1", description = "typed \"quoted\"")
-        assertEquals(name, field(created, "name"))
-        val tagged = c.batchCreateOrDeleteTags(
-            secretId = field(created, "id")!!, tags = listOf(TagItem(key = "env", value = "test")), action = "create",
-        )
-        assertTrue(tagged.startsWith("{"), tagged)
-        assertTrue(c.showSecret(secretName = name).contains("typed"))
-        c.deleteSecret(secretName = name)
-        Unit
+    fun transportErrorMessagesSayWhatHappened() {
+        val withheld = CsmsException.Transport("reset", true, "RotateSecret is not idempotent")
+        assertEquals("transport failure: reset (the request may have reached the server); not retried: RotateSecret is not idempotent", withheld.message)
+        assertEquals("transport failure: refused", CsmsException.Transport("refused", false, null).message)
+    }
+
+    @Test
+    fun aRustPanicReachesKotlinAsAnInternalException() {
+        for (async in listOf(false, true)) {
+            val e = assertThrows<CsmsException.Internal> { runBlocking { testOnlyPanic("boom $async", async) } }
+            assertEquals("panic: boom $async", e.reason)
+            assertTrue(e.message.startsWith("internal error in csms"), e.message)
+        }
+        // The library is still usable after a panic.
+        assertTrue(isOperation("ShowSecret"))
     }
 
     @Test
@@ -124,12 +148,12 @@ class EmulatorTest {
             val real = JavaHttpTransport()
             override suspend fun send(request: HttpRequest): HttpResponse {
                 seen.add(request.headers.first { it.name == "Authorization" }.value)
-                if (seen.size < 3) throw CsmsException.Transport("refused (test)", false)
+                if (seen.size < 3) throw CsmsException.Transport("refused (test)", false, null)
                 return real.send(request)
             }
             override suspend fun sleep(millis: ULong) {}
         }
-        CsmsClient(options(), flaky).call("ListSecrets", "{}")
+        CsmsClient(emulator.options(), flaky).call("ListSecrets", "{}")
         assertEquals(3, seen.size)
     }
 }

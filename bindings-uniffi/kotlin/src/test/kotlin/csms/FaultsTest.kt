@@ -1,0 +1,228 @@
+package csms
+
+import java.net.InetAddress
+import java.net.ServerSocket
+import java.net.Socket
+import java.time.Duration
+import java.util.Collections
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * Issue 8 through the default transport (JavaHttpTransport) and the core's retry loop in
+ * CsmsClient.call: injected faults, a server clock 30 minutes off, timeouts, withheld retries.
+ * The Kotlin twin of core/tests/faults.rs.
+ */
+class FaultsTest {
+    /** Short backoff (5 ms base) so that a thousand calls with retries take seconds. */
+    private fun client(emulator: Emulator, transport: HttpTransport = JavaHttpTransport(), maxAttempts: UInt? = null) =
+        CsmsClient(emulator.options(), transport, maxAttempts, 5uL)
+
+    /** One call of the mix, as in core/tests/faults.rs: (operation, secret, input JSON). */
+    private fun callFor(n: Long): Triple<String, String, String> {
+        val h = (n.toULong() * 0x9E3779B97F4A7C15uL) shr 40
+        val secret = listOf("db", "app1", "app2")[(h % 3uL).toInt()]
+        return when ((h / 3uL % 8uL).toInt()) {
+            0 -> Triple("ShowSecret", secret, """{"secret_name":"$secret"}""")
+            1 -> Triple("ShowSecretVersion", secret, """{"secret_name":"$secret","version_id":"latest"}""")
+            2 -> Triple("ListSecretVersions", secret, """{"secret_name":"$secret","limit":10}""")
+            3 -> Triple("UpdateSecret", secret, """{"secret_name":"$secret","description":"call $n"}""")
+            4 -> Triple("CreateSecretVersion", secret, """{"secret_name":"$secret","secret_string":"value $n"}""")
+            // Rotations: the database secret rotates; COMMON ones are refused with a 400.
+            5, 6 -> Triple("RotateSecret", "db", """{"secret_name":"db"}""")
+            else -> Triple("RotateSecret", secret, """{"secret_name":"$secret"}""")
+        }
+    }
+
+    /** The default transport, counting the requests sent through it. */
+    private class Counting(val real: JavaHttpTransport = JavaHttpTransport()) : HttpTransport {
+        @Volatile var sends = 0
+        override suspend fun send(request: HttpRequest): HttpResponse { sends++; return real.send(request) }
+        override suspend fun sleep(millis: ULong) = real.sleep(millis)
+    }
+
+    private val nonIdempotent = setOf("RotateSecret", "CreateSecretVersion")
+
+    /** Creates `name` through the faults: ShowSecret (retried) tells whether a lost CreateSecret was applied. */
+    private suspend fun ensureSecret(c: CsmsClient, name: String, input: String) {
+        repeat(20) {
+            try {
+                c.call("ShowSecret", """{"secret_name":"$name"}""")
+                return
+            } catch (e: CsmsException.Api) {
+                if (e.status.toInt() == 404) runCatching { c.call("CreateSecret", input) }
+            } catch (e: CsmsException.Transport) {
+            }
+        }
+        error("could not create $name through the faults")
+    }
+
+    private class Tally {
+        var calls = 0L
+        var succeeded = 0L
+        var maybeSent = 0L
+        var failed = 0L
+    }
+
+    @Test
+    fun aThousandCallsThroughTwentyPercentFaults() = runBlocking {
+        Emulator("--faults", "seed=20261123,503=8%,429=4%,retry-after=0,close-before=4%,close-after=4%").use { emulator ->
+            val started = System.nanoTime()
+            val c = client(emulator, JavaHttpTransport(Duration.ofSeconds(5), Duration.ofSeconds(10)))
+            ensureSecret(c, "db", """{"name":"db","secret_type":"RDS-FG","secret_string":"{\"username\":\"app\",\"password\":\"initial\"}"}""")
+            for (name in listOf("app1", "app2")) ensureSecret(c, name, """{"name":"$name","secret_string":"v0"}""")
+            val before = emulator.applied("db")
+
+            val results = withContext(Dispatchers.Default) {
+                (0L until 8L).map { task ->
+                    async {
+                        (0L until 125L).map { i ->
+                            val (op, secret, input) = callFor(task * 125 + i)
+                            Triple(op, secret, runCatching { c.call(op, input) })
+                        }
+                    }
+                }.awaitAll().flatten()
+            }
+            assertEquals(1000, results.size)
+
+            val tallies = HashMap<Pair<String, String>, Tally>()
+            for ((op, secret, result) in results) {
+                val tally = tallies.getOrPut(op to secret) { Tally() }
+                tally.calls++
+                val error = result.exceptionOrNull()
+                if (error == null) {
+                    tally.succeeded++
+                    continue
+                }
+                tally.failed++
+                when (error) {
+                    is CsmsException.Api -> {
+                        assertTrue(error.requestId.isNotEmpty(), "$op on $secret: no request id: ${error.message}")
+                        assertTrue(error.message.contains(error.requestId), error.message)
+                        when (error.status.toInt()) {
+                            503 -> assertEquals("CSMS.0503", error.errorCode)
+                            429 -> assertEquals("CSMS.0429", error.errorCode)
+                            400 -> assertTrue(op == "RotateSecret" && secret != "db", "$op on $secret: ${error.message}")
+                            else -> throw AssertionError("$op on $secret: unexpected ${error.message}")
+                        }
+                        if (op in nonIdempotent && error.status.toInt() != 400) {
+                            assertTrue(error.notRetried?.contains("not idempotent") == true, error.message)
+                        }
+                    }
+                    is CsmsException.Transport -> {
+                        // Every injected close comes after the whole request was written.
+                        assertTrue(error.maybeSent, "$op on $secret: ${error.message}")
+                        tally.maybeSent++
+                        if (op in nonIdempotent) assertTrue(error.notRetried?.contains("not idempotent") == true, error.message)
+                    }
+                    else -> throw AssertionError("$op on $secret: unexpected $error")
+                }
+            }
+
+            // Idempotent calls fail only when every attempt was faulted (0.2^3 = 0.8% expected).
+            val idempotent = tallies.filterKeys { it.first !in nonIdempotent }.values
+            val idempotentCalls = idempotent.sumOf { it.calls }
+            val idempotentFailures = idempotent.sumOf { it.failed }
+            assertTrue(idempotentCalls > 400, "$idempotentCalls")
+            assertTrue(idempotentFailures * 100 <= idempotentCalls * 3, "$idempotentFailures of $idempotentCalls failed")
+
+            // Non-idempotent calls: applied at most once per call (counted by the emulator).
+            for (secret in listOf("db", "app1", "app2")) {
+                val (rotated, versioned) = emulator.applied(secret)
+                val base = if (secret == "db") before else 0L to 0L
+                for ((op, count) in listOf("RotateSecret" to rotated - base.first, "CreateSecretVersion" to versioned - base.second)) {
+                    val t = tallies[op to secret] ?: Tally()
+                    assertTrue(count >= t.succeeded && count <= t.succeeded + t.maybeSent,
+                        "$op on $secret: applied $count, succeeded ${t.succeeded}, maybe sent ${t.maybeSent}")
+                }
+            }
+            assertEquals(0L, emulator.applied("app1").first, "a COMMON secret never rotates")
+
+            val stats = emulator.get("/_emulator/faults")
+            val requests = stats.long("requests")!!
+            val faults = listOf("unavailable", "throttled", "closed_before", "closed_after").sumOf { stats.long(it)!! }
+            assertTrue(requests >= 1000 + 2 * idempotentFailures, "$requests requests")
+            assertTrue(faults * 100 in requests * 15..requests * 25, "$faults faults in $requests requests")
+            val seconds = (System.nanoTime() - started) / 1e9
+            println("faults: 1000 calls, $requests requests, $faults faults, $idempotentFailures of $idempotentCalls idempotent calls failed, ${"%.1f".format(seconds)} s")
+            assertTrue(seconds < 60, "$seconds s")
+        }
+    }
+
+    @Test
+    fun aClockThirtyMinutesOffIsCorrectedOnceAndKept() = runBlocking {
+        Emulator("--faults", "clock-offset=-1800").use { emulator ->
+            // (The emulator counts requests only when it injects faults: count them here.)
+            val counting = Counting()
+            val c = client(emulator, counting)
+            c.call("ListSecrets", "{}")
+            assertEquals(2, counting.sends, "one refused attempt, one corrected")
+            assertTrue(c.clockOffsetSeconds() in -1805L..-1795L, "${c.clockOffsetSeconds()}")
+            c.call("ListSecrets", "{}")
+            assertEquals(3, counting.sends, "the offset is kept for the next call")
+        }
+    }
+
+    @Test
+    fun aWithheldRetrySaysWhyAndIsAppliedAtMostOnce() = runBlocking {
+        Emulator("--faults", "seed=7,close-after=100%").use { emulator ->
+            val c = client(emulator)
+            // Applied, then the connection closes: CreateSecret is lost but done.
+            runCatching { c.call("CreateSecret", """{"name":"w","secret_string":"v0"}""") }
+            val before = emulator.requests()
+            val e = assertThrows<CsmsException.Transport> {
+                runBlocking { c.createSecretVersion(secretName = "w", secretString = "v1") }
+            }
+            assertTrue(e.maybeSent)
+            assertEquals("CreateSecretVersion is not idempotent and the request may have reached the server", e.notRetried)
+            assertTrue(e.message.endsWith("; not retried: ${e.notRetried}"), e.message)
+            assertEquals(before + 1, emulator.requests(), "sent once")
+            assertEquals(1L, emulator.applied("w").second, "applied once")
+        }
+    }
+
+    @Test
+    fun aRequestTimeoutFiresAndMayHaveBeenSent() = runBlocking {
+        ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { silent ->
+            val accepted = Collections.synchronizedList(ArrayList<Socket>())
+            Thread { runCatching { while (true) accepted.add(silent.accept()) } }.apply { isDaemon = true }.start()
+            val options = """{"endpoint":"http://127.0.0.1:${silent.localPort}","project_id":"PID","credentials":{"ak":"AK","sk":"SK"}}"""
+            val transport = JavaHttpTransport(requestTimeout = Duration.ofMillis(300))
+            assertEquals(Duration.ofSeconds(10), transport.connectTimeout)
+            val started = System.nanoTime()
+            val e = assertThrows<CsmsException.Transport> {
+                runBlocking { CsmsClient(options, transport, null, 5uL).call("RotateSecret", """{"secret_name":"x"}""") }
+            }
+            val millis = (System.nanoTime() - started) / 1_000_000
+            assertTrue(e.maybeSent, e.message)
+            assertTrue(e.reason.contains("timed out"), e.reason)
+            assertTrue(e.notRetried?.contains("not idempotent") == true, e.message)
+            assertTrue(millis in 250..5_000, "$millis ms")
+            assertEquals(1, accepted.size, "not resent")
+            accepted.forEach { it.close() }
+        }
+        assertEquals(Duration.ofSeconds(60), JavaHttpTransport().requestTimeout)
+    }
+
+    @Test
+    fun aRefusedConnectionWasNotSentAndIsRetried() = runBlocking {
+        val port = ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { it.localPort }
+        val options = """{"endpoint":"http://127.0.0.1:$port","project_id":"PID","credentials":{"ak":"AK","sk":"SK"}}"""
+        val counting = Counting()
+        val e = assertThrows<CsmsException.Transport> {
+            runBlocking { CsmsClient(options, counting, null, 5uL).call("RotateSecret", """{"secret_name":"x"}""") }
+        }
+        assertFalse(e.maybeSent, e.message)
+        assertNull(e.notRetried)
+        assertEquals(3, counting.sends, "a request that never left is resent, even a RotateSecret")
+    }
+}

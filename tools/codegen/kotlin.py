@@ -1,0 +1,127 @@
+"""Emits `bindings-uniffi/kotlin/src/main/kotlin/csms/Operations.kt`: one typed suspend
+extension of `CsmsClient` per operation (named, typed parameters in; a typed result out,
+decoded from the JSON text that `CsmsClient.call` returns), a `{Operation}Result` data class
+per operation that returns something, and a data class per model. Models write themselves
+as JSON (`CsmsJson.Writable`, for inputs) and read themselves from it (`from`, for results);
+members marked sensitive in the spec print as `***` in `toString()`."""
+
+from .spec import ROOT, camel, parse_type
+
+OUT = ROOT / "bindings-uniffi" / "kotlin" / "src" / "main" / "kotlin" / "csms" / "Operations.kt"
+KEYWORDS = {"as", "break", "class", "continue", "do", "else", "false", "for", "fun", "if", "in", "interface",
+            "is", "null", "object", "package", "return", "super", "this", "throw", "true", "try", "typealias",
+            "typeof", "val", "var", "when", "while"}
+SCALARS = {"string": "String", "date": "String", "integer": "Long", "boolean": "Boolean",
+           "object": "Map<String, Any?>", "number": "Double"}
+# How a `CsmsJson.Fields` reads a member of each scalar type, and how a list item is read.
+READERS = {"string": "string", "date": "string", "integer": "long", "boolean": "boolean", "object": "obj",
+           "number": "double"}
+
+
+def ident(name):
+    """A Kotlin property or parameter name: camelCase, keywords in backticks."""
+    s = camel(name)
+    return f"`{s}`" if s in KEYWORDS else s
+
+
+def kt_type(ty):
+    if ty[0] == "list":
+        return f"List<{kt_type(ty[1])}>"
+    if ty[0] == "model":
+        return ty[1]
+    return SCALARS[ty[0]]
+
+
+def item_reader(ty):
+    """A Kotlin lambda turning one parsed JSON list item into `ty`."""
+    if ty[0] == "model":
+        return f"{{ {ty[1]}.from(CsmsJson.Fields.of(it)) }}"
+    if ty[0] == "list":
+        return f"{{ CsmsJson.listOf(it, {item_reader(ty[1])}) }}"
+    return f"CsmsJson::{READERS[ty[0]]}Of"
+
+
+def read_expr(field):
+    """The expression reading `field` from `o: CsmsJson.Fields`."""
+    ty = parse_type(field["type"])
+    name = field["name"]
+    if ty[0] == "model":
+        return f'o.model("{name}", {ty[1]}::from)'
+    if ty[0] == "list":
+        return f'o.list("{name}", {item_reader(ty[1])})'
+    return f'o.{READERS[ty[0]]}("{name}")'
+
+
+def kdoc(text, indent=""):
+    text = " ".join((text or "").split()).replace("*/", "* /")
+    return f"{indent}/** {text} */\n" if text else ""
+
+
+def to_string(name, fields):
+    """A toString() that prints sensitive members as `***` (null stays null)."""
+    parts = []
+    for f in fields:
+        value = f"${{CsmsJson.hidden({ident(f['name'])})}}" if f.get("sensitive") else f"${ident(f['name'])}"
+        parts.append(f"{ident(f['name']).strip('`')}={value}")
+    return f'    override fun toString(): String = "{name}({", ".join(parts)})"\n'
+
+
+def data_class(name, doc, fields, writable, decode_doc):
+    """A data class with every member nullable (absent = null), its reader and maybe its writer."""
+    out = [kdoc(doc), f"data class {name}(\n"]
+    for f in fields:
+        out.append(kdoc(f.get("doc"), "    "))
+        out.append(f"    val {ident(f['name'])}: {kt_type(parse_type(f['type']))}? = null,\n")
+    out.append(") : CsmsJson.Writable {\n" if writable else ") {\n")
+    if writable:
+        out.append("    override fun toJson(): Map<String, Any?> = CsmsJson.mapOf {\n")
+        out.extend(f'        put("{f["name"]}", {ident(f["name"])})\n' for f in fields)
+        out.append("    }\n\n")
+    if any(f.get("sensitive") for f in fields):
+        out.append(to_string(name, fields) + "\n")
+    out.append("    companion object {\n")
+    if decode_doc:
+        out.append(f"        /** {decode_doc} */\n")
+        out.append(f"        fun fromJson(json: String): {name} = from(CsmsJson.Fields.parse(json))\n\n")
+    out.append(f"        /** Reads a parsed JSON object (wire names). */\n")
+    out.append(f"        fun from(o: CsmsJson.Fields): {name} = {name}(\n")
+    out.extend(f"            {ident(f['name'])} = {read_expr(f)},\n" for f in fields)
+    out.append("        )\n    }\n}\n")
+    return "".join(out)
+
+
+def operation(op):
+    name = op["name"]
+    result = f"{name}Result"
+    params, puts = [], []
+    for m in op.get("input", []):
+        ty = kt_type(parse_type(m["type"]))
+        default = "" if m.get("required") else "? = null"
+        params.append(f"    {ident(m['name'])}: {ty}{default},\n")
+        puts.append(f'        put("{m["name"]}", {ident(m["name"])})\n')
+    json = "CsmsJson.objectOf {\n" + "".join(puts) + "    }" if puts else '"{}"'
+    call = f'call("{name}", {json})'
+    doc = kdoc(op.get("doc"))
+    head = f"suspend fun CsmsClient.{camel(name)}(" + ("\n" + "".join(params) if params else "")
+    if op.get("output"):
+        return f"{doc}{head}): {result} =\n    {result}.fromJson({call})\n"
+    return f"{doc}{head}) {{\n    {call}\n}}\n"
+
+
+def emit(spec):
+    out = [
+        "// GENERATED by `python3 -m tools.codegen` (tools/codegen/kotlin.py) from spec/csms.json: do not edit.\n",
+        "// Typed operations over CsmsClient.call (which stays the by-name JSON path).\n",
+        '@file:Suppress("unused", "RedundantVisibilityModifier")\n\npackage csms\n\n',
+    ]
+    for op in spec["operations"]:
+        out.append(operation(op) + "\n")
+    for op in spec["operations"]:
+        if op.get("output"):
+            out.append(data_class(f"{op['name']}Result", f"Result of {op['name']}.", op["output"], False,
+                                  f"Decodes the result JSON of {op['name']} (as `CsmsClient.call` returns it).")
+                       + "\n")
+    for name in sorted(spec["models"]):
+        model = spec["models"][name]
+        out.append(data_class(name, model.get("doc"), model.get("fields", []), True, None) + "\n")
+    return OUT, "".join(out).rstrip("\n") + "\n"
