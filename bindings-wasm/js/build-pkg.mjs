@@ -3,8 +3,10 @@
 //
 //   node js/build-pkg.mjs <bindgen-out-dir> <optimised .wasm> <version>
 //
-// pkg/esm/*.js     ES modules (the wrapper, the wasm-bindgen glue, the .wasm as base64:
-//                  found without any loader or bundler configuration)
+// pkg/esm/*.js     ES modules: index.js (the client), errors.js, instance.js (the wasm
+//                  instance, renewed after a trap), transport.js (fetch, timeouts, the retry
+//                  loop), the wasm-bindgen glue, and the .wasm as base64 (found without any
+//                  loader or bundler configuration)
 // pkg/cjs/*.cjs    the same as CommonJS (derived from the ES modules by `toCommonJs` below)
 // pkg/csms_bg.wasm the module
 // pkg/*.d.ts       types (index.d.ts, index.d.cts for require, operations.d.ts generated)
@@ -76,7 +78,22 @@ const glue = readFileSync(join(bindgenDir, 'csms_wasm.js'), 'utf8').replace(
   "(() => { throw new Error('csms-sdk embeds its WebAssembly module: it is initialised on import'); })()",
 );
 if (glue.includes('import.meta')) throw new Error('the wasm-bindgen glue still refers to import.meta');
-emit('csms_wasm', glue);
+// After a trap the instance is replaced (js/instance.js): `__resetInstance` lets initSync
+// instantiate again, and wasm-bindgen's finalizers are turned off, since they would free an
+// old instance's pointers in the new one (instance.js frees objects of the live instance).
+const guard = "(typeof FinalizationRegistry === 'undefined')";
+const registries = glue.split('new FinalizationRegistry(').length - 1;
+if (registries === 0 || glue.split(guard).length - 1 !== registries) {
+  throw new Error('the wasm-bindgen glue: every FinalizationRegistry should be behind the expected guard');
+}
+const noFinalizers = glue.replaceAll(guard, '(true /* csms: objects are freed by js/instance.js */)');
+emit('csms_wasm', `${noFinalizers}
+/** Lets initSync instantiate the module again (after a trap; see js/instance.js). */
+export function __resetInstance() {
+  wasm = undefined;
+}
+`);
+for (const module of ['errors', 'instance', 'transport']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
 
 // The module, embedded as base64 so that no loader or bundler configuration is needed.
 const bytes = readFileSync(wasmPath);

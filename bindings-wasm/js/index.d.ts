@@ -51,8 +51,27 @@ export interface HttpResponse {
   body?: string | Uint8Array | ArrayBuffer | null;
 }
 
-/** Sends a request and resolves with the response (whatever its status). */
-export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
+/** What a transport gets beside the request. */
+export interface TransportContext {
+  /**
+   * Aborted when the attempt's time (`timeoutMs`) is up: stop the request then. The client
+   * stops waiting at that moment anyway, and the attempt is a TransportError (maybeSent).
+   */
+  signal: AbortSignal;
+  /** The client's connect timeout, for transports that can bound the connection alone. */
+  connectTimeoutMs: number;
+  /** The client's whole-request timeout. */
+  timeoutMs: number;
+}
+
+/**
+ * Sends a request and resolves with the response (whatever its status). Whatever it throws
+ * is a transport failure: a `TransportError` with `maybeSent: false` says the request
+ * certainly never left (then even a non-idempotent call is retried); anything else counts
+ * as maybe sent. Other errors of this package (a `ValidationError`, say) end the call as
+ * they are.
+ */
+export type Transport = (request: HttpRequest, context: TransportContext) => Promise<HttpResponse>;
 
 export interface CsmsClientOptions {
   /** Region id such as `cn-north-4`; the endpoint follows from it unless `endpoint` is given. */
@@ -75,6 +94,25 @@ export interface CsmsClientOptions {
   userAgent?: string;
   /** Service name in the V11-HMAC-SHA256 key derivation (`csms` by default). */
   derivedService?: string;
+  /**
+   * Attempts per call, the first included (3 by default; 1 turns retries off). Retried:
+   * 408, 429, 500, 502, 503, 504 and transport failures, with exponential backoff and full
+   * jitter, `Retry-After` honoured; a non-idempotent operation (RotateSecret,
+   * CreateSecretVersion, ...) only when its request certainly never left.
+   */
+  maxAttempts?: number;
+  /** Backoff before the first retry, before jitter, in ms (100 by default); it doubles with each attempt. */
+  retryBaseMs?: number;
+  /** The longest wait between two attempts, in ms (20000 by default). */
+  retryCapMs?: number;
+  /**
+   * Time allowed to connect, in ms (10000 by default). The default transport applies it in
+   * Node (undici); browsers give no control over the connection, so there only
+   * `timeoutMs` bounds it. Passed to custom transports in their context.
+   */
+  connectTimeoutMs?: number;
+  /** Time allowed for each attempt, response body included, in ms (60000 by default); enforced for every transport. */
+  timeoutMs?: number;
 }
 
 /** Every error of this package. `code` is the kind. */
@@ -104,6 +142,11 @@ export declare class ApiError extends CsmsError {
   readonly errorMsg: string;
   /** The X-Request-Id of the response, empty if absent. */
   readonly requestId: string;
+  /**
+   * Why a status normally retried (429, 503, ...) was not: `RotateSecret is not idempotent
+   * and the server may have applied it`. Undefined otherwise.
+   */
+  readonly notRetried: string | undefined;
 }
 
 /** A 2xx response whose body is not what the operation returns. */
@@ -116,14 +159,25 @@ export declare class DecodeError extends CsmsError {
 
 /** The request could not be sent, or no response came back. */
 export declare class TransportError extends CsmsError {
-  constructor(message: string, options?: { maybeSent?: boolean; cause?: unknown });
+  constructor(message: string, options?: { maybeSent?: boolean; notRetried?: string; cause?: unknown });
   readonly code: 'transport';
-  /** Whether the request may have reached the server. */
+  /**
+   * Whether the request may have reached the server: false only when it certainly never
+   * left (connection refused, DNS failure, connect timeout).
+   */
   readonly maybeSent: boolean;
+  /**
+   * Why the failure was not retried although failures normally are: `RotateSecret is not
+   * idempotent and the request may have reached the server`. Undefined otherwise.
+   */
+  readonly notRetried: string | undefined;
 }
 
-/** The default transport: `globalThis.fetch`, without the headers fetch may not set. */
-export declare function fetchTransport(request: HttpRequest): Promise<HttpResponse & { status: number; headers: Record<string, string>; body: string }>;
+/**
+ * The default transport: `globalThis.fetch`, without the headers fetch may not set. It
+ * honours `context.signal`, and `context.connectTimeoutMs` in Node.
+ */
+export declare function fetchTransport(request: HttpRequest, context?: Partial<TransportContext>): Promise<HttpResponse & { status: number; headers: Record<string, string>; body: string }>;
 
 /** The names of every operation (PascalCase). */
 export declare function operationNames(): OperationName[];
@@ -159,7 +213,11 @@ export declare class CsmsClient {
    * @throws {ApiError} for a status outside 2xx; {DecodeError} for a body that does not fit.
    */
   parseResponse<N extends OperationRef>(operation: N, response: HttpResponse): Operations[Canonical<N>]['output'];
-  /** Builds, sends through the transport and parses one operation. */
+  /**
+   * Calls one operation: validates the input, signs each attempt anew, sends it through the
+   * transport, retries as the core decides (see `maxAttempts`), and parses the result.
+   * @throws {ValidationError} before anything is sent; {ApiError}, {TransportError} or {DecodeError} after.
+   */
   send<N extends OperationRef>(operation: N, input: Operations[Canonical<N>]['input']): Promise<Operations[Canonical<N>]['output']>;
 }
 

@@ -3,75 +3,25 @@
 // build.sh derives the CommonJS copy from it (see js/build-pkg.mjs).
 
 import {
-  initSync,
-  installPanicHook,
   takePanic,
   operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
   __panicForTests as wasmPanic,
+  defaultTimeoutsMs,
+  WasmAttempts,
   WasmClient,
 } from './csms_wasm.js';
-import { wasmBytes } from './csms_wasm_bytes.js';
+import { CsmsError, ValidationError, ApiError, DecodeError, TransportError } from './errors.js';
+import { liveGeneration, poison, isLive, freeWith } from './instance.js';
+import { callOptions, fetchTransport, isCallOption, nowSeconds, runAttempts } from './transport.js';
 
-initSync({ module: wasmBytes() });
-installPanicHook();
+export { CsmsError, ValidationError, ApiError, DecodeError, TransportError, fetchTransport };
 
 /** The package version (also sent as `csms-sdk-js/<version>` when `userAgent` is set). */
 export const VERSION = '__VERSION__';
 
 // ---------------------------------------------------------------------------------------
 // Errors
-
-/** Every error this package throws: `code` is the kind (`validation`, `api`, ...). */
-export class CsmsError extends Error {
-  constructor(message, code = 'internal', options) {
-    super(message, options && options.cause !== undefined ? { cause: options.cause } : undefined);
-    this.name = 'CsmsError';
-    this.code = code;
-  }
-}
-
-/** The input (or an option) was refused before anything was sent; `field` names it. */
-export class ValidationError extends CsmsError {
-  constructor(message, { field = '', reason = message } = {}) {
-    super(message, 'validation');
-    this.name = 'ValidationError';
-    this.field = field;
-    this.reason = reason;
-  }
-}
-
-/** The service answered with an error status. */
-export class ApiError extends CsmsError {
-  constructor(message, { status = 0, errorCode = '', errorMsg = '', requestId = '' } = {}) {
-    super(message, 'api');
-    this.name = 'ApiError';
-    this.status = status;
-    this.errorCode = errorCode;
-    this.errorMsg = errorMsg;
-    this.requestId = requestId;
-  }
-}
-
-/** A 2xx response whose body is not what the operation returns. */
-export class DecodeError extends CsmsError {
-  constructor(message, { status = 0, requestId = '', reason = message } = {}) {
-    super(message, 'decode');
-    this.name = 'DecodeError';
-    this.status = status;
-    this.requestId = requestId;
-    this.reason = reason;
-  }
-}
-
-/** The request could not be sent, or no response came back. */
-export class TransportError extends CsmsError {
-  constructor(message, { maybeSent = true, cause } = {}) {
-    super(message, 'transport', { cause });
-    this.name = 'TransportError';
-    this.maybeSent = maybeSent;
-  }
-}
 
 function fromWasm(e) {
   if (e instanceof CsmsError) return e;
@@ -95,11 +45,12 @@ function fromWasm(e) {
           errorCode: e.error_code,
           errorMsg: e.error_msg,
           requestId: e.request_id,
+          notRetried: e.not_retried,
         });
       case 'decode':
         return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });
       case 'transport':
-        return new TransportError(message, { maybeSent: e.maybe_sent });
+        return new TransportError(message, { maybeSent: e.maybe_sent, notRetried: e.not_retried });
       default:
         return new CsmsError(message, e.kind);
     }
@@ -108,11 +59,15 @@ function fromWasm(e) {
   return new CsmsError(String(e), 'internal');
 }
 
+/** Calls into the module (instantiating it anew if the last one trapped); errors become Errors. */
 function call(fn) {
+  liveGeneration();
   try {
     return fn();
   } catch (e) {
-    throw fromWasm(e);
+    const error = fromWasm(e);
+    if (e instanceof WebAssembly.RuntimeError) poison(); // a trap: this instance is done
+    throw error;
   }
 }
 
@@ -146,7 +101,7 @@ function wireOptions(options) {
   }
   const wire = {};
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || key === 'transport') continue;
+    if (value === undefined || key === 'transport' || isCallOption(key)) continue;
     if (key === 'credentials') {
       if (value === null || typeof value !== 'object') {
         throw new ValidationError('invalid `credentials`: must be an object', { field: 'credentials', reason: 'must be an object' });
@@ -171,7 +126,7 @@ function wireOptions(options) {
 
 /** `at` as the wasm side takes it: seconds since the epoch, or an X-Sdk-Date string. */
 function signingTime(at) {
-  if (at === undefined || at === null) return Date.now() / 1000;
+  if (at === undefined || at === null) return nowSeconds();
   if (at instanceof Date) return at.getTime() / 1000;
   if (typeof at === 'number') return at / 1000;
   if (typeof at === 'string') return at;
@@ -216,50 +171,6 @@ function bodyText(body) {
   return String(body);
 }
 
-// Headers a browser's fetch refuses to set (it sends its own Host, from the URL).
-const FORBIDDEN = new Set([
-  'accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method',
-  'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive',
-  'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via',
-]);
-
-/**
- * The default transport: `globalThis.fetch`. Drops `Host` and the other headers fetch may
- * not set, and reads the whole response (headers included, such as X-Request-Id).
- */
-export async function fetchTransport(request) {
-  const fetchFn = globalThis.fetch;
-  if (typeof fetchFn !== 'function') {
-    throw new TransportError('no global fetch: pass a `transport` option', { maybeSent: false });
-  }
-  const headers = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    const lower = name.toLowerCase();
-    if (FORBIDDEN.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
-    headers[name] = value;
-  }
-  let response;
-  try {
-    response = await fetchFn(request.url, {
-      method: request.method,
-      headers,
-      body: request.body === null || request.body === undefined ? undefined : request.body,
-    });
-  } catch (e) {
-    throw new TransportError(`${request.method} ${request.url} failed: ${e && e.cause && e.cause.message ? e.cause.message : e}`, {
-      maybeSent: true,
-      cause: e,
-    });
-  }
-  let body;
-  try {
-    body = await response.text();
-  } catch (e) {
-    throw new TransportError(`reading the response of ${request.method} ${request.url} failed: ${e}`, { maybeSent: true, cause: e });
-  }
-  return { status: response.status, headers: headerObject(response.headers), body };
-}
-
 // ---------------------------------------------------------------------------------------
 // The client
 
@@ -284,21 +195,42 @@ export function __panicForTests(message) {
 }
 
 const INNER = Symbol('csms.inner');
-const TRANSPORT = Symbol('csms.transport');
+const TIMEOUTS = call(() => Array.from(defaultTimeoutsMs()));
+
+/**
+ * What each client keeps, out of sight of `console.log`: its options as the core takes them,
+ * the transport and call options, and its native client with that object's generation (a
+ * native client is made anew from `wire` when its instance trapped; see instance.js).
+ */
+const STATE = new WeakMap();
 
 export class CsmsClient {
   /**
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
-   *   { authToken }, algorithm?, transport?, userAgent?, derivedService? }`
+   *   { authToken }, algorithm?, transport?, userAgent?, derivedService?, maxAttempts?,
+   *   retryBaseMs?, retryCapMs?, connectTimeoutMs?, timeoutMs? }`
    */
   constructor(options) {
     const wire = wireOptions(options);
+    const calls = callOptions(options, TIMEOUTS);
     const transport = options.transport === undefined ? fetchTransport : options.transport;
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
     }
-    Object.defineProperty(this, INNER, { value: call(() => new WasmClient(wire)) });
-    Object.defineProperty(this, TRANSPORT, { value: transport });
+    STATE.set(this, { wire, transport, calls, native: undefined, generation: -1 });
+    void this[INNER]; // checks the options now
+  }
+
+  /** The native client, on a live instance (made anew after a panic). */
+  get [INNER]() {
+    const state = STATE.get(this);
+    const generation = liveGeneration();
+    if (state.generation !== generation) {
+      state.native = call(() => new WasmClient(state.wire));
+      state.generation = generation;
+      freeWith(this, state.native, generation);
+    }
+    return state.native;
   }
 
   /** The endpoint requests go to (`https://kms.{region}.myhuaweicloud.com` or the one given). */
@@ -317,33 +249,67 @@ export class CsmsClient {
   /** Turns a response `{ status, headers, body }` into the result of `operation`, or throws. */
   parseResponse(operation, response) {
     const name = operationName(operation);
-    if (response === null || typeof response !== 'object') {
-      throw new ValidationError('invalid `response`: must be an object { status, headers, body }', { field: 'response' });
-    }
-    const status = Number(response.status);
-    if (!Number.isInteger(status) || status < 0 || status > 65535) {
-      throw new ValidationError('invalid `response.status`: must be an HTTP status', { field: 'response.status' });
-    }
-    const headers = headerObject(response.headers);
-    const body = bodyText(response.body);
-    return JSON.parse(call(() => this[INNER].parse(name, status, JSON.stringify(headers), body)));
+    const { status, headers, body } = responseParts(response);
+    return JSON.parse(call(() => this[INNER].parse(name, status, headers, body)));
   }
 
-  /** Builds, sends through the transport and parses one operation. */
+  /**
+   * Calls one operation: validates the input, then signs and sends each attempt through the
+   * transport, retrying as the core decides (js/transport.js), and parses the result.
+   */
   async send(operation, input) {
-    const request = this.buildRequest(operation, input);
-    let response;
-    try {
-      response = await this[TRANSPORT](request);
-    } catch (e) {
-      if (e instanceof CsmsError) throw e;
-      throw new TransportError(`transport failed: ${e && e.message ? e.message : e}`, { maybeSent: true, cause: e });
-    }
-    if (response === null || typeof response !== 'object') {
-      throw new TransportError('the transport returned no response object', { maybeSent: true });
-    }
-    return this.parseResponse(operation, response);
+    const name = operationName(operation);
+    const text = toJson(input === undefined ? null : input, 'input');
+    const { transport, calls } = STATE.get(this);
+    return runAttempts(startCall(this[INNER], name, text, calls), transport, calls);
   }
+}
+
+/** A response's status, headers (JSON text) and body (text) as the module takes them. */
+function responseParts(response) {
+  if (response === null || typeof response !== 'object') {
+    throw new ValidationError('invalid `response`: must be an object { status, headers, body }', { field: 'response' });
+  }
+  const status = Number(response.status);
+  if (!Number.isInteger(status) || status < 0 || status > 65535) {
+    throw new ValidationError('invalid `response.status`: must be an HTTP status', { field: 'response.status' });
+  }
+  return { status, headers: JSON.stringify(headerObject(response.headers)), body: bodyText(response.body) };
+}
+
+/**
+ * The core's attempts of one call, as `runAttempts` (js/transport.js) drives them. Each
+ * step returns `{ waitMs }` or `{ result }`, or throws the call's error. A panic elsewhere
+ * during the call kills the instance these objects live in: the call then fails.
+ */
+function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }) {
+  const generation = liveGeneration();
+  const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs));
+  const live = (fn) =>
+    call(() => {
+      if (!isLive(generation)) throw new CsmsError('the call was cut short by a panic in csms-core', 'panic');
+      return fn();
+    });
+  const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
+  return {
+    request: (now) => JSON.parse(live(() => attempts.request(native, now))),
+    receive(response, now, random) {
+      const { status, headers, body } = responseParts(response);
+      return next(live(() => attempts.receive(native, status, headers, body, now, random)));
+    },
+    fail(failure, now, random) {
+      try {
+        return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, now, random)));
+      } catch (e) {
+        // The call's error is the core's account of the last failure; keep what caused it.
+        if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
+        throw e;
+      }
+    },
+    free() {
+      if (isLive(generation)) attempts.free();
+    },
+  };
 }
 
 for (const name of OPERATION_NAMES) {

@@ -19,6 +19,8 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
+mod attempts;
+
 const USER_AGENT: &str = concat!("csms-sdk-js/", env!("CARGO_PKG_VERSION"));
 
 thread_local! {

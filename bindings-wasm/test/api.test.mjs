@@ -95,13 +95,37 @@ test('parseResponse: results, API and decode errors, header forms', () => {
   );
 });
 
-test('a Rust panic becomes an Error, and the module keeps working', () => {
-  assert.throws(
-    () => esm.__panicForTests('boom'),
-    (e) => e instanceof esm.CsmsError && e instanceof Error && e.code === 'panic' && /boom/.test(e.message),
-  );
-  const client = new esm.CsmsClient(options);
-  assert.equal(client.buildRequest('ListSecrets', {}, '20240806T000000Z').method, 'GET');
+test('a Rust panic becomes an Error; the next call gets a fresh instance, and clients keep working', async () => {
+  for (const csms of [esm, cjs]) {
+    const listed = async () => ({ status: 200, headers: {}, body: '{"secrets":[],"page_info":{"secret_count":0}}' });
+    const client = new csms.CsmsClient({ ...options, transport: listed });
+    const before = client.buildRequest('ListSecrets', {}, '20240806T000000Z');
+    // __panicForTests is a hidden, test-only export: it panics inside the module.
+    for (const message of ['first boom', 'second boom']) {
+      assert.throws(
+        () => csms.__panicForTests(message),
+        (e) => e instanceof csms.CsmsError && e instanceof Error && e.name === 'CsmsError' && e.code === 'panic' &&
+          e.message.includes(message) && e.cause instanceof WebAssembly.RuntimeError,
+      );
+      // The client made before the panic re-creates its native object on the new instance.
+      assert.deepEqual(client.buildRequest('ListSecrets', {}, '20240806T000000Z'), before);
+      assert.deepEqual((await client.listSecrets({})).secrets, []);
+    }
+    // A panic during a call (here inside its transport) ends that call; the next one works.
+    let panicNext = true;
+    const panicky = new csms.CsmsClient({
+      ...options,
+      transport: async () => {
+        if (panicNext) {
+          panicNext = false;
+          csms.__panicForTests('inside a call');
+        }
+        return listed();
+      },
+    });
+    await assert.rejects(panicky.listSecrets({}), (e) => e.code === 'panic' && /inside a call/.test(e.message));
+    assert.deepEqual((await panicky.listSecrets({})).secrets, []);
+  }
 });
 
 test('signRequest signs a bare request', () => {

@@ -24,11 +24,14 @@ export const SK = 'TEST-SK-abcdefghijklmnopqrstuvwxyz0123';
 export const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 export const TOKEN = 'test-iam-token-0123456789';
 
-/** Starts target/debug/csms-emulator on a free port; resolves with {endpoint, stop}. */
-export async function startEmulator() {
+/**
+ * Starts target/debug/csms-emulator on a free port, with `args` added to its command line
+ * (`--faults SPEC`, `--data FILE`); resolves with {endpoint, stop}.
+ */
+export async function startEmulator(args = []) {
   const bin = process.env.CSMS_EMULATOR || join(ROOT, 'target', 'debug', 'csms-emulator');
   if (!existsSync(bin)) throw new Error(`${bin} missing: run cargo build -p csms-emulator`);
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--ak', AK, '--sk', SK, '--project-id', PROJECT_ID, '--token', TOKEN], {
+  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--ak', AK, '--sk', SK, '--project-id', PROJECT_ID, '--token', TOKEN, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });

@@ -3,6 +3,8 @@
 import {
   ApiError,
   CsmsClient,
+  TransportError,
+  fetchTransport,
   CsmsError,
   ValidationError,
   type HttpRequest,
@@ -53,3 +55,30 @@ async function main(): Promise<void> {
   void [name, value, stages, request, again, v2];
 }
 void main;
+
+// Retries and timeouts; a transport using its context; notRetried on both error kinds.
+const withContext: Transport = async (request, { signal, connectTimeoutMs, timeoutMs }) => {
+  void [signal.aborted, connectTimeoutMs + timeoutMs];
+  return fetchTransport(request, { signal });
+};
+const tuned = new CsmsClient({
+  endpoint: 'http://127.0.0.1:8089', projectId: 'p', credentials: { ak: 'AK', sk: 'SK' }, transport: withContext,
+  maxAttempts: 5, retryBaseMs: 50, retryCapMs: 2000, connectTimeoutMs: 3000, timeoutMs: 10000,
+});
+// @ts-expect-error maxAttempts is a number
+void new CsmsClient({ endpoint: 'http://127.0.0.1:8089', projectId: 'p', credentials: { authToken: 't' }, maxAttempts: '3' });
+async function rotate(): Promise<void> {
+  try {
+    await tuned.rotateSecret({ secret_name: 'db' });
+  } catch (e) {
+    if (e instanceof TransportError) {
+      const why: string | undefined = e.notRetried;
+      const sent: boolean = e.maybeSent;
+      void [why, sent];
+    } else if (e instanceof ApiError) {
+      const why: string | undefined = e.notRetried;
+      void why;
+    }
+  }
+}
+void rotate;

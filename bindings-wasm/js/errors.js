@@ -1,0 +1,63 @@
+// The errors of the `csms` package: every one is an `Error` subclass of `CsmsError`, whose
+// `code` names its kind. index.js turns the core's error objects into these.
+
+/** Every error this package throws: `code` is the kind (`validation`, `api`, ...). */
+export class CsmsError extends Error {
+  constructor(message, code = 'internal', options) {
+    super(message, options && options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'CsmsError';
+    this.code = code;
+  }
+}
+
+/** The input (or an option) was refused before anything was sent; `field` names it. */
+export class ValidationError extends CsmsError {
+  constructor(message, { field = '', reason = message } = {}) {
+    super(message, 'validation');
+    this.name = 'ValidationError';
+    this.field = field;
+    this.reason = reason;
+  }
+}
+
+/**
+ * The service answered with an error status. `notRetried` says why a status normally
+ * retried (429, 503, ...) was not (`RotateSecret is not idempotent and ...`); undefined
+ * otherwise.
+ */
+export class ApiError extends CsmsError {
+  constructor(message, { status = 0, errorCode = '', errorMsg = '', requestId = '', notRetried } = {}) {
+    super(message, 'api');
+    this.name = 'ApiError';
+    this.status = status;
+    this.errorCode = errorCode;
+    this.errorMsg = errorMsg;
+    this.requestId = requestId;
+    this.notRetried = notRetried;
+  }
+}
+
+/** A 2xx response whose body is not what the operation returns. */
+export class DecodeError extends CsmsError {
+  constructor(message, { status = 0, requestId = '', reason = message } = {}) {
+    super(message, 'decode');
+    this.name = 'DecodeError';
+    this.status = status;
+    this.requestId = requestId;
+    this.reason = reason;
+  }
+}
+
+/**
+ * The request could not be sent, or no response came back. `maybeSent` is false only when
+ * the request certainly never left (connection refused, DNS failure); `notRetried` says
+ * why the failure was not retried when it normally would have been.
+ */
+export class TransportError extends CsmsError {
+  constructor(message, { maybeSent = true, notRetried, cause } = {}) {
+    super(message, 'transport', { cause });
+    this.name = 'TransportError';
+    this.maybeSent = maybeSent;
+    this.notRetried = notRetried;
+  }
+}

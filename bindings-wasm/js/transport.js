@@ -1,0 +1,217 @@
+// The I/O of the package: the default transport (fetch), the per-attempt timeout, and the
+// retry loop around the core's attempts, the same for every transport. Every decision
+// (retry or stop, how long to wait, the clock correction, why a retry was withheld) is the
+// core's; this loop only sends, waits, and reads the clock and the random numbers, which
+// nothing else in the package does.
+
+import { CsmsError, TransportError, ValidationError } from './errors.js';
+
+/** The local clock, in seconds since the epoch (the core adds the offset it learnt). */
+export function nowSeconds() {
+  return Date.now() / 1000;
+}
+
+// ---------------------------------------------------------------------------------------
+// Options
+
+/** The client options read here, with their bounds (setTimeout takes at most 2^31 - 1 ms). */
+const CALL_OPTIONS = {
+  maxAttempts: [1, 100],
+  retryBaseMs: [0, 2 ** 31 - 1],
+  retryCapMs: [0, 2 ** 31 - 1],
+  connectTimeoutMs: [1, 2 ** 31 - 1],
+  timeoutMs: [1, 2 ** 31 - 1],
+};
+
+/** Whether `name` is a client option read by this module. */
+export function isCallOption(name) {
+  return Object.prototype.hasOwnProperty.call(CALL_OPTIONS, name);
+}
+
+/**
+ * The retry and timeout options of `options`, checked. The retry ones stay undefined when
+ * not given (the core's defaults apply); the timeouts default to `defaults` (the core's
+ * `[connect, request]` milliseconds).
+ */
+export function callOptions(options, [connectDefault, requestDefault]) {
+  const out = {};
+  for (const [name, [min, max]] of Object.entries(CALL_OPTIONS)) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
+      const reason = `must be a whole number from ${min} to ${max}`;
+      throw new ValidationError(`invalid \`${name}\`: ${reason}`, { field: name, reason });
+    }
+    out[name] = value;
+  }
+  if (out.connectTimeoutMs === undefined) out.connectTimeoutMs = connectDefault;
+  if (out.timeoutMs === undefined) out.timeoutMs = requestDefault;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The retry loop
+
+/**
+ * Runs one call: `attempts` is the core's state machine for it (see `startCall` in
+ * index.js: `request(now)`, `receive(response, now, random)`, `fail(error, now, random)`,
+ * each returning `{ waitMs }` or `{ result }` or throwing the call's error, and `free()`).
+ * Every attempt is signed anew and sent through `transport` within `options.timeoutMs`.
+ */
+export async function runAttempts(attempts, transport, options) {
+  try {
+    for (;;) {
+      const request = attempts.request(nowSeconds());
+      let outcome;
+      try {
+        outcome = await sendOnce(transport, request, options);
+      } catch (failure) {
+        if (!(failure instanceof TransportError)) throw failure;
+        outcome = failure;
+      }
+      const next =
+        outcome instanceof TransportError
+          ? attempts.fail(outcome, nowSeconds(), Math.random())
+          : attempts.receive(outcome, nowSeconds(), Math.random());
+      if (next.waitMs === undefined) return next.result;
+      await new Promise((resolve) => setTimeout(resolve, next.waitMs));
+    }
+  } finally {
+    attempts.free();
+  }
+}
+
+/**
+ * One attempt: `transport(request, { signal, connectTimeoutMs, timeoutMs })`, given up
+ * after `timeoutMs` (the signal is aborted then, so that a transport that honours it, as
+ * the default one does, stops its I/O). Every failure is a TransportError.
+ */
+async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs }) {
+  const controller = new AbortController();
+  let timer;
+  const timedOut = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new TransportError(`${request.method} ${request.url}: no complete response in ${timeoutMs} ms`, {
+        maybeSent: true,
+      });
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    const sent = (async () => transport(request, { signal: controller.signal, connectTimeoutMs, timeoutMs }))();
+    const response = await Promise.race([sent, timedOut]);
+    if (response === null || typeof response !== 'object') {
+      throw new TransportError('the transport returned no response object', { maybeSent: true });
+    }
+    return response;
+  } catch (e) {
+    if (e instanceof TransportError) throw e;
+    // Another error of this package (a ValidationError from a transport that called a
+    // client, say) is not a network failure: it ends the call as it is.
+    if (e instanceof CsmsError) throw e;
+    throw new TransportError(`transport failed: ${e && e.message ? e.message : e}`, { maybeSent: true, cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The default transport
+
+// Headers a browser's fetch refuses to set (it sends its own Host, from the URL).
+const FORBIDDEN = new Set([
+  'accept-charset', 'accept-encoding', 'access-control-request-headers', 'access-control-request-method',
+  'connection', 'content-length', 'cookie', 'cookie2', 'date', 'dnt', 'expect', 'host', 'keep-alive',
+  'origin', 'referer', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'via',
+]);
+
+/**
+ * Error codes (anywhere in a fetch error's `cause` chain) of a request that certainly never
+ * left: refused connection, DNS failure, connect timeout (undici). Anything else may have
+ * reached the server.
+ */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverSent(error) {
+  for (let e = error, depth = 0; e && depth < 8; e = e.cause, depth++) {
+    if (NEVER_SENT.has(e.code)) return true;
+    // Node's "happy eyeballs" connect reports every address tried in an AggregateError.
+    if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x && NEVER_SENT.has(x.code))) return true;
+  }
+  return false;
+}
+
+/**
+ * The default transport: `globalThis.fetch`. Drops `Host` and the other headers fetch may
+ * not set, and reads the whole response (headers included, such as X-Request-Id).
+ *
+ * `signal` aborts the request and the reading of its body. `connectTimeoutMs` bounds the
+ * connection in Node when it differs from undici's own 10 s (see `nodeDispatcher`); browsers
+ * give no control over the connection, so there only the whole-request timeout applies.
+ */
+export async function fetchTransport(request, { signal, connectTimeoutMs } = {}) {
+  const fetchFn = globalThis.fetch;
+  if (typeof fetchFn !== 'function') {
+    throw new TransportError('no global fetch: pass a `transport` option', { maybeSent: false });
+  }
+  const headers = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    const lower = name.toLowerCase();
+    if (FORBIDDEN.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) continue;
+    headers[name] = value;
+  }
+  const init = {
+    method: request.method,
+    headers,
+    body: request.body === null || request.body === undefined ? undefined : request.body,
+    signal,
+  };
+  const dispatcher = nodeDispatcher(connectTimeoutMs);
+  if (dispatcher) init.dispatcher = dispatcher;
+  const failed = (what, e, maybeSent) => {
+    // Our own timeout aborted it: that error says so already.
+    if (signal && signal.aborted && signal.reason instanceof TransportError) return signal.reason;
+    const detail = e && e.cause && e.cause.message ? e.cause.message : e;
+    return new TransportError(`${what} ${request.method} ${request.url} failed: ${detail}`, { maybeSent, cause: e });
+  };
+  let response;
+  try {
+    response = await fetchFn(request.url, init);
+  } catch (e) {
+    throw failed('sending', e, !neverSent(e));
+  }
+  let body;
+  try {
+    body = await response.text();
+  } catch (e) {
+    throw failed('reading the response of', e, true);
+  }
+  const responseHeaders = {};
+  response.headers.forEach((value, name) => {
+    responseHeaders[name] = value;
+  });
+  return { status: response.status, headers: responseHeaders, body };
+}
+
+// undici (Node's fetch) gives up connecting after 10 s by default, the core's default
+// connect timeout. Another connect timeout needs an undici Agent of its own; Node does not
+// export undici, but its global dispatcher (under a symbol undici shares between copies of
+// itself) is an Agent, whose class makes one. Such an Agent bypasses a global dispatcher
+// set with undici's setGlobalDispatcher (a proxy, say), so it is used only for a
+// connectTimeoutMs other than 10 s.
+const UNDICI_CONNECT_TIMEOUT = 10000;
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+const dispatchers = new Map();
+
+function nodeDispatcher(connectTimeoutMs) {
+  if (connectTimeoutMs === undefined || connectTimeoutMs === UNDICI_CONNECT_TIMEOUT) return undefined;
+  if (dispatchers.has(connectTimeoutMs)) return dispatchers.get(connectTimeoutMs);
+  if (typeof process === 'undefined' || !process.versions || !process.versions.node) return undefined;
+  // Node loads undici, which sets its global dispatcher, on the first call of fetch.
+  if (!globalThis[GLOBAL_DISPATCHER]) globalThis.fetch('data:,').catch(() => {});
+  const global = globalThis[GLOBAL_DISPATCHER];
+  const Agent = global && global.constructor;
+  const dispatcher = Agent && Agent.name === 'Agent' ? new Agent({ connect: { timeout: connectTimeoutMs } }) : undefined;
+  dispatchers.set(connectTimeoutMs, dispatcher);
+  return dispatcher;
+}

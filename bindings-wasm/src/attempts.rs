@@ -1,0 +1,131 @@
+//! The attempts of one call, for the retry loop of `js/transport.js`: a thin wrapper of the
+//! core's [`Attempts`], which takes every decision (sign anew, retry or stop, how long to
+//! wait, learn the server's clock, say why a retry was withheld). JavaScript only sends,
+//! sleeps, and passes in the clock and a random number.
+//!
+//! ```text
+//! const attempts = new WasmAttempts(client, 'ShowSecret', '{"secret_name":"db"}');
+//! for (;;) {
+//!   const request = JSON.parse(attempts.request(client, Date.now() / 1000));
+//!   const next = await send(request)                      // transport, then one of:
+//!     .then((r) => attempts.receive(client, r.status, headersJson, r.body, now, Math.random()),
+//!           (e) => attempts.fail(client, e.message, e.maybeSent, now, Math.random()));
+//!   if (typeof next === 'string') return JSON.parse(next); // the result
+//!   await sleep(next);                                     // milliseconds
+//! }
+//! ```
+
+use crate::{headers_from, js_err, request_json, sdk_date, WasmClient};
+use csms_core::{operation, parse_response, Attempts, Error, HttpResponse, Next, RetryPolicy};
+use csms_core::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+use serde_json::Value;
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+
+/// One call's attempts (see the module docs).
+#[wasm_bindgen]
+pub struct WasmAttempts {
+    inner: Attempts,
+}
+
+#[wasm_bindgen]
+impl WasmAttempts {
+    /// Validates `input` (JSON text) and prepares the call of `operation` (nothing is signed
+    /// yet). `max_attempts`, `base_ms` and `cap_ms` set the core's `RetryPolicy`; each takes
+    /// the core's default (3, 100 ms, 20 s) when undefined.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        client: &WasmClient,
+        operation_name: &str,
+        input: &str,
+        max_attempts: Option<u32>,
+        base_ms: Option<u32>,
+        cap_ms: Option<u32>,
+    ) -> Result<WasmAttempts, JsValue> {
+        let op = operation(operation_name).map_err(js_err)?;
+        let input: Value =
+            serde_json::from_str(input).map_err(|e| js_err(Error::validation("input", e.to_string())))?;
+        let default = RetryPolicy::default();
+        let policy = RetryPolicy {
+            max_attempts: max_attempts.map_or(default.max_attempts, |n| n.max(1)),
+            base: base_ms.map_or(default.base, |ms| Duration::from_millis(ms.into())),
+            cap: cap_ms.map_or(default.cap, |ms| Duration::from_millis(ms.into())),
+        };
+        Ok(WasmAttempts { inner: client.inner.start(op, &input, policy).map_err(js_err)? })
+    }
+
+    /// The request of the next attempt as the JSON text of `{method, url, headers, body}`,
+    /// signed for the local clock `now` (seconds since the epoch) plus the clock offset the
+    /// client learnt.
+    pub fn request(&mut self, client: &WasmClient, now: f64) -> Result<String, JsValue> {
+        let request = self.inner.request(&client.inner, local_time(now)?).map_err(js_err)?;
+        Ok(request_json(&request))
+    }
+
+    /// The attempt got a response (any status; `headers` is the JSON text of an object).
+    /// Returns the milliseconds to wait before the next attempt (a number), or the result
+    /// of the operation (JSON text) when the call succeeded; throws the call's error.
+    /// `now` is the local clock in seconds, `random` a number in [0, 1) for the jitter.
+    pub fn receive(
+        &mut self,
+        client: &WasmClient,
+        status: u16,
+        headers: &str,
+        body: &str,
+        now: f64,
+        random: f64,
+    ) -> Result<JsValue, JsValue> {
+        let headers: Value = serde_json::from_str(headers).unwrap_or(Value::Null);
+        let response = HttpResponse::new(status, headers_from(&headers), body.as_bytes().to_vec());
+        self.next(client, Ok(response), now, random)
+    }
+
+    /// The attempt got no response: the transport failed. `maybe_sent` is false only when
+    /// the request certainly never left (connection refused, DNS failure). Returns and
+    /// throws as [`WasmAttempts::receive`].
+    pub fn fail(
+        &mut self,
+        client: &WasmClient,
+        reason: &str,
+        maybe_sent: bool,
+        now: f64,
+        random: f64,
+    ) -> Result<JsValue, JsValue> {
+        self.next(client, Err(Error::transport(reason, maybe_sent)), now, random)
+    }
+
+    /// The number of the current attempt (1 for the first; 0 before it).
+    #[wasm_bindgen(getter)]
+    pub fn attempt(&self) -> u32 {
+        self.inner.attempt()
+    }
+
+    fn next(
+        &mut self,
+        client: &WasmClient,
+        outcome: csms_core::Result<HttpResponse>,
+        now: f64,
+        random: f64,
+    ) -> Result<JsValue, JsValue> {
+        // The core clamps `random` to [0, 1]; NaN would not survive its arithmetic.
+        let random = if random.is_finite() { random } else { 0.5 };
+        match self.inner.receive(&client.inner, outcome, local_time(now)?, random) {
+            Next::Wait(after) => Ok(JsValue::from_f64(after.as_secs_f64() * 1000.0)),
+            Next::Done(Ok(response)) => {
+                let result = parse_response(self.inner.operation(), &response).map_err(js_err)?;
+                Ok(JsValue::from_str(&result.to_string()))
+            }
+            Next::Done(Err(error)) => Err(js_err(error)),
+        }
+    }
+}
+
+/// The core's default timeouts in milliseconds: `[connect, whole request]` (10 s, 60 s).
+#[wasm_bindgen(js_name = defaultTimeoutsMs)]
+pub fn default_timeouts_ms() -> Vec<u32> {
+    [CONNECT_TIMEOUT, REQUEST_TIMEOUT].iter().map(|d| d.as_millis() as u32).collect()
+}
+
+fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {
+    sdk_date(&JsValue::from_f64(seconds))
+}
