@@ -170,6 +170,8 @@ def method(op):
                                    subsequent_indent="    ///     ", break_on_hyphens=False)
     returns = f" -> {name}Result" if op.get("output") else ""
     params = [f"{ident(m)}: {type_of(m)}" + ("" if m.get("required") else "? = nil") for m in members]
+    if op.get("output"):
+        lines.append("    @discardableResult")  # as in Kotlin, calling CreateSecret etc. for the effect alone is fine
     head = f"    public func {camel(name)}("
     if params:
         lines.append(head)

@@ -36,6 +36,7 @@ extension CsmsClient {
     /// - Parameters:
     ///   - secrets: The secrets to create, one entry per secret with the same members as
     ///     CreateSecret.
+    @discardableResult
     public func batchImportSecrets(
         secrets: [CreateSecretRequestBody]
     ) async throws -> BatchImportSecretsResult {
@@ -53,6 +54,7 @@ extension CsmsClient {
     /// - Parameters:
     ///   - type: Kind of check to run; decides the shape of data.
     ///   - data: Input of the check as a JSON object, including the secret data to assess.
+    @discardableResult
     public func checkSecrets(
         type: String,
         data: [String: JSONValue]
@@ -70,6 +72,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretType: Secret type the agencies are for: RDS-FG or GaussDB-FG.
+    @discardableResult
     public func createAgency(
         secretType: String
     ) async throws -> CreateAgencyResult {
@@ -91,6 +94,7 @@ extension CsmsClient {
     ///     and 2 (a user group).
     ///   - granteeTargetId: ID of the user or user group that receives access.
     ///   - validityTime: Last day on which the grant is valid, as YYYY-MM-DD.
+    @discardableResult
     public func createGrants(
         resourceId: String,
         type: String,
@@ -144,6 +148,7 @@ extension CsmsClient {
     ///     enterprise projects; the default project is default. Leave unset if enterprise
     ///     management is not enabled.
     ///   - rotationFuncUrn: URN of the FunctionGraph function that performs the rotation.
+    @discardableResult
     public func createSecret(
         name: String,
         kmsKeyId: String? = nil,
@@ -189,6 +194,7 @@ extension CsmsClient {
     ///   - state: Whether the event is active: ENABLED or DISABLED. Only an ENABLED event sends
     ///     notifications.
     ///   - notification: Where notifications are sent.
+    @discardableResult
     public func createSecretEvent(
         name: String,
         eventTypes: [String],
@@ -237,6 +243,7 @@ extension CsmsClient {
     ///     each. If omitted, the version gets SYSCURRENT.
     ///   - expireTime: Expiry time of the version, in milliseconds since the Unix epoch. Used to
     ///     decide when the SECRET_VERSION_EXPIRED event fires; unset by default.
+    @discardableResult
     public func createSecretVersion(
         secretName: String,
         secretBinary: String? = nil,
@@ -307,6 +314,7 @@ extension CsmsClient {
     ///   - secretName: Name of the secret.
     ///   - recoveryWindowInDays: Days to wait before the secret is deleted, during which the
     ///     deletion can be cancelled: 7 to 30 (the service default is 30).
+    @discardableResult
     public func deleteSecretForSchedule(
         secretName: String,
         recoveryWindowInDays: Int64
@@ -356,6 +364,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretName: Name of the secret.
+    @discardableResult
     public func downloadSecretBlob(
         secretName: String
     ) async throws -> DownloadSecretBlobResult {
@@ -380,6 +389,7 @@ extension CsmsClient {
     ///   - includeSpace: Allow the space character; false by default.
     ///   - requireEachIncludedType: Require at least one character of every allowed character
     ///     class; false by default.
+    @discardableResult
     public func generateRandomPassword(
         passwordPolicyName: String? = nil,
         length: Int64? = nil,
@@ -410,6 +420,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - resourceId: ID of the secret or secret group.
+    @discardableResult
     public func listGrants(
         resourceId: String
     ) async throws -> ListGrantsResult {
@@ -422,6 +433,7 @@ extension CsmsClient {
 
     /// Lists the event notifications triggered during the last three months. The request takes no
     /// paging parameters.
+    @discardableResult
     public func listNotificationRecords() async throws -> ListNotificationRecordsResult {
         let csmsJson = try await self.call(operation: "ListNotificationRecords", inputJson: "{}")
         return try csmsDecode(ListNotificationRecordsResult.self, operation: "ListNotificationRecords", json: csmsJson)
@@ -429,6 +441,7 @@ extension CsmsClient {
 
     /// Lists every tag key used by secrets in the project, with the distinct values seen for each
     /// key.
+    @discardableResult
     public func listProjectSecretsTags() async throws -> ListProjectSecretsTagsResult {
         let csmsJson = try await self.call(operation: "ListProjectSecretsTags", inputJson: "{}")
         return try csmsDecode(ListProjectSecretsTagsResult.self, operation: "ListProjectSecretsTags", json: csmsJson)
@@ -448,6 +461,7 @@ extension CsmsClient {
     ///   - matches: Fuzzy name conditions; the only supported key is resource_name.
     ///   - sequence: Optional request sequence number (36 bytes), e.g. a UUID such as
     ///     919c82d4-8046-4722-9094-35c3c6524cff.
+    @discardableResult
     public func listResourceInstances(
         action: String,
         limit: String? = nil,
@@ -475,6 +489,7 @@ extension CsmsClient {
     ///   - limit: Maximum number of events per page, as a decimal string; 50 when unset.
     ///   - marker: Event name to start the page from (the next_marker of the previous page); unset
     ///     for the first page.
+    @discardableResult
     public func listSecretEvents(
         limit: String? = nil,
         marker: String? = nil
@@ -491,6 +506,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretId: ID of the secret (its resource identifier, not its name).
+    @discardableResult
     public func listSecretTags(
         secretId: String
     ) async throws -> ListSecretTagsResult {
@@ -512,6 +528,7 @@ extension CsmsClient {
     ///   - limit: Maximum number of tasks per page; 50 when unset.
     ///   - marker: Task ID to start the page from (the next_marker of the previous page); unset for
     ///     the first page.
+    @discardableResult
     public func listSecretTask(
         secretName: String? = nil,
         status: String? = nil,
@@ -538,6 +555,7 @@ extension CsmsClient {
     ///   - marker: Version ID to start after (the last version of the previous page); unset for the
     ///     first page.
     ///   - limit: Maximum number of versions per page; 50 when unset.
+    @discardableResult
     public func listSecretVersions(
         secretName: String,
         marker: String? = nil,
@@ -560,6 +578,7 @@ extension CsmsClient {
     ///   - marker: Secret name to start the page from (the next_marker of the previous page); unset
     ///     for the first page.
     ///   - eventName: Only return secrets that subscribe to this event.
+    @discardableResult
     public func listSecrets(
         limit: String? = nil,
         marker: String? = nil,
@@ -583,6 +602,7 @@ extension CsmsClient {
     ///   - limit: Number of users per page, from 10 to 100.
     ///   - orgId: Only return users of this organisation; all users when unset.
     ///   - userInfo: User name to search for (fuzzy match), at most 64 characters.
+    @discardableResult
     public func listUsers(
         offset: Int64,
         limit: Int64,
@@ -603,6 +623,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretName: Name of the secret.
+    @discardableResult
     public func restoreSecret(
         secretName: String
     ) async throws -> RestoreSecretResult {
@@ -619,6 +640,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretName: Name of the secret.
+    @discardableResult
     public func rotateSecret(
         secretName: String
     ) async throws -> RotateSecretResult {
@@ -634,6 +656,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretType: Secret type to check: RDS-FG or GaussDB-FG.
+    @discardableResult
     public func showAgency(
         secretType: String
     ) async throws -> ShowAgencyResult {
@@ -648,6 +671,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretName: Name of the secret.
+    @discardableResult
     public func showSecret(
         secretName: String
     ) async throws -> ShowSecretResult {
@@ -662,6 +686,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - eventName: Name of the event.
+    @discardableResult
     public func showSecretEvent(
         eventName: String
     ) async throws -> ShowSecretEventResult {
@@ -681,6 +706,7 @@ extension CsmsClient {
     ///     alternating accounts).
     ///   - engine: Database engine: mysql, postgresql or sqlserver. Required for RDS-FG and not
     ///     supported for other types.
+    @discardableResult
     public func showSecretFunctionTemplates(
         secretType: String,
         secretSubType: String,
@@ -700,6 +726,7 @@ extension CsmsClient {
     /// - Parameters:
     ///   - secretName: Name of the secret.
     ///   - stageName: Name of the stage label, e.g. SYSCURRENT.
+    @discardableResult
     public func showSecretStage(
         secretName: String,
         stageName: String
@@ -718,6 +745,7 @@ extension CsmsClient {
     /// - Parameters:
     ///   - secretName: Name of the secret.
     ///   - versionId: ID of the version, or latest for the newest version.
+    @discardableResult
     public func showSecretVersion(
         secretName: String,
         versionId: String
@@ -731,6 +759,7 @@ extension CsmsClient {
     }
 
     /// Returns whether secret strength checking is turned on for the tenant.
+    @discardableResult
     public func showSecretsConfig() async throws -> ShowSecretsConfigResult {
         let csmsJson = try await self.call(operation: "ShowSecretsConfig", inputJson: "{}")
         return try csmsDecode(ShowSecretsConfigResult.self, operation: "ShowSecretsConfig", json: csmsJson)
@@ -740,6 +769,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - userId: ID of the user.
+    @discardableResult
     public func showUserDetail(
         userId: String
     ) async throws -> ShowUserDetailResult {
@@ -761,6 +791,7 @@ extension CsmsClient {
     ///     and 2 (a user group).
     ///   - granteeTargetId: ID of the user or user group that holds the grant.
     ///   - validityTime: Last day on which the grant is valid, as YYYY-MM-DD.
+    @discardableResult
     public func updateGrant(
         resourceId: String,
         type: String,
@@ -796,6 +827,7 @@ extension CsmsClient {
     ///     now. When one of the event's basic event types fires on the secret, a notification goes
     ///     to the event's topic.
     ///   - rotationFuncUrn: URN of the FunctionGraph function that performs the rotation.
+    @discardableResult
     public func updateSecret(
         secretName: String,
         kmsKeyId: String? = nil,
@@ -828,6 +860,7 @@ extension CsmsClient {
     ///   - eventTypes: New list of basic event types, without duplicates: SECRET_VERSION_CREATED,
     ///     SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED and SECRET_ROTATED_FAILED.
     ///   - notification: New notification target.
+    @discardableResult
     public func updateSecretEvent(
         eventName: String,
         state: String? = nil,
@@ -852,6 +885,7 @@ extension CsmsClient {
     ///   - stageName: Name of the stage label: 1 to 64 characters from letters, digits, underscore
     ///     and hyphen.
     ///   - versionId: ID of the version that should carry the label.
+    @discardableResult
     public func updateSecretStage(
         secretName: String,
         stageName: String,
@@ -870,6 +904,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - checkingSecretStrength: Whether secret strength checking should be on.
+    @discardableResult
     public func updateSecretsConfig(
         checkingSecretStrength: Bool? = nil
     ) async throws -> UpdateSecretsConfigResult {
@@ -886,6 +921,7 @@ extension CsmsClient {
     /// - Parameters:
     ///   - password: The new password.
     ///   - oldPassword: The current password.
+    @discardableResult
     public func updateUserPassword(
         password: String,
         oldPassword: String
@@ -906,6 +942,7 @@ extension CsmsClient {
     ///   - secretName: Name of the secret.
     ///   - versionId: ID of the version.
     ///   - expireTime: New expiry time of the version, in milliseconds since the Unix epoch.
+    @discardableResult
     public func updateVersion(
         secretName: String,
         versionId: String,
@@ -925,6 +962,7 @@ extension CsmsClient {
     ///
     /// - Parameters:
     ///   - secretBlob: The encrypted backup blob obtained from DownloadSecretBlob.
+    @discardableResult
     public func uploadSecretBlob(
         secretBlob: String
     ) async throws -> UploadSecretBlobResult {
