@@ -6,10 +6,10 @@
 
 import sys
 
-from . import kotlin, python, rust, typescript
+from . import kotlin, python, rust, swift, typescript
 from .spec import load, write_if_changed
 
-EMITTERS = [rust, typescript, python, python.runtime, kotlin]
+EMITTERS = [rust, typescript, python, python.runtime, kotlin, swift]
 
 
 def main():
