@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "Csms",
-    platforms: [.macOS(.v10_15), .iOS(.v13)],
+    platforms: [.macOS(.v12), .iOS(.v15)],  // URLSession.data(for:) (async) needs these
     products: [.library(name: "Csms", targets: ["Csms"])],
     targets: [
         .binaryTarget(name: "csms_uniffiFFI", path: "build/csms_uniffiFFI.xcframework"),
