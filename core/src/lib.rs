@@ -63,7 +63,7 @@ pub use paginate::Paginator;
 pub use response::{api_error, parse_response};
 pub use retry::{clock_skew, retry_after, Decision, Outcome, RetryPolicy, RETRYABLE_STATUSES};
 pub use secret::{zeroize_json, SecretString};
-pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, VerifyError};
+pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, Verifier, VerifyError};
 pub use time::SdkDate;
 #[cfg(feature = "reqwest")]
 pub use transport::HttpClient;

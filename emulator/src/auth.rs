@@ -5,7 +5,7 @@
 use crate::config::{Credential, Token};
 use crate::errors::ApiError;
 use crate::http::WireRequest;
-use csms_core::{parse_authorization, verify, AccessKey, HttpRequest, SdkDate, VerifyError};
+use csms_core::{parse_authorization, AccessKey, HttpRequest, SdkDate, Verifier, VerifyError};
 
 /// How far `X-Sdk-Date` may be from the server's clock, in seconds.
 pub(crate) const MAX_SKEW_SECONDS: i64 = 15 * 60;
@@ -21,13 +21,16 @@ pub(crate) struct Caller {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Authenticator {
     credentials: Vec<Credential>,
+    /// One verifier per credential, in the same order (they keep the keys they derive).
+    verifiers: Vec<Verifier>,
     tokens: Vec<Token>,
 }
 
 impl Authenticator {
     /// Accepts these keys and tokens.
     pub(crate) fn new(credentials: Vec<Credential>, tokens: Vec<Token>) -> Self {
-        Authenticator { credentials, tokens }
+        let verifiers = credentials.iter().map(|c| Verifier::new(AccessKey::new(c.ak.clone(), c.sk.clone()))).collect();
+        Authenticator { credentials, verifiers, tokens }
     }
 
     /// Checks `request` at the server time `now_ms`. `target` is its path and query (in
@@ -52,7 +55,7 @@ impl Authenticator {
         };
         let parsed = parse_authorization(authorization)
             .map_err(|e| ApiError::unauthorized(format!("cannot read the Authorization header: {e}")))?;
-        let credential = self.credentials.iter().find(|c| c.ak == parsed.access_key_id).ok_or_else(|| {
+        let index = self.credentials.iter().position(|c| c.ak == parsed.access_key_id).ok_or_else(|| {
             ApiError::unauthorized(format!("the access key id `{}` is unknown", parsed.access_key_id))
         })?;
 
@@ -71,9 +74,8 @@ impl Authenticator {
         let mut http = HttpRequest::new(request.method.clone(), format!("http://{host}{target}"));
         http.headers = request.headers.clone();
         http.body = request.body.clone();
-        let key = AccessKey::new(credential.ak.clone(), credential.sk.clone());
-        match verify(&http, &key) {
-            Ok(_) => Ok(Caller { project_id: credential.project_id.clone() }),
+        match self.verifiers[index].verify(&http) {
+            Ok(_) => Ok(Caller { project_id: self.credentials[index].project_id.clone() }),
             Err(VerifyError::SignatureMismatch { canonical_request, string_to_sign }) => {
                 Err(ApiError::unauthorized(format!(
                     "verify aksk signature fail; the server's canonical request was {canonical_request:?} \

@@ -15,7 +15,7 @@ pub(crate) mod canonical;
 mod hash;
 mod verify;
 
-pub use verify::{parse_authorization, verify, Authorization, VerifyError};
+pub use verify::{parse_authorization, verify, Authorization, Verifier, VerifyError};
 
 use crate::credentials::AccessKey;
 use crate::error::{Error, Result};
@@ -71,7 +71,6 @@ impl Algorithm {
         }
     }
 }
-
 
 impl fmt::Display for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

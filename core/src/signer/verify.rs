@@ -6,6 +6,7 @@ use crate::credentials::AccessKey;
 use crate::http::HttpRequest;
 use crate::time::SdkDate;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The parts of an `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,46 +114,134 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, VerifyError> {
 
 /// Verifies the signature of `req` with `key` (the key its AK names). Returns the parsed
 /// `Authorization` on success. Checking that `X-Sdk-Date` is close to the server's clock is
-/// left to the caller, who owns the clock.
+/// left to the caller, who owns the clock. A server checking many requests of one key keeps
+/// a [`Verifier`] instead.
 pub fn verify(req: &HttpRequest, key: &AccessKey) -> Result<Authorization, VerifyError> {
-    let auth = parse_authorization(req.header("Authorization").ok_or(VerifyError::MissingAuthorization)?)?;
-    if auth.access_key_id != key.ak {
-        return Err(VerifyError::Malformed("the access key id differs from the key's".into()));
+    Verifier::new(key.clone()).verify(req)
+}
+
+/// Verifies requests signed with one key, keeping what it derives from the SK (the HMAC
+/// state; for ECDSA and SM2 the key pair, whose derivation costs more than a verification)
+/// from one request to the next.
+///
+/// ```
+/// use csms_core::{AccessKey, Algorithm, HttpRequest, SdkDate, Signer, Verifier};
+/// let key = AccessKey::new("AK", "SK");
+/// let mut request = HttpRequest::new("GET", "https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets");
+/// Signer::new(key.clone(), Algorithm::EcdsaP256Sha256, None).unwrap().sign(&mut request, SdkDate::from_unix(0)).unwrap();
+/// let verifier = Verifier::new(key);
+/// assert!(verifier.verify(&request).is_ok());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    key: AccessKey,
+    /// The signer of each algorithm without a derived scope, made on first use.
+    signers: [OnceLock<Result<Signer, String>>; 4],
+}
+
+impl Verifier {
+    /// A verifier of requests signed with `key`.
+    pub fn new(key: AccessKey) -> Self {
+        Verifier { key, signers: Default::default() }
     }
-    let at = req.header("X-Sdk-Date").and_then(|d| SdkDate::parse(d.trim()).ok()).ok_or(VerifyError::BadDate)?;
-    if let Some(token) = &key.security_token {
-        // The signer sends header values trimmed, as the official signer does.
-        if req.header("X-Security-Token").map(super::canonical::strip) != Some(super::canonical::strip(token.expose()))
-        {
-            return Err(VerifyError::SecurityTokenMismatch);
+
+    /// [`verify`] with this verifier's key.
+    pub fn verify(&self, req: &HttpRequest) -> Result<Authorization, VerifyError> {
+        let auth = parse_authorization(req.header("Authorization").ok_or(VerifyError::MissingAuthorization)?)?;
+        if auth.access_key_id != self.key.ak {
+            return Err(VerifyError::Malformed("the access key id differs from the key's".into()));
         }
-    }
-    let scope = match &auth.scope {
-        Some((date, region, service)) => {
-            if *date != at.date_stamp() {
-                return Err(VerifyError::ScopeMismatch);
+        let at = req.header("X-Sdk-Date").and_then(|d| SdkDate::parse(d.trim()).ok()).ok_or(VerifyError::BadDate)?;
+        if let Some(token) = &self.key.security_token {
+            // The signer sends header values trimmed, as the official signer does.
+            if req.header("X-Security-Token").map(super::canonical::strip)
+                != Some(super::canonical::strip(token.expose()))
+            {
+                return Err(VerifyError::SecurityTokenMismatch);
             }
-            Some(DerivedScope { region: region.clone(), service: service.clone() })
         }
-        None => None,
-    };
-    let signer = Signer::new(key.clone(), auth.algorithm, scope).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-    let canonical = canonical_request(req, &auth.signed_headers, auth.algorithm.hash())
-        .map_err(VerifyError::MissingSignedHeader)?;
-    let (string_to_sign, _) = signer.string_to_sign(&canonical, at);
-    let valid = match &signer.pair {
-        Some(pair) => {
-            super::hash::unhex(&auth.signature).is_some_and(|der| pair.verify(string_to_sign.as_bytes(), &der))
+        let derived;
+        let signer = match &auth.scope {
+            Some((date, region, service)) => {
+                if *date != at.date_stamp() {
+                    return Err(VerifyError::ScopeMismatch);
+                }
+                let scope = DerivedScope { region: region.clone(), service: service.clone() };
+                derived = self.signer(auth.algorithm, Some(scope));
+                &derived
+            }
+            None => self.signers[slot(auth.algorithm)].get_or_init(|| self.signer(auth.algorithm, None)),
+        };
+        let signer = signer.as_ref().map_err(|e| VerifyError::Malformed(e.clone()))?;
+        let canonical = canonical_request(req, &auth.signed_headers, auth.algorithm.hash())
+            .map_err(VerifyError::MissingSignedHeader)?;
+        let (string_to_sign, _) = signer.string_to_sign(&canonical, at);
+        let valid = match &signer.pair {
+            Some(pair) => {
+                super::hash::unhex(&auth.signature).is_some_and(|der| pair.verify(string_to_sign.as_bytes(), &der))
+            }
+            None => constant_time_eq(signer.signature(&string_to_sign, at).as_bytes(), auth.signature.as_bytes()),
+        };
+        if valid {
+            Ok(auth)
+        } else {
+            Err(VerifyError::SignatureMismatch { canonical_request: canonical, string_to_sign })
         }
-        None => constant_time_eq(signer.signature(&string_to_sign, at).as_bytes(), auth.signature.as_bytes()),
-    };
-    if valid {
-        Ok(auth)
-    } else {
-        Err(VerifyError::SignatureMismatch { canonical_request: canonical, string_to_sign })
+    }
+
+    fn signer(&self, algorithm: Algorithm, scope: Option<DerivedScope>) -> Result<Signer, String> {
+        Signer::new(self.key.clone(), algorithm, scope).map_err(|e| e.to_string())
+    }
+}
+
+/// The place of a scopeless algorithm in [`Verifier::signers`] (V11, whose scope comes with
+/// each request, is derived per request and never looks its slot up).
+fn slot(algorithm: Algorithm) -> usize {
+    match algorithm {
+        Algorithm::HmacSha256 | Algorithm::V11HmacSha256 => 0,
+        Algorithm::HmacSm3 => 1,
+        Algorithm::EcdsaP256Sha256 => 2,
+        Algorithm::Sm2Sm3 => 3,
     }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_verifier_checks_every_algorithm_again_and_again() {
+        let key = AccessKey::new("AK", "SK");
+        let verifier = Verifier::new(key.clone());
+        let scope = || Some(DerivedScope { region: "cn-north-4".into(), service: "csms".into() });
+        for algorithm in [
+            Algorithm::HmacSha256,
+            Algorithm::HmacSm3,
+            Algorithm::V11HmacSha256,
+            Algorithm::EcdsaP256Sha256,
+            Algorithm::Sm2Sm3,
+        ] {
+            let derived = if algorithm == Algorithm::V11HmacSha256 { scope() } else { None };
+            let signer = Signer::new(key.clone(), algorithm, derived).unwrap();
+            for n in 0..2 {
+                let mut request = HttpRequest::new("PUT", format!("https://kms.example.com/v1/p/secrets/s{n}"));
+                request.body = format!("{{\"n\":{n}}}").into_bytes();
+                signer.sign(&mut request, SdkDate::from_unix(1_700_000_000 + n)).unwrap();
+                assert_eq!(verifier.verify(&request).map(|a| a.algorithm), Ok(algorithm));
+                request.body.push(b' ');
+                assert!(
+                    matches!(verifier.verify(&request), Err(VerifyError::SignatureMismatch { .. })),
+                    "{algorithm}: a changed body must not verify"
+                );
+            }
+        }
+        let other = Verifier::new(AccessKey::new("AK", "other SK"));
+        let mut request = HttpRequest::new("GET", "https://kms.example.com/v1/p/secrets");
+        Signer::new(key, Algorithm::Sm2Sm3, None).unwrap().sign(&mut request, SdkDate::from_unix(0)).unwrap();
+        assert!(matches!(other.verify(&request), Err(VerifyError::SignatureMismatch { .. })));
+    }
 }
