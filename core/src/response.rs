@@ -44,7 +44,7 @@ pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Resul
 /// ```
 pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Value> {
     let body = success_body(op, response)?;
-    (op.decode)(body).map_err(|reason| Error::Decode {
+    op.decode(body).map_err(|reason| Error::Decode {
         reason,
         status: response.status,
         request_id: response.request_id().unwrap_or_default().to_owned(),

@@ -3,7 +3,7 @@
 
 #![allow(clippy::all)]
 
-use super::{decode_as, Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type};
+use super::{Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type};
 use crate::secret::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -1778,6 +1778,26 @@ impl Operation for UploadSecretBlobRequest {
 
 // The table.
 
+pub(crate) static ACTION_RESOURCES_MODEL: Model = Model {
+    name: "ActionResources",
+    fields: &[
+        Member { name: "resource_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the secret." },
+        Member { name: "resource_detail", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the secret." },
+        Member { name: "resource_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the secret; empty string when not available." },
+        Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_ITEM_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "User tags of the secret; empty list when it has none." },
+        Member { name: "sys_tags", location: Location::Body, ty: &Type::List(&Type::Model(&SYS_TAG_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "System tags of the secret; empty list when it has none." },
+    ],
+};
+
+pub(crate) static AGENCY_MODEL: Model = Model {
+    name: "Agency",
+    fields: &[
+        Member { name: "agency_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the agency." },
+        Member { name: "agency_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the agency, when it was created." },
+        Member { name: "error_msg", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Why the agency could not be created; absent on success." },
+    ],
+};
+
 pub(crate) static CREATE_SECRET_REQUEST_BODY_MODEL: Model = Model {
     name: "CreateSecretRequestBody",
     fields: &[
@@ -1796,12 +1816,150 @@ pub(crate) static CREATE_SECRET_REQUEST_BODY_MODEL: Model = Model {
     ],
 };
 
+pub(crate) static ERROR_INFO_MODEL: Model = Model {
+    name: "ErrorInfo",
+    fields: &[
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "error_msg", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Why the import failed." },
+    ],
+};
+
+pub(crate) static EVENT_MODEL: Model = Model {
+    name: "Event",
+    fields: &[
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the event." },
+        Member { name: "event_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Resource ID of the event." },
+        Member { name: "event_types", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules::NONE, doc: "Basic event types the event reacts to (1 to 12 entries): SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED and SECRET_ROTATED_FAILED." },
+        Member { name: "state", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ENABLED or DISABLED; only an ENABLED event sends notifications." },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the event was created, in milliseconds since the Unix epoch." },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the event was last changed, in milliseconds since the Unix epoch." },
+        Member { name: "notification", location: Location::Body, ty: &Type::Model(&NOTIFICATION_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Where notifications are sent." },
+    ],
+};
+
+pub(crate) static GRANT_DTO_MODEL: Model = Model {
+    name: "GrantDTO",
+    fields: &[
+        Member { name: "id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the grant (present for grants to a single user)." },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the grant." },
+        Member { name: "type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Type of the shared resource: SECRET or GROUP." },
+        Member { name: "grantee_user", location: Location::Body, ty: &Type::List(&Type::Model(&GRANT_USER_INFO_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The users that hold the grant." },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the grant was created, in milliseconds since the Unix epoch." },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the grant was last changed, in milliseconds since the Unix epoch." },
+    ],
+};
+
+pub(crate) static GRANT_DATA_MODEL: Model = Model {
+    name: "GrantData",
+    fields: &[
+        Member { name: "uuid", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the grant (present for grants to a single user)." },
+        Member { name: "resourceId", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the shared secret or secret group." },
+        Member { name: "type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Type of the shared resource: SECRET or GROUP." },
+        Member { name: "granteeUser", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the user that receives access." },
+        Member { name: "createTime", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the grant was created, in milliseconds since the Unix epoch." },
+        Member { name: "updateTime", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the grant was last changed, in milliseconds since the Unix epoch." },
+        Member { name: "validityTime", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "End of the grant's validity, in milliseconds since the Unix epoch." },
+        Member { name: "state", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "State code of the grant, as returned by the service." },
+        Member { name: "signature", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Signature of the grant record, as returned by the service." },
+    ],
+};
+
+pub(crate) static GRANT_USER_INFO_MODEL: Model = Model {
+    name: "GrantUserInfo",
+    fields: &[
+        Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the user." },
+        Member { name: "user_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the user." },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the grant was given to the user, in milliseconds since the Unix epoch." },
+        Member { name: "validity_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "End of the grant's validity, in milliseconds since the Unix epoch." },
+    ],
+};
+
 pub(crate) static NOTIFICATION_MODEL: Model = Model {
     name: "Notification",
     fields: &[
         Member { name: "target_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Kind of notification target, e.g. SMN." },
         Member { name: "target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the notification target, e.g. the topic URN." },
         Member { name: "target_name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the notification target." },
+    ],
+};
+
+pub(crate) static PAGE_INFO_MODEL: Model = Model {
+    name: "PageInfo",
+    fields: &[
+        Member { name: "next_marker", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Marker to pass as marker for the next page (the last item of this page); absent on the last page." },
+        Member { name: "previous_marker", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Marker of the first item of this page." },
+        Member { name: "current_count", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Number of items on this page." },
+    ],
+};
+
+pub(crate) static RECORD_MODEL: Model = Model {
+    name: "Record",
+    fields: &[
+        Member { name: "event_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the event that triggered the notification." },
+        Member { name: "trigger_event_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Basic event type that fired, one of SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED or SECRET_ROTATED_FAILED." },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the notification record was created, in milliseconds since the Unix epoch." },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the secret the event fired on." },
+        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Type of that secret: COMMON, RDS-FG or GaussDB-FG (older secrets may show RDS)." },
+        Member { name: "notification_target_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the notification target." },
+        Member { name: "notification_target_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the notification target." },
+        Member { name: "notification_content", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Content of the notification that was sent." },
+        Member { name: "notification_status", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Outcome: SUCCESS (sent), FAIL (sending failed) or INVALID (the target topic is invalid, so nothing could be sent)." },
+    ],
+};
+
+pub(crate) static SECRET_MODEL: Model = Model {
+    name: "Secret",
+    fields: &[
+        Member { name: "id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Resource ID of the secret." },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "state", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "State of the secret: ENABLED, DISABLED, PENDING_DELETE or FROZEN." },
+        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the KMS master key that encrypts the secret's values." },
+        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Description of the secret." },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the secret was created, in milliseconds since the Unix epoch." },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the secret was last changed, in milliseconds since the Unix epoch." },
+        Member { name: "scheduled_delete_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When a scheduled deletion will take place, in milliseconds since the Unix epoch; null when no deletion is scheduled." },
+        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Kind of secret: COMMON, RDS-FG or GaussDB-FG; older secrets may show RDS." },
+        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether automatic rotation is on." },
+        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Automatic rotation interval: an integer followed by d, h, m or s (e.g. 1d)." },
+        Member { name: "rotation_config", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Rotation settings as a JSON string, e.g. the database instance ID and the SingleUser or MultiUser mode." },
+        Member { name: "rotation_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the secret was last rotated, in milliseconds since the Unix epoch." },
+        Member { name: "next_rotation_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the next automatic rotation is due, in milliseconds since the Unix epoch." },
+        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules::NONE, doc: "Names of the events the secret subscribes to (at most one)." },
+        Member { name: "enterprise_project_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the enterprise project the secret belongs to." },
+        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "URN of the FunctionGraph function that performs the rotation." },
+    ],
+};
+
+pub(crate) static SECRET_TASK_MODEL: Model = Model {
+    name: "SecretTask",
+    fields: &[
+        Member { name: "task_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the task." },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the secret being rotated." },
+        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "URN of the FunctionGraph function that performs the rotation." },
+        Member { name: "task_status", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "State of the task, e.g. SUCCESS or FAILED." },
+        Member { name: "operate_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Kind of rotation, as returned by the service." },
+        Member { name: "task_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the task was created, in milliseconds since the Unix epoch." },
+        Member { name: "attempt_nums", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Number of rotation attempts made." },
+        Member { name: "task_error_code", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Error code of a failed task." },
+        Member { name: "task_error_msg", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Error message of a failed task." },
+    ],
+};
+
+pub(crate) static STAGE_MODEL: Model = Model {
+    name: "Stage",
+    fields: &[
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the stage label (1 to 64 characters)." },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the label was last moved, in milliseconds since the Unix epoch." },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "version_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the version that carries the label." },
+    ],
+};
+
+pub(crate) static SYS_TAG_MODEL: Model = Model {
+    name: "SysTag",
+    fields: &[
+        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Key of the system tag." },
+        Member { name: "value", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Value of the system tag." },
     ],
 };
 
@@ -1829,6 +1987,64 @@ pub(crate) static TAG_MATCHES_MODEL: Model = Model {
     ],
 };
 
+pub(crate) static TAG_RESPONSE_MODEL: Model = Model {
+    name: "TagResponse",
+    fields: &[
+        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Tag key." },
+        Member { name: "values", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules::NONE, doc: "Values seen for this key." },
+    ],
+};
+
+pub(crate) static USER_ORG_RELATION_LIST_RESULT_MODEL: Model = Model {
+    name: "UserOrgRelationListResult",
+    fields: &[
+        Member { name: "org_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the organisation." },
+        Member { name: "relation_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Kind of relation, as returned by the service." },
+    ],
+};
+
+pub(crate) static USERS_DETAILS_RESULT_MODEL: Model = Model {
+    name: "UsersDetailsResult",
+    fields: &[
+        Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the user." },
+        Member { name: "org_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Organisation the user belongs to." },
+        Member { name: "user_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Login name of the user." },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Real name of the user." },
+        Member { name: "mobile", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Mobile phone number." },
+        Member { name: "email", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Email address." },
+        Member { name: "pwd_must_modify", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether the user must change the password at first login." },
+        Member { name: "pwd_change_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "When the password was last changed, as a string returned by the service." },
+        Member { name: "created_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "When the user was created, as a string returned by the service." },
+        Member { name: "updated_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "When the user was last modified, as a string returned by the service." },
+        Member { name: "disabled", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether the user is disabled, as a string." },
+        Member { name: "grade", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Trust level of the user, as a string." },
+        Member { name: "locked", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether the user is locked, as a string." },
+        Member { name: "extension", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Custom extension attributes, as a string." },
+        Member { name: "user_org_relation_list", location: Location::Body, ty: &Type::List(&Type::Model(&USER_ORG_RELATION_LIST_RESULT_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "Organisations the user is related to." },
+    ],
+};
+
+pub(crate) static VERSION_MODEL: Model = Model {
+    name: "Version",
+    fields: &[
+        Member { name: "version_metadata", location: Location::Body, ty: &Type::Model(&VERSION_METADATA_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the version." },
+        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules::NONE, doc: "Binary value of the version as standard base64 text; set when the secret holds binary data." },
+        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules::NONE, doc: "Text value of the version; set when the secret holds text." },
+    ],
+};
+
+pub(crate) static VERSION_METADATA_MODEL: Model = Model {
+    name: "VersionMetadata",
+    fields: &[
+        Member { name: "id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the version, unique within the secret." },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the version was created, in milliseconds since the Unix epoch." },
+        Member { name: "expire_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "When the version expires, in milliseconds since the Unix epoch; unset when no expiry was set. Drives the SECRET_VERSION_EXPIRED event." },
+        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the KMS master key that encrypts this version's value." },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "version_stages", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules::NONE, doc: "Stage labels on this version. A label marks one version per secret at a time, so putting it on a version removes it from the previous one." },
+    ],
+};
+
 pub(crate) static BATCH_CREATE_OR_DELETE_TAGS: OperationSpec = OperationSpec {
     name: "BatchCreateOrDeleteTags",
     doc: "Adds or removes several tags on one secret in a single call. Set action to create to add the listed tags or to delete to remove them; a secret can carry at most 20 tags.",
@@ -1846,7 +2062,11 @@ pub(crate) static BATCH_CREATE_OR_DELETE_TAGS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<BatchCreateOrDeleteTagsResponse>,
+    output: &Model {
+        name: "BatchCreateOrDeleteTagsResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static BATCH_IMPORT_SECRETS: OperationSpec = OperationSpec {
@@ -1863,7 +2083,15 @@ pub(crate) static BATCH_IMPORT_SECRETS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<BatchImportSecretsResponse>,
+    output: &Model {
+        name: "BatchImportSecretsResponse",
+        fields: &[
+            Member { name: "error_list", location: Location::Body, ty: &Type::List(&Type::Model(&ERROR_INFO_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "One entry per secret that could not be imported, with the reason." },
+            Member { name: "total", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Number of secrets in the request." },
+            Member { name: "success", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Number of secrets imported successfully." },
+            Member { name: "failed", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Number of secrets that could not be imported." },
+        ],
+    },
 };
 
 pub(crate) static CHECK_SECRETS: OperationSpec = OperationSpec {
@@ -1881,7 +2109,13 @@ pub(crate) static CHECK_SECRETS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CheckSecretsResponse>,
+    output: &Model {
+        name: "CheckSecretsResponse",
+        fields: &[
+            Member { name: "type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Kind of check that was run." },
+            Member { name: "data", location: Location::Body, ty: &Type::Any, required: false, sensitive: false, rules: Rules::NONE, doc: "Result of the check as a JSON object; its shape depends on the check type." },
+        ],
+    },
 };
 
 pub(crate) static CREATE_AGENCY: OperationSpec = OperationSpec {
@@ -1898,7 +2132,12 @@ pub(crate) static CREATE_AGENCY: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateAgencyResponse>,
+    output: &Model {
+        name: "CreateAgencyResponse",
+        fields: &[
+            Member { name: "agencies", location: Location::Body, ty: &Type::List(&Type::Model(&AGENCY_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The agencies that were created, or the error for each one that failed." },
+        ],
+    },
 };
 
 pub(crate) static CREATE_GRANTS: OperationSpec = OperationSpec {
@@ -1919,7 +2158,12 @@ pub(crate) static CREATE_GRANTS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateGrantsResponse>,
+    output: &Model {
+        name: "CreateGrantsResponse",
+        fields: &[
+            Member { name: "data", location: Location::Body, ty: &Type::Model(&GRANT_DATA_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The grant that was created." },
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET: OperationSpec = OperationSpec {
@@ -1947,7 +2191,12 @@ pub(crate) static CREATE_SECRET: OperationSpec = OperationSpec {
     one_of: &[&["secret_string", "secret_binary"]],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretResponse>,
+    output: &Model {
+        name: "CreateSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the secret that was created." },
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET_EVENT: OperationSpec = OperationSpec {
@@ -1967,7 +2216,12 @@ pub(crate) static CREATE_SECRET_EVENT: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretEventResponse>,
+    output: &Model {
+        name: "CreateSecretEventResponse",
+        fields: &[
+            Member { name: "event", location: Location::Body, ty: &Type::Model(&EVENT_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The event that was created." },
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET_TAG: OperationSpec = OperationSpec {
@@ -1985,7 +2239,11 @@ pub(crate) static CREATE_SECRET_TAG: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretTagResponse>,
+    output: &Model {
+        name: "CreateSecretTagResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET_VERSION: OperationSpec = OperationSpec {
@@ -2006,7 +2264,12 @@ pub(crate) static CREATE_SECRET_VERSION: OperationSpec = OperationSpec {
     one_of: &[&["secret_string", "secret_binary"]],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretVersionResponse>,
+    output: &Model {
+        name: "CreateSecretVersionResponse",
+        fields: &[
+            Member { name: "version_metadata", location: Location::Body, ty: &Type::Model(&VERSION_METADATA_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the version that was created." },
+        ],
+    },
 };
 
 pub(crate) static DELETE_GRANT: OperationSpec = OperationSpec {
@@ -2024,7 +2287,11 @@ pub(crate) static DELETE_GRANT: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteGrantResponse>,
+    output: &Model {
+        name: "DeleteGrantResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET: OperationSpec = OperationSpec {
@@ -2041,7 +2308,11 @@ pub(crate) static DELETE_SECRET: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretResponse>,
+    output: &Model {
+        name: "DeleteSecretResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_EVENT: OperationSpec = OperationSpec {
@@ -2058,7 +2329,11 @@ pub(crate) static DELETE_SECRET_EVENT: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretEventResponse>,
+    output: &Model {
+        name: "DeleteSecretEventResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_FOR_SCHEDULE: OperationSpec = OperationSpec {
@@ -2076,7 +2351,12 @@ pub(crate) static DELETE_SECRET_FOR_SCHEDULE: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretForScheduleResponse>,
+    output: &Model {
+        name: "DeleteSecretForScheduleResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the secret, now in the PENDING_DELETE state." },
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_STAGE: OperationSpec = OperationSpec {
@@ -2094,7 +2374,11 @@ pub(crate) static DELETE_SECRET_STAGE: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretStageResponse>,
+    output: &Model {
+        name: "DeleteSecretStageResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_TAG: OperationSpec = OperationSpec {
@@ -2112,7 +2396,11 @@ pub(crate) static DELETE_SECRET_TAG: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretTagResponse>,
+    output: &Model {
+        name: "DeleteSecretTagResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DOWNLOAD_SECRET_BLOB: OperationSpec = OperationSpec {
@@ -2129,7 +2417,12 @@ pub(crate) static DOWNLOAD_SECRET_BLOB: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DownloadSecretBlobResponse>,
+    output: &Model {
+        name: "DownloadSecretBlobResponse",
+        fields: &[
+            Member { name: "secret_blob", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules::NONE, doc: "Encrypted, encoded backup of the secret and all of its current versions; not readable as is." },
+        ],
+    },
 };
 
 pub(crate) static GENERATE_RANDOM_PASSWORD: OperationSpec = OperationSpec {
@@ -2154,7 +2447,12 @@ pub(crate) static GENERATE_RANDOM_PASSWORD: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<GenerateRandomPasswordResponse>,
+    output: &Model {
+        name: "GenerateRandomPasswordResponse",
+        fields: &[
+            Member { name: "password", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules::NONE, doc: "The generated password." },
+        ],
+    },
 };
 
 pub(crate) static LIST_GRANTS: OperationSpec = OperationSpec {
@@ -2171,7 +2469,12 @@ pub(crate) static LIST_GRANTS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListGrantsResponse>,
+    output: &Model {
+        name: "ListGrantsResponse",
+        fields: &[
+            Member { name: "data", location: Location::Body, ty: &Type::Model(&GRANT_DTO_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The grants on the resource." },
+        ],
+    },
 };
 
 pub(crate) static LIST_NOTIFICATION_RECORDS: OperationSpec = OperationSpec {
@@ -2187,7 +2490,13 @@ pub(crate) static LIST_NOTIFICATION_RECORDS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListNotificationRecordsResponse>,
+    output: &Model {
+        name: "ListNotificationRecordsResponse",
+        fields: &[
+            Member { name: "records", location: Location::Body, ty: &Type::List(&Type::Model(&RECORD_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The notification records." },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Paging information returned with the records." },
+        ],
+    },
 };
 
 pub(crate) static LIST_PROJECT_SECRETS_TAGS: OperationSpec = OperationSpec {
@@ -2203,7 +2512,12 @@ pub(crate) static LIST_PROJECT_SECRETS_TAGS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListProjectSecretsTagsResponse>,
+    output: &Model {
+        name: "ListProjectSecretsTagsResponse",
+        fields: &[
+            Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_RESPONSE_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The tag keys in use, each with its values. Keys are at most 128 characters and values at most 255." },
+        ],
+    },
 };
 
 pub(crate) static LIST_RESOURCE_INSTANCES: OperationSpec = OperationSpec {
@@ -2225,7 +2539,13 @@ pub(crate) static LIST_RESOURCE_INSTANCES: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Offset { offset: "offset", limit: "limit", total: "total_count", items: "resources" }),
-    decode: decode_as::<ListResourceInstancesResponse>,
+    output: &Model {
+        name: "ListResourceInstancesResponse",
+        fields: &[
+            Member { name: "resources", location: Location::Body, ty: &Type::List(&Type::Model(&ACTION_RESOURCES_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The matching secrets for action filter." },
+            Member { name: "total_count", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Total number of matching secrets." },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_EVENTS: OperationSpec = OperationSpec {
@@ -2243,7 +2563,13 @@ pub(crate) static LIST_SECRET_EVENTS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "page_info.next_marker" }),
-    decode: decode_as::<ListSecretEventsResponse>,
+    output: &Model {
+        name: "ListSecretEventsResponse",
+        fields: &[
+            Member { name: "events", location: Location::Body, ty: &Type::List(&Type::Model(&EVENT_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The events on this page." },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Paging information for this page; next_marker is the marker to pass for the next page." },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_TAGS: OperationSpec = OperationSpec {
@@ -2260,7 +2586,13 @@ pub(crate) static LIST_SECRET_TAGS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListSecretTagsResponse>,
+    output: &Model {
+        name: "ListSecretTagsResponse",
+        fields: &[
+            Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_ITEM_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "User tags of the secret. A secret has at most 20 tags; keys are at most 128 characters and values at most 255." },
+            Member { name: "sys_tags", location: Location::Body, ty: &Type::List(&Type::Model(&SYS_TAG_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "System tags of the secret, such as the enterprise project." },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_TASK: OperationSpec = OperationSpec {
@@ -2281,7 +2613,14 @@ pub(crate) static LIST_SECRET_TASK: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "next_marker" }),
-    decode: decode_as::<ListSecretTaskResponse>,
+    output: &Model {
+        name: "ListSecretTaskResponse",
+        fields: &[
+            Member { name: "total", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Number of tasks that match." },
+            Member { name: "tasks", location: Location::Body, ty: &Type::List(&Type::Model(&SECRET_TASK_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The tasks on this page." },
+            Member { name: "next_marker", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Marker for the next page (the ID of the last task on this page)." },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_VERSIONS: OperationSpec = OperationSpec {
@@ -2300,7 +2639,13 @@ pub(crate) static LIST_SECRET_VERSIONS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "page_info.next_marker" }),
-    decode: decode_as::<ListSecretVersionsResponse>,
+    output: &Model {
+        name: "ListSecretVersionsResponse",
+        fields: &[
+            Member { name: "version_metadatas", location: Location::Body, ty: &Type::List(&Type::Model(&VERSION_METADATA_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the versions on this page." },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Paging information for this page; next_marker is the marker to pass for the next page." },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRETS: OperationSpec = OperationSpec {
@@ -2319,7 +2664,13 @@ pub(crate) static LIST_SECRETS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "page_info.next_marker" }),
-    decode: decode_as::<ListSecretsResponse>,
+    output: &Model {
+        name: "ListSecretsResponse",
+        fields: &[
+            Member { name: "secrets", location: Location::Body, ty: &Type::List(&Type::Model(&SECRET_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The secrets on this page." },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Paging information for this page; next_marker is the marker to pass for the next page." },
+        ],
+    },
 };
 
 pub(crate) static LIST_USERS: OperationSpec = OperationSpec {
@@ -2339,7 +2690,13 @@ pub(crate) static LIST_USERS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListUsersResponse>,
+    output: &Model {
+        name: "ListUsersResponse",
+        fields: &[
+            Member { name: "total", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Total number of users that match." },
+            Member { name: "users", location: Location::Body, ty: &Type::List(&Type::Model(&USERS_DETAILS_RESULT_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "The users on this page." },
+        ],
+    },
 };
 
 pub(crate) static RESTORE_SECRET: OperationSpec = OperationSpec {
@@ -2356,7 +2713,12 @@ pub(crate) static RESTORE_SECRET: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<RestoreSecretResponse>,
+    output: &Model {
+        name: "RestoreSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the restored secret." },
+        ],
+    },
 };
 
 pub(crate) static ROTATE_SECRET: OperationSpec = OperationSpec {
@@ -2373,7 +2735,14 @@ pub(crate) static ROTATE_SECRET: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: Some("rotate"),
     pagination: None,
-    decode: decode_as::<RotateSecretResponse>,
+    output: &Model {
+        name: "RotateSecretResponse",
+        fields: &[
+            Member { name: "version_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the version created by the rotation (older response shape)." },
+            Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of the rotated secret (older response shape)." },
+            Member { name: "rotation_task_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the rotation task started by the call (newer response shape)." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_AGENCY: OperationSpec = OperationSpec {
@@ -2390,7 +2759,12 @@ pub(crate) static SHOW_AGENCY: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowAgencyResponse>,
+    output: &Model {
+        name: "ShowAgencyResponse",
+        fields: &[
+            Member { name: "agency_granted", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether the agencies exist, as a string returned by the service." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET: OperationSpec = OperationSpec {
@@ -2407,7 +2781,12 @@ pub(crate) static SHOW_SECRET: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretResponse>,
+    output: &Model {
+        name: "ShowSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the secret." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_EVENT: OperationSpec = OperationSpec {
@@ -2424,7 +2803,12 @@ pub(crate) static SHOW_SECRET_EVENT: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretEventResponse>,
+    output: &Model {
+        name: "ShowSecretEventResponse",
+        fields: &[
+            Member { name: "event", location: Location::Body, ty: &Type::Model(&EVENT_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The event." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_FUNCTION_TEMPLATES: OperationSpec = OperationSpec {
@@ -2443,7 +2827,12 @@ pub(crate) static SHOW_SECRET_FUNCTION_TEMPLATES: OperationSpec = OperationSpec 
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretFunctionTemplatesResponse>,
+    output: &Model {
+        name: "ShowSecretFunctionTemplatesResponse",
+        fields: &[
+            Member { name: "function_templates", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "The rotation function template." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_STAGE: OperationSpec = OperationSpec {
@@ -2461,7 +2850,12 @@ pub(crate) static SHOW_SECRET_STAGE: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretStageResponse>,
+    output: &Model {
+        name: "ShowSecretStageResponse",
+        fields: &[
+            Member { name: "stage", location: Location::Body, ty: &Type::Model(&STAGE_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The stage and the version it points to." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_VERSION: OperationSpec = OperationSpec {
@@ -2479,7 +2873,12 @@ pub(crate) static SHOW_SECRET_VERSION: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretVersionResponse>,
+    output: &Model {
+        name: "ShowSecretVersionResponse",
+        fields: &[
+            Member { name: "version", location: Location::Body, ty: &Type::Model(&VERSION_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The version, including its value." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRETS_CONFIG: OperationSpec = OperationSpec {
@@ -2495,7 +2894,12 @@ pub(crate) static SHOW_SECRETS_CONFIG: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretsConfigResponse>,
+    output: &Model {
+        name: "ShowSecretsConfigResponse",
+        fields: &[
+            Member { name: "checking_secret_strength", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether secret strength checking is on." },
+        ],
+    },
 };
 
 pub(crate) static SHOW_USER_DETAIL: OperationSpec = OperationSpec {
@@ -2512,7 +2916,27 @@ pub(crate) static SHOW_USER_DETAIL: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowUserDetailResponse>,
+    output: &Model {
+        name: "ShowUserDetailResponse",
+        fields: &[
+            Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the user." },
+            Member { name: "org_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Organisation the user belongs to." },
+            Member { name: "user_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Login name of the user." },
+            Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Real name of the user." },
+            Member { name: "mobile", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Mobile phone number." },
+            Member { name: "email", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Email address." },
+            Member { name: "pwd_must_modify", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether the user must change the password at first login." },
+            Member { name: "pwd_change_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "When the password was last changed, as a string returned by the service." },
+            Member { name: "created_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "When the user was created, as a string returned by the service." },
+            Member { name: "updated_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "When the user was last modified, as a string returned by the service." },
+            Member { name: "disabled", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether the user is disabled." },
+            Member { name: "grade", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Trust level of the user." },
+            Member { name: "locked", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether the user is locked, as a string returned by the service." },
+            Member { name: "extension", location: Location::Body, ty: &Type::Any, required: false, sensitive: false, rules: Rules::NONE, doc: "Custom extension attributes, passed through as JSON." },
+            Member { name: "user_org_relation_list", location: Location::Body, ty: &Type::List(&Type::Model(&USER_ORG_RELATION_LIST_RESULT_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "Organisations the user is related to." },
+            Member { name: "domain_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the account (tenant) the user belongs to." },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_GRANT: OperationSpec = OperationSpec {
@@ -2533,7 +2957,12 @@ pub(crate) static UPDATE_GRANT: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateGrantResponse>,
+    output: &Model {
+        name: "UpdateGrantResponse",
+        fields: &[
+            Member { name: "data", location: Location::Body, ty: &Type::Model(&GRANT_DATA_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The updated grant." },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRET: OperationSpec = OperationSpec {
@@ -2556,7 +2985,12 @@ pub(crate) static UPDATE_SECRET: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretResponse>,
+    output: &Model {
+        name: "UpdateSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the secret after the update." },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRET_EVENT: OperationSpec = OperationSpec {
@@ -2576,7 +3010,12 @@ pub(crate) static UPDATE_SECRET_EVENT: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretEventResponse>,
+    output: &Model {
+        name: "UpdateSecretEventResponse",
+        fields: &[
+            Member { name: "event", location: Location::Body, ty: &Type::Model(&EVENT_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The event after the update." },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRET_STAGE: OperationSpec = OperationSpec {
@@ -2595,7 +3034,12 @@ pub(crate) static UPDATE_SECRET_STAGE: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretStageResponse>,
+    output: &Model {
+        name: "UpdateSecretStageResponse",
+        fields: &[
+            Member { name: "stage", location: Location::Body, ty: &Type::Model(&STAGE_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "The stage and the version it now points to." },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRETS_CONFIG: OperationSpec = OperationSpec {
@@ -2612,7 +3056,12 @@ pub(crate) static UPDATE_SECRETS_CONFIG: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretsConfigResponse>,
+    output: &Model {
+        name: "UpdateSecretsConfigResponse",
+        fields: &[
+            Member { name: "checking_secret_strength", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether secret strength checking is now on." },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_USER_PASSWORD: OperationSpec = OperationSpec {
@@ -2630,7 +3079,12 @@ pub(crate) static UPDATE_USER_PASSWORD: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateUserPasswordResponse>,
+    output: &Model {
+        name: "UpdateUserPasswordResponse",
+        fields: &[
+            Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the user whose password was changed." },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_VERSION: OperationSpec = OperationSpec {
@@ -2649,7 +3103,12 @@ pub(crate) static UPDATE_VERSION: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateVersionResponse>,
+    output: &Model {
+        name: "UpdateVersionResponse",
+        fields: &[
+            Member { name: "version_metadata", location: Location::Body, ty: &Type::Model(&VERSION_METADATA_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the version after the update." },
+        ],
+    },
 };
 
 pub(crate) static UPLOAD_SECRET_BLOB: OperationSpec = OperationSpec {
@@ -2666,7 +3125,12 @@ pub(crate) static UPLOAD_SECRET_BLOB: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UploadSecretBlobResponse>,
+    output: &Model {
+        name: "UploadSecretBlobResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "Metadata of the restored secret." },
+        ],
+    },
 };
 
 /// Every operation, sorted by name.
@@ -2717,3 +3181,57 @@ pub static OPERATIONS: [&OperationSpec; 45] = [
     &UPDATE_VERSION,
     &UPLOAD_SECRET_BLOB,
 ];
+
+/// The typed decoder of each operation (`decode_as::<...Response>`), for the tests that check
+/// the table-driven decoder against serde.
+#[cfg(test)]
+pub(crate) fn typed_decoder(name: &str) -> fn(serde_json::Value) -> Result<serde_json::Value, String> {
+    match name {
+        "BatchCreateOrDeleteTags" => super::decode_as::<BatchCreateOrDeleteTagsResponse>,
+        "BatchImportSecrets" => super::decode_as::<BatchImportSecretsResponse>,
+        "CheckSecrets" => super::decode_as::<CheckSecretsResponse>,
+        "CreateAgency" => super::decode_as::<CreateAgencyResponse>,
+        "CreateGrants" => super::decode_as::<CreateGrantsResponse>,
+        "CreateSecret" => super::decode_as::<CreateSecretResponse>,
+        "CreateSecretEvent" => super::decode_as::<CreateSecretEventResponse>,
+        "CreateSecretTag" => super::decode_as::<CreateSecretTagResponse>,
+        "CreateSecretVersion" => super::decode_as::<CreateSecretVersionResponse>,
+        "DeleteGrant" => super::decode_as::<DeleteGrantResponse>,
+        "DeleteSecret" => super::decode_as::<DeleteSecretResponse>,
+        "DeleteSecretEvent" => super::decode_as::<DeleteSecretEventResponse>,
+        "DeleteSecretForSchedule" => super::decode_as::<DeleteSecretForScheduleResponse>,
+        "DeleteSecretStage" => super::decode_as::<DeleteSecretStageResponse>,
+        "DeleteSecretTag" => super::decode_as::<DeleteSecretTagResponse>,
+        "DownloadSecretBlob" => super::decode_as::<DownloadSecretBlobResponse>,
+        "GenerateRandomPassword" => super::decode_as::<GenerateRandomPasswordResponse>,
+        "ListGrants" => super::decode_as::<ListGrantsResponse>,
+        "ListNotificationRecords" => super::decode_as::<ListNotificationRecordsResponse>,
+        "ListProjectSecretsTags" => super::decode_as::<ListProjectSecretsTagsResponse>,
+        "ListResourceInstances" => super::decode_as::<ListResourceInstancesResponse>,
+        "ListSecretEvents" => super::decode_as::<ListSecretEventsResponse>,
+        "ListSecretTags" => super::decode_as::<ListSecretTagsResponse>,
+        "ListSecretTask" => super::decode_as::<ListSecretTaskResponse>,
+        "ListSecretVersions" => super::decode_as::<ListSecretVersionsResponse>,
+        "ListSecrets" => super::decode_as::<ListSecretsResponse>,
+        "ListUsers" => super::decode_as::<ListUsersResponse>,
+        "RestoreSecret" => super::decode_as::<RestoreSecretResponse>,
+        "RotateSecret" => super::decode_as::<RotateSecretResponse>,
+        "ShowAgency" => super::decode_as::<ShowAgencyResponse>,
+        "ShowSecret" => super::decode_as::<ShowSecretResponse>,
+        "ShowSecretEvent" => super::decode_as::<ShowSecretEventResponse>,
+        "ShowSecretFunctionTemplates" => super::decode_as::<ShowSecretFunctionTemplatesResponse>,
+        "ShowSecretStage" => super::decode_as::<ShowSecretStageResponse>,
+        "ShowSecretVersion" => super::decode_as::<ShowSecretVersionResponse>,
+        "ShowSecretsConfig" => super::decode_as::<ShowSecretsConfigResponse>,
+        "ShowUserDetail" => super::decode_as::<ShowUserDetailResponse>,
+        "UpdateGrant" => super::decode_as::<UpdateGrantResponse>,
+        "UpdateSecret" => super::decode_as::<UpdateSecretResponse>,
+        "UpdateSecretEvent" => super::decode_as::<UpdateSecretEventResponse>,
+        "UpdateSecretStage" => super::decode_as::<UpdateSecretStageResponse>,
+        "UpdateSecretsConfig" => super::decode_as::<UpdateSecretsConfigResponse>,
+        "UpdateUserPassword" => super::decode_as::<UpdateUserPasswordResponse>,
+        "UpdateVersion" => super::decode_as::<UpdateVersionResponse>,
+        "UploadSecretBlob" => super::decode_as::<UploadSecretBlobResponse>,
+        _ => unreachable!(),
+    }
+}
