@@ -47,6 +47,7 @@ pub mod signer;
 mod time;
 #[cfg(feature = "reqwest")]
 mod transport;
+mod util;
 mod validate;
 
 pub use client::Client;
@@ -65,4 +66,5 @@ pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedS
 pub use time::SdkDate;
 #[cfg(feature = "reqwest")]
 pub use transport::{HttpClient, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+pub use util::{json_text, push_json_str};
 pub use validate::validate;

@@ -84,8 +84,9 @@ def struct(name, docs, fields, optional_all, sensitive_ok=True):
 
 
 def rules(r):
+    """A `&'static Rules`: members without rules share `Rules::NONE`, which keeps the table small."""
     if not r:
-        return "Rules::NONE"
+        return "&Rules::NONE"
     parts = []
     if "len" in r:
         parts.append(f"len: Some(({r['len'][0]}, {r['len'][1]}))")
@@ -106,7 +107,7 @@ def rules(r):
     unknown = set(r) - {"len", "max_bytes", "charset", "enum", "range", "items", "format", "not_blank"}
     if unknown:
         raise SystemExit(f"unknown rules {unknown}")
-    return "Rules { " + ", ".join(parts) + ", ..Rules::NONE }"
+    return "&Rules { " + ", ".join(parts) + ", ..Rules::NONE }"
 
 
 LOCATIONS = {"path": "Location::Path", "query": "Location::Query", "body": "Location::Body", "query+body": "Location::QueryAndBody"}
@@ -116,7 +117,7 @@ def member(m, indent):
     loc = LOCATIONS[m.get("in", "body")]
     return (f"{indent}Member {{ name: {lit(m['name'])}, location: {loc}, ty: &{type_const(parse_type(m['type']))}, "
             f"required: {str(m.get('required', False)).lower()}, sensitive: {str(m.get('sensitive', False)).lower()}, "
-            f"rules: {rules(m.get('rules'))}, doc: {lit(m.get('doc', ''))} }},\n")
+            f"rules: {rules(m.get('rules'))}, doc: table_doc!({lit(m.get('doc', ''))}) }},\n")
 
 
 def pagination(p):
@@ -179,7 +180,7 @@ def emit(spec):
         one_of = "&[" + ", ".join("&[" + ", ".join(lit(n) for n in g) + "]" for g in op.get("one_of", [])) + "]"
         unwrap = f"Some({lit(op['unwrap'])})" if op.get("unwrap") else "None"
         out.append(f"pub(crate) static {upper(name)}: OperationSpec = OperationSpec {{\n")
-        out.append(f"    name: {lit(name)},\n    doc: {lit(op.get('doc', ''))},\n    method: {lit(op['method'])},\n")
+        out.append(f"    name: {lit(name)},\n    doc: table_doc!({lit(op.get('doc', ''))}),\n    method: {lit(op['method'])},\n")
         out.append(f"    path: {lit(op['path'])},\n    content_type: {lit(op['content_type'])},\n")
         out.append(f"    has_body: {str(op['body'] == 'json').lower()},\n    idempotent: {str(op['idempotent']).lower()},\n")
         out.append("    members: &[\n")

@@ -52,9 +52,18 @@ fn mismatch(path: &Path<'_>, expected: &str, found: &str) -> String {
 fn decode_model(model: &Model, value: Value, path: &Path<'_>) -> Result<Value, String> {
     let mut out = Map::new();
     match value {
-        Value::Object(mut object) => {
-            for field in model.fields {
-                if let Some(v) = object.remove(field.name).filter(|v| !v.is_null()) {
+        Value::Object(object) => {
+            // The values taken by field, then decoded in field order (taking the entries
+            // apart, rather than removing them one by one, keeps map removal out of the
+            // WebAssembly build).
+            let mut values: Vec<Option<Value>> = model.fields.iter().map(|_| None).collect();
+            for (key, v) in object {
+                if let Some(i) = model.fields.iter().position(|f| f.name == key) {
+                    values[i] = Some(v).filter(|v| !v.is_null());
+                }
+            }
+            for (field, v) in model.fields.iter().zip(values) {
+                if let Some(v) = v {
                     out.insert(field.name.to_owned(), decode_value(field.ty, v, &Path::Field(path, field.name))?);
                 }
             }
@@ -194,7 +203,7 @@ mod tests {
                 ty,
                 required: false,
                 sensitive: false,
-                rules: Rules::NONE,
+                rules: &Rules::NONE,
                 doc: "",
             }
         }

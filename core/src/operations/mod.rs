@@ -4,6 +4,21 @@
 //! Everything that differs between operations is data here; [`crate::request`] and
 //! [`crate::response`] are the same code for all of them.
 
+/// A doc text of the table: kept with the `docs` feature (on by default), empty without it,
+/// for builds where size counts and nothing reads them (the npm package's WebAssembly).
+#[cfg(feature = "docs")]
+macro_rules! table_doc {
+    ($text:literal) => {
+        $text
+    };
+}
+#[cfg(not(feature = "docs"))]
+macro_rules! table_doc {
+    ($text:literal) => {
+        ""
+    };
+}
+
 mod decode;
 #[rustfmt::skip]
 mod generated;
@@ -33,7 +48,7 @@ pub trait Operation: Serialize {
 pub struct OperationSpec {
     /// The official operation name, such as `UpdateSecret`.
     pub name: &'static str,
-    /// What the operation does.
+    /// What the operation does (empty without the `docs` feature).
     pub doc: &'static str,
     /// HTTP method.
     pub method: &'static str,
@@ -96,9 +111,9 @@ pub struct Member {
     pub required: bool,
     /// Whether it holds a secret value (redacted, zeroized).
     pub sensitive: bool,
-    /// Documented constraints.
-    pub rules: Rules,
-    /// What it is.
+    /// Documented constraints (shared, most members having none).
+    pub rules: &'static Rules,
+    /// What it is (empty without the `docs` feature).
     pub doc: &'static str,
 }
 
@@ -259,15 +274,21 @@ pub fn operation(name: &str) -> Result<&'static OperationSpec> {
     let mut close: Vec<(usize, &str)> = OPERATIONS
         .iter()
         .map(|op| (edit_distance(&lower, &op.name.to_ascii_lowercase()), op.name))
-        .filter(|(d, n)| *d <= 3.max(name.len() / 4) || n.to_ascii_lowercase().contains(&lower) && !lower.is_empty())
+        .filter(|(d, n)| *d <= 3.max(name.len() / 4) || !lower.is_empty() && contains(&n.to_ascii_lowercase(), &lower))
         .collect();
-    close.sort();
+    crate::util::sort(&mut close);
     let hint = if close.is_empty() {
         "see operation_names() for the 45 operations".to_owned()
     } else {
         format!("did you mean {}?", close.iter().take(4).map(|(_, n)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
     };
     Err(Error::validation("operation", format!("unknown operation `{name}`; {hint}")))
+}
+
+/// Whether `text` contains `part` (a plain scan: names are short, and `str::contains`
+/// brings a large searcher into the WebAssembly build).
+fn contains(text: &str, part: &str) -> bool {
+    text.as_bytes().windows(part.len()).any(|window| window == part.as_bytes())
 }
 
 /// Levenshtein distance over characters.
