@@ -21,7 +21,9 @@ BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/,
 [ -n "$BINDGEN_VERSION" ] || { log "wasm-bindgen not found in Cargo.lock"; exit 1; }
 
 # Size-tuned release profile for this build only (the workspace profile stays as it is).
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CSMS_WASM_OPT_LEVEL:-s}
+# opt-level z: the module must stay within 100 KB gzipped; the signing path is written so
+# that it does not depend on inlining (see core/src/signer), and SHA-256 is at 3 below.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CSMS_WASM_OPT_LEVEL:-z}
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 export CARGO_PROFILE_RELEASE_PANIC=abort
@@ -54,8 +56,8 @@ fi
 
 # 3. The module.
 # The hash functions are the hot path of signing: optimised for speed, the rest for size.
-SPEED=(--config 'profile.release.package.sha2.opt-level=3' --config 'profile.release.package.sm3.opt-level=3'
-       --config 'profile.release.package.hmac.opt-level=3')
+SPEED=(--config 'profile.release.package.sha2.opt-level=3' --config 'profile.release.package.hmac.opt-level=3'
+       --config 'profile.release.package.digest.opt-level=3' --config 'profile.release.package.block-buffer.opt-level=3')
 (cd "$WS" && "${CARGO[@]}" build --release -p csms-wasm --target wasm32-unknown-unknown --target-dir "$TARGET_DIR" "${SPEED[@]}" >&2)
 RAW="$TARGET_DIR/wasm32-unknown-unknown/release/csms_wasm.wasm"
 OUT="$TARGET_DIR/bindgen"
