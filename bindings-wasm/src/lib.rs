@@ -10,6 +10,8 @@
 //! panic hook keeps its message, which JavaScript fetches with `takePanic()` to throw an
 //! `Error` instead of a bare `RuntimeError: unreachable`.
 
+mod allocator;
+
 use csms_core::{
     json_text, operation_names, push_json_str, AccessKey, Client, ClientOptions, DerivedScope, Error, HttpRequest,
     HttpResponse, SdkDate, SecretString, Signer,
