@@ -25,6 +25,14 @@ export const VERSION = '__VERSION__';
 
 function fromWasm(e) {
   if (e instanceof CsmsError) return e;
+  // The module throws its errors as the JSON text of {kind, message, ...}.
+  if (typeof e === 'string' && e[0] === '{') {
+    try {
+      e = JSON.parse(e);
+    } catch (_) {
+      // not one of ours: thrown as text below
+    }
+  }
   if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) {
     let detail = null;
     try {
@@ -74,7 +82,7 @@ function call(fn) {
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-const OPERATION_NAMES = Object.freeze(call(() => wasmOperationNames()));
+const OPERATION_NAMES = Object.freeze(call(() => wasmOperationNames()).split(','));
 
 /** JSON text of a value crossing into wasm (objects cross as JSON: far faster than walking them). */
 function toJson(value, field) {
@@ -185,8 +193,31 @@ export function operationNames() {
  * at, request: {method, url, headers, body}}`; returns the signed request.
  */
 export function signRequest(spec) {
-  const text = toJson(spec, 'spec');
-  return JSON.parse(call(() => wasmSignRequest(text)));
+  const object = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
+  const text = (v) => (typeof v === 'string' ? v : '');
+  const s = object(spec) || {};
+  const credentials = object(s.credentials) || {};
+  const request = object(s.request) || {};
+  const derived = object(s.derived);
+  const token = typeof credentials.security_token === 'string' ? credentials.security_token : undefined;
+  const headers = toJson(request.headers === undefined ? null : request.headers, 'spec');
+  return JSON.parse(
+    call(() =>
+      wasmSignRequest(
+        text(credentials.ak),
+        text(credentials.sk),
+        token,
+        text(s.algorithm),
+        derived && text(derived.region_id),
+        derived && text(derived.service),
+        s.at,
+        text(request.method),
+        text(request.url),
+        headers,
+        text(request.body),
+      ),
+    ),
+  );
 }
 
 /** Not part of the API: panics inside the wasm module (for the tests). */
@@ -217,7 +248,7 @@ export class CsmsClient {
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
     }
-    STATE.set(this, { wire, transport, calls, native: undefined, generation: -1 });
+    STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, native: undefined, generation: -1 });
     void this[INNER]; // checks the options now
   }
 
@@ -226,7 +257,7 @@ export class CsmsClient {
     const state = STATE.get(this);
     const generation = liveGeneration();
     if (state.generation !== generation) {
-      state.native = call(() => new WasmClient(state.wire));
+      state.native = call(() => new WasmClient(state.wireJson));
       state.generation = generation;
       freeWith(this, state.native, generation);
     }

@@ -10,11 +10,12 @@
 //! panic hook keeps its message, which JavaScript fetches with `takePanic()` to throw an
 //! `Error` instead of a bare `RuntimeError: unreachable`.
 
+mod allocator;
+
 use csms_core::{
-    operation_names, AccessKey, Algorithm, Client, ClientOptions, DerivedScope, Error, HttpRequest, HttpResponse,
-    SdkDate, Signer,
+    json_text, operation_names, push_json_str, AccessKey, Client, ClientOptions, DerivedScope, Error, HttpRequest,
+    HttpResponse, SdkDate, SecretString, Signer,
 };
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -25,6 +26,30 @@ const USER_AGENT: &str = concat!("csms-sdk-js/", env!("CARGO_PKG_VERSION"));
 
 thread_local! {
     static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The signer of the last `signRequest` call and what it was made from, so that signing
+    /// again with the same key skips its set-up (the HMAC pads; the key pair derivation of
+    /// the asymmetric algorithms, which costs far more than a signature).
+    static LAST_SIGNER: RefCell<Option<(SignerKey, Signer)>> = const { RefCell::new(None) };
+}
+
+/// What a `signRequest` signer is made from (secrets zeroized when dropped).
+struct SignerKey {
+    ak: String,
+    sk: SecretString,
+    security_token: Option<SecretString>,
+    algorithm: String,
+    scope: Option<DerivedScope>,
+}
+
+impl SignerKey {
+    /// Whether a signer made from these arguments would be the same.
+    fn is(&self, ak: &str, sk: &str, token: Option<&str>, algorithm: &str, scope: Option<&DerivedScope>) -> bool {
+        self.ak == ak
+            && self.sk.expose() == sk
+            && self.security_token.as_ref().map(SecretString::expose) == token
+            && self.algorithm == algorithm
+            && self.scope.as_ref() == scope
+    }
 }
 
 /// Installs the panic hook (called once by the JS loader).
@@ -46,19 +71,7 @@ pub fn take_panic() -> Option<String> {
     PANIC.with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()))
 }
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    value.serialize(&serializer).unwrap_or(JsValue::NULL)
-}
-
-fn from_js(value: JsValue, what: &str) -> Result<Value, JsValue> {
-    if value.is_undefined() {
-        return Ok(Value::Null);
-    }
-    serde_wasm_bindgen::from_value(value).map_err(|e| error_js(&Error::validation(what, e.to_string())))
-}
-
-/// An error as the plain object the JS side turns into an `Error` subclass.
+/// An error as the JSON text of the plain object the JS side turns into an `Error` subclass.
 fn error_js(err: &Error) -> JsValue {
     let mut o = Map::new();
     o.insert("kind".into(), err.kind().into());
@@ -88,11 +101,21 @@ fn error_js(err: &Error) -> JsValue {
     if let Some(why) = err.not_retried() {
         o.insert("not_retried".into(), why.into());
     }
-    to_js(&Value::Object(o))
+    JsValue::from_str(&json_text(&Value::Object(o)))
 }
 
 fn js_err(err: Error) -> JsValue {
     error_js(&err)
+}
+
+/// JSON text as a value, read from its bytes as the core reads bodies (`from_str` would
+/// compile a second JSON reader into the module).
+fn json_value(text: &str) -> serde_json::Result<Value> {
+    serde_json::from_slice(text.as_bytes())
+}
+
+fn parse_json(text: &str, what: &str) -> Result<Value, JsValue> {
+    json_value(text).map_err(|e| js_err(Error::validation(what, e.to_string())))
 }
 
 /// `at`: seconds since the epoch (a number) or an `X-Sdk-Date` string.
@@ -109,31 +132,28 @@ fn sdk_date(at: &JsValue) -> Result<SdkDate, JsValue> {
 
 /// The JSON text of `{method, url, headers, body}` (`body` null when empty).
 fn request_json(request: &HttpRequest) -> String {
-    #[derive(Serialize)]
-    struct Out<'a> {
-        method: &'a str,
-        url: &'a str,
-        headers: Headers<'a>,
-        body: Option<std::borrow::Cow<'a, str>>,
-    }
-    struct Headers<'a>(&'a [(String, String)]);
-    impl Serialize for Headers<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(Some(self.0.len()))?;
-            for (k, v) in self.0 {
-                map.serialize_entry(k, v)?;
-            }
-            map.end()
+    let mut out = String::with_capacity(128 + request.url.len() + request.body.len() + 64 * request.headers.len());
+    out.push_str("{\"method\":");
+    push_json_str(&mut out, &request.method);
+    out.push_str(",\"url\":");
+    push_json_str(&mut out, &request.url);
+    out.push_str(",\"headers\":{");
+    for (i, (name, value)) in request.headers.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
+        push_json_str(&mut out, name);
+        out.push(':');
+        push_json_str(&mut out, value);
     }
-    let out = Out {
-        method: &request.method,
-        url: &request.url,
-        headers: Headers(&request.headers),
-        body: if request.body.is_empty() { None } else { Some(request.body_text()) },
-    };
-    serde_json::to_string(&out).unwrap_or_default()
+    out.push_str("},\"body\":");
+    if request.body.is_empty() {
+        out.push_str("null");
+    } else {
+        push_json_str(&mut out, &request.body_text());
+    }
+    out.push('}');
+    out
 }
 
 /// Header pairs from a JS object `{name: value}` (already normalised by the JS side).
@@ -141,7 +161,7 @@ fn headers_from(value: &Value) -> Vec<(String, String)> {
     match value {
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| json_text(v))))
             .collect(),
         Value::Array(pairs) => pairs
             .iter()
@@ -151,14 +171,10 @@ fn headers_from(value: &Value) -> Vec<(String, String)> {
     }
 }
 
-fn text_of(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
-}
-
-/// The names of every operation (PascalCase), sorted.
+/// The names of every operation (PascalCase), sorted, separated by `,`.
 #[wasm_bindgen(js_name = operationNames)]
-pub fn operation_names_js() -> Vec<String> {
-    operation_names().map(str::to_owned).collect()
+pub fn operation_names_js() -> String {
+    operation_names().collect::<Vec<_>>().join(",")
 }
 
 /// A configured client; options use the core's wire names (`project_id`, ...).
@@ -169,18 +185,13 @@ pub struct WasmClient {
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// Checks the options and makes a client. `user_agent`, when given, is appended to
-    /// `csms-sdk-js/<version>`; without it no User-Agent is sent (browsers cannot set it,
-    /// and a signed header that is not sent breaks the signature).
+    /// Checks the options (JSON text) and makes a client. `user_agent`, when given, is
+    /// appended to `csms-sdk-js/<version>`; without it no User-Agent is sent (browsers cannot
+    /// set it, and a signed header that is not sent breaks the signature).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<WasmClient, JsValue> {
-        let value = from_js(options, "options")?;
-        let options: ClientOptions = serde_json::from_value(value).map_err(|e| {
-            let text = e.to_string();
-            let field =
-                text.split('`').nth(1).filter(|_| text.starts_with("unknown field")).unwrap_or("options").to_owned();
-            js_err(Error::validation(field, text))
-        })?;
+    pub fn new(options: &str) -> Result<WasmClient, JsValue> {
+        let value = parse_json(options, "options")?;
+        let options = ClientOptions::from_json(&value).map_err(js_err)?;
         let wants_agent = options.user_agent.is_some();
         let mut config = options.into_config_with_agent(Some(USER_AGENT)).map_err(js_err)?;
         if !wants_agent {
@@ -195,8 +206,7 @@ impl WasmClient {
     /// walking the objects property by property.
     pub fn build(&self, operation: &str, input: &str, at: JsValue) -> Result<String, JsValue> {
         let at = sdk_date(&at)?;
-        let input: Value =
-            serde_json::from_str(input).map_err(|e| js_err(Error::validation("input", e.to_string())))?;
+        let input = parse_json(input, "input")?;
         let request = self.inner.build_request(operation, &input, at).map_err(js_err)?;
         Ok(request_json(&request))
     }
@@ -204,10 +214,10 @@ impl WasmClient {
     /// Turns a response into the operation's result (JSON text), or throws an error object.
     /// `headers` is the JSON text of an object `{name: value}`.
     pub fn parse(&self, operation: &str, status: u16, headers: &str, body: &str) -> Result<String, JsValue> {
-        let headers: Value = serde_json::from_str(headers).unwrap_or(Value::Null);
+        let headers = json_value(headers).unwrap_or(Value::Null);
         let response = HttpResponse::new(status, headers_from(&headers), body.as_bytes().to_vec());
         let value = self.inner.parse_response(operation, &response).map_err(js_err)?;
-        Ok(value.to_string())
+        Ok(json_text(&value))
     }
 
     /// The endpoint requests go to.
@@ -217,33 +227,57 @@ impl WasmClient {
     }
 }
 
-/// The signer alone (for the conformance vectors of kind `sign`): `spec` is
-/// `{credentials: {ak, sk, security_token?}, algorithm, derived?: {region_id, service},
-/// at, request: {method, url, headers, body}}` as JSON text; returns the signed request
-/// as JSON text.
+/// The signer alone (for the conformance vectors of kind `sign`): the JS side unpacks
+/// `{credentials: {ak, sk, security_token?}, algorithm, derived?: {region_id, service}, at,
+/// request: {method, url, headers, body}}` into these arguments (`headers` as the JSON text
+/// of an object, `derived` as `region`/`service`, absent when there is none); returns the
+/// signed request as JSON text. Plain arguments instead of one JSON document: this is the
+/// hot path of `signRequest`, and parsing the document cost more than signing.
 #[wasm_bindgen(js_name = signRequest)]
-pub fn sign_request(spec: &str) -> Result<String, JsValue> {
-    let v: Value = serde_json::from_str(spec).map_err(|e| js_err(Error::validation("spec", e.to_string())))?;
-    let c = &v["credentials"];
-    let mut key = AccessKey::new(text_of(c, "ak"), text_of(c, "sk"));
-    if let Some(token) = c.get("security_token").and_then(Value::as_str) {
-        key = key.with_security_token(token);
-    }
-    let algorithm: Algorithm = text_of(&v, "algorithm").parse().map_err(js_err)?;
-    let scope = v
-        .get("derived")
-        .filter(|d| d.is_object())
-        .map(|d| DerivedScope { region: text_of(d, "region_id"), service: text_of(d, "service") });
-    let signer = Signer::new(key, algorithm, scope).map_err(js_err)?;
-    let r = &v["request"];
-    let mut request = HttpRequest::new(text_of(r, "method"), text_of(r, "url"));
-    request.headers = headers_from(&r["headers"]);
-    request.body = text_of(r, "body").into_bytes();
-    let at = match &v["at"] {
-        Value::Number(n) => SdkDate::from_unix(n.as_f64().unwrap_or(0.0) as i64),
-        other => SdkDate::parse(other.as_str().unwrap_or_default()).map_err(js_err)?,
+#[allow(clippy::too_many_arguments)]
+pub fn sign_request(
+    ak: &str,
+    sk: &str,
+    security_token: Option<String>,
+    algorithm: &str,
+    region: Option<String>,
+    service: Option<String>,
+    at: JsValue,
+    method: &str,
+    url: &str,
+    headers: &str,
+    body: &str,
+) -> Result<String, JsValue> {
+    let scope = region.map(|region| DerivedScope { region, service: service.unwrap_or_default() });
+    let mut request = HttpRequest::new(method, url);
+    request.headers = headers_from(&json_value(headers).unwrap_or(Value::Null));
+    request.body = body.as_bytes().to_vec();
+    let at = match at.as_f64() {
+        Some(secs) => SdkDate::from_unix(secs as i64),
+        None => SdkDate::parse(&at.as_string().unwrap_or_default()).map_err(js_err)?,
     };
-    signer.sign(&mut request, at).map_err(js_err)?;
+    LAST_SIGNER.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        let cached = matches!(&*slot, Some((made_from, _))
+            if made_from.is(ak, sk, security_token.as_deref(), algorithm, scope.as_ref()));
+        if !cached {
+            let mut key = AccessKey::new(ak, sk);
+            if let Some(token) = &security_token {
+                key = key.with_security_token(token.as_str());
+            }
+            let signer = Signer::new(key, algorithm.parse().map_err(js_err)?, scope.clone()).map_err(js_err)?;
+            let made_from = SignerKey {
+                ak: ak.to_owned(),
+                sk: sk.into(),
+                security_token: security_token.map(SecretString::from),
+                algorithm: algorithm.to_owned(),
+                scope,
+            };
+            *slot = Some((made_from, signer));
+        }
+        let (_, signer) = slot.as_ref().expect("set above");
+        signer.sign(&mut request, at).map_err(js_err)
+    })?;
     Ok(request_json(&request))
 }
 

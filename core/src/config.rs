@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::secret::SecretString;
 use crate::signer::Algorithm;
 use serde::Deserialize;
+use serde_json::Value;
 
 /// The regions the official SDK lists for CSMS. Any other region name is accepted too:
 /// the endpoint always follows `https://kms.{region}.myhuaweicloud.com`.
@@ -235,7 +236,71 @@ impl CredentialOptions {
     }
 }
 
+/// A member that must be text: `null` counts as absent.
+fn text_member(value: &Value, field: &str) -> Result<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        _ => Err(Error::validation(field, "must be a string")),
+    }
+}
+
+/// The members of an object (`null` has none).
+fn members_of<'a>(value: &'a Value, field: &str) -> Result<impl Iterator<Item = (&'a String, &'a Value)>> {
+    match value {
+        Value::Object(map) => Ok(Some(map.iter()).into_iter().flatten()),
+        Value::Null => Ok(None.into_iter().flatten()),
+        _ => Err(Error::validation(field, "must be an object")),
+    }
+}
+
 impl ClientOptions {
+    /// The options from a JSON object with their wire names, as serde would read them but
+    /// without its code: `null` counts as absent, and an unknown member or a value that is
+    /// not text is refused, naming the member (`credentials.sk`).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let options = csms_core::ClientOptions::from_json(&json!({
+    ///     "endpoint": "http://127.0.0.1:8080", "project_id": "p", "credentials": {"ak": "AK", "sk": "SK"}
+    /// })).unwrap();
+    /// assert_eq!(options.into_config().unwrap().endpoint, "http://127.0.0.1:8080");
+    /// let err = csms_core::ClientOptions::from_json(&json!({"credentials": {"sk": 5}})).unwrap_err();
+    /// assert!(matches!(err, csms_core::Error::Validation { ref field, .. } if field == "credentials.sk"));
+    /// ```
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let mut options = ClientOptions::default();
+        for (key, v) in members_of(value, "options")? {
+            let slot = match key.as_str() {
+                "credentials" => {
+                    let mut credentials = CredentialOptions::default();
+                    for (key, v) in members_of(v, "credentials")? {
+                        let field = ["credentials.", key].concat();
+                        let text = text_member(v, &field)?;
+                        match key.as_str() {
+                            "ak" => credentials.ak = text,
+                            "sk" => credentials.sk = text.map(SecretString::from),
+                            "security_token" => credentials.security_token = text.map(SecretString::from),
+                            "auth_token" => credentials.auth_token = text.map(SecretString::from),
+                            _ => return Err(Error::validation(field, "unknown option")),
+                        }
+                    }
+                    options.credentials = Some(credentials).filter(|_| !v.is_null());
+                    continue;
+                }
+                "region" => &mut options.region,
+                "endpoint" => &mut options.endpoint,
+                "project_id" => &mut options.project_id,
+                "algorithm" => &mut options.algorithm,
+                "user_agent" => &mut options.user_agent,
+                "derived_service" => &mut options.derived_service,
+                _ => return Err(Error::validation(key.as_str(), "unknown option")),
+            };
+            *slot = text_member(v, key)?;
+        }
+        Ok(options)
+    }
+
     /// Checks the options and makes a [`Config`]. `default_user_agent` is the binding's
     /// own user agent (`csms-sdk-python/0.1.0`, ...).
     pub fn into_config_with_agent(self, default_user_agent: Option<&str>) -> Result<Config> {

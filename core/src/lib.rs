@@ -48,6 +48,7 @@ pub mod signer;
 mod time;
 #[cfg(feature = "reqwest")]
 mod transport;
+mod util;
 mod validate;
 
 pub use attempts::{Attempts, Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
@@ -67,4 +68,5 @@ pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedS
 pub use time::SdkDate;
 #[cfg(feature = "reqwest")]
 pub use transport::HttpClient;
+pub use util::{json_text, push_json_str};
 pub use validate::validate;

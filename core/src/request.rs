@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::operations::{OperationSpec, Type};
 use crate::signer::canonical::join_pairs;
+use crate::util::json_text;
 use crate::validate::{as_integer, validate};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -84,7 +85,7 @@ fn query_string(op: &OperationSpec, input: &Map<String, Value>) -> String {
             Some(v) => pairs.push((member.name.to_owned(), scalar_text(v))),
         }
     }
-    pairs.sort();
+    crate::util::sort(&mut pairs);
     join_pairs(&pairs)
 }
 
@@ -93,7 +94,7 @@ fn scalar_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => as_integer(value).map_or_else(|| n.to_string(), |i| i.to_string()),
-        other => other.to_string(),
+        other => json_text(other),
     }
 }
 
@@ -111,7 +112,7 @@ fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
         out.push('"');
         out.push_str(member.name);
         out.push_str("\":");
-        out.push_str(&normalized(member.ty, value).to_string());
+        out.push_str(&json_text(&normalized(member.ty, value)));
     }
     out.push('}');
     out
@@ -126,14 +127,15 @@ fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
         (Type::List(item), Value::Array(items)) => {
             Cow::Owned(Value::Array(items.iter().map(|v| normalized(item, v).into_owned()).collect()))
         }
-        (Type::Model(model), Value::Object(map)) => Cow::Owned(Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let ty = model.fields.iter().find(|f| f.name == k).map(|f| f.ty);
-                    (k.clone(), ty.map_or_else(|| v.clone(), |t| normalized(t, v).into_owned()))
-                })
-                .collect(),
-        )),
+        (Type::Model(model), Value::Object(map)) => {
+            // Inserted one by one: collecting into a map would sort (more code in WebAssembly).
+            let mut out = Map::new();
+            for (k, v) in map {
+                let ty = model.fields.iter().find(|f| f.name == k).map(|f| f.ty);
+                out.insert(k.clone(), ty.map_or_else(|| v.clone(), |t| normalized(t, v).into_owned()));
+            }
+            Cow::Owned(Value::Object(out))
+        }
         _ => Cow::Borrowed(value),
     }
 }

@@ -22,15 +22,25 @@ pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Resul
     }
     let value: Value =
         serde_json::from_slice(&response.body).map_err(|e| decode_error(format!("the body is not JSON: {e}")))?;
-    let Value::Object(mut object) = value else {
+    let Value::Object(object) = value else {
         return Err(decode_error("the body is not a JSON object".to_owned()));
     };
-    if let Some(key) = op.unwrap {
-        if let Some(Value::Object(inner)) = object.remove(key) {
-            object = inner;
+    let Some(key) = op.unwrap.filter(|key| object.contains_key(*key)) else {
+        return Ok(Value::Object(object));
+    };
+    // The member `key` is taken out; when it is an object, it is the result. (Taken apart
+    // rather than removed: map removal is large code in the WebAssembly build.)
+    let mut rest = Map::new();
+    for (k, v) in object {
+        match v {
+            Value::Object(inner) if k == key => return Ok(Value::Object(inner)),
+            _ if k == key => {}
+            v => {
+                rest.insert(k, v);
+            }
         }
     }
-    Ok(Value::Object(object))
+    Ok(Value::Object(rest))
 }
 
 /// Turns the response of `op` into its result: JSON with wire names and only the fields the
@@ -44,7 +54,7 @@ pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Resul
 /// ```
 pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Value> {
     let body = success_body(op, response)?;
-    (op.decode)(body).map_err(|reason| Error::Decode {
+    op.decode(body).map_err(|reason| Error::Decode {
         reason,
         status: response.status,
         request_id: response.request_id().unwrap_or_default().to_owned(),
@@ -59,7 +69,8 @@ pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Val
 /// The request id is the `X-Request-Id` header (any letter case), else the body's `request_id`.
 pub fn api_error(response: &HttpResponse) -> Error {
     let text = String::from_utf8_lossy(&response.body);
-    let json: Option<Value> = serde_json::from_str(&text).ok();
+    // From bytes, as the success path parses: one JSON reader in the WebAssembly build.
+    let json: Option<Value> = serde_json::from_slice(text.as_bytes()).ok();
     let object = json.as_ref().and_then(Value::as_object);
     let (error_code, error_msg) =
         object.and_then(find_code_and_message).unwrap_or_else(|| (response.status.to_string(), text.trim().to_owned()));
@@ -89,7 +100,7 @@ fn text_of(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        other => other.to_string(),
+        other => crate::util::json_text(other),
     }
 }
 

@@ -90,7 +90,7 @@ impl SdkDate {
 
     /// The date part, `YYYYMMDD` (used by V11-HMAC-SHA256 key derivation).
     pub fn date_stamp(self) -> String {
-        self.to_string()[..8].to_owned()
+        self.to_bytes()[..8].iter().map(|&b| char::from(b)).collect()
     }
 
     /// This time moved by `secs` seconds (negative moves back).
@@ -111,7 +111,7 @@ impl From<SystemTime> for SdkDate {
 impl SdkDate {
     /// `YYYYMMDDTHHMMSSZ` as bytes, written digit by digit (this is on every signature's
     /// path, where `core::fmt` is comparatively slow).
-    fn to_bytes(self) -> [u8; 16] {
+    pub(crate) fn to_bytes(self) -> [u8; 16] {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);

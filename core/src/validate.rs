@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::operations::{Format, Member, OperationSpec, Rules, Type};
+use crate::util::{json_text, quoted};
 use serde_json::{Map, Value};
 
 /// Checks `input` (a flat object of wire names) against `op`: no unknown member, every
@@ -52,7 +53,7 @@ fn check_members(members: &[Member], object: &Map<String, Value>, prefix: &str) 
             None | Some(Value::Null) if member.required => return Err(Error::validation(path, "is required")),
             None | Some(Value::Null) => {}
             Some(value) => {
-                check_value(member.ty, &member.rules, value, &path, member.location.in_body() || !prefix.is_empty())?
+                check_value(member.ty, member.rules, value, &path, member.location.in_body() || !prefix.is_empty())?
             }
         }
     }
@@ -67,7 +68,7 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
         Type::String | Type::Date => {
             let text = match value {
                 Value::String(s) => s.as_str(),
-                Value::Number(_) | Value::Bool(_) if !in_body => return check_text(rules, &value.to_string(), path),
+                Value::Number(_) | Value::Bool(_) if !in_body => return check_text(rules, &json_text(value), path),
                 _ => return Err(wrong("a string")),
             };
             check_text(rules, text, path)?;
@@ -123,7 +124,8 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
 
 fn check_text(rules: &Rules, text: &str, path: &str) -> Result<()> {
     if let Some((min, max)) = rules.len {
-        let n = text.chars().count();
+        // Characters are the bytes that do not continue a UTF-8 sequence.
+        let n = text.bytes().filter(|b| b & 0xC0 != 0x80).count();
         if n < min as usize || n > max as usize {
             return Err(Error::validation(path, format!("must be {} characters long, not {n}", bounds(min, max))));
         }
@@ -135,11 +137,17 @@ fn check_text(rules: &Rules, text: &str, path: &str) -> Result<()> {
     }
     if let Some(class) = rules.charset {
         if let Some(c) = text.chars().find(|&c| !in_class(class, c)) {
-            return Err(Error::validation(path, format!("may hold only the characters {class}; found {c:?}")));
+            return Err(Error::validation(
+                path,
+                format!("may hold only the characters {class}; found {}", quoted(&c.to_string(), '\'')),
+            ));
         }
     }
     if !rules.allowed.is_empty() && !rules.allowed.contains(&text) {
-        return Err(Error::validation(path, format!("must be one of {}, not {text:?}", rules.allowed.join(", "))));
+        return Err(Error::validation(
+            path,
+            format!("must be one of {}, not {}", rules.allowed.join(", "), quoted(text, '"')),
+        ));
     }
     if rules.not_blank && text.trim().is_empty() {
         return Err(Error::validation(path, "must not be blank"));
@@ -182,7 +190,7 @@ pub(crate) fn as_integer(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
 }
 
-fn describe(value: &Value) -> &'static str {
+pub(crate) fn describe(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -228,15 +236,15 @@ fn check_rotation_period(text: &str, path: &str) -> Result<()> {
         "h" => 3_600,
         "m" => 60,
         "s" => 1,
-        _ => return Err(bad(&format!("{text:?} has no unit"))),
+        _ => return Err(bad(&format!("{} has no unit", quoted(text, '"')))),
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad(&format!("{text:?} is not an integer with a unit")));
+        return Err(bad(&format!("{} is not an integer with a unit", quoted(text, '"'))));
     }
-    let n: u64 = digits.parse().map_err(|_| bad(&format!("{text:?} is too large")))?;
-    let seconds = n.checked_mul(seconds_per_unit).ok_or_else(|| bad(&format!("{text:?} is too large")))?;
+    let n: u64 = digits.parse().map_err(|_| bad(&format!("{} is too large", quoted(text, '"'))))?;
+    let seconds = n.checked_mul(seconds_per_unit).ok_or_else(|| bad(&format!("{} is too large", quoted(text, '"'))))?;
     if !(6 * 3_600..=8_760 * 3_600).contains(&seconds) {
-        return Err(bad(&format!("{text:?} is out of range")));
+        return Err(bad(&format!("{} is out of range", quoted(text, '"'))));
     }
     Ok(())
 }

@@ -225,7 +225,7 @@ fn answer(shared: &Shared, request: &WireRequest, now: i64) -> Result<Reply, Fai
     let reply = run_operation(shared, op.name, &caller.project_id, input, now).map_err(|e| (e, None))?;
     if cfg!(debug_assertions) {
         if let Some(body) = &reply.body {
-            if let Err(why) = (op.decode)(body.clone()) {
+            if let Err(why) = op.decode(body.clone()) {
                 return Err((
                     ApiError::internal(format!("emulator bug: the {} response does not decode: {why}", op.name)),
                     None,

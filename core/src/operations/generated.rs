@@ -3,7 +3,7 @@
 
 #![allow(clippy::all)]
 
-use super::{decode_as, Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type};
+use super::{Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type};
 use crate::secret::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -1778,405 +1778,708 @@ impl Operation for UploadSecretBlobRequest {
 
 // The table.
 
+pub(crate) static ACTION_RESOURCES_MODEL: Model = Model {
+    name: "ActionResources",
+    fields: &[
+        Member { name: "resource_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the secret.") },
+        Member { name: "resource_detail", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the secret.") },
+        Member { name: "resource_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret; empty string when not available.") },
+        Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_ITEM_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("User tags of the secret; empty list when it has none.") },
+        Member { name: "sys_tags", location: Location::Body, ty: &Type::List(&Type::Model(&SYS_TAG_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("System tags of the secret; empty list when it has none.") },
+    ],
+};
+
+pub(crate) static AGENCY_MODEL: Model = Model {
+    name: "Agency",
+    fields: &[
+        Member { name: "agency_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the agency.") },
+        Member { name: "agency_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the agency, when it was created.") },
+        Member { name: "error_msg", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Why the agency could not be created; absent on success.") },
+    ],
+};
+
 pub(crate) static CREATE_SECRET_REQUEST_BODY_MODEL: Model = Model {
     name: "CreateSecretRequestBody",
     fields: &[
-        Member { name: "name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: "Name of the new secret: 1 to 64 characters from letters, digits, underscore and hyphen." },
-        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the KMS master key used to encrypt the secret value. If omitted, the default key csms/default is used (CSMS creates it if it does not exist yet)." },
-        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { max_bytes: Some(2048), ..Rules::NONE }, doc: "Free-text description of the secret, at most 2,048 bytes (UTF-8)." },
-        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules { max_bytes: Some(32768), format: Some(Format::Base64), ..Rules::NONE }, doc: "Binary value of the secret, given as standard base64 text and stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary." },
-        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules { max_bytes: Some(32768), ..Rules::NONE }, doc: "Text value of the secret, stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary." },
-        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { allowed: &["COMMON", "RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: "Kind of secret: COMMON (shared secret for any sensitive data, the default), RDS-FG (RDS database account, rotated through FunctionGraph) or GaussDB-FG (TaurusDB account). The older value RDS is documented but no longer accepted for new secrets; use RDS-FG instead." },
-        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether automatic rotation is turned on; false (off) by default." },
-        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { format: Some(Format::RotationPeriod), ..Rules::NONE }, doc: "How often the secret is rotated automatically: an integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds), e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when auto_rotation is true." },
-        Member { name: "rotation_config", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { len: Some((0, 1024)), ..Rules::NONE }, doc: "Rotation settings as a JSON string of at most 1,024 characters, required for RDS-FG and GaussDB-FG secrets, e.g. {\"InstanceId\":\"...\",\"SecretSubType\":\"SingleUser\"}. SecretSubType is SingleUser (one account whose password is reset on each rotation) or MultiUser (two accounts, alternately referenced by SYSCURRENT and SYSPREVIOUS)." },
-        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules { items: Some((0, 1)), ..Rules::NONE }, doc: "Names of the events the secret subscribes to; at most one event for now. When one of the event's basic event types fires on the secret, a notification goes to the event's topic." },
-        Member { name: "enterprise_project_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Enterprise project the secret belongs to, for accounts that use enterprise projects; the default project is default. Leave unset if enterprise management is not enabled." },
-        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "URN of the FunctionGraph function that performs the rotation." },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: table_doc!("Name of the new secret: 1 to 64 characters from letters, digits, underscore and hyphen.") },
+        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the KMS master key used to encrypt the secret value. If omitted, the default key csms/default is used (CSMS creates it if it does not exist yet).") },
+        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { max_bytes: Some(2048), ..Rules::NONE }, doc: table_doc!("Free-text description of the secret, at most 2,048 bytes (UTF-8).") },
+        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules { max_bytes: Some(32768), format: Some(Format::Base64), ..Rules::NONE }, doc: table_doc!("Binary value of the secret, given as standard base64 text and stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary.") },
+        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules { max_bytes: Some(32768), ..Rules::NONE }, doc: table_doc!("Text value of the secret, stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary.") },
+        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { allowed: &["COMMON", "RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: table_doc!("Kind of secret: COMMON (shared secret for any sensitive data, the default), RDS-FG (RDS database account, rotated through FunctionGraph) or GaussDB-FG (TaurusDB account). The older value RDS is documented but no longer accepted for new secrets; use RDS-FG instead.") },
+        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether automatic rotation is turned on; false (off) by default.") },
+        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { format: Some(Format::RotationPeriod), ..Rules::NONE }, doc: table_doc!("How often the secret is rotated automatically: an integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds), e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when auto_rotation is true.") },
+        Member { name: "rotation_config", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { len: Some((0, 1024)), ..Rules::NONE }, doc: table_doc!("Rotation settings as a JSON string of at most 1,024 characters, required for RDS-FG and GaussDB-FG secrets, e.g. {\"InstanceId\":\"...\",\"SecretSubType\":\"SingleUser\"}. SecretSubType is SingleUser (one account whose password is reset on each rotation) or MultiUser (two accounts, alternately referenced by SYSCURRENT and SYSPREVIOUS).") },
+        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules { items: Some((0, 1)), ..Rules::NONE }, doc: table_doc!("Names of the events the secret subscribes to; at most one event for now. When one of the event's basic event types fires on the secret, a notification goes to the event's topic.") },
+        Member { name: "enterprise_project_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Enterprise project the secret belongs to, for accounts that use enterprise projects; the default project is default. Leave unset if enterprise management is not enabled.") },
+        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("URN of the FunctionGraph function that performs the rotation.") },
+    ],
+};
+
+pub(crate) static ERROR_INFO_MODEL: Model = Model {
+    name: "ErrorInfo",
+    fields: &[
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "error_msg", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Why the import failed.") },
+    ],
+};
+
+pub(crate) static EVENT_MODEL: Model = Model {
+    name: "Event",
+    fields: &[
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the event.") },
+        Member { name: "event_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Resource ID of the event.") },
+        Member { name: "event_types", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Basic event types the event reacts to (1 to 12 entries): SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED and SECRET_ROTATED_FAILED.") },
+        Member { name: "state", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ENABLED or DISABLED; only an ENABLED event sends notifications.") },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the event was created, in milliseconds since the Unix epoch.") },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the event was last changed, in milliseconds since the Unix epoch.") },
+        Member { name: "notification", location: Location::Body, ty: &Type::Model(&NOTIFICATION_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Where notifications are sent.") },
+    ],
+};
+
+pub(crate) static GRANT_DTO_MODEL: Model = Model {
+    name: "GrantDTO",
+    fields: &[
+        Member { name: "id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the grant (present for grants to a single user).") },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the grant.") },
+        Member { name: "type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Type of the shared resource: SECRET or GROUP.") },
+        Member { name: "grantee_user", location: Location::Body, ty: &Type::List(&Type::Model(&GRANT_USER_INFO_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The users that hold the grant.") },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the grant was created, in milliseconds since the Unix epoch.") },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the grant was last changed, in milliseconds since the Unix epoch.") },
+    ],
+};
+
+pub(crate) static GRANT_DATA_MODEL: Model = Model {
+    name: "GrantData",
+    fields: &[
+        Member { name: "uuid", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the grant (present for grants to a single user).") },
+        Member { name: "resourceId", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the shared secret or secret group.") },
+        Member { name: "type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Type of the shared resource: SECRET or GROUP.") },
+        Member { name: "granteeUser", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user that receives access.") },
+        Member { name: "createTime", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the grant was created, in milliseconds since the Unix epoch.") },
+        Member { name: "updateTime", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the grant was last changed, in milliseconds since the Unix epoch.") },
+        Member { name: "validityTime", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("End of the grant's validity, in milliseconds since the Unix epoch.") },
+        Member { name: "state", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("State code of the grant, as returned by the service.") },
+        Member { name: "signature", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Signature of the grant record, as returned by the service.") },
+    ],
+};
+
+pub(crate) static GRANT_USER_INFO_MODEL: Model = Model {
+    name: "GrantUserInfo",
+    fields: &[
+        Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user.") },
+        Member { name: "user_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the user.") },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the grant was given to the user, in milliseconds since the Unix epoch.") },
+        Member { name: "validity_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("End of the grant's validity, in milliseconds since the Unix epoch.") },
     ],
 };
 
 pub(crate) static NOTIFICATION_MODEL: Model = Model {
     name: "Notification",
     fields: &[
-        Member { name: "target_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Kind of notification target, e.g. SMN." },
-        Member { name: "target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the notification target, e.g. the topic URN." },
-        Member { name: "target_name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the notification target." },
+        Member { name: "target_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of notification target, e.g. SMN.") },
+        Member { name: "target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the notification target, e.g. the topic URN.") },
+        Member { name: "target_name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the notification target.") },
+    ],
+};
+
+pub(crate) static PAGE_INFO_MODEL: Model = Model {
+    name: "PageInfo",
+    fields: &[
+        Member { name: "next_marker", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Marker to pass as marker for the next page (the last item of this page); absent on the last page.") },
+        Member { name: "previous_marker", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Marker of the first item of this page.") },
+        Member { name: "current_count", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Number of items on this page.") },
+    ],
+};
+
+pub(crate) static RECORD_MODEL: Model = Model {
+    name: "Record",
+    fields: &[
+        Member { name: "event_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the event that triggered the notification.") },
+        Member { name: "trigger_event_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Basic event type that fired, one of SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED or SECRET_ROTATED_FAILED.") },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the notification record was created, in milliseconds since the Unix epoch.") },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret the event fired on.") },
+        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Type of that secret: COMMON, RDS-FG or GaussDB-FG (older secrets may show RDS).") },
+        Member { name: "notification_target_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the notification target.") },
+        Member { name: "notification_target_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the notification target.") },
+        Member { name: "notification_content", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Content of the notification that was sent.") },
+        Member { name: "notification_status", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Outcome: SUCCESS (sent), FAIL (sending failed) or INVALID (the target topic is invalid, so nothing could be sent).") },
+    ],
+};
+
+pub(crate) static SECRET_MODEL: Model = Model {
+    name: "Secret",
+    fields: &[
+        Member { name: "id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Resource ID of the secret.") },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "state", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("State of the secret: ENABLED, DISABLED, PENDING_DELETE or FROZEN.") },
+        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the KMS master key that encrypts the secret's values.") },
+        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Description of the secret.") },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the secret was created, in milliseconds since the Unix epoch.") },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the secret was last changed, in milliseconds since the Unix epoch.") },
+        Member { name: "scheduled_delete_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When a scheduled deletion will take place, in milliseconds since the Unix epoch; null when no deletion is scheduled.") },
+        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of secret: COMMON, RDS-FG or GaussDB-FG; older secrets may show RDS.") },
+        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether automatic rotation is on.") },
+        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Automatic rotation interval: an integer followed by d, h, m or s (e.g. 1d).") },
+        Member { name: "rotation_config", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Rotation settings as a JSON string, e.g. the database instance ID and the SingleUser or MultiUser mode.") },
+        Member { name: "rotation_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the secret was last rotated, in milliseconds since the Unix epoch.") },
+        Member { name: "next_rotation_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the next automatic rotation is due, in milliseconds since the Unix epoch.") },
+        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Names of the events the secret subscribes to (at most one).") },
+        Member { name: "enterprise_project_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the enterprise project the secret belongs to.") },
+        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("URN of the FunctionGraph function that performs the rotation.") },
+    ],
+};
+
+pub(crate) static SECRET_TASK_MODEL: Model = Model {
+    name: "SecretTask",
+    fields: &[
+        Member { name: "task_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the task.") },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret being rotated.") },
+        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("URN of the FunctionGraph function that performs the rotation.") },
+        Member { name: "task_status", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("State of the task, e.g. SUCCESS or FAILED.") },
+        Member { name: "operate_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of rotation, as returned by the service.") },
+        Member { name: "task_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the task was created, in milliseconds since the Unix epoch.") },
+        Member { name: "attempt_nums", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Number of rotation attempts made.") },
+        Member { name: "task_error_code", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Error code of a failed task.") },
+        Member { name: "task_error_msg", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Error message of a failed task.") },
+    ],
+};
+
+pub(crate) static STAGE_MODEL: Model = Model {
+    name: "Stage",
+    fields: &[
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the stage label (1 to 64 characters).") },
+        Member { name: "update_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the label was last moved, in milliseconds since the Unix epoch.") },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "version_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the version that carries the label.") },
+    ],
+};
+
+pub(crate) static SYS_TAG_MODEL: Model = Model {
+    name: "SysTag",
+    fields: &[
+        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Key of the system tag.") },
+        Member { name: "value", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Value of the system tag.") },
     ],
 };
 
 pub(crate) static TAG_MODEL: Model = Model {
     name: "Tag",
     fields: &[
-        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Tag key to match." },
-        Member { name: "values", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules { items: Some((0, 10)), ..Rules::NONE }, doc: "Accepted values, at most 10 and without duplicates; a secret matches if its value equals any of them. An empty list matches any value." },
+        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Tag key to match.") },
+        Member { name: "values", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules { items: Some((0, 10)), ..Rules::NONE }, doc: table_doc!("Accepted values, at most 10 and without duplicates; a secret matches if its value equals any of them. An empty list matches any value.") },
     ],
 };
 
 pub(crate) static TAG_ITEM_MODEL: Model = Model {
     name: "TagItem",
     fields: &[
-        Member { name: "key", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { len: Some((1, 128)), not_blank: true, ..Rules::NONE }, doc: "Tag key, 1 to 128 characters: letters, digits, spaces and _ . : = + - @; no leading or trailing space and must not start with `_sys_`. A secret carries at most 20 tags and each key once." },
-        Member { name: "value", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { len: Some((0, 255)), ..Rules::NONE }, doc: "Tag value, at most 255 characters: letters, digits, spaces and _ . : / = + - @." },
+        Member { name: "key", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { len: Some((1, 128)), not_blank: true, ..Rules::NONE }, doc: table_doc!("Tag key, 1 to 128 characters: letters, digits, spaces and _ . : = + - @; no leading or trailing space and must not start with `_sys_`. A secret carries at most 20 tags and each key once.") },
+        Member { name: "value", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { len: Some((0, 255)), ..Rules::NONE }, doc: table_doc!("Tag value, at most 255 characters: letters, digits, spaces and _ . : / = + - @.") },
     ],
 };
 
 pub(crate) static TAG_MATCHES_MODEL: Model = Model {
     name: "TagMatches",
     fields: &[
-        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { allowed: &["resource_name"], ..Rules::NONE }, doc: "Field to match; only resource_name (the secret name) is supported." },
-        Member { name: "value", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { len: Some((0, 255)), ..Rules::NONE }, doc: "Text to look for in the field, at most 255 characters; an empty value gives an empty result." },
+        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { allowed: &["resource_name"], ..Rules::NONE }, doc: table_doc!("Field to match; only resource_name (the secret name) is supported.") },
+        Member { name: "value", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { len: Some((0, 255)), ..Rules::NONE }, doc: table_doc!("Text to look for in the field, at most 255 characters; an empty value gives an empty result.") },
+    ],
+};
+
+pub(crate) static TAG_RESPONSE_MODEL: Model = Model {
+    name: "TagResponse",
+    fields: &[
+        Member { name: "key", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Tag key.") },
+        Member { name: "values", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Values seen for this key.") },
+    ],
+};
+
+pub(crate) static USER_ORG_RELATION_LIST_RESULT_MODEL: Model = Model {
+    name: "UserOrgRelationListResult",
+    fields: &[
+        Member { name: "org_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the organisation.") },
+        Member { name: "relation_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of relation, as returned by the service.") },
+    ],
+};
+
+pub(crate) static USERS_DETAILS_RESULT_MODEL: Model = Model {
+    name: "UsersDetailsResult",
+    fields: &[
+        Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user.") },
+        Member { name: "org_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Organisation the user belongs to.") },
+        Member { name: "user_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Login name of the user.") },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Real name of the user.") },
+        Member { name: "mobile", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Mobile phone number.") },
+        Member { name: "email", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Email address.") },
+        Member { name: "pwd_must_modify", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether the user must change the password at first login.") },
+        Member { name: "pwd_change_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the password was last changed, as a string returned by the service.") },
+        Member { name: "created_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the user was created, as a string returned by the service.") },
+        Member { name: "updated_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the user was last modified, as a string returned by the service.") },
+        Member { name: "disabled", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether the user is disabled, as a string.") },
+        Member { name: "grade", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Trust level of the user, as a string.") },
+        Member { name: "locked", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether the user is locked, as a string.") },
+        Member { name: "extension", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Custom extension attributes, as a string.") },
+        Member { name: "user_org_relation_list", location: Location::Body, ty: &Type::List(&Type::Model(&USER_ORG_RELATION_LIST_RESULT_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Organisations the user is related to.") },
+    ],
+};
+
+pub(crate) static VERSION_MODEL: Model = Model {
+    name: "Version",
+    fields: &[
+        Member { name: "version_metadata", location: Location::Body, ty: &Type::Model(&VERSION_METADATA_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the version.") },
+        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules::NONE, doc: table_doc!("Binary value of the version as standard base64 text; set when the secret holds binary data.") },
+        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules::NONE, doc: table_doc!("Text value of the version; set when the secret holds text.") },
+    ],
+};
+
+pub(crate) static VERSION_METADATA_MODEL: Model = Model {
+    name: "VersionMetadata",
+    fields: &[
+        Member { name: "id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the version, unique within the secret.") },
+        Member { name: "create_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the version was created, in milliseconds since the Unix epoch.") },
+        Member { name: "expire_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the version expires, in milliseconds since the Unix epoch; unset when no expiry was set. Drives the SECRET_VERSION_EXPIRED event.") },
+        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the KMS master key that encrypts this version's value.") },
+        Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "version_stages", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Stage labels on this version. A label marks one version per secret at a time, so putting it on a version removes it from the previous one.") },
     ],
 };
 
 pub(crate) static BATCH_CREATE_OR_DELETE_TAGS: OperationSpec = OperationSpec {
     name: "BatchCreateOrDeleteTags",
-    doc: "Adds or removes several tags on one secret in a single call. Set action to create to add the listed tags or to delete to remove them; a secret can carry at most 20 tags.",
+    doc: table_doc!("Adds or removes several tags on one secret in a single call. Set action to create to add the listed tags or to delete to remove them; a secret can carry at most 20 tags."),
     method: "POST",
     path: "/v1/{project_id}/csms/{secret_id}/tags/action",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret (its resource identifier, not its name)." },
-        Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_ITEM_MODEL)), required: true, sensitive: false, rules: Rules::NONE, doc: "Tags to add or remove, each a key with a value." },
-        Member { name: "action", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["create", "delete"], ..Rules::NONE }, doc: "What to do with the listed tags: create or delete." },
-        Member { name: "sequence", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { max_bytes: Some(36), ..Rules::NONE }, doc: "Optional request sequence number (36 bytes), e.g. a UUID such as 919c82d4-8046-4722-9094-35c3c6524cff." },
+        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the secret (its resource identifier, not its name).") },
+        Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_ITEM_MODEL)), required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Tags to add or remove, each a key with a value.") },
+        Member { name: "action", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["create", "delete"], ..Rules::NONE }, doc: table_doc!("What to do with the listed tags: create or delete.") },
+        Member { name: "sequence", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { max_bytes: Some(36), ..Rules::NONE }, doc: table_doc!("Optional request sequence number (36 bytes), e.g. a UUID such as 919c82d4-8046-4722-9094-35c3c6524cff.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<BatchCreateOrDeleteTagsResponse>,
+    output: &Model {
+        name: "BatchCreateOrDeleteTagsResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static BATCH_IMPORT_SECRETS: OperationSpec = OperationSpec {
     name: "BatchImportSecrets",
-    doc: "Creates several secrets in one request, each described like a CreateSecret request. The response counts the successes and failures and names the secrets that could not be imported, with the reason.",
+    doc: table_doc!("Creates several secrets in one request, each described like a CreateSecret request. The response counts the successes and failures and names the secrets that could not be imported, with the reason."),
     method: "POST",
     path: "/v1/{project_id}/secrets/batch-import",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "secrets", location: Location::Body, ty: &Type::List(&Type::Model(&CREATE_SECRET_REQUEST_BODY_MODEL)), required: true, sensitive: false, rules: Rules::NONE, doc: "The secrets to create, one entry per secret with the same members as CreateSecret." },
+        Member { name: "secrets", location: Location::Body, ty: &Type::List(&Type::Model(&CREATE_SECRET_REQUEST_BODY_MODEL)), required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The secrets to create, one entry per secret with the same members as CreateSecret.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<BatchImportSecretsResponse>,
+    output: &Model {
+        name: "BatchImportSecretsResponse",
+        fields: &[
+            Member { name: "error_list", location: Location::Body, ty: &Type::List(&Type::Model(&ERROR_INFO_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("One entry per secret that could not be imported, with the reason.") },
+            Member { name: "total", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Number of secrets in the request.") },
+            Member { name: "success", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Number of secrets imported successfully.") },
+            Member { name: "failed", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Number of secrets that could not be imported.") },
+        ],
+    },
 };
 
 pub(crate) static CHECK_SECRETS: OperationSpec = OperationSpec {
     name: "CheckSecrets",
-    doc: "Checks the strength of secret data supplied in the request and returns the result. The data is passed through as a JSON object whose shape depends on the check type; it carries secret material and is treated as sensitive.",
+    doc: table_doc!("Checks the strength of secret data supplied in the request and returns the result. The data is passed through as a JSON object whose shape depends on the check type; it carries secret material and is treated as sensitive."),
     method: "POST",
     path: "/v1/{project_id}/secrets/checker/check",
     content_type: "application/json",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Kind of check to run; decides the shape of data." },
-        Member { name: "data", location: Location::Body, ty: &Type::Any, required: true, sensitive: true, rules: Rules::NONE, doc: "Input of the check as a JSON object, including the secret data to assess." },
+        Member { name: "type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of check to run; decides the shape of data.") },
+        Member { name: "data", location: Location::Body, ty: &Type::Any, required: true, sensitive: true, rules: &Rules::NONE, doc: table_doc!("Input of the check as a JSON object, including the secret data to assess.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CheckSecretsResponse>,
+    output: &Model {
+        name: "CheckSecretsResponse",
+        fields: &[
+            Member { name: "type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of check that was run.") },
+            Member { name: "data", location: Location::Body, ty: &Type::Any, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Result of the check as a JSON object; its shape depends on the check type.") },
+        ],
+    },
 };
 
 pub(crate) static CREATE_AGENCY: OperationSpec = OperationSpec {
     name: "CreateAgency",
-    doc: "Creates the IAM agencies that CSMS and FunctionGraph need in order to rotate secrets of a rotating type (RDS-FG or GaussDB-FG). The path has no project id.",
+    doc: table_doc!("Creates the IAM agencies that CSMS and FunctionGraph need in order to rotate secrets of a rotating type (RDS-FG or GaussDB-FG). The path has no project id."),
     method: "POST",
     path: "/v1/csms/agencies",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: "Secret type the agencies are for: RDS-FG or GaussDB-FG." },
+        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: table_doc!("Secret type the agencies are for: RDS-FG or GaussDB-FG.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateAgencyResponse>,
+    output: &Model {
+        name: "CreateAgencyResponse",
+        fields: &[
+            Member { name: "agencies", location: Location::Body, ty: &Type::List(&Type::Model(&AGENCY_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The agencies that were created, or the error for each one that failed.") },
+        ],
+    },
 };
 
 pub(crate) static CREATE_GRANTS: OperationSpec = OperationSpec {
     name: "CreateGrants",
-    doc: "Shares a secret or a secret group with a user or a user group by creating a grant. Returns the new grant record.",
+    doc: table_doc!("Shares a secret or a secret group with a user or a user group by creating a grant. Returns the new grant record."),
     method: "POST",
     path: "/v1/{project_id}/csms/grants",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "resource_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret or secret group to share." },
-        Member { name: "type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["SECRET", "GROUP"], ..Rules::NONE }, doc: "Type of the resource being shared: SECRET (a single secret) or GROUP (a secret group)." },
-        Member { name: "grantee_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Kind of grantee; the documentation describes the values 0 (a single user) and 2 (a user group)." },
-        Member { name: "grantee_target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the user or user group that receives access." },
-        Member { name: "validity_time", location: Location::Body, ty: &Type::Date, required: false, sensitive: false, rules: Rules::NONE, doc: "Last day on which the grant is valid, as YYYY-MM-DD." },
+        Member { name: "resource_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the secret or secret group to share.") },
+        Member { name: "type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["SECRET", "GROUP"], ..Rules::NONE }, doc: table_doc!("Type of the resource being shared: SECRET (a single secret) or GROUP (a secret group).") },
+        Member { name: "grantee_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of grantee; the documentation describes the values 0 (a single user) and 2 (a user group).") },
+        Member { name: "grantee_target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user or user group that receives access.") },
+        Member { name: "validity_time", location: Location::Body, ty: &Type::Date, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Last day on which the grant is valid, as YYYY-MM-DD.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateGrantsResponse>,
+    output: &Model {
+        name: "CreateGrantsResponse",
+        fields: &[
+            Member { name: "data", location: Location::Body, ty: &Type::Model(&GRANT_DATA_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The grant that was created.") },
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET: OperationSpec = OperationSpec {
     name: "CreateSecret",
-    doc: "Creates a secret and stores the supplied value, encrypted with a KMS key, as its first version, which gets the SYSCURRENT stage. Exactly one of secret_string and secret_binary must be set.",
+    doc: table_doc!("Creates a secret and stores the supplied value, encrypted with a KMS key, as its first version, which gets the SYSCURRENT stage. Exactly one of secret_string and secret_binary must be set."),
     method: "POST",
     path: "/v1/{project_id}/secrets",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: "Name of the new secret: 1 to 64 characters from letters, digits, underscore and hyphen." },
-        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the KMS master key used to encrypt the secret value. If omitted, the default key csms/default is used (CSMS creates it if it does not exist yet)." },
-        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { max_bytes: Some(2048), ..Rules::NONE }, doc: "Free-text description of the secret, at most 2,048 bytes (UTF-8)." },
-        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules { max_bytes: Some(32768), format: Some(Format::Base64), ..Rules::NONE }, doc: "Binary value of the secret, given as standard base64 text and stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary." },
-        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules { max_bytes: Some(32768), ..Rules::NONE }, doc: "Text value of the secret, stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary." },
-        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { allowed: &["COMMON", "RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: "Kind of secret: COMMON (shared secret for any sensitive data, the default), RDS-FG (RDS database account, rotated through FunctionGraph) or GaussDB-FG (TaurusDB account). The older value RDS is documented but no longer accepted for new secrets; use RDS-FG instead." },
-        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether automatic rotation is turned on; false (off) by default." },
-        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { format: Some(Format::RotationPeriod), ..Rules::NONE }, doc: "How often the secret is rotated automatically: an integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds), e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when auto_rotation is true." },
-        Member { name: "rotation_config", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { len: Some((0, 1024)), ..Rules::NONE }, doc: "Rotation settings as a JSON string of at most 1,024 characters, required for RDS-FG and GaussDB-FG secrets, e.g. {\"InstanceId\":\"...\",\"SecretSubType\":\"SingleUser\"}. SecretSubType is SingleUser (one account whose password is reset on each rotation) or MultiUser (two accounts, alternately referenced by SYSCURRENT and SYSPREVIOUS)." },
-        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules { items: Some((0, 1)), ..Rules::NONE }, doc: "Names of the events the secret subscribes to; at most one event for now. When one of the event's basic event types fires on the secret, a notification goes to the event's topic." },
-        Member { name: "enterprise_project_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Enterprise project the secret belongs to, for accounts that use enterprise projects; the default project is default. Leave unset if enterprise management is not enabled." },
-        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "URN of the FunctionGraph function that performs the rotation." },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: table_doc!("Name of the new secret: 1 to 64 characters from letters, digits, underscore and hyphen.") },
+        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the KMS master key used to encrypt the secret value. If omitted, the default key csms/default is used (CSMS creates it if it does not exist yet).") },
+        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { max_bytes: Some(2048), ..Rules::NONE }, doc: table_doc!("Free-text description of the secret, at most 2,048 bytes (UTF-8).") },
+        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules { max_bytes: Some(32768), format: Some(Format::Base64), ..Rules::NONE }, doc: table_doc!("Binary value of the secret, given as standard base64 text and stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary.") },
+        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules { max_bytes: Some(32768), ..Rules::NONE }, doc: table_doc!("Text value of the secret, stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary.") },
+        Member { name: "secret_type", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { allowed: &["COMMON", "RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: table_doc!("Kind of secret: COMMON (shared secret for any sensitive data, the default), RDS-FG (RDS database account, rotated through FunctionGraph) or GaussDB-FG (TaurusDB account). The older value RDS is documented but no longer accepted for new secrets; use RDS-FG instead.") },
+        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether automatic rotation is turned on; false (off) by default.") },
+        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { format: Some(Format::RotationPeriod), ..Rules::NONE }, doc: table_doc!("How often the secret is rotated automatically: an integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds), e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when auto_rotation is true.") },
+        Member { name: "rotation_config", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { len: Some((0, 1024)), ..Rules::NONE }, doc: table_doc!("Rotation settings as a JSON string of at most 1,024 characters, required for RDS-FG and GaussDB-FG secrets, e.g. {\"InstanceId\":\"...\",\"SecretSubType\":\"SingleUser\"}. SecretSubType is SingleUser (one account whose password is reset on each rotation) or MultiUser (two accounts, alternately referenced by SYSCURRENT and SYSPREVIOUS).") },
+        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules { items: Some((0, 1)), ..Rules::NONE }, doc: table_doc!("Names of the events the secret subscribes to; at most one event for now. When one of the event's basic event types fires on the secret, a notification goes to the event's topic.") },
+        Member { name: "enterprise_project_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Enterprise project the secret belongs to, for accounts that use enterprise projects; the default project is default. Leave unset if enterprise management is not enabled.") },
+        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("URN of the FunctionGraph function that performs the rotation.") },
     ],
     one_of: &[&["secret_string", "secret_binary"]],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretResponse>,
+    output: &Model {
+        name: "CreateSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the secret that was created.") },
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET_EVENT: OperationSpec = OperationSpec {
     name: "CreateSecretEvent",
-    doc: "Creates an event: a notification rule that names the basic event types to watch and the topic to notify. Secrets subscribe to it by name, and notifications are sent only while it is ENABLED.",
+    doc: table_doc!("Creates an event: a notification rule that names the basic event types to watch and the topic to notify. Secrets subscribe to it by name, and notifications are sent only while it is ENABLED."),
     method: "POST",
     path: "/v1/{project_id}/csms/events",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: "Name of the new event: 1 to 64 characters from letters, digits, underscore and hyphen." },
-        Member { name: "event_types", location: Location::Body, ty: &Type::List(&Type::String), required: true, sensitive: false, rules: Rules { allowed: &["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"], items: Some((1, 12)), ..Rules::NONE }, doc: "Basic event types the event reacts to, without duplicates: SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED and SECRET_ROTATED_FAILED." },
-        Member { name: "state", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["ENABLED", "DISABLED"], ..Rules::NONE }, doc: "Whether the event is active: ENABLED or DISABLED. Only an ENABLED event sends notifications." },
-        Member { name: "notification", location: Location::Body, ty: &Type::Model(&NOTIFICATION_MODEL), required: true, sensitive: false, rules: Rules::NONE, doc: "Where notifications are sent." },
+        Member { name: "name", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: table_doc!("Name of the new event: 1 to 64 characters from letters, digits, underscore and hyphen.") },
+        Member { name: "event_types", location: Location::Body, ty: &Type::List(&Type::String), required: true, sensitive: false, rules: &Rules { allowed: &["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"], items: Some((1, 12)), ..Rules::NONE }, doc: table_doc!("Basic event types the event reacts to, without duplicates: SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED and SECRET_ROTATED_FAILED.") },
+        Member { name: "state", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["ENABLED", "DISABLED"], ..Rules::NONE }, doc: table_doc!("Whether the event is active: ENABLED or DISABLED. Only an ENABLED event sends notifications.") },
+        Member { name: "notification", location: Location::Body, ty: &Type::Model(&NOTIFICATION_MODEL), required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Where notifications are sent.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretEventResponse>,
+    output: &Model {
+        name: "CreateSecretEventResponse",
+        fields: &[
+            Member { name: "event", location: Location::Body, ty: &Type::Model(&EVENT_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The event that was created.") },
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET_TAG: OperationSpec = OperationSpec {
     name: "CreateSecretTag",
-    doc: "Attaches one tag (key and value) to a secret identified by its ID. A secret carries at most 20 tags, each key at most once.",
+    doc: table_doc!("Attaches one tag (key and value) to a secret identified by its ID. A secret carries at most 20 tags, each key at most once."),
     method: "POST",
     path: "/v1/{project_id}/csms/{secret_id}/tags",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret (its resource identifier, not its name)." },
-        Member { name: "tag", location: Location::Body, ty: &Type::Model(&TAG_ITEM_MODEL), required: true, sensitive: false, rules: Rules::NONE, doc: "The tag to add." },
+        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the secret (its resource identifier, not its name).") },
+        Member { name: "tag", location: Location::Body, ty: &Type::Model(&TAG_ITEM_MODEL), required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The tag to add.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretTagResponse>,
+    output: &Model {
+        name: "CreateSecretTagResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static CREATE_SECRET_VERSION: OperationSpec = OperationSpec {
     name: "CreateSecretVersion",
-    doc: "Stores a new value in an existing secret as a new version. Unless version_stages says otherwise, the new version gets SYSCURRENT and the previous SYSCURRENT version becomes SYSPREVIOUS; exactly one of secret_string and secret_binary must be set.",
+    doc: table_doc!("Stores a new value in an existing secret as a new version. Unless version_stages says otherwise, the new version gets SYSCURRENT and the previous SYSCURRENT version becomes SYSPREVIOUS; exactly one of secret_string and secret_binary must be set."),
     method: "POST",
     path: "/v1/{project_id}/secrets/{secret_name}/versions",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules { max_bytes: Some(32768), format: Some(Format::Base64), ..Rules::NONE }, doc: "Binary value of the secret, given as standard base64 text and stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary." },
-        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: Rules { max_bytes: Some(32768), ..Rules::NONE }, doc: "Text value of the secret, stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary." },
-        Member { name: "version_stages", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules { items: Some((1, 12)), ..Rules::NONE }, doc: "Stage labels to put on the new version, 1 to 12 labels of 1 to 64 bytes each. If omitted, the version gets SYSCURRENT." },
-        Member { name: "expire_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Expiry time of the version, in milliseconds since the Unix epoch. Used to decide when the SECRET_VERSION_EXPIRED event fires; unset by default." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "secret_binary", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules { max_bytes: Some(32768), format: Some(Format::Base64), ..Rules::NONE }, doc: table_doc!("Binary value of the secret, given as standard base64 text and stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary.") },
+        Member { name: "secret_string", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules { max_bytes: Some(32768), ..Rules::NONE }, doc: table_doc!("Text value of the secret, stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary.") },
+        Member { name: "version_stages", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules { items: Some((1, 12)), ..Rules::NONE }, doc: table_doc!("Stage labels to put on the new version, 1 to 12 labels of 1 to 64 bytes each. If omitted, the version gets SYSCURRENT.") },
+        Member { name: "expire_time", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Expiry time of the version, in milliseconds since the Unix epoch. Used to decide when the SECRET_VERSION_EXPIRED event fires; unset by default.") },
     ],
     one_of: &[&["secret_string", "secret_binary"]],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<CreateSecretVersionResponse>,
+    output: &Model {
+        name: "CreateSecretVersionResponse",
+        fields: &[
+            Member { name: "version_metadata", location: Location::Body, ty: &Type::Model(&VERSION_METADATA_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the version that was created.") },
+        ],
+    },
 };
 
 pub(crate) static DELETE_GRANT: OperationSpec = OperationSpec {
     name: "DeleteGrant",
-    doc: "Deletes a grant on a secret or secret group, identified by the resource ID and, optionally, the grantee user.",
+    doc: table_doc!("Deletes a grant on a secret or secret group, identified by the resource ID and, optionally, the grantee user."),
     method: "DELETE",
     path: "/v1/{project_id}/csms/grants",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "grantee_user", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the user whose grant is removed." },
-        Member { name: "resource_id", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the shared secret or secret group." },
+        Member { name: "grantee_user", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user whose grant is removed.") },
+        Member { name: "resource_id", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the shared secret or secret group.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteGrantResponse>,
+    output: &Model {
+        name: "DeleteGrantResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET: OperationSpec = OperationSpec {
     name: "DeleteSecret",
-    doc: "Deletes a secret and all of its versions immediately. This cannot be undone; DeleteSecretForSchedule gives a delayed deletion that can still be cancelled.",
+    doc: table_doc!("Deletes a secret and all of its versions immediately. This cannot be undone; DeleteSecretForSchedule gives a delayed deletion that can still be cancelled."),
     method: "DELETE",
     path: "/v1/{project_id}/secrets/{secret_name}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretResponse>,
+    output: &Model {
+        name: "DeleteSecretResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_EVENT: OperationSpec = OperationSpec {
     name: "DeleteSecretEvent",
-    doc: "Deletes an event immediately and permanently. It fails while any secret still subscribes to the event, so remove those subscriptions first.",
+    doc: table_doc!("Deletes an event immediately and permanently. It fails while any secret still subscribes to the event, so remove those subscriptions first."),
     method: "DELETE",
     path: "/v1/{project_id}/csms/events/{event_name}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "event_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the event." },
+        Member { name: "event_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the event.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretEventResponse>,
+    output: &Model {
+        name: "DeleteSecretEventResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_FOR_SCHEDULE: OperationSpec = OperationSpec {
     name: "DeleteSecretForSchedule",
-    doc: "Schedules a secret for deletion after a recovery window of 7 to 30 days. Until then the secret is PENDING_DELETE and RestoreSecret can cancel the deletion.",
+    doc: table_doc!("Schedules a secret for deletion after a recovery window of 7 to 30 days. Until then the secret is PENDING_DELETE and RestoreSecret can cancel the deletion."),
     method: "POST",
     path: "/v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/create",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "recovery_window_in_days", location: Location::Body, ty: &Type::Integer, required: true, sensitive: false, rules: Rules { range: Some((7, 30)), ..Rules::NONE }, doc: "Days to wait before the secret is deleted, during which the deletion can be cancelled: 7 to 30 (the service default is 30)." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "recovery_window_in_days", location: Location::Body, ty: &Type::Integer, required: true, sensitive: false, rules: &Rules { range: Some((7, 30)), ..Rules::NONE }, doc: table_doc!("Days to wait before the secret is deleted, during which the deletion can be cancelled: 7 to 30 (the service default is 30).") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretForScheduleResponse>,
+    output: &Model {
+        name: "DeleteSecretForScheduleResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the secret, now in the PENDING_DELETE state.") },
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_STAGE: OperationSpec = OperationSpec {
     name: "DeleteSecretStage",
-    doc: "Removes a version stage label from a secret.",
+    doc: table_doc!("Removes a version stage label from a secret."),
     method: "DELETE",
     path: "/v1/{project_id}/secrets/{secret_name}/stages/{stage_name}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the stage label to remove." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the stage label to remove.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretStageResponse>,
+    output: &Model {
+        name: "DeleteSecretStageResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DELETE_SECRET_TAG: OperationSpec = OperationSpec {
     name: "DeleteSecretTag",
-    doc: "Removes the tag with the given key from a secret identified by its ID.",
+    doc: table_doc!("Removes the tag with the given key from a secret identified by its ID."),
     method: "DELETE",
     path: "/v1/{project_id}/csms/{secret_id}/tags/{key}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret (its resource identifier, not its name)." },
-        Member { name: "key", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Key of the tag to remove." },
+        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the secret (its resource identifier, not its name).") },
+        Member { name: "key", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Key of the tag to remove.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DeleteSecretTagResponse>,
+    output: &Model {
+        name: "DeleteSecretTagResponse",
+        fields: &[
+        ],
+    },
 };
 
 pub(crate) static DOWNLOAD_SECRET_BLOB: OperationSpec = OperationSpec {
     name: "DownloadSecretBlob",
-    doc: "Exports a backup of a secret, covering all of its versions, as an encrypted blob. The blob is opaque; pass it to UploadSecretBlob to restore the secret.",
+    doc: table_doc!("Exports a backup of a secret, covering all of its versions, as an encrypted blob. The blob is opaque; pass it to UploadSecretBlob to restore the secret."),
     method: "POST",
     path: "/v1/{project_id}/secrets/{secret_name}/backup",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<DownloadSecretBlobResponse>,
+    output: &Model {
+        name: "DownloadSecretBlobResponse",
+        fields: &[
+            Member { name: "secret_blob", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules::NONE, doc: table_doc!("Encrypted, encoded backup of the secret and all of its current versions; not readable as is.") },
+        ],
+    },
 };
 
 pub(crate) static GENERATE_RANDOM_PASSWORD: OperationSpec = OperationSpec {
     name: "GenerateRandomPassword",
-    doc: "Has the service generate a random password from the given length and character-class options. Every call returns a new password.",
+    doc: table_doc!("Has the service generate a random password from the given length and character-class options. Every call returns a new password."),
     method: "POST",
     path: "/v1/{project_id}/csms/generate-password",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "password_policy_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Name of a password policy to apply." },
-        Member { name: "length", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Length of the password in characters; 32 when unset." },
-        Member { name: "exclude_characters", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Characters that must not appear in the password." },
-        Member { name: "exclude_lowercase", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Leave out lowercase letters; false by default." },
-        Member { name: "exclude_uppercase", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Leave out uppercase letters; false by default." },
-        Member { name: "exclude_numbers", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Leave out digits; false by default." },
-        Member { name: "exclude_punctuation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Leave out punctuation symbols; false by default." },
-        Member { name: "include_space", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Allow the space character; false by default." },
-        Member { name: "require_each_included_type", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Require at least one character of every allowed character class; false by default." },
+        Member { name: "password_policy_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of a password policy to apply.") },
+        Member { name: "length", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Length of the password in characters; 32 when unset.") },
+        Member { name: "exclude_characters", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Characters that must not appear in the password.") },
+        Member { name: "exclude_lowercase", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Leave out lowercase letters; false by default.") },
+        Member { name: "exclude_uppercase", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Leave out uppercase letters; false by default.") },
+        Member { name: "exclude_numbers", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Leave out digits; false by default.") },
+        Member { name: "exclude_punctuation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Leave out punctuation symbols; false by default.") },
+        Member { name: "include_space", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Allow the space character; false by default.") },
+        Member { name: "require_each_included_type", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Require at least one character of every allowed character class; false by default.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<GenerateRandomPasswordResponse>,
+    output: &Model {
+        name: "GenerateRandomPasswordResponse",
+        fields: &[
+            Member { name: "password", location: Location::Body, ty: &Type::String, required: false, sensitive: true, rules: &Rules::NONE, doc: table_doc!("The generated password.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_GRANTS: OperationSpec = OperationSpec {
     name: "ListGrants",
-    doc: "Returns the grants that exist on a secret or secret group.",
+    doc: table_doc!("Returns the grants that exist on a secret or secret group."),
     method: "GET",
     path: "/v1/{project_id}/csms/grants",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "resource_id", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret or secret group." },
+        Member { name: "resource_id", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the secret or secret group.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListGrantsResponse>,
+    output: &Model {
+        name: "ListGrantsResponse",
+        fields: &[
+            Member { name: "data", location: Location::Body, ty: &Type::Model(&GRANT_DTO_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The grants on the resource.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_NOTIFICATION_RECORDS: OperationSpec = OperationSpec {
     name: "ListNotificationRecords",
-    doc: "Lists the event notifications triggered during the last three months. The request takes no paging parameters.",
+    doc: table_doc!("Lists the event notifications triggered during the last three months. The request takes no paging parameters."),
     method: "GET",
     path: "/v1/{project_id}/csms/notification-records",
     content_type: "application/json",
@@ -2187,12 +2490,18 @@ pub(crate) static LIST_NOTIFICATION_RECORDS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListNotificationRecordsResponse>,
+    output: &Model {
+        name: "ListNotificationRecordsResponse",
+        fields: &[
+            Member { name: "records", location: Location::Body, ty: &Type::List(&Type::Model(&RECORD_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The notification records.") },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Paging information returned with the records.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_PROJECT_SECRETS_TAGS: OperationSpec = OperationSpec {
     name: "ListProjectSecretsTags",
-    doc: "Lists every tag key used by secrets in the project, with the distinct values seen for each key.",
+    doc: table_doc!("Lists every tag key used by secrets in the project, with the distinct values seen for each key."),
     method: "GET",
     path: "/v1/{project_id}/csms/tags",
     content_type: "application/json",
@@ -2203,288 +2512,378 @@ pub(crate) static LIST_PROJECT_SECRETS_TAGS: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListProjectSecretsTagsResponse>,
+    output: &Model {
+        name: "ListProjectSecretsTagsResponse",
+        fields: &[
+            Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_RESPONSE_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The tag keys in use, each with its values. Keys are at most 128 characters and values at most 255.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_RESOURCE_INSTANCES: OperationSpec = OperationSpec {
     name: "ListResourceInstances",
-    doc: "Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The {resource_instances} path segment is always the literal resource_instances.",
+    doc: table_doc!("Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The {resource_instances} path segment is always the literal resource_instances."),
     method: "POST",
     path: "/v1/{project_id}/csms/resource_instances/action",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "limit", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { range: Some((1, 1000)), ..Rules::NONE }, doc: "Page size for action filter, as a decimal string from 1 to 1000; 10 when unset. Not used with action count." },
-        Member { name: "offset", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { range: Some((0, 9223372036854775807)), ..Rules::NONE }, doc: "Zero-based index of the first record to return for action filter, as a non-negative decimal string; 0 when unset. Not used with action count." },
-        Member { name: "action", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["filter", "count"], ..Rules::NONE }, doc: "filter to return matching secrets, count to return only their number." },
-        Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_MODEL)), required: false, sensitive: false, rules: Rules { items: Some((0, 10)), ..Rules::NONE }, doc: "Tag conditions to filter by, at most 10." },
-        Member { name: "matches", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_MATCHES_MODEL)), required: false, sensitive: false, rules: Rules::NONE, doc: "Fuzzy name conditions; the only supported key is resource_name." },
-        Member { name: "sequence", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { max_bytes: Some(36), ..Rules::NONE }, doc: "Optional request sequence number (36 bytes), e.g. a UUID such as 919c82d4-8046-4722-9094-35c3c6524cff." },
+        Member { name: "limit", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { range: Some((1, 1000)), ..Rules::NONE }, doc: table_doc!("Page size for action filter, as a decimal string from 1 to 1000; 10 when unset. Not used with action count.") },
+        Member { name: "offset", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { range: Some((0, 9223372036854775807)), ..Rules::NONE }, doc: table_doc!("Zero-based index of the first record to return for action filter, as a non-negative decimal string; 0 when unset. Not used with action count.") },
+        Member { name: "action", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["filter", "count"], ..Rules::NONE }, doc: table_doc!("filter to return matching secrets, count to return only their number.") },
+        Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_MODEL)), required: false, sensitive: false, rules: &Rules { items: Some((0, 10)), ..Rules::NONE }, doc: table_doc!("Tag conditions to filter by, at most 10.") },
+        Member { name: "matches", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_MATCHES_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Fuzzy name conditions; the only supported key is resource_name.") },
+        Member { name: "sequence", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { max_bytes: Some(36), ..Rules::NONE }, doc: table_doc!("Optional request sequence number (36 bytes), e.g. a UUID such as 919c82d4-8046-4722-9094-35c3c6524cff.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Offset { offset: "offset", limit: "limit", total: "total_count", items: "resources" }),
-    decode: decode_as::<ListResourceInstancesResponse>,
+    output: &Model {
+        name: "ListResourceInstancesResponse",
+        fields: &[
+            Member { name: "resources", location: Location::Body, ty: &Type::List(&Type::Model(&ACTION_RESOURCES_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The matching secrets for action filter.") },
+            Member { name: "total_count", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Total number of matching secrets.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_EVENTS: OperationSpec = OperationSpec {
     name: "ListSecretEvents",
-    doc: "Lists the events created in the project, one page at a time. Pass page_info.next_marker from a response as marker to get the next page.",
+    doc: table_doc!("Lists the events created in the project, one page at a time. Pass page_info.next_marker from a response as marker to get the next page."),
     method: "GET",
     path: "/v1/{project_id}/csms/events",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "limit", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Maximum number of events per page, as a decimal string; 50 when unset." },
-        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Event name to start the page from (the next_marker of the previous page); unset for the first page." },
+        Member { name: "limit", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Maximum number of events per page, as a decimal string; 50 when unset.") },
+        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Event name to start the page from (the next_marker of the previous page); unset for the first page.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "page_info.next_marker" }),
-    decode: decode_as::<ListSecretEventsResponse>,
+    output: &Model {
+        name: "ListSecretEventsResponse",
+        fields: &[
+            Member { name: "events", location: Location::Body, ty: &Type::List(&Type::Model(&EVENT_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The events on this page.") },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Paging information for this page; next_marker is the marker to pass for the next page.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_TAGS: OperationSpec = OperationSpec {
     name: "ListSecretTags",
-    doc: "Lists the user tags and system tags attached to a secret identified by its ID.",
+    doc: table_doc!("Lists the user tags and system tags attached to a secret identified by its ID."),
     method: "GET",
     path: "/v1/{project_id}/csms/{secret_id}/tags",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the secret (its resource identifier, not its name)." },
+        Member { name: "secret_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the secret (its resource identifier, not its name).") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListSecretTagsResponse>,
+    output: &Model {
+        name: "ListSecretTagsResponse",
+        fields: &[
+            Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_ITEM_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("User tags of the secret. A secret has at most 20 tags; keys are at most 128 characters and values at most 255.") },
+            Member { name: "sys_tags", location: Location::Body, ty: &Type::List(&Type::Model(&SYS_TAG_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("System tags of the secret, such as the enterprise project.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_TASK: OperationSpec = OperationSpec {
     name: "ListSecretTask",
-    doc: "Lists secret rotation tasks, optionally filtered by secret name, status or task ID. Pages are chained with marker and limit; next_marker in the response gives the next page.",
+    doc: table_doc!("Lists secret rotation tasks, optionally filtered by secret name, status or task ID. Pages are chained with marker and limit; next_marker in the response gives the next page."),
     method: "GET",
     path: "/v1/{project_id}/csms/tasks",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Only return tasks of this secret." },
-        Member { name: "status", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules { allowed: &["SUCCESS", "FAILED"], ..Rules::NONE }, doc: "Only return tasks in this state: SUCCESS (rotation succeeded) or FAILED (rotation failed)." },
-        Member { name: "task_id", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Return only the task with this ID; cannot be combined with the other filters." },
-        Member { name: "limit", location: Location::Query, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Maximum number of tasks per page; 50 when unset." },
-        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Task ID to start the page from (the next_marker of the previous page); unset for the first page." },
+        Member { name: "secret_name", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Only return tasks of this secret.") },
+        Member { name: "status", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules { allowed: &["SUCCESS", "FAILED"], ..Rules::NONE }, doc: table_doc!("Only return tasks in this state: SUCCESS (rotation succeeded) or FAILED (rotation failed).") },
+        Member { name: "task_id", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Return only the task with this ID; cannot be combined with the other filters.") },
+        Member { name: "limit", location: Location::Query, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Maximum number of tasks per page; 50 when unset.") },
+        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Task ID to start the page from (the next_marker of the previous page); unset for the first page.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "next_marker" }),
-    decode: decode_as::<ListSecretTaskResponse>,
+    output: &Model {
+        name: "ListSecretTaskResponse",
+        fields: &[
+            Member { name: "total", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Number of tasks that match.") },
+            Member { name: "tasks", location: Location::Body, ty: &Type::List(&Type::Model(&SECRET_TASK_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The tasks on this page.") },
+            Member { name: "next_marker", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Marker for the next page (the ID of the last task on this page).") },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRET_VERSIONS: OperationSpec = OperationSpec {
     name: "ListSecretVersions",
-    doc: "Lists the metadata (not the values) of a secret's versions, one page at a time. Pass page_info.next_marker from a response as marker to get the next page.",
+    doc: table_doc!("Lists the metadata (not the values) of a secret's versions, one page at a time. Pass page_info.next_marker from a response as marker to get the next page."),
     method: "GET",
     path: "/v1/{project_id}/secrets/{secret_name}/versions",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Version ID to start after (the last version of the previous page); unset for the first page." },
-        Member { name: "limit", location: Location::Query, ty: &Type::Integer, required: false, sensitive: false, rules: Rules::NONE, doc: "Maximum number of versions per page; 50 when unset." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Version ID to start after (the last version of the previous page); unset for the first page.") },
+        Member { name: "limit", location: Location::Query, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Maximum number of versions per page; 50 when unset.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "page_info.next_marker" }),
-    decode: decode_as::<ListSecretVersionsResponse>,
+    output: &Model {
+        name: "ListSecretVersionsResponse",
+        fields: &[
+            Member { name: "version_metadatas", location: Location::Body, ty: &Type::List(&Type::Model(&VERSION_METADATA_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the versions on this page.") },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Paging information for this page; next_marker is the marker to pass for the next page.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_SECRETS: OperationSpec = OperationSpec {
     name: "ListSecrets",
-    doc: "Lists the secrets of the project, one page at a time, optionally only those subscribed to a given event. Pass page_info.next_marker from a response as marker to get the next page.",
+    doc: table_doc!("Lists the secrets of the project, one page at a time, optionally only those subscribed to a given event. Pass page_info.next_marker from a response as marker to get the next page."),
     method: "GET",
     path: "/v1/{project_id}/secrets",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "limit", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Maximum number of secrets per page, as a decimal string; 50 when unset." },
-        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Secret name to start the page from (the next_marker of the previous page); unset for the first page." },
-        Member { name: "event_name", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Only return secrets that subscribe to this event." },
+        Member { name: "limit", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Maximum number of secrets per page, as a decimal string; 50 when unset.") },
+        Member { name: "marker", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Secret name to start the page from (the next_marker of the previous page); unset for the first page.") },
+        Member { name: "event_name", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Only return secrets that subscribe to this event.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: Some(Pagination::Marker { marker: "marker", limit: "limit", next: "page_info.next_marker" }),
-    decode: decode_as::<ListSecretsResponse>,
+    output: &Model {
+        name: "ListSecretsResponse",
+        fields: &[
+            Member { name: "secrets", location: Location::Body, ty: &Type::List(&Type::Model(&SECRET_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The secrets on this page.") },
+            Member { name: "page_info", location: Location::Body, ty: &Type::Model(&PAGE_INFO_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Paging information for this page; next_marker is the marker to pass for the next page.") },
+        ],
+    },
 };
 
 pub(crate) static LIST_USERS: OperationSpec = OperationSpec {
     name: "ListUsers",
-    doc: "Lists the users that secrets can be shared with, optionally filtered by organisation and user name. offset is documented as a zero-based page number and limit as the page size (10 to 100). The path has no project id.",
+    doc: table_doc!("Lists the users that secrets can be shared with, optionally filtered by organisation and user name. offset is documented as a zero-based page number and limit as the page size (10 to 100). The path has no project id."),
     method: "GET",
     path: "/v1/csms/users",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "org_id", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "Only return users of this organisation; all users when unset." },
-        Member { name: "offset", location: Location::Query, ty: &Type::Integer, required: true, sensitive: false, rules: Rules { range: Some((0, 9223372036854775807)), ..Rules::NONE }, doc: "Page to return, counted from 0." },
-        Member { name: "limit", location: Location::Query, ty: &Type::Integer, required: true, sensitive: false, rules: Rules { range: Some((10, 100)), ..Rules::NONE }, doc: "Number of users per page, from 10 to 100." },
-        Member { name: "user_info", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules { len: Some((0, 64)), ..Rules::NONE }, doc: "User name to search for (fuzzy match), at most 64 characters." },
+        Member { name: "org_id", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Only return users of this organisation; all users when unset.") },
+        Member { name: "offset", location: Location::Query, ty: &Type::Integer, required: true, sensitive: false, rules: &Rules { range: Some((0, 9223372036854775807)), ..Rules::NONE }, doc: table_doc!("Page to return, counted from 0.") },
+        Member { name: "limit", location: Location::Query, ty: &Type::Integer, required: true, sensitive: false, rules: &Rules { range: Some((10, 100)), ..Rules::NONE }, doc: table_doc!("Number of users per page, from 10 to 100.") },
+        Member { name: "user_info", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules { len: Some((0, 64)), ..Rules::NONE }, doc: table_doc!("User name to search for (fuzzy match), at most 64 characters.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ListUsersResponse>,
+    output: &Model {
+        name: "ListUsersResponse",
+        fields: &[
+            Member { name: "total", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Total number of users that match.") },
+            Member { name: "users", location: Location::Body, ty: &Type::List(&Type::Model(&USERS_DETAILS_RESULT_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The users on this page.") },
+        ],
+    },
 };
 
 pub(crate) static RESTORE_SECRET: OperationSpec = OperationSpec {
     name: "RestoreSecret",
-    doc: "Cancels the scheduled deletion of a secret, which becomes usable again.",
+    doc: table_doc!("Cancels the scheduled deletion of a secret, which becomes usable again."),
     method: "POST",
     path: "/v1/{project_id}/secrets/{secret_name}/scheduled-deleted-tasks/cancel",
     content_type: "application/json",
     has_body: false,
     idempotent: false,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<RestoreSecretResponse>,
+    output: &Model {
+        name: "RestoreSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the restored secret.") },
+        ],
+    },
 };
 
 pub(crate) static ROTATE_SECRET: OperationSpec = OperationSpec {
     name: "RotateSecret",
-    doc: "Rotates a secret now: the service generates a new random value, stores it as a new version and gives that version the SYSCURRENT stage. COMMON (shared) secrets cannot be rotated this way; older deployments wrap the response in a rotate object, which is unwrapped.",
+    doc: table_doc!("Rotates a secret now: the service generates a new random value, stores it as a new version and gives that version the SYSCURRENT stage. COMMON (shared) secrets cannot be rotated this way; older deployments wrap the response in a rotate object, which is unwrapped."),
     method: "POST",
     path: "/v1/{project_id}/secrets/{secret_name}/rotate",
     content_type: "application/json",
     has_body: false,
     idempotent: false,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
     ],
     one_of: &[],
     unwrap: Some("rotate"),
     pagination: None,
-    decode: decode_as::<RotateSecretResponse>,
+    output: &Model {
+        name: "RotateSecretResponse",
+        fields: &[
+            Member { name: "version_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the version created by the rotation (older response shape).") },
+            Member { name: "secret_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the rotated secret (older response shape).") },
+            Member { name: "rotation_task_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the rotation task started by the call (newer response shape).") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_AGENCY: OperationSpec = OperationSpec {
     name: "ShowAgency",
-    doc: "Tells whether the agencies needed to rotate secrets of the given type already exist. The path has no project id.",
+    doc: table_doc!("Tells whether the agencies needed to rotate secrets of the given type already exist. The path has no project id."),
     method: "GET",
     path: "/v1/csms/agencies",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_type", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: "Secret type to check: RDS-FG or GaussDB-FG." },
+        Member { name: "secret_type", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: table_doc!("Secret type to check: RDS-FG or GaussDB-FG.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowAgencyResponse>,
+    output: &Model {
+        name: "ShowAgencyResponse",
+        fields: &[
+            Member { name: "agency_granted", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether the agencies exist, as a string returned by the service.") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET: OperationSpec = OperationSpec {
     name: "ShowSecret",
-    doc: "Returns the metadata of one secret, without its value.",
+    doc: table_doc!("Returns the metadata of one secret, without its value."),
     method: "GET",
     path: "/v1/{project_id}/secrets/{secret_name}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretResponse>,
+    output: &Model {
+        name: "ShowSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the secret.") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_EVENT: OperationSpec = OperationSpec {
     name: "ShowSecretEvent",
-    doc: "Returns the details of one event.",
+    doc: table_doc!("Returns the details of one event."),
     method: "GET",
     path: "/v1/{project_id}/csms/events/{event_name}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "event_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the event." },
+        Member { name: "event_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the event.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretEventResponse>,
+    output: &Model {
+        name: "ShowSecretEventResponse",
+        fields: &[
+            Member { name: "event", location: Location::Body, ty: &Type::Model(&EVENT_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The event.") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_FUNCTION_TEMPLATES: OperationSpec = OperationSpec {
     name: "ShowSecretFunctionTemplates",
-    doc: "Returns the FunctionGraph function template used to rotate secrets of the given type and account mode. The path has no project id.",
+    doc: table_doc!("Returns the FunctionGraph function template used to rotate secrets of the given type and account mode. The path has no project id."),
     method: "GET",
     path: "/v1/csms/function-templates",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_type", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: "Secret type: RDS-FG or GaussDB-FG." },
-        Member { name: "secret_sub_type", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["SingleUser", "MultiUser"], ..Rules::NONE }, doc: "Account mode of the rotation: SingleUser (one account) or MultiUser (two alternating accounts)." },
-        Member { name: "engine", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: Rules { allowed: &["mysql", "postgresql", "sqlserver"], ..Rules::NONE }, doc: "Database engine: mysql, postgresql or sqlserver. Required for RDS-FG and not supported for other types." },
+        Member { name: "secret_type", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["RDS-FG", "GaussDB-FG"], ..Rules::NONE }, doc: table_doc!("Secret type: RDS-FG or GaussDB-FG.") },
+        Member { name: "secret_sub_type", location: Location::Query, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["SingleUser", "MultiUser"], ..Rules::NONE }, doc: table_doc!("Account mode of the rotation: SingleUser (one account) or MultiUser (two alternating accounts).") },
+        Member { name: "engine", location: Location::Query, ty: &Type::String, required: false, sensitive: false, rules: &Rules { allowed: &["mysql", "postgresql", "sqlserver"], ..Rules::NONE }, doc: table_doc!("Database engine: mysql, postgresql or sqlserver. Required for RDS-FG and not supported for other types.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretFunctionTemplatesResponse>,
+    output: &Model {
+        name: "ShowSecretFunctionTemplatesResponse",
+        fields: &[
+            Member { name: "function_templates", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The rotation function template.") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_STAGE: OperationSpec = OperationSpec {
     name: "ShowSecretStage",
-    doc: "Returns the version of a secret that currently carries the given stage label.",
+    doc: table_doc!("Returns the version of a secret that currently carries the given stage label."),
     method: "GET",
     path: "/v1/{project_id}/secrets/{secret_name}/stages/{stage_name}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the stage label, e.g. SYSCURRENT." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the stage label, e.g. SYSCURRENT.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretStageResponse>,
+    output: &Model {
+        name: "ShowSecretStageResponse",
+        fields: &[
+            Member { name: "stage", location: Location::Body, ty: &Type::Model(&STAGE_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The stage and the version it points to.") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRET_VERSION: OperationSpec = OperationSpec {
     name: "ShowSecretVersion",
-    doc: "Returns one version of a secret together with its plaintext value; only works while the secret is ENABLED. Pass latest as version_id to get the newest version.",
+    doc: table_doc!("Returns one version of a secret together with its plaintext value; only works while the secret is ENABLED. Pass latest as version_id to get the newest version."),
     method: "GET",
     path: "/v1/{project_id}/secrets/{secret_name}/versions/{version_id}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "version_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the version, or latest for the newest version." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "version_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the version, or latest for the newest version.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretVersionResponse>,
+    output: &Model {
+        name: "ShowSecretVersionResponse",
+        fields: &[
+            Member { name: "version", location: Location::Body, ty: &Type::Model(&VERSION_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The version, including its value.") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_SECRETS_CONFIG: OperationSpec = OperationSpec {
     name: "ShowSecretsConfig",
-    doc: "Returns whether secret strength checking is turned on for the tenant.",
+    doc: table_doc!("Returns whether secret strength checking is turned on for the tenant."),
     method: "GET",
     path: "/v1/{project_id}/secrets/checker/config",
     content_type: "application/json",
@@ -2495,178 +2894,243 @@ pub(crate) static SHOW_SECRETS_CONFIG: OperationSpec = OperationSpec {
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowSecretsConfigResponse>,
+    output: &Model {
+        name: "ShowSecretsConfigResponse",
+        fields: &[
+            Member { name: "checking_secret_strength", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether secret strength checking is on.") },
+        ],
+    },
 };
 
 pub(crate) static SHOW_USER_DETAIL: OperationSpec = OperationSpec {
     name: "ShowUserDetail",
-    doc: "Returns the details of one user that secrets can be shared with. The path has no project id.",
+    doc: table_doc!("Returns the details of one user that secrets can be shared with. The path has no project id."),
     method: "GET",
     path: "/v1/csms/users/{user_id}",
     content_type: "application/json",
     has_body: false,
     idempotent: true,
     members: &[
-        Member { name: "user_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the user." },
+        Member { name: "user_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<ShowUserDetailResponse>,
+    output: &Model {
+        name: "ShowUserDetailResponse",
+        fields: &[
+            Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user.") },
+            Member { name: "org_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Organisation the user belongs to.") },
+            Member { name: "user_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Login name of the user.") },
+            Member { name: "name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Real name of the user.") },
+            Member { name: "mobile", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Mobile phone number.") },
+            Member { name: "email", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Email address.") },
+            Member { name: "pwd_must_modify", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether the user must change the password at first login.") },
+            Member { name: "pwd_change_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the password was last changed, as a string returned by the service.") },
+            Member { name: "created_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the user was created, as a string returned by the service.") },
+            Member { name: "updated_at", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("When the user was last modified, as a string returned by the service.") },
+            Member { name: "disabled", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether the user is disabled.") },
+            Member { name: "grade", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Trust level of the user.") },
+            Member { name: "locked", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether the user is locked, as a string returned by the service.") },
+            Member { name: "extension", location: Location::Body, ty: &Type::Any, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Custom extension attributes, passed through as JSON.") },
+            Member { name: "user_org_relation_list", location: Location::Body, ty: &Type::List(&Type::Model(&USER_ORG_RELATION_LIST_RESULT_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Organisations the user is related to.") },
+            Member { name: "domain_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the account (tenant) the user belongs to.") },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_GRANT: OperationSpec = OperationSpec {
     name: "UpdateGrant",
-    doc: "Changes an existing grant on a secret or secret group. resource_id is sent both in the query string and in the body.",
+    doc: table_doc!("Changes an existing grant on a secret or secret group. resource_id is sent both in the query string and in the body."),
     method: "PUT",
     path: "/v1/{project_id}/csms/grants",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "resource_id", location: Location::QueryAndBody, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the shared secret or secret group (sent in the query and in the body)." },
-        Member { name: "type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules { allowed: &["SECRET", "GROUP"], ..Rules::NONE }, doc: "Type of the resource being shared: SECRET (a single secret) or GROUP (a secret group)." },
-        Member { name: "grantee_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Kind of grantee; the documentation describes the values 0 (a single user) and 2 (a user group)." },
-        Member { name: "grantee_target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the user or user group that holds the grant." },
-        Member { name: "validity_time", location: Location::Body, ty: &Type::Date, required: false, sensitive: false, rules: Rules::NONE, doc: "Last day on which the grant is valid, as YYYY-MM-DD." },
+        Member { name: "resource_id", location: Location::QueryAndBody, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the shared secret or secret group (sent in the query and in the body).") },
+        Member { name: "type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules { allowed: &["SECRET", "GROUP"], ..Rules::NONE }, doc: table_doc!("Type of the resource being shared: SECRET (a single secret) or GROUP (a secret group).") },
+        Member { name: "grantee_type", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Kind of grantee; the documentation describes the values 0 (a single user) and 2 (a user group).") },
+        Member { name: "grantee_target_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user or user group that holds the grant.") },
+        Member { name: "validity_time", location: Location::Body, ty: &Type::Date, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Last day on which the grant is valid, as YYYY-MM-DD.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateGrantResponse>,
+    output: &Model {
+        name: "UpdateGrantResponse",
+        fields: &[
+            Member { name: "data", location: Location::Body, ty: &Type::Model(&GRANT_DATA_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The updated grant.") },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRET: OperationSpec = OperationSpec {
     name: "UpdateSecret",
-    doc: "Changes the metadata of a secret: KMS key, description, rotation settings and event subscriptions. The value cannot be changed here; use CreateSecretVersion for that.",
+    doc: table_doc!("Changes the metadata of a secret: KMS key, description, rotation settings and event subscriptions. The value cannot be changed here; use CreateSecretVersion for that."),
     method: "PUT",
     path: "/v1/{project_id}/secrets/{secret_name}",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "ID of the KMS master key for future versions. Versions created after the change are encrypted with the new key; existing versions keep using the key they were encrypted with." },
-        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { max_bytes: Some(2048), ..Rules::NONE }, doc: "Free-text description of the secret, at most 2,048 bytes (UTF-8)." },
-        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Turn automatic rotation on (true) or off (false)." },
-        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { format: Some(Format::RotationPeriod), ..Rules::NONE }, doc: "How often the secret is rotated automatically: an integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds), e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when auto_rotation is true." },
-        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules { items: Some((0, 1)), ..Rules::NONE }, doc: "Names of the events the secret subscribes to; at most one event for now. When one of the event's basic event types fires on the secret, a notification goes to the event's topic." },
-        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules::NONE, doc: "URN of the FunctionGraph function that performs the rotation." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "kms_key_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the KMS master key for future versions. Versions created after the change are encrypted with the new key; existing versions keep using the key they were encrypted with.") },
+        Member { name: "description", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { max_bytes: Some(2048), ..Rules::NONE }, doc: table_doc!("Free-text description of the secret, at most 2,048 bytes (UTF-8).") },
+        Member { name: "auto_rotation", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Turn automatic rotation on (true) or off (false).") },
+        Member { name: "rotation_period", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { format: Some(Format::RotationPeriod), ..Rules::NONE }, doc: table_doc!("How often the secret is rotated automatically: an integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds), e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when auto_rotation is true.") },
+        Member { name: "event_subscriptions", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules { items: Some((0, 1)), ..Rules::NONE }, doc: table_doc!("Names of the events the secret subscribes to; at most one event for now. When one of the event's basic event types fires on the secret, a notification goes to the event's topic.") },
+        Member { name: "rotation_func_urn", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("URN of the FunctionGraph function that performs the rotation.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretResponse>,
+    output: &Model {
+        name: "UpdateSecretResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the secret after the update.") },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRET_EVENT: OperationSpec = OperationSpec {
     name: "UpdateSecretEvent",
-    doc: "Changes an event's state, its basic event types or its notification target. Members left unset keep their current value.",
+    doc: table_doc!("Changes an event's state, its basic event types or its notification target. Members left unset keep their current value."),
     method: "PUT",
     path: "/v1/{project_id}/csms/events/{event_name}",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "event_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the event." },
-        Member { name: "state", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: Rules { allowed: &["ENABLED", "DISABLED"], ..Rules::NONE }, doc: "Whether the event is active: ENABLED or DISABLED. Only an ENABLED event sends notifications." },
-        Member { name: "event_types", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: Rules { allowed: &["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"], items: Some((1, 12)), ..Rules::NONE }, doc: "New list of basic event types, without duplicates: SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED and SECRET_ROTATED_FAILED." },
-        Member { name: "notification", location: Location::Body, ty: &Type::Model(&NOTIFICATION_MODEL), required: false, sensitive: false, rules: Rules::NONE, doc: "New notification target." },
+        Member { name: "event_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the event.") },
+        Member { name: "state", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { allowed: &["ENABLED", "DISABLED"], ..Rules::NONE }, doc: table_doc!("Whether the event is active: ENABLED or DISABLED. Only an ENABLED event sends notifications.") },
+        Member { name: "event_types", location: Location::Body, ty: &Type::List(&Type::String), required: false, sensitive: false, rules: &Rules { allowed: &["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"], items: Some((1, 12)), ..Rules::NONE }, doc: table_doc!("New list of basic event types, without duplicates: SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED and SECRET_ROTATED_FAILED.") },
+        Member { name: "notification", location: Location::Body, ty: &Type::Model(&NOTIFICATION_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("New notification target.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretEventResponse>,
+    output: &Model {
+        name: "UpdateSecretEventResponse",
+        fields: &[
+            Member { name: "event", location: Location::Body, ty: &Type::Model(&EVENT_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The event after the update.") },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRET_STAGE: OperationSpec = OperationSpec {
     name: "UpdateSecretStage",
-    doc: "Points a stage label of a secret at the given version. A label marks one version at a time, so it leaves the version that carried it before.",
+    doc: table_doc!("Points a stage label of a secret at the given version. A label marks one version at a time, so it leaves the version that carried it before."),
     method: "PUT",
     path: "/v1/{project_id}/secrets/{secret_name}/stages/{stage_name}",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: "Name of the stage label: 1 to 64 characters from letters, digits, underscore and hyphen." },
-        Member { name: "version_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the version that should carry the label." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "stage_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules { len: Some((1, 64)), charset: Some("a-zA-Z0-9_-"), ..Rules::NONE }, doc: table_doc!("Name of the stage label: 1 to 64 characters from letters, digits, underscore and hyphen.") },
+        Member { name: "version_id", location: Location::Body, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the version that should carry the label.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretStageResponse>,
+    output: &Model {
+        name: "UpdateSecretStageResponse",
+        fields: &[
+            Member { name: "stage", location: Location::Body, ty: &Type::Model(&STAGE_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("The stage and the version it now points to.") },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_SECRETS_CONFIG: OperationSpec = OperationSpec {
     name: "UpdateSecretsConfig",
-    doc: "Turns secret strength checking on or off for the tenant.",
+    doc: table_doc!("Turns secret strength checking on or off for the tenant."),
     method: "POST",
     path: "/v1/{project_id}/secrets/checker/config",
     content_type: "application/json",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "checking_secret_strength", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: Rules::NONE, doc: "Whether secret strength checking should be on." },
+        Member { name: "checking_secret_strength", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether secret strength checking should be on.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateSecretsConfigResponse>,
+    output: &Model {
+        name: "UpdateSecretsConfigResponse",
+        fields: &[
+            Member { name: "checking_secret_strength", location: Location::Body, ty: &Type::Boolean, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Whether secret strength checking is now on.") },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_USER_PASSWORD: OperationSpec = OperationSpec {
     name: "UpdateUserPassword",
-    doc: "Changes a user's password; the current password must be given along with the new one. The path has no project id.",
+    doc: table_doc!("Changes a user's password; the current password must be given along with the new one. The path has no project id."),
     method: "POST",
     path: "/v1/csms/users/change-password",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "password", location: Location::Body, ty: &Type::String, required: true, sensitive: true, rules: Rules::NONE, doc: "The new password." },
-        Member { name: "old_password", location: Location::Body, ty: &Type::String, required: true, sensitive: true, rules: Rules::NONE, doc: "The current password." },
+        Member { name: "password", location: Location::Body, ty: &Type::String, required: true, sensitive: true, rules: &Rules::NONE, doc: table_doc!("The new password.") },
+        Member { name: "old_password", location: Location::Body, ty: &Type::String, required: true, sensitive: true, rules: &Rules::NONE, doc: table_doc!("The current password.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateUserPasswordResponse>,
+    output: &Model {
+        name: "UpdateUserPasswordResponse",
+        fields: &[
+            Member { name: "user_id", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the user whose password was changed.") },
+        ],
+    },
 };
 
 pub(crate) static UPDATE_VERSION: OperationSpec = OperationSpec {
     name: "UpdateVersion",
-    doc: "Changes the expiry time of a secret version; only works while the secret is ENABLED. If the secret subscribes to an event with SECRET_VERSION_EXPIRED, each update triggers at most one expiry notification.",
+    doc: table_doc!("Changes the expiry time of a secret version; only works while the secret is ENABLED. If the secret subscribes to an event with SECRET_VERSION_EXPIRED, each update triggers at most one expiry notification."),
     method: "PUT",
     path: "/v1/{project_id}/secrets/{secret_name}/versions/{version_id}",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: true,
     members: &[
-        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "Name of the secret." },
-        Member { name: "version_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: Rules::NONE, doc: "ID of the version." },
-        Member { name: "expire_time", location: Location::Body, ty: &Type::Integer, required: true, sensitive: false, rules: Rules::NONE, doc: "New expiry time of the version, in milliseconds since the Unix epoch." },
+        Member { name: "secret_name", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of the secret.") },
+        Member { name: "version_id", location: Location::Path, ty: &Type::String, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("ID of the version.") },
+        Member { name: "expire_time", location: Location::Body, ty: &Type::Integer, required: true, sensitive: false, rules: &Rules::NONE, doc: table_doc!("New expiry time of the version, in milliseconds since the Unix epoch.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UpdateVersionResponse>,
+    output: &Model {
+        name: "UpdateVersionResponse",
+        fields: &[
+            Member { name: "version_metadata", location: Location::Body, ty: &Type::Model(&VERSION_METADATA_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the version after the update.") },
+        ],
+    },
 };
 
 pub(crate) static UPLOAD_SECRET_BLOB: OperationSpec = OperationSpec {
     name: "UploadSecretBlob",
-    doc: "Restores a secret, with all of its versions, from a backup blob produced by DownloadSecretBlob.",
+    doc: table_doc!("Restores a secret, with all of its versions, from a backup blob produced by DownloadSecretBlob."),
     method: "POST",
     path: "/v1/{project_id}/secrets/restore",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: false,
     members: &[
-        Member { name: "secret_blob", location: Location::Body, ty: &Type::String, required: true, sensitive: true, rules: Rules::NONE, doc: "The encrypted backup blob obtained from DownloadSecretBlob." },
+        Member { name: "secret_blob", location: Location::Body, ty: &Type::String, required: true, sensitive: true, rules: &Rules::NONE, doc: table_doc!("The encrypted backup blob obtained from DownloadSecretBlob.") },
     ],
     one_of: &[],
     unwrap: None,
     pagination: None,
-    decode: decode_as::<UploadSecretBlobResponse>,
+    output: &Model {
+        name: "UploadSecretBlobResponse",
+        fields: &[
+            Member { name: "secret", location: Location::Body, ty: &Type::Model(&SECRET_MODEL), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Metadata of the restored secret.") },
+        ],
+    },
 };
 
 /// Every operation, sorted by name.
@@ -2717,3 +3181,57 @@ pub static OPERATIONS: [&OperationSpec; 45] = [
     &UPDATE_VERSION,
     &UPLOAD_SECRET_BLOB,
 ];
+
+/// The typed decoder of each operation (`decode_as::<...Response>`), for the tests that check
+/// the table-driven decoder against serde.
+#[cfg(test)]
+pub(crate) fn typed_decoder(name: &str) -> fn(serde_json::Value) -> Result<serde_json::Value, String> {
+    match name {
+        "BatchCreateOrDeleteTags" => super::decode_as::<BatchCreateOrDeleteTagsResponse>,
+        "BatchImportSecrets" => super::decode_as::<BatchImportSecretsResponse>,
+        "CheckSecrets" => super::decode_as::<CheckSecretsResponse>,
+        "CreateAgency" => super::decode_as::<CreateAgencyResponse>,
+        "CreateGrants" => super::decode_as::<CreateGrantsResponse>,
+        "CreateSecret" => super::decode_as::<CreateSecretResponse>,
+        "CreateSecretEvent" => super::decode_as::<CreateSecretEventResponse>,
+        "CreateSecretTag" => super::decode_as::<CreateSecretTagResponse>,
+        "CreateSecretVersion" => super::decode_as::<CreateSecretVersionResponse>,
+        "DeleteGrant" => super::decode_as::<DeleteGrantResponse>,
+        "DeleteSecret" => super::decode_as::<DeleteSecretResponse>,
+        "DeleteSecretEvent" => super::decode_as::<DeleteSecretEventResponse>,
+        "DeleteSecretForSchedule" => super::decode_as::<DeleteSecretForScheduleResponse>,
+        "DeleteSecretStage" => super::decode_as::<DeleteSecretStageResponse>,
+        "DeleteSecretTag" => super::decode_as::<DeleteSecretTagResponse>,
+        "DownloadSecretBlob" => super::decode_as::<DownloadSecretBlobResponse>,
+        "GenerateRandomPassword" => super::decode_as::<GenerateRandomPasswordResponse>,
+        "ListGrants" => super::decode_as::<ListGrantsResponse>,
+        "ListNotificationRecords" => super::decode_as::<ListNotificationRecordsResponse>,
+        "ListProjectSecretsTags" => super::decode_as::<ListProjectSecretsTagsResponse>,
+        "ListResourceInstances" => super::decode_as::<ListResourceInstancesResponse>,
+        "ListSecretEvents" => super::decode_as::<ListSecretEventsResponse>,
+        "ListSecretTags" => super::decode_as::<ListSecretTagsResponse>,
+        "ListSecretTask" => super::decode_as::<ListSecretTaskResponse>,
+        "ListSecretVersions" => super::decode_as::<ListSecretVersionsResponse>,
+        "ListSecrets" => super::decode_as::<ListSecretsResponse>,
+        "ListUsers" => super::decode_as::<ListUsersResponse>,
+        "RestoreSecret" => super::decode_as::<RestoreSecretResponse>,
+        "RotateSecret" => super::decode_as::<RotateSecretResponse>,
+        "ShowAgency" => super::decode_as::<ShowAgencyResponse>,
+        "ShowSecret" => super::decode_as::<ShowSecretResponse>,
+        "ShowSecretEvent" => super::decode_as::<ShowSecretEventResponse>,
+        "ShowSecretFunctionTemplates" => super::decode_as::<ShowSecretFunctionTemplatesResponse>,
+        "ShowSecretStage" => super::decode_as::<ShowSecretStageResponse>,
+        "ShowSecretVersion" => super::decode_as::<ShowSecretVersionResponse>,
+        "ShowSecretsConfig" => super::decode_as::<ShowSecretsConfigResponse>,
+        "ShowUserDetail" => super::decode_as::<ShowUserDetailResponse>,
+        "UpdateGrant" => super::decode_as::<UpdateGrantResponse>,
+        "UpdateSecret" => super::decode_as::<UpdateSecretResponse>,
+        "UpdateSecretEvent" => super::decode_as::<UpdateSecretEventResponse>,
+        "UpdateSecretStage" => super::decode_as::<UpdateSecretStageResponse>,
+        "UpdateSecretsConfig" => super::decode_as::<UpdateSecretsConfigResponse>,
+        "UpdateUserPassword" => super::decode_as::<UpdateUserPasswordResponse>,
+        "UpdateVersion" => super::decode_as::<UpdateVersionResponse>,
+        "UploadSecretBlob" => super::decode_as::<UploadSecretBlobResponse>,
+        _ => unreachable!(),
+    }
+}

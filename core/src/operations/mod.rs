@@ -4,6 +4,22 @@
 //! Everything that differs between operations is data here; [`crate::request`] and
 //! [`crate::response`] are the same code for all of them.
 
+/// A doc text of the table: kept with the `docs` feature (on by default), empty without it,
+/// for builds where size counts and nothing reads them (the npm package's WebAssembly).
+#[cfg(feature = "docs")]
+macro_rules! table_doc {
+    ($text:literal) => {
+        $text
+    };
+}
+#[cfg(not(feature = "docs"))]
+macro_rules! table_doc {
+    ($text:literal) => {
+        ""
+    };
+}
+
+mod decode;
 #[rustfmt::skip]
 mod generated;
 
@@ -32,7 +48,7 @@ pub trait Operation: Serialize {
 pub struct OperationSpec {
     /// The official operation name, such as `UpdateSecret`.
     pub name: &'static str,
-    /// What the operation does.
+    /// What the operation does (empty without the `docs` feature).
     pub doc: &'static str,
     /// HTTP method.
     pub method: &'static str,
@@ -53,15 +69,32 @@ pub struct OperationSpec {
     pub unwrap: Option<&'static str>,
     /// How to page through results, for List operations.
     pub pagination: Option<Pagination>,
-    /// Checks a response body against the typed output and returns it as JSON holding
-    /// only the known fields.
-    pub decode: fn(Value) -> std::result::Result<Value, String>,
+    /// The result: the top-level fields of a successful response body (all optional; a
+    /// response is decoded against it by [`OperationSpec::decode`]).
+    pub output: &'static Model,
 }
 
 impl OperationSpec {
     /// The member called `name`.
     pub fn member(&self, name: &str) -> Option<&'static Member> {
         self.members.iter().find(|m| m.name == name)
+    }
+
+    /// Checks a response body against the operation's result and returns it holding only
+    /// the known fields, exactly as the typed output would serialize it (`null` and absent
+    /// fields left out, numbers of `number` fields as floats). The error says where the
+    /// body differs, such as ``at `secrets[0].name`: expected a string, found a number``.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let op = csms_core::operation("UpdateSecret").unwrap();
+    /// let out = op.decode(json!({"secret": {"name": "db", "extra": 1}, "other": null})).unwrap();
+    /// assert_eq!(out, json!({"secret": {"name": "db"}}));
+    /// let err = op.decode(json!({"secret": {"name": 5}})).unwrap_err();
+    /// assert_eq!(err, "at `secret.name`: expected a string, found a number");
+    /// ```
+    pub fn decode(&self, body: Value) -> std::result::Result<Value, String> {
+        decode::decode_output(self.output, body)
     }
 }
 
@@ -78,9 +111,9 @@ pub struct Member {
     pub required: bool,
     /// Whether it holds a secret value (redacted, zeroized).
     pub sensitive: bool,
-    /// Documented constraints.
-    pub rules: Rules,
-    /// What it is.
+    /// Documented constraints (shared, most members having none).
+    pub rules: &'static Rules,
+    /// What it is (empty without the `docs` feature).
     pub doc: &'static str,
 }
 
@@ -210,7 +243,9 @@ pub enum Pagination {
     },
 }
 
-/// Checks a JSON value against the typed output `T`, keeping only the fields `T` knows.
+/// Checks a JSON value against the typed output `T`, keeping only the fields `T` knows: what
+/// the table-driven [`OperationSpec::decode`] must agree with (the tests compare them).
+#[cfg(test)]
 pub(crate) fn decode_as<T: DeserializeOwned + Serialize>(value: Value) -> std::result::Result<Value, String> {
     let typed: T = serde_path_to_error::deserialize(value).map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))?;
     serde_json::to_value(typed).map_err(|e| e.to_string())
@@ -239,15 +274,21 @@ pub fn operation(name: &str) -> Result<&'static OperationSpec> {
     let mut close: Vec<(usize, &str)> = OPERATIONS
         .iter()
         .map(|op| (edit_distance(&lower, &op.name.to_ascii_lowercase()), op.name))
-        .filter(|(d, n)| *d <= 3.max(name.len() / 4) || n.to_ascii_lowercase().contains(&lower) && !lower.is_empty())
+        .filter(|(d, n)| *d <= 3.max(name.len() / 4) || !lower.is_empty() && contains(&n.to_ascii_lowercase(), &lower))
         .collect();
-    close.sort();
+    crate::util::sort(&mut close);
     let hint = if close.is_empty() {
         "see operation_names() for the 45 operations".to_owned()
     } else {
         format!("did you mean {}?", close.iter().take(4).map(|(_, n)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
     };
     Err(Error::validation("operation", format!("unknown operation `{name}`; {hint}")))
+}
+
+/// Whether `text` contains `part` (a plain scan: names are short, and `str::contains`
+/// brings a large searcher into the WebAssembly build).
+fn contains(text: &str, part: &str) -> bool {
+    text.as_bytes().windows(part.len()).any(|window| window == part.as_bytes())
 }
 
 /// Levenshtein distance over characters.

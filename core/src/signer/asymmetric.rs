@@ -67,15 +67,19 @@ impl KeyPair {
         match self {
             KeyPair::P256(key) => {
                 use p256::ecdsa::signature::Signer;
-                let sig: p256::ecdsa::Signature = key.sign(string_to_sign);
+                // Failures are unreachable with a valid key. (A literal panic rather than
+                // `expect`, which would bring the Debug code of every boxed error source.)
+                let sig: p256::ecdsa::Signature =
+                    key.try_sign(string_to_sign).unwrap_or_else(|_| panic!("P-256 signing with a valid key"));
                 let (r, s) = sig.split_bytes();
                 der_encode(&r, &s)
             }
             KeyPair::Sm2 { key, za } => {
                 use sm2::dsa::signature::hazmat::PrehashSigner;
                 // r = 0 or s = 0 happens with probability ~2^-256; it is treated as unreachable.
-                let sig: sm2::dsa::Signature =
-                    key.sign_prehash(&sm2_digest(za, string_to_sign)).expect("SM2 signing with a valid key");
+                let sig: sm2::dsa::Signature = key
+                    .sign_prehash(&sm2_digest(za, string_to_sign))
+                    .unwrap_or_else(|_| panic!("SM2 signing with a valid key"));
                 der_encode(&sig.r_bytes(), &sig.s_bytes())
             }
         }

@@ -17,11 +17,24 @@ pub(crate) struct UrlParts<'a> {
 
 /// Splits `scheme://authority/path?query#fragment`; `None` when there is no `scheme://`.
 pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
-    let rest = &url[url.find("://")? + 3..];
-    let rest = rest.split('#').next().unwrap_or("");
-    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, rest) = rest.split_at(auth_end);
-    let (path, query) = match rest.find('?') {
+    // Byte searches: the delimiters are ASCII (and a plain loop is cheaper than `str`
+    // patterns and iterator adapters where calls are not inlined).
+    fn find(text: &str, a: u8, b: u8) -> Option<usize> {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == a || bytes[i] == b {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+    let colon = find(url, b':', b':')?;
+    let rest = url[colon..].strip_prefix("://")?;
+    let rest = &rest[..find(rest, b'#', b'#').unwrap_or(rest.len())];
+    let (authority, rest) = rest.split_at(find(rest, b'/', b'?').unwrap_or(rest.len()));
+    let (path, query) = match find(rest, b'?', b'?') {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, ""),
     };
@@ -56,7 +69,7 @@ pub(crate) fn canonical_query(query: &str) -> String {
             None => (decode(p), String::new()),
         })
         .collect();
-    pairs.sort();
+    crate::util::sort(&mut pairs);
     join_pairs(&pairs)
 }
 
@@ -76,6 +89,10 @@ pub(crate) fn join_pairs(pairs: &[(String, String)]) -> String {
 
 /// Python's `str.strip()`: Unicode whitespace plus the ASCII separators 0x1C-0x1F.
 pub(crate) fn strip(value: &str) -> &str {
+    let graphic = |b: Option<&u8>| b.is_some_and(|b| (b'!'..=b'~').contains(b));
+    if graphic(value.as_bytes().first()) && graphic(value.as_bytes().last()) {
+        return value;
+    }
     value.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
@@ -84,7 +101,7 @@ pub(crate) fn strip(value: &str) -> &str {
 pub(crate) fn signed_header_names(req: &HttpRequest) -> Vec<String> {
     let mut names: Vec<String> =
         req.headers.iter().filter(|(k, _)| !k.contains('_')).map(|(k, _)| k.to_ascii_lowercase()).collect();
-    names.sort();
+    crate::util::sort(&mut names);
     names.dedup();
     names
 }

@@ -180,12 +180,17 @@ impl Signer {
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
         let url = split_url(&req.url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
         if let Some((name, _)) = req.headers.iter().find(|(name, _)| !is_header_name(name)) {
-            return Err(Error::validation("headers", format!("{name:?} is not an HTTP header name")));
+            return Err(Error::validation(
+                "headers",
+                format!("{} is not an HTTP header name", crate::util::quoted(name, '"')),
+            ));
         }
         // Signing again (a retry) replaces the previous signature instead of signing it.
         req.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("Authorization"));
         let authority = url.authority.to_owned();
-        req.set_header("X-Sdk-Date", at.to_string());
+        let date = at.to_bytes();
+        let date = std::str::from_utf8(&date).unwrap_or_else(|_| panic!("ASCII digits"));
+        req.set_header("X-Sdk-Date", date);
         if req.header("Host").is_none() {
             req.headers.push(("Host".to_owned(), authority));
         }
@@ -218,17 +223,14 @@ impl Signer {
         let signed = signed.join(";");
         let (string_to_sign, scope) = self.string_to_sign(&canonical, at);
         let signature = self.signature(&string_to_sign, at);
+        // Concatenated rather than formatted: `core::fmt` is slow where calls are not inlined.
+        let name = self.algorithm.name();
+        let ak = self.key.ak.as_str();
         Ok(match scope {
-            Some(info) => format!(
-                "{} Credential={}/{info}, SignedHeaders={signed}, Signature={signature}",
-                self.algorithm.name(),
-                self.key.ak
-            ),
-            None => format!(
-                "{} Access={}, SignedHeaders={signed}, Signature={signature}",
-                self.algorithm.name(),
-                self.key.ak
-            ),
+            Some(info) => {
+                [name, " Credential=", ak, "/", &info, ", SignedHeaders=", &signed, ", Signature=", &signature].concat()
+            }
+            None => [name, " Access=", ak, ", SignedHeaders=", &signed, ", Signature=", &signature].concat(),
         })
     }
 
@@ -236,12 +238,14 @@ impl Signer {
     fn string_to_sign(&self, canonical: &str, at: SdkDate) -> (String, Option<String>) {
         let digest = hex(&self.algorithm.hash().digest(canonical.as_bytes()));
         let name = self.algorithm.name();
+        let date = at.to_bytes();
+        let date = std::str::from_utf8(&date).unwrap_or_else(|_| panic!("ASCII digits"));
         match (&self.algorithm, &self.scope) {
             (Algorithm::V11HmacSha256, Some(scope)) => {
                 let info = format!("{}/{}/{}", at.date_stamp(), scope.region, scope.service);
-                (format!("{name}\n{at}\n{info}\n{digest}"), Some(info))
+                ([name, "\n", date, "\n", &info, "\n", &digest].concat(), Some(info))
             }
-            _ => (format!("{name}\n{at}\n{digest}"), None),
+            _ => ([name, "\n", date, "\n", &digest].concat(), None),
         }
     }
 

@@ -1,0 +1,192 @@
+//! Small replacements for standard-library conveniences whose code is large where size
+//! counts (the npm package's WebAssembly): the standard sorts monomorphize several
+//! kilobytes per element type, and `{:?}` on text pulls in Unicode printability tables.
+
+use serde_json::Value;
+
+/// Sorts `items` in place (heapsort: O(n log n) at worst, a few hundred bytes of code; not
+/// stable, which is the same here since the callers sort values equal only when identical).
+pub(crate) fn sort<T: Ord>(items: &mut [T]) {
+    fn sift_down<T: Ord>(items: &mut [T], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && items[child] < items[child + 1] {
+                child += 1;
+            }
+            if items[root] >= items[child] {
+                return;
+            }
+            items.swap(root, child);
+            root = child;
+        }
+    }
+    let n = items.len();
+    for root in (0..n / 2).rev() {
+        sift_down(items, root, n);
+    }
+    for end in (1..n).rev() {
+        items.swap(0, end);
+        sift_down(items, 0, end);
+    }
+}
+
+/// The compact JSON text of `value`, byte for byte what `serde_json::to_string` writes.
+///
+/// Written here rather than with serde_json's serializer, whose writer and error plumbing
+/// (and, through `Display`, std's boxed string errors and Unicode tables) are large in the
+/// WebAssembly build.
+///
+/// ```
+/// let value = serde_json::json!({"b": [1, -2, 2.5, null, true], "a": "line\n\"q\""});
+/// assert_eq!(csms_core::json_text(&value), serde_json::to_string(&value).unwrap());
+/// ```
+pub fn json_text(value: &Value) -> String {
+    let mut out = String::new();
+    write_json(&mut out, value);
+    out
+}
+
+fn write_json(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => push_json_str(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, key);
+                out.push(':');
+                write_json(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Appends `text` as a JSON string, escaped as serde_json escapes it (`"`, `\`, and control
+/// characters: `\b \t \n \f \r`, the others as `\u00xx`).
+pub fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    // A plain loop: iterator adapters cost a call per byte where they are not inlined.
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        let i = i - 1;
+        // Only ASCII bytes end a run, so both ends are character boundaries.
+        out.push_str(&text[start..i]);
+        start = i + 1;
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            0x0c => "\\f",
+            b'\r' => "\\r",
+            _ => "",
+        };
+        if short.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(short);
+        }
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+/// `text` between `quote`s, with the quote, `\` and control characters escaped as Rust's
+/// `{:?}` escapes them (other characters are kept as they are).
+pub(crate) fn quoted(text: &str, quote: char) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_like_the_standard_sort() {
+        let mut seed = 0x2545_f491_u64;
+        for len in 0..40 {
+            let mut items: Vec<(u64, String)> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    (seed >> 61, format!("{}", seed >> 62))
+                })
+                .collect();
+            let mut expected = items.clone();
+            expected.sort();
+            sort(&mut items);
+            assert_eq!(items, expected);
+        }
+    }
+
+    #[test]
+    fn writes_json_as_serde_json_does() {
+        let all_bytes: String = (0u8..0x80).map(char::from).collect();
+        let values = [
+            serde_json::json!(null),
+            serde_json::json!({"z": [1, -2, u64::MAX, i64::MIN, 0.1, -0.0, 5.0, 1e300, 1.5e-7], "a": {"": ""}}),
+            serde_json::json!([all_bytes, "ünï € \u{2028} \u{1F600}", "\"\\/"]),
+            serde_json::json!({"k\n\u{1}": [true, false, [], {}]}),
+        ];
+        for value in values {
+            assert_eq!(json_text(&value), serde_json::to_string(&value).unwrap());
+        }
+    }
+
+    #[test]
+    fn quotes_as_debug_does_for_text() {
+        for text in ["plain", "a\"b", "back\\slash", "tab\there\nnew\r", "ctl\u{1}\u{7f}", "ünï €"] {
+            assert_eq!(quoted(text, '"'), format!("{text:?}"));
+        }
+        for c in ['a', '\'', '"', '\n', 'é', '\u{0}'] {
+            assert_eq!(quoted(&c.to_string(), '\''), format!("{c:?}"), "{c:?}");
+        }
+    }
+}
