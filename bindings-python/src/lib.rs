@@ -13,7 +13,7 @@
 
 use csms_core::{
     operation, verify as verify_request, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, HttpRequest,
-    HttpResponse, Location, SdkDate, Signer,
+    HttpResponse, Location, Next, RetryPolicy, SdkDate, Signer,
 };
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
@@ -24,6 +24,7 @@ use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, 
 use serde_json::{Map, Number, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// The user agent sent by default: `csms-sdk-python/<version>`.
 const USER_AGENT: &str = concat!("csms-sdk-python/", env!("CARGO_PKG_VERSION"));
@@ -86,14 +87,16 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Validation { field, reason } => {
             PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
         }
-        Error::Api { status, error_code, error_msg, request_id, .. } => {
-            (*status, error_code, error_msg, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.api, a))
+        Error::Api { status, error_code, error_msg, request_id, not_retried } => {
+            (*status, error_code, error_msg, request_id, &message, not_retried)
+                .into_pyobject(py)
+                .map(|a| raise(py, |c| &c.api, a))
         }
         Error::Decode { reason, status, request_id } => {
             (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))
         }
-        Error::Transport { reason, maybe_sent, .. } => {
-            (reason, *maybe_sent, &message).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
+        Error::Transport { reason, maybe_sent, not_retried } => {
+            (reason, *maybe_sent, &message, not_retried).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
         }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),
     };
@@ -281,12 +284,17 @@ fn headers_of(obj: &Bound<'_, PyAny>) -> Res<Vec<(String, String)>> {
 
 static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The signing time: None (now: the one place the package reads the clock), an `X-Sdk-Date`
-/// string (`YYYYMMDDTHHMMSSZ`), Unix seconds, or a `datetime` (naive = UTC).
-fn sdk_date(at: Option<&Bound<'_, PyAny>>) -> Res<SdkDate> {
-    let Some(at) = at.filter(|a| !a.is_none()) else {
-        return Ok(SdkDate::from(std::time::SystemTime::now()));
-    };
+/// A signing time: an `X-Sdk-Date` string (`YYYYMMDDTHHMMSSZ`), Unix seconds (int or float) or a
+/// `datetime` (naive = UTC). The native module never reads the clock: the Python package
+/// passes the time of `csms.transports.now()` when the caller gave none.
+fn sdk_date(at: &Bound<'_, PyAny>) -> Res<SdkDate> {
+    if let Ok(f) = at.cast::<PyFloat>() {
+        let secs = f.value();
+        if !secs.is_finite() || secs.abs() > 1e15 {
+            return Err(invalid("at", "is out of range"));
+        }
+        return Ok(SdkDate::from_unix(secs.floor() as i64));
+    }
     if let Ok(s) = at.cast::<PyString>() {
         return Ok(SdkDate::parse(&text_of(s)?)?);
     }
@@ -388,11 +396,35 @@ fn headers_dict<'py>(py: Python<'py>, headers: &[(String, String)]) -> PyResult<
     Ok(dict)
 }
 
+/// The `csms.Request` of a request the core built for `operation`.
+fn py_request(
+    py: Python<'_>,
+    built: &HttpRequest,
+    operation: &Bound<'_, PyString>,
+    idempotent: bool,
+) -> PyResult<Request> {
+    Ok(Request {
+        method: intern_method(py, &built.method).unbind(),
+        url: PyString::new(py, &built.url).unbind(),
+        headers: headers_dict(py, &built.headers)?.unbind(),
+        body: PyBytes::new(py, &built.body).unbind(),
+        operation: Some(operation.clone().unbind()),
+        idempotent,
+    })
+}
+
 fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> Res<String> {
     match obj.cast::<PyString>() {
         Ok(s) => Ok(text_of(s)?),
         Err(_) => Err(invalid(what, format!("must be a str, not {}", type_name(obj)))),
     }
+}
+
+/// The core's response for a status, headers (see [`headers_of`]) and body.
+fn http_response(status: &Bound<'_, PyAny>, headers: &Bound<'_, PyAny>, body: &Bound<'_, PyAny>) -> Res<HttpResponse> {
+    let status: u16 =
+        status.extract().map_err(|_| invalid("status", format!("must be an HTTP status code, not {status}")))?;
+    Ok(HttpResponse::new(status, headers_of(headers)?, bytes_of(body, "body")?))
 }
 
 /// The core's request for a `csms.Request`.
@@ -603,7 +635,7 @@ mod native {
     }
 
     /// A configured client: options in (the core's `ClientOptions` as a dict), requests
-    /// out, responses in. No I/O; the clock is read only for a request built without `at`.
+    /// out, responses in. No I/O, no clock: times are given by the caller.
     #[pyclass(frozen, name = "Client")]
     struct NativeClient {
         client: csms_core::Client,
@@ -635,14 +667,13 @@ mod native {
         }
 
         /// Validates `input` and builds the signed `Request` of `operation` for the time `at`
-        /// (None: now; an `X-Sdk-Date` string, Unix seconds or a datetime).
-        #[pyo3(signature = (operation, input=None, at=None))]
+        /// (an `X-Sdk-Date` string, Unix seconds or a datetime).
         fn build_request(
             &self,
             py: Python<'_>,
             operation: &Bound<'_, PyString>,
             input: Option<&Bound<'_, PyAny>>,
-            at: Option<&Bound<'_, PyAny>>,
+            at: &Bound<'_, PyAny>,
         ) -> PyResult<Request> {
             guard(py, || {
                 let mut value = match input {
@@ -659,15 +690,7 @@ mod native {
                     client.build_for(op, &value, at)
                 };
                 csms_core::zeroize_json(&mut value);
-                let built = built?;
-                Ok(Request {
-                    method: intern_method(py, &built.method).unbind(),
-                    url: PyString::new(py, &built.url).unbind(),
-                    headers: headers_dict(py, &built.headers)?.unbind(),
-                    body: PyBytes::new(py, &built.body).unbind(),
-                    operation: Some(operation.clone().unbind()),
-                    idempotent: op.idempotent,
-                })
+                Ok(py_request(py, &built?, operation, op.idempotent)?)
             })
         }
 
@@ -682,12 +705,120 @@ mod native {
             body: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyAny>> {
             guard(py, || {
-                let status: u16 = status
-                    .extract()
-                    .map_err(|_| invalid("status", format!("must be an HTTP status code, not {status}")))?;
-                let response = HttpResponse::new(status, headers_of(headers)?, bytes_of(body, "body")?);
-                let result = self.client.parse_response(&operation, &response)?;
+                let result = self.client.parse_response(&operation, &http_response(status, headers, body)?)?;
                 Ok(to_py(py, &result)?)
+            })
+        }
+
+        /// Starts a call of `operation` (validated and built now, signed for each attempt):
+        /// at most `max_attempts` attempts, backoff from `backoff_base` up to `backoff_cap`
+        /// seconds (the core's `RetryPolicy`).
+        fn start(
+            &self,
+            py: Python<'_>,
+            operation: &Bound<'_, PyString>,
+            input: Option<&Bound<'_, PyAny>>,
+            max_attempts: u32,
+            backoff_base: f64,
+            backoff_cap: f64,
+        ) -> PyResult<NativeAttempts> {
+            guard(py, || {
+                let seconds = |value: f64, what: &str| {
+                    Duration::try_from_secs_f64(value)
+                        .map_err(|_| invalid(what, format!("must be a number of seconds, not {value}")))
+                };
+                let policy = RetryPolicy {
+                    max_attempts: max_attempts.max(1),
+                    base: seconds(backoff_base, "backoff_base")?,
+                    cap: seconds(backoff_cap, "backoff_cap")?,
+                };
+                let mut value = match input {
+                    Some(i) => to_json(i, "", 0)?,
+                    None => Value::Null,
+                };
+                let op = super::operation(&operation.to_cow()?)?;
+                let started = self.client.start(op, &value, policy);
+                csms_core::zeroize_json(&mut value);
+                Ok(NativeAttempts {
+                    client: self.client.clone(),
+                    operation: operation.clone().unbind(),
+                    call: Mutex::new(started?),
+                })
+            })
+        }
+
+        /// Seconds the server's clock is ahead of this client's (negative: behind), learnt from
+        /// a response that refused a signature for its time; 0 until then.
+        #[getter]
+        fn clock_offset(&self) -> i64 {
+            self.client.clock_offset()
+        }
+    }
+
+    /// The attempts of one call (the core's `Attempts`), driven by the retry loop of
+    /// `csms.transports`: `request(now)` gives the next attempt's request, signed anew for the
+    /// local time `now` plus the client's learnt clock offset; `receive(outcome, now, random)`
+    /// takes what happened to it and says what comes next.
+    #[pyclass(frozen, name = "Attempts")]
+    struct NativeAttempts {
+        client: csms_core::Client,
+        operation: Py<PyString>,
+        call: Mutex<csms_core::Attempts>,
+    }
+
+    #[pymethods]
+    impl NativeAttempts {
+        /// The request of the next attempt, signed for `now` (Unix seconds) corrected by the
+        /// client's clock offset.
+        fn request(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Request> {
+            guard(py, || {
+                let now = sdk_date(now)?;
+                let mut call = self.call.lock().unwrap_or_else(|e| e.into_inner());
+                let client = &self.client;
+                let signed = if asymmetric(client.config().algorithm) {
+                    let call = &mut *call;
+                    py.detach(|| call.request(client, now))
+                } else {
+                    call.request(client, now)
+                }?;
+                Ok(py_request(py, &signed, self.operation.bind(py), call.operation().idempotent)?)
+            })
+        }
+
+        /// Takes the outcome of the last attempt: its response as `(status, headers, body)`, or
+        /// the `TransportError` of an attempt that got none (its `reason` and `maybe_sent`).
+        /// Returns the seconds to wait before the next attempt (a float), or the call's result
+        /// (a dict under wire names) when it succeeded; raises the call's error when it failed
+        /// (`ApiError` of the last response or `TransportError`, with `not_retried` when a retry
+        /// was withheld). `now` is the local time in Unix seconds, `random` a number in [0, 1).
+        fn receive(
+            &self,
+            py: Python<'_>,
+            outcome: &Bound<'_, PyAny>,
+            now: &Bound<'_, PyAny>,
+            random: f64,
+        ) -> PyResult<Py<PyAny>> {
+            guard(py, || {
+                let outcome = match outcome.cast::<PyTuple>() {
+                    Ok(parts) if parts.len() == 3 => {
+                        Ok(http_response(&parts.get_item(0)?, &parts.get_item(1)?, &parts.get_item(2)?)?)
+                    }
+                    _ => {
+                        let reason = outcome.getattr(intern!(py, "reason"))?.str()?.to_string();
+                        let maybe_sent = outcome.getattr(intern!(py, "maybe_sent"))?.is_truthy()?;
+                        Err(Error::transport(reason, maybe_sent))
+                    }
+                };
+                let now = sdk_date(now)?;
+                let mut call = self.call.lock().unwrap_or_else(|e| e.into_inner());
+                match call.receive(&self.client, outcome, now, random) {
+                    Next::Wait(after) => Ok(PyFloat::new(py, after.as_secs_f64()).into_any().unbind()),
+                    Next::Done(Ok(response)) => {
+                        let result = csms_core::parse_response(call.operation(), &response)?;
+                        Ok(to_py(py, &result)?.unbind())
+                    }
+                    Next::Done(Err(error)) => Err(Fail::Core(error)),
+                }
             })
         }
     }
@@ -732,7 +863,7 @@ mod native {
     /// The request signer alone: one access key and one algorithm (`SDK-HMAC-SHA256` by
     /// default, `SDK-HMAC-SM3`, `V11-HMAC-SHA256` (needs `region` and `service`),
     /// `SDK-ECDSA-P256-SHA256`, `SDK-SM2-SM3`).
-    #[pyclass(frozen, module = "csms", name = "Signer")]
+    #[pyclass(frozen, subclass, module = "csms._native", name = "Signer")]
     struct NativeSigner {
         signer: Signer,
     }
@@ -766,15 +897,10 @@ mod native {
             })
         }
 
-        /// A copy of `request` signed for the time `at` (None: now): with `X-Sdk-Date`, `Host`,
-        /// `X-Security-Token` for a temporary key, and `Authorization`.
-        #[pyo3(signature = (request, at=None))]
-        fn sign(
-            &self,
-            py: Python<'_>,
-            request: PyRef<'_, Request>,
-            at: Option<&Bound<'_, PyAny>>,
-        ) -> PyResult<Request> {
+        /// A copy of `request` signed for the time `at` (an `X-Sdk-Date` string, Unix seconds or
+        /// a datetime): with `X-Sdk-Date`, `Host`, `X-Security-Token` for a temporary key, and
+        /// `Authorization`.
+        fn sign(&self, py: Python<'_>, request: PyRef<'_, Request>, at: &Bound<'_, PyAny>) -> PyResult<Request> {
             guard(py, || {
                 let mut signed = http_request(&request, py)?;
                 let before = signed.headers.clone();
@@ -808,11 +934,11 @@ mod native {
         })
     }
 
-    /// The `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`) of a time: None (now), a datetime (naive =
-    /// UTC), Unix seconds, or such a text (checked).
+    /// The `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`) of a time: a datetime (naive = UTC), Unix
+    /// seconds, or such a text (checked).
     #[pyfunction]
-    #[pyo3(name = "sdk_date", signature = (at=None))]
-    fn sdk_date_text(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    #[pyo3(name = "sdk_date")]
+    fn sdk_date_text(py: Python<'_>, at: &Bound<'_, PyAny>) -> PyResult<String> {
         guard(py, || Ok(super::sdk_date(at)?.to_string()))
     }
 
