@@ -20,7 +20,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
@@ -135,7 +135,37 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 }
 
 fn text_of(obj: &Bound<'_, PyString>) -> PyResult<String> {
-    Ok(obj.to_cow()?.into_owned())
+    Ok(str_of(obj)?.to_owned())
+}
+
+/// The text of a Python `str`, borrowed: CPython keeps a str's UTF-8 form in the object
+/// (for an ASCII str, its own characters), so nothing is copied or allocated. Fails on a
+/// lone surrogate (`UnicodeEncodeError`).
+fn str_of<'a>(obj: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+    // In the stable ABI from 3.10 and exported by every CPython 3 before it, but pyo3 declares
+    // it for abi3 builds only from abi3-py310: this wheel supports 3.9, so it is declared here.
+    extern "C" {
+        fn PyUnicode_AsUTF8AndSize(
+            unicode: *mut pyo3::ffi::PyObject,
+            size: *mut pyo3::ffi::Py_ssize_t,
+        ) -> *const std::os::raw::c_char;
+    }
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `obj` is a live str (the GIL is held); the returned buffer belongs to it and
+    // lives as long as it does, which the lifetime `'a` ties the slice to.
+    unsafe {
+        let data = PyUnicode_AsUTF8AndSize(obj.as_ptr(), &mut size);
+        if data.is_null() {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
+        Ok(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
+/// Whether `obj` is a str holding `text`.
+fn holds_text(obj: &Bound<'_, PyAny>, text: &str) -> bool {
+    obj.cast::<PyString>().ok().and_then(|s| str_of(s).ok()) == Some(text)
 }
 
 fn child(path: &str, key: &str) -> String {
@@ -153,8 +183,8 @@ fn to_json(obj: &Bound<'_, PyAny>, path: &str, depth: u32) -> Res<Value> {
         return Err(invalid(field(), "is nested too deeply"));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return match s.to_cow() {
-            Ok(text) => Ok(Value::String(text.into_owned())),
+        return match str_of(s) {
+            Ok(text) => Ok(Value::String(text.to_owned())),
             Err(_) => Err(invalid(field(), "is not valid Unicode (it holds a lone surrogate)")),
         };
     }
@@ -256,6 +286,8 @@ fn headers_of(obj: &Bound<'_, PyAny>) -> Res<Vec<(String, String)>> {
     }
     let mut out = Vec::new();
     if let Ok(dict) = obj.cast::<PyDict>() {
+        // Room for the headers signing adds (date, host, token, signature).
+        out.reserve(dict.len() + 4);
         for (k, v) in dict.iter() {
             out.push((header_text(&k)?, header_text(&v)?));
         }
@@ -284,9 +316,23 @@ fn headers_of(obj: &Bound<'_, PyAny>) -> Res<Vec<(String, String)>> {
 
 static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+static TRANSPORTS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// A signing time: an `X-Sdk-Date` string (`YYYYMMDDTHHMMSSZ`), Unix seconds (int or float), a
+/// `datetime` (naive = UTC), or None for the time of `csms.transports.now()`, the package's
+/// one clock (looked up at each call): the native module never reads the clock itself.
+fn sdk_date_or_now(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> Res<SdkDate> {
+    match at {
+        Some(at) if !at.is_none() => sdk_date(at),
+        _ => {
+            let transports = TRANSPORTS.get_or_try_init(py, || py.import("csms.transports").map(Bound::unbind))?;
+            sdk_date(&transports.bind(py).getattr(intern!(py, "now"))?.call0()?)
+        }
+    }
+}
+
 /// A signing time: an `X-Sdk-Date` string (`YYYYMMDDTHHMMSSZ`), Unix seconds (int or float) or a
-/// `datetime` (naive = UTC). The native module never reads the clock: the Python package
-/// passes the time of `csms.transports.now()` when the caller gave none.
+/// `datetime` (naive = UTC).
 fn sdk_date(at: &Bound<'_, PyAny>) -> Res<SdkDate> {
     if let Ok(f) = at.cast::<PyFloat>() {
         let secs = f.value();
@@ -435,6 +481,24 @@ fn http_request(request: &Request, py: Python<'_>) -> Res<HttpRequest> {
     Ok(out)
 }
 
+/// The headers of the signed copy of a request whose headers were `before`: the same name
+/// and value objects where signing left a header as it was, new strings where it set one.
+fn signed_headers_dict<'py>(
+    py: Python<'py>,
+    before: &Bound<'py, PyDict>,
+    signed: &[(String, String)],
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    let mut before = before.iter();
+    for (name, value) in signed {
+        match before.next() {
+            Some((k, v)) if holds_text(&k, name) && holds_text(&v, value) => dict.set_item(k, v)?,
+            _ => dict.set_item(header_name(py, name), value)?,
+        }
+    }
+    Ok(dict)
+}
+
 /// A signed HTTP request, ready to send: `method`, `url` (path and query percent-encoded,
 /// exactly as signed), `headers` (a dict, signature included) and `body` (bytes).
 ///
@@ -531,31 +595,6 @@ impl Request {
     const __hash__: Option<Py<PyAny>> = None;
 }
 
-/// The same request with the headers of `signed` (the core's signed copy of it): the dict is
-/// the request's dict copied, with only the headers signing added or changed set again.
-fn signed_copy<'py>(
-    py: Python<'py>,
-    request: &Request,
-    before: &[(String, String)],
-    signed: &HttpRequest,
-) -> PyResult<Request> {
-    let headers = request.headers.bind(py).copy()?;
-    for (i, (k, v)) in signed.headers.iter().enumerate() {
-        if before.get(i).is_some_and(|(bk, bv)| bk == k && bv == v) {
-            continue;
-        }
-        headers.set_item(header_name(py, k), v)?;
-    }
-    Ok(Request {
-        method: request.method.clone_ref(py),
-        url: request.url.clone_ref(py),
-        headers: headers.unbind(),
-        body: request.body.clone_ref(py),
-        operation: request.operation.as_ref().map(|o| o.clone_ref(py)),
-        idempotent: request.idempotent,
-    })
-}
-
 fn opt_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> Res<Option<String>> {
     match obj {
         None => Ok(None),
@@ -635,7 +674,7 @@ mod native {
     }
 
     /// A configured client: options in (the core's `ClientOptions` as a dict), requests
-    /// out, responses in. No I/O, no clock: times are given by the caller.
+    /// out, responses in. No I/O; times are given (or asked of `csms.transports.now()`).
     #[pyclass(frozen, name = "Client")]
     struct NativeClient {
         client: csms_core::Client,
@@ -667,21 +706,22 @@ mod native {
         }
 
         /// Validates `input` and builds the signed `Request` of `operation` for the time `at`
-        /// (an `X-Sdk-Date` string, Unix seconds or a datetime).
+        /// (an `X-Sdk-Date` string, Unix seconds or a datetime; None: `csms.transports.now()`).
+        #[pyo3(signature = (operation, input=None, at=None))]
         fn build_request(
             &self,
             py: Python<'_>,
             operation: &Bound<'_, PyString>,
             input: Option<&Bound<'_, PyAny>>,
-            at: &Bound<'_, PyAny>,
+            at: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Request> {
             guard(py, || {
                 let mut value = match input {
                     Some(i) => to_json(i, "", 0)?,
                     None => Value::Null,
                 };
-                let at = sdk_date(at)?;
-                let op = super::operation(&operation.to_cow()?)?;
+                let at = sdk_date_or_now(py, at)?;
+                let op = super::operation(str_of(operation)?)?;
                 let client = &self.client;
                 let built = if asymmetric(client.config().algorithm) {
                     // ECDSA and SM2 take ~0.1 ms: let other threads run meanwhile.
@@ -736,7 +776,7 @@ mod native {
                     Some(i) => to_json(i, "", 0)?,
                     None => Value::Null,
                 };
-                let op = super::operation(&operation.to_cow()?)?;
+                let op = super::operation(str_of(operation)?)?;
                 let started = self.client.start(op, &value, policy);
                 csms_core::zeroize_json(&mut value);
                 Ok(NativeAttempts {
@@ -863,7 +903,7 @@ mod native {
     /// The request signer alone: one access key and one algorithm (`SDK-HMAC-SHA256` by
     /// default, `SDK-HMAC-SM3`, `V11-HMAC-SHA256` (needs `region` and `service`),
     /// `SDK-ECDSA-P256-SHA256`, `SDK-SM2-SM3`).
-    #[pyclass(frozen, subclass, module = "csms._native", name = "Signer")]
+    #[pyclass(frozen, module = "csms", name = "Signer")]
     struct NativeSigner {
         signer: Signer,
     }
@@ -898,20 +938,33 @@ mod native {
         }
 
         /// A copy of `request` signed for the time `at` (an `X-Sdk-Date` string, Unix seconds or
-        /// a datetime): with `X-Sdk-Date`, `Host`, `X-Security-Token` for a temporary key, and
-        /// `Authorization`.
-        fn sign(&self, py: Python<'_>, request: PyRef<'_, Request>, at: &Bound<'_, PyAny>) -> PyResult<Request> {
+        /// a datetime; None: now, from `csms.transports.now()`): with `X-Sdk-Date`, `Host`,
+        /// `X-Security-Token` for a temporary key, and `Authorization`.
+        #[pyo3(signature = (request, at=None))]
+        fn sign(
+            &self,
+            py: Python<'_>,
+            request: PyRef<'_, Request>,
+            at: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Request> {
             guard(py, || {
                 let mut signed = http_request(&request, py)?;
-                let before = signed.headers.clone();
-                let at = sdk_date(at)?;
+                let at = sdk_date_or_now(py, at)?;
                 let signer = &self.signer;
                 if asymmetric(signer.algorithm()) {
                     py.detach(|| signer.sign(&mut signed, at))?;
                 } else {
                     signer.sign(&mut signed, at)?;
                 }
-                Ok(signed_copy(py, &request, &before, &signed)?)
+                // The same method, URL and body objects; the headers as signed.
+                Ok(Request {
+                    method: request.method.clone_ref(py),
+                    url: request.url.clone_ref(py),
+                    headers: signed_headers_dict(py, request.headers.bind(py), &signed.headers)?.unbind(),
+                    body: request.body.clone_ref(py),
+                    operation: request.operation.as_ref().map(|o| o.clone_ref(py)),
+                    idempotent: request.idempotent,
+                })
             })
         }
     }
@@ -935,11 +988,11 @@ mod native {
     }
 
     /// The `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`) of a time: a datetime (naive = UTC), Unix
-    /// seconds, or such a text (checked).
+    /// seconds, or such a text (checked); None: now, from `csms.transports.now()`.
     #[pyfunction]
-    #[pyo3(name = "sdk_date")]
-    fn sdk_date_text(py: Python<'_>, at: &Bound<'_, PyAny>) -> PyResult<String> {
-        guard(py, || Ok(super::sdk_date(at)?.to_string()))
+    #[pyo3(name = "sdk_date", signature = (at=None))]
+    fn sdk_date_text(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        guard(py, || Ok(sdk_date_or_now(py, at)?.to_string()))
     }
 
     /// Panics inside a guarded call (for the test that panics become `CsmsError`).

@@ -2,14 +2,30 @@
 
 /// Appends `text` to `out`, every byte outside the unreserved set written as `%XX`.
 pub(crate) fn encode_into(out: &mut String, text: &str) {
+    encode_keeping(out, text, |_| false);
+}
+
+/// Appends `text` percent-encoded as [`encode_into`] does, but for the bytes `keep` lets
+/// through as they are (all ASCII).
+pub(crate) fn encode_keeping(out: &mut String, text: &str, keep: impl Fn(u8) -> bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        // The run of bytes written as they are, copied at once; then one encoded byte.
+        let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep(b);
+        let run = bytes[start..].iter().position(|&b| !plain(b)).unwrap_or(bytes.len() - start);
+        if run > 0 {
+            // ASCII from `start` (so a character boundary) up to a byte that is ASCII or
+            // starts a character: whole characters.
+            out.push_str(&text[start..start + run]);
+            start += run;
+        }
+        if let Some(&b) = bytes.get(start) {
             out.push('%');
             out.push(HEX[(b >> 4) as usize] as char);
             out.push(HEX[(b & 15) as usize] as char);
+            start += 1;
         }
     }
 }
@@ -68,6 +84,28 @@ mod tests {
     fn encodes_reserved_and_unicode() {
         assert_eq!(encode("k y/ü~+"), "k%20y%2F%C3%BC~%2B");
         assert_eq!(encode("*'!()"), "%2A%27%21%28%29");
+    }
+
+    #[test]
+    fn runs_are_encoded_as_byte_by_byte() {
+        let one_by_one = |text: &str, keep: u8| {
+            let mut out = String::new();
+            for &b in text.as_bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || b == keep {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out
+        };
+        for text in ["", "/", "a", "ü", "üa/", "a/ü/", "//x y//", "中文/€~", "/v1/p/secrets/db-password", "é%/"]
+        {
+            let mut kept = String::new();
+            encode_keeping(&mut kept, text, |b| b == b'/');
+            assert_eq!(kept, one_by_one(text, b'/'), "{text:?}");
+            assert_eq!(encode(text), one_by_one(text, 0), "{text:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ signatures, retry decisions, responses) is the Rust core's business (`csms._nati
 
 from . import _native
 from ._errors import ValidationError
-from ._native import Request
+from ._native import Request, Signer, sdk_date
 from ._model import Model, _wrap
 from ._models import RESULTS, Operations
 
@@ -44,35 +44,6 @@ def _transports():
 
         _transports_module = transports
     return _transports_module
-
-
-def _now():
-    """The time of `csms.transports.now`, the package's only clock."""
-    return _transports().now()
-
-
-class Signer(_native.Signer):
-    """The request signer alone: one access key and one algorithm (`SDK-HMAC-SHA256` by
-    default, `SDK-HMAC-SM3`, `V11-HMAC-SHA256` (needs `region` and `service`),
-    `SDK-ECDSA-P256-SHA256`, `SDK-SM2-SM3`).
-
-        signer = csms.Signer("AK", "SK")
-        signed = signer.sign(csms.Request("GET", "https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets"))
-    """
-
-    __slots__ = ()
-
-    def sign(self, request, at=None):
-        """A copy of `request` signed for the time `at` (an X-Sdk-Date string, a datetime, Unix
-        seconds; None: now): with `X-Sdk-Date`, `Host`, `X-Security-Token` for a temporary key,
-        and `Authorization`."""
-        return _native.Signer.sign(self, request, _now() if at is None else at)
-
-
-def sdk_date(at=None):
-    """The `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`) of a time: a datetime (naive = UTC), Unix
-    seconds, or such a text (checked); None: now."""
-    return _native.sdk_date(_now() if at is None else at)
 
 
 def _seconds(name, value):
@@ -172,7 +143,7 @@ class _Base(Operations):
         members together) and builds the signed request of `operation` (its official name,
         `UpdateSecret`) for the time `at` (an X-Sdk-Date string, a datetime, Unix seconds;
         None: now). No I/O. Raises ValidationError naming the member at fault."""
-        return self._native.build_request(operation, input, _now() if at is None else at)
+        return self._native.build_request(operation, input, at)
 
     def parse_response(self, operation, status, headers, body):
         """The result of `operation` from the response's status, headers (a dict, pairs, or a

@@ -22,8 +22,8 @@ use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::time::SdkDate;
 use asymmetric::KeyPair;
-use canonical::{canonical_request, signed_header_names, split_url};
-use hash::{hex, HashKind, HmacKey};
+use canonical::{canonical_request_of, signed_headers, signed_list, split_url};
+use hash::{hex, hex_into, HashKind, HmacKey};
 use std::fmt;
 use std::str::FromStr;
 
@@ -99,6 +99,11 @@ impl FromStr for Algorithm {
 /// written into `SignedHeaders` and read back.
 fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Whether `text` starts with `prefix` (ASCII), ignoring ASCII letter case.
+fn starts_with_ignoring_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len() && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// The region and service a V11-HMAC-SHA256 key is derived for.
@@ -183,24 +188,26 @@ impl Signer {
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
     /// are not JSON, trims header values, and adds `Authorization`.
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        let url = split_url(&req.url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
+        // A copy of the URL to read its parts from while the headers change.
+        let url_text = req.url.clone();
+        let url = split_url(&url_text).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
         if let Some((name, _)) = req.headers.iter().find(|(name, _)| !is_header_name(name)) {
             return Err(Error::validation("headers", format!("{name:?} is not an HTTP header name")));
         }
         // Signing again (a retry) replaces the previous signature instead of signing it.
         req.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("Authorization"));
-        let authority = url.authority.to_owned();
-        req.set_header("X-Sdk-Date", at.to_string());
+        let date = at.text();
+        req.set_header("X-Sdk-Date", date.as_str());
         if req.header("Host").is_none() {
-            req.headers.push(("Host".to_owned(), authority));
+            req.headers.push(("Host".to_owned(), url.authority.to_owned()));
         }
         if let Some(token) = &self.key.security_token {
             req.set_header("X-Security-Token", token.expose());
         }
         let hash = self.algorithm.hash();
         if let Some(ct) = req.header("Content-Type") {
-            let ct = ct.to_ascii_lowercase();
-            if !ct.starts_with("application/json") && !ct.starts_with("application/bson") {
+            if !starts_with_ignoring_case(ct, "application/json") && !starts_with_ignoring_case(ct, "application/bson")
+            {
                 req.set_header(hash.content_header(), "UNSIGNED-PAYLOAD");
             }
         }
@@ -210,66 +217,95 @@ impl Signer {
                 *value = trimmed.to_owned();
             }
         }
-        let signed = signed_header_names(req);
-        let authorization = self.authorization(req, &signed, at)?;
+        let headers = signed_headers(req);
+        let list = signed_list(&headers);
+        // The names as signed: lower-case (header names never hold `;`).
+        let lowered = list.split(';').zip(headers.iter().map(|(_, value)| *value));
+        let canonical = canonical_request_of(req, &url, lowered, &list, hash);
+        let authorization = self.authorization(&canonical, &list, &date);
         req.set_header("Authorization", authorization);
         Ok(())
     }
 
-    /// The `Authorization` value for `req` over the headers `signed`.
-    fn authorization(&self, req: &HttpRequest, signed: &[String], at: SdkDate) -> Result<String> {
-        let canonical = canonical_request(req, signed, self.algorithm.hash())
-            .map_err(|name| Error::validation(name, "missing from the request"))?;
-        let signed = signed.join(";");
-        let (string_to_sign, scope) = self.string_to_sign(&canonical, at);
-        let signature = self.signature(&string_to_sign, at);
-        Ok(match scope {
-            Some(info) => format!(
-                "{} Credential={}/{info}, SignedHeaders={signed}, Signature={signature}",
-                self.algorithm.name(),
-                self.key.ak
-            ),
-            None => format!(
-                "{} Access={}, SignedHeaders={signed}, Signature={signature}",
-                self.algorithm.name(),
-                self.key.ak
-            ),
-        })
-    }
-
-    /// The string to sign, and for V11 the credential scope (`yyyymmdd/region/service`).
-    fn string_to_sign(&self, canonical: &str, at: SdkDate) -> (String, Option<String>) {
-        let digest = hex(&self.algorithm.hash().digest(canonical.as_bytes()));
-        let name = self.algorithm.name();
-        match (&self.algorithm, &self.scope) {
-            (Algorithm::V11HmacSha256, Some(scope)) => {
-                let info = format!("{}/{}/{}", at.date_stamp(), scope.region, scope.service);
-                (format!("{name}\n{at}\n{info}\n{digest}"), Some(info))
+    /// The `Authorization` value for the canonical request `canonical` over the headers of
+    /// `list` (the `SignedHeaders` value), signed at `date` (`YYYYMMDDTHHMMSSZ`).
+    fn authorization(&self, canonical: &str, list: &str, date: &str) -> String {
+        let (string_to_sign, scope) = self.string_to_sign(canonical, date);
+        let mut out = String::with_capacity(200 + list.len());
+        out.push_str(self.algorithm.name());
+        match scope {
+            Some(info) => {
+                out.push_str(" Credential=");
+                out.push_str(&self.key.ak);
+                out.push('/');
+                out.push_str(&info);
             }
-            _ => (format!("{name}\n{at}\n{digest}"), None),
+            None => {
+                out.push_str(" Access=");
+                out.push_str(&self.key.ak);
+            }
         }
+        out.push_str(", SignedHeaders=");
+        out.push_str(list);
+        out.push_str(", Signature=");
+        self.signature_into(&mut out, &string_to_sign, date);
+        out
     }
 
-    /// The hex signature of `string_to_sign`.
-    fn signature(&self, string_to_sign: &str, at: SdkDate) -> String {
-        match self.algorithm {
+    /// The string to sign at `date` (`YYYYMMDDTHHMMSSZ`), and for V11 the credential scope
+    /// (`yyyymmdd/region/service`).
+    fn string_to_sign(&self, canonical: &str, date: &str) -> (String, Option<String>) {
+        let name = self.algorithm.name();
+        let mut out = String::with_capacity(name.len() + 128);
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(date);
+        out.push('\n');
+        let scope = match (&self.algorithm, &self.scope) {
+            (Algorithm::V11HmacSha256, Some(scope)) => {
+                let info = format!("{}/{}/{}", &date[..8], scope.region, scope.service);
+                out.push_str(&info);
+                out.push('\n');
+                Some(info)
+            }
+            _ => None,
+        };
+        hex_into(&mut out, &self.algorithm.hash().digest(canonical.as_bytes()));
+        (out, scope)
+    }
+
+    /// The hex signature of `string_to_sign` at `date` (`YYYYMMDDTHHMMSSZ`).
+    fn signature(&self, string_to_sign: &str, date: &str) -> String {
+        let mut out = String::with_capacity(64);
+        self.signature_into(&mut out, string_to_sign, date);
+        out
+    }
+
+    /// Appends the hex signature of `string_to_sign` to `out`.
+    fn signature_into(&self, out: &mut String, string_to_sign: &str, date: &str) {
+        let signature = match self.algorithm {
             Algorithm::HmacSha256 | Algorithm::HmacSm3 => {
-                hex(&self.mac.as_ref().expect("HMAC key made in new()").sign(string_to_sign.as_bytes()))
+                return hex_into(
+                    out,
+                    &self.mac.as_ref().expect("HMAC key made in new()").sign(string_to_sign.as_bytes()),
+                )
             }
             Algorithm::V11HmacSha256 => {
-                let key = self.v11_key(at);
-                hex(&HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()))
+                let key = self.v11_key(&date[..8]);
+                HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()).to_vec()
             }
             Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3 => {
-                hex(&self.pair.as_ref().expect("asymmetric key pair made in new()").sign(string_to_sign.as_bytes()))
+                self.pair.as_ref().expect("asymmetric key pair made in new()").sign(string_to_sign.as_bytes())
             }
-        }
+        };
+        hex_into(out, &signature)
     }
 
-    /// The V11 signing key: lower-case hex of HKDF-SHA256(salt = AK, IKM = SK, info), 32 bytes.
-    fn v11_key(&self, at: SdkDate) -> String {
+    /// The V11 signing key for the day `day` (`yyyymmdd`): lower-case hex of
+    /// HKDF-SHA256(salt = AK, IKM = SK, info), 32 bytes.
+    fn v11_key(&self, day: &str) -> String {
         let scope = self.scope.as_ref().expect("V11 scope checked in new()");
-        let info = format!("{}/{}/{}", at.date_stamp(), scope.region, scope.service);
+        let info = format!("{day}/{}/{}", scope.region, scope.service);
         let prk = HashKind::Sha256.hmac(self.key.ak.as_bytes(), self.key.sk.expose().as_bytes());
         let mut block = info.into_bytes();
         block.push(1);
