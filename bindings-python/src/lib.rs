@@ -22,6 +22,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -163,9 +164,13 @@ fn str_of<'a>(obj: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
     }
 }
 
-/// Whether `obj` is a str holding `text`.
-fn holds_text(obj: &Bound<'_, PyAny>, text: &str) -> bool {
-    obj.cast::<PyString>().ok().and_then(|s| str_of(s).ok()) == Some(text)
+/// A header name or value as text: borrowed from a str, or decoded from bytes (ISO-8859-1,
+/// as http.client reads them).
+fn header_str<'a>(obj: &'a Bound<'_, PyAny>) -> Res<Cow<'a, str>> {
+    match obj.cast::<PyString>() {
+        Ok(s) => Ok(Cow::Borrowed(str_of(s)?)),
+        Err(_) => Ok(Cow::Owned(header_text(obj)?)),
+    }
 }
 
 fn child(path: &str, key: &str) -> String {
@@ -479,24 +484,6 @@ fn http_request(request: &Request, py: Python<'_>) -> Res<HttpRequest> {
     out.headers = headers_of(request.headers.bind(py).as_any())?;
     out.body = request.body.bind(py).as_bytes().to_vec();
     Ok(out)
-}
-
-/// The headers of the signed copy of a request whose headers were `before`: the same name
-/// and value objects where signing left a header as it was, new strings where it set one.
-fn signed_headers_dict<'py>(
-    py: Python<'py>,
-    before: &Bound<'py, PyDict>,
-    signed: &[(String, String)],
-) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    let mut before = before.iter();
-    for (name, value) in signed {
-        match before.next() {
-            Some((k, v)) if holds_text(&k, name) && holds_text(&v, value) => dict.set_item(k, v)?,
-            _ => dict.set_item(header_name(py, name), value)?,
-        }
-    }
-    Ok(dict)
 }
 
 /// A signed HTTP request, ready to send: `method`, `url` (path and query percent-encoded,
@@ -948,19 +935,31 @@ mod native {
             at: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Request> {
             guard(py, || {
-                let mut signed = http_request(&request, py)?;
+                // The request's text is read in place (nothing copied), from objects held here:
+                // they stay alive, and str and bytes do not change, while the GIL is released.
+                let (method, url, body) =
+                    (request.method.bind(py).clone(), request.url.bind(py).clone(), request.body.bind(py).clone());
+                let objects: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = request.headers.bind(py).iter().collect();
+                let texts =
+                    objects.iter().map(|(k, v)| Ok((header_str(k)?, header_str(v)?))).collect::<Res<Vec<_>>>()?;
+                let view: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+                let (method, url, body) = (str_of(&method)?, str_of(&url)?, body.as_bytes());
                 let at = sdk_date_or_now(py, at)?;
                 let signer = &self.signer;
-                if asymmetric(signer.algorithm()) {
-                    py.detach(|| signer.sign(&mut signed, at))?;
-                } else {
-                    signer.sign(&mut signed, at)?;
+                let sign = || signer.sign_parts(method, url, &view, body, at);
+                let signed = if asymmetric(signer.algorithm()) { py.detach(sign) } else { sign() }?;
+                // The headers as signed: the same objects where a header is unchanged.
+                let headers = PyDict::new(py);
+                for (i, (name, value)) in signed.iter().enumerate() {
+                    match (objects.get(i), texts.get(i)) {
+                        (Some((k, v)), Some((kt, vt))) if kt == name && vt == value => headers.set_item(k, v)?,
+                        _ => headers.set_item(header_name(py, name), value.as_ref())?,
+                    }
                 }
-                // The same method, URL and body objects; the headers as signed.
                 Ok(Request {
                     method: request.method.clone_ref(py),
                     url: request.url.clone_ref(py),
-                    headers: signed_headers_dict(py, request.headers.bind(py), &signed.headers)?.unbind(),
+                    headers: headers.unbind(),
                     body: request.body.clone_ref(py),
                     operation: request.operation.as_ref().map(|o| o.clone_ref(py)),
                     idempotent: request.idempotent,

@@ -19,18 +19,10 @@ pub(crate) struct UrlParts<'a> {
 
 /// Splits `scheme://authority/path?query#fragment`; `None` when there is no `scheme://`.
 pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
-    // Byte searches: every delimiter is ASCII, so each index is a char boundary.
-    let bytes = url.as_bytes();
-    let mut colon = 0;
-    let start = loop {
-        colon += bytes[colon..].iter().position(|&b| b == b':')?;
-        if bytes[colon + 1..].starts_with(b"//") {
-            break colon + 3;
-        }
-        colon += 1;
-    };
-    let end = bytes[start..].iter().position(|&b| b == b'#').map_or(bytes.len(), |i| start + i);
-    let rest = &url[start..end];
+    let rest = &url[url.find("://")? + 3..];
+    let rest = rest.find('#').map_or(rest, |end| &rest[..end]);
+    // Byte searches for the short parts: the delimiters are ASCII, so every index is a
+    // character boundary.
     let auth_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
     let (authority, rest) = rest.split_at(auth_end);
     let (path, query) = match rest.bytes().position(|b| b == b'?') {
@@ -102,13 +94,8 @@ pub(crate) fn strip(value: &str) -> &str {
 /// The headers the official signer signs, as `(name, value)` in signing order: every header
 /// whose name has no `_`, sorted by lower-cased name, the first of each name (in any letter
 /// case) kept.
-pub(crate) fn signed_headers(req: &HttpRequest) -> Vec<(&str, &str)> {
-    let mut headers: Vec<(&str, &str)> = req
-        .headers
-        .iter()
-        .filter(|(k, _)| !k.bytes().any(|b| b == b'_'))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+pub(crate) fn signed_headers<'a>(all: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+    let mut headers: Vec<(&str, &str)> = all.filter(|(k, _)| !k.bytes().any(|b| b == b'_')).collect();
     // A stable sort: among names equal but for case, the first in the request stays first.
     headers.sort_by(|a, b| compare_lowercase(a.0, b.0));
     headers.dedup_by(|later, first| later.0.eq_ignore_ascii_case(first.0));
@@ -120,15 +107,15 @@ fn compare_lowercase(a: &str, b: &str) -> Ordering {
 }
 
 /// Appends the hex hash of the payload to `out`: of the empty string for an empty body, the
-/// value of the unsigned-payload header when present, else of the body bytes.
-fn payload_hash_into(out: &mut String, req: &HttpRequest, hash: HashKind) {
-    if req.body.is_empty() {
+/// value of the unsigned-payload header (`unsigned`) when present, else of the body bytes.
+fn payload_hash_into(out: &mut String, body: &[u8], unsigned: Option<&str>, hash: HashKind) {
+    if body.is_empty() {
         return hex_into(out, &hash.digest(b""));
     }
-    if let Some(v) = req.header(hash.content_header()) {
+    if let Some(v) = unsigned {
         return out.push_str(v);
     }
-    hex_into(out, &hash.digest(&req.body))
+    hex_into(out, &hash.digest(body))
 }
 
 /// The `SignedHeaders` list of `headers`: their names lower-cased, joined by `;`.
@@ -151,21 +138,31 @@ pub(crate) fn canonical_request(req: &HttpRequest, signed: &[String], hash: Hash
         .map(|name| Ok((name.as_str(), req.header(name).ok_or_else(|| name.clone())?)))
         .collect::<Result<Vec<_>, String>>()?;
     let url = split_url(&req.url).ok_or_else(|| "url".to_owned())?;
-    Ok(canonical_request_of(req, &url, headers, &signed.join(";"), hash))
+    let body = Payload { body: &req.body, unsigned: req.header(hash.content_header()) };
+    Ok(canonical_request_of(&req.method, &url, headers, &signed.join(";"), body, hash))
 }
 
-/// The canonical request of `req` (whose URL is `url`) over `headers`, the `(name, value)`
-/// pairs to sign in order (names as they are to be written), `list` being their names
-/// joined by `;`.
+/// What the canonical request says of the body.
+pub(crate) struct Payload<'a> {
+    /// The body bytes.
+    pub body: &'a [u8],
+    /// The value of the unsigned-payload header, if the request has one.
+    pub unsigned: Option<&'a str>,
+}
+
+/// The canonical request of a `method` on `url` over `headers`, the `(name, value)` pairs
+/// to sign in order (names as they are to be written), `list` being their names joined by
+/// `;`.
 pub(crate) fn canonical_request_of<'a>(
-    req: &HttpRequest,
+    method: &str,
     url: &UrlParts<'_>,
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
     list: &str,
+    payload: Payload<'_>,
     hash: HashKind,
 ) -> String {
-    let mut out = String::with_capacity(320 + req.url.len() + 2 * list.len());
-    out.push_str(&req.method);
+    let mut out = String::with_capacity(320 + url.path.len() + url.query.len() + 2 * list.len());
+    out.push_str(method);
     out.push('\n');
     canonical_uri_into(&mut out, url.path);
     out.push('\n');
@@ -182,7 +179,7 @@ pub(crate) fn canonical_request_of<'a>(
     out.push('\n');
     out.push_str(list);
     out.push('\n');
-    payload_hash_into(&mut out, req, hash);
+    payload_hash_into(&mut out, payload.body, payload.unsigned, hash);
     out
 }
 
@@ -218,7 +215,7 @@ mod tests {
         for (k, v) in [("X-B", "2"), ("x-a", "1"), ("X-A", "3"), ("a_b", "unsigned"), ("Host", "h")] {
             req.headers.push((k.into(), v.into()));
         }
-        let headers = signed_headers(&req);
+        let headers = signed_headers(req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         assert_eq!(headers, [("Host", "h"), ("x-a", "1"), ("X-B", "2")]);
         assert_eq!(signed_list(&headers), "host;x-a;x-b");
         // The list the signer signs is the one a verifier reads back.
@@ -227,7 +224,14 @@ mod tests {
         let lowered: Vec<(&str, &str)> = vec![("host", "h"), ("x-a", "1"), ("x-b", "2")];
         assert_eq!(
             canonical_request(&req, &names, HashKind::Sha256).unwrap(),
-            canonical_request_of(&req, &url, lowered, "host;x-a;x-b", HashKind::Sha256)
+            canonical_request_of(
+                &req.method,
+                &url,
+                lowered,
+                "host;x-a;x-b",
+                Payload { body: &req.body, unsigned: None },
+                HashKind::Sha256
+            )
         );
     }
 

@@ -22,10 +22,12 @@ use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::time::SdkDate;
 use asymmetric::KeyPair;
-use canonical::{canonical_request_of, signed_headers, signed_list, split_url};
+use canonical::{canonical_request_of, signed_headers, signed_list, split_url, Payload};
 use hash::{hex, hex_into, HashKind, HmacKey};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use zeroize::Zeroize;
 
 /// A signing algorithm, named as in the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,6 +101,19 @@ impl FromStr for Algorithm {
 /// written into `SignedHeaders` and read back.
 fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The value of the first header named `name` (in any letter case).
+fn find_header<'h>(headers: &'h [(&str, Cow<'_, str>)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
+}
+
+/// Sets the first header named `name` (in any letter case) to `value`, or adds it.
+fn set_header<'a>(headers: &mut Vec<(&'a str, Cow<'a, str>)>, name: &'static str, value: Cow<'a, str>) {
+    match headers.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+        Some(slot) => slot.1 = value,
+        None => headers.push((name, value)),
+    }
 }
 
 /// Whether `text` starts with `prefix` (ASCII), ignoring ASCII letter case.
@@ -186,45 +201,93 @@ impl Signer {
 
     /// Signs `req` for the time `at`: sets `X-Sdk-Date`, `Host` (unless present),
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
-    /// are not JSON, trims header values, and adds `Authorization`.
+    /// are not JSON, trims header values, and adds `Authorization` (see [`Signer::sign_parts`]).
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        // A copy of the URL to read its parts from while the headers change.
-        let url_text = req.url.clone();
-        let url = split_url(&url_text).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
-        if let Some((name, _)) = req.headers.iter().find(|(name, _)| !is_header_name(name)) {
+        let view: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let signed: Vec<(String, String)> = self
+            .sign_parts(&req.method, &req.url, &view, &req.body, at)?
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.into_owned()))
+            .collect();
+        let mut before = std::mem::replace(&mut req.headers, signed);
+        // Values may be secrets (a security token): wiped, as the request's own are.
+        for (_, value) in before.iter_mut() {
+            value.zeroize();
+        }
+        Ok(())
+    }
+
+    /// The headers of a request (`method`, `url`, `headers`, `body`) signed for the time
+    /// `at`, without copying it: the given headers but any `Authorization`, values trimmed,
+    /// with `X-Sdk-Date` set, `Host` added unless present, `X-Security-Token` set for
+    /// temporary keys, the unsigned-payload header set for bodies that are not JSON, and
+    /// `Authorization` added last. Setting a header replaces the first of its name in any
+    /// letter case. Bindings call this on their own strings; [`Signer::sign`] applies it.
+    ///
+    /// ```
+    /// use csms_core::{AccessKey, Algorithm, SdkDate, Signer};
+    /// let signer = Signer::new(AccessKey::new("AK", "SK"), Algorithm::HmacSha256, None).unwrap();
+    /// let at = SdkDate::parse("20240806T101010Z").unwrap();
+    /// let url = "https://kms.example.com/v1/p/secrets";
+    /// let headers = signer.sign_parts("GET", url, &[("X-Project-Id", " p ")], b"", at).unwrap();
+    /// let names: Vec<&str> = headers.iter().map(|(name, _)| *name).collect();
+    /// assert_eq!(names, ["X-Project-Id", "X-Sdk-Date", "Host", "Authorization"]);
+    /// assert_eq!((headers[0].1.as_ref(), headers[2].1.as_ref()), ("p", "kms.example.com"));
+    /// ```
+    pub fn sign_parts<'a>(
+        &'a self,
+        method: &str,
+        url: &'a str,
+        headers: &[(&'a str, &'a str)],
+        body: &[u8],
+        at: SdkDate,
+    ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
+        let url_parts = split_url(url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
+        if let Some((name, _)) = headers.iter().find(|(name, _)| !is_header_name(name)) {
             return Err(Error::validation("headers", format!("{name:?} is not an HTTP header name")));
         }
         // Signing again (a retry) replaces the previous signature instead of signing it.
-        req.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("Authorization"));
+        let mut out: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(headers.len() + 4);
+        out.extend(
+            headers
+                .iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("Authorization"))
+                .map(|&(name, value)| (name, Cow::Borrowed(value))),
+        );
         let date = at.text();
-        req.set_header("X-Sdk-Date", date.as_str());
-        if req.header("Host").is_none() {
-            req.headers.push(("Host".to_owned(), url.authority.to_owned()));
+        set_header(&mut out, "X-Sdk-Date", Cow::Owned(date.clone()));
+        if find_header(&out, "Host").is_none() {
+            out.push(("Host", Cow::Borrowed(url_parts.authority)));
         }
         if let Some(token) = &self.key.security_token {
-            req.set_header("X-Security-Token", token.expose());
+            set_header(&mut out, "X-Security-Token", Cow::Borrowed(token.expose()));
         }
         let hash = self.algorithm.hash();
-        if let Some(ct) = req.header("Content-Type") {
+        if let Some(ct) = find_header(&out, "Content-Type") {
             if !starts_with_ignoring_case(ct, "application/json") && !starts_with_ignoring_case(ct, "application/bson")
             {
-                req.set_header(hash.content_header(), "UNSIGNED-PAYLOAD");
+                set_header(&mut out, hash.content_header(), Cow::Borrowed("UNSIGNED-PAYLOAD"));
             }
         }
-        for (_, value) in req.headers.iter_mut() {
-            let trimmed = canonical::strip(value);
-            if trimmed.len() != value.len() {
-                *value = trimmed.to_owned();
+        for (_, value) in out.iter_mut() {
+            match value {
+                Cow::Borrowed(text) => *text = canonical::strip(text),
+                Cow::Owned(text) => {
+                    if canonical::strip(text).len() != text.len() {
+                        *text = canonical::strip(text).to_owned();
+                    }
+                }
             }
         }
-        let headers = signed_headers(req);
-        let list = signed_list(&headers);
+        let signed = signed_headers(out.iter().map(|(name, value)| (*name, value.as_ref())));
+        let list = signed_list(&signed);
         // The names as signed: lower-case (header names never hold `;`).
-        let lowered = list.split(';').zip(headers.iter().map(|(_, value)| *value));
-        let canonical = canonical_request_of(req, &url, lowered, &list, hash);
+        let lowered = list.split(';').zip(signed.iter().map(|(_, value)| *value));
+        let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
+        let canonical = canonical_request_of(method, &url_parts, lowered, &list, payload, hash);
         let authorization = self.authorization(&canonical, &list, &date);
-        req.set_header("Authorization", authorization);
-        Ok(())
+        out.push(("Authorization", Cow::Owned(authorization)));
+        Ok(out)
     }
 
     /// The `Authorization` value for the canonical request `canonical` over the headers of
