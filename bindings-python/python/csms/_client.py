@@ -32,18 +32,12 @@ def operation_names():
     return list(RESULTS)
 
 
-_transports_module = None
-
-
 def _transports():
     """The `csms.transports` module, imported on first use (it holds the package's clock, the
     retry loop and the transports, and loads http.client)."""
-    global _transports_module
-    if _transports_module is None:
-        from . import transports
+    from . import transports
 
-        _transports_module = transports
-    return _transports_module
+    return transports
 
 
 def _seconds(name, value):
