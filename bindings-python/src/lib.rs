@@ -13,17 +13,19 @@
 
 use csms_core::{
     operation, verify as verify_request, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, HttpRequest,
-    HttpResponse, Location, SdkDate, Signer,
+    HttpResponse, Location, Next, RetryPolicy, SdkDate, Signer,
 };
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// The user agent sent by default: `csms-sdk-python/<version>`.
 const USER_AGENT: &str = concat!("csms-sdk-python/", env!("CARGO_PKG_VERSION"));
@@ -86,14 +88,16 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Validation { field, reason } => {
             PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
         }
-        Error::Api { status, error_code, error_msg, request_id, .. } => {
-            (*status, error_code, error_msg, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.api, a))
+        Error::Api { status, error_code, error_msg, request_id, not_retried } => {
+            (*status, error_code, error_msg, request_id, &message, not_retried)
+                .into_pyobject(py)
+                .map(|a| raise(py, |c| &c.api, a))
         }
         Error::Decode { reason, status, request_id } => {
             (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))
         }
-        Error::Transport { reason, maybe_sent, .. } => {
-            (reason, *maybe_sent, &message).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
+        Error::Transport { reason, maybe_sent, not_retried } => {
+            (reason, *maybe_sent, &message, not_retried).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
         }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),
     };
@@ -132,7 +136,41 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 }
 
 fn text_of(obj: &Bound<'_, PyString>) -> PyResult<String> {
-    Ok(obj.to_cow()?.into_owned())
+    Ok(str_of(obj)?.to_owned())
+}
+
+/// The text of a Python `str`, borrowed: CPython keeps a str's UTF-8 form in the object
+/// (for an ASCII str, its own characters), so nothing is copied or allocated. Fails on a
+/// lone surrogate (`UnicodeEncodeError`).
+fn str_of<'a>(obj: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
+    // In the stable ABI from 3.10 and exported by every CPython 3 before it, but pyo3 declares
+    // it for abi3 builds only from abi3-py310: this wheel supports 3.9, so it is declared here.
+    extern "C" {
+        fn PyUnicode_AsUTF8AndSize(
+            unicode: *mut pyo3::ffi::PyObject,
+            size: *mut pyo3::ffi::Py_ssize_t,
+        ) -> *const std::os::raw::c_char;
+    }
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `obj` is a live str (the GIL is held); the returned buffer belongs to it and
+    // lives as long as it does, which the lifetime `'a` ties the slice to.
+    unsafe {
+        let data = PyUnicode_AsUTF8AndSize(obj.as_ptr(), &mut size);
+        if data.is_null() {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
+        Ok(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
+/// A header name or value as text: borrowed from a str, or decoded from bytes (ISO-8859-1,
+/// as http.client reads them).
+fn header_str<'a>(obj: &'a Bound<'_, PyAny>) -> Res<Cow<'a, str>> {
+    match obj.cast::<PyString>() {
+        Ok(s) => Ok(Cow::Borrowed(str_of(s)?)),
+        Err(_) => Ok(Cow::Owned(header_text(obj)?)),
+    }
 }
 
 fn child(path: &str, key: &str) -> String {
@@ -150,8 +188,8 @@ fn to_json(obj: &Bound<'_, PyAny>, path: &str, depth: u32) -> Res<Value> {
         return Err(invalid(field(), "is nested too deeply"));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return match s.to_cow() {
-            Ok(text) => Ok(Value::String(text.into_owned())),
+        return match str_of(s) {
+            Ok(text) => Ok(Value::String(text.to_owned())),
             Err(_) => Err(invalid(field(), "is not valid Unicode (it holds a lone surrogate)")),
         };
     }
@@ -253,6 +291,8 @@ fn headers_of(obj: &Bound<'_, PyAny>) -> Res<Vec<(String, String)>> {
     }
     let mut out = Vec::new();
     if let Ok(dict) = obj.cast::<PyDict>() {
+        // Room for the headers signing adds (date, host, token, signature).
+        out.reserve(dict.len() + 4);
         for (k, v) in dict.iter() {
             out.push((header_text(&k)?, header_text(&v)?));
         }
@@ -281,12 +321,31 @@ fn headers_of(obj: &Bound<'_, PyAny>) -> Res<Vec<(String, String)>> {
 
 static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The signing time: None (now: the one place the package reads the clock), an `X-Sdk-Date`
-/// string (`YYYYMMDDTHHMMSSZ`), Unix seconds, or a `datetime` (naive = UTC).
-fn sdk_date(at: Option<&Bound<'_, PyAny>>) -> Res<SdkDate> {
-    let Some(at) = at.filter(|a| !a.is_none()) else {
-        return Ok(SdkDate::from(std::time::SystemTime::now()));
-    };
+static TRANSPORTS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// A signing time: an `X-Sdk-Date` string (`YYYYMMDDTHHMMSSZ`), Unix seconds (int or float), a
+/// `datetime` (naive = UTC), or None for the time of `csms.transports.now()`, the package's
+/// one clock (looked up at each call): the native module never reads the clock itself.
+fn sdk_date_or_now(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> Res<SdkDate> {
+    match at {
+        Some(at) if !at.is_none() => sdk_date(at),
+        _ => {
+            let transports = TRANSPORTS.get_or_try_init(py, || py.import("csms.transports").map(Bound::unbind))?;
+            sdk_date(&transports.bind(py).getattr(intern!(py, "now"))?.call0()?)
+        }
+    }
+}
+
+/// A signing time: an `X-Sdk-Date` string (`YYYYMMDDTHHMMSSZ`), Unix seconds (int or float) or a
+/// `datetime` (naive = UTC).
+fn sdk_date(at: &Bound<'_, PyAny>) -> Res<SdkDate> {
+    if let Ok(f) = at.cast::<PyFloat>() {
+        let secs = f.value();
+        if !secs.is_finite() || secs.abs() > 1e15 {
+            return Err(invalid("at", "is out of range"));
+        }
+        return Ok(SdkDate::from_unix(secs.floor() as i64));
+    }
     if let Ok(s) = at.cast::<PyString>() {
         return Ok(SdkDate::parse(&text_of(s)?)?);
     }
@@ -388,11 +447,35 @@ fn headers_dict<'py>(py: Python<'py>, headers: &[(String, String)]) -> PyResult<
     Ok(dict)
 }
 
+/// The `csms.Request` of a request the core built for `operation`.
+fn py_request(
+    py: Python<'_>,
+    built: &HttpRequest,
+    operation: &Bound<'_, PyString>,
+    idempotent: bool,
+) -> PyResult<Request> {
+    Ok(Request {
+        method: intern_method(py, &built.method).unbind(),
+        url: PyString::new(py, &built.url).unbind(),
+        headers: headers_dict(py, &built.headers)?.unbind(),
+        body: PyBytes::new(py, &built.body).unbind(),
+        operation: Some(operation.clone().unbind()),
+        idempotent,
+    })
+}
+
 fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> Res<String> {
     match obj.cast::<PyString>() {
         Ok(s) => Ok(text_of(s)?),
         Err(_) => Err(invalid(what, format!("must be a str, not {}", type_name(obj)))),
     }
+}
+
+/// The core's response for a status, headers (see [`headers_of`]) and body.
+fn http_response(status: &Bound<'_, PyAny>, headers: &Bound<'_, PyAny>, body: &Bound<'_, PyAny>) -> Res<HttpResponse> {
+    let status: u16 =
+        status.extract().map_err(|_| invalid("status", format!("must be an HTTP status code, not {status}")))?;
+    Ok(HttpResponse::new(status, headers_of(headers)?, bytes_of(body, "body")?))
 }
 
 /// The core's request for a `csms.Request`.
@@ -499,31 +582,6 @@ impl Request {
     const __hash__: Option<Py<PyAny>> = None;
 }
 
-/// The same request with the headers of `signed` (the core's signed copy of it): the dict is
-/// the request's dict copied, with only the headers signing added or changed set again.
-fn signed_copy<'py>(
-    py: Python<'py>,
-    request: &Request,
-    before: &[(String, String)],
-    signed: &HttpRequest,
-) -> PyResult<Request> {
-    let headers = request.headers.bind(py).copy()?;
-    for (i, (k, v)) in signed.headers.iter().enumerate() {
-        if before.get(i).is_some_and(|(bk, bv)| bk == k && bv == v) {
-            continue;
-        }
-        headers.set_item(header_name(py, k), v)?;
-    }
-    Ok(Request {
-        method: request.method.clone_ref(py),
-        url: request.url.clone_ref(py),
-        headers: headers.unbind(),
-        body: request.body.clone_ref(py),
-        operation: request.operation.as_ref().map(|o| o.clone_ref(py)),
-        idempotent: request.idempotent,
-    })
-}
-
 fn opt_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> Res<Option<String>> {
     match obj {
         None => Ok(None),
@@ -603,7 +661,7 @@ mod native {
     }
 
     /// A configured client: options in (the core's `ClientOptions` as a dict), requests
-    /// out, responses in. No I/O; the clock is read only for a request built without `at`.
+    /// out, responses in. No I/O; times are given (or asked of `csms.transports.now()`).
     #[pyclass(frozen, name = "Client")]
     struct NativeClient {
         client: csms_core::Client,
@@ -635,7 +693,7 @@ mod native {
         }
 
         /// Validates `input` and builds the signed `Request` of `operation` for the time `at`
-        /// (None: now; an `X-Sdk-Date` string, Unix seconds or a datetime).
+        /// (an `X-Sdk-Date` string, Unix seconds or a datetime; None: `csms.transports.now()`).
         #[pyo3(signature = (operation, input=None, at=None))]
         fn build_request(
             &self,
@@ -649,8 +707,8 @@ mod native {
                     Some(i) => to_json(i, "", 0)?,
                     None => Value::Null,
                 };
-                let at = sdk_date(at)?;
-                let op = super::operation(&operation.to_cow()?)?;
+                let at = sdk_date_or_now(py, at)?;
+                let op = super::operation(str_of(operation)?)?;
                 let client = &self.client;
                 let built = if asymmetric(client.config().algorithm) {
                     // ECDSA and SM2 take ~0.1 ms: let other threads run meanwhile.
@@ -659,15 +717,7 @@ mod native {
                     client.build_for(op, &value, at)
                 };
                 csms_core::zeroize_json(&mut value);
-                let built = built?;
-                Ok(Request {
-                    method: intern_method(py, &built.method).unbind(),
-                    url: PyString::new(py, &built.url).unbind(),
-                    headers: headers_dict(py, &built.headers)?.unbind(),
-                    body: PyBytes::new(py, &built.body).unbind(),
-                    operation: Some(operation.clone().unbind()),
-                    idempotent: op.idempotent,
-                })
+                Ok(py_request(py, &built?, operation, op.idempotent)?)
             })
         }
 
@@ -682,12 +732,120 @@ mod native {
             body: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyAny>> {
             guard(py, || {
-                let status: u16 = status
-                    .extract()
-                    .map_err(|_| invalid("status", format!("must be an HTTP status code, not {status}")))?;
-                let response = HttpResponse::new(status, headers_of(headers)?, bytes_of(body, "body")?);
-                let result = self.client.parse_response(&operation, &response)?;
+                let result = self.client.parse_response(&operation, &http_response(status, headers, body)?)?;
                 Ok(to_py(py, &result)?)
+            })
+        }
+
+        /// Starts a call of `operation` (validated and built now, signed for each attempt):
+        /// at most `max_attempts` attempts, backoff from `backoff_base` up to `backoff_cap`
+        /// seconds (the core's `RetryPolicy`).
+        fn start(
+            &self,
+            py: Python<'_>,
+            operation: &Bound<'_, PyString>,
+            input: Option<&Bound<'_, PyAny>>,
+            max_attempts: u32,
+            backoff_base: f64,
+            backoff_cap: f64,
+        ) -> PyResult<NativeAttempts> {
+            guard(py, || {
+                let seconds = |value: f64, what: &str| {
+                    Duration::try_from_secs_f64(value)
+                        .map_err(|_| invalid(what, format!("must be a number of seconds, not {value}")))
+                };
+                let policy = RetryPolicy {
+                    max_attempts: max_attempts.max(1),
+                    base: seconds(backoff_base, "backoff_base")?,
+                    cap: seconds(backoff_cap, "backoff_cap")?,
+                };
+                let mut value = match input {
+                    Some(i) => to_json(i, "", 0)?,
+                    None => Value::Null,
+                };
+                let op = super::operation(str_of(operation)?)?;
+                let started = self.client.start(op, &value, policy);
+                csms_core::zeroize_json(&mut value);
+                Ok(NativeAttempts {
+                    client: self.client.clone(),
+                    operation: operation.clone().unbind(),
+                    call: Mutex::new(started?),
+                })
+            })
+        }
+
+        /// Seconds the server's clock is ahead of this client's (negative: behind), learnt from
+        /// a response that refused a signature for its time; 0 until then.
+        #[getter]
+        fn clock_offset(&self) -> i64 {
+            self.client.clock_offset()
+        }
+    }
+
+    /// The attempts of one call (the core's `Attempts`), driven by the retry loop of
+    /// `csms.transports`: `request(now)` gives the next attempt's request, signed anew for the
+    /// local time `now` plus the client's learnt clock offset; `receive(outcome, now, random)`
+    /// takes what happened to it and says what comes next.
+    #[pyclass(frozen, name = "Attempts")]
+    struct NativeAttempts {
+        client: csms_core::Client,
+        operation: Py<PyString>,
+        call: Mutex<csms_core::Attempts>,
+    }
+
+    #[pymethods]
+    impl NativeAttempts {
+        /// The request of the next attempt, signed for `now` (Unix seconds) corrected by the
+        /// client's clock offset.
+        fn request(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Request> {
+            guard(py, || {
+                let now = sdk_date(now)?;
+                let mut call = self.call.lock().unwrap_or_else(|e| e.into_inner());
+                let client = &self.client;
+                let signed = if asymmetric(client.config().algorithm) {
+                    let call = &mut *call;
+                    py.detach(|| call.request(client, now))
+                } else {
+                    call.request(client, now)
+                }?;
+                Ok(py_request(py, &signed, self.operation.bind(py), call.operation().idempotent)?)
+            })
+        }
+
+        /// Takes the outcome of the last attempt: its response as `(status, headers, body)`, or
+        /// the `TransportError` of an attempt that got none (its `reason` and `maybe_sent`).
+        /// Returns the seconds to wait before the next attempt (a float), or the call's result
+        /// (a dict under wire names) when it succeeded; raises the call's error when it failed
+        /// (`ApiError` of the last response or `TransportError`, with `not_retried` when a retry
+        /// was withheld). `now` is the local time in Unix seconds, `random` a number in [0, 1).
+        fn receive(
+            &self,
+            py: Python<'_>,
+            outcome: &Bound<'_, PyAny>,
+            now: &Bound<'_, PyAny>,
+            random: f64,
+        ) -> PyResult<Py<PyAny>> {
+            guard(py, || {
+                let outcome = match outcome.cast::<PyTuple>() {
+                    Ok(parts) if parts.len() == 3 => {
+                        Ok(http_response(&parts.get_item(0)?, &parts.get_item(1)?, &parts.get_item(2)?)?)
+                    }
+                    _ => {
+                        let reason = outcome.getattr(intern!(py, "reason"))?.str()?.to_string();
+                        let maybe_sent = outcome.getattr(intern!(py, "maybe_sent"))?.is_truthy()?;
+                        Err(Error::transport(reason, maybe_sent))
+                    }
+                };
+                let now = sdk_date(now)?;
+                let mut call = self.call.lock().unwrap_or_else(|e| e.into_inner());
+                match call.receive(&self.client, outcome, now, random) {
+                    Next::Wait(after) => Ok(PyFloat::new(py, after.as_secs_f64()).into_any().unbind()),
+                    Next::Done(Ok(response)) => {
+                        let result = csms_core::parse_response(call.operation(), &response)?;
+                        Ok(to_py(py, &result)?.unbind())
+                    }
+                    Next::Done(Err(error)) => Err(Fail::Core(error)),
+                }
             })
         }
     }
@@ -766,7 +924,8 @@ mod native {
             })
         }
 
-        /// A copy of `request` signed for the time `at` (None: now): with `X-Sdk-Date`, `Host`,
+        /// A copy of `request` signed for the time `at` (an `X-Sdk-Date` string, Unix seconds or
+        /// a datetime; None: now, from `csms.transports.now()`): with `X-Sdk-Date`, `Host`,
         /// `X-Security-Token` for a temporary key, and `Authorization`.
         #[pyo3(signature = (request, at=None))]
         fn sign(
@@ -776,16 +935,35 @@ mod native {
             at: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Request> {
             guard(py, || {
-                let mut signed = http_request(&request, py)?;
-                let before = signed.headers.clone();
-                let at = sdk_date(at)?;
+                // The request's text is read in place (nothing copied), from objects held here:
+                // they stay alive, and str and bytes do not change, while the GIL is released.
+                let (method, url, body) =
+                    (request.method.bind(py).clone(), request.url.bind(py).clone(), request.body.bind(py).clone());
+                let objects: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = request.headers.bind(py).iter().collect();
+                let texts =
+                    objects.iter().map(|(k, v)| Ok((header_str(k)?, header_str(v)?))).collect::<Res<Vec<_>>>()?;
+                let view: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+                let (method, url, body) = (str_of(&method)?, str_of(&url)?, body.as_bytes());
+                let at = sdk_date_or_now(py, at)?;
                 let signer = &self.signer;
-                if asymmetric(signer.algorithm()) {
-                    py.detach(|| signer.sign(&mut signed, at))?;
-                } else {
-                    signer.sign(&mut signed, at)?;
+                let sign = || signer.sign_parts(method, url, &view, body, at);
+                let signed = if asymmetric(signer.algorithm()) { py.detach(sign) } else { sign() }?;
+                // The headers as signed: the same objects where a header is unchanged.
+                let headers = PyDict::new(py);
+                for (i, (name, value)) in signed.iter().enumerate() {
+                    match (objects.get(i), texts.get(i)) {
+                        (Some((k, v)), Some((kt, vt))) if kt == name && vt == value => headers.set_item(k, v)?,
+                        _ => headers.set_item(header_name(py, name), value.as_ref())?,
+                    }
                 }
-                Ok(signed_copy(py, &request, &before, &signed)?)
+                Ok(Request {
+                    method: request.method.clone_ref(py),
+                    url: request.url.clone_ref(py),
+                    headers: headers.unbind(),
+                    body: request.body.clone_ref(py),
+                    operation: request.operation.as_ref().map(|o| o.clone_ref(py)),
+                    idempotent: request.idempotent,
+                })
             })
         }
     }
@@ -808,12 +986,12 @@ mod native {
         })
     }
 
-    /// The `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`) of a time: None (now), a datetime (naive =
-    /// UTC), Unix seconds, or such a text (checked).
+    /// The `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`) of a time: a datetime (naive = UTC), Unix
+    /// seconds, or such a text (checked); None: now, from `csms.transports.now()`.
     #[pyfunction]
     #[pyo3(name = "sdk_date", signature = (at=None))]
     fn sdk_date_text(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-        guard(py, || Ok(super::sdk_date(at)?.to_string()))
+        guard(py, || Ok(sdk_date_or_now(py, at)?.to_string()))
     }
 
     /// Panics inside a guarded call (for the test that panics become `CsmsError`).

@@ -31,6 +31,8 @@ def emulator_binary():
 
 
 class Emulator:
+    """An emulator process: its endpoint, credentials, and its emulator-only endpoints."""
+
     def __init__(self, process, endpoint):
         self.process = process
         self.endpoint = endpoint
@@ -43,30 +45,59 @@ class Emulator:
         options.update(overrides)
         return options
 
+    def get(self, path):
+        """The JSON answer of an emulator-only endpoint (`/_emulator/counts`, `/_emulator/faults`)."""
+        import json
+        import urllib.request
 
-@pytest.fixture(scope="session")
-def emulator():
-    """The emulator binary listening on 127.0.0.1:0 with one access key; stopped after the tests."""
+        with urllib.request.urlopen(self.endpoint + path, timeout=10) as response:
+            return json.loads(response.read())
+
+    def applied(self, secret):
+        """How many RotateSecret and CreateSecretVersion calls the emulator applied to `secret`."""
+        for entry in self.get("/_emulator/counts")["secrets"]:
+            if entry["secret_name"] == secret and entry["project_id"] == self.project_id:
+                return {"RotateSecret": entry["rotate_secret"], "CreateSecretVersion": entry["create_secret_version"]}
+        return {"RotateSecret": 0, "CreateSecretVersion": 0}
+
+    def requests(self):
+        """The number of CSMS requests the emulator received (emulator-only ones aside)."""
+        return self.get("/_emulator/faults")["requests"]
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_emulator(*args):
+    """Starts the emulator binary on 127.0.0.1:0 with the test key and `args` (`--faults ...`)."""
     process = subprocess.Popen(
-        [str(emulator_binary()), "--listen", "127.0.0.1:0", "--ak", AK, "--sk", SK, "--project-id", PROJECT_ID],
+        [str(emulator_binary()), "--listen", "127.0.0.1:0", "--ak", AK, "--sk", SK, "--project-id", PROJECT_ID,
+         *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    line = process.stdout.readline().strip()
+    prefix = "listening on "
+    if not line.startswith(prefix):
+        process.kill()
+        raise RuntimeError(f"the emulator did not start: {line!r} {process.stderr.read()!r}")
+    return Emulator(process, line[len(prefix):])
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The emulator binary listening on 127.0.0.1:0 with one access key; stopped after the tests."""
+    server = start_emulator()
     try:
-        line = process.stdout.readline().strip()
-        prefix = "listening on "
-        if not line.startswith(prefix):
-            process.kill()
-            raise RuntimeError(f"the emulator did not start: {line!r} {process.stderr.read()!r}")
-        yield Emulator(process, line[len(prefix):])
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def oracle_python():

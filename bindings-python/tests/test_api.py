@@ -117,6 +117,7 @@ def test_build_request(client):
     [
         ("20240806T101010Z", "20240806T101010Z"),
         (1722939010, "20240806T101010Z"),
+        (1722939010.999, "20240806T101010Z"),
         (datetime.datetime(2024, 8, 6, 10, 10, 10), "20240806T101010Z"),
         (datetime.datetime(2024, 8, 6, 10, 10, 10, 999999, tzinfo=datetime.timezone.utc), "20240806T101010Z"),
         (datetime.datetime(2024, 8, 6, 12, 10, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
@@ -135,7 +136,16 @@ def test_at_defaults_to_now(client):
     assert abs((parsed - now).total_seconds()) < 5
 
 
-@pytest.mark.parametrize("at", ["2024-08-06T10:10:10Z", "20240230T000000Z", 1.5, datetime.date(2024, 1, 1), True])
+def test_the_only_clock_is_that_of_the_transports_module(client, monkeypatch):
+    monkeypatch.setattr(csms.transports, "now", lambda: 1722939010.5)
+    assert client.build_request("ShowSecret", {"secret_name": "s"}).headers["X-Sdk-Date"] == "20240806T101010Z"
+    assert csms.sdk_date() == "20240806T101010Z"
+    request = csms.Request("GET", "https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets")
+    assert csms.Signer("AK", "SK").sign(request).headers["X-Sdk-Date"] == "20240806T101010Z"
+
+
+@pytest.mark.parametrize("at", ["2024-08-06T10:10:10Z", "20240230T000000Z", float("nan"), 1e300,
+                                datetime.date(2024, 1, 1), True])
 def test_bad_at(client, at):
     with pytest.raises(csms.ValidationError) as e:
         client.build_request("ShowSecret", {"secret_name": "s"}, at=at)

@@ -248,7 +248,7 @@ def test_read_timeout_is_a_transport_error_maybe_sent():
     accepted = []
     threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
     client = csms.Client(endpoint=f"http://127.0.0.1:{server.getsockname()[1]}", project_id="p", ak="AK", sk="SK",
-                         timeout=(2, 0.3))
+                         connect_timeout=2, timeout=0.3)
     try:
         with pytest.raises(csms.TransportError) as e:
             client.list_secrets()

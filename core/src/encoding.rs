@@ -2,6 +2,12 @@
 
 /// Appends `text` to `out`, every byte outside the unreserved set written as `%XX`.
 pub(crate) fn encode_into(out: &mut String, text: &str) {
+    encode_keeping(out, text, |_| false);
+}
+
+/// Appends `text` percent-encoded as [`encode_into`] does, but for the bytes `keep` lets
+/// through as they are (all ASCII).
+pub(crate) fn encode_keeping(out: &mut String, text: &str, keep: impl Fn(u8) -> bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     // Runs of kept bytes are copied whole (fast even where calls are not inlined).
     let bytes = text.as_bytes();
@@ -9,7 +15,7 @@ pub(crate) fn encode_into(out: &mut String, text: &str) {
     // A plain loop: iterator adapters cost a call per byte where they are not inlined.
     for i in 0..bytes.len() {
         let b = bytes[i];
-        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || b.is_ascii() && keep(b)) {
             if start < i {
                 // Only kept (ASCII) bytes since `start`: both ends are character boundaries.
                 out.push_str(&text[start..i]);
@@ -76,6 +82,28 @@ mod tests {
     fn encodes_reserved_and_unicode() {
         assert_eq!(encode("k y/ü~+"), "k%20y%2F%C3%BC~%2B");
         assert_eq!(encode("*'!()"), "%2A%27%21%28%29");
+    }
+
+    #[test]
+    fn runs_are_encoded_as_byte_by_byte() {
+        let one_by_one = |text: &str, keep: u8| {
+            let mut out = String::new();
+            for &b in text.as_bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || b == keep {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out
+        };
+        for text in ["", "/", "a", "ü", "üa/", "a/ü/", "//x y//", "中文/€~", "/v1/p/secrets/db-password", "é%/"]
+        {
+            let mut kept = String::new();
+            encode_keeping(&mut kept, text, |b| b == b'/');
+            assert_eq!(kept, one_by_one(text, b'/'), "{text:?}");
+            assert_eq!(encode(text), one_by_one(text, 0), "{text:?}");
+        }
     }
 
     #[test]

@@ -109,6 +109,11 @@ impl From<SystemTime> for SdkDate {
 }
 
 impl SdkDate {
+    /// `YYYYMMDDTHHMMSSZ` (what `to_string` gives, without `core::fmt`).
+    pub(crate) fn text(self) -> String {
+        std::str::from_utf8(&self.to_bytes()).expect("ASCII digits").to_owned()
+    }
+
     /// `YYYYMMDDTHHMMSSZ` as bytes, written digit by digit (this is on every signature's
     /// path, where `core::fmt` is comparatively slow).
     pub(crate) fn to_bytes(self) -> [u8; 16] {

@@ -214,8 +214,16 @@ class ApiError(CsmsError):
     error_code: str
     error_msg: str
     request_id: str
+    not_retried: str | None
+    """Why a status normally retried (429, 503, ...) was not; None otherwise."""
     def __init__(
-        self, status: int, error_code: str, error_msg: str, request_id: str = ..., message: str | None = ...
+        self,
+        status: int,
+        error_code: str,
+        error_msg: str,
+        request_id: str = ...,
+        message: str | None = ...,
+        not_retried: str | None = ...,
     ) -> None: ...
 
 class DecodeError(CsmsError):
@@ -231,7 +239,11 @@ class TransportError(CsmsError):
 
     reason: str
     maybe_sent: bool
-    def __init__(self, reason: str, maybe_sent: bool = ..., message: str | None = ...) -> None: ...
+    not_retried: str | None
+    """Why the failure was not retried when it normally would be; None otherwise."""
+    def __init__(
+        self, reason: str, maybe_sent: bool = ..., message: str | None = ..., not_retried: str | None = ...
+    ) -> None: ...
 
 # ------------------------------------------------------------------------------------------
 # Requests, responses, transports
@@ -269,8 +281,7 @@ Headers: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]]
 TransportResult: TypeAlias = tuple[int, Headers, bytes | str] | Any
 Transport: TypeAlias = Callable[[Request], TransportResult]
 AsyncTransport: TypeAlias = Callable[[Request], Awaitable[TransportResult]]
-Timeout: TypeAlias = float | tuple[float, float]
-At: TypeAlias = str | datetime | int
+At: TypeAlias = str | datetime | int | float
 
 class Signer:
     """The request signer alone (the five algorithms of the official SDKs)."""
@@ -284,7 +295,8 @@ class Signer:
         region: str | None = ...,
         service: str | None = ...,
     ) -> None: ...
-    def sign(self, request: Request, at: At | None = ...) -> Request: ...
+    def sign(self, request: Request, at: At | None = ...) -> Request:
+        """A copy of `request` signed for the time `at` (None: now)."""
 
 def verify_signature(request: Request, *, ak: str, sk: str, security_token: str | None = ...) -> None:
     """Checks the request's signature with the key, as the service does; raises ValidationError
@@ -322,21 +334,30 @@ CLIENT_COMMON = '''\
         algorithm: str = "SDK-HMAC-SHA256",
         transport: {transport} | None = None,
         user_agent: str | None = None,
-        timeout: Timeout = (10, 60),
         derived_service: str | None = None,
+        max_attempts: int = 3,
+        connect_timeout: float | None = 10.0,
+        timeout: float | None = 60.0,
+        backoff_base: float = 0.1,
+        backoff_cap: float = 20.0,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
         key) or `auth_token` (an IAM token). `algorithm` signs requests (`SDK-HMAC-SHA256`,
         `SDK-HMAC-SM3`, `V11-HMAC-SHA256` with `region`, `SDK-ECDSA-P256-SHA256`, `SDK-SM2-SM3`).
-        `user_agent` is appended to `csms-sdk-python/<version>`. `timeout` is (connect, read)
-        seconds of the default transport. `derived_service` is the service name of
-        V11-HMAC-SHA256 key derivation (`csms`). Bad options raise ValidationError naming the
+        `user_agent` is appended to `csms-sdk-python/<version>`. `derived_service` is the service
+        name of V11-HMAC-SHA256 key derivation (`csms`). `max_attempts` is the most attempts of a
+        call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
+        seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
+        of the default transport (None: no limit). Bad options raise ValidationError naming the
         option."""
     @property
     def endpoint(self) -> str: ...
     @property
     def user_agent(self) -> str | None: ...
+    @property
+    def clock_offset(self) -> int:
+        """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
 '''

@@ -1,9 +1,10 @@
 """The clients. The low-level calls (`build_request`, `parse_response`) do no I/O; the
-operation methods (generated, in `_models.Operations`) build, send through a transport and
-parse. Everything about the protocol is the Rust core's business (`csms._native`)."""
+operation methods (generated, in `_models.Operations`) start a call and run it through the
+retry loop of `csms.transports` with a transport. Everything about the protocol (requests,
+signatures, retry decisions, responses) is the Rust core's business (`csms._native`)."""
 
 from . import _native
-from ._errors import CsmsError, TransportError, ValidationError
+from ._errors import ValidationError
 from ._native import Request, Signer, sdk_date
 from ._model import Model, _wrap
 from ._models import RESULTS, Operations
@@ -31,44 +32,25 @@ def operation_names():
     return list(RESULTS)
 
 
-def _timeouts(timeout):
-    """(connect, read) seconds from a number or a pair; None means no limit."""
-    pair = timeout if isinstance(timeout, (tuple, list)) else (timeout, timeout)
-    if len(pair) != 2:
-        raise ValidationError("timeout", "must be a number of seconds or a (connect, read) pair")
-    for value in pair:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-            raise ValidationError("timeout", f"must be positive numbers of seconds, not {value!r}")
-    return (pair[0], pair[1])
+def _transports():
+    """The `csms.transports` module, imported on first use (it holds the package's clock, the
+    retry loop and the transports, and loads http.client)."""
+    from . import transports
+
+    return transports
 
 
-def _unpack(result):
-    """(status, headers, body) from what a transport returned."""
-    if type(result) is tuple:
-        if len(result) == 3:
-            return result
-    else:
-        status = getattr(result, "status", None)
-        if status is None:
-            status = getattr(result, "status_code", None)
-        body = getattr(result, "body", None)
-        if body is None:
-            body = getattr(result, "content", None)
-        headers = getattr(result, "headers", None)
-        if status is not None and body is not None:
-            return (status, headers, body)
-    raise TransportError(
-        f"the transport returned {type(result).__name__}, not (status, headers, body) or an object with "
-        "status, headers and body",
-        maybe_sent=True,
-    )
-
-
-def _transport_failure(error):
-    return TransportError(f"{type(error).__name__}: {error}", maybe_sent=True)
+def _seconds(name, value):
+    """A timeout option: positive seconds, or None for no limit."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+        raise ValidationError(name, f"must be a positive number of seconds or None, not {value!r}")
+    return value
 
 
 class _Base(Operations):
+    """What the sync and async clients share: options, the native client, requests and
+    responses without I/O, the start of each call. The subclasses send."""
+
     def __init__(
         self,
         region=None,
@@ -81,8 +63,12 @@ class _Base(Operations):
         algorithm="SDK-HMAC-SHA256",
         transport=None,
         user_agent=None,
-        timeout=(10, 60),
         derived_service=None,
+        max_attempts=3,
+        connect_timeout=10.0,
+        timeout=60.0,
+        backoff_base=0.1,
+        backoff_cap=20.0,
     ):
         given = {
             "region": region,
@@ -114,7 +100,14 @@ class _Base(Operations):
             elif field == "credentials":
                 field = "ak"
             raise ValidationError(field, e.reason) from None
-        self._timeout = _timeouts(timeout)
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
+            raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {max_attempts!r}")
+        for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
+                raise ValidationError(name, f"must be seconds from 0 to 86400, not {value!r}")
+        self._policy = (max_attempts, float(backoff_base), float(backoff_cap))
+        self._connect_timeout = _seconds("connect_timeout", connect_timeout)
+        self._timeout = _seconds("timeout", timeout)
         if transport is not None and not callable(transport):
             raise ValidationError("transport", f"must be a callable taking a Request, not {type(transport).__name__}")
         self._transport = transport
@@ -129,6 +122,12 @@ class _Base(Operations):
     def user_agent(self):
         """The `User-Agent` header sent."""
         return self._native.user_agent
+
+    @property
+    def clock_offset(self):
+        """Seconds the server's clock is ahead of this machine's (negative: behind), learnt from a
+        response that refused a signature for its time; 0 until then. Calls sign with it."""
+        return self._native.clock_offset
 
     def __repr__(self):
         return f"{type(self).__name__}(endpoint={self.endpoint!r})"
@@ -147,12 +146,24 @@ class _Base(Operations):
         data = self._native.parse(operation, status, headers, body)
         return _wrap(RESULTS.get(operation, Model), data)
 
-    def _pages(self, operation, input, members):
+    def paginate(self, operation, input=None, **members):
+        """Yields the typed result of each page of a List operation (`ListSecrets`,
+        `ListSecretVersions`, ...), starting from `input` and `members`, until the last page
+        (an async iterator for AsyncClient)."""
         if members:
             merged = dict(input) if input else {}
             merged.update(members)
             input = merged
-        return _native.Paginator(operation, input)
+        return self._iterate(operation, _native.Paginator(operation, input))
+
+    def _start(self, operation, input):
+        """The attempts of a call (validated and built; signed for each attempt) and the
+        transport to send them with."""
+        attempts = self._native.start(operation, input, *self._policy)
+        transport = self._transport
+        if transport is None:
+            transport = self._transport = self._default_transport()
+        return attempts, transport
 
 
 class Client(_Base):
@@ -162,34 +173,17 @@ class Client(_Base):
 
     `transport` is any callable taking a `Request` and returning `(status, headers, body)` (or
     an object with those attributes); by default the standard library's http.client, with
-    keep-alive connections per host and `timeout` = (connect, read) seconds. See
-    `csms.transports` for requests and httpx.
+    keep-alive connections per host, `connect_timeout` and a `timeout` on the whole request.
+    See `csms.transports` for requests and httpx. Failed attempts are retried as the core
+    decides, at most `max_attempts` in all.
     """
 
     def _call(self, operation, input):
-        request = self._native.build_request(operation, input)
-        transport = self._transport
-        if transport is None:
-            transport = self._default_transport()
-        try:
-            result = transport(request)
-        except CsmsError:
-            raise
-        except Exception as e:
-            raise _transport_failure(e) from e
-        status, headers, body = _unpack(result)
-        return _wrap(RESULTS[operation], self._native.parse(operation, status, headers, body))
+        attempts, transport = self._start(operation, input)
+        return _wrap(RESULTS[operation], _transports().send(attempts, transport))
 
     def _default_transport(self):
-        from .transports import StdlibTransport
-
-        self._transport = StdlibTransport(timeout=self._timeout)
-        return self._transport
-
-    def paginate(self, operation, input=None, **members):
-        """Yields the typed result of each page of a List operation (`ListSecrets`,
-        `ListSecretVersions`, ...), starting from `input` and `members`, until the last page."""
-        return self._iterate(operation, self._pages(operation, input, members))
+        return _transports().StdlibTransport(connect_timeout=self._connect_timeout, timeout=self._timeout)
 
     def _iterate(self, operation, pages):
         while True:
@@ -224,30 +218,11 @@ class AsyncClient(_Base):
     """
 
     async def _call(self, operation, input):
-        request = self._native.build_request(operation, input)
-        transport = self._transport
-        if transport is None:
-            transport = self._default_transport()
-        try:
-            result = transport(request)
-            if hasattr(result, "__await__"):
-                result = await result
-        except CsmsError:
-            raise
-        except Exception as e:
-            raise _transport_failure(e) from e
-        status, headers, body = _unpack(result)
-        return _wrap(RESULTS[operation], self._native.parse(operation, status, headers, body))
+        attempts, transport = self._start(operation, input)
+        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport))
 
     def _default_transport(self):
-        from .transports import default_async_transport
-
-        self._transport = default_async_transport(timeout=self._timeout)
-        return self._transport
-
-    def paginate(self, operation, input=None, **members):
-        """An async iterator over the typed result of each page of a List operation."""
-        return self._iterate(operation, self._pages(operation, input, members))
+        return _transports().default_async_transport(connect_timeout=self._connect_timeout, timeout=self._timeout)
 
     async def _iterate(self, operation, pages):
         while True:

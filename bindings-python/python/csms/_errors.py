@@ -35,24 +35,31 @@ class ApiError(CsmsError):
     """The service answered with an error status.
 
     ``status`` (HTTP status), ``error_code`` (``CSMS.0106``, ``APIGW.0301``, or the status as
-    text), ``error_msg`` and ``request_id`` (``X-Request-Id``, empty if absent).
+    text), ``error_msg`` and ``request_id`` (``X-Request-Id``, empty if absent) of the last
+    response. ``not_retried`` says why a status that is normally retried (429, 503, ...) was
+    not (``"RotateSecret is not idempotent and the server may have applied it"``); None
+    otherwise.
     """
 
     kind = "api"
 
-    def __init__(self, status, error_code, error_msg, request_id="", message=None):
+    def __init__(self, status, error_code, error_msg, request_id="", message=None, not_retried=None):
         self.status = status
         self.error_code = error_code
         self.error_msg = error_msg
         self.request_id = request_id
+        self.not_retried = not_retried
         if message is None:
             message = f"CSMS error {status} {error_code}: {error_msg}"
             if request_id:
                 message += f" (request id {request_id})"
+            if not_retried:
+                message += f"; not retried: {not_retried}"
         super().__init__(message)
 
     def __reduce__(self):
-        return (type(self), (self.status, self.error_code, self.error_msg, self.request_id, str(self)))
+        return (type(self), (self.status, self.error_code, self.error_msg, self.request_id, str(self),
+                             self.not_retried))
 
 
 class DecodeError(CsmsError):
@@ -78,18 +85,24 @@ class TransportError(CsmsError):
 
     ``maybe_sent`` is False only when the request certainly did not reach the server
     (connection refused, name not resolved); a timeout or a reset after sending leaves it True.
+    ``not_retried`` says why the failure was not retried when it normally would be
+    (``"RotateSecret is not idempotent and the request may have reached the server"``); None
+    otherwise.
     """
 
     kind = "transport"
 
-    def __init__(self, reason, maybe_sent=True, message=None):
+    def __init__(self, reason, maybe_sent=True, message=None, not_retried=None):
         self.reason = reason
         self.maybe_sent = bool(maybe_sent)
+        self.not_retried = not_retried
         if message is None:
             message = f"transport failure: {reason}"
             if self.maybe_sent:
                 message += " (the request may have reached the server)"
+            if not_retried:
+                message += f"; not retried: {not_retried}"
         super().__init__(message)
 
     def __reduce__(self):
-        return (type(self), (self.reason, self.maybe_sent, str(self)))
+        return (type(self), (self.reason, self.maybe_sent, str(self), self.not_retried))

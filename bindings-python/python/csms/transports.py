@@ -1,26 +1,37 @@
-"""Transports: how a signed `csms.Request` reaches the service.
+"""Transports: how a signed `csms.Request` reaches the service, and the retry loop around them.
 
 A transport is any callable taking a `Request` and returning `(status, headers, body)` (or an
 object with `status`/`status_code`, `headers` and `body`/`content`); an async transport is
 the same as a coroutine function. Failures are raised as `csms.TransportError`, whose
-`maybe_sent` is False only when the request certainly did not reach the server.
+`maybe_sent` is False only when the request certainly did not reach the server; any other
+exception a transport raises is turned into one (`maybe_sent` False for a refused connection
+or a name that did not resolve).
 
 - `StdlibTransport` (the default of `csms.Client`): the standard library's http.client,
-  keep-alive connections per host, (connect, read) timeouts, thread-safe.
+  keep-alive connections per host, a connect timeout and a whole-request deadline, thread-safe.
 - `requests_transport(session=None)`, `httpx_transport(client=None)`: through requests or
   httpx, when installed.
 - `httpx_async_transport(client=None)` (the default of `csms.AsyncClient` when httpx is
   installed) and `ThreadedTransport(sync_transport)` (a sync transport in a thread, with
   asyncio.to_thread; the default otherwise).
 
+Every transport, yours included, is driven by the one retry loop here (`send` and
+`send_async`): each attempt is signed anew, and the core decides (`csms._native.Attempts`)
+whether to retry, after how long, and what the clock offset is. This module is the only
+place the package reads the clock (`now`, `time.monotonic` for deadlines) and draws random
+numbers (the backoff's jitter).
+
 Nothing here is imported by `import csms`: this module (and http.client, requests, httpx)
 loads on the first request.
 """
 
+import io
+import random
 import threading
+import time
 
-from ._client import _timeouts
-from ._errors import TransportError
+from ._client import _seconds
+from ._errors import CsmsError, TransportError
 
 __all__ = [
     "StdlibTransport",
@@ -28,8 +39,109 @@ __all__ = [
     "default_async_transport",
     "httpx_async_transport",
     "httpx_transport",
+    "now",
     "requests_transport",
 ]
+
+#: Defaults of every transport here (the core's CONNECT_TIMEOUT and REQUEST_TIMEOUT), seconds.
+CONNECT_TIMEOUT = 10.0
+TIMEOUT = 60.0
+
+
+#: The time, in Unix seconds: the package's only clock (signing times, the retry loop). The
+#: C function itself, as the signer calls it on every signature made without a time.
+now = time.time
+
+
+# ------------------------------------------------------------------------------------------
+# The retry loop
+
+
+def send(attempts, transport):
+    """Runs the attempts of one call (`csms._native.Attempts`) through a sync `transport`:
+    sign, send, ask the core what next, sleep, again. Returns the result dict; raises the
+    call's error."""
+    while True:
+        request = attempts.request(now())
+        try:
+            outcome = unpack(transport(request))
+        except Exception as e:
+            outcome = failure(e)
+        wait = _next(attempts, outcome)
+        if type(wait) is not float:
+            return wait
+        time.sleep(wait)
+
+
+async def send_async(attempts, transport):
+    """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep."""
+    import asyncio
+
+    while True:
+        request = attempts.request(now())
+        try:
+            result = transport(request)
+            if hasattr(result, "__await__"):
+                result = await result
+            outcome = unpack(result)
+        except Exception as e:
+            outcome = failure(e)
+        wait = _next(attempts, outcome)
+        if type(wait) is not float:
+            return wait
+        await asyncio.sleep(wait)
+
+
+def _next(attempts, outcome):
+    """The core's answer to an attempt's outcome: seconds to wait, or the result; raises the
+    call's error, chained to the transport's own exception."""
+    try:
+        return attempts.receive(outcome, now(), random.random())
+    except CsmsError as error:
+        if isinstance(outcome, BaseException) and error is not outcome:
+            raise error from (outcome.__cause__ or outcome)
+        raise
+
+
+def unpack(result):
+    """(status, headers, body) from what a transport returned."""
+    if type(result) is tuple:
+        if len(result) == 3:
+            return result
+    else:
+        status = getattr(result, "status", None)
+        if status is None:
+            status = getattr(result, "status_code", None)
+        body = getattr(result, "body", None)
+        if body is None:
+            body = getattr(result, "content", None)
+        headers = getattr(result, "headers", None)
+        if status is not None and body is not None:
+            return (status, headers, body)
+    raise TransportError(
+        f"the transport returned {type(result).__name__}, not (status, headers, body) or an object with "
+        "status, headers and body",
+        maybe_sent=True,
+    )
+
+
+def failure(error):
+    """The TransportError for an exception a transport raised. `maybe_sent` is False only for a
+    refused connection or a name that did not resolve; other csms errors are raised as they are."""
+    if isinstance(error, TransportError):
+        return error
+    if isinstance(error, CsmsError):
+        raise error
+    import socket
+
+    never_left = isinstance(error, (ConnectionRefusedError, socket.gaierror))
+    transport_error = TransportError(f"{type(error).__name__}: {error}", maybe_sent=not never_left)
+    transport_error.__cause__ = error
+    return transport_error
+
+
+# ------------------------------------------------------------------------------------------
+# The standard library
 
 
 def _split(url):
@@ -46,14 +158,13 @@ def _split(url):
 class StdlibTransport:
     """Sends requests with http.client, keeping idle connections per host for reuse.
 
-    `timeout` is (connect, read) seconds, or one number for both. A request that fails on a
-    kept connection which the server had already closed is sent again once on a new
-    connection, when that cannot apply it twice (the failure came while sending, or the
-    operation is idempotent).
+    `connect_timeout` bounds the connection's establishment and `timeout` the whole request,
+    from the first byte sent to the last byte of the response (seconds; None: no limit).
     """
 
-    def __init__(self, timeout=(10, 60), max_idle_per_host=8):
-        self._connect_timeout, self._read_timeout = _timeouts(timeout)
+    def __init__(self, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_idle_per_host=8):
+        self._connect_timeout = _seconds("connect_timeout", connect_timeout)
+        self._timeout = _seconds("timeout", timeout)
         self._max_idle = max_idle_per_host
         self._idle = {}
         self._lock = threading.Lock()
@@ -97,40 +208,40 @@ class StdlibTransport:
 
         scheme, netloc, target = _split(request.url)
         key = (scheme, netloc)
-        body = request.body or None
-        for attempt in (0, 1):
-            conn, reused = self._checkout(key)
-            if conn.sock is None:
-                try:
-                    conn.connect()
-                except OSError as e:
-                    conn.close()
-                    raise TransportError(f"cannot connect to {netloc}: {e}", maybe_sent=False) from e
-                conn.sock.settimeout(self._read_timeout)
+        conn, reused = self._checkout(key)
+        if conn.sock is None:
             try:
-                conn.request(request.method, target, body=body, headers=request.headers)
+                conn.connect()
             except OSError as e:
                 conn.close()
-                if reused and attempt == 0 and isinstance(e, (BrokenPipeError, ConnectionResetError)):
-                    continue  # a stale kept connection: the server never got the whole request
-                raise TransportError(f"sending to {netloc} failed: {e}", maybe_sent=True) from e
-            try:
-                response = conn.getresponse()
-                data = response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError) as e:
-                conn.close()
-                if reused and attempt == 0 and request.idempotent:
-                    continue  # a stale kept connection, and resending cannot apply the change twice
-                raise TransportError(f"{netloc} closed the connection without answering", maybe_sent=True) from e
-            except (OSError, http.client.HTTPException) as e:
-                conn.close()
-                raise TransportError(f"no response from {netloc}: {type(e).__name__}: {e}", maybe_sent=True) from e
-            if response.will_close:
-                conn.close()
-            else:
-                self._checkin(key, conn)
-            return (response.status, response.getheaders(), data)
-        raise AssertionError("unreachable")
+                raise TransportError(f"cannot connect to {netloc}: {e}", maybe_sent=False) from e
+        deadline = _Deadline(self._timeout, conn.sock)
+        conn.response_class = deadline.response
+        try:
+            deadline.arm()
+            conn.request(request.method, target, body=request.body or None, headers=request.headers)
+        except OSError as e:
+            conn.close()
+            # Writing to a kept connection the server had already closed fails before the
+            # server read a byte of this request.
+            stale = reused and isinstance(e, (BrokenPipeError, ConnectionResetError))
+            raise TransportError(f"sending to {netloc} failed: {e}", maybe_sent=not stale) from e
+        try:
+            response = conn.getresponse()
+            data = response.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError) as e:
+            conn.close()
+            raise TransportError(f"{netloc} closed the connection without answering", maybe_sent=True) from e
+        except (OSError, http.client.HTTPException) as e:
+            conn.close()
+            if deadline.passed():
+                raise TransportError(f"no response from {netloc} within {self._timeout} s", maybe_sent=True) from e
+            raise TransportError(f"no response from {netloc}: {type(e).__name__}: {e}", maybe_sent=True) from e
+        if response.will_close:
+            conn.close()
+        else:
+            self._checkin(key, conn)
+        return (response.status, response.getheaders(), data)
 
     def close(self):
         """Closes every idle connection."""
@@ -142,6 +253,45 @@ class StdlibTransport:
 
     async def aclose(self):
         self.close()
+
+
+class _Deadline(io.RawIOBase):
+    """The whole-request deadline of one request on `sock`: every blocking step (sending, and
+    each read of the response) may wait only for the time left. The response is read through
+    it: it stands in for the socket of http.client's HTTPResponse (see `response`)."""
+
+    def __init__(self, seconds, sock):
+        self._at = None if seconds is None else time.monotonic() + seconds
+        self._sock = sock
+
+    def arm(self):
+        """Sets the socket's timeout to the time left; raises TimeoutError when none is."""
+        if self._at is None:
+            self._sock.settimeout(None)
+            return
+        left = self._at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request timed out")
+        self._sock.settimeout(left)
+
+    def passed(self):
+        return self._at is not None and time.monotonic() >= self._at
+
+    def response(self, sock, method=None):
+        """The connection's `response_class`: an HTTPResponse reading through this deadline."""
+        import http.client
+
+        return http.client.HTTPResponse(self, method=method)
+
+    def makefile(self, mode):
+        return io.BufferedReader(self)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self.arm()
+        return self._sock.recv_into(buffer)
 
 
 def _readable(sock):
@@ -156,14 +306,19 @@ def _readable(sock):
     return bool(readable)
 
 
+# ------------------------------------------------------------------------------------------
+# requests and httpx
+
+
 class _RequestsTransport:
-    def __init__(self, session, timeout):
+    def __init__(self, session, connect_timeout, timeout):
         import requests
 
         self._requests = requests
         self._own = session is None
         self.session = session if session is not None else requests.Session()
-        self._timeout = _timeouts(timeout)
+        # requests bounds the connection and each read of the response.
+        self._timeout = (_seconds("connect_timeout", connect_timeout), _seconds("timeout", timeout))
 
     def __call__(self, request):
         exceptions = self._requests.exceptions
@@ -210,14 +365,15 @@ def _refused(error):
     return False
 
 
-def requests_transport(session=None, timeout=(10, 60)):
-    """A transport sending through requests (`session`, or a new Session closed with the client)."""
-    return _RequestsTransport(session, timeout)
+def requests_transport(session=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
+    """A transport sending through requests (`session`, or a new Session closed with the client),
+    with requests' timeouts: `connect_timeout` for the connection, `timeout` for each read."""
+    return _RequestsTransport(session, connect_timeout, timeout)
 
 
-def _httpx_timeout(httpx, timeout):
-    connect, read = _timeouts(timeout)
-    return httpx.Timeout(read, connect=connect)
+def _httpx_timeout(httpx, connect_timeout, timeout):
+    """httpx's timeouts: `connect_timeout` for the connection, `timeout` for each other step."""
+    return httpx.Timeout(_seconds("timeout", timeout), connect=_seconds("connect_timeout", connect_timeout))
 
 
 def _httpx_error(httpx, e):
@@ -227,12 +383,13 @@ def _httpx_error(httpx, e):
 
 
 class _HttpxTransport:
-    def __init__(self, client, timeout):
+    def __init__(self, client, connect_timeout, timeout):
         import httpx
 
         self._httpx = httpx
         self._own = client is None
-        self.client = client if client is not None else httpx.Client(timeout=_httpx_timeout(httpx, timeout))
+        timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
+        self.client = client if client is not None else httpx.Client(timeout=timeouts)
 
     def __call__(self, request):
         httpx = self._httpx
@@ -250,24 +407,25 @@ class _HttpxTransport:
         self.close()
 
 
-def httpx_transport(client=None, timeout=(10, 60)):
-    """A transport sending through an httpx.Client (`client`, or a new one closed with the csms client)."""
-    return _HttpxTransport(client, timeout)
+def httpx_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
+    """A transport sending through an httpx.Client (`client`, or a new one closed with the csms
+    client, with httpx's timeouts: `connect_timeout` for the connection, `timeout` for each step)."""
+    return _HttpxTransport(client, connect_timeout, timeout)
 
 
 class _HttpxAsyncTransport:
-    def __init__(self, client, timeout):
+    def __init__(self, client, connect_timeout, timeout):
         import httpx
 
         self._httpx = httpx
         self._own = client is None
-        self._timeout = timeout
+        self._timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
         self.client = client  # made on first use, inside the event loop
 
     async def __call__(self, request):
         httpx = self._httpx
         if self.client is None:
-            self.client = httpx.AsyncClient(timeout=_httpx_timeout(httpx, self._timeout))
+            self.client = httpx.AsyncClient(timeout=self._timeouts)
         try:
             r = await self.client.request(request.method, request.url, headers=request.headers, content=request.body)
         except httpx.TransportError as e:
@@ -280,19 +438,21 @@ class _HttpxAsyncTransport:
             await client.aclose()
 
 
-def httpx_async_transport(client=None, timeout=(10, 60)):
+def httpx_async_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
     """An async transport sending through an httpx.AsyncClient (`client`, or a new one closed
-    with the csms client)."""
-    return _HttpxAsyncTransport(client, timeout)
+    with the csms client, with httpx's timeouts as in `httpx_transport`)."""
+    return _HttpxAsyncTransport(client, connect_timeout, timeout)
 
 
 class ThreadedTransport:
     """An async transport running a sync transport (the standard-library one by default) in a
     worker thread with asyncio.to_thread."""
 
-    def __init__(self, transport=None, timeout=(10, 60)):
+    def __init__(self, transport=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
         self._own = transport is None
-        self.transport = transport if transport is not None else StdlibTransport(timeout=timeout)
+        if transport is None:
+            transport = StdlibTransport(connect_timeout=connect_timeout, timeout=timeout)
+        self.transport = transport
 
     async def __call__(self, request):
         import asyncio
@@ -304,10 +464,10 @@ class ThreadedTransport:
             self.transport.close()
 
 
-def default_async_transport(timeout=(10, 60)):
+def default_async_transport(connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
     """httpx_async_transport() when httpx is installed, else ThreadedTransport()."""
     import importlib.util
 
     if importlib.util.find_spec("httpx") is not None:
-        return httpx_async_transport(timeout=timeout)
-    return ThreadedTransport(timeout=timeout)
+        return httpx_async_transport(connect_timeout=connect_timeout, timeout=timeout)
+    return ThreadedTransport(connect_timeout=connect_timeout, timeout=timeout)

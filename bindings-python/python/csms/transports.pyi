@@ -1,6 +1,6 @@
 from typing import Any
 
-from . import Request, Timeout
+from . import Request, TransportError
 
 __all__ = [
     "StdlibTransport",
@@ -8,15 +8,39 @@ __all__ = [
     "default_async_transport",
     "httpx_async_transport",
     "httpx_transport",
+    "now",
     "requests_transport",
 ]
 
 _Result = tuple[int, Any, bytes]
 
-class StdlibTransport:
-    """http.client with keep-alive connections per host, (connect, read) timeouts, thread-safe."""
+CONNECT_TIMEOUT: float
+"""Default seconds allowed to connect (10)."""
+TIMEOUT: float
+"""Default seconds allowed for a whole request (60)."""
 
-    def __init__(self, timeout: Timeout = (10, 60), max_idle_per_host: int = 8) -> None: ...
+def now() -> float:
+    """The time, in Unix seconds: the package's only clock."""
+
+def send(attempts: Any, transport: Any) -> dict[str, Any]:
+    """The retry loop of a sync transport over the core's attempts of one call."""
+
+async def send_async(attempts: Any, transport: Any) -> dict[str, Any]:
+    """The retry loop of an async transport (asyncio.sleep between attempts)."""
+
+def unpack(result: Any) -> tuple[int, Any, Any]:
+    """(status, headers, body) from what a transport returned."""
+
+def failure(error: BaseException) -> TransportError:
+    """The TransportError for an exception a transport raised."""
+
+class StdlibTransport:
+    """http.client with keep-alive connections per host, a connect timeout and a whole-request
+    deadline (seconds; None: no limit), thread-safe."""
+
+    def __init__(
+        self, connect_timeout: float | None = 10.0, timeout: float | None = 60.0, max_idle_per_host: int = 8
+    ) -> None: ...
     def __call__(self, request: Request) -> _Result: ...
     def close(self) -> None: ...
     async def aclose(self) -> None: ...
@@ -42,18 +66,28 @@ class ThreadedTransport:
     """An async transport running a sync one (StdlibTransport by default) with asyncio.to_thread."""
 
     transport: Any
-    def __init__(self, transport: Any = None, timeout: Timeout = (10, 60)) -> None: ...
+    def __init__(
+        self, transport: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+    ) -> None: ...
     async def __call__(self, request: Request) -> _Result: ...
     async def aclose(self) -> None: ...
 
-def requests_transport(session: Any = None, timeout: Timeout = (10, 60)) -> _RequestsTransport:
+def requests_transport(
+    session: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+) -> _RequestsTransport:
     """A transport sending through requests (`session`, or a new Session closed with the client)."""
 
-def httpx_transport(client: Any = None, timeout: Timeout = (10, 60)) -> _HttpxTransport:
+def httpx_transport(
+    client: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+) -> _HttpxTransport:
     """A transport sending through an httpx.Client."""
 
-def httpx_async_transport(client: Any = None, timeout: Timeout = (10, 60)) -> _HttpxAsyncTransport:
+def httpx_async_transport(
+    client: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+) -> _HttpxAsyncTransport:
     """An async transport sending through an httpx.AsyncClient."""
 
-def default_async_transport(timeout: Timeout = (10, 60)) -> _HttpxAsyncTransport | ThreadedTransport:
+def default_async_transport(
+    connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+) -> _HttpxAsyncTransport | ThreadedTransport:
     """httpx_async_transport() when httpx is installed, else ThreadedTransport()."""

@@ -9,6 +9,6 @@ client.update_secret(secret_name="x", auto_rotation="yes")  # error: arg-type
 client.rotate_secret(secret_name="x").secret  # error: attr-defined
 client.create_secret(name="n", secret_string=b"bytes")  # error: arg-type
 client.batch_create_or_delete_tags(secret_id="i", action="create", tags=[1])  # error: list-item
-client.build_request("UpdateSecret", {}, at=1.5)  # error: arg-type
+client.build_request("UpdateSecret", {}, at=b"20240806T101010Z")  # error: arg-type
 client.parse_response("RotateSecret", 200, {}, b"{}").version  # error: attr-defined
 csms.Client(region=4)  # error: arg-type

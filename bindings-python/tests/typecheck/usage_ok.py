@@ -22,6 +22,15 @@ try:
     pass
 except csms.ApiError as e:
     code: str = e.error_code
+    why: str | None = e.not_retried
+except csms.TransportError as t:
+    sent: bool = t.maybe_sent
+    withheld: str | None = t.not_retried
+patient = csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s", max_attempts=5, connect_timeout=2.5,
+                      timeout=None, backoff_base=0.2, backoff_cap=5.0,
+                      transport=transports.StdlibTransport(connect_timeout=1, timeout=30))
+offset: int = patient.clock_offset
+started: float = transports.now()
 
 async def main() -> None:
     async with csms.AsyncClient(region="cn-north-4", project_id="p", ak="a", sk="s") as ac:

@@ -1,9 +1,11 @@
 //! The canonical request shared by every signing algorithm, built exactly as the official
 //! Python signer builds it.
 
-use super::hash::{hex, HashKind};
-use crate::encoding::{encode_into, percent_decode as decode};
+use super::hash::{hex_into, HashKind};
+use crate::encoding::{encode_into, encode_keeping, percent_decode as decode};
 use crate::http::HttpRequest;
+use std::borrow::Cow;
+use std::cmp::Ordering;
 
 /// The parts of a URL the signature covers.
 pub(crate) struct UrlParts<'a> {
@@ -17,24 +19,13 @@ pub(crate) struct UrlParts<'a> {
 
 /// Splits `scheme://authority/path?query#fragment`; `None` when there is no `scheme://`.
 pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
-    // Byte searches: the delimiters are ASCII (and a plain loop is cheaper than `str`
-    // patterns and iterator adapters where calls are not inlined).
-    fn find(text: &str, a: u8, b: u8) -> Option<usize> {
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == a || bytes[i] == b {
-                return Some(i);
-            }
-            i += 1;
-        }
-        None
-    }
-    let colon = find(url, b':', b':')?;
-    let rest = url[colon..].strip_prefix("://")?;
-    let rest = &rest[..find(rest, b'#', b'#').unwrap_or(rest.len())];
-    let (authority, rest) = rest.split_at(find(rest, b'/', b'?').unwrap_or(rest.len()));
-    let (path, query) = match find(rest, b'?', b'?') {
+    let rest = &url[url.find("://")? + 3..];
+    let rest = rest.find('#').map_or(rest, |end| &rest[..end]);
+    // Byte searches for the short parts: the delimiters are ASCII, so every index is a
+    // character boundary.
+    let auth_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(auth_end);
+    let (path, query) = match rest.bytes().position(|b| b == b'?') {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, ""),
     };
@@ -42,19 +33,22 @@ pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
 }
 
 /// The path decoded, then each segment encoded again, with a `/` at the end.
+#[cfg(test)]
 pub(crate) fn canonical_uri(path: &str) -> String {
-    let decoded = decode(path);
-    let mut out = String::with_capacity(decoded.len() + 8);
-    for (i, segment) in decoded.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        encode_into(&mut out, segment);
-    }
-    if !out.ends_with('/') {
+    let mut out = String::new();
+    canonical_uri_into(&mut out, path);
+    out
+}
+
+/// Appends the canonical path (see `canonical_uri`) to `out`.
+fn canonical_uri_into(out: &mut String, path: &str) {
+    let decoded = if path.bytes().any(|b| b == b'%') { Cow::Owned(decode(path)) } else { Cow::Borrowed(path) };
+    // Each segment encoded, joined by `/` (so every byte but `/` encoded), then a `/` unless
+    // the last segment was empty.
+    encode_keeping(out, &decoded, |b| b == b'/');
+    if !decoded.ends_with('/') {
         out.push('/');
     }
-    out
 }
 
 /// The query's `name=value` pairs decoded, sorted by name then value, and encoded again.
@@ -89,58 +83,111 @@ pub(crate) fn join_pairs(pairs: &[(String, String)]) -> String {
 
 /// Python's `str.strip()`: Unicode whitespace plus the ASCII separators 0x1C-0x1F.
 pub(crate) fn strip(value: &str) -> &str {
-    let graphic = |b: Option<&u8>| b.is_some_and(|b| (b'!'..=b'~').contains(b));
-    if graphic(value.as_bytes().first()) && graphic(value.as_bytes().last()) {
+    // Most values start and end with a visible ASCII character: nothing to strip.
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if visible(value.as_bytes().first()) && visible(value.as_bytes().last()) {
         return value;
     }
     value.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
 }
 
-/// The names of the headers the official signer signs: every header whose name has no `_`,
-/// lower-cased and sorted.
-pub(crate) fn signed_header_names(req: &HttpRequest) -> Vec<String> {
-    let mut names: Vec<String> =
-        req.headers.iter().filter(|(k, _)| !k.contains('_')).map(|(k, _)| k.to_ascii_lowercase()).collect();
-    crate::util::sort(&mut names);
-    names.dedup();
-    names
+/// The headers the official signer signs, as `(name, value)` in signing order: every header
+/// whose name has no `_`, sorted by lower-cased name, the first of each name (in any letter
+/// case) kept.
+pub(crate) fn signed_headers<'a>(all: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+    let mut headers: Vec<(&str, &str)> = all.filter(|(k, _)| !k.bytes().any(|b| b == b'_')).collect();
+    // A stable sort (among names equal but for case, the first in the request stays first),
+    // by insertion: headers are few, and its code is small where size counts.
+    for i in 1..headers.len() {
+        let mut j = i;
+        while j > 0 && compare_lowercase(headers[j - 1].0, headers[j].0) == Ordering::Greater {
+            headers.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    headers.dedup_by(|later, first| later.0.eq_ignore_ascii_case(first.0));
+    headers
 }
 
-/// The hex hash of the payload: of the empty string for an empty body, the value of the
-/// unsigned-payload header when present, else of the body bytes.
-fn payload_hash(req: &HttpRequest, hash: HashKind) -> String {
-    if req.body.is_empty() {
-        return hex(&hash.digest(b""));
+fn compare_lowercase(a: &str, b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+/// Appends the hex hash of the payload to `out`: of the empty string for an empty body, the
+/// value of the unsigned-payload header (`unsigned`) when present, else of the body bytes.
+fn payload_hash_into(out: &mut String, body: &[u8], unsigned: Option<&str>, hash: HashKind) {
+    if body.is_empty() {
+        return hex_into(out, &hash.digest(b""));
     }
-    if let Some(v) = req.header(hash.content_header()) {
-        return v.to_owned();
+    if let Some(v) = unsigned {
+        return out.push_str(v);
     }
-    hex(&hash.digest(&req.body))
+    hex_into(out, &hash.digest(body))
+}
+
+/// The `SignedHeaders` list of `headers`: their names lower-cased, joined by `;`.
+pub(crate) fn signed_list(headers: &[(&str, &str)]) -> String {
+    let mut list = String::with_capacity(headers.iter().map(|(name, _)| name.len() + 1).sum());
+    for (i, (name, _)) in headers.iter().enumerate() {
+        if i > 0 {
+            list.push(';');
+        }
+        list.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+    }
+    list
 }
 
 /// The canonical request over the headers `signed` (lower-case, sorted). A signed header
 /// missing from the request is returned as `Err(name)`.
 pub(crate) fn canonical_request(req: &HttpRequest, signed: &[String], hash: HashKind) -> Result<String, String> {
+    let headers = signed
+        .iter()
+        .map(|name| Ok((name.as_str(), req.header(name).ok_or_else(|| name.clone())?)))
+        .collect::<Result<Vec<_>, String>>()?;
     let url = split_url(&req.url).ok_or_else(|| "url".to_owned())?;
-    let mut out = String::with_capacity(256 + req.url.len());
-    out.push_str(&req.method);
+    let body = Payload { body: &req.body, unsigned: req.header(hash.content_header()) };
+    Ok(canonical_request_of(&req.method, &url, headers, &signed.join(";"), body, hash))
+}
+
+/// What the canonical request says of the body.
+pub(crate) struct Payload<'a> {
+    /// The body bytes.
+    pub body: &'a [u8],
+    /// The value of the unsigned-payload header, if the request has one.
+    pub unsigned: Option<&'a str>,
+}
+
+/// The canonical request of a `method` on `url` over `headers`, the `(name, value)` pairs
+/// to sign in order (names as they are to be written), `list` being their names joined by
+/// `;`.
+pub(crate) fn canonical_request_of<'a>(
+    method: &str,
+    url: &UrlParts<'_>,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    list: &str,
+    payload: Payload<'_>,
+    hash: HashKind,
+) -> String {
+    let mut out = String::with_capacity(320 + url.path.len() + url.query.len() + 2 * list.len());
+    out.push_str(method);
     out.push('\n');
-    out.push_str(&canonical_uri(url.path));
+    canonical_uri_into(&mut out, url.path);
     out.push('\n');
-    out.push_str(&canonical_query(url.query));
+    if !url.query.is_empty() {
+        out.push_str(&canonical_query(url.query));
+    }
     out.push('\n');
-    for name in signed {
-        let value = req.header(name).ok_or_else(|| name.clone())?;
+    for (name, value) in headers {
         out.push_str(name);
         out.push(':');
         out.push_str(strip(value));
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&signed.join(";"));
+    out.push_str(list);
     out.push('\n');
-    out.push_str(&payload_hash(req, hash));
-    Ok(out)
+    payload_hash_into(&mut out, payload.body, payload.unsigned, hash);
+    out
 }
 
 #[cfg(test)]
@@ -170,7 +217,44 @@ mod tests {
     }
 
     #[test]
+    fn signed_headers_sort_by_lower_case_name_and_keep_the_first_of_a_name() {
+        let mut req = HttpRequest::new("GET", "https://h/");
+        for (k, v) in [("X-B", "2"), ("x-a", "1"), ("X-A", "3"), ("a_b", "unsigned"), ("Host", "h")] {
+            req.headers.push((k.into(), v.into()));
+        }
+        let headers = signed_headers(req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(headers, [("Host", "h"), ("x-a", "1"), ("X-B", "2")]);
+        assert_eq!(signed_list(&headers), "host;x-a;x-b");
+        // The list the signer signs is the one a verifier reads back.
+        let names: Vec<String> = signed_list(&headers).split(';').map(str::to_owned).collect();
+        let url = split_url(&req.url).unwrap();
+        let lowered: Vec<(&str, &str)> = vec![("host", "h"), ("x-a", "1"), ("x-b", "2")];
+        assert_eq!(
+            canonical_request(&req, &names, HashKind::Sha256).unwrap(),
+            canonical_request_of(
+                &req.method,
+                &url,
+                lowered,
+                "host;x-a;x-b",
+                Payload { body: &req.body, unsigned: None },
+                HashKind::Sha256
+            )
+        );
+    }
+
+    #[test]
+    fn canonical_uri_of_empty_and_slash_only_paths() {
+        assert_eq!(canonical_uri("/"), "/");
+        assert_eq!(canonical_uri("%2F"), "/");
+        assert_eq!(canonical_uri("//"), "//");
+        assert_eq!(canonical_uri("/a//b"), "/a//b/");
+    }
+
+    #[test]
     fn strip_matches_python() {
         assert_eq!(strip("\u{1c} a b \t\n"), "a b");
+        assert_eq!(strip("\u{a0}x\u{2003}"), "x");
+        assert_eq!(strip("éx\u{7f}"), "éx\u{7f}");
+        assert_eq!(strip("plain"), "plain");
     }
 }

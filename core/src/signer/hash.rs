@@ -120,17 +120,23 @@ impl HmacKey {
 
 /// Lower-case hexadecimal.
 pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    hex_into(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` in lower-case hexadecimal to `out`.
+pub(crate) fn hex_into(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    // Bytes first, one string at the end: pushing chars one by one is slow where calls are
-    // not inlined (the size-tuned WebAssembly build).
-    let mut out = vec![0; bytes.len() * 2];
-    let mut i = 0;
-    while i < bytes.len() {
-        out[2 * i] = HEX[usize::from(bytes[i] >> 4)];
-        out[2 * i + 1] = HEX[usize::from(bytes[i] & 15)];
-        i += 1;
+    // 32 bytes at a time through a buffer on the stack: one copy into `out` per chunk.
+    for chunk in bytes.chunks(32) {
+        let mut text = [0u8; 64];
+        for (i, &b) in chunk.iter().enumerate() {
+            text[2 * i] = HEX[(b >> 4) as usize];
+            text[2 * i + 1] = HEX[(b & 15) as usize];
+        }
+        out.push_str(std::str::from_utf8(&text[..2 * chunk.len()]).expect("hex digits are ASCII"));
     }
-    String::from_utf8(out).unwrap_or_else(|_| panic!("hex digits are ASCII"))
 }
 
 /// Bytes from hexadecimal (either case); `None` if it is not.

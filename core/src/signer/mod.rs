@@ -22,10 +22,12 @@ use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::time::SdkDate;
 use asymmetric::KeyPair;
-use canonical::{canonical_request, signed_header_names, split_url};
-use hash::{hex, HashKind, HmacKey};
+use canonical::{canonical_request_of, signed_headers, signed_list, split_url, Payload};
+use hash::{hex, hex_into, HashKind, HmacKey};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use zeroize::Zeroize;
 
 /// A signing algorithm, named as in the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -94,6 +96,24 @@ impl FromStr for Algorithm {
 /// written into `SignedHeaders` and read back.
 fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The value of the first header named `name` (in any letter case).
+fn find_header<'h>(headers: &'h [(&str, Cow<'_, str>)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
+}
+
+/// Sets the first header named `name` (in any letter case) to `value`, or adds it.
+fn set_header<'a>(headers: &mut Vec<(&'a str, Cow<'a, str>)>, name: &'static str, value: Cow<'a, str>) {
+    match headers.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+        Some(slot) => slot.1 = value,
+        None => headers.push((name, value)),
+    }
+}
+
+/// Whether `text` starts with `prefix` (ASCII), ignoring ASCII letter case.
+fn starts_with_ignoring_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len() && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// The region and service a V11-HMAC-SHA256 key is derived for.
@@ -176,99 +196,177 @@ impl Signer {
 
     /// Signs `req` for the time `at`: sets `X-Sdk-Date`, `Host` (unless present),
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
-    /// are not JSON, trims header values, and adds `Authorization`.
+    /// are not JSON, trims header values, and adds `Authorization` (see [`Signer::sign_parts`]).
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        let url = split_url(&req.url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
-        if let Some((name, _)) = req.headers.iter().find(|(name, _)| !is_header_name(name)) {
+        let view: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let signed: Vec<(String, String)> = self
+            .sign_parts(&req.method, &req.url, &view, &req.body, at)?
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.into_owned()))
+            .collect();
+        let mut before = std::mem::replace(&mut req.headers, signed);
+        // Values may be secrets (a security token): wiped, as the request's own are.
+        for (_, value) in before.iter_mut() {
+            value.zeroize();
+        }
+        Ok(())
+    }
+
+    /// The headers of a request (`method`, `url`, `headers`, `body`) signed for the time
+    /// `at`, without copying it: the given headers but any `Authorization`, values trimmed,
+    /// with `X-Sdk-Date` set, `Host` added unless present, `X-Security-Token` set for
+    /// temporary keys, the unsigned-payload header set for bodies that are not JSON, and
+    /// `Authorization` added last. Setting a header replaces the first of its name in any
+    /// letter case. Bindings call this on their own strings; [`Signer::sign`] applies it.
+    ///
+    /// ```
+    /// use csms_core::{AccessKey, Algorithm, SdkDate, Signer};
+    /// let signer = Signer::new(AccessKey::new("AK", "SK"), Algorithm::HmacSha256, None).unwrap();
+    /// let at = SdkDate::parse("20240806T101010Z").unwrap();
+    /// let url = "https://kms.example.com/v1/p/secrets";
+    /// let headers = signer.sign_parts("GET", url, &[("X-Project-Id", " p ")], b"", at).unwrap();
+    /// let names: Vec<&str> = headers.iter().map(|(name, _)| *name).collect();
+    /// assert_eq!(names, ["X-Project-Id", "X-Sdk-Date", "Host", "Authorization"]);
+    /// assert_eq!((headers[0].1.as_ref(), headers[2].1.as_ref()), ("p", "kms.example.com"));
+    /// ```
+    pub fn sign_parts<'a>(
+        &'a self,
+        method: &str,
+        url: &'a str,
+        headers: &[(&'a str, &'a str)],
+        body: &[u8],
+        at: SdkDate,
+    ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
+        let url_parts = split_url(url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
+        if let Some((name, _)) = headers.iter().find(|(name, _)| !is_header_name(name)) {
             return Err(Error::validation(
                 "headers",
                 format!("{} is not an HTTP header name", crate::util::quoted(name, '"')),
             ));
         }
         // Signing again (a retry) replaces the previous signature instead of signing it.
-        req.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("Authorization"));
-        let authority = url.authority.to_owned();
-        let date = at.to_bytes();
-        let date = std::str::from_utf8(&date).unwrap_or_else(|_| panic!("ASCII digits"));
-        req.set_header("X-Sdk-Date", date);
-        if req.header("Host").is_none() {
-            req.headers.push(("Host".to_owned(), authority));
+        let mut out: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(headers.len() + 4);
+        out.extend(
+            headers
+                .iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("Authorization"))
+                .map(|&(name, value)| (name, Cow::Borrowed(value))),
+        );
+        let date = at.text();
+        set_header(&mut out, "X-Sdk-Date", Cow::Owned(date.clone()));
+        if find_header(&out, "Host").is_none() {
+            out.push(("Host", Cow::Borrowed(url_parts.authority)));
         }
         if let Some(token) = &self.key.security_token {
-            req.set_header("X-Security-Token", token.expose());
+            set_header(&mut out, "X-Security-Token", Cow::Borrowed(token.expose()));
         }
         let hash = self.algorithm.hash();
-        if let Some(ct) = req.header("Content-Type") {
-            let ct = ct.to_ascii_lowercase();
-            if !ct.starts_with("application/json") && !ct.starts_with("application/bson") {
-                req.set_header(hash.content_header(), "UNSIGNED-PAYLOAD");
+        if let Some(ct) = find_header(&out, "Content-Type") {
+            if !starts_with_ignoring_case(ct, "application/json") && !starts_with_ignoring_case(ct, "application/bson")
+            {
+                set_header(&mut out, hash.content_header(), Cow::Borrowed("UNSIGNED-PAYLOAD"));
             }
         }
-        for (_, value) in req.headers.iter_mut() {
-            let trimmed = canonical::strip(value);
-            if trimmed.len() != value.len() {
-                *value = trimmed.to_owned();
+        for (_, value) in out.iter_mut() {
+            match value {
+                Cow::Borrowed(text) => *text = canonical::strip(text),
+                Cow::Owned(text) => {
+                    if canonical::strip(text).len() != text.len() {
+                        *text = canonical::strip(text).to_owned();
+                    }
+                }
             }
         }
-        let signed = signed_header_names(req);
-        let authorization = self.authorization(req, &signed, at)?;
-        req.set_header("Authorization", authorization);
-        Ok(())
+        let signed = signed_headers(out.iter().map(|(name, value)| (*name, value.as_ref())));
+        let list = signed_list(&signed);
+        // The names as signed: lower-case (header names never hold `;`).
+        let lowered = list.split(';').zip(signed.iter().map(|(_, value)| *value));
+        let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
+        let canonical = canonical_request_of(method, &url_parts, lowered, &list, payload, hash);
+        let authorization = self.authorization(&canonical, &list, &date);
+        out.push(("Authorization", Cow::Owned(authorization)));
+        Ok(out)
     }
 
-    /// The `Authorization` value for `req` over the headers `signed`.
-    fn authorization(&self, req: &HttpRequest, signed: &[String], at: SdkDate) -> Result<String> {
-        let canonical = canonical_request(req, signed, self.algorithm.hash())
-            .map_err(|name| Error::validation(name, "missing from the request"))?;
-        let signed = signed.join(";");
-        let (string_to_sign, scope) = self.string_to_sign(&canonical, at);
-        let signature = self.signature(&string_to_sign, at);
-        // Concatenated rather than formatted: `core::fmt` is slow where calls are not inlined.
-        let name = self.algorithm.name();
-        let ak = self.key.ak.as_str();
-        Ok(match scope {
+    /// The `Authorization` value for the canonical request `canonical` over the headers of
+    /// `list` (the `SignedHeaders` value), signed at `date` (`YYYYMMDDTHHMMSSZ`).
+    fn authorization(&self, canonical: &str, list: &str, date: &str) -> String {
+        let (string_to_sign, scope) = self.string_to_sign(canonical, date);
+        let mut out = String::with_capacity(200 + list.len());
+        out.push_str(self.algorithm.name());
+        match scope {
             Some(info) => {
-                [name, " Credential=", ak, "/", &info, ", SignedHeaders=", &signed, ", Signature=", &signature].concat()
+                out.push_str(" Credential=");
+                out.push_str(&self.key.ak);
+                out.push('/');
+                out.push_str(&info);
             }
-            None => [name, " Access=", ak, ", SignedHeaders=", &signed, ", Signature=", &signature].concat(),
-        })
-    }
-
-    /// The string to sign, and for V11 the credential scope (`yyyymmdd/region/service`).
-    fn string_to_sign(&self, canonical: &str, at: SdkDate) -> (String, Option<String>) {
-        let digest = hex(&self.algorithm.hash().digest(canonical.as_bytes()));
-        let name = self.algorithm.name();
-        let date = at.to_bytes();
-        let date = std::str::from_utf8(&date).unwrap_or_else(|_| panic!("ASCII digits"));
-        match (&self.algorithm, &self.scope) {
-            (Algorithm::V11HmacSha256, Some(scope)) => {
-                let info = format!("{}/{}/{}", at.date_stamp(), scope.region, scope.service);
-                ([name, "\n", date, "\n", &info, "\n", &digest].concat(), Some(info))
+            None => {
+                out.push_str(" Access=");
+                out.push_str(&self.key.ak);
             }
-            _ => ([name, "\n", date, "\n", &digest].concat(), None),
         }
+        out.push_str(", SignedHeaders=");
+        out.push_str(list);
+        out.push_str(", Signature=");
+        self.signature_into(&mut out, &string_to_sign, date);
+        out
     }
 
-    /// The hex signature of `string_to_sign`.
-    fn signature(&self, string_to_sign: &str, at: SdkDate) -> String {
-        match self.algorithm {
+    /// The string to sign at `date` (`YYYYMMDDTHHMMSSZ`), and for V11 the credential scope
+    /// (`yyyymmdd/region/service`).
+    fn string_to_sign(&self, canonical: &str, date: &str) -> (String, Option<String>) {
+        let name = self.algorithm.name();
+        let mut out = String::with_capacity(name.len() + 128);
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(date);
+        out.push('\n');
+        let scope = match (&self.algorithm, &self.scope) {
+            (Algorithm::V11HmacSha256, Some(scope)) => {
+                let info = format!("{}/{}/{}", &date[..8], scope.region, scope.service);
+                out.push_str(&info);
+                out.push('\n');
+                Some(info)
+            }
+            _ => None,
+        };
+        hex_into(&mut out, &self.algorithm.hash().digest(canonical.as_bytes()));
+        (out, scope)
+    }
+
+    /// The hex signature of `string_to_sign` at `date` (`YYYYMMDDTHHMMSSZ`).
+    fn signature(&self, string_to_sign: &str, date: &str) -> String {
+        let mut out = String::with_capacity(64);
+        self.signature_into(&mut out, string_to_sign, date);
+        out
+    }
+
+    /// Appends the hex signature of `string_to_sign` to `out`.
+    fn signature_into(&self, out: &mut String, string_to_sign: &str, date: &str) {
+        let signature = match self.algorithm {
             Algorithm::HmacSha256 | Algorithm::HmacSm3 => {
-                hex(&self.mac.as_ref().expect("HMAC key made in new()").sign(string_to_sign.as_bytes()))
+                return hex_into(
+                    out,
+                    &self.mac.as_ref().expect("HMAC key made in new()").sign(string_to_sign.as_bytes()),
+                )
             }
             Algorithm::V11HmacSha256 => {
-                let key = self.v11_key(at);
-                hex(&HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()))
+                let key = self.v11_key(&date[..8]);
+                HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()).to_vec()
             }
             Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3 => {
-                hex(&self.pair.as_ref().expect("asymmetric key pair made in new()").sign(string_to_sign.as_bytes()))
+                self.pair.as_ref().expect("asymmetric key pair made in new()").sign(string_to_sign.as_bytes())
             }
-        }
+        };
+        hex_into(out, &signature)
     }
 
-    /// The V11 signing key: lower-case hex of HKDF-SHA256(salt = AK, IKM = SK, info), 32 bytes.
-    fn v11_key(&self, at: SdkDate) -> String {
+    /// The V11 signing key for the day `day` (`yyyymmdd`): lower-case hex of
+    /// HKDF-SHA256(salt = AK, IKM = SK, info), 32 bytes.
+    fn v11_key(&self, day: &str) -> String {
         let scope = self.scope.as_ref().expect("V11 scope checked in new()");
-        let info = format!("{}/{}/{}", at.date_stamp(), scope.region, scope.service);
+        let info = format!("{day}/{}/{}", scope.region, scope.service);
         let prk = HashKind::Sha256.hmac(self.key.ak.as_bytes(), self.key.sk.expose().as_bytes());
         let mut block = info.into_bytes();
         block.push(1);

@@ -175,12 +175,13 @@ impl Verifier {
         let signer = signer.as_ref().map_err(|e| VerifyError::Malformed(e.clone()))?;
         let canonical = canonical_request(req, &auth.signed_headers, auth.algorithm.hash())
             .map_err(VerifyError::MissingSignedHeader)?;
-        let (string_to_sign, _) = signer.string_to_sign(&canonical, at);
+        let date = at.text();
+        let (string_to_sign, _) = signer.string_to_sign(&canonical, &date);
         let valid = match &signer.pair {
             Some(pair) => {
                 super::hash::unhex(&auth.signature).is_some_and(|der| pair.verify(string_to_sign.as_bytes(), &der))
             }
-            None => constant_time_eq(signer.signature(&string_to_sign, at).as_bytes(), auth.signature.as_bytes()),
+            None => constant_time_eq(signer.signature(&string_to_sign, &date).as_bytes(), auth.signature.as_bytes()),
         };
         if valid {
             Ok(auth)

@@ -1,0 +1,422 @@
+"""Retries, timeouts and clock skew through the package's one retry loop (csms.transports),
+against emulator processes that inject faults (emulator/README.md, "Fault injection").
+
+- 1,000 mixed calls with the default transport through ~20% faults (and 200 with the async
+  client): idempotent calls fail only when every attempt failed (~0.2³ = 0.8% of them), no
+  RotateSecret or CreateSecretVersion is applied twice for one call (the emulator counts), and
+  every failure carries its last status and request id, or maybe_sent and not_retried.
+- One fault kind at 100%: the number of attempts is exact, withheld retries are said.
+- A server clock 30 minutes behind: one corrected retry, and the offset is kept.
+- Timeouts: a server that never answers, one that answers too slowly, refused connections.
+"""
+
+import asyncio
+import socket
+import threading
+import time
+from collections import Counter
+
+import pytest
+from conftest import start_emulator
+
+import csms
+from csms import transports
+
+SECRETS = ("db", "app1", "app2")
+FAULTS = "503=8%,429=4%,retry-after=0,close-before=4%,close-after=4%"
+FAST = {"backoff_base": 0.005, "backoff_cap": 0.05}
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    """An emulator state file holding the secrets of these tests (made without faults)."""
+    path = tmp_path / "state.json"
+    server = start_emulator("--data", str(path))
+    try:
+        client = csms.Client(**server.client_options())
+        client.create_secret(name="db", secret_type="RDS-FG", secret_string='{"username":"app","password":"initial"}')
+        for name in ("app1", "app2"):
+            client.create_secret(name=name, secret_string="v0")
+        client.close()
+    finally:
+        server.stop()
+    return path
+
+
+def faulty(data_file, faults):
+    """An emulator over the state of `data_file`, injecting `faults`."""
+    return start_emulator("--data", str(data_file), "--faults", faults)
+
+
+def call_for(n):
+    """The n-th call of the mix: (operation name, secret, keyword arguments)."""
+    h = (n * 0x9E3779B97F4A7C15 % (1 << 64)) >> 40
+    secret = SECRETS[h % 3]
+    kind = (h // 3) % 8
+    if kind == 0:
+        return "ShowSecret", secret, {"secret_name": secret}
+    if kind == 1:
+        return "ShowSecretVersion", secret, {"secret_name": secret, "version_id": "latest"}
+    if kind == 2:
+        return "ListSecretVersions", secret, {"secret_name": secret, "limit": 10}
+    if kind == 3:
+        return "UpdateSecret", secret, {"secret_name": secret, "description": f"call {n}"}
+    if kind == 4:
+        return "CreateSecretVersion", secret, {"secret_name": secret, "secret_string": f"value {n}"}
+    if kind in (5, 6):  # the RDS-FG secret rotates; the COMMON ones are refused with a 400
+        return "RotateSecret", "db", {"secret_name": "db"}
+    return "RotateSecret", secret, {"secret_name": secret}
+
+
+IDEMPOTENT = {name: idempotent for name, _, _, idempotent, _, _ in csms._native.operations()}
+
+
+def method(client, operation):
+    return getattr(client, csms._models.METHODS[operation])
+
+
+def check_mixed_run(server, results):
+    """The assertions of issue 8 over `results`: [(operation, secret, result or error)]."""
+    calls, succeeded, maybe_sent, failures = Counter(), Counter(), Counter(), Counter()
+    for op, secret, outcome in results:
+        calls[op, secret] += 1
+        if not isinstance(outcome, csms.CsmsError):
+            succeeded[op, secret] += 1
+            continue
+        if isinstance(outcome, csms.ApiError):
+            assert outcome.request_id, f"{op} on {secret}: an API error without a request id: {outcome}"
+            if outcome.status in (429, 503):
+                assert outcome.error_code == f"CSMS.0{outcome.status}", outcome
+                if not IDEMPOTENT[op]:
+                    assert f"{op} is not idempotent" in outcome.not_retried, outcome
+                    assert "not retried" in str(outcome)
+            else:
+                # RotateSecret of a COMMON secret: refused, never retried.
+                assert (outcome.status, op) == (400, "RotateSecret") and secret != "db", outcome
+                assert outcome.not_retried is None
+        elif isinstance(outcome, csms.TransportError):
+            # Every injected close comes after the whole request was written.
+            assert outcome.maybe_sent is True, outcome
+            maybe_sent[op, secret] += 1
+            if not IDEMPOTENT[op]:
+                assert f"{op} is not idempotent" in outcome.not_retried, outcome
+        else:
+            raise AssertionError(f"{op} on {secret}: unexpected {outcome!r}")
+        failures[op, secret] += 1
+
+    idempotent_calls = sum(n for (op, _), n in calls.items() if IDEMPOTENT[op])
+    idempotent_failures = sum(n for (op, _), n in failures.items() if IDEMPOTENT[op])
+    # Only a run of three faults makes an idempotent call fail (~0.8%); allow up to 3%.
+    assert idempotent_calls > len(results) * 0.4, calls
+    assert idempotent_failures * 100 <= idempotent_calls * 3, (idempotent_failures, idempotent_calls, failures)
+
+    # Non-idempotent calls: at most once each. Applied at least by every success, at most by
+    # the successes plus the calls that may have reached the server.
+    for secret in SECRETS:
+        applied = server.applied(secret)
+        for op in ("RotateSecret", "CreateSecretVersion"):
+            assert succeeded[op, secret] <= applied[op] <= succeeded[op, secret] + maybe_sent[op, secret], (
+                op, secret, applied, succeeded, maybe_sent)
+    assert server.applied("app1")["RotateSecret"] == 0
+
+    stats = server.get("/_emulator/faults")
+    faults = stats["unavailable"] + stats["throttled"] + stats["closed_before"] + stats["closed_after"]
+    assert stats["requests"] >= len(results) + 2 * idempotent_failures, stats
+    assert 0.15 * stats["requests"] <= faults <= 0.25 * stats["requests"], stats
+    return stats, idempotent_failures, idempotent_calls
+
+
+def test_a_thousand_calls_through_twenty_percent_faults(data_file):
+    server = faulty(data_file, f"seed=20261123,{FAULTS}")
+    try:
+        client = csms.Client(**server.client_options(), **FAST)  # the default transport
+        results = []
+        for n in range(1000):
+            op, secret, kwargs = call_for(n)
+            try:
+                results.append((op, secret, method(client, op)(**kwargs)))
+            except csms.CsmsError as e:
+                results.append((op, secret, e))
+        client.close()
+        stats, failed, idempotent = check_mixed_run(server, results)
+        print(f"1000 calls, {stats['requests']} requests, {failed} of {idempotent} idempotent calls failed: {stats}")
+    finally:
+        server.stop()
+
+
+def test_async_calls_through_twenty_percent_faults(data_file):
+    server = faulty(data_file, f"seed=7,{FAULTS}")
+
+    async def run():
+        async with csms.AsyncClient(**server.client_options(), **FAST) as client:  # httpx
+
+            async def worker(first):
+                out = []
+                for n in range(first, first + 50):
+                    op, secret, kwargs = call_for(n)
+                    try:
+                        out.append((op, secret, await method(client, op)(**kwargs)))
+                    except csms.CsmsError as e:
+                        out.append((op, secret, e))
+                return out
+
+            parts = await asyncio.gather(*(worker(w * 50) for w in range(4)))
+            return [r for part in parts for r in part]
+
+    try:
+        results = asyncio.run(run())
+        assert len(results) == 200
+        check_mixed_run(server, results)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("faults", ["503=100%", "429=100%,retry-after=0", "close-before=100%", "close-after=100%"])
+def test_idempotent_calls_fail_only_after_every_attempt(data_file, faults):
+    server = faulty(data_file, faults)
+    try:
+        client = csms.Client(**server.client_options(), max_attempts=4, **FAST)
+        with pytest.raises(csms.CsmsError) as e:
+            client.show_secret_version(secret_name="db", version_id="latest")
+        assert server.requests() == 4
+        error = e.value
+        if faults.startswith("close"):
+            assert isinstance(error, csms.TransportError) and error.maybe_sent is True, error
+        else:
+            assert isinstance(error, csms.ApiError) and faults.startswith(str(error.status)), error
+            assert error.request_id
+        assert error.not_retried is None
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("faults, applied", [("503=100%", 0), ("close-before=100%", 0), ("close-after=100%", 1)])
+def test_a_withheld_retry_is_said_and_the_call_applied_at_most_once(data_file, faults, applied):
+    server = faulty(data_file, faults)
+    try:
+        client = csms.Client(**server.client_options(), **FAST)
+        for op, secret, call in [("RotateSecret", "db", lambda: client.rotate_secret(secret_name="db")),
+                                 ("CreateSecretVersion", "app1",
+                                  lambda: client.create_secret_version(secret_name="app1", secret_string="x"))]:
+            before = server.requests()
+            with pytest.raises(csms.CsmsError) as e:
+                call()
+            assert server.requests() == before + 1, "one attempt only"
+            assert server.applied(secret)[op] == applied
+            error = e.value
+            assert error.not_retried.startswith(f"{op} is not idempotent"), error
+            assert f"not retried: {op} is not idempotent" in str(error)
+            if isinstance(error, csms.ApiError):
+                assert (error.status, error.request_id != "") == (503, True)
+                assert "may have applied it" in error.not_retried
+            else:
+                assert isinstance(error, csms.TransportError) and error.maybe_sent is True
+                assert "may have reached the server" in error.not_retried
+    finally:
+        server.stop()
+
+
+# The emulator counts requests only while it injects something: a 1-in-a-million rate (that
+# this seed never draws) turns the counting on.
+CLOCK_BEHIND = "seed=1,503=0.0001%,clock-offset=-1800"
+
+
+def test_a_server_clock_half_an_hour_behind_costs_one_retry_once(data_file):
+    server = faulty(data_file, CLOCK_BEHIND)
+    try:
+        client = csms.Client(**server.client_options(), **FAST)
+        assert client.clock_offset == 0
+        # A refused signature is safe to resend, even for a rotation: applied once.
+        client.rotate_secret(secret_name="db")
+        assert server.requests() == 2, "the refused attempt and the corrected one"
+        assert -1810 <= client.clock_offset <= -1790
+        client.rotate_secret(secret_name="db")
+        assert server.requests() == 3, "the next call is signed with the offset at once"
+        assert server.applied("db")["RotateSecret"] == 2
+        assert server.get("/_emulator/faults")["unavailable"] == 0
+    finally:
+        server.stop()
+
+
+def test_a_clock_that_is_off_with_retries_turned_off_fails_with_the_refusal(data_file):
+    server = faulty(data_file, CLOCK_BEHIND)
+    try:
+        client = csms.Client(**server.client_options(), max_attempts=1)
+        with pytest.raises(csms.ApiError) as e:
+            client.show_secret(secret_name="db")
+        assert e.value.status == 401 and e.value.request_id
+        assert server.requests() == 1
+    finally:
+        server.stop()
+
+
+# ------------------------------------------------------------------------------------------
+# Timeouts and transport failures
+
+
+def silent_server(drip=None):
+    """A listening socket that accepts connections and never answers (or, with `drip`, answers
+    a valid response one byte every `drip` seconds). Returns (port, close)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            if drip:
+                body = b'{"secrets": [], "page_info": {"current_count": 0}}'
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                for byte in head + body:
+                    if stop.wait(drip):
+                        return
+                    try:
+                        conn.send(bytes([byte]))
+                    except OSError:
+                        break
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    def close():
+        stop.set()
+        server.close()
+        for conn in accepted:
+            conn.close()
+
+    return server.getsockname()[1], close
+
+
+def test_the_default_timeouts_are_those_of_the_core():
+    client = csms.Client(endpoint="http://127.0.0.1:1", project_id="p", ak="AK", sk="SK")
+    transport = client._default_transport()
+    assert (transport._connect_timeout, transport._timeout) == (10.0, 60.0)
+    assert (transports.CONNECT_TIMEOUT, transports.TIMEOUT) == (10.0, 60.0)
+
+
+def test_a_server_that_never_answers_times_out_maybe_sent():
+    port, close = silent_server()
+    try:
+        client = csms.Client(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK",
+                             timeout=0.3, max_attempts=2, **FAST)
+        started = time.monotonic()
+        with pytest.raises(csms.TransportError) as e:
+            client.rotate_secret(secret_name="db")
+        elapsed = time.monotonic() - started
+        assert e.value.maybe_sent is True
+        assert "within 0.3 s" in e.value.reason
+        assert e.value.not_retried.startswith("RotateSecret is not idempotent")
+        assert 0.3 <= elapsed < 1.5, elapsed  # one attempt: a rotation is not resent
+        started = time.monotonic()
+        with pytest.raises(csms.TransportError) as e:
+            client.list_secrets()
+        assert 0.6 <= time.monotonic() - started < 2.5, "two attempts of 0.3 s"
+        assert e.value.not_retried is None
+    finally:
+        close()
+
+
+def test_the_timeout_bounds_the_whole_request_not_each_read():
+    port, close = silent_server(drip=0.05)  # ~100 bytes: 5 s in all, each byte well within 0.5 s
+    try:
+        client = csms.Client(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK",
+                             timeout=0.5, max_attempts=1)
+        started = time.monotonic()
+        with pytest.raises(csms.TransportError) as e:
+            client.list_secrets()
+        assert 0.5 <= time.monotonic() - started < 1.5
+        assert e.value.maybe_sent is True
+    finally:
+        close()
+
+
+def test_a_refused_connection_is_retried_even_for_a_rotation():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sent = []
+    stdlib = transports.StdlibTransport()
+
+    def spy(request):
+        sent.append(request.headers["X-Sdk-Date"])
+        return stdlib(request)
+
+    client = csms.Client(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK", transport=spy,
+                         **FAST)
+    with pytest.raises(csms.TransportError) as e:
+        client.rotate_secret(secret_name="db")
+    assert e.value.maybe_sent is False and e.value.not_retried is None
+    assert len(sent) == 3, "refused connections never reached the server: every attempt is made"
+
+
+@pytest.mark.parametrize("raised, maybe_sent", [
+    (ConnectionRefusedError(111, "refused"), False),
+    (socket.gaierror(-2, "Name or service not known"), False),
+    (ConnectionResetError(104, "reset"), True),
+    (TimeoutError("timed out"), True),
+    (ValueError("a bug in the transport"), True),
+])
+def test_what_a_custom_transport_raises_becomes_a_transport_error(raised, maybe_sent):
+    attempts = []
+
+    def broken(request):
+        attempts.append(request)
+        raise raised
+
+    client = csms.Client(region="cn-north-4", project_id="p", ak="AK", sk="SK", transport=broken, **FAST)
+    with pytest.raises(csms.TransportError) as e:
+        client.create_secret_version(secret_name="db", secret_string="x")
+    assert e.value.maybe_sent is maybe_sent
+    assert e.value.__cause__ is raised
+    # Resent only when it cannot have arrived; each attempt signed anew.
+    assert len(attempts) == (1 if maybe_sent else 3)
+    assert (e.value.not_retried is not None) is maybe_sent
+    assert all(r is not attempts[0] for r in attempts[1:])
+
+
+def test_custom_transports_get_the_same_loop_and_clock_correction(monkeypatch):
+    monkeypatch.setattr(transports, "now", lambda: 1795433400.0)  # 2026-11-23 11:30:00 UTC
+    refused = (401, {"Date": "Mon, 23 Nov 2026 12:00:00 GMT", "X-Request-Id": "r1"},
+               b'{"error_code":"APIGW.0301","error_msg":"signature expired"}')
+    answers = [(503, {"X-Request-Id": "r0"}, b""), refused, (200, {}, b'{"secret": {"name": "db"}}')]
+    seen = []
+
+    def canned(request):
+        seen.append(request.headers["X-Sdk-Date"])
+        return answers[len(seen) - 1]
+
+    client = csms.Client(region="cn-north-4", project_id="p", ak="AK", sk="SK", transport=canned, **FAST)
+    assert client.show_secret(secret_name="db").secret.name == "db"
+    assert seen == ["20261123T113000Z", "20261123T113000Z", "20261123T120000Z"]
+    assert client.clock_offset == 1800
+    seen.clear()
+    answers[0] = answers[2]
+    client.show_secret(secret_name="db")
+    assert seen == ["20261123T120000Z"], "the offset is kept for later calls"
+
+
+def test_retry_options_are_checked():
+    base = {"region": "cn-north-4", "project_id": "p", "ak": "AK", "sk": "SK"}
+    for option, value in [("max_attempts", 0), ("max_attempts", 1.5), ("max_attempts", True),
+                          ("backoff_base", -1), ("backoff_cap", "1"), ("connect_timeout", 0), ("timeout", (1, 2))]:
+        with pytest.raises(csms.ValidationError) as e:
+            csms.Client(**base, **{option: value})
+        assert e.value.field == option
+    csms.Client(**base, timeout=None, connect_timeout=None, max_attempts=1)
+
+
+def test_errors_keep_not_retried_through_pickle():
+    import pickle
+
+    api = csms.ApiError(503, "CSMS.0503", "busy", "r1", not_retried="RotateSecret is not idempotent and ...")
+    transport = csms.TransportError("reset", True, not_retried="why")
+    for error in (api, transport):
+        copy = pickle.loads(pickle.dumps(error))
+        assert (copy.not_retried, str(copy)) == (error.not_retried, str(error))
+    assert csms.ApiError(500, "x", "y").not_retried is None
+    assert csms.TransportError("x").not_retried is None
