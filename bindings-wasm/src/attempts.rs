@@ -15,7 +15,7 @@
 //! }
 //! ```
 
-use crate::{headers_from, js_err, request_json, sdk_date, WasmClient};
+use crate::{headers_from, js_err, json_value, parse_json, request_json, sdk_date, WasmClient};
 use csms_core::{operation, parse_response, Attempts, Error, HttpResponse, Next, RetryPolicy};
 use csms_core::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use serde_json::Value;
@@ -43,8 +43,7 @@ impl WasmAttempts {
         cap_ms: Option<u32>,
     ) -> Result<WasmAttempts, JsValue> {
         let op = operation(operation_name).map_err(js_err)?;
-        let input: Value =
-            serde_json::from_str(input).map_err(|e| js_err(Error::validation("input", e.to_string())))?;
+        let input = parse_json(input, "input")?;
         let default = RetryPolicy::default();
         let policy = RetryPolicy {
             max_attempts: max_attempts.map_or(default.max_attempts, |n| n.max(1)),
@@ -75,7 +74,7 @@ impl WasmAttempts {
         now: f64,
         random: f64,
     ) -> Result<JsValue, JsValue> {
-        let headers: Value = serde_json::from_str(headers).unwrap_or(Value::Null);
+        let headers = json_value(headers).unwrap_or(Value::Null);
         let response = HttpResponse::new(status, headers_from(&headers), body.as_bytes().to_vec());
         self.next(client, Ok(response), now, random)
     }
@@ -113,7 +112,7 @@ impl WasmAttempts {
             Next::Wait(after) => Ok(JsValue::from_f64(after.as_secs_f64() * 1000.0)),
             Next::Done(Ok(response)) => {
                 let result = parse_response(self.inner.operation(), &response).map_err(js_err)?;
-                Ok(JsValue::from_str(&result.to_string()))
+                Ok(JsValue::from_str(&csms_core::json_text(&result)))
             }
             Next::Done(Err(error)) => Err(js_err(error)),
         }

@@ -154,8 +154,8 @@ pub fn clock_skew(response: &HttpResponse) -> Option<SdkDate> {
     if response.status != 401 {
         return None;
     }
-    let body = String::from_utf8_lossy(&response.body);
-    if !body.to_ascii_lowercase().contains("signature expired") {
+    const EXPIRED: &[u8] = b"signature expired";
+    if !response.body.windows(EXPIRED.len()).any(|w| w.eq_ignore_ascii_case(EXPIRED)) {
         return None;
     }
     SdkDate::parse_http_date(response.header("Date")?).ok()

@@ -19,10 +19,11 @@ pub(crate) struct UrlParts<'a> {
 
 /// Splits `scheme://authority/path?query#fragment`; `None` when there is no `scheme://`.
 pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
-    let rest = &url[url.find("://")? + 3..];
-    let rest = rest.find('#').map_or(rest, |end| &rest[..end]);
-    // Byte searches for the short parts: the delimiters are ASCII, so every index is a
-    // character boundary.
+    // Byte searches: the delimiters are ASCII, so every index is a character boundary (and
+    // `str::find` with a string pattern is large where size counts).
+    let colon = url.bytes().position(|b| b == b':')?;
+    let rest = url[colon..].strip_prefix("://")?;
+    let rest = rest.bytes().position(|b| b == b'#').map_or(rest, |end| &rest[..end]);
     let auth_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
     let (authority, rest) = rest.split_at(auth_end);
     let (path, query) = match rest.bytes().position(|b| b == b'?') {
