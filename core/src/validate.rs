@@ -153,7 +153,7 @@ fn check_text(rules: &Rules, text: &str, path: &str) -> Result<()> {
         return Err(Error::validation(path, "must not be blank"));
     }
     if let Some((lo, hi)) = rules.range {
-        let n: i64 = text.trim().parse().map_err(|_| Error::validation(path, "must be an integer"))?;
+        let n = crate::util::parse_i64(text.trim()).ok_or_else(|| Error::validation(path, "must be an integer"))?;
         check_range(&Rules { range: Some((lo, hi)), ..Rules::NONE }, n, path)?;
     }
     match rules.format {
@@ -241,7 +241,7 @@ fn check_rotation_period(text: &str, path: &str) -> Result<()> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(&format!("{} is not an integer with a unit", quoted(text, '"'))));
     }
-    let n: u64 = digits.parse().map_err(|_| bad(&format!("{} is too large", quoted(text, '"'))))?;
+    let n = crate::util::parse_u64(digits).ok_or_else(|| bad(&format!("{} is too large", quoted(text, '"'))))?;
     let seconds = n.checked_mul(seconds_per_unit).ok_or_else(|| bad(&format!("{} is too large", quoted(text, '"'))))?;
     if !(6 * 3_600..=8_760 * 3_600).contains(&seconds) {
         return Err(bad(&format!("{} is out of range", quoted(text, '"'))));
@@ -264,8 +264,8 @@ fn is_date(text: &str) -> bool {
         && b[4] == b'-'
         && b[7] == b'-'
         && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit())
-        && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
+        && (1..=12).contains(&((b[5] - b'0') * 10 + b[6] - b'0'))
+        && (1..=31).contains(&((b[8] - b'0') * 10 + b[9] - b'0'))
 }
 
 #[cfg(test)]

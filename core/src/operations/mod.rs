@@ -280,7 +280,18 @@ pub fn operation(name: &str) -> Result<&'static OperationSpec> {
     let hint = if close.is_empty() {
         "see operation_names() for the 45 operations".to_owned()
     } else {
-        format!("did you mean {}?", close.iter().take(4).map(|(_, n)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+        // Written by hand: `join` brings a generic copy routine into the WebAssembly build.
+        let mut hint = "did you mean ".to_owned();
+        for (i, (_, n)) in close.iter().take(4).enumerate() {
+            if i > 0 {
+                hint.push_str(", ");
+            }
+            hint.push('`');
+            hint.push_str(n);
+            hint.push('`');
+        }
+        hint.push('?');
+        hint
     };
     Err(Error::validation("operation", format!("unknown operation `{name}`; {hint}")))
 }
