@@ -91,7 +91,7 @@ impl SdkDate {
         let mut word = |from: usize, to: usize| {
             if from < to {
                 if count < parts.len() {
-                    parts[count] = &text[from..to];
+                    parts[count] = crate::util::slice(text, from, to);
                 }
                 count += 1;
             }

@@ -4,6 +4,13 @@
 
 use serde_json::Value;
 
+/// `text[from..to]`, or `""` when that is not a range of character boundaries. Callers
+/// pass boundaries: this only spares the WebAssembly build the panic path of `str`
+/// indexing, whose message prints the text with `{:?}` (with Unicode tables behind it).
+pub(crate) fn slice(text: &str, from: usize, to: usize) -> &str {
+    text.get(from..to).unwrap_or_default()
+}
+
 /// The value of `text` as `u64::from_str` reads it (an optional `+`, then ASCII digits),
 /// `None` when it is not one or overflows. By hand: each integer type's `parse` is a few
 /// hundred bytes of code in the WebAssembly build.
@@ -134,7 +141,7 @@ pub fn push_json_str(out: &mut String, text: &str) {
         }
         let i = i - 1;
         // Only ASCII bytes end a run, so both ends are character boundaries.
-        out.push_str(&text[start..i]);
+        out.push_str(slice(text, start, i));
         start = i + 1;
         let short = match b {
             b'"' => "\\\"",
@@ -155,7 +162,7 @@ pub fn push_json_str(out: &mut String, text: &str) {
             out.push_str(short);
         }
     }
-    out.push_str(&text[start..]);
+    out.push_str(slice(text, start, text.len()));
     out.push('"');
 }
 

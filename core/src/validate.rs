@@ -230,7 +230,8 @@ fn check_rotation_period(text: &str, path: &str) -> Result<()> {
         )
     };
     let unit_len = text.chars().next_back().map_or(0, char::len_utf8);
-    let (digits, unit) = text.split_at(text.len() - unit_len);
+    let cut = text.len() - unit_len;
+    let (digits, unit) = (crate::util::slice(text, 0, cut), crate::util::slice(text, cut, text.len()));
     let seconds_per_unit: u64 = match unit {
         "d" => 86_400,
         "h" => 3_600,

@@ -4,6 +4,7 @@
 use super::hash::{hex_into, HashKind};
 use crate::encoding::{encode_into, encode_keeping, percent_decode as decode};
 use crate::http::HttpRequest;
+use crate::util::slice;
 use std::borrow::Cow;
 
 /// The parts of a URL the signature covers.
@@ -20,13 +21,14 @@ pub(crate) struct UrlParts<'a> {
 pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
     // Byte searches: the delimiters are ASCII, so every index is a character boundary (and
     // `str::find` with a string pattern is large where size counts).
+    // (`slice`: no panic path for indexing either.)
     let colon = url.bytes().position(|b| b == b':')?;
-    let rest = url[colon..].strip_prefix("://")?;
-    let rest = rest.bytes().position(|b| b == b'#').map_or(rest, |end| &rest[..end]);
+    let rest = slice(url, colon, url.len()).strip_prefix("://")?;
+    let rest = rest.bytes().position(|b| b == b'#').map_or(rest, |end| slice(rest, 0, end));
     let auth_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
-    let (authority, rest) = rest.split_at(auth_end);
+    let (authority, rest) = (slice(rest, 0, auth_end), slice(rest, auth_end, rest.len()));
     let (path, query) = match rest.bytes().position(|b| b == b'?') {
-        Some(i) => (&rest[..i], &rest[i + 1..]),
+        Some(i) => (slice(rest, 0, i), slice(rest, i + 1, rest.len())),
         None => (rest, ""),
     };
     Some(UrlParts { authority, path: if path.is_empty() { "/" } else { path }, query })

@@ -21,6 +21,7 @@ use crate::credentials::AccessKey;
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::time::SdkDate;
+use crate::util::slice;
 use asymmetric::KeyPair;
 use canonical::{canonical_request_of, signed_headers, signed_list, split_url, Payload};
 use hash::{hex, hex_into, HashKind, HmacKey};
@@ -291,7 +292,7 @@ impl Signer {
         let mut lowered: Vec<(&str, &str)> = Vec::with_capacity(signed.len());
         let mut at_name = 0;
         for &(name, value) in &signed {
-            lowered.push((&list[at_name..at_name + name.len()], value));
+            lowered.push((slice(&list, at_name, at_name + name.len()), value));
             at_name += name.len() + 1;
         }
         let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
@@ -337,7 +338,7 @@ impl Signer {
         out.push('\n');
         let scope = match (&self.algorithm, &self.scope) {
             (Algorithm::V11HmacSha256, Some(scope)) => {
-                let info = format!("{}/{}/{}", &date[..8], scope.region, scope.service);
+                let info = format!("{}/{}/{}", slice(date, 0, 8), scope.region, scope.service);
                 out.push_str(&info);
                 out.push('\n');
                 Some(info)
@@ -365,7 +366,7 @@ impl Signer {
                 )
             }
             Algorithm::V11HmacSha256 => {
-                let key = self.v11_key(&date[..8]);
+                let key = self.v11_key(slice(date, 0, 8));
                 HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()).to_vec()
             }
             Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3 => {
