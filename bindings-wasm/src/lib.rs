@@ -174,7 +174,15 @@ fn headers_from(value: &Value) -> Vec<(String, String)> {
 /// The names of every operation (PascalCase), sorted, separated by `,`.
 #[wasm_bindgen(js_name = operationNames)]
 pub fn operation_names_js() -> String {
-    operation_names().collect::<Vec<_>>().join(",")
+    // By hand: `join` brings a generic copy routine into the module.
+    let mut out = String::new();
+    for name in operation_names() {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(name);
+    }
+    out
 }
 
 /// A configured client; options use the core's wire names (`project_id`, ...).

@@ -154,7 +154,7 @@ impl From<SystemTime> for SdkDate {
 impl SdkDate {
     /// `YYYYMMDDTHHMMSSZ` (what `to_string` gives, without `core::fmt`).
     pub(crate) fn text(self) -> String {
-        std::str::from_utf8(&self.to_bytes()).expect("ASCII digits").to_owned()
+        std::str::from_utf8(&self.to_bytes()).unwrap_or_else(|_| panic!("ASCII digits")).to_owned()
     }
 
     /// `YYYYMMDDTHHMMSSZ` as bytes, written digit by digit (this is on every signature's

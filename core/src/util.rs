@@ -4,6 +4,19 @@
 
 use serde_json::Value;
 
+/// `names` joined by `, ` (by hand: `join` brings a generic copy routine into the
+/// WebAssembly build).
+pub(crate) fn comma_list(names: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(name);
+    }
+    out
+}
+
 /// `text[from..to]`, or `""` when that is not a range of character boundaries. Callers
 /// pass boundaries: this only spares the WebAssembly build the panic path of `str`
 /// indexing, whose message prints the text with `{:?}` (with Unicode tables behind it).

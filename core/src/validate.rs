@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::operations::{Format, Member, OperationSpec, Rules, Type};
-use crate::util::{json_text, quoted};
+use crate::util::{comma_list, json_text, quoted};
 use serde_json::{Map, Value};
 
 /// Checks `input` (a flat object of wire names) against `op`: no unknown member, every
@@ -15,7 +15,7 @@ pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
             let expected = if names.is_empty() {
                 "it takes no member".to_owned()
             } else {
-                format!("its members are {}", names.join(", "))
+                format!("its members are {}", comma_list(&names))
             };
             return Err(Error::validation(key.as_str(), format!("`{}` has no member `{key}`; {expected}", op.name)));
         }
@@ -27,7 +27,7 @@ pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
             let reason = if set.is_empty() { "none is set" } else { "more than one is set" };
             return Err(Error::validation(
                 group[0],
-                format!("exactly one of {} must be set; {reason}", group.join(", ")),
+                format!("exactly one of {} must be set; {reason}", comma_list(group)),
             ));
         }
     }
@@ -112,7 +112,7 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
                     let names: Vec<&str> = model.fields.iter().map(|f| f.name).collect();
                     return Err(Error::validation(
                         join(path, key),
-                        format!("`{}` has no field `{key}`; its fields are {}", model.name, names.join(", ")),
+                        format!("`{}` has no field `{key}`; its fields are {}", model.name, comma_list(&names)),
                     ));
                 }
             }
@@ -146,7 +146,7 @@ fn check_text(rules: &Rules, text: &str, path: &str) -> Result<()> {
     if !rules.allowed.is_empty() && !rules.allowed.contains(&text) {
         return Err(Error::validation(
             path,
-            format!("must be one of {}, not {}", rules.allowed.join(", "), quoted(text, '"')),
+            format!("must be one of {}, not {}", comma_list(rules.allowed), quoted(text, '"')),
         ));
     }
     if rules.not_blank && text.trim().is_empty() {
