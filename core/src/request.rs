@@ -126,7 +126,11 @@ fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
             Cow::Owned(as_integer(value).map_or_else(|| value.clone(), Value::from))
         }
         (Type::List(item), Value::Array(items)) => {
-            Cow::Owned(Value::Array(items.iter().map(|v| normalized(item, v).into_owned()).collect()))
+            let mut list = Vec::with_capacity(items.len());
+            for v in items {
+                list.push(normalized(item, v).into_owned());
+            }
+            Cow::Owned(Value::Array(list))
         }
         (Type::Model(model), Value::Object(map)) => {
             // Inserted one by one: collecting into a map would sort (more code in WebAssembly).

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
     for key in input.keys() {
         if op.member(key).is_none() {
-            let names: Vec<&str> = op.members.iter().map(|m| m.name).collect();
+            let names = member_names(op.members);
             let expected = if names.is_empty() {
                 "it takes no member".to_owned()
             } else {
@@ -22,9 +22,14 @@ pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
     }
     check_members(op.members, input, "")?;
     for group in op.one_of {
-        let set: Vec<&str> = group.iter().copied().filter(|name| is_set(input.get(*name))).collect();
-        if set.len() != 1 {
-            let reason = if set.is_empty() { "none is set" } else { "more than one is set" };
+        let mut set = 0;
+        for name in *group {
+            if is_set(input.get(*name)) {
+                set += 1;
+            }
+        }
+        if set != 1 {
+            let reason = if set == 0 { "none is set" } else { "more than one is set" };
             return Err(Error::validation(
                 group[0],
                 format!("exactly one of {} must be set; {reason}", comma_list(group)),
@@ -32,6 +37,15 @@ pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The names of `members` (a loop: each `collect` is code of its own where size counts).
+fn member_names(members: &[Member]) -> Vec<&'static str> {
+    let mut names = Vec::with_capacity(members.len());
+    for member in members {
+        names.push(member.name);
+    }
+    names
 }
 
 fn is_set(value: Option<&Value>) -> bool {
@@ -109,7 +123,7 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
             let object = value.as_object().ok_or_else(|| wrong(&format!("an object ({})", model.name)))?;
             for key in object.keys() {
                 if !model.fields.iter().any(|f| f.name == key) {
-                    let names: Vec<&str> = model.fields.iter().map(|f| f.name).collect();
+                    let names = member_names(model.fields);
                     return Err(Error::validation(
                         join(path, key),
                         format!("`{}` has no field `{key}`; its fields are {}", model.name, comma_list(&names)),
@@ -203,7 +217,10 @@ pub(crate) fn describe(value: &Value) -> &'static str {
 
 /// Whether `c` is in a regex-style class body such as `a-zA-Z0-9_-`.
 fn in_class(class: &str, c: char) -> bool {
-    let chars: Vec<char> = class.chars().collect();
+    let mut chars: Vec<char> = Vec::with_capacity(class.len());
+    for c in class.chars() {
+        chars.push(c);
+    }
     let mut i = 0;
     while i < chars.len() {
         if i + 2 < chars.len() && chars[i + 1] == '-' {

@@ -21,17 +21,30 @@ pub(crate) struct UrlParts<'a> {
 pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
     // Byte searches: the delimiters are ASCII, so every index is a character boundary (and
     // `str::find` with a string pattern is large where size counts).
-    // (`slice`: no panic path for indexing either.)
-    let colon = url.bytes().position(|b| b == b':')?;
+    // (`slice`: no panic path for indexing either; `find_either`: one search routine.)
+    let colon = find_either(url, b':', b':')?;
     let rest = slice(url, colon, url.len()).strip_prefix("://")?;
-    let rest = rest.bytes().position(|b| b == b'#').map_or(rest, |end| slice(rest, 0, end));
-    let auth_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
+    let rest = find_either(rest, b'#', b'#').map_or(rest, |end| slice(rest, 0, end));
+    let auth_end = find_either(rest, b'/', b'?').unwrap_or(rest.len());
     let (authority, rest) = (slice(rest, 0, auth_end), slice(rest, auth_end, rest.len()));
-    let (path, query) = match rest.bytes().position(|b| b == b'?') {
+    let (path, query) = match find_either(rest, b'?', b'?') {
         Some(i) => (slice(rest, 0, i), slice(rest, i + 1, rest.len())),
         None => (rest, ""),
     };
     Some(UrlParts { authority, path: if path.is_empty() { "/" } else { path }, query })
+}
+
+/// The index of the first byte of `text` that is `a` or `b`.
+fn find_either(text: &str, a: u8, b: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == a || bytes[i] == b {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The path decoded, then each segment encoded again, with a `/` at the end.
@@ -57,14 +70,15 @@ fn canonical_uri_into(out: &mut String, path: &str) {
 ///
 /// This is also the query string the core sends, so the wire and the signature agree.
 pub(crate) fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(p), String::new()),
-        })
-        .collect();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for p in query.split('&') {
+        if !p.is_empty() {
+            pairs.push(match p.split_once('=') {
+                Some((k, v)) => (decode(k), decode(v)),
+                None => (decode(p), String::new()),
+            });
+        }
+    }
     crate::util::sort(&mut pairs);
     join_pairs(&pairs)
 }
