@@ -122,7 +122,7 @@ impl WasmAttempts {
 /// The core's default timeouts in milliseconds: `[connect, whole request]` (10 s, 60 s).
 #[wasm_bindgen(js_name = defaultTimeoutsMs)]
 pub fn default_timeouts_ms() -> Vec<u32> {
-    [CONNECT_TIMEOUT, REQUEST_TIMEOUT].iter().map(|d| d.as_millis() as u32).collect()
+    vec![CONNECT_TIMEOUT.as_millis() as u32, REQUEST_TIMEOUT.as_millis() as u32]
 }
 
 fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {

@@ -158,23 +158,38 @@ fn request_json(request: &HttpRequest) -> String {
 
 /// Header pairs from a JS object `{name: value}` (already normalised by the JS side).
 fn headers_from(value: &Value) -> Vec<(String, String)> {
+    // Loops: each `collect` is code of its own in the module.
+    let mut headers = Vec::new();
     match value {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| json_text(v))))
-            .collect(),
-        Value::Array(pairs) => pairs
-            .iter()
-            .filter_map(|p| Some((p.get(0)?.as_str()?.to_owned(), p.get(1)?.as_str()?.to_owned())))
-            .collect(),
-        _ => Vec::new(),
+        Value::Object(map) => {
+            for (k, v) in map {
+                headers.push((k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| json_text(v))));
+            }
+        }
+        Value::Array(pairs) => {
+            for pair in pairs {
+                if let (Some(Value::String(k)), Some(Value::String(v))) = (pair.get(0), pair.get(1)) {
+                    headers.push((k.clone(), v.clone()));
+                }
+            }
+        }
+        _ => {}
     }
+    headers
 }
 
 /// The names of every operation (PascalCase), sorted, separated by `,`.
 #[wasm_bindgen(js_name = operationNames)]
 pub fn operation_names_js() -> String {
-    operation_names().collect::<Vec<_>>().join(",")
+    // By hand: `join` brings a generic copy routine into the module.
+    let mut out = String::new();
+    for name in operation_names() {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(name);
+    }
+    out
 }
 
 /// A configured client; options use the core's wire names (`project_id`, ...).

@@ -275,7 +275,7 @@ impl ClientOptions {
                 "credentials" => {
                     let mut credentials = CredentialOptions::default();
                     for (key, v) in members_of(v, "credentials")? {
-                        let field = ["credentials.", key].concat();
+                        let field = format!("credentials.{key}");
                         let text = text_member(v, &field)?;
                         match key.as_str() {
                             "ak" => credentials.ak = text,

@@ -13,19 +13,20 @@ pub(crate) fn encode_keeping(out: &mut String, text: &str, keep: impl Fn(u8) -> 
     let bytes = text.as_bytes();
     let mut start = 0;
     // A plain loop: iterator adapters cost a call per byte where they are not inlined.
+    #[allow(clippy::needless_range_loop)]
     for i in 0..bytes.len() {
         let b = bytes[i];
         if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || b.is_ascii() && keep(b)) {
             if start < i {
                 // Only kept (ASCII) bytes since `start`: both ends are character boundaries.
-                out.push_str(&text[start..i]);
+                out.push_str(crate::util::slice(text, start, i));
             }
             let escape = [b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
             out.push_str(std::str::from_utf8(&escape).unwrap_or_else(|_| panic!("ASCII")));
             start = i + 1;
         }
     }
-    out.push_str(&text[start..]);
+    out.push_str(crate::util::slice(text, start, text.len()));
 }
 
 /// `text` percent-encoded (see [`encode_into`]).

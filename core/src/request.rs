@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::operations::{OperationSpec, Type};
 use crate::signer::canonical::join_pairs;
-use crate::util::json_text;
+use crate::util::{json_text, slice};
 use crate::validate::{as_integer, validate};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -51,9 +51,10 @@ pub(crate) fn build_unsigned(config: &Config, op: &OperationSpec, input: &Value)
 fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Map<String, Value>) -> Result<()> {
     let mut rest = op.path;
     while let Some(open) = rest.find('{') {
-        let close = open + rest[open..].find('}').expect("path templates are balanced");
-        out.push_str(&rest[..open]);
-        let name = &rest[open + 1..close];
+        // (`slice`: no panic path for indexing; the braces are ASCII.)
+        let close = open + slice(rest, open, rest.len()).find('}').expect("path templates are balanced");
+        out.push_str(slice(rest, 0, open));
+        let name = slice(rest, open + 1, close);
         if name == "project_id" {
             if config.project_id.is_empty() {
                 return Err(Error::validation("project_id", format!("`{}` needs a project id", op.name)));
@@ -68,7 +69,7 @@ fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Ma
             }
             encode_into(out, &value);
         }
-        rest = &rest[close + 1..];
+        rest = slice(rest, close + 1, rest.len());
     }
     out.push_str(rest);
     Ok(())
@@ -125,7 +126,11 @@ fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
             Cow::Owned(as_integer(value).map_or_else(|| value.clone(), Value::from))
         }
         (Type::List(item), Value::Array(items)) => {
-            Cow::Owned(Value::Array(items.iter().map(|v| normalized(item, v).into_owned()).collect()))
+            let mut list = Vec::with_capacity(items.len());
+            for v in items {
+                list.push(normalized(item, v).into_owned());
+            }
+            Cow::Owned(Value::Array(list))
         }
         (Type::Model(model), Value::Object(map)) => {
             // Inserted one by one: collecting into a map would sort (more code in WebAssembly).

@@ -130,7 +130,7 @@ fn withheld(op: &OperationSpec, why: &str) -> Decision {
 /// The `Retry-After` of a response: seconds, or an HTTP date (then `now` is needed).
 pub fn retry_after(response: &HttpResponse, now: Option<SdkDate>) -> Option<Duration> {
     let value = response.header("Retry-After")?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    if let Some(seconds) = crate::util::parse_u64(value) {
         return Some(Duration::from_secs(seconds));
     }
     let at = SdkDate::parse_http_date(value).ok()?;

@@ -36,12 +36,14 @@ impl SdkDate {
             return Err(invalid());
         }
         let num = |r: std::ops::Range<usize>| -> Result<i64> {
-            let s = &text[r];
-            if s.bytes().all(|c| c.is_ascii_digit()) {
-                Ok(s.parse().unwrap_or(0))
-            } else {
-                Err(invalid())
+            let mut n = 0;
+            for &c in &b[r] {
+                if !c.is_ascii_digit() {
+                    return Err(invalid());
+                }
+                n = n * 10 + i64::from(c - b'0');
             }
+            Ok(n)
         };
         let (y, mo, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
         let (h, mi, s) = (num(9..11)?, num(11..13)?, num(13..15)?);
@@ -81,11 +83,52 @@ impl SdkDate {
     /// Parses an HTTP date in the IMF-fixdate form (the `Date` header of a response).
     pub fn parse_http_date(text: &str) -> Result<Self> {
         let invalid = || Error::validation("date", format!("`{text}` is not an HTTP date"));
-        let parts: Vec<&str> = text.split_whitespace().collect();
-        let [_, day, month, year, time, "GMT"] = parts[..] else { return Err(invalid()) };
+        // The words between whitespace, by hand (`split_whitespace` and `format!` are
+        // sizeable in the WebAssembly build).
+        let mut parts = [""; 6];
+        let mut count = 0;
+        let mut start = 0;
+        let mut word = |from: usize, to: usize| {
+            if from < to {
+                if count < parts.len() {
+                    parts[count] = crate::util::slice(text, from, to);
+                }
+                count += 1;
+            }
+        };
+        for (i, c) in text.char_indices() {
+            if c.is_whitespace() {
+                word(start, i);
+                start = i + c.len_utf8();
+            }
+        }
+        word(start, text.len());
+        if count != parts.len() {
+            return Err(invalid());
+        }
+        let [_, day, month, year, time, "GMT"] = parts else { return Err(invalid()) };
         let month = MONTHS.iter().position(|m| *m == month).ok_or_else(invalid)? + 1;
-        let time = time.replace(':', "");
-        SdkDate::parse(&format!("{year:0>4}{month:02}{day:0>2}T{time}Z")).map_err(|_| invalid())
+        // `YYYYMMDDTHHMMSSZ`: the year and day padded with zeros, the time without colons.
+        let mut stamp = String::with_capacity(16);
+        let padded = |stamp: &mut String, part: &str, width: usize| {
+            // (Bytes, not characters: a word that is not ASCII digits is refused either way.)
+            for _ in part.len()..width {
+                stamp.push('0');
+            }
+            stamp.push_str(part);
+        };
+        padded(&mut stamp, year, 4);
+        stamp.push(char::from(b'0' + (month / 10) as u8));
+        stamp.push(char::from(b'0' + (month % 10) as u8));
+        padded(&mut stamp, day, 2);
+        stamp.push('T');
+        for c in time.chars() {
+            if c != ':' {
+                stamp.push(c);
+            }
+        }
+        stamp.push('Z');
+        SdkDate::parse(&stamp).map_err(|_| invalid())
     }
 
     /// The date part, `YYYYMMDD` (used by V11-HMAC-SHA256 key derivation).
@@ -111,7 +154,7 @@ impl From<SystemTime> for SdkDate {
 impl SdkDate {
     /// `YYYYMMDDTHHMMSSZ` (what `to_string` gives, without `core::fmt`).
     pub(crate) fn text(self) -> String {
-        std::str::from_utf8(&self.to_bytes()).expect("ASCII digits").to_owned()
+        std::str::from_utf8(&self.to_bytes()).unwrap_or_else(|_| panic!("ASCII digits")).to_owned()
     }
 
     /// `YYYYMMDDTHHMMSSZ` as bytes, written digit by digit (this is on every signature's

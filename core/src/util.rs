@@ -4,6 +4,64 @@
 
 use serde_json::Value;
 
+/// `names` joined by `, ` (by hand: `join` brings a generic copy routine into the
+/// WebAssembly build).
+pub(crate) fn comma_list(names: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(name);
+    }
+    out
+}
+
+/// `text[from..to]`, or `""` when that is not a range of character boundaries. Callers
+/// pass boundaries: this only spares the WebAssembly build the panic path of `str`
+/// indexing, whose message prints the text with `{:?}` (with Unicode tables behind it).
+pub(crate) fn slice(text: &str, from: usize, to: usize) -> &str {
+    text.get(from..to).unwrap_or_default()
+}
+
+/// The value of `text` as `u64::from_str` reads it (an optional `+`, then ASCII digits),
+/// `None` when it is not one or overflows. By hand: each integer type's `parse` is a few
+/// hundred bytes of code in the WebAssembly build.
+pub(crate) fn parse_u64(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    let digits = match b.first() {
+        Some(b'+') => &b[1..],
+        _ => b,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(n)
+}
+
+/// The value of `text` as `i64::from_str` reads it (an optional sign, then ASCII digits).
+pub(crate) fn parse_i64(text: &str) -> Option<i64> {
+    match text.strip_prefix('-') {
+        // `+` after `-` is refused, as `from_str` does.
+        Some(rest) if !rest.starts_with('+') => {
+            let n = parse_u64(rest)?;
+            if n > i64::MAX as u64 + 1 {
+                return None;
+            }
+            Some((n as i64).wrapping_neg())
+        }
+        Some(_) => None,
+        None => i64::try_from(parse_u64(text)?).ok(),
+    }
+}
+
 /// Sorts `items` in place (heapsort: O(n log n) at worst, a few hundred bytes of code; not
 /// stable, which is the same here since the callers sort values equal only when identical).
 pub(crate) fn sort<T: Ord>(items: &mut [T]) {
@@ -96,7 +154,7 @@ pub fn push_json_str(out: &mut String, text: &str) {
         }
         let i = i - 1;
         // Only ASCII bytes end a run, so both ends are character boundaries.
-        out.push_str(&text[start..i]);
+        out.push_str(slice(text, start, i));
         start = i + 1;
         let short = match b {
             b'"' => "\\\"",
@@ -117,7 +175,7 @@ pub fn push_json_str(out: &mut String, text: &str) {
             out.push_str(short);
         }
     }
-    out.push_str(&text[start..]);
+    out.push_str(slice(text, start, text.len()));
     out.push('"');
 }
 
@@ -148,6 +206,41 @@ pub(crate) fn quoted(text: &str, quote: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_parse_as_from_str_does() {
+        let cases = [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "-0",
+            "7",
+            "+7",
+            "-7",
+            "007",
+            "-+7",
+            "+-7",
+            "++7",
+            " 7",
+            "7 ",
+            "1_0",
+            "ü",
+            "1e3",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+        ];
+        for text in cases {
+            assert_eq!(parse_u64(text), text.parse::<u64>().ok(), "{text:?}");
+            assert_eq!(parse_i64(text), text.parse::<i64>().ok(), "{text:?}");
+        }
+    }
 
     #[test]
     fn sorts_like_the_standard_sort() {

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::operations::{Format, Member, OperationSpec, Rules, Type};
-use crate::util::{json_text, quoted};
+use crate::util::{comma_list, json_text, quoted};
 use serde_json::{Map, Value};
 
 /// Checks `input` (a flat object of wire names) against `op`: no unknown member, every
@@ -11,27 +11,41 @@ use serde_json::{Map, Value};
 pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
     for key in input.keys() {
         if op.member(key).is_none() {
-            let names: Vec<&str> = op.members.iter().map(|m| m.name).collect();
+            let names = member_names(op.members);
             let expected = if names.is_empty() {
                 "it takes no member".to_owned()
             } else {
-                format!("its members are {}", names.join(", "))
+                format!("its members are {}", comma_list(&names))
             };
             return Err(Error::validation(key.as_str(), format!("`{}` has no member `{key}`; {expected}", op.name)));
         }
     }
     check_members(op.members, input, "")?;
     for group in op.one_of {
-        let set: Vec<&str> = group.iter().copied().filter(|name| is_set(input.get(*name))).collect();
-        if set.len() != 1 {
-            let reason = if set.is_empty() { "none is set" } else { "more than one is set" };
+        let mut set = 0;
+        for name in *group {
+            if is_set(input.get(*name)) {
+                set += 1;
+            }
+        }
+        if set != 1 {
+            let reason = if set == 0 { "none is set" } else { "more than one is set" };
             return Err(Error::validation(
                 group[0],
-                format!("exactly one of {} must be set; {reason}", group.join(", ")),
+                format!("exactly one of {} must be set; {reason}", comma_list(group)),
             ));
         }
     }
     Ok(())
+}
+
+/// The names of `members` (a loop: each `collect` is code of its own where size counts).
+fn member_names(members: &[Member]) -> Vec<&'static str> {
+    let mut names = Vec::with_capacity(members.len());
+    for member in members {
+        names.push(member.name);
+    }
+    names
 }
 
 fn is_set(value: Option<&Value>) -> bool {
@@ -109,10 +123,10 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
             let object = value.as_object().ok_or_else(|| wrong(&format!("an object ({})", model.name)))?;
             for key in object.keys() {
                 if !model.fields.iter().any(|f| f.name == key) {
-                    let names: Vec<&str> = model.fields.iter().map(|f| f.name).collect();
+                    let names = member_names(model.fields);
                     return Err(Error::validation(
                         join(path, key),
-                        format!("`{}` has no field `{key}`; its fields are {}", model.name, names.join(", ")),
+                        format!("`{}` has no field `{key}`; its fields are {}", model.name, comma_list(&names)),
                     ));
                 }
             }
@@ -146,14 +160,14 @@ fn check_text(rules: &Rules, text: &str, path: &str) -> Result<()> {
     if !rules.allowed.is_empty() && !rules.allowed.contains(&text) {
         return Err(Error::validation(
             path,
-            format!("must be one of {}, not {}", rules.allowed.join(", "), quoted(text, '"')),
+            format!("must be one of {}, not {}", comma_list(rules.allowed), quoted(text, '"')),
         ));
     }
     if rules.not_blank && text.trim().is_empty() {
         return Err(Error::validation(path, "must not be blank"));
     }
     if let Some((lo, hi)) = rules.range {
-        let n: i64 = text.trim().parse().map_err(|_| Error::validation(path, "must be an integer"))?;
+        let n = crate::util::parse_i64(text.trim()).ok_or_else(|| Error::validation(path, "must be an integer"))?;
         check_range(&Rules { range: Some((lo, hi)), ..Rules::NONE }, n, path)?;
     }
     match rules.format {
@@ -203,7 +217,10 @@ pub(crate) fn describe(value: &Value) -> &'static str {
 
 /// Whether `c` is in a regex-style class body such as `a-zA-Z0-9_-`.
 fn in_class(class: &str, c: char) -> bool {
-    let chars: Vec<char> = class.chars().collect();
+    let mut chars: Vec<char> = Vec::with_capacity(class.len());
+    for c in class.chars() {
+        chars.push(c);
+    }
     let mut i = 0;
     while i < chars.len() {
         if i + 2 < chars.len() && chars[i + 1] == '-' {
@@ -230,7 +247,8 @@ fn check_rotation_period(text: &str, path: &str) -> Result<()> {
         )
     };
     let unit_len = text.chars().next_back().map_or(0, char::len_utf8);
-    let (digits, unit) = text.split_at(text.len() - unit_len);
+    let cut = text.len() - unit_len;
+    let (digits, unit) = (crate::util::slice(text, 0, cut), crate::util::slice(text, cut, text.len()));
     let seconds_per_unit: u64 = match unit {
         "d" => 86_400,
         "h" => 3_600,
@@ -241,7 +259,7 @@ fn check_rotation_period(text: &str, path: &str) -> Result<()> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(&format!("{} is not an integer with a unit", quoted(text, '"'))));
     }
-    let n: u64 = digits.parse().map_err(|_| bad(&format!("{} is too large", quoted(text, '"'))))?;
+    let n = crate::util::parse_u64(digits).ok_or_else(|| bad(&format!("{} is too large", quoted(text, '"'))))?;
     let seconds = n.checked_mul(seconds_per_unit).ok_or_else(|| bad(&format!("{} is too large", quoted(text, '"'))))?;
     if !(6 * 3_600..=8_760 * 3_600).contains(&seconds) {
         return Err(bad(&format!("{} is out of range", quoted(text, '"'))));
@@ -264,8 +282,8 @@ fn is_date(text: &str) -> bool {
         && b[4] == b'-'
         && b[7] == b'-'
         && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit())
-        && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
+        && (1..=12).contains(&((b[5] - b'0') * 10 + b[6] - b'0'))
+        && (1..=31).contains(&((b[8] - b'0') * 10 + b[9] - b'0'))
 }
 
 #[cfg(test)]

@@ -56,7 +56,10 @@ fn decode_model(model: &Model, value: Value, path: &Path<'_>) -> Result<Value, S
             // The values taken by field, then decoded in field order (taking the entries
             // apart, rather than removing them one by one, keeps map removal out of the
             // WebAssembly build).
-            let mut values: Vec<Option<Value>> = model.fields.iter().map(|_| None).collect();
+            let mut values: Vec<Option<Value>> = Vec::with_capacity(model.fields.len());
+            for _ in model.fields {
+                values.push(None);
+            }
             for (key, v) in object {
                 if let Some(i) = model.fields.iter().position(|f| f.name == key) {
                     values[i] = Some(v).filter(|v| !v.is_null());
@@ -96,12 +99,12 @@ fn decode_value(ty: &Type, value: Value, path: &Path<'_>) -> Result<Value, Strin
         }
         (Type::List(item), Value::Array(_)) => {
             let Value::Array(items) = value else { unreachable!() };
-            return items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| decode_value(item, v, &Path::Index(path, i)))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array);
+            // A loop: each `collect` is code of its own where size counts.
+            let mut decoded = Vec::with_capacity(items.len());
+            for (i, v) in items.into_iter().enumerate() {
+                decoded.push(decode_value(item, v, &Path::Index(path, i))?);
+            }
+            return Ok(Value::Array(decoded));
         }
         (Type::Model(model), _) => return decode_model(model, value, path),
         _ => false,

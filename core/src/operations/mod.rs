@@ -271,16 +271,30 @@ pub fn operation(name: &str) -> Result<&'static OperationSpec> {
         return Ok(OPERATIONS[i]);
     }
     let lower = name.to_ascii_lowercase();
-    let mut close: Vec<(usize, &str)> = OPERATIONS
-        .iter()
-        .map(|op| (edit_distance(&lower, &op.name.to_ascii_lowercase()), op.name))
-        .filter(|(d, n)| *d <= 3.max(name.len() / 4) || !lower.is_empty() && contains(&n.to_ascii_lowercase(), &lower))
-        .collect();
+    let mut close: Vec<(usize, &str)> = Vec::new();
+    for op in OPERATIONS {
+        let candidate = op.name.to_ascii_lowercase();
+        let d = edit_distance(&lower, &candidate);
+        if d <= 3.max(name.len() / 4) || !lower.is_empty() && contains(&candidate, &lower) {
+            close.push((d, op.name));
+        }
+    }
     crate::util::sort(&mut close);
     let hint = if close.is_empty() {
         "see operation_names() for the 45 operations".to_owned()
     } else {
-        format!("did you mean {}?", close.iter().take(4).map(|(_, n)| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+        // Written by hand: `join` brings a generic copy routine into the WebAssembly build.
+        let mut hint = "did you mean ".to_owned();
+        for (i, (_, n)) in close.iter().take(4).enumerate() {
+            if i > 0 {
+                hint.push_str(", ");
+            }
+            hint.push('`');
+            hint.push_str(n);
+            hint.push('`');
+        }
+        hint.push('?');
+        hint
     };
     Err(Error::validation("operation", format!("unknown operation `{name}`; {hint}")))
 }

@@ -4,8 +4,8 @@
 use super::hash::{hex_into, HashKind};
 use crate::encoding::{encode_into, encode_keeping, percent_decode as decode};
 use crate::http::HttpRequest;
+use crate::util::slice;
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 /// The parts of a URL the signature covers.
 pub(crate) struct UrlParts<'a> {
@@ -21,16 +21,30 @@ pub(crate) struct UrlParts<'a> {
 pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
     // Byte searches: the delimiters are ASCII, so every index is a character boundary (and
     // `str::find` with a string pattern is large where size counts).
-    let colon = url.bytes().position(|b| b == b':')?;
-    let rest = url[colon..].strip_prefix("://")?;
-    let rest = rest.bytes().position(|b| b == b'#').map_or(rest, |end| &rest[..end]);
-    let auth_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
-    let (authority, rest) = rest.split_at(auth_end);
-    let (path, query) = match rest.bytes().position(|b| b == b'?') {
-        Some(i) => (&rest[..i], &rest[i + 1..]),
+    // (`slice`: no panic path for indexing either; `find_either`: one search routine.)
+    let colon = find_either(url, b':', b':')?;
+    let rest = slice(url, colon, url.len()).strip_prefix("://")?;
+    let rest = find_either(rest, b'#', b'#').map_or(rest, |end| slice(rest, 0, end));
+    let auth_end = find_either(rest, b'/', b'?').unwrap_or(rest.len());
+    let (authority, rest) = (slice(rest, 0, auth_end), slice(rest, auth_end, rest.len()));
+    let (path, query) = match find_either(rest, b'?', b'?') {
+        Some(i) => (slice(rest, 0, i), slice(rest, i + 1, rest.len())),
         None => (rest, ""),
     };
     Some(UrlParts { authority, path: if path.is_empty() { "/" } else { path }, query })
+}
+
+/// The index of the first byte of `text` that is `a` or `b`.
+fn find_either(text: &str, a: u8, b: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == a || bytes[i] == b {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The path decoded, then each segment encoded again, with a `/` at the end.
@@ -56,14 +70,15 @@ fn canonical_uri_into(out: &mut String, path: &str) {
 ///
 /// This is also the query string the core sends, so the wire and the signature agree.
 pub(crate) fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(p), String::new()),
-        })
-        .collect();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for p in query.split('&') {
+        if !p.is_empty() {
+            pairs.push(match p.split_once('=') {
+                Some((k, v)) => (decode(k), decode(v)),
+                None => (decode(p), String::new()),
+            });
+        }
+    }
     crate::util::sort(&mut pairs);
     join_pairs(&pairs)
 }
@@ -95,23 +110,45 @@ pub(crate) fn strip(value: &str) -> &str {
 /// The headers the official signer signs, as `(name, value)` in signing order: every header
 /// whose name has no `_`, sorted by lower-cased name, the first of each name (in any letter
 /// case) kept.
-pub(crate) fn signed_headers<'a>(all: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
-    let mut headers: Vec<(&str, &str)> = all.filter(|(k, _)| !k.bytes().any(|b| b == b'_')).collect();
+pub(crate) fn signed_headers<'a>(all: &'a [(&'a str, Cow<'a, str>)]) -> Vec<(&'a str, &'a str)> {
+    // Plain loops: iterator adapters are sizeable where code size counts.
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(all.len());
+    for (name, value) in all {
+        if !name.as_bytes().contains(&b'_') {
+            headers.push((name, value));
+        }
+    }
     // A stable sort (among names equal but for case, the first in the request stays first),
     // by insertion: headers are few, and its code is small where size counts.
     for i in 1..headers.len() {
         let mut j = i;
-        while j > 0 && compare_lowercase(headers[j - 1].0, headers[j].0) == Ordering::Greater {
+        while j > 0 && lowercase_greater(headers[j - 1].0, headers[j].0) {
             headers.swap(j - 1, j);
             j -= 1;
         }
     }
-    headers.dedup_by(|later, first| later.0.eq_ignore_ascii_case(first.0));
+    // The first of each name kept (equal names are next to each other).
+    let mut kept = 0;
+    for i in 0..headers.len() {
+        if kept == 0 || !headers[i].0.eq_ignore_ascii_case(headers[kept - 1].0) {
+            headers[kept] = headers[i];
+            kept += 1;
+        }
+    }
+    headers.truncate(kept);
     headers
 }
 
-fn compare_lowercase(a: &str, b: &str) -> Ordering {
-    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+/// Whether `a` sorts after `b` once both are lower-cased (ASCII).
+fn lowercase_greater(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for i in 0..a.len().min(b.len()) {
+        let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
+        if x != y {
+            return x > y;
+        }
+    }
+    a.len() > b.len()
 }
 
 /// Appends the hex hash of the payload to `out`: of the empty string for an empty body, the
@@ -133,8 +170,9 @@ pub(crate) fn signed_list(headers: &[(&str, &str)]) -> String {
         if i > 0 {
             list.push(';');
         }
-        list.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+        list.push_str(name);
     }
+    list.make_ascii_lowercase();
     list
 }
 
@@ -147,7 +185,7 @@ pub(crate) fn canonical_request(req: &HttpRequest, signed: &[String], hash: Hash
         .collect::<Result<Vec<_>, String>>()?;
     let url = split_url(&req.url).ok_or_else(|| "url".to_owned())?;
     let body = Payload { body: &req.body, unsigned: req.header(hash.content_header()) };
-    Ok(canonical_request_of(&req.method, &url, headers, &signed.join(";"), body, hash))
+    Ok(canonical_request_of(&req.method, &url, &headers, &signed.join(";"), body, hash))
 }
 
 /// What the canonical request says of the body.
@@ -161,10 +199,10 @@ pub(crate) struct Payload<'a> {
 /// The canonical request of a `method` on `url` over `headers`, the `(name, value)` pairs
 /// to sign in order (names as they are to be written), `list` being their names joined by
 /// `;`.
-pub(crate) fn canonical_request_of<'a>(
+pub(crate) fn canonical_request_of(
     method: &str,
     url: &UrlParts<'_>,
-    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    headers: &[(&str, &str)],
     list: &str,
     payload: Payload<'_>,
     hash: HashKind,
@@ -223,7 +261,8 @@ mod tests {
         for (k, v) in [("X-B", "2"), ("x-a", "1"), ("X-A", "3"), ("a_b", "unsigned"), ("Host", "h")] {
             req.headers.push((k.into(), v.into()));
         }
-        let headers = signed_headers(req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let all: Vec<(&str, Cow<str>)> = req.headers.iter().map(|(k, v)| (k.as_str(), Cow::from(v.as_str()))).collect();
+        let headers = signed_headers(&all);
         assert_eq!(headers, [("Host", "h"), ("x-a", "1"), ("X-B", "2")]);
         assert_eq!(signed_list(&headers), "host;x-a;x-b");
         // The list the signer signs is the one a verifier reads back.
@@ -235,7 +274,7 @@ mod tests {
             canonical_request_of(
                 &req.method,
                 &url,
-                lowered,
+                &lowered,
                 "host;x-a;x-b",
                 Payload { body: &req.body, unsigned: None },
                 HashKind::Sha256

@@ -135,7 +135,7 @@ pub(crate) fn hex_into(out: &mut String, bytes: &[u8]) {
             text[2 * i] = HEX[(b >> 4) as usize];
             text[2 * i + 1] = HEX[(b & 15) as usize];
         }
-        out.push_str(std::str::from_utf8(&text[..2 * chunk.len()]).expect("hex digits are ASCII"));
+        out.push_str(std::str::from_utf8(&text[..2 * chunk.len()]).unwrap_or_else(|_| panic!("hex digits are ASCII")));
     }
 }
 

@@ -21,6 +21,7 @@ use crate::credentials::AccessKey;
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::time::SdkDate;
+use crate::util::slice;
 use asymmetric::KeyPair;
 use canonical::{canonical_request_of, signed_headers, signed_list, split_url, Payload};
 use hash::{hex, hex_into, HashKind, HmacKey};
@@ -86,8 +87,13 @@ impl FromStr for Algorithm {
     /// Parses an algorithm name, ignoring letter case.
     fn from_str(s: &str) -> Result<Self> {
         Algorithm::ALL.into_iter().find(|a| a.name().eq_ignore_ascii_case(s)).ok_or_else(|| {
-            let names: Vec<_> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-            Error::validation("algorithm", format!("unknown algorithm `{s}`; expected one of {}", names.join(", ")))
+            Error::validation(
+                "algorithm",
+                format!(
+                    "unknown algorithm `{s}`; expected one of SDK-HMAC-SHA256, SDK-HMAC-SM3, V11-HMAC-SHA256, \
+                     SDK-ECDSA-P256-SHA256, SDK-SM2-SM3"
+                ),
+            )
         })
     }
 }
@@ -198,12 +204,16 @@ impl Signer {
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
     /// are not JSON, trims header values, and adds `Authorization` (see [`Signer::sign_parts`]).
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        let view: Vec<(&str, &str)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let signed: Vec<(String, String)> = self
-            .sign_parts(&req.method, &req.url, &view, &req.body, at)?
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value.into_owned()))
-            .collect();
+        // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
+        let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
+        for (name, value) in &req.headers {
+            view.push((name, value));
+        }
+        let parts = self.sign_parts(&req.method, &req.url, &view, &req.body, at)?;
+        let mut signed: Vec<(String, String)> = Vec::with_capacity(parts.len());
+        for (name, value) in parts {
+            signed.push((name.to_owned(), value.into_owned()));
+        }
         let mut before = std::mem::replace(&mut req.headers, signed);
         // Values may be secrets (a security token): wiped, as the request's own are.
         for (_, value) in before.iter_mut() {
@@ -246,12 +256,11 @@ impl Signer {
         }
         // Signing again (a retry) replaces the previous signature instead of signing it.
         let mut out: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(headers.len() + 4);
-        out.extend(
-            headers
-                .iter()
-                .filter(|(name, _)| !name.eq_ignore_ascii_case("Authorization"))
-                .map(|&(name, value)| (name, Cow::Borrowed(value))),
-        );
+        for &(name, value) in headers {
+            if !name.eq_ignore_ascii_case("Authorization") {
+                out.push((name, Cow::Borrowed(value)));
+            }
+        }
         let date = at.text();
         set_header(&mut out, "X-Sdk-Date", Cow::Owned(date.clone()));
         if find_header(&out, "Host").is_none() {
@@ -277,12 +286,17 @@ impl Signer {
                 }
             }
         }
-        let signed = signed_headers(out.iter().map(|(name, value)| (*name, value.as_ref())));
+        let signed = signed_headers(&out);
         let list = signed_list(&signed);
-        // The names as signed: lower-case (header names never hold `;`).
-        let lowered = list.split(';').zip(signed.iter().map(|(_, value)| *value));
+        // The names as signed: lower-case, from the list (header names are ASCII, never `;`).
+        let mut lowered: Vec<(&str, &str)> = Vec::with_capacity(signed.len());
+        let mut at_name = 0;
+        for &(name, value) in &signed {
+            lowered.push((slice(&list, at_name, at_name + name.len()), value));
+            at_name += name.len() + 1;
+        }
         let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
-        let canonical = canonical_request_of(method, &url_parts, lowered, &list, payload, hash);
+        let canonical = canonical_request_of(method, &url_parts, &lowered, &list, payload, hash);
         let authorization = self.authorization(&canonical, &list, &date);
         out.push(("Authorization", Cow::Owned(authorization)));
         Ok(out)
@@ -324,7 +338,7 @@ impl Signer {
         out.push('\n');
         let scope = match (&self.algorithm, &self.scope) {
             (Algorithm::V11HmacSha256, Some(scope)) => {
-                let info = format!("{}/{}/{}", &date[..8], scope.region, scope.service);
+                let info = format!("{}/{}/{}", slice(date, 0, 8), scope.region, scope.service);
                 out.push_str(&info);
                 out.push('\n');
                 Some(info)
@@ -352,7 +366,7 @@ impl Signer {
                 )
             }
             Algorithm::V11HmacSha256 => {
-                let key = self.v11_key(&date[..8]);
+                let key = self.v11_key(slice(date, 0, 8));
                 HashKind::Sha256.hmac(key.as_bytes(), string_to_sign.as_bytes()).to_vec()
             }
             Algorithm::EcdsaP256Sha256 | Algorithm::Sm2Sm3 => {
