@@ -3,9 +3,11 @@ extension of `CsmsClient` per operation (named, typed parameters in; a typed res
 decoded from the JSON text that `CsmsClient.call` returns), a `{Operation}Result` data class
 per operation that returns something, and a data class per model. Models write themselves
 as JSON (`CsmsJson.Writable`, for inputs) and read themselves from it (`from`, for results);
-members marked sensitive in the spec print as `***` in `toString()`."""
+members marked sensitive in the spec print as `***` in `toString()`. A member with an `enum`
+rule takes an `enum class` (one per distinct set of values, named by `spec.enums`) whose
+constants carry their wire value and are written as it (`CsmsJson.WireValue`)."""
 
-from .spec import ROOT, camel, parse_type
+from .spec import ROOT, camel, enum_words, enums, member_type
 
 OUT = ROOT / "bindings-uniffi" / "kotlin" / "src" / "main" / "kotlin" / "csms" / "Operations.kt"
 KEYWORDS = {"as", "break", "class", "continue", "do", "else", "false", "for", "fun", "if", "in", "interface",
@@ -27,24 +29,47 @@ def ident(name):
 def kt_type(ty):
     if ty[0] == "list":
         return f"List<{kt_type(ty[1])}>"
-    if ty[0] == "model":
+    if ty[0] in ("model", "enum"):
         return ty[1]
     return SCALARS[ty[0]]
+
+
+def constant(value):
+    """The Kotlin constant of an enum wire value: `GaussDB-FG` -> `GAUSS_DB_FG`."""
+    return "_".join(enum_words(value)).upper()
+
+
+def enum_class(name, info):
+    values = ", ".join(f"`{v}`" for v in info["values"])
+    members = ", ".join(f"`{m}`" for m in info["members"])
+    out = [kdoc(f"The values of {members}: {values}. Each constant is written in JSON as its wire value (`wire`)."),
+           f"enum class {name}(override val wire: String) : CsmsJson.WireValue {{\n"]
+    out += [f'    {constant(v)}("{v}"),\n' for v in info["values"]]
+    out.append("    ;\n\n    companion object {\n")
+    out.append("        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */\n")
+    out.append(f"        fun of(wire: String): {name} =\n")
+    out.append(f'            entries.firstOrNull {{ it.wire == wire }} ?: throw IllegalArgumentException("unknown {name} value: $wire")\n')
+    out.append("    }\n}\n")
+    return "".join(out)
 
 
 def item_reader(ty):
     """A Kotlin lambda turning one parsed JSON list item into `ty`."""
     if ty[0] == "model":
         return f"{{ {ty[1]}.from(CsmsJson.Fields.of(it)) }}"
+    if ty[0] == "enum":
+        return f"{{ {ty[1]}.of(CsmsJson.stringOf(it)) }}"
     if ty[0] == "list":
         return f"{{ CsmsJson.listOf(it, {item_reader(ty[1])}) }}"
     return f"CsmsJson::{READERS[ty[0]]}Of"
 
 
-def read_expr(field):
+def read_expr(field, enum_of):
     """The expression reading `field` from `o: CsmsJson.Fields`."""
-    ty = parse_type(field["type"])
+    ty = member_type(field, enum_of)
     name = field["name"]
+    if ty[0] == "enum":
+        return f'o.string("{name}")?.let({ty[1]}::of)'
     if ty[0] == "model":
         return f'o.model("{name}", {ty[1]}::from)'
     if ty[0] == "list":
@@ -66,12 +91,12 @@ def to_string(name, fields):
     return f'    override fun toString(): String = "{name}({", ".join(parts)})"\n'
 
 
-def data_class(name, doc, fields, writable, decode_doc):
+def data_class(name, doc, fields, writable, decode_doc, enum_of):
     """A data class with every member nullable (absent = null), its reader and maybe its writer."""
     out = [kdoc(doc), f"data class {name}(\n"]
     for f in fields:
         out.append(kdoc(f.get("doc"), "    "))
-        out.append(f"    val {ident(f['name'])}: {kt_type(parse_type(f['type']))}? = null,\n")
+        out.append(f"    val {ident(f['name'])}: {kt_type(member_type(f, enum_of))}? = null,\n")
     out.append(") : CsmsJson.Writable {\n" if writable else ") {\n")
     if writable:
         out.append("    override fun toJson(): Map<String, Any?> = CsmsJson.mapOf {\n")
@@ -85,17 +110,17 @@ def data_class(name, doc, fields, writable, decode_doc):
         out.append(f"        fun fromJson(json: String): {name} = from(CsmsJson.Fields.parse(json))\n\n")
     out.append(f"        /** Reads a parsed JSON object (wire names). */\n")
     out.append(f"        fun from(o: CsmsJson.Fields): {name} = {name}(\n")
-    out.extend(f"            {ident(f['name'])} = {read_expr(f)},\n" for f in fields)
+    out.extend(f"            {ident(f['name'])} = {read_expr(f, enum_of)},\n" for f in fields)
     out.append("        )\n    }\n}\n")
     return "".join(out)
 
 
-def operation(op):
+def operation(op, enum_of):
     name = op["name"]
     result = f"{name}Result"
     params, puts = [], []
     for m in op.get("input", []):
-        ty = kt_type(parse_type(m["type"]))
+        ty = kt_type(member_type(m, enum_of))
         default = "" if m.get("required") else "? = null"
         params.append(f"    {ident(m['name'])}: {ty}{default},\n")
         puts.append(f'        put("{m["name"]}", {ident(m["name"])})\n')
@@ -114,14 +139,19 @@ def emit(spec):
         "// Typed operations over CsmsClient.call (which stays the by-name JSON path).\n",
         '@file:Suppress("unused", "RedundantVisibilityModifier")\n\npackage csms\n\n',
     ]
+    all_enums, enum_of = enums(spec)
+    taken = {f"{op['name']}Result" for op in spec["operations"]} | set(spec["models"]) | {"CsmsClient", "CsmsJson"}
+    assert not taken & set(all_enums), f"an enum takes the name of a class: {taken & set(all_enums)}"
     for op in spec["operations"]:
-        out.append(operation(op) + "\n")
+        out.append(operation(op, enum_of) + "\n")
     for op in spec["operations"]:
         if op.get("output"):
             out.append(data_class(f"{op['name']}Result", f"Result of {op['name']}.", op["output"], False,
-                                  f"Decodes the result JSON of {op['name']} (as `CsmsClient.call` returns it).")
+                                  f"Decodes the result JSON of {op['name']} (as `CsmsClient.call` returns it).", enum_of)
                        + "\n")
     for name in sorted(spec["models"]):
         model = spec["models"][name]
-        out.append(data_class(name, model.get("doc"), model.get("fields", []), True, None) + "\n")
+        out.append(data_class(name, model.get("doc"), model.get("fields", []), True, None, enum_of) + "\n")
+    for name, info in sorted(all_enums.items()):
+        out.append(enum_class(name, info) + "\n")
     return OUT, "".join(out).rstrip("\n") + "\n"

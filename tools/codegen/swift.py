@@ -7,14 +7,16 @@ returns), a `{Operation}Result` struct per operation that returns something (`De
 `CodingKeys` mapping them to wire names; free-form members are `[String: JSONValue]`.
 Types with members marked sensitive in the spec show them as `***` in `description`,
 `debugDescription` and `customMirror`. The support code (`JSONValue`, `csmsEncode`,
-`csmsDecode`, `csmsShow`, `csmsHide`) is hand-written in `OperationsSupport.swift`.
+`csmsDecode`, `csmsShow`, `csmsHide`) is hand-written in `OperationsSupport.swift`. A member
+with an `enum` rule takes a `String`-backed enum (one per distinct set of values, named by
+`spec.enums`; `case rdsFg = "RDS-FG"`), so it is encoded and decoded as its wire value.
 
 No Swift toolchain runs here: the text is checked by `tools/codegen/test_swift.py` only."""
 
 import re
 import textwrap
 
-from .spec import ROOT, camel, parse_type
+from .spec import ROOT, camel, enum_words, enums, member_type
 
 OUT = ROOT / "bindings-uniffi" / "swift" / "Sources" / "Csms" / "Operations.swift"
 
@@ -59,13 +61,31 @@ def ident(member):
 def swift_type(ty):
     if ty[0] == "list":
         return f"[{swift_type(ty[1])}]"
-    if ty[0] == "model":
+    if ty[0] in ("model", "enum"):
         return ty[1]
     return SCALARS[ty[0]]
 
 
-def type_of(member):
-    return swift_type(parse_type(member["type"]))
+def type_of(member, enum_of):
+    """The Swift type of a member (without `?`): its enum when it has an `enum` rule."""
+    return swift_type(member_type(member, enum_of))
+
+
+def case_name(value):
+    """The Swift case of an enum wire value: `GaussDB-FG` -> `gaussDbFg`, keywords in backticks."""
+    words = enum_words(value)
+    name = words[0] + "".join(w.title() for w in words[1:])
+    assert name not in {"rawValue", "allCases", "hashValue", "init"}, name
+    return f"`{name}`" if name in KEYWORDS else name
+
+
+def enum_decl(name, info):
+    members = ", ".join(f"`{m}`" for m in info["members"])
+    lines = doc(f"The values of {members}; each case is encoded as its wire value (its raw value).", "")
+    lines.append(f"public enum {name}: String, Codable, Sendable, CaseIterable {{")
+    lines += [f'    case {case_name(v)} = "{v}"' for v in info["values"]]
+    lines.append("}")
+    return lines
 
 
 def doc(text, indent):
@@ -86,17 +106,17 @@ def coding_keys(members, indent):
     return out
 
 
-def record(name, doc_text, members, conformances, binding):
+def record(name, doc_text, members, conformances, binding, enum_of):
     """A public struct: every member optional (absent = nil), a public memberwise init with
     every parameter `= nil`, and `CodingKeys` to the wire names."""
     lines = doc(doc_text, "") + [f"public struct {name}: {conformances} {{"]
     for m in members:
         lines += doc(m.get("doc"), "    ")
-        lines.append(f"    public {binding} {ident(m)}: {type_of(m)}?")
+        lines.append(f"    public {binding} {ident(m)}: {type_of(m, enum_of)}?")
     if members:
         lines.append("")
     if members:
-        params = [f"        {ident(m)}: {type_of(m)}? = nil" for m in members]
+        params = [f"        {ident(m)}: {type_of(m, enum_of)}? = nil" for m in members]
         lines += ["    public init("] + [p + "," for p in params[:-1]] + [params[-1], "    ) {"]
     else:
         lines.append("    public init() {")
@@ -146,19 +166,19 @@ def ordered_input(op):
     return [m for m in members if m.get("required")] + [m for m in members if not m.get("required")]
 
 
-def input_struct(op):
+def input_struct(op, enum_of):
     members = ordered_input(op)
     lines = [f"private struct {op['name']}Input: Encodable {{"]
     for m in members:
         optional = "" if m.get("required") else "?"
-        lines.append(f"    let {ident(m)}: {type_of(m)}{optional}")
+        lines.append(f"    let {ident(m)}: {type_of(m, enum_of)}{optional}")
     lines.append("")
     lines += coding_keys(members, "    ")
     lines.append("}")
     return lines
 
 
-def method(op):
+def method(op, enum_of):
     name = op["name"]
     members = ordered_input(op)
     lines = doc(op.get("doc"), "    ")
@@ -169,7 +189,7 @@ def method(op):
             lines += textwrap.wrap(" ".join(text.split()), 100, initial_indent=f"    ///   - {param}: ",
                                    subsequent_indent="    ///     ", break_on_hyphens=False)
     returns = f" -> {name}Result" if op.get("output") else ""
-    params = [f"{ident(m)}: {type_of(m)}" + ("" if m.get("required") else "? = nil") for m in members]
+    params = [f"{ident(m)}: {type_of(m, enum_of)}" + ("" if m.get("required") else "? = nil") for m in members]
     if op.get("output"):
         lines.append("    @discardableResult")  # as in Kotlin, calling CreateSecret etc. for the effect alone is fine
     head = f"    public func {camel(name)}("
@@ -200,6 +220,8 @@ def emit(spec):
     operations = spec["operations"]
     type_names = [f"{op['name']}Result" for op in operations if op.get("output")]
     type_names += [f"{op['name']}Input" for op in operations if op.get("input")] + list(spec["models"])
+    all_enums, enum_of = enums(spec)
+    type_names += list(all_enums) + ["CsmsClient", "JSONValue"]
     assert len(type_names) == len(set(type_names)), "a generated Swift type name is taken twice"
     assert not {camel(op["name"]) for op in operations} & CLIENT_MEMBERS, "an operation shadows a CsmsClient method"
     for fields in [op.get("input", []) for op in operations] + [op.get("output", []) for op in operations] + \
@@ -219,16 +241,19 @@ def emit(spec):
     for i, op in enumerate(operations):
         if i:
             out.append("")
-        out += method(op)
+        out += method(op, enum_of)
     out += ["}", ""]
     for op in operations:
         if op.get("input"):
-            out += input_struct(op) + [""]
+            out += input_struct(op, enum_of) + [""]
     for op in operations:
         if op.get("output"):
             out += record(f"{op['name']}Result", f"Result of {op['name']}.", op["output"],
-                          "Decodable, Sendable, Equatable", "let") + [""]
+                          "Decodable, Sendable, Equatable", "let", enum_of) + [""]
     for name in sorted(spec["models"]):
         model = spec["models"][name]
-        out += record(name, model.get("doc"), model.get("fields", []), "Codable, Sendable, Equatable", "var") + [""]
+        out += record(name, model.get("doc"), model.get("fields", []), "Codable, Sendable, Equatable", "var",
+                      enum_of) + [""]
+    for name in sorted(all_enums):
+        out += enum_decl(name, all_enums[name]) + [""]
     return OUT, "\n".join(out).rstrip("\n") + "\n"

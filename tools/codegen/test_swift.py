@@ -1,6 +1,7 @@
 """Checks of the emitted Swift (`tools/codegen/swift.py`), since no Swift compiler runs here:
 brackets balance, every operation has its method and result type, no name is a bare Swift
-keyword, wire names are kept, sensitive members are redacted. Also run on a made-up spec
+keyword, wire names are kept, sensitive members are redacted, every `enum` rule has its enum
+with the wire values as raw values. Also run on a made-up spec
 whose members are all keywords. `python3 -m unittest tools.codegen.test_swift` (tests/run-all)."""
 
 import copy
@@ -8,7 +9,7 @@ import re
 import unittest
 
 from . import swift
-from .spec import camel, load
+from .spec import camel, enums, load
 
 # Swift's reserved words, written out here again (not taken from swift.py) so that a word
 # missing there is caught here.
@@ -98,7 +99,7 @@ def blocks(text):
     """Top-level declarations: {first line: text up to the closing `}` in column 0}."""
     out, current = {}, None
     for line in text.split("\n"):
-        if current is None and re.match(r"(public |private )?(struct|extension) ", line):
+        if current is None and re.match(r"(public |private )?(struct|enum|extension) ", line):
             current = [line]
         elif current is not None:
             current.append(line)
@@ -130,6 +131,7 @@ class SwiftTextChecks:
 
     def test_every_operation_has_its_method_and_result(self):
         all_blocks = blocks(self.text)
+        _, enum_of = enums(self.spec)
         client = find_block(all_blocks, "extension CsmsClient {")
         self.assertIsNotNone(client)
         for op in self.spec["operations"]:
@@ -153,7 +155,7 @@ class SwiftTextChecks:
                 self.assertEqual(members[:len(required)], required, "required parameters first")
                 for m in members:
                     default = "" if m.get("required") else "? = nil"
-                    self.assertIn(f"        {swift.ident(m)}: {swift.type_of(m)}{default}", method)
+                    self.assertIn(f"        {swift.ident(m)}: {swift.type_of(m, enum_of)}{default}", method)
                 if members:
                     block = find_block(all_blocks, f"private struct {name}Input: Encodable {{")
                     self.assertIsNotNone(block)
@@ -161,8 +163,8 @@ class SwiftTextChecks:
 
     def test_types_keep_wire_names_and_are_all_declared(self):
         all_blocks = blocks(self.text)
-        declared = {re.match(r"(?:public |private )?struct (\w+)", h).group(1)
-                    for h in all_blocks if "struct " in h}
+        declared = {re.match(r"(?:public |private )?(?:struct|enum) (\w+)", h).group(1)
+                    for h in all_blocks if "struct " in h or "enum " in h}
         builtin = {"String", "Int64", "Bool", "Double", "JSONValue"}
         for name, members in record_types(self.spec):
             with self.subTest(type=name):
@@ -172,6 +174,28 @@ class SwiftTextChecks:
                 for used in re.findall(r"public (?:let|var) \S+: (.*)\?$", block, re.M):
                     self.assertTrue(set(re.findall(r"\w+", used)) <= declared | builtin, used)
                     self.assertNotIn("Any", re.findall(r"\w+", used), "not Sendable")
+
+    def test_enum_members_take_their_enum(self):
+        all_blocks = blocks(self.text)
+        all_enums, enum_of = enums(self.spec)
+        self.assertGreater(len(all_enums), 0)
+        for name, info in all_enums.items():
+            with self.subTest(enum=name):
+                block = find_block(all_blocks, f"public enum {name}: String, Codable, Sendable, CaseIterable {{")
+                self.assertIsNotNone(block)
+                cases = re.findall(r'^    case (\S+) = "([^"]*)"$', block, re.M)
+                self.assertEqual([raw for _, raw in cases], info["values"], "every value is a raw value")
+                self.assertEqual(len(cases), len(block.split("\n")) - 2 - block.count("///"), block)
+                for case, _ in cases:
+                    self.assertNotIn(case, SWIFT_KEYWORDS, "a bare keyword as a case name")
+                    self.assertRegex(case, r"^(`[a-z]\w*`|[a-z]\w*)$")
+        members = [m for op in self.spec["operations"] for m in op.get("input", [])]
+        members += [f for m in self.spec["models"].values() for f in m.get("fields", [])]
+        ruled = [m for m in members if (m.get("rules") or {}).get("enum")]
+        self.assertEqual(sum(len(info["members"]) for info in all_enums.values()), len(ruled))
+        for m in ruled:
+            expected = enum_of(m)
+            self.assertEqual(swift.type_of(m, enum_of), f"[{expected}]" if m["type"].startswith("list<") else expected)
 
     def test_sensitive_members_are_redacted(self):
         all_blocks = blocks(self.text)
@@ -238,6 +262,7 @@ class KeywordSpec(SwiftTextChecks, unittest.TestCase):
         spec["operations"].append({
             "name": "Frobnicate", "doc": "Made up.",
             "input": [{"name": "in", "type": "string"},
+                      {"name": "mode", "type": "string", "rules": {"enum": ["default", "in", "self-type", "Repeat"]}},
                       {"name": "default", "type": "list<Repeat>", "required": True},
                       {"name": "protocol", "type": "object", "required": True, "sensitive": True}],
             "output": [{"name": "where", "type": "string", "sensitive": True},
@@ -246,7 +271,8 @@ class KeywordSpec(SwiftTextChecks, unittest.TestCase):
         })
         spec["models"]["Repeat"] = {"doc": "Made up.", "fields": [
             {"name": "static", "type": "integer"}, {"name": "operator", "type": "boolean"},
-            {"name": "true", "type": "string", "sensitive": True}, {"name": "is", "type": "list<list<string>>"}]}
+            {"name": "true", "type": "string", "sensitive": True}, {"name": "is", "type": "list<list<string>>"},
+            {"name": "switch", "type": "list<string>", "rules": {"enum": ["default", "in", "self-type", "Repeat"]}}]}
         cls.spec = spec
         _, cls.text = swift.emit(spec)
 
@@ -254,7 +280,9 @@ class KeywordSpec(SwiftTextChecks, unittest.TestCase):
         for expected in ("`default`: [Repeat],", "`protocol`: [String: JSONValue],", "`in`: String? = nil",
                          'case `where` = "where"', "public let `extension`: Repeat?",
                          "public var `static`: Int64?", "csmsHide(self.`true`)",
-                         "extension FrobnicateResult: CustomDebugStringConvertible, CustomReflectable {"):
+                         "extension FrobnicateResult: CustomDebugStringConvertible, CustomReflectable {",
+                         'case `default` = "default"', 'case `in` = "in"', 'case selfType = "self-type"',
+                         'case `repeat` = "Repeat"', "mode: Mode? = nil", "public var `switch`: [Mode]?"):
             self.assertIn(expected, self.text)
 
 

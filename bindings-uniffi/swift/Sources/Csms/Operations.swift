@@ -17,7 +17,7 @@ extension CsmsClient {
     public func batchCreateOrDeleteTags(
         secretId: String,
         tags: [TagItem],
-        action: String,
+        action: TagAction,
         sequence: String? = nil
     ) async throws {
         let csmsInput = try csmsEncode(BatchCreateOrDeleteTagsInput(
@@ -74,7 +74,7 @@ extension CsmsClient {
     ///   - secretType: Secret type the agencies are for: RDS-FG or GaussDB-FG.
     @discardableResult
     public func createAgency(
-        secretType: String
+        secretType: DatabaseSecretType
     ) async throws -> CreateAgencyResult {
         let csmsInput = try csmsEncode(CreateAgencyInput(
             secretType: secretType
@@ -97,7 +97,7 @@ extension CsmsClient {
     @discardableResult
     public func createGrants(
         resourceId: String,
-        type: String,
+        type: GrantType,
         granteeType: String,
         granteeTargetId: String,
         validityTime: String? = nil
@@ -155,7 +155,7 @@ extension CsmsClient {
         description: String? = nil,
         secretBinary: String? = nil,
         secretString: String? = nil,
-        secretType: String? = nil,
+        secretType: SecretType? = nil,
         autoRotation: Bool? = nil,
         rotationPeriod: String? = nil,
         rotationConfig: String? = nil,
@@ -197,8 +197,8 @@ extension CsmsClient {
     @discardableResult
     public func createSecretEvent(
         name: String,
-        eventTypes: [String],
-        state: String,
+        eventTypes: [EventType],
+        state: EventState,
         notification: Notification
     ) async throws -> CreateSecretEventResult {
         let csmsInput = try csmsEncode(CreateSecretEventInput(
@@ -463,7 +463,7 @@ extension CsmsClient {
     ///     919c82d4-8046-4722-9094-35c3c6524cff.
     @discardableResult
     public func listResourceInstances(
-        action: String,
+        action: ResourceQueryAction,
         limit: String? = nil,
         offset: String? = nil,
         tags: [Tag]? = nil,
@@ -531,7 +531,7 @@ extension CsmsClient {
     @discardableResult
     public func listSecretTask(
         secretName: String? = nil,
-        status: String? = nil,
+        status: TaskStatus? = nil,
         taskId: String? = nil,
         limit: Int64? = nil,
         marker: String? = nil
@@ -658,7 +658,7 @@ extension CsmsClient {
     ///   - secretType: Secret type to check: RDS-FG or GaussDB-FG.
     @discardableResult
     public func showAgency(
-        secretType: String
+        secretType: DatabaseSecretType
     ) async throws -> ShowAgencyResult {
         let csmsInput = try csmsEncode(ShowAgencyInput(
             secretType: secretType
@@ -708,9 +708,9 @@ extension CsmsClient {
     ///     supported for other types.
     @discardableResult
     public func showSecretFunctionTemplates(
-        secretType: String,
-        secretSubType: String,
-        engine: String? = nil
+        secretType: DatabaseSecretType,
+        secretSubType: SecretSubType,
+        engine: DatabaseEngine? = nil
     ) async throws -> ShowSecretFunctionTemplatesResult {
         let csmsInput = try csmsEncode(ShowSecretFunctionTemplatesInput(
             secretType: secretType,
@@ -794,7 +794,7 @@ extension CsmsClient {
     @discardableResult
     public func updateGrant(
         resourceId: String,
-        type: String,
+        type: GrantType,
         granteeType: String,
         granteeTargetId: String,
         validityTime: String? = nil
@@ -863,8 +863,8 @@ extension CsmsClient {
     @discardableResult
     public func updateSecretEvent(
         eventName: String,
-        state: String? = nil,
-        eventTypes: [String]? = nil,
+        state: EventState? = nil,
+        eventTypes: [EventType]? = nil,
         notification: Notification? = nil
     ) async throws -> UpdateSecretEventResult {
         let csmsInput = try csmsEncode(UpdateSecretEventInput(
@@ -977,7 +977,7 @@ extension CsmsClient {
 private struct BatchCreateOrDeleteTagsInput: Encodable {
     let secretId: String
     let tags: [TagItem]
-    let action: String
+    let action: TagAction
     let sequence: String?
 
     enum CodingKeys: String, CodingKey {
@@ -1007,7 +1007,7 @@ private struct CheckSecretsInput: Encodable {
 }
 
 private struct CreateAgencyInput: Encodable {
-    let secretType: String
+    let secretType: DatabaseSecretType
 
     enum CodingKeys: String, CodingKey {
         case secretType = "secret_type"
@@ -1016,7 +1016,7 @@ private struct CreateAgencyInput: Encodable {
 
 private struct CreateGrantsInput: Encodable {
     let resourceId: String
-    let type: String
+    let type: GrantType
     let granteeType: String
     let granteeTargetId: String
     let validityTime: String?
@@ -1036,7 +1036,7 @@ private struct CreateSecretInput: Encodable {
     let description: String?
     let secretBinary: String?
     let secretString: String?
-    let secretType: String?
+    let secretType: SecretType?
     let autoRotation: Bool?
     let rotationPeriod: String?
     let rotationConfig: String?
@@ -1062,8 +1062,8 @@ private struct CreateSecretInput: Encodable {
 
 private struct CreateSecretEventInput: Encodable {
     let name: String
-    let eventTypes: [String]
-    let state: String
+    let eventTypes: [EventType]
+    let state: EventState
     let notification: Notification
 
     enum CodingKeys: String, CodingKey {
@@ -1197,7 +1197,7 @@ private struct ListGrantsInput: Encodable {
 }
 
 private struct ListResourceInstancesInput: Encodable {
-    let action: String
+    let action: ResourceQueryAction
     let limit: String?
     let offset: String?
     let tags: [Tag]?
@@ -1234,7 +1234,7 @@ private struct ListSecretTagsInput: Encodable {
 
 private struct ListSecretTaskInput: Encodable {
     let secretName: String?
-    let status: String?
+    let status: TaskStatus?
     let taskId: String?
     let limit: Int64?
     let marker: String?
@@ -1303,7 +1303,7 @@ private struct RotateSecretInput: Encodable {
 }
 
 private struct ShowAgencyInput: Encodable {
-    let secretType: String
+    let secretType: DatabaseSecretType
 
     enum CodingKeys: String, CodingKey {
         case secretType = "secret_type"
@@ -1327,9 +1327,9 @@ private struct ShowSecretEventInput: Encodable {
 }
 
 private struct ShowSecretFunctionTemplatesInput: Encodable {
-    let secretType: String
-    let secretSubType: String
-    let engine: String?
+    let secretType: DatabaseSecretType
+    let secretSubType: SecretSubType
+    let engine: DatabaseEngine?
 
     enum CodingKeys: String, CodingKey {
         case secretType = "secret_type"
@@ -1368,7 +1368,7 @@ private struct ShowUserDetailInput: Encodable {
 
 private struct UpdateGrantInput: Encodable {
     let resourceId: String
-    let type: String
+    let type: GrantType
     let granteeType: String
     let granteeTargetId: String
     let validityTime: String?
@@ -1404,8 +1404,8 @@ private struct UpdateSecretInput: Encodable {
 
 private struct UpdateSecretEventInput: Encodable {
     let eventName: String
-    let state: String?
-    let eventTypes: [String]?
+    let state: EventState?
+    let eventTypes: [EventType]?
     let notification: Notification?
 
     enum CodingKeys: String, CodingKey {
@@ -2345,7 +2345,7 @@ public struct CreateSecretRequestBody: Codable, Sendable, Equatable {
     /// Kind of secret: COMMON (shared secret for any sensitive data, the default), RDS-FG (RDS
     /// database account, rotated through FunctionGraph) or GaussDB-FG (TaurusDB account). The older
     /// value RDS is documented but no longer accepted for new secrets; use RDS-FG instead.
-    public var secretType: String?
+    public var secretType: SecretType?
     /// Whether automatic rotation is turned on; false (off) by default.
     public var autoRotation: Bool?
     /// How often the secret is rotated automatically: an integer followed by a unit, d (days), h
@@ -2372,7 +2372,7 @@ public struct CreateSecretRequestBody: Codable, Sendable, Equatable {
         description: String? = nil,
         secretBinary: String? = nil,
         secretString: String? = nil,
-        secretType: String? = nil,
+        secretType: SecretType? = nil,
         autoRotation: Bool? = nil,
         rotationPeriod: String? = nil,
         rotationConfig: String? = nil,
@@ -3009,12 +3009,12 @@ public struct TagItem: Codable, Sendable, Equatable {
 /// A fuzzy match condition for ListResourceInstances.
 public struct TagMatches: Codable, Sendable, Equatable {
     /// Field to match; only resource_name (the secret name) is supported.
-    public var key: String?
+    public var key: TagMatchKey?
     /// Text to look for in the field, at most 255 characters; an empty value gives an empty result.
     public var value: String?
 
     public init(
-        key: String? = nil,
+        key: TagMatchKey? = nil,
         value: String? = nil
     ) {
         self.key = key
@@ -3246,4 +3246,84 @@ public struct VersionMetadata: Codable, Sendable, Equatable {
         case secretName = "secret_name"
         case versionStages = "version_stages"
     }
+}
+
+/// The values of `ShowSecretFunctionTemplates.engine`; each case is encoded as its wire value (its
+/// raw value).
+public enum DatabaseEngine: String, Codable, Sendable, CaseIterable {
+    case mysql = "mysql"
+    case postgresql = "postgresql"
+    case sqlserver = "sqlserver"
+}
+
+/// The values of `CreateAgency.secret_type`, `ShowAgency.secret_type`,
+/// `ShowSecretFunctionTemplates.secret_type`; each case is encoded as its wire value (its raw
+/// value).
+public enum DatabaseSecretType: String, Codable, Sendable, CaseIterable {
+    case rdsFg = "RDS-FG"
+    case gaussDbFg = "GaussDB-FG"
+}
+
+/// The values of `CreateSecretEvent.state`, `UpdateSecretEvent.state`; each case is encoded as its
+/// wire value (its raw value).
+public enum EventState: String, Codable, Sendable, CaseIterable {
+    case enabled = "ENABLED"
+    case disabled = "DISABLED"
+}
+
+/// The values of `CreateSecretEvent.event_types`, `UpdateSecretEvent.event_types`; each case is
+/// encoded as its wire value (its raw value).
+public enum EventType: String, Codable, Sendable, CaseIterable {
+    case secretVersionCreated = "SECRET_VERSION_CREATED"
+    case secretVersionExpired = "SECRET_VERSION_EXPIRED"
+    case secretRotated = "SECRET_ROTATED"
+    case secretDeleted = "SECRET_DELETED"
+    case secretRotatedFailed = "SECRET_ROTATED_FAILED"
+}
+
+/// The values of `CreateGrants.type`, `UpdateGrant.type`; each case is encoded as its wire value
+/// (its raw value).
+public enum GrantType: String, Codable, Sendable, CaseIterable {
+    case secret = "SECRET"
+    case group = "GROUP"
+}
+
+/// The values of `ListResourceInstances.action`; each case is encoded as its wire value (its raw
+/// value).
+public enum ResourceQueryAction: String, Codable, Sendable, CaseIterable {
+    case filter = "filter"
+    case count = "count"
+}
+
+/// The values of `ShowSecretFunctionTemplates.secret_sub_type`; each case is encoded as its wire
+/// value (its raw value).
+public enum SecretSubType: String, Codable, Sendable, CaseIterable {
+    case singleUser = "SingleUser"
+    case multiUser = "MultiUser"
+}
+
+/// The values of `CreateSecret.secret_type`, `CreateSecretRequestBody.secret_type`; each case is
+/// encoded as its wire value (its raw value).
+public enum SecretType: String, Codable, Sendable, CaseIterable {
+    case common = "COMMON"
+    case rdsFg = "RDS-FG"
+    case gaussDbFg = "GaussDB-FG"
+}
+
+/// The values of `BatchCreateOrDeleteTags.action`; each case is encoded as its wire value (its raw
+/// value).
+public enum TagAction: String, Codable, Sendable, CaseIterable {
+    case create = "create"
+    case delete = "delete"
+}
+
+/// The values of `TagMatches.key`; each case is encoded as its wire value (its raw value).
+public enum TagMatchKey: String, Codable, Sendable, CaseIterable {
+    case resourceName = "resource_name"
+}
+
+/// The values of `ListSecretTask.status`; each case is encoded as its wire value (its raw value).
+public enum TaskStatus: String, Codable, Sendable, CaseIterable {
+    case success = "SUCCESS"
+    case failed = "FAILED"
 }

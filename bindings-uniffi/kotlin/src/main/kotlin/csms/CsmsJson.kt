@@ -11,6 +11,11 @@ object CsmsJson {
         fun toJson(): Map<String, Any?>
     }
 
+    /** A generated enum constant (Operations.kt), written as its wire value (`RDS-FG`). */
+    interface WireValue {
+        val wire: String
+    }
+
     class Builder {
         internal val map = LinkedHashMap<String, Any?>()
         /** Adds `name` unless `value` is null (absent members are left out). */
@@ -42,6 +47,7 @@ object CsmsJson {
             is Double -> { require(v.isFinite()) { "not a finite number: $v" }; out.append(v.toString()) }
             is Float -> write(v.toDouble(), out)
             is Writable -> write(v.toJson(), out)
+            is WireValue -> write(v.wire, out)
             is Map<*, *> -> {
                 out.append('{')
                 var first = true

@@ -8,7 +8,7 @@ package csms
 suspend fun CsmsClient.batchCreateOrDeleteTags(
     secretId: String,
     tags: List<TagItem>,
-    action: String,
+    action: TagAction,
     sequence: String? = null,
 ) {
     call("BatchCreateOrDeleteTags", CsmsJson.objectOf {
@@ -39,7 +39,7 @@ suspend fun CsmsClient.checkSecrets(
 
 /** Creates the IAM agencies that CSMS and FunctionGraph need in order to rotate secrets of a rotating type (RDS-FG or GaussDB-FG). The path has no project id. */
 suspend fun CsmsClient.createAgency(
-    secretType: String,
+    secretType: DatabaseSecretType,
 ): CreateAgencyResult =
     CreateAgencyResult.fromJson(call("CreateAgency", CsmsJson.objectOf {
         put("secret_type", secretType)
@@ -48,7 +48,7 @@ suspend fun CsmsClient.createAgency(
 /** Shares a secret or a secret group with a user or a user group by creating a grant. Returns the new grant record. */
 suspend fun CsmsClient.createGrants(
     resourceId: String,
-    type: String,
+    type: GrantType,
     granteeType: String,
     granteeTargetId: String,
     validityTime: String? = null,
@@ -68,7 +68,7 @@ suspend fun CsmsClient.createSecret(
     description: String? = null,
     secretBinary: String? = null,
     secretString: String? = null,
-    secretType: String? = null,
+    secretType: SecretType? = null,
     autoRotation: Boolean? = null,
     rotationPeriod: String? = null,
     rotationConfig: String? = null,
@@ -94,8 +94,8 @@ suspend fun CsmsClient.createSecret(
 /** Creates an event: a notification rule that names the basic event types to watch and the topic to notify. Secrets subscribe to it by name, and notifications are sent only while it is ENABLED. */
 suspend fun CsmsClient.createSecretEvent(
     name: String,
-    eventTypes: List<String>,
-    state: String,
+    eventTypes: List<EventType>,
+    state: EventState,
     notification: Notification,
 ): CreateSecretEventResult =
     CreateSecretEventResult.fromJson(call("CreateSecretEvent", CsmsJson.objectOf {
@@ -245,7 +245,7 @@ suspend fun CsmsClient.listProjectSecretsTags(): ListProjectSecretsTagsResult =
 suspend fun CsmsClient.listResourceInstances(
     limit: String? = null,
     offset: String? = null,
-    action: String,
+    action: ResourceQueryAction,
     tags: List<Tag>? = null,
     matches: List<TagMatches>? = null,
     sequence: String? = null,
@@ -280,7 +280,7 @@ suspend fun CsmsClient.listSecretTags(
 /** Lists secret rotation tasks, optionally filtered by secret name, status or task ID. Pages are chained with marker and limit; next_marker in the response gives the next page. */
 suspend fun CsmsClient.listSecretTask(
     secretName: String? = null,
-    status: String? = null,
+    status: TaskStatus? = null,
     taskId: String? = null,
     limit: Long? = null,
     marker: String? = null,
@@ -349,7 +349,7 @@ suspend fun CsmsClient.rotateSecret(
 
 /** Tells whether the agencies needed to rotate secrets of the given type already exist. The path has no project id. */
 suspend fun CsmsClient.showAgency(
-    secretType: String,
+    secretType: DatabaseSecretType,
 ): ShowAgencyResult =
     ShowAgencyResult.fromJson(call("ShowAgency", CsmsJson.objectOf {
         put("secret_type", secretType)
@@ -373,9 +373,9 @@ suspend fun CsmsClient.showSecretEvent(
 
 /** Returns the FunctionGraph function template used to rotate secrets of the given type and account mode. The path has no project id. */
 suspend fun CsmsClient.showSecretFunctionTemplates(
-    secretType: String,
-    secretSubType: String,
-    engine: String? = null,
+    secretType: DatabaseSecretType,
+    secretSubType: SecretSubType,
+    engine: DatabaseEngine? = null,
 ): ShowSecretFunctionTemplatesResult =
     ShowSecretFunctionTemplatesResult.fromJson(call("ShowSecretFunctionTemplates", CsmsJson.objectOf {
         put("secret_type", secretType)
@@ -418,7 +418,7 @@ suspend fun CsmsClient.showUserDetail(
 /** Changes an existing grant on a secret or secret group. resource_id is sent both in the query string and in the body. */
 suspend fun CsmsClient.updateGrant(
     resourceId: String,
-    type: String,
+    type: GrantType,
     granteeType: String,
     granteeTargetId: String,
     validityTime: String? = null,
@@ -454,8 +454,8 @@ suspend fun CsmsClient.updateSecret(
 /** Changes an event's state, its basic event types or its notification target. Members left unset keep their current value. */
 suspend fun CsmsClient.updateSecretEvent(
     eventName: String,
-    state: String? = null,
-    eventTypes: List<String>? = null,
+    state: EventState? = null,
+    eventTypes: List<EventType>? = null,
     notification: Notification? = null,
 ): UpdateSecretEventResult =
     UpdateSecretEventResult.fromJson(call("UpdateSecretEvent", CsmsJson.objectOf {
@@ -1288,7 +1288,7 @@ data class CreateSecretRequestBody(
     /** Text value of the secret, stored encrypted in the new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and secret_binary. */
     val secretString: String? = null,
     /** Kind of secret: COMMON (shared secret for any sensitive data, the default), RDS-FG (RDS database account, rotated through FunctionGraph) or GaussDB-FG (TaurusDB account). The older value RDS is documented but no longer accepted for new secrets; use RDS-FG instead. */
-    val secretType: String? = null,
+    val secretType: SecretType? = null,
     /** Whether automatic rotation is turned on; false (off) by default. */
     val autoRotation: Boolean? = null,
     /** How often the secret is rotated automatically: an integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds), e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when auto_rotation is true. */
@@ -1327,7 +1327,7 @@ data class CreateSecretRequestBody(
             description = o.string("description"),
             secretBinary = o.string("secret_binary"),
             secretString = o.string("secret_string"),
-            secretType = o.string("secret_type"),
+            secretType = o.string("secret_type")?.let(SecretType::of),
             autoRotation = o.boolean("auto_rotation"),
             rotationPeriod = o.string("rotation_period"),
             rotationConfig = o.string("rotation_config"),
@@ -1839,7 +1839,7 @@ data class TagItem(
 /** A fuzzy match condition for ListResourceInstances. */
 data class TagMatches(
     /** Field to match; only resource_name (the secret name) is supported. */
-    val key: String? = null,
+    val key: TagMatchKey? = null,
     /** Text to look for in the field, at most 255 characters; an empty value gives an empty result. */
     val value: String? = null,
 ) : CsmsJson.Writable {
@@ -1851,7 +1851,7 @@ data class TagMatches(
     companion object {
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): TagMatches = TagMatches(
-            key = o.string("key"),
+            key = o.string("key")?.let(TagMatchKey::of),
             value = o.string("value"),
         )
     }
@@ -2033,5 +2033,152 @@ data class VersionMetadata(
             secretName = o.string("secret_name"),
             versionStages = o.list("version_stages", CsmsJson::stringOf),
         )
+    }
+}
+
+/** The values of `ShowSecretFunctionTemplates.engine`: `mysql`, `postgresql`, `sqlserver`. Each constant is written in JSON as its wire value (`wire`). */
+enum class DatabaseEngine(override val wire: String) : CsmsJson.WireValue {
+    MYSQL("mysql"),
+    POSTGRESQL("postgresql"),
+    SQLSERVER("sqlserver"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): DatabaseEngine =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown DatabaseEngine value: $wire")
+    }
+}
+
+/** The values of `CreateAgency.secret_type`, `ShowAgency.secret_type`, `ShowSecretFunctionTemplates.secret_type`: `RDS-FG`, `GaussDB-FG`. Each constant is written in JSON as its wire value (`wire`). */
+enum class DatabaseSecretType(override val wire: String) : CsmsJson.WireValue {
+    RDS_FG("RDS-FG"),
+    GAUSS_DB_FG("GaussDB-FG"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): DatabaseSecretType =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown DatabaseSecretType value: $wire")
+    }
+}
+
+/** The values of `CreateSecretEvent.state`, `UpdateSecretEvent.state`: `ENABLED`, `DISABLED`. Each constant is written in JSON as its wire value (`wire`). */
+enum class EventState(override val wire: String) : CsmsJson.WireValue {
+    ENABLED("ENABLED"),
+    DISABLED("DISABLED"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): EventState =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown EventState value: $wire")
+    }
+}
+
+/** The values of `CreateSecretEvent.event_types`, `UpdateSecretEvent.event_types`: `SECRET_VERSION_CREATED`, `SECRET_VERSION_EXPIRED`, `SECRET_ROTATED`, `SECRET_DELETED`, `SECRET_ROTATED_FAILED`. Each constant is written in JSON as its wire value (`wire`). */
+enum class EventType(override val wire: String) : CsmsJson.WireValue {
+    SECRET_VERSION_CREATED("SECRET_VERSION_CREATED"),
+    SECRET_VERSION_EXPIRED("SECRET_VERSION_EXPIRED"),
+    SECRET_ROTATED("SECRET_ROTATED"),
+    SECRET_DELETED("SECRET_DELETED"),
+    SECRET_ROTATED_FAILED("SECRET_ROTATED_FAILED"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): EventType =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown EventType value: $wire")
+    }
+}
+
+/** The values of `CreateGrants.type`, `UpdateGrant.type`: `SECRET`, `GROUP`. Each constant is written in JSON as its wire value (`wire`). */
+enum class GrantType(override val wire: String) : CsmsJson.WireValue {
+    SECRET("SECRET"),
+    GROUP("GROUP"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): GrantType =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown GrantType value: $wire")
+    }
+}
+
+/** The values of `ListResourceInstances.action`: `filter`, `count`. Each constant is written in JSON as its wire value (`wire`). */
+enum class ResourceQueryAction(override val wire: String) : CsmsJson.WireValue {
+    FILTER("filter"),
+    COUNT("count"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): ResourceQueryAction =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown ResourceQueryAction value: $wire")
+    }
+}
+
+/** The values of `ShowSecretFunctionTemplates.secret_sub_type`: `SingleUser`, `MultiUser`. Each constant is written in JSON as its wire value (`wire`). */
+enum class SecretSubType(override val wire: String) : CsmsJson.WireValue {
+    SINGLE_USER("SingleUser"),
+    MULTI_USER("MultiUser"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): SecretSubType =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown SecretSubType value: $wire")
+    }
+}
+
+/** The values of `CreateSecret.secret_type`, `CreateSecretRequestBody.secret_type`: `COMMON`, `RDS-FG`, `GaussDB-FG`. Each constant is written in JSON as its wire value (`wire`). */
+enum class SecretType(override val wire: String) : CsmsJson.WireValue {
+    COMMON("COMMON"),
+    RDS_FG("RDS-FG"),
+    GAUSS_DB_FG("GaussDB-FG"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): SecretType =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown SecretType value: $wire")
+    }
+}
+
+/** The values of `BatchCreateOrDeleteTags.action`: `create`, `delete`. Each constant is written in JSON as its wire value (`wire`). */
+enum class TagAction(override val wire: String) : CsmsJson.WireValue {
+    CREATE("create"),
+    DELETE("delete"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): TagAction =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown TagAction value: $wire")
+    }
+}
+
+/** The values of `TagMatches.key`: `resource_name`. Each constant is written in JSON as its wire value (`wire`). */
+enum class TagMatchKey(override val wire: String) : CsmsJson.WireValue {
+    RESOURCE_NAME("resource_name"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): TagMatchKey =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown TagMatchKey value: $wire")
+    }
+}
+
+/** The values of `ListSecretTask.status`: `SUCCESS`, `FAILED`. Each constant is written in JSON as its wire value (`wire`). */
+enum class TaskStatus(override val wire: String) : CsmsJson.WireValue {
+    SUCCESS("SUCCESS"),
+    FAILED("FAILED"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): TaskStatus =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown TaskStatus value: $wire")
     }
 }

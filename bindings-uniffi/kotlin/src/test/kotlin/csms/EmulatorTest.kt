@@ -22,6 +22,16 @@ class EmulatorTest {
 
     private fun client(sk: String = "SK") = CsmsClient(emulator.options(sk), JavaHttpTransport())
 
+    /** The default transport, running `before` on each request first; retry sleeps are skipped. */
+    private fun observing(before: (HttpRequest) -> Unit) = object : HttpTransport {
+        val real = JavaHttpTransport()
+        override suspend fun send(request: HttpRequest): HttpResponse {
+            before(request)
+            return real.send(request)
+        }
+        override suspend fun sleep(millis: ULong) {}
+    }
+
     private fun field(json: String, name: String): String? =
         Regex("\"$name\"\\s*:\\s*\"([^\"]*)\"").find(json)?.groupValues?.get(1)
 
@@ -62,7 +72,7 @@ class EmulatorTest {
         assertEquals(name, created.secret!!.name)
         assertEquals("typed \"quoted\"", created.secret!!.description)
         assertEquals("v1", c.showSecretStage(secretName = name, stageName = "SYSCURRENT").stage!!.versionId)
-        c.batchCreateOrDeleteTags(secretId = created.secret!!.id!!, tags = listOf(TagItem(key = "env", value = "test")), action = "create")
+        c.batchCreateOrDeleteTags(secretId = created.secret!!.id!!, tags = listOf(TagItem(key = "env", value = "test")), action = TagAction.CREATE)
         assertEquals("kotlin", c.updateSecret(secretName = name, description = "kotlin").secret!!.description)
         val v2 = c.createSecretVersion(secretName = name, secretString = "second")
         assertEquals("v2", v2.versionMetadata!!.id)
@@ -78,6 +88,36 @@ class EmulatorTest {
         c.deleteSecret(secretName = name)
         val gone = assertThrows<CsmsException.Api> { runBlocking { c.showSecret(secretName = name) } }
         assertEquals(404, gone.status.toInt())
+    }
+
+    @Test
+    fun enumsGoOnTheWireAsTheirValues() = runBlocking {
+        val bodies = ArrayList<String>()
+        val c = CsmsClient(emulator.options(), observing { bodies.add(String(it.body, Charsets.UTF_8)) })
+        val name = "kotlin-enum-${System.nanoTime()}"
+        // The core checks the enum rule before sending: only the wire value passes.
+        val created = c.createSecret(name = name, secretString = "{}", secretType = SecretType.GAUSS_DB_FG)
+        assertTrue(bodies.last().contains("\"secret_type\":\"GaussDB-FG\""), bodies.last())
+        assertEquals("GaussDB-FG", created.secret!!.secretType)
+        val event = c.createSecretEvent(
+            name = "$name-event",
+            eventTypes = listOf(EventType.SECRET_ROTATED, EventType.SECRET_VERSION_CREATED),
+            state = EventState.DISABLED,
+            notification = Notification(targetType = "SMN", targetId = "urn:smn:x", targetName = "topic"),
+        ).event!!
+        assertTrue(bodies.last().contains("\"event_types\":[\"SECRET_ROTATED\",\"SECRET_VERSION_CREATED\"]"), bodies.last())
+        assertEquals("DISABLED", event.state)
+        assertEquals(listOf("SECRET_ROTATED", "SECRET_VERSION_CREATED"), event.eventTypes)
+        assertEquals("ENABLED", c.updateSecretEvent(eventName = "$name-event", state = EventState.ENABLED).event!!.state)
+        assertEquals("ENABLED", c.showSecretEvent(eventName = "$name-event").event!!.state)
+        // Models with an enum member write and read its wire value.
+        val match = TagMatches(key = TagMatchKey.RESOURCE_NAME, value = "x")
+        assertEquals("""{"key":"resource_name","value":"x"}""", CsmsJson.write(match))
+        assertEquals(match, TagMatches.from(CsmsJson.Fields.parse(CsmsJson.write(match))))
+        assertEquals(SecretType.RDS_FG, SecretType.of("RDS-FG"))
+        assertThrows<IllegalArgumentException> { SecretType.of("rds-fg") }
+        c.deleteSecretEvent(eventName = "$name-event")
+        c.deleteSecret(secretName = name)
     }
 
     @Test
@@ -144,14 +184,9 @@ class EmulatorTest {
     @Test
     fun retriesAndSignsEachAttemptAnew() = runBlocking {
         val seen = ArrayList<String>()
-        val flaky = object : HttpTransport {
-            val real = JavaHttpTransport()
-            override suspend fun send(request: HttpRequest): HttpResponse {
-                seen.add(request.headers.first { it.name == "Authorization" }.value)
-                if (seen.size < 3) throw CsmsException.Transport("refused (test)", false, null)
-                return real.send(request)
-            }
-            override suspend fun sleep(millis: ULong) {}
+        val flaky = observing { request ->
+            seen.add(request.headers.first { it.name == "Authorization" }.value)
+            if (seen.size < 3) throw CsmsException.Transport("refused (test)", false, null)
         }
         CsmsClient(emulator.options(), flaky).call("ListSecrets", "{}")
         assertEquals(3, seen.size)
