@@ -294,7 +294,7 @@ def main():
         rows.append((f"{op}: µs per call", f"{official[op]:.1f}", f"{ours_low[op]:.2f}",
                      f"{official[op] / ours_low[op]:.0f}×", f"{ours_high[op]:.2f} µs"))
     rows.append(("µs per sign (SDK-HMAC-SHA256)", f"{sign_official:.1f}", f"{sign_ours:.2f}",
-                 f"{sign_official / sign_ours:.0f}×", ""))
+                 f"{sign_official / sign_ours:.1f}×", ""))
     rows.append(("import over a bare interpreter (median wall)", f"{import_official:.1f} ms", f"{import_ours:.1f} ms",
                  f"{import_official / max(import_ours, 0.01):.0f}×", ""))
     rows.append(("import, -X importtime cumulative", f"{it_official:.1f} ms", f"{it_ours:.1f} ms",
