@@ -164,18 +164,24 @@ impl SdkDate {
         let secs = self.0.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
         let mut out = *b"00000000T000000Z";
-        let mut put = |at: usize, width: usize, mut value: i64| {
-            for i in (at..at + width).rev() {
-                out[i] = b'0' + value.rem_euclid(10) as u8;
-                value /= 10;
-            }
+        // The year's last four digits as they always were (`rem_euclid` digits of a
+        // truncating division, which decides what years before 0 look like)...
+        let mut year = y;
+        for i in (0..4).rev() {
+            out[i] = b'0' + year.rem_euclid(10) as u8;
+            year /= 10;
+        }
+        // ...and the rest, all below 100, two digits in `u32`: cheaper than `i64` division.
+        let mut put = |at: usize, value: u32| {
+            out[at] = b'0' + (value / 10) as u8;
+            out[at + 1] = b'0' + (value % 10) as u8;
         };
-        put(0, 4, y);
-        put(4, 2, m);
-        put(6, 2, d);
-        put(9, 2, secs / 3600);
-        put(11, 2, secs / 60 % 60);
-        put(13, 2, secs % 60);
+        put(4, m as u32);
+        put(6, d as u32);
+        let secs = secs as u32;
+        put(9, secs / 3600);
+        put(11, secs / 60 % 60);
+        put(13, secs % 60);
         out
     }
 }

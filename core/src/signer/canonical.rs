@@ -24,10 +24,14 @@ pub(crate) fn split_url(url: &str) -> Option<UrlParts<'_>> {
     // (`slice`: no panic path for indexing either; `find_either`: one search routine.)
     let colon = find_either(url, b':', b':')?;
     let rest = slice(url, colon, url.len()).strip_prefix("://")?;
-    let rest = find_either(rest, b'#', b'#').map_or(rest, |end| slice(rest, 0, end));
+    // `contains` first: for bytes it is the word-at-a-time `memchr`, several times faster
+    // than the byte loop on a URL that has no fragment or no query (the usual case).
+    let fragment = if rest.as_bytes().contains(&b'#') { find_either(rest, b'#', b'#') } else { None };
+    let rest = fragment.map_or(rest, |end| slice(rest, 0, end));
     let auth_end = find_either(rest, b'/', b'?').unwrap_or(rest.len());
     let (authority, rest) = (slice(rest, 0, auth_end), slice(rest, auth_end, rest.len()));
-    let (path, query) = match find_either(rest, b'?', b'?') {
+    let query_at = if rest.as_bytes().contains(&b'?') { find_either(rest, b'?', b'?') } else { None };
+    let (path, query) = match query_at {
         Some(i) => (slice(rest, 0, i), slice(rest, i + 1, rest.len())),
         None => (rest, ""),
     };

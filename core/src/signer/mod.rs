@@ -261,8 +261,10 @@ impl Signer {
                 out.push((name, Cow::Borrowed(value)));
             }
         }
-        let date = at.text();
-        set_header(&mut out, "X-Sdk-Date", Cow::Owned(date.clone()));
+        // The date's text on the stack; the header gets the one owned copy.
+        let date_bytes = at.to_bytes();
+        let date = std::str::from_utf8(&date_bytes).unwrap_or_else(|_| panic!("ASCII digits"));
+        set_header(&mut out, "X-Sdk-Date", Cow::Owned(date.to_owned()));
         if find_header(&out, "Host").is_none() {
             out.push(("Host", Cow::Borrowed(url_parts.authority)));
         }
@@ -286,18 +288,19 @@ impl Signer {
                 }
             }
         }
-        let signed = signed_headers(&out);
+        let mut signed = signed_headers(&out);
         let list = signed_list(&signed);
-        // The names as signed: lower-case, from the list (header names are ASCII, never `;`).
-        let mut lowered: Vec<(&str, &str)> = Vec::with_capacity(signed.len());
+        // The names as signed: lower-case, from the list (header names are ASCII, never `;`),
+        // written over the request's names in place (no second vector).
         let mut at_name = 0;
-        for &(name, value) in &signed {
-            lowered.push((slice(&list, at_name, at_name + name.len()), value));
-            at_name += name.len() + 1;
+        for (name, _) in signed.iter_mut() {
+            let len = name.len();
+            *name = slice(&list, at_name, at_name + len);
+            at_name += len + 1;
         }
         let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
-        let canonical = canonical_request_of(method, &url_parts, &lowered, &list, payload, hash);
-        let authorization = self.authorization(&canonical, &list, &date);
+        let canonical = canonical_request_of(method, &url_parts, &signed, &list, payload, hash);
+        let authorization = self.authorization(&canonical, &list, date);
         out.push(("Authorization", Cow::Owned(authorization)));
         Ok(out)
     }
