@@ -22,7 +22,6 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
-use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -161,15 +160,6 @@ fn str_of<'a>(obj: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
         }
         let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
         Ok(std::str::from_utf8_unchecked(bytes))
-    }
-}
-
-/// A header name or value as text: borrowed from a str, or decoded from bytes (ISO-8859-1,
-/// as http.client reads them).
-fn header_str<'a>(obj: &'a Bound<'_, PyAny>) -> Res<Cow<'a, str>> {
-    match obj.cast::<PyString>() {
-        Ok(s) => Ok(Cow::Borrowed(str_of(s)?)),
-        Err(_) => Ok(Cow::Owned(header_text(obj)?)),
     }
 }
 
@@ -940,9 +930,28 @@ mod native {
                 let (method, url, body) =
                     (request.method.bind(py).clone(), request.url.bind(py).clone(), request.body.bind(py).clone());
                 let objects: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = request.headers.bind(py).iter().collect();
-                let texts =
-                    objects.iter().map(|(k, v)| Ok((header_str(k)?, header_str(v)?))).collect::<Res<Vec<_>>>()?;
-                let view: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+                // Names and values given as bytes are decoded into `decoded` first (it does not
+                // allocate when there are none, the usual case), so that `view` can borrow them:
+                // two allocations a call instead of a third vector of `Cow`s.
+                let mut decoded: Vec<String> = Vec::new();
+                for (k, v) in &objects {
+                    for obj in [k, v] {
+                        if obj.cast::<PyString>().is_err() {
+                            decoded.push(header_text(obj)?);
+                        }
+                    }
+                }
+                let mut view: Vec<(&str, &str)> = Vec::with_capacity(objects.len());
+                let mut next_decoded = decoded.iter();
+                fn text<'a>(obj: &'a Bound<'_, PyAny>, decoded: &mut std::slice::Iter<'a, String>) -> Res<&'a str> {
+                    match obj.cast::<PyString>() {
+                        Ok(s) => Ok(str_of(s)?),
+                        Err(_) => Ok(decoded.next().map_or("", String::as_str)),
+                    }
+                }
+                for (k, v) in &objects {
+                    view.push((text(k, &mut next_decoded)?, text(v, &mut next_decoded)?));
+                }
                 let (method, url, body) = (str_of(&method)?, str_of(&url)?, body.as_bytes());
                 let at = sdk_date_or_now(py, at)?;
                 let signer = &self.signer;
@@ -951,7 +960,7 @@ mod native {
                 // The headers as signed: the same objects where a header is unchanged.
                 let headers = PyDict::new(py);
                 for (i, (name, value)) in signed.iter().enumerate() {
-                    match (objects.get(i), texts.get(i)) {
+                    match (objects.get(i), view.get(i)) {
                         (Some((k, v)), Some((kt, vt))) if kt == name && vt == value => headers.set_item(k, v)?,
                         _ => headers.set_item(header_name(py, name), value.as_ref())?,
                     }
