@@ -71,6 +71,19 @@ def set_clock(at):
 _ORIG_POINT_MULTIPLY = P256SigningKey.__dict__["_point_multiply"]
 
 
+def _jacobian_double(X, Y, Z, p, a):
+    """2 * (X, Y, Z) in Jacobian coordinates; (1, 1, 0) is infinity."""
+    if Y == 0 or Z == 0:
+        return 1, 1, 0
+    yy = Y * Y % p
+    s = 4 * X * yy % p
+    zz = Z * Z % p
+    m = (3 * X * X + a * zz * zz) % p
+    nx = (m * m - 2 * s) % p
+    ny = (m * (s - nx) - 8 * yy * yy) % p
+    return nx, ny, 2 * Y * Z % p
+
+
 def jacobian_multiply(k, point, p, a):
     """k * point on y^2 = x^3 + a x + b over GF(p); affine in, affine out, None = infinity."""
     if k < 0:
@@ -80,18 +93,7 @@ def jacobian_multiply(k, point, p, a):
     x2, y2 = point
     X, Y, Z = x2, y2, 1
     for bit in bin(k)[3:]:
-        # double
-        if Y == 0 or Z == 0:
-            X, Y, Z = 1, 1, 0
-        else:
-            yy = Y * Y % p
-            s = 4 * X * yy % p
-            zz = Z * Z % p
-            m = (3 * X * X + a * zz * zz) % p
-            nx = (m * m - 2 * s) % p
-            ny = (m * (s - nx) - 8 * yy * yy) % p
-            Z = 2 * Y * Z % p
-            X, Y = nx, ny
+        X, Y, Z = _jacobian_double(X, Y, Z, p, a)
         if bit == "1":
             # mixed add (X, Y, Z) + (x2, y2, 1)
             if Z == 0:
@@ -103,17 +105,8 @@ def jacobian_multiply(k, point, p, a):
             h = (u2 - X) % p
             r = (s2 - Y) % p
             if h == 0:
-                if r == 0:
-                    yy = Y * Y % p
-                    s = 4 * X * yy % p
-                    zz = Z * Z % p
-                    m = (3 * X * X + a * zz * zz) % p
-                    nx = (m * m - 2 * s) % p
-                    ny = (m * (s - nx) - 8 * yy * yy) % p
-                    Z = 2 * Y * Z % p
-                    X, Y = nx, ny
-                else:
-                    X, Y, Z = 1, 1, 0
+                # The same point: the sum is its double; opposite points: infinity.
+                X, Y, Z = _jacobian_double(X, Y, Z, p, a) if r == 0 else (1, 1, 0)
                 continue
             hh = h * h % p
             hhh = h * hh % p
