@@ -663,8 +663,7 @@ mod native {
         fn new(py: Python<'_>, options: &Bound<'_, PyAny>) -> PyResult<Self> {
             guard(py, || {
                 let value = to_json(options, "options", 0)?;
-                let options: ClientOptions = serde_json::from_value(value)
-                    .map_err(|e| invalid("options", format!("are not client options: {e}")))?;
+                let options = ClientOptions::from_json(&value)?;
                 let config = options.into_config_with_agent(Some(USER_AGENT))?;
                 Ok(NativeClient { client: csms_core::Client::new(config)? })
             })

@@ -243,8 +243,7 @@ impl CsmsClient {
         backoff_base_millis: Option<u64>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
-            let options: ClientOptions =
-                serde_json::from_str(&options_json).map_err(|e| invalid("options", format!("{e}")))?;
+            let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
             let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
             let mut policy = RetryPolicy::default();
             if let Some(n) = max_attempts {

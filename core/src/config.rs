@@ -4,7 +4,6 @@ use crate::credentials::{AccessKey, Credentials};
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 use crate::signer::Algorithm;
-use serde::Deserialize;
 use serde_json::Value;
 
 /// The regions the official SDK lists for CSMS. Any other region name is accepted too:
@@ -164,15 +163,8 @@ impl Config {
 /// names. Bindings turn their native options into this and call [`ClientOptions::into_config`],
 /// so that every language checks them the same way.
 ///
-/// ```
-/// let options: csms_core::ClientOptions = serde_json::from_value(serde_json::json!({
-///     "endpoint": "http://127.0.0.1:8080", "project_id": "p",
-///     "credentials": {"ak": "AK", "sk": "SK"}
-/// })).unwrap();
-/// assert_eq!(options.into_config().unwrap().endpoint, "http://127.0.0.1:8080");
-/// ```
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Read from JSON by [`ClientOptions::from_json`] (see its example).
+#[derive(Debug, Clone, Default)]
 pub struct ClientOptions {
     /// Region id; the endpoint follows from it unless `endpoint` is given.
     pub region: Option<String>,
@@ -191,8 +183,7 @@ pub struct ClientOptions {
 }
 
 /// Credentials as bindings receive them: `ak` + `sk` (+ `security_token`), or `auth_token`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct CredentialOptions {
     /// Access key id.
     pub ak: Option<String>,
@@ -255,9 +246,9 @@ fn members_of<'a>(value: &'a Value, field: &str) -> Result<impl Iterator<Item = 
 }
 
 impl ClientOptions {
-    /// The options from a JSON object with their wire names, as serde would read them but
-    /// without its code: `null` counts as absent, and an unknown member or a value that is
-    /// not text is refused, naming the member (`credentials.sk`).
+    /// The options from a JSON object with their wire names (the one way every binding
+    /// reads them): `null` counts as absent, and an unknown member or a value that is not
+    /// text is refused, naming the member (`credentials.sk`).
     ///
     /// ```
     /// use serde_json::json;

@@ -111,7 +111,7 @@ fn run_sign(v: &Value) -> Result<(), String> {
 }
 
 fn run_build(v: &Value) -> Result<(), String> {
-    let options: ClientOptions = serde_json::from_value(v["config"].clone()).map_err(|e| format!("config: {e}"))?;
+    let options = ClientOptions::from_json(&v["config"]).map_err(|e| format!("config: {e}"))?;
     let client = Client::new(options.into_config().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let at = SdkDate::parse(text(v, "at")).map_err(|e| e.to_string())?;
     let expect = &v["expect"];
