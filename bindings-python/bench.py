@@ -14,7 +14,8 @@ Measured (best of several rounds, µs per operation, one thread):
     clock's time, and the typed result of the canned response); also the whole method
     call (`client.update_secret(...)`) through a transport returning the canned response;
 - per sign: the official `BasicCredentials.sign_request(SdkRequest)` and our
-  `Signer.sign(Request)`, for the same UpdateSecret request (SDK-HMAC-SHA256);
+  `Signer.sign(Request)`, for the same UpdateSecret request (SDK-HMAC-SHA256), each request
+  made once outside the timed loop (both signers stamp the current time);
 - import time over a bare interpreter (`python -c pass`): median over subprocess runs, and
   `-X importtime`'s cumulative figure for the top package;
 - installed size (the package's files in site-packages) and the wheel's size.
@@ -146,10 +147,14 @@ def official_sign():
                "X-Project-Id": PROJECT}
     body = json.dumps({"description": "primary database"})
 
+    # One request, as ours is made once: the official signer writes its headers into the
+    # request, so each round gives it back its unsigned headers (a dict copy, ~0.1 µs).
+    request = SdkRequest(method="PUT", schema="https", host="kms.cn-north-4.myhuaweicloud.com",
+                         resource_path=f"/v1/{PROJECT}/secrets/db-password", query_params=[],
+                         header_params=dict(headers), body=body)
+
     def sign():
-        request = SdkRequest(method="PUT", schema="https", host="kms.cn-north-4.myhuaweicloud.com",
-                             resource_path=f"/v1/{PROJECT}/secrets/db-password", query_params=[],
-                             header_params=dict(headers), body=body)
+        request.header_params = dict(headers)
         return cred.sign_request(request)
 
     assert "Authorization" in sign().header_params
