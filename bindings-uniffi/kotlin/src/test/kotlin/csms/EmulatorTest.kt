@@ -161,6 +161,13 @@ class EmulatorTest {
             runBlocking { CsmsClient(emulator.options()).call("ListSecrets", "{}") }
         }
         assertEquals("transport", noTransport.field)
+        val badOptions = assertThrows<CsmsException.Validation> {
+            CsmsClient("""{"endpoint":"http://127.0.0.1:1","project_id":"p","credentials":{"ak":"AK","sk":5}}""")
+        }
+        assertEquals("credentials.sk", badOptions.field)
+        val unknown = assertThrows<CsmsException.Validation> { CsmsClient("""{"regoin":"cn-north-4"}""") }
+        assertEquals("regoin", unknown.field)
+        assertEquals("invalid `regoin`: unknown option", unknown.message)
     }
 
     @Test
