@@ -188,21 +188,28 @@ fn json(text: &str, what: &str) -> Result<serde_json::Value, CsmsException> {
     serde_json::from_str(text).map_err(|e| invalid(what, format!("is not valid JSON: {e}")))
 }
 
-/// `at` as an `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`), or now when absent.
+/// `at` as an `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`), or [`now`] when absent.
 fn sdk_date(at: Option<String>) -> Result<SdkDate, CsmsException> {
     match at {
         Some(text) => Ok(SdkDate::parse(&text)?),
-        None => Ok(SdkDate::from(std::time::SystemTime::now())),
+        None => Ok(now()),
     }
 }
 
-/// A number uniform in [0, 1) for the retry jitter (std's randomly keyed hasher: no rand crate).
+/// The local clock: the one place this library reads it (for the call loop of
+/// [`CsmsClient::call`], which is the transport side of the binding, and for the default
+/// `at` of `buildRequest`/`signRequest`, as Python's `csms.transports.now`). The core adds
+/// the clock offset it learnt from the server.
+fn now() -> SdkDate {
+    SdkDate::from(std::time::SystemTime::now())
+}
+
+/// A number uniform in [0, 1) for the retry jitter (std's randomly keyed hasher, seeded
+/// afresh on each call: no rand crate, and no clock).
 fn random_unit() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0),
-    );
+    h.write_u8(0);
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
@@ -300,11 +307,11 @@ impl CsmsClient {
         let op = csms_core::operation(&operation)?;
         let mut call = self.client.start(op, &json(&input_json, "input")?, self.policy)?;
         loop {
-            let request = call.request(&self.client, SdkDate::from(std::time::SystemTime::now()))?;
+            let request = call.request(&self.client, now())?;
             let outcome = transport.send(from_core_request(&request)).await;
             drop(request);
             let outcome = outcome.map(|r| to_core_response(&r)).map_err(Error::from);
-            match call.receive(&self.client, outcome, SdkDate::from(std::time::SystemTime::now()), random_unit()) {
+            match call.receive(&self.client, outcome, now(), random_unit()) {
                 Next::Wait(after) => transport.sleep(after.as_millis() as u64).await,
                 Next::Done(response) => return Ok(csms_core::parse_response(op, &response?)?.to_string()),
             }
@@ -379,5 +386,20 @@ fn access_key(ak: String, sk: String, security_token: Option<String>) -> AccessK
     match security_token {
         Some(t) => key.with_security_token(t),
         None => key,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_is_uniform_enough_and_in_range() {
+        let values: Vec<f64> = (0..1000).map(|_| random_unit()).collect();
+        assert!(values.iter().all(|v| (0.0..1.0).contains(v)));
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        assert!((0.4..0.6).contains(&mean), "mean {mean}");
+        let below_tenth = values.iter().filter(|&&v| v < 0.1).count();
+        assert!((50..150).contains(&below_tenth), "{below_tenth} of 1000 below 0.1");
     }
 }
