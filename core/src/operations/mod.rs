@@ -1,8 +1,9 @@
 //! The operation table: one static entry per CSMS operation, generated from
 //! `spec/csms.json` together with the typed inputs and outputs.
 //!
-//! Everything that differs between operations is data here; [`crate::request`] and
-//! [`crate::response`] are the same code for all of them.
+//! Everything that differs between operations is data here; building a request
+//! ([`crate::Client::build_request`]) and parsing a response ([`crate::parse_response`]) are
+//! the same code for all of them.
 
 /// A doc text of the table: kept with the `docs` feature (on by default), empty without it,
 /// for builds where size counts and nothing reads them (the npm package's WebAssembly).
