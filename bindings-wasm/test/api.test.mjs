@@ -135,3 +135,38 @@ test('signRequest signs a bare request', () => {
   });
   assert.match(r.headers.Authorization, /^SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=/);
 });
+
+test('errors are recognised across the ESM and CommonJS copies (instanceof), by the client too', async () => {
+  for (const [a, b] of [[esm, cjs], [cjs, esm]]) {
+    const refused = new a.TransportError('refused', { maybeSent: false });
+    assert.ok(refused instanceof b.TransportError && refused instanceof b.CsmsError && refused instanceof Error);
+    for (const other of ['ValidationError', 'ApiError', 'DecodeError']) assert.ok(!(refused instanceof b[other]), other);
+    const invalid = new a.ValidationError('bad', { field: 'f' });
+    assert.ok(invalid instanceof b.ValidationError && invalid instanceof b.CsmsError && !(invalid instanceof b.TransportError));
+    assert.ok(new a.CsmsError('x', 'panic') instanceof b.CsmsError);
+    assert.ok(!(new a.CsmsError('x', 'transport') instanceof b.TransportError));
+    // A user's subclass is one of the package's classes in both copies, not the other way round.
+    class Refused extends a.TransportError {}
+    assert.ok(new Refused('r') instanceof b.TransportError && new Refused('r') instanceof Refused);
+    assert.ok(!(refused instanceof Refused));
+    for (const value of [new Error('x'), {}, null, undefined, 'TransportError', { code: 'transport' }]) {
+      assert.ok(!(value instanceof b.CsmsError) && !(value instanceof b.TransportError), String(value));
+    }
+  }
+  // A transport using the other copy's TransportError: a request that never left is resent,
+  // even for a non-idempotent operation; another error of the package ends the call.
+  for (const [client, other] of [[esm, cjs], [cjs, esm]]) {
+    let calls = 0;
+    const refusing = new client.CsmsClient({
+      ...options, retryBaseMs: 1,
+      transport: async () => {
+        calls++;
+        throw new other.TransportError('connection refused', { maybeSent: false });
+      },
+    });
+    await assert.rejects(refusing.rotateSecret({ secret_name: 'x' }), (e) => e instanceof client.TransportError && e.maybeSent === false && e.notRetried === undefined);
+    assert.equal(calls, 3);
+    const validating = new client.CsmsClient({ ...options, transport: async () => { throw new other.ValidationError('bad', { field: 'f' }); } });
+    await assert.rejects(validating.listSecrets({}), (e) => e instanceof other.ValidationError && e.field === 'f');
+  }
+});
