@@ -124,6 +124,8 @@ export declare class CsmsError extends Error {
 
 /** The input (or an option) was refused before anything was sent. */
 export declare class ValidationError extends CsmsError {
+  /** `reason` defaults to the message. */
+  constructor(message: string, options?: { field?: string; reason?: string });
   readonly code: 'validation';
   /** The member at fault, as a path of wire names (`secret_name`, `tags[0].key`, `credentials.sk`). */
   readonly field: string;
@@ -133,6 +135,10 @@ export declare class ValidationError extends CsmsError {
 
 /** The service answered with an error status. */
 export declare class ApiError extends CsmsError {
+  constructor(
+    message: string,
+    options?: { status?: number; errorCode?: string; errorMsg?: string; requestId?: string; notRetried?: string },
+  );
   readonly code: 'api';
   /** HTTP status. */
   readonly status: number;
@@ -151,6 +157,8 @@ export declare class ApiError extends CsmsError {
 
 /** A 2xx response whose body is not what the operation returns. */
 export declare class DecodeError extends CsmsError {
+  /** `reason` defaults to the message. */
+  constructor(message: string, options?: { status?: number; requestId?: string; reason?: string });
   readonly code: 'decode';
   readonly status: number;
   readonly requestId: string;
