@@ -84,13 +84,72 @@ function call(fn) {
 
 const OPERATION_NAMES = Object.freeze(call(() => wasmOperationNames()).split(','));
 
-/** JSON text of a value crossing into wasm (objects cross as JSON: far faster than walking them). */
-function toJson(value, field) {
+/**
+ * JSON text of a value crossing into wasm (objects cross as JSON: far faster than walking
+ * them). `root` is the path its members are named from (`tags[0].value`), `field` names
+ * the value itself.
+ *
+ * JSON.stringify writes NaN and ±Infinity as `null` (a member silently dropped, or reported
+ * as missing) and a lone surrogate as a `\ud800` escape, which is not Unicode text: only
+ * when the text has one of these marks is the value walked to name the member at fault.
+ */
+function toJson(value, field, root = '') {
+  let text;
   try {
-    return JSON.stringify(value);
+    text = JSON.stringify(value);
   } catch (e) {
     throw new ValidationError(`invalid \`${field}\`: not representable as JSON (${e.message})`, { field, reason: String(e.message) });
   }
+  if (text !== undefined && (text.includes('null') || text.includes('\\ud'))) {
+    const found = spoiled(value, root, '');
+    if (found) {
+      const [path, reason] = found;
+      const name = path || field;
+      throw new ValidationError(`invalid \`${name}\`: ${reason}`, { field: name, reason });
+    }
+  }
+  return text;
+}
+
+/** Whether `s` has no lone surrogate (String.prototype.isWellFormed, where there is one). */
+const wellFormed =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (s) => s.isWellFormed()
+    : (s) => {
+        for (let i = 0; i < s.length; i++) {
+          const c = s.charCodeAt(i);
+          if (c < 0xd800 || c > 0xdfff) continue;
+          const next = s.charCodeAt(i + 1);
+          if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+          i++;
+        }
+        return true;
+      };
+const NOT_TEXT = 'is not valid Unicode text (a lone surrogate)';
+
+/**
+ * The first member of `value` (at `path`) that JSON.stringify spoils, as `[path, reason]`,
+ * visiting what JSON.stringify visits (`toJSON` results, own enumerable members).
+ */
+function spoiled(value, path, key) {
+  if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') value = value.toJSON(key);
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : [path, 'must be a finite number'];
+  if (typeof value === 'string') return wellFormed(value) ? undefined : [path, NOT_TEXT];
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = spoiled(value[i], `${path}[${i}]`, String(i));
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(value)) {
+    const member = path ? `${path}.${k}` : k;
+    if (!wellFormed(k)) return [member, `${NOT_TEXT} in its name`];
+    const found = spoiled(value[k], member, k);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const OPTION_NAMES = {
@@ -200,7 +259,7 @@ export function signRequest(spec) {
   const request = object(s.request) || {};
   const derived = object(s.derived);
   const token = typeof credentials.security_token === 'string' ? credentials.security_token : undefined;
-  const headers = toJson(request.headers === undefined ? null : request.headers, 'spec');
+  const headers = toJson(request.headers === undefined ? null : request.headers, 'request.headers', 'request.headers');
   return JSON.parse(
     call(() =>
       wasmSignRequest(

@@ -170,3 +170,28 @@ test('errors are recognised across the ESM and CommonJS copies (instanceof), by 
     await assert.rejects(validating.listSecrets({}), (e) => e instanceof other.ValidationError && e.field === 'f');
   }
 });
+
+test('non-finite numbers and lone surrogates name their member instead of turning into null or a bad escape', async () => {
+  const client = new esm.CsmsClient({ ...options, transport: async () => assert.fail('nothing should be sent') });
+  const finite = /^invalid `([^`]+)`: must be a finite number$/;
+  const lone = /^invalid `([^`]+)`: is not valid Unicode text \(a lone surrogate\)$/;
+  const cases = [
+    ['CreateSecretVersion', { secret_name: 'a', secret_string: 'x', expire_time: NaN }, 'expire_time', finite],
+    ['CreateSecretVersion', { secret_name: 'a', secret_string: 'x', expire_time: Infinity }, 'expire_time', finite],
+    ['ListUsers', { offset: -Infinity, limit: 10 }, 'offset', finite],
+    ['CreateSecret', { name: 'a', secret_string: 'x', tags: [{ key: 'k', value: 'v' }, { key: 'k2', value: NaN }] }, 'tags[1].value', finite],
+    ['CreateSecret', { name: 'a', secret_string: 'x', tags: [{ key: 'k', value: 'v\ud800' }] }, 'tags[0].value', lone],
+    ['UpdateSecret', { secret_name: 'a', description: '\udc00 low' }, 'description', lone],
+    ['CreateSecretVersion', { secret_name: 'a', secret_string: 'high at the end \udbff' }, 'secret_string', lone],
+  ];
+  for (const [operation, input, field, message] of cases) {
+    const check = (e) => e instanceof esm.ValidationError && e.field === field && message.test(e.message) && e.message.includes(field);
+    assert.throws(() => client.buildRequest(operation, input, '20240806T000000Z'), check, `${operation} ${field}`);
+    await assert.rejects(client.send(operation, input), check, `${operation} ${field} (send)`);
+  }
+  assert.throws(() => client.buildRequest('ListSecrets', NaN), (e) => e.field === 'input' && finite.test(e.message));
+  // Text that merely looks like the cases (the word null, a backslash, a surrogate pair) passes.
+  const description = 'null, \\ud800 and a pair 😀';
+  const request = client.buildRequest('UpdateSecret', { secret_name: 'a', description, kms_key_id: null }, '20240806T000000Z');
+  assert.equal(JSON.parse(request.body).description, description);
+});
