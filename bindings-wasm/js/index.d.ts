@@ -44,10 +44,14 @@ export interface HttpRequest {
 
 /** A response as a transport received it. */
 export interface HttpResponse {
+  /** The HTTP status. A transport must give a real one (100 to 599): anything else fails the attempt. */
   status: number;
   /** A plain object, a `Headers` instance, a `Map` or a list of `[name, value]` pairs. */
   headers?: Record<string, string | string[] | undefined> | Headers | Map<string, string> | Iterable<[string, string]>;
-  /** The body as text or bytes. */
+  /**
+   * The body as text or bytes, never a stream, a Blob or parsed JSON: read it as text first
+   * (fetch: `await response.text()`; axios: `responseType: 'text'`).
+   */
   body?: string | Uint8Array | ArrayBuffer | null;
 }
 

@@ -235,7 +235,12 @@ function bodyText(body) {
     decoder = decoder || new TextDecoder();
     return decoder.decode(body);
   }
-  return String(body);
+  // A fetch Response's stream, a Blob, or JSON an HTTP client already parsed (axios):
+  // String() of it would reach the core as "[object Object]".
+  const type = typeof body === 'object' && typeof body.constructor === 'function' && body.constructor !== Object && body.constructor.name;
+  const given = typeof body !== 'object' ? `a ${typeof body}` : type ? `a ${type}` : 'an object';
+  const reason = `must be the body as text or bytes (a string, Uint8Array or ArrayBuffer), not ${given}: read it as text first (fetch: \`await response.text()\`; axios: \`responseType: 'text'\`)`;
+  throw new ValidationError(`invalid \`response.body\`: ${reason}`, { field: 'response.body', reason });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -355,17 +360,26 @@ export class CsmsClient {
   }
 }
 
-/** A response's status, headers (JSON text) and body (text) as the module takes them. */
-function responseParts(response) {
+/**
+ * A response's status, headers (JSON text) and body (text) as the module takes them.
+ * `parseResponse` takes any status that fits the module (0 to 65535); a transport must
+ * return a real HTTP status (RFC 9110: 100 to 599).
+ */
+function responseParts(response, [minStatus, maxStatus] = [0, 65535]) {
   if (response === null || typeof response !== 'object') {
     throw new ValidationError('invalid `response`: must be an object { status, headers, body }', { field: 'response' });
   }
-  const status = Number(response.status);
-  if (!Number.isInteger(status) || status < 0 || status > 65535) {
-    throw new ValidationError('invalid `response.status`: must be an HTTP status', { field: 'response.status' });
+  const given = response.status;
+  const status = typeof given === 'number' || typeof given === 'string' ? Number(given) : NaN;
+  if (!Number.isInteger(status) || status < minStatus || status > maxStatus) {
+    const shown = typeof given === 'string' ? JSON.stringify(given) : typeof given === 'number' ? given : typeof given;
+    const reason = `must be an HTTP status from ${minStatus} to ${maxStatus}, not ${shown}`;
+    throw new ValidationError(`invalid \`response.status\`: ${reason}`, { field: 'response.status', reason });
   }
   return { status, headers: JSON.stringify(headerObject(response.headers)), body: bodyText(response.body) };
 }
+
+const TRANSPORT_STATUS = [100, 599];
 
 /**
  * The core's attempts of one call, as `runAttempts` (js/transport.js) drives them. Each
@@ -381,21 +395,31 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }
       return fn();
     });
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
+  const fail = (failure, now, random) => {
+    try {
+      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, now, random)));
+    } catch (e) {
+      // The call's error is the core's account of the last failure; keep what caused it.
+      if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
+      throw e;
+    }
+  };
   return {
     request: (now) => JSON.parse(live(() => attempts.request(native, now))),
     receive(response, now, random) {
-      const { status, headers, body } = responseParts(response);
+      let parts;
+      try {
+        parts = responseParts(response, TRANSPORT_STATUS);
+      } catch (e) {
+        // The request was sent and what came back is no response: a failure of the
+        // transport, which may have delivered the request.
+        const failure = new TransportError(`the transport returned a bad response: ${e.message}`, { maybeSent: true, cause: e });
+        return fail(failure, now, random);
+      }
+      const { status, headers, body } = parts;
       return next(live(() => attempts.receive(native, status, headers, body, now, random)));
     },
-    fail(failure, now, random) {
-      try {
-        return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, now, random)));
-      } catch (e) {
-        // The call's error is the core's account of the last failure; keep what caused it.
-        if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
-        throw e;
-      }
-    },
+    fail,
     free() {
       if (isLive(generation)) attempts.free();
     },

@@ -195,3 +195,45 @@ test('non-finite numbers and lone surrogates name their member instead of turnin
   const request = client.buildRequest('UpdateSecret', { secret_name: 'a', description, kms_key_id: null }, '20240806T000000Z');
   assert.equal(JSON.parse(request.body).description, description);
 });
+
+test('a transport returning a bad response is a transport failure (maybeSent); a body that is not text or bytes is refused naming response.body', async () => {
+  const ok = '{"secrets":[],"page_info":{"secret_count":0}}';
+  const bodyHint = /`response\.body`.*responseType: 'text'/;
+  const cases = [
+    ['{}', {}, /`response\.status`/],
+    ['no status', { headers: {}, body: ok }, /`response\.status`/],
+    ['status 0', { status: 0, body: ok }, /`response\.status`/],
+    ['status 99', { status: 99, body: ok }, /`response\.status`/],
+    ['status 600', { status: 600, body: ok }, /`response\.status`/],
+    ['status 70000', { status: 70000, body: ok }, /`response\.status`/],
+    ['status text', { status: 'OK', body: ok }, /`response\.status`/],
+    ['an already parsed body (axios)', { status: 200, body: { secrets: [] } }, bodyHint],
+    ['a Blob', { status: 200, body: new Blob([ok]) }, bodyHint],
+    ['a fetch Response', new Response(ok, { status: 200 }), bodyHint],
+    ['a number', { status: 200, body: 5 }, bodyHint],
+  ];
+  for (const [label, response, message] of cases) {
+    let calls = 0;
+    const client = new esm.CsmsClient({ ...options, retryBaseMs: 1, transport: async () => (calls++, response) });
+    await assert.rejects(client.listSecrets({}), (e) => {
+      assert.ok(e instanceof esm.TransportError && e.maybeSent === true, `${label}: ${e.stack}`);
+      assert.match(e.message, message, label);
+      assert.ok(e.cause instanceof esm.ValidationError, label);
+      return true;
+    });
+    assert.equal(calls, 3, `${label}: retried as a transport failure`);
+    calls = 0;
+    await assert.rejects(client.rotateSecret({ secret_name: 'x' }), (e) => e instanceof esm.TransportError && /not idempotent/.test(e.notRetried), label);
+    assert.equal(calls, 1, `${label}: a rotation that may have been applied is not resent`);
+  }
+  // The low-level parseResponse keeps ValidationError, with the same words for the body.
+  const client = new esm.CsmsClient(options);
+  assert.throws(() => client.parseResponse('ListSecrets', {}), (e) => e instanceof esm.ValidationError && e.field === 'response.status');
+  for (const body of [{ secrets: [] }, new Blob([ok]), new Response(ok).body, 5]) {
+    assert.throws(() => client.parseResponse('ListSecrets', { status: 200, body }), (e) => e instanceof esm.ValidationError && e.field === 'response.body' && bodyHint.test(e.message));
+  }
+  for (const body of [ok, new TextEncoder().encode(ok), new TextEncoder().encode(ok).buffer, Buffer.from(ok)]) {
+    assert.deepEqual(client.parseResponse('ListSecrets', { status: 200, body }).secrets, []);
+  }
+  assert.deepEqual(client.parseResponse('DeleteSecret', { status: 204 }), {});
+});
