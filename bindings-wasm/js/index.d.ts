@@ -194,12 +194,16 @@ export declare function fetchTransport(request: HttpRequest, context?: Partial<T
 /** The names of every operation (PascalCase). */
 export declare function operationNames(): OperationName[];
 
-/** The signer alone (conformance vectors of kind `sign`). */
+/**
+ * The signer alone (conformance vectors of kind `sign`).
+ * @throws {ValidationError} for a bad `at`, algorithm or key.
+ */
 export declare function signRequest(spec: {
   credentials: { ak: string; sk: string; security_token?: string };
   algorithm: Algorithm | string;
   derived?: { region_id: string; service: string };
-  at: string | number;
+  /** Signing time, as in `buildRequest`: a Date, milliseconds since the epoch or an `X-Sdk-Date` string (`20240806T101010Z`); now by default. */
+  at?: Date | number | string;
   request: { method: string; url: string; headers?: Record<string, string>; body?: string };
 }): HttpRequest;
 

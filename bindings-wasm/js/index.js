@@ -191,15 +191,20 @@ function wireOptions(options) {
   return wire;
 }
 
-/** `at` as the wasm side takes it: seconds since the epoch, or an X-Sdk-Date string. */
+/**
+ * Every `at` of the API (`buildRequest`, `signRequest`): a Date, milliseconds since the
+ * epoch or an X-Sdk-Date string, now when absent; as the wasm side takes it: whole seconds
+ * since the epoch (the start of the second), or the string.
+ */
 function signingTime(at) {
-  if (at === undefined || at === null) return nowSeconds();
-  if (at instanceof Date) return at.getTime() / 1000;
-  if (typeof at === 'number') return at / 1000;
+  if (at === undefined || at === null) return Math.floor(nowSeconds());
   if (typeof at === 'string') return at;
-  throw new ValidationError('invalid `at`: must be a Date, milliseconds since the epoch or a YYYYMMDDTHHMMSSZ string', {
-    field: 'at',
-  });
+  const ms = at instanceof Date ? at.getTime() : at;
+  if (typeof ms === 'number' && Number.isFinite(ms)) return Math.floor(ms / 1000);
+  const shown =
+    at instanceof Date ? 'an invalid Date' : typeof at === 'number' ? String(at) : typeof at === 'object' ? 'an object' : `a ${typeof at}`;
+  const reason = `must be a Date, milliseconds since the epoch or an X-Sdk-Date string (YYYYMMDDTHHMMSSZ), not ${shown}`;
+  throw new ValidationError(`invalid \`at\`: ${reason}`, { field: 'at', reason });
 }
 
 /** `UpdateSecret` or `updateSecret` -> `UpdateSecret`. */
@@ -254,7 +259,8 @@ export function operationNames() {
 /**
  * Signs a request with the signer alone (no operation): used by the conformance vectors.
  * `spec`: `{credentials: {ak, sk, security_token?}, algorithm, derived?: {region_id, service},
- * at, request: {method, url, headers, body}}`; returns the signed request.
+ * at?, request: {method, url, headers, body}}` (`at` as in buildRequest); returns the
+ * signed request.
  */
 export function signRequest(spec) {
   const object = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
@@ -264,6 +270,7 @@ export function signRequest(spec) {
   const request = object(s.request) || {};
   const derived = object(s.derived);
   const token = typeof credentials.security_token === 'string' ? credentials.security_token : undefined;
+  const at = signingTime(s.at);
   const headers = toJson(request.headers === undefined ? null : request.headers, 'request.headers', 'request.headers');
   return JSON.parse(
     call(() =>
@@ -274,7 +281,7 @@ export function signRequest(spec) {
         text(s.algorithm),
         derived && text(derived.region_id),
         derived && text(derived.service),
-        s.at,
+        at,
         text(request.method),
         text(request.url),
         headers,

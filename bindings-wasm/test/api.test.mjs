@@ -237,3 +237,35 @@ test('a transport returning a bad response is a transport failure (maybeSent); a
   }
   assert.deepEqual(client.parseResponse('DeleteSecret', { status: 204 }), {});
 });
+
+test('`at` is the same everywhere: a Date, milliseconds since the epoch or an X-Sdk-Date string; non-finite refused', () => {
+  const ms = Date.UTC(2024, 7, 6, 10, 10, 10);
+  const spec = (at) => ({
+    credentials: { ak: 'AK', sk: 'SK' }, algorithm: 'SDK-HMAC-SHA256', at,
+    request: { method: 'GET', url: 'https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets', headers: {}, body: '' },
+  });
+  const sdkDate = (d) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  for (const csms of [esm, cjs]) {
+    const client = new csms.CsmsClient(options);
+    const signed = csms.signRequest(spec('20240806T101010Z'));
+    const built = client.buildRequest('ListSecrets', {}, '20240806T101010Z');
+    assert.equal(signed.headers['X-Sdk-Date'], '20240806T101010Z');
+    for (const at of [ms, ms + 999, new Date(ms)]) {
+      assert.deepEqual(csms.signRequest(spec(at)), signed, `signRequest at ${at}`);
+      assert.deepEqual(client.buildRequest('ListSecrets', {}, at), built, `buildRequest at ${at}`);
+    }
+    // Before the epoch, a second starts at its beginning in both.
+    assert.equal(csms.signRequest(spec(-1500)).headers['X-Sdk-Date'], '19691231T235958Z');
+    assert.equal(client.buildRequest('ListSecrets', {}, -1500).headers['X-Sdk-Date'], '19691231T235958Z');
+    // Now by default, in both.
+    for (const date of [csms.signRequest(spec(undefined)).headers['X-Sdk-Date'], client.buildRequest('ListSecrets', {}).headers['X-Sdk-Date']]) {
+      assert.ok([sdkDate(new Date()), sdkDate(new Date(Date.now() - 1000))].includes(date), date);
+    }
+    for (const [at, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [new Date('nope'), 'an invalid Date'], [{}, 'an object'], [1000n, 'a bigint'], [true, 'a boolean']]) {
+      const check = (e) => e instanceof csms.ValidationError && e.field === 'at' &&
+        e.message === `invalid \`at\`: must be a Date, milliseconds since the epoch or an X-Sdk-Date string (YYYYMMDDTHHMMSSZ), not ${shown}`;
+      assert.throws(() => csms.signRequest(spec(at)), check, `signRequest ${shown}`);
+      assert.throws(() => client.buildRequest('ListSecrets', {}, at), check, `buildRequest ${shown}`);
+    }
+  }
+});

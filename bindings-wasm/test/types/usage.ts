@@ -5,6 +5,7 @@ import {
   CsmsClient,
   TransportError,
   fetchTransport,
+  signRequest,
   CsmsError,
   DecodeError,
   ValidationError,
@@ -100,3 +101,8 @@ void new ApiError('not found', { code: 'CSMS.0106' });
 void new DecodeError('not JSON', { status: '200' });
 // @ts-expect-error ValidationError takes no cause
 void new ValidationError('bad', { field: 'f', cause: new Error() });
+
+// Every `at` takes the same: a Date, milliseconds or an X-Sdk-Date string, optional.
+const spec = { credentials: { ak: 'AK', sk: 'SK' }, algorithm: 'SDK-HMAC-SHA256', request: { method: 'GET', url: 'https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets' } };
+void [signRequest(spec), signRequest({ ...spec, at: new Date() }), signRequest({ ...spec, at: Date.now() }), signRequest({ ...spec, at: '20240806T101010Z' })];
+void [client.buildRequest('ListSecrets', {}, Date.now()), client.buildRequest('ListSecrets', {})];
