@@ -131,7 +131,10 @@ export declare class ValidationError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { field?: string; reason?: string });
   readonly code: 'validation';
-  /** The member at fault, as a path of wire names (`secret_name`, `tags[0].key`, `credentials.sk`). */
+  /**
+   * The member at fault: in an input, a path of wire names (`secret_name`, `tags[0].key`);
+   * in the client options, the option as named here (`projectId`, `credentials.authToken`).
+   */
   readonly field: string;
   /** Why it was refused. */
   readonly reason: string;

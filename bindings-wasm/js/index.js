@@ -162,6 +162,27 @@ const OPTION_NAMES = {
 };
 const CREDENTIAL_NAMES = { ak: 'ak', sk: 'sk', securityToken: 'security_token', authToken: 'auth_token' };
 
+// The other way, for the errors of the core, which names the options by their wire names.
+const JS_NAMES = new Map();
+for (const names of [OPTION_NAMES, CREDENTIAL_NAMES]) {
+  for (const [js, wire] of Object.entries(names)) if (js !== wire) JS_NAMES.set(wire, js);
+}
+const WIRE_NAME = new RegExp(`\\b(${[...JS_NAMES.keys()].join('|')})\\b`, 'g');
+
+/**
+ * An error about the options (`wireOptions` output) as the JS options name them: field
+ * `project_id` -> `projectId`, `credentials.auth_token` -> `credentials.authToken`, and the
+ * same names in the reason ("or give auth_token").
+ */
+function jsOptionError(error) {
+  if (!(error instanceof ValidationError)) return error;
+  const rename = (text) => text.replace(WIRE_NAME, (wire) => JS_NAMES.get(wire));
+  const field = rename(error.field);
+  const reason = rename(error.reason);
+  const message = error.message === `invalid \`${error.field}\`: ${error.reason}` ? `invalid \`${field}\`: ${reason}` : rename(error.message);
+  return new ValidationError(message, { field, reason });
+}
+
 function wireOptions(options) {
   if (options === null || typeof options !== 'object') {
     throw new ValidationError('invalid `options`: must be an object', { field: 'options', reason: 'must be an object' });
@@ -319,8 +340,12 @@ export class CsmsClient {
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
     }
-    STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, native: undefined, generation: -1 });
-    void this[INNER]; // checks the options now
+    try {
+      STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, native: undefined, generation: -1 });
+      void this[INNER]; // checks the options now
+    } catch (e) {
+      throw jsOptionError(e);
+    }
   }
 
   /** The native client, on a live instance (made anew after a panic). */

@@ -59,7 +59,7 @@ test('validation errors name the field', () => {
       e.name === 'ValidationError' && e.code === 'validation' && e.field === 'rotation_period',
   );
   assert.throws(() => client.buildRequest('NoSuchOperation', {}), (e) => e instanceof esm.CsmsError && e instanceof Error);
-  assert.throws(() => new esm.CsmsClient({ ...options, projectId: undefined }), (e) => e.field === 'project_id');
+  assert.throws(() => new esm.CsmsClient({ ...options, projectId: undefined }), (e) => e.field === 'projectId');
   assert.throws(() => new esm.CsmsClient({ ...options, credentials: { ak: 'AK' } }), (e) => e.field === 'credentials.sk');
   assert.throws(() => new esm.CsmsClient({ ...options, credentials: { ak: 'AK', sk: 'SK', bogus: 1 } }), (e) => e.field === 'credentials.bogus');
   assert.throws(() => new esm.CsmsClient({ ...options, colour: 'blue' }), (e) => e.field === 'colour');
@@ -266,6 +266,32 @@ test('`at` is the same everywhere: a Date, milliseconds since the epoch or an X-
         e.message === `invalid \`at\`: must be a Date, milliseconds since the epoch or an X-Sdk-Date string (YYYYMMDDTHHMMSSZ), not ${shown}`;
       assert.throws(() => csms.signRequest(spec(at)), check, `signRequest ${shown}`);
       assert.throws(() => client.buildRequest('ListSecrets', {}, at), check, `buildRequest ${shown}`);
+    }
+  }
+});
+
+test('option errors name the JavaScript options (projectId, credentials.authToken), not the wire names', () => {
+  const cases = [
+    [{ projectId: undefined }, 'projectId', 'is required'],
+    [{ projectId: 'a/b' }, 'projectId', 'must be a non-empty id without `/`, `?` or `#`'],
+    [{ projectId: 5 }, 'projectId', 'must be a string'],
+    [{ projectId: NaN }, 'projectId', 'must be a finite number'],
+    [{ credentials: { sk: 's' } }, 'credentials.ak', 'is required (or give authToken)'],
+    [{ credentials: { authToken: '' } }, 'credentials.authToken', 'is empty'],
+    [{ credentials: { authToken: 5 } }, 'credentials.authToken', 'must be a string'],
+    [{ credentials: { ak: 'a', sk: 's', authToken: 't' } }, 'credentials.authToken', 'give either ak and sk, or authToken, not both'],
+    [{ credentials: { ak: 'a', sk: 's', securityToken: 5 } }, 'credentials.securityToken', 'must be a string'],
+    [{ credentials: { ak: 'a', sk: 'x\ud800' } }, 'credentials.sk', 'is not valid Unicode text (a lone surrogate)'],
+    [{ userAgent: 5 }, 'userAgent', 'must be a string'],
+    [{ derivedService: 5 }, 'derivedService', 'must be a string'],
+  ];
+  for (const csms of [esm, cjs]) {
+    for (const [change, field, reason] of cases) {
+      assert.throws(() => new csms.CsmsClient({ ...options, ...change }), (e) => {
+        assert.ok(e instanceof csms.ValidationError, e.stack);
+        assert.deepEqual([e.field, e.reason, e.message], [field, reason, `invalid \`${field}\`: ${reason}`]);
+        return true;
+      });
     }
   }
 });
