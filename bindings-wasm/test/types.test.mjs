@@ -1,9 +1,10 @@
 // Type-checks test/types/*.ts against the built package's declarations with `tsc --noEmit`
-// (typescript is a devDependency of this test package only).
+// (typescript is a devDependency of this test package only), compiles and runs a CommonJS
+// TypeScript file, and compiles the README's code blocks with `tsc --strict`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HERE, PKG_DIR } from './helpers.mjs';
 
@@ -44,4 +45,39 @@ test('CommonJS TypeScript: a default import compiles and runs', { skip }, () => 
   }
   assert.match(stdout, /default import ok/);
   rmSync(out, { recursive: true, force: true });
+});
+
+/**
+ * The README's JavaScript and TypeScript code blocks (and the module script of its HTML
+ * one), each compiled as a TypeScript module with --strict, as a TypeScript user would copy
+ * it: the names a block takes from its surroundings (`client`, `projectId`, ...) are
+ * declared in types/readme-context.d.ts. A block whose info string says `no-check` is left
+ * out. The browser block imports the package by its path in node_modules, read here as
+ * `csms-sdk`.
+ */
+function readmeBlocks(readme) {
+  const blocks = [];
+  for (const [, lang, info, code] of readme.matchAll(/^```(js|ts|javascript|typescript|html)([^\n]*)\n([\s\S]*?)^```/gm)) {
+    if (info.includes('no-check')) continue;
+    if (lang !== 'html') {
+      blocks.push(code);
+      continue;
+    }
+    for (const [, script] of code.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)) {
+      blocks.push(script.replace(/(['"])\.\/node_modules\/csms-sdk\/esm\/index\.js\1/g, "'csms-sdk'"));
+    }
+  }
+  return blocks;
+}
+
+test('README code blocks pass tsc --strict', { skip }, () => {
+  linkPackage();
+  const blocks = readmeBlocks(readFileSync(join(HERE, '..', 'README.md'), 'utf8'));
+  assert.ok(blocks.length >= 5, `only ${blocks.length} code blocks found in the README`);
+  const dir = join(TYPES, '.readme');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  blocks.forEach((code, i) => writeFileSync(join(dir, `block-${i + 1}.ts`), code));
+  tsc('tsconfig.readme.json');
+  rmSync(dir, { recursive: true, force: true });
 });
