@@ -60,7 +60,10 @@ function toCommonJs(source) {
     const line = out.split('\n').find((l) => /^\s*(import|export)\s/.test(l));
     throw new Error(`toCommonJs: cannot convert: ${line}`);
   }
-  out = `'use strict';\n${out}\n`;
+  // `__esModule` marks the exports as those of an ES module, as TypeScript and Babel emit
+  // them: their CommonJS output of `import CsmsClient from 'csms-sdk'` reads
+  // `exports.default` only from a module so marked (else it takes the whole exports object).
+  out = `'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\n${out}\n`;
   out += exported.map(([as, name]) => `exports.${as} = ${name};`).join('\n') + '\n';
   return out;
 }
@@ -124,7 +127,9 @@ writeFileSync(join(pkg, 'cjs', 'csms_wasm_bytes.cjs'), toCommonJs(readFileSync(j
 
 emit('index', readFileSync(join(here, 'index.js'), 'utf8').replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'")));
 
-// Types.
+// Types. The .d.cts is the same text: its `export default` is `exports.default` of the
+// CommonJS build, which is marked `__esModule` (see toCommonJs), so that TypeScript's
+// CommonJS output of a default import finds it.
 const dts = readFileSync(join(here, 'index.d.ts'), 'utf8');
 writeFileSync(join(pkg, 'index.d.ts'), dts);
 writeFileSync(join(pkg, 'index.d.cts'), dts);

@@ -1,5 +1,14 @@
 // The errors of the `csms` package: every one is an `Error` subclass of `CsmsError`, whose
 // `code` names its kind. index.js turns the core's error objects into these.
+//
+// A process can hold two copies of these classes (the ESM and the CommonJS build, or two
+// versions of the package): each class's prototype carries a brand, its name under a
+// registered symbol, and `instanceof` accepts an error of another copy by that brand, so
+// that a transport throwing the CommonJS `TransportError` is understood by an ES-module
+// client, and a user's `e instanceof ApiError` holds whichever copy threw `e`.
+
+const BRAND = Symbol.for('csms-sdk.error');
+const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
 /** Every error this package throws: `code` is the kind (`validation`, `api`, ...). */
 export class CsmsError extends Error {
@@ -7,6 +16,19 @@ export class CsmsError extends Error {
     super(message, options && options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'CsmsError';
     this.code = code;
+  }
+
+  /**
+   * `value instanceof X`: the prototype chain as usual, or for the package's own classes an
+   * error of another copy of the package whose brand is X's (any brand for CsmsError). A
+   * user's subclass keeps the ordinary test.
+   */
+  static [Symbol.hasInstance](value) {
+    if (ordinaryInstanceOf.call(this, value)) return true;
+    const own = Object.prototype.hasOwnProperty.call(this.prototype, BRAND) ? this.prototype[BRAND] : undefined;
+    if (own === undefined || value === null || typeof value !== 'object') return false;
+    const brand = value[BRAND];
+    return typeof brand === 'string' && (own === 'CsmsError' || brand === own);
   }
 }
 
@@ -60,4 +82,15 @@ export class TransportError extends CsmsError {
     this.maybeSent = maybeSent;
     this.notRetried = notRetried;
   }
+}
+
+// The brands are literal names: a minifier may rename the classes.
+for (const [type, brand] of [
+  [CsmsError, 'CsmsError'],
+  [ValidationError, 'ValidationError'],
+  [ApiError, 'ApiError'],
+  [DecodeError, 'DecodeError'],
+  [TransportError, 'TransportError'],
+]) {
+  Object.defineProperty(type.prototype, BRAND, { value: brand });
 }

@@ -44,10 +44,14 @@ export interface HttpRequest {
 
 /** A response as a transport received it. */
 export interface HttpResponse {
+  /** The HTTP status. A transport must give a real one (100 to 599): anything else fails the attempt. */
   status: number;
   /** A plain object, a `Headers` instance, a `Map` or a list of `[name, value]` pairs. */
   headers?: Record<string, string | string[] | undefined> | Headers | Map<string, string> | Iterable<[string, string]>;
-  /** The body as text or bytes. */
+  /**
+   * The body as text or bytes, never a stream, a Blob or parsed JSON: read it as text first
+   * (fetch: `await response.text()`; axios: `responseType: 'text'`).
+   */
   body?: string | Uint8Array | ArrayBuffer | null;
 }
 
@@ -124,8 +128,13 @@ export declare class CsmsError extends Error {
 
 /** The input (or an option) was refused before anything was sent. */
 export declare class ValidationError extends CsmsError {
+  /** `reason` defaults to the message. */
+  constructor(message: string, options?: { field?: string; reason?: string });
   readonly code: 'validation';
-  /** The member at fault, as a path of wire names (`secret_name`, `tags[0].key`, `credentials.sk`). */
+  /**
+   * The member at fault: in an input, a path of wire names (`secret_name`, `tags[0].key`);
+   * in the client options, the option as named here (`projectId`, `credentials.authToken`).
+   */
   readonly field: string;
   /** Why it was refused. */
   readonly reason: string;
@@ -133,6 +142,10 @@ export declare class ValidationError extends CsmsError {
 
 /** The service answered with an error status. */
 export declare class ApiError extends CsmsError {
+  constructor(
+    message: string,
+    options?: { status?: number; errorCode?: string; errorMsg?: string; requestId?: string; notRetried?: string },
+  );
   readonly code: 'api';
   /** HTTP status. */
   readonly status: number;
@@ -151,6 +164,8 @@ export declare class ApiError extends CsmsError {
 
 /** A 2xx response whose body is not what the operation returns. */
 export declare class DecodeError extends CsmsError {
+  /** `reason` defaults to the message. */
+  constructor(message: string, options?: { status?: number; requestId?: string; reason?: string });
   readonly code: 'decode';
   readonly status: number;
   readonly requestId: string;
@@ -182,12 +197,16 @@ export declare function fetchTransport(request: HttpRequest, context?: Partial<T
 /** The names of every operation (PascalCase). */
 export declare function operationNames(): OperationName[];
 
-/** The signer alone (conformance vectors of kind `sign`). */
+/**
+ * The signer alone (conformance vectors of kind `sign`).
+ * @throws {ValidationError} for a bad `at`, algorithm or key.
+ */
 export declare function signRequest(spec: {
   credentials: { ak: string; sk: string; security_token?: string };
   algorithm: Algorithm | string;
   derived?: { region_id: string; service: string };
-  at: string | number;
+  /** Signing time, as in `buildRequest`: a Date, milliseconds since the epoch or an `X-Sdk-Date` string (`20240806T101010Z`); now by default. */
+  at?: Date | number | string;
   request: { method: string; url: string; headers?: Record<string, string>; body?: string };
 }): HttpRequest;
 

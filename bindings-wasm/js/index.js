@@ -84,13 +84,72 @@ function call(fn) {
 
 const OPERATION_NAMES = Object.freeze(call(() => wasmOperationNames()).split(','));
 
-/** JSON text of a value crossing into wasm (objects cross as JSON: far faster than walking them). */
-function toJson(value, field) {
+/**
+ * JSON text of a value crossing into wasm (objects cross as JSON: far faster than walking
+ * them). `root` is the path its members are named from (`tags[0].value`), `field` names
+ * the value itself.
+ *
+ * JSON.stringify writes NaN and ±Infinity as `null` (a member silently dropped, or reported
+ * as missing) and a lone surrogate as a `\ud800` escape, which is not Unicode text: only
+ * when the text has one of these marks is the value walked to name the member at fault.
+ */
+function toJson(value, field, root = '') {
+  let text;
   try {
-    return JSON.stringify(value);
+    text = JSON.stringify(value);
   } catch (e) {
     throw new ValidationError(`invalid \`${field}\`: not representable as JSON (${e.message})`, { field, reason: String(e.message) });
   }
+  if (text !== undefined && (text.includes('null') || text.includes('\\ud'))) {
+    const found = spoiled(value, root, '');
+    if (found) {
+      const [path, reason] = found;
+      const name = path || field;
+      throw new ValidationError(`invalid \`${name}\`: ${reason}`, { field: name, reason });
+    }
+  }
+  return text;
+}
+
+/** Whether `s` has no lone surrogate (String.prototype.isWellFormed, where there is one). */
+const wellFormed =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (s) => s.isWellFormed()
+    : (s) => {
+        for (let i = 0; i < s.length; i++) {
+          const c = s.charCodeAt(i);
+          if (c < 0xd800 || c > 0xdfff) continue;
+          const next = s.charCodeAt(i + 1);
+          if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+          i++;
+        }
+        return true;
+      };
+const NOT_TEXT = 'is not valid Unicode text (a lone surrogate)';
+
+/**
+ * The first member of `value` (at `path`) that JSON.stringify spoils, as `[path, reason]`,
+ * visiting what JSON.stringify visits (`toJSON` results, own enumerable members).
+ */
+function spoiled(value, path, key) {
+  if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') value = value.toJSON(key);
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : [path, 'must be a finite number'];
+  if (typeof value === 'string') return wellFormed(value) ? undefined : [path, NOT_TEXT];
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = spoiled(value[i], `${path}[${i}]`, String(i));
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(value)) {
+    const member = path ? `${path}.${k}` : k;
+    if (!wellFormed(k)) return [member, `${NOT_TEXT} in its name`];
+    const found = spoiled(value[k], member, k);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const OPTION_NAMES = {
@@ -102,6 +161,27 @@ const OPTION_NAMES = {
   derivedService: 'derived_service',
 };
 const CREDENTIAL_NAMES = { ak: 'ak', sk: 'sk', securityToken: 'security_token', authToken: 'auth_token' };
+
+// The other way, for the errors of the core, which names the options by their wire names.
+const JS_NAMES = new Map();
+for (const names of [OPTION_NAMES, CREDENTIAL_NAMES]) {
+  for (const [js, wire] of Object.entries(names)) if (js !== wire) JS_NAMES.set(wire, js);
+}
+const WIRE_NAME = new RegExp(`\\b(${[...JS_NAMES.keys()].join('|')})\\b`, 'g');
+
+/**
+ * An error about the options (`wireOptions` output) as the JS options name them: field
+ * `project_id` -> `projectId`, `credentials.auth_token` -> `credentials.authToken`, and the
+ * same names in the reason ("or give auth_token").
+ */
+function jsOptionError(error) {
+  if (!(error instanceof ValidationError)) return error;
+  const rename = (text) => text.replace(WIRE_NAME, (wire) => JS_NAMES.get(wire));
+  const field = rename(error.field);
+  const reason = rename(error.reason);
+  const message = error.message === `invalid \`${error.field}\`: ${error.reason}` ? `invalid \`${field}\`: ${reason}` : rename(error.message);
+  return new ValidationError(message, { field, reason });
+}
 
 function wireOptions(options) {
   if (options === null || typeof options !== 'object') {
@@ -132,15 +212,20 @@ function wireOptions(options) {
   return wire;
 }
 
-/** `at` as the wasm side takes it: seconds since the epoch, or an X-Sdk-Date string. */
+/**
+ * Every `at` of the API (`buildRequest`, `signRequest`): a Date, milliseconds since the
+ * epoch or an X-Sdk-Date string, now when absent; as the wasm side takes it: whole seconds
+ * since the epoch (the start of the second), or the string.
+ */
 function signingTime(at) {
-  if (at === undefined || at === null) return nowSeconds();
-  if (at instanceof Date) return at.getTime() / 1000;
-  if (typeof at === 'number') return at / 1000;
+  if (at === undefined || at === null) return Math.floor(nowSeconds());
   if (typeof at === 'string') return at;
-  throw new ValidationError('invalid `at`: must be a Date, milliseconds since the epoch or a YYYYMMDDTHHMMSSZ string', {
-    field: 'at',
-  });
+  const ms = at instanceof Date ? at.getTime() : at;
+  if (typeof ms === 'number' && Number.isFinite(ms)) return Math.floor(ms / 1000);
+  const shown =
+    at instanceof Date ? 'an invalid Date' : typeof at === 'number' ? String(at) : typeof at === 'object' ? 'an object' : `a ${typeof at}`;
+  const reason = `must be a Date, milliseconds since the epoch or an X-Sdk-Date string (YYYYMMDDTHHMMSSZ), not ${shown}`;
+  throw new ValidationError(`invalid \`at\`: ${reason}`, { field: 'at', reason });
 }
 
 /** `UpdateSecret` or `updateSecret` -> `UpdateSecret`. */
@@ -176,7 +261,12 @@ function bodyText(body) {
     decoder = decoder || new TextDecoder();
     return decoder.decode(body);
   }
-  return String(body);
+  // A fetch Response's stream, a Blob, or JSON an HTTP client already parsed (axios):
+  // String() of it would reach the core as "[object Object]".
+  const type = typeof body === 'object' && typeof body.constructor === 'function' && body.constructor !== Object && body.constructor.name;
+  const given = typeof body !== 'object' ? `a ${typeof body}` : type ? `a ${type}` : 'an object';
+  const reason = `must be the body as text or bytes (a string, Uint8Array or ArrayBuffer), not ${given}: read it as text first (fetch: \`await response.text()\`; axios: \`responseType: 'text'\`)`;
+  throw new ValidationError(`invalid \`response.body\`: ${reason}`, { field: 'response.body', reason });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -190,7 +280,8 @@ export function operationNames() {
 /**
  * Signs a request with the signer alone (no operation): used by the conformance vectors.
  * `spec`: `{credentials: {ak, sk, security_token?}, algorithm, derived?: {region_id, service},
- * at, request: {method, url, headers, body}}`; returns the signed request.
+ * at?, request: {method, url, headers, body}}` (`at` as in buildRequest); returns the
+ * signed request.
  */
 export function signRequest(spec) {
   const object = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
@@ -200,7 +291,8 @@ export function signRequest(spec) {
   const request = object(s.request) || {};
   const derived = object(s.derived);
   const token = typeof credentials.security_token === 'string' ? credentials.security_token : undefined;
-  const headers = toJson(request.headers === undefined ? null : request.headers, 'spec');
+  const at = signingTime(s.at);
+  const headers = toJson(request.headers === undefined ? null : request.headers, 'request.headers', 'request.headers');
   return JSON.parse(
     call(() =>
       wasmSignRequest(
@@ -210,7 +302,7 @@ export function signRequest(spec) {
         text(s.algorithm),
         derived && text(derived.region_id),
         derived && text(derived.service),
-        s.at,
+        at,
         text(request.method),
         text(request.url),
         headers,
@@ -248,8 +340,12 @@ export class CsmsClient {
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
     }
-    STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, native: undefined, generation: -1 });
-    void this[INNER]; // checks the options now
+    try {
+      STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, native: undefined, generation: -1 });
+      void this[INNER]; // checks the options now
+    } catch (e) {
+      throw jsOptionError(e);
+    }
   }
 
   /** The native client, on a live instance (made anew after a panic). */
@@ -296,17 +392,26 @@ export class CsmsClient {
   }
 }
 
-/** A response's status, headers (JSON text) and body (text) as the module takes them. */
-function responseParts(response) {
+/**
+ * A response's status, headers (JSON text) and body (text) as the module takes them.
+ * `parseResponse` takes any status that fits the module (0 to 65535); a transport must
+ * return a real HTTP status (RFC 9110: 100 to 599).
+ */
+function responseParts(response, [minStatus, maxStatus] = [0, 65535]) {
   if (response === null || typeof response !== 'object') {
     throw new ValidationError('invalid `response`: must be an object { status, headers, body }', { field: 'response' });
   }
-  const status = Number(response.status);
-  if (!Number.isInteger(status) || status < 0 || status > 65535) {
-    throw new ValidationError('invalid `response.status`: must be an HTTP status', { field: 'response.status' });
+  const given = response.status;
+  const status = typeof given === 'number' || typeof given === 'string' ? Number(given) : NaN;
+  if (!Number.isInteger(status) || status < minStatus || status > maxStatus) {
+    const shown = typeof given === 'string' ? JSON.stringify(given) : typeof given === 'number' ? given : typeof given;
+    const reason = `must be an HTTP status from ${minStatus} to ${maxStatus}, not ${shown}`;
+    throw new ValidationError(`invalid \`response.status\`: ${reason}`, { field: 'response.status', reason });
   }
   return { status, headers: JSON.stringify(headerObject(response.headers)), body: bodyText(response.body) };
 }
+
+const TRANSPORT_STATUS = [100, 599];
 
 /**
  * The core's attempts of one call, as `runAttempts` (js/transport.js) drives them. Each
@@ -322,21 +427,31 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }
       return fn();
     });
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
+  const fail = (failure, now, random) => {
+    try {
+      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, now, random)));
+    } catch (e) {
+      // The call's error is the core's account of the last failure; keep what caused it.
+      if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
+      throw e;
+    }
+  };
   return {
     request: (now) => JSON.parse(live(() => attempts.request(native, now))),
     receive(response, now, random) {
-      const { status, headers, body } = responseParts(response);
+      let parts;
+      try {
+        parts = responseParts(response, TRANSPORT_STATUS);
+      } catch (e) {
+        // The request was sent and what came back is no response: a failure of the
+        // transport, which may have delivered the request.
+        const failure = new TransportError(`the transport returned a bad response: ${e.message}`, { maybeSent: true, cause: e });
+        return fail(failure, now, random);
+      }
+      const { status, headers, body } = parts;
       return next(live(() => attempts.receive(native, status, headers, body, now, random)));
     },
-    fail(failure, now, random) {
-      try {
-        return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, now, random)));
-      } catch (e) {
-        // The call's error is the core's account of the last failure; keep what caused it.
-        if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
-        throw e;
-      }
-    },
+    fail,
     free() {
       if (isLive(generation)) attempts.free();
     },

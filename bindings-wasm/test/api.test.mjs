@@ -59,7 +59,7 @@ test('validation errors name the field', () => {
       e.name === 'ValidationError' && e.code === 'validation' && e.field === 'rotation_period',
   );
   assert.throws(() => client.buildRequest('NoSuchOperation', {}), (e) => e instanceof esm.CsmsError && e instanceof Error);
-  assert.throws(() => new esm.CsmsClient({ ...options, projectId: undefined }), (e) => e.field === 'project_id');
+  assert.throws(() => new esm.CsmsClient({ ...options, projectId: undefined }), (e) => e.field === 'projectId');
   assert.throws(() => new esm.CsmsClient({ ...options, credentials: { ak: 'AK' } }), (e) => e.field === 'credentials.sk');
   assert.throws(() => new esm.CsmsClient({ ...options, credentials: { ak: 'AK', sk: 'SK', bogus: 1 } }), (e) => e.field === 'credentials.bogus');
   assert.throws(() => new esm.CsmsClient({ ...options, colour: 'blue' }), (e) => e.field === 'colour');
@@ -134,4 +134,164 @@ test('signRequest signs a bare request', () => {
     request: { method: 'GET', url: 'https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets', headers: {}, body: '' },
   });
   assert.match(r.headers.Authorization, /^SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=/);
+});
+
+test('errors are recognised across the ESM and CommonJS copies (instanceof), by the client too', async () => {
+  for (const [a, b] of [[esm, cjs], [cjs, esm]]) {
+    const refused = new a.TransportError('refused', { maybeSent: false });
+    assert.ok(refused instanceof b.TransportError && refused instanceof b.CsmsError && refused instanceof Error);
+    for (const other of ['ValidationError', 'ApiError', 'DecodeError']) assert.ok(!(refused instanceof b[other]), other);
+    const invalid = new a.ValidationError('bad', { field: 'f' });
+    assert.ok(invalid instanceof b.ValidationError && invalid instanceof b.CsmsError && !(invalid instanceof b.TransportError));
+    assert.ok(new a.CsmsError('x', 'panic') instanceof b.CsmsError);
+    assert.ok(!(new a.CsmsError('x', 'transport') instanceof b.TransportError));
+    // A user's subclass is one of the package's classes in both copies, not the other way round.
+    class Refused extends a.TransportError {}
+    assert.ok(new Refused('r') instanceof b.TransportError && new Refused('r') instanceof Refused);
+    assert.ok(!(refused instanceof Refused));
+    for (const value of [new Error('x'), {}, null, undefined, 'TransportError', { code: 'transport' }]) {
+      assert.ok(!(value instanceof b.CsmsError) && !(value instanceof b.TransportError), String(value));
+    }
+  }
+  // A transport using the other copy's TransportError: a request that never left is resent,
+  // even for a non-idempotent operation; another error of the package ends the call.
+  for (const [client, other] of [[esm, cjs], [cjs, esm]]) {
+    let calls = 0;
+    const refusing = new client.CsmsClient({
+      ...options, retryBaseMs: 1,
+      transport: async () => {
+        calls++;
+        throw new other.TransportError('connection refused', { maybeSent: false });
+      },
+    });
+    await assert.rejects(refusing.rotateSecret({ secret_name: 'x' }), (e) => e instanceof client.TransportError && e.maybeSent === false && e.notRetried === undefined);
+    assert.equal(calls, 3);
+    const validating = new client.CsmsClient({ ...options, transport: async () => { throw new other.ValidationError('bad', { field: 'f' }); } });
+    await assert.rejects(validating.listSecrets({}), (e) => e instanceof other.ValidationError && e.field === 'f');
+  }
+});
+
+test('non-finite numbers and lone surrogates name their member instead of turning into null or a bad escape', async () => {
+  const client = new esm.CsmsClient({ ...options, transport: async () => assert.fail('nothing should be sent') });
+  const finite = /^invalid `([^`]+)`: must be a finite number$/;
+  const lone = /^invalid `([^`]+)`: is not valid Unicode text \(a lone surrogate\)$/;
+  const cases = [
+    ['CreateSecretVersion', { secret_name: 'a', secret_string: 'x', expire_time: NaN }, 'expire_time', finite],
+    ['CreateSecretVersion', { secret_name: 'a', secret_string: 'x', expire_time: Infinity }, 'expire_time', finite],
+    ['ListUsers', { offset: -Infinity, limit: 10 }, 'offset', finite],
+    ['CreateSecret', { name: 'a', secret_string: 'x', tags: [{ key: 'k', value: 'v' }, { key: 'k2', value: NaN }] }, 'tags[1].value', finite],
+    ['CreateSecret', { name: 'a', secret_string: 'x', tags: [{ key: 'k', value: 'v\ud800' }] }, 'tags[0].value', lone],
+    ['UpdateSecret', { secret_name: 'a', description: '\udc00 low' }, 'description', lone],
+    ['CreateSecretVersion', { secret_name: 'a', secret_string: 'high at the end \udbff' }, 'secret_string', lone],
+  ];
+  for (const [operation, input, field, message] of cases) {
+    const check = (e) => e instanceof esm.ValidationError && e.field === field && message.test(e.message) && e.message.includes(field);
+    assert.throws(() => client.buildRequest(operation, input, '20240806T000000Z'), check, `${operation} ${field}`);
+    await assert.rejects(client.send(operation, input), check, `${operation} ${field} (send)`);
+  }
+  assert.throws(() => client.buildRequest('ListSecrets', NaN), (e) => e.field === 'input' && finite.test(e.message));
+  // Text that merely looks like the cases (the word null, a backslash, a surrogate pair) passes.
+  const description = 'null, \\ud800 and a pair 😀';
+  const request = client.buildRequest('UpdateSecret', { secret_name: 'a', description, kms_key_id: null }, '20240806T000000Z');
+  assert.equal(JSON.parse(request.body).description, description);
+});
+
+test('a transport returning a bad response is a transport failure (maybeSent); a body that is not text or bytes is refused naming response.body', async () => {
+  const ok = '{"secrets":[],"page_info":{"secret_count":0}}';
+  const bodyHint = /`response\.body`.*responseType: 'text'/;
+  const cases = [
+    ['{}', {}, /`response\.status`/],
+    ['no status', { headers: {}, body: ok }, /`response\.status`/],
+    ['status 0', { status: 0, body: ok }, /`response\.status`/],
+    ['status 99', { status: 99, body: ok }, /`response\.status`/],
+    ['status 600', { status: 600, body: ok }, /`response\.status`/],
+    ['status 70000', { status: 70000, body: ok }, /`response\.status`/],
+    ['status text', { status: 'OK', body: ok }, /`response\.status`/],
+    ['an already parsed body (axios)', { status: 200, body: { secrets: [] } }, bodyHint],
+    ['a Blob', { status: 200, body: new Blob([ok]) }, bodyHint],
+    ['a fetch Response', new Response(ok, { status: 200 }), bodyHint],
+    ['a number', { status: 200, body: 5 }, bodyHint],
+  ];
+  for (const [label, response, message] of cases) {
+    let calls = 0;
+    const client = new esm.CsmsClient({ ...options, retryBaseMs: 1, transport: async () => (calls++, response) });
+    await assert.rejects(client.listSecrets({}), (e) => {
+      assert.ok(e instanceof esm.TransportError && e.maybeSent === true, `${label}: ${e.stack}`);
+      assert.match(e.message, message, label);
+      assert.ok(e.cause instanceof esm.ValidationError, label);
+      return true;
+    });
+    assert.equal(calls, 3, `${label}: retried as a transport failure`);
+    calls = 0;
+    await assert.rejects(client.rotateSecret({ secret_name: 'x' }), (e) => e instanceof esm.TransportError && /not idempotent/.test(e.notRetried), label);
+    assert.equal(calls, 1, `${label}: a rotation that may have been applied is not resent`);
+  }
+  // The low-level parseResponse keeps ValidationError, with the same words for the body.
+  const client = new esm.CsmsClient(options);
+  assert.throws(() => client.parseResponse('ListSecrets', {}), (e) => e instanceof esm.ValidationError && e.field === 'response.status');
+  for (const body of [{ secrets: [] }, new Blob([ok]), new Response(ok).body, 5]) {
+    assert.throws(() => client.parseResponse('ListSecrets', { status: 200, body }), (e) => e instanceof esm.ValidationError && e.field === 'response.body' && bodyHint.test(e.message));
+  }
+  for (const body of [ok, new TextEncoder().encode(ok), new TextEncoder().encode(ok).buffer, Buffer.from(ok)]) {
+    assert.deepEqual(client.parseResponse('ListSecrets', { status: 200, body }).secrets, []);
+  }
+  assert.deepEqual(client.parseResponse('DeleteSecret', { status: 204 }), {});
+});
+
+test('`at` is the same everywhere: a Date, milliseconds since the epoch or an X-Sdk-Date string; non-finite refused', () => {
+  const ms = Date.UTC(2024, 7, 6, 10, 10, 10);
+  const spec = (at) => ({
+    credentials: { ak: 'AK', sk: 'SK' }, algorithm: 'SDK-HMAC-SHA256', at,
+    request: { method: 'GET', url: 'https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets', headers: {}, body: '' },
+  });
+  const sdkDate = (d) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  for (const csms of [esm, cjs]) {
+    const client = new csms.CsmsClient(options);
+    const signed = csms.signRequest(spec('20240806T101010Z'));
+    const built = client.buildRequest('ListSecrets', {}, '20240806T101010Z');
+    assert.equal(signed.headers['X-Sdk-Date'], '20240806T101010Z');
+    for (const at of [ms, ms + 999, new Date(ms)]) {
+      assert.deepEqual(csms.signRequest(spec(at)), signed, `signRequest at ${at}`);
+      assert.deepEqual(client.buildRequest('ListSecrets', {}, at), built, `buildRequest at ${at}`);
+    }
+    // Before the epoch, a second starts at its beginning in both.
+    assert.equal(csms.signRequest(spec(-1500)).headers['X-Sdk-Date'], '19691231T235958Z');
+    assert.equal(client.buildRequest('ListSecrets', {}, -1500).headers['X-Sdk-Date'], '19691231T235958Z');
+    // Now by default, in both.
+    for (const date of [csms.signRequest(spec(undefined)).headers['X-Sdk-Date'], client.buildRequest('ListSecrets', {}).headers['X-Sdk-Date']]) {
+      assert.ok([sdkDate(new Date()), sdkDate(new Date(Date.now() - 1000))].includes(date), date);
+    }
+    for (const [at, shown] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [new Date('nope'), 'an invalid Date'], [{}, 'an object'], [1000n, 'a bigint'], [true, 'a boolean']]) {
+      const check = (e) => e instanceof csms.ValidationError && e.field === 'at' &&
+        e.message === `invalid \`at\`: must be a Date, milliseconds since the epoch or an X-Sdk-Date string (YYYYMMDDTHHMMSSZ), not ${shown}`;
+      assert.throws(() => csms.signRequest(spec(at)), check, `signRequest ${shown}`);
+      assert.throws(() => client.buildRequest('ListSecrets', {}, at), check, `buildRequest ${shown}`);
+    }
+  }
+});
+
+test('option errors name the JavaScript options (projectId, credentials.authToken), not the wire names', () => {
+  const cases = [
+    [{ projectId: undefined }, 'projectId', 'is required'],
+    [{ projectId: 'a/b' }, 'projectId', 'must be a non-empty id without `/`, `?` or `#`'],
+    [{ projectId: 5 }, 'projectId', 'must be a string'],
+    [{ projectId: NaN }, 'projectId', 'must be a finite number'],
+    [{ credentials: { sk: 's' } }, 'credentials.ak', 'is required (or give authToken)'],
+    [{ credentials: { authToken: '' } }, 'credentials.authToken', 'is empty'],
+    [{ credentials: { authToken: 5 } }, 'credentials.authToken', 'must be a string'],
+    [{ credentials: { ak: 'a', sk: 's', authToken: 't' } }, 'credentials.authToken', 'give either ak and sk, or authToken, not both'],
+    [{ credentials: { ak: 'a', sk: 's', securityToken: 5 } }, 'credentials.securityToken', 'must be a string'],
+    [{ credentials: { ak: 'a', sk: 'x\ud800' } }, 'credentials.sk', 'is not valid Unicode text (a lone surrogate)'],
+    [{ userAgent: 5 }, 'userAgent', 'must be a string'],
+    [{ derivedService: 5 }, 'derivedService', 'must be a string'],
+  ];
+  for (const csms of [esm, cjs]) {
+    for (const [change, field, reason] of cases) {
+      assert.throws(() => new csms.CsmsClient({ ...options, ...change }), (e) => {
+        assert.ok(e instanceof csms.ValidationError, e.stack);
+        assert.deepEqual([e.field, e.reason, e.message], [field, reason, `invalid \`${field}\`: ${reason}`]);
+        return true;
+      });
+    }
+  }
 });

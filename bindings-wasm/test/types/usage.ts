@@ -5,7 +5,9 @@ import {
   CsmsClient,
   TransportError,
   fetchTransport,
+  signRequest,
   CsmsError,
+  DecodeError,
   ValidationError,
   type HttpRequest,
   type ShowSecretVersionOutput,
@@ -82,3 +84,25 @@ async function rotate(): Promise<void> {
   }
 }
 void rotate;
+
+// Errors made by hand (a transport may throw a ValidationError; tests mock ApiErrors): each
+// class's own constructor, as in js/errors.js.
+const invalid = new ValidationError('invalid `secret_name`: is required', { field: 'secret_name', reason: 'is required' });
+const notFound = new ApiError('not found', { status: 404, errorCode: 'CSMS.0106', errorMsg: 'no such secret', requestId: 'r', notRetried: undefined });
+const undecodable = new DecodeError('not JSON', { status: 200, requestId: 'r', reason: 'expected value' });
+const refused = new TransportError('connection refused', { maybeSent: false, cause: new Error('ECONNREFUSED') });
+const bug = new CsmsError('internal error', 'panic', { cause: 'boom' });
+void [invalid, notFound, undecodable, refused, bug, new ValidationError('x'), new ApiError('x'), new DecodeError('x')];
+// @ts-expect-error the second argument of ValidationError is its options, not a code
+void new ValidationError('bad', 'validation');
+// @ts-expect-error ApiError has no `code` option (errorCode)
+void new ApiError('not found', { code: 'CSMS.0106' });
+// @ts-expect-error a DecodeError's status is a number
+void new DecodeError('not JSON', { status: '200' });
+// @ts-expect-error ValidationError takes no cause
+void new ValidationError('bad', { field: 'f', cause: new Error() });
+
+// Every `at` takes the same: a Date, milliseconds or an X-Sdk-Date string, optional.
+const spec = { credentials: { ak: 'AK', sk: 'SK' }, algorithm: 'SDK-HMAC-SHA256', request: { method: 'GET', url: 'https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets' } };
+void [signRequest(spec), signRequest({ ...spec, at: new Date() }), signRequest({ ...spec, at: Date.now() }), signRequest({ ...spec, at: '20240806T101010Z' })];
+void [client.buildRequest('ListSecrets', {}, Date.now()), client.buildRequest('ListSecrets', {})];
