@@ -409,20 +409,22 @@ def emit(spec):
                "transport (httpx.AsyncClient when httpx is installed, else the standard-library transport in a thread).")
         out.append(f"class {cls}:\n{docstring(doc, '    ')}")
         out.append(CLIENT_COMMON.replace("{transport}", transport))
-        for op in ops:
+        # One overload per operation and no implementation (a stub has none). No overload takes
+        # a plain `str`: an unknown name, or a paginate of an operation that does not page, is a
+        # type error; a name only known at run time is typed `OperationName` (or
+        # `PagedOperationName`), which mypy matches against every overload (a union of results).
+        # The docstring goes on the first overload.
+        parse_doc = '"""The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""'
+        for i, op in enumerate(ops):
             out.append(f"    @overload\n    def parse_response(self, operation: Literal[\"{op['name']}\"], status: int, "
-                       f"headers: Headers | Any, body: bytes | str) -> {result_class(op)}: ...\n")
-        out.append("    @overload\n    def parse_response(self, operation: str, status: int, headers: Headers | Any, "
-                   "body: bytes | str) -> Model: ...\n")
-        out.append("    def parse_response(self, operation: str, status: int, headers: Headers | Any, body: bytes | str) -> Model:\n"
-                   '        """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""\n')
+                       f"headers: Headers | Any, body: bytes | str) -> {result_class(op)}:"
+                       + (f"\n        {parse_doc}\n" if i == 0 else " ...\n"))
         it = "AsyncIterator" if is_async else "Iterator"
-        for op in paged:
+        paginate_doc = '"""Yields the result of each page of a List operation, from `input` (and `members`) on."""'
+        for i, op in enumerate(paged):
             out.append(f"    @overload\n    def paginate(self, operation: Literal[\"{op['name']}\"], input: Mapping[str, Any] | None = None, "
-                       f"**members: Any) -> {it}[{result_class(op)}]: ...\n")
-        out.append(f"    @overload\n    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> {it}[Model]: ...\n")
-        out.append(f"    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> {it}[Model]:\n"
-                   '        """Yields the result of each page of a List operation, from `input` (and `members`) on."""\n')
+                       f"**members: Any) -> {it}[{result_class(op)}]:"
+                       + (f"\n        {paginate_doc}\n" if i == 0 else " ...\n"))
         if is_async:
             out.append("    async def aclose(self) -> None: ...\n"
                        "    async def __aenter__(self) -> Self: ...\n"

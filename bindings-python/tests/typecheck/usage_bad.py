@@ -12,3 +12,5 @@ client.batch_create_or_delete_tags(secret_id="i", action="create", tags=[1])  # 
 client.build_request("UpdateSecret", {}, at=b"20240806T101010Z")  # error: arg-type
 client.parse_response("RotateSecret", 200, {}, b"{}").version  # error: attr-defined
 csms.Client(region=4)  # error: arg-type
+client.paginate("ShowSecret")  # error: call-overload
+client.parse_response("UpdateSecrets", 200, {}, b"{}")  # error: call-overload

@@ -32,6 +32,14 @@ patient = csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s", max_a
 offset: int = patient.clock_offset
 started: float = transports.now()
 
+
+def by_name(operation: csms.OperationName, paged: csms.PagedOperationName) -> None:
+    """Operation names known only at run time: a union of every overload's result."""
+    result: csms.Model = client.parse_response(operation, 200, {}, b"{}")
+    print(result.to_dict(), client.build_request(operation, {}))
+    for page in client.paginate(paged):
+        print(page.to_dict())
+
 async def main() -> None:
     async with csms.AsyncClient(region="cn-north-4", project_id="p", ak="a", sk="s") as ac:
         rr = await ac.rotate_secret(secret_name="x")
