@@ -425,6 +425,24 @@ def test_stubs_declare_every_method_and_class():
             for n in tree.body), name
 
 
+def test_the_type_aliases_of_the_stubs_exist_at_run_time():
+    import typing
+
+    def transport(request: csms.Request) -> csms.TransportResult:
+        return (200, {}, b"{}")
+
+    def by_name(operation: csms.OperationName, at: csms.At, headers: csms.Headers) -> csms.Transport:
+        return transport
+
+    assert typing.get_type_hints(transport)["return"] is csms.TransportResult
+    assert typing.get_type_hints(by_name)["return"] == csms.Transport
+    assert csms.AsyncTransport is not None
+    assert typing.get_args(csms.OperationName) == tuple(csms.operation_names())
+    assert typing.get_args(csms.PagedOperationName) == (
+        "ListResourceInstances", "ListSecretEvents", "ListSecretTask", "ListSecretVersions", "ListSecrets")
+    assert {"Transport", "TransportResult", "OperationName"} <= set(csms.__all__) & set(dir(csms))
+
+
 def test_import_is_light():
     code = ("import sys, csms; heavy = {'asyncio', 'http.client', 'json', 'ssl', 'typing', 'requests', 'httpx',"
             " 'email', 'urllib'}; print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))")

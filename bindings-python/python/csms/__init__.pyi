@@ -4,7 +4,7 @@
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, overload
+from typing import Any, Literal, Protocol, final, overload
 
 from typing_extensions import Self, TypeAlias
 
@@ -70,6 +70,7 @@ class TransportError(CsmsError):
 # ------------------------------------------------------------------------------------------
 # Requests, responses, transports
 
+@final
 class Request:
     """A signed HTTP request, ready to send."""
 
@@ -79,15 +80,15 @@ class Request:
     body: bytes
     operation: str | None
     idempotent: bool
-    def __init__(
-        self,
+    def __new__(
+        cls,
         method: str,
         url: str,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = ...,
         body: bytes | bytearray | str | None = ...,
         operation: str | None = ...,
         idempotent: bool = ...,
-    ) -> None: ...
+    ) -> Self: ...
 
 class Response:
     """What a transport received: status, headers and body."""
@@ -97,26 +98,49 @@ class Response:
     body: bytes
     def __init__(self, status: int, headers: Any, body: bytes) -> None: ...
 
+class _StatusAndBody(Protocol):
+    """A response object with `status`, `headers` and `body` (`csms.Response`)."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def body(self) -> bytes | str: ...
+
+class _StatusCodeAndContent(Protocol):
+    """A response object with `status_code`, `headers` and `content` (requests', httpx's)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def content(self) -> bytes | str: ...
+
+# The same aliases exist at run time (csms/_types.py, loaded on first use).
 Headers: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]]
 #: What a transport returns: `(status, headers, body)` or an object with those attributes
-#: (`status` or `status_code`; `body` or `content`).
-TransportResult: TypeAlias = tuple[int, Headers, bytes | str] | Any
+#: (`status` or `status_code`; `body` or `content`). Not an awaitable: that is an async
+#: transport's, for AsyncClient.
+TransportResult: TypeAlias = tuple[int, Headers, bytes | str] | _StatusAndBody | _StatusCodeAndContent
 Transport: TypeAlias = Callable[[Request], TransportResult]
 AsyncTransport: TypeAlias = Callable[[Request], Awaitable[TransportResult]]
 At: TypeAlias = str | datetime | int | float
 
+@final
 class Signer:
     """The request signer alone (the five algorithms of the official SDKs)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         ak: str,
         sk: str,
         security_token: str | None = ...,
-        algorithm: str = ...,
+        algorithm: str | None = ...,
         region: str | None = ...,
         service: str | None = ...,
-    ) -> None: ...
+    ) -> Self: ...
     def sign(self, request: Request, at: At | None = ...) -> Request:
         """A copy of `request` signed for the time `at` (None: now)."""
 
@@ -2104,3 +2128,96 @@ class AsyncClient:
             secret_blob (required, secret, body): The encrypted backup blob obtained from
                 DownloadSecretBlob.
         """
+
+__all__ = [
+    'ApiError',
+    'AsyncClient',
+    'AsyncTransport',
+    'At',
+    'Client',
+    'CsmsError',
+    'DecodeError',
+    'Headers',
+    'Model',
+    'OperationName',
+    'PagedOperationName',
+    'Request',
+    'Response',
+    'Signer',
+    'Transport',
+    'TransportError',
+    'TransportResult',
+    'USER_AGENT',
+    'ValidationError',
+    'operation_names',
+    'sdk_date',
+    'verify_signature',
+    'ActionResources',
+    'Agency',
+    'CreateSecretRequestBody',
+    'ErrorInfo',
+    'Event',
+    'GrantDTO',
+    'GrantData',
+    'GrantUserInfo',
+    'Notification',
+    'PageInfo',
+    'Record',
+    'Secret',
+    'SecretTask',
+    'Stage',
+    'SysTag',
+    'Tag',
+    'TagItem',
+    'TagMatches',
+    'TagResponse',
+    'UserOrgRelationListResult',
+    'UsersDetailsResult',
+    'Version',
+    'VersionMetadata',
+    'BatchCreateOrDeleteTagsResponse',
+    'BatchImportSecretsResponse',
+    'CheckSecretsResponse',
+    'CreateAgencyResponse',
+    'CreateGrantsResponse',
+    'CreateSecretResponse',
+    'CreateSecretEventResponse',
+    'CreateSecretTagResponse',
+    'CreateSecretVersionResponse',
+    'DeleteGrantResponse',
+    'DeleteSecretResponse',
+    'DeleteSecretEventResponse',
+    'DeleteSecretForScheduleResponse',
+    'DeleteSecretStageResponse',
+    'DeleteSecretTagResponse',
+    'DownloadSecretBlobResponse',
+    'GenerateRandomPasswordResponse',
+    'ListGrantsResponse',
+    'ListNotificationRecordsResponse',
+    'ListProjectSecretsTagsResponse',
+    'ListResourceInstancesResponse',
+    'ListSecretEventsResponse',
+    'ListSecretTagsResponse',
+    'ListSecretTaskResponse',
+    'ListSecretVersionsResponse',
+    'ListSecretsResponse',
+    'ListUsersResponse',
+    'RestoreSecretResponse',
+    'RotateSecretResponse',
+    'ShowAgencyResponse',
+    'ShowSecretResponse',
+    'ShowSecretEventResponse',
+    'ShowSecretFunctionTemplatesResponse',
+    'ShowSecretStageResponse',
+    'ShowSecretVersionResponse',
+    'ShowSecretsConfigResponse',
+    'ShowUserDetailResponse',
+    'UpdateGrantResponse',
+    'UpdateSecretResponse',
+    'UpdateSecretEventResponse',
+    'UpdateSecretStageResponse',
+    'UpdateSecretsConfigResponse',
+    'UpdateUserPasswordResponse',
+    'UpdateVersionResponse',
+    'UploadSecretBlobResponse',
+]
