@@ -347,6 +347,38 @@ def test_transport_results_and_failures():
     assert (api.value.status, api.value.error_code, api.value.error_msg) == (500, "500", "oops")
 
 
+def test_a_sync_client_refuses_an_async_transport():
+    base = {"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK"}
+
+    async def coroutine_function(request):
+        return (200, {}, b"{}")
+
+    class AsyncCallable:
+        async def __call__(self, request):
+            return (200, {}, b"{}")
+
+    for transport in (coroutine_function, AsyncCallable(), csms.transports.httpx_async_transport(),
+                      csms.transports.ThreadedTransport()):
+        with pytest.raises(csms.ValidationError) as e:
+            csms.Client(**base, transport=transport)
+        assert e.value.field == "transport" and "AsyncClient" in e.value.reason
+        csms.AsyncClient(**base, transport=transport)  # where it belongs
+
+    # Not recognisable up front: a plain function returning a coroutine. The coroutine is
+    # closed without having run (so nothing was sent, and no "never awaited" warning), and the
+    # call fails at once, without retries.
+    returned = []
+
+    def hides_a_coroutine(request):
+        returned.append(coroutine_function(request))
+        return returned[-1]
+
+    with pytest.raises(csms.TransportError) as e:
+        csms.Client(**base, transport=hides_a_coroutine).show_secret(secret_name="s")
+    assert e.value.maybe_sent is False and "AsyncClient" in e.value.reason
+    assert len(returned) == 1 and inspect.getcoroutinestate(returned[0]) == inspect.CORO_CLOSED
+
+
 def test_async_client_with_a_custom_transport():
     seen = []
 

@@ -47,6 +47,15 @@ def _seconds(name, value):
     return value
 
 
+def _is_async(transport):
+    """Whether a transport is recognisably async: a coroutine function, or an object whose
+    `__call__` is one."""
+    import inspect
+
+    return inspect.iscoroutinefunction(transport) or inspect.iscoroutinefunction(
+        getattr(type(transport), "__call__", None))
+
+
 class _Base(Operations):
     """What the sync and async clients share: options, the native client, requests and
     responses without I/O, the start of each call. The subclasses send."""
@@ -110,6 +119,8 @@ class _Base(Operations):
         self._timeout = _seconds("timeout", timeout)
         if transport is not None and not callable(transport):
             raise ValidationError("transport", f"must be a callable taking a Request, not {type(transport).__name__}")
+        if transport is not None:
+            self._check_transport(transport)
         self._transport = transport
         self._own_transport = transport is None
 
@@ -156,6 +167,9 @@ class _Base(Operations):
             input = merged
         return self._iterate(operation, _native.Paginator(operation, input))
 
+    def _check_transport(self, transport):
+        """Refuses a transport this client cannot drive (the sync client: an async one)."""
+
     def _start(self, operation, input):
         """The attempts of a call (validated and built; signed for each attempt) and the
         transport to send them with."""
@@ -177,6 +191,15 @@ class Client(_Base):
     See `csms.transports` for requests and httpx. Failed attempts are retried as the core
     decides, at most `max_attempts` in all.
     """
+
+    def _check_transport(self, transport):
+        if _is_async(transport):
+            raise ValidationError(
+                "transport",
+                "is async (a coroutine function, or an object whose __call__ is one): give it to csms.AsyncClient, "
+                "or give csms.Client a sync transport (returning (status, headers, body): csms.transports."
+                "requests_transport(), httpx_transport(), ...)",
+            )
 
     def _call(self, operation, input):
         attempts, transport = self._start(operation, input)

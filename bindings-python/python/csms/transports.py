@@ -64,13 +64,39 @@ def send(attempts, transport):
     while True:
         request = attempts.request(now())
         try:
-            outcome = unpack(transport(request))
+            result = transport(request)
+            awaitable = hasattr(result, "__await__")
+            if not awaitable:
+                outcome = unpack(result)
         except Exception as e:
+            awaitable = False
             outcome = failure(e)
+        if awaitable:
+            raise _awaitable_returned(result)
         wait = _next(attempts, outcome)
         if type(wait) is not float:
             return wait
         time.sleep(wait)
+
+
+def _awaitable_returned(result):
+    """The error of a sync call whose transport returned an awaitable (it is an async one):
+    not retried. A coroutine is closed without having run: the request was not sent."""
+    import inspect
+
+    if inspect.iscoroutine(result):
+        result.close()
+        sent = False
+    else:
+        cancel = getattr(result, "cancel", None)
+        if callable(cancel):
+            cancel()
+        sent = True
+    return TransportError(
+        f"the transport returned {type(result).__name__}, an awaitable: it is an async transport, which "
+        "csms.AsyncClient drives; csms.Client needs one returning (status, headers, body)",
+        maybe_sent=sent,
+    )
 
 
 async def send_async(attempts, transport):
