@@ -403,11 +403,23 @@ def test_custom_transports_get_the_same_loop_and_clock_correction(monkeypatch):
 def test_retry_options_are_checked():
     base = {"region": "cn-north-4", "project_id": "p", "ak": "AK", "sk": "SK"}
     for option, value in [("max_attempts", 0), ("max_attempts", 1.5), ("max_attempts", True),
-                          ("backoff_base", -1), ("backoff_cap", "1"), ("connect_timeout", 0), ("timeout", (1, 2))]:
+                          ("backoff_base", -1), ("backoff_cap", "1"), ("connect_timeout", 0), ("timeout", (1, 2)),
+                          ("timeout", float("inf")), ("connect_timeout", float("inf")), ("timeout", 1e300),
+                          ("connect_timeout", 10 ** 400), ("timeout", float("nan")), ("timeout", 86400.5)]:
         with pytest.raises(csms.ValidationError) as e:
             csms.Client(**base, **{option: value})
         assert e.value.field == option
+        with pytest.raises(csms.ValidationError) as e:
+            csms.AsyncClient(**base, **{option: value})
+        assert e.value.field == option
+        if option.endswith("timeout"):
+            for make in (transports.StdlibTransport, transports.requests_transport, transports.httpx_transport,
+                         transports.httpx_async_transport, transports.ThreadedTransport):
+                with pytest.raises(csms.ValidationError) as e:
+                    make(**{option: value})
+                assert e.value.field == option
     csms.Client(**base, timeout=None, connect_timeout=None, max_attempts=1)
+    csms.Client(**base, timeout=86400, connect_timeout=0.001)
 
 
 def test_errors_keep_not_retried_through_pickle():

@@ -40,10 +40,17 @@ def _transports():
     return transports
 
 
+#: The longest timeout, in seconds (a day); None is no limit.
+_MAX_TIMEOUT = 86400
+
+
 def _seconds(name, value):
-    """A timeout option: positive seconds, or None for no limit."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-        raise ValidationError(name, f"must be a positive number of seconds or None, not {value!r}")
+    """A timeout option: seconds, more than 0 and at most a day (so not NaN or infinity), or None
+    for no limit."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not 0 < value <= _MAX_TIMEOUT):
+        raise ValidationError(
+            name, f"must be a number of seconds above 0 and at most {_MAX_TIMEOUT}, or None for no limit, not {value!r}")
     return value
 
 
