@@ -245,11 +245,12 @@ class AsyncClient(_Base):
     (or an object with those attributes); a plain callable works too, but blocks the event loop
     while it runs. By default: httpx.AsyncClient when httpx is
     installed, otherwise the standard-library transport run in a thread (asyncio.to_thread).
+    `timeout` bounds each attempt whatever the transport (it is cancelled at the deadline).
     """
 
     async def _call(self, operation, input):
         attempts, transport = self._start(operation, input)
-        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport))
+        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout))
 
     def _default_transport(self):
         return _transports().default_async_transport(connect_timeout=self._connect_timeout, timeout=self._timeout)

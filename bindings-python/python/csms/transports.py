@@ -99,8 +99,11 @@ def _awaitable_returned(result):
     )
 
 
-async def send_async(attempts, transport):
-    """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep."""
+async def send_async(attempts, transport, timeout=None):
+    """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep.
+    `timeout` (seconds; None: no limit) is each attempt's deadline, whatever the transport: an
+    attempt still running then is cancelled and fails as a TransportError that may have been
+    sent (retried as the core decides)."""
     import asyncio
 
     while True:
@@ -108,7 +111,7 @@ async def send_async(attempts, transport):
         try:
             result = transport(request)
             if hasattr(result, "__await__"):
-                result = await result
+                result = await _within(result, timeout, request)
             outcome = unpack(result)
         except Exception as e:
             outcome = failure(e)
@@ -116,6 +119,22 @@ async def send_async(attempts, transport):
         if type(wait) is not float:
             return wait
         await asyncio.sleep(wait)
+
+
+async def _within(awaitable, timeout, request):
+    """What `awaitable` (an attempt) gives, or a TransportError once `timeout` seconds passed."""
+    if timeout is None:
+        return await awaitable
+    import asyncio
+
+    started = time.monotonic()
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    except asyncio.TimeoutError as e:
+        if time.monotonic() - started < timeout:
+            raise  # the transport's own
+        host = request.url.partition("://")[2].partition("/")[0]
+        raise TransportError(f"no response from {host} within {timeout} s", maybe_sent=True) from e
 
 
 def _next(attempts, outcome):

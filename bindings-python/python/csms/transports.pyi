@@ -25,8 +25,9 @@ def now() -> float:
 def send(attempts: Any, transport: Any) -> dict[str, Any]:
     """The retry loop of a sync transport over the core's attempts of one call."""
 
-async def send_async(attempts: Any, transport: Any) -> dict[str, Any]:
-    """The retry loop of an async transport (asyncio.sleep between attempts)."""
+async def send_async(attempts: Any, transport: Any, timeout: float | None = None) -> dict[str, Any]:
+    """The retry loop of an async transport (asyncio.sleep between attempts); `timeout` is each
+    attempt's deadline (None: no limit)."""
 
 def unpack(result: Any) -> tuple[int, Any, Any]:
     """(status, headers, body) from what a transport returned."""
