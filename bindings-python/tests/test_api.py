@@ -7,6 +7,7 @@ import datetime
 import inspect
 import json
 import pickle
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -377,6 +378,64 @@ def test_a_sync_client_refuses_an_async_transport():
         csms.Client(**base, transport=hides_a_coroutine).show_secret(secret_name="s")
     assert e.value.maybe_sent is False and "AsyncClient" in e.value.reason
     assert len(returned) == 1 and inspect.getcoroutinestate(returned[0]) == inspect.CORO_CLOSED
+
+
+def test_a_session_a_transport_factory_made_is_closed_with_the_client():
+    requests = pytest.importorskip("requests")
+    httpx = pytest.importorskip("httpx")
+    from csms import transports
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{s.getsockname()[1]}"
+    base = {"endpoint": refused, "project_id": PROJECT, "ak": "AK", "sk": "SK", "max_attempts": 1}
+
+    def closes(session):
+        closed = []
+        session.close = lambda: closed.append(True)
+        return closed
+
+    made = transports.requests_transport()
+    closed = closes(made.session)
+    with csms.Client(**base, transport=made):
+        pass
+    assert closed
+    given = requests.Session()
+    closed = closes(given)
+    with csms.Client(**base, transport=transports.requests_transport(session=given)):
+        pass
+    assert not closed, "a session of yours is yours to close"
+
+    made = transports.httpx_transport()
+    with csms.Client(**base, transport=made):
+        pass
+    assert made.client.is_closed
+    given = httpx.Client()
+    with csms.Client(**base, transport=transports.httpx_transport(client=given)):
+        pass
+    assert not given.is_closed
+    given.close()
+
+    async def use(transport):
+        async with csms.AsyncClient(**base, transport=transport) as client:
+            with pytest.raises(csms.TransportError):
+                await client.list_secrets()  # makes httpx_async_transport's client
+            return transport.client
+
+    assert asyncio.run(use(transports.httpx_async_transport())).is_closed
+
+    async def given_client():
+        given = httpx.AsyncClient()
+        assert await use(transports.httpx_async_transport(client=given)) is given
+        assert not given.is_closed
+        await given.aclose()
+
+    asyncio.run(given_client())
+    # StdlibTransport and ThreadedTransport of yours stay yours.
+    stdlib = transports.StdlibTransport()
+    closed = closes(stdlib)
+    csms.Client(**base, transport=stdlib).close()
+    assert not closed
 
 
 def test_async_client_with_a_custom_transport():

@@ -129,7 +129,11 @@ class _Base(Operations):
         if transport is not None:
             self._check_transport(transport)
         self._transport = transport
-        self._own_transport = transport is None
+        # The client closes the transport it makes (`_made_transport`), and one that a factory of
+        # csms.transports made along with its session (requests_transport(), httpx_transport(),
+        # httpx_async_transport() without a session or client of yours).
+        self._made_transport = transport is None
+        self._own_transport = transport is None or getattr(transport, "_closed_with_client", False) is True
 
     @property
     def endpoint(self):
@@ -225,9 +229,12 @@ class Client(_Base):
             yield result
 
     def close(self):
-        """Closes the connections of the default transport (a transport you gave is yours to close)."""
-        if self._own_transport and self._transport is not None:
-            transport, self._transport = self._transport, None
+        """Closes the client's transport: the default one, or one made by requests_transport() or
+        httpx_transport() without a session of yours. Another transport you gave is yours to close."""
+        transport = self._transport
+        if self._own_transport and transport is not None:
+            if self._made_transport:
+                self._transport = None  # made again if the client is used again
             transport.close()
 
     def __enter__(self):
@@ -265,9 +272,13 @@ class AsyncClient(_Base):
             yield result
 
     async def aclose(self):
-        """Closes the default transport's connections (a transport you gave is yours to close)."""
-        if self._own_transport and self._transport is not None:
-            transport, self._transport = self._transport, None
+        """Closes the client's transport: the default one, or one made by httpx_async_transport(),
+        requests_transport() or httpx_transport() without a session or client of yours. Another
+        transport you gave is yours to close."""
+        transport = self._transport
+        if self._own_transport and transport is not None:
+            if self._made_transport:
+                self._transport = None  # made again if the client is used again
             await transport.aclose()
 
     async def __aenter__(self):

@@ -361,6 +361,8 @@ class _RequestsTransport:
 
         self._requests = requests
         self._own = session is None
+        # A session made here belongs to the csms client this transport is given to: closed with it.
+        self._closed_with_client = self._own
         self.session = session if session is not None else requests.Session()
         # requests bounds the connection and each read of the response.
         self._timeout = (_seconds("connect_timeout", connect_timeout), _seconds("timeout", timeout))
@@ -411,8 +413,10 @@ def _refused(error):
 
 
 def requests_transport(session=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
-    """A transport sending through requests (`session`, or a new Session closed with the client),
-    with requests' timeouts: `connect_timeout` for the connection, `timeout` for each read."""
+    """A transport sending through requests (`session`, or a new Session closed with the csms
+    client the transport is given to: give it to one client only), with requests' timeouts:
+    `connect_timeout` for the connection, `timeout` for each read. A `session` of yours is yours
+    to close."""
     return _RequestsTransport(session, connect_timeout, timeout)
 
 
@@ -433,6 +437,7 @@ class _HttpxTransport:
 
         self._httpx = httpx
         self._own = client is None
+        self._closed_with_client = self._own  # as in _RequestsTransport
         timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
         self.client = client if client is not None else httpx.Client(timeout=timeouts)
 
@@ -454,7 +459,9 @@ class _HttpxTransport:
 
 def httpx_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
     """A transport sending through an httpx.Client (`client`, or a new one closed with the csms
-    client, with httpx's timeouts: `connect_timeout` for the connection, `timeout` for each step)."""
+    client the transport is given to: give it to one client only), with httpx's timeouts:
+    `connect_timeout` for the connection, `timeout` for each step. A `client` of yours is yours to
+    close."""
     return _HttpxTransport(client, connect_timeout, timeout)
 
 
@@ -464,6 +471,7 @@ class _HttpxAsyncTransport:
 
         self._httpx = httpx
         self._own = client is None
+        self._closed_with_client = self._own  # as in _RequestsTransport
         self._timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
         self.client = client  # made on first use, inside the event loop
 
@@ -485,7 +493,8 @@ class _HttpxAsyncTransport:
 
 def httpx_async_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
     """An async transport sending through an httpx.AsyncClient (`client`, or a new one closed
-    with the csms client, with httpx's timeouts as in `httpx_transport`)."""
+    with the csms.AsyncClient the transport is given to: give it to one client only), with
+    httpx's timeouts as in `httpx_transport`. A `client` of yours is yours to close."""
     return _HttpxAsyncTransport(client, connect_timeout, timeout)
 
 
