@@ -65,6 +65,23 @@ def test_defaults(client):
         ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "timeout": 0}, "timeout"),
         ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "timeout": (1, 2, 3)}, "timeout"),
         ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "transport": 5}, "transport"),
+        # Values the native side refuses while reading the options: the keyword still.
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "\ud800"}, "sk"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "\ud800", "sk": "SK"}, "ak"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "security_token": "\udfff"},
+         "security_token"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "auth_token": "\ud800"}, "auth_token"),
+        ({"region": "cn-north-4", "project_id": "\ud800", "ak": "AK", "sk": "SK"}, "project_id"),
+        ({"region": "\ud800", "project_id": PROJECT, "ak": "AK", "sk": "SK"}, "region"),
+        ({"endpoint": "\ud800", "project_id": PROJECT, "ak": "AK", "sk": "SK"}, "endpoint"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "user_agent": "\ud800"},
+         "user_agent"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "algorithm": "\ud800"},
+         "algorithm"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "algorithm": "V11-HMAC-SHA256",
+          "derived_service": "\ud800"}, "derived_service"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "algorithm": "V11-HMAC-SHA256",
+          "derived_service": ""}, "derived_service"),
     ],
 )
 def test_bad_options_name_the_option(options, field):

@@ -54,6 +54,15 @@ def _seconds(name, value):
     return value
 
 
+def _option_field(field):
+    """The keyword argument of a client option the native side names as a member of the options
+    it was given (`options.credentials.sk`, `credentials.ak`, `credentials`: `sk`, `ak`, `ak`)."""
+    for prefix in ("options.", "credentials."):
+        if field.startswith(prefix):
+            field = field[len(prefix):]
+    return {"credentials": "ak", "options": "ak", "service": "derived_service"}.get(field, field)
+
+
 def _is_async(transport):
     """Whether a transport is recognisably async: a coroutine function, or an object whose
     `__call__` is one."""
@@ -109,13 +118,7 @@ class _Base(Operations):
         try:
             self._native = _native.Client(options)
         except ValidationError as e:
-            # The core names credentials `credentials.ak`; here they are the `ak` argument.
-            field = e.field
-            if field.startswith("credentials."):
-                field = field[len("credentials."):]
-            elif field == "credentials":
-                field = "ak"
-            raise ValidationError(field, e.reason) from None
+            raise ValidationError(_option_field(e.field), e.reason) from None
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
             raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {max_attempts!r}")
         for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap)):
