@@ -52,6 +52,20 @@ def test_real_use_type_checks_strictly():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_readme_examples_type_check_strictly(tmp_path):
+    """Every ```python block of README.md, as written, each on its own."""
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    blocks = re.findall(r"^```python\n(.*?)^```", readme.read_text(encoding="utf-8"), re.S | re.M)
+    assert len(blocks) >= 3
+    paths = []
+    for number, code in enumerate(blocks):
+        path = tmp_path / f"readme_example_{number}.py"
+        path.write_text(code, encoding="utf-8")
+        paths.append(str(path))
+    result = mypy("--strict", *paths)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_misuse_is_reported():
     path = HERE / "usage_bad.py"
     expected = {}
