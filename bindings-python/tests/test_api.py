@@ -162,12 +162,31 @@ def test_the_only_clock_is_that_of_the_transports_module(client, monkeypatch):
     assert csms.Signer("AK", "SK").sign(request).headers["X-Sdk-Date"] == "20240806T101010Z"
 
 
-@pytest.mark.parametrize("at", ["2024-08-06T10:10:10Z", "20240230T000000Z", float("nan"), 1e300,
-                                datetime.date(2024, 1, 1), True])
+@pytest.mark.parametrize("at", [
+    "2024-08-06T10:10:10Z", "20240230T000000Z", float("nan"), 1e300, datetime.date(2024, 1, 1), True, "\ud800",
+    # Outside the years 1 to 9999 (an X-Sdk-Date has four digits for the year; it used to wrap).
+    datetime.datetime.max, datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc),
+    datetime.datetime.min.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+    datetime.datetime.max.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=-1))),
+    253402300800, 253402300800.0, -62135596801, 1e14, 10 ** 20,
+])
 def test_bad_at(client, at):
     with pytest.raises(csms.ValidationError) as e:
         client.build_request("ShowSecret", {"secret_name": "s"}, at=at)
     assert e.value.field == "at"
+    assert e.value.reason == "is out of range" or not (type(at) in (int, float) or isinstance(at, datetime.datetime))
+    with pytest.raises(csms.ValidationError) as e:
+        csms.sdk_date(at)
+    assert e.value.field == "at"
+
+
+@pytest.mark.parametrize("at, expected", [
+    (253402300799, "99991231T235959Z"), (253402300799.9, "99991231T235959Z"),
+    (datetime.datetime(9999, 12, 31, 23, 59, 59), "99991231T235959Z"),
+    (-62135596800, "00010101T000000Z"), (datetime.datetime.min, "00010101T000000Z"),
+])
+def test_the_ends_of_at(at, expected):
+    assert csms.sdk_date(at) == expected
 
 
 @pytest.mark.parametrize(
@@ -181,6 +200,11 @@ def test_bad_at(client, at):
         ("UpdateSecret", {"secret_name": "t", "description": float("nan")}, "description"),
         ("UpdateSecret", {"secret_name": "t", "description": object()}, "description"),
         ("UpdateSecret", {"secret_name": "t", "description": "\ud800"}, "description"),
+        # A lone surrogate in a key too (it was a UnicodeEncodeError), or in the operation.
+        ("CheckSecrets", {"type": "x", "data": {"\ud800": 1}}, "data"),
+        ("CheckSecrets", {"type": "x", "data": {"a": [{"\udfff": 1}]}}, "data.a[0]"),
+        ("UpdateSecret", {"\ud800": "x"}, "input"),
+        ("Update\ud800", {}, "operation"),
         ("UpdateSecret", {"secret_name": "t", "auto_rotation": 2 ** 70}, "auto_rotation"),
         ("UpdateSecret", {1: "x"}, "input"),
         ("UpdateSecret", ["secret_name"], "input"),
@@ -191,6 +215,25 @@ def test_refused_inputs_name_the_member(client, operation, input, field):
     with pytest.raises(csms.ValidationError) as e:
         client.build_request(operation, input, at=AT)
     assert e.value.field == field, str(e.value)
+
+
+def test_lone_surrogates_are_validation_errors_naming_the_field(client):
+    with pytest.raises(csms.ValidationError) as e:
+        csms.Client(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK",
+                    transport=canned()).check_secrets(type="x", data={"\ud800": 1})
+    assert e.value.field == "data" and "surrogate" in e.value.reason
+    for make, field in [
+        (lambda: csms.Request("GET", "https://x/\ud800"), "url"),
+        (lambda: csms.Request("G\ud800", "https://x/"), "method"),
+        (lambda: csms.Request("GET", "https://x/", {"X-\ud800": "v"}), "headers"),
+        (lambda: csms.Request("GET", "https://x/", body="\ud800"), "body"),
+        (lambda: csms.Signer("\ud800", "SK"), "ak"),
+        (lambda: client.parse_response("ShowSecret", 200, {"X-A": "\ud800"}, b"{}"), "headers"),
+        (lambda: client.parse_response("ShowSecret", 200, {}, "\ud800"), "body"),
+    ]:
+        with pytest.raises(csms.ValidationError) as e:
+            make()
+        assert e.value.field == field
 
 
 def test_unknown_operation_suggests(client):
