@@ -377,8 +377,9 @@ CLIENT_COMMON = '''\
         name of V11-HMAC-SHA256 key derivation (`csms`). `max_attempts` is the most attempts of a
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
-        of the default transport (None: no limit). Bad options raise ValidationError naming the
-        option."""
+        of the default transport (at most 86400; None: no limit); AsyncClient also gives each
+        attempt `timeout` seconds whatever its transport. Bad options raise ValidationError
+        naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
