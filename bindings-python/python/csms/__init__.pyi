@@ -926,7 +926,7 @@ class Client:
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt `timeout` seconds whatever its transport. Bad options raise ValidationError
+        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
         naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
@@ -1545,7 +1545,7 @@ class AsyncClient:
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt `timeout` seconds whatever its transport. Bad options raise ValidationError
+        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
         naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...

@@ -255,7 +255,7 @@ class AsyncClient(_Base):
     (or an object with those attributes); a plain callable works too, but blocks the event loop
     while it runs. By default: httpx.AsyncClient when httpx is
     installed, otherwise the standard-library transport run in a thread (asyncio.to_thread).
-    `timeout` bounds each attempt whatever the transport (it is cancelled at the deadline).
+    `timeout` bounds each attempt of any async transport (cancelled at the deadline).
     """
 
     async def _call(self, operation, input):
