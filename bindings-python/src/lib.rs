@@ -15,7 +15,7 @@ use csms_core::{
     operation, verify as verify_request, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, HttpRequest,
     HttpResponse, Location, Next, RetryPolicy, SdkDate, Signer,
 };
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyUnicodeEncodeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -134,9 +134,25 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".to_owned())
 }
 
-fn text_of(obj: &Bound<'_, PyString>) -> PyResult<String> {
-    Ok(str_of(obj)?.to_owned())
+/// The text of a Python `str` given as `field`, owned. A lone surrogate (which has no UTF-8
+/// form) is a validation error naming `field`.
+fn text_of(obj: &Bound<'_, PyString>, field: &str) -> Res<String> {
+    Ok(str_in(obj, field)?.to_owned())
 }
+
+/// [`str_of`], with a lone surrogate a validation error naming `field` (not a
+/// `UnicodeEncodeError`).
+fn str_in<'a>(obj: &'a Bound<'_, PyString>, field: &str) -> Res<&'a str> {
+    str_of(obj).map_err(|e| {
+        if e.is_instance_of::<PyUnicodeEncodeError>(obj.py()) {
+            invalid(field, NOT_UNICODE)
+        } else {
+            Fail::Py(e)
+        }
+    })
+}
+
+const NOT_UNICODE: &str = "is not valid Unicode (it holds a lone surrogate)";
 
 /// The text of a Python `str`, borrowed: CPython keeps a str's UTF-8 form in the object
 /// (for an ASCII str, its own characters), so nothing is copied or allocated. Fails on a
@@ -178,10 +194,7 @@ fn to_json(obj: &Bound<'_, PyAny>, path: &str, depth: u32) -> Res<Value> {
         return Err(invalid(field(), "is nested too deeply"));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return match str_of(s) {
-            Ok(text) => Ok(Value::String(text.to_owned())),
-            Err(_) => Err(invalid(field(), "is not valid Unicode (it holds a lone surrogate)")),
-        };
+        return Ok(Value::String(text_of(s, &field())?));
     }
     if obj.is_none() {
         return Ok(Value::Null);
@@ -207,7 +220,10 @@ fn to_json(obj: &Bound<'_, PyAny>, path: &str, depth: u32) -> Res<Value> {
         let mut map = Map::new();
         for (k, v) in dict.iter() {
             let key = match k.cast::<PyString>() {
-                Ok(s) => text_of(s)?,
+                Ok(s) => match str_of(s) {
+                    Ok(text) => text.to_owned(),
+                    Err(_) => return Err(invalid(field(), format!("has a key that {NOT_UNICODE}"))),
+                },
                 Err(_) => return Err(invalid(field(), format!("has a key that is not a string ({})", type_name(&k)))),
             };
             let value = to_json(&v, &child(path, &key), depth + 1)?;
@@ -251,7 +267,7 @@ fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> Res<Vec<u8>> {
         return Ok(b.as_bytes().to_vec());
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(text_of(s)?.into_bytes());
+        return Ok(text_of(s, what)?.into_bytes());
     }
     if let Ok(b) = obj.cast::<PyByteArray>() {
         return Ok(b.to_vec());
@@ -266,7 +282,7 @@ fn bytes_of(obj: &Bound<'_, PyAny>, what: &str) -> Res<Vec<u8>> {
 
 fn header_text(obj: &Bound<'_, PyAny>) -> Res<String> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(text_of(s)?);
+        return text_of(s, "headers");
     }
     // Header bytes from a socket: ISO-8859-1, as http.client reads them.
     let raw = bytes_of(obj, "headers")?;
@@ -326,24 +342,38 @@ fn sdk_date_or_now(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> Res<SdkDate
     }
 }
 
+/// The first and last second an `X-Sdk-Date` can write (its year has four digits):
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in Unix seconds.
+const FIRST_SECOND: i64 = -62_135_596_800;
+const LAST_SECOND: i64 = 253_402_300_799;
+
+/// Unix seconds as a signing time, refused outside the years 1 to 9999.
+fn unix_date(secs: f64) -> Res<SdkDate> {
+    let secs = secs.floor();
+    // (NaN fails both comparisons.)
+    if !(secs >= FIRST_SECOND as f64 && secs <= LAST_SECOND as f64) {
+        return Err(invalid("at", "is out of range"));
+    }
+    Ok(SdkDate::from_unix(secs as i64))
+}
+
 /// A signing time: an `X-Sdk-Date` string (`YYYYMMDDTHHMMSSZ`), Unix seconds (int or float) or a
-/// `datetime` (naive = UTC).
+/// `datetime` (naive = UTC), from the year 1 to 9999.
 fn sdk_date(at: &Bound<'_, PyAny>) -> Res<SdkDate> {
     if let Ok(f) = at.cast::<PyFloat>() {
-        let secs = f.value();
-        if !secs.is_finite() || secs.abs() > 1e15 {
-            return Err(invalid("at", "is out of range"));
-        }
-        return Ok(SdkDate::from_unix(secs.floor() as i64));
+        return unix_date(f.value());
     }
     if let Ok(s) = at.cast::<PyString>() {
-        return Ok(SdkDate::parse(&text_of(s)?)?);
+        return Ok(SdkDate::parse(str_in(s, "at")?)?);
     }
     if at.is_instance_of::<PyBool>() {
         return Err(invalid("at", "must be an X-Sdk-Date string, a datetime or Unix seconds, not bool"));
     }
     if at.is_instance_of::<PyInt>() {
         let secs: i64 = at.extract().map_err(|_| invalid("at", "is out of range"))?;
+        if !(FIRST_SECOND..=LAST_SECOND).contains(&secs) {
+            return Err(invalid("at", "is out of range"));
+        }
         return Ok(SdkDate::from_unix(secs));
     }
     if at.hasattr("utcoffset")? && at.hasattr("timestamp")? {
@@ -358,8 +388,16 @@ fn sdk_date(at: &Bound<'_, PyAny>) -> Res<SdkDate> {
         } else {
             at.clone()
         };
-        let secs: f64 = aware.call_method0("timestamp")?.extract()?;
-        return Ok(SdkDate::from_unix(secs.floor() as i64));
+        // Near the ends of `datetime`'s range, timestamp() overflows (an offset past year 1)
+        // or rounds up past 9999-12-31T23:59:59 (datetime.max).
+        let secs: f64 = match aware.call_method0("timestamp") {
+            Ok(secs) => secs.extract()?,
+            Err(e) if e.is_instance_of::<PyOverflowError>(py) || e.is_instance_of::<PyValueError>(py) => {
+                return Err(invalid("at", "is out of range"))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        return unix_date(secs);
     }
     Err(invalid("at", format!("must be an X-Sdk-Date string, a datetime or Unix seconds, not {}", type_name(at))))
 }
@@ -456,7 +494,7 @@ fn py_request(
 
 fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> Res<String> {
     match obj.cast::<PyString>() {
-        Ok(s) => Ok(text_of(s)?),
+        Ok(s) => text_of(s, what),
         Err(_) => Err(invalid(what, format!("must be a str, not {}", type_name(obj)))),
     }
 }
@@ -470,7 +508,7 @@ fn http_response(status: &Bound<'_, PyAny>, headers: &Bound<'_, PyAny>, body: &B
 
 /// The core's request for a `csms.Request`.
 fn http_request(request: &Request, py: Python<'_>) -> Res<HttpRequest> {
-    let mut out = HttpRequest::new(text_of(request.method.bind(py))?, text_of(request.url.bind(py))?);
+    let mut out = HttpRequest::new(text_of(request.method.bind(py), "method")?, text_of(request.url.bind(py), "url")?);
     out.headers = headers_of(request.headers.bind(py).as_any())?;
     out.body = request.body.bind(py).as_bytes().to_vec();
     Ok(out)
@@ -577,7 +615,7 @@ fn opt_text(obj: Option<&Bound<'_, PyAny>>, what: &str) -> Res<Option<String>> {
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
         Some(o) => match o.cast::<PyString>() {
-            Ok(s) => Ok(Some(text_of(s)?)),
+            Ok(s) => Ok(Some(text_of(s, what)?)),
             Err(_) => Err(invalid(what, format!("must be a str, not {}", type_name(o)))),
         },
     }
@@ -697,7 +735,7 @@ mod native {
                     None => Value::Null,
                 };
                 let at = sdk_date_or_now(py, at)?;
-                let op = super::operation(str_of(operation)?)?;
+                let op = super::operation(str_in(operation, "operation")?)?;
                 let client = &self.client;
                 let built = if asymmetric(client.config().algorithm) {
                     // ECDSA and SM2 take ~0.1 ms: let other threads run meanwhile.
@@ -752,7 +790,7 @@ mod native {
                     Some(i) => to_json(i, "", 0)?,
                     None => Value::Null,
                 };
-                let op = super::operation(str_of(operation)?)?;
+                let op = super::operation(str_in(operation, "operation")?)?;
                 let started = self.client.start(op, &value, policy);
                 csms_core::zeroize_json(&mut value);
                 Ok(NativeAttempts {
@@ -944,14 +982,14 @@ mod native {
                 let mut next_decoded = decoded.iter();
                 fn text<'a>(obj: &'a Bound<'_, PyAny>, decoded: &mut std::slice::Iter<'a, String>) -> Res<&'a str> {
                     match obj.cast::<PyString>() {
-                        Ok(s) => Ok(str_of(s)?),
+                        Ok(s) => str_in(s, "headers"),
                         Err(_) => Ok(decoded.next().map_or("", String::as_str)),
                     }
                 }
                 for (k, v) in &objects {
                     view.push((text(k, &mut next_decoded)?, text(v, &mut next_decoded)?));
                 }
-                let (method, url, body) = (str_of(&method)?, str_of(&url)?, body.as_bytes());
+                let (method, url, body) = (str_in(&method, "method")?, str_in(&url, "url")?, body.as_bytes());
                 let at = sdk_date_or_now(py, at)?;
                 let signer = &self.signer;
                 let sign = || signer.sign_parts(method, url, &view, body, at);

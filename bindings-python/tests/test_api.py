@@ -7,6 +7,7 @@ import datetime
 import inspect
 import json
 import pickle
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,23 @@ def test_defaults(client):
         ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "timeout": 0}, "timeout"),
         ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "timeout": (1, 2, 3)}, "timeout"),
         ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "transport": 5}, "transport"),
+        # Values the native side refuses while reading the options: the keyword still.
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "\ud800"}, "sk"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "\ud800", "sk": "SK"}, "ak"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "security_token": "\udfff"},
+         "security_token"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "auth_token": "\ud800"}, "auth_token"),
+        ({"region": "cn-north-4", "project_id": "\ud800", "ak": "AK", "sk": "SK"}, "project_id"),
+        ({"region": "\ud800", "project_id": PROJECT, "ak": "AK", "sk": "SK"}, "region"),
+        ({"endpoint": "\ud800", "project_id": PROJECT, "ak": "AK", "sk": "SK"}, "endpoint"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "user_agent": "\ud800"},
+         "user_agent"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "algorithm": "\ud800"},
+         "algorithm"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "algorithm": "V11-HMAC-SHA256",
+          "derived_service": "\ud800"}, "derived_service"),
+        ({"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK", "algorithm": "V11-HMAC-SHA256",
+          "derived_service": ""}, "derived_service"),
     ],
 )
 def test_bad_options_name_the_option(options, field):
@@ -144,12 +162,31 @@ def test_the_only_clock_is_that_of_the_transports_module(client, monkeypatch):
     assert csms.Signer("AK", "SK").sign(request).headers["X-Sdk-Date"] == "20240806T101010Z"
 
 
-@pytest.mark.parametrize("at", ["2024-08-06T10:10:10Z", "20240230T000000Z", float("nan"), 1e300,
-                                datetime.date(2024, 1, 1), True])
+@pytest.mark.parametrize("at", [
+    "2024-08-06T10:10:10Z", "20240230T000000Z", float("nan"), 1e300, datetime.date(2024, 1, 1), True, "\ud800",
+    # Outside the years 1 to 9999 (an X-Sdk-Date has four digits for the year; it used to wrap).
+    datetime.datetime.max, datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc),
+    datetime.datetime.min.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+    datetime.datetime.max.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=-1))),
+    253402300800, 253402300800.0, -62135596801, 1e14, 10 ** 20,
+])
 def test_bad_at(client, at):
     with pytest.raises(csms.ValidationError) as e:
         client.build_request("ShowSecret", {"secret_name": "s"}, at=at)
     assert e.value.field == "at"
+    assert e.value.reason == "is out of range" or not (type(at) in (int, float) or isinstance(at, datetime.datetime))
+    with pytest.raises(csms.ValidationError) as e:
+        csms.sdk_date(at)
+    assert e.value.field == "at"
+
+
+@pytest.mark.parametrize("at, expected", [
+    (253402300799, "99991231T235959Z"), (253402300799.9, "99991231T235959Z"),
+    (datetime.datetime(9999, 12, 31, 23, 59, 59), "99991231T235959Z"),
+    (-62135596800, "00010101T000000Z"), (datetime.datetime.min, "00010101T000000Z"),
+])
+def test_the_ends_of_at(at, expected):
+    assert csms.sdk_date(at) == expected
 
 
 @pytest.mark.parametrize(
@@ -163,6 +200,11 @@ def test_bad_at(client, at):
         ("UpdateSecret", {"secret_name": "t", "description": float("nan")}, "description"),
         ("UpdateSecret", {"secret_name": "t", "description": object()}, "description"),
         ("UpdateSecret", {"secret_name": "t", "description": "\ud800"}, "description"),
+        # A lone surrogate in a key too (it was a UnicodeEncodeError), or in the operation.
+        ("CheckSecrets", {"type": "x", "data": {"\ud800": 1}}, "data"),
+        ("CheckSecrets", {"type": "x", "data": {"a": [{"\udfff": 1}]}}, "data.a[0]"),
+        ("UpdateSecret", {"\ud800": "x"}, "input"),
+        ("Update\ud800", {}, "operation"),
         ("UpdateSecret", {"secret_name": "t", "auto_rotation": 2 ** 70}, "auto_rotation"),
         ("UpdateSecret", {1: "x"}, "input"),
         ("UpdateSecret", ["secret_name"], "input"),
@@ -173,6 +215,25 @@ def test_refused_inputs_name_the_member(client, operation, input, field):
     with pytest.raises(csms.ValidationError) as e:
         client.build_request(operation, input, at=AT)
     assert e.value.field == field, str(e.value)
+
+
+def test_lone_surrogates_are_validation_errors_naming_the_field(client):
+    with pytest.raises(csms.ValidationError) as e:
+        csms.Client(region="cn-north-4", project_id=PROJECT, ak="AK", sk="SK",
+                    transport=canned()).check_secrets(type="x", data={"\ud800": 1})
+    assert e.value.field == "data" and "surrogate" in e.value.reason
+    for make, field in [
+        (lambda: csms.Request("GET", "https://x/\ud800"), "url"),
+        (lambda: csms.Request("G\ud800", "https://x/"), "method"),
+        (lambda: csms.Request("GET", "https://x/", {"X-\ud800": "v"}), "headers"),
+        (lambda: csms.Request("GET", "https://x/", body="\ud800"), "body"),
+        (lambda: csms.Signer("\ud800", "SK"), "ak"),
+        (lambda: client.parse_response("ShowSecret", 200, {"X-A": "\ud800"}, b"{}"), "headers"),
+        (lambda: client.parse_response("ShowSecret", 200, {}, "\ud800"), "body"),
+    ]:
+        with pytest.raises(csms.ValidationError) as e:
+            make()
+        assert e.value.field == field
 
 
 def test_unknown_operation_suggests(client):
@@ -347,6 +408,96 @@ def test_transport_results_and_failures():
     assert (api.value.status, api.value.error_code, api.value.error_msg) == (500, "500", "oops")
 
 
+def test_a_sync_client_refuses_an_async_transport():
+    base = {"region": "cn-north-4", "project_id": PROJECT, "ak": "AK", "sk": "SK"}
+
+    async def coroutine_function(request):
+        return (200, {}, b"{}")
+
+    class AsyncCallable:
+        async def __call__(self, request):
+            return (200, {}, b"{}")
+
+    for transport in (coroutine_function, AsyncCallable(), csms.transports.httpx_async_transport(),
+                      csms.transports.ThreadedTransport()):
+        with pytest.raises(csms.ValidationError) as e:
+            csms.Client(**base, transport=transport)
+        assert e.value.field == "transport" and "AsyncClient" in e.value.reason
+        csms.AsyncClient(**base, transport=transport)  # where it belongs
+
+    # Not recognisable up front: a plain function returning a coroutine. The coroutine is
+    # closed without having run (so nothing was sent, and no "never awaited" warning), and the
+    # call fails at once, without retries.
+    returned = []
+
+    def hides_a_coroutine(request):
+        returned.append(coroutine_function(request))
+        return returned[-1]
+
+    with pytest.raises(csms.TransportError) as e:
+        csms.Client(**base, transport=hides_a_coroutine).show_secret(secret_name="s")
+    assert e.value.maybe_sent is False and "AsyncClient" in e.value.reason
+    assert len(returned) == 1 and inspect.getcoroutinestate(returned[0]) == inspect.CORO_CLOSED
+
+
+def test_a_session_a_transport_factory_made_is_closed_with_the_client():
+    requests = pytest.importorskip("requests")
+    httpx = pytest.importorskip("httpx")
+    from csms import transports
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{s.getsockname()[1]}"
+    base = {"endpoint": refused, "project_id": PROJECT, "ak": "AK", "sk": "SK", "max_attempts": 1}
+
+    def closes(session):
+        closed = []
+        session.close = lambda: closed.append(True)
+        return closed
+
+    made = transports.requests_transport()
+    closed = closes(made.session)
+    with csms.Client(**base, transport=made):
+        pass
+    assert closed
+    given = requests.Session()
+    closed = closes(given)
+    with csms.Client(**base, transport=transports.requests_transport(session=given)):
+        pass
+    assert not closed, "a session of yours is yours to close"
+
+    made = transports.httpx_transport()
+    with csms.Client(**base, transport=made):
+        pass
+    assert made.client.is_closed
+    given = httpx.Client()
+    with csms.Client(**base, transport=transports.httpx_transport(client=given)):
+        pass
+    assert not given.is_closed
+    given.close()
+
+    async def use(transport):
+        async with csms.AsyncClient(**base, transport=transport) as client:
+            with pytest.raises(csms.TransportError):
+                await client.list_secrets()  # makes httpx_async_transport's client
+            return transport.client
+
+    assert asyncio.run(use(transports.httpx_async_transport())).is_closed
+
+    async def given_client():
+        given = httpx.AsyncClient()
+        assert await use(transports.httpx_async_transport(client=given)) is given
+        assert not given.is_closed
+        await given.aclose()
+
+    asyncio.run(given_client())
+    # StdlibTransport and ThreadedTransport of yours stay yours.
+    stdlib = transports.StdlibTransport()
+    closed = closes(stdlib)
+    csms.Client(**base, transport=stdlib).close()
+    assert not closed
+
+
 def test_async_client_with_a_custom_transport():
     seen = []
 
@@ -423,6 +574,24 @@ def test_stubs_declare_every_method_and_class():
             (getattr(n, "name", None) == name or name in [getattr(t, "id", None) for t in getattr(n, "targets", [])] or
              getattr(getattr(n, "target", None), "id", None) == name)
             for n in tree.body), name
+
+
+def test_the_type_aliases_of_the_stubs_exist_at_run_time():
+    import typing
+
+    def transport(request: csms.Request) -> csms.TransportResult:
+        return (200, {}, b"{}")
+
+    def by_name(operation: csms.OperationName, at: csms.At, headers: csms.Headers) -> csms.Transport:
+        return transport
+
+    assert typing.get_type_hints(transport)["return"] is csms.TransportResult
+    assert typing.get_type_hints(by_name)["return"] == csms.Transport
+    assert csms.AsyncTransport is not None
+    assert typing.get_args(csms.OperationName) == tuple(csms.operation_names())
+    assert typing.get_args(csms.PagedOperationName) == (
+        "ListResourceInstances", "ListSecretEvents", "ListSecretTask", "ListSecretVersions", "ListSecrets")
+    assert {"Transport", "TransportResult", "OperationName"} <= set(csms.__all__) & set(dir(csms))
 
 
 def test_import_is_light():

@@ -335,6 +335,32 @@ def test_the_timeout_bounds_the_whole_request_not_each_read():
         close()
 
 
+def test_the_async_timeout_bounds_the_whole_request_whatever_the_transport():
+    port, close = silent_server(drip=0.05)  # ~100 bytes: 5 s in all, each byte well within 0.5 s
+
+    async def never_answers(request):
+        await asyncio.sleep(3600)
+
+    async def call(transport):
+        async with csms.AsyncClient(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK",
+                                    timeout=0.5, max_attempts=1, transport=transport) as client:
+            started = time.monotonic()
+            with pytest.raises(csms.TransportError) as e:
+                await client.list_secrets()
+            return time.monotonic() - started, e.value
+
+    try:
+        # The default (httpx, whose own timeouts bound each read), httpx's and the threaded
+        # standard library with timeouts of their own far longer, and a transport of yours.
+        for transport in (None, transports.httpx_async_transport(timeout=30),
+                          transports.ThreadedTransport(timeout=2), never_answers):
+            elapsed, error = asyncio.run(call(transport))
+            assert 0.5 <= elapsed < 1.5, (transport, elapsed)
+            assert error.maybe_sent is True and "within 0.5 s" in error.reason, error
+    finally:
+        close()
+
+
 def test_a_refused_connection_is_retried_even_for_a_rotation():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -403,11 +429,23 @@ def test_custom_transports_get_the_same_loop_and_clock_correction(monkeypatch):
 def test_retry_options_are_checked():
     base = {"region": "cn-north-4", "project_id": "p", "ak": "AK", "sk": "SK"}
     for option, value in [("max_attempts", 0), ("max_attempts", 1.5), ("max_attempts", True),
-                          ("backoff_base", -1), ("backoff_cap", "1"), ("connect_timeout", 0), ("timeout", (1, 2))]:
+                          ("backoff_base", -1), ("backoff_cap", "1"), ("connect_timeout", 0), ("timeout", (1, 2)),
+                          ("timeout", float("inf")), ("connect_timeout", float("inf")), ("timeout", 1e300),
+                          ("connect_timeout", 10 ** 400), ("timeout", float("nan")), ("timeout", 86400.5)]:
         with pytest.raises(csms.ValidationError) as e:
             csms.Client(**base, **{option: value})
         assert e.value.field == option
+        with pytest.raises(csms.ValidationError) as e:
+            csms.AsyncClient(**base, **{option: value})
+        assert e.value.field == option
+        if option.endswith("timeout"):
+            for make in (transports.StdlibTransport, transports.requests_transport, transports.httpx_transport,
+                         transports.httpx_async_transport, transports.ThreadedTransport):
+                with pytest.raises(csms.ValidationError) as e:
+                    make(**{option: value})
+                assert e.value.field == option
     csms.Client(**base, timeout=None, connect_timeout=None, max_attempts=1)
+    csms.Client(**base, timeout=86400, connect_timeout=0.001)
 
 
 def test_errors_keep_not_retried_through_pickle():

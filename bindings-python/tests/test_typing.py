@@ -21,8 +21,48 @@ def mypy(*args):
                           capture_output=True, text=True, cwd=tempfile.gettempdir())
 
 
+def test_the_stubs_match_the_runtime(tmp_path):
+    """mypy's stubtest over the installed package: everything the stubs declare (the type aliases
+    included) exists at run time as what they say it is, with the same parameters, and the stubs
+    are valid stubs. Allowed differences: the operation methods' required members, which have a
+    default (None) at run time so that the core names a missing one (ValidationError); and
+    OperationName / PagedOperationName, a Literal at run time where stubtest expects a Union."""
+    pytest.importorskip("mypy")
+    from csms import _native, _models
+
+    config = tmp_path / "mypy.ini"
+    config.write_text("[mypy]\n"
+                      "[mypy-csms._client,csms._errors,csms._model,csms._models,csms._types,csms.transports]\n"
+                      "ignore_errors = True\n"
+                      "[mypy-csms._native]\nignore_missing_imports = True\n")
+    allowed = ["csms.OperationName", "csms.PagedOperationName"]
+    for name, _, _, _, _, members in _native.operations():
+        if any(required for _, _, required, _ in members):
+            allowed += [f"csms.{cls}.{_models.METHODS[name]}" for cls in ("Client", "AsyncClient")]
+    allowlist = tmp_path / "allowlist.txt"
+    allowlist.write_text("\n".join(allowed) + "\n")
+    result = subprocess.run([sys.executable, "-m", "mypy.stubtest", "--mypy-config-file", str(config),
+                             "--allowlist", str(allowlist), "csms"],
+                            capture_output=True, text=True, cwd=tempfile.gettempdir())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_real_use_type_checks_strictly():
     result = mypy("--strict", str(HERE / "usage_ok.py"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_examples_type_check_strictly(tmp_path):
+    """Every ```python block of README.md, as written, each on its own."""
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    blocks = re.findall(r"^```python\n(.*?)^```", readme.read_text(encoding="utf-8"), re.S | re.M)
+    assert len(blocks) >= 3
+    paths = []
+    for number, code in enumerate(blocks):
+        path = tmp_path / f"readme_example_{number}.py"
+        path.write_text(code, encoding="utf-8")
+        paths.append(str(path))
+    result = mypy("--strict", *paths)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

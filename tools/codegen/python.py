@@ -149,7 +149,11 @@ def emit_runtime(spec):
     out.append("}\n\n#: The snake_case method name of every operation.\nMETHODS = {\n")
     for op in spec["operations"]:
         out.append(f"    {op['name']!r}: {method_name(op)!r},\n")
-    out.append("}\n\n\nclass Operations:\n")
+    out.append("}\n\n#: The operations that page (`paginate`).\nPAGED = (\n")
+    for op in spec["operations"]:
+        if op.get("pagination"):
+            out.append(f"    {op['name']!r},\n")
+    out.append(")\n\n\nclass Operations:\n")
     out.append('    """One method per CSMS operation, each taking the operation\'s members as keyword arguments.\n\n'
                "    A member left out (or None) is not sent. The client class supplies `_call`.\n"
                '    """\n\n    __slots__ = ()\n')
@@ -182,7 +186,7 @@ STUB_HEAD = '''\
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, overload
+from typing import Any, Literal, Protocol, final, overload
 
 from typing_extensions import Self, TypeAlias
 
@@ -248,6 +252,7 @@ class TransportError(CsmsError):
 # ------------------------------------------------------------------------------------------
 # Requests, responses, transports
 
+@final
 class Request:
     """A signed HTTP request, ready to send."""
 
@@ -257,15 +262,15 @@ class Request:
     body: bytes
     operation: str | None
     idempotent: bool
-    def __init__(
-        self,
+    def __new__(
+        cls,
         method: str,
         url: str,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = ...,
         body: bytes | bytearray | str | None = ...,
         operation: str | None = ...,
         idempotent: bool = ...,
-    ) -> None: ...
+    ) -> Self: ...
 
 class Response:
     """What a transport received: status, headers and body."""
@@ -275,26 +280,49 @@ class Response:
     body: bytes
     def __init__(self, status: int, headers: Any, body: bytes) -> None: ...
 
+class _StatusAndBody(Protocol):
+    """A response object with `status`, `headers` and `body` (`csms.Response`)."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def body(self) -> bytes | str: ...
+
+class _StatusCodeAndContent(Protocol):
+    """A response object with `status_code`, `headers` and `content` (requests', httpx's)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def content(self) -> bytes | str: ...
+
+# The same aliases exist at run time (csms/_types.py, loaded on first use).
 Headers: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]]
 #: What a transport returns: `(status, headers, body)` or an object with those attributes
-#: (`status` or `status_code`; `body` or `content`).
-TransportResult: TypeAlias = tuple[int, Headers, bytes | str] | Any
+#: (`status` or `status_code`; `body` or `content`). Not an awaitable: that is an async
+#: transport's, for AsyncClient.
+TransportResult: TypeAlias = tuple[int, Headers, bytes | str] | _StatusAndBody | _StatusCodeAndContent
 Transport: TypeAlias = Callable[[Request], TransportResult]
 AsyncTransport: TypeAlias = Callable[[Request], Awaitable[TransportResult]]
 At: TypeAlias = str | datetime | int | float
 
+@final
 class Signer:
     """The request signer alone (the five algorithms of the official SDKs)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         ak: str,
         sk: str,
         security_token: str | None = ...,
-        algorithm: str = ...,
+        algorithm: str | None = ...,
         region: str | None = ...,
         service: str | None = ...,
-    ) -> None: ...
+    ) -> Self: ...
     def sign(self, request: Request, at: At | None = ...) -> Request:
         """A copy of `request` signed for the time `at` (None: now)."""
 
@@ -349,8 +377,9 @@ CLIENT_COMMON = '''\
         name of V11-HMAC-SHA256 key derivation (`csms`). `max_attempts` is the most attempts of a
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
-        of the default transport (None: no limit). Bad options raise ValidationError naming the
-        option."""
+        of the default transport (at most 86400; None: no limit); AsyncClient also gives each
+        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
+        naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
@@ -391,6 +420,12 @@ def stub_method(op, is_async):
     return f"    {prefix} {method_name(op)}({sig}) -> {result_class(op)}:\n{body}"
 
 
+#: What `from csms import *` gives besides the model classes (`__all__` of csms/__init__.py).
+EXPORTS = ["ApiError", "AsyncClient", "AsyncTransport", "At", "Client", "CsmsError", "DecodeError", "Headers", "Model",
+           "OperationName", "PagedOperationName", "Request", "Response", "Signer", "Transport", "TransportError",
+           "TransportResult", "USER_AGENT", "ValidationError", "operation_names", "sdk_date", "verify_signature"]
+
+
 def emit(spec):
     ops = spec["operations"]
     out = [HEADER, STUB_HEAD, "\n"]
@@ -409,20 +444,22 @@ def emit(spec):
                "transport (httpx.AsyncClient when httpx is installed, else the standard-library transport in a thread).")
         out.append(f"class {cls}:\n{docstring(doc, '    ')}")
         out.append(CLIENT_COMMON.replace("{transport}", transport))
-        for op in ops:
+        # One overload per operation and no implementation (a stub has none). No overload takes
+        # a plain `str`: an unknown name, or a paginate of an operation that does not page, is a
+        # type error; a name only known at run time is typed `OperationName` (or
+        # `PagedOperationName`), which mypy matches against every overload (a union of results).
+        # The docstring goes on the first overload.
+        parse_doc = '"""The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""'
+        for i, op in enumerate(ops):
             out.append(f"    @overload\n    def parse_response(self, operation: Literal[\"{op['name']}\"], status: int, "
-                       f"headers: Headers | Any, body: bytes | str) -> {result_class(op)}: ...\n")
-        out.append("    @overload\n    def parse_response(self, operation: str, status: int, headers: Headers | Any, "
-                   "body: bytes | str) -> Model: ...\n")
-        out.append("    def parse_response(self, operation: str, status: int, headers: Headers | Any, body: bytes | str) -> Model:\n"
-                   '        """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""\n')
+                       f"headers: Headers | Any, body: bytes | str) -> {result_class(op)}:"
+                       + (f"\n        {parse_doc}\n" if i == 0 else " ...\n"))
         it = "AsyncIterator" if is_async else "Iterator"
-        for op in paged:
+        paginate_doc = '"""Yields the result of each page of a List operation, from `input` (and `members`) on."""'
+        for i, op in enumerate(paged):
             out.append(f"    @overload\n    def paginate(self, operation: Literal[\"{op['name']}\"], input: Mapping[str, Any] | None = None, "
-                       f"**members: Any) -> {it}[{result_class(op)}]: ...\n")
-        out.append(f"    @overload\n    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> {it}[Model]: ...\n")
-        out.append(f"    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> {it}[Model]:\n"
-                   '        """Yields the result of each page of a List operation, from `input` (and `members`) on."""\n')
+                       f"**members: Any) -> {it}[{result_class(op)}]:"
+                       + (f"\n        {paginate_doc}\n" if i == 0 else " ...\n"))
         if is_async:
             out.append("    async def aclose(self) -> None: ...\n"
                        "    async def __aenter__(self) -> Self: ...\n"
@@ -434,4 +471,6 @@ def emit(spec):
         for op in ops:
             out.append(stub_method(op, is_async))
         out.append("\n")
+    names = EXPORTS + [name for name, _, _ in classes(spec)]
+    out.append("__all__ = [\n" + "".join(f"    {name!r},\n" for name in names) + "]\n")
     return STUBS, "".join(out).rstrip("\n") + "\n"

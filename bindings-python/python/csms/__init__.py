@@ -29,17 +29,28 @@ from ._models import __all__ as _model_names  # noqa: E402
 __version__ = _native.__version__
 USER_AGENT = _native.USER_AGENT
 
+#: The type aliases of the stubs, defined at run time on first use (csms/_types.py: they need
+#: `typing`, which `import csms` does not load).
+_TYPES = ("AsyncTransport", "At", "Headers", "OperationName", "PagedOperationName", "Transport", "TransportResult")
+
 __all__ = [
     "ApiError",
     "AsyncClient",
+    "AsyncTransport",
+    "At",
     "Client",
     "CsmsError",
     "DecodeError",
+    "Headers",
     "Model",
+    "OperationName",
+    "PagedOperationName",
     "Request",
     "Response",
     "Signer",
+    "Transport",
     "TransportError",
+    "TransportResult",
     "USER_AGENT",
     "ValidationError",
     "operation_names",
@@ -55,4 +66,14 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".transports", __name__)
+    # The type aliases, likewise (and kept once made).
+    if name in _TYPES:
+        from . import _types
+
+        value = globals()[name] = getattr(_types, name)
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), "transports", *_TYPES})

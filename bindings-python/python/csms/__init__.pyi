@@ -4,7 +4,7 @@
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, overload
+from typing import Any, Literal, Protocol, final, overload
 
 from typing_extensions import Self, TypeAlias
 
@@ -70,6 +70,7 @@ class TransportError(CsmsError):
 # ------------------------------------------------------------------------------------------
 # Requests, responses, transports
 
+@final
 class Request:
     """A signed HTTP request, ready to send."""
 
@@ -79,15 +80,15 @@ class Request:
     body: bytes
     operation: str | None
     idempotent: bool
-    def __init__(
-        self,
+    def __new__(
+        cls,
         method: str,
         url: str,
         headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = ...,
         body: bytes | bytearray | str | None = ...,
         operation: str | None = ...,
         idempotent: bool = ...,
-    ) -> None: ...
+    ) -> Self: ...
 
 class Response:
     """What a transport received: status, headers and body."""
@@ -97,26 +98,49 @@ class Response:
     body: bytes
     def __init__(self, status: int, headers: Any, body: bytes) -> None: ...
 
+class _StatusAndBody(Protocol):
+    """A response object with `status`, `headers` and `body` (`csms.Response`)."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def body(self) -> bytes | str: ...
+
+class _StatusCodeAndContent(Protocol):
+    """A response object with `status_code`, `headers` and `content` (requests', httpx's)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def content(self) -> bytes | str: ...
+
+# The same aliases exist at run time (csms/_types.py, loaded on first use).
 Headers: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]]
 #: What a transport returns: `(status, headers, body)` or an object with those attributes
-#: (`status` or `status_code`; `body` or `content`).
-TransportResult: TypeAlias = tuple[int, Headers, bytes | str] | Any
+#: (`status` or `status_code`; `body` or `content`). Not an awaitable: that is an async
+#: transport's, for AsyncClient.
+TransportResult: TypeAlias = tuple[int, Headers, bytes | str] | _StatusAndBody | _StatusCodeAndContent
 Transport: TypeAlias = Callable[[Request], TransportResult]
 AsyncTransport: TypeAlias = Callable[[Request], Awaitable[TransportResult]]
 At: TypeAlias = str | datetime | int | float
 
+@final
 class Signer:
     """The request signer alone (the five algorithms of the official SDKs)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         ak: str,
         sk: str,
         security_token: str | None = ...,
-        algorithm: str = ...,
+        algorithm: str | None = ...,
         region: str | None = ...,
         service: str | None = ...,
-    ) -> None: ...
+    ) -> Self: ...
     def sign(self, request: Request, at: At | None = ...) -> Request:
         """A copy of `request` signed for the time `at` (None: now)."""
 
@@ -901,8 +925,9 @@ class Client:
         name of V11-HMAC-SHA256 key derivation (`csms`). `max_attempts` is the most attempts of a
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
-        of the default transport (None: no limit). Bad options raise ValidationError naming the
-        option."""
+        of the default transport (at most 86400; None: no limit); AsyncClient also gives each
+        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
+        naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
@@ -913,7 +938,8 @@ class Client:
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
     @overload
-    def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse: ...
+    def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse:
+        """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""
     @overload
     def parse_response(self, operation: Literal["BatchImportSecrets"], status: int, headers: Headers | Any, body: bytes | str) -> BatchImportSecretsResponse: ...
     @overload
@@ -1003,11 +1029,8 @@ class Client:
     @overload
     def parse_response(self, operation: Literal["UploadSecretBlob"], status: int, headers: Headers | Any, body: bytes | str) -> UploadSecretBlobResponse: ...
     @overload
-    def parse_response(self, operation: str, status: int, headers: Headers | Any, body: bytes | str) -> Model: ...
-    def parse_response(self, operation: str, status: int, headers: Headers | Any, body: bytes | str) -> Model:
-        """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""
-    @overload
-    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListResourceInstancesResponse]: ...
+    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListResourceInstancesResponse]:
+        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
     @overload
     def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretEventsResponse]: ...
     @overload
@@ -1016,10 +1039,6 @@ class Client:
     def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretVersionsResponse]: ...
     @overload
     def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretsResponse]: ...
-    @overload
-    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[Model]: ...
-    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[Model]:
-        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -1525,8 +1544,9 @@ class AsyncClient:
         name of V11-HMAC-SHA256 key derivation (`csms`). `max_attempts` is the most attempts of a
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
-        of the default transport (None: no limit). Bad options raise ValidationError naming the
-        option."""
+        of the default transport (at most 86400; None: no limit); AsyncClient also gives each
+        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
+        naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
@@ -1537,7 +1557,8 @@ class AsyncClient:
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
     @overload
-    def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse: ...
+    def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse:
+        """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""
     @overload
     def parse_response(self, operation: Literal["BatchImportSecrets"], status: int, headers: Headers | Any, body: bytes | str) -> BatchImportSecretsResponse: ...
     @overload
@@ -1627,11 +1648,8 @@ class AsyncClient:
     @overload
     def parse_response(self, operation: Literal["UploadSecretBlob"], status: int, headers: Headers | Any, body: bytes | str) -> UploadSecretBlobResponse: ...
     @overload
-    def parse_response(self, operation: str, status: int, headers: Headers | Any, body: bytes | str) -> Model: ...
-    def parse_response(self, operation: str, status: int, headers: Headers | Any, body: bytes | str) -> Model:
-        """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""
-    @overload
-    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListResourceInstancesResponse]: ...
+    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListResourceInstancesResponse]:
+        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
     @overload
     def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretEventsResponse]: ...
     @overload
@@ -1640,10 +1658,6 @@ class AsyncClient:
     def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretVersionsResponse]: ...
     @overload
     def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretsResponse]: ...
-    @overload
-    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[Model]: ...
-    def paginate(self, operation: str, input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[Model]:
-        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
     async def aclose(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...
@@ -2116,3 +2130,96 @@ class AsyncClient:
             secret_blob (required, secret, body): The encrypted backup blob obtained from
                 DownloadSecretBlob.
         """
+
+__all__ = [
+    'ApiError',
+    'AsyncClient',
+    'AsyncTransport',
+    'At',
+    'Client',
+    'CsmsError',
+    'DecodeError',
+    'Headers',
+    'Model',
+    'OperationName',
+    'PagedOperationName',
+    'Request',
+    'Response',
+    'Signer',
+    'Transport',
+    'TransportError',
+    'TransportResult',
+    'USER_AGENT',
+    'ValidationError',
+    'operation_names',
+    'sdk_date',
+    'verify_signature',
+    'ActionResources',
+    'Agency',
+    'CreateSecretRequestBody',
+    'ErrorInfo',
+    'Event',
+    'GrantDTO',
+    'GrantData',
+    'GrantUserInfo',
+    'Notification',
+    'PageInfo',
+    'Record',
+    'Secret',
+    'SecretTask',
+    'Stage',
+    'SysTag',
+    'Tag',
+    'TagItem',
+    'TagMatches',
+    'TagResponse',
+    'UserOrgRelationListResult',
+    'UsersDetailsResult',
+    'Version',
+    'VersionMetadata',
+    'BatchCreateOrDeleteTagsResponse',
+    'BatchImportSecretsResponse',
+    'CheckSecretsResponse',
+    'CreateAgencyResponse',
+    'CreateGrantsResponse',
+    'CreateSecretResponse',
+    'CreateSecretEventResponse',
+    'CreateSecretTagResponse',
+    'CreateSecretVersionResponse',
+    'DeleteGrantResponse',
+    'DeleteSecretResponse',
+    'DeleteSecretEventResponse',
+    'DeleteSecretForScheduleResponse',
+    'DeleteSecretStageResponse',
+    'DeleteSecretTagResponse',
+    'DownloadSecretBlobResponse',
+    'GenerateRandomPasswordResponse',
+    'ListGrantsResponse',
+    'ListNotificationRecordsResponse',
+    'ListProjectSecretsTagsResponse',
+    'ListResourceInstancesResponse',
+    'ListSecretEventsResponse',
+    'ListSecretTagsResponse',
+    'ListSecretTaskResponse',
+    'ListSecretVersionsResponse',
+    'ListSecretsResponse',
+    'ListUsersResponse',
+    'RestoreSecretResponse',
+    'RotateSecretResponse',
+    'ShowAgencyResponse',
+    'ShowSecretResponse',
+    'ShowSecretEventResponse',
+    'ShowSecretFunctionTemplatesResponse',
+    'ShowSecretStageResponse',
+    'ShowSecretVersionResponse',
+    'ShowSecretsConfigResponse',
+    'ShowUserDetailResponse',
+    'UpdateGrantResponse',
+    'UpdateSecretResponse',
+    'UpdateSecretEventResponse',
+    'UpdateSecretStageResponse',
+    'UpdateSecretsConfigResponse',
+    'UpdateUserPasswordResponse',
+    'UpdateVersionResponse',
+    'UploadSecretBlobResponse',
+]

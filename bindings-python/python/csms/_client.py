@@ -40,11 +40,36 @@ def _transports():
     return transports
 
 
+#: The longest timeout, in seconds (a day); None is no limit.
+_MAX_TIMEOUT = 86400
+
+
 def _seconds(name, value):
-    """A timeout option: positive seconds, or None for no limit."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-        raise ValidationError(name, f"must be a positive number of seconds or None, not {value!r}")
+    """A timeout option: seconds, more than 0 and at most a day (so not NaN or infinity), or None
+    for no limit."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not 0 < value <= _MAX_TIMEOUT):
+        raise ValidationError(
+            name, f"must be a number of seconds above 0 and at most {_MAX_TIMEOUT}, or None for no limit, not {value!r}")
     return value
+
+
+def _option_field(field):
+    """The keyword argument of a client option the native side names as a member of the options
+    it was given (`options.credentials.sk`, `credentials.ak`, `credentials`: `sk`, `ak`, `ak`)."""
+    for prefix in ("options.", "credentials."):
+        if field.startswith(prefix):
+            field = field[len(prefix):]
+    return {"credentials": "ak", "options": "ak", "service": "derived_service"}.get(field, field)
+
+
+def _is_async(transport):
+    """Whether a transport is recognisably async: a coroutine function, or an object whose
+    `__call__` is one."""
+    import inspect
+
+    return inspect.iscoroutinefunction(transport) or inspect.iscoroutinefunction(
+        getattr(type(transport), "__call__", None))
 
 
 class _Base(Operations):
@@ -93,13 +118,7 @@ class _Base(Operations):
         try:
             self._native = _native.Client(options)
         except ValidationError as e:
-            # The core names credentials `credentials.ak`; here they are the `ak` argument.
-            field = e.field
-            if field.startswith("credentials."):
-                field = field[len("credentials."):]
-            elif field == "credentials":
-                field = "ak"
-            raise ValidationError(field, e.reason) from None
+            raise ValidationError(_option_field(e.field), e.reason) from None
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
             raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {max_attempts!r}")
         for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap)):
@@ -110,8 +129,14 @@ class _Base(Operations):
         self._timeout = _seconds("timeout", timeout)
         if transport is not None and not callable(transport):
             raise ValidationError("transport", f"must be a callable taking a Request, not {type(transport).__name__}")
+        if transport is not None:
+            self._check_transport(transport)
         self._transport = transport
-        self._own_transport = transport is None
+        # The client closes the transport it makes (`_made_transport`), and one that a factory of
+        # csms.transports made along with its session (requests_transport(), httpx_transport(),
+        # httpx_async_transport() without a session or client of yours).
+        self._made_transport = transport is None
+        self._own_transport = transport is None or getattr(transport, "_closed_with_client", False) is True
 
     @property
     def endpoint(self):
@@ -156,6 +181,9 @@ class _Base(Operations):
             input = merged
         return self._iterate(operation, _native.Paginator(operation, input))
 
+    def _check_transport(self, transport):
+        """Refuses a transport this client cannot drive (the sync client: an async one)."""
+
     def _start(self, operation, input):
         """The attempts of a call (validated and built; signed for each attempt) and the
         transport to send them with."""
@@ -178,6 +206,15 @@ class Client(_Base):
     decides, at most `max_attempts` in all.
     """
 
+    def _check_transport(self, transport):
+        if _is_async(transport):
+            raise ValidationError(
+                "transport",
+                "is async (a coroutine function, or an object whose __call__ is one): give it to csms.AsyncClient, "
+                "or give csms.Client a sync transport (returning (status, headers, body): csms.transports."
+                "requests_transport(), httpx_transport(), ...)",
+            )
+
     def _call(self, operation, input):
         attempts, transport = self._start(operation, input)
         return _wrap(RESULTS[operation], _transports().send(attempts, transport))
@@ -195,9 +232,12 @@ class Client(_Base):
             yield result
 
     def close(self):
-        """Closes the connections of the default transport (a transport you gave is yours to close)."""
-        if self._own_transport and self._transport is not None:
-            transport, self._transport = self._transport, None
+        """Closes the client's transport: the default one, or one made by requests_transport() or
+        httpx_transport() without a session of yours. Another transport you gave is yours to close."""
+        transport = self._transport
+        if self._own_transport and transport is not None:
+            if self._made_transport:
+                self._transport = None  # made again if the client is used again
             transport.close()
 
     def __enter__(self):
@@ -215,11 +255,12 @@ class AsyncClient(_Base):
     (or an object with those attributes); a plain callable works too, but blocks the event loop
     while it runs. By default: httpx.AsyncClient when httpx is
     installed, otherwise the standard-library transport run in a thread (asyncio.to_thread).
+    `timeout` bounds each attempt of any async transport (cancelled at the deadline).
     """
 
     async def _call(self, operation, input):
         attempts, transport = self._start(operation, input)
-        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport))
+        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout))
 
     def _default_transport(self):
         return _transports().default_async_transport(connect_timeout=self._connect_timeout, timeout=self._timeout)
@@ -234,9 +275,13 @@ class AsyncClient(_Base):
             yield result
 
     async def aclose(self):
-        """Closes the default transport's connections (a transport you gave is yours to close)."""
-        if self._own_transport and self._transport is not None:
-            transport, self._transport = self._transport, None
+        """Closes the client's transport: the default one, or one made by httpx_async_transport(),
+        requests_transport() or httpx_transport() without a session or client of yours. Another
+        transport you gave is yours to close."""
+        transport = self._transport
+        if self._own_transport and transport is not None:
+            if self._made_transport:
+                self._transport = None  # made again if the client is used again
             await transport.aclose()
 
     async def __aenter__(self):

@@ -17,7 +17,7 @@ class ValidationError(CsmsError):
     """The input (or a client option) was refused before anything was sent.
 
     ``field`` is the member at fault as a path of wire names (``rotation_period``,
-    ``tags[0].key``) or the name of the option; ``reason`` says why.
+    ``tags[0].key``) or the client option as its keyword argument (``sk``); ``reason`` says why.
     """
 
     kind = "validation"

@@ -556,6 +556,15 @@ METHODS = {
     'UploadSecretBlob': 'upload_secret_blob',
 }
 
+#: The operations that page (`paginate`).
+PAGED = (
+    'ListResourceInstances',
+    'ListSecretEvents',
+    'ListSecretTask',
+    'ListSecretVersions',
+    'ListSecrets',
+)
+
 
 class Operations:
     """One method per CSMS operation, each taking the operation's members as keyword arguments.

@@ -64,17 +64,46 @@ def send(attempts, transport):
     while True:
         request = attempts.request(now())
         try:
-            outcome = unpack(transport(request))
+            result = transport(request)
+            awaitable = hasattr(result, "__await__")
+            if not awaitable:
+                outcome = unpack(result)
         except Exception as e:
+            awaitable = False
             outcome = failure(e)
+        if awaitable:
+            raise _awaitable_returned(result)
         wait = _next(attempts, outcome)
         if type(wait) is not float:
             return wait
         time.sleep(wait)
 
 
-async def send_async(attempts, transport):
-    """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep."""
+def _awaitable_returned(result):
+    """The error of a sync call whose transport returned an awaitable (it is an async one):
+    not retried. A coroutine is closed without having run: the request was not sent."""
+    import inspect
+
+    if inspect.iscoroutine(result):
+        result.close()
+        sent = False
+    else:
+        cancel = getattr(result, "cancel", None)
+        if callable(cancel):
+            cancel()
+        sent = True
+    return TransportError(
+        f"the transport returned {type(result).__name__}, an awaitable: it is an async transport, which "
+        "csms.AsyncClient drives; csms.Client needs one returning (status, headers, body)",
+        maybe_sent=sent,
+    )
+
+
+async def send_async(attempts, transport, timeout=None):
+    """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep.
+    `timeout` (seconds; None: no limit) is each attempt's deadline, whatever the transport: an
+    attempt still running then is cancelled and fails as a TransportError that may have been
+    sent (retried as the core decides)."""
     import asyncio
 
     while True:
@@ -82,7 +111,7 @@ async def send_async(attempts, transport):
         try:
             result = transport(request)
             if hasattr(result, "__await__"):
-                result = await result
+                result = await _within(result, timeout, request)
             outcome = unpack(result)
         except Exception as e:
             outcome = failure(e)
@@ -90,6 +119,22 @@ async def send_async(attempts, transport):
         if type(wait) is not float:
             return wait
         await asyncio.sleep(wait)
+
+
+async def _within(awaitable, timeout, request):
+    """What `awaitable` (an attempt) gives, or a TransportError once `timeout` seconds passed."""
+    if timeout is None:
+        return await awaitable
+    import asyncio
+
+    started = time.monotonic()
+    try:
+        return await asyncio.wait_for(awaitable, timeout)
+    except asyncio.TimeoutError as e:
+        if time.monotonic() - started < timeout:
+            raise  # the transport's own
+        host = request.url.partition("://")[2].partition("/")[0]
+        raise TransportError(f"no response from {host} within {timeout} s", maybe_sent=True) from e
 
 
 def _next(attempts, outcome):
@@ -316,6 +361,8 @@ class _RequestsTransport:
 
         self._requests = requests
         self._own = session is None
+        # A session made here belongs to the csms client this transport is given to: closed with it.
+        self._closed_with_client = self._own
         self.session = session if session is not None else requests.Session()
         # requests bounds the connection and each read of the response.
         self._timeout = (_seconds("connect_timeout", connect_timeout), _seconds("timeout", timeout))
@@ -366,8 +413,10 @@ def _refused(error):
 
 
 def requests_transport(session=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
-    """A transport sending through requests (`session`, or a new Session closed with the client),
-    with requests' timeouts: `connect_timeout` for the connection, `timeout` for each read."""
+    """A transport sending through requests (`session`, or a new Session closed with the csms
+    client the transport is given to: give it to one client only), with requests' timeouts:
+    `connect_timeout` for the connection, `timeout` for each read. A `session` of yours is yours
+    to close."""
     return _RequestsTransport(session, connect_timeout, timeout)
 
 
@@ -388,6 +437,7 @@ class _HttpxTransport:
 
         self._httpx = httpx
         self._own = client is None
+        self._closed_with_client = self._own  # as in _RequestsTransport
         timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
         self.client = client if client is not None else httpx.Client(timeout=timeouts)
 
@@ -409,7 +459,9 @@ class _HttpxTransport:
 
 def httpx_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
     """A transport sending through an httpx.Client (`client`, or a new one closed with the csms
-    client, with httpx's timeouts: `connect_timeout` for the connection, `timeout` for each step)."""
+    client the transport is given to: give it to one client only), with httpx's timeouts:
+    `connect_timeout` for the connection, `timeout` for each step. A `client` of yours is yours to
+    close."""
     return _HttpxTransport(client, connect_timeout, timeout)
 
 
@@ -419,6 +471,7 @@ class _HttpxAsyncTransport:
 
         self._httpx = httpx
         self._own = client is None
+        self._closed_with_client = self._own  # as in _RequestsTransport
         self._timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
         self.client = client  # made on first use, inside the event loop
 
@@ -440,7 +493,8 @@ class _HttpxAsyncTransport:
 
 def httpx_async_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
     """An async transport sending through an httpx.AsyncClient (`client`, or a new one closed
-    with the csms client, with httpx's timeouts as in `httpx_transport`)."""
+    with the csms.AsyncClient the transport is given to: give it to one client only), with
+    httpx's timeouts as in `httpx_transport`. A `client` of yours is yours to close."""
     return _HttpxAsyncTransport(client, connect_timeout, timeout)
 
 

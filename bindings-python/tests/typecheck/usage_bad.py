@@ -1,6 +1,7 @@
 """Every line marked `# error:` must be reported by mypy with that code (tests/test_typing.py)."""
 
 import csms
+from csms import transports
 
 client = csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s")
 client.update_secret(description="d")  # error: call-arg
@@ -12,3 +13,13 @@ client.batch_create_or_delete_tags(secret_id="i", action="create", tags=[1])  # 
 client.build_request("UpdateSecret", {}, at=b"20240806T101010Z")  # error: arg-type
 client.parse_response("RotateSecret", 200, {}, b"{}").version  # error: attr-defined
 csms.Client(region=4)  # error: arg-type
+client.paginate("ShowSecret")  # error: call-overload
+client.parse_response("UpdateSecrets", 200, {}, b"{}")  # error: call-overload
+csms.Client(region="cn-north-4", transport=transports.httpx_async_transport())  # error: arg-type
+
+
+async def async_transport(request: csms.Request) -> csms.TransportResult:
+    return (200, {}, b"{}")
+
+
+csms.Client(region="cn-north-4", transport=async_transport)  # error: arg-type

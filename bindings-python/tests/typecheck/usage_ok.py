@@ -2,6 +2,9 @@
 
 import asyncio
 import datetime
+
+import httpx
+
 import csms
 from csms import transports
 
@@ -30,7 +33,33 @@ patient = csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s", max_a
                       timeout=None, backoff_base=0.2, backoff_cap=5.0,
                       transport=transports.StdlibTransport(connect_timeout=1, timeout=30))
 offset: int = patient.clock_offset
+
+
+def my_transport(request: csms.Request) -> csms.TransportResult:
+    return (200, [("X-Request-Id", "r")], b"{}")
+
+
+def via_httpx(request: csms.Request) -> httpx.Response:  # status_code, headers, content
+    return httpx.request(request.method, request.url, headers=request.headers, content=request.body)
+
+
+async def my_async_transport(request: csms.Request) -> csms.TransportResult:
+    return csms.Response(200, {}, b"{}")
+
+
+for transport in (my_transport, via_httpx, lambda request: csms.Response(200, {}, b"{}")):
+    csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s", transport=transport)
+csms.AsyncClient(region="cn-north-4", project_id="p", ak="a", sk="s", transport=my_async_transport)
+csms.AsyncClient(region="cn-north-4", project_id="p", ak="a", sk="s", transport=transports.httpx_async_transport())
 started: float = transports.now()
+
+
+def by_name(operation: csms.OperationName, paged: csms.PagedOperationName) -> None:
+    """Operation names known only at run time: a union of every overload's result."""
+    result: csms.Model = client.parse_response(operation, 200, {}, b"{}")
+    print(result.to_dict(), client.build_request(operation, {}))
+    for page in client.paginate(paged):
+        print(page.to_dict())
 
 async def main() -> None:
     async with csms.AsyncClient(region="cn-north-4", project_id="p", ak="a", sk="s") as ac:
