@@ -61,9 +61,11 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `config`. Fails when the credentials cannot sign with the chosen
-    /// algorithm (an empty SK, or V11-HMAC-SHA256 without a region).
+    /// A client for `config`. Fails when a member of `config` could not be sent
+    /// ([`Config::validate`]) or the credentials cannot sign with the chosen algorithm
+    /// (V11-HMAC-SHA256 without a region).
     pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
         let auth = match &config.credentials {
             Credentials::AccessKey(key) => {
                 let scope = config
@@ -72,12 +74,7 @@ impl Client {
                     .map(|region| DerivedScope { region: region.clone(), service: config.derived_service.clone() });
                 Auth::Signed(Box::new(Signer::new(key.clone(), config.algorithm, scope)?))
             }
-            Credentials::Token(token) => {
-                if token.expose().is_empty() {
-                    return Err(Error::validation("auth_token", "is empty"));
-                }
-                Auth::Token(token.clone())
-            }
+            Credentials::Token(token) => Auth::Token(token.clone()),
         };
         Ok(Client { config, auth, clock_offset: Arc::new(AtomicI64::new(0)) })
     }
