@@ -71,7 +71,7 @@ pub fn region_endpoint(region: &str) -> Result<String> {
 fn check_endpoint(endpoint: &str) -> Result<&str> {
     let trimmed = endpoint.trim().trim_end_matches('/');
     let authority = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
-    match authority.map_or(Err("it does not start with https:// or http://"), check_authority) {
+    match authority.map_or(Err("no https:// or http://"), |a| check_authority(a.as_bytes())) {
         Ok(()) => Ok(trimmed),
         Err(why) => Err(Error::validation(
             "endpoint",
@@ -82,122 +82,142 @@ fn check_endpoint(endpoint: &str) -> Result<&str> {
 
 /// Checks `host[:port]`: a host name or IPv4 address (see [`check_host`]) or an IPv6
 /// address in brackets, then an optional port from 1 to 65535. The error says what is wrong.
-fn check_authority(authority: &str) -> Result<(), &'static str> {
-    let port = match authority.strip_prefix('[') {
-        Some(bracketed) => {
-            let (address, after) = bracketed.split_once(']').ok_or("the IPv6 address has no closing `]`")?;
-            if !is_ipv6(address) {
-                return Err("the text in brackets is not an IPv6 address");
-            }
-            if after.is_empty() {
-                None
-            } else {
-                Some(after.strip_prefix(':').ok_or("only a port may follow the IPv6 address")?)
-            }
+/// (Byte loops throughout: string searches are large code in the WebAssembly build.)
+fn check_authority(authority: &[u8]) -> Result<(), &'static str> {
+    // Where the host ends.
+    let mut end = 0;
+    if let [b'[', inside @ ..] = authority {
+        while end < inside.len() && inside[end] != b']' {
+            end += 1;
         }
-        None => {
-            let (host, port) = match authority.split_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (authority, None),
-            };
-            check_host(host)?;
-            port
+        if end == inside.len() || !is_ipv6(&inside[..end]) {
+            return Err("no IPv6 address between `[` and `]`");
         }
-    };
-    match port {
-        Some(port) if !is_number_in(port, 1, 65_535) => Err("the port must be a number from 1 to 65535"),
-        _ => Ok(()),
+        end += 2;
+    } else {
+        while end < authority.len() && authority[end] != b':' {
+            end += 1;
+        }
+        check_host(&authority[..end])?;
+    }
+    match &authority[end..] {
+        [] => Ok(()),
+        [b':', port @ ..] if is_number_in(port, 1, 65_535) => Ok(()),
+        _ => Err("the port must be a number from 1 to 65535"),
     }
 }
 
-/// Checks a host written without brackets: letters, digits, `-`, `.` and `_`, and, as URL
-/// parsers read it, an IPv4 address when its last label is a number.
-fn check_host(host: &str) -> Result<(), &'static str> {
+/// Checks a host written without brackets: letters, digits, `-`, `.` and `_`; and, as URL
+/// parsers read it, an IPv4 address when its last label starts with a digit.
+fn check_host(host: &[u8]) -> Result<(), &'static str> {
     if host.is_empty() {
         return Err("the host is empty");
     }
-    if !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_') {
-        return Err("the host may hold only letters, digits, `-`, `.` and `_`");
+    for &c in host {
+        if !(c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_') {
+            return Err("the host may hold only letters, digits, `-`, `.` and `_`");
+        }
     }
-    let name = host.strip_suffix('.').unwrap_or(host);
-    let last = name.rsplit('.').next().unwrap_or_default();
-    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) && !is_ipv4(name) {
-        return Err("a host ending in a number must be an IPv4 address (four numbers from 0 to 255)");
+    let name = match host {
+        [name @ .., b'.'] => name,
+        _ => host,
+    };
+    let mut last = name.len();
+    while last > 0 && name[last - 1] != b'.' {
+        last -= 1;
+    }
+    if matches!(name.get(last), Some(b'0'..=b'9')) && !is_ipv4(name) {
+        return Err("a host ending in a number must be an IPv4 address");
     }
     Ok(())
 }
 
-/// Whether `text` is decimal digits (no sign, at most five) whose value is in `min..=max`.
-fn is_number_in(text: &str, min: u64, max: u64) -> bool {
-    text.len() <= 5
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && crate::util::parse_u64(text).is_some_and(|n| (min..=max).contains(&n))
+/// Whether `text` is one to five decimal digits (no sign) whose value is in `min..=max`.
+fn is_number_in(text: &[u8], min: u32, max: u32) -> bool {
+    let mut value = 0;
+    for &c in text {
+        if !c.is_ascii_digit() {
+            return false;
+        }
+        value = value * 10 + u32::from(c - b'0');
+    }
+    (1..=5).contains(&text.len()) && (min..=max).contains(&value)
 }
 
 /// Whether `text` is an IPv4 address: four numbers from 0 to 255, without leading zeros.
-fn is_ipv4(text: &str) -> bool {
-    let mut parts = 0;
-    for part in text.split('.') {
-        parts += 1;
-        if !is_number_in(part, 0, 255) || (part.len() > 1 && part.starts_with('0')) {
-            return false;
+fn is_ipv4(text: &[u8]) -> bool {
+    let (mut parts, mut start) = (0, 0);
+    for end in 0..=text.len() {
+        if end == text.len() || text[end] == b'.' {
+            let part = &text[start..end];
+            if !is_number_in(part, 0, 255) || (part.len() > 1 && part[0] == b'0') {
+                return false;
+            }
+            parts += 1;
+            start = end + 1;
         }
     }
     parts == 4
 }
 
-/// Whether `text` is an IPv6 address (RFC 4291): eight groups of one to four hex digits,
-/// separated by `:`; `::` once in place of one or more groups of zeros; the last two groups
-/// may be written as an IPv4 address.
-fn is_ipv6(text: &str) -> bool {
-    let (head, tail) = match text.split_once("::") {
-        Some((head, tail)) => (head, Some(tail)),
-        None => (text, None),
-    };
-    // The groups in `part`, counting an IPv4 address (allowed at the end only) as two.
-    let groups = |part: &str, ends: bool| -> Option<usize> {
-        if part.is_empty() {
-            return Some(0);
+/// Whether `text` is an IPv6 address (RFC 4291): eight groups of one to four hex digits
+/// separated by `:`, with `::` once in place of one or more groups, and the last two groups
+/// possibly written as an IPv4 address.
+fn is_ipv6(text: &[u8]) -> bool {
+    let (mut groups, mut compressed, mut i) = (0, false, 0);
+    if text.starts_with(b"::") {
+        compressed = true;
+        i = 2;
+    }
+    while i < text.len() {
+        let start = i;
+        while i < text.len() && text[i].is_ascii_hexdigit() {
+            i += 1;
         }
-        let mut count = 0;
-        let mut rest = part;
-        loop {
-            let (group, next) = match rest.split_once(':') {
-                Some((group, next)) => (group, Some(next)),
-                None => (rest, None),
-            };
-            if ends && next.is_none() && is_ipv4(group) {
-                count += 2;
-            } else if group.is_empty() || group.len() > 4 || !group.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            } else {
-                count += 1;
+        if text.get(i) == Some(&b'.') {
+            // An IPv4 address ends the text.
+            if !is_ipv4(&text[start..]) {
+                return false;
             }
-            match next {
-                Some(next) => rest = next,
-                None => return Some(count),
-            }
+            groups += 2;
+            break;
         }
-    };
-    match tail {
-        None => groups(head, true) == Some(8),
-        Some(tail) => match (groups(head, false), groups(tail, true)) {
-            (Some(before), Some(after)) => before + after <= 7,
-            _ => false,
-        },
+        if !(1..=4).contains(&(i - start)) {
+            return false;
+        }
+        groups += 1;
+        match &text[i..] {
+            [] => {}
+            [b':', b':', ..] if !compressed => {
+                compressed = true;
+                i += 2;
+            }
+            [b':', _, ..] => i += 1,
+            _ => return false,
+        }
+    }
+    if compressed {
+        groups <= 7
+    } else {
+        groups == 8
     }
 }
 
 /// Checks a value sent as it is in an HTTP header: not empty, and only visible ASCII
-/// (`!` to `~`), plus spaces when `spaces` is set. The error never quotes the value, which
-/// may be a secret.
+/// (`!` to `~`), plus spaces when `spaces` is set (a user agent). The error never quotes
+/// the value, which may be a secret.
 pub(crate) fn check_header_value(field: &str, value: &str, spaces: bool) -> Result<()> {
     if value.is_empty() {
         return Err(Error::validation(field, "is empty"));
     }
-    if !value.bytes().all(|b| (b'!'..=b'~').contains(&b) || (spaces && b == b' ')) {
-        let allowed = if spaces { "visible ASCII characters and spaces" } else { "visible ASCII characters" };
-        return Err(Error::validation(field, format!("may hold only {allowed} (it is sent in an HTTP header)")));
+    for b in value.bytes() {
+        let allowed = (b'!'..=b'~').contains(&b) || (spaces && b == b' ');
+        if !allowed {
+            return Err(Error::validation(
+                field,
+                "may hold only visible ASCII characters (and spaces in a user agent): it is sent in an HTTP header",
+            ));
+        }
     }
     Ok(())
 }
@@ -209,11 +229,10 @@ fn check_project_id(project_id: &str) -> Result<()> {
         return Ok(());
     }
     check_header_value("project_id", project_id, false)?;
-    if project_id == "." || project_id == ".." || project_id.contains(['/', '?', '#']) {
-        return Err(Error::validation(
-            "project_id",
-            "must not be `.` or `..` or hold `/`, `?` or `#` (it is part of the path)",
-        ));
+    let in_path = project_id.bytes().all(|b| b != b'/' && b != b'?' && b != b'#');
+    if !in_path || matches!(project_id, "." | "..") {
+        let reason = "must not be `.` or `..` or hold `/`, `?` or `#` (it is part of the path)";
+        return Err(Error::validation("project_id", reason));
     }
     Ok(())
 }
@@ -301,7 +320,7 @@ impl Config {
     }
 
     /// Checks every member that ends up in a request: the endpoint (`endpoint`), the
-    /// region (`region`), the project id (`project_id`: header-safe, not `.` or `..`), the
+    /// project id (`project_id`: header-safe, not `.` or `..`), the
     /// user agent (`user_agent`), the V11 service name (`derived_service`) and the
     /// credentials (`credentials.ak`, `credentials.sk`, `credentials.security_token`,
     /// `credentials.auth_token`). [`Client::new`](crate::Client::new) calls it, since the
@@ -316,9 +335,6 @@ impl Config {
     /// ```
     pub fn validate(&self) -> Result<()> {
         check_endpoint(&self.endpoint)?;
-        if let Some(region) = &self.region {
-            region_endpoint(region)?;
-        }
         check_project_id(&self.project_id)?;
         if let Some(agent) = &self.user_agent {
             check_header_value("user_agent", agent, true)?;
@@ -581,12 +597,12 @@ mod tests {
             "fe80::1%eth0",
             "ABCD:ef01::",
         ] {
-            assert_eq!(is_ipv6(text), text.parse::<std::net::Ipv6Addr>().is_ok(), "{text:?}");
+            assert_eq!(is_ipv6(text.as_bytes()), text.parse::<std::net::Ipv6Addr>().is_ok(), "{text:?}");
         }
         for text in
             ["1.2.3.4", "0.0.0.0", "255.255.255.255", "256.0.0.0", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..3.4", ""]
         {
-            assert_eq!(is_ipv4(text), text.parse::<std::net::Ipv4Addr>().is_ok(), "{text:?}");
+            assert_eq!(is_ipv4(text.as_bytes()), text.parse::<std::net::Ipv4Addr>().is_ok(), "{text:?}");
         }
     }
 
