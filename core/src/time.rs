@@ -136,9 +136,10 @@ impl SdkDate {
         self.to_bytes()[..8].iter().map(|&b| char::from(b)).collect()
     }
 
-    /// This time moved by `secs` seconds (negative moves back).
+    /// This time moved by `secs` seconds (negative moves back), saturating at the ends of
+    /// the `i64` range.
     pub fn offset(self, secs: i64) -> Self {
-        SdkDate(self.0 + secs)
+        SdkDate(self.0.saturating_add(secs))
     }
 }
 
