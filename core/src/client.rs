@@ -155,13 +155,25 @@ impl Client {
         parse_response(operation(operation_name)?, response)
     }
 
-    /// Turns the response of a typed operation into its typed result.
+    /// Turns the response of a typed operation into its typed result. A body of the wrong
+    /// shape gives the same [`Error::Decode`] as [`Client::parse_response`], naming the
+    /// member's path but never its value.
     pub fn parse<O: Operation>(&self, response: &HttpResponse) -> Result<O::Output> {
         let body = success_body(O::SPEC, response)?;
-        serde_path_to_error::deserialize(body).map_err(|e| Error::Decode {
-            reason: format!("at `{}`: {}", e.path(), e.inner()),
-            status: response.status,
-            request_id: response.request_id().unwrap_or_default().to_owned(),
+        serde_json::from_value(body).map_err(|_| {
+            // serde's message quotes the value, which may be a secret: the table decoder
+            // (which accepts what serde accepts) says what is wrong without it.
+            match parse_response(O::SPEC, response) {
+                Err(error) => error,
+                Ok(mut value) => {
+                    zeroize_json(&mut value);
+                    Error::Decode {
+                        reason: format!("the body is not a {}Response", O::SPEC.name),
+                        status: response.status,
+                        request_id: response.request_id().unwrap_or_default().to_owned(),
+                    }
+                }
+            }
         })
     }
 }
