@@ -217,3 +217,10 @@ fn a_typed_parse_names_the_member_but_never_its_value() {
         }
     }
 }
+
+#[test]
+fn a_sensitive_json_member_is_redacted_in_debug() {
+    let input = CheckSecretsRequest { r#type: "strength".into(), data: json!({"secret": "hunter2-value"}) };
+    let text = format!("{input:?}");
+    assert_eq!(text, r#"CheckSecretsRequest { type: "strength", data: "***" }"#);
+}
