@@ -56,7 +56,7 @@ def random_client(rng, algorithm):
     token = "".join(rng.choice("abcdefXYZ0123456789+/=") for _ in range(60)) if rng.random() < 0.3 else None
     client = csms.Client(endpoint=host, region=region, project_id=f"{rng.randrange(10 ** 10):010d}", ak=ak, sk=sk,
                          security_token=token, algorithm=algorithm,
-                         user_agent=rng.choice([None, "app/1 é"]) if algorithm != "V11-HMAC-SHA256" else None)
+                         user_agent=rng.choice([None, "app/1 (x; y)"]) if algorithm != "V11-HMAC-SHA256" else None)
     return client, {"ak": ak, "sk": sk, "security_token": token, "region": region}
 
 

@@ -90,7 +90,7 @@ impl Attempts {
     pub fn request(&mut self, client: &Client, now: SdkDate) -> Result<HttpRequest> {
         let mut request = self.unsigned.clone();
         client.authenticate(&mut request, now.offset(client.clock_offset()))?;
-        self.attempt += 1;
+        self.attempt = self.attempt.saturating_add(1);
         self.local_at = Some(now);
         Ok(request)
     }
@@ -104,7 +104,7 @@ impl Attempts {
     pub fn receive(&mut self, client: &Client, outcome: Result<HttpResponse>, now: SdkDate, random: f64) -> Next {
         if let (Ok(response), Some(signed)) = (&outcome, self.local_at) {
             if let Some(server) = clock_skew(response) {
-                client.set_clock_offset(server.unix_seconds() - signed.unix_seconds());
+                client.set_clock_offset(server.unix_seconds().saturating_sub(signed.unix_seconds()));
             }
         }
         let decision = match &outcome {
@@ -206,5 +206,27 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn extreme_clock_offsets_saturate() {
+        let client = client();
+        let op = operation("ShowSecret").unwrap();
+        for (offset, now) in [(i64::MAX, SdkDate::from_unix(1)), (i64::MIN, SdkDate::from_unix(-1))] {
+            client.set_clock_offset(offset);
+            let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+            let request = call.request(&client, now).unwrap();
+            assert_eq!(request.header("X-Sdk-Date").map(str::len), Some(16));
+        }
+        // A server date learnt against a local clock at the far end of the range.
+        let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        call.request(&client, SdkDate::from_unix(i64::MIN)).unwrap();
+        let refused = HttpResponse::new(
+            401,
+            vec![("Date".into(), "Mon, 23 Nov 2026 12:00:00 GMT".into())],
+            r#"{"error_msg":"signature expired"}"#,
+        );
+        call.receive(&client, Ok(refused), SdkDate::from_unix(0), 0.0);
+        assert_eq!(client.clock_offset(), i64::MAX);
     }
 }

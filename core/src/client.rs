@@ -61,9 +61,11 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `config`. Fails when the credentials cannot sign with the chosen
-    /// algorithm (an empty SK, or V11-HMAC-SHA256 without a region).
+    /// A client for `config`. Fails when a member of `config` could not be sent
+    /// ([`Config::validate`]) or the credentials cannot sign with the chosen algorithm
+    /// (V11-HMAC-SHA256 without a region).
     pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
         let auth = match &config.credentials {
             Credentials::AccessKey(key) => {
                 let scope = config
@@ -72,12 +74,7 @@ impl Client {
                     .map(|region| DerivedScope { region: region.clone(), service: config.derived_service.clone() });
                 Auth::Signed(Box::new(Signer::new(key.clone(), config.algorithm, scope)?))
             }
-            Credentials::Token(token) => {
-                if token.expose().is_empty() {
-                    return Err(Error::validation("auth_token", "is empty"));
-                }
-                Auth::Token(token.clone())
-            }
+            Credentials::Token(token) => Auth::Token(token.clone()),
         };
         Ok(Client { config, auth, clock_offset: Arc::new(AtomicI64::new(0)) })
     }
@@ -158,13 +155,25 @@ impl Client {
         parse_response(operation(operation_name)?, response)
     }
 
-    /// Turns the response of a typed operation into its typed result.
+    /// Turns the response of a typed operation into its typed result. A body of the wrong
+    /// shape gives the same [`Error::Decode`] as [`Client::parse_response`], naming the
+    /// member's path but never its value.
     pub fn parse<O: Operation>(&self, response: &HttpResponse) -> Result<O::Output> {
         let body = success_body(O::SPEC, response)?;
-        serde_path_to_error::deserialize(body).map_err(|e| Error::Decode {
-            reason: format!("at `{}`: {}", e.path(), e.inner()),
-            status: response.status,
-            request_id: response.request_id().unwrap_or_default().to_owned(),
+        serde_json::from_value(body).map_err(|_| {
+            // serde's message quotes the value, which may be a secret: the table decoder
+            // (which accepts what serde accepts) says what is wrong without it.
+            match parse_response(O::SPEC, response) {
+                Err(error) => error,
+                Ok(mut value) => {
+                    zeroize_json(&mut value);
+                    Error::Decode {
+                        reason: format!("the body is not a {}Response", O::SPEC.name),
+                        status: response.status,
+                        request_id: response.request_id().unwrap_or_default().to_owned(),
+                    }
+                }
+            }
         })
     }
 }

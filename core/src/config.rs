@@ -4,6 +4,7 @@ use crate::credentials::{AccessKey, Credentials};
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 use crate::signer::Algorithm;
+use crate::util::quoted;
 use serde_json::Value;
 
 /// The regions the official SDK lists for CSMS. Any other region name is accepted too:
@@ -66,17 +67,174 @@ pub fn region_endpoint(region: &str) -> Result<String> {
 }
 
 /// Checks an explicit endpoint (`https://host[:port]` or `http://host[:port]`) and returns
-/// it without a trailing `/`.
-fn check_endpoint(endpoint: &str) -> Result<String> {
+/// it without surrounding spaces or a trailing `/`.
+fn check_endpoint(endpoint: &str) -> Result<&str> {
     let trimmed = endpoint.trim().trim_end_matches('/');
-    let rest = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ', '@']) => Ok(trimmed.to_owned()),
-        _ => Err(Error::validation(
+    let authority = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
+    match authority.map_or(Err("no https:// or http://"), |a| check_authority(a.as_bytes())) {
+        Ok(()) => Ok(trimmed),
+        Err(why) => Err(Error::validation(
             "endpoint",
-            format!("`{endpoint}` is not an endpoint of the form https://host[:port]"),
+            format!("{} is not an endpoint of the form https://host[:port]: {why}", quoted(endpoint, '`')),
         )),
     }
+}
+
+/// Checks `host[:port]`: a host name or IPv4 address (see [`check_host`]) or an IPv6
+/// address in brackets, then an optional port from 1 to 65535. The error says what is wrong.
+/// (Byte loops throughout: string searches are large code in the WebAssembly build.)
+fn check_authority(authority: &[u8]) -> Result<(), &'static str> {
+    // Where the host ends.
+    let mut end = 0;
+    if let [b'[', inside @ ..] = authority {
+        while end < inside.len() && inside[end] != b']' {
+            end += 1;
+        }
+        if end == inside.len() || !is_ipv6(&inside[..end]) {
+            return Err("no IPv6 address between `[` and `]`");
+        }
+        end += 2;
+    } else {
+        while end < authority.len() && authority[end] != b':' {
+            end += 1;
+        }
+        check_host(&authority[..end])?;
+    }
+    match &authority[end..] {
+        [] => Ok(()),
+        [b':', port @ ..] if is_number_in(port, 1, 65_535) => Ok(()),
+        _ => Err("the port must be a number from 1 to 65535"),
+    }
+}
+
+/// Checks a host written without brackets: letters, digits, `-`, `.` and `_`; and, as URL
+/// parsers read it, an IPv4 address when its last label starts with a digit.
+fn check_host(host: &[u8]) -> Result<(), &'static str> {
+    if host.is_empty() {
+        return Err("the host is empty");
+    }
+    for &c in host {
+        if !(c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_') {
+            return Err("the host may hold only letters, digits, `-`, `.` and `_`");
+        }
+    }
+    let name = match host {
+        [name @ .., b'.'] => name,
+        _ => host,
+    };
+    let mut last = name.len();
+    while last > 0 && name[last - 1] != b'.' {
+        last -= 1;
+    }
+    if matches!(name.get(last), Some(b'0'..=b'9')) && !is_ipv4(name) {
+        return Err("a host ending in a number must be an IPv4 address");
+    }
+    Ok(())
+}
+
+/// Whether `text` is one to five decimal digits (no sign) whose value is in `min..=max`.
+fn is_number_in(text: &[u8], min: u32, max: u32) -> bool {
+    let mut value = 0;
+    for &c in text {
+        if !c.is_ascii_digit() {
+            return false;
+        }
+        value = value * 10 + u32::from(c - b'0');
+    }
+    (1..=5).contains(&text.len()) && (min..=max).contains(&value)
+}
+
+/// Whether `text` is an IPv4 address: four numbers from 0 to 255, without leading zeros.
+fn is_ipv4(text: &[u8]) -> bool {
+    let (mut parts, mut start) = (0, 0);
+    for end in 0..=text.len() {
+        if end == text.len() || text[end] == b'.' {
+            let part = &text[start..end];
+            if !is_number_in(part, 0, 255) || (part.len() > 1 && part[0] == b'0') {
+                return false;
+            }
+            parts += 1;
+            start = end + 1;
+        }
+    }
+    parts == 4
+}
+
+/// Whether `text` is an IPv6 address (RFC 4291): eight groups of one to four hex digits
+/// separated by `:`, with `::` once in place of one or more groups, and the last two groups
+/// possibly written as an IPv4 address.
+fn is_ipv6(text: &[u8]) -> bool {
+    let (mut groups, mut compressed, mut i) = (0, false, 0);
+    if text.starts_with(b"::") {
+        compressed = true;
+        i = 2;
+    }
+    while i < text.len() {
+        let start = i;
+        while i < text.len() && text[i].is_ascii_hexdigit() {
+            i += 1;
+        }
+        if text.get(i) == Some(&b'.') {
+            // An IPv4 address ends the text.
+            if !is_ipv4(&text[start..]) {
+                return false;
+            }
+            groups += 2;
+            break;
+        }
+        if !(1..=4).contains(&(i - start)) {
+            return false;
+        }
+        groups += 1;
+        match &text[i..] {
+            [] => {}
+            [b':', b':', ..] if !compressed => {
+                compressed = true;
+                i += 2;
+            }
+            [b':', _, ..] => i += 1,
+            _ => return false,
+        }
+    }
+    if compressed {
+        groups <= 7
+    } else {
+        groups == 8
+    }
+}
+
+/// Checks a value sent as it is in an HTTP header: not empty, and only visible ASCII
+/// (`!` to `~`), plus spaces when `spaces` is set (a user agent). The error never quotes
+/// the value, which may be a secret.
+pub(crate) fn check_header_value(field: &str, value: &str, spaces: bool) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::validation(field, "is empty"));
+    }
+    for b in value.bytes() {
+        let allowed = (b'!'..=b'~').contains(&b) || (spaces && b == b' ');
+        if !allowed {
+            return Err(Error::validation(
+                field,
+                "may hold only visible ASCII characters (and spaces in a user agent): it is sent in an HTTP header",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a project id, which is sent as `X-Project-Id` and is a segment of most paths.
+/// An empty one is allowed here: the operations whose path needs it refuse to build.
+fn check_project_id(project_id: &str) -> Result<()> {
+    if project_id.is_empty() {
+        return Ok(());
+    }
+    check_header_value("project_id", project_id, false)?;
+    let in_path = project_id.bytes().all(|b| b != b'/' && b != b'?' && b != b'#');
+    if !in_path || matches!(project_id, "." | "..") {
+        let reason = "must not be `.` or `..` or hold `/`, `?` or `#` (it is part of the path)";
+        return Err(Error::validation("project_id", reason));
+    }
+    Ok(())
 }
 
 /// A client's configuration.
@@ -122,13 +280,15 @@ impl Config {
     }
 
     /// A configuration for an explicit endpoint, such as a local emulator's `http://127.0.0.1:PORT`.
+    /// The endpoint is checked here; the other members when a client is made of it
+    /// ([`Config::validate`]).
     pub fn for_endpoint(
         endpoint: &str,
         project_id: impl Into<String>,
         credentials: impl Into<Credentials>,
     ) -> Result<Self> {
         Ok(Config {
-            endpoint: check_endpoint(endpoint)?,
+            endpoint: check_endpoint(endpoint)?.to_owned(),
             region: None,
             project_id: project_id.into(),
             credentials: credentials.into(),
@@ -145,6 +305,7 @@ impl Config {
     }
 
     /// The same configuration with `suffix` appended to the user agent (`csms-sdk-rust/0.1.0; suffix`).
+    /// The result is checked when a client is made of it ([`Config::validate`]).
     pub fn with_user_agent_suffix(mut self, suffix: &str) -> Self {
         let base = self.user_agent.take().unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
         self.user_agent = Some(format!("{base}; {suffix}"));
@@ -156,6 +317,30 @@ impl Config {
         region_endpoint(region)?;
         self.region = Some(region.to_owned());
         Ok(self)
+    }
+
+    /// Checks every member that ends up in a request: the endpoint (`endpoint`), the
+    /// project id (`project_id`: header-safe, not `.` or `..`), the
+    /// user agent (`user_agent`), the V11 service name (`derived_service`) and the
+    /// credentials (`credentials.ak`, `credentials.sk`, `credentials.security_token`,
+    /// `credentials.auth_token`). [`Client::new`](crate::Client::new) calls it, since the
+    /// members can also be set directly. Errors never quote a secret.
+    ///
+    /// ```
+    /// use csms_core::{AccessKey, Config, Error};
+    /// let mut config = Config::for_endpoint("http://127.0.0.1:8080", "p", AccessKey::new("AK", "SK")).unwrap();
+    /// assert!(config.validate().is_ok());
+    /// config.project_id = "..".into();
+    /// assert!(matches!(config.validate(), Err(Error::Validation { ref field, .. }) if field == "project_id"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        check_endpoint(&self.endpoint)?;
+        check_project_id(&self.project_id)?;
+        if let Some(agent) = &self.user_agent {
+            check_header_value("user_agent", agent, true)?;
+        }
+        check_header_value("derived_service", &self.derived_service, false)?;
+        self.credentials.validate()
     }
 }
 
@@ -196,25 +381,16 @@ pub struct CredentialOptions {
 }
 
 impl CredentialOptions {
-    /// The credentials, or a validation error naming the member at fault.
+    /// The credentials, or a validation error naming the member at fault when their shape
+    /// is wrong (a member missing, or both a key and a token). Their values are checked by
+    /// [`Credentials::validate`], which [`ClientOptions::into_config`] calls.
     pub fn into_credentials(self) -> Result<Credentials> {
         match (self.ak, self.sk, self.auth_token) {
-            (None, None, Some(token)) if self.security_token.is_none() => {
-                if token.expose().is_empty() {
-                    return Err(Error::validation("credentials.auth_token", "is empty"));
-                }
-                Ok(Credentials::Token(token))
-            }
+            (None, None, Some(token)) if self.security_token.is_none() => Ok(Credentials::Token(token)),
             (_, _, Some(_)) => {
                 Err(Error::validation("credentials.auth_token", "give either ak and sk, or auth_token, not both"))
             }
             (Some(ak), Some(sk), None) => {
-                if ak.is_empty() {
-                    return Err(Error::validation("credentials.ak", "is empty"));
-                }
-                if sk.expose().is_empty() {
-                    return Err(Error::validation("credentials.sk", "is empty"));
-                }
                 let key = AccessKey::new(ak, sk);
                 Ok(Credentials::AccessKey(match self.security_token {
                     Some(t) => key.with_security_token(t),
@@ -297,10 +473,8 @@ impl ClientOptions {
     pub fn into_config_with_agent(self, default_user_agent: Option<&str>) -> Result<Config> {
         let credentials =
             self.credentials.ok_or_else(|| Error::validation("credentials", "is required"))?.into_credentials()?;
-        let project_id = self.project_id.ok_or_else(|| Error::validation("project_id", "is required"))?;
-        if project_id.is_empty() || project_id.contains(['/', '?', '#']) {
-            return Err(Error::validation("project_id", "must be a non-empty id without `/`, `?` or `#`"));
-        }
+        let project_id = self.project_id.filter(|id| !id.is_empty());
+        let project_id = project_id.ok_or_else(|| Error::validation("project_id", "is required"))?;
         let mut config = match (&self.endpoint, &self.region) {
             (Some(endpoint), region) => {
                 let config = Config::for_endpoint(endpoint, project_id, credentials)?;
@@ -322,11 +496,204 @@ impl ClientOptions {
         if let Some(ua) = self.user_agent {
             config = config.with_user_agent_suffix(&ua);
         }
+        config.validate()?;
         Ok(config)
     }
 
     /// [`ClientOptions::into_config_with_agent`] with the Rust user agent.
     pub fn into_config(self) -> Result<Config> {
         self.into_config_with_agent(Some(DEFAULT_USER_AGENT))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Client;
+
+    fn field_of(result: Result<impl std::fmt::Debug>) -> String {
+        match result {
+            Err(Error::Validation { field, .. }) => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn endpoints_need_a_well_formed_authority() {
+        for bad in [
+            "http://:",
+            "http://127.0.0.1:138639",
+            "http://a\u{7}b",
+            "http://[::1",
+            "http://[::1]x",
+            "http://[::1]:",
+            "http://[1:2]",
+            "http://[]",
+            "http://",
+            "http://a:",
+            "http://a:0",
+            "http://a:65536",
+            "http://a:+80",
+            "http://a:80:80",
+            "http://1.2.3",
+            "http://256.1.1.1",
+            "http://01.1.1.1",
+            "http://host.7",
+            "http://user@host",
+            "http://host/path",
+            "http://ho st",
+            "http://hö.st",
+            "ftp://host",
+        ] {
+            let result = Config::for_endpoint(bad, "p", AccessKey::new("AK", "SK"));
+            assert_eq!(field_of(result), "endpoint", "{bad:?}");
+        }
+        for (good, kept) in [
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            (" https://kms.cn-north-4.myhuaweicloud.com/ ", "https://kms.cn-north-4.myhuaweicloud.com"),
+            ("http://[::1]:65535", "http://[::1]:65535"),
+            ("http://[::ffff:127.0.0.1]", "http://[::ffff:127.0.0.1]"),
+            ("http://localhost:1", "http://localhost:1"),
+            ("http://my_host.local.", "http://my_host.local."),
+            ("http://1.2.3.4.", "http://1.2.3.4."),
+        ] {
+            let config = Config::for_endpoint(good, "p", AccessKey::new("AK", "SK")).unwrap();
+            assert_eq!(config.endpoint, kept);
+            assert!(Client::new(config).is_ok(), "{good:?}");
+        }
+        // Set directly, it is checked when a client is made.
+        let mut config = Config::for_endpoint("http://a", "p", AccessKey::new("AK", "SK")).unwrap();
+        config.endpoint = "http://[::1".into();
+        assert_eq!(field_of(Client::new(config)), "endpoint");
+    }
+
+    #[test]
+    fn addresses_are_read_as_the_standard_library_reads_them() {
+        for text in [
+            "::",
+            "::1",
+            "1::",
+            "1::2",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6::7",
+            "1:2:3:4:5:6:7::",
+            "::1:2:3:4:5:6:7",
+            "1::2::3",
+            ":::",
+            ":1::",
+            "1:::2",
+            "12345::",
+            "g::",
+            "::ffff:1.2.3.4",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "::1.2.3.4:1",
+            "1.2.3.4::",
+            "",
+            ":",
+            "::1.2.3",
+            "fe80::1%eth0",
+            "ABCD:ef01::",
+        ] {
+            assert_eq!(is_ipv6(text.as_bytes()), text.parse::<std::net::Ipv6Addr>().is_ok(), "{text:?}");
+        }
+        for text in
+            ["1.2.3.4", "0.0.0.0", "255.255.255.255", "256.0.0.0", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..3.4", ""]
+        {
+            assert_eq!(is_ipv4(text.as_bytes()), text.parse::<std::net::Ipv4Addr>().is_ok(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn header_bound_values_are_checked_on_every_path_without_quoting_secrets() {
+        const SECRET: &str = "SeCrEt";
+        let base = || ClientOptions {
+            region: Some("cn-north-4".into()),
+            project_id: Some("p".into()),
+            credentials: Some(CredentialOptions {
+                ak: Some("AK".into()),
+                sk: Some("SK".into()),
+                ..CredentialOptions::default()
+            }),
+            ..ClientOptions::default()
+        };
+        let with_credentials =
+            |credentials: CredentialOptions| ClientOptions { credentials: Some(credentials), ..base() };
+        let cases = [
+            (ClientOptions { project_id: Some("..".into()), ..base() }, "project_id"),
+            (ClientOptions { project_id: Some(".".into()), ..base() }, "project_id"),
+            (ClientOptions { project_id: Some("p\r\nX-Evil: 1".into()), ..base() }, "project_id"),
+            (ClientOptions { user_agent: Some("app\n1.0".into()), ..base() }, "user_agent"),
+            (ClientOptions { derived_service: Some("csms\u{0}".into()), ..base() }, "derived_service"),
+            (
+                with_credentials(CredentialOptions {
+                    ak: Some(format!("AK {SECRET}")),
+                    sk: Some("SK".into()),
+                    ..Default::default()
+                }),
+                "credentials.ak",
+            ),
+            (
+                with_credentials(CredentialOptions {
+                    ak: Some(String::new()),
+                    sk: Some("SK".into()),
+                    ..Default::default()
+                }),
+                "credentials.ak",
+            ),
+            (
+                with_credentials(CredentialOptions {
+                    ak: Some("AK".into()),
+                    sk: Some("".into()),
+                    ..Default::default()
+                }),
+                "credentials.sk",
+            ),
+            (
+                with_credentials(CredentialOptions {
+                    ak: Some("AK".into()),
+                    sk: Some("SK".into()),
+                    security_token: Some(format!(" {SECRET} {SECRET}\n").into()),
+                    ..Default::default()
+                }),
+                "credentials.security_token",
+            ),
+            (
+                with_credentials(CredentialOptions {
+                    auth_token: Some(format!("{SECRET}ü").into()),
+                    ..Default::default()
+                }),
+                "credentials.auth_token",
+            ),
+            (
+                with_credentials(CredentialOptions { auth_token: Some("".into()), ..Default::default() }),
+                "credentials.auth_token",
+            ),
+        ];
+        for (options, field) in cases {
+            // The options' own check...
+            let err = options.clone().into_config().unwrap_err();
+            assert_eq!(field_of(Err::<(), _>(err.clone())), field, "{err}");
+            for text in [err.to_string(), format!("{err:?}")] {
+                assert!(!text.contains(SECRET), "{text}");
+            }
+            // ...and the same configuration made directly, checked by `Client::new`.
+            let options = ClientOptions { user_agent: None, derived_service: None, ..options };
+            let credentials = options.credentials.clone().unwrap().into_credentials().unwrap();
+            let mut config = Config::for_region("cn-north-4", "p", credentials).unwrap();
+            config.project_id = options.project_id.unwrap_or_default();
+            let direct = match field {
+                "user_agent" => config.with_user_agent_suffix("app\n1.0"),
+                "derived_service" => Config { derived_service: "csms\u{0}".into(), ..config },
+                _ => config,
+            };
+            assert_eq!(field_of(Client::new(direct)), field);
+        }
+        // An empty project id is allowed (operations whose path needs one refuse to build),
+        // and so is a user agent with spaces.
+        let config = Config::for_region("cn-north-4", "", AccessKey::new("AK", "SK")).unwrap();
+        assert!(Client::new(config.with_user_agent_suffix("my app/1.0")).is_ok());
     }
 }

@@ -1,6 +1,9 @@
 //! Who is calling: an access key (permanent or temporary) or an IAM token.
 
+use crate::config::check_header_value;
+use crate::error::{Error, Result};
 use crate::secret::SecretString;
+use crate::signer::canonical::strip;
 
 /// An access key: the AK identifies it, the SK signs with it.
 ///
@@ -34,6 +37,29 @@ impl AccessKey {
         self.security_token = Some(token.into());
         self
     }
+
+    /// Checks the key before it signs: the AK (`credentials.ak`, sent in `Authorization`)
+    /// and the security token (`credentials.security_token`, sent as `X-Security-Token`
+    /// without the spaces around it) must be non-empty visible ASCII, and the SK
+    /// (`credentials.sk`) must not be empty.
+    /// [`Signer::new`](crate::Signer::new) calls it. Errors never quote the values.
+    ///
+    /// ```
+    /// use csms_core::AccessKey;
+    /// let err = AccessKey::new("AK", "SK").with_security_token("line\nbreak").validate().unwrap_err();
+    /// assert!(!err.to_string().contains("break"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        check_header_value("credentials.ak", &self.ak, false)?;
+        if self.sk.expose().is_empty() {
+            return Err(Error::validation("credentials.sk", "is empty"));
+        }
+        match &self.security_token {
+            // The signer sends it without the spaces around it, as the official signer does.
+            Some(token) => check_header_value("credentials.security_token", strip(token.expose()), false),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The credentials a client signs or authenticates its requests with.
@@ -43,6 +69,18 @@ pub enum Credentials {
     AccessKey(AccessKey),
     /// Requests carry this IAM token as `X-Auth-Token` and are not signed.
     Token(SecretString),
+}
+
+impl Credentials {
+    /// Checks the credentials: an access key as [`AccessKey::validate`] does, an IAM token
+    /// (`credentials.auth_token`, sent as `X-Auth-Token`) as non-empty visible ASCII.
+    /// Errors never quote the values.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Credentials::AccessKey(key) => key.validate(),
+            Credentials::Token(token) => check_header_value("credentials.auth_token", token.expose(), false),
+        }
+    }
 }
 
 impl From<AccessKey> for Credentials {

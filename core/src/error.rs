@@ -44,7 +44,8 @@ pub enum Error {
         /// What failed.
         reason: String,
         /// Whether the request may have reached the server (a timeout or a reset after
-        /// writing). `false` means it certainly did not (refused connection, DNS failure).
+        /// writing). `false` means it certainly did not (refused connection, DNS failure, a
+        /// request the transport could not build).
         maybe_sent: bool,
         /// Set when such a failure is normally retried but the call was not, and why.
         not_retried: Option<String>,

@@ -76,11 +76,12 @@ impl Paginator {
                 let count = lookup(result, items).and_then(Value::as_array).map_or(0, Vec::len) as i64;
                 let current = self.input.get(offset).and_then(as_int).unwrap_or(0);
                 let total = lookup(result, total).and_then(as_int);
-                let next = current + count;
-                if count == 0 || total.is_some_and(|t| next >= t) {
+                // (No next offset beyond `i64::MAX`: the last page.)
+                let next = current.checked_add(count);
+                let Some(next) = next.filter(|&n| count > 0 && total.is_none_or(|t| n < t)) else {
                     self.done = true;
                     return;
-                }
+                };
                 let is_text = self.op.member(offset).is_some_and(|m| matches!(m.ty, Type::String));
                 let value = if is_text { Value::String(next.to_string()) } else { Value::from(next) };
                 self.set(offset, value);
@@ -96,4 +97,23 @@ fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 
 fn as_int(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operations::operation;
+    use serde_json::json;
+
+    #[test]
+    fn an_offset_at_the_end_of_the_range_is_the_last_page() {
+        let op = operation("ListResourceInstances").unwrap();
+        let start = json!({"action": "filter", "offset": "9223372036854775807"});
+        let mut pages = Paginator::new(op, start.clone()).unwrap();
+        pages.advance(&json!({"resources": [{"resource_id": "a"}], "total_count": 5}));
+        assert_eq!(pages.next_input(), None);
+        let mut pages = Paginator::new(op, json!({"offset": "9223372036854775806"})).unwrap();
+        pages.advance(&json!({"resources": [{"resource_id": "a"}]}));
+        assert_eq!(pages.next_input(), Some(&json!({"offset": "9223372036854775807"})));
+    }
 }

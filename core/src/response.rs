@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
 use crate::operations::OperationSpec;
+use crate::util::slice;
 use serde_json::{Map, Value};
 
 /// The response body of a successful call as JSON, in the operation's current shape:
@@ -65,7 +66,8 @@ pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Val
 ///
 /// The code and message are looked for as `error_code`/`error_msg`, `errorCode`/`errorMsg`
 /// or `code`/`message`, at the top of the body and then in nested objects
-/// (`{"error": {...}}`). Without them the code is the status and the message the body text.
+/// (`{"error": {...}}`). Without them the code is the status and the message the body text,
+/// its first 512 bytes at most (an HTML page can be large), then `… (N bytes)`.
 /// The request id is the `X-Request-Id` header (any letter case), else the body's `request_id`.
 pub fn api_error(response: &HttpResponse) -> Error {
     let text = String::from_utf8_lossy(&response.body);
@@ -73,13 +75,35 @@ pub fn api_error(response: &HttpResponse) -> Error {
     let json: Option<Value> = serde_json::from_slice(text.as_bytes()).ok();
     let object = json.as_ref().and_then(Value::as_object);
     let (error_code, error_msg) =
-        object.and_then(find_code_and_message).unwrap_or_else(|| (response.status.to_string(), text.trim().to_owned()));
+        object.and_then(find_code_and_message).unwrap_or_else(|| (response.status.to_string(), bounded(text.trim())));
     let request_id = response
         .request_id()
         .map(str::to_owned)
         .or_else(|| object.and_then(|o| o.get("request_id")).and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_default();
     Error::Api { status: response.status, error_code, error_msg, request_id, not_retried: None }
+}
+
+/// The longest body text kept whole as an error's message, in bytes.
+const MAX_MESSAGE_BYTES: usize = 512;
+
+/// `text` when it is at most [`MAX_MESSAGE_BYTES`] long; else its start, cut at a character
+/// boundary, then `… (N bytes)` with the whole length.
+fn bounded(text: &str) -> String {
+    if text.len() <= MAX_MESSAGE_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(end + 24);
+    out.push_str(slice(text, 0, end));
+    out.push_str("… (");
+    // (As `u64`: its formatting is in the WebAssembly build already, `usize`'s would be added.)
+    out.push_str(&(text.len() as u64).to_string());
+    out.push_str(" bytes)");
+    out
 }
 
 const CODE_MESSAGE_PAIRS: [(&str, &str); 3] =
@@ -141,5 +165,23 @@ mod tests {
     fn takes_the_request_id_from_a_gateway_body() {
         let e = error_of(401, &[], r#"{"error_code":"APIG.0303","error_msg":"m","request_id":"gw-1"}"#);
         assert_eq!(e.request_id(), Some("gw-1"));
+    }
+
+    #[test]
+    fn a_large_body_without_an_error_document_is_cut() {
+        for unit in ["<p>x</p>", "é", "中文"] {
+            let body = unit.repeat(1_048_576 / unit.len());
+            match error_of(502, &[("X-Request-Id", "r2")], &body) {
+                Error::Api { status: 502, error_code, error_msg, request_id, .. } => {
+                    assert_eq!((error_code.as_str(), request_id.as_str()), ("502", "r2"));
+                    let (head, tail) = error_msg.split_once('…').unwrap();
+                    assert!(head.len() <= 512 && head.len() > 505 && body.starts_with(head), "{unit}");
+                    assert_eq!(tail, format!(" ({} bytes)", body.len()));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let short = "x".repeat(512);
+        assert!(matches!(error_of(500, &[], &short), Error::Api { error_msg, .. } if error_msg == short));
     }
 }

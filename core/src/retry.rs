@@ -74,9 +74,10 @@ impl RetryPolicy {
         RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
     }
 
-    /// Decides what to do after attempt number `attempt` (1 for the first) of `op` ended in
-    /// `outcome`. `random` is uniform in `[0, 1)` (for the jitter); `now` is the caller's
-    /// clock, needed only to read a `Retry-After` written as a date.
+    /// Decides what to do after attempt number `attempt` (1 for the first; 0 counts as 1) of
+    /// `op` ended in `outcome`. `random` is uniform in `[0, 1)` (for the jitter; other values
+    /// are clamped, NaN counts as 0); `now` is the caller's clock, needed only to read a
+    /// `Retry-After` written as a date.
     pub fn decide(
         &self,
         op: &OperationSpec,
@@ -112,8 +113,11 @@ impl RetryPolicy {
         if attempt >= self.max_attempts {
             return Decision::Stop { withheld: None };
         }
-        let backoff = self.base.saturating_mul(1u32 << (attempt - 1).min(20)).min(self.cap);
-        let mut after = backoff.mul_f64(random.clamp(0.0, 1.0));
+        let backoff = self.base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20)).min(self.cap);
+        // `random` outside [0, 1] is clamped, and NaN counts as 0; `mul_f64` would panic on
+        // NaN, and on `Duration::MAX` (whose seconds round up as a float).
+        let random = if random > 0.0 { random.min(1.0) } else { 0.0 };
+        let mut after = Duration::try_from_secs_f64(backoff.as_secs_f64() * random).unwrap_or(backoff);
         if let Outcome::Response(response) = outcome {
             if let Some(wait) = retry_after(response, now) {
                 after = after.max(wait.min(self.cap));
@@ -134,7 +138,7 @@ pub fn retry_after(response: &HttpResponse, now: Option<SdkDate>) -> Option<Dura
         return Some(Duration::from_secs(seconds));
     }
     let at = SdkDate::parse_http_date(value).ok()?;
-    let seconds = at.unix_seconds() - now?.unix_seconds();
+    let seconds = at.unix_seconds().saturating_sub(now?.unix_seconds());
     Some(Duration::from_secs(seconds.max(0) as u64))
 }
 
@@ -247,5 +251,33 @@ mod tests {
             Decision::Retry { .. }
         ));
         assert_eq!(clock_skew(&response(401, &[("Date", "Mon, 23 Nov 2026 12:00:00 GMT")])), None);
+    }
+
+    #[test]
+    fn edge_numbers_saturate_instead_of_panicking() {
+        let show = operation("ShowSecret").unwrap();
+        let busy = response(503, &[]);
+        let delay = |policy: RetryPolicy, attempt, random| match policy.decide(
+            show,
+            attempt,
+            Outcome::Response(&busy),
+            random,
+            None,
+        ) {
+            Decision::Retry { after } => after,
+            other => panic!("{other:?}"),
+        };
+        let p = RetryPolicy::default();
+        assert_eq!(delay(p, 0, 0.5), Duration::from_millis(50));
+        assert_eq!(delay(p, 1, f64::NAN), Duration::ZERO);
+        assert_eq!(delay(p, 1, f64::INFINITY), Duration::from_millis(100));
+        assert_eq!(delay(p, 1, -1.0), Duration::ZERO);
+        let unbounded = RetryPolicy { max_attempts: u32::MAX, base: Duration::MAX, cap: Duration::MAX };
+        assert_eq!(delay(unbounded, 1, 1.0), Duration::MAX);
+        assert_eq!(delay(unbounded, u32::MAX - 1, 1.0), Duration::MAX);
+        assert!(delay(unbounded, 1, 0.5) > Duration::from_secs(u64::MAX / 4));
+        let dated = response(429, &[("Retry-After", "Mon, 23 Nov 2026 12:00:05 GMT")]);
+        let decision = p.decide(show, 1, Outcome::Response(&dated), 0.0, Some(SdkDate::from_unix(i64::MIN)));
+        assert_eq!(decision, Decision::Retry { after: Duration::from_secs(20) });
     }
 }

@@ -38,6 +38,16 @@ impl Drop for SecretString {
 
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Redacted.fmt(f)
+    }
+}
+
+/// What `Debug` shows in place of a secret: `"***"`. Generated types print their sensitive
+/// members that are not [`SecretString`]s (such as JSON objects) with it.
+pub(crate) struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"***\"")
     }
 }

@@ -136,9 +136,10 @@ impl SdkDate {
         self.to_bytes()[..8].iter().map(|&b| char::from(b)).collect()
     }
 
-    /// This time moved by `secs` seconds (negative moves back).
+    /// This time moved by `secs` seconds (negative moves back), saturating at the ends of
+    /// the `i64` range.
     pub fn offset(self, secs: i64) -> Self {
-        SdkDate(self.0 + secs)
+        SdkDate(self.0.saturating_add(secs))
     }
 }
 
@@ -200,7 +201,8 @@ fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
+/// The number of days of month `m` (1 to 12) of year `y`.
+pub(crate) fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         2 if is_leap(y) => 29,
         2 => 28,

@@ -136,8 +136,9 @@ fn transport_error(e: reqwest::Error) -> Error {
         reason.push_str(&cause.to_string());
         source = cause.source();
     }
-    // A failed connect never reached the server; anything later may have.
-    Error::transport(reason, !e.is_connect())
+    // A request that could not be built (a bad URL or header value) or connected never
+    // reached the server; anything later may have.
+    Error::transport(reason, !(e.is_builder() || e.is_connect()))
 }
 
 /// The local clock (the client adds the offset it learnt).

@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::operations::{Format, Member, OperationSpec, Rules, Type};
+use crate::time::days_in_month;
 use crate::util::{comma_list, json_text, quoted};
 use serde_json::{Map, Value};
 
@@ -276,14 +277,17 @@ fn is_base64(text: &str) -> bool {
     pad <= 2 && b[..b.len() - pad].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
 }
 
+/// Whether `text` is a date `YYYY-MM-DD` of the calendar (the day exists in that month,
+/// 29 February in leap years only).
 fn is_date(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit())
-        && (1..=12).contains(&((b[5] - b'0') * 10 + b[6] - b'0'))
-        && (1..=31).contains(&((b[8] - b'0') * 10 + b[9] - b'0'))
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || ![0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&i| b[i].is_ascii_digit())
+    {
+        return false;
+    }
+    let number = |from: usize, to: usize| b[from..to].iter().fold(0, |n, &d| n * 10 + i64::from(d - b'0'));
+    let (year, month, day) = (number(0, 4), number(5, 7), number(8, 10));
+    (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)
 }
 
 #[cfg(test)]
@@ -312,5 +316,9 @@ mod tests {
         assert!(is_base64("") && is_base64("YWJj") && is_base64("YWI=") && is_base64("YQ=="));
         assert!(!is_base64("YQ=") && !is_base64("Y===") && !is_base64("YW J") && !is_base64("YQ==YQ=="));
         assert!(is_date("2030-01-02") && !is_date("2030-13-02") && !is_date("2030/01/02"));
+        assert!(is_date("2024-02-29") && is_date("2000-02-29") && is_date("2024-12-31") && is_date("2023-04-30"));
+        for bad in ["2024-02-31", "2023-02-29", "1900-02-29", "2024-04-31", "2024-00-10", "2024-01-00", "2024-01-32"] {
+            assert!(!is_date(bad), "{bad}");
+        }
     }
 }

@@ -3,7 +3,8 @@
 #![cfg(feature = "reqwest")]
 
 use csms_core::{
-    AccessKey, Client, Config, CreateSecretRequest, Error, HttpClient, RetryPolicy, SecretString, ShowSecretRequest,
+    AccessKey, Client, Config, CreateSecretRequest, Error, HttpClient, HttpRequest, RetryPolicy, SecretString,
+    ShowSecretRequest,
 };
 use csms_emulator::{Emulator, EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
 
@@ -51,5 +52,19 @@ async fn api_errors_come_back_typed() {
     match http_client(&emulator).call("ShowSecret", &serde_json::json!({"secret_name": "missing"})).await {
         Err(Error::Api { status: 404, request_id, .. }) => assert!(!request_id.is_empty()),
         other => panic!("expected a 404, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_be_built_was_never_sent() {
+    let config = Config::for_endpoint("http://127.0.0.1:9", "p", AccessKey::new("AK", "SK")).unwrap();
+    let http = HttpClient::new(Client::new(config).unwrap()).unwrap();
+    let mut bad_header = HttpRequest::new("GET", "http://127.0.0.1:9/");
+    bad_header.headers.push(("X-Bad".into(), "a\nb".into()));
+    for request in [bad_header, HttpRequest::new("GET", "http://[::1/"), HttpRequest::new("GET", "http://:/")] {
+        match http.send(request).await {
+            Err(Error::Transport { maybe_sent: false, .. }) => {}
+            other => panic!("expected a transport failure that was never sent, got {other:?}"),
+        }
     }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{now, Api, Conn};
-use csms_core::{Algorithm, HttpRequest};
+use csms_core::{AccessKey, Algorithm, Client, Config, HttpRequest};
 use csms_emulator::{AppliedCounts, Emulator, EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -522,4 +522,20 @@ fn pipelining_http10_and_absolute_targets() {
     // The absolute form of the target verifies like the origin form.
     let response = conn.send_raw(&wire(&list, &list.url, "HTTP/1.1"));
     assert_eq!(response.status, 200);
+}
+
+#[test]
+fn a_refused_signature_never_echoes_the_security_token() {
+    let emulator = start();
+    let key = AccessKey::new(DEFAULT_AK, "wrong-sk").with_security_token("Token-SeCrEt");
+    let config = Config::for_endpoint(&emulator.endpoint(), DEFAULT_PROJECT_ID, key).unwrap();
+    let mut api = Api { client: Client::new(config).unwrap(), conn: Conn::new(&emulator.endpoint()) };
+    let response = api.raw("ListSecrets", json!({}));
+    assert_eq!(response.status, 401);
+    let body = String::from_utf8_lossy(&response.body).into_owned();
+    assert!(body.contains("x-security-token:***"), "{body}");
+    let error = api.client.parse_response("ListSecrets", &response).unwrap_err();
+    for text in [body, error.to_string(), format!("{error:?}")] {
+        assert!(!text.contains("SeCrEt"), "{text}");
+    }
 }

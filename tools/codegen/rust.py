@@ -62,9 +62,41 @@ def field_ident(name):
     return f"r#{ident}" if ident in KEYWORDS else ident
 
 
+def redacts_itself(ty):
+    """Whether a sensitive member of this type already prints as `***` (a `SecretString`, or a
+    list of them)."""
+    kind = ty[0]
+    if kind == "list":
+        return redacts_itself(ty[1])
+    return kind == "string"
+
+
+def debug_impl(name, fields, optional_all):
+    """A `Debug` impl printing every sensitive member as `"***"` (`Some("***")` when optional),
+    for structs whose sensitive members would otherwise print their value (`object`, ...)."""
+    out = [f"impl std::fmt::Debug for {name} {{\n",
+           "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n",
+           f"        f.debug_struct({lit(name)})\n"]
+    for f in fields:
+        ident = field_ident(f["name"])
+        required = f.get("required", False) and not optional_all
+        if not f.get("sensitive"):
+            value = f"&self.{ident}"
+        elif required:
+            value = "&Redacted"
+        else:
+            value = f"&self.{ident}.as_ref().map(|_| Redacted)"
+        out.append(f"            .field({lit(snake(f['name']))}, {value})\n")
+    out.append("            .finish()\n    }\n}\n\n")
+    return "".join(out)
+
+
 def struct(name, docs, fields, optional_all, sensitive_ok=True):
     out = [doc(docs)]
-    out.append("#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]\n")
+    # Derived `Debug` prints a value; a sensitive member that is not a `SecretString` needs our own.
+    own_debug = any(f.get("sensitive") and not redacts_itself(parse_type(f["type"])) for f in fields)
+    derives = "Clone, Default, PartialEq, Serialize, Deserialize" if own_debug else "Debug, Clone, Default, PartialEq, Serialize, Deserialize"
+    out.append(f"#[derive({derives})]\n")
     out.append(f"pub struct {name} {{\n")
     for f in fields:
         ty = rust_type(parse_type(f["type"]), f.get("sensitive", False))
@@ -80,6 +112,8 @@ def struct(name, docs, fields, optional_all, sensitive_ok=True):
             out.append(f"    #[serde({', '.join(attrs)})]\n")
         out.append(f"    pub {field_ident(f['name'])}: {ty},\n")
     out.append("}\n\n")
+    if own_debug:
+        out.append(debug_impl(name, fields, optional_all))
     return "".join(out)
 
 
@@ -159,7 +193,7 @@ def emit(spec):
            "// `python3 -m tools.codegen`.\n\n",
            "#![allow(clippy::all)]\n\n",
            "use super::{Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type};\n",
-           "use crate::secret::SecretString;\n",
+           "use crate::secret::{Redacted, SecretString};\n",
            "use serde::{Deserialize, Serialize};\n\n"]
     for name, model in sorted(spec["models"].items()):
         out.append(struct(name, model.get("doc", ""), model["fields"], optional_all=True))

@@ -4,7 +4,7 @@
 #![allow(clippy::all)]
 
 use super::{Format, Location, Member, Model, Operation, OperationSpec, Pagination, Rules, Type};
-use crate::secret::SecretString;
+use crate::secret::{Redacted, SecretString};
 use serde::{Deserialize, Serialize};
 
 /// A secret returned by ListResourceInstances, with its tags.
@@ -569,12 +569,21 @@ impl Operation for BatchImportSecretsRequest {
 /// The input of `CheckSecrets`.
 ///
 /// Checks the strength of secret data supplied in the request and returns the result. The data is passed through as a JSON object whose shape depends on the check type; it carries secret material and is treated as sensitive.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckSecretsRequest {
     /// Kind of check to run; decides the shape of data.
     pub r#type: String,
     /// Input of the check as a JSON object, including the secret data to assess.
     pub data: serde_json::Value,
+}
+
+impl std::fmt::Debug for CheckSecretsRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckSecretsRequest")
+            .field("type", &self.r#type)
+            .field("data", &Redacted)
+            .finish()
+    }
 }
 
 /// The result of `CheckSecrets`.

@@ -157,13 +157,9 @@ impl fmt::Debug for Signer {
 
 impl Signer {
     /// A signer for `key` and `algorithm`. V11-HMAC-SHA256 needs `scope`; the others ignore it.
+    /// Fails when the key cannot sign or be sent ([`AccessKey::validate`]).
     pub fn new(key: AccessKey, algorithm: Algorithm, scope: Option<DerivedScope>) -> Result<Self> {
-        if key.ak.is_empty() {
-            return Err(Error::validation("ak", "the access key id is empty"));
-        }
-        if key.sk.expose().is_empty() {
-            return Err(Error::validation("sk", "the secret access key is empty"));
-        }
+        key.validate()?;
         if algorithm == Algorithm::V11HmacSha256 {
             match &scope {
                 None => return Err(Error::validation("region", "V11-HMAC-SHA256 needs a region and a service name")),

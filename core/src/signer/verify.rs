@@ -7,6 +7,7 @@ use crate::http::HttpRequest;
 use crate::time::SdkDate;
 use std::fmt;
 use std::sync::OnceLock;
+use zeroize::Zeroize;
 
 /// The parts of an `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +40,8 @@ pub enum VerifyError {
     /// The request's security token is missing or differs from the key's.
     SecurityTokenMismatch,
     /// The signature does not match. The server's canonical request and string to sign
-    /// are kept, to compare with the client's.
+    /// are kept, to compare with the client's; in the canonical request, the values of
+    /// `x-security-token` and `x-auth-token` read `***`.
     SignatureMismatch {
         /// The canonical request as the verifier built it.
         canonical_request: String,
@@ -186,13 +188,35 @@ impl Verifier {
         if valid {
             Ok(auth)
         } else {
-            Err(VerifyError::SignatureMismatch { canonical_request: canonical, string_to_sign })
+            let canonical_request = shown_canonical_request(req, &auth).unwrap_or(canonical);
+            Err(VerifyError::SignatureMismatch { canonical_request, string_to_sign })
         }
     }
 
     fn signer(&self, algorithm: Algorithm, scope: Option<DerivedScope>) -> Result<Signer, String> {
         Signer::new(self.key.clone(), algorithm, scope).map_err(|e| e.to_string())
     }
+}
+
+/// Headers whose values are secrets, shown as `***` in [`VerifyError::SignatureMismatch`].
+const SECRET_HEADERS: [&str; 2] = ["X-Security-Token", "X-Auth-Token"];
+
+/// The canonical request of `req` as an error shows it: built from a copy whose secret
+/// header values (a security token or an IAM token) read `***`, the rest as signed, so
+/// that it can still be compared with the client's. `None` when nothing had to be hidden.
+fn shown_canonical_request(req: &HttpRequest, auth: &Authorization) -> Option<String> {
+    let secret = |name: &str| SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name));
+    if !req.headers.iter().any(|(name, _)| secret(name)) {
+        return None;
+    }
+    let mut shown = req.clone();
+    for (name, value) in shown.headers.iter_mut() {
+        if secret(name) {
+            value.zeroize();
+            value.push_str("***");
+        }
+    }
+    canonical_request(&shown, &auth.signed_headers, auth.algorithm.hash()).ok()
 }
 
 /// The place of a scopeless algorithm in [`Verifier::signers`] (V11, whose scope comes with
@@ -244,5 +268,27 @@ mod tests {
         let mut request = HttpRequest::new("GET", "https://kms.example.com/v1/p/secrets");
         Signer::new(key, Algorithm::Sm2Sm3, None).unwrap().sign(&mut request, SdkDate::from_unix(0)).unwrap();
         assert!(matches!(other.verify(&request), Err(VerifyError::SignatureMismatch { .. })));
+    }
+
+    #[test]
+    fn a_mismatch_shows_the_canonical_request_without_the_token() {
+        let key = AccessKey::new("AK", "SK").with_security_token("Token-SeCrEt");
+        let mut request = HttpRequest::new("GET", "https://kms.example.com/v1/p/secrets");
+        request.headers.push(("X-Auth-Token".into(), "Iam-SeCrEt".into()));
+        Signer::new(key.clone(), Algorithm::HmacSha256, None)
+            .unwrap()
+            .sign(&mut request, SdkDate::from_unix(0))
+            .unwrap();
+        request.url.push_str("?changed=1");
+        match verify(&request, &key) {
+            Err(e @ VerifyError::SignatureMismatch { .. }) => {
+                let VerifyError::SignatureMismatch { canonical_request, .. } = &e else { unreachable!() };
+                assert!(canonical_request.contains("\nx-auth-token:***\n"), "{canonical_request}");
+                assert!(canonical_request.contains("\nx-security-token:***\n"), "{canonical_request}");
+                assert!(canonical_request.contains("changed=1"), "{canonical_request}");
+                assert!(!format!("{e:?}").contains("SeCrEt"), "{e:?}");
+            }
+            other => panic!("expected a signature mismatch, got {other:?}"),
+        }
     }
 }
