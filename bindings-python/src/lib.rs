@@ -342,19 +342,16 @@ fn sdk_date_or_now(py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> Res<SdkDate
     }
 }
 
-/// The first and last second an `X-Sdk-Date` can write (its year has four digits):
-/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in Unix seconds.
-const FIRST_SECOND: i64 = -62_135_596_800;
-const LAST_SECOND: i64 = 253_402_300_799;
-
-/// Unix seconds as a signing time, refused outside the years 1 to 9999.
+/// Unix seconds as a signing time, refused outside the years 1 to 9999 (the core's
+/// `SdkDate::check_writable`).
 fn unix_date(secs: f64) -> Res<SdkDate> {
-    let secs = secs.floor();
-    // (NaN fails both comparisons.)
-    if !(secs >= FIRST_SECOND as f64 && secs <= LAST_SECOND as f64) {
+    if secs.is_nan() {
         return Err(invalid("at", "is out of range"));
     }
-    Ok(SdkDate::from_unix(secs as i64))
+    // `as` saturates: a time beyond i64 stays beyond the writable years.
+    let date = SdkDate::from_unix(secs.floor() as i64);
+    date.check_writable()?;
+    Ok(date)
 }
 
 /// A signing time: an `X-Sdk-Date` string (`YYYYMMDDTHHMMSSZ`), Unix seconds (int or float) or a
@@ -371,10 +368,9 @@ fn sdk_date(at: &Bound<'_, PyAny>) -> Res<SdkDate> {
     }
     if at.is_instance_of::<PyInt>() {
         let secs: i64 = at.extract().map_err(|_| invalid("at", "is out of range"))?;
-        if !(FIRST_SECOND..=LAST_SECOND).contains(&secs) {
-            return Err(invalid("at", "is out of range"));
-        }
-        return Ok(SdkDate::from_unix(secs));
+        let date = SdkDate::from_unix(secs);
+        date.check_writable()?;
+        return Ok(date);
     }
     if at.hasattr("utcoffset")? && at.hasattr("timestamp")? {
         let py = at.py();

@@ -273,7 +273,7 @@ test('`at` is the same everywhere: a Date, milliseconds since the epoch or an X-
 test('option errors name the JavaScript options (projectId, credentials.authToken), not the wire names', () => {
   const cases = [
     [{ projectId: undefined }, 'projectId', 'is required'],
-    [{ projectId: 'a/b' }, 'projectId', 'must be a non-empty id without `/`, `?` or `#`'],
+    [{ projectId: 'a/b' }, 'projectId', 'must not be `.` or `..` or hold `/`, `?` or `#` (it is part of the path)'],
     [{ projectId: 5 }, 'projectId', 'must be a string'],
     [{ projectId: NaN }, 'projectId', 'must be a finite number'],
     [{ credentials: { sk: 's' } }, 'credentials.ak', 'is required (or give authToken)'],

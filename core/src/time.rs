@@ -28,6 +28,19 @@ impl SdkDate {
         self.0
     }
 
+    /// The first and last seconds `X-Sdk-Date` can write: 0001-01-01T00:00:00Z and
+    /// 9999-12-31T23:59:59Z.
+    const WRITABLE: (i64, i64) = (-62_135_596_800, 253_402_300_799);
+
+    /// `Ok` when the time falls in the years 1 to 9999, the ones `X-Sdk-Date` can write
+    /// (signing refuses any other time, as field `at`, rather than write a wrong year).
+    pub fn check_writable(self) -> Result<()> {
+        if self.0 < Self::WRITABLE.0 || self.0 > Self::WRITABLE.1 {
+            return Err(Error::validation("at", "is out of range: the years 1 to 9999"));
+        }
+        Ok(())
+    }
+
     /// Parses `YYYYMMDDTHHMMSSZ`, the format of `X-Sdk-Date`.
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || Error::validation("at", format!("`{text}` is not a time of the form YYYYMMDDTHHMMSSZ"));

@@ -112,7 +112,9 @@ impl HttpClient {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let body = response.bytes().await.map_err(transport_error)?.to_vec();
+        // `into`, not `to_vec`: the buffer becomes the response's own (zeroized when the
+        // response is dropped) instead of a copy beside an original left unwiped.
+        let body: Vec<u8> = response.bytes().await.map_err(transport_error)?.into();
         Ok(HttpResponse::new(status, headers, body))
     }
 

@@ -75,15 +75,16 @@ fn check_members(members: &[Member], object: &Map<String, Value>, prefix: &str) 
     Ok(())
 }
 
-/// Checks one value. `in_body` is false for path and query members, which also accept
-/// numbers and booleans for text (they all end up as text in the URL).
+/// Checks one value. `in_body` is false for path and query members, which also accept an
+/// integer for text (`"limit": 10` for a limit the API types as text: it is the same in
+/// the URL). A boolean or a fraction there is refused: no text member of the API means one.
 fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: bool) -> Result<()> {
     let wrong = |expected: &str| Error::validation(path, format!("must be {expected}, not {}", describe(value)));
     match ty {
         Type::String | Type::Date => {
             let text = match value {
                 Value::String(s) => s.as_str(),
-                Value::Number(_) | Value::Bool(_) if !in_body => return check_text(rules, &json_text(value), path),
+                Value::Number(n) if !in_body && !n.is_f64() => return check_text(rules, &json_text(value), path),
                 _ => return Err(wrong("a string")),
             };
             check_text(rules, text, path)?;
@@ -293,6 +294,7 @@ fn is_date(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn rotation_period_bounds() {
@@ -309,6 +311,20 @@ mod tests {
     fn character_classes() {
         assert!(in_class("a-zA-Z0-9_-", '_') && in_class("a-zA-Z0-9_-", '-') && in_class("a-zA-Z0-9_-", 'Q'));
         assert!(!in_class("a-zA-Z0-9_-", ' ') && !in_class("a-zA-Z0-9_-", 'é'));
+    }
+
+    #[test]
+    fn path_and_query_text_takes_integers_but_not_booleans_or_fractions() {
+        let text = Type::String;
+        for ok in [json!("10"), json!(10), json!(-3), json!(u64::MAX)] {
+            assert!(check_value(&text, &Rules::NONE, &ok, "limit", false).is_ok(), "{ok}");
+        }
+        for bad in [json!(true), json!(1.5), json!(null), json!([1])] {
+            let err = check_value(&text, &Rules::NONE, &bad, "limit", false).unwrap_err();
+            assert!(matches!(&err, Error::Validation { field, .. } if field == "limit"), "{bad}: {err}");
+        }
+        // In a body, text is text.
+        assert!(check_value(&text, &Rules::NONE, &json!(10), "name", true).is_err());
     }
 
     #[test]

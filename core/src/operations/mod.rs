@@ -282,7 +282,7 @@ pub fn operation(name: &str) -> Result<&'static OperationSpec> {
     }
     crate::util::sort(&mut close);
     let hint = if close.is_empty() {
-        "see operation_names() for the 45 operations".to_owned()
+        "operations are named as in the API reference, such as `ShowSecret`".to_owned()
     } else {
         // Written by hand: `join` brings a generic copy routine into the WebAssembly build.
         let mut hint = "did you mean ".to_owned();

@@ -243,6 +243,7 @@ impl Signer {
         body: &[u8],
         at: SdkDate,
     ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
+        at.check_writable()?;
         let url_parts = split_url(url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
         if let Some((name, _)) = headers.iter().find(|(name, _)| !is_header_name(name)) {
             return Err(Error::validation(
@@ -401,6 +402,21 @@ mod tests {
         signer.sign(&mut request, at.offset(60)).unwrap();
         assert_eq!(request.headers.iter().filter(|(k, _)| k == "Authorization").count(), 1);
         verify(&request, &key).unwrap();
+    }
+
+    #[test]
+    fn refuses_times_outside_the_years_x_sdk_date_can_write() {
+        let signer = Signer::new(AccessKey::new("AK", "SK"), Algorithm::HmacSha256, None).unwrap();
+        let request = || HttpRequest::new("GET", "http://127.0.0.1:1/");
+        for (secs, date) in [(-62_135_596_800, "00010101T000000Z"), (253_402_300_799, "99991231T235959Z")] {
+            let mut ok = request();
+            signer.sign(&mut ok, SdkDate::from_unix(secs)).unwrap();
+            assert_eq!(ok.header("X-Sdk-Date"), Some(date));
+        }
+        for secs in [-62_135_596_801, 253_402_300_800, i64::MAX, i64::MIN] {
+            let err = signer.sign(&mut request(), SdkDate::from_unix(secs)).unwrap_err();
+            assert!(matches!(&err, Error::Validation { field, .. } if field == "at"), "{secs}: {err}");
+        }
     }
 
     #[test]
