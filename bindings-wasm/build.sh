@@ -30,6 +30,10 @@ export CARGO_PROFILE_RELEASE_PANIC=abort
 export CARGO_PROFILE_RELEASE_STRIP=false
 export CARGO_PROFILE_RELEASE_DEBUG=false
 unset CARGO_TARGET_DIR
+# Source paths in panic locations without the build machine's directories (shorter, and the
+# same module from any checkout): the crates' registry directory and the workspace.
+CARGO_DIR="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTFLAGS="--remap-path-prefix=$CARGO_DIR/registry/src/= --remap-path-prefix=$WS/="
 
 # 1. The wasm32 target: rustup's, else Debian's rustc-web with std sources (build-std).
 # CSMS_WASM_TOOLCHAIN=debian forces the fallback (to test it on a machine that has rustup's target).
@@ -76,8 +80,8 @@ if [ -z "$WASM_OPT" ] && command -v npm >/dev/null; then
     [ -x "$TOOLS/node_modules/.bin/wasm-opt" ] && WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"
 fi
 if [ -n "$WASM_OPT" ]; then
-    # -Oz twice: the second pass still finds a little (~0.3% gzipped).
-    "$WASM_OPT" -Oz -Oz --strip-debug --strip-producers --strip-target-features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+    # -Oz until a pass finds nothing more (--converge): later passes still find a little.
+    "$WASM_OPT" -Oz --converge --strip-debug --strip-producers --strip-target-features --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
         --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
         "$WASM" -o "$OUT/csms_wasm_opt.wasm"
     WASM="$OUT/csms_wasm_opt.wasm"
