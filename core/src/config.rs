@@ -108,7 +108,8 @@ fn check_authority(authority: &[u8]) -> Result<(), &'static str> {
 }
 
 /// Checks a host written without brackets: letters, digits, `-`, `.` and `_`; and, as URL
-/// parsers read it, an IPv4 address when its last label starts with a digit.
+/// parsers read it, an IPv4 address when its last label is all digits (`10.0.0.1`, not
+/// `3scale` or `host-1`).
 fn check_host(host: &[u8]) -> Result<(), &'static str> {
     if host.is_empty() {
         return Err("the host is empty");
@@ -126,7 +127,8 @@ fn check_host(host: &[u8]) -> Result<(), &'static str> {
     while last > 0 && name[last - 1] != b'.' {
         last -= 1;
     }
-    if matches!(name.get(last), Some(b'0'..=b'9')) && !is_ipv4(name) {
+    let numeric = last < name.len() && name[last..].iter().all(u8::is_ascii_digit);
+    if numeric && !is_ipv4(name) {
         return Err("a host ending in a number must be an IPv4 address");
     }
     Ok(())
@@ -556,6 +558,9 @@ mod tests {
             ("http://localhost:1", "http://localhost:1"),
             ("http://my_host.local.", "http://my_host.local."),
             ("http://1.2.3.4.", "http://1.2.3.4."),
+            // A last label that only starts with a digit is a name, not an address.
+            ("http://3scale:8080", "http://3scale:8080"),
+            ("http://svc.10gen", "http://svc.10gen"),
         ] {
             let config = Config::for_endpoint(good, "p", AccessKey::new("AK", "SK")).unwrap();
             assert_eq!(config.endpoint, kept);
