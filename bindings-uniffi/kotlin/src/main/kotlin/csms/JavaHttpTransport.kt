@@ -33,8 +33,8 @@ import kotlinx.coroutines.withTimeoutOrNull
  * ```
  */
 class JavaHttpTransport(
-    val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis().toLong()),
-    val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis().toLong()),
+    val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis()),
+    val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis()),
 ) : HttpTransport {
     private val client: HttpClient = HttpClient.newBuilder()
         .connectTimeout(connectTimeout)
@@ -68,11 +68,11 @@ class JavaHttpTransport(
             if (name.startsWith(":")) continue
             for (v in values) headers.add(Header(name, v))
         }
-        return HttpResponse(response.statusCode().toUShort(), headers, response.body() ?: ByteArray(0))
+        return HttpResponse(response.statusCode(), headers, response.body() ?: ByteArray(0))
     }
 
-    override suspend fun sleep(millis: ULong) {
-        delay(millis.toLong())
+    override suspend fun sleep(millis: Long) {
+        delay(millis)
     }
 
     private fun transportFailure(e: IOException): CsmsException.Transport {
