@@ -11,6 +11,9 @@ import java.net.http.HttpResponse.BodyHandlers
 import java.net.http.HttpTimeoutException
 import java.nio.channels.UnresolvedAddressException
 import java.time.Duration
+import java.util.concurrent.ExecutorService
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.withTimeoutOrNull
@@ -27,21 +30,45 @@ import kotlinx.coroutines.withTimeoutOrNull
  *   not be opened in time. A request timeout, a reset or a closed connection may come after
  *   the server read the request: `maybeSent = true`, so non-idempotent calls are not resent.
  *
+ * - Cancelling a call, or its request timeout, aborts the exchange and closes its connection.
+ * - Each transport owns one `HttpClient` (a connection pool, a selector thread and a pool of
+ *   daemon threads): share one transport between all the `CsmsClient`s of a process rather
+ *   than making one per client, and [close] it when done. `close()` closes the `HttpClient`
+ *   on JDK 21+ (where it is `AutoCloseable`); on JDK 17 it shuts the transport's executor
+ *   down, and the JDK's selector thread ends once the `HttpClient` is unreachable. A closed
+ *   transport refuses to send (`CsmsException.Transport`, `maybeSent = false`).
+ *
  * ```kotlin
  * val transport = JavaHttpTransport(connectTimeout = Duration.ofSeconds(3), requestTimeout = Duration.ofSeconds(20))
  * val client = CsmsClient(optionsJson, transport)
+ * // ... at shutdown:
+ * transport.close()
  * ```
  */
 class JavaHttpTransport(
     val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis()),
     val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis()),
-) : HttpTransport {
+) : HttpTransport, AutoCloseable {
+    private val executor: ExecutorService = Executors.newCachedThreadPool { task ->
+        Thread(task, "csms-http-${THREADS.incrementAndGet()}").apply { isDaemon = true }
+    }
     private val client: HttpClient = HttpClient.newBuilder()
         .connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER)
+        .executor(executor)
         .build()
+    @Volatile private var closed = false
+
+    /** Closes the `HttpClient` (JDK 21+) or shuts its executor down (JDK 17); idempotent. */
+    override fun close() {
+        if (closed) return
+        closed = true
+        (client as? AutoCloseable)?.close()
+        executor.shutdownNow()
+    }
 
     override suspend fun send(request: HttpRequest): HttpResponse {
+        if (closed) throw CsmsException.Transport("this JavaHttpTransport is closed", false)
         val body = if (request.body.isEmpty()) BodyPublishers.noBody() else BodyPublishers.ofByteArray(request.body)
         val builder = try {
             java.net.http.HttpRequest.newBuilder(URI.create(request.url))
@@ -56,12 +83,21 @@ class JavaHttpTransport(
             builder.header(h.name, h.value)
         }
         // HttpRequest.timeout stops at the response headers; withTimeout also bounds the body.
+        // Cancelling the JDK's own future with `mayInterruptIfRunning = true` is what makes it
+        // abort the exchange and close its connection (JDK 16+). `await()` would cancel the
+        // future it waits on with `false` first (the socket stays open, and a later
+        // `cancel(true)` does nothing), so it waits on a dependent copy instead; the original
+        // is cancelled with `true` on a timeout and on cancellation alike.
+        val exchange = client.sendAsync(builder.build(), BodyHandlers.ofByteArray())
         val response = try {
-            withTimeoutOrNull(requestTimeout.toMillis()) {
-                client.sendAsync(builder.build(), BodyHandlers.ofByteArray()).await()
-            } ?: throw HttpTimeoutException("no whole response within $requestTimeout")
+            withTimeoutOrNull(requestTimeout.toMillis()) { exchange.thenApply { it }.await() }
+                ?: throw HttpTimeoutException("no whole response within $requestTimeout")
         } catch (e: IOException) {
+            exchange.cancel(true)
             throw transportFailure(e)
+        } catch (e: Throwable) {
+            exchange.cancel(true)
+            throw e
         }
         val headers = ArrayList<Header>()
         for ((name, values) in response.headers().map()) {
@@ -92,6 +128,7 @@ class JavaHttpTransport(
     }
 
     private companion object {
+        val THREADS = AtomicInteger()
         val RESTRICTED = setOf("host", "content-length", "connection", "expect", "upgrade")
     }
 }
