@@ -11,6 +11,8 @@ import java.net.http.HttpResponse.BodyHandlers
 import java.net.http.HttpTimeoutException
 import java.nio.channels.UnresolvedAddressException
 import java.time.Duration
+import javax.net.ssl.SSLException
+import javax.net.ssl.SSLHandshakeException
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicInteger
@@ -49,6 +51,11 @@ class JavaHttpTransport(
     val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis()),
     val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis()),
 ) : HttpTransport, AutoCloseable {
+    init {
+        require(connectTimeout > Duration.ZERO) { "connectTimeout must be positive, not $connectTimeout" }
+        require(requestTimeout > Duration.ZERO) { "requestTimeout must be positive, not $requestTimeout" }
+    }
+
     private val executor: ExecutorService = Executors.newCachedThreadPool { task ->
         Thread(task, "csms-http-${THREADS.incrementAndGet()}").apply { isDaemon = true }
     }
@@ -70,17 +77,26 @@ class JavaHttpTransport(
     override suspend fun send(request: HttpRequest): HttpResponse {
         if (closed) throw CsmsException.Transport("this JavaHttpTransport is closed", false)
         val body = if (request.body.isEmpty()) BodyPublishers.noBody() else BodyPublishers.ofByteArray(request.body)
+        // Each step names what the JDK refused (IllegalArgumentException); nothing was sent.
         val builder = try {
-            java.net.http.HttpRequest.newBuilder(URI.create(request.url))
-                .timeout(requestTimeout)
-                .method(request.method, body)
+            java.net.http.HttpRequest.newBuilder(URI.create(request.url)).timeout(requestTimeout)
         } catch (e: IllegalArgumentException) {
-            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false, null)
+            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false)
+        }
+        try {
+            builder.method(request.method, body)
+        } catch (e: IllegalArgumentException) {
+            throw CsmsException.Transport("invalid request method: ${e.message}", false)
         }
         for (h in request.headers) {
             // The JDK sets these itself (Host: from the URL, the same value the core signed).
             if (h.name.lowercase() in RESTRICTED) continue
-            builder.header(h.name, h.value)
+            try {
+                builder.header(h.name, h.value)
+            } catch (e: IllegalArgumentException) {
+                // Not the JDK's message: it may quote the value, which may be a credential.
+                throw CsmsException.Transport("invalid request header `${h.name}` (name or value)", false)
+            }
         }
         // HttpRequest.timeout stops at the response headers; withTimeout also bounds the body.
         // Cancelling the JDK's own future with `mayInterruptIfRunning = true` is what makes it
@@ -113,13 +129,21 @@ class JavaHttpTransport(
 
     private fun transportFailure(e: IOException): CsmsException.Transport {
         val causes = generateSequence<Throwable>(e) { it.cause }.toList()
-        val neverSent = causes.any {
+        // No request is written before the TLS handshake ends: a handshake failure was not sent.
+        // The JDK throws SSLHandshakeException for most (certificate, protocol, closed during
+        // the handshake), a plain SSLException when the server does not speak TLS at all.
+        val handshake = causes.any {
+            it is SSLHandshakeException ||
+                (it is SSLException && (it.message ?: "").let { m -> "plaintext connection" in m || "nrecognized SSL message" in m })
+        }
+        val neverSent = handshake || causes.any {
             it is ConnectException || it is UnresolvedAddressException || it is UnknownHostException ||
                 it is HttpConnectTimeoutException
         }
         val what = when {
             causes.any { it is HttpConnectTimeoutException } -> "connect timed out after $connectTimeout"
             causes.any { it is UnresolvedAddressException || it is UnknownHostException } -> "unknown host"
+            handshake -> "TLS handshake failed"
             neverSent -> "connection refused"
             e is HttpTimeoutException -> "request timed out after $requestTimeout"
             else -> e::class.java.simpleName
