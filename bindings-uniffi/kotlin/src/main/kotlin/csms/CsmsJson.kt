@@ -28,49 +28,89 @@ object CsmsJson {
 
     fun objectOf(block: Builder.() -> Unit): String = write(mapOf(block))
 
-    fun write(value: Any?): String = StringBuilder().also { write(value, it) }.toString()
+    /**
+     * JSON text of `value`: null, strings, booleans, numbers (Int, Long, Short, Byte, Double,
+     * Float, BigInteger, BigDecimal, UInt, ULong, UShort, UByte; the core reads a fraction as a
+     * double), `Writable` models, enum constants, maps, iterables and arrays. Anything else, a
+     * NaN or infinite number, an integer beyond 64 bits, or a
+     * string with a lone surrogate (not Unicode text, it cannot cross into Rust) is
+     * `CsmsException.Validation` whose `field` is the member's path in wire names
+     * (`data.ratio`, `tags[1].value`).
+     */
+    fun write(value: Any?): String = StringBuilder().also { write(value, it, "") }.toString()
 
-    private fun write(v: Any?, out: StringBuilder) {
+    private val LONG_MIN = java.math.BigInteger.valueOf(Long.MIN_VALUE)
+    private val ULONG_MAX = java.math.BigInteger(ULong.MAX_VALUE.toString())
+
+    private fun invalid(path: String, reason: String): Nothing =
+        throw CsmsException.Validation(path.ifEmpty { "input" }, reason)
+
+    private fun member(path: String, name: String) = if (path.isEmpty()) name else "$path.$name"
+
+    private fun writeList(items: Iterator<Any?>, out: StringBuilder, path: String) {
+        out.append('[')
+        var i = 0
+        for (x in items) {
+            if (i > 0) out.append(',')
+            write(x, out, "$path[$i]")
+            i++
+        }
+        out.append(']')
+    }
+
+    private fun write(v: Any?, out: StringBuilder, path: String) {
         when (v) {
             null -> out.append("null")
             is String -> {
                 out.append('"')
-                for (c in v) when {
-                    c == '"' -> out.append("\\\"")
-                    c == '\\' -> out.append("\\\\")
-                    c < ' ' -> out.append("\\u").append(String.format("%04x", c.code))
-                    else -> out.append(c)
+                var i = 0
+                while (i < v.length) {
+                    val c = v[i]
+                    when {
+                        c == '"' -> out.append("\\\"")
+                        c == '\\' -> out.append("\\\\")
+                        c < ' ' -> out.append("\\u").append(String.format("%04x", c.code))
+                        Character.isHighSurrogate(c) && i + 1 < v.length && Character.isLowSurrogate(v[i + 1]) -> {
+                            out.append(c).append(v[i + 1])
+                            i++
+                        }
+                        Character.isSurrogate(c) -> invalid(path, "is not Unicode text: lone surrogate U+%04X at index $i".format(c.code))
+                        else -> out.append(c)
+                    }
+                    i++
                 }
                 out.append('"')
             }
             is Boolean, is Int, is Long, is Short, is Byte -> out.append(v.toString())
-            is Double -> { require(v.isFinite()) { "not a finite number: $v" }; out.append(v.toString()) }
-            is Float -> write(v.toDouble(), out)
-            is Writable -> write(v.toJson(), out)
-            is WireValue -> write(v.wire, out)
+            // The core reads JSON integers as 64-bit (larger ones would silently become doubles).
+            is java.math.BigInteger -> if (v >= LONG_MIN && v <= ULONG_MAX) out.append(v.toString())
+                else invalid(path, "is out of the 64-bit integer range: $v")
+            is UInt, is ULong, is UShort, is UByte -> out.append(v.toString())
+            is java.math.BigDecimal -> out.append(v.toString())
+            is Double -> if (v.isFinite()) out.append(v.toString()) else invalid(path, "is not a finite number: $v")
+            is Float -> if (v.isFinite()) write(v.toDouble(), out, path) else invalid(path, "is not a finite number: $v")
+            is Writable -> write(v.toJson(), out, path)
+            is WireValue -> write(v.wire, out, path)
             is Map<*, *> -> {
                 out.append('{')
                 var first = true
                 for ((k, x) in v) {
+                    if (k !is String) invalid(path, "has a key that is not a String: ${k?.let { it::class.java.name }}")
                     if (!first) out.append(',')
                     first = false
-                    write(k.toString(), out)
+                    write(k, out, path)
                     out.append(':')
-                    write(x, out)
+                    write(x, out, member(path, k))
                 }
                 out.append('}')
             }
-            is Iterable<*> -> {
-                out.append('[')
-                var first = true
-                for (x in v) {
-                    if (!first) out.append(',')
-                    first = false
-                    write(x, out)
-                }
-                out.append(']')
+            is Iterable<*> -> writeList(v.iterator(), out, path)
+            is Array<*> -> writeList(v.iterator(), out, path)
+            else -> if (v.javaClass.isArray) {
+                writeList((0 until java.lang.reflect.Array.getLength(v)).asSequence().map { java.lang.reflect.Array.get(v, it) }.iterator(), out, path)
+            } else {
+                invalid(path, "cannot be written as JSON: ${v::class.java.name}")
             }
-            else -> throw IllegalArgumentException("cannot write ${v::class.java.name} as JSON")
         }
     }
 
