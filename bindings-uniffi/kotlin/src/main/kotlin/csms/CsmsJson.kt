@@ -127,9 +127,34 @@ object CsmsJson {
     }
 
     /**
+     * A member of a result that is not of its type: `path` is relative to where it was caught
+     * (`secret_string`, then `version.secret_string` one level up, `tags[2].key` in a list).
+     * [decode] turns it into `CsmsException.Decode` naming the full path.
+     */
+    class WrongMember(val path: String, val what: String) : RuntimeException("`$path` $what") {
+        /** The same error seen from `name`'s level (`name` + `.path` or `[i]...`). */
+        fun under(name: String) = WrongMember(
+            if (path.isEmpty()) name else if (path.startsWith("[")) "$name$path" else "$name.$path", what)
+    }
+
+    /**
+     * Runs the generated reader of `operation`'s result: a member of another type than the
+     * spec says, or text that is not a JSON object, is `CsmsException.Decode` whose reason
+     * names the member's full path (`ShowSecretVersion result: `version.secret_string` is not
+     * a string`; status 0 and an empty request id, as the response is gone by then).
+     */
+    fun <T> decode(operation: String, read: () -> T): T = try {
+        read()
+    } catch (e: WrongMember) {
+        throw CsmsException.Decode("$operation result: `${e.path.ifEmpty { "(root)" }}` ${e.what}", 0, "")
+    } catch (e: IllegalArgumentException) {
+        throw CsmsException.Decode("$operation result: ${e.message}", 0, "")
+    }
+
+    /**
      * A parsed JSON object read by member (wire) name, as the generated result classes read
-     * it. An absent or null member is null; a member of another type than asked is an
-     * IllegalArgumentException naming it (the core has already checked the shape of results).
+     * it. An absent or null member is null; a member of another type than asked is a
+     * [WrongMember] naming it (the core has already checked the shape of results).
      */
     class Fields(private val map: Map<*, *>) {
         fun string(name: String): String? = read(name, "a string") { it as? String }
@@ -137,12 +162,16 @@ object CsmsJson {
         fun double(name: String): Double? = read(name, "a number") { (it as? Number)?.toDouble() }
         fun boolean(name: String): Boolean? = read(name, "a boolean") { it as? Boolean }
         fun obj(name: String): Map<String, Any?>? = read(name, "an object") { objOf(it) }
-        fun <T> model(name: String, from: (Fields) -> T): T? = read(name, "an object") { v -> objOf(v)?.let { from(Fields(it)) } }
-        fun <T> list(name: String, item: (Any?) -> T): List<T>? = read(name, "a list") { v -> (v as? List<*>)?.map(item) }
+        fun <T> model(name: String, from: (Fields) -> T): T? = read(name, "an object") { v ->
+            objOf(v)?.let { o -> within(name) { from(Fields(o)) } }
+        }
+        fun <T> list(name: String, item: (Any?) -> T): List<T>? = read(name, "a list") { v ->
+            (v as? List<*>)?.let { items -> within(name) { itemsOf(items, item) } }
+        }
 
         private inline fun <T> read(name: String, what: String, convert: (Any) -> T?): T? {
             val value = map[name] ?: return null
-            return convert(value) ?: throw IllegalArgumentException("`$name` is not $what")
+            return convert(value) ?: throw WrongMember(name, "is not $what")
         }
 
         companion object {
@@ -150,12 +179,18 @@ object CsmsJson {
             fun parse(text: String): Fields = of(CsmsJson.parse(text))
 
             /** The fields of a parsed JSON object. */
-            fun of(value: Any?): Fields = Fields(value as? Map<*, *> ?: throw IllegalArgumentException("not a JSON object"))
+            fun of(value: Any?): Fields = Fields(value as? Map<*, *> ?: throw WrongMember("", "is not an object"))
         }
     }
 
-    /** List items: a string, or IllegalArgumentException. */
-    fun stringOf(v: Any?): String = v as? String ?: throw IllegalArgumentException("list item is not a string")
+    private inline fun <T> within(name: String, read: () -> T): T =
+        try { read() } catch (e: WrongMember) { throw e.under(name) }
+
+    private fun <T> itemsOf(items: List<*>, item: (Any?) -> T): List<T> =
+        items.mapIndexed { i, x -> within("[$i]") { item(x) } }
+
+    /** List items: a string, or a [WrongMember]. */
+    fun stringOf(v: Any?): String = v as? String ?: throw WrongMember("", "is not a string")
 
     fun longOf(v: Any?): Long? = when (v) {
         is Long -> v
@@ -167,7 +202,7 @@ object CsmsJson {
     fun objOf(v: Any?): Map<String, Any?>? = v as? Map<String, Any?>
 
     fun <T> listOf(v: Any?, item: (Any?) -> T): List<T> =
-        (v as? List<*> ?: throw IllegalArgumentException("list item is not a list")).map(item)
+        itemsOf(v as? List<*> ?: throw WrongMember("", "is not a list"), item)
 
     private class Parser(val s: String) {
         var i = 0

@@ -131,8 +131,16 @@ class EmulatorTest {
         assertEquals("s3cr3t", r.version!!.secretString)
         assertNull(r.version!!.secretBinary)
         assertFalse(r.toString().contains("s3cr3t"), r.toString())
-        val wrong = assertThrows<IllegalArgumentException> { ShowSecretVersionResult.fromJson("""{"version":{"secret_string":7}}""") }
-        assertTrue(wrong.message!!.contains("secret_string"), wrong.message)
+        val wrong = assertThrows<CsmsException.Decode> { ShowSecretVersionResult.fromJson("""{"version":{"secret_string":7}}""") }
+        assertEquals("ShowSecretVersion result: `version.secret_string` is not a string", wrong.reason)
+        val stage = assertThrows<CsmsException.Decode> {
+            ShowSecretVersionResult.fromJson("""{"version":{"version_metadata":{"version_stages":["A",2]}}}""")
+        }
+        assertEquals("ShowSecretVersion result: `version.version_metadata.version_stages[1]` is not a string", stage.reason)
+        val tag = assertThrows<CsmsException.Decode> { ListSecretTagsResult.fromJson("""{"tags":[{"key":"k"},{"key":[]}]}""") }
+        assertEquals("ListSecretTags result: `tags[1].key` is not a string", tag.reason)
+        val notJson = assertThrows<CsmsException.Decode> { ListSecretTagsResult.fromJson("[") }
+        assertTrue(notJson.reason.startsWith("ListSecretTags result: "), notJson.reason)
     }
 
     @Test
