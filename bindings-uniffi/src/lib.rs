@@ -32,10 +32,11 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
 }
 
-/// A response as the transport received it.
+/// A response as the transport received it. `status`: 0 to 65535 (signed at the boundary so
+/// Kotlin sees an `Int`; anything else is `CsmsException.Validation` naming `status`).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HttpResponse {
-    pub status: u16,
+    pub status: i32,
     pub headers: Vec<Header>,
     pub body: Vec<u8>,
 }
@@ -47,9 +48,9 @@ pub enum CsmsException {
     Validation { field: String, reason: String },
     /// The server answered with an error status.
     /// `not_retried`: why a normally retried status was not retried, if so.
-    Api { status: u16, error_code: String, error_msg: String, request_id: String, not_retried: Option<String> },
+    Api { status: i32, error_code: String, error_msg: String, request_id: String, not_retried: Option<String> },
     /// A 2xx response whose body is not what the operation returns.
-    Decode { reason: String, status: u16, request_id: String },
+    Decode { reason: String, status: i32, request_id: String },
     /// No response (raised by transports too); `maybe_sent`: the request may have reached the server.
     Transport { reason: String, maybe_sent: bool, not_retried: Option<String> },
     /// A bug in the binding or the core (please report it).
@@ -74,9 +75,11 @@ impl From<Error> for CsmsException {
         match e {
             Error::Validation { field, reason } => CsmsException::Validation { field, reason },
             Error::Api { status, error_code, error_msg, request_id, not_retried } => {
-                CsmsException::Api { status, error_code, error_msg, request_id, not_retried }
+                CsmsException::Api { status: status.into(), error_code, error_msg, request_id, not_retried }
             }
-            Error::Decode { reason, status, request_id } => CsmsException::Decode { reason, status, request_id },
+            Error::Decode { reason, status, request_id } => {
+                CsmsException::Decode { reason, status: status.into(), request_id }
+            }
             Error::Transport { reason, maybe_sent, not_retried } => {
                 CsmsException::Transport { reason, maybe_sent, not_retried }
             }
@@ -90,15 +93,22 @@ impl From<CsmsException> for Error {
         match e {
             CsmsException::Validation { field, reason } => Error::Validation { field, reason },
             CsmsException::Api { status, error_code, error_msg, request_id, not_retried } => {
-                Error::Api { status, error_code, error_msg, request_id, not_retried }
+                Error::Api { status: status_u16(status), error_code, error_msg, request_id, not_retried }
             }
-            CsmsException::Decode { reason, status, request_id } => Error::Decode { reason, status, request_id },
+            CsmsException::Decode { reason, status, request_id } => {
+                Error::Decode { reason, status: status_u16(status), request_id }
+            }
             CsmsException::Transport { reason, maybe_sent, not_retried } => {
                 Error::Transport { reason, maybe_sent, not_retried }
             }
             CsmsException::Internal { reason } => Error::transport(reason, true),
         }
     }
+}
+
+/// A status a host gave in an exception it threw, as the core keeps it (out of range: 0).
+fn status_u16(status: i32) -> u16 {
+    u16::try_from(status).unwrap_or(0)
 }
 
 /// A foreign implementation that threw something else than a `CsmsException`: treated as a
@@ -176,12 +186,14 @@ fn from_core_request(r: &csms_core::HttpRequest) -> HttpRequest {
     HttpRequest { method: r.method.clone(), url: r.url.clone(), headers: pairs(&r.headers), body: r.body.clone() }
 }
 
-fn to_core_response(r: &HttpResponse) -> csms_core::HttpResponse {
-    csms_core::HttpResponse::new(
-        r.status,
+fn to_core_response(r: &HttpResponse) -> Result<csms_core::HttpResponse, CsmsException> {
+    let status = u16::try_from(r.status)
+        .map_err(|_| invalid("status", format!("must be between 0 and 65535, not {}", r.status)))?;
+    Ok(csms_core::HttpResponse::new(
+        status,
         r.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect(),
         r.body.clone(),
-    )
+    ))
 }
 
 fn json(text: &str, what: &str) -> Result<serde_json::Value, CsmsException> {
@@ -217,14 +229,15 @@ fn random_unit() -> f64 {
 ///
 /// Kotlin implements it with coroutines (`suspend fun`), Swift with `async`. `send` throws
 /// `CsmsException.Transport` when no response came back; any other exception is taken as a
-/// transport failure that may have reached the server.
+/// transport failure that may have reached the server. `sleep` may throw too: the call then
+/// ends with that exception (any other than a `CsmsException` as a `Transport` failure).
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
 pub trait HttpTransport: Send + Sync {
     /// Sends `request` and returns the response, whatever its status.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, CsmsException>;
-    /// Waits `millis` milliseconds (the backoff between two attempts).
-    async fn sleep(&self, millis: u64);
+    /// Waits `millis` milliseconds (the backoff between two attempts; never negative).
+    async fn sleep(&self, millis: i64) -> Result<(), CsmsException>;
 }
 
 /// A CSMS client: builds and signs requests, parses responses, and (with a transport) calls.
@@ -239,24 +252,31 @@ pub struct CsmsClient {
 impl CsmsClient {
     /// `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
     /// {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
-    /// `max_attempts`: attempts per call, 3 when absent (1 = never retry).
+    /// `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
+    /// `CsmsException.Validation` naming `max_attempts`).
     /// `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
-    /// attempt (the core's default, 100 ms, when absent; tests use a few ms).
+    /// attempt (the core's default, 100 ms, when absent; tests use a few ms; negative is
+    /// `CsmsException.Validation` naming `backoff_base_millis`).
     #[uniffi::constructor(default(transport = None, max_attempts = None, backoff_base_millis = None))]
     pub fn new(
         options_json: String,
         transport: Option<Arc<dyn HttpTransport>>,
-        max_attempts: Option<u32>,
-        backoff_base_millis: Option<u64>,
+        max_attempts: Option<i32>,
+        backoff_base_millis: Option<i64>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
             let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
             let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
             let mut policy = RetryPolicy::default();
             if let Some(n) = max_attempts {
-                policy.max_attempts = n.max(1);
+                policy.max_attempts = u32::try_from(n)
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| invalid("max_attempts", format!("must be at least 1, not {n}")))?;
             }
             if let Some(millis) = backoff_base_millis {
+                let millis = u64::try_from(millis)
+                    .map_err(|_| invalid("backoff_base_millis", format!("must not be negative, not {millis}")))?;
                 policy.base = std::time::Duration::from_millis(millis);
             }
             Ok(Arc::new(CsmsClient { client, transport, policy }))
@@ -287,7 +307,7 @@ impl CsmsClient {
 
     /// The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
     pub fn parse_response(&self, operation: String, response: HttpResponse) -> Result<String, CsmsException> {
-        guard(|| Ok(self.client.parse_response(&operation, &to_core_response(&response))?.to_string()))
+        guard(|| Ok(self.client.parse_response(&operation, &to_core_response(&response)?)?.to_string()))
     }
 
     /// Calls `operation` through the transport: build, sign, send, retry as the core's
@@ -310,9 +330,15 @@ impl CsmsClient {
             let request = call.request(&self.client, now())?;
             let outcome = transport.send(from_core_request(&request)).await;
             drop(request);
-            let outcome = outcome.map(|r| to_core_response(&r)).map_err(Error::from);
+            // A response with a status out of range ends the call (the host's bug, not the server's).
+            let outcome = match outcome {
+                Ok(r) => Ok(to_core_response(&r)?),
+                Err(e) => Err(Error::from(e)),
+            };
             match call.receive(&self.client, outcome, now(), random_unit()) {
-                Next::Wait(after) => transport.sleep(after.as_millis() as u64).await,
+                Next::Wait(after) => {
+                    transport.sleep(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)).await?;
+                }
                 Next::Done(response) => return Ok(csms_core::parse_response(op, &response?)?.to_string()),
             }
         }
@@ -359,14 +385,14 @@ pub fn verify_request(request: HttpRequest, ak: String, sk: String, security_tok
 
 /// The default connect timeout of the default transports (10 s), in milliseconds.
 #[uniffi::export]
-pub fn default_connect_timeout_millis() -> u64 {
-    csms_core::CONNECT_TIMEOUT.as_millis() as u64
+pub fn default_connect_timeout_millis() -> i64 {
+    csms_core::CONNECT_TIMEOUT.as_millis() as i64
 }
 
 /// The default whole-request timeout of the default transports (60 s), in milliseconds.
 #[uniffi::export]
-pub fn default_request_timeout_millis() -> u64 {
-    csms_core::REQUEST_TIMEOUT.as_millis() as u64
+pub fn default_request_timeout_millis() -> i64 {
+    csms_core::REQUEST_TIMEOUT.as_millis() as i64
 }
 
 /// The names of every operation, as the API reference spells them.

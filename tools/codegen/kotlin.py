@@ -107,7 +107,8 @@ def data_class(name, doc, fields, writable, decode_doc, enum_of):
     out.append("    companion object {\n")
     if decode_doc:
         out.append(f"        /** {decode_doc} */\n")
-        out.append(f"        fun fromJson(json: String): {name} = from(CsmsJson.Fields.parse(json))\n\n")
+        operation = name.removesuffix("Result")
+        out.append(f'        fun fromJson(json: String): {name} = CsmsJson.decode("{operation}") {{ from(CsmsJson.Fields.parse(json)) }}\n\n')
     out.append(f"        /** Reads a parsed JSON object (wire names). */\n")
     out.append(f"        fun from(o: CsmsJson.Fields): {name} = {name}(\n")
     out.extend(f"            {ident(f['name'])} = {read_expr(f, enum_of)},\n" for f in fields)
@@ -147,7 +148,7 @@ def emit(spec):
     for op in spec["operations"]:
         if op.get("output"):
             out.append(data_class(f"{op['name']}Result", f"Result of {op['name']}.", op["output"], False,
-                                  f"Decodes the result JSON of {op['name']} (as `CsmsClient.call` returns it).", enum_of)
+                                  f"Decodes the result JSON of {op['name']} (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path.", enum_of)
                        + "\n")
     for name in sorted(spec["models"]):
         model = spec["models"][name]

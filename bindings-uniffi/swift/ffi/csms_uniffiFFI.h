@@ -259,7 +259,7 @@ typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD1
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD1
-typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, uint64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, int64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
     );
 
 #endif
@@ -329,18 +329,18 @@ uint64_t uniffi_csms_uniffi_fn_method_httptransport_send(void*_Nonnull ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SLEEP
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SLEEP
-uint64_t uniffi_csms_uniffi_fn_method_httptransport_sleep(void*_Nonnull ptr, uint64_t millis
+uint64_t uniffi_csms_uniffi_fn_method_httptransport_sleep(void*_Nonnull ptr, int64_t millis
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
-uint64_t uniffi_csms_uniffi_fn_func_default_connect_timeout_millis(RustCallStatus *_Nonnull out_status
+int64_t uniffi_csms_uniffi_fn_func_default_connect_timeout_millis(RustCallStatus *_Nonnull out_status
     
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
-uint64_t uniffi_csms_uniffi_fn_func_default_request_timeout_millis(RustCallStatus *_Nonnull out_status
+int64_t uniffi_csms_uniffi_fn_func_default_request_timeout_millis(RustCallStatus *_Nonnull out_status
     
 );
 #endif

@@ -406,47 +406,15 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
         return try lift(readInt(&buf))
     }
 
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
-    typealias FfiType = UInt64
-    typealias SwiftType = UInt64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -627,18 +595,20 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
     /**
      * `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
      * {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
-     * `max_attempts`: attempts per call, 3 when absent (1 = never retry).
+     * `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
+     * `CsmsException.Validation` naming `max_attempts`).
      * `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
-     * attempt (the core's default, 100 ms, when absent; tests use a few ms).
+     * attempt (the core's default, 100 ms, when absent; tests use a few ms; negative is
+     * `CsmsException.Validation` naming `backoff_base_millis`).
      */
-public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: UInt32? = nil, backoffBaseMillis: UInt64? = nil)throws  {
+public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil)throws  {
     let pointer =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
         FfiConverterString.lower(optionsJson),
         FfiConverterOptionTypeHttpTransport.lower(transport),
-        FfiConverterOptionUInt32.lower(maxAttempts),
-        FfiConverterOptionUInt64.lower(backoffBaseMillis),$0
+        FfiConverterOptionInt32.lower(maxAttempts),
+        FfiConverterOptionInt64.lower(backoffBaseMillis),$0
     )
 }
     self.init(unsafeFromRawPointer: pointer)
@@ -776,7 +746,8 @@ public func FfiConverterTypeCsmsClient_lower(_ value: CsmsClient) -> UnsafeMutab
  *
  * Kotlin implements it with coroutines (`suspend fun`), Swift with `async`. `send` throws
  * `CsmsException.Transport` when no response came back; any other exception is taken as a
- * transport failure that may have reached the server.
+ * transport failure that may have reached the server. `sleep` may throw too: the call then
+ * ends with that exception (any other than a `CsmsException` as a `Transport` failure).
  */
 public protocol HttpTransport: AnyObject, Sendable {
     
@@ -786,9 +757,9 @@ public protocol HttpTransport: AnyObject, Sendable {
     func send(request: HttpRequest) async throws  -> HttpResponse
     
     /**
-     * Waits `millis` milliseconds (the backoff between two attempts).
+     * Waits `millis` milliseconds (the backoff between two attempts; never negative).
      */
-    func sleep(millis: UInt64) async 
+    func sleep(millis: Int64) async throws 
     
 }
 /**
@@ -796,7 +767,8 @@ public protocol HttpTransport: AnyObject, Sendable {
  *
  * Kotlin implements it with coroutines (`suspend fun`), Swift with `async`. `send` throws
  * `CsmsException.Transport` when no response came back; any other exception is taken as a
- * transport failure that may have reached the server.
+ * transport failure that may have reached the server. `sleep` may throw too: the call then
+ * ends with that exception (any other than a `CsmsException` as a `Transport` failure).
  */
 open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
     fileprivate let pointer: UnsafeMutableRawPointer!
@@ -871,23 +843,22 @@ open func send(request: HttpRequest)async throws  -> HttpResponse  {
 }
     
     /**
-     * Waits `millis` milliseconds (the backoff between two attempts).
+     * Waits `millis` milliseconds (the backoff between two attempts; never negative).
      */
-open func sleep(millis: UInt64)async   {
+open func sleep(millis: Int64)async throws   {
     return
-        try!  await uniffiRustCallAsync(
+        try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_httptransport_sleep(
                     self.uniffiClonePointer(),
-                    FfiConverterUInt64.lower(millis)
+                    FfiConverterInt64.lower(millis)
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_void,
             completeFunc: ffi_csms_uniffi_rust_future_complete_void,
             freeFunc: ffi_csms_uniffi_rust_future_free_void,
             liftFunc: { $0 },
-            errorHandler: nil
-            
+            errorHandler: FfiConverterTypeCsmsException_lift
         )
 }
     
@@ -949,7 +920,7 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
         },
         sleep: { (
             uniffiHandle: UInt64,
-            millis: UInt64,
+            millis: Int64,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
             uniffiCallbackData: UInt64,
             uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
@@ -959,8 +930,8 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
                 guard let uniffiObj = try? FfiConverterTypeHttpTransport.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return await uniffiObj.sleep(
-                     millis: try FfiConverterUInt64.lift(millis)
+                return try await uniffiObj.sleep(
+                     millis: try FfiConverterInt64.lift(millis)
                 )
             }
 
@@ -980,10 +951,11 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
                     )
                 )
             }
-            let uniffiForeignFuture = uniffiTraitInterfaceCallAsync(
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
                 handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
             )
             uniffiOutReturn.pointee = uniffiForeignFuture
         },
@@ -1220,16 +1192,17 @@ public func FfiConverterTypeHttpRequest_lower(_ value: HttpRequest) -> RustBuffe
 
 
 /**
- * A response as the transport received it.
+ * A response as the transport received it. `status`: 0 to 65535 (signed at the boundary so
+ * Kotlin sees an `Int`; anything else is `CsmsException.Validation` naming `status`).
  */
 public struct HttpResponse {
-    public var status: UInt16
+    public var status: Int32
     public var headers: [Header]
     public var body: Data
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(status: UInt16, headers: [Header], body: Data) {
+    public init(status: Int32, headers: [Header], body: Data) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -1271,14 +1244,14 @@ public struct FfiConverterTypeHttpResponse: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpResponse {
         return
             try HttpResponse(
-                status: FfiConverterUInt16.read(from: &buf), 
+                status: FfiConverterInt32.read(from: &buf), 
                 headers: FfiConverterSequenceTypeHeader.read(from: &buf), 
                 body: FfiConverterData.read(from: &buf)
         )
     }
 
     public static func write(_ value: HttpResponse, into buf: inout [UInt8]) {
-        FfiConverterUInt16.write(value.status, into: &buf)
+        FfiConverterInt32.write(value.status, into: &buf)
         FfiConverterSequenceTypeHeader.write(value.headers, into: &buf)
         FfiConverterData.write(value.body, into: &buf)
     }
@@ -1316,12 +1289,12 @@ public enum CsmsException: Swift.Error {
      * The server answered with an error status.
      * `not_retried`: why a normally retried status was not retried, if so.
      */
-    case Api(status: UInt16, errorCode: String, errorMsg: String, requestId: String, notRetried: String?
+    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?
     )
     /**
      * A 2xx response whose body is not what the operation returns.
      */
-    case Decode(reason: String, status: UInt16, requestId: String
+    case Decode(reason: String, status: Int32, requestId: String
     )
     /**
      * No response (raised by transports too); `maybe_sent`: the request may have reached the server.
@@ -1354,7 +1327,7 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 2: return .Api(
-            status: try FfiConverterUInt16.read(from: &buf), 
+            status: try FfiConverterInt32.read(from: &buf), 
             errorCode: try FfiConverterString.read(from: &buf), 
             errorMsg: try FfiConverterString.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf), 
@@ -1362,7 +1335,7 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             )
         case 3: return .Decode(
             reason: try FfiConverterString.read(from: &buf), 
-            status: try FfiConverterUInt16.read(from: &buf), 
+            status: try FfiConverterInt32.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
         case 4: return .Transport(
@@ -1393,7 +1366,7 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
         
         case let .Api(status,errorCode,errorMsg,requestId,notRetried):
             writeInt(&buf, Int32(2))
-            FfiConverterUInt16.write(status, into: &buf)
+            FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(errorCode, into: &buf)
             FfiConverterString.write(errorMsg, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
@@ -1403,7 +1376,7 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
         case let .Decode(reason,status,requestId):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(reason, into: &buf)
-            FfiConverterUInt16.write(status, into: &buf)
+            FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             
         
@@ -1455,8 +1428,8 @@ extension CsmsException: Foundation.LocalizedError {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = UInt32?
+fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
+    typealias SwiftType = Int32?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -1464,13 +1437,13 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt32.write(value, into: &buf)
+        FfiConverterInt32.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt32.read(from: &buf)
+        case 1: return try FfiConverterInt32.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -1479,8 +1452,8 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -1488,13 +1461,13 @@ fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
+        FfiConverterInt64.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
+        case 1: return try FfiConverterInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -1712,8 +1685,8 @@ public func uniffiForeignFutureHandleCountCsmsUniffi() -> Int {
 /**
  * The default connect timeout of the default transports (10 s), in milliseconds.
  */
-public func defaultConnectTimeoutMillis() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
+public func defaultConnectTimeoutMillis() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
     uniffi_csms_uniffi_fn_func_default_connect_timeout_millis($0
     )
 })
@@ -1721,8 +1694,8 @@ public func defaultConnectTimeoutMillis() -> UInt64  {
 /**
  * The default whole-request timeout of the default transports (60 s), in milliseconds.
  */
-public func defaultRequestTimeoutMillis() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
+public func defaultRequestTimeoutMillis() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
     uniffi_csms_uniffi_fn_func_default_request_timeout_millis($0
     )
 })
@@ -1827,10 +1800,10 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis() != 50141) {
+    if (uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis() != 33622) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_default_request_timeout_millis() != 28581) {
+    if (uniffi_csms_uniffi_checksum_func_default_request_timeout_millis() != 7451) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_func_exception_message() != 44017) {
@@ -1866,10 +1839,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_httptransport_send() != 51093) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 37043) {
+    if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 54356) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 30970) {
         return InitializationResult.apiChecksumMismatch
     }
 

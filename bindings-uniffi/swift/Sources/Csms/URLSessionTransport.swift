@@ -44,14 +44,16 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             for (k, v) in http.allHeaderFields {
                 headers.append(Header(name: "\(k)", value: "\(v)"))
             }
-            return HttpResponse(status: UInt16(http.statusCode), headers: headers, body: data)
+            return HttpResponse(status: Int32(clamping: http.statusCode), headers: headers, body: data)
         } catch let e as URLError {
             let notSent: Set<URLError.Code> = [.cannotFindHost, .cannotConnectToHost, .dnsLookupFailed, .notConnectedToInternet]
             throw CsmsException.Transport(reason: e.localizedDescription, maybeSent: !notSent.contains(e.code), notRetried: nil)
         }
     }
 
-    public func sleep(millis: UInt64) async {
-        try? await Task.sleep(nanoseconds: millis * 1_000_000)
+    /// Throws when the task is cancelled (the call then ends with that error, as a
+    /// `CsmsException.Transport` that may have been sent).
+    public func sleep(millis: Int64) async throws {
+        try await Task.sleep(nanoseconds: UInt64(max(0, millis)) * 1_000_000)
     }
 }

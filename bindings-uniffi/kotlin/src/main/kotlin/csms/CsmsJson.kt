@@ -28,49 +28,89 @@ object CsmsJson {
 
     fun objectOf(block: Builder.() -> Unit): String = write(mapOf(block))
 
-    fun write(value: Any?): String = StringBuilder().also { write(value, it) }.toString()
+    /**
+     * JSON text of `value`: null, strings, booleans, numbers (Int, Long, Short, Byte, Double,
+     * Float, BigInteger, BigDecimal, UInt, ULong, UShort, UByte; the core reads a fraction as a
+     * double), `Writable` models, enum constants, maps, iterables and arrays. Anything else, a
+     * NaN or infinite number, an integer beyond 64 bits, or a
+     * string with a lone surrogate (not Unicode text, it cannot cross into Rust) is
+     * `CsmsException.Validation` whose `field` is the member's path in wire names
+     * (`data.ratio`, `tags[1].value`).
+     */
+    fun write(value: Any?): String = StringBuilder().also { write(value, it, "") }.toString()
 
-    private fun write(v: Any?, out: StringBuilder) {
+    private val LONG_MIN = java.math.BigInteger.valueOf(Long.MIN_VALUE)
+    private val ULONG_MAX = java.math.BigInteger(ULong.MAX_VALUE.toString())
+
+    private fun invalid(path: String, reason: String): Nothing =
+        throw CsmsException.Validation(path.ifEmpty { "input" }, reason)
+
+    private fun member(path: String, name: String) = if (path.isEmpty()) name else "$path.$name"
+
+    private fun writeList(items: Iterator<Any?>, out: StringBuilder, path: String) {
+        out.append('[')
+        var i = 0
+        for (x in items) {
+            if (i > 0) out.append(',')
+            write(x, out, "$path[$i]")
+            i++
+        }
+        out.append(']')
+    }
+
+    private fun write(v: Any?, out: StringBuilder, path: String) {
         when (v) {
             null -> out.append("null")
             is String -> {
                 out.append('"')
-                for (c in v) when {
-                    c == '"' -> out.append("\\\"")
-                    c == '\\' -> out.append("\\\\")
-                    c < ' ' -> out.append("\\u").append(String.format("%04x", c.code))
-                    else -> out.append(c)
+                var i = 0
+                while (i < v.length) {
+                    val c = v[i]
+                    when {
+                        c == '"' -> out.append("\\\"")
+                        c == '\\' -> out.append("\\\\")
+                        c < ' ' -> out.append("\\u").append(String.format("%04x", c.code))
+                        Character.isHighSurrogate(c) && i + 1 < v.length && Character.isLowSurrogate(v[i + 1]) -> {
+                            out.append(c).append(v[i + 1])
+                            i++
+                        }
+                        Character.isSurrogate(c) -> invalid(path, "is not Unicode text: lone surrogate U+%04X at index $i".format(c.code))
+                        else -> out.append(c)
+                    }
+                    i++
                 }
                 out.append('"')
             }
             is Boolean, is Int, is Long, is Short, is Byte -> out.append(v.toString())
-            is Double -> { require(v.isFinite()) { "not a finite number: $v" }; out.append(v.toString()) }
-            is Float -> write(v.toDouble(), out)
-            is Writable -> write(v.toJson(), out)
-            is WireValue -> write(v.wire, out)
+            // The core reads JSON integers as 64-bit (larger ones would silently become doubles).
+            is java.math.BigInteger -> if (v >= LONG_MIN && v <= ULONG_MAX) out.append(v.toString())
+                else invalid(path, "is out of the 64-bit integer range: $v")
+            is UInt, is ULong, is UShort, is UByte -> out.append(v.toString())
+            is java.math.BigDecimal -> out.append(v.toString())
+            is Double -> if (v.isFinite()) out.append(v.toString()) else invalid(path, "is not a finite number: $v")
+            is Float -> if (v.isFinite()) write(v.toDouble(), out, path) else invalid(path, "is not a finite number: $v")
+            is Writable -> write(v.toJson(), out, path)
+            is WireValue -> write(v.wire, out, path)
             is Map<*, *> -> {
                 out.append('{')
                 var first = true
                 for ((k, x) in v) {
+                    if (k !is String) invalid(path, "has a key that is not a String: ${k?.let { it::class.java.name }}")
                     if (!first) out.append(',')
                     first = false
-                    write(k.toString(), out)
+                    write(k, out, path)
                     out.append(':')
-                    write(x, out)
+                    write(x, out, member(path, k))
                 }
                 out.append('}')
             }
-            is Iterable<*> -> {
-                out.append('[')
-                var first = true
-                for (x in v) {
-                    if (!first) out.append(',')
-                    first = false
-                    write(x, out)
-                }
-                out.append(']')
+            is Iterable<*> -> writeList(v.iterator(), out, path)
+            is Array<*> -> writeList(v.iterator(), out, path)
+            else -> if (v.javaClass.isArray) {
+                writeList((0 until java.lang.reflect.Array.getLength(v)).asSequence().map { java.lang.reflect.Array.get(v, it) }.iterator(), out, path)
+            } else {
+                invalid(path, "cannot be written as JSON: ${v::class.java.name}")
             }
-            else -> throw IllegalArgumentException("cannot write ${v::class.java.name} as JSON")
         }
     }
 
@@ -87,9 +127,34 @@ object CsmsJson {
     }
 
     /**
+     * A member of a result that is not of its type: `path` is relative to where it was caught
+     * (`secret_string`, then `version.secret_string` one level up, `tags[2].key` in a list).
+     * [decode] turns it into `CsmsException.Decode` naming the full path.
+     */
+    class WrongMember(val path: String, val what: String) : RuntimeException("`$path` $what") {
+        /** The same error seen from `name`'s level (`name` + `.path` or `[i]...`). */
+        fun under(name: String) = WrongMember(
+            if (path.isEmpty()) name else if (path.startsWith("[")) "$name$path" else "$name.$path", what)
+    }
+
+    /**
+     * Runs the generated reader of `operation`'s result: a member of another type than the
+     * spec says, or text that is not a JSON object, is `CsmsException.Decode` whose reason
+     * names the member's full path (`ShowSecretVersion result: `version.secret_string` is not
+     * a string`; status 0 and an empty request id, as the response is gone by then).
+     */
+    fun <T> decode(operation: String, read: () -> T): T = try {
+        read()
+    } catch (e: WrongMember) {
+        throw CsmsException.Decode("$operation result: `${e.path.ifEmpty { "(root)" }}` ${e.what}", 0, "")
+    } catch (e: IllegalArgumentException) {
+        throw CsmsException.Decode("$operation result: ${e.message}", 0, "")
+    }
+
+    /**
      * A parsed JSON object read by member (wire) name, as the generated result classes read
-     * it. An absent or null member is null; a member of another type than asked is an
-     * IllegalArgumentException naming it (the core has already checked the shape of results).
+     * it. An absent or null member is null; a member of another type than asked is a
+     * [WrongMember] naming it (the core has already checked the shape of results).
      */
     class Fields(private val map: Map<*, *>) {
         fun string(name: String): String? = read(name, "a string") { it as? String }
@@ -97,12 +162,16 @@ object CsmsJson {
         fun double(name: String): Double? = read(name, "a number") { (it as? Number)?.toDouble() }
         fun boolean(name: String): Boolean? = read(name, "a boolean") { it as? Boolean }
         fun obj(name: String): Map<String, Any?>? = read(name, "an object") { objOf(it) }
-        fun <T> model(name: String, from: (Fields) -> T): T? = read(name, "an object") { v -> objOf(v)?.let { from(Fields(it)) } }
-        fun <T> list(name: String, item: (Any?) -> T): List<T>? = read(name, "a list") { v -> (v as? List<*>)?.map(item) }
+        fun <T> model(name: String, from: (Fields) -> T): T? = read(name, "an object") { v ->
+            objOf(v)?.let { o -> within(name) { from(Fields(o)) } }
+        }
+        fun <T> list(name: String, item: (Any?) -> T): List<T>? = read(name, "a list") { v ->
+            (v as? List<*>)?.let { items -> within(name) { itemsOf(items, item) } }
+        }
 
         private inline fun <T> read(name: String, what: String, convert: (Any) -> T?): T? {
             val value = map[name] ?: return null
-            return convert(value) ?: throw IllegalArgumentException("`$name` is not $what")
+            return convert(value) ?: throw WrongMember(name, "is not $what")
         }
 
         companion object {
@@ -110,12 +179,18 @@ object CsmsJson {
             fun parse(text: String): Fields = of(CsmsJson.parse(text))
 
             /** The fields of a parsed JSON object. */
-            fun of(value: Any?): Fields = Fields(value as? Map<*, *> ?: throw IllegalArgumentException("not a JSON object"))
+            fun of(value: Any?): Fields = Fields(value as? Map<*, *> ?: throw WrongMember("", "is not an object"))
         }
     }
 
-    /** List items: a string, or IllegalArgumentException. */
-    fun stringOf(v: Any?): String = v as? String ?: throw IllegalArgumentException("list item is not a string")
+    private inline fun <T> within(name: String, read: () -> T): T =
+        try { read() } catch (e: WrongMember) { throw e.under(name) }
+
+    private fun <T> itemsOf(items: List<*>, item: (Any?) -> T): List<T> =
+        items.mapIndexed { i, x -> within("[$i]") { item(x) } }
+
+    /** List items: a string, or a [WrongMember]. */
+    fun stringOf(v: Any?): String = v as? String ?: throw WrongMember("", "is not a string")
 
     fun longOf(v: Any?): Long? = when (v) {
         is Long -> v
@@ -127,7 +202,7 @@ object CsmsJson {
     fun objOf(v: Any?): Map<String, Any?>? = v as? Map<String, Any?>
 
     fun <T> listOf(v: Any?, item: (Any?) -> T): List<T> =
-        (v as? List<*> ?: throw IllegalArgumentException("list item is not a list")).map(item)
+        itemsOf(v as? List<*> ?: throw WrongMember("", "is not a list"), item)
 
     private class Parser(val s: String) {
         var i = 0

@@ -11,6 +11,11 @@ import java.net.http.HttpResponse.BodyHandlers
 import java.net.http.HttpTimeoutException
 import java.nio.channels.UnresolvedAddressException
 import java.time.Duration
+import javax.net.ssl.SSLException
+import javax.net.ssl.SSLHandshakeException
+import java.util.concurrent.ExecutorService
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.withTimeoutOrNull
@@ -27,63 +32,118 @@ import kotlinx.coroutines.withTimeoutOrNull
  *   not be opened in time. A request timeout, a reset or a closed connection may come after
  *   the server read the request: `maybeSent = true`, so non-idempotent calls are not resent.
  *
+ * - Cancelling a call, or its request timeout, aborts the exchange and closes its connection.
+ * - Each transport owns one `HttpClient` (a connection pool, a selector thread and a pool of
+ *   daemon threads): share one transport between all the `CsmsClient`s of a process rather
+ *   than making one per client, and [close] it when done. `close()` closes the `HttpClient`
+ *   on JDK 21+ (where it is `AutoCloseable`); on JDK 17 it shuts the transport's executor
+ *   down, and the JDK's selector thread ends once the `HttpClient` is unreachable. A closed
+ *   transport refuses to send (`CsmsException.Transport`, `maybeSent = false`).
+ *
  * ```kotlin
  * val transport = JavaHttpTransport(connectTimeout = Duration.ofSeconds(3), requestTimeout = Duration.ofSeconds(20))
  * val client = CsmsClient(optionsJson, transport)
+ * // ... at shutdown:
+ * transport.close()
  * ```
  */
 class JavaHttpTransport(
-    val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis().toLong()),
-    val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis().toLong()),
-) : HttpTransport {
+    val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis()),
+    val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis()),
+) : HttpTransport, AutoCloseable {
+    init {
+        require(connectTimeout > Duration.ZERO) { "connectTimeout must be positive, not $connectTimeout" }
+        require(requestTimeout > Duration.ZERO) { "requestTimeout must be positive, not $requestTimeout" }
+    }
+
+    private val executor: ExecutorService = Executors.newCachedThreadPool { task ->
+        Thread(task, "csms-http-${THREADS.incrementAndGet()}").apply { isDaemon = true }
+    }
     private val client: HttpClient = HttpClient.newBuilder()
         .connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER)
+        .executor(executor)
         .build()
+    @Volatile private var closed = false
+
+    /** Closes the `HttpClient` (JDK 21+) or shuts its executor down (JDK 17); idempotent. */
+    override fun close() {
+        if (closed) return
+        closed = true
+        (client as? AutoCloseable)?.close()
+        executor.shutdownNow()
+    }
 
     override suspend fun send(request: HttpRequest): HttpResponse {
+        if (closed) throw CsmsException.Transport("this JavaHttpTransport is closed", false)
         val body = if (request.body.isEmpty()) BodyPublishers.noBody() else BodyPublishers.ofByteArray(request.body)
+        // Each step names what the JDK refused (IllegalArgumentException); nothing was sent.
         val builder = try {
-            java.net.http.HttpRequest.newBuilder(URI.create(request.url))
-                .timeout(requestTimeout)
-                .method(request.method, body)
+            java.net.http.HttpRequest.newBuilder(URI.create(request.url)).timeout(requestTimeout)
         } catch (e: IllegalArgumentException) {
-            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false, null)
+            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false)
+        }
+        try {
+            builder.method(request.method, body)
+        } catch (e: IllegalArgumentException) {
+            throw CsmsException.Transport("invalid request method: ${e.message}", false)
         }
         for (h in request.headers) {
             // The JDK sets these itself (Host: from the URL, the same value the core signed).
             if (h.name.lowercase() in RESTRICTED) continue
-            builder.header(h.name, h.value)
+            try {
+                builder.header(h.name, h.value)
+            } catch (e: IllegalArgumentException) {
+                // Not the JDK's message: it may quote the value, which may be a credential.
+                throw CsmsException.Transport("invalid request header `${h.name}` (name or value)", false)
+            }
         }
         // HttpRequest.timeout stops at the response headers; withTimeout also bounds the body.
+        // Cancelling the JDK's own future with `mayInterruptIfRunning = true` is what makes it
+        // abort the exchange and close its connection (JDK 16+). `await()` would cancel the
+        // future it waits on with `false` first (the socket stays open, and a later
+        // `cancel(true)` does nothing), so it waits on a dependent copy instead; the original
+        // is cancelled with `true` on a timeout and on cancellation alike.
+        val exchange = client.sendAsync(builder.build(), BodyHandlers.ofByteArray())
         val response = try {
-            withTimeoutOrNull(requestTimeout.toMillis()) {
-                client.sendAsync(builder.build(), BodyHandlers.ofByteArray()).await()
-            } ?: throw HttpTimeoutException("no whole response within $requestTimeout")
+            withTimeoutOrNull(requestTimeout.toMillis()) { exchange.thenApply { it }.await() }
+                ?: throw HttpTimeoutException("no whole response within $requestTimeout")
         } catch (e: IOException) {
+            exchange.cancel(true)
             throw transportFailure(e)
+        } catch (e: Throwable) {
+            exchange.cancel(true)
+            throw e
         }
         val headers = ArrayList<Header>()
         for ((name, values) in response.headers().map()) {
             if (name.startsWith(":")) continue
             for (v in values) headers.add(Header(name, v))
         }
-        return HttpResponse(response.statusCode().toUShort(), headers, response.body() ?: ByteArray(0))
+        return HttpResponse(response.statusCode(), headers, response.body() ?: ByteArray(0))
     }
 
-    override suspend fun sleep(millis: ULong) {
-        delay(millis.toLong())
+    override suspend fun sleep(millis: Long) {
+        delay(millis)
     }
 
     private fun transportFailure(e: IOException): CsmsException.Transport {
         val causes = generateSequence<Throwable>(e) { it.cause }.toList()
-        val neverSent = causes.any {
+        // No request is written before the TLS handshake ends: a handshake failure was not sent.
+        // The JDK throws SSLHandshakeException for most (certificate, protocol, closed during
+        // the handshake), a plain SSLException when the server does not speak TLS at all.
+        val handshake = causes.any {
+            it is SSLHandshakeException ||
+                (it is SSLException && (it.message ?: "").let { m -> "plaintext connection" in m || "nrecognized SSL message" in m })
+        }
+        val neverSent = handshake || causes.any {
             it is ConnectException || it is UnresolvedAddressException || it is UnknownHostException ||
                 it is HttpConnectTimeoutException
         }
         val what = when {
             causes.any { it is HttpConnectTimeoutException } -> "connect timed out after $connectTimeout"
             causes.any { it is UnresolvedAddressException || it is UnknownHostException } -> "unknown host"
+            handshake -> "TLS handshake failed"
             neverSent -> "connection refused"
             e is HttpTimeoutException -> "request timed out after $requestTimeout"
             else -> e::class.java.simpleName
@@ -92,6 +152,7 @@ class JavaHttpTransport(
     }
 
     private companion object {
+        val THREADS = AtomicInteger()
         val RESTRICTED = setOf("host", "content-length", "connection", "expect", "upgrade")
     }
 }

@@ -527,8 +527,8 @@ data class BatchImportSecretsResult(
     val failed: Long? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of BatchImportSecrets (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): BatchImportSecretsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of BatchImportSecrets (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): BatchImportSecretsResult = CsmsJson.decode("BatchImportSecrets") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): BatchImportSecretsResult = BatchImportSecretsResult(
@@ -548,8 +548,8 @@ data class CheckSecretsResult(
     val data: Map<String, Any?>? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of CheckSecrets (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): CheckSecretsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of CheckSecrets (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): CheckSecretsResult = CsmsJson.decode("CheckSecrets") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): CheckSecretsResult = CheckSecretsResult(
@@ -565,8 +565,8 @@ data class CreateAgencyResult(
     val agencies: List<Agency>? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of CreateAgency (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): CreateAgencyResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of CreateAgency (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): CreateAgencyResult = CsmsJson.decode("CreateAgency") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): CreateAgencyResult = CreateAgencyResult(
@@ -581,8 +581,8 @@ data class CreateGrantsResult(
     val data: GrantData? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of CreateGrants (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): CreateGrantsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of CreateGrants (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): CreateGrantsResult = CsmsJson.decode("CreateGrants") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): CreateGrantsResult = CreateGrantsResult(
@@ -597,8 +597,8 @@ data class CreateSecretResult(
     val secret: Secret? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of CreateSecret (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): CreateSecretResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of CreateSecret (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): CreateSecretResult = CsmsJson.decode("CreateSecret") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): CreateSecretResult = CreateSecretResult(
@@ -613,8 +613,8 @@ data class CreateSecretEventResult(
     val event: Event? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of CreateSecretEvent (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): CreateSecretEventResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of CreateSecretEvent (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): CreateSecretEventResult = CsmsJson.decode("CreateSecretEvent") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): CreateSecretEventResult = CreateSecretEventResult(
@@ -629,8 +629,8 @@ data class CreateSecretVersionResult(
     val versionMetadata: VersionMetadata? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of CreateSecretVersion (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): CreateSecretVersionResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of CreateSecretVersion (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): CreateSecretVersionResult = CsmsJson.decode("CreateSecretVersion") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): CreateSecretVersionResult = CreateSecretVersionResult(
@@ -645,8 +645,8 @@ data class DeleteSecretForScheduleResult(
     val secret: Secret? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of DeleteSecretForSchedule (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): DeleteSecretForScheduleResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of DeleteSecretForSchedule (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): DeleteSecretForScheduleResult = CsmsJson.decode("DeleteSecretForSchedule") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): DeleteSecretForScheduleResult = DeleteSecretForScheduleResult(
@@ -663,8 +663,8 @@ data class DownloadSecretBlobResult(
     override fun toString(): String = "DownloadSecretBlobResult(secretBlob=${CsmsJson.hidden(secretBlob)})"
 
     companion object {
-        /** Decodes the result JSON of DownloadSecretBlob (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): DownloadSecretBlobResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of DownloadSecretBlob (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): DownloadSecretBlobResult = CsmsJson.decode("DownloadSecretBlob") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): DownloadSecretBlobResult = DownloadSecretBlobResult(
@@ -681,8 +681,8 @@ data class GenerateRandomPasswordResult(
     override fun toString(): String = "GenerateRandomPasswordResult(password=${CsmsJson.hidden(password)})"
 
     companion object {
-        /** Decodes the result JSON of GenerateRandomPassword (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): GenerateRandomPasswordResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of GenerateRandomPassword (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): GenerateRandomPasswordResult = CsmsJson.decode("GenerateRandomPassword") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): GenerateRandomPasswordResult = GenerateRandomPasswordResult(
@@ -697,8 +697,8 @@ data class ListGrantsResult(
     val data: GrantDTO? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListGrants (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListGrantsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListGrants (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListGrantsResult = CsmsJson.decode("ListGrants") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListGrantsResult = ListGrantsResult(
@@ -715,8 +715,8 @@ data class ListNotificationRecordsResult(
     val pageInfo: PageInfo? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListNotificationRecords (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListNotificationRecordsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListNotificationRecords (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListNotificationRecordsResult = CsmsJson.decode("ListNotificationRecords") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListNotificationRecordsResult = ListNotificationRecordsResult(
@@ -732,8 +732,8 @@ data class ListProjectSecretsTagsResult(
     val tags: List<TagResponse>? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListProjectSecretsTags (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListProjectSecretsTagsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListProjectSecretsTags (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListProjectSecretsTagsResult = CsmsJson.decode("ListProjectSecretsTags") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListProjectSecretsTagsResult = ListProjectSecretsTagsResult(
@@ -750,8 +750,8 @@ data class ListResourceInstancesResult(
     val totalCount: Long? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListResourceInstances (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListResourceInstancesResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListResourceInstances (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListResourceInstancesResult = CsmsJson.decode("ListResourceInstances") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListResourceInstancesResult = ListResourceInstancesResult(
@@ -769,8 +769,8 @@ data class ListSecretEventsResult(
     val pageInfo: PageInfo? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListSecretEvents (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListSecretEventsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListSecretEvents (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListSecretEventsResult = CsmsJson.decode("ListSecretEvents") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretEventsResult = ListSecretEventsResult(
@@ -788,8 +788,8 @@ data class ListSecretTagsResult(
     val sysTags: List<SysTag>? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListSecretTags (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListSecretTagsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListSecretTags (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListSecretTagsResult = CsmsJson.decode("ListSecretTags") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretTagsResult = ListSecretTagsResult(
@@ -809,8 +809,8 @@ data class ListSecretTaskResult(
     val nextMarker: String? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListSecretTask (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListSecretTaskResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListSecretTask (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListSecretTaskResult = CsmsJson.decode("ListSecretTask") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretTaskResult = ListSecretTaskResult(
@@ -829,8 +829,8 @@ data class ListSecretVersionsResult(
     val pageInfo: PageInfo? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListSecretVersions (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListSecretVersionsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListSecretVersions (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListSecretVersionsResult = CsmsJson.decode("ListSecretVersions") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretVersionsResult = ListSecretVersionsResult(
@@ -848,8 +848,8 @@ data class ListSecretsResult(
     val pageInfo: PageInfo? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListSecrets (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListSecretsResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListSecrets (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListSecretsResult = CsmsJson.decode("ListSecrets") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretsResult = ListSecretsResult(
@@ -867,8 +867,8 @@ data class ListUsersResult(
     val users: List<UsersDetailsResult>? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ListUsers (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ListUsersResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ListUsers (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ListUsersResult = CsmsJson.decode("ListUsers") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListUsersResult = ListUsersResult(
@@ -884,8 +884,8 @@ data class RestoreSecretResult(
     val secret: Secret? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of RestoreSecret (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): RestoreSecretResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of RestoreSecret (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): RestoreSecretResult = CsmsJson.decode("RestoreSecret") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): RestoreSecretResult = RestoreSecretResult(
@@ -904,8 +904,8 @@ data class RotateSecretResult(
     val rotationTaskId: String? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of RotateSecret (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): RotateSecretResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of RotateSecret (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): RotateSecretResult = CsmsJson.decode("RotateSecret") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): RotateSecretResult = RotateSecretResult(
@@ -922,8 +922,8 @@ data class ShowAgencyResult(
     val agencyGranted: String? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowAgency (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowAgencyResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowAgency (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowAgencyResult = CsmsJson.decode("ShowAgency") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowAgencyResult = ShowAgencyResult(
@@ -938,8 +938,8 @@ data class ShowSecretResult(
     val secret: Secret? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowSecret (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowSecretResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowSecret (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowSecretResult = CsmsJson.decode("ShowSecret") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowSecretResult = ShowSecretResult(
@@ -954,8 +954,8 @@ data class ShowSecretEventResult(
     val event: Event? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowSecretEvent (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowSecretEventResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowSecretEvent (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowSecretEventResult = CsmsJson.decode("ShowSecretEvent") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowSecretEventResult = ShowSecretEventResult(
@@ -970,8 +970,8 @@ data class ShowSecretFunctionTemplatesResult(
     val functionTemplates: String? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowSecretFunctionTemplates (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowSecretFunctionTemplatesResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowSecretFunctionTemplates (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowSecretFunctionTemplatesResult = CsmsJson.decode("ShowSecretFunctionTemplates") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowSecretFunctionTemplatesResult = ShowSecretFunctionTemplatesResult(
@@ -986,8 +986,8 @@ data class ShowSecretStageResult(
     val stage: Stage? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowSecretStage (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowSecretStageResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowSecretStage (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowSecretStageResult = CsmsJson.decode("ShowSecretStage") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowSecretStageResult = ShowSecretStageResult(
@@ -1002,8 +1002,8 @@ data class ShowSecretVersionResult(
     val version: Version? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowSecretVersion (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowSecretVersionResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowSecretVersion (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowSecretVersionResult = CsmsJson.decode("ShowSecretVersion") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowSecretVersionResult = ShowSecretVersionResult(
@@ -1018,8 +1018,8 @@ data class ShowSecretsConfigResult(
     val checkingSecretStrength: Boolean? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowSecretsConfig (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowSecretsConfigResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowSecretsConfig (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowSecretsConfigResult = CsmsJson.decode("ShowSecretsConfig") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowSecretsConfigResult = ShowSecretsConfigResult(
@@ -1064,8 +1064,8 @@ data class ShowUserDetailResult(
     val domainId: String? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of ShowUserDetail (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): ShowUserDetailResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of ShowUserDetail (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): ShowUserDetailResult = CsmsJson.decode("ShowUserDetail") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ShowUserDetailResult = ShowUserDetailResult(
@@ -1095,8 +1095,8 @@ data class UpdateGrantResult(
     val data: GrantData? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UpdateGrant (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UpdateGrantResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UpdateGrant (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UpdateGrantResult = CsmsJson.decode("UpdateGrant") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UpdateGrantResult = UpdateGrantResult(
@@ -1111,8 +1111,8 @@ data class UpdateSecretResult(
     val secret: Secret? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UpdateSecret (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UpdateSecretResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UpdateSecret (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UpdateSecretResult = CsmsJson.decode("UpdateSecret") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UpdateSecretResult = UpdateSecretResult(
@@ -1127,8 +1127,8 @@ data class UpdateSecretEventResult(
     val event: Event? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UpdateSecretEvent (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UpdateSecretEventResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UpdateSecretEvent (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UpdateSecretEventResult = CsmsJson.decode("UpdateSecretEvent") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UpdateSecretEventResult = UpdateSecretEventResult(
@@ -1143,8 +1143,8 @@ data class UpdateSecretStageResult(
     val stage: Stage? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UpdateSecretStage (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UpdateSecretStageResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UpdateSecretStage (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UpdateSecretStageResult = CsmsJson.decode("UpdateSecretStage") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UpdateSecretStageResult = UpdateSecretStageResult(
@@ -1159,8 +1159,8 @@ data class UpdateSecretsConfigResult(
     val checkingSecretStrength: Boolean? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UpdateSecretsConfig (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UpdateSecretsConfigResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UpdateSecretsConfig (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UpdateSecretsConfigResult = CsmsJson.decode("UpdateSecretsConfig") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UpdateSecretsConfigResult = UpdateSecretsConfigResult(
@@ -1175,8 +1175,8 @@ data class UpdateUserPasswordResult(
     val userId: String? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UpdateUserPassword (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UpdateUserPasswordResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UpdateUserPassword (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UpdateUserPasswordResult = CsmsJson.decode("UpdateUserPassword") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UpdateUserPasswordResult = UpdateUserPasswordResult(
@@ -1191,8 +1191,8 @@ data class UpdateVersionResult(
     val versionMetadata: VersionMetadata? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UpdateVersion (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UpdateVersionResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UpdateVersion (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UpdateVersionResult = CsmsJson.decode("UpdateVersion") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UpdateVersionResult = UpdateVersionResult(
@@ -1207,8 +1207,8 @@ data class UploadSecretBlobResult(
     val secret: Secret? = null,
 ) {
     companion object {
-        /** Decodes the result JSON of UploadSecretBlob (as `CsmsClient.call` returns it). */
-        fun fromJson(json: String): UploadSecretBlobResult = from(CsmsJson.Fields.parse(json))
+        /** Decodes the result JSON of UploadSecretBlob (as `CsmsClient.call` returns it); a member of the wrong type is `CsmsException.Decode` naming its path. */
+        fun fromJson(json: String): UploadSecretBlobResult = CsmsJson.decode("UploadSecretBlob") { from(CsmsJson.Fields.parse(json)) }
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): UploadSecretBlobResult = UploadSecretBlobResult(

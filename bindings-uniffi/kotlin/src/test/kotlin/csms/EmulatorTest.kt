@@ -29,7 +29,7 @@ class EmulatorTest {
             before(request)
             return real.send(request)
         }
-        override suspend fun sleep(millis: ULong) {}
+        override suspend fun sleep(millis: Long) {}
     }
 
     private fun field(json: String, name: String): String? =
@@ -54,14 +54,14 @@ class EmulatorTest {
         assertEquals(2, Regex("\"id\"\\s*:").findAll(versions).count(), versions)
         // A COMMON secret has no rotation function: the emulator refuses, with a request id.
         val rotate = assertThrows<CsmsException.Api> { runBlocking { c.call("RotateSecret", """{"secret_name":"$name"}""") } }
-        assertEquals(400, rotate.status.toInt())
+        assertEquals(400, rotate.status)
         assertTrue(rotate.requestId.isNotEmpty())
         // Concurrent calls from coroutines share the client and the transport.
         val shown = (1..8).map { async { c.call("ShowSecret", """{"secret_name":"$name"}""") } }.awaitAll()
         assertTrue(shown.all { it == shown[0] })
         c.call("DeleteSecret", """{"secret_name":"$name"}""")
         val gone = assertThrows<CsmsException.Api> { runBlocking { c.call("ShowSecret", """{"secret_name":"$name"}""") } }
-        assertEquals(404, gone.status.toInt())
+        assertEquals(404, gone.status)
     }
 
     @Test
@@ -87,7 +87,7 @@ class EmulatorTest {
         assertEquals(listOf("v1", "v2"), versions.versionMetadatas!!.map { it.id!! }.sorted())
         c.deleteSecret(secretName = name)
         val gone = assertThrows<CsmsException.Api> { runBlocking { c.showSecret(secretName = name) } }
-        assertEquals(404, gone.status.toInt())
+        assertEquals(404, gone.status)
     }
 
     @Test
@@ -131,8 +131,16 @@ class EmulatorTest {
         assertEquals("s3cr3t", r.version!!.secretString)
         assertNull(r.version!!.secretBinary)
         assertFalse(r.toString().contains("s3cr3t"), r.toString())
-        val wrong = assertThrows<IllegalArgumentException> { ShowSecretVersionResult.fromJson("""{"version":{"secret_string":7}}""") }
-        assertTrue(wrong.message!!.contains("secret_string"), wrong.message)
+        val wrong = assertThrows<CsmsException.Decode> { ShowSecretVersionResult.fromJson("""{"version":{"secret_string":7}}""") }
+        assertEquals("ShowSecretVersion result: `version.secret_string` is not a string", wrong.reason)
+        val stage = assertThrows<CsmsException.Decode> {
+            ShowSecretVersionResult.fromJson("""{"version":{"version_metadata":{"version_stages":["A",2]}}}""")
+        }
+        assertEquals("ShowSecretVersion result: `version.version_metadata.version_stages[1]` is not a string", stage.reason)
+        val tag = assertThrows<CsmsException.Decode> { ListSecretTagsResult.fromJson("""{"tags":[{"key":"k"},{"key":[]}]}""") }
+        assertEquals("ListSecretTags result: `tags[1].key` is not a string", tag.reason)
+        val notJson = assertThrows<CsmsException.Decode> { ListSecretTagsResult.fromJson("[") }
+        assertTrue(notJson.reason.startsWith("ListSecretTags result: "), notJson.reason)
     }
 
     @Test
@@ -140,13 +148,13 @@ class EmulatorTest {
         val e = assertThrows<CsmsException.Api> {
             runBlocking { client().call("ShowSecret", """{"secret_name":"no-such-secret-kotlin"}""") }
         }
-        assertEquals(404, e.status.toInt())
+        assertEquals(404, e.status)
         assertEquals("CSMS.0106", e.errorCode)
         assertTrue(e.requestId.isNotEmpty(), "no request id in $e")
         assertNull(e.notRetried)
         assertEquals("CSMS error 404 CSMS.0106: ${e.errorMsg} (request id ${e.requestId})", e.message)
         val denied = assertThrows<CsmsException.Api> { runBlocking { client(sk = "WRONG").call("ListSecrets", "{}") } }
-        assertEquals(401, denied.status.toInt())
+        assertEquals(401, denied.status)
         assertTrue(denied.message.startsWith("CSMS error 401 "), denied.message)
     }
 

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.assertThrows
  */
 class FaultsTest {
     /** Short backoff (5 ms base) so that a thousand calls with retries take seconds. */
-    private fun client(emulator: Emulator, transport: HttpTransport = JavaHttpTransport(), maxAttempts: UInt? = null) =
-        CsmsClient(emulator.options(), transport, maxAttempts, 5uL)
+    private fun client(emulator: Emulator, transport: HttpTransport = JavaHttpTransport(), maxAttempts: Int? = null) =
+        CsmsClient(emulator.options(), transport, maxAttempts, 5L)
 
     /** One call of the mix, as in core/tests/faults.rs: (operation, secret, input JSON). */
     private fun callFor(n: Long): Triple<String, String, String> {
@@ -47,7 +47,7 @@ class FaultsTest {
     private class Counting(val real: JavaHttpTransport = JavaHttpTransport()) : HttpTransport {
         @Volatile var sends = 0
         override suspend fun send(request: HttpRequest): HttpResponse { sends++; return real.send(request) }
-        override suspend fun sleep(millis: ULong) = real.sleep(millis)
+        override suspend fun sleep(millis: Long) = real.sleep(millis)
     }
 
     private val nonIdempotent = setOf("RotateSecret", "CreateSecretVersion")
@@ -59,7 +59,7 @@ class FaultsTest {
                 c.call("ShowSecret", """{"secret_name":"$name"}""")
                 return
             } catch (e: CsmsException.Api) {
-                if (e.status.toInt() == 404) runCatching { c.call("CreateSecret", input) }
+                if (e.status == 404) runCatching { c.call("CreateSecret", input) }
             } catch (e: CsmsException.Transport) {
             }
         }
@@ -108,13 +108,13 @@ class FaultsTest {
                     is CsmsException.Api -> {
                         assertTrue(error.requestId.isNotEmpty(), "$op on $secret: no request id: ${error.message}")
                         assertTrue(error.message.contains(error.requestId), error.message)
-                        when (error.status.toInt()) {
+                        when (error.status) {
                             503 -> assertEquals("CSMS.0503", error.errorCode)
                             429 -> assertEquals("CSMS.0429", error.errorCode)
                             400 -> assertTrue(op == "RotateSecret" && secret != "db", "$op on $secret: ${error.message}")
                             else -> throw AssertionError("$op on $secret: unexpected ${error.message}")
                         }
-                        if (op in nonIdempotent && error.status.toInt() != 400) {
+                        if (op in nonIdempotent && error.status != 400) {
                             assertTrue(error.notRetried?.contains("not idempotent") == true, error.message)
                         }
                     }
@@ -200,7 +200,7 @@ class FaultsTest {
             assertEquals(Duration.ofSeconds(10), transport.connectTimeout)
             val started = System.nanoTime()
             val e = assertThrows<CsmsException.Transport> {
-                runBlocking { CsmsClient(options, transport, null, 5uL).call("RotateSecret", """{"secret_name":"x"}""") }
+                runBlocking { CsmsClient(options, transport, null, 5L).call("RotateSecret", """{"secret_name":"x"}""") }
             }
             val millis = (System.nanoTime() - started) / 1_000_000
             assertTrue(e.maybeSent, e.message)
@@ -219,7 +219,7 @@ class FaultsTest {
         val options = """{"endpoint":"http://127.0.0.1:$port","project_id":"PID","credentials":{"ak":"AK","sk":"SK"}}"""
         val counting = Counting()
         val e = assertThrows<CsmsException.Transport> {
-            runBlocking { CsmsClient(options, counting, null, 5uL).call("RotateSecret", """{"secret_name":"x"}""") }
+            runBlocking { CsmsClient(options, counting, null, 5L).call("RotateSecret", """{"secret_name":"x"}""") }
         }
         assertFalse(e.maybeSent, e.message)
         assertNull(e.notRetried)

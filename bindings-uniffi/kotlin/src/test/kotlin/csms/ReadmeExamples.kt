@@ -1,0 +1,39 @@
+package csms
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** The Kotlin examples of README.md, as written there (compiled, and run where no network is needed). */
+object ReadmeExamples {
+    suspend fun byName() {
+        val client = CsmsClient("""{"region":"cn-north-4","project_id":"...","credentials":{"ak":"...","sk":"..."}}""", JavaHttpTransport())
+        val latest = client.call("ShowSecretVersion", """{"secret_name":"db","version_id":"latest"}""")
+        try {
+            client.showSecret(secretName = "db")
+        } catch (e: CsmsException.Api) {
+            if (e.status == 404) println("no such secret (request id ${e.requestId})")
+        }
+        println(latest)
+    }
+
+    // A transport of your own: throw CsmsException.Transport when no response came.
+    class OfflineTransport : HttpTransport {
+        override suspend fun send(request: HttpRequest): HttpResponse =
+            throw CsmsException.Transport("offline", false)   // never sent: retried, even for RotateSecret
+        override suspend fun sleep(millis: Long) = kotlinx.coroutines.delay(millis)
+    }
+}
+
+class ReadmeExamplesTest {
+    @Test
+    fun theOwnTransportExampleWorks() = runBlocking {
+        val client = CsmsClient("""{"region":"cn-north-4","project_id":"PID","credentials":{"ak":"AK","sk":"SK"}}""",
+            ReadmeExamples.OfflineTransport(), backoffBaseMillis = 1L)
+        val e = assertThrows<CsmsException.Transport> { runBlocking { client.rotateSecret(secretName = "db") } }
+        assertEquals("offline", e.reason)
+        assertFalse(e.maybeSent)
+    }
+}

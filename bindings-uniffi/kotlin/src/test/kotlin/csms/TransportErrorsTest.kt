@@ -1,0 +1,57 @@
+package csms
+
+import java.net.ServerSocket
+import java.time.Duration
+import kotlin.concurrent.thread
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** JavaHttpTransport: its arguments, and what it says of requests it cannot send. */
+class TransportErrorsTest {
+    @Test
+    fun nonPositiveTimeoutsAreRefusedAtConstruction() {
+        for (bad in listOf(Duration.ZERO, Duration.ofMillis(-1))) {
+            val r = assertThrows<IllegalArgumentException> { JavaHttpTransport(requestTimeout = bad) }
+            assertTrue(r.message!!.contains("requestTimeout"), r.message)
+            val c = assertThrows<IllegalArgumentException> { JavaHttpTransport(connectTimeout = bad) }
+            assertTrue(c.message!!.contains("connectTimeout"), c.message)
+        }
+    }
+
+    private fun send(request: HttpRequest) = assertThrows<CsmsException.Transport> {
+        runBlocking { JavaHttpTransport().use { it.send(request) } }
+    }
+
+    @Test
+    fun onlyABadUrlIsBlamedOnTheUrl() {
+        val url = send(HttpRequest("GET", "not a url", listOf(), ByteArray(0)))
+        assertTrue(url.reason.startsWith("invalid request URL"), url.reason)
+        val method = send(HttpRequest("GE T", "http://127.0.0.1:1/", listOf(), ByteArray(0)))
+        assertTrue(method.reason.startsWith("invalid request method"), method.reason)
+        val header = send(HttpRequest("GET", "http://127.0.0.1:1/", listOf(Header("X Bad", "secret-value")), ByteArray(0)))
+        assertTrue(header.reason.startsWith("invalid request header `X Bad`"), header.reason)
+        assertFalse(header.reason.contains("secret-value"), header.reason)
+        for (e in listOf(url, method, header)) assertFalse(e.maybeSent)
+    }
+
+    @Test
+    fun aTlsHandshakeFailureWasNotSent() {
+        // A server that does not speak TLS: the handshake fails on its first bytes.
+        for (answer in listOf("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")) {
+            val server = ServerSocket(0)
+            thread(isDaemon = true) {
+                server.accept().use { s ->
+                    if (answer.isNotEmpty()) { s.getOutputStream().write(answer.toByteArray()); s.getOutputStream().flush() }
+                }
+            }
+            val e = send(HttpRequest("GET", "https://127.0.0.1:${server.localPort}/", listOf(), ByteArray(0)))
+            server.close()
+            assertFalse(e.maybeSent, e.reason)
+            assertTrue(e.reason.startsWith("TLS handshake failed"), e.reason)
+        }
+    }
+}
