@@ -95,7 +95,7 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Decode { reason, status, request_id } => {
             (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))
         }
-        Error::Transport { reason, maybe_sent, not_retried } => {
+        Error::Transport { reason, maybe_sent, not_retried, .. } => {
             (reason, *maybe_sent, &message, not_retried).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
         }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),

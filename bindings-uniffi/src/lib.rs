@@ -80,7 +80,7 @@ impl From<Error> for CsmsException {
             Error::Decode { reason, status, request_id } => {
                 CsmsException::Decode { reason, status: status.into(), request_id }
             }
-            Error::Transport { reason, maybe_sent, not_retried } => {
+            Error::Transport { reason, maybe_sent, not_retried, .. } => {
                 CsmsException::Transport { reason, maybe_sent, not_retried }
             }
             other => CsmsException::Internal { reason: other.to_string() },
@@ -99,7 +99,7 @@ impl From<CsmsException> for Error {
                 Error::Decode { reason, status: status_u16(status), request_id }
             }
             CsmsException::Transport { reason, maybe_sent, not_retried } => {
-                Error::Transport { reason, maybe_sent, not_retried }
+                Error::Transport { reason, maybe_sent, timed_out: false, not_retried }
             }
             CsmsException::Internal { reason } => Error::transport(reason, true),
         }

@@ -72,14 +72,16 @@ export class DecodeError extends CsmsError {
 
 /**
  * The request could not be sent, or no response came back. `maybeSent` is false only when
- * the request certainly never left (connection refused, DNS failure); `notRetried` says
- * why the failure was not retried when it normally would have been.
+ * the request certainly never left (connection refused, DNS failure); `timedOut` says that
+ * a timeout ended the attempt; `notRetried` says why the failure was not retried when it
+ * normally would have been.
  */
 export class TransportError extends CsmsError {
-  constructor(message, { maybeSent = true, notRetried, cause } = {}) {
+  constructor(message, { maybeSent = true, timedOut = false, notRetried, cause } = {}) {
     super(message, 'transport', { cause });
     this.name = 'TransportError';
     this.maybeSent = maybeSent;
+    this.timedOut = timedOut;
     this.notRetried = notRetried;
   }
 }

@@ -174,13 +174,19 @@ export declare class DecodeError extends CsmsError {
 
 /** The request could not be sent, or no response came back. */
 export declare class TransportError extends CsmsError {
-  constructor(message: string, options?: { maybeSent?: boolean; notRetried?: string; cause?: unknown });
+  constructor(message: string, options?: { maybeSent?: boolean; timedOut?: boolean; notRetried?: string; cause?: unknown });
   readonly code: 'transport';
   /**
    * Whether the request may have reached the server: false only when it certainly never
    * left (connection refused, DNS failure, connect timeout).
    */
   readonly maybeSent: boolean;
+  /**
+   * Whether a timeout ended the attempt: the client's `timeoutMs` for the whole request, or
+   * the connect timeout (then `maybeSent` is false). A transport of yours reports its own
+   * timeouts with `new TransportError(message, { timedOut: true })`.
+   */
+  readonly timedOut: boolean;
   /**
    * Why the failure was not retried although failures normally are: `RotateSecret is not
    * idempotent and the request may have reached the server`. Undefined otherwise.

@@ -58,7 +58,7 @@ function fromWasm(e) {
       case 'decode':
         return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });
       case 'transport':
-        return new TransportError(message, { maybeSent: e.maybe_sent, notRetried: e.not_retried });
+        return new TransportError(message, { maybeSent: e.maybe_sent, timedOut: e.timed_out, notRetried: e.not_retried });
       default:
         return new CsmsError(message, e.kind);
     }
@@ -429,7 +429,8 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
   const fail = (failure, now, random) => {
     try {
-      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, now, random)));
+      const timedOut = failure.timedOut === true;
+      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, timedOut, now, random)));
     } catch (e) {
       // The call's error is the core's account of the last failure; keep what caused it.
       if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;

@@ -92,6 +92,7 @@ async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs }) {
     timer = setTimeout(() => {
       const error = new TransportError(`${request.method} ${request.url}: no complete response in ${timeoutMs} ms`, {
         maybeSent: true,
+        timedOut: true,
       });
       controller.abort(error);
       reject(error);
@@ -132,11 +133,15 @@ const FORBIDDEN = new Set([
  */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
-function neverSent(error) {
+/** Error codes of a timeout: undici's connect timeout, the system's (connect or read). */
+const TIMED_OUT = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+/** Whether a fetch error has one of `codes` in its `cause` chain. */
+function hasCode(error, codes) {
   for (let e = error, depth = 0; e && depth < 8; e = e.cause, depth++) {
-    if (NEVER_SENT.has(e.code)) return true;
+    if (codes.has(e.code)) return true;
     // Node's "happy eyeballs" connect reports every address tried in an AggregateError.
-    if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x && NEVER_SENT.has(x.code))) return true;
+    if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x && codes.has(x.code))) return true;
   }
   return false;
 }
@@ -172,13 +177,14 @@ export async function fetchTransport(request, { signal, connectTimeoutMs } = {})
     // Our own timeout aborted it: that error says so already.
     if (signal && signal.aborted && signal.reason instanceof TransportError) return signal.reason;
     const detail = e && e.cause && e.cause.message ? e.cause.message : e;
-    return new TransportError(`${what} ${request.method} ${request.url} failed: ${detail}`, { maybeSent, cause: e });
+    const timedOut = hasCode(e, TIMED_OUT);
+    return new TransportError(`${what} ${request.method} ${request.url} failed: ${detail}`, { maybeSent, timedOut, cause: e });
   };
   let response;
   try {
     response = await fetchFn(request.url, init);
   } catch (e) {
-    throw failed('sending', e, !neverSent(e));
+    throw failed('sending', e, !hasCode(e, NEVER_SENT));
   }
   let body;
   try {

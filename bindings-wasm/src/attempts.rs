@@ -80,17 +80,20 @@ impl WasmAttempts {
     }
 
     /// The attempt got no response: the transport failed. `maybe_sent` is false only when
-    /// the request certainly never left (connection refused, DNS failure). Returns and
-    /// throws as [`WasmAttempts::receive`].
+    /// the request certainly never left (connection refused, DNS failure); `timed_out` says
+    /// that a timeout ended it. Returns and throws as [`WasmAttempts::receive`].
+    #[allow(clippy::too_many_arguments)]
     pub fn fail(
         &mut self,
         client: &WasmClient,
         reason: &str,
         maybe_sent: bool,
+        timed_out: bool,
         now: f64,
         random: f64,
     ) -> Result<JsValue, JsValue> {
-        self.next(client, Err(Error::transport(reason, maybe_sent)), now, random)
+        let error = if timed_out { Error::timeout(reason, maybe_sent) } else { Error::transport(reason, maybe_sent) };
+        self.next(client, Err(error), now, random)
     }
 
     /// The number of the current attempt (1 for the first; 0 before it).

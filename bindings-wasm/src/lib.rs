@@ -6,7 +6,7 @@
 //! or opens a socket.
 //!
 //! Errors cross the boundary as plain objects `{kind, message, field?, status?,
-//! error_code?, error_msg?, request_id?, maybe_sent?}`. A Rust panic aborts (traps); the
+//! error_code?, error_msg?, request_id?, maybe_sent?, timed_out?}`. A Rust panic aborts (traps); the
 //! panic hook keeps its message, which JavaScript fetches with `takePanic()` to throw an
 //! `Error` instead of a bare `RuntimeError: unreachable`.
 
@@ -92,9 +92,10 @@ fn error_js(err: &Error) -> JsValue {
             o.insert("status".into(), (*status).into());
             o.insert("request_id".into(), request_id.as_str().into());
         }
-        Error::Transport { reason, maybe_sent, .. } => {
+        Error::Transport { reason, maybe_sent, timed_out, .. } => {
             o.insert("reason".into(), reason.as_str().into());
             o.insert("maybe_sent".into(), (*maybe_sent).into());
+            o.insert("timed_out".into(), (*timed_out).into());
         }
         _ => {}
     }

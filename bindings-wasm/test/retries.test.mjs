@@ -4,7 +4,8 @@
 //   failed; no RotateSecret or CreateSecretVersion is applied twice; every failure says
 //   what is needed to act on it;
 // - a client clock 30 minutes off, corrected after one refusal and for later calls;
-// - timeouts (whole request, connect) and refused connections, with what maybeSent says;
+// - timeouts (whole request, connect) and refused connections, with what maybeSent and
+//   timedOut say;
 // - a withheld retry (notRetried) applied at most once on the emulator's side;
 // - custom transports that throw.
 import { test, after } from 'node:test';
@@ -218,6 +219,7 @@ test('the whole-request timeout fires: TransportError, maybeSent, retried only w
   await assert.rejects(client.showSecret({ secret_name: 'db' }), (e) => {
     assert.ok(e instanceof TransportError, e.stack);
     assert.equal(e.maybeSent, true);
+    assert.equal(e.timedOut, true);
     assert.equal(e.notRetried, undefined);
     assert.match(e.message, /no complete response in 300 ms/);
     return true;
@@ -228,7 +230,7 @@ test('the whole-request timeout fires: TransportError, maybeSent, retried only w
 
   started = Date.now();
   await assert.rejects(client.rotateSecret({ secret_name: 'db' }), (e) => {
-    assert.ok(e instanceof TransportError && e.maybeSent === true, e.stack);
+    assert.ok(e instanceof TransportError && e.maybeSent === true && e.timedOut === true, e.stack);
     assert.match(e.notRetried, /^RotateSecret is not idempotent and the request may have reached the server$/);
     return true;
   });
@@ -246,7 +248,7 @@ test('the timeout bounds custom transports too, and aborts their signal', async 
       return new Promise(() => {}); // never settles, ignores the signal
     },
   });
-  await assert.rejects(client.listSecrets({}), (e) => e instanceof TransportError && e.maybeSent === true);
+  await assert.rejects(client.listSecrets({}), (e) => e instanceof TransportError && e.maybeSent === true && e.timedOut === true);
   assert.equal(context.signal.aborted, true);
   assert.equal(context.timeoutMs, 100);
   assert.equal(context.connectTimeoutMs, 10000, 'the core default');
@@ -270,6 +272,7 @@ test('a refused connection certainly never left: maybeSent false, and even Rotat
     await assert.rejects(c.rotateSecret({ secret_name: 'db' }), (e) => {
       assert.ok(e instanceof TransportError, e.stack);
       assert.equal(e.maybeSent, false, e.message);
+      assert.equal(e.timedOut, false, 'refused, not timed out');
       assert.equal(e.notRetried, undefined);
       assert.ok(e.cause instanceof Error, 'the fetch error is the cause');
       return true;
@@ -300,6 +303,7 @@ sys.stdin.read()
   await assert.rejects(client.rotateSecret({ secret_name: 'db' }), (e) => {
     assert.ok(e instanceof TransportError, e.stack);
     assert.equal(e.maybeSent, false, e.message);
+    assert.equal(e.timedOut, true, e.message);
     assert.equal(e.notRetried, undefined, 'never sent: retried');
     assert.match(String(e.cause && e.cause.cause && e.cause.cause.code), /UND_ERR_CONNECT_TIMEOUT/);
     return true;
@@ -357,7 +361,7 @@ test('a custom transport that throws: a transport failure, retried for idempoten
     },
   });
   await assert.rejects(broken.rotateSecret({ secret_name: 'db' }), (e) => {
-    assert.ok(e instanceof TransportError && e.maybeSent === true, e.stack);
+    assert.ok(e instanceof TransportError && e.maybeSent === true && e.timedOut === false, e.stack);
     assert.match(e.notRetried, /RotateSecret is not idempotent/);
     assert.equal(e.cause, boom);
     return true;
@@ -377,6 +381,15 @@ test('a custom transport that throws: a transport failure, retried for idempoten
   });
   await assert.rejects(refused.rotateSecret({ secret_name: 'db' }), (e) => e instanceof TransportError && e.maybeSent === false && e.notRetried === undefined);
   assert.equal(calls, 3, 'a rotation that never left is retried');
+
+  // A transport with a timeout of its own reports it with timedOut: true.
+  const slow = new CsmsClient({
+    endpoint: emu.endpoint, projectId: PROJECT_ID, credentials, ...FAST, maxAttempts: 1,
+    transport: async () => {
+      throw new TransportError('read timed out (test)', { timedOut: true });
+    },
+  });
+  await assert.rejects(slow.showSecret({ secret_name: 'db' }), (e) => e instanceof TransportError && e.timedOut === true && e.maybeSent === true);
 });
 
 test('retry and timeout options are checked', () => {

@@ -47,6 +47,9 @@ pub enum Error {
         /// writing). `false` means it certainly did not (refused connection, DNS failure, a
         /// request the transport could not build).
         maybe_sent: bool,
+        /// Whether a timeout ended the attempt: the connect timeout (then `maybe_sent` is
+        /// `false`) or the whole-request one.
+        timed_out: bool,
         /// Set when such a failure is normally retried but the call was not, and why.
         not_retried: Option<String>,
     },
@@ -60,7 +63,24 @@ impl Error {
 
     /// A transport failure; `maybe_sent` tells whether the request may have reached the server.
     pub fn transport(reason: impl Into<String>, maybe_sent: bool) -> Self {
-        Error::Transport { reason: reason.into(), maybe_sent, not_retried: None }
+        Error::Transport { reason: reason.into(), maybe_sent, timed_out: false, not_retried: None }
+    }
+
+    /// A transport failure because a timeout expired (connecting, when `maybe_sent` is
+    /// `false`, or waiting for the whole response).
+    ///
+    /// ```
+    /// let error = csms_core::Error::timeout("no complete response in 60000 ms", true);
+    /// assert!(error.is_timeout());
+    /// assert!(!csms_core::Error::transport("connection reset", true).is_timeout());
+    /// ```
+    pub fn timeout(reason: impl Into<String>, maybe_sent: bool) -> Self {
+        Error::Transport { reason: reason.into(), maybe_sent, timed_out: true, not_retried: None }
+    }
+
+    /// Whether this is a transport failure that a timeout caused.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport { timed_out: true, .. })
     }
 
     /// Why a failure that is normally retried was not, for API and transport errors.
@@ -118,7 +138,7 @@ impl fmt::Display for Error {
                 }
                 write!(f, "): {reason}")
             }
-            Error::Transport { reason, maybe_sent, not_retried } => {
+            Error::Transport { reason, maybe_sent, not_retried, .. } => {
                 write!(f, "transport failure: {reason}")?;
                 if *maybe_sent {
                     write!(f, " (the request may have reached the server)")?;

@@ -1,5 +1,5 @@
 //! The `reqwest` transport against the emulator: a whole call, and a client whose clock is
-//! 30 minutes off succeeding after one corrected retry.
+//! 30 minutes off succeeding after one corrected retry, and timeouts told from other failures.
 #![cfg(feature = "reqwest")]
 
 use csms_core::{
@@ -66,5 +66,34 @@ async fn a_request_that_cannot_be_built_was_never_sent() {
             Err(Error::Transport { maybe_sent: false, .. }) => {}
             other => panic!("expected a transport failure that was never sent, got {other:?}"),
         }
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_is_told_from_other_failures() {
+    // A server that accepts the connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let config = Config::for_endpoint(&endpoint, "p", AccessKey::new("AK", "SK")).unwrap();
+    let client = Client::new(config).unwrap();
+    let http =
+        HttpClient::with_timeouts(client, std::time::Duration::from_secs(5), std::time::Duration::from_millis(200))
+            .unwrap()
+            .with_retry_policy(RetryPolicy::never());
+    match http.execute(&ShowSecretRequest { secret_name: "s".into() }).await {
+        Err(error @ Error::Transport { maybe_sent: true, timed_out: true, .. }) => assert!(error.is_timeout()),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    drop(silent);
+
+    // A refused connection: no timeout, never sent.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let config = Config::for_endpoint(&endpoint, "p", AccessKey::new("AK", "SK")).unwrap();
+    let http = HttpClient::new(Client::new(config).unwrap()).unwrap().with_retry_policy(RetryPolicy::never());
+    match http.execute(&ShowSecretRequest { secret_name: "s".into() }).await {
+        Err(error @ Error::Transport { maybe_sent: false, timed_out: false, .. }) => assert!(!error.is_timeout()),
+        other => panic!("expected a refused connection, got {other:?}"),
     }
 }
