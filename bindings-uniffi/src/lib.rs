@@ -51,8 +51,12 @@ pub enum CsmsException {
     Api { status: i32, error_code: String, error_msg: String, request_id: String, not_retried: Option<String> },
     /// A 2xx response whose body is not what the operation returns.
     Decode { reason: String, status: i32, request_id: String },
-    /// No response (raised by transports too); `maybe_sent`: the request may have reached the server.
-    Transport { reason: String, maybe_sent: bool, not_retried: Option<String> },
+    /// No response (raised by transports too); `maybe_sent`: the request may have reached the server;
+    /// `not_retried`: why a failure that is normally retried was not, if so; `timed_out`: a
+    /// timeout ended the attempt (connecting, then `maybe_sent` is false, or the whole request).
+    /// `timed_out` comes last so that `Transport(reason, maybeSent, notRetried)` keeps working
+    /// in Kotlin, where `generate` gives `notRetried` and `timedOut` their defaults (null, false).
+    Transport { reason: String, maybe_sent: bool, not_retried: Option<String>, timed_out: bool },
     /// A bug in the binding or the core (please report it).
     Internal { reason: String },
 }
@@ -80,8 +84,8 @@ impl From<Error> for CsmsException {
             Error::Decode { reason, status, request_id } => {
                 CsmsException::Decode { reason, status: status.into(), request_id }
             }
-            Error::Transport { reason, maybe_sent, not_retried, .. } => {
-                CsmsException::Transport { reason, maybe_sent, not_retried }
+            Error::Transport { reason, maybe_sent, timed_out, not_retried } => {
+                CsmsException::Transport { reason, maybe_sent, not_retried, timed_out }
             }
             other => CsmsException::Internal { reason: other.to_string() },
         }
@@ -98,8 +102,8 @@ impl From<CsmsException> for Error {
             CsmsException::Decode { reason, status, request_id } => {
                 Error::Decode { reason, status: status_u16(status), request_id }
             }
-            CsmsException::Transport { reason, maybe_sent, not_retried } => {
-                Error::Transport { reason, maybe_sent, timed_out: false, not_retried }
+            CsmsException::Transport { reason, maybe_sent, not_retried, timed_out } => {
+                Error::Transport { reason, maybe_sent, timed_out, not_retried }
             }
             CsmsException::Internal { reason } => Error::transport(reason, true),
         }
@@ -115,7 +119,7 @@ fn status_u16(status: i32) -> u16 {
 /// transport failure that may have reached the server.
 impl From<uniffi::UnexpectedUniFFICallbackError> for CsmsException {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        CsmsException::Transport { reason: e.reason, maybe_sent: true, not_retried: None }
+        CsmsException::Transport { reason: e.reason, maybe_sent: true, not_retried: None, timed_out: false }
     }
 }
 
@@ -427,5 +431,14 @@ mod tests {
         assert!((0.4..0.6).contains(&mean), "mean {mean}");
         let below_tenth = values.iter().filter(|&&v| v < 0.1).count();
         assert!((50..150).contains(&below_tenth), "{below_tenth} of 1000 below 0.1");
+    }
+
+    #[test]
+    fn a_transport_failure_keeps_timed_out_both_ways() {
+        for core in [Error::timeout("slow", true), Error::timeout("connect", false), Error::transport("reset", true)] {
+            let binding = CsmsException::from(core.clone());
+            assert!(matches!(binding, CsmsException::Transport { timed_out, .. } if timed_out == core.is_timeout()));
+            assert_eq!(Error::from(binding), core);
+        }
     }
 }

@@ -1297,9 +1297,13 @@ public enum CsmsException: Swift.Error {
     case Decode(reason: String, status: Int32, requestId: String
     )
     /**
-     * No response (raised by transports too); `maybe_sent`: the request may have reached the server.
+     * No response (raised by transports too); `maybe_sent`: the request may have reached the server;
+     * `not_retried`: why a failure that is normally retried was not, if so; `timed_out`: a
+     * timeout ended the attempt (connecting, then `maybe_sent` is false, or the whole request).
+     * `timed_out` comes last so that `Transport(reason, maybeSent, notRetried)` keeps working
+     * in Kotlin, where `generate` gives `notRetried` and `timedOut` their defaults (null, false).
      */
-    case Transport(reason: String, maybeSent: Bool, notRetried: String?
+    case Transport(reason: String, maybeSent: Bool, notRetried: String?, timedOut: Bool
     )
     /**
      * A bug in the binding or the core (please report it).
@@ -1341,7 +1345,8 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
         case 4: return .Transport(
             reason: try FfiConverterString.read(from: &buf), 
             maybeSent: try FfiConverterBool.read(from: &buf), 
-            notRetried: try FfiConverterOptionString.read(from: &buf)
+            notRetried: try FfiConverterOptionString.read(from: &buf), 
+            timedOut: try FfiConverterBool.read(from: &buf)
             )
         case 5: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
@@ -1380,11 +1385,12 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .Transport(reason,maybeSent,notRetried):
+        case let .Transport(reason,maybeSent,notRetried,timedOut):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(reason, into: &buf)
             FfiConverterBool.write(maybeSent, into: &buf)
             FfiConverterOptionString.write(notRetried, into: &buf)
+            FfiConverterBool.write(timedOut, into: &buf)
             
         
         case let .Internal(reason):

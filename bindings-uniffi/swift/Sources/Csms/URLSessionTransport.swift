@@ -1,6 +1,7 @@
 // The default Swift transport: URLSession (connect 10 s, whole request 60 s by default, both
 // configurable), Task.sleep between attempts. `CsmsException`'s message is the core's:
-// `exceptionMessage(error:)`.
+// `exceptionMessage(error:)`. Failures are `CsmsException.Transport`, with `timedOut` true
+// for `URLError.timedOut` only.
 // UNTESTED (written on Linux): compile it on macOS with `swift build` after ../build-xcframework.
 import Foundation
 #if canImport(FoundationNetworking)
@@ -27,7 +28,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
 
     public func send(request: HttpRequest) async throws -> HttpResponse {
         guard let url = URL(string: request.url) else {
-            throw CsmsException.Transport(reason: "invalid URL \(request.url)", maybeSent: false, notRetried: nil)
+            throw CsmsException.Transport(reason: "invalid URL \(request.url)", maybeSent: false, notRetried: nil, timedOut: false)
         }
         var r = URLRequest(url: url)
         r.httpMethod = request.method
@@ -38,7 +39,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         do {
             let (data, response) = try await session.data(for: r)
             guard let http = response as? HTTPURLResponse else {
-                throw CsmsException.Transport(reason: "not an HTTP response", maybeSent: true, notRetried: nil)
+                throw CsmsException.Transport(reason: "not an HTTP response", maybeSent: true, notRetried: nil, timedOut: false)
             }
             var headers: [Header] = []
             for (k, v) in http.allHeaderFields {
@@ -47,7 +48,9 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             return HttpResponse(status: Int32(clamping: http.statusCode), headers: headers, body: data)
         } catch let e as URLError {
             let notSent: Set<URLError.Code> = [.cannotFindHost, .cannotConnectToHost, .dnsLookupFailed, .notConnectedToInternet]
-            throw CsmsException.Transport(reason: e.localizedDescription, maybeSent: !notSent.contains(e.code), notRetried: nil)
+            // `.timedOut`: URLSession cannot tell a connect timeout from a later one, so it may have been sent.
+            throw CsmsException.Transport(reason: e.localizedDescription, maybeSent: !notSent.contains(e.code),
+                                          notRetried: nil, timedOut: e.code == .timedOut)
         }
     }
 

@@ -31,6 +31,8 @@ import kotlinx.coroutines.withTimeoutOrNull
  *   certainly never left: the connection was refused, its host did not resolve, or it could
  *   not be opened in time. A request timeout, a reset or a closed connection may come after
  *   the server read the request: `maybeSent = true`, so non-idempotent calls are not resent.
+ *   `timedOut` is true when a timeout ended the attempt: the connect timeout (then
+ *   `maybeSent = false`) or the request timeout (`maybeSent = true`); false for any other failure.
  *
  * - Cancelling a call, or its request timeout, aborts the exchange and closes its connection.
  * - Each transport owns one `HttpClient` (a connection pool, a selector thread and a pool of
@@ -140,6 +142,9 @@ class JavaHttpTransport(
             it is ConnectException || it is UnresolvedAddressException || it is UnknownHostException ||
                 it is HttpConnectTimeoutException
         }
+        // HttpConnectTimeoutException is an HttpTimeoutException too; the request timeout of
+        // `send` (withTimeoutOrNull) is thrown as one as well.
+        val timedOut = causes.any { it is HttpTimeoutException }
         val what = when {
             causes.any { it is HttpConnectTimeoutException } -> "connect timed out after $connectTimeout"
             causes.any { it is UnresolvedAddressException || it is UnknownHostException } -> "unknown host"
@@ -148,7 +153,7 @@ class JavaHttpTransport(
             e is HttpTimeoutException -> "request timed out after $requestTimeout"
             else -> e::class.java.simpleName
         }
-        return CsmsException.Transport("$what: ${e.message ?: e}", !neverSent, null)
+        return CsmsException.Transport("$what: ${e.message ?: e}", maybeSent = !neverSent, timedOut = timedOut)
     }
 
     private companion object {

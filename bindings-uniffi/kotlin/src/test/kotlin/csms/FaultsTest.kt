@@ -204,6 +204,7 @@ class FaultsTest {
             }
             val millis = (System.nanoTime() - started) / 1_000_000
             assertTrue(e.maybeSent, e.message)
+            assertTrue(e.timedOut, e.message)
             assertTrue(e.reason.contains("timed out"), e.reason)
             assertTrue(e.notRetried?.contains("not idempotent") == true, e.message)
             assertTrue(millis in 250..5_000, "$millis ms")
@@ -222,6 +223,7 @@ class FaultsTest {
             runBlocking { CsmsClient(options, counting, null, 5L).call("RotateSecret", """{"secret_name":"x"}""") }
         }
         assertFalse(e.maybeSent, e.message)
+        assertFalse(e.timedOut, e.message)
         assertNull(e.notRetried)
         assertEquals(3, counting.sends, "a request that never left is resent, even a RotateSecret")
     }

@@ -15,6 +15,8 @@ object ReadmeExamples {
             client.showSecret(secretName = "db")
         } catch (e: CsmsException.Api) {
             if (e.status == 404) println("no such secret (request id ${e.requestId})")
+        } catch (e: CsmsException.Transport) {
+            if (e.timedOut) println("no answer in time (it may have been applied: ${e.maybeSent})")
         }
         println(latest)
     }
@@ -35,5 +37,6 @@ class ReadmeExamplesTest {
         val e = assertThrows<CsmsException.Transport> { runBlocking { client.rotateSecret(secretName = "db") } }
         assertEquals("offline", e.reason)
         assertFalse(e.maybeSent)
+        assertFalse(e.timedOut)
     }
 }

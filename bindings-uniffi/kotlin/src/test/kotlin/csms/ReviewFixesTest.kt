@@ -23,8 +23,27 @@ class ReviewFixesTest {
             val client = CsmsClient(options, Throwing(error), maxAttempts = 1)
             val e = assertThrows<CsmsException.Transport> { runBlocking { withTimeout(5_000) { client.listSecrets() } } }
             assertTrue(e.maybeSent)
+            assertFalse(e.timedOut)
             assertTrue(e.reason.contains(error()::class.java.name), e.reason)
         }
+    }
+
+    @Test
+    fun aHostTransportsTimedOutCrossesTheCore() = runBlocking {
+        val timedOut = CsmsException.Transport("no answer within 5 s", true, timedOut = true)
+        val refused = CsmsException.Transport("refused", false)  // timedOut defaults to false
+        assertFalse(refused.timedOut)
+        for (thrown in listOf(timedOut, refused)) {
+            val client = CsmsClient(options, Throwing { thrown }, maxAttempts = 1)
+            val e = assertThrows<CsmsException.Transport> { runBlocking { client.listSecrets() } }
+            assertEquals(thrown.reason, e.reason)
+            assertEquals(thrown.timedOut, e.timedOut, e.reason)
+        }
+        // The core's retry loop keeps the flag when it withholds a resend and says why.
+        val rotate = CsmsClient(options, Throwing { timedOut }, backoffBaseMillis = 0L)
+        val e = assertThrows<CsmsException.Transport> { runBlocking { rotate.rotateSecret(secretName = "db") } }
+        assertTrue(e.timedOut && e.maybeSent, e.message)
+        assertTrue(e.notRetried?.contains("not idempotent") == true, e.message)
     }
 
     @Test
