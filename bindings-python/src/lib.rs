@@ -70,11 +70,21 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Fail {
 /// Instantiates one of the registered exception classes; a plain `RuntimeError` when the
 /// package did not register them (someone imported `csms._native` on its own).
 fn raise(py: Python<'_>, pick: impl Fn(&ErrorClasses) -> &Py<PyAny>, args: Bound<'_, PyTuple>) -> PyErr {
+    raise_with(py, pick, args, None)
+}
+
+/// [`raise`], with keyword arguments too (the keyword-only ones of a class).
+fn raise_with(
+    py: Python<'_>,
+    pick: impl Fn(&ErrorClasses) -> &Py<PyAny>,
+    args: Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyErr {
     let Some(classes) = ERRORS.get(py) else {
         let message = args.get_item(args.len().saturating_sub(1)).map(|m| m.to_string()).unwrap_or_default();
         return PyRuntimeError::new_err(message);
     };
-    match pick(classes).bind(py).call1(args) {
+    match pick(classes).bind(py).call(args, kwargs) {
         Ok(exception) => PyErr::from_value(exception),
         Err(e) => e,
     }
@@ -95,8 +105,16 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Decode { reason, status, request_id } => {
             (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))
         }
-        Error::Transport { reason, maybe_sent, not_retried, .. } => {
-            (reason, *maybe_sent, &message, not_retried).into_pyobject(py).map(|a| raise(py, |c| &c.transport, a))
+        Error::Transport { reason, maybe_sent, timed_out, not_retried } => {
+            // `timed_out` is keyword-only in `TransportError(reason, maybe_sent, message,
+            // not_retried, *, timed_out)`.
+            let make = || -> PyResult<PyErr> {
+                let args = (reason, *maybe_sent, &message, not_retried).into_pyobject(py)?;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item(intern!(py, "timed_out"), *timed_out)?;
+                Ok(raise_with(py, |c| &c.transport, args, Some(&kwargs)))
+            };
+            make()
         }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),
     };
@@ -836,7 +854,8 @@ mod native {
         }
 
         /// Takes the outcome of the last attempt: its response as `(status, headers, body)`, or
-        /// the `TransportError` of an attempt that got none (its `reason` and `maybe_sent`).
+        /// the `TransportError` of an attempt that got none (its `reason`, `maybe_sent` and
+        /// `timed_out`, False when it has no such attribute).
         /// Returns the seconds to wait before the next attempt (a float), or the call's result
         /// (a dict under wire names) when it succeeded; raises the call's error when it failed
         /// (`ApiError` of the last response or `TransportError`, with `not_retried` when a retry
@@ -856,7 +875,15 @@ mod native {
                     _ => {
                         let reason = outcome.getattr(intern!(py, "reason"))?.str()?.to_string();
                         let maybe_sent = outcome.getattr(intern!(py, "maybe_sent"))?.is_truthy()?;
-                        Err(Error::transport(reason, maybe_sent))
+                        let timed_out = match outcome.getattr_opt(intern!(py, "timed_out"))? {
+                            Some(flag) => flag.is_truthy()?,
+                            None => false,
+                        };
+                        Err(if timed_out {
+                            Error::timeout(reason, maybe_sent)
+                        } else {
+                            Error::transport(reason, maybe_sent)
+                        })
                     }
                 };
                 let now = sdk_date(now)?;

@@ -234,7 +234,7 @@ def test_connection_refused_is_a_transport_error_not_sent():
     client = csms.Client(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK", timeout=2)
     with pytest.raises(csms.TransportError) as e:
         client.list_secrets()
-    assert e.value.maybe_sent is False
+    assert e.value.maybe_sent is False and e.value.timed_out is False
     assert "connect" in str(e.value)
 
 
@@ -252,7 +252,7 @@ def test_read_timeout_is_a_transport_error_maybe_sent():
     try:
         with pytest.raises(csms.TransportError) as e:
             client.list_secrets()
-        assert e.value.maybe_sent is True
+        assert e.value.maybe_sent is True and e.value.timed_out is True
     finally:
         server.close()
         for conn, _ in accepted:

@@ -7,7 +7,9 @@ against emulator processes that inject faults (emulator/README.md, "Fault inject
   every failure carries its last status and request id, or maybe_sent and not_retried.
 - One fault kind at 100%: the number of attempts is exact, withheld retries are said.
 - A server clock 30 minutes behind: one corrected retry, and the offset is kept.
-- Timeouts: a server that never answers, one that answers too slowly, refused connections.
+- Timeouts: a server that never answers, one that answers too slowly, one that cannot be
+  connected to, refused connections; `timed_out` says which failures were timeouts, with every
+  transport of the package.
 """
 
 import asyncio
@@ -97,6 +99,7 @@ def check_mixed_run(server, results):
         elif isinstance(outcome, csms.TransportError):
             # Every injected close comes after the whole request was written.
             assert outcome.maybe_sent is True, outcome
+            assert outcome.timed_out is False, outcome
             maybe_sent[op, secret] += 1
             if not IDEMPOTENT[op]:
                 assert f"{op} is not idempotent" in outcome.not_retried, outcome
@@ -182,6 +185,7 @@ def test_idempotent_calls_fail_only_after_every_attempt(data_file, faults):
         error = e.value
         if faults.startswith("close"):
             assert isinstance(error, csms.TransportError) and error.maybe_sent is True, error
+            assert error.timed_out is False, error
         else:
             assert isinstance(error, csms.ApiError) and faults.startswith(str(error.status)), error
             assert error.request_id
@@ -254,9 +258,10 @@ def test_a_clock_that_is_off_with_retries_turned_off_fails_with_the_refusal(data
 # Timeouts and transport failures
 
 
-def silent_server(drip=None):
+def silent_server(drip=None, answer=b"", hang_up=False):
     """A listening socket that accepts connections and never answers (or, with `drip`, answers
-    a valid response one byte every `drip` seconds). Returns (port, close)."""
+    a valid response one byte every `drip` seconds; with `answer`, sends it at once and then
+    nothing, or with `hang_up` closes the connection). Returns (port, close)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
@@ -270,6 +275,10 @@ def silent_server(drip=None):
             except OSError:
                 return
             accepted.append(conn)
+            if answer:
+                conn.sendall(answer)
+            if hang_up:
+                conn.close()
             if drip:
                 body = b'{"secrets": [], "page_info": {"current_count": 0}}'
                 head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
@@ -308,7 +317,7 @@ def test_a_server_that_never_answers_times_out_maybe_sent():
         with pytest.raises(csms.TransportError) as e:
             client.rotate_secret(secret_name="db")
         elapsed = time.monotonic() - started
-        assert e.value.maybe_sent is True
+        assert e.value.maybe_sent is True and e.value.timed_out is True
         assert "within 0.3 s" in e.value.reason
         assert e.value.not_retried.startswith("RotateSecret is not idempotent")
         assert 0.3 <= elapsed < 1.5, elapsed  # one attempt: a rotation is not resent
@@ -316,7 +325,7 @@ def test_a_server_that_never_answers_times_out_maybe_sent():
         with pytest.raises(csms.TransportError) as e:
             client.list_secrets()
         assert 0.6 <= time.monotonic() - started < 2.5, "two attempts of 0.3 s"
-        assert e.value.not_retried is None
+        assert e.value.not_retried is None and e.value.timed_out is True
     finally:
         close()
 
@@ -330,7 +339,7 @@ def test_the_timeout_bounds_the_whole_request_not_each_read():
         with pytest.raises(csms.TransportError) as e:
             client.list_secrets()
         assert 0.5 <= time.monotonic() - started < 1.5
-        assert e.value.maybe_sent is True
+        assert e.value.maybe_sent is True and e.value.timed_out is True
     finally:
         close()
 
@@ -357,6 +366,156 @@ def test_the_async_timeout_bounds_the_whole_request_whatever_the_transport():
             elapsed, error = asyncio.run(call(transport))
             assert 0.5 <= elapsed < 1.5, (transport, elapsed)
             assert error.maybe_sent is True and "within 0.5 s" in error.reason, error
+            assert error.timed_out is True, (transport, error)
+    finally:
+        close()
+
+
+# The transports of the package, made with the given timeouts (seconds).
+SYNC_TRANSPORTS = {
+    "stdlib": lambda connect_timeout, timeout: transports.StdlibTransport(connect_timeout=connect_timeout,
+                                                                          timeout=timeout),
+    "requests": lambda connect_timeout, timeout: transports.requests_transport(connect_timeout=connect_timeout,
+                                                                               timeout=timeout),
+    "httpx": lambda connect_timeout, timeout: transports.httpx_transport(connect_timeout=connect_timeout,
+                                                                         timeout=timeout),
+}
+ASYNC_TRANSPORTS = {
+    "httpx": lambda connect_timeout, timeout: transports.httpx_async_transport(connect_timeout=connect_timeout,
+                                                                               timeout=timeout),
+    "threaded": lambda connect_timeout, timeout: transports.ThreadedTransport(connect_timeout=connect_timeout,
+                                                                              timeout=timeout),
+}
+
+
+def transport_named(table, name, connect_timeout=5.0, timeout=5.0):
+    if name in ("requests", "httpx"):
+        pytest.importorskip(name)
+    return table[name](connect_timeout, timeout)
+
+
+def full_backlog():
+    """A listening socket whose backlog is full, so that connecting to it times out (the kernel
+    drops the connection requests). Returns (port, close); skips the test on a system that
+    accepts connections beyond the backlog."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    held = []
+
+    def close():
+        for conn in held:
+            conn.close()
+        server.close()
+
+    for _ in range(8):
+        probe = socket.socket()
+        probe.settimeout(0.2)
+        try:
+            probe.connect(("127.0.0.1", port))
+        except (socket.timeout, TimeoutError):
+            probe.close()
+            return port, close
+        held.append(probe)  # it fills the backlog
+    close()
+    pytest.skip("this system accepts connections beyond a listening socket's backlog")
+
+
+def call_sync(port, transport, **options):
+    """The error of a ListSecrets call through `transport` to 127.0.0.1:`port`, and the seconds
+    it took."""
+    client = csms.Client(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK",
+                         transport=transport, **FAST, **options)
+    started = time.monotonic()
+    try:
+        with pytest.raises(csms.TransportError) as e:
+            client.list_secrets()
+        return e.value, time.monotonic() - started
+    finally:
+        client.close()
+        transport.close()
+
+
+def call_async(port, transport, **options):
+    """`call_sync` through an AsyncClient."""
+
+    async def call():
+        async with csms.AsyncClient(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK",
+                                    transport=transport, **FAST, **options) as client:
+            started = time.monotonic()
+            with pytest.raises(csms.TransportError) as e:
+                await client.list_secrets()
+            await transport.aclose()
+            return e.value, time.monotonic() - started
+
+    return asyncio.run(call())
+
+
+# A response whose head comes and whose body never does.
+HEAD_ONLY = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+
+
+@pytest.mark.parametrize("answer", [b"", HEAD_ONLY], ids=["no-head", "no-body"])
+@pytest.mark.parametrize("name", list(SYNC_TRANSPORTS))
+def test_each_transport_reports_its_own_timeout_as_timed_out(name, answer):
+    port, close = silent_server(answer=answer)
+    try:
+        transport = transport_named(SYNC_TRANSPORTS, name, timeout=0.3)
+        error, elapsed = call_sync(port, transport, max_attempts=1)
+        assert (error.timed_out, error.maybe_sent) == (True, True), error
+        assert elapsed < 2, elapsed
+    finally:
+        close()
+
+
+@pytest.mark.parametrize("answer", [b"", HEAD_ONLY], ids=["no-head", "no-body"])
+@pytest.mark.parametrize("name", list(ASYNC_TRANSPORTS))
+def test_each_async_transport_reports_its_own_timeout_as_timed_out(name, answer):
+    port, close = silent_server(answer=answer)
+    try:
+        # The transport's timeout, not the AsyncClient's deadline (far later), ends the attempt.
+        transport = transport_named(ASYNC_TRANSPORTS, name, timeout=0.3)
+        error, elapsed = call_async(port, transport, max_attempts=1, timeout=30)
+        assert (error.timed_out, error.maybe_sent) == (True, True), error
+        assert "within 30" not in error.reason, error
+        assert elapsed < 2, elapsed
+    finally:
+        close()
+
+
+@pytest.mark.parametrize("name", list(SYNC_TRANSPORTS) + [f"async-{n}" for n in ASYNC_TRANSPORTS])
+def test_a_connect_timeout_is_timed_out_and_never_sent(name):
+    port, close = full_backlog()
+    try:
+        if name.startswith("async-"):
+            transport = transport_named(ASYNC_TRANSPORTS, name[6:], connect_timeout=0.2)
+            error, elapsed = call_async(port, transport, max_attempts=2)
+        else:
+            transport = transport_named(SYNC_TRANSPORTS, name, connect_timeout=0.2)
+            error, elapsed = call_sync(port, transport, max_attempts=2)
+        assert (error.timed_out, error.maybe_sent) == (True, False), error
+        assert 0.4 <= elapsed < 3, elapsed  # two attempts of 0.2 s
+    finally:
+        close()
+
+
+@pytest.mark.parametrize("name", list(SYNC_TRANSPORTS) + [f"async-{n}" for n in ASYNC_TRANSPORTS])
+def test_refused_and_closed_connections_are_not_timed_out(name):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused_port = s.getsockname()[1]
+    # A server that closes the connection in the middle of the response.
+    port, close = silent_server(answer=HEAD_ONLY + b"not the whole body", hang_up=True)
+    try:
+        for target, sent in ((refused_port, False), (port, True)):
+            if name.startswith("async-"):
+                transport = transport_named(ASYNC_TRANSPORTS, name[6:])
+                error, _ = call_async(target, transport, max_attempts=1)
+            else:
+                transport = transport_named(SYNC_TRANSPORTS, name)
+                error, _ = call_sync(target, transport, max_attempts=1)
+            assert (error.timed_out, error.maybe_sent) == (False, sent), (target, error)
     finally:
         close()
 
@@ -376,18 +535,20 @@ def test_a_refused_connection_is_retried_even_for_a_rotation():
                          **FAST)
     with pytest.raises(csms.TransportError) as e:
         client.rotate_secret(secret_name="db")
-    assert e.value.maybe_sent is False and e.value.not_retried is None
+    assert e.value.maybe_sent is False and e.value.not_retried is None and e.value.timed_out is False
     assert len(sent) == 3, "refused connections never reached the server: every attempt is made"
 
 
-@pytest.mark.parametrize("raised, maybe_sent", [
-    (ConnectionRefusedError(111, "refused"), False),
-    (socket.gaierror(-2, "Name or service not known"), False),
-    (ConnectionResetError(104, "reset"), True),
-    (TimeoutError("timed out"), True),
-    (ValueError("a bug in the transport"), True),
+@pytest.mark.parametrize("raised, maybe_sent, timed_out", [
+    (ConnectionRefusedError(111, "refused"), False, False),
+    (socket.gaierror(-2, "Name or service not known"), False, False),
+    (ConnectionResetError(104, "reset"), True, False),
+    (TimeoutError("timed out"), True, True),
+    (socket.timeout("timed out"), True, True),
+    (asyncio.TimeoutError(), True, True),
+    (ValueError("a bug in the transport"), True, False),
 ])
-def test_what_a_custom_transport_raises_becomes_a_transport_error(raised, maybe_sent):
+def test_what_a_custom_transport_raises_becomes_a_transport_error(raised, maybe_sent, timed_out):
     attempts = []
 
     def broken(request):
@@ -398,11 +559,40 @@ def test_what_a_custom_transport_raises_becomes_a_transport_error(raised, maybe_
     with pytest.raises(csms.TransportError) as e:
         client.create_secret_version(secret_name="db", secret_string="x")
     assert e.value.maybe_sent is maybe_sent
+    assert e.value.timed_out is timed_out
     assert e.value.__cause__ is raised
     # Resent only when it cannot have arrived; each attempt signed anew.
     assert len(attempts) == (1 if maybe_sent else 3)
     assert (e.value.not_retried is not None) is maybe_sent
     assert all(r is not attempts[0] for r in attempts[1:])
+
+
+@pytest.mark.parametrize("maybe_sent", [False, True])
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_custom_transport_can_raise_a_timeout(maybe_sent, asynchronous):
+    attempts = []
+
+    def timing_out(request):
+        attempts.append(request)
+        raise csms.TransportError("no answer in 5 s", maybe_sent=maybe_sent, timed_out=True)
+
+    async def timing_out_async(request):
+        timing_out(request)
+
+    options = {"region": "cn-north-4", "project_id": "p", "ak": "AK", "sk": "SK", **FAST}
+    with pytest.raises(csms.TransportError) as e:
+        if asynchronous:
+            async def call():
+                async with csms.AsyncClient(**options, transport=timing_out_async) as client:
+                    await client.create_secret_version(secret_name="db", secret_string="x")
+
+            asyncio.run(call())
+        else:
+            csms.Client(**options, transport=timing_out).create_secret_version(secret_name="db", secret_string="x")
+    # The error the core made of it keeps both flags, and the core decided on maybe_sent.
+    assert (e.value.timed_out, e.value.maybe_sent) == (True, maybe_sent)
+    assert len(attempts) == (1 if maybe_sent else 3)
+    assert e.value.reason == "no answer in 5 s"
 
 
 def test_custom_transports_get_the_same_loop_and_clock_correction(monkeypatch):
@@ -448,13 +638,21 @@ def test_retry_options_are_checked():
     csms.Client(**base, timeout=86400, connect_timeout=0.001)
 
 
-def test_errors_keep_not_retried_through_pickle():
+def test_errors_keep_not_retried_and_timed_out_through_pickle():
     import pickle
 
     api = csms.ApiError(503, "CSMS.0503", "busy", "r1", not_retried="RotateSecret is not idempotent and ...")
     transport = csms.TransportError("reset", True, not_retried="why")
-    for error in (api, transport):
+    timeout = csms.TransportError("slow", False, None, "why", timed_out=True)
+    for error in (api, transport, timeout):
         copy = pickle.loads(pickle.dumps(error))
         assert (copy.not_retried, str(copy)) == (error.not_retried, str(error))
+        assert copy.__dict__ == error.__dict__
+    assert (timeout.timed_out, timeout.maybe_sent) == (True, False)
     assert csms.ApiError(500, "x", "y").not_retried is None
     assert csms.TransportError("x").not_retried is None
+    # Without timed_out (it is keyword-only): False, as in every call written before it.
+    assert csms.TransportError("x").timed_out is False
+    assert csms.TransportError("x", True, "message", "why").timed_out is False
+    with pytest.raises(TypeError):
+        csms.TransportError("x", True, "message", "why", True)

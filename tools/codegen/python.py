@@ -243,10 +243,19 @@ class TransportError(CsmsError):
 
     reason: str
     maybe_sent: bool
+    """False only when the request certainly did not reach the server."""
+    timed_out: bool
+    """Whether a timeout ended the attempt (connecting, when maybe_sent is False, or the request)."""
     not_retried: str | None
     """Why the failure was not retried when it normally would be; None otherwise."""
     def __init__(
-        self, reason: str, maybe_sent: bool = ..., message: str | None = ..., not_retried: str | None = ...
+        self,
+        reason: str,
+        maybe_sent: bool = ...,
+        message: str | None = ...,
+        not_retried: str | None = ...,
+        *,
+        timed_out: bool = ...,
     ) -> None: ...
 
 # ------------------------------------------------------------------------------------------

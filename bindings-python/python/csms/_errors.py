@@ -85,6 +85,9 @@ class TransportError(CsmsError):
 
     ``maybe_sent`` is False only when the request certainly did not reach the server
     (connection refused, name not resolved); a timeout or a reset after sending leaves it True.
+    ``timed_out`` is True when a timeout ended the attempt: the connect timeout (then
+    ``maybe_sent`` is False) or the request's own (a transport's, or the per-attempt deadline
+    of ``AsyncClient``). A transport of yours says so with ``TransportError(..., timed_out=True)``.
     ``not_retried`` says why the failure was not retried when it normally would be
     (``"RotateSecret is not idempotent and the request may have reached the server"``); None
     otherwise.
@@ -92,9 +95,10 @@ class TransportError(CsmsError):
 
     kind = "transport"
 
-    def __init__(self, reason, maybe_sent=True, message=None, not_retried=None):
+    def __init__(self, reason, maybe_sent=True, message=None, not_retried=None, *, timed_out=False):
         self.reason = reason
         self.maybe_sent = bool(maybe_sent)
+        self.timed_out = bool(timed_out)
         self.not_retried = not_retried
         if message is None:
             message = f"transport failure: {reason}"
@@ -105,4 +109,6 @@ class TransportError(CsmsError):
         super().__init__(message)
 
     def __reduce__(self):
-        return (type(self), (self.reason, self.maybe_sent, str(self), self.not_retried))
+        # timed_out is keyword-only: restored as state (BaseException.__setstate__).
+        state = {"timed_out": self.timed_out}
+        return (type(self), (self.reason, self.maybe_sent, str(self), self.not_retried), state)

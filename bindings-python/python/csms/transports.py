@@ -3,9 +3,10 @@
 A transport is any callable taking a `Request` and returning `(status, headers, body)` (or an
 object with `status`/`status_code`, `headers` and `body`/`content`); an async transport is
 the same as a coroutine function. Failures are raised as `csms.TransportError`, whose
-`maybe_sent` is False only when the request certainly did not reach the server; any other
+`maybe_sent` is False only when the request certainly did not reach the server and whose
+`timed_out` (keyword-only, default False) says that a timeout ended the attempt; any other
 exception a transport raises is turned into one (`maybe_sent` False for a refused connection
-or a name that did not resolve).
+or a name that did not resolve, `timed_out` True for a TimeoutError or socket.timeout).
 
 - `StdlibTransport` (the default of `csms.Client`): the standard library's http.client,
   keep-alive connections per host, a connect timeout and a whole-request deadline, thread-safe.
@@ -27,6 +28,7 @@ loads on the first request.
 
 import io
 import random
+import sys
 import threading
 import time
 
@@ -102,8 +104,8 @@ def _awaitable_returned(result):
 async def send_async(attempts, transport, timeout=None):
     """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep.
     `timeout` (seconds; None: no limit) is each attempt's deadline, whatever the transport: an
-    attempt still running then is cancelled and fails as a TransportError that may have been
-    sent (retried as the core decides)."""
+    attempt still running then is cancelled and fails as a TransportError that timed out and
+    may have been sent (retried as the core decides)."""
     import asyncio
 
     while True:
@@ -134,7 +136,7 @@ async def _within(awaitable, timeout, request):
         if time.monotonic() - started < timeout:
             raise  # the transport's own
         host = request.url.partition("://")[2].partition("/")[0]
-        raise TransportError(f"no response from {host} within {timeout} s", maybe_sent=True) from e
+        raise TransportError(f"no response from {host} within {timeout} s", maybe_sent=True, timed_out=True) from e
 
 
 def _next(attempts, outcome):
@@ -172,7 +174,8 @@ def unpack(result):
 
 def failure(error):
     """The TransportError for an exception a transport raised. `maybe_sent` is False only for a
-    refused connection or a name that did not resolve; other csms errors are raised as they are."""
+    refused connection or a name that did not resolve, `timed_out` True for a timeout
+    (`_is_timeout`); other csms errors are raised as they are."""
     if isinstance(error, TransportError):
         return error
     if isinstance(error, CsmsError):
@@ -180,9 +183,24 @@ def failure(error):
     import socket
 
     never_left = isinstance(error, (ConnectionRefusedError, socket.gaierror))
-    transport_error = TransportError(f"{type(error).__name__}: {error}", maybe_sent=not never_left)
+    transport_error = TransportError(
+        f"{type(error).__name__}: {error}", maybe_sent=not never_left, timed_out=_is_timeout(error)
+    )
     transport_error.__cause__ = error
     return transport_error
+
+
+def _is_timeout(error):
+    """Whether `error` is a timeout of the standard library: TimeoutError (which socket.timeout
+    is from Python 3.10, and asyncio.TimeoutError from 3.11), or socket.timeout and
+    asyncio.TimeoutError, distinct classes before."""
+    import socket
+
+    if isinstance(error, (TimeoutError, socket.timeout)):
+        return True
+    # Without asyncio loaded, nothing can have raised its TimeoutError: not imported for this.
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and isinstance(error, asyncio.TimeoutError)
 
 
 # ------------------------------------------------------------------------------------------
@@ -259,7 +277,9 @@ class StdlibTransport:
                 conn.connect()
             except OSError as e:
                 conn.close()
-                raise TransportError(f"cannot connect to {netloc}: {e}", maybe_sent=False) from e
+                raise TransportError(
+                    f"cannot connect to {netloc}: {e}", maybe_sent=False, timed_out=_is_timeout(e)
+                ) from e
         deadline = _Deadline(self._timeout, conn.sock)
         conn.response_class = deadline.response
         try:
@@ -270,7 +290,9 @@ class StdlibTransport:
             # Writing to a kept connection the server had already closed fails before the
             # server read a byte of this request.
             stale = reused and isinstance(e, (BrokenPipeError, ConnectionResetError))
-            raise TransportError(f"sending to {netloc} failed: {e}", maybe_sent=not stale) from e
+            raise TransportError(
+                f"sending to {netloc} failed: {e}", maybe_sent=not stale, timed_out=_is_timeout(e)
+            ) from e
         try:
             response = conn.getresponse()
             data = response.read()
@@ -280,8 +302,12 @@ class StdlibTransport:
         except (OSError, http.client.HTTPException) as e:
             conn.close()
             if deadline.passed():
-                raise TransportError(f"no response from {netloc} within {self._timeout} s", maybe_sent=True) from e
-            raise TransportError(f"no response from {netloc}: {type(e).__name__}: {e}", maybe_sent=True) from e
+                raise TransportError(
+                    f"no response from {netloc} within {self._timeout} s", maybe_sent=True, timed_out=True
+                ) from e
+            raise TransportError(
+                f"no response from {netloc}: {type(e).__name__}: {e}", maybe_sent=True, timed_out=_is_timeout(e)
+            ) from e
         if response.will_close:
             conn.close()
         else:
@@ -379,11 +405,15 @@ class _RequestsTransport:
                 allow_redirects=False,
             )
         except exceptions.ConnectTimeout as e:
-            raise TransportError(f"cannot connect: {e}", maybe_sent=False) from e
+            raise TransportError(f"cannot connect: {e}", maybe_sent=False, timed_out=True) from e
         except exceptions.ConnectionError as e:
-            raise TransportError(f"{type(e).__name__}: {e}", maybe_sent=not _refused(e)) from e
+            raise TransportError(
+                f"{type(e).__name__}: {e}", maybe_sent=not _refused(e), timed_out=_read_timed_out(e)
+            ) from e
         except exceptions.RequestException as e:
-            raise TransportError(f"{type(e).__name__}: {e}", maybe_sent=True) from e
+            # ReadTimeout, the other Timeout, is a timeout after sending.
+            timed_out = isinstance(e, exceptions.Timeout)
+            raise TransportError(f"{type(e).__name__}: {e}", maybe_sent=True, timed_out=timed_out) from e
         return (r.status_code, r.headers, r.content)
 
     def close(self):
@@ -400,11 +430,28 @@ def _refused(error):
         from urllib3.exceptions import NewConnectionError
     except ImportError:  # pragma: no cover
         return False
+    return _caused_by(error, NewConnectionError)
+
+
+def _read_timed_out(error):
+    """Whether a requests ConnectionError is a read timeout: requests raises its ReadTimeout
+    for the response's head, but a ConnectionError wrapping urllib3's ReadTimeoutError for its
+    body. (Not urllib3's TimeoutError: a refused connection, NewConnectionError, is one.)"""
+    try:
+        from urllib3.exceptions import ReadTimeoutError
+    except ImportError:  # pragma: no cover
+        return False
+    return _caused_by(error, ReadTimeoutError)
+
+
+def _caused_by(error, kind):
+    """Whether `error` or what it wraps (urllib3's `reason`, an exception given as first
+    argument, the cause or context), however deep, is an instance of `kind`."""
     seen = set()
     e = error
     while e is not None and id(e) not in seen:
         seen.add(id(e))
-        if isinstance(e, NewConnectionError):
+        if isinstance(e, kind):
             return True
         reason = getattr(e, "reason", None)
         inner = e.args[0] if getattr(e, "args", None) and isinstance(e.args[0], BaseException) else None
@@ -426,9 +473,12 @@ def _httpx_timeout(httpx, connect_timeout, timeout):
 
 
 def _httpx_error(httpx, e):
+    """The TransportError for an httpx.TransportError: not sent when connecting failed, timed
+    out for any httpx.TimeoutException (ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout)."""
+    timed_out = isinstance(e, httpx.TimeoutException)
     if isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout)):
-        return TransportError(f"cannot connect: {e}", maybe_sent=False)
-    return TransportError(f"{type(e).__name__}: {e}", maybe_sent=True)
+        return TransportError(f"cannot connect: {e}", maybe_sent=False, timed_out=timed_out)
+    return TransportError(f"{type(e).__name__}: {e}", maybe_sent=True, timed_out=timed_out)
 
 
 class _HttpxTransport:

@@ -28,11 +28,13 @@ except csms.ApiError as e:
     why: str | None = e.not_retried
 except csms.TransportError as t:
     sent: bool = t.maybe_sent
+    timed_out: bool = t.timed_out
     withheld: str | None = t.not_retried
 patient = csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s", max_attempts=5, connect_timeout=2.5,
                       timeout=None, backoff_base=0.2, backoff_cap=5.0,
                       transport=transports.StdlibTransport(connect_timeout=1, timeout=30))
 offset: int = patient.clock_offset
+slow = csms.TransportError("no answer in 5 s", maybe_sent=False, timed_out=True)
 
 
 def my_transport(request: csms.Request) -> csms.TransportResult:
