@@ -9,7 +9,7 @@ against emulator processes that inject faults (emulator/README.md, "Fault inject
 - A server clock 30 minutes behind: one corrected retry, and the offset is kept.
 - Timeouts: a server that never answers, one that answers too slowly, one that cannot be
   connected to, refused connections; `timed_out` says which failures were timeouts, with every
-  transport of the package.
+  transport of the package. An httpx pool timeout was never sent: even a rotation is resent.
 """
 
 import asyncio
@@ -258,14 +258,15 @@ def test_a_clock_that_is_off_with_retries_turned_off_fails_with_the_refusal(data
 # Timeouts and transport failures
 
 
-def silent_server(drip=None, answer=b"", hang_up=False):
+def silent_server(drip=None, answer=b"", hang_up=False, accepted=None):
     """A listening socket that accepts connections and never answers (or, with `drip`, answers
     a valid response one byte every `drip` seconds; with `answer`, sends it at once and then
-    nothing, or with `hang_up` closes the connection). Returns (port, close)."""
+    nothing, or with `hang_up` closes the connection). The connections it accepts are appended
+    to `accepted` (a list) when given. Returns (port, close)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
-    accepted = []
+    accepted = [] if accepted is None else accepted
     stop = threading.Event()
 
     def serve():
@@ -537,6 +538,118 @@ def test_a_refused_connection_is_retried_even_for_a_rotation():
         client.rotate_secret(secret_name="db")
     assert e.value.maybe_sent is False and e.value.not_retried is None and e.value.timed_out is False
     assert len(sent) == 3, "refused connections never reached the server: every attempt is made"
+
+
+def wait_for(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_an_httpx_pool_timeout_was_never_sent_and_is_retried_even_for_a_rotation(asynchronous):
+    # An httpx client whose pool holds one connection, taken by a request to a server that
+    # never answers: the rotation's every attempt waits for the pool, times out (PoolTimeout)
+    # without having been written anywhere, and is resent.
+    httpx = pytest.importorskip("httpx")
+    accepted = []
+    port, close = silent_server(accepted=accepted)
+    url = f"http://127.0.0.1:{port}"
+    options = {"endpoint": url, "project_id": "p", "ak": "AK", "sk": "SK", **FAST}
+    limits = httpx.Limits(max_connections=1)
+    timeout = httpx.Timeout(10.0, pool=0.2)
+    attempts = []
+
+    def counted(transport):
+        if asynchronous:
+            async def spy(request):
+                attempts.append(request)
+                return await transport(request)
+        else:
+            def spy(request):
+                attempts.append(request)
+                return transport(request)
+        return spy
+
+    def check(error, elapsed):
+        assert isinstance(error.__cause__, httpx.PoolTimeout), repr(error.__cause__)
+        assert (error.maybe_sent, error.timed_out) == (False, True), error
+        assert error.not_retried is None, error
+        assert "pool" in error.reason, error
+        assert len(attempts) == 3, "never sent: every attempt is made, even for a rotation"
+        assert 0.6 <= elapsed < 3, elapsed  # three waits of 0.2 s
+        assert len(accepted) == 1, "only the request holding the connection reached the server"
+
+    try:
+        if asynchronous:
+            async def run():
+                async with httpx.AsyncClient(limits=limits, timeout=timeout) as http:
+                    holder = asyncio.create_task(http.get(url))
+                    while not accepted:
+                        await asyncio.sleep(0.01)
+                    async with csms.AsyncClient(**options, timeout=5,
+                                                transport=counted(transports.httpx_async_transport(http))) as client:
+                        started = time.monotonic()
+                        with pytest.raises(csms.TransportError) as e:
+                            await client.rotate_secret(secret_name="db")
+                        elapsed = time.monotonic() - started
+                    holder.cancel()
+                    await asyncio.gather(holder, return_exceptions=True)
+                    return e.value, elapsed
+
+            check(*asyncio.run(run()))
+        else:
+            with httpx.Client(limits=limits, timeout=timeout) as http:
+                def hold():
+                    try:
+                        http.get(url)
+                    except httpx.HTTPError:
+                        pass  # the server closed, at the end of the test
+
+                holder = threading.Thread(target=hold, daemon=True)
+                holder.start()
+                wait_for(lambda: accepted)
+                client = csms.Client(**options, transport=counted(transports.httpx_transport(http)))
+                started = time.monotonic()
+                with pytest.raises(csms.TransportError) as e:
+                    client.rotate_secret(secret_name="db")
+                check(e.value, time.monotonic() - started)
+                close()
+                holder.join(5)
+    finally:
+        close()
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_an_httpx_connect_error_after_a_redirect_may_have_been_sent(asynchronous):
+    # A client of yours following redirects: the first hop reached a server, which redirected
+    # it to a refused port. The ConnectError is the second hop's: not "never sent".
+    httpx = pytest.importorskip("httpx")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused_port = s.getsockname()[1]
+    redirect = (f"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{refused_port}/\r\n"
+                "Content-Length: 0\r\n\r\n").encode()
+    port, close = silent_server(answer=redirect)
+    try:
+        if asynchronous:
+            async def run():
+                async with httpx.AsyncClient(follow_redirects=True) as http, \
+                        csms.AsyncClient(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK",
+                                         max_attempts=1, transport=transports.httpx_async_transport(http)) as client:
+                    with pytest.raises(csms.TransportError) as e:
+                        await client.list_secrets()
+                    return e.value
+
+            error = asyncio.run(run())
+        else:
+            with httpx.Client(follow_redirects=True) as http:
+                error, _ = call_sync(port, transports.httpx_transport(http), max_attempts=1)
+        assert isinstance(error.__cause__, httpx.ConnectError), repr(error.__cause__)
+        assert (error.maybe_sent, error.timed_out) == (True, False), error
+    finally:
+        close()
 
 
 @pytest.mark.parametrize("raised, maybe_sent, timed_out", [

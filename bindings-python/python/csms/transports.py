@@ -395,6 +395,12 @@ class _RequestsTransport:
 
     def __call__(self, request):
         exceptions = self._requests.exceptions
+        # No case like httpx's PoolTimeout (`_never_left`): requests gives urllib3 no pool
+        # timeout, so with a blocking pool (HTTPAdapter(pool_block=True)) a request waits for a
+        # free connection however long it takes. urllib3's EmptyPoolError comes only from an
+        # adapter of yours passing one, and is not certainly unsent then: urllib3's own retries
+        # (the adapter's max_retries) wait for the pool again after an attempt that was sent.
+        # It stays a failure that may have been sent (`failure`).
         try:
             r = self.session.request(
                 request.method,
@@ -468,17 +474,48 @@ def requests_transport(session=None, connect_timeout=CONNECT_TIMEOUT, timeout=TI
 
 
 def _httpx_timeout(httpx, connect_timeout, timeout):
-    """httpx's timeouts: `connect_timeout` for the connection, `timeout` for each other step."""
+    """httpx's timeouts: `connect_timeout` for the connection, `timeout` for each other step
+    (waiting for a connection of the pool, writing, each read)."""
     return httpx.Timeout(_seconds("timeout", timeout), connect=_seconds("connect_timeout", connect_timeout))
 
 
-def _httpx_error(httpx, e):
-    """The TransportError for an httpx.TransportError: not sent when connecting failed, timed
-    out for any httpx.TimeoutException (ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout)."""
+def _httpx_error(httpx, e, request):
+    """The TransportError for an httpx.TransportError `e` raised while sending `request` (the
+    httpx.Request built for this attempt): timed out for any httpx.TimeoutException
+    (ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout); not sent when `request` itself
+    failed to get a connection (`_never_left`)."""
     timed_out = isinstance(e, httpx.TimeoutException)
-    if isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout)):
-        return TransportError(f"cannot connect: {e}", maybe_sent=False, timed_out=timed_out)
+    if _never_left(httpx, e, request):
+        if isinstance(e, httpx.PoolTimeout):
+            reason = "no connection of the httpx client's pool became free within its pool timeout"
+        else:
+            reason = f"cannot connect: {e}"
+        return TransportError(reason, maybe_sent=False, timed_out=timed_out)
     return TransportError(f"{type(e).__name__}: {e}", maybe_sent=True, timed_out=timed_out)
+
+
+def _never_left(httpx, e, request):
+    """Whether the httpx error `e` says that nothing of `request` left: connecting failed
+    (ConnectError, ConnectTimeout), or no connection became free within the pool timeout
+    (PoolTimeout).
+
+    httpcore's pool raises PoolTimeout while the request waits in its queue for a connection,
+    none having been given to it. It may wait more than once: a connection given to it that
+    cannot take it after all raises ConnectionNotAvailable and the request waits again; that
+    connection wrote nothing of it (an HTTP/1.1 one busy or closing, an HTTP/2 one closed or out
+    of stream ids), or, for an HTTP/2 stream beyond the last stream id of a GOAWAY, the server
+    says it did not process it (RFC 9113, 6.8). The clients the package makes wait `timeout`
+    for the pool (`_httpx_timeout`), with httpx's default limits.
+
+    Only when `request` is the one that failed: a client of yours following redirects (or with
+    an auth flow that builds a new request) may fail on a later hop, after an earlier one reached
+    a server."""
+    if not isinstance(e, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return False
+    try:
+        return e.request is request
+    except RuntimeError:  # no request attached: where it failed is unknown
+        return False
 
 
 class _HttpxTransport:
@@ -493,10 +530,13 @@ class _HttpxTransport:
 
     def __call__(self, request):
         httpx = self._httpx
+        # client.request() is build_request() and send(): built here, to tell this request's
+        # own failure from one of a later hop (`_never_left`).
+        sent = self.client.build_request(request.method, request.url, headers=request.headers, content=request.body)
         try:
-            r = self.client.request(request.method, request.url, headers=request.headers, content=request.body)
+            r = self.client.send(sent)
         except httpx.TransportError as e:
-            raise _httpx_error(httpx, e) from e
+            raise _httpx_error(httpx, e, sent) from e
         return (r.status_code, r.headers.multi_items(), r.content)
 
     def close(self):
@@ -529,10 +569,11 @@ class _HttpxAsyncTransport:
         httpx = self._httpx
         if self.client is None:
             self.client = httpx.AsyncClient(timeout=self._timeouts)
+        sent = self.client.build_request(request.method, request.url, headers=request.headers, content=request.body)
         try:
-            r = await self.client.request(request.method, request.url, headers=request.headers, content=request.body)
+            r = await self.client.send(sent)
         except httpx.TransportError as e:
-            raise _httpx_error(httpx, e) from e
+            raise _httpx_error(httpx, e, sent) from e
         return (r.status_code, r.headers.multi_items(), r.content)
 
     async def aclose(self):
