@@ -1,8 +1,10 @@
 package csms
 
 import java.net.InetAddress
+import java.net.InetSocketAddress
 import java.net.ServerSocket
 import java.net.Socket
+import java.net.SocketTimeoutException
 import java.time.Duration
 import java.util.Collections
 import kotlinx.coroutines.Dispatchers
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
@@ -43,11 +46,52 @@ class FaultsTest {
         }
     }
 
-    /** The default transport, counting the requests sent through it. */
+    /** The default transport, counting the requests sent through it and timing each send. */
     private class Counting(val real: JavaHttpTransport = JavaHttpTransport()) : HttpTransport {
         @Volatile var sends = 0
-        override suspend fun send(request: HttpRequest): HttpResponse { sends++; return real.send(request) }
+        val sendMillis: MutableList<Long> = Collections.synchronizedList(ArrayList())
+        override suspend fun send(request: HttpRequest): HttpResponse {
+            sends++
+            val started = System.nanoTime()
+            try {
+                return real.send(request)
+            } finally {
+                sendMillis.add((System.nanoTime() - started) / 1_000_000)
+            }
+        }
         override suspend fun sleep(millis: Long) = real.sleep(millis)
+    }
+
+    /**
+     * A listening socket (backlog 1) that accepts nothing, its accept queue filled by
+     * connections held open, so that the kernel leaves further connection requests unanswered
+     * (Linux drops the SYN): connecting to it can only time out. Filled as `full_backlog` in
+     * bindings-python/tests/test_retries.py does: timed connects, each one that succeeds held,
+     * until one times out. [full] is false on a system that accepts connections beyond the
+     * backlog (the test is then skipped).
+     */
+    private class FullBacklog : AutoCloseable {
+        private val loopback = InetAddress.getByName("127.0.0.1")
+        // Backlog 1, not 0: the JDK takes 0 (or less) to mean its default, 50.
+        val server = ServerSocket(0, 1, loopback)
+        private val held = ArrayList<Socket>()
+        val full: Boolean = run {
+            repeat(8) {
+                val probe = Socket()
+                try {
+                    probe.connect(InetSocketAddress(loopback, server.localPort), 200)
+                } catch (e: SocketTimeoutException) {
+                    probe.close()
+                    return@run true
+                }
+                held.add(probe)
+            }
+            false
+        }
+        override fun close() {
+            held.forEach { runCatching { it.close() } }
+            server.close()
+        }
     }
 
     private val nonIdempotent = setOf("RotateSecret", "CreateSecretVersion")
@@ -226,5 +270,28 @@ class FaultsTest {
         assertFalse(e.timedOut, e.message)
         assertNull(e.notRetried)
         assertEquals(3, counting.sends, "a request that never left is resent, even a RotateSecret")
+    }
+
+    @Test
+    fun aConnectTimeoutWasNotSentAndIsRetried() = runBlocking {
+        FullBacklog().use { backlog ->
+            assumeTrue(backlog.full, "this system accepts connections beyond a listening socket's backlog")
+            val options = """{"endpoint":"http://127.0.0.1:${backlog.server.localPort}","project_id":"PID","credentials":{"ak":"AK","sk":"SK"}}"""
+            // A request timeout far longer than the test's bound: only the connect timeout can end an attempt.
+            val counting = Counting(JavaHttpTransport(connectTimeout = Duration.ofMillis(300), requestTimeout = Duration.ofSeconds(30)))
+            val started = System.nanoTime()
+            val e = assertThrows<CsmsException.Transport> {
+                runBlocking { CsmsClient(options, counting, null, 5L).call("RotateSecret", """{"secret_name":"x"}""") }
+            }
+            val millis = (System.nanoTime() - started) / 1_000_000
+            assertFalse(e.maybeSent, e.message)
+            assertTrue(e.timedOut, e.message)
+            assertTrue(e.reason.startsWith("connect timed out after PT0.3S"), e.reason)
+            assertNull(e.notRetried, "never sent: retried")
+            assertEquals(3, counting.sends, "a request that never left is resent, even a RotateSecret")
+            val each = counting.sendMillis.toList()
+            assertTrue(each.all { it in 250..3_000 }, "each attempt should end at its 300 ms connect timeout: $each ms")
+            assertTrue(millis in 850..10_000, "$millis ms for three connects of 300 ms")
+        }
     }
 }
