@@ -55,7 +55,8 @@ pub enum CsmsException {
     /// `not_retried`: why a failure that is normally retried was not, if so; `timed_out`: a
     /// timeout ended the attempt (connecting, then `maybe_sent` is false, or the whole request).
     /// `timed_out` comes last so that `Transport(reason, maybeSent, notRetried)` keeps working
-    /// in Kotlin, where `generate` gives `notRetried` and `timedOut` their defaults (null, false).
+    /// in Kotlin and Swift, where `generate` gives `notRetried` and `timedOut` their defaults
+    /// (null, false).
     Transport { reason: String, maybe_sent: bool, not_retried: Option<String>, timed_out: bool },
     /// A bug in the binding or the core (please report it).
     Internal { reason: String },

@@ -1301,9 +1301,10 @@ public enum CsmsException: Swift.Error {
      * `not_retried`: why a failure that is normally retried was not, if so; `timed_out`: a
      * timeout ended the attempt (connecting, then `maybe_sent` is false, or the whole request).
      * `timed_out` comes last so that `Transport(reason, maybeSent, notRetried)` keeps working
-     * in Kotlin, where `generate` gives `notRetried` and `timedOut` their defaults (null, false).
+     * in Kotlin and Swift, where `generate` gives `notRetried` and `timedOut` their defaults
+     * (null, false).
      */
-    case Transport(reason: String, maybeSent: Bool, notRetried: String?, timedOut: Bool
+    case Transport(reason: String, maybeSent: Bool, notRetried: String? = nil, timedOut: Bool = false
     )
     /**
      * A bug in the binding or the core (please report it).
