@@ -108,13 +108,11 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Transport { reason, maybe_sent, timed_out, not_retried } => {
             // `timed_out` is keyword-only in `TransportError(reason, maybe_sent, message,
             // not_retried, *, timed_out)`.
-            let make = || -> PyResult<PyErr> {
-                let args = (reason, *maybe_sent, &message, not_retried).into_pyobject(py)?;
+            (reason, *maybe_sent, &message, not_retried).into_pyobject(py).and_then(|args| {
                 let kwargs = PyDict::new(py);
                 kwargs.set_item(intern!(py, "timed_out"), *timed_out)?;
                 Ok(raise_with(py, |c| &c.transport, args, Some(&kwargs)))
-            };
-            make()
+            })
         }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),
     };
@@ -879,11 +877,7 @@ mod native {
                             Some(flag) => flag.is_truthy()?,
                             None => false,
                         };
-                        Err(if timed_out {
-                            Error::timeout(reason, maybe_sent)
-                        } else {
-                            Error::transport(reason, maybe_sent)
-                        })
+                        Err(Error::Transport { reason, maybe_sent, timed_out, not_retried: None })
                     }
                 };
                 let now = sdk_date(now)?;

@@ -92,7 +92,7 @@ impl WasmAttempts {
         now: f64,
         random: f64,
     ) -> Result<JsValue, JsValue> {
-        let error = if timed_out { Error::timeout(reason, maybe_sent) } else { Error::transport(reason, maybe_sent) };
+        let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried: None };
         self.next(client, Err(error), now, random)
     }
 

@@ -141,11 +141,7 @@ fn transport_error(e: reqwest::Error) -> Error {
     // A request that could not be built (a bad URL or header value) or connected never
     // reached the server; anything later may have.
     let maybe_sent = !(e.is_builder() || e.is_connect());
-    if e.is_timeout() {
-        Error::timeout(reason, maybe_sent)
-    } else {
-        Error::transport(reason, maybe_sent)
-    }
+    Error::Transport { reason, maybe_sent, timed_out: e.is_timeout(), not_retried: None }
 }
 
 /// The local clock (the client adds the offset it learnt).
