@@ -241,7 +241,7 @@ suspend fun CsmsClient.listNotificationRecords(): ListNotificationRecordsResult 
 suspend fun CsmsClient.listProjectSecretsTags(): ListProjectSecretsTagsResult =
     ListProjectSecretsTagsResult.fromJson(call("ListProjectSecretsTags", "{}"))
 
-/** Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The {resource_instances} path segment is always the literal resource_instances. */
+/** Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The path segment resource_instances is fixed: the member of that name may be given only with that value. */
 suspend fun CsmsClient.listResourceInstances(
     limit: String? = null,
     offset: String? = null,
@@ -249,6 +249,7 @@ suspend fun CsmsClient.listResourceInstances(
     tags: List<Tag>? = null,
     matches: List<TagMatches>? = null,
     sequence: String? = null,
+    resourceInstances: ResourceInstances? = null,
 ): ListResourceInstancesResult =
     ListResourceInstancesResult.fromJson(call("ListResourceInstances", CsmsJson.objectOf {
         put("limit", limit)
@@ -257,6 +258,7 @@ suspend fun CsmsClient.listResourceInstances(
         put("tags", tags)
         put("matches", matches)
         put("sequence", sequence)
+        put("resource_instances", resourceInstances)
     }))
 
 /** Lists the events created in the project, one page at a time. Pass page_info.next_marker from a response as marker to get the next page. */
@@ -2102,6 +2104,18 @@ enum class GrantType(override val wire: String) : CsmsJson.WireValue {
         /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
         fun of(wire: String): GrantType =
             entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown GrantType value: $wire")
+    }
+}
+
+/** The values of `ListResourceInstances.resource_instances`: `resource_instances`. Each constant is written in JSON as its wire value (`wire`). */
+enum class ResourceInstances(override val wire: String) : CsmsJson.WireValue {
+    RESOURCE_INSTANCES("resource_instances"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): ResourceInstances =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown ResourceInstances value: $wire")
     }
 }
 
