@@ -85,3 +85,43 @@ fn null_fields_of_nested_models_are_left_out() {
         .unwrap_err();
     assert!(matches!(&err, Error::Validation { field, .. } if field == "tag.key"), "{err}");
 }
+
+fn response(body: &str) -> HttpResponse {
+    HttpResponse::new(200, vec![("X-Request-Id".into(), "r-9".into())], body)
+}
+
+#[test]
+fn a_field_of_an_unexpected_type_does_not_lose_the_secret_value() {
+    let c = client();
+    let body = r#"{"version": {"secret_string": "s3cr3t", "version_metadata":
+        {"id": "v1", "create_time": "1700000000000", "expire_time": "soon", "version_stages": "SYSCURRENT"}}}"#;
+    let version = c.parse::<ShowSecretVersionRequest>(&response(body)).unwrap().version.unwrap();
+    assert_eq!(version.secret_string.as_ref().map(|s| s.expose()), Some("s3cr3t"));
+    let meta = version.version_metadata.unwrap();
+    assert_eq!((meta.id.as_deref(), meta.create_time, meta.expire_time), (Some("v1"), Some(1_700_000_000_000), None));
+    assert_eq!(meta.version_stages, Some(vec!["SYSCURRENT".to_owned()]));
+    // By name, the same result.
+    let by_name = c.parse_response("ShowSecretVersion", &response(body)).unwrap();
+    assert_eq!(by_name["version"]["secret_string"], "s3cr3t");
+    assert_eq!(by_name["version"]["version_metadata"]["create_time"], 1_700_000_000_000_i64);
+    assert!(by_name["version"]["version_metadata"].get("expire_time").is_none());
+    // Text for a number, a secret for a model left out, a list item of another type.
+    let body = r#"{"version": {"secret_string": 12345678, "version_metadata": "x"}}"#;
+    let version = c.parse::<ShowSecretVersionRequest>(&response(body)).unwrap().version.unwrap();
+    assert_eq!(version.secret_string.as_ref().map(|s| s.expose()), Some("12345678"));
+    assert!(version.version_metadata.is_none());
+}
+
+#[test]
+fn a_body_that_is_not_a_json_object_stays_a_decode_error_that_quotes_nothing() {
+    let c = client();
+    for body in [r#"["s3cr3t"]"#, r#""s3cr3t""#, r#"{"version": {"secret_string": "s3cr3t""#, "s3cr3t"] {
+        let typed = c.parse::<ShowSecretVersionRequest>(&response(body)).unwrap_err();
+        assert_eq!(typed, c.parse_response("ShowSecretVersion", &response(body)).unwrap_err(), "{body}");
+        let Error::Decode { status: 200, request_id, .. } = &typed else { panic!("{typed:?}") };
+        assert_eq!(request_id, "r-9");
+        for text in [typed.to_string(), format!("{typed:?}")] {
+            assert!(!text.contains("s3cr3t"), "{text}");
+        }
+    }
+}
