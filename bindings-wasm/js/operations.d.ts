@@ -937,13 +937,13 @@ export interface ListResourceInstancesInput {
    * Range: 1 to 1000.
    * Sent in the body.
    */
-  limit?: string;
+  limit?: string | number;
   /**
    * Zero-based index of the first record to return for action filter, as a non-negative decimal string; 0 when unset. Not used with action count.
    * Range: 0 to 9223372036854775807.
    * Sent in the body.
    */
-  offset?: string;
+  offset?: string | number;
   /**
    * filter to return matching secrets, count to return only their number.
    * One of: `filter`, `count`.

@@ -1274,7 +1274,7 @@ class Client:
         """Lists every tag key used by secrets in the project, with the distinct values seen for
         each key.
         """
-    def list_resource_instances(self, *, action: str, limit: str | None = None, offset: str | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
+    def list_resource_instances(self, *, action: str, limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
         number of matches. The path segment resource_instances is fixed: the member of that name
@@ -1895,7 +1895,7 @@ class AsyncClient:
         """Lists every tag key used by secrets in the project, with the distinct values seen for
         each key.
         """
-    async def list_resource_instances(self, *, action: str, limit: str | None = None, offset: str | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
+    async def list_resource_instances(self, *, action: str, limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
         number of matches. The path segment resource_instances is fixed: the member of that name
