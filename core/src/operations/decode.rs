@@ -90,8 +90,12 @@ fn decode_value(ty: &Type, value: Value) -> Option<Value> {
         (Type::Integer, v @ Value::Number(_)) => as_integer(&v).map(Value::from),
         (Type::Integer, Value::String(s)) => parse_i64(s.trim()).map(Value::from),
         (Type::Number, Value::Number(n)) => float(&n),
-        // Read by serde_json's own number reader (already in the WebAssembly build).
-        (Type::Number, Value::String(s)) => float(&serde_json::from_str::<Number>(s.trim()).ok()?),
+        // Read as the body was read (`from_slice` into a `Value`: no other JSON reader is
+        // added to the WebAssembly build).
+        (Type::Number, Value::String(s)) => match serde_json::from_slice(s.trim().as_bytes()).ok()? {
+            Value::Number(n) => float(&n),
+            _ => None,
+        },
         (Type::List(item), Value::Array(items)) => {
             // A loop: each `collect` is code of its own where size counts.
             let mut decoded = Vec::with_capacity(items.len());
