@@ -196,7 +196,7 @@ def test_the_ends_of_at(at, expected):
         ("UpdateSecret", {"description": "x"}, "secret_name"),
         ("UpdateSecret", {"secret_name": "t", "colour": "red"}, "colour"),
         ("CreateSecret", {"name": "n"}, "secret_string"),
-        ("BatchCreateOrDeleteTags", {"secret_id": "i", "action": "create", "tags": [{"key": 1}]}, "tags[0].key"),
+        ("BatchCreateOrDeleteTags", {"secret_id": "i", "action": "create", "tags": [{"key": True}]}, "tags[0].key"),
         ("UpdateSecret", {"secret_name": "t", "description": float("nan")}, "description"),
         ("UpdateSecret", {"secret_name": "t", "description": object()}, "description"),
         ("UpdateSecret", {"secret_name": "t", "description": "\ud800"}, "description"),
@@ -295,7 +295,13 @@ def test_decode_errors(client):
         client.parse_response("ShowSecret", 200, {"X-Request-Id": "r9"}, "not json")
     assert e.value.status == 200 and e.value.request_id == "r9" and "not JSON" in str(e.value)
     with pytest.raises(csms.DecodeError):
-        client.parse_response("ShowSecret", 200, {}, '{"secret": {"create_time": "yesterday"}}')
+        client.parse_response("ShowSecret", 200, {}, '["secret"]')
+    # A field of an unexpected type is coerced where the core does, else left out; the rest stays.
+    r = client.parse_response("ShowSecret", 200, {}, '{"secret": {"name": "db", "create_time": "yesterday"}}')
+    assert r.secret.name == "db" and r.secret.create_time is None
+    v = client.parse_response("ShowSecretVersion", 200, {},
+                              '{"version": {"secret_string": "s3cr3t", "version_metadata": {"create_time": "17"}}}')
+    assert v.version.secret_string == "s3cr3t" and v.version.version_metadata.create_time == 17
     with pytest.raises(csms.ValidationError) as bad:
         client.parse_response("ShowSecret", 99999, {}, "{}")
     assert bad.value.field == "status"

@@ -930,20 +930,20 @@ export interface ListProjectSecretsTagsOutput {
   tags?: Array<TagResponse>;
 }
 
-/** Input of ListResourceInstances (`POST /v1/{project_id}/csms/resource_instances/action`). */
+/** Input of ListResourceInstances (`POST /v1/{project_id}/csms/{resource_instances}/action`). */
 export interface ListResourceInstancesInput {
   /**
    * Page size for action filter, as a decimal string from 1 to 1000; 10 when unset. Not used with action count.
    * Range: 1 to 1000.
    * Sent in the body.
    */
-  limit?: string;
+  limit?: string | number;
   /**
    * Zero-based index of the first record to return for action filter, as a non-negative decimal string; 0 when unset. Not used with action count.
    * Range: 0 to 9223372036854775807.
    * Sent in the body.
    */
-  offset?: string;
+  offset?: string | number;
   /**
    * filter to return matching secrets, count to return only their number.
    * One of: `filter`, `count`.
@@ -967,6 +967,12 @@ export interface ListResourceInstancesInput {
    * Sent in the body.
    */
   sequence?: string;
+  /**
+   * The resource type segment of the path; its one value, resource_instances, is sent when it is unset.
+   * One of: `resource_instances`.
+   * Sent in the path.
+   */
+  resource_instances?: "resource_instances";
 }
 
 /** Result of ListResourceInstances. */
@@ -1786,9 +1792,9 @@ export interface OperationMethods {
    */
   listProjectSecretsTags(input?: ListProjectSecretsTagsInput): Promise<ListProjectSecretsTagsOutput>;
   /**
-   * Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The {resource_instances} path segment is always the literal resource_instances.
+   * Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The path segment resource_instances is fixed: the member of that name may be given only with that value.
    *
-   * `POST /v1/{project_id}/csms/resource_instances/action`
+   * `POST /v1/{project_id}/csms/{resource_instances}/action`
    * Paginated (offset): the next page starts at ``.
    * @throws {ValidationError} when the input is refused before anything is sent.
    * @throws {ApiError} when the service answers with an error status.

@@ -14,6 +14,7 @@ use crate::retry::RetryPolicy;
 use crate::secret::{zeroize_json, SecretString};
 use crate::signer::{DerivedScope, Signer};
 use crate::time::SdkDate;
+use serde::Deserialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -155,25 +156,27 @@ impl Client {
         parse_response(operation(operation_name)?, response)
     }
 
-    /// Turns the response of a typed operation into its typed result. A body of the wrong
-    /// shape gives the same [`Error::Decode`] as [`Client::parse_response`], naming the
-    /// member's path but never its value.
+    /// Turns the response of a typed operation into its typed result. A field of an
+    /// unexpected type is read as [`Client::parse_response`] reads it (coerced where the
+    /// official SDK coerces it, else left out); only a body that is not a JSON object gives
+    /// [`Error::Decode`], which never quotes the body.
     pub fn parse<O: Operation>(&self, response: &HttpResponse) -> Result<O::Output> {
-        let body = success_body(O::SPEC, response)?;
-        serde_json::from_value(body).map_err(|_| {
-            // serde's message quotes the value, which may be a secret: the table decoder
-            // (which accepts what serde accepts) says what is wrong without it.
-            match parse_response(O::SPEC, response) {
-                Err(error) => error,
-                Ok(mut value) => {
-                    zeroize_json(&mut value);
-                    Error::Decode {
-                        reason: format!("the body is not a {}Response", O::SPEC.name),
-                        status: response.status,
-                        request_id: response.request_id().unwrap_or_default().to_owned(),
-                    }
-                }
-            }
+        let mut body = success_body(O::SPEC, response)?;
+        // Read from a borrow, so that the body is zeroized whether serde takes it or not.
+        let output = O::Output::deserialize(&body);
+        zeroize_json(&mut body);
+        if let Ok(output) = output {
+            return Ok(output);
+        }
+        // A field serde does not take: the table decoder reads the body as the by-name path
+        // does, and what it gives always fits the typed output.
+        let mut value = parse_response(O::SPEC, response)?;
+        let output = O::Output::deserialize(&value);
+        zeroize_json(&mut value);
+        output.map_err(|_| Error::Decode {
+            reason: format!("the body is not a {}Response", O::SPEC.name),
+            status: response.status,
+            request_id: response.request_id().unwrap_or_default().to_owned(),
         })
     }
 }

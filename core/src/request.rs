@@ -61,7 +61,17 @@ fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Ma
             }
             encode_into(out, &config.project_id);
         } else {
-            let value = input.get(name).map(scalar_text).unwrap_or_default();
+            // An unset path member with one documented value (ListResourceInstances'
+            // `resource_instances`) takes that value; validation refused any other.
+            let fixed = op.member(name).and_then(|m| match m.rules.allowed {
+                [only] => Some(*only),
+                _ => None,
+            });
+            let value = match (input.get(name).filter(|v| !v.is_null()), fixed) {
+                (Some(v), _) => scalar_text(v),
+                (None, Some(only)) => only.to_owned(),
+                (None, None) => String::new(),
+            };
             if value.is_empty() || value == "." || value == ".." {
                 // `.` and `..` would be removed from the path by URL layers, so the request
                 // would go elsewhere than where it was signed for.
@@ -119,7 +129,9 @@ fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
     out
 }
 
-/// Integers that arrived as whole floats (from JavaScript) are written as integers.
+/// A value as the official SDK sends it: as given (a number for a text member, a numeric
+/// string for an integer member), except that integers that arrived as whole floats (from
+/// JavaScript) are written as integers and `null` fields of models are left out.
 fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
     match (ty, value) {
         (Type::Integer, Value::Number(n)) if n.as_i64().is_none() => {
@@ -135,7 +147,7 @@ fn normalized<'a>(ty: &Type, value: &'a Value) -> Cow<'a, Value> {
         (Type::Model(model), Value::Object(map)) => {
             // Inserted one by one: collecting into a map would sort (more code in WebAssembly).
             let mut out = Map::new();
-            for (k, v) in map {
+            for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
                 let ty = model.fields.iter().find(|f| f.name == k).map(|f| f.ty);
                 out.insert(k.clone(), ty.map_or_else(|| v.clone(), |t| normalized(t, v).into_owned()));
             }

@@ -67,24 +67,25 @@ fn check_members(members: &[Member], object: &Map<String, Value>, prefix: &str) 
         match object.get(member.name) {
             None | Some(Value::Null) if member.required => return Err(Error::validation(path, "is required")),
             None | Some(Value::Null) => {}
-            Some(value) => {
-                check_value(member.ty, member.rules, value, &path, member.location.in_body() || !prefix.is_empty())?
-            }
+            Some(value) => check_value(member.ty, member.rules, value, &path)?,
         }
     }
     Ok(())
 }
 
-/// Checks one value. `in_body` is false for path and query members, which also accept an
-/// integer for text (`"limit": 10` for a limit the API types as text: it is the same in
-/// the URL). A boolean or a fraction there is refused: no text member of the API means one.
-fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: bool) -> Result<()> {
+/// Checks one value. As the official SDK takes them (and sends them as given), a text
+/// member also takes an integer (`"limit": 10` for a limit the API types as text) and an
+/// integer member a string holding one (`"recovery_window_in_days": "7"`). A boolean or a
+/// fraction for text is refused: no text member of the API means one.
+fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str) -> Result<()> {
     let wrong = |expected: &str| Error::validation(path, format!("must be {expected}, not {}", describe(value)));
     match ty {
         Type::String | Type::Date => {
             let text = match value {
                 Value::String(s) => s.as_str(),
-                Value::Number(n) if !in_body && !n.is_f64() => return check_text(rules, &json_text(value), path),
+                Value::Number(n) if matches!(ty, Type::String) && !n.is_f64() => {
+                    return check_text(rules, &json_text(value), path)
+                }
                 _ => return Err(wrong("a string")),
             };
             check_text(rules, text, path)?;
@@ -93,7 +94,11 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
             }
         }
         Type::Integer => {
-            let n = as_integer(value).ok_or_else(|| wrong("an integer"))?;
+            let n = match value {
+                Value::String(s) => crate::util::parse_i64(s)
+                    .ok_or_else(|| Error::validation(path, "must be an integer, or a string holding one"))?,
+                _ => as_integer(value).ok_or_else(|| wrong("an integer"))?,
+            };
             check_range(rules, n, path)?;
         }
         Type::Number => {
@@ -118,7 +123,7 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str, in_body: boo
                     return Err(Error::validation(format!("{path}[{i}]"), "must not be null"));
                 }
                 // The member's rules (an enumeration, a length) apply to each item.
-                check_value(item, &Rules { items: None, ..*rules }, v, &format!("{path}[{i}]"), in_body)?;
+                check_value(item, &Rules { items: None, ..*rules }, v, &format!("{path}[{i}]"))?;
             }
         }
         Type::Model(model) => {
@@ -314,17 +319,29 @@ mod tests {
     }
 
     #[test]
-    fn path_and_query_text_takes_integers_but_not_booleans_or_fractions() {
+    fn text_takes_integers_and_integers_take_numeric_strings_as_the_official_sdk_does() {
         let text = Type::String;
         for ok in [json!("10"), json!(10), json!(-3), json!(u64::MAX)] {
-            assert!(check_value(&text, &Rules::NONE, &ok, "limit", false).is_ok(), "{ok}");
+            assert!(check_value(&text, &Rules::NONE, &ok, "limit").is_ok(), "{ok}");
         }
         for bad in [json!(true), json!(1.5), json!(null), json!([1])] {
-            let err = check_value(&text, &Rules::NONE, &bad, "limit", false).unwrap_err();
+            let err = check_value(&text, &Rules::NONE, &bad, "limit").unwrap_err();
             assert!(matches!(&err, Error::Validation { field, .. } if field == "limit"), "{bad}: {err}");
         }
-        // In a body, text is text.
-        assert!(check_value(&text, &Rules::NONE, &json!(10), "name", true).is_err());
+        // A date stays a string.
+        assert!(check_value(&Type::Date, &Rules::NONE, &json!(20300102), "d").is_err());
+        let days = Rules { range: Some((7, 30)), ..Rules::NONE };
+        for ok in [json!("7"), json!(30), json!("+8"), json!(10.0)] {
+            assert!(check_value(&Type::Integer, &days, &ok, "days").is_ok(), "{ok}");
+        }
+        for bad in [json!("6"), json!("31"), json!(" 7"), json!("7.0"), json!("seven"), json!(""), json!(true)] {
+            let err = check_value(&Type::Integer, &days, &bad, "days").unwrap_err();
+            assert!(matches!(&err, Error::Validation { field, .. } if field == "days"), "{bad}: {err}");
+        }
+        // Range rules on text read the number in the text, whichever way it came.
+        let limit = Rules { range: Some((1, 1000)), ..Rules::NONE };
+        assert!(check_value(&text, &limit, &json!(1001), "limit").is_err());
+        assert!(check_value(&text, &limit, &json!(1000), "limit").is_ok());
     }
 
     #[test]

@@ -220,8 +220,8 @@ fn bad_requests_get_the_error_shape_and_the_server_stays_up() {
     let (status, code, _) = error_of(&api.conn.send(&request));
     assert_eq!((status, code.as_str()), (400, "CSMS.0004"));
 
-    // A wrong type names the member.
-    let request = signed_raw(&api, "POST", &format!("{base}/secrets"), br#"{"name": 5, "secret_string": "x"}"#);
+    // A wrong type names the member (a number for text is taken, as the official SDK sends it).
+    let request = signed_raw(&api, "POST", &format!("{base}/secrets"), br#"{"name": true, "secret_string": "x"}"#);
     let (status, code, msg) = error_of(&api.conn.send(&request));
     assert_eq!((status, code.as_str()), (400, "CSMS.0002"));
     assert!(msg.contains("`name`"), "{msg}");

@@ -18,6 +18,8 @@ SCALARS = {"string": "String", "date": "String", "integer": "Long", "boolean": "
 # How a `CsmsJson.Fields` reads a member of each scalar type, and how a list item is read.
 READERS = {"string": "string", "date": "string", "integer": "long", "boolean": "boolean", "object": "obj",
            "number": "double"}
+# The `CsmsJson` function reading a list item, where its name is not the member reader's.
+TEXT_READERS = {"string": "text", "date": "text"}
 
 
 def ident(name):
@@ -56,12 +58,12 @@ def enum_class(name, info):
 def item_reader(ty):
     """A Kotlin lambda turning one parsed JSON list item into `ty`."""
     if ty[0] == "model":
-        return f"{{ {ty[1]}.from(CsmsJson.Fields.of(it)) }}"
+        return f"{{ CsmsJson.modelOf(it, {ty[1]}::from) }}"
     if ty[0] == "enum":
-        return f"{{ {ty[1]}.of(CsmsJson.stringOf(it)) }}"
+        return f"{{ CsmsJson.textOf(it)?.let({ty[1]}::of) }}"
     if ty[0] == "list":
         return f"{{ CsmsJson.listOf(it, {item_reader(ty[1])}) }}"
-    return f"CsmsJson::{READERS[ty[0]]}Of"
+    return f"CsmsJson::{TEXT_READERS.get(ty[0], READERS[ty[0]])}Of"
 
 
 def read_expr(field, enum_of):

@@ -35,16 +35,19 @@ def result_class(op):
     return f"{op['name']}Response"
 
 
-def py_type(ty, for_input=False, location="body"):
-    """The annotation of a type; inputs take plain mappings for models and any sequence for lists."""
+def py_type(ty, for_input=False, location="body", numeric=False):
+    """The annotation of a type; inputs take plain mappings for models and any sequence for lists.
+    `numeric`: a text member holding a number (a `range` rule), which also takes an int."""
     kind = ty[0]
     if kind == "list":
         inner = py_type(ty[1], for_input)
         return f"Sequence[{inner}]" if for_input else f"list[{inner}]"
     if kind == "model":
         return f"{ty[1]} | Mapping[str, Any]" if for_input else ty[1]
-    if for_input and kind == "string" and location == "query":
-        # Query members end up as text: numbers are accepted for them (ListSecrets' limit).
+    if for_input and kind == "string" and (location == "query" or numeric):
+        # Query members end up as text: numbers are accepted for them (ListSecrets' limit); a
+        # text member holding a number takes one in a body too, sent as given, as the official
+        # SDK sends it (ListResourceInstances' limit).
         return "str | int"
     return SCALARS[kind]
 
@@ -420,7 +423,7 @@ def stub_class(name, doc, fields):
 def stub_method(op, is_async):
     params = []
     for m in ordered_members(op):
-        ty = py_type(parse_type(m["type"]), True, m.get("in", "body"))
+        ty = py_type(parse_type(m["type"]), True, m.get("in", "body"), "range" in (m.get("rules") or {}))
         params.append(f"{m['name']}: {ty}" if m.get("required") else f"{m['name']}: {ty} | None = None")
     sig = "self" + (", *, " + ", ".join(params) if params else "")
     prefix = "async def" if is_async else "def"

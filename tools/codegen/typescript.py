@@ -71,6 +71,10 @@ def member(field, optional, use_enum):
     text = ts_type(ty)
     if use_enum and "enum" in rules and ty == ("string",):
         text = " | ".join('"' + v + '"' for v in rules["enum"])
+    elif use_enum and ty == ("string",) and "range" in rules:
+        # Text that holds a number (ListResourceInstances' limit) also takes a number, sent as
+        # given, as the official SDK sends it.
+        text = "string | number"
     extra = []
     if field.get("in"):
         extra.append(f"Sent in the {field['in'].replace('+', ' and the ')}.")

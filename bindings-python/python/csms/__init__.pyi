@@ -1274,11 +1274,11 @@ class Client:
         """Lists every tag key used by secrets in the project, with the distinct values seen for
         each key.
         """
-    def list_resource_instances(self, *, action: str, limit: str | None = None, offset: str | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None) -> ListResourceInstancesResponse:
+    def list_resource_instances(self, *, action: str, limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
-        number of matches. The {resource_instances} path segment is always the literal
-        resource_instances.
+        number of matches. The path segment resource_instances is fixed: the member of that name
+        may be given only with that value.
 
         Args:
             action (required, body): filter to return matching secrets, count to return only
@@ -1291,6 +1291,8 @@ class Client:
             matches (body): Fuzzy name conditions; the only supported key is resource_name.
             sequence (body): Optional request sequence number (36 bytes), e.g. a UUID such
                 as 919c82d4-8046-4722-9094-35c3c6524cff.
+            resource_instances (path): The resource type segment of the path; its one value,
+                resource_instances, is sent when it is unset.
         """
     def list_secret_events(self, *, limit: str | int | None = None, marker: str | int | None = None) -> ListSecretEventsResponse:
         """Lists the events created in the project, one page at a time. Pass page_info.next_marker
@@ -1893,11 +1895,11 @@ class AsyncClient:
         """Lists every tag key used by secrets in the project, with the distinct values seen for
         each key.
         """
-    async def list_resource_instances(self, *, action: str, limit: str | None = None, offset: str | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None) -> ListResourceInstancesResponse:
+    async def list_resource_instances(self, *, action: str, limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
-        number of matches. The {resource_instances} path segment is always the literal
-        resource_instances.
+        number of matches. The path segment resource_instances is fixed: the member of that name
+        may be given only with that value.
 
         Args:
             action (required, body): filter to return matching secrets, count to return only
@@ -1910,6 +1912,8 @@ class AsyncClient:
             matches (body): Fuzzy name conditions; the only supported key is resource_name.
             sequence (body): Optional request sequence number (36 bytes), e.g. a UUID such
                 as 919c82d4-8046-4722-9094-35c3c6524cff.
+            resource_instances (path): The resource type segment of the path; its one value,
+                resource_instances, is sent when it is unset.
         """
     async def list_secret_events(self, *, limit: str | int | None = None, marker: str | int | None = None) -> ListSecretEventsResponse:
         """Lists the events created in the project, one page at a time. Pass page_info.next_marker

@@ -756,16 +756,16 @@ class Operations:
         """
         return self._call('ListProjectSecretsTags', {})
 
-    def list_resource_instances(self, *, action=None, limit=None, offset=None, tags=None, matches=None, sequence=None):
+    def list_resource_instances(self, *, action=None, limit=None, offset=None, tags=None, matches=None, sequence=None, resource_instances=None):
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
-        number of matches. The {resource_instances} path segment is always the literal
-        resource_instances.
+        number of matches. The path segment resource_instances is fixed: the member of that name
+        may be given only with that value.
 
         Returns:
             ListResourceInstancesResponse
         """
-        return self._call('ListResourceInstances', {'limit': limit, 'offset': offset, 'action': action, 'tags': tags, 'matches': matches, 'sequence': sequence})
+        return self._call('ListResourceInstances', {'limit': limit, 'offset': offset, 'action': action, 'tags': tags, 'matches': matches, 'sequence': sequence, 'resource_instances': resource_instances})
 
     def list_secret_events(self, *, limit=None, marker=None):
         """Lists the events created in the project, one page at a time. Pass page_info.next_marker

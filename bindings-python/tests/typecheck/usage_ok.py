@@ -21,6 +21,7 @@ for page in client.paginate("ListSecrets", limit="2"):
     for s in page.secrets or []:
         print(s.name)
 client.batch_create_or_delete_tags(secret_id="i", action="create", tags=[csms.TagItem(key="k", value="v"), {"key": "a"}])
+client.list_resource_instances(action="filter", limit=10, offset="0", resource_instances="resource_instances")
 try:
     pass
 except csms.ApiError as e:

@@ -32,6 +32,11 @@ async function main(): Promise<void> {
   const v2: string | undefined = parsed.version?.secret_string;
   await client.send('ListSecrets', { limit: '10' });
   await client.batchCreateOrDeleteTags({ secret_id: 'id', action: 'create', tags: [{ key: 'k', value: 'v' }] });
+  // A text member holding a number takes a number, as the official SDK sends it; the path
+  // member resource_instances takes its one value.
+  await client.listResourceInstances({ action: 'filter', limit: 10, offset: '0', resource_instances: 'resource_instances' });
+  // @ts-expect-error resource_instances has one value
+  await client.listResourceInstances({ action: 'count', resource_instances: 'secrets' });
   // @ts-expect-error a required member is missing
   await client.updateSecret({ description: 'x' });
   // @ts-expect-error an unknown member

@@ -1,55 +1,43 @@
 //! The table-driven response decoder: one function for every operation, walking a JSON
 //! body along the output model described in the table.
 //!
-//! It gives exactly what the typed output (`serde` derive, every field an `Option`) would
-//! give after a round trip `Value -> *Response -> Value`, without monomorphizing serde code
-//! for each of the 45 results:
+//! A field of an unexpected type does not lose the rest of the response: it is coerced where
+//! the official Python SDK coerces it and its meaning is not in doubt, and otherwise left out
+//! (the typed results then lack it; nothing else is lost):
 //!
 //! - unknown fields are dropped; `null` and absent fields are left out;
-//! - `string`/`date` fields take strings, `boolean` booleans, `integer` numbers that fit an
-//!   `i64` (not `5.0`), `number` any number (written back as a float, `5` becomes `5.0`),
-//!   `object` any value, lists lists (a `null` item is refused unless the item type is `object`);
+//! - `string`/`date` fields take strings, and numbers and booleans as their JSON text
+//!   (`123` → `"123"`, `true` → `"true"`, where the official SDK writes Python's `True`);
+//! - `integer` fields take numbers that fit an `i64` with no fraction (`5.0` → `5`) and
+//!   strings holding a decimal integer, spaces around allowed (`" 12 "` → `12`); a fraction
+//!   or a boolean is left out (the official SDK truncates `12.5` to `12` and reads `true` as `1`);
+//! - `number` fields take numbers (written back as floats, `5` becomes `5.0`) and strings
+//!   holding one;
+//! - `boolean` fields take booleans and the strings `true`/`false` in any letter case (the
+//!   official SDK reads every non-empty string, `"false"` too, as true);
+//! - `object` fields take any value;
+//! - lists take lists, and a single value as a list of one item, as the official SDK does;
+//!   items that cannot be read (a `null` where the item type is not `object`) are left out;
 //! - a model takes an object, or (as serde takes a struct) a list with one item per field,
-//!   in field order.
+//!   in field order; anything else is left out (the official SDK makes an empty model).
 //!
-//! Errors name the path (``at `secrets[0].name`: expected a string, found a number``) and
-//! never the value, which may be a secret.
+//! Only a body that is not an object is an error, which names no value (it may be a secret).
 
 use super::{Model, Type};
-use crate::validate::describe;
+use crate::util::parse_i64;
+use crate::validate::{as_integer, describe};
 use serde_json::{Map, Number, Value};
-use std::fmt;
 
-/// Where in the body a value is, built on the stack and only written out for an error.
-#[derive(Clone, Copy)]
-enum Path<'a> {
-    Root,
-    Field(&'a Path<'a>, &'a str),
-    Index(&'a Path<'a>, usize),
-}
-
-impl fmt::Display for Path<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Path::Root => f.write_str("."),
-            Path::Field(Path::Root, name) => f.write_str(name),
-            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
-            Path::Index(Path::Root, i) => write!(f, "[{i}]"),
-            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
-        }
+/// Decodes a response body against the output model of an operation: an error only when
+/// the body is not an object.
+pub(super) fn decode_output(model: &Model, body: Value) -> Result<Value, String> {
+    match body {
+        Value::Object(_) => Ok(decode_model(model, body).unwrap_or_default()),
+        other => Err(format!("at `.`: expected an object ({}), found {}", model.name, describe(&other))),
     }
 }
 
-/// Decodes a response body against the output model of an operation.
-pub(super) fn decode_output(model: &Model, body: Value) -> Result<Value, String> {
-    decode_model(model, body, &Path::Root)
-}
-
-fn mismatch(path: &Path<'_>, expected: &str, found: &str) -> String {
-    format!("at `{path}`: expected {expected}, found {found}")
-}
-
-fn decode_model(model: &Model, value: Value, path: &Path<'_>) -> Result<Value, String> {
+fn decode_model(model: &Model, value: Value) -> Option<Value> {
     let mut out = Map::new();
     match value {
         Value::Object(object) => {
@@ -62,64 +50,73 @@ fn decode_model(model: &Model, value: Value, path: &Path<'_>) -> Result<Value, S
             }
             for (key, v) in object {
                 if let Some(i) = model.fields.iter().position(|f| f.name == key) {
-                    values[i] = Some(v).filter(|v| !v.is_null());
+                    values[i] = Some(v);
                 }
             }
             for (field, v) in model.fields.iter().zip(values) {
-                if let Some(v) = v {
-                    out.insert(field.name.to_owned(), decode_value(field.ty, v, &Path::Field(path, field.name))?);
+                if let Some(v) = v.and_then(|v| decode_value(field.ty, v)) {
+                    out.insert(field.name.to_owned(), v);
                 }
             }
         }
         // serde's derived structs also read a list holding one item per field, in order.
         Value::Array(items) if items.len() == model.fields.len() => {
-            for (i, (field, v)) in model.fields.iter().zip(items).enumerate() {
-                if !v.is_null() {
-                    out.insert(field.name.to_owned(), decode_value(field.ty, v, &Path::Index(path, i))?);
+            for (field, v) in model.fields.iter().zip(items) {
+                if let Some(v) = decode_value(field.ty, v) {
+                    out.insert(field.name.to_owned(), v);
                 }
             }
         }
-        other => return Err(mismatch(path, &format!("an object ({})", model.name), describe(&other))),
+        _ => return None,
     }
-    Ok(Value::Object(out))
+    Some(Value::Object(out))
 }
 
-fn decode_value(ty: &Type, value: Value, path: &Path<'_>) -> Result<Value, String> {
-    let ok = match (ty, &value) {
-        (Type::String | Type::Date, Value::String(_)) | (Type::Boolean, Value::Bool(_)) | (Type::Any, _) => true,
-        (Type::Integer, Value::Number(n)) if n.is_i64() => true,
-        (Type::Integer, Value::Number(n)) => {
-            let found =
-                if n.is_f64() { "a number with a fraction or an exponent" } else { "an integer beyond 64 bits" };
-            return Err(mismatch(path, "an integer", found));
+/// The value of a field of type `ty`, or `None` to leave the field out.
+fn decode_value(ty: &Type, value: Value) -> Option<Value> {
+    match (ty, value) {
+        (_, Value::Null) => None,
+        (Type::Any, v) => Some(v),
+        (Type::String | Type::Date, v @ Value::String(_)) => Some(v),
+        (Type::String | Type::Date, v @ (Value::Number(_) | Value::Bool(_))) => {
+            Some(Value::String(crate::util::json_text(&v)))
         }
-        (Type::Number, Value::Number(n)) => {
-            let float = n.as_f64().and_then(Number::from_f64).map_or(Value::Null, Value::Number);
-            return Ok(float);
-        }
-        (Type::List(item), Value::Array(_)) => {
-            let Value::Array(items) = value else { unreachable!() };
+        (Type::Boolean, v @ Value::Bool(_)) => Some(v),
+        (Type::Boolean, Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        (Type::Integer, v @ Value::Number(_)) => as_integer(&v).map(Value::from),
+        (Type::Integer, Value::String(s)) => parse_i64(s.trim()).map(Value::from),
+        (Type::Number, Value::Number(n)) => float(&n),
+        // Read as the body was read (`from_slice` into a `Value`: no other JSON reader is
+        // added to the WebAssembly build).
+        (Type::Number, Value::String(s)) => match serde_json::from_slice(s.trim().as_bytes()).ok()? {
+            Value::Number(n) => float(&n),
+            _ => None,
+        },
+        (Type::List(item), Value::Array(items)) => {
             // A loop: each `collect` is code of its own where size counts.
             let mut decoded = Vec::with_capacity(items.len());
-            for (i, v) in items.into_iter().enumerate() {
-                decoded.push(decode_value(item, v, &Path::Index(path, i))?);
+            for v in items {
+                if matches!(item, Type::Any) {
+                    decoded.push(v);
+                } else if let Some(v) = decode_value(item, v) {
+                    decoded.push(v);
+                }
             }
-            return Ok(Value::Array(decoded));
+            Some(Value::Array(decoded))
         }
-        (Type::Model(model), _) => return decode_model(model, value, path),
-        _ => false,
-    };
-    if ok {
-        return Ok(value);
+        (Type::List(item), v) => Some(Value::Array(vec![decode_value(item, v)?])),
+        (Type::Model(model), v) => decode_model(model, v),
+        _ => None,
     }
-    let expected = match ty {
-        Type::String | Type::Date => "a string",
-        Type::Integer => "an integer",
-        Type::Number => "a number",
-        Type::Boolean => "a boolean",
-        _ => "a list",
-    };
-    Err(mismatch(path, expected, describe(&value)))
+}
+
+/// A number as a float, as the typed outputs write `number` fields.
+fn float(n: &Number) -> Option<Value> {
+    n.as_f64().and_then(Number::from_f64).map(Value::Number)
 }
 
 #[cfg(test)]
@@ -143,45 +140,61 @@ mod tests {
     }
 
     #[test]
-    fn checks_types_with_a_path() {
-        let cases = [
-            (json!({"secrets": [{"name": 5}]}), "at `secrets[0].name`: expected a string, found a number"),
-            (json!({"page_info": "x"}), "at `page_info`: expected an object (PageInfo), found a string"),
-            (json!({"secrets": {}}), "at `secrets`: expected a list, found an object"),
-            (json!({"secrets": [{"name": "a"}, null]}), "at `secrets[1]`: expected an object (Secret), found null"),
-            (
-                json!({"secrets": [{"enterprise_project_id": true}]}),
-                "at `secrets[0].enterprise_project_id`: expected a string, found a boolean",
-            ),
-            (
-                json!({"page_info": {"previous_marker": [1]}}),
-                "at `page_info.previous_marker`: expected a string, found a list",
-            ),
-        ];
-        for (body, message) in cases {
-            assert_eq!(op("ListSecrets").decode(body).unwrap_err(), message);
+    fn only_a_body_that_is_not_an_object_is_an_error() {
+        for body in [json!([]), json!("x"), json!(5), json!(null)] {
+            let err = op("ListSecrets").decode(body.clone()).unwrap_err();
+            assert!(err.starts_with("at `.`: expected an object (ListSecretsResponse), found"), "{body}: {err}");
         }
-        assert!(op("ListSecrets")
-            .decode(json!([]))
-            .unwrap_err()
-            .starts_with("at `.`: expected an object (ListSecretsResponse)"));
     }
 
     #[test]
-    fn integers_must_fit_an_i64_and_have_no_fraction() {
+    fn a_field_of_another_type_is_coerced_as_the_official_sdk_does_or_left_out() {
         let list = op("ListSecrets");
-        assert_eq!(
-            list.decode(json!({"page_info": {"current_count": -3}})).unwrap(),
-            json!({"page_info": {"current_count": -3}})
-        );
-        let float = list.decode(json!({"page_info": {"current_count": 5.0}})).unwrap_err();
-        assert_eq!(
-            float,
-            "at `page_info.current_count`: expected an integer, found a number with a fraction or an exponent"
-        );
-        let big = list.decode(json!({"page_info": {"current_count": u64::MAX}})).unwrap_err();
-        assert!(big.ends_with("found an integer beyond 64 bits"), "{big}");
-        assert!(list.decode(json!({"page_info": {"current_count": "5"}})).is_err());
+        let cases = [
+            // Strings: numbers and booleans as their JSON text; lists and objects left out.
+            (
+                json!({"secrets": [{"name": 5, "id": true, "description": 1.5}]}),
+                json!({"secrets": [{"name": "5", "id": "true", "description": "1.5"}]}),
+            ),
+            (
+                json!({"secrets": [{"name": [1], "id": {"a": 1}, "state": "ENABLED"}]}),
+                json!({"secrets": [{"state": "ENABLED"}]}),
+            ),
+            // Integers: whole numbers and numeric strings; fractions, booleans and words left out.
+            (json!({"page_info": {"current_count": "12"}}), json!({"page_info": {"current_count": 12}})),
+            (json!({"page_info": {"current_count": " -3 "}}), json!({"page_info": {"current_count": -3}})),
+            (json!({"page_info": {"current_count": 5.0}}), json!({"page_info": {"current_count": 5}})),
+            (
+                json!({"page_info": {"current_count": 1.7e12}}),
+                json!({"page_info": {"current_count": 1_700_000_000_000_i64}}),
+            ),
+            (
+                json!({"page_info": {"current_count": 12.5, "next_marker": "m"}}),
+                json!({"page_info": {"next_marker": "m"}}),
+            ),
+            (json!({"page_info": {"current_count": true}}), json!({"page_info": {}})),
+            (json!({"page_info": {"current_count": "12a"}}), json!({"page_info": {}})),
+            (json!({"page_info": {"current_count": u64::MAX}}), json!({"page_info": {}})),
+            (json!({"page_info": {"current_count": "99999999999999999999"}}), json!({"page_info": {}})),
+            // Booleans: the words true and false.
+            (json!({"secrets": [{"auto_rotation": "False"}]}), json!({"secrets": [{"auto_rotation": false}]})),
+            (json!({"secrets": [{"auto_rotation": "TRUE"}]}), json!({"secrets": [{"auto_rotation": true}]})),
+            (json!({"secrets": [{"auto_rotation": "yes"}, {"auto_rotation": 1}]}), json!({"secrets": [{}, {}]})),
+            // Lists: a single value is a list of one; unreadable items are left out.
+            (json!({"secrets": {"name": "a"}}), json!({"secrets": [{"name": "a"}]})),
+            (json!({"secrets": [{"name": "a"}, null, "x", 5]}), json!({"secrets": [{"name": "a"}]})),
+            // Models: anything but an object (or serde's list of one item per field) is left out.
+            (json!({"page_info": "x", "secrets": []}), json!({"secrets": []})),
+            (json!({"page_info": [1]}), json!({})),
+        ];
+        for (body, want) in cases {
+            assert_eq!(list.decode(body.clone()).unwrap(), want, "{body}");
+            assert_eq!(typed_round_trip("ListSecrets", body.clone()), want, "{body}");
+        }
+        let version = op("ShowSecretVersion");
+        let body = json!({"version": {"secret_string": "s3cr3t", "version_metadata": {"create_time": "1700000000000", "version_stages": "SYSCURRENT", "expire_time": "never"}}});
+        let want = json!({"version": {"secret_string": "s3cr3t", "version_metadata": {"create_time": 1_700_000_000_000_i64, "version_stages": ["SYSCURRENT"]}}});
+        assert_eq!(version.decode(body).unwrap(), want);
     }
 
     #[test]
@@ -191,9 +204,9 @@ mod tests {
         let out = op("ShowSecretStage").decode(body.clone()).unwrap();
         assert_eq!(out, json!({"stage": {"name": "SYSCURRENT", "update_time": 7, "version_id": "v1"}}));
         assert_eq!(out, typed_decoder("ShowSecretStage")(body).unwrap());
-        let wrong = op("ShowSecretStage").decode(json!({"stage": ["SYSCURRENT", "7", null, "v1"]})).unwrap_err();
-        assert_eq!(wrong, "at `stage[1]`: expected an integer, found a string");
-        assert!(op("ShowSecretStage").decode(json!({"stage": ["SYSCURRENT"]})).is_err());
+        let coerced = op("ShowSecretStage").decode(json!({"stage": ["SYSCURRENT", "7", null, "v1"]})).unwrap();
+        assert_eq!(coerced, out);
+        assert_eq!(op("ShowSecretStage").decode(json!({"stage": ["SYSCURRENT"]})).unwrap(), json!({}));
     }
 
     #[test]
@@ -215,7 +228,9 @@ mod tests {
         let model = &MODEL;
         let out = decode_output(model, json!({"n": 5, "o": [null, {"a": [1]}]})).unwrap();
         assert_eq!(out.to_string(), r#"{"n":5.0,"o":[null,{"a":[1]}]}"#);
-        assert!(decode_output(model, json!({"n": "5"})).is_err());
+        assert_eq!(decode_output(model, json!({"n": " 2.5 "})).unwrap(), json!({"n": 2.5}));
+        assert_eq!(decode_output(model, json!({"n": "2.5x"})).unwrap(), json!({}));
+        assert_eq!(decode_output(model, json!({"n": true})).unwrap(), json!({}));
     }
 
     mod rng {
@@ -280,26 +295,38 @@ mod tests {
         Value::Object(object)
     }
 
-    /// For every operation and thousands of bodies, the table decoder gives what serde's
-    /// typed round trip gives: the same value, or an error for the same bodies.
+    /// What the typed output reads from the decoder's result, written back as JSON.
+    fn typed_round_trip(name: &str, body: Value) -> Value {
+        let decoded = crate::operation(name).unwrap().decode(body).unwrap();
+        typed_decoder(name)(decoded).unwrap()
+    }
+
+    /// For every operation and thousands of bodies: where serde's typed round trip reads a
+    /// body, the table decoder gives the same value; it reads every object body, and what it
+    /// gives is always read by the typed output unchanged (so typed results never fail on a
+    /// field).
     #[test]
     fn agrees_with_the_typed_outputs() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let (mut ok, mut err) = (0, 0);
+        let (mut same, mut coerced) = (0, 0);
         for op in OPERATIONS {
             let typed = typed_decoder(op.name);
             for _ in 0..400 {
                 let body = object_of(&mut rng, op.output, 0);
-                match (op.decode(body.clone()), typed(body.clone())) {
-                    (Ok(a), Ok(b)) => {
-                        assert_eq!(a, b, "{} {body}", op.name);
-                        ok += 1;
+                let Ok(table) = op.decode(body.clone()) else {
+                    assert!(!body.is_object(), "{}: {body}", op.name);
+                    continue;
+                };
+                assert_eq!(typed(table.clone()).as_ref(), Ok(&table), "{} {body}", op.name);
+                match typed(body.clone()) {
+                    Ok(b) => {
+                        assert_eq!(table, b, "{} {body}", op.name);
+                        same += 1;
                     }
-                    (Err(_), Err(_)) => err += 1,
-                    (a, b) => panic!("{}: {body}\ntable: {a:?}\ntyped: {b:?}", op.name),
+                    Err(_) => coerced += 1,
                 }
             }
         }
-        assert!(ok > 5_000 && err > 2_000, "ok {ok}, err {err}");
+        assert!(same > 5_000 && coerced > 2_000, "same {same}, coerced {coerced}");
     }
 }

@@ -1055,7 +1055,7 @@ impl Operation for ListProjectSecretsTagsRequest {
 
 /// The input of `ListResourceInstances`.
 ///
-/// Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The {resource_instances} path segment is always the literal resource_instances.
+/// Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The path segment resource_instances is fixed: the member of that name may be given only with that value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListResourceInstancesRequest {
     /// Page size for action filter, as a decimal string from 1 to 1000; 10 when unset. Not used with action count.
@@ -1075,6 +1075,9 @@ pub struct ListResourceInstancesRequest {
     /// Optional request sequence number (36 bytes), e.g. a UUID such as 919c82d4-8046-4722-9094-35c3c6524cff.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
+    /// The resource type segment of the path; its one value, resource_instances, is sent when it is unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_instances: Option<String>,
 }
 
 /// The result of `ListResourceInstances`.
@@ -2531,9 +2534,9 @@ pub(crate) static LIST_PROJECT_SECRETS_TAGS: OperationSpec = OperationSpec {
 
 pub(crate) static LIST_RESOURCE_INSTANCES: OperationSpec = OperationSpec {
     name: "ListResourceInstances",
-    doc: table_doc!("Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The {resource_instances} path segment is always the literal resource_instances."),
+    doc: table_doc!("Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The path segment resource_instances is fixed: the member of that name may be given only with that value."),
     method: "POST",
-    path: "/v1/{project_id}/csms/resource_instances/action",
+    path: "/v1/{project_id}/csms/{resource_instances}/action",
     content_type: "application/json;charset=utf-8",
     has_body: true,
     idempotent: true,
@@ -2544,6 +2547,7 @@ pub(crate) static LIST_RESOURCE_INSTANCES: OperationSpec = OperationSpec {
         Member { name: "tags", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_MODEL)), required: false, sensitive: false, rules: &Rules { items: Some((0, 10)), ..Rules::NONE }, doc: table_doc!("Tag conditions to filter by, at most 10.") },
         Member { name: "matches", location: Location::Body, ty: &Type::List(&Type::Model(&TAG_MATCHES_MODEL)), required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Fuzzy name conditions; the only supported key is resource_name.") },
         Member { name: "sequence", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules { max_bytes: Some(36), ..Rules::NONE }, doc: table_doc!("Optional request sequence number (36 bytes), e.g. a UUID such as 919c82d4-8046-4722-9094-35c3c6524cff.") },
+        Member { name: "resource_instances", location: Location::Path, ty: &Type::String, required: false, sensitive: false, rules: &Rules { allowed: &["resource_instances"], ..Rules::NONE }, doc: table_doc!("The resource type segment of the path; its one value, resource_instances, is sent when it is unset.") },
     ],
     one_of: &[],
     unwrap: None,

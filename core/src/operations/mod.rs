@@ -81,18 +81,22 @@ impl OperationSpec {
         self.members.iter().find(|m| m.name == name)
     }
 
-    /// Checks a response body against the operation's result and returns it holding only
-    /// the known fields, exactly as the typed output would serialize it (`null` and absent
-    /// fields left out, numbers of `number` fields as floats). The error says where the
-    /// body differs, such as ``at `secrets[0].name`: expected a string, found a number``.
+    /// Reads a response body as the operation's result and returns it holding only the
+    /// known fields, exactly as the typed output would serialize it (`null` and absent
+    /// fields left out, numbers of `number` fields as floats). A field of an unexpected
+    /// type is coerced where the official SDK coerces it (`"123"` for an integer, `123` for
+    /// a string) and otherwise left out, so that it never loses the rest of the result. The
+    /// error, for a body that is not an object, names no value.
     ///
     /// ```
     /// use serde_json::json;
     /// let op = csms_core::operation("UpdateSecret").unwrap();
     /// let out = op.decode(json!({"secret": {"name": "db", "extra": 1}, "other": null})).unwrap();
     /// assert_eq!(out, json!({"secret": {"name": "db"}}));
-    /// let err = op.decode(json!({"secret": {"name": 5}})).unwrap_err();
-    /// assert_eq!(err, "at `secret.name`: expected a string, found a number");
+    /// let out = op.decode(json!({"secret": {"name": 5, "create_time": "17", "state": [1]}})).unwrap();
+    /// assert_eq!(out, json!({"secret": {"name": "5", "create_time": 17}}));
+    /// let err = op.decode(json!(["db"])).unwrap_err();
+    /// assert_eq!(err, "at `.`: expected an object (UpdateSecretResponse), found a list");
     /// ```
     pub fn decode(&self, body: Value) -> std::result::Result<Value, String> {
         decode::decode_output(self.output, body)

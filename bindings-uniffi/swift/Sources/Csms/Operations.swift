@@ -449,7 +449,8 @@ extension CsmsClient {
 
     /// Searches the project's secrets by tags and by name. With action filter it returns one page
     /// of matching secrets (offset and limit); with action count it returns only the number of
-    /// matches. The {resource_instances} path segment is always the literal resource_instances.
+    /// matches. The path segment resource_instances is fixed: the member of that name may be given
+    /// only with that value.
     ///
     /// - Parameters:
     ///   - action: filter to return matching secrets, count to return only their number.
@@ -461,6 +462,8 @@ extension CsmsClient {
     ///   - matches: Fuzzy name conditions; the only supported key is resource_name.
     ///   - sequence: Optional request sequence number (36 bytes), e.g. a UUID such as
     ///     919c82d4-8046-4722-9094-35c3c6524cff.
+    ///   - resourceInstances: The resource type segment of the path; its one value,
+    ///     resource_instances, is sent when it is unset.
     @discardableResult
     public func listResourceInstances(
         action: ResourceQueryAction,
@@ -468,7 +471,8 @@ extension CsmsClient {
         offset: String? = nil,
         tags: [Tag]? = nil,
         matches: [TagMatches]? = nil,
-        sequence: String? = nil
+        sequence: String? = nil,
+        resourceInstances: ResourceInstances? = nil
     ) async throws -> ListResourceInstancesResult {
         let csmsInput = try csmsEncode(ListResourceInstancesInput(
             action: action,
@@ -476,7 +480,8 @@ extension CsmsClient {
             offset: offset,
             tags: tags,
             matches: matches,
-            sequence: sequence
+            sequence: sequence,
+            resourceInstances: resourceInstances
         ))
         let csmsJson = try await self.call(operation: "ListResourceInstances", inputJson: csmsInput)
         return try csmsDecode(ListResourceInstancesResult.self, operation: "ListResourceInstances", json: csmsJson)
@@ -1203,6 +1208,7 @@ private struct ListResourceInstancesInput: Encodable {
     let tags: [Tag]?
     let matches: [TagMatches]?
     let sequence: String?
+    let resourceInstances: ResourceInstances?
 
     enum CodingKeys: String, CodingKey {
         case action = "action"
@@ -1211,6 +1217,7 @@ private struct ListResourceInstancesInput: Encodable {
         case tags = "tags"
         case matches = "matches"
         case sequence = "sequence"
+        case resourceInstances = "resource_instances"
     }
 }
 
@@ -3286,6 +3293,12 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
 public enum GrantType: String, Codable, Sendable, CaseIterable {
     case secret = "SECRET"
     case group = "GROUP"
+}
+
+/// The values of `ListResourceInstances.resource_instances`; each case is encoded as its wire value
+/// (its raw value).
+public enum ResourceInstances: String, Codable, Sendable, CaseIterable {
+    case resourceInstances = "resource_instances"
 }
 
 /// The values of `ListResourceInstances.action`; each case is encoded as its wire value (its raw

@@ -126,22 +126,14 @@ object CsmsJson {
         return v
     }
 
-    /**
-     * A member of a result that is not of its type: `path` is relative to where it was caught
-     * (`secret_string`, then `version.secret_string` one level up, `tags[2].key` in a list).
-     * [decode] turns it into `CsmsException.Decode` naming the full path.
-     */
-    class WrongMember(val path: String, val what: String) : RuntimeException("`$path` $what") {
-        /** The same error seen from `name`'s level (`name` + `.path` or `[i]...`). */
-        fun under(name: String) = WrongMember(
-            if (path.isEmpty()) name else if (path.startsWith("[")) "$name$path" else "$name.$path", what)
-    }
+    /** Text that is not a JSON object where a result is read; [decode] makes it `CsmsException.Decode`. */
+    class WrongMember(val path: String, val what: String) : RuntimeException("`$path` $what")
 
     /**
-     * Runs the generated reader of `operation`'s result: a member of another type than the
-     * spec says, or text that is not a JSON object, is `CsmsException.Decode` whose reason
-     * names the member's full path (`ShowSecretVersion result: `version.secret_string` is not
-     * a string`; status 0 and an empty request id, as the response is gone by then).
+     * Runs the generated reader of `operation`'s result: text that is not a JSON object is
+     * `CsmsException.Decode` (status 0 and an empty request id, as the response is gone by
+     * then). A member of another type than the spec says never is: it is read as the core
+     * reads it (see [Fields]).
      */
     fun <T> decode(operation: String, read: () -> T): T = try {
         read()
@@ -153,26 +145,20 @@ object CsmsJson {
 
     /**
      * A parsed JSON object read by member (wire) name, as the generated result classes read
-     * it. An absent or null member is null; a member of another type than asked is a
-     * [WrongMember] naming it (the core has already checked the shape of results).
+     * it. An absent or null member is null. A member of another type than asked is read as the
+     * core's decoder reads it (core/src/operations/decode.rs), so that a result read here from
+     * raw JSON is the one the core gives: coerced where its meaning is not in doubt (`"123"`
+     * for an integer, `123` or `true` for text, `"false"` for a boolean, a single value for a
+     * list of one), otherwise null; list items that cannot be read are left out.
      */
     class Fields(private val map: Map<*, *>) {
-        fun string(name: String): String? = read(name, "a string") { it as? String }
-        fun long(name: String): Long? = read(name, "an integer") { longOf(it) }
-        fun double(name: String): Double? = read(name, "a number") { (it as? Number)?.toDouble() }
-        fun boolean(name: String): Boolean? = read(name, "a boolean") { it as? Boolean }
-        fun obj(name: String): Map<String, Any?>? = read(name, "an object") { objOf(it) }
-        fun <T> model(name: String, from: (Fields) -> T): T? = read(name, "an object") { v ->
-            objOf(v)?.let { o -> within(name) { from(Fields(o)) } }
-        }
-        fun <T> list(name: String, item: (Any?) -> T): List<T>? = read(name, "a list") { v ->
-            (v as? List<*>)?.let { items -> within(name) { itemsOf(items, item) } }
-        }
-
-        private inline fun <T> read(name: String, what: String, convert: (Any) -> T?): T? {
-            val value = map[name] ?: return null
-            return convert(value) ?: throw WrongMember(name, "is not $what")
-        }
+        fun string(name: String): String? = textOf(map[name])
+        fun long(name: String): Long? = longOf(map[name])
+        fun double(name: String): Double? = doubleOf(map[name])
+        fun boolean(name: String): Boolean? = booleanOf(map[name])
+        fun obj(name: String): Map<String, Any?>? = objOf(map[name])
+        fun <T> model(name: String, from: (Fields) -> T): T? = modelOf(map[name], from)
+        fun <T> list(name: String, item: (Any?) -> T?): List<T>? = listOf(map[name], item)
 
         companion object {
             /** The fields of JSON text holding an object. */
@@ -183,26 +169,51 @@ object CsmsJson {
         }
     }
 
-    private inline fun <T> within(name: String, read: () -> T): T =
-        try { read() } catch (e: WrongMember) { throw e.under(name) }
+    private val JSON_NUMBER = Regex("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
-    private fun <T> itemsOf(items: List<*>, item: (Any?) -> T): List<T> =
-        items.mapIndexed { i, x -> within("[$i]") { item(x) } }
+    /** Text: a string, or a number or boolean as its JSON text; else null. */
+    fun textOf(v: Any?): String? = when (v) {
+        is String -> v
+        is Long, is Boolean -> v.toString()
+        is Double -> v.toString().replace("E", "e")
+        else -> null
+    }
 
-    /** List items: a string, or a [WrongMember]. */
-    fun stringOf(v: Any?): String = v as? String ?: throw WrongMember("", "is not a string")
-
+    /** An integer: a number with no fraction that a Long holds, or a string holding a decimal one; else null. */
     fun longOf(v: Any?): Long? = when (v) {
         is Long -> v
-        is Double -> if (v % 1.0 == 0.0) v.toLong() else null
+        is Double -> if (v % 1.0 == 0.0 && kotlin.math.abs(v) < 9.0e15) v.toLong() else null
+        is String -> v.trim().toLongOrNull()
+        else -> null
+    }
+
+    /** A number: a JSON number, or a string holding one; else null. */
+    fun doubleOf(v: Any?): Double? = when (v) {
+        is Long -> v.toDouble()
+        is Double -> v
+        is String -> v.trim().takeIf { JSON_NUMBER.matches(it) }?.toDoubleOrNull()?.takeIf { it.isFinite() }
+        else -> null
+    }
+
+    /** A boolean: true, false, or those words in any letter case; else null. */
+    fun booleanOf(v: Any?): Boolean? = when (v) {
+        is Boolean -> v
+        is String -> when (v.lowercase(java.util.Locale.ROOT)) { "true" -> true; "false" -> false; else -> null }
         else -> null
     }
 
     @Suppress("UNCHECKED_CAST")
     fun objOf(v: Any?): Map<String, Any?>? = v as? Map<String, Any?>
 
-    fun <T> listOf(v: Any?, item: (Any?) -> T): List<T> =
-        itemsOf(v as? List<*> ?: throw WrongMember("", "is not a list"), item)
+    /** A model read by `from` from an object; null for anything else. */
+    fun <T> modelOf(v: Any?, from: (Fields) -> T): T? = (v as? Map<*, *>)?.let { from(Fields(it)) }
+
+    /** A list: the items `item` reads (others left out), or a single value as a list of one; null when nothing is read. */
+    fun <T> listOf(v: Any?, item: (Any?) -> T?): List<T>? = when (v) {
+        null -> null
+        is List<*> -> v.mapNotNull(item)
+        else -> item(v)?.let { kotlin.collections.listOf(it) }
+    }
 
     private class Parser(val s: String) {
         var i = 0

@@ -241,7 +241,7 @@ suspend fun CsmsClient.listNotificationRecords(): ListNotificationRecordsResult 
 suspend fun CsmsClient.listProjectSecretsTags(): ListProjectSecretsTagsResult =
     ListProjectSecretsTagsResult.fromJson(call("ListProjectSecretsTags", "{}"))
 
-/** Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The {resource_instances} path segment is always the literal resource_instances. */
+/** Searches the project's secrets by tags and by name. With action filter it returns one page of matching secrets (offset and limit); with action count it returns only the number of matches. The path segment resource_instances is fixed: the member of that name may be given only with that value. */
 suspend fun CsmsClient.listResourceInstances(
     limit: String? = null,
     offset: String? = null,
@@ -249,6 +249,7 @@ suspend fun CsmsClient.listResourceInstances(
     tags: List<Tag>? = null,
     matches: List<TagMatches>? = null,
     sequence: String? = null,
+    resourceInstances: ResourceInstances? = null,
 ): ListResourceInstancesResult =
     ListResourceInstancesResult.fromJson(call("ListResourceInstances", CsmsJson.objectOf {
         put("limit", limit)
@@ -257,6 +258,7 @@ suspend fun CsmsClient.listResourceInstances(
         put("tags", tags)
         put("matches", matches)
         put("sequence", sequence)
+        put("resource_instances", resourceInstances)
     }))
 
 /** Lists the events created in the project, one page at a time. Pass page_info.next_marker from a response as marker to get the next page. */
@@ -532,7 +534,7 @@ data class BatchImportSecretsResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): BatchImportSecretsResult = BatchImportSecretsResult(
-            errorList = o.list("error_list", { ErrorInfo.from(CsmsJson.Fields.of(it)) }),
+            errorList = o.list("error_list", { CsmsJson.modelOf(it, ErrorInfo::from) }),
             total = o.long("total"),
             success = o.long("success"),
             failed = o.long("failed"),
@@ -570,7 +572,7 @@ data class CreateAgencyResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): CreateAgencyResult = CreateAgencyResult(
-            agencies = o.list("agencies", { Agency.from(CsmsJson.Fields.of(it)) }),
+            agencies = o.list("agencies", { CsmsJson.modelOf(it, Agency::from) }),
         )
     }
 }
@@ -720,7 +722,7 @@ data class ListNotificationRecordsResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListNotificationRecordsResult = ListNotificationRecordsResult(
-            records = o.list("records", { Record.from(CsmsJson.Fields.of(it)) }),
+            records = o.list("records", { CsmsJson.modelOf(it, Record::from) }),
             pageInfo = o.model("page_info", PageInfo::from),
         )
     }
@@ -737,7 +739,7 @@ data class ListProjectSecretsTagsResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListProjectSecretsTagsResult = ListProjectSecretsTagsResult(
-            tags = o.list("tags", { TagResponse.from(CsmsJson.Fields.of(it)) }),
+            tags = o.list("tags", { CsmsJson.modelOf(it, TagResponse::from) }),
         )
     }
 }
@@ -755,7 +757,7 @@ data class ListResourceInstancesResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListResourceInstancesResult = ListResourceInstancesResult(
-            resources = o.list("resources", { ActionResources.from(CsmsJson.Fields.of(it)) }),
+            resources = o.list("resources", { CsmsJson.modelOf(it, ActionResources::from) }),
             totalCount = o.long("total_count"),
         )
     }
@@ -774,7 +776,7 @@ data class ListSecretEventsResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretEventsResult = ListSecretEventsResult(
-            events = o.list("events", { Event.from(CsmsJson.Fields.of(it)) }),
+            events = o.list("events", { CsmsJson.modelOf(it, Event::from) }),
             pageInfo = o.model("page_info", PageInfo::from),
         )
     }
@@ -793,8 +795,8 @@ data class ListSecretTagsResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretTagsResult = ListSecretTagsResult(
-            tags = o.list("tags", { TagItem.from(CsmsJson.Fields.of(it)) }),
-            sysTags = o.list("sys_tags", { SysTag.from(CsmsJson.Fields.of(it)) }),
+            tags = o.list("tags", { CsmsJson.modelOf(it, TagItem::from) }),
+            sysTags = o.list("sys_tags", { CsmsJson.modelOf(it, SysTag::from) }),
         )
     }
 }
@@ -815,7 +817,7 @@ data class ListSecretTaskResult(
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretTaskResult = ListSecretTaskResult(
             total = o.long("total"),
-            tasks = o.list("tasks", { SecretTask.from(CsmsJson.Fields.of(it)) }),
+            tasks = o.list("tasks", { CsmsJson.modelOf(it, SecretTask::from) }),
             nextMarker = o.string("next_marker"),
         )
     }
@@ -834,7 +836,7 @@ data class ListSecretVersionsResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretVersionsResult = ListSecretVersionsResult(
-            versionMetadatas = o.list("version_metadatas", { VersionMetadata.from(CsmsJson.Fields.of(it)) }),
+            versionMetadatas = o.list("version_metadatas", { CsmsJson.modelOf(it, VersionMetadata::from) }),
             pageInfo = o.model("page_info", PageInfo::from),
         )
     }
@@ -853,7 +855,7 @@ data class ListSecretsResult(
 
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListSecretsResult = ListSecretsResult(
-            secrets = o.list("secrets", { Secret.from(CsmsJson.Fields.of(it)) }),
+            secrets = o.list("secrets", { CsmsJson.modelOf(it, Secret::from) }),
             pageInfo = o.model("page_info", PageInfo::from),
         )
     }
@@ -873,7 +875,7 @@ data class ListUsersResult(
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): ListUsersResult = ListUsersResult(
             total = o.long("total"),
-            users = o.list("users", { UsersDetailsResult.from(CsmsJson.Fields.of(it)) }),
+            users = o.list("users", { CsmsJson.modelOf(it, UsersDetailsResult::from) }),
         )
     }
 }
@@ -1083,7 +1085,7 @@ data class ShowUserDetailResult(
             grade = o.long("grade"),
             locked = o.string("locked"),
             extension = o.obj("extension"),
-            userOrgRelationList = o.list("user_org_relation_list", { UserOrgRelationListResult.from(CsmsJson.Fields.of(it)) }),
+            userOrgRelationList = o.list("user_org_relation_list", { CsmsJson.modelOf(it, UserOrgRelationListResult::from) }),
             domainId = o.string("domain_id"),
         )
     }
@@ -1244,8 +1246,8 @@ data class ActionResources(
             resourceId = o.string("resource_id"),
             resourceDetail = o.model("resource_detail", Secret::from),
             resourceName = o.string("resource_name"),
-            tags = o.list("tags", { TagItem.from(CsmsJson.Fields.of(it)) }),
-            sysTags = o.list("sys_tags", { SysTag.from(CsmsJson.Fields.of(it)) }),
+            tags = o.list("tags", { CsmsJson.modelOf(it, TagItem::from) }),
+            sysTags = o.list("sys_tags", { CsmsJson.modelOf(it, SysTag::from) }),
         )
     }
 }
@@ -1331,7 +1333,7 @@ data class CreateSecretRequestBody(
             autoRotation = o.boolean("auto_rotation"),
             rotationPeriod = o.string("rotation_period"),
             rotationConfig = o.string("rotation_config"),
-            eventSubscriptions = o.list("event_subscriptions", CsmsJson::stringOf),
+            eventSubscriptions = o.list("event_subscriptions", CsmsJson::textOf),
             enterpriseProjectId = o.string("enterprise_project_id"),
             rotationFuncUrn = o.string("rotation_func_urn"),
         )
@@ -1391,7 +1393,7 @@ data class Event(
         fun from(o: CsmsJson.Fields): Event = Event(
             name = o.string("name"),
             eventId = o.string("event_id"),
-            eventTypes = o.list("event_types", CsmsJson::stringOf),
+            eventTypes = o.list("event_types", CsmsJson::textOf),
             state = o.string("state"),
             createTime = o.long("create_time"),
             updateTime = o.long("update_time"),
@@ -1430,7 +1432,7 @@ data class GrantDTO(
             id = o.string("id"),
             name = o.string("name"),
             type = o.string("type"),
-            granteeUser = o.list("grantee_user", { GrantUserInfo.from(CsmsJson.Fields.of(it)) }),
+            granteeUser = o.list("grantee_user", { CsmsJson.modelOf(it, GrantUserInfo::from) }),
             createTime = o.long("create_time"),
             updateTime = o.long("update_time"),
         )
@@ -1688,7 +1690,7 @@ data class Secret(
             rotationConfig = o.string("rotation_config"),
             rotationTime = o.long("rotation_time"),
             nextRotationTime = o.long("next_rotation_time"),
-            eventSubscriptions = o.list("event_subscriptions", CsmsJson::stringOf),
+            eventSubscriptions = o.list("event_subscriptions", CsmsJson::textOf),
             enterpriseProjectId = o.string("enterprise_project_id"),
             rotationFuncUrn = o.string("rotation_func_urn"),
         )
@@ -1810,7 +1812,7 @@ data class Tag(
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): Tag = Tag(
             key = o.string("key"),
-            values = o.list("values", CsmsJson::stringOf),
+            values = o.list("values", CsmsJson::textOf),
         )
     }
 }
@@ -1873,7 +1875,7 @@ data class TagResponse(
         /** Reads a parsed JSON object (wire names). */
         fun from(o: CsmsJson.Fields): TagResponse = TagResponse(
             key = o.string("key"),
-            values = o.list("values", CsmsJson::stringOf),
+            values = o.list("values", CsmsJson::textOf),
         )
     }
 }
@@ -1967,7 +1969,7 @@ data class UsersDetailsResult(
             grade = o.string("grade"),
             locked = o.string("locked"),
             extension = o.string("extension"),
-            userOrgRelationList = o.list("user_org_relation_list", { UserOrgRelationListResult.from(CsmsJson.Fields.of(it)) }),
+            userOrgRelationList = o.list("user_org_relation_list", { CsmsJson.modelOf(it, UserOrgRelationListResult::from) }),
         )
     }
 }
@@ -2031,7 +2033,7 @@ data class VersionMetadata(
             expireTime = o.long("expire_time"),
             kmsKeyId = o.string("kms_key_id"),
             secretName = o.string("secret_name"),
-            versionStages = o.list("version_stages", CsmsJson::stringOf),
+            versionStages = o.list("version_stages", CsmsJson::textOf),
         )
     }
 }
@@ -2102,6 +2104,18 @@ enum class GrantType(override val wire: String) : CsmsJson.WireValue {
         /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
         fun of(wire: String): GrantType =
             entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown GrantType value: $wire")
+    }
+}
+
+/** The values of `ListResourceInstances.resource_instances`: `resource_instances`. Each constant is written in JSON as its wire value (`wire`). */
+enum class ResourceInstances(override val wire: String) : CsmsJson.WireValue {
+    RESOURCE_INSTANCES("resource_instances"),
+    ;
+
+    companion object {
+        /** The constant whose wire value is `wire`; IllegalArgumentException for any other. */
+        fun of(wire: String): ResourceInstances =
+            entries.firstOrNull { it.wire == wire } ?: throw IllegalArgumentException("unknown ResourceInstances value: $wire")
     }
 }
 
