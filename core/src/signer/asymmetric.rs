@@ -10,11 +10,12 @@ use crate::error::{Error, Result};
 use p256::elliptic_curve::bigint::{Encoding, U256};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::elliptic_curve::Curve;
+use zeroize::{Zeroize, Zeroizing};
 
-/// Derives the private scalar (big-endian bytes) for `label` from AK/SK:
+/// Derives the private scalar (big-endian bytes, wiped when dropped) for `label` from AK/SK:
 /// the first `c = HMAC(SK, 00000001 || label || 00 || AK || counter || 00000100)` with
 /// `c <= n - 2` gives `d = c + 1`.
-fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -> Result<[u8; 32]> {
+fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -> Result<Zeroizing<[u8; 32]>> {
     let limit = order.wrapping_sub(&U256::from_u8(2));
     for counter in 0u8..=254 {
         let mut data = Vec::with_capacity(4 + label.len() + 1 + ak.len() + 1 + 4);
@@ -24,21 +25,29 @@ fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -
         data.extend_from_slice(ak.as_bytes());
         data.push(counter);
         data.extend_from_slice(&[0, 0, 1, 0]);
-        let c = U256::from_be_slice(&hash.hmac(sk.as_bytes(), &data));
-        if c <= limit {
-            return Ok(c.wrapping_add(&U256::ONE).to_be_bytes());
+        let mac = Zeroizing::new(hash.hmac(sk.as_bytes(), &data));
+        let mut c = U256::from_be_slice(&*mac);
+        let acceptable = c <= limit;
+        let d = acceptable.then(|| Zeroizing::new(c.wrapping_add(&U256::ONE).to_be_bytes()));
+        c.zeroize();
+        if let Some(d) = d {
+            return Ok(d);
         }
     }
     Err(Error::validation("sk", "no private key can be derived from this access key"))
 }
 
-/// A P-256 or SM2 key pair derived from an access key.
+/// A P-256 or SM2 key pair derived from an access key. The secret scalars are wiped when
+/// dropped (`p256`'s signing key wipes its own; the SM2 one is kept here, since `sm2`'s
+/// signing key does not).
 #[derive(Clone)]
 pub(crate) enum KeyPair {
     P256(p256::ecdsa::SigningKey),
-    /// The signing key, and Z_A (which depends only on the public key) computed once.
+    /// The secret scalar, the public key, and Z_A (which depends only on the public key)
+    /// computed once.
     Sm2 {
-        key: sm2::dsa::SigningKey,
+        secret: Zeroizing<sm2::NonZeroScalar>,
+        public: sm2::dsa::VerifyingKey,
         za: [u8; 32],
     },
 }
@@ -46,20 +55,22 @@ pub(crate) enum KeyPair {
 impl KeyPair {
     pub(crate) fn p256(ak: &str, sk: &str) -> Result<Self> {
         let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, ak, sk)?;
-        let key = p256::ecdsa::SigningKey::from_bytes(&d.into())
+        let key = p256::ecdsa::SigningKey::from_slice(&*d)
             .map_err(|_| Error::validation("sk", "derived P-256 key is invalid"))?;
         Ok(KeyPair::P256(key))
     }
 
     pub(crate) fn sm2(ak: &str, sk: &str) -> Result<Self> {
         let d = derive_scalar(HashKind::Sm3, "SDK-SM2-SM3", sm2::Sm2::ORDER, ak, sk)?;
-        let secret = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::from_repr(d.into()))
+        let secret = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::from_repr((*d).into()))
+            .map(Zeroizing::new)
             .ok_or_else(|| Error::validation("sk", "derived SM2 key is invalid"))?;
-        let key = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, secret)
+        let point = (sm2::ProjectivePoint::GENERATOR * *secret.as_ref()).to_affine();
+        let public = sm2::dsa::VerifyingKey::from_affine(SM2_ID, point)
             .map_err(|_| Error::validation("sk", "derived SM2 key is invalid"))?;
-        let public = key.verifying_key().as_affine().to_encoded_point(false);
-        let za = sm2_za(&public.as_bytes()[1..33], &public.as_bytes()[33..65]);
-        Ok(KeyPair::Sm2 { key, za })
+        let encoded = point.to_encoded_point(false);
+        let za = sm2_za(&encoded.as_bytes()[1..33], &encoded.as_bytes()[33..65]);
+        Ok(KeyPair::Sm2 { secret, public, za })
     }
 
     /// The DER signature of `string_to_sign`.
@@ -74,13 +85,11 @@ impl KeyPair {
                 let (r, s) = sig.split_bytes();
                 der_encode(&r, &s)
             }
-            KeyPair::Sm2 { key, za } => {
-                use sm2::dsa::signature::hazmat::PrehashSigner;
+            KeyPair::Sm2 { secret, za, .. } => {
                 // r = 0 or s = 0 happens with probability ~2^-256; it is treated as unreachable.
-                let sig: sm2::dsa::Signature = key
-                    .sign_prehash(&sm2_digest(za, string_to_sign))
-                    .unwrap_or_else(|_| panic!("SM2 signing with a valid key"));
-                der_encode(&sig.r_bytes(), &sig.s_bytes())
+                let (r, s) = sm2_sign(secret, &sm2_digest(za, string_to_sign))
+                    .unwrap_or_else(|| panic!("SM2 signing with a valid key"));
+                der_encode(&r, &s)
             }
         }
     }
@@ -98,15 +107,43 @@ impl KeyPair {
                 };
                 key.verifying_key().verify(string_to_sign, &sig).is_ok()
             }
-            KeyPair::Sm2 { key, za } => {
+            KeyPair::Sm2 { public, za, .. } => {
                 use sm2::dsa::signature::hazmat::PrehashVerifier;
                 let Ok(sig) = sm2::dsa::Signature::from_scalars(r, s) else {
                     return false;
                 };
-                key.verifying_key().verify_prehash(&sm2_digest(za, string_to_sign), &sig).is_ok()
+                public.verify_prehash(&sm2_digest(za, string_to_sign), &sig).is_ok()
             }
         }
     }
+}
+
+/// The SM2 signature `(r, s)` of the digest `e` (GB/T 32918.2 A2-A7) with the nonce of
+/// RFC 6979 over SM3, as `sm2::dsa::SigningKey::sign_prehash` computes it, but from a
+/// secret scalar this crate wipes. The nonce and the scalar's copies are wiped too. `None`
+/// when r or s comes out 0 (probability ~2^-256).
+fn sm2_sign(secret: &sm2::NonZeroScalar, e: &[u8; 32]) -> Option<([u8; 32], [u8; 32])> {
+    use sm2::elliptic_curve::ops::{MulByGenerator, Reduce};
+    use sm2::elliptic_curve::point::AffineCoordinates;
+    use sm2::elliptic_curve::{FieldBytesEncoding, PrimeField};
+    use sm2::{FieldBytes, ProjectivePoint, Scalar};
+    let d: Zeroizing<Scalar> = Zeroizing::new(*secret.as_ref());
+    let e = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*e));
+    let x = Zeroizing::new(d.to_repr());
+    let order = FieldBytesEncoding::<sm2::Sm2>::encode_field_bytes(&sm2::Sm2::ORDER);
+    let k_bytes = Zeroizing::new(rfc6979::generate_k::<sm3::Sm3, _>(&x, &order, &e.to_bytes(), &[]));
+    let k = Zeroizing::new(Option::<Scalar>::from(Scalar::from_repr(*k_bytes))?);
+    let point = ProjectivePoint::mul_by_generator(&*k).to_affine();
+    let r = e + <Scalar as Reduce<U256>>::reduce_bytes(&point.x());
+    if bool::from(r.is_zero()) || bool::from((r + *k).is_zero()) {
+        return None;
+    }
+    let inverse = Zeroizing::new(Option::<Scalar>::from((*d + Scalar::ONE).invert())?);
+    let s = *inverse * (*k - r * *d);
+    if bool::from(s.is_zero()) {
+        return None;
+    }
+    Some((r.to_bytes().into(), s.to_bytes().into()))
 }
 
 /// The SM2 distinguishing identifier the official signer uses.
@@ -235,6 +272,19 @@ mod tests {
                 &[&[0u8, 0, 0, 1][..], b"SDK-ECDSA-P256-SHA256", &[0], b"AK", &[0], &[0, 0, 1, 0]].concat(),
             ));
         let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, "AK", "SK").unwrap();
-        assert_eq!(U256::from_be_slice(&d), c.wrapping_add(&U256::ONE));
+        assert_eq!(U256::from_be_slice(&*d), c.wrapping_add(&U256::ONE));
+    }
+
+    #[test]
+    fn sm2_signatures_are_those_of_the_sm2_crate() {
+        use sm2::dsa::signature::hazmat::PrehashSigner;
+        let KeyPair::Sm2 { secret, za, .. } = KeyPair::sm2("AK", "SK").unwrap() else { unreachable!() };
+        let theirs = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, *secret).unwrap();
+        for message in [&b""[..], b"message", &[0xff; 300]] {
+            let digest = sm2_digest(&za, message);
+            let sig: sm2::dsa::Signature = theirs.sign_prehash(&digest).unwrap();
+            let (r, s) = sm2_sign(&secret, &digest).unwrap();
+            assert_eq!((r, s), (sig.r_bytes().into(), sig.s_bytes().into()));
+        }
     }
 }
