@@ -38,21 +38,39 @@ fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -
 }
 
 /// A P-256 or SM2 key pair derived from an access key. The secret scalars are wiped when
-/// dropped (`p256`'s signing key wipes its own; the SM2 one is kept here, since `sm2`'s
-/// signing key does not).
+/// dropped: `p256`'s signing key wipes its own; `sm2`'s does not, so [`KeyPair`]'s `Drop`
+/// writes a key of scalar 1 over it.
 #[derive(Clone)]
 pub(crate) enum KeyPair {
     P256(p256::ecdsa::SigningKey),
-    /// The secret scalar, the public key, and Z_A (which depends only on the public key)
-    /// computed once.
+    /// The signing key, and Z_A (which depends only on the public key) computed once.
     Sm2 {
-        secret: Zeroizing<sm2::NonZeroScalar>,
-        public: sm2::dsa::VerifyingKey,
+        key: sm2::dsa::SigningKey,
         za: [u8; 32],
     },
 }
 
+impl Drop for KeyPair {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
 impl KeyPair {
+    /// Overwrites the SM2 secret scalar with 1 (`p256`'s key wipes itself when dropped).
+    fn wipe(&mut self) {
+        if let KeyPair::Sm2 { key, .. } = self {
+            // The assignment writes over the secret scalar in place (the crate's own
+            // `NonZeroScalar::zeroize` writes 1 as well); `black_box` keeps that store from
+            // being removed as dead.
+            let one = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::new(sm2::Scalar::ONE));
+            if let Some(Ok(one)) = one.map(|one| sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, one)) {
+                *key = one;
+                std::hint::black_box(&*key);
+            }
+        }
+    }
+
     pub(crate) fn p256(ak: &str, sk: &str) -> Result<Self> {
         let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, ak, sk)?;
         let key = p256::ecdsa::SigningKey::from_slice(&*d)
@@ -62,15 +80,14 @@ impl KeyPair {
 
     pub(crate) fn sm2(ak: &str, sk: &str) -> Result<Self> {
         let d = derive_scalar(HashKind::Sm3, "SDK-SM2-SM3", sm2::Sm2::ORDER, ak, sk)?;
-        let secret = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::from_repr((*d).into()))
-            .map(Zeroizing::new)
+        let mut secret = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::from_repr((*d).into()))
             .ok_or_else(|| Error::validation("sk", "derived SM2 key is invalid"))?;
-        let point = (sm2::ProjectivePoint::GENERATOR * *secret.as_ref()).to_affine();
-        let public = sm2::dsa::VerifyingKey::from_affine(SM2_ID, point)
-            .map_err(|_| Error::validation("sk", "derived SM2 key is invalid"))?;
-        let encoded = point.to_encoded_point(false);
-        let za = sm2_za(&encoded.as_bytes()[1..33], &encoded.as_bytes()[33..65]);
-        Ok(KeyPair::Sm2 { secret, public, za })
+        let key = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, secret);
+        secret.zeroize();
+        let key = key.map_err(|_| Error::validation("sk", "derived SM2 key is invalid"))?;
+        let public = key.verifying_key().as_affine().to_encoded_point(false);
+        let za = sm2_za(&public.as_bytes()[1..33], &public.as_bytes()[33..65]);
+        Ok(KeyPair::Sm2 { key, za })
     }
 
     /// The DER signature of `string_to_sign`.
@@ -85,11 +102,13 @@ impl KeyPair {
                 let (r, s) = sig.split_bytes();
                 der_encode(&r, &s)
             }
-            KeyPair::Sm2 { secret, za, .. } => {
+            KeyPair::Sm2 { key, za } => {
+                use sm2::dsa::signature::hazmat::PrehashSigner;
                 // r = 0 or s = 0 happens with probability ~2^-256; it is treated as unreachable.
-                let (r, s) = sm2_sign(secret, &sm2_digest(za, string_to_sign))
-                    .unwrap_or_else(|| panic!("SM2 signing with a valid key"));
-                der_encode(&r, &s)
+                let sig: sm2::dsa::Signature = key
+                    .sign_prehash(&sm2_digest(za, string_to_sign))
+                    .unwrap_or_else(|_| panic!("SM2 signing with a valid key"));
+                der_encode(&sig.r_bytes(), &sig.s_bytes())
             }
         }
     }
@@ -107,43 +126,15 @@ impl KeyPair {
                 };
                 key.verifying_key().verify(string_to_sign, &sig).is_ok()
             }
-            KeyPair::Sm2 { public, za, .. } => {
+            KeyPair::Sm2 { key, za } => {
                 use sm2::dsa::signature::hazmat::PrehashVerifier;
                 let Ok(sig) = sm2::dsa::Signature::from_scalars(r, s) else {
                     return false;
                 };
-                public.verify_prehash(&sm2_digest(za, string_to_sign), &sig).is_ok()
+                key.verifying_key().verify_prehash(&sm2_digest(za, string_to_sign), &sig).is_ok()
             }
         }
     }
-}
-
-/// The SM2 signature `(r, s)` of the digest `e` (GB/T 32918.2 A2-A7) with the nonce of
-/// RFC 6979 over SM3, as `sm2::dsa::SigningKey::sign_prehash` computes it, but from a
-/// secret scalar this crate wipes. The nonce and the scalar's copies are wiped too. `None`
-/// when r or s comes out 0 (probability ~2^-256).
-fn sm2_sign(secret: &sm2::NonZeroScalar, e: &[u8; 32]) -> Option<([u8; 32], [u8; 32])> {
-    use sm2::elliptic_curve::ops::{MulByGenerator, Reduce};
-    use sm2::elliptic_curve::point::AffineCoordinates;
-    use sm2::elliptic_curve::{FieldBytesEncoding, PrimeField};
-    use sm2::{FieldBytes, ProjectivePoint, Scalar};
-    let d: Zeroizing<Scalar> = Zeroizing::new(*secret.as_ref());
-    let e = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*e));
-    let x = Zeroizing::new(d.to_repr());
-    let order = FieldBytesEncoding::<sm2::Sm2>::encode_field_bytes(&sm2::Sm2::ORDER);
-    let k_bytes = Zeroizing::new(rfc6979::generate_k::<sm3::Sm3, _>(&x, &order, &e.to_bytes(), &[]));
-    let k = Zeroizing::new(Option::<Scalar>::from(Scalar::from_repr(*k_bytes))?);
-    let point = ProjectivePoint::mul_by_generator(&*k).to_affine();
-    let r = e + <Scalar as Reduce<U256>>::reduce_bytes(&point.x());
-    if bool::from(r.is_zero()) || bool::from((r + *k).is_zero()) {
-        return None;
-    }
-    let inverse = Zeroizing::new(Option::<Scalar>::from((*d + Scalar::ONE).invert())?);
-    let s = *inverse * (*k - r * *d);
-    if bool::from(s.is_zero()) {
-        return None;
-    }
-    Some((r.to_bytes().into(), s.to_bytes().into()))
 }
 
 /// The SM2 distinguishing identifier the official signer uses.
@@ -249,6 +240,20 @@ mod tests {
     }
 
     #[test]
+    fn the_sm2_secret_is_overwritten_when_wiped() {
+        use sm2::elliptic_curve::subtle::ConstantTimeEq;
+        let mut pair = KeyPair::sm2("AK", "SK").unwrap();
+        let KeyPair::Sm2 { key, .. } = &pair else { unreachable!() };
+        let secret = key.clone();
+        let one = sm2::NonZeroScalar::new(sm2::Scalar::ONE).unwrap();
+        let one = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, one).unwrap();
+        pair.wipe();
+        let KeyPair::Sm2 { key, .. } = &pair else { unreachable!() };
+        assert!(!bool::from(key.ct_eq(&secret)));
+        assert!(bool::from(key.ct_eq(&one)));
+    }
+
+    #[test]
     fn der_round_trips_with_high_bits_and_leading_zeros() {
         let mut r = [0xffu8; 32];
         let mut s = [0u8; 32];
@@ -273,18 +278,5 @@ mod tests {
             ));
         let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, "AK", "SK").unwrap();
         assert_eq!(U256::from_be_slice(&*d), c.wrapping_add(&U256::ONE));
-    }
-
-    #[test]
-    fn sm2_signatures_are_those_of_the_sm2_crate() {
-        use sm2::dsa::signature::hazmat::PrehashSigner;
-        let KeyPair::Sm2 { secret, za, .. } = KeyPair::sm2("AK", "SK").unwrap() else { unreachable!() };
-        let theirs = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, *secret).unwrap();
-        for message in [&b""[..], b"message", &[0xff; 300]] {
-            let digest = sm2_digest(&za, message);
-            let sig: sm2::dsa::Signature = theirs.sign_prehash(&digest).unwrap();
-            let (r, s) = sm2_sign(&secret, &digest).unwrap();
-            assert_eq!((r, s), (sig.r_bytes().into(), sig.s_bytes().into()));
-        }
     }
 }

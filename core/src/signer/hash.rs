@@ -81,13 +81,7 @@ pub(crate) enum HmacKey {
 
 impl Drop for HmacKey {
     fn drop(&mut self) {
-        match self {
-            HmacKey::Sha256 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
-            HmacKey::Sm3 { block } => block.zeroize(),
-        }
+        self.wipe();
     }
 }
 
@@ -136,6 +130,17 @@ impl HmacKey {
         }
     }
 
+    /// Writes zeros over the key's states or block.
+    fn wipe(&mut self) {
+        match self {
+            HmacKey::Sha256 { inner, outer } => {
+                inner.zeroize();
+                outer.zeroize();
+            }
+            HmacKey::Sm3 { block } => block.zeroize(),
+        }
+    }
+
     pub(crate) fn sign(&self, data: &[u8]) -> [u8; 32] {
         match self {
             HmacKey::Sha256 { inner, outer } => sha256_from(*outer, 64, &sha256_from(*inner, 64, data)),
@@ -181,6 +186,16 @@ mod tests {
     use super::*;
 
     use hmac::{Hmac, Mac};
+
+    #[test]
+    fn hmac_keys_are_zeros_once_wiped() {
+        let mut sha = HmacKey::new(HashKind::Sha256, b"SK");
+        let mut sm3 = HmacKey::new(HashKind::Sm3, b"SK");
+        sha.wipe();
+        sm3.wipe();
+        assert!(matches!(&sha, HmacKey::Sha256 { inner, outer } if *inner == [0; 8] && *outer == [0; 8]));
+        assert!(matches!(&sm3, HmacKey::Sm3 { block } if *block == [0; 64]));
+    }
 
     #[test]
     fn hmac_sm3_agrees_with_the_generic_implementation() {
