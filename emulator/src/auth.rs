@@ -1,14 +1,12 @@
 //! Authentication as the API gateway does it: an IAM token (`X-Auth-Token`), or an
-//! AK/SK signature checked with the core's verifier, with `X-Sdk-Date` at most 15 minutes
-//! away from the server's clock.
+//! AK/SK signature checked with the core's [`Verifier::verify_at`] at the server's clock:
+//! `X-Sdk-Date` at most 15 minutes away, `host` and `x-sdk-date` signed, the payload hash
+//! the body's unless a signed content-hash header says otherwise as the official SDKs do.
 
 use crate::config::{Credential, Token};
 use crate::errors::ApiError;
 use crate::http::WireRequest;
 use csms_core::{parse_authorization, AccessKey, HttpRequest, SdkDate, Verifier, VerifyError};
-
-/// How far `X-Sdk-Date` may be from the server's clock, in seconds.
-pub(crate) const MAX_SKEW_SECONDS: i64 = 15 * 60;
 
 /// Who made a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,37 +51,37 @@ impl Authenticator {
         let Some(authorization) = request.header("authorization") else {
             return Err(ApiError::unauthorized("no Authorization header and no X-Auth-Token; sign the request"));
         };
-        let parsed = parse_authorization(authorization)
-            .map_err(|e| ApiError::unauthorized(format!("cannot read the Authorization header: {e}")))?;
-        let index = self.credentials.iter().position(|c| c.ak == parsed.access_key_id).ok_or_else(|| {
-            ApiError::unauthorized(format!("the access key id `{}` is unknown", parsed.access_key_id))
-        })?;
-
-        let sdk_date = request.header("x-sdk-date").unwrap_or("");
-        let signed_at = SdkDate::parse(sdk_date.trim()).map_err(|_| {
-            ApiError::unauthorized(format!("X-Sdk-Date `{sdk_date}` is missing or not YYYYMMDDTHHMMSSZ"))
-        })?;
-        let now = SdkDate::from_unix(now_ms.div_euclid(1000));
-        if (signed_at.unix_seconds() - now.unix_seconds()).abs() > MAX_SKEW_SECONDS {
-            return Err(ApiError::unauthorized(format!(
-                "signature expired, signature time:{signed_at},server time:{now}"
-            )));
-        }
-
+        let parsed = parse_authorization(authorization).map_err(|e| refusal(e, request))?;
+        let Some(index) = self.credentials.iter().position(|c| c.ak == parsed.access_key_id) else {
+            return Err(refusal(VerifyError::UnknownAccessKey(parsed.access_key_id), request));
+        };
         let host = request.header("host").unwrap_or(host);
         let mut http = HttpRequest::new(request.method.clone(), format!("http://{host}{target}"));
         http.headers = request.headers.clone();
         http.body = request.body.clone();
-        match self.verifiers[index].verify(&http) {
+        let now = SdkDate::from_unix(now_ms.div_euclid(1000));
+        match self.verifiers[index].verify_at(&http, now) {
             Ok(_) => Ok(Caller { project_id: self.credentials[index].project_id.clone() }),
-            Err(VerifyError::SignatureMismatch { canonical_request, string_to_sign }) => {
-                Err(ApiError::unauthorized(format!(
-                    "verify aksk signature fail; the server's canonical request was {canonical_request:?} \
-                     and its string to sign {string_to_sign:?}"
-                )))
-            }
-            Err(e) => Err(ApiError::unauthorized(e)),
+            Err(e) => Err(refusal(e, request)),
         }
+    }
+}
+
+/// The gateway's answer (401 `APIGW.0301`) to a request the verifier refused. Each
+/// [`VerifyError`] says why in its own words; an expired date reads as the gateway's
+/// `signature expired, signature time:...,server time:...`.
+fn refusal(e: VerifyError, request: &WireRequest) -> ApiError {
+    match e {
+        VerifyError::Malformed(_) => ApiError::unauthorized(format!("cannot read the Authorization header: {e}")),
+        VerifyError::BadDate => {
+            let sdk_date = request.header("x-sdk-date").unwrap_or("");
+            ApiError::unauthorized(format!("X-Sdk-Date `{sdk_date}` is missing or not YYYYMMDDTHHMMSSZ"))
+        }
+        VerifyError::SignatureMismatch { canonical_request, string_to_sign } => ApiError::unauthorized(format!(
+            "verify aksk signature fail; the server's canonical request was {canonical_request:?} \
+             and its string to sign {string_to_sign:?}"
+        )),
+        e => ApiError::unauthorized(e),
     }
 }
 

@@ -4,7 +4,9 @@
 
 use arbitrary::{Result, Unstructured};
 use csms_core::operations::{Format, Member, Rules, Type};
+use csms_core::{AccessKey, Algorithm, DerivedScope, HttpRequest, Signer, VerifyError};
 use serde_json::{Map, Number, Value};
+use std::sync::OnceLock;
 
 /// Field names of the CSMS inputs and outputs (from `core/src/operations/generated.rs`), so
 /// that generated objects reach the decoders' fields and not only unknown keys.
@@ -410,6 +412,160 @@ pub fn members(u: &mut Unstructured, members: &[Member], depth: u32) -> Result<M
         }
     }
     Ok(map)
+}
+
+/// Methods to sign, a few of them odd.
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "get", ""];
+/// URL schemes, a few of them broken.
+pub const SCHEMES: &[&str] = &["https://", "http://", "", "HTTPS://", "ftp://", "://", "https:/", "https:///"];
+/// Authorities, a few of them odd.
+pub const HOSTS: &[&str] =
+    &["kms.cn-north-4.myhuaweicloud.com", "127.0.0.1:8080", "[::1]:443", "", "user@host", "höst.example", "host:99999"];
+/// Pieces of paths and queries: separators, escapes (valid or not), non-ASCII.
+pub const URL_PIECES: &[&str] = &[
+    "/",
+    "/",
+    "/",
+    "?",
+    "&",
+    "=",
+    "#",
+    "%",
+    "%2F",
+    "%2f",
+    "%20",
+    "%25",
+    "%E4%B8%AD",
+    "%FF",
+    "%C3",
+    "%zz",
+    "%4",
+    "+",
+    " ",
+    "ü",
+    "中",
+    "😀",
+    "..",
+    ".",
+    "v1",
+    "secrets",
+    "limit=10",
+    "marker=",
+    "://",
+    "\u{0}",
+    ";",
+];
+/// Header names, mostly those signing treats specially.
+pub const HEADER_NAMES: &[&str] = &[
+    "Host",
+    "host",
+    "Content-Type",
+    "X-Sdk-Date",
+    "x-sdk-date",
+    "X-Sdk-Content-Sha256",
+    "X-Sdk-Content-Sm3",
+    "X-Security-Token",
+    "X-Project-Id",
+    "User-Agent",
+    "X-Custom_Underscore",
+    "Authorization",
+    "",
+];
+/// Content types: JSON and BSON (hashed bodies) and others (`UNSIGNED-PAYLOAD`).
+pub const CONTENT_TYPES: &[&str] =
+    &["application/json", "application/json;charset=UTF-8", "APPLICATION/BSON", "text/plain", "", " application/json "];
+
+/// A URL: usually scheme, authority and pieces of path and query; sometimes any text.
+pub fn url(u: &mut Unstructured) -> arbitrary::Result<String> {
+    if u.ratio(1u8, 8)? {
+        return u.arbitrary();
+    }
+    let mut s = String::from(*u.choose(SCHEMES)?);
+    s.push_str(if u.ratio(3u8, 4)? { u.choose(HOSTS)? } else { "" });
+    for _ in 0..u.int_in_range(0u8..=10)? {
+        if u.ratio(3u8, 4)? {
+            s.push_str(u.choose(URL_PIECES)?);
+        } else {
+            s.push_str(&text(u)?);
+        }
+    }
+    Ok(s)
+}
+
+/// A request to sign: any method, URL, headers (often those signing treats specially) and
+/// body (empty, JSON or any bytes).
+pub fn request_to_sign(u: &mut Unstructured) -> Result<HttpRequest> {
+    let method = if u.ratio(3u8, 4)? { u.choose(METHODS)?.to_string() } else { u.arbitrary()? };
+    let mut request = HttpRequest::new(method, url(u)?);
+    for _ in 0..u.int_in_range(0u8..=5)? {
+        let name = match u.int_in_range(0u8..=3)? {
+            0 | 1 => u.choose(HEADER_NAMES)?.to_string(),
+            _ => text(u)?,
+        };
+        let value = if name.eq_ignore_ascii_case("content-type") && u.ratio(3u8, 4)? {
+            u.choose(CONTENT_TYPES)?.to_string()
+        } else {
+            text(u)?
+        };
+        request.headers.push((name, value));
+    }
+    request.body = match u.int_in_range(0u8..=2)? {
+        0 => Vec::new(),
+        1 => br#"{"secret_string":"x"}"#.to_vec(),
+        _ => u.arbitrary()?,
+    };
+    Ok(request)
+}
+
+/// The access key of the signers: `AK`/`SK`, with a security token when `temporary`.
+pub fn access_key(temporary: bool) -> AccessKey {
+    let key = AccessKey::new("AK", "SK");
+    if temporary {
+        key.with_security_token("fuzz-token")
+    } else {
+        key
+    }
+}
+
+/// The V11 scope of the signers.
+pub fn scope() -> DerivedScope {
+    DerivedScope { region: "cn-north-4".into(), service: "csms".into() }
+}
+
+/// One signer of each algorithm (in the order of `Algorithm::ALL`) for
+/// [`access_key`]`(temporary)`, made once.
+pub fn signers(temporary: bool) -> &'static [Signer] {
+    static SIGNERS: OnceLock<[Vec<Signer>; 2]> = OnceLock::new();
+    let all = SIGNERS.get_or_init(|| {
+        [false, true].map(|temporary| {
+            Algorithm::ALL
+                .iter()
+                .map(|&a| {
+                    let scope = (a == Algorithm::V11HmacSha256).then(scope);
+                    Signer::new(access_key(temporary), a, scope).expect("a signer for AK/SK")
+                })
+                .collect()
+        })
+    });
+    &all[usize::from(temporary)]
+}
+
+/// The content-hash header of `algorithm` (`X-Sdk-Content-Sm3` for the SM3 ones).
+pub fn content_header(algorithm: Algorithm) -> &'static str {
+    if matches!(algorithm, Algorithm::HmacSm3 | Algorithm::Sm2Sm3) {
+        "X-Sdk-Content-Sm3"
+    } else {
+        "X-Sdk-Content-Sha256"
+    }
+}
+
+/// Whether the verifier may refuse what `algorithm` signed from `unsigned` (the request
+/// before signing) with `error`: only when the caller gave the algorithm's content-hash
+/// header itself, with a value that is neither the body's hash nor `UNSIGNED-PAYLOAD`
+/// where the official SDKs send it.
+pub fn may_refuse(unsigned: &HttpRequest, algorithm: Algorithm, error: &VerifyError) -> bool {
+    unsigned.header(content_header(algorithm)).is_some()
+        && matches!(error, VerifyError::PayloadHashMismatch | VerifyError::UnsignedPayloadNotAllowed)
 }
 
 /// A signing time: any i64, kept within 0..=253402300799 (years 1970 to 9999).

@@ -10,11 +10,12 @@ use crate::error::{Error, Result};
 use p256::elliptic_curve::bigint::{Encoding, U256};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::elliptic_curve::Curve;
+use zeroize::{Zeroize, Zeroizing};
 
-/// Derives the private scalar (big-endian bytes) for `label` from AK/SK:
+/// Derives the private scalar (big-endian bytes, wiped when dropped) for `label` from AK/SK:
 /// the first `c = HMAC(SK, 00000001 || label || 00 || AK || counter || 00000100)` with
 /// `c <= n - 2` gives `d = c + 1`.
-fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -> Result<[u8; 32]> {
+fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -> Result<Zeroizing<[u8; 32]>> {
     let limit = order.wrapping_sub(&U256::from_u8(2));
     for counter in 0u8..=254 {
         let mut data = Vec::with_capacity(4 + label.len() + 1 + ak.len() + 1 + 4);
@@ -24,15 +25,21 @@ fn derive_scalar(hash: HashKind, label: &str, order: U256, ak: &str, sk: &str) -
         data.extend_from_slice(ak.as_bytes());
         data.push(counter);
         data.extend_from_slice(&[0, 0, 1, 0]);
-        let c = U256::from_be_slice(&hash.hmac(sk.as_bytes(), &data));
-        if c <= limit {
-            return Ok(c.wrapping_add(&U256::ONE).to_be_bytes());
+        let mac = Zeroizing::new(hash.hmac(sk.as_bytes(), &data));
+        let mut c = U256::from_be_slice(&*mac);
+        let acceptable = c <= limit;
+        let d = acceptable.then(|| Zeroizing::new(c.wrapping_add(&U256::ONE).to_be_bytes()));
+        c.zeroize();
+        if let Some(d) = d {
+            return Ok(d);
         }
     }
     Err(Error::validation("sk", "no private key can be derived from this access key"))
 }
 
-/// A P-256 or SM2 key pair derived from an access key.
+/// A P-256 or SM2 key pair derived from an access key. The secret scalars are wiped when
+/// dropped: `p256`'s signing key wipes its own; `sm2`'s does not, so [`KeyPair`]'s `Drop`
+/// writes a key of scalar 1 over it.
 #[derive(Clone)]
 pub(crate) enum KeyPair {
     P256(p256::ecdsa::SigningKey),
@@ -43,20 +50,41 @@ pub(crate) enum KeyPair {
     },
 }
 
+impl Drop for KeyPair {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
 impl KeyPair {
+    /// Overwrites the SM2 secret scalar with 1 (`p256`'s key wipes itself when dropped).
+    fn wipe(&mut self) {
+        if let KeyPair::Sm2 { key, .. } = self {
+            // The assignment writes over the secret scalar in place (the crate's own
+            // `NonZeroScalar::zeroize` writes 1 as well); `black_box` keeps that store from
+            // being removed as dead.
+            let one = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::new(sm2::Scalar::ONE));
+            if let Some(Ok(one)) = one.map(|one| sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, one)) {
+                *key = one;
+                std::hint::black_box(&*key);
+            }
+        }
+    }
+
     pub(crate) fn p256(ak: &str, sk: &str) -> Result<Self> {
         let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, ak, sk)?;
-        let key = p256::ecdsa::SigningKey::from_bytes(&d.into())
+        let key = p256::ecdsa::SigningKey::from_slice(&*d)
             .map_err(|_| Error::validation("sk", "derived P-256 key is invalid"))?;
         Ok(KeyPair::P256(key))
     }
 
     pub(crate) fn sm2(ak: &str, sk: &str) -> Result<Self> {
         let d = derive_scalar(HashKind::Sm3, "SDK-SM2-SM3", sm2::Sm2::ORDER, ak, sk)?;
-        let secret = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::from_repr(d.into()))
+        let mut secret = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::from_repr((*d).into()))
             .ok_or_else(|| Error::validation("sk", "derived SM2 key is invalid"))?;
-        let key = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, secret)
-            .map_err(|_| Error::validation("sk", "derived SM2 key is invalid"))?;
+        let key = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, secret);
+        secret.zeroize();
+        let key = key.map_err(|_| Error::validation("sk", "derived SM2 key is invalid"))?;
         let public = key.verifying_key().as_affine().to_encoded_point(false);
         let za = sm2_za(&public.as_bytes()[1..33], &public.as_bytes()[33..65]);
         Ok(KeyPair::Sm2 { key, za })
@@ -212,6 +240,20 @@ mod tests {
     }
 
     #[test]
+    fn the_sm2_secret_is_overwritten_when_wiped() {
+        use sm2::elliptic_curve::subtle::ConstantTimeEq;
+        let mut pair = KeyPair::sm2("AK", "SK").unwrap();
+        let KeyPair::Sm2 { key, .. } = &pair else { unreachable!() };
+        let secret = key.clone();
+        let one = sm2::NonZeroScalar::new(sm2::Scalar::ONE).unwrap();
+        let one = sm2::dsa::SigningKey::from_nonzero_scalar(SM2_ID, one).unwrap();
+        pair.wipe();
+        let KeyPair::Sm2 { key, .. } = &pair else { unreachable!() };
+        assert!(!bool::from(key.ct_eq(&secret)));
+        assert!(bool::from(key.ct_eq(&one)));
+    }
+
+    #[test]
     fn der_round_trips_with_high_bits_and_leading_zeros() {
         let mut r = [0xffu8; 32];
         let mut s = [0u8; 32];
@@ -235,6 +277,6 @@ mod tests {
                 &[&[0u8, 0, 0, 1][..], b"SDK-ECDSA-P256-SHA256", &[0], b"AK", &[0], &[0, 0, 1, 0]].concat(),
             ));
         let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", p256::NistP256::ORDER, "AK", "SK").unwrap();
-        assert_eq!(U256::from_be_slice(&d), c.wrapping_add(&U256::ONE));
+        assert_eq!(U256::from_be_slice(&*d), c.wrapping_add(&U256::ONE));
     }
 }

@@ -180,15 +180,21 @@ pub(crate) fn signed_list(headers: &[(&str, &str)]) -> String {
     list
 }
 
-/// The canonical request over the headers `signed` (lower-case, sorted). A signed header
-/// missing from the request is returned as `Err(name)`.
-pub(crate) fn canonical_request(req: &HttpRequest, signed: &[String], hash: HashKind) -> Result<String, String> {
+/// The canonical request over the headers `signed` (lower-case, sorted), with `claim` as
+/// the payload hash of a non-empty body (its hash when `None`; see [`Payload`]). A signed
+/// header missing from the request is returned as `Err(name)`.
+pub(crate) fn canonical_request(
+    req: &HttpRequest,
+    signed: &[String],
+    claim: Option<&str>,
+    hash: HashKind,
+) -> Result<String, String> {
     let headers = signed
         .iter()
         .map(|name| Ok((name.as_str(), req.header(name).ok_or_else(|| name.clone())?)))
         .collect::<Result<Vec<_>, String>>()?;
     let url = split_url(&req.url).ok_or_else(|| "url".to_owned())?;
-    let body = Payload { body: &req.body, unsigned: req.header(hash.content_header()) };
+    let body = Payload { body: &req.body, unsigned: claim };
     Ok(canonical_request_of(&req.method, &url, &headers, &signed.join(";"), body, hash))
 }
 
@@ -196,7 +202,9 @@ pub(crate) fn canonical_request(req: &HttpRequest, signed: &[String], hash: Hash
 pub(crate) struct Payload<'a> {
     /// The body bytes.
     pub body: &'a [u8],
-    /// The value of the unsigned-payload header, if the request has one.
+    /// The value of the content-hash header (`X-Sdk-Content-Sha256` or `X-Sdk-Content-Sm3`),
+    /// written as the payload hash of a non-empty body instead of its hash. The signer
+    /// passes the header it signs; the verifier only a signed one it has checked.
     pub unsigned: Option<&'a str>,
 }
 
@@ -274,7 +282,7 @@ mod tests {
         let url = split_url(&req.url).unwrap();
         let lowered: Vec<(&str, &str)> = vec![("host", "h"), ("x-a", "1"), ("x-b", "2")];
         assert_eq!(
-            canonical_request(&req, &names, HashKind::Sha256).unwrap(),
+            canonical_request(&req, &names, None, HashKind::Sha256).unwrap(),
             canonical_request_of(
                 &req.method,
                 &url,

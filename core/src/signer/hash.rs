@@ -1,8 +1,7 @@
 //! The two hash functions of the signing algorithms, behind one small interface.
 
-use hmac::{Hmac, Mac};
 use sm3::{Digest, Sm3};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// SHA-256 or SM3 (both 32-byte digests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,53 +65,88 @@ fn sha256_from(mut state: [u32; 8], done: u64, data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// An HMAC key with its inner and outer pad blocks already hashed: each signature with the
-/// same SK starts from a copy of this state instead of hashing the key again.
+/// An HMAC key, wiped when dropped.
+///
+/// For SHA-256 (the hot path of signing), the states after the inner and the outer pad
+/// block: each signature starts from a copy of them instead of hashing the key again. For
+/// SM3, the key block itself: the `sm3` crate's state cannot be wiped, so none is kept
+/// between signatures, and the one made for a signature is reset before it is dropped.
 #[derive(Clone)]
 pub(crate) enum HmacKey {
     /// The SHA-256 states after the inner and the outer pad block.
-    Sha256 {
-        inner: [u32; 8],
-        outer: [u32; 8],
-    },
-    Sm3(Hmac<Sm3>),
+    Sha256 { inner: [u32; 8], outer: [u32; 8] },
+    /// The key as HMAC pads it: itself, or its SM3 hash when longer than a block, then zeros.
+    Sm3 { block: [u8; 64] },
+}
+
+impl Drop for HmacKey {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+/// `block` with every byte XORed with `byte` (an HMAC pad), wiped when dropped.
+fn padded(block: &[u8; 64], byte: u8) -> Zeroizing<[u8; 64]> {
+    let mut out = Zeroizing::new(*block);
+    for b in out.iter_mut() {
+        *b ^= byte;
+    }
+    out
+}
+
+/// SM3 of `first` then `second`; the hasher's state (which depends on the key when `first`
+/// is a pad block) is reset before it is dropped.
+fn sm3_of(first: &[u8], second: &[u8]) -> [u8; 32] {
+    let mut hasher = Sm3::new();
+    hasher.update(first);
+    hasher.update(second);
+    let out = hasher.finalize_reset().into();
+    // The reset writes the initial state over the keyed one; `black_box` keeps that write
+    // from being removed as dead.
+    std::hint::black_box(&hasher);
+    out
 }
 
 impl HmacKey {
     pub(crate) fn new(hash: HashKind, key: &[u8]) -> Self {
+        let mut block = Zeroizing::new([0u8; 64]);
+        if key.len() > 64 {
+            let digest = Zeroizing::new(hash.digest(key));
+            block[..32].copy_from_slice(&*digest);
+        } else {
+            block[..key.len()].copy_from_slice(key);
+        }
         match hash {
             HashKind::Sha256 => {
-                let mut block = [0u8; 64];
-                if key.len() > 64 {
-                    block[..32].copy_from_slice(&hash.digest(key));
-                } else {
-                    block[..key.len()].copy_from_slice(key);
-                }
                 let pad = |byte: u8| {
-                    let mut padded = block;
-                    for b in padded.iter_mut() {
-                        *b ^= byte;
-                    }
+                    let padded = padded(&block, byte);
                     let mut state = SHA256_INITIAL;
-                    sha2::compress256(&mut state, std::slice::from_ref((&padded).into()));
-                    padded.zeroize();
+                    sha2::compress256(&mut state, std::slice::from_ref((&*padded).into()));
                     state
                 };
-                let key = HmacKey::Sha256 { inner: pad(0x36), outer: pad(0x5c) };
-                block.zeroize();
-                key
+                HmacKey::Sha256 { inner: pad(0x36), outer: pad(0x5c) }
             }
-            HashKind::Sm3 => HmacKey::Sm3(Hmac::new_from_slice(key).expect("HMAC accepts any key length")),
+            HashKind::Sm3 => HmacKey::Sm3 { block: *block },
+        }
+    }
+
+    /// Writes zeros over the key's states or block.
+    fn wipe(&mut self) {
+        match self {
+            HmacKey::Sha256 { inner, outer } => {
+                inner.zeroize();
+                outer.zeroize();
+            }
+            HmacKey::Sm3 { block } => block.zeroize(),
         }
     }
 
     pub(crate) fn sign(&self, data: &[u8]) -> [u8; 32] {
         match self {
             HmacKey::Sha256 { inner, outer } => sha256_from(*outer, 64, &sha256_from(*inner, 64, data)),
-            HmacKey::Sm3(mac) => {
-                let mut mac = mac.clone();
-                mac.update(data);
-                mac.finalize().into_bytes().into()
+            HmacKey::Sm3 { block } => {
+                let inner = sm3_of(&*padded(block, 0x36), data);
+                sm3_of(&*padded(block, 0x5c), &inner)
             }
         }
     }
@@ -150,6 +184,31 @@ pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use hmac::{Hmac, Mac};
+
+    #[test]
+    fn hmac_keys_are_zeros_once_wiped() {
+        let mut sha = HmacKey::new(HashKind::Sha256, b"SK");
+        let mut sm3 = HmacKey::new(HashKind::Sm3, b"SK");
+        sha.wipe();
+        sm3.wipe();
+        assert!(matches!(&sha, HmacKey::Sha256 { inner, outer } if *inner == [0; 8] && *outer == [0; 8]));
+        assert!(matches!(&sm3, HmacKey::Sm3 { block } if *block == [0; 64]));
+    }
+
+    #[test]
+    fn hmac_sm3_agrees_with_the_generic_implementation() {
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 11 + 5) as u8).collect();
+        for len in [0, 1, 55, 56, 63, 64, 65, 200, 300] {
+            for key_len in [0, 1, 32, 63, 64, 65, 130] {
+                let mut mac = Hmac::<Sm3>::new_from_slice(&data[..key_len]).unwrap();
+                mac.update(&data[..len]);
+                let expected: [u8; 32] = mac.finalize().into_bytes().into();
+                assert_eq!(HashKind::Sm3.hmac(&data[..key_len], &data[..len]), expected, "{len} {key_len}");
+            }
+        }
+    }
 
     #[test]
     fn sha256_and_hmac_agree_with_the_generic_implementations() {

@@ -28,7 +28,7 @@ use hash::{hex, hex_into, HashKind, HmacKey};
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// A signing algorithm, named as in the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -120,6 +120,18 @@ fn set_header<'a>(headers: &mut Vec<(&'a str, Cow<'a, str>)>, name: &'static str
 /// Whether `text` starts with `prefix` (ASCII), ignoring ASCII letter case.
 fn starts_with_ignoring_case(text: &str, prefix: &str) -> bool {
     text.len() >= prefix.len() && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// The payload hash the official signers write, in the content-hash header, for bodies they
+/// do not hash.
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// Whether the official rule sends [`UNSIGNED_PAYLOAD`] for a body of this `Content-Type`:
+/// when it starts with neither `application/json` nor `application/bson` (in any letter
+/// case).
+fn sends_unsigned_payload(content_type: &str) -> bool {
+    !starts_with_ignoring_case(content_type, "application/json")
+        && !starts_with_ignoring_case(content_type, "application/bson")
 }
 
 /// The region and service a V11-HMAC-SHA256 key is derived for.
@@ -269,11 +281,11 @@ impl Signer {
             set_header(&mut out, "X-Security-Token", Cow::Borrowed(token.expose()));
         }
         let hash = self.algorithm.hash();
-        if let Some(ct) = find_header(&out, "Content-Type") {
-            if !starts_with_ignoring_case(ct, "application/json") && !starts_with_ignoring_case(ct, "application/bson")
-            {
-                set_header(&mut out, hash.content_header(), Cow::Borrowed("UNSIGNED-PAYLOAD"));
-            }
+        // Decided on the value as sent (trimmed), which is what a verifier sees: the official
+        // signer decides before trimming, so ` application/json ` would leave a JSON body
+        // unsigned, which `Verifier` refuses.
+        if find_header(&out, "Content-Type").is_some_and(|ct| sends_unsigned_payload(canonical::strip(ct))) {
+            set_header(&mut out, hash.content_header(), Cow::Borrowed(UNSIGNED_PAYLOAD));
         }
         for (_, value) in out.iter_mut() {
             match value {
@@ -296,7 +308,8 @@ impl Signer {
             at_name += len + 1;
         }
         let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
-        let canonical = canonical_request_of(method, &url_parts, &signed, &list, payload, hash);
+        // The canonical request holds the security token: wiped once signed.
+        let canonical = Zeroizing::new(canonical_request_of(method, &url_parts, &signed, &list, payload, hash));
         let authorization = self.authorization(&canonical, &list, date);
         out.push(("Authorization", Cow::Owned(authorization)));
         Ok(out)
@@ -327,11 +340,11 @@ impl Signer {
         out
     }
 
-    /// The string to sign at `date` (`YYYYMMDDTHHMMSSZ`), and for V11 the credential scope
-    /// (`yyyymmdd/region/service`).
-    fn string_to_sign(&self, canonical: &str, date: &str) -> (String, Option<String>) {
+    /// The string to sign at `date` (`YYYYMMDDTHHMMSSZ`), wiped when dropped, and for V11
+    /// the credential scope (`yyyymmdd/region/service`).
+    fn string_to_sign(&self, canonical: &str, date: &str) -> (Zeroizing<String>, Option<String>) {
         let name = self.algorithm.name();
-        let mut out = String::with_capacity(name.len() + 128);
+        let mut out = Zeroizing::new(String::with_capacity(name.len() + 128));
         out.push_str(name);
         out.push('\n');
         out.push_str(date);
@@ -377,14 +390,16 @@ impl Signer {
     }
 
     /// The V11 signing key for the day `day` (`yyyymmdd`): lower-case hex of
-    /// HKDF-SHA256(salt = AK, IKM = SK, info), 32 bytes.
-    fn v11_key(&self, day: &str) -> String {
+    /// HKDF-SHA256(salt = AK, IKM = SK, info), 32 bytes. It and its steps are wiped when
+    /// dropped.
+    fn v11_key(&self, day: &str) -> Zeroizing<String> {
         let scope = self.scope.as_ref().expect("V11 scope checked in new()");
         let info = format!("{day}/{}/{}", scope.region, scope.service);
-        let prk = HashKind::Sha256.hmac(self.key.ak.as_bytes(), self.key.sk.expose().as_bytes());
+        let prk = Zeroizing::new(HashKind::Sha256.hmac(self.key.ak.as_bytes(), self.key.sk.expose().as_bytes()));
         let mut block = info.into_bytes();
         block.push(1);
-        hex(&HashKind::Sha256.hmac(&prk, &block))
+        let okm = Zeroizing::new(HashKind::Sha256.hmac(&*prk, &block));
+        Zeroizing::new(hex(&*okm))
     }
 }
 
