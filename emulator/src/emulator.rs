@@ -103,7 +103,7 @@ impl Emulator {
                     .clock_offset_ms
                     .saturating_add(config.faults.map_or(0, |f| f.clock_offset_secs.saturating_mul(1000))),
             ),
-            rng: Rng::from_clock(),
+            rng: Rng::from_os(),
             live: Mutex::new(Live { store, generation: 0 }),
             persister,
             max_body: config.max_body_bytes,
