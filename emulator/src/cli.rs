@@ -72,6 +72,7 @@ SK EMULATOR-SK-0000000000000000000000000000, project emulatorproject000000000000
 
 /// What the command line asks for.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // built once per process; boxing would only change the API
 pub enum Command {
     /// Run the emulator with this configuration.
     Run(EmulatorConfig),

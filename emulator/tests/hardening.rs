@@ -161,7 +161,19 @@ fn extreme_numbers_on_the_command_line_exit_2_without_a_panic() {
         &["--request-timeout-ms", "-1"],
         &["--request-timeout-ms", "99999999999999999999"],
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_csms-emulator")).args(args).output().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_csms-emulator"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A value taken as valid starts a server that does not exit: stop it after a while.
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(args[0]) && !stderr.contains("panicked"), "{args:?}: {stderr}");
