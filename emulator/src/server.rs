@@ -3,7 +3,7 @@
 
 use crate::errors::{codes, ApiError};
 use crate::faults::Fault;
-use crate::http::{read_request, write_response, ReadOutcome, WireResponse};
+use crate::http::{read_request, write_response, ReadOutcome, WireRequest, WireResponse};
 use crate::service::{error_response, finish, handle, lock, strip_origin, Shared};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -138,49 +138,69 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stopping: Arc<AtomicB
 }
 
 fn refuse(mut stream: TcpStream, shared: &Shared) {
+    let error = ApiError::new(503, codes::INTERNAL, "The emulator serves too many connections; retry later");
+    let _ = write_response(&mut stream, &error_answer(shared, &error).0, false, false);
+}
+
+/// The answer of an error raised before a request reaches the service (with its request id).
+fn error_answer(shared: &Shared, error: &ApiError) -> (WireResponse, String) {
     let request_id = shared.rng.hex32();
-    let mut response = error_response(
-        &ApiError::new(503, codes::INTERNAL, "The emulator serves too many connections; retry later"),
-        &request_id,
-    );
+    let mut response = error_response(error, &request_id);
     finish(&mut response, &request_id, shared.clock.now_ms());
-    let _ = write_response(&mut stream, &response, false, false);
+    (response, request_id)
+}
+
+/// The answer to a request read in full, or `None` to close the connection without one
+/// (an injected close fault).
+fn respond(shared: &Shared, request: &WireRequest) -> Option<WireResponse> {
+    if let Err(refusal) = shared.hosts.check(request) {
+        // Not addressed to us (DNS rebinding): refused before any fault is drawn.
+        let (response, request_id) = error_answer(shared, &refusal);
+        if shared.log {
+            let path = request.target.split('?').next().unwrap_or("");
+            eprintln!("{} {path} -> {} ({request_id}): {}", request.method, refusal.status, refusal.message);
+        }
+        return Some(response);
+    }
+    let fault =
+        if strip_origin(&request.target).starts_with(crate::admin::PREFIX) { None } else { shared.faults.draw() };
+    match fault {
+        None => Some(handle(shared, request)),
+        Some(fault @ (Fault::Unavailable | Fault::Throttled)) => Some(fault_response(shared, request, fault)),
+        Some(Fault::CloseBefore) => {
+            log_fault(shared, request, "closed before applying");
+            None
+        }
+        Some(Fault::CloseAfter) => {
+            let applied = handle(shared, request);
+            log_fault(shared, request, &format!("applied ({}), closed without answering", applied.status));
+            None
+        }
+    }
 }
 
 /// The answer of an injected 503 or 429: the CSMS error shape, with a request id; the
 /// request is not applied.
-fn fault_response(shared: &Shared, request: &crate::http::WireRequest, fault: Fault) -> WireResponse {
-    let request_id = shared.rng.hex32();
-    let mut response = match fault {
-        Fault::Throttled => {
-            let secs = shared.faults.spec().map_or(1, |s| s.retry_after_secs);
-            let mut response = error_response(
-                &ApiError::new(
-                    429,
-                    codes::THROTTLED,
-                    "Too many requests (fault injected by the emulator); retry later",
-                ),
-                &request_id,
-            );
-            response.header("Retry-After", secs.to_string());
-            response
-        }
-        _ => error_response(
-            &ApiError::new(
-                503,
-                codes::UNAVAILABLE,
-                "The service is temporarily unavailable (fault injected by the emulator); retry later",
-            ),
-            &request_id,
-        ),
+fn fault_response(shared: &Shared, request: &WireRequest, fault: Fault) -> WireResponse {
+    let error = if fault == Fault::Throttled {
+        ApiError::new(429, codes::THROTTLED, "Too many requests (fault injected by the emulator); retry later")
+    } else {
+        ApiError::new(
+            503,
+            codes::UNAVAILABLE,
+            "The service is temporarily unavailable (fault injected by the emulator); retry later",
+        )
     };
-    finish(&mut response, &request_id, shared.clock.now_ms());
+    let (mut response, request_id) = error_answer(shared, &error);
+    if fault == Fault::Throttled {
+        response.header("Retry-After", shared.faults.spec().map_or(1, |s| s.retry_after_secs).to_string());
+    }
     shared.cors.decorate(request, &mut response);
     log_fault(shared, request, &format!("{} ({request_id})", response.status));
     response
 }
 
-fn log_fault(shared: &Shared, request: &crate::http::WireRequest, what: &str) {
+fn log_fault(shared: &Shared, request: &WireRequest, what: &str) {
     if shared.log {
         let path = request.target.split('?').next().unwrap_or("");
         eprintln!("{} {path} -> fault: {what}", request.method);
@@ -256,48 +276,7 @@ fn serve(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
         writer.deadline = Some(deadline);
         match read_request(&mut reader, &mut writer, shared.max_body) {
             Ok(ReadOutcome::Request(request)) => {
-                let response = match shared.hosts.check(&request) {
-                    // Not addressed to us (DNS rebinding): refused before any fault is drawn.
-                    Err(refusal) => {
-                        let request_id = shared.rng.hex32();
-                        let mut response = error_response(&refusal, &request_id);
-                        finish(&mut response, &request_id, shared.clock.now_ms());
-                        if shared.log {
-                            let path = request.target.split('?').next().unwrap_or("");
-                            eprintln!(
-                                "{} {path} -> {} ({request_id}): {}",
-                                request.method, refusal.status, refusal.message
-                            );
-                        }
-                        response
-                    }
-                    Ok(()) => {
-                        let fault = if strip_origin(&request.target).starts_with(crate::admin::PREFIX) {
-                            None
-                        } else {
-                            shared.faults.draw()
-                        };
-                        match fault {
-                            None => handle(shared, &request),
-                            Some(fault @ (Fault::Unavailable | Fault::Throttled)) => {
-                                fault_response(shared, &request, fault)
-                            }
-                            Some(Fault::CloseBefore) => {
-                                log_fault(shared, &request, "closed before applying");
-                                break;
-                            }
-                            Some(Fault::CloseAfter) => {
-                                let applied = handle(shared, &request);
-                                log_fault(
-                                    shared,
-                                    &request,
-                                    &format!("applied ({}), closed without answering", applied.status),
-                                );
-                                break;
-                            }
-                        }
-                    }
-                };
+                let Some(response) = respond(shared, &request) else { break };
                 let keep_alive = request.keep_alive && !stopping.load(Ordering::SeqCst);
                 writer.deadline = Some(Instant::now() + shared.request_timeout);
                 if write_response(&mut writer, &response, keep_alive, request.http10).is_err() || !keep_alive {
@@ -330,8 +309,5 @@ fn serve(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
 
 /// Writes the answer to a request that could not be read, with `Connection: close`.
 fn answer_and_close(shared: &Shared, writer: &mut Deadlined, error: ApiError) {
-    let request_id = shared.rng.hex32();
-    let mut response: WireResponse = error_response(&error, &request_id);
-    finish(&mut response, &request_id, shared.clock.now_ms());
-    let _ = write_response(writer, &response, false, false);
+    let _ = write_response(writer, &error_answer(shared, &error).0, false, false);
 }
