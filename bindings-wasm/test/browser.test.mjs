@@ -1,6 +1,7 @@
 // The package in a real browser: Debian's chromium, headless, driven by playwright-core,
 // loads pkg/esm from a page served on localhost and runs the rotation flow against the
-// emulator (cross-origin: the emulator answers the CORS preflights).
+// emulator (cross-origin: the emulator, started with `--cors` and the page's origin,
+// answers the CORS preflights).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -53,8 +54,9 @@ let server;
 let browser;
 before(async () => {
   if (skip) return;
-  emulator = await startEmulator();
   server = await staticServer();
+  // The page's origin may call the emulator (CORS is off unless asked for).
+  emulator = await startEmulator(['--cors', `http://localhost:${server.address().port}`]);
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -26,7 +26,7 @@ export const TOKEN = 'test-iam-token-0123456789';
 
 /**
  * Starts target/debug/csms-emulator on a free port, with `args` added to its command line
- * (`--faults SPEC`, `--data FILE`); resolves with {endpoint, stop}.
+ * (`--faults SPEC`, `--data FILE`, `--cors ORIGIN`); resolves with {endpoint, stop}.
  */
 export async function startEmulator(args = []) {
   const bin = process.env.CSMS_EMULATOR || join(ROOT, 'target', 'debug', 'csms-emulator');

@@ -8,6 +8,7 @@
 //! - `GET /_emulator/clock`: the server time and the clock offset.
 //! - `POST /_emulator/clock` with `{"offset_ms": N}`: sets the clock offset.
 
+use crate::config::MAX_CLOCK_OFFSET_MS;
 use crate::errors::{codes, ApiError, ApiResult};
 use crate::handlers::Reply;
 use crate::service::{lock, Shared};
@@ -54,7 +55,15 @@ pub(crate) fn answer(shared: &Shared, method: &str, rest: &str, body: &[u8], now
             let offset = serde_json::from_slice::<Value>(body)
                 .ok()
                 .and_then(|v| v.get("offset_ms").and_then(Value::as_i64))
-                .ok_or_else(|| ApiError::invalid_field("offset_ms", "give {\"offset_ms\": <integer>}"))?;
+                .filter(|ms| ms.unsigned_abs() <= MAX_CLOCK_OFFSET_MS.unsigned_abs())
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "offset_ms",
+                        format!(
+                            "give {{\"offset_ms\": <integer from -{MAX_CLOCK_OFFSET_MS} to {MAX_CLOCK_OFFSET_MS}>}}"
+                        ),
+                    )
+                })?;
             shared.clock.set_offset_ms(offset);
             Reply::read(json!({"now_ms": shared.clock.now_ms(), "offset_ms": offset}))
         }

@@ -1,9 +1,13 @@
 //! The command line of the `csms-emulator` binary, parsed by hand.
 
-use crate::config::{EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK};
+use crate::config::{
+    check_allowed_host, check_origin, EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, MAX_BODY_LIMIT,
+    MAX_CLOCK_OFFSET_MS, MAX_REQUEST_TIMEOUT,
+};
 use crate::faults::FaultSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The `--help` text.
 pub const USAGE: &str = "\
@@ -11,7 +15,8 @@ csms-emulator: a local emulator of Huawei Cloud CSMS (secret management)
 
 USAGE:
     csms-emulator [--listen ADDR] [--ak AK --sk SK --project-id PID]... [--token T [--token-project PID]]...
-                  [--data FILE] [--max-body BYTES] [--clock-offset-ms MS] [--faults SPEC] [--log]
+                  [--data FILE] [--max-body BYTES] [--request-timeout-ms MS] [--clock-offset-ms MS]
+                  [--faults SPEC] [--cors ORIGIN]... [--allow-host NAME]... [--log]
 
 OPTIONS:
     --listen ADDR          Address to listen on [default: 127.0.0.1:0, a free port]. The first line
@@ -24,9 +29,17 @@ OPTIONS:
                            first --project-id, unless --token-project follows the --token.
     --token-project PID    Project of the --token just before it.
     --data FILE            Keep the state in FILE: loaded at start, rewritten atomically (temporary
-                           file, fsync, rename) after every acknowledged change.
-    --max-body BYTES       Largest request body accepted [default: 65536]; larger ones get 413.
-    --clock-offset-ms MS   Run the emulator's clock MS milliseconds ahead of the system clock.
+                           file, fsync, rename) after every acknowledged change. It holds secret
+                           values in clear: it is written owner-only (0600); a symbolic link is
+                           refused.
+    --max-body BYTES       Largest request body accepted, 1 to 16777216 [default: 65536]; larger
+                           ones get 413.
+    --request-timeout-ms MS
+                           Time a request (head and body) may take to arrive once its first byte
+                           came, 1 to 3600000 [default: 30000]; a slower one gets 408 and the
+                           connection is closed.
+    --clock-offset-ms MS   Run the emulator's clock MS milliseconds ahead of the system clock
+                           (negative: behind), within ±3162240000000 (about 100 years).
     --faults SPEC           Inject faults, e.g.
                            seed=42,503=10%,429=5%,retry-after=1,close-before=5%,close-after=5%,clock-offset=-1800
                            Comma-separated KEY=VALUE parts, all optional:
@@ -42,6 +55,13 @@ OPTIONS:
                            One number is drawn per request (not /_emulator/ ones) in arrival
                            order: the same seed gives the same sequence (under concurrency the
                            arrival order, and so which request gets which fault, may vary).
+    --cors ORIGIN          Let web pages of ORIGIN (http://localhost:3000, or * for any) call the
+                           emulator: preflights are answered and Access-Control-Allow-Origin is
+                           sent (repeatable). Without it, no CORS header is sent.
+    --allow-host NAME      Also answer requests whose Host is NAME (any port), e.g. behind a
+                           proxy (repeatable; * for any). By default only the listening address
+                           (any IP literal when listening on 0.0.0.0 or ::) and localhost, with
+                           the port, are answered; other hosts get 421 (DNS rebinding).
     --log                  Write one line per request to stderr.
     -h, --help             Print this help.
     -V, --version          Print the version.
@@ -52,6 +72,7 @@ SK EMULATOR-SK-0000000000000000000000000000, project emulatorproject000000000000
 
 /// What the command line asks for.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // built once per process; boxing would only change the API
 pub enum Command {
     /// Run the emulator with this configuration.
     Run(EmulatorConfig),
@@ -77,6 +98,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let mut data: Option<PathBuf> = None;
     let mut max_body: Option<usize> = None;
     let mut offset: i64 = 0;
+    let mut request_timeout: Option<Duration> = None;
+    let (mut cors, mut allowed_hosts) = (Vec::new(), Vec::new());
     let mut log = false;
     let mut faults: Option<FaultSpec> = None;
 
@@ -114,11 +137,41 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
             "--data" => data = Some(PathBuf::from(value("--data")?)),
             "--max-body" => {
                 let v = value("--max-body")?;
-                max_body = Some(v.parse().map_err(|_| format!("--max-body: `{v}` is not a number of bytes"))?);
+                max_body =
+                    Some(v.parse().ok().filter(|n| (1..=MAX_BODY_LIMIT).contains(n)).ok_or_else(|| {
+                        format!("--max-body: `{v}` is not a number of bytes from 1 to {MAX_BODY_LIMIT}")
+                    })?);
+            }
+            "--request-timeout-ms" => {
+                let v = value("--request-timeout-ms")?;
+                let max = MAX_REQUEST_TIMEOUT.as_millis() as u64;
+                let ms = v.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                    format!("--request-timeout-ms: `{v}` is not a number of milliseconds from 1 to {max}")
+                })?;
+                request_timeout = Some(Duration::from_millis(ms));
             }
             "--clock-offset-ms" => {
                 let v = value("--clock-offset-ms")?;
-                offset = v.parse().map_err(|_| format!("--clock-offset-ms: `{v}` is not an integer"))?;
+                offset = v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| n.unsigned_abs() <= MAX_CLOCK_OFFSET_MS.unsigned_abs())
+                    .ok_or_else(|| {
+                        format!(
+                            "--clock-offset-ms: `{v}` is not an integer from -{MAX_CLOCK_OFFSET_MS} to \
+                             {MAX_CLOCK_OFFSET_MS} (about 100 years)"
+                        )
+                    })?;
+            }
+            "--cors" => {
+                let v = value("--cors")?;
+                check_origin(&v).map_err(|e| format!("--cors: {e}"))?;
+                cors.push(v);
+            }
+            "--allow-host" => {
+                let v = value("--allow-host")?;
+                check_allowed_host(&v).map_err(|e| format!("--allow-host: {e}"))?;
+                allowed_hosts.push(v);
             }
             "--faults" => {
                 let v = value("--faults")?;
@@ -156,6 +209,11 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
         config.max_body_bytes = bytes;
     }
     config.clock_offset_ms = offset;
+    if let Some(timeout) = request_timeout {
+        config.request_timeout = timeout;
+    }
+    config.cors_origins = cors;
+    config.allowed_hosts = allowed_hosts;
     config.log_requests = log;
     config.faults = faults;
     config.check()?;
@@ -215,5 +273,43 @@ mod tests {
         assert_eq!((spec.seed, spec.unavailable_ppm, spec.clock_offset_secs), (7, 100_000, -1800));
         let e = run(&["--faults=seed=7,429=5"]).unwrap_err();
         assert!(e.starts_with("--faults: ") && e.contains("`429=5`"), "{e}");
+    }
+
+    #[test]
+    fn extreme_values_are_refused_with_the_option_named() {
+        for (args, option) in [
+            (&["--clock-offset-ms", "9223372036854775807"][..], "--clock-offset-ms"),
+            (&["--clock-offset-ms", "-9223372036854775808"], "--clock-offset-ms"),
+            (&["--clock-offset-ms=99999999999999999999999"], "--clock-offset-ms"),
+            (&["--clock-offset-ms", "3162240000001"], "--clock-offset-ms"),
+            (&["--max-body", "18446744073709551615"], "--max-body"),
+            (&["--max-body", "0"], "--max-body"),
+            (&["--max-body", "-1"], "--max-body"),
+            (&["--request-timeout-ms", "0"], "--request-timeout-ms"),
+            (&["--request-timeout-ms", "-5"], "--request-timeout-ms"),
+            (&["--request-timeout-ms", "18446744073709551615"], "--request-timeout-ms"),
+            (&["--faults", "clock-offset=-9223372036854775808"], "--faults"),
+            (&["--faults", "clock-offset=9223372036854775807"], "--faults"),
+            (&["--faults", "503=4294967296%"], "--faults"),
+            (&["--faults", "503=999%"], "--faults"),
+            (&["--faults", "503=60%,429=60%"], "--faults"),
+            (&["--faults", "retry-after=18446744073709551616"], "--faults"),
+            (&["--faults", "seed=-1"], "--faults"),
+            (&["--cors", "localhost:3000"], "--cors"),
+            (&["--cors", "http://a/b"], "--cors"),
+            (&["--allow-host", ""], "--allow-host"),
+            (&["--listen", "127.0.0.1:65536"], "--listen"),
+        ] {
+            let error = run(args).unwrap_err();
+            assert!(error.starts_with(&format!("{option}: ")), "{args:?}: {error}");
+        }
+        let c = run(&["--clock-offset-ms", "-3162240000000", "--max-body", "16777216"]).unwrap();
+        assert_eq!((c.clock_offset_ms, c.max_body_bytes), (-3_162_240_000_000, 16_777_216));
+        let c = run(&["--request-timeout-ms", "250", "--cors", "*", "--cors=http://localhost:3000"]).unwrap();
+        assert_eq!(c.request_timeout, Duration::from_millis(250));
+        assert_eq!(c.cors_origins, ["*", "http://localhost:3000"]);
+        let c = run(&["--allow-host", "csms.test", "--allow-host=*"]).unwrap();
+        assert_eq!(c.allowed_hosts, ["csms.test", "*"]);
+        assert!(run(&[]).unwrap().cors_origins.is_empty());
     }
 }

@@ -4,6 +4,7 @@
 use crate::faults::FaultSpec;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The access key id of [`EmulatorConfig::default`].
 pub const DEFAULT_AK: &str = "EMULATOR-AK";
@@ -15,6 +16,15 @@ pub const DEFAULT_PROJECT_ID: &str = "emulatorproject000000000000000000";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:0";
 /// The largest request body accepted by default (64 KiB); larger bodies get 413.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The largest `max_body_bytes` accepted (16 MiB).
+pub const MAX_BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// How long a request (head and body) may take to arrive by default: 30 s.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest `request_timeout` accepted (one hour).
+pub const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The largest clock offset accepted either way, in milliseconds (about 100 years).
+pub const MAX_CLOCK_OFFSET_MS: i64 = 100 * 366 * 86_400 * 1000;
 
 /// An access key the emulator accepts, and the project its requests belong to.
 #[derive(Clone, PartialEq, Eq)]
@@ -53,6 +63,27 @@ impl std::fmt::Debug for Token {
     }
 }
 
+/// `*`, `null`, or `http[s]://HOST[:PORT]` without a path: what a browser sends in `Origin`.
+pub(crate) fn check_origin(origin: &str) -> Result<(), String> {
+    let bad = || format!("CORS origin `{origin}` is not `*` or an origin such as http://localhost:3000");
+    if origin == "*" || origin == "null" {
+        return Ok(());
+    }
+    let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")).ok_or_else(bad)?;
+    if rest.is_empty() || rest.bytes().any(|b| !b.is_ascii_graphic() || b"/?#@,".contains(&b)) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// A host name (or `name:port`, or `*`) for [`EmulatorConfig::allowed_hosts`].
+pub(crate) fn check_allowed_host(host: &str) -> Result<(), String> {
+    if host.is_empty() || host.bytes().any(|b| !b.is_ascii_graphic() || b"/?#@,".contains(&b)) {
+        return Err(format!("allowed host `{host}` is not a host name (such as csms.example or *)"));
+    }
+    Ok(())
+}
+
 /// How to start an [`crate::Emulator`].
 ///
 /// [`EmulatorConfig::default`] listens on `127.0.0.1:0` (a free port) and accepts one
@@ -87,6 +118,19 @@ pub struct EmulatorConfig {
     pub log_requests: bool,
     /// Faults to inject (503, 429, closed connections, clock offset); `None` for none.
     pub faults: Option<FaultSpec>,
+    /// How long a request, head and body together, may take to arrive once its first byte
+    /// came; a slower one is answered 408 and its connection closed.
+    /// [`DEFAULT_REQUEST_TIMEOUT`] by default.
+    pub request_timeout: Duration,
+    /// Origins that may call the emulator from a web page (CORS): `*` for any, or origins
+    /// such as `http://localhost:3000`. Empty (the default): no CORS header is sent and
+    /// `OPTIONS` is not answered as a preflight.
+    pub cors_origins: Vec<String>,
+    /// Host names accepted in `Host` besides the listening address and `localhost` (for
+    /// setups behind a proxy): `NAME` accepts `NAME` and `NAME:ANY-PORT`; `*` accepts any
+    /// `Host`. Other hosts get 421, so that a web page cannot reach the emulator through
+    /// DNS rebinding.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -107,6 +151,9 @@ impl EmulatorConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             log_requests: false,
             faults: None,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            cors_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
         }
     }
 
@@ -166,8 +213,30 @@ impl EmulatorConfig {
         self
     }
 
+    /// Give every request (head and body) at most `timeout` to arrive once its first byte
+    /// came (1 ms to [`MAX_REQUEST_TIMEOUT`]).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Let web pages of `origin` (`http://localhost:3000`, or `*` for any) call the
+    /// emulator: answer CORS preflights and add `Access-Control-Allow-Origin`.
+    pub fn with_cors_origin(mut self, origin: impl Into<String>) -> Self {
+        self.cors_origins.push(origin.into());
+        self
+    }
+
+    /// Also accept requests whose `Host` is `name` (with any port), as behind a proxy;
+    /// `*` accepts any `Host`.
+    pub fn with_allowed_host(mut self, name: impl Into<String>) -> Self {
+        self.allowed_hosts.push(name.into());
+        self
+    }
+
     /// Checks the configuration: at least one credential or token, no empty or duplicate
-    /// AK or token, no empty project id or SK. Returns the problem as text.
+    /// AK or token, no empty project id or SK, numbers in range, well-formed CORS origins
+    /// and host names. Returns the problem as text.
     pub fn check(&self) -> Result<(), String> {
         if self.credentials.is_empty() && self.tokens.is_empty() {
             return Err("no credential: give at least one --ak/--sk/--project-id or --token".into());
@@ -194,8 +263,20 @@ impl EmulatorConfig {
         if let Some(spec) = &self.faults {
             spec.check().map_err(|why| format!("faults: {why}"))?;
         }
-        if self.max_body_bytes == 0 {
-            return Err("the maximum body size must be at least 1 byte".into());
+        if self.max_body_bytes == 0 || self.max_body_bytes > MAX_BODY_LIMIT {
+            return Err(format!("the maximum body size must be from 1 to {MAX_BODY_LIMIT} bytes"));
+        }
+        if self.clock_offset_ms.unsigned_abs() > MAX_CLOCK_OFFSET_MS.unsigned_abs() {
+            return Err(format!("the clock offset must be within ±{MAX_CLOCK_OFFSET_MS} ms (about 100 years)"));
+        }
+        if self.request_timeout < Duration::from_millis(1) || self.request_timeout > MAX_REQUEST_TIMEOUT {
+            return Err(format!("the request timeout must be from 1 to {} ms", MAX_REQUEST_TIMEOUT.as_millis()));
+        }
+        for origin in &self.cors_origins {
+            check_origin(origin)?;
+        }
+        for host in &self.allowed_hosts {
+            check_allowed_host(host)?;
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ use crate::random::Rng;
 use crate::server::Server;
 use crate::service::{lock, Live, Persister, Shared};
 use crate::state::{AppliedCounts, Store, FORMAT};
+use crate::web::{Cors, HostCheck};
 use std::fmt;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
@@ -103,13 +104,16 @@ impl Emulator {
                     .clock_offset_ms
                     .saturating_add(config.faults.map_or(0, |f| f.clock_offset_secs.saturating_mul(1000))),
             ),
-            rng: Rng::from_clock(),
+            rng: Rng::from_os(),
             live: Mutex::new(Live { store, generation: 0 }),
             persister,
             max_body: config.max_body_bytes,
             log: config.log_requests,
             faults: FaultInjector::new(config.faults),
             host: addr.to_string(),
+            hosts: HostCheck::new(addr, &config.allowed_hosts),
+            cors: Cors::new(&config.cors_origins),
+            request_timeout: config.request_timeout,
         });
         let server = Server::start(listener, shared.clone()).map_err(Error::Io)?;
         Ok(Emulator { shared, server, addr, config })

@@ -35,10 +35,14 @@ pub mod codes {
     pub const NO_SUCH_PATH: &str = "CSMS.0404";
     /// 405: the path exists but not with this method.
     pub const METHOD_NOT_ALLOWED: &str = "CSMS.0405";
+    /// 408: the request (head and body) did not arrive within the request timeout.
+    pub const REQUEST_TIMEOUT: &str = "CSMS.0408";
     /// 409: the name is taken (secret, event, grant).
     pub const CONFLICT: &str = "CSMS.0409";
     /// 413: the body is larger than the emulator accepts.
     pub const BODY_TOO_LARGE: &str = "CSMS.0413";
+    /// 421: the `Host` is not one the emulator answers for (DNS rebinding protection).
+    pub const MISDIRECTED: &str = "CSMS.0421";
     /// 429: an injected fault (`--faults 429=P%`): throttled, not applied.
     pub const THROTTLED: &str = "CSMS.0429";
     /// 503: an injected fault (`--faults 503=P%`): unavailable, not applied.

@@ -164,9 +164,15 @@ impl FromStr for FaultSpec {
                     })?
                 }
                 "clock-offset" => {
-                    spec.clock_offset_secs =
-                        value.parse().ok().filter(|s: &i64| s.abs() <= MAX_CLOCK_OFFSET).ok_or_else(|| {
-                            fail(format!("`{value}` is not a number of seconds (an integer, may be negative)"))
+                    spec.clock_offset_secs = value
+                        .parse()
+                        .ok()
+                        .filter(|s: &i64| s.unsigned_abs() <= MAX_CLOCK_OFFSET.unsigned_abs())
+                        .ok_or_else(|| {
+                            fail(format!(
+                                "`{value}` is not a number of seconds from -{MAX_CLOCK_OFFSET} to {MAX_CLOCK_OFFSET} \
+                                 (an integer, may be negative)"
+                            ))
                         })?
                 }
                 _ => {
@@ -235,15 +241,14 @@ impl FaultSpec {
     /// Checks the rates (each at most 100%, together at most 100%), `retry_after_secs` and
     /// `clock_offset_secs`. Returns the problem as text.
     pub fn check(&self) -> Result<(), String> {
-        let rates = [self.unavailable_ppm, self.throttled_ppm, self.close_before_ppm, self.close_after_ppm];
-        let total: u64 = rates.iter().map(|r| u64::from(*r)).sum();
+        let total = self.total_ppm();
         if total > u64::from(PPM) {
             return Err(format!("the fault rates add up to {}.{:04}%, more than 100%", total / 10_000, total % 10_000));
         }
         if self.retry_after_secs > MAX_RETRY_AFTER {
             return Err(format!("retry-after must be at most {MAX_RETRY_AFTER} seconds"));
         }
-        if self.clock_offset_secs.abs() > MAX_CLOCK_OFFSET {
+        if self.clock_offset_secs.unsigned_abs() > MAX_CLOCK_OFFSET.unsigned_abs() {
             return Err(format!("clock-offset must be within ±{MAX_CLOCK_OFFSET} seconds"));
         }
         Ok(())
@@ -251,7 +256,15 @@ impl FaultSpec {
 
     /// Whether any fault can be drawn at all.
     pub fn injects(&self) -> bool {
-        self.unavailable_ppm + self.throttled_ppm + self.close_before_ppm + self.close_after_ppm > 0
+        self.total_ppm() > 0
+    }
+
+    /// The four rates added up (without overflow, whatever the fields hold).
+    fn total_ppm(&self) -> u64 {
+        [self.unavailable_ppm, self.throttled_ppm, self.close_before_ppm, self.close_after_ppm]
+            .iter()
+            .map(|r| u64::from(*r))
+            .sum()
     }
 
     /// The fault (or `None`) for a draw `r` in `0..1_000_000`: the rates take consecutive
@@ -393,5 +406,25 @@ mod tests {
         assert_eq!(spec.fault_for(29_999), Some(Fault::CloseBefore));
         assert_eq!(spec.fault_for(39_999), Some(Fault::CloseAfter));
         assert_eq!(spec.fault_for(40_000), None);
+    }
+
+    #[test]
+    fn extreme_fields_neither_overflow_nor_panic() {
+        let spec = FaultSpec {
+            unavailable_ppm: u32::MAX,
+            throttled_ppm: u32::MAX,
+            close_before_ppm: u32::MAX,
+            close_after_ppm: u32::MAX,
+            retry_after_secs: u64::MAX,
+            clock_offset_secs: i64::MIN,
+            ..FaultSpec::default()
+        };
+        assert!(spec.injects());
+        assert!(spec.check().is_err());
+        assert_eq!(spec.fault_for(PPM - 1), Some(Fault::Unavailable));
+        let injector = FaultInjector::new(Some(spec));
+        assert_eq!(injector.draw(), Some(Fault::Unavailable));
+        let e = "clock-offset=-9223372036854775808".parse::<FaultSpec>().unwrap_err();
+        assert!(e.reason.contains("seconds"), "{e}");
     }
 }

@@ -80,7 +80,10 @@ pub(crate) fn read_request<R: BufRead, W: Write>(
         }
         let text = trim_eol(&line);
         if !text.is_empty() {
-            break String::from_utf8_lossy(text).into_owned();
+            match std::str::from_utf8(text) {
+                Ok(text) => break text.to_owned(),
+                Err(_) => return malformed(400, "the request line is not UTF-8"),
+            }
         }
     };
     let mut parts = request_line.split(' ');
@@ -122,8 +125,11 @@ pub(crate) fn read_request<R: BufRead, W: Write>(
         if name.is_empty() || !name.iter().copied().all(is_token_byte) {
             return malformed(400, "a header name is not a token");
         }
-        let value = String::from_utf8_lossy(&text[colon + 1..]).trim_matches([' ', '\t']).to_owned();
-        headers.push((String::from_utf8_lossy(name).into_owned(), value));
+        let Ok(value) = std::str::from_utf8(&text[colon + 1..]) else {
+            return malformed(400, "a header value is not UTF-8");
+        };
+        let name = String::from_utf8_lossy(name).into_owned(); // a token: ASCII
+        headers.push((name, value.trim_matches([' ', '\t']).to_owned()));
     }
 
     let mut request = WireRequest {
@@ -198,8 +204,12 @@ pub(crate) fn read_request<R: BufRead, W: Write>(
             interim.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
             interim.flush()?;
         }
-        let mut body = vec![0u8; length as usize];
-        reader.read_exact(&mut body)?;
+        // Grown as bytes arrive, not allocated from the announced length.
+        let mut body = Vec::with_capacity(length.min(64 * 1024) as usize);
+        reader.by_ref().take(length).read_to_end(&mut body)?;
+        if (body.len() as u64) < length {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed inside a body"));
+        }
         request.body = body;
     }
     Ok(ReadOutcome::Request(request))
@@ -221,7 +231,9 @@ fn read_chunked<R: BufRead>(reader: &mut R, max_body: usize) -> io::Result<Chunk
         if !line.ends_with(b"\n") {
             return Ok(Chunked::Malformed("a chunk size line is malformed".into()));
         }
-        let text = String::from_utf8_lossy(trim_eol(&line)).into_owned();
+        let Ok(text) = std::str::from_utf8(trim_eol(&line)) else {
+            return Ok(Chunked::Malformed("a chunk size line is not UTF-8".into()));
+        };
         let size_text = text.split(';').next().unwrap_or("").trim();
         let Ok(size) = u64::from_str_radix(size_text, 16) else {
             return Ok(Chunked::Malformed(format!("`{size_text}` is not a chunk size")));
@@ -252,8 +264,10 @@ fn read_chunked<R: BufRead>(reader: &mut R, max_body: usize) -> io::Result<Chunk
             }
         } else {
             let start = body.len();
-            body.resize(start + size as usize, 0);
-            reader.read_exact(&mut body[start..])?;
+            reader.by_ref().take(size).read_to_end(&mut body)?;
+            if ((body.len() - start) as u64) < size {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed inside a chunk"));
+            }
         }
         let mut crlf = Vec::new();
         reader.by_ref().take(2).read_until(b'\n', &mut crlf)?;
@@ -333,8 +347,10 @@ pub(crate) fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        408 => "Request Timeout",
         409 => "Conflict",
         413 => "Content Too Large",
+        421 => "Misdirected Request",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
@@ -377,6 +393,10 @@ mod tests {
         assert!(matches!(read(b"GARBAGE\r\n\r\n", 10).0, ReadOutcome::Malformed { status: 400, .. }));
         assert!(matches!(read(b"GET / HTTP/2.0\r\n\r\n", 10).0, ReadOutcome::Malformed { status: 505, .. }));
         assert!(matches!(read(b"", 10).0, ReadOutcome::Closed));
+        // Bytes that are not UTF-8 are refused, never replaced by U+FFFD.
+        for bad in [&b"GET /\xff HTTP/1.1\r\n\r\n"[..], b"GET / HTTP/1.1\r\nX-A: \xc3\r\n\r\n"] {
+            assert!(matches!(read(bad, 10).0, ReadOutcome::Malformed { status: 400, .. }), "{bad:?}");
+        }
         let (r, _) = read(b"GET / HTTP/1.0\r\n\r\n", 10);
         let ReadOutcome::Request(r) = r else { panic!() };
         assert!(!r.keep_alive && r.http10);

@@ -51,11 +51,20 @@ pub(crate) fn build_input(
         // some clients send `{}`); it was still covered by the signature.
         return Ok(input);
     }
-    let text = String::from_utf8_lossy(body);
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::new(
+            400,
+            codes::BAD_BODY,
+            format!(
+                "The requested body format is wrong: the body is not UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })?;
     if text.trim().is_empty() {
         return Ok(input);
     }
-    let parsed: Value = serde_json::from_str(&text).map_err(|e| {
+    let parsed: Value = serde_json::from_str(text).map_err(|e| {
         ApiError::new(
             400,
             codes::BAD_BODY,
@@ -121,6 +130,12 @@ mod tests {
         let e = build_input(op, &[("secret_name", "s".into())], "", b"{\"description\": ").unwrap_err();
         assert_eq!((e.status, e.code), (400, codes::BAD_BODY));
         let e = build_input(op, &[("secret_name", "s".into())], "", b"[1]").unwrap_err();
+        assert_eq!(e.code, codes::BAD_BODY);
+        // Not UTF-8: refused, never turned into U+FFFD.
+        let e = build_input(op, &[("secret_name", "s".into())], "", b"{\"description\": \"\xff\"}").unwrap_err();
+        assert_eq!((e.status, e.code), (400, codes::BAD_BODY));
+        assert!(e.message.contains("not UTF-8"), "{e:?}");
+        let e = build_input(op, &[("secret_name", "s".into())], "", b"\xfe\xff").unwrap_err();
         assert_eq!(e.code, codes::BAD_BODY);
         let op = operation("ListSecrets").unwrap();
         assert!(build_input(op, &[], "limit=1&limit=2", b"").is_err());

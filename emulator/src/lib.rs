@@ -58,10 +58,11 @@ mod routing;
 mod server;
 mod service;
 mod state;
+mod web;
 
 pub use config::{
     Credential, EmulatorConfig, Token, DEFAULT_AK, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_PROJECT_ID,
-    DEFAULT_SK,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SK, MAX_BODY_LIMIT, MAX_CLOCK_OFFSET_MS, MAX_REQUEST_TIMEOUT,
 };
 pub use emulator::{Emulator, Error, Result, SecretCounts};
 pub use errors::codes;

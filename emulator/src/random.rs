@@ -1,5 +1,6 @@
-//! Random values: a small PRNG (SplitMix64) seeded from the clock. Not for cryptography;
-//! the emulator only needs ids and passwords that differ.
+//! Random values: a small PRNG (SplitMix64) seeded from the operating system's randomness
+//! (through std's `RandomState`) and the clock. Not for cryptography; the emulator only
+//! needs ids and passwords that differ, and temporary file names nobody can guess ahead.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,6 +20,16 @@ impl Rng {
         let local = 0u8;
         let seed = nanos ^ (u64::from(std::process::id()) << 32) ^ (&local as *const u8 as u64).rotate_left(17);
         Rng { state: AtomicU64::new(seed) }
+    }
+
+    /// A generator seeded from the operating system's random source (std seeds each
+    /// thread's `RandomState` keys from it) mixed with the clock: its output cannot be
+    /// foretold by another process.
+    pub(crate) fn from_os() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(Rng::from_clock().next_u64());
+        Rng { state: AtomicU64::new(hasher.finish()) }
     }
 
     /// The next 64 random bits.

@@ -3,10 +3,10 @@
 
 use crate::errors::{codes, ApiError};
 use crate::faults::Fault;
-use crate::http::{read_request, write_response, ReadOutcome, WireResponse};
+use crate::http::{read_request, write_response, ReadOutcome, WireRequest, WireResponse};
 use crate::service::{error_response, finish, handle, lock, strip_origin, Shared};
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 /// Most connections served at once; more get 503 and are closed.
 const MAX_CONNECTIONS: usize = 512;
-/// How long a connection may stay silent.
+/// How long a connection may stay silent between requests (and at most between two
+/// reads or writes within one).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long stopping waits for connection threads to finish.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -137,102 +138,176 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stopping: Arc<AtomicB
 }
 
 fn refuse(mut stream: TcpStream, shared: &Shared) {
+    let error = ApiError::new(503, codes::INTERNAL, "The emulator serves too many connections; retry later");
+    let _ = write_response(&mut stream, &error_answer(shared, &error).0, false, false);
+}
+
+/// The answer of an error raised before a request reaches the service (with its request id).
+fn error_answer(shared: &Shared, error: &ApiError) -> (WireResponse, String) {
     let request_id = shared.rng.hex32();
-    let mut response = error_response(
-        &ApiError::new(503, codes::INTERNAL, "The emulator serves too many connections; retry later"),
-        &request_id,
-    );
+    let mut response = error_response(error, &request_id);
     finish(&mut response, &request_id, shared.clock.now_ms());
-    let _ = write_response(&mut stream, &response, false, false);
+    (response, request_id)
+}
+
+/// The answer to a request read in full, or `None` to close the connection without one
+/// (an injected close fault).
+fn respond(shared: &Shared, request: &WireRequest) -> Option<WireResponse> {
+    if let Err(refusal) = shared.hosts.check(request) {
+        // Not addressed to us (DNS rebinding): refused before any fault is drawn.
+        let (response, request_id) = error_answer(shared, &refusal);
+        if shared.log {
+            let path = request.target.split('?').next().unwrap_or("");
+            eprintln!("{} {path} -> {} ({request_id}): {}", request.method, refusal.status, refusal.message);
+        }
+        return Some(response);
+    }
+    let fault =
+        if strip_origin(&request.target).starts_with(crate::admin::PREFIX) { None } else { shared.faults.draw() };
+    match fault {
+        None => Some(handle(shared, request)),
+        Some(fault @ (Fault::Unavailable | Fault::Throttled)) => Some(fault_response(shared, request, fault)),
+        Some(Fault::CloseBefore) => {
+            log_fault(shared, request, "closed before applying");
+            None
+        }
+        Some(Fault::CloseAfter) => {
+            let applied = handle(shared, request);
+            log_fault(shared, request, &format!("applied ({}), closed without answering", applied.status));
+            None
+        }
+    }
 }
 
 /// The answer of an injected 503 or 429: the CSMS error shape, with a request id; the
 /// request is not applied.
-fn fault_response(shared: &Shared, request: &crate::http::WireRequest, fault: Fault) -> WireResponse {
-    let request_id = shared.rng.hex32();
-    let mut response = match fault {
-        Fault::Throttled => {
-            let secs = shared.faults.spec().map_or(1, |s| s.retry_after_secs);
-            let mut response = error_response(
-                &ApiError::new(
-                    429,
-                    codes::THROTTLED,
-                    "Too many requests (fault injected by the emulator); retry later",
-                ),
-                &request_id,
-            );
-            response.header("Retry-After", secs.to_string());
-            response
-        }
-        _ => error_response(
-            &ApiError::new(
-                503,
-                codes::UNAVAILABLE,
-                "The service is temporarily unavailable (fault injected by the emulator); retry later",
-            ),
-            &request_id,
-        ),
+fn fault_response(shared: &Shared, request: &WireRequest, fault: Fault) -> WireResponse {
+    let error = if fault == Fault::Throttled {
+        ApiError::new(429, codes::THROTTLED, "Too many requests (fault injected by the emulator); retry later")
+    } else {
+        ApiError::new(
+            503,
+            codes::UNAVAILABLE,
+            "The service is temporarily unavailable (fault injected by the emulator); retry later",
+        )
     };
-    finish(&mut response, &request_id, shared.clock.now_ms());
+    let (mut response, request_id) = error_answer(shared, &error);
+    if fault == Fault::Throttled {
+        response.header("Retry-After", shared.faults.spec().map_or(1, |s| s.retry_after_secs).to_string());
+    }
+    shared.cors.decorate(request, &mut response);
     log_fault(shared, request, &format!("{} ({request_id})", response.status));
     response
 }
 
-fn log_fault(shared: &Shared, request: &crate::http::WireRequest, what: &str) {
+fn log_fault(shared: &Shared, request: &WireRequest, what: &str) {
     if shared.log {
         let path = request.target.split('?').next().unwrap_or("");
         eprintln!("{} {path} -> fault: {what}", request.method);
     }
 }
 
+/// One half of a connection whose reads and writes wait at most `idle` each and fail with
+/// `TimedOut` once `deadline` (when set) has passed: a peer sending (or reading) one byte
+/// at a time cannot make a request last longer than the deadline.
+#[derive(Debug)]
+struct Deadlined {
+    stream: TcpStream,
+    deadline: Option<Instant>,
+    idle: Duration,
+}
+
+impl Deadlined {
+    /// How long the next read or write may wait.
+    fn wait(&self) -> std::io::Result<Duration> {
+        match self.deadline {
+            None => Ok(self.idle),
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Ok(left.min(self.idle)),
+                _ => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "request deadline passed")),
+            },
+        }
+    }
+
+    /// Whether the deadline is set and has passed.
+    fn expired(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+impl Read for Deadlined {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.wait()?))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Deadlined {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.wait()?))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.stream.flush()
+    }
+}
+
 /// Serves the requests of one connection until it closes, fails, or the server stops.
+///
+/// Between requests the connection may stay silent for [`IDLE_TIMEOUT`]; once the first
+/// byte of a request came, the whole request (head and body) must arrive within the
+/// request timeout, and the answer is written within the same time again.
 fn serve(stream: TcpStream, shared: &Shared, stopping: &AtomicBool) {
     let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(IDLE_TIMEOUT));
     let Ok(read_half) = stream.try_clone() else { return };
-    let mut reader = BufReader::with_capacity(16 * 1024, read_half);
-    let mut writer = stream;
+    let half = |stream| Deadlined { stream, deadline: None, idle: IDLE_TIMEOUT };
+    let mut reader = BufReader::with_capacity(16 * 1024, half(read_half));
+    let mut writer = half(stream);
     while !stopping.load(Ordering::SeqCst) {
+        // Wait (idle) for the first byte of the next request, unless one is buffered.
+        reader.get_mut().deadline = None;
+        match reader.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let deadline = Instant::now() + shared.request_timeout;
+        reader.get_mut().deadline = Some(deadline);
+        writer.deadline = Some(deadline);
         match read_request(&mut reader, &mut writer, shared.max_body) {
             Ok(ReadOutcome::Request(request)) => {
-                let fault = if strip_origin(&request.target).starts_with(crate::admin::PREFIX) {
-                    None
-                } else {
-                    shared.faults.draw()
-                };
-                let response = match fault {
-                    None => handle(shared, &request),
-                    Some(fault @ (Fault::Unavailable | Fault::Throttled)) => fault_response(shared, &request, fault),
-                    Some(Fault::CloseBefore) => {
-                        log_fault(shared, &request, "closed before applying");
-                        break;
-                    }
-                    Some(Fault::CloseAfter) => {
-                        let applied = handle(shared, &request);
-                        log_fault(shared, &request, &format!("applied ({}), closed without answering", applied.status));
-                        break;
-                    }
-                };
+                let Some(response) = respond(shared, &request) else { break };
                 let keep_alive = request.keep_alive && !stopping.load(Ordering::SeqCst);
+                writer.deadline = Some(Instant::now() + shared.request_timeout);
                 if write_response(&mut writer, &response, keep_alive, request.http10).is_err() || !keep_alive {
                     break;
                 }
             }
-            Ok(ReadOutcome::Closed) | Err(_) => break,
+            Ok(ReadOutcome::Closed) => break,
+            Err(_) if reader.get_ref().expired() => {
+                let timeout = shared.request_timeout.as_millis();
+                if shared.log {
+                    eprintln!("request not received within {timeout} ms: answered 408, connection closed");
+                }
+                writer.deadline = Some(Instant::now() + shared.request_timeout);
+                let message = format!("The request was not received within the {timeout} ms allowed");
+                answer_and_close(shared, &mut writer, ApiError::new(408, codes::REQUEST_TIMEOUT, message));
+                break;
+            }
+            Err(_) => break,
             Ok(ReadOutcome::Malformed { status, message }) => {
                 let code = if status == 413 { codes::BODY_TOO_LARGE } else { codes::BAD_REQUEST };
-                let request_id = shared.rng.hex32();
-                let mut response: WireResponse = error_response(
-                    &ApiError::new(status, code, format!("The request is invalid: {message}")),
-                    &request_id,
-                );
-                finish(&mut response, &request_id, shared.clock.now_ms());
-                let _ = write_response(&mut writer, &response, false, false);
+                let message = format!("The request is invalid: {message}");
+                answer_and_close(shared, &mut writer, ApiError::new(status, code, message));
                 break;
             }
         }
     }
     let _ = writer.flush();
-    let _ = writer.shutdown(Shutdown::Write);
+    let _ = writer.stream.shutdown(Shutdown::Write);
+}
+
+/// Writes the answer to a request that could not be read, with `Connection: close`.
+fn answer_and_close(shared: &Shared, writer: &mut Deadlined, error: ApiError) {
+    let _ = write_response(writer, &error_answer(shared, &error).0, false, false);
 }

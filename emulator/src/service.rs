@@ -1,4 +1,4 @@
-//! One request in, one response out: CORS, body size, routing, authentication, project
+//! One request in, one response out: CORS preflight, body size, routing, authentication, project
 //! check, input, validation, the operation, and the headers every response carries.
 
 use crate::admin;
@@ -13,11 +13,12 @@ use crate::persist;
 use crate::random::Rng;
 use crate::routing::{route, NoRoute};
 use crate::state::Store;
+use crate::web::{Cors, HostCheck};
 use serde_json::Value;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The state and its change counter.
 #[derive(Debug, Default)]
@@ -50,6 +51,12 @@ pub(crate) struct Shared {
     pub faults: FaultInjector,
     /// `127.0.0.1:PORT`, used when a request has no `Host`.
     pub host: String,
+    /// The `Host` values answered for.
+    pub hosts: HostCheck,
+    /// The origins that may call from web pages.
+    pub cors: Cors,
+    /// How long a request (head and body) may take to arrive.
+    pub request_timeout: Duration,
 }
 
 /// Locks a mutex, going on after a panic elsewhere (the handlers leave no half-made state
@@ -91,6 +98,7 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> WireResponse {
         ),
     };
     finish(&mut response, &request_id, now);
+    shared.cors.decorate(request, &mut response);
     if shared.log {
         let path = request.target.split('?').next().unwrap_or("");
         eprintln!(
@@ -103,13 +111,12 @@ pub(crate) fn handle(shared: &Shared, request: &WireRequest) -> WireResponse {
     response
 }
 
-/// Adds the headers of every response: `Date`, `X-Request-Id`, `Content-Type` and CORS.
+/// Adds the headers of every response: `Date`, `X-Request-Id` and `Content-Type` (CORS
+/// headers are added by [`Cors::decorate`] where the request's origin is allowed).
 pub(crate) fn finish(response: &mut WireResponse, request_id: &str, now_ms: i64) {
     response.header("Date", http_date(now_ms));
     response.header("X-Request-Id", request_id);
     response.header("Content-Type", "application/json");
-    response.header("Access-Control-Allow-Origin", "*");
-    response.header("Access-Control-Expose-Headers", "X-Request-Id, Date");
 }
 
 /// The response of an error (the gateway shape needs the request id in the body).
@@ -123,8 +130,8 @@ pub(crate) fn error_response(error: &ApiError, request_id: &str) -> WireResponse
 }
 
 fn process(shared: &Shared, request: &WireRequest, now: i64, request_id: &str) -> WireResponse {
-    if request.method == "OPTIONS" {
-        return preflight(request);
+    if request.method == "OPTIONS" && shared.cors.is_on() {
+        return shared.cors.preflight(request).unwrap_or_else(|e| error_response(&e, request_id));
     }
     match answer(shared, request, now) {
         Ok(reply) => {
@@ -142,17 +149,6 @@ fn process(shared: &Shared, request: &WireRequest, now: i64, request_id: &str) -
             response
         }
     }
-}
-
-/// A CORS preflight: any origin, the four methods, whatever headers were asked for.
-fn preflight(request: &WireRequest) -> WireResponse {
-    let headers = request.header("access-control-request-headers").filter(|h| !h.is_empty()).unwrap_or("*");
-    let mut response = WireResponse { status: 200, headers: Vec::new(), body: Vec::new() };
-    response.header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE");
-    response.header("Access-Control-Allow-Headers", headers);
-    response.header("Access-Control-Max-Age", "600");
-    response.header("Vary", "Access-Control-Request-Headers");
-    response
 }
 
 type Failure = (ApiError, Option<Vec<&'static str>>);

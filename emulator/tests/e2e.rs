@@ -259,14 +259,14 @@ fn bad_requests_get_the_error_shape_and_the_server_stays_up() {
     let response = raw.send_raw(b"NOT HTTP AT ALL\r\n\r\n");
     assert_eq!(response.status, 400);
 
-    // Still answering, with the headers every response carries.
+    // Still answering, with the headers every response carries (and no CORS header: CORS
+    // is off unless asked for).
     let response = api.raw("ListSecrets", json!({}));
     assert_eq!(response.status, 200);
-    for header in
-        ["x-request-id", "date", "content-type", "access-control-allow-origin", "access-control-expose-headers"]
-    {
+    for header in ["x-request-id", "date", "content-type"] {
         assert!(response.header(header).is_some(), "{header}");
     }
+    assert!(!response.headers.iter().any(|(k, _)| k.to_ascii_lowercase().starts_with("access-control-")));
     assert_eq!(response.header("content-type"), Some("application/json"));
     let again = api.raw("ListSecrets", json!({}));
     assert_ne!(response.request_id(), again.request_id());
@@ -274,17 +274,46 @@ fn bad_requests_get_the_error_shape_and_the_server_stays_up() {
 
 #[test]
 fn cors_preflight() {
+    let preflight = |origin: &str, port: u16| {
+        format!(
+            "OPTIONS /v1/p/secrets HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {origin}\r\n\
+             Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: authorization, x-sdk-date, content-type\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    // Off by default: OPTIONS is no preflight (405, the path takes other methods), no CORS header.
     let emulator = start();
-    let mut conn = Conn::new(&emulator.endpoint());
-    let response = conn.send_raw(
-        b"OPTIONS /v1/p/secrets HTTP/1.1\r\nHost: x\r\nOrigin: http://localhost:3000\r\n\
-          Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: authorization, x-sdk-date, content-type\r\n\r\n",
-    );
-    assert_eq!(response.status, 200);
-    assert_eq!(response.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(response.header("access-control-allow-headers"), Some("authorization, x-sdk-date, content-type"));
-    assert!(response.header("access-control-allow-methods").unwrap().contains("DELETE"));
-    assert_eq!(response.header("access-control-expose-headers"), Some("X-Request-Id, Date"));
+    let port = emulator.local_addr().port();
+    let response = Conn::new(&emulator.endpoint()).send_raw(&preflight("http://localhost:3000", port));
+    assert_eq!(response.status, 405);
+    assert!(!response.headers.iter().any(|(k, _)| k.to_ascii_lowercase().starts_with("access-control-")));
+
+    for (allowed, answered) in [("*", "*"), ("http://localhost:3000", "http://localhost:3000")] {
+        let emulator = Emulator::start(EmulatorConfig::default().with_cors_origin(allowed)).unwrap();
+        let port = emulator.local_addr().port();
+        let mut conn = Conn::new(&emulator.endpoint());
+        let response = conn.send_raw(&preflight("http://localhost:3000", port));
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header("access-control-allow-origin"), Some(answered));
+        assert_eq!(response.header("access-control-allow-headers"), Some("authorization, x-sdk-date, content-type"));
+        assert!(response.header("access-control-allow-methods").unwrap().contains("DELETE"));
+        assert_eq!(response.header("access-control-expose-headers"), Some("X-Request-Id, Date"));
+        // An actual request from that origin gets the header too.
+        let mut api = api(&emulator);
+        let mut request = api.client.build_request("ListSecrets", &json!({}), now()).unwrap();
+        request.headers.push(("Origin".into(), "http://localhost:3000".into()));
+        let response = api.conn.send(&request);
+        assert_eq!((response.status, response.header("access-control-allow-origin")), (200, Some(answered)));
+        // Another origin: the preflight is refused unless any origin is allowed.
+        let response = conn.send_raw(&preflight("http://evil.example", port));
+        if allowed == "*" {
+            assert_eq!(response.status, 200);
+        } else {
+            let (status, code, _) = error_of(&response);
+            assert_eq!((status, code.as_str()), (403, "CSMS.0403"));
+            assert_eq!(response.header("access-control-allow-origin"), None);
+        }
+    }
 }
 
 #[test]

@@ -251,7 +251,9 @@ fn the_emulator_follows_the_sequence_of_its_seed() {
 
     // The emulator-only endpoints draw nothing.
     let mut stream = TcpStream::connect(emulator.local_addr()).unwrap();
-    stream.write_all(b"GET /_emulator/faults HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let head =
+        format!("GET /_emulator/faults HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", emulator.local_addr());
+    stream.write_all(head.as_bytes()).unwrap();
     let mut raw = String::new();
     stream.read_to_string(&mut raw).unwrap();
     let body: Value = serde_json::from_str(raw.split_once("\r\n\r\n").unwrap().1).unwrap();

@@ -41,6 +41,10 @@ impl Conn {
         for (k, v) in &request.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
+        if request.header("host").is_none() {
+            // As every HTTP client does (the core adds it only when it signs).
+            head.push_str(&format!("Host: {}\r\n", self.authority));
+        }
         if request.header("content-length").is_none() {
             head.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
         }
