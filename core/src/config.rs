@@ -555,6 +555,23 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_offset_bound_is_read_from_json_in_milliseconds() {
+        let base =
+            serde_json::json!({"region": "cn-north-4", "project_id": "p", "credentials": {"ak": "A", "sk": "S"}});
+        let config = ClientOptions::from_json(&base).unwrap().into_config().unwrap();
+        assert_eq!(config.max_clock_offset, MAX_CLOCK_OFFSET);
+        let mut wider = base.clone();
+        wider["max_clock_offset_ms"] = 90_000_000.into();
+        let config = ClientOptions::from_json(&wider).unwrap().into_config().unwrap();
+        assert_eq!(config.max_clock_offset, Duration::from_secs(90_000));
+        for bad in [serde_json::json!(-1), serde_json::json!(1.5), serde_json::json!("1000")] {
+            let mut options = base.clone();
+            options["max_clock_offset_ms"] = bad;
+            assert_eq!(field_of(ClientOptions::from_json(&options)), "max_clock_offset_ms");
+        }
+    }
+
+    #[test]
     fn endpoints_need_a_well_formed_authority() {
         for bad in [
             "http://:",
