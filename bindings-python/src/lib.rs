@@ -97,8 +97,8 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Validation { field, reason } => {
             PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
         }
-        Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after } => {
-            let retry_after = retry_after.map(|d| d.as_secs_f64());
+        Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+            let retry_after = retry_after_secs.map(f64::from);
             (*status, error_code, error_msg, request_id, &message, not_retried, retry_after)
                 .into_pyobject(py)
                 .map(|a| raise(py, |c| &c.api, a))

@@ -90,8 +90,8 @@ impl From<Error> for CsmsException {
     fn from(e: Error) -> Self {
         match e {
             Error::Validation { field, reason } => CsmsException::Validation { field, reason },
-            Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after } => {
-                let retry_after_millis = retry_after.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+                let retry_after_millis = retry_after_secs.map(|s| i64::from(s) * 1000);
                 CsmsException::Api {
                     status: status.into(),
                     error_code,
@@ -117,8 +117,15 @@ impl From<CsmsException> for Error {
         match e {
             CsmsException::Validation { field, reason } => Error::Validation { field, reason },
             CsmsException::Api { status, error_code, error_msg, request_id, not_retried, retry_after_millis } => {
-                let retry_after = retry_after_millis.map(|ms| std::time::Duration::from_millis(ms.max(0) as u64));
-                Error::Api { status: status_u16(status), error_code, error_msg, request_id, not_retried, retry_after }
+                let retry_after_secs = retry_after_millis.map(|ms| u32::try_from(ms.max(0) / 1000).unwrap_or(u32::MAX));
+                Error::Api {
+                    status: status_u16(status),
+                    error_code,
+                    error_msg,
+                    request_id,
+                    not_retried,
+                    retry_after_secs,
+                }
             }
             CsmsException::Decode { reason, status, request_id } => {
                 Error::Decode { reason, status: status_u16(status), request_id }
@@ -472,17 +479,17 @@ mod tests {
 
     #[test]
     fn an_api_error_keeps_retry_after_both_ways() {
-        for wait in [None, Some(std::time::Duration::from_secs(120))] {
+        for wait in [None, Some(120)] {
             let core = Error::Api {
                 status: 429,
                 error_code: "CSMS.0429".into(),
                 error_msg: "busy".into(),
                 request_id: "r".into(),
                 not_retried: None,
-                retry_after: wait,
+                retry_after_secs: wait,
             };
             let binding = CsmsException::from(core.clone());
-            let millis = wait.map(|d| d.as_millis() as i64);
+            let millis = wait.map(|s| i64::from(s) * 1000);
             assert!(matches!(&binding, CsmsException::Api { retry_after_millis, .. } if *retry_after_millis == millis));
             assert_eq!(Error::from(binding), core);
         }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::operations::OperationSpec;
 use crate::response::api_error;
-use crate::retry::{clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy};
+use crate::retry::{clock_skew, message_server_time, retry_after, whole_seconds, Decision, Outcome, RetryPolicy};
 use crate::time::SdkDate;
 use std::time::Duration;
 
@@ -152,29 +152,29 @@ fn learnt_offset(
     server: SdkDate,
     signed: SdkDate,
 ) -> std::result::Result<i64, String> {
-    if let Some(said) = message_server_time(response) {
-        if said.unix_seconds().abs_diff(server.unix_seconds()) > CLOCK_CROSS_CHECK.as_secs() {
-            return Err(format!(
-                "the server's Date ({server}) and the server time in its message ({said}) disagree: no clock offset learnt"
-            ));
-        }
-    }
     let offset = server.unix_seconds().saturating_sub(signed.unix_seconds());
-    let bound = client.config().max_clock_offset.as_secs();
-    if offset.unsigned_abs() > bound {
-        return Err(format!(
-            "the server's clock ({server}) is {offset} s off this machine's, more than the {bound} s max_clock_offset allows"
-        ));
-    }
-    Ok(offset)
+    let disagrees = message_server_time(response).is_some_and(|said| {
+        said.unix_seconds().abs_diff(server.unix_seconds()) > whole_seconds(CLOCK_CROSS_CHECK).unsigned_abs()
+    });
+    let why = if disagrees {
+        "the server time in the refusal's message disagrees with it"
+    } else if offset.unsigned_abs() > whole_seconds(client.config().max_clock_offset).unsigned_abs() {
+        "beyond max_clock_offset"
+    } else {
+        return Ok(offset);
+    };
+    Err(format!(
+        "no clock offset learnt from the server's Date ({}, {offset} s off this machine's clock): {why}",
+        server.text()
+    ))
 }
 
 /// The API error of a response, with its `Retry-After` read against the local clock `now`
 /// (in either form).
 fn error_of(response: &HttpResponse, now: SdkDate) -> Error {
     let mut error = api_error(response);
-    if let Error::Api { retry_after: slot, .. } = &mut error {
-        *slot = retry_after(response, Some(now));
+    if let Error::Api { retry_after_secs, .. } = &mut error {
+        *retry_after_secs = retry_after(response, Some(now)).map(crate::response::secs_u32);
     }
     error
 }
@@ -362,7 +362,8 @@ mod tests {
         let two_days = local.offset(2 * 86_400);
         let client = client();
         let err = call_at(&client, local, two_days).unwrap_err();
-        assert!(err.not_retried().unwrap().contains("172800 s off"), "{err}");
+        let why = err.not_retried().unwrap();
+        assert!(why.contains("172800 s off") && why.contains("max_clock_offset"), "{err}");
         assert_eq!(client.clock_offset(), 0);
         let wider = Client::new(
             Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK"))

@@ -31,9 +31,12 @@ pub enum Error {
         /// (`RotateSecret is not idempotent and the server may have applied it`, or a
         /// `Retry-After` beyond [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)).
         not_retried: Option<String>,
-        /// The response's `Retry-After` (seconds, or an HTTP date read against the clock of the
-        /// call), when it had one: how long the server asked to wait before another attempt.
-        retry_after: Option<Duration>,
+        /// The response's `Retry-After` in seconds (given as seconds, or as an HTTP date read
+        /// against the clock of the call; at most `u32::MAX`), when it had one: how long the
+        /// server asked to wait before another attempt. [`Error::retry_after`] gives it as a
+        /// `Duration`. (Whole seconds, as the header gives them: a `Duration` here would make
+        /// every `Result` of the crate larger, and the WebAssembly build with it.)
+        retry_after_secs: Option<u32>,
     },
     /// A 2xx response whose body is not what the operation returns.
     Decode {
@@ -104,7 +107,7 @@ impl Error {
     /// The `Retry-After` of the response an API error came from, when it had one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::Api { retry_after, .. } => *retry_after,
+            Error::Api { retry_after_secs, .. } => retry_after_secs.map(|s| Duration::from_secs(s.into())),
             _ => None,
         }
     }

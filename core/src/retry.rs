@@ -75,7 +75,7 @@ pub struct RetryPolicy {
     /// The longest backoff.
     pub cap: Duration,
     /// The longest `Retry-After` honoured (it may exceed `cap`): a response asking for a
-    /// longer wait ends the call with its [`Error::Api`], whose `retry_after` holds what
+    /// longer wait ends the call with its [`Error::Api`], whose `retry_after_secs` holds what
     /// the server asked and whose `not_retried` says why.
     pub max_retry_after: Duration,
 }
@@ -155,8 +155,8 @@ impl RetryPolicy {
                     return Decision::Stop {
                         withheld: Some(format!(
                             "the server asked to wait {} s (Retry-After), more than the {} s max_retry_after allows",
-                            wait.as_secs(),
-                            self.max_retry_after.as_secs()
+                            whole_seconds(wait),
+                            whole_seconds(self.max_retry_after)
                         )),
                     };
                 }
@@ -165,6 +165,12 @@ impl RetryPolicy {
         }
         Decision::Retry { after }
     }
+}
+
+/// `duration` in whole seconds, as an `i64` (formatting a `u64` would bring one more number
+/// formatter into the WebAssembly build).
+pub(crate) fn whole_seconds(duration: Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }
 
 fn withheld(op: &OperationSpec, why: &str) -> Decision {
@@ -217,11 +223,16 @@ pub fn clock_skew(response: &HttpResponse) -> Option<SdkDate> {
 pub fn message_server_time(response: &HttpResponse) -> Option<SdkDate> {
     const LABEL: &[u8] = b"server time:";
     let body = &response.body;
-    let at = body.windows(LABEL.len()).position(|w| w.eq_ignore_ascii_case(LABEL))? + LABEL.len();
-    let rest = &body[at..];
-    let start = rest.iter().position(|&b| b != b' ')?;
-    let stamp = rest.get(start..start + 16)?;
-    SdkDate::parse(std::str::from_utf8(stamp).ok()?).ok()
+    // By hand: `windows` and `position` are sizeable in the WebAssembly build.
+    let mut at = 0;
+    while !body.get(at..at + LABEL.len())?.eq_ignore_ascii_case(LABEL) {
+        at += 1;
+    }
+    at += LABEL.len();
+    while body.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    SdkDate::parse(std::str::from_utf8(body.get(at..at + 16)?).ok()?).ok()
 }
 
 #[cfg(test)]

@@ -175,7 +175,7 @@ fn errors_keep_what_the_server_said() {
             error_msg: "too many".into(),
             request_id: "req-429".into(),
             not_retried: None,
-            retry_after: Some(std::time::Duration::from_secs(7)),
+            retry_after_secs: Some(7),
         }
     );
     let undecodable =
