@@ -220,37 +220,40 @@ def test_a_withheld_retry_is_said_and_the_call_applied_at_most_once(data_file, f
         server.stop()
 
 
+def api_error_of(server, call, **options):
+    """The ApiError a client of `server` (with `options`) raises in `call(client)`."""
+    client = csms.Client(**server.client_options(), **FAST, **options)
+    with pytest.raises(csms.ApiError) as e:
+        call(client)
+    return e.value
+
+
 def test_a_429_is_retried_even_for_a_rotation(data_file):
     server = faulty(data_file, "429=100%,retry-after=0")
     try:
-        client = csms.Client(**server.client_options(), **FAST)
-        with pytest.raises(csms.ApiError) as e:
-            client.rotate_secret(secret_name="db")
+        error = api_error_of(server, lambda client: client.rotate_secret(secret_name="db"))
         assert server.requests() == 3, "throttling refuses a request before it is applied: every attempt"
         assert server.applied("db")["RotateSecret"] == 0
-        assert (e.value.status, e.value.not_retried, e.value.retry_after) == (429, None, 0.0)
+        assert (error.status, error.not_retried, error.retry_after) == (429, None, 0.0)
     finally:
         server.stop()
 
 
 def test_a_retry_after_beyond_max_retry_after_ends_the_call_and_is_reported(data_file, monkeypatch):
     server = faulty(data_file, "429=100%,retry-after=120")
+    show = lambda client: client.show_secret(secret_name="db")  # noqa: E731
     try:
-        client = csms.Client(**server.client_options(), **FAST)
-        with pytest.raises(csms.ApiError) as e:
-            client.show_secret(secret_name="db")
+        error = api_error_of(server, show)
         assert server.requests() == 1, "not retried earlier than asked"
-        assert e.value.retry_after == 120.0
-        assert "120 s (Retry-After)" in e.value.not_retried and "max_retry_after" in e.value.not_retried
-        assert e.value.request_id
+        assert error.retry_after == 120.0
+        assert "120 s (Retry-After)" in error.not_retried and "max_retry_after" in error.not_retried
+        assert error.request_id
         # Up to max_retry_after, the wait is what the server asked.
         waits = []
         monkeypatch.setattr(transports.time, "sleep", waits.append)
-        patient = csms.Client(**server.client_options(), **FAST, max_retry_after=300)
-        with pytest.raises(csms.ApiError) as e:
-            patient.show_secret(secret_name="db")
+        error = api_error_of(server, show, max_retry_after=300)
         monkeypatch.undo()
-        assert waits == [120.0, 120.0] and e.value.not_retried is None
+        assert waits == [120.0, 120.0] and error.not_retried is None
     finally:
         server.stop()
 
