@@ -97,8 +97,9 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Validation { field, reason } => {
             PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
         }
-        Error::Api { status, error_code, error_msg, request_id, not_retried } => {
-            (*status, error_code, error_msg, request_id, &message, not_retried)
+        Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+            let retry_after = retry_after_secs.map(f64::from);
+            (*status, error_code, error_msg, request_id, &message, not_retried, retry_after)
                 .into_pyobject(py)
                 .map(|a| raise(py, |c| &c.api, a))
         }
@@ -778,7 +779,10 @@ mod native {
 
         /// Starts a call of `operation` (validated and built now, signed for each attempt):
         /// at most `max_attempts` attempts, backoff from `backoff_base` up to `backoff_cap`
-        /// seconds (the core's `RetryPolicy`).
+        /// seconds, a `Retry-After` honoured up to `max_retry_after` seconds (the core's
+        /// `RetryPolicy`).
+        #[allow(clippy::too_many_arguments)]
+        #[pyo3(signature = (operation, input, max_attempts, backoff_base, backoff_cap, max_retry_after=60.0))]
         fn start(
             &self,
             py: Python<'_>,
@@ -787,6 +791,7 @@ mod native {
             max_attempts: u32,
             backoff_base: f64,
             backoff_cap: f64,
+            max_retry_after: f64,
         ) -> PyResult<NativeAttempts> {
             guard(py, || {
                 let seconds = |value: f64, what: &str| {
@@ -797,6 +802,7 @@ mod native {
                     max_attempts: max_attempts.max(1),
                     base: seconds(backoff_base, "backoff_base")?,
                     cap: seconds(backoff_cap, "backoff_cap")?,
+                    max_retry_after: seconds(max_retry_after, "max_retry_after")?,
                 };
                 let mut value = match input {
                     Some(i) => to_json(i, "", 0)?,
@@ -852,8 +858,9 @@ mod native {
         }
 
         /// Takes the outcome of the last attempt: its response as `(status, headers, body)`, or
-        /// the `TransportError` of an attempt that got none (its `reason`, `maybe_sent` and
-        /// `timed_out`, False when it has no such attribute).
+        /// the `TransportError` of an attempt that got none (its `reason`, `maybe_sent`,
+        /// `timed_out`, False when it has no such attribute, and `not_retried`: a transport's
+        /// reason why resending cannot help, which ends the call).
         /// Returns the seconds to wait before the next attempt (a float), or the call's result
         /// (a dict under wire names) when it succeeded; raises the call's error when it failed
         /// (`ApiError` of the last response or `TransportError`, with `not_retried` when a retry
@@ -877,7 +884,12 @@ mod native {
                             Some(flag) => flag.is_truthy()?,
                             None => false,
                         };
-                        Err(Error::Transport { reason, maybe_sent, timed_out, not_retried: None })
+                        // Set by a transport for a failure resending cannot mend: never retried.
+                        let not_retried = match outcome.getattr_opt(intern!(py, "not_retried"))? {
+                            Some(why) if !why.is_none() => Some(why.str()?.to_string()),
+                            _ => None,
+                        };
+                        Err(Error::Transport { reason, maybe_sent, timed_out, not_retried })
                     }
                 };
                 let now = sdk_date(now)?;

@@ -220,6 +220,145 @@ def test_a_withheld_retry_is_said_and_the_call_applied_at_most_once(data_file, f
         server.stop()
 
 
+def api_error_of(server, call, **options):
+    """The ApiError a client of `server` (with `options`) raises in `call(client)`."""
+    client = csms.Client(**server.client_options(), **FAST, **options)
+    with pytest.raises(csms.ApiError) as e:
+        call(client)
+    return e.value
+
+
+def test_a_429_is_retried_even_for_a_rotation(data_file):
+    server = faulty(data_file, "429=100%,retry-after=0")
+    try:
+        error = api_error_of(server, lambda client: client.rotate_secret(secret_name="db"))
+        assert server.requests() == 3, "throttling refuses a request before it is applied: every attempt"
+        assert server.applied("db")["RotateSecret"] == 0
+        assert (error.status, error.not_retried, error.retry_after) == (429, None, 0.0)
+    finally:
+        server.stop()
+
+
+def test_a_retry_after_beyond_max_retry_after_ends_the_call_and_is_reported(data_file, monkeypatch):
+    server = faulty(data_file, "429=100%,retry-after=120")
+    show = lambda client: client.show_secret(secret_name="db")  # noqa: E731
+    try:
+        error = api_error_of(server, show)
+        assert server.requests() == 1, "not retried earlier than asked"
+        assert error.retry_after == 120.0
+        assert "120 s (Retry-After)" in error.not_retried and "max_retry_after" in error.not_retried
+        assert error.request_id
+        # Up to max_retry_after, the wait is what the server asked.
+        waits = []
+        monkeypatch.setattr(transports.time, "sleep", waits.append)
+        error = api_error_of(server, show, max_retry_after=300)
+        monkeypatch.undo()
+        assert waits == [120.0, 120.0] and error.not_retried is None
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", ["stdlib", "requests", "httpx"])
+def test_a_request_the_http_stack_refuses_is_never_sent_nor_retried(name):
+    inner = transport_named(SYNC_TRANSPORTS, name)
+    attempts = []
+
+    class WithABadHeader:
+        def __call__(self, request):
+            attempts.append(request)
+            request.headers["X-Bad"] = "a\r\nX-Injected: 1"
+            return inner(request)
+
+        def close(self):
+            inner.close()
+
+    with_a_bad_header = WithABadHeader()
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        error, _ = call_sync(port, with_a_bad_header, max_attempts=3)
+        # http.client connects before it checks the headers: a connection, but not a byte.
+        listener.settimeout(0.2)
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except socket.timeout:
+                break
+            with conn:
+                conn.settimeout(0.2)
+                try:
+                    assert conn.recv(1) == b"", "a request was sent"
+                except socket.timeout:
+                    pass
+    assert len(attempts) == 1, "never retried"
+    assert error.maybe_sent is False and error.not_retried == transports.UNSENDABLE, error
+    assert "X-Injected" not in str(error)
+
+
+def test_a_transport_failure_with_not_retried_ends_the_call():
+    attempts = []
+
+    def refusing(request):
+        attempts.append(request)
+        raise csms.TransportError("bad header", maybe_sent=False, not_retried="cannot be sent as it is")
+
+    client = csms.Client(region="cn-north-4", project_id="p", ak="AK", sk="SK", transport=refusing, **FAST)
+    with pytest.raises(csms.TransportError) as e:
+        client.show_secret(secret_name="db")
+    assert len(attempts) == 1
+    assert (e.value.maybe_sent, e.value.not_retried) == (False, "cannot be sent as it is")
+
+
+def test_paginate_stops_on_a_marker_seen_before():
+    pages = {None: "a", "a": "b", "b": "a"}
+    sent = []
+
+    def cycling(request):
+        from urllib.parse import parse_qs, urlsplit
+
+        marker = parse_qs(urlsplit(request.url).query).get("marker", [None])[0]
+        sent.append(marker)
+        body = '{"secrets": [{"name": "s"}], "page_info": {"next_marker": "%s"}}' % pages[marker]
+        return (200, {}, body.encode())
+
+    client = csms.Client(region="cn-north-4", project_id="p", ak="AK", sk="SK", transport=cycling)
+    assert len(list(client.paginate("ListSecrets", limit="1"))) == 3
+    assert sent == [None, "a", "b"]
+
+
+def test_a_server_clock_beyond_max_clock_offset_is_not_followed(monkeypatch):
+    monkeypatch.setattr(transports, "now", lambda: 1795435200.0)  # 2026-11-23 12:00:00 UTC
+    server_date = ["Fri, 23 Nov 2046 12:00:00 GMT"]  # 20 years ahead
+    seen = []
+
+    def server(request):
+        seen.append(request.headers["X-Sdk-Date"])
+        if server_date[0] is None:
+            return (200, {}, b'{"secret": {"name": "db"}}')
+        return (401, {"Date": server_date[0]}, b'{"error_code":"APIGW.0301","error_msg":"signature expired"}')
+
+    client = csms.Client(region="cn-north-4", project_id="p", ak="AK", sk="SK", transport=server, **FAST)
+    with pytest.raises(csms.ApiError) as e:
+        client.show_secret(secret_name="db")
+    assert len(seen) == 1 and client.clock_offset == 0
+    assert "max_clock_offset" in e.value.not_retried
+    server_date[0] = None
+    client.show_secret(secret_name="db")
+    # A wider bound follows it.
+    server_date[0] = "Fri, 23 Nov 2046 12:00:00 GMT"
+    seen.clear()
+    wide = csms.Client(region="cn-north-4", project_id="p", ak="AK", sk="SK", transport=server, **FAST,
+                       max_clock_offset=30 * 366 * 86400)
+    with pytest.raises(csms.ApiError):
+        wide.show_secret(secret_name="db")
+    assert seen[1] == "20461123T120000Z" and wide.clock_offset > 0
+    with pytest.raises(csms.ValidationError) as e:
+        csms.Client(region="cn-north-4", project_id="p", ak="AK", sk="SK", max_clock_offset=-1)
+    assert e.value.field == "max_clock_offset"
+
+
 # The emulator counts requests only while it injects something: a 1-in-a-million rate (that
 # this seed never draws) turns the counting on.
 CLOCK_BEHIND = "seed=1,503=0.0001%,clock-offset=-1800"
@@ -732,7 +871,8 @@ def test_custom_transports_get_the_same_loop_and_clock_correction(monkeypatch):
 def test_retry_options_are_checked():
     base = {"region": "cn-north-4", "project_id": "p", "ak": "AK", "sk": "SK"}
     for option, value in [("max_attempts", 0), ("max_attempts", 1.5), ("max_attempts", True),
-                          ("backoff_base", -1), ("backoff_cap", "1"), ("connect_timeout", 0), ("timeout", (1, 2)),
+                          ("backoff_base", -1), ("backoff_cap", "1"), ("max_retry_after", -1),
+                          ("max_retry_after", float("nan")), ("max_clock_offset", "1"), ("max_clock_offset", True), ("connect_timeout", 0), ("timeout", (1, 2)),
                           ("timeout", float("inf")), ("connect_timeout", float("inf")), ("timeout", 1e300),
                           ("connect_timeout", 10 ** 400), ("timeout", float("nan")), ("timeout", 86400.5)]:
         with pytest.raises(csms.ValidationError) as e:
@@ -754,7 +894,8 @@ def test_retry_options_are_checked():
 def test_errors_keep_not_retried_and_timed_out_through_pickle():
     import pickle
 
-    api = csms.ApiError(503, "CSMS.0503", "busy", "r1", not_retried="RotateSecret is not idempotent and ...")
+    api = csms.ApiError(503, "CSMS.0503", "busy", "r1", not_retried="RotateSecret is not idempotent and ...",
+                        retry_after=90.0)
     transport = csms.TransportError("reset", True, not_retried="why")
     timeout = csms.TransportError("slow", False, None, "why", timed_out=True)
     for error in (api, transport, timeout):
@@ -762,7 +903,9 @@ def test_errors_keep_not_retried_and_timed_out_through_pickle():
         assert (copy.not_retried, str(copy)) == (error.not_retried, str(error))
         assert copy.__dict__ == error.__dict__
     assert (timeout.timed_out, timeout.maybe_sent) == (True, False)
+    assert pickle.loads(pickle.dumps(api)).retry_after == 90.0
     assert csms.ApiError(500, "x", "y").not_retried is None
+    assert csms.ApiError(500, "x", "y").retry_after is None
     assert csms.TransportError("x").not_retried is None
     # Without timed_out (it is keyword-only): False, as in every call written before it.
     assert csms.TransportError("x").timed_out is False

@@ -47,12 +47,23 @@ pub enum CsmsException {
     /// The input was refused before anything was sent; `field` is the member at fault.
     Validation { field: String, reason: String },
     /// The server answered with an error status.
-    /// `not_retried`: why a normally retried status was not retried, if so.
-    Api { status: i32, error_code: String, error_msg: String, request_id: String, not_retried: Option<String> },
+    /// `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
+    /// beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
+    /// `Retry-After` in milliseconds, if it had one.
+    Api {
+        status: i32,
+        error_code: String,
+        error_msg: String,
+        request_id: String,
+        not_retried: Option<String>,
+        retry_after_millis: Option<i64>,
+    },
     /// A 2xx response whose body is not what the operation returns.
     Decode { reason: String, status: i32, request_id: String },
     /// No response (raised by transports too); `maybe_sent`: the request may have reached the server;
-    /// `not_retried`: why a failure that is normally retried was not, if so; `timed_out`: a
+    /// `not_retried`: why a failure that is normally retried was not, if so (a transport sets
+    /// it, with `maybe_sent` false, for a request its HTTP stack refused before sending
+    /// anything: the call then ends at once, never retried); `timed_out`: a
     /// timeout ended the attempt (connecting, then `maybe_sent` is false, or the whole request).
     /// `timed_out` comes last so that `Transport(reason, maybeSent, notRetried)` keeps working
     /// in Kotlin and Swift, where `generate` gives `notRetried` and `timedOut` their defaults
@@ -79,8 +90,16 @@ impl From<Error> for CsmsException {
     fn from(e: Error) -> Self {
         match e {
             Error::Validation { field, reason } => CsmsException::Validation { field, reason },
-            Error::Api { status, error_code, error_msg, request_id, not_retried } => {
-                CsmsException::Api { status: status.into(), error_code, error_msg, request_id, not_retried }
+            Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+                let retry_after_millis = retry_after_secs.map(|s| i64::from(s) * 1000);
+                CsmsException::Api {
+                    status: status.into(),
+                    error_code,
+                    error_msg,
+                    request_id,
+                    not_retried,
+                    retry_after_millis,
+                }
             }
             Error::Decode { reason, status, request_id } => {
                 CsmsException::Decode { reason, status: status.into(), request_id }
@@ -97,8 +116,16 @@ impl From<CsmsException> for Error {
     fn from(e: CsmsException) -> Self {
         match e {
             CsmsException::Validation { field, reason } => Error::Validation { field, reason },
-            CsmsException::Api { status, error_code, error_msg, request_id, not_retried } => {
-                Error::Api { status: status_u16(status), error_code, error_msg, request_id, not_retried }
+            CsmsException::Api { status, error_code, error_msg, request_id, not_retried, retry_after_millis } => {
+                let retry_after_secs = retry_after_millis.map(|ms| u32::try_from(ms.max(0) / 1000).unwrap_or(u32::MAX));
+                Error::Api {
+                    status: status_u16(status),
+                    error_code,
+                    error_msg,
+                    request_id,
+                    not_retried,
+                    retry_after_secs,
+                }
             }
             CsmsException::Decode { reason, status, request_id } => {
                 Error::Decode { reason, status: status_u16(status), request_id }
@@ -256,18 +283,29 @@ pub struct CsmsClient {
 #[uniffi::export]
 impl CsmsClient {
     /// `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
-    /// {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
+    /// {"auth_token"}, "algorithm"?, "user_agent"?, "max_clock_offset_ms"?}` (the core's
+    /// `ClientOptions`; `max_clock_offset_ms`: the largest clock offset learnt from a server,
+    /// a day when absent, 0 never).
     /// `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
     /// `CsmsException.Validation` naming `max_attempts`).
     /// `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
     /// attempt (the core's default, 100 ms, when absent; tests use a few ms; negative is
     /// `CsmsException.Validation` naming `backoff_base_millis`).
-    #[uniffi::constructor(default(transport = None, max_attempts = None, backoff_base_millis = None))]
+    /// `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
+    /// response asking for longer ends the call with its `CsmsException.Api`, whose
+    /// `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
+    #[uniffi::constructor(default(
+        transport = None,
+        max_attempts = None,
+        backoff_base_millis = None,
+        max_retry_after_millis = None
+    ))]
     pub fn new(
         options_json: String,
         transport: Option<Arc<dyn HttpTransport>>,
         max_attempts: Option<i32>,
         backoff_base_millis: Option<i64>,
+        max_retry_after_millis: Option<i64>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
             let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
@@ -283,6 +321,11 @@ impl CsmsClient {
                 let millis = u64::try_from(millis)
                     .map_err(|_| invalid("backoff_base_millis", format!("must not be negative, not {millis}")))?;
                 policy.base = std::time::Duration::from_millis(millis);
+            }
+            if let Some(millis) = max_retry_after_millis {
+                let millis = u64::try_from(millis)
+                    .map_err(|_| invalid("max_retry_after_millis", format!("must not be negative, not {millis}")))?;
+                policy.max_retry_after = std::time::Duration::from_millis(millis);
             }
             Ok(Arc::new(CsmsClient { client, transport, policy }))
         })
@@ -432,6 +475,24 @@ mod tests {
         assert!((0.4..0.6).contains(&mean), "mean {mean}");
         let below_tenth = values.iter().filter(|&&v| v < 0.1).count();
         assert!((50..150).contains(&below_tenth), "{below_tenth} of 1000 below 0.1");
+    }
+
+    #[test]
+    fn an_api_error_keeps_retry_after_both_ways() {
+        for wait in [None, Some(120)] {
+            let core = Error::Api {
+                status: 429,
+                error_code: "CSMS.0429".into(),
+                error_msg: "busy".into(),
+                request_id: "r".into(),
+                not_retried: None,
+                retry_after_secs: wait,
+            };
+            let binding = CsmsException::from(core.clone());
+            let millis = wait.map(|s| i64::from(s) * 1000);
+            assert!(matches!(&binding, CsmsException::Api { retry_after_millis, .. } if *retry_after_millis == millis));
+            assert_eq!(Error::from(binding), core);
+        }
     }
 
     #[test]

@@ -44,11 +44,12 @@ export class ValidationError extends CsmsError {
 
 /**
  * The service answered with an error status. `notRetried` says why a status normally
- * retried (429, 503, ...) was not (`RotateSecret is not idempotent and ...`); undefined
- * otherwise.
+ * retried (429, 503, ...) was not (`RotateSecret is not idempotent and ...`, or a
+ * `Retry-After` beyond `maxRetryAfterMs`); undefined otherwise. `retryAfterMs` is the
+ * response's `Retry-After` in milliseconds; undefined without one.
  */
 export class ApiError extends CsmsError {
-  constructor(message, { status = 0, errorCode = '', errorMsg = '', requestId = '', notRetried } = {}) {
+  constructor(message, { status = 0, errorCode = '', errorMsg = '', requestId = '', notRetried, retryAfterMs } = {}) {
     super(message, 'api');
     this.name = 'ApiError';
     this.status = status;
@@ -56,6 +57,7 @@ export class ApiError extends CsmsError {
     this.errorMsg = errorMsg;
     this.requestId = requestId;
     this.notRetried = notRetried;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -74,7 +76,8 @@ export class DecodeError extends CsmsError {
  * The request could not be sent, or no response came back. `maybeSent` is false only when
  * the request certainly never left (connection refused, DNS failure); `timedOut` says that
  * a timeout ended the attempt; `notRetried` says why the failure was not retried when it
- * normally would have been.
+ * normally would have been. A transport sets `notRetried` itself (with `maybeSent: false`)
+ * for a request its HTTP stack refused before sending anything: the call then ends at once.
  */
 export class TransportError extends CsmsError {
   constructor(message, { maybeSent = true, timedOut = false, notRetried, cause } = {}) {

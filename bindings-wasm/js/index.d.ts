@@ -101,14 +101,27 @@ export interface CsmsClientOptions {
   /**
    * Attempts per call, the first included (3 by default; 1 turns retries off). Retried:
    * 408, 429, 500, 502, 503, 504 and transport failures, with exponential backoff and full
-   * jitter, `Retry-After` honoured; a non-idempotent operation (RotateSecret,
-   * CreateSecretVersion, ...) only when its request certainly never left.
+   * jitter, `Retry-After` honoured (up to `maxRetryAfterMs`); a 429 for every operation; other
+   * failures of a non-idempotent operation (RotateSecret, CreateSecretVersion, ...) only when
+   * its request certainly never left; never a `TransportError` that comes with `notRetried`.
    */
   maxAttempts?: number;
   /** Backoff before the first retry, before jitter, in ms (100 by default); it doubles with each attempt. */
   retryBaseMs?: number;
-  /** The longest wait between two attempts, in ms (20000 by default). */
+  /** The longest backoff between two attempts, in ms (20000 by default). */
   retryCapMs?: number;
+  /**
+   * The longest `Retry-After` waited for, in ms (60000 by default; it may exceed
+   * `retryCapMs`). A response asking for longer ends the call with its `ApiError`, whose
+   * `retryAfterMs` holds what the server asked and `notRetried` says why.
+   */
+  maxRetryAfterMs?: number;
+  /**
+   * The largest offset between the server's clock and this machine's, in ms, learnt from a
+   * signature refused for its time (86400000, a day, by default; 0: never learnt). A server
+   * further off is not followed: its refusal ends the call, `notRetried` saying why.
+   */
+  maxClockOffsetMs?: number;
   /**
    * Time allowed to connect, in ms (10000 by default). The default transport applies it in
    * Node (undici); browsers give no control over the connection, so there only
@@ -144,7 +157,14 @@ export declare class ValidationError extends CsmsError {
 export declare class ApiError extends CsmsError {
   constructor(
     message: string,
-    options?: { status?: number; errorCode?: string; errorMsg?: string; requestId?: string; notRetried?: string },
+    options?: {
+      status?: number;
+      errorCode?: string;
+      errorMsg?: string;
+      requestId?: string;
+      notRetried?: string;
+      retryAfterMs?: number;
+    },
   );
   readonly code: 'api';
   /** HTTP status. */
@@ -157,9 +177,12 @@ export declare class ApiError extends CsmsError {
   readonly requestId: string;
   /**
    * Why a status normally retried (429, 503, ...) was not: `RotateSecret is not idempotent
-   * and the server may have applied it`. Undefined otherwise.
+   * and the server may have applied it`, or a `Retry-After` beyond `maxRetryAfterMs`.
+   * Undefined otherwise.
    */
   readonly notRetried: string | undefined;
+  /** The response's `Retry-After`, in ms; undefined without one. */
+  readonly retryAfterMs: number | undefined;
 }
 
 /** A 2xx response whose body is not what the operation returns. */
@@ -189,7 +212,9 @@ export declare class TransportError extends CsmsError {
   readonly timedOut: boolean;
   /**
    * Why the failure was not retried although failures normally are: `RotateSecret is not
-   * idempotent and the request may have reached the server`. Undefined otherwise.
+   * idempotent and the request may have reached the server`. Undefined otherwise. A
+   * transport sets it (with `maybeSent: false`) for a request its HTTP stack refused before
+   * sending anything, such as a header value fetch does not accept: the call ends at once.
    */
   readonly notRetried: string | undefined;
 }

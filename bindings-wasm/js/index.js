@@ -54,6 +54,7 @@ function fromWasm(e) {
           errorMsg: e.error_msg,
           requestId: e.request_id,
           notRetried: e.not_retried,
+          retryAfterMs: e.retry_after_ms,
         });
       case 'decode':
         return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });
@@ -159,6 +160,7 @@ const OPTION_NAMES = {
   algorithm: 'algorithm',
   userAgent: 'user_agent',
   derivedService: 'derived_service',
+  maxClockOffsetMs: 'max_clock_offset_ms',
 };
 const CREDENTIAL_NAMES = { ak: 'ak', sk: 'sk', securityToken: 'security_token', authToken: 'auth_token' };
 
@@ -331,7 +333,7 @@ export class CsmsClient {
   /**
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
    *   { authToken }, algorithm?, transport?, userAgent?, derivedService?, maxAttempts?,
-   *   retryBaseMs?, retryCapMs?, connectTimeoutMs?, timeoutMs? }`
+   *   retryBaseMs?, retryCapMs?, maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs? }`
    */
   constructor(options) {
     const wire = wireOptions(options);
@@ -418,9 +420,9 @@ const TRANSPORT_STATUS = [100, 599];
  * step returns `{ waitMs }` or `{ result }`, or throws the call's error. A panic elsewhere
  * during the call kills the instance these objects live in: the call then fails.
  */
-function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }) {
+function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }) {
   const generation = liveGeneration();
-  const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs));
+  const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs));
   const live = (fn) =>
     call(() => {
       if (!isLive(generation)) throw new CsmsError('the call was cut short by a panic in csms-core', 'panic');
@@ -430,7 +432,9 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }
   const fail = (failure, now, random) => {
     try {
       const timedOut = failure.timedOut === true;
-      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, timedOut, now, random)));
+      // A transport's reason why resending cannot help (see fetchTransport) ends the call.
+      const notRetried = typeof failure.notRetried === 'string' ? failure.notRetried : undefined;
+      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, timedOut, notRetried, now, random)));
     } catch (e) {
       // The call's error is the core's account of the last failure; keep what caused it.
       if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;

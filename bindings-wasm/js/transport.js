@@ -19,6 +19,7 @@ const CALL_OPTIONS = {
   maxAttempts: [1, 100],
   retryBaseMs: [0, 2 ** 31 - 1],
   retryCapMs: [0, 2 ** 31 - 1],
+  maxRetryAfterMs: [0, 2 ** 31 - 1],
   connectTimeoutMs: [1, 2 ** 31 - 1],
   timeoutMs: [1, 2 ** 31 - 1],
 };
@@ -127,6 +128,12 @@ const FORBIDDEN = new Set([
 ]);
 
 /**
+ * The `notRetried` of a request fetch refuses before sending anything: resending the same
+ * request cannot help, so the core ends the call at once.
+ */
+export const UNSENDABLE = 'the HTTP stack refused the request before sending it; resending it cannot help';
+
+/**
  * Error codes (anywhere in a fetch error's `cause` chain) of a request that certainly never
  * left: refused connection, DNS failure, connect timeout (undici). Anything else may have
  * reached the server.
@@ -171,6 +178,16 @@ export async function fetchTransport(request, { signal, connectTimeoutMs } = {})
     body: request.body === null || request.body === undefined ? undefined : request.body,
     signal,
   };
+  try {
+    // What fetch would refuse (a header value, the method, the URL), refused here, where
+    // nothing has been sent yet; fetch's message is left out, as it quotes the value.
+    if (typeof Request === 'function') new Request(request.url, { method: init.method, headers, body: init.body });
+  } catch (e) {
+    throw new TransportError(
+      `fetch refused the request ${request.method} ${request.url} (${e && e.name}): a header, the method or the URL it does not accept`,
+      { maybeSent: false, notRetried: UNSENDABLE },
+    );
+  }
   const dispatcher = nodeDispatcher(connectTimeoutMs);
   if (dispatcher) init.dispatcher = dispatcher;
   const failed = (what, e, maybeSent) => {

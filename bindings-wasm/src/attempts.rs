@@ -9,7 +9,7 @@
 //!   const request = JSON.parse(attempts.request(client, Date.now() / 1000));
 //!   const next = await send(request)                      // transport, then one of:
 //!     .then((r) => attempts.receive(client, r.status, headersJson, r.body, now, Math.random()),
-//!           (e) => attempts.fail(client, e.message, e.maybeSent, now, Math.random()));
+//!           (e) => attempts.fail(client, e.message, e.maybeSent, e.timedOut, e.notRetried, now, Math.random()));
 //!   if (typeof next === 'string') return JSON.parse(next); // the result
 //!   await sleep(next);                                     // milliseconds
 //! }
@@ -31,8 +31,8 @@ pub struct WasmAttempts {
 #[wasm_bindgen]
 impl WasmAttempts {
     /// Validates `input` (JSON text) and prepares the call of `operation` (nothing is signed
-    /// yet). `max_attempts`, `base_ms` and `cap_ms` set the core's `RetryPolicy`; each takes
-    /// the core's default (3, 100 ms, 20 s) when undefined.
+    /// yet). `max_attempts`, `base_ms`, `cap_ms` and `max_retry_after_ms` set the core's
+    /// `RetryPolicy`; each takes the core's default (3, 100 ms, 20 s, 60 s) when undefined.
     #[wasm_bindgen(constructor)]
     pub fn new(
         client: &WasmClient,
@@ -41,6 +41,7 @@ impl WasmAttempts {
         max_attempts: Option<u32>,
         base_ms: Option<u32>,
         cap_ms: Option<u32>,
+        max_retry_after_ms: Option<u32>,
     ) -> Result<WasmAttempts, JsValue> {
         let op = operation(operation_name).map_err(js_err)?;
         let input = parse_json(input, "input")?;
@@ -49,6 +50,7 @@ impl WasmAttempts {
             max_attempts: max_attempts.map_or(default.max_attempts, |n| n.max(1)),
             base: base_ms.map_or(default.base, |ms| Duration::from_millis(ms.into())),
             cap: cap_ms.map_or(default.cap, |ms| Duration::from_millis(ms.into())),
+            max_retry_after: max_retry_after_ms.map_or(default.max_retry_after, |ms| Duration::from_millis(ms.into())),
         };
         Ok(WasmAttempts { inner: client.inner.start(op, &input, policy).map_err(js_err)? })
     }
@@ -81,7 +83,9 @@ impl WasmAttempts {
 
     /// The attempt got no response: the transport failed. `maybe_sent` is false only when
     /// the request certainly never left (connection refused, DNS failure); `timed_out` says
-    /// that a timeout ended it. Returns and throws as [`WasmAttempts::receive`].
+    /// that a timeout ended it; `not_retried`, when given, is the transport's reason why
+    /// resending cannot help (fetch refused the request), which ends the call. Returns and
+    /// throws as [`WasmAttempts::receive`].
     #[allow(clippy::too_many_arguments)]
     pub fn fail(
         &mut self,
@@ -89,10 +93,11 @@ impl WasmAttempts {
         reason: &str,
         maybe_sent: bool,
         timed_out: bool,
+        not_retried: Option<String>,
         now: f64,
         random: f64,
     ) -> Result<JsValue, JsValue> {
-        let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried: None };
+        let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried };
         self.next(client, Err(error), now, random)
     }
 

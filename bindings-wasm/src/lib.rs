@@ -6,7 +6,7 @@
 //! or opens a socket.
 //!
 //! Errors cross the boundary as plain objects `{kind, message, field?, status?,
-//! error_code?, error_msg?, request_id?, maybe_sent?, timed_out?}`. A Rust panic aborts (traps); the
+//! error_code?, error_msg?, request_id?, retry_after_ms?, maybe_sent?, timed_out?, not_retried?}`. A Rust panic aborts (traps); the
 //! panic hook keeps its message, which JavaScript fetches with `takePanic()` to throw an
 //! `Error` instead of a bare `RuntimeError: unreachable`.
 
@@ -81,11 +81,14 @@ fn error_js(err: &Error) -> JsValue {
             o.insert("field".into(), field.as_str().into());
             o.insert("reason".into(), reason.as_str().into());
         }
-        Error::Api { status, error_code, error_msg, request_id, .. } => {
+        Error::Api { status, error_code, error_msg, request_id, retry_after_secs, .. } => {
             o.insert("status".into(), (*status).into());
             o.insert("error_code".into(), error_code.as_str().into());
             o.insert("error_msg".into(), error_msg.as_str().into());
             o.insert("request_id".into(), request_id.as_str().into());
+            if let Some(secs) = retry_after_secs {
+                o.insert("retry_after_ms".into(), (u64::from(*secs) * 1000).into());
+            }
         }
         Error::Decode { reason, status, request_id } => {
             o.insert("reason".into(), reason.as_str().into());

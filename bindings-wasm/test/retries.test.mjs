@@ -120,9 +120,11 @@ test('1,000 mixed calls through 20% injected faults, default fetch transport', a
     let kind;
     if (error instanceof ApiError) {
       assert.match(error.requestId, /\S/, `${key}: an API error without a request id: ${error.message}`);
-      if (!IDEMPOTENT.get(op) && [429, 503].includes(error.status)) {
+      // A 429 is retried for every operation; a 503 only for idempotent ones.
+      if (!IDEMPOTENT.get(op) && error.status === 503) {
         assert.match(error.notRetried, /not idempotent/, `${key}: ${error.message}`);
       }
+      if (error.status === 429) assert.equal(error.notRetried, undefined, `${key}: ${error.message}`);
       if (error.status === 503) assert.equal(error.errorCode, 'CSMS.0503');
       else if (error.status === 429) assert.equal(error.errorCode, 'CSMS.0429');
       // A COMMON secret's rotation is refused, and never retried.
@@ -392,9 +394,96 @@ test('a custom transport that throws: a transport failure, retried for idempoten
   await assert.rejects(slow.showSecret({ secret_name: 'db' }), (e) => e instanceof TransportError && e.timedOut === true && e.maybeSent === true);
 });
 
+test('a 429 is retried even for a rotation; a Retry-After beyond maxRetryAfterMs ends the call with it', async () => {
+  const emu = await faultyEmulator('429=100%,retry-after=0');
+  const client = new CsmsClient({ endpoint: emu.endpoint, projectId: PROJECT_ID, credentials, ...FAST });
+  await assert.rejects(client.rotateSecret({ secret_name: 'db' }), (e) => {
+    assert.ok(e instanceof ApiError && e.status === 429 && e.notRetried === undefined, e.stack);
+    assert.equal(e.retryAfterMs, 0);
+    return true;
+  });
+  assert.equal((await emu.admin('faults')).requests, 3, 'every attempt');
+  assert.equal((await applied(emu, 'db')).RotateSecret, 0);
+
+  const patient = await faultyEmulator('429=100%,retry-after=120');
+  const impatient = new CsmsClient({ endpoint: patient.endpoint, projectId: PROJECT_ID, credentials, ...FAST });
+  await assert.rejects(impatient.showSecret({ secret_name: 'db' }), (e) => {
+    assert.ok(e instanceof ApiError && e.status === 429, e.stack);
+    assert.equal(e.retryAfterMs, 120000);
+    assert.match(e.notRetried, /120 s \(Retry-After\).*max_retry_after/);
+    assert.match(e.requestId, /\S/);
+    return true;
+  });
+  assert.equal((await patient.admin('faults')).requests, 1, 'not retried earlier than asked');
+  // A longer maxRetryAfterMs waits for it (here: a second).
+  const short = await faultyEmulator('429=100%,retry-after=1');
+  const waiting = new CsmsClient({ endpoint: short.endpoint, projectId: PROJECT_ID, credentials, ...FAST, maxAttempts: 2, maxRetryAfterMs: 5000 });
+  const started = Date.now();
+  await assert.rejects(waiting.showSecret({ secret_name: 'db' }), (e) => e.retryAfterMs === 1000 && e.notRetried === undefined);
+  assert.ok(Date.now() - started >= 1000, `${Date.now() - started} ms`);
+  const hasty = new CsmsClient({ endpoint: short.endpoint, projectId: PROJECT_ID, credentials, ...FAST, maxRetryAfterMs: 500 });
+  await assert.rejects(hasty.showSecret({ secret_name: 'db' }), (e) => /Retry-After/.test(e.notRetried));
+  assert.equal((await short.admin('faults')).requests, 3);
+});
+
+test('a request fetch refuses is never sent nor retried; a transport failure with notRetried ends the call', async () => {
+  const server = net.createServer((socket) => {
+    server.received = true;
+    socket.destroy();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+  const endpoint = `http://127.0.0.1:${server.address().port}`;
+  let calls = 0;
+  const client = new CsmsClient({
+    endpoint, projectId: PROJECT_ID, credentials, ...FAST,
+    transport: (request, ctx) => {
+      calls += 1;
+      return fetchTransport({ ...request, headers: { ...request.headers, 'X-Bad': 'a\r\nX-Injected: 1' } }, ctx);
+    },
+  });
+  await assert.rejects(client.listSecrets({}), (e) => {
+    assert.ok(e instanceof TransportError && e.maybeSent === false, e.stack);
+    assert.match(e.notRetried, /refused the request before sending it/);
+    assert.doesNotMatch(e.message, /X-Injected/);
+    return true;
+  });
+  assert.equal(calls, 1, 'never retried');
+  assert.ok(!server.received, 'nothing was sent');
+
+  calls = 0;
+  const custom = new CsmsClient({
+    endpoint, projectId: PROJECT_ID, credentials, ...FAST,
+    transport: async () => {
+      calls += 1;
+      throw new TransportError('cannot be sent (test)', { maybeSent: false, notRetried: 'resending cannot help' });
+    },
+  });
+  await assert.rejects(custom.showSecret({ secret_name: 'db' }), (e) => e.notRetried === 'resending cannot help' && e.maybeSent === false);
+  assert.equal(calls, 1);
+});
+
+test('a server clock beyond maxClockOffsetMs is not followed; the client works again when it is back', async () => {
+  const emu = await emulator();
+  const client = new CsmsClient({ endpoint: emu.endpoint, projectId: PROJECT_ID, credentials, ...FAST });
+  const setOffset = (ms) => fetch(`${emu.endpoint}/_emulator/clock`, { method: 'POST', body: JSON.stringify({ offset_ms: ms }) });
+  await setOffset(20 * 365 * 86400000);
+  await assert.rejects(client.listSecrets({}), (e) => e instanceof ApiError && e.status === 401 && /max_clock_offset/.test(e.notRetried));
+  await setOffset(0);
+  assert.ok(Array.isArray((await client.listSecrets({})).secrets));
+  // A bound of a day and a half follows a server 25 hours ahead.
+  await setOffset(25 * 3600000);
+  const lenient = new CsmsClient({ endpoint: emu.endpoint, projectId: PROJECT_ID, credentials, ...FAST, maxClockOffsetMs: 36 * 3600000 });
+  assert.ok(Array.isArray((await lenient.listSecrets({})).secrets));
+  await assert.rejects(client.listSecrets({}), (e) => /max_clock_offset/.test(e.notRetried));
+  await setOffset(0);
+  assert.throws(() => new CsmsClient({ endpoint: emu.endpoint, projectId: PROJECT_ID, credentials, maxClockOffsetMs: 1.5 }),
+    (e) => e instanceof csms.ValidationError && e.field === 'maxClockOffsetMs');
+});
+
 test('retry and timeout options are checked', () => {
   const base = { endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials };
-  for (const [name, value] of [['maxAttempts', 0], ['maxAttempts', 1.5], ['timeoutMs', -1], ['connectTimeoutMs', '10'], ['retryBaseMs', NaN], ['retryCapMs', 2 ** 31]]) {
+  for (const [name, value] of [['maxAttempts', 0], ['maxAttempts', 1.5], ['timeoutMs', -1], ['connectTimeoutMs', '10'], ['retryBaseMs', NaN], ['retryCapMs', 2 ** 31], ['maxRetryAfterMs', -1]]) {
     assert.throws(() => new CsmsClient({ ...base, [name]: value }), (e) => e instanceof csms.ValidationError && e.field === name, `${name}=${value}`);
   }
   assert.doesNotThrow(() => new CsmsClient({ ...base, maxAttempts: 1, timeoutMs: 1, connectTimeoutMs: 1, retryBaseMs: 0, retryCapMs: 0 }));

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::operations::OperationSpec;
 use crate::response::api_error;
-use crate::retry::{clock_skew, Decision, Outcome, RetryPolicy};
+use crate::retry::{clock_skew, message_server_time, retry_after, whole_seconds, Decision, Outcome, RetryPolicy};
 use crate::time::SdkDate;
 use std::time::Duration;
 
@@ -87,9 +87,17 @@ impl Attempts {
 
     /// The request of the next attempt, signed by `client` for the local clock `now`
     /// corrected by the client's learnt [`Client::clock_offset`].
+    ///
+    /// An offset that would put the signing time outside what can be signed (the years 1 to
+    /// 9999) is forgotten (set back to 0) rather than leave the client unable to sign.
     pub fn request(&mut self, client: &Client, now: SdkDate) -> Result<HttpRequest> {
         let mut request = self.unsigned.clone();
-        client.authenticate(&mut request, now.offset(client.clock_offset()))?;
+        let mut at = now.offset(client.clock_offset());
+        if at.check_writable().is_err() && client.clock_offset() != 0 {
+            client.set_clock_offset(0);
+            at = now;
+        }
+        client.authenticate(&mut request, at)?;
         self.attempt = self.attempt.saturating_add(1);
         self.local_at = Some(now);
         Ok(request)
@@ -100,11 +108,18 @@ impl Attempts {
     /// `[0, 1)` for the jitter.
     ///
     /// A response refusing the signature for its time teaches `client` the server's clock
-    /// offset, which every later request of that client uses.
+    /// offset (from its `Date`), which every later request of that client uses; unless the
+    /// offset is beyond [`Config::max_clock_offset`](crate::Config::max_clock_offset), or the
+    /// `Date` disagrees with the server time the refusal's message gives (by more than
+    /// [`CLOCK_CROSS_CHECK`]): then the offset is kept as it was and the call ends with the
+    /// refusal, its `not_retried` saying why.
     pub fn receive(&mut self, client: &Client, outcome: Result<HttpResponse>, now: SdkDate, random: f64) -> Next {
         if let (Ok(response), Some(signed)) = (&outcome, self.local_at) {
             if let Some(server) = clock_skew(response) {
-                client.set_clock_offset(server.unix_seconds().saturating_sub(signed.unix_seconds()));
+                match learnt_offset(client, response, server, signed) {
+                    Ok(offset) => client.set_clock_offset(offset),
+                    Err(why) => return Next::Done(Err(with_note(error_of(response, now), Some(why)))),
+                }
             }
         }
         let decision = match &outcome {
@@ -119,10 +134,49 @@ impl Attempts {
         };
         Next::Done(match outcome {
             Ok(response) if (200..300).contains(&response.status) => Ok(response),
-            Ok(response) => Err(with_note(api_error(&response), withheld)),
+            Ok(response) => Err(with_note(error_of(&response, now), withheld)),
             Err(error) => Err(with_note(error, withheld)),
         })
     }
+}
+
+/// How far a refusal's `Date` and the server time in its message may differ (both come from
+/// the server's clock): 5 minutes, a third of the 15 minutes a signature's time may be off.
+pub const CLOCK_CROSS_CHECK: Duration = Duration::from_secs(300);
+
+/// The offset a clock refusal teaches (`server - signed`, `signed` being the local clock the
+/// attempt was signed at), or why it is not learnt.
+fn learnt_offset(
+    client: &Client,
+    response: &HttpResponse,
+    server: SdkDate,
+    signed: SdkDate,
+) -> std::result::Result<i64, String> {
+    let offset = server.unix_seconds().saturating_sub(signed.unix_seconds());
+    let disagrees = message_server_time(response).is_some_and(|said| {
+        said.unix_seconds().abs_diff(server.unix_seconds()) > whole_seconds(CLOCK_CROSS_CHECK).unsigned_abs()
+    });
+    let why = if disagrees {
+        "the server time in the refusal's message disagrees with it"
+    } else if offset.unsigned_abs() > whole_seconds(client.config().max_clock_offset).unsigned_abs() {
+        "beyond max_clock_offset"
+    } else {
+        return Ok(offset);
+    };
+    Err(format!(
+        "no clock offset learnt from the server's Date ({}, {offset} s off this machine's clock): {why}",
+        server.text()
+    ))
+}
+
+/// The API error of a response, with its `Retry-After` read against the local clock `now`
+/// (in either form).
+fn error_of(response: &HttpResponse, now: SdkDate) -> Error {
+    let mut error = api_error(response);
+    if let Error::Api { retry_after_secs, .. } = &mut error {
+        *retry_after_secs = retry_after(response, Some(now)).map(crate::response::secs_u32);
+    }
+    error
 }
 
 fn with_note(mut error: Error, note: Option<String>) -> Error {
@@ -209,27 +263,164 @@ mod tests {
     }
 
     #[test]
-    fn extreme_clock_offsets_saturate() {
+    fn extreme_clock_offsets_are_forgotten_rather_than_stop_signing() {
         let client = client();
         let op = operation("ShowSecret").unwrap();
-        // The sum saturates; a time X-Sdk-Date cannot write is refused, not signed.
+        // An offset that puts the time beyond what X-Sdk-Date can write is forgotten.
         for (offset, now) in [(i64::MAX, SdkDate::from_unix(1)), (i64::MIN, SdkDate::from_unix(-1))] {
             client.set_clock_offset(offset);
             let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
-            let err = call.request(&client, now).unwrap_err();
-            assert!(matches!(&err, Error::Validation { field, .. } if field == "at"), "{err}");
+            let request = call.request(&client, now).unwrap();
+            assert_eq!(request.header("X-Sdk-Date"), Some(now.to_string().as_str()));
+            assert_eq!(client.clock_offset(), 0);
         }
-        // A server date learnt against a local clock at the far end of what can be signed.
-        client.set_clock_offset(0);
+        // A local clock that cannot be written is still refused, as field `at`.
         let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        let err = call.request(&client, SdkDate::from_unix(i64::MAX)).unwrap_err();
+        assert!(matches!(&err, Error::Validation { field, .. } if field == "at"), "{err}");
+        // A server date learnt against a local clock at the far end of what can be signed.
+        let lenient = Client::new(
+            Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK"))
+                .unwrap()
+                .with_max_clock_offset(Duration::MAX),
+        )
+        .unwrap();
+        let mut call = lenient.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
         let first = SdkDate::from_unix(-62_135_596_800);
-        call.request(&client, first).unwrap();
-        let refused = HttpResponse::new(
+        call.request(&lenient, first).unwrap();
+        call.receive(&lenient, Ok(expired("Mon, 23 Nov 2026 12:00:00 GMT")), first, 0.0);
+        assert_eq!(lenient.clock_offset(), 1_795_435_200 + 62_135_596_800);
+    }
+
+    /// A 401 refusing a signature for its time, with the server's `Date`.
+    fn expired(date: &str) -> HttpResponse {
+        HttpResponse::new(
             401,
-            vec![("Date".into(), "Mon, 23 Nov 2026 12:00:00 GMT".into())],
-            r#"{"error_msg":"signature expired"}"#,
+            vec![("Date".into(), date.into())],
+            r#"{"error_code":"APIGW.0301","error_msg":"signature expired"}"#,
+        )
+    }
+
+    /// One call of ShowSecret at local time `now` against a server whose clock reads
+    /// `server` and accepts a signature within 15 minutes of it; returns the call's result
+    /// (an error, or the signing time the server accepted).
+    fn call_at(client: &Client, now: SdkDate, server: SdkDate) -> Result<SdkDate> {
+        let op = operation("ShowSecret").unwrap();
+        let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        loop {
+            let request = call.request(client, now)?;
+            let signed = SdkDate::parse(request.header("X-Sdk-Date").unwrap()).unwrap();
+            let response = if signed.unix_seconds().abs_diff(server.unix_seconds()) <= 900 {
+                HttpResponse::new(200, vec![], r#"{"secret": {"name": "db"}}"#)
+            } else {
+                expired(&server.to_http_date())
+            };
+            match call.receive(client, Ok(response), now, 0.0) {
+                Next::Wait(_) => continue,
+                Next::Done(result) => return result.map(|_| signed),
+            }
+        }
+    }
+
+    #[test]
+    fn a_server_clock_that_jumps_years_ahead_and_back_never_stops_the_client() {
+        let local = at("20261123T120000Z");
+        let far = at("99991231T235000Z");
+
+        // By default (24 h), a server years ahead is not followed: its calls fail, saying
+        // why, and the client signs with its own clock again once the server is back.
+        let client = client();
+        let err = call_at(&client, local, far).unwrap_err();
+        assert_eq!(err.status(), Some(401));
+        assert!(err.not_retried().unwrap().contains("max_clock_offset"), "{err}");
+        assert_eq!(client.clock_offset(), 0);
+        assert_eq!(call_at(&client, local.offset(60), local.offset(60)).unwrap(), local.offset(60));
+
+        // With no bound, the client follows the server to the year 9999 and back.
+        let lenient = Client::new(
+            Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK"))
+                .unwrap()
+                .with_max_clock_offset(Duration::MAX),
+        )
+        .unwrap();
+        assert_eq!(call_at(&lenient, local, far).unwrap(), far);
+        assert_eq!(lenient.clock_offset(), far.unix_seconds() - local.unix_seconds());
+        // The server comes back: the next refusal teaches the offset back.
+        assert_eq!(call_at(&lenient, local.offset(60), local.offset(60)).unwrap(), local.offset(60));
+        assert_eq!(lenient.clock_offset(), 0);
+        // Ahead again; then the local clock moves on until local + offset is past 9999: the
+        // offset is forgotten instead of every request being refused before it is sent.
+        assert_eq!(call_at(&lenient, local, far).unwrap(), far);
+        let later = local.offset(3600);
+        assert_eq!(call_at(&lenient, later, later).unwrap(), later);
+        assert_eq!(lenient.clock_offset(), 0);
+    }
+
+    #[test]
+    fn a_clock_offset_beyond_the_bound_or_at_odds_with_the_message_is_not_learnt() {
+        let local = at("20261123T120000Z");
+        let two_days = local.offset(2 * 86_400);
+        let client = client();
+        let err = call_at(&client, local, two_days).unwrap_err();
+        let why = err.not_retried().unwrap();
+        assert!(why.contains("172800 s off") && why.contains("max_clock_offset"), "{err}");
+        assert_eq!(client.clock_offset(), 0);
+        let wider = Client::new(
+            Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK"))
+                .unwrap()
+                .with_max_clock_offset(Duration::from_secs(3 * 86_400)),
+        )
+        .unwrap();
+        assert_eq!(call_at(&wider, local, two_days).unwrap(), two_days);
+
+        // The message's server time must agree with the Date (within 5 minutes).
+        let op = operation("RotateSecret").unwrap();
+        let refusal = |said: &str| {
+            HttpResponse::new(
+                401,
+                vec![("Date".into(), "Mon, 23 Nov 2026 12:30:00 GMT".into())],
+                format!(
+                    r#"{{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: signature expired, signature time:20261123T120000Z,server time:{said}"}}"#
+                ),
+            )
+        };
+        let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        call.request(&client, local).unwrap();
+        let Next::Done(Err(err)) = call.receive(&client, Ok(refusal("20261125T000000Z")), local, 0.0) else { panic!() };
+        assert!(err.not_retried().unwrap().contains("disagree"), "{err}");
+        assert_eq!(client.clock_offset(), 0);
+        let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        call.request(&client, local).unwrap();
+        assert!(matches!(call.receive(&client, Ok(refusal("20261123T123100Z")), local, 0.0), Next::Wait(_)));
+        assert_eq!(client.clock_offset(), 1800);
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_maximum_ends_the_call_and_is_reported() {
+        let client = client();
+        let now = at("20261123T120000Z");
+        for (header, seconds) in [("600", 600), ("Mon, 23 Nov 2026 12:10:00 GMT", 600)] {
+            let op = operation("CreateSecretVersion").unwrap();
+            let input = json!({"secret_name": "db", "secret_string": "v"});
+            let mut call = client.start(op, &input, RetryPolicy::default()).unwrap();
+            call.request(&client, now).unwrap();
+            let throttled = HttpResponse::new(
+                429,
+                vec![("Retry-After".into(), header.into()), ("X-Request-Id".into(), "r-1".into())],
+                r#"{"error_code":"CSMS.0429","error_msg":"throttled"}"#,
+            );
+            let Next::Done(Err(err)) = call.receive(&client, Ok(throttled), now, 0.5) else { panic!("{header}") };
+            assert_eq!(err.retry_after(), Some(Duration::from_secs(seconds)), "{header}");
+            assert!(err.not_retried().unwrap().contains("Retry-After"), "{err}");
+            assert_eq!(err.request_id(), Some("r-1"));
+        }
+        // Within the maximum, a throttled rotation waits as long as it was asked, then goes on.
+        let op = operation("RotateSecret").unwrap();
+        let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        call.request(&client, now).unwrap();
+        let throttled = HttpResponse::new(429, vec![("Retry-After".into(), "30".into())], "");
+        assert!(
+            matches!(call.receive(&client, Ok(throttled), now, 0.5), Next::Wait(d) if d == Duration::from_secs(30))
         );
-        call.receive(&client, Ok(refused), first, 0.0);
-        assert_eq!(client.clock_offset(), 1_795_435_200 + 62_135_596_800);
     }
 }

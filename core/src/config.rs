@@ -6,6 +6,7 @@ use crate::secret::SecretString;
 use crate::signer::Algorithm;
 use crate::util::quoted;
 use serde_json::Value;
+use std::time::Duration;
 
 /// The regions the official SDK lists for CSMS. Any other region name is accepted too:
 /// the endpoint always follows `https://kms.{region}.myhuaweicloud.com`.
@@ -41,6 +42,10 @@ pub const REGIONS: [&str; 30] = [
     "cn-southwest-3",
     "af-south-1",
 ];
+
+/// The largest clock offset a client learns from a server by default: 24 hours (see
+/// [`Config::max_clock_offset`]).
+pub const MAX_CLOCK_OFFSET: Duration = Duration::from_secs(24 * 3600);
 
 /// The user agent sent by default (Rust; each binding sets its own).
 pub const DEFAULT_USER_AGENT: &str = concat!("csms-sdk-rust/", env!("CARGO_PKG_VERSION"));
@@ -267,6 +272,11 @@ pub struct Config {
     pub derived_service: String,
     /// The `User-Agent` header, or `None` to send none (browsers forbid setting it).
     pub user_agent: Option<String>,
+    /// The largest offset between the server's clock and the caller's that a client learns
+    /// from a signature refused for its time ([`MAX_CLOCK_OFFSET`], 24 h, by default; zero
+    /// turns the correction off). A server whose clock is further off is not followed: the
+    /// call ends with the refusal, saying why in its `not_retried`.
+    pub max_clock_offset: Duration,
 }
 
 impl Config {
@@ -297,6 +307,7 @@ impl Config {
             algorithm: Algorithm::HmacSha256,
             derived_service: "csms".to_owned(),
             user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
+            max_clock_offset: MAX_CLOCK_OFFSET,
         })
     }
 
@@ -311,6 +322,13 @@ impl Config {
     pub fn with_user_agent_suffix(mut self, suffix: &str) -> Self {
         let base = self.user_agent.take().unwrap_or_else(|| DEFAULT_USER_AGENT.to_owned());
         self.user_agent = Some(format!("{base}; {suffix}"));
+        self
+    }
+
+    /// The same configuration with another bound on the clock offset learnt from the server
+    /// ([`Config::max_clock_offset`]).
+    pub fn with_max_clock_offset(mut self, bound: Duration) -> Self {
+        self.max_clock_offset = bound;
         self
     }
 
@@ -367,6 +385,9 @@ pub struct ClientOptions {
     pub user_agent: Option<String>,
     /// Service name for V11-HMAC-SHA256.
     pub derived_service: Option<String>,
+    /// [`Config::max_clock_offset`] in milliseconds (JSON: `max_clock_offset_ms`, a whole
+    /// number from 0); 24 h when absent.
+    pub max_clock_offset_ms: Option<u64>,
 }
 
 /// Credentials as bindings receive them: `ak` + `sk` (+ `security_token`), or `auth_token`.
@@ -426,7 +447,8 @@ fn members_of<'a>(value: &'a Value, field: &str) -> Result<impl Iterator<Item = 
 impl ClientOptions {
     /// The options from a JSON object with their wire names (the one way every binding
     /// reads them): `null` counts as absent, and an unknown member or a value that is not
-    /// text is refused, naming the member (`credentials.sk`).
+    /// text is refused, naming the member (`credentials.sk`); `max_clock_offset_ms` is the
+    /// one number.
     ///
     /// ```
     /// use serde_json::json;
@@ -455,6 +477,15 @@ impl ClientOptions {
                         }
                     }
                     options.credentials = Some(credentials).filter(|_| !v.is_null());
+                    continue;
+                }
+                "max_clock_offset_ms" => {
+                    options.max_clock_offset_ms = match v {
+                        Value::Null => None,
+                        _ => Some(v.as_u64().ok_or_else(|| {
+                            Error::validation("max_clock_offset_ms", "must be a whole number of milliseconds from 0")
+                        })?),
+                    };
                     continue;
                 }
                 "region" => &mut options.region,
@@ -494,6 +525,9 @@ impl ClientOptions {
         if let Some(service) = self.derived_service {
             config.derived_service = service;
         }
+        if let Some(ms) = self.max_clock_offset_ms {
+            config.max_clock_offset = Duration::from_millis(ms);
+        }
         config.user_agent = default_user_agent.map(str::to_owned);
         if let Some(ua) = self.user_agent {
             config = config.with_user_agent_suffix(&ua);
@@ -517,6 +551,23 @@ mod tests {
         match result {
             Err(Error::Validation { field, .. }) => field,
             other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_clock_offset_bound_is_read_from_json_in_milliseconds() {
+        let base =
+            serde_json::json!({"region": "cn-north-4", "project_id": "p", "credentials": {"ak": "A", "sk": "S"}});
+        let config = ClientOptions::from_json(&base).unwrap().into_config().unwrap();
+        assert_eq!(config.max_clock_offset, MAX_CLOCK_OFFSET);
+        let mut wider = base.clone();
+        wider["max_clock_offset_ms"] = 90_000_000.into();
+        let config = ClientOptions::from_json(&wider).unwrap().into_config().unwrap();
+        assert_eq!(config.max_clock_offset, Duration::from_secs(90_000));
+        for bad in [serde_json::json!(-1), serde_json::json!(1.5), serde_json::json!("1000")] {
+            let mut options = base.clone();
+            options["max_clock_offset_ms"] = bad;
+            assert_eq!(field_of(ClientOptions::from_json(&options)), "max_clock_offset_ms");
         }
     }
 

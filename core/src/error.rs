@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 
 use std::fmt;
+use std::time::Duration;
 
 /// Everything that can go wrong on the way from an input to a result.
 ///
@@ -27,8 +28,15 @@ pub enum Error {
         /// The `X-Request-Id` of the response (or `request_id` of the body), empty if absent.
         request_id: String,
         /// Set when the status is one that is normally retried but the call was not
-        /// (`RotateSecret is not idempotent and the server may have applied it`).
+        /// (`RotateSecret is not idempotent and the server may have applied it`, or a
+        /// `Retry-After` beyond [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)).
         not_retried: Option<String>,
+        /// The response's `Retry-After` in seconds (given as seconds, or as an HTTP date read
+        /// against the clock of the call; at most `u32::MAX`), when it had one: how long the
+        /// server asked to wait before another attempt. [`Error::retry_after`] gives it as a
+        /// `Duration`. (Whole seconds, as the header gives them: a `Duration` here would make
+        /// every `Result` of the crate larger, and the WebAssembly build with it.)
+        retry_after_secs: Option<u32>,
     },
     /// A 2xx response whose body is not what the operation returns.
     Decode {
@@ -51,6 +59,11 @@ pub enum Error {
         /// `false`) or the whole-request one.
         timed_out: bool,
         /// Set when such a failure is normally retried but the call was not, and why.
+        ///
+        /// A transport sets it itself for a failure that resending cannot mend: its HTTP stack
+        /// refused the request before sending anything (a header value or URL it does not
+        /// accept), with `maybe_sent: false`. The retry policy never retries a failure that
+        /// comes with `not_retried` already set.
         not_retried: Option<String>,
     },
 }
@@ -91,6 +104,14 @@ impl Error {
         }
     }
 
+    /// The `Retry-After` of the response an API error came from, when it had one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api { retry_after_secs, .. } => retry_after_secs.map(|s| Duration::from_secs(s.into())),
+            _ => None,
+        }
+    }
+
     /// A short machine-readable name of the variant: `validation`, `api`, `decode`, `transport`.
     ///
     /// The bindings expose it as the error's `kind`/`code`, and the conformance vectors use it.
@@ -124,7 +145,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Validation { field, reason } => write!(f, "invalid `{field}`: {reason}"),
-            Error::Api { status, error_code, error_msg, request_id, not_retried } => {
+            Error::Api { status, error_code, error_msg, request_id, not_retried, .. } => {
                 write!(f, "CSMS error {status} {error_code}: {error_msg}")?;
                 if !request_id.is_empty() {
                     write!(f, " (request id {request_id})")?;

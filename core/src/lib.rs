@@ -51,9 +51,11 @@ mod transport;
 mod util;
 mod validate;
 
-pub use attempts::{Attempts, Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+pub use attempts::{Attempts, Next, CLOCK_CROSS_CHECK, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 pub use client::Client;
-pub use config::{region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, REGIONS};
+pub use config::{
+    region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, MAX_CLOCK_OFFSET, REGIONS,
+};
 pub use credentials::{AccessKey, Credentials};
 pub use encoding::percent_decode;
 pub use error::{Error, Result};
@@ -62,7 +64,9 @@ pub use operations::*;
 pub use operations::{operation, operation_names, Operation, OperationSpec};
 pub use paginate::Paginator;
 pub use response::{api_error, parse_response};
-pub use retry::{clock_skew, retry_after, Decision, Outcome, RetryPolicy, RETRYABLE_STATUSES};
+pub use retry::{
+    clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_RETRY_AFTER, RETRYABLE_STATUSES,
+};
 pub use secret::{zeroize_json, SecretString};
 pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, Verifier, VerifyError};
 pub use time::SdkDate;

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::operations::{OperationSpec, Pagination, Type};
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 
 /// Walks the pages of a List operation (`ListSecrets`, `ListSecretVersions`, ...).
 ///
@@ -26,6 +27,9 @@ pub struct Paginator {
     /// Always a JSON object.
     input: Value,
     done: bool,
+    /// Every marker sent so far (the starting one included): a server that hands one back
+    /// again would have the pages go round forever.
+    seen: BTreeSet<String>,
 }
 
 impl Paginator {
@@ -40,7 +44,13 @@ impl Paginator {
             Value::Null => Value::Object(Map::new()),
             _ => return Err(Error::validation("input", "must be an object of members")),
         };
-        Ok(Paginator { op, pagination, input, done: false })
+        let mut seen = BTreeSet::new();
+        if let Pagination::Marker { marker, .. } = pagination {
+            if let Some(first) = input.get(marker).and_then(Value::as_str) {
+                seen.insert(first.to_owned());
+            }
+        }
+        Ok(Paginator { op, pagination, input, done: false, seen })
     }
 
     /// The operation being paged.
@@ -60,15 +70,14 @@ impl Paginator {
     }
 
     /// Moves to the page after the one whose parsed `result` is given. After the last page
-    /// (no next marker, an empty page, a repeated marker, or the total reached),
+    /// (no next marker, an empty page, a marker given before, or the total reached),
     /// [`Paginator::next_input`] returns `None`.
     pub fn advance(&mut self, result: &Value) {
         match self.pagination {
             Pagination::Marker { marker, next, .. } => {
                 let next_marker = lookup(result, next).and_then(Value::as_str).filter(|m| !m.is_empty());
-                let previous = self.input.get(marker).and_then(Value::as_str);
                 match next_marker {
-                    Some(m) if Some(m) != previous => self.set(marker, Value::String(m.to_owned())),
+                    Some(m) if self.seen.insert(m.to_owned()) => self.set(marker, Value::String(m.to_owned())),
                     _ => self.done = true,
                 }
             }
@@ -104,6 +113,27 @@ mod tests {
     use super::*;
     use crate::operations::operation;
     use serde_json::json;
+
+    #[test]
+    fn any_repeated_marker_ends_the_pages() {
+        let op = operation("ListSecrets").unwrap();
+        let page = |next: &str| json!({"secrets": [{"name": next}], "page_info": {"next_marker": next}});
+        // a -> b -> a: not the same marker twice in a row, but a cycle.
+        let mut pages = Paginator::new(op, json!({"limit": "1"})).unwrap();
+        let mut sent = Vec::new();
+        for next in ["a", "b", "a", "b"] {
+            let Some(input) = pages.next_input() else { break };
+            sent.push(input.get("marker").cloned());
+            pages.advance(&page(next));
+        }
+        assert_eq!(sent, [None, Some(json!("a")), Some(json!("b"))]);
+        assert_eq!(pages.next_input(), None);
+        // The marker the walk started from counts as seen.
+        let mut pages = Paginator::new(op, json!({"marker": "s"})).unwrap();
+        pages.advance(&page("t"));
+        pages.advance(&page("s"));
+        assert_eq!(pages.next_input(), None);
+    }
 
     #[test]
     fn an_offset_at_the_end_of_the_range_is_the_last_page() {

@@ -69,6 +69,8 @@ pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Val
 /// (`{"error": {...}}`). Without them the code is the status and the message the body text,
 /// its first 512 bytes at most (an HTML page can be large), then `… (N bytes)`.
 /// The request id is the `X-Request-Id` header (any letter case), else the body's `request_id`.
+/// `retry_after_secs` is the `Retry-After` header when it gives seconds (a call's
+/// [`Attempts`](crate::Attempts) also reads the HTTP-date form, against its clock).
 pub fn api_error(response: &HttpResponse) -> Error {
     let text = String::from_utf8_lossy(&response.body);
     // From bytes, as the success path parses: one JSON reader in the WebAssembly build.
@@ -81,7 +83,14 @@ pub fn api_error(response: &HttpResponse) -> Error {
         .map(str::to_owned)
         .or_else(|| object.and_then(|o| o.get("request_id")).and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_default();
-    Error::Api { status: response.status, error_code, error_msg, request_id, not_retried: None }
+    // Only the seconds form: a date needs the clock, which `Attempts` reads it against.
+    let retry_after_secs = crate::retry::retry_after(response, None).map(secs_u32);
+    Error::Api { status: response.status, error_code, error_msg, request_id, not_retried: None, retry_after_secs }
+}
+
+/// A `Retry-After` as the whole seconds [`Error::Api`] keeps (at most `u32::MAX`).
+pub(crate) fn secs_u32(wait: std::time::Duration) -> u32 {
+    u32::try_from(wait.as_secs()).unwrap_or(u32::MAX)
 }
 
 /// The longest body text kept whole as an error's message, in bytes.

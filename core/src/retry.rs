@@ -38,6 +38,14 @@ pub enum Decision {
 
 /// Retries with exponential backoff and full jitter.
 ///
+/// What is retried: 408, 429 and 5xx responses and transport failures, at most
+/// `max_attempts` attempts in all. A 429 is retried for every operation (throttling refuses
+/// a request before it is applied); the other statuses, and a transport failure that may
+/// have reached the server, only for an idempotent operation. A transport failure that
+/// comes with `not_retried` set (the transport's HTTP stack refused the request before
+/// sending it) is never retried. A `Retry-After` is honoured up to `max_retry_after`; a
+/// longer one ends the call, saying so in the error, rather than retry earlier than asked.
+///
 /// ```
 /// use csms_core::{operation, Decision, HttpResponse, Outcome, RetryPolicy};
 /// use std::time::Duration;
@@ -50,6 +58,13 @@ pub enum Decision {
 /// assert_eq!(decision, Decision::Retry { after: Duration::from_millis(50) });
 /// // The third attempt is the last.
 /// assert!(matches!(policy.decide(show, 3, Outcome::Response(&busy), 0.5, None), Decision::Stop { .. }));
+/// // A Retry-After above the backoff's cap is honoured, up to `max_retry_after` (60 s).
+/// let throttled = HttpResponse::new(429, vec![("Retry-After".into(), "45".into())], "");
+/// let rotate = operation("RotateSecret").unwrap();
+/// assert_eq!(policy.decide(rotate, 1, Outcome::Response(&throttled), 0.5, None),
+///     Decision::Retry { after: Duration::from_secs(45) });
+/// let later = HttpResponse::new(429, vec![("Retry-After".into(), "600".into())], "");
+/// assert!(matches!(policy.decide(rotate, 1, Outcome::Response(&later), 0.5, None), Decision::Stop { withheld: Some(_) }));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -57,14 +72,26 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The backoff of the first retry before jitter; it doubles with each attempt.
     pub base: Duration,
-    /// The longest wait.
+    /// The longest backoff.
     pub cap: Duration,
+    /// The longest `Retry-After` honoured (it may exceed `cap`): a response asking for a
+    /// longer wait ends the call with its [`Error::Api`], whose `retry_after_secs` holds what
+    /// the server asked and whose `not_retried` says why.
+    pub max_retry_after: Duration,
 }
 
+/// The longest `Retry-After` the default policy honours: 60 s.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 impl Default for RetryPolicy {
-    /// At most 3 attempts, base 100 ms, cap 20 s.
+    /// At most 3 attempts, base 100 ms, cap 20 s, `Retry-After` honoured up to 60 s.
     fn default() -> Self {
-        RetryPolicy { max_attempts: 3, base: Duration::from_millis(100), cap: Duration::from_secs(20) }
+        RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(20),
+            max_retry_after: MAX_RETRY_AFTER,
+        }
     }
 }
 
@@ -92,6 +119,8 @@ impl RetryPolicy {
             }
             // A signature refused for its time never reached the service: always safe.
             Outcome::Response(response) if clock_skew(response).is_some() => true,
+            // Throttling refuses a request before it is applied: safe for every operation.
+            Outcome::Response(response) if response.status == 429 => true,
             Outcome::Response(response) if RETRYABLE_STATUSES.contains(&response.status) => {
                 if !op.idempotent {
                     return withheld(op, "the server may have applied it");
@@ -99,6 +128,8 @@ impl RetryPolicy {
                 true
             }
             Outcome::Response(_) => false,
+            // The transport says resending cannot mend it (and why, in the error itself).
+            Outcome::Failure(Error::Transport { not_retried: Some(_), .. }) => false,
             Outcome::Failure(Error::Transport { maybe_sent, .. }) => {
                 if *maybe_sent && !op.idempotent {
                     return withheld(op, "the request may have reached the server");
@@ -120,11 +151,26 @@ impl RetryPolicy {
         let mut after = Duration::try_from_secs_f64(backoff.as_secs_f64() * random).unwrap_or(backoff);
         if let Outcome::Response(response) = outcome {
             if let Some(wait) = retry_after(response, now) {
-                after = after.max(wait.min(self.cap));
+                if wait > self.max_retry_after {
+                    return Decision::Stop {
+                        withheld: Some(format!(
+                            "the server asked to wait {} s (Retry-After), more than the {} s max_retry_after allows",
+                            whole_seconds(wait),
+                            whole_seconds(self.max_retry_after)
+                        )),
+                    };
+                }
+                after = after.max(wait);
             }
         }
         Decision::Retry { after }
     }
+}
+
+/// `duration` in whole seconds, as an `i64` (formatting a `u64` would bring one more number
+/// formatter into the WebAssembly build).
+pub(crate) fn whole_seconds(duration: Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
 }
 
 fn withheld(op: &OperationSpec, why: &str) -> Decision {
@@ -163,6 +209,30 @@ pub fn clock_skew(response: &HttpResponse) -> Option<SdkDate> {
         return None;
     }
     SdkDate::parse_http_date(response.header("Date")?).ok()
+}
+
+/// The server time a clock refusal's message gives, when it gives one: the API gateway
+/// writes `signature expired, signature time:20230527T000431Z,server time:20230527T020608Z`.
+///
+/// ```
+/// use csms_core::{message_server_time, HttpResponse, SdkDate};
+/// let refused = HttpResponse::new(401, vec![],
+///     r#"{"error_msg":"signature expired, signature time:20261123T113000Z,server time:20261123T120000Z"}"#);
+/// assert_eq!(message_server_time(&refused), Some(SdkDate::parse("20261123T120000Z").unwrap()));
+/// ```
+pub fn message_server_time(response: &HttpResponse) -> Option<SdkDate> {
+    const LABEL: &[u8] = b"server time:";
+    let body = &response.body;
+    // By hand: `windows` and `position` are sizeable in the WebAssembly build.
+    let mut at = 0;
+    while !body.get(at..at + LABEL.len())?.eq_ignore_ascii_case(LABEL) {
+        at += 1;
+    }
+    at += LABEL.len();
+    while body.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    SdkDate::parse(std::str::from_utf8(body.get(at..at + 16)?).ok()?).ok()
 }
 
 #[cfg(test)]
@@ -272,12 +342,105 @@ mod tests {
         assert_eq!(delay(p, 1, f64::NAN), Duration::ZERO);
         assert_eq!(delay(p, 1, f64::INFINITY), Duration::from_millis(100));
         assert_eq!(delay(p, 1, -1.0), Duration::ZERO);
-        let unbounded = RetryPolicy { max_attempts: u32::MAX, base: Duration::MAX, cap: Duration::MAX };
+        let unbounded = RetryPolicy {
+            max_attempts: u32::MAX,
+            base: Duration::MAX,
+            cap: Duration::MAX,
+            max_retry_after: Duration::MAX,
+        };
         assert_eq!(delay(unbounded, 1, 1.0), Duration::MAX);
         assert_eq!(delay(unbounded, u32::MAX - 1, 1.0), Duration::MAX);
         assert!(delay(unbounded, 1, 0.5) > Duration::from_secs(u64::MAX / 4));
         let dated = response(429, &[("Retry-After", "Mon, 23 Nov 2026 12:00:05 GMT")]);
         let decision = p.decide(show, 1, Outcome::Response(&dated), 0.0, Some(SdkDate::from_unix(i64::MIN)));
-        assert_eq!(decision, Decision::Retry { after: Duration::from_secs(20) });
+        assert!(matches!(decision, Decision::Stop { withheld: Some(_) }), "{decision:?}");
+        let patient = RetryPolicy { max_retry_after: Duration::MAX, ..p };
+        let decision = patient.decide(show, 1, Outcome::Response(&dated), 0.0, Some(SdkDate::from_unix(i64::MIN)));
+        assert!(matches!(decision, Decision::Retry { after } if after > Duration::from_secs(u64::MAX / 4)));
+        let huge = response(503, &[("Retry-After", "18446744073709551615")]);
+        assert!(matches!(patient.decide(show, 1, Outcome::Response(&huge), 0.0, None), Decision::Retry { .. }));
+    }
+
+    #[test]
+    fn a_429_is_retried_for_every_operation() {
+        let p = RetryPolicy::default();
+        for name in ["RotateSecret", "CreateSecretVersion", "CreateSecret", "ShowSecret"] {
+            let op = operation(name).unwrap();
+            let decision = p.decide(op, 1, Outcome::Response(&response(429, &[])), 0.5, None);
+            assert!(matches!(decision, Decision::Retry { .. }), "{name}: {decision:?}");
+        }
+        let rotate = operation("RotateSecret").unwrap();
+        for status in [408, 500, 502, 503, 504] {
+            let decision = p.decide(rotate, 1, Outcome::Response(&response(status, &[])), 0.5, None);
+            assert!(matches!(decision, Decision::Stop { withheld: Some(_) }), "{status}: {decision:?}");
+        }
+    }
+
+    #[test]
+    fn operations_without_side_effects_count_as_idempotent() {
+        for op in crate::operations::OPERATIONS {
+            let read_only = op.method == "GET"
+                || op.name.starts_with("Show")
+                || op.name.starts_with("List")
+                || op.name == "GenerateRandomPassword";
+            if read_only {
+                assert!(op.idempotent, "{} has no side effects but is not marked idempotent", op.name);
+            }
+        }
+        for name in ["RotateSecret", "CreateSecretVersion", "CreateSecret", "RestoreSecret"] {
+            assert!(!operation(name).unwrap().idempotent, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_retry_after_beyond_the_cap_is_honoured_up_to_the_maximum() {
+        let p = RetryPolicy::default();
+        let rotate = operation("RotateSecret").unwrap();
+        let decide = |policy: RetryPolicy, seconds: &str| {
+            policy.decide(rotate, 1, Outcome::Response(&response(429, &[("Retry-After", seconds)])), 0.9, None)
+        };
+        for seconds in [21, 45, 60] {
+            assert_eq!(decide(p, &seconds.to_string()), Decision::Retry { after: Duration::from_secs(seconds) });
+        }
+        match decide(p, "61") {
+            Decision::Stop { withheld: Some(why) } => {
+                assert!(why.contains("61 s (Retry-After)") && why.contains("60 s max_retry_after"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let patient = RetryPolicy { max_retry_after: Duration::from_secs(3600), ..p };
+        assert_eq!(decide(patient, "600"), Decision::Retry { after: Duration::from_secs(600) });
+        // The last attempt stops as always, without a note.
+        let last = p.decide(rotate, 3, Outcome::Response(&response(429, &[("Retry-After", "600")])), 0.9, None);
+        assert_eq!(last, Decision::Stop { withheld: None });
+    }
+
+    #[test]
+    fn a_failure_the_transport_marks_final_is_not_retried() {
+        let show = operation("ShowSecret").unwrap();
+        let refused = Error::Transport {
+            reason: "invalid header value".into(),
+            maybe_sent: false,
+            timed_out: false,
+            not_retried: Some("the HTTP stack refused the request before sending it".into()),
+        };
+        let decision = RetryPolicy::default().decide(show, 1, Outcome::Failure(&refused), 0.5, None);
+        assert_eq!(decision, Decision::Stop { withheld: None });
+    }
+
+    #[test]
+    fn the_server_time_of_a_refusal_message_is_read_where_there_is_one() {
+        let with = |body: &str| HttpResponse::new(401, vec![], body.to_owned());
+        let official = with(
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: signature expired, signature time:20230527T000431Z,server time:20230527T020608Z"}"#,
+        );
+        assert_eq!(message_server_time(&official), Some(SdkDate::parse("20230527T020608Z").unwrap()));
+        assert_eq!(
+            message_server_time(&with("Server Time: 20230527T020608Z")).map(|d| d.unix_seconds()),
+            Some(SdkDate::parse("20230527T020608Z").unwrap().unix_seconds())
+        );
+        for body in ["signature expired", "server time:", "server time:2023", "server time:20231327T000000Z"] {
+            assert_eq!(message_server_time(&with(body)), None, "{body}");
+        }
     }
 }

@@ -141,7 +141,9 @@ fn transport_error(e: reqwest::Error) -> Error {
     // A request that could not be built (a bad URL or header value) or connected never
     // reached the server; anything later may have.
     let maybe_sent = !(e.is_builder() || e.is_connect());
-    Error::Transport { reason, maybe_sent, timed_out: e.is_timeout(), not_retried: None }
+    // A request reqwest refused to build fails the same way every time: not retried.
+    let not_retried = e.is_builder().then(|| "the HTTP stack refused the request before sending it".to_owned());
+    Error::Transport { reason, maybe_sent, timed_out: e.is_timeout(), not_retried }
 }
 
 /// The local clock (the client adds the offset it learnt).

@@ -163,7 +163,7 @@ fn rotate_secret_has_one_result_for_both_response_shapes() {
 fn errors_keep_what_the_server_said() {
     let response = HttpResponse::new(
         429,
-        vec![("x-request-id".into(), "req-429".into())],
+        vec![("x-request-id".into(), "req-429".into()), ("Retry-After".into(), "7".into())],
         r#"{"error_code":"CSMS.0429","error_msg":"too many"}"#,
     );
     let err = client().parse_response("ShowSecret", &response).unwrap_err();
@@ -175,6 +175,7 @@ fn errors_keep_what_the_server_said() {
             error_msg: "too many".into(),
             request_id: "req-429".into(),
             not_retried: None,
+            retry_after_secs: Some(7),
         }
     );
     let undecodable = HttpResponse::new(200, vec![("X-Request-Id".into(), "r2".into())], r#"["not an object"]"#);

@@ -16,8 +16,12 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-const POLICY: RetryPolicy =
-    RetryPolicy { max_attempts: 3, base: Duration::from_millis(5), cap: Duration::from_millis(50) };
+const POLICY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base: Duration::from_millis(5),
+    cap: Duration::from_millis(50),
+    max_retry_after: csms_core::MAX_RETRY_AFTER,
+};
 
 fn http_client(emulator: &Emulator) -> HttpClient {
     let key = AccessKey::new(DEFAULT_AK, DEFAULT_SK);
@@ -121,8 +125,12 @@ async fn a_thousand_calls_through_twenty_percent_faults() {
         let kind = match error {
             Error::Api { status, request_id, error_code, not_retried, .. } => {
                 assert!(!request_id.is_empty(), "{op} on {secret}: an API error without a request id: {error}");
-                if !idempotent(op) && matches!(status, 429 | 503) {
+                // A 429 is retried for every operation; a 503 only for idempotent ones.
+                if !idempotent(op) && *status == 503 {
                     assert!(not_retried.as_deref().is_some_and(|w| w.contains("not idempotent")), "{op}: {error}");
+                }
+                if *status == 429 {
+                    assert_eq!(not_retried, &None, "{op}: {error}");
                 }
                 match status {
                     // Injected faults, retried for idempotent calls, withheld for the others.
@@ -235,9 +243,7 @@ async fn idempotent_calls_fail_only_after_every_attempt() {
 
 #[tokio::test]
 async fn non_idempotent_calls_are_not_resent_once_they_may_have_arrived() {
-    for (faults, applied) in
-        [("503=100%", 0), ("429=100%,retry-after=0", 0), ("close-before=100%", 0), ("close-after=100%", 1)]
-    {
+    for (faults, applied) in [("503=100%", 0), ("close-before=100%", 0), ("close-after=100%", 1)] {
         let (emulator, http) = faulty(faults).await;
         let rotated = http.call("RotateSecret", &json!({"secret_name": "db"})).await;
         let created = http.call("CreateSecretVersion", &json!({"secret_name": "app1", "secret_string": "x"})).await;
@@ -264,6 +270,58 @@ async fn non_idempotent_calls_are_not_resent_once_they_may_have_arrived() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn throttling_is_retried_for_every_operation_and_a_long_retry_after_ends_the_call() {
+    let (emulator, http) = faulty("429=100%,retry-after=0").await;
+    for (op, input) in [
+        ("RotateSecret", json!({"secret_name": "db"})),
+        ("CreateSecretVersion", json!({"secret_name": "app1", "secret_string": "x"})),
+    ] {
+        let before = emulator.fault_stats().requests;
+        let error = http.call(op, &input).await.expect_err(op);
+        assert_eq!(error.status(), Some(429), "{error}");
+        assert_eq!(error.not_retried(), None, "{op}: {error}");
+        assert_eq!(emulator.fault_stats().requests - before, u64::from(POLICY.max_attempts), "{op}: every attempt");
+    }
+    assert_eq!(emulator.applied_counts(DEFAULT_PROJECT_ID, "db").unwrap().rotate_secret, 0);
+    assert_eq!(emulator.applied_counts(DEFAULT_PROJECT_ID, "app1").unwrap().create_secret_version, 0);
+    // A Retry-After above max_retry_after: one attempt, and the error carries it.
+    emulator.set_faults(Some(spec("429=100%,retry-after=120")));
+    let error = http.call("ShowSecret", &json!({"secret_name": "db"})).await.unwrap_err();
+    assert_eq!(emulator.fault_stats().requests, 1, "{error}");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(120)), "{error}");
+    assert!(error.not_retried().unwrap().contains("120 s (Retry-After)"), "{error}");
+}
+
+#[tokio::test]
+async fn a_server_clock_years_ahead_then_back_leaves_the_client_working() {
+    let emulator = Emulator::start(EmulatorConfig::default()).unwrap();
+    let http = http_client(&emulator);
+    create_secrets(&http).await;
+    let show = json!({"secret_name": "db"});
+    // 20 years ahead: beyond the 24 h bound, so not followed; the call ends with the refusal.
+    emulator.set_clock_offset_ms(20 * 365 * 86_400_000);
+    let error = http.call("ShowSecret", &show).await.unwrap_err();
+    assert_eq!(error.status(), Some(401), "{error}");
+    assert!(error.not_retried().unwrap().contains("max_clock_offset"), "{error}");
+    assert_eq!(http.client().clock_offset(), 0);
+    // Back: the client works at once.
+    emulator.set_clock_offset_ms(0);
+    http.call("ShowSecret", &show).await.unwrap();
+    // A client told to follow any offset follows it there and back.
+    let key = AccessKey::new(DEFAULT_AK, DEFAULT_SK);
+    let config = Config::for_endpoint(&emulator.endpoint(), DEFAULT_PROJECT_ID, key)
+        .unwrap()
+        .with_max_clock_offset(Duration::MAX);
+    let follower = HttpClient::new(Client::new(config).unwrap()).unwrap().with_retry_policy(POLICY);
+    emulator.set_clock_offset_ms(20 * 365 * 86_400_000);
+    follower.call("ShowSecret", &show).await.unwrap();
+    assert!(follower.client().clock_offset() > 19 * 365 * 86_400, "{}", follower.client().clock_offset());
+    emulator.set_clock_offset_ms(0);
+    follower.call("ShowSecret", &show).await.unwrap();
+    assert!(follower.client().clock_offset().abs() <= 10, "{}", follower.client().clock_offset());
 }
 
 #[tokio::test]

@@ -62,8 +62,11 @@ async fn a_request_that_cannot_be_built_was_never_sent() {
     let mut bad_header = HttpRequest::new("GET", "http://127.0.0.1:9/");
     bad_header.headers.push(("X-Bad".into(), "a\nb".into()));
     for request in [bad_header, HttpRequest::new("GET", "http://[::1/"), HttpRequest::new("GET", "http://:/")] {
+        // Resending the same request cannot mend it: the policy will not retry it.
         match http.send(request).await {
-            Err(Error::Transport { maybe_sent: false, .. }) => {}
+            Err(Error::Transport { maybe_sent: false, not_retried: Some(why), .. }) => {
+                assert!(why.contains("refused the request before sending"), "{why}")
+            }
             other => panic!("expected a transport failure that was never sent, got {other:?}"),
         }
     }

@@ -223,6 +223,8 @@ class ApiError(CsmsError):
     request_id: str
     not_retried: str | None
     """Why a status normally retried (429, 503, ...) was not; None otherwise."""
+    retry_after: float | None
+    """The response's Retry-After, in seconds; None without one."""
     def __init__(
         self,
         status: int,
@@ -231,6 +233,7 @@ class ApiError(CsmsError):
         request_id: str = ...,
         message: str | None = ...,
         not_retried: str | None = ...,
+        retry_after: float | None = ...,
     ) -> None: ...
 
 class DecodeError(CsmsError):
@@ -380,6 +383,8 @@ CLIENT_COMMON = '''\
         timeout: float | None = 60.0,
         backoff_base: float = 0.1,
         backoff_cap: float = 20.0,
+        max_retry_after: float = 60.0,
+        max_clock_offset: float = 86400.0,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -388,7 +393,10 @@ CLIENT_COMMON = '''\
         `user_agent` is appended to `csms-sdk-python/<version>`. `derived_service` is the service
         name of V11-HMAC-SHA256 key derivation (`csms`). `max_attempts` is the most attempts of a
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
-        seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
+        seconds (full jitter); a `Retry-After` is honoured up to `max_retry_after` seconds, a
+        longer one ends the call (ApiError.retry_after). The clock offset learnt from a server
+        refusing a signature for its time is at most `max_clock_offset` seconds (0: never
+        learnt). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
         attempt of an async transport `timeout` seconds. Bad options raise ValidationError
         naming the option (its keyword)."""

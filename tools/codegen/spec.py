@@ -12,6 +12,10 @@ def load():
     """The spec as a dict: {"operations": [...], "models": {...}}, operations sorted by name."""
     spec = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     spec["operations"].sort(key=lambda op: op["name"])
+    for op in spec["operations"]:
+        # Reads have no side effects: a retry may resend them (spec/README.md, "idempotent").
+        if op["method"] == "GET" or op["name"].startswith(("Show", "List")):
+            assert op["idempotent"], f"{op['name']} only reads: mark it \"idempotent\": true"
     return spec
 
 

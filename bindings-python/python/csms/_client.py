@@ -43,6 +43,9 @@ def _transports():
 #: The longest timeout, in seconds (a day); None is no limit.
 _MAX_TIMEOUT = 86400
 
+#: The largest `max_clock_offset`, in seconds: 10,000 years (any offset that can be signed).
+_MAX_CLOCK_OFFSET = 10000 * 366 * 86400
+
 
 def _seconds(name, value):
     """A timeout option: seconds, more than 0 and at most a day (so not NaN or infinity), or None
@@ -94,6 +97,8 @@ class _Base(Operations):
         timeout=60.0,
         backoff_base=0.1,
         backoff_cap=20.0,
+        max_retry_after=60.0,
+        max_clock_offset=86400.0,
     ):
         given = {
             "region": region,
@@ -115,16 +120,22 @@ class _Base(Operations):
         options = {k: given[k] for k in ("region", "endpoint", "project_id", "algorithm", "user_agent",
                                          "derived_service") if given[k] is not None}
         options["credentials"] = credentials
+        if isinstance(max_clock_offset, bool) or not isinstance(max_clock_offset, (int, float)) \
+                or not 0 <= max_clock_offset <= _MAX_CLOCK_OFFSET:
+            raise ValidationError("max_clock_offset",
+                                  f"must be seconds from 0 to {_MAX_CLOCK_OFFSET}, not {max_clock_offset!r}")
+        options["max_clock_offset_ms"] = round(max_clock_offset * 1000)
         try:
             self._native = _native.Client(options)
         except ValidationError as e:
             raise ValidationError(_option_field(e.field), e.reason) from None
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
             raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {max_attempts!r}")
-        for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap)):
+        for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap),
+                            ("max_retry_after", max_retry_after)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
                 raise ValidationError(name, f"must be seconds from 0 to 86400, not {value!r}")
-        self._policy = (max_attempts, float(backoff_base), float(backoff_cap))
+        self._policy = (max_attempts, float(backoff_base), float(backoff_cap), float(max_retry_after))
         self._connect_timeout = _seconds("connect_timeout", connect_timeout)
         self._timeout = _seconds("timeout", timeout)
         if transport is not None and not callable(transport):

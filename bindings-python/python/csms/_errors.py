@@ -37,18 +37,21 @@ class ApiError(CsmsError):
     ``status`` (HTTP status), ``error_code`` (``CSMS.0106``, ``APIGW.0301``, or the status as
     text), ``error_msg`` and ``request_id`` (``X-Request-Id``, empty if absent) of the last
     response. ``not_retried`` says why a status that is normally retried (429, 503, ...) was
-    not (``"RotateSecret is not idempotent and the server may have applied it"``); None
-    otherwise.
+    not (``"RotateSecret is not idempotent and the server may have applied it"``, or a
+    ``Retry-After`` longer than the client's ``max_retry_after``); None otherwise.
+    ``retry_after`` is the response's ``Retry-After`` in seconds (a float), None without one.
     """
 
     kind = "api"
 
-    def __init__(self, status, error_code, error_msg, request_id="", message=None, not_retried=None):
+    def __init__(self, status, error_code, error_msg, request_id="", message=None, not_retried=None,
+                 retry_after=None):
         self.status = status
         self.error_code = error_code
         self.error_msg = error_msg
         self.request_id = request_id
         self.not_retried = not_retried
+        self.retry_after = retry_after
         if message is None:
             message = f"CSMS error {status} {error_code}: {error_msg}"
             if request_id:
@@ -59,7 +62,7 @@ class ApiError(CsmsError):
 
     def __reduce__(self):
         return (type(self), (self.status, self.error_code, self.error_msg, self.request_id, str(self),
-                             self.not_retried))
+                             self.not_retried, self.retry_after))
 
 
 class DecodeError(CsmsError):
@@ -90,7 +93,9 @@ class TransportError(CsmsError):
     of ``AsyncClient``). A transport of yours says so with ``TransportError(..., timed_out=True)``.
     ``not_retried`` says why the failure was not retried when it normally would be
     (``"RotateSecret is not idempotent and the request may have reached the server"``); None
-    otherwise.
+    otherwise. A transport sets it itself, with ``maybe_sent=False``, for a request its HTTP
+    stack refused before sending anything (a header value it does not accept): resending the
+    same request cannot help, and the call ends at once.
     """
 
     kind = "transport"

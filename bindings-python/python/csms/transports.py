@@ -190,6 +190,22 @@ def failure(error):
     return transport_error
 
 
+#: The `not_retried` of a request an HTTP stack refused before sending anything: resending the
+#: same request cannot help, so the core ends the call at once.
+UNSENDABLE = "the HTTP stack refused the request before sending it; resending it cannot help"
+
+
+def _unsendable(stack, error):
+    """The TransportError of a request `stack` refused before sending anything (a header name or
+    value, a method or a URL it does not accept). Never sent, never retried; the exception's own
+    text is left out, since it may quote a header's value, which may be a credential."""
+    return TransportError(
+        f"{stack} refused the request ({type(error).__name__}): a header, the method or the URL it does not accept",
+        maybe_sent=False,
+        not_retried=UNSENDABLE,
+    )
+
+
 def _is_timeout(error):
     """Whether `error` is a timeout of the standard library: TimeoutError (which socket.timeout
     is from Python 3.10, and asyncio.TimeoutError from 3.11), or socket.timeout and
@@ -285,6 +301,10 @@ class StdlibTransport:
         try:
             deadline.arm()
             conn.request(request.method, target, body=request.body or None, headers=request.headers)
+        except (ValueError, TypeError) as e:
+            # http.client checks the method, target and headers before it writes a byte.
+            conn.close()
+            raise _unsendable("http.client", e) from e
         except OSError as e:
             conn.close()
             # Writing to a kept connection the server had already closed fails before the
@@ -410,6 +430,10 @@ class _RequestsTransport:
                 timeout=self._timeout,
                 allow_redirects=False,
             )
+        except (exceptions.InvalidHeader, exceptions.InvalidURL, exceptions.MissingSchema,
+                exceptions.InvalidSchema) as e:
+            # Raised while requests prepares the request, before it connects.
+            raise _unsendable("requests", e) from e
         except exceptions.ConnectTimeout as e:
             raise TransportError(f"cannot connect: {e}", maybe_sent=False, timed_out=True) from e
         except exceptions.ConnectionError as e:
@@ -485,6 +509,10 @@ def _httpx_error(httpx, e, request):
     (ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout); not sent when `request` itself
     failed to get a connection (`_never_left`)."""
     timed_out = isinstance(e, httpx.TimeoutException)
+    # h11 refuses a header or target it cannot write (LocalProtocolError) before writing
+    # anything, and no connection is made for a scheme httpx does not speak.
+    if isinstance(e, (httpx.LocalProtocolError, httpx.UnsupportedProtocol)):
+        return _unsendable("httpx", e)
     if _never_left(httpx, e, request):
         if isinstance(e, httpx.PoolTimeout):
             reason = "no connection of the httpx client's pool became free within its pool timeout"
@@ -518,6 +546,14 @@ def _never_left(httpx, e, request):
         return False
 
 
+def _httpx_request(httpx, client, request):
+    """The httpx.Request of `request` (httpx encodes the headers and parses the URL here)."""
+    try:
+        return client.build_request(request.method, request.url, headers=request.headers, content=request.body)
+    except (httpx.InvalidURL, ValueError, TypeError) as e:
+        raise _unsendable("httpx", e) from e
+
+
 class _HttpxTransport:
     def __init__(self, client, connect_timeout, timeout):
         import httpx
@@ -532,7 +568,7 @@ class _HttpxTransport:
         httpx = self._httpx
         # client.request() is build_request() and send(): built here, to tell this request's
         # own failure from one of a later hop (`_never_left`).
-        sent = self.client.build_request(request.method, request.url, headers=request.headers, content=request.body)
+        sent = _httpx_request(httpx, self.client, request)
         try:
             r = self.client.send(sent)
         except httpx.TransportError as e:
@@ -569,7 +605,7 @@ class _HttpxAsyncTransport:
         httpx = self._httpx
         if self.client is None:
             self.client = httpx.AsyncClient(timeout=self._timeouts)
-        sent = self.client.build_request(request.method, request.url, headers=request.headers, content=request.body)
+        sent = _httpx_request(httpx, self.client, request)
         try:
             r = await self.client.send(sent)
         except httpx.TransportError as e:

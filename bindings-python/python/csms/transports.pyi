@@ -18,6 +18,8 @@ CONNECT_TIMEOUT: float
 """Default seconds allowed to connect (10)."""
 TIMEOUT: float
 """Default seconds allowed for a whole request (60)."""
+UNSENDABLE: str
+"""The `not_retried` of a request an HTTP stack refused before sending anything (never retried)."""
 
 def now() -> float:
     """The time, in Unix seconds: the package's only clock."""

@@ -284,7 +284,7 @@ void uniffi_csms_uniffi_fn_free_csmsclient(void*_Nonnull ptr, RustCallStatus *_N
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST

@@ -2444,7 +2444,7 @@ pub(crate) static GENERATE_RANDOM_PASSWORD: OperationSpec = OperationSpec {
     path: "/v1/{project_id}/csms/generate-password",
     content_type: "application/json;charset=utf-8",
     has_body: true,
-    idempotent: false,
+    idempotent: true,
     members: &[
         Member { name: "password_policy_name", location: Location::Body, ty: &Type::String, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Name of a password policy to apply.") },
         Member { name: "length", location: Location::Body, ty: &Type::Integer, required: false, sensitive: false, rules: &Rules::NONE, doc: table_doc!("Length of the password in characters; 32 when unset.") },

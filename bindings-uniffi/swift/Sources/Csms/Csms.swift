@@ -594,21 +594,27 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
     }
     /**
      * `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
-     * {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
+     * {"auth_token"}, "algorithm"?, "user_agent"?, "max_clock_offset_ms"?}` (the core's
+     * `ClientOptions`; `max_clock_offset_ms`: the largest clock offset learnt from a server,
+     * a day when absent, 0 never).
      * `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
      * `CsmsException.Validation` naming `max_attempts`).
      * `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
      * attempt (the core's default, 100 ms, when absent; tests use a few ms; negative is
      * `CsmsException.Validation` naming `backoff_base_millis`).
+     * `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
+     * response asking for longer ends the call with its `CsmsException.Api`, whose
+     * `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
      */
-public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil)throws  {
+public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil)throws  {
     let pointer =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
         FfiConverterString.lower(optionsJson),
         FfiConverterOptionTypeHttpTransport.lower(transport),
         FfiConverterOptionInt32.lower(maxAttempts),
-        FfiConverterOptionInt64.lower(backoffBaseMillis),$0
+        FfiConverterOptionInt64.lower(backoffBaseMillis),
+        FfiConverterOptionInt64.lower(maxRetryAfterMillis),$0
     )
 }
     self.init(unsafeFromRawPointer: pointer)
@@ -1287,9 +1293,11 @@ public enum CsmsException: Swift.Error {
     )
     /**
      * The server answered with an error status.
-     * `not_retried`: why a normally retried status was not retried, if so.
+     * `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
+     * beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
+     * `Retry-After` in milliseconds, if it had one.
      */
-    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?
+    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?, retryAfterMillis: Int64?
     )
     /**
      * A 2xx response whose body is not what the operation returns.
@@ -1298,7 +1306,9 @@ public enum CsmsException: Swift.Error {
     )
     /**
      * No response (raised by transports too); `maybe_sent`: the request may have reached the server;
-     * `not_retried`: why a failure that is normally retried was not, if so; `timed_out`: a
+     * `not_retried`: why a failure that is normally retried was not, if so (a transport sets
+     * it, with `maybe_sent` false, for a request its HTTP stack refused before sending
+     * anything: the call then ends at once, never retried); `timed_out`: a
      * timeout ended the attempt (connecting, then `maybe_sent` is false, or the whole request).
      * `timed_out` comes last so that `Transport(reason, maybeSent, notRetried)` keeps working
      * in Kotlin and Swift, where `generate` gives `notRetried` and `timedOut` their defaults
@@ -1336,7 +1346,8 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             errorCode: try FfiConverterString.read(from: &buf), 
             errorMsg: try FfiConverterString.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf), 
-            notRetried: try FfiConverterOptionString.read(from: &buf)
+            notRetried: try FfiConverterOptionString.read(from: &buf), 
+            retryAfterMillis: try FfiConverterOptionInt64.read(from: &buf)
             )
         case 3: return .Decode(
             reason: try FfiConverterString.read(from: &buf), 
@@ -1370,13 +1381,14 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Api(status,errorCode,errorMsg,requestId,notRetried):
+        case let .Api(status,errorCode,errorMsg,requestId,notRetried,retryAfterMillis):
             writeInt(&buf, Int32(2))
             FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(errorCode, into: &buf)
             FfiConverterString.write(errorMsg, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             FfiConverterOptionString.write(notRetried, into: &buf)
+            FfiConverterOptionInt64.write(retryAfterMillis, into: &buf)
             
         
         case let .Decode(reason,status,requestId):
@@ -1849,7 +1861,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 30970) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 20197) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -26,9 +26,14 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         }
     }
 
+    /// The `notRetried` of a request URLSession refuses before sending anything (a URL it
+    /// cannot use): resending it cannot help, so the call ends at once.
+    public static let unsendable = "the HTTP stack refused the request before sending it; resending it cannot help"
+
     public func send(request: HttpRequest) async throws -> HttpResponse {
         guard let url = URL(string: request.url) else {
-            throw CsmsException.Transport(reason: "invalid URL \(request.url)", maybeSent: false, notRetried: nil, timedOut: false)
+            throw CsmsException.Transport(reason: "invalid URL \(request.url)", maybeSent: false,
+                                          notRetried: URLSessionTransport.unsendable, timedOut: false)
         }
         var r = URLRequest(url: url)
         r.httpMethod = request.method
@@ -47,10 +52,13 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             }
             return HttpResponse(status: Int32(clamping: http.statusCode), headers: headers, body: data)
         } catch let e as URLError {
-            let notSent: Set<URLError.Code> = [.cannotFindHost, .cannotConnectToHost, .dnsLookupFailed, .notConnectedToInternet]
+            // A request URLSession refuses before sending anything: resending it cannot help.
+            let refused: Set<URLError.Code> = [.badURL, .unsupportedURL]
+            let notSent: Set<URLError.Code> = refused.union([.cannotFindHost, .cannotConnectToHost, .dnsLookupFailed, .notConnectedToInternet])
             // `.timedOut`: URLSession cannot tell a connect timeout from a later one, so it may have been sent.
             throw CsmsException.Transport(reason: e.localizedDescription, maybeSent: !notSent.contains(e.code),
-                                          notRetried: nil, timedOut: e.code == .timedOut)
+                                          notRetried: refused.contains(e.code) ? URLSessionTransport.unsendable : nil,
+                                          timedOut: e.code == .timedOut)
         }
     }
 

@@ -33,6 +33,8 @@ import kotlinx.coroutines.withTimeoutOrNull
  *   the server read the request: `maybeSent = true`, so non-idempotent calls are not resent.
  *   `timedOut` is true when a timeout ended the attempt: the connect timeout (then
  *   `maybeSent = false`) or the request timeout (`maybeSent = true`); false for any other failure.
+ *   A request the JDK refuses before sending anything (a header value, the method, the URL)
+ *   fails with `maybeSent = false` and `notRetried = UNSENDABLE`: never retried.
  *
  * - Cancelling a call, or its request timeout, aborts the exchange and closes its connection.
  * - Each transport owns one `HttpClient` (a connection pool, a selector thread and a pool of
@@ -77,18 +79,19 @@ class JavaHttpTransport(
     }
 
     override suspend fun send(request: HttpRequest): HttpResponse {
-        if (closed) throw CsmsException.Transport("this JavaHttpTransport is closed", false)
+        if (closed) throw CsmsException.Transport("this JavaHttpTransport is closed", false, UNSENDABLE)
         val body = if (request.body.isEmpty()) BodyPublishers.noBody() else BodyPublishers.ofByteArray(request.body)
-        // Each step names what the JDK refused (IllegalArgumentException); nothing was sent.
+        // Each step names what the JDK refused (IllegalArgumentException); nothing was sent,
+        // and resending the same request cannot help: `notRetried` ends the call at once.
         val builder = try {
             java.net.http.HttpRequest.newBuilder(URI.create(request.url)).timeout(requestTimeout)
         } catch (e: IllegalArgumentException) {
-            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false)
+            throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false, UNSENDABLE)
         }
         try {
             builder.method(request.method, body)
         } catch (e: IllegalArgumentException) {
-            throw CsmsException.Transport("invalid request method: ${e.message}", false)
+            throw CsmsException.Transport("invalid request method: ${e.message}", false, UNSENDABLE)
         }
         for (h in request.headers) {
             // The JDK sets these itself (Host: from the URL, the same value the core signed).
@@ -97,7 +100,7 @@ class JavaHttpTransport(
                 builder.header(h.name, h.value)
             } catch (e: IllegalArgumentException) {
                 // Not the JDK's message: it may quote the value, which may be a credential.
-                throw CsmsException.Transport("invalid request header `${h.name}` (name or value)", false)
+                throw CsmsException.Transport("invalid request header `${h.name}` (name or value)", false, UNSENDABLE)
             }
         }
         // HttpRequest.timeout stops at the response headers; withTimeout also bounds the body.
@@ -156,8 +159,14 @@ class JavaHttpTransport(
         return CsmsException.Transport("$what: ${e.message ?: e}", maybeSent = !neverSent, timedOut = timedOut)
     }
 
-    private companion object {
-        val THREADS = AtomicInteger()
-        val RESTRICTED = setOf("host", "content-length", "connection", "expect", "upgrade")
+    companion object {
+        /**
+         * The `notRetried` of a request this transport refused before sending anything (a
+         * header, method or URL the JDK does not accept, or the transport is closed):
+         * resending it cannot help, so the call ends at once.
+         */
+        const val UNSENDABLE = "the HTTP stack refused the request before sending it; resending it cannot help"
+        private val THREADS = AtomicInteger()
+        private val RESTRICTED = setOf("host", "content-length", "connection", "expect", "upgrade")
     }
 }

@@ -158,7 +158,9 @@ class FaultsTest {
                             400 -> assertTrue(op == "RotateSecret" && secret != "db", "$op on $secret: ${error.message}")
                             else -> throw AssertionError("$op on $secret: unexpected ${error.message}")
                         }
-                        if (op in nonIdempotent && error.status != 400) {
+                        // A 429 is retried for every operation; a 503 only for idempotent ones.
+                        if (error.status == 429) assertNull(error.notRetried, error.message)
+                        if (op in nonIdempotent && error.status == 503) {
                             assertTrue(error.notRetried?.contains("not idempotent") == true, error.message)
                         }
                     }
@@ -213,6 +215,66 @@ class FaultsTest {
             assertTrue(c.clockOffsetSeconds() in -1805L..-1795L, "${c.clockOffsetSeconds()}")
             c.call("ListSecrets", "{}")
             assertEquals(3, counting.sends, "the offset is kept for the next call")
+        }
+    }
+
+    @Test
+    fun a429IsRetriedEvenForARotationAndALongRetryAfterEndsTheCall() = runBlocking {
+        Emulator("--faults", "429=100%,retry-after=0").use { emulator ->
+            val counting = Counting()
+            val e = assertThrows<CsmsException.Api> {
+                runBlocking { client(emulator, counting).call("RotateSecret", """{"secret_name":"db"}""") }
+            }
+            assertEquals(429, e.status)
+            assertNull(e.notRetried, e.message)
+            assertEquals(0L, e.retryAfterMillis)
+            assertEquals(3, counting.sends, "throttling refuses before applying: every attempt")
+        }
+        Emulator("--faults", "429=100%,retry-after=120").use { emulator ->
+            val counting = Counting()
+            val e = assertThrows<CsmsException.Api> {
+                runBlocking { client(emulator, counting).call("ShowSecret", """{"secret_name":"db"}""") }
+            }
+            assertEquals(120_000L, e.retryAfterMillis)
+            assertTrue(e.notRetried?.contains("120 s (Retry-After)") == true, e.message)
+            assertEquals(1, counting.sends, "not retried earlier than asked")
+            // Up to maxRetryAfterMillis, the wait is what the server asked.
+            val waits = ArrayList<Long>()
+            val recording = object : HttpTransport {
+                override suspend fun send(request: HttpRequest) = counting.send(request)
+                override suspend fun sleep(millis: Long) { waits.add(millis) }
+            }
+            assertThrows<CsmsException.Api> {
+                runBlocking { CsmsClient(emulator.options(), recording, 2, 5L, 300_000L).call("ShowSecret", """{"secret_name":"db"}""") }
+            }
+            assertEquals(listOf(120_000L), waits)
+            assertThrows<CsmsException.Validation> { CsmsClient(emulator.options(), recording, null, null, -1L) }
+        }
+    }
+
+    @Test
+    fun aServerClockYearsAheadIsNotFollowedAndTheClientWorksWhenItIsBack() = runBlocking {
+        Emulator().use { emulator ->
+            fun setOffset(millis: Long) {
+                val request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("${emulator.endpoint}/_emulator/clock"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""{"offset_ms":$millis}""")).build()
+                java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.discarding())
+            }
+            val c = client(emulator)
+            setOffset(20L * 365 * 86_400_000)
+            val e = assertThrows<CsmsException.Api> { runBlocking { c.call("ListSecrets", "{}") } }
+            assertEquals(401, e.status)
+            assertTrue(e.notRetried?.contains("max_clock_offset") == true, e.message)
+            assertEquals(0L, c.clockOffsetSeconds())
+            setOffset(0)
+            c.call("ListSecrets", "{}")
+            // A wider bound, in the options, follows a server 25 hours ahead.
+            setOffset(25L * 3_600_000)
+            val wide = emulator.options().replace("\"project_id\"", "\"max_clock_offset_ms\":${36L * 3_600_000},\"project_id\"")
+            val lenient = CsmsClient(wide, JavaHttpTransport(), null, 5L)
+            lenient.call("ListSecrets", "{}")
+            assertTrue(lenient.clockOffsetSeconds() in 89_990L..90_010L, "${lenient.clockOffsetSeconds()}")
+            setOffset(0)
         }
     }
 

@@ -36,7 +36,34 @@ class TransportErrorsTest {
         val header = send(HttpRequest("GET", "http://127.0.0.1:1/", listOf(Header("X Bad", "secret-value")), ByteArray(0)))
         assertTrue(header.reason.startsWith("invalid request header `X Bad`"), header.reason)
         assertFalse(header.reason.contains("secret-value"), header.reason)
-        for (e in listOf(url, method, header)) assertFalse(e.maybeSent || e.timedOut, e.reason)
+        for (e in listOf(url, method, header)) {
+            assertFalse(e.maybeSent || e.timedOut, e.reason)
+            assertEquals(JavaHttpTransport.UNSENDABLE, e.notRetried, e.reason)
+        }
+    }
+
+    @Test
+    fun aRequestTheJdkRefusesIsNeverRetried() = runBlocking {
+        ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { server ->
+            val options = """{"endpoint":"http://127.0.0.1:${server.localPort}","project_id":"PID","credentials":{"ak":"AK","sk":"SK"}}"""
+            var sends = 0
+            val real = JavaHttpTransport()
+            val badHeader = object : HttpTransport {
+                override suspend fun send(request: HttpRequest): HttpResponse {
+                    sends++
+                    return real.send(request.copy(headers = request.headers + Header("X-Bad", "a\r\nX-Injected: 1")))
+                }
+                override suspend fun sleep(millis: Long) = real.sleep(millis)
+            }
+            val e = assertThrows<CsmsException.Transport> {
+                runBlocking { CsmsClient(options, badHeader, null, 5L).call("ListSecrets", "{}") }
+            }
+            assertEquals(1, sends, "never retried")
+            assertFalse(e.maybeSent, e.message)
+            assertEquals(JavaHttpTransport.UNSENDABLE, e.notRetried)
+            assertFalse(e.message.contains("X-Injected"), e.message)
+            real.close()
+        }
     }
 
     @Test
