@@ -96,6 +96,24 @@ pub(crate) fn build_input(
     Ok(input)
 }
 
+/// Gives validated members the JSON type their operation declares, so that handlers read
+/// one form: the clients send an integer member as a numeric string, and a text member as
+/// a number, as the official SDK does, and `csms_core::validate` accepts both.
+pub(crate) fn normalise(op: &OperationSpec, input: &mut Map<String, Value>) {
+    for (key, value) in input.iter_mut() {
+        let Some(member) = op.member(key) else { continue };
+        match (member.ty, &*value) {
+            (Type::Integer, Value::String(text)) => {
+                if let Ok(n) = text.trim().parse::<i64>() {
+                    *value = Value::from(n);
+                }
+            }
+            (Type::String | Type::Date, Value::Number(n)) => *value = Value::String(n.to_string()),
+            _ => {}
+        }
+    }
+}
+
 fn misplaced(op: &OperationSpec, key: &str, location: Location, found_in: &str) -> ApiError {
     let place = match location {
         Location::Path => "the path",
@@ -111,6 +129,19 @@ mod tests {
     use super::*;
     use csms_core::operation;
     use serde_json::json;
+
+    #[test]
+    fn normalise_gives_members_their_declared_type() {
+        let op = operation("CreateSecret").unwrap();
+        let mut input = build_input(op, &[], "", br#"{"name": 5, "secret_string": "v"}"#).unwrap();
+        normalise(op, &mut input);
+        assert_eq!(input["name"], json!("5"));
+        let op = operation("DeleteSecretForSchedule").unwrap();
+        let body = br#"{"recovery_window_in_days": " 7 "}"#;
+        let mut input = build_input(op, &[("secret_name", "s".into())], "", body).unwrap();
+        normalise(op, &mut input);
+        assert_eq!(input["recovery_window_in_days"], json!(7));
+    }
 
     #[test]
     fn merges_path_query_and_body() {

@@ -8,7 +8,7 @@ use crate::errors::{codes, ApiError};
 use crate::faults::FaultInjector;
 use crate::handlers::{self, Ctx, Input, Reply};
 use crate::http::{WireRequest, WireResponse};
-use crate::input::build_input;
+use crate::input::{build_input, normalise};
 use crate::persist;
 use crate::random::Rng;
 use crate::routing::{route, NoRoute};
@@ -207,7 +207,7 @@ fn answer(shared: &Shared, request: &WireRequest, now: i64) -> Result<Reply, Fai
     }
 
     let op = matched.op;
-    let input = build_input(op, &matched.members, query, &request.body).map_err(|e| (e, None))?;
+    let mut input = build_input(op, &matched.members, query, &request.body).map_err(|e| (e, None))?;
     csms_core::validate(op, &input).map_err(|e| {
         let message = match &e {
             csms_core::Error::Validation { field, reason } => {
@@ -217,6 +217,7 @@ fn answer(shared: &Shared, request: &WireRequest, now: i64) -> Result<Reply, Fai
         };
         (ApiError::invalid(message), None)
     })?;
+    normalise(op, &mut input);
 
     let reply = run_operation(shared, op.name, &caller.project_id, input, now).map_err(|e| (e, None))?;
     if cfg!(debug_assertions) {
