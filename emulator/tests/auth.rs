@@ -52,9 +52,11 @@ fn each_refusal_says_why_in_the_gateways_shape() {
     let mut api = Api::signed(&emulator.endpoint(), DEFAULT_PROJECT_ID, DEFAULT_AK, DEFAULT_SK, Algorithm::HmacSha256);
     let list = |at| api.client.build_request("ListSecrets", &json!({}), at).unwrap();
 
-    // The signature covers host and x-sdk-date: a Host the request was not signed for fails.
+    // The signature covers host and x-sdk-date: a Host the request was not signed for fails
+    // (`localhost:PORT` passes the emulator's Host check; the request was signed for 127.0.0.1).
     let mut moved = list(now());
-    moved.set_header("Host", "elsewhere.example.com");
+    let signed_host = moved.header("Host").unwrap().to_owned();
+    moved.set_header("Host", &signed_host.replace("127.0.0.1", "localhost"));
     let mut undated = list(now());
     undated.set_header("X-Sdk-Date", "yesterday");
     let mut garbled = list(now());
