@@ -42,6 +42,11 @@ pub const REGIONS: [&str; 30] = [
     "af-south-1",
 ];
 
+/// The default limit on the body of a response that the default transports read: 16 MiB
+/// (`max_response_bytes`, [`Config::max_response_bytes`]). A longer body ends the attempt
+/// with [`Error::response_too_large`] as soon as it passes the limit.
+pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The user agent sent by default (Rust; each binding sets its own).
 pub const DEFAULT_USER_AGENT: &str = concat!("csms-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -267,6 +272,9 @@ pub struct Config {
     pub derived_service: String,
     /// The `User-Agent` header, or `None` to send none (browsers forbid setting it).
     pub user_agent: Option<String>,
+    /// The longest response body a transport reads, in bytes ([`MAX_RESPONSE_BYTES`], 16 MiB,
+    /// by default; at least 1). The default transports stop reading once a body passes it.
+    pub max_response_bytes: u64,
 }
 
 impl Config {
@@ -297,7 +305,15 @@ impl Config {
             algorithm: Algorithm::HmacSha256,
             derived_service: "csms".to_owned(),
             user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         })
+    }
+
+    /// The same configuration with another limit on the response bodies the transport
+    /// reads (bytes; 0 is refused when a client is made of it, [`Config::validate`]).
+    pub fn with_max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
     }
 
     /// The same configuration with another signing algorithm.
@@ -323,8 +339,8 @@ impl Config {
 
     /// Checks every member that ends up in a request: the endpoint (`endpoint`), the
     /// project id (`project_id`: header-safe, not `.` or `..`), the
-    /// user agent (`user_agent`), the V11 service name (`derived_service`) and the
-    /// credentials (`credentials.ak`, `credentials.sk`, `credentials.security_token`,
+    /// user agent (`user_agent`), the V11 service name (`derived_service`), the response
+    /// limit (`max_response_bytes`, at least 1) and the credentials (`credentials.ak`, `credentials.sk`, `credentials.security_token`,
     /// `credentials.auth_token`). [`Client::new`](crate::Client::new) calls it, since the
     /// members can also be set directly. Errors never quote a secret.
     ///
@@ -342,6 +358,9 @@ impl Config {
             check_header_value("user_agent", agent, true)?;
         }
         check_header_value("derived_service", &self.derived_service, false)?;
+        if self.max_response_bytes == 0 {
+            return Err(Error::validation("max_response_bytes", POSITIVE));
+        }
         self.credentials.validate()
     }
 }
@@ -367,6 +386,8 @@ pub struct ClientOptions {
     pub user_agent: Option<String>,
     /// Service name for V11-HMAC-SHA256.
     pub derived_service: Option<String>,
+    /// The longest response body the transport reads ([`MAX_RESPONSE_BYTES`] when absent).
+    pub max_response_bytes: Option<u64>,
 }
 
 /// Credentials as bindings receive them: `ak` + `sk` (+ `security_token`), or `auth_token`.
@@ -414,6 +435,17 @@ fn text_member(value: &Value, field: &str) -> Result<Option<String>> {
     }
 }
 
+/// Why a byte count was refused.
+const POSITIVE: &str = "must be a whole number of bytes above 0";
+
+/// A member that must be a whole number above 0: `null` counts as absent.
+fn positive_member(value: &Value, field: &str) -> Result<Option<u64>> {
+    match value {
+        Value::Null => Ok(None),
+        _ => value.as_u64().filter(|&n| n > 0).map(Some).ok_or_else(|| Error::validation(field, POSITIVE)),
+    }
+}
+
 /// The members of an object (`null` has none).
 fn members_of<'a>(value: &'a Value, field: &str) -> Result<impl Iterator<Item = (&'a String, &'a Value)>> {
     match value {
@@ -426,7 +458,8 @@ fn members_of<'a>(value: &'a Value, field: &str) -> Result<impl Iterator<Item = 
 impl ClientOptions {
     /// The options from a JSON object with their wire names (the one way every binding
     /// reads them): `null` counts as absent, and an unknown member or a value that is not
-    /// text is refused, naming the member (`credentials.sk`).
+    /// text is refused, naming the member (`credentials.sk`). `max_response_bytes` is a
+    /// whole number above 0.
     ///
     /// ```
     /// use serde_json::json;
@@ -455,6 +488,10 @@ impl ClientOptions {
                         }
                     }
                     options.credentials = Some(credentials).filter(|_| !v.is_null());
+                    continue;
+                }
+                "max_response_bytes" => {
+                    options.max_response_bytes = positive_member(v, key)?;
                     continue;
                 }
                 "region" => &mut options.region,
@@ -495,6 +532,9 @@ impl ClientOptions {
             config.derived_service = service;
         }
         config.user_agent = default_user_agent.map(str::to_owned);
+        if let Some(limit) = self.max_response_bytes {
+            config.max_response_bytes = limit;
+        }
         if let Some(ua) = self.user_agent {
             config = config.with_user_agent_suffix(&ua);
         }
@@ -512,6 +552,7 @@ impl ClientOptions {
 mod tests {
     use super::*;
     use crate::client::Client;
+    use serde_json::json;
 
     fn field_of(result: Result<impl std::fmt::Debug>) -> String {
         match result {
@@ -570,6 +611,26 @@ mod tests {
         let mut config = Config::for_endpoint("http://a", "p", AccessKey::new("AK", "SK")).unwrap();
         config.endpoint = "http://[::1".into();
         assert_eq!(field_of(Client::new(config)), "endpoint");
+    }
+
+    #[test]
+    fn the_response_limit_is_16_mib_unless_set_to_a_whole_number_above_0() {
+        let base = json!({"endpoint": "http://127.0.0.1:1", "project_id": "p", "credentials": {"ak": "A", "sk": "S"}});
+        let with = |limit: Value| {
+            let mut options = base.clone();
+            options["max_response_bytes"] = limit;
+            ClientOptions::from_json(&options).and_then(ClientOptions::into_config)
+        };
+        assert_eq!(with(Value::Null).unwrap().max_response_bytes, 16 * 1024 * 1024);
+        assert_eq!(with(json!(1)).unwrap().max_response_bytes, 1);
+        assert_eq!(with(json!(1u64 << 40)).unwrap().max_response_bytes, 1 << 40);
+        for bad in [json!(0), json!(-1), json!(1.5), json!("1024"), json!(true), json!({})] {
+            let err = with(bad.clone()).unwrap_err();
+            assert_eq!(field_of(Err::<(), _>(err.clone())), "max_response_bytes", "{bad}");
+            assert!(err.to_string().contains("above 0"), "{err}");
+        }
+        let config = Config::for_endpoint("http://127.0.0.1:1", "p", AccessKey::new("A", "S")).unwrap();
+        assert_eq!(field_of(Client::new(config.with_max_response_bytes(0))), "max_response_bytes");
     }
 
     #[test]

@@ -53,7 +53,9 @@ mod validate;
 
 pub use attempts::{Attempts, Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 pub use client::Client;
-pub use config::{region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, REGIONS};
+pub use config::{
+    region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, MAX_RESPONSE_BYTES, REGIONS,
+};
 pub use credentials::{AccessKey, Credentials};
 pub use encoding::percent_decode;
 pub use error::{Error, Result};

@@ -99,6 +99,9 @@ impl RetryPolicy {
                 true
             }
             Outcome::Response(_) => false,
+            // A transport that says why its failure must not be retried (a response over the
+            // size limit, `Error::response_too_large`) keeps its word.
+            Outcome::Failure(Error::Transport { not_retried: Some(_), .. }) => false,
             Outcome::Failure(Error::Transport { maybe_sent, .. }) => {
                 if *maybe_sent && !op.idempotent {
                     return withheld(op, "the request may have reached the server");

@@ -14,6 +14,7 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use zeroize::{Zeroize, Zeroizing};
 
 /// A [`Client`] that sends its requests with `reqwest`.
 ///
@@ -112,9 +113,7 @@ impl HttpClient {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        // `into`, not `to_vec`: the buffer becomes the response's own (zeroized when the
-        // response is dropped) instead of a copy beside an original left unwiped.
-        let body: Vec<u8> = response.bytes().await.map_err(transport_error)?.into();
+        let body = read_body(response, self.client.config().max_response_bytes).await?;
         Ok(HttpResponse::new(status, headers, body))
     }
 
@@ -127,6 +126,33 @@ impl HttpClient {
         self.jitter.store(x, Ordering::Relaxed);
         (x >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// The body of `response`, read chunk by chunk up to `limit` bytes: a `Content-Length` above
+/// it is refused before reading, and reading stops as soon as the body passes it
+/// ([`Error::response_too_large`]). Dropping the response unread closes its connection.
+///
+/// The buffer becomes the response's own (zeroized when the response is dropped); when it
+/// grows, the one it leaves is wiped first.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>> {
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit) {
+        return Err(Error::response_too_large(limit));
+    }
+    let mut body = Zeroizing::new(Vec::with_capacity(announced.unwrap_or(0) as usize));
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        let length = body.len() + chunk.len();
+        if length as u64 > limit {
+            return Err(Error::response_too_large(limit));
+        }
+        if length > body.capacity() {
+            let mut grown = Vec::with_capacity(length.max(body.capacity() * 2).min(limit as usize));
+            grown.extend_from_slice(&body);
+            std::mem::replace(&mut *body, grown).zeroize();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(std::mem::take(&mut *body))
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
