@@ -654,8 +654,16 @@ mod native {
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         m.add("USER_AGENT", USER_AGENT)?;
+        m.add("MAX_RESPONSE_BYTES", csms_core::MAX_RESPONSE_BYTES)?;
         m.add_class::<Request>()?;
         Ok(())
+    }
+
+    /// The `TransportError` of a response whose body passed `limit` bytes, for the transports
+    /// to raise: the core's (may have been sent, not timed out, not retried).
+    #[pyfunction]
+    fn response_too_large(py: Python<'_>, limit: u64) -> Py<PyAny> {
+        core_error(py, &Error::response_too_large(limit)).into_value(py).into_any()
     }
 
     /// Registers the exception classes raised by the native code (called once by `csms`).
@@ -723,6 +731,12 @@ mod native {
         #[getter]
         fn endpoint(&self) -> String {
             self.client.config().endpoint.clone()
+        }
+
+        /// The longest response body the client's default transport reads, in bytes.
+        #[getter]
+        fn max_response_bytes(&self) -> u64 {
+            self.client.config().max_response_bytes
         }
 
         /// The `User-Agent` sent, if any.
@@ -852,8 +866,9 @@ mod native {
         }
 
         /// Takes the outcome of the last attempt: its response as `(status, headers, body)`, or
-        /// the `TransportError` of an attempt that got none (its `reason`, `maybe_sent` and
-        /// `timed_out`, False when it has no such attribute).
+        /// the `TransportError` of an attempt that got none (its `reason`, `maybe_sent`,
+        /// `timed_out`, False when it has no such attribute, and `not_retried`: a reason there
+        /// ends the call).
         /// Returns the seconds to wait before the next attempt (a float), or the call's result
         /// (a dict under wire names) when it succeeded; raises the call's error when it failed
         /// (`ApiError` of the last response or `TransportError`, with `not_retried` when a retry
@@ -877,7 +892,11 @@ mod native {
                             Some(flag) => flag.is_truthy()?,
                             None => false,
                         };
-                        Err(Error::Transport { reason, maybe_sent, timed_out, not_retried: None })
+                        let not_retried = match outcome.getattr_opt(intern!(py, "not_retried"))? {
+                            Some(why) if !why.is_none() => Some(why.str()?.to_string()),
+                            _ => None,
+                        };
+                        Err(Error::Transport { reason, maybe_sent, timed_out, not_retried })
                     }
                 };
                 let now = sdk_date(now)?;

@@ -925,6 +925,7 @@ class Client:
         timeout: float | None = 60.0,
         backoff_base: float = 0.1,
         backoff_cap: float = 20.0,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -935,10 +936,14 @@ class Client:
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
-        naming the option (its keyword)."""
+        attempt of an async transport `timeout` seconds. `max_response_bytes` bounds the response
+        body the default transport reads (16 MiB when None; a longer one is a TransportError, not
+        retried). Bad options raise ValidationError naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
+    @property
+    def max_response_bytes(self) -> int:
+        """The longest response body the default transport reads, in bytes."""
     @property
     def user_agent(self) -> str | None: ...
     @property
@@ -1544,6 +1549,7 @@ class AsyncClient:
         timeout: float | None = 60.0,
         backoff_base: float = 0.1,
         backoff_cap: float = 20.0,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -1554,10 +1560,14 @@ class AsyncClient:
         call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
         seconds (full jitter). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
-        naming the option (its keyword)."""
+        attempt of an async transport `timeout` seconds. `max_response_bytes` bounds the response
+        body the default transport reads (16 MiB when None; a longer one is a TransportError, not
+        retried). Bad options raise ValidationError naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
+    @property
+    def max_response_bytes(self) -> int:
+        """The longest response body the default transport reads, in bytes."""
     @property
     def user_agent(self) -> str | None: ...
     @property
