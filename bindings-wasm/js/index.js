@@ -7,15 +7,15 @@ import {
   operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
   __panicForTests as wasmPanic,
-  defaultTimeoutsMs,
+  transportDefaults,
   WasmAttempts,
   WasmClient,
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError } from './errors.js';
 import { liveGeneration, poison, isLive, freeWith } from './instance.js';
-import { callOptions, fetchTransport, isCallOption, nowSeconds, runAttempts } from './transport.js';
+import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, runAttempts } from './transport.js';
 
-export { CsmsError, ValidationError, ApiError, DecodeError, TransportError, fetchTransport };
+export { CsmsError, ValidationError, ApiError, DecodeError, TransportError };
 
 /** The package version (also sent as `csms-sdk-js/<version>` when `userAgent` is set). */
 export const VERSION = '__VERSION__';
@@ -159,6 +159,7 @@ const OPTION_NAMES = {
   algorithm: 'algorithm',
   userAgent: 'user_agent',
   derivedService: 'derived_service',
+  maxResponseBytes: 'max_response_bytes',
 };
 const CREDENTIAL_NAMES = { ak: 'ak', sk: 'sk', securityToken: 'security_token', authToken: 'auth_token' };
 
@@ -318,7 +319,17 @@ export function __panicForTests(message) {
 }
 
 const INNER = Symbol('csms.inner');
-const TIMEOUTS = call(() => Array.from(defaultTimeoutsMs()));
+/** The core's `[connectTimeoutMs, timeoutMs, maxResponseBytes]` defaults. */
+const DEFAULTS = call(() => Array.from(transportDefaults()));
+
+/**
+ * The default transport (js/transport.js): fetch, reading at most `context.maxResponseBytes`
+ * of the body (the core's 16 MiB when not given).
+ */
+export function fetchTransport(request, context = {}) {
+  const { maxResponseBytes = DEFAULTS[2] } = context;
+  return fetchWithin(request, { ...context, maxResponseBytes });
+}
 
 /**
  * What each client keeps, out of sight of `console.log`: its options as the core takes them,
@@ -331,11 +342,11 @@ export class CsmsClient {
   /**
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
    *   { authToken }, algorithm?, transport?, userAgent?, derivedService?, maxAttempts?,
-   *   retryBaseMs?, retryCapMs?, connectTimeoutMs?, timeoutMs? }`
+   *   retryBaseMs?, retryCapMs?, connectTimeoutMs?, timeoutMs?, maxResponseBytes? }`
    */
   constructor(options) {
     const wire = wireOptions(options);
-    const calls = callOptions(options, TIMEOUTS);
+    const calls = callOptions(options, DEFAULTS);
     const transport = options.transport === undefined ? fetchTransport : options.transport;
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
@@ -430,7 +441,9 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }
   const fail = (failure, now, random) => {
     try {
       const timedOut = failure.timedOut === true;
-      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, timedOut, now, random)));
+      const notRetried = typeof failure.notRetried === 'string' ? failure.notRetried : undefined;
+      const maybeSent = failure.maybeSent !== false;
+      return next(live(() => attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random)));
     } catch (e) {
       // The call's error is the core's account of the last failure; keep what caused it.
       if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;

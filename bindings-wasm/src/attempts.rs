@@ -17,7 +17,7 @@
 
 use crate::{headers_from, js_err, json_value, parse_json, request_json, sdk_date, WasmClient};
 use csms_core::{operation, parse_response, Attempts, Error, HttpResponse, Next, RetryPolicy};
-use csms_core::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+use csms_core::{CONNECT_TIMEOUT, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
 use serde_json::Value;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -81,7 +81,8 @@ impl WasmAttempts {
 
     /// The attempt got no response: the transport failed. `maybe_sent` is false only when
     /// the request certainly never left (connection refused, DNS failure); `timed_out` says
-    /// that a timeout ended it. Returns and throws as [`WasmAttempts::receive`].
+    /// that a timeout ended it; `not_retried`, when given, why it must not be retried (a
+    /// response over the size limit). Returns and throws as [`WasmAttempts::receive`].
     #[allow(clippy::too_many_arguments)]
     pub fn fail(
         &mut self,
@@ -89,10 +90,11 @@ impl WasmAttempts {
         reason: &str,
         maybe_sent: bool,
         timed_out: bool,
+        not_retried: Option<String>,
         now: f64,
         random: f64,
     ) -> Result<JsValue, JsValue> {
-        let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried: None };
+        let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried };
         self.next(client, Err(error), now, random)
     }
 
@@ -122,10 +124,11 @@ impl WasmAttempts {
     }
 }
 
-/// The core's default timeouts in milliseconds: `[connect, whole request]` (10 s, 60 s).
-#[wasm_bindgen(js_name = defaultTimeoutsMs)]
-pub fn default_timeouts_ms() -> Vec<u32> {
-    vec![CONNECT_TIMEOUT.as_millis() as u32, REQUEST_TIMEOUT.as_millis() as u32]
+/// The core's defaults for the transports: `[connect timeout in ms, whole-request timeout in
+/// ms, max response bytes]` (10 s, 60 s, 16 MiB).
+#[wasm_bindgen(js_name = transportDefaults)]
+pub fn transport_defaults() -> Vec<u32> {
+    vec![CONNECT_TIMEOUT.as_millis() as u32, REQUEST_TIMEOUT.as_millis() as u32, MAX_RESPONSE_BYTES as u32]
 }
 
 fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {
