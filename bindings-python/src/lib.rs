@@ -736,7 +736,7 @@ mod native {
         /// The longest response body the client's default transport reads, in bytes.
         #[getter]
         fn max_response_bytes(&self) -> u64 {
-            self.client.config().max_response_bytes
+            self.client.config().max_response_bytes.get()
         }
 
         /// The `User-Agent` sent, if any.

@@ -399,7 +399,7 @@ export class CsmsClient {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
     const { transport, calls } = STATE.get(this);
-    return runAttempts(startCall(this[INNER], name, text, calls), transport, calls);
+    return runAttempts(startCall(this, this[INNER], name, text, calls), transport, calls);
   }
 }
 
@@ -425,11 +425,12 @@ function responseParts(response, [minStatus, maxStatus] = [0, 65535]) {
 const TRANSPORT_STATUS = [100, 599];
 
 /**
- * The core's attempts of one call, as `runAttempts` (js/transport.js) drives them. Each
- * step returns `{ waitMs }` or `{ result }`, or throws the call's error. A panic elsewhere
- * during the call kills the instance these objects live in: the call then fails.
+ * The core's attempts of one call of `owner` (a CsmsClient, kept reachable by the call), as
+ * `runAttempts` (js/transport.js) drives them. Each step returns `{ waitMs }` or
+ * `{ result }`, or throws the call's error. A panic elsewhere during the call kills the
+ * instance these objects live in: the call then fails.
  */
-function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }) {
+function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs }) {
   const generation = liveGeneration();
   const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs));
   const live = (fn) =>
@@ -451,6 +452,9 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs }
     }
   };
   return {
+    // The client stays reachable while its call runs: collected, it would free the native
+    // client the call uses (instance.js, freeWith).
+    owner,
     request: (now) => JSON.parse(live(() => attempts.request(native, now))),
     receive(response, now, random) {
       let parts;

@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { loadPackage } from './helpers.mjs';
 
 const { CsmsClient, TransportError, ValidationError, fetchTransport } = await loadPackage('esm');
@@ -158,4 +160,24 @@ test('a transport error whose notRetried is set is not retried', async () => {
   const error = await client('http://127.0.0.1:1', { transport }).listSecrets({}).catch((e) => e);
   assert.equal(attempts, 1);
   assert.equal(error.notRetried, 'it would be too much again');
+});
+
+test('a client nobody holds stays alive until its call ends (its native client is not freed)', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  // Answers after 300 ms, while the client is collected and its finalizers run.
+  const srv = net.createServer((socket) => {
+    socket.once('data', () => setTimeout(() => socket.end(`HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n${page(100)}`), 300));
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  try {
+    const call = client(`http://127.0.0.1:${srv.address().port}`).listSecrets({});
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual((await call).secrets, []);
+  } finally {
+    srv.close();
+  }
 });

@@ -6,6 +6,7 @@ use crate::secret::SecretString;
 use crate::signer::Algorithm;
 use crate::util::quoted;
 use serde_json::Value;
+use std::num::NonZeroU64;
 
 /// The regions the official SDK lists for CSMS. Any other region name is accepted too:
 /// the endpoint always follows `https://kms.{region}.myhuaweicloud.com`.
@@ -46,6 +47,12 @@ pub const REGIONS: [&str; 30] = [
 /// (`max_response_bytes`, [`Config::max_response_bytes`]). A longer body ends the attempt
 /// with [`Error::response_too_large`] as soon as it passes the limit.
 pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// [`MAX_RESPONSE_BYTES`] as the type of [`Config::max_response_bytes`].
+const DEFAULT_LIMIT: NonZeroU64 = match NonZeroU64::new(MAX_RESPONSE_BYTES) {
+    Some(limit) => limit,
+    None => panic!("MAX_RESPONSE_BYTES is 0"),
+};
 
 /// The user agent sent by default (Rust; each binding sets its own).
 pub const DEFAULT_USER_AGENT: &str = concat!("csms-sdk-rust/", env!("CARGO_PKG_VERSION"));
@@ -273,8 +280,8 @@ pub struct Config {
     /// The `User-Agent` header, or `None` to send none (browsers forbid setting it).
     pub user_agent: Option<String>,
     /// The longest response body a transport reads, in bytes ([`MAX_RESPONSE_BYTES`], 16 MiB,
-    /// by default; at least 1). The default transports stop reading once a body passes it.
-    pub max_response_bytes: u64,
+    /// by default). The default transports stop reading once a body passes it.
+    pub max_response_bytes: NonZeroU64,
 }
 
 impl Config {
@@ -305,13 +312,12 @@ impl Config {
             algorithm: Algorithm::HmacSha256,
             derived_service: "csms".to_owned(),
             user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
-            max_response_bytes: MAX_RESPONSE_BYTES,
+            max_response_bytes: DEFAULT_LIMIT,
         })
     }
 
-    /// The same configuration with another limit on the response bodies the transport
-    /// reads (bytes; 0 is refused when a client is made of it, [`Config::validate`]).
-    pub fn with_max_response_bytes(mut self, limit: u64) -> Self {
+    /// The same configuration with another limit on the response bodies the transport reads.
+    pub fn with_max_response_bytes(mut self, limit: NonZeroU64) -> Self {
         self.max_response_bytes = limit;
         self
     }
@@ -339,8 +345,8 @@ impl Config {
 
     /// Checks every member that ends up in a request: the endpoint (`endpoint`), the
     /// project id (`project_id`: header-safe, not `.` or `..`), the
-    /// user agent (`user_agent`), the V11 service name (`derived_service`), the response
-    /// limit (`max_response_bytes`, at least 1) and the credentials (`credentials.ak`, `credentials.sk`, `credentials.security_token`,
+    /// user agent (`user_agent`), the V11 service name (`derived_service`) and the
+    /// credentials (`credentials.ak`, `credentials.sk`, `credentials.security_token`,
     /// `credentials.auth_token`). [`Client::new`](crate::Client::new) calls it, since the
     /// members can also be set directly. Errors never quote a secret.
     ///
@@ -358,9 +364,6 @@ impl Config {
             check_header_value("user_agent", agent, true)?;
         }
         check_header_value("derived_service", &self.derived_service, false)?;
-        if self.max_response_bytes == 0 {
-            return Err(Error::validation("max_response_bytes", POSITIVE));
-        }
         self.credentials.validate()
     }
 }
@@ -387,7 +390,7 @@ pub struct ClientOptions {
     /// Service name for V11-HMAC-SHA256.
     pub derived_service: Option<String>,
     /// The longest response body the transport reads ([`MAX_RESPONSE_BYTES`] when absent).
-    pub max_response_bytes: Option<u64>,
+    pub max_response_bytes: Option<NonZeroU64>,
 }
 
 /// Credentials as bindings receive them: `ak` + `sk` (+ `security_token`), or `auth_token`.
@@ -435,14 +438,15 @@ fn text_member(value: &Value, field: &str) -> Result<Option<String>> {
     }
 }
 
-/// Why a byte count was refused.
-const POSITIVE: &str = "must be a whole number of bytes above 0";
-
 /// A member that must be a whole number above 0: `null` counts as absent.
-fn positive_member(value: &Value, field: &str) -> Result<Option<u64>> {
+fn positive_member(value: &Value, field: &str) -> Result<Option<NonZeroU64>> {
     match value {
         Value::Null => Ok(None),
-        _ => value.as_u64().filter(|&n| n > 0).map(Some).ok_or_else(|| Error::validation(field, POSITIVE)),
+        _ => value
+            .as_u64()
+            .and_then(NonZeroU64::new)
+            .map(Some)
+            .ok_or_else(|| Error::validation(field, "must be a whole number above 0")),
     }
 }
 
@@ -621,16 +625,14 @@ mod tests {
             options["max_response_bytes"] = limit;
             ClientOptions::from_json(&options).and_then(ClientOptions::into_config)
         };
-        assert_eq!(with(Value::Null).unwrap().max_response_bytes, 16 * 1024 * 1024);
-        assert_eq!(with(json!(1)).unwrap().max_response_bytes, 1);
-        assert_eq!(with(json!(1u64 << 40)).unwrap().max_response_bytes, 1 << 40);
+        assert_eq!(with(Value::Null).unwrap().max_response_bytes.get(), 16 * 1024 * 1024);
+        assert_eq!(with(json!(1)).unwrap().max_response_bytes.get(), 1);
+        assert_eq!(with(json!(1u64 << 40)).unwrap().max_response_bytes.get(), 1 << 40);
         for bad in [json!(0), json!(-1), json!(1.5), json!("1024"), json!(true), json!({})] {
             let err = with(bad.clone()).unwrap_err();
             assert_eq!(field_of(Err::<(), _>(err.clone())), "max_response_bytes", "{bad}");
             assert!(err.to_string().contains("above 0"), "{err}");
         }
-        let config = Config::for_endpoint("http://127.0.0.1:1", "p", AccessKey::new("A", "S")).unwrap();
-        assert_eq!(field_of(Client::new(config.with_max_response_bytes(0))), "max_response_bytes");
     }
 
     #[test]

@@ -113,7 +113,7 @@ impl HttpClient {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        let body = read_body(response, self.client.config().max_response_bytes).await?;
+        let body = read_body(response, self.client.config().max_response_bytes.get()).await?;
         Ok(HttpResponse::new(status, headers, body))
     }
 

@@ -168,7 +168,7 @@ fn fake_server(
 fn limited_client(endpoint: &str, limit: Option<u64>) -> HttpClient {
     let mut config = Config::for_endpoint(endpoint, "p", AccessKey::new("AK", "SK")).unwrap();
     if let Some(limit) = limit {
-        config = config.with_max_response_bytes(limit);
+        config = config.with_max_response_bytes(limit.try_into().unwrap());
     }
     HttpClient::new(Client::new(config).unwrap()).unwrap()
 }

@@ -58,7 +58,7 @@ def _byte_limit(value):
     """A `max_response_bytes` given to a transport: an int above 0 (a client's is checked by the
     core)."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError("max_response_bytes", f"must be a whole number of bytes above 0, not {value!r}")
+        raise ValidationError("max_response_bytes", f"must be a whole number above 0, not {value!r}")
     return value
 
 
