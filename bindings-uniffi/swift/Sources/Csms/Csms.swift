@@ -594,7 +594,9 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
     }
     /**
      * `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
-     * {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`).
+     * {"auth_token"}, "algorithm"?, "user_agent"?}` (the core's `ClientOptions`, but for
+     * `max_response_bytes`, refused: the limit is the transport's, such as
+     * `JavaHttpTransport(maxResponseBytes)`).
      * `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
      * `CsmsException.Validation` naming `max_attempts`).
      * `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
@@ -1699,6 +1701,15 @@ public func defaultConnectTimeoutMillis() -> Int64  {
 })
 }
 /**
+ * The default limit on the response body the default transports read (16 MiB), in bytes.
+ */
+public func defaultMaxResponseBytes() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_func_default_max_response_bytes($0
+    )
+})
+}
+/**
  * The default whole-request timeout of the default transports (60 s), in milliseconds.
  */
 public func defaultRequestTimeoutMillis() -> Int64  {
@@ -1810,6 +1821,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis() != 33622) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_func_default_max_response_bytes() != 55873) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_func_default_request_timeout_millis() != 7451) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1849,7 +1863,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 30970) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 25473) {
         return InitializationResult.apiChecksumMismatch
     }
 
