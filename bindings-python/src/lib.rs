@@ -713,6 +713,8 @@ mod native {
     #[pyclass(frozen, name = "Client")]
     struct NativeClient {
         client: csms_core::Client,
+        /// The limit on response bodies of the client's default transport.
+        max_response_bytes: u64,
     }
 
     #[pymethods]
@@ -722,8 +724,9 @@ mod native {
             guard(py, || {
                 let value = to_json(options, "options", 0)?;
                 let options = ClientOptions::from_json(&value)?;
+                let max_response_bytes = options.response_limit().get();
                 let config = options.into_config_with_agent(Some(USER_AGENT))?;
-                Ok(NativeClient { client: csms_core::Client::new(config)? })
+                Ok(NativeClient { client: csms_core::Client::new(config)?, max_response_bytes })
             })
         }
 
@@ -736,7 +739,7 @@ mod native {
         /// The longest response body the client's default transport reads, in bytes.
         #[getter]
         fn max_response_bytes(&self) -> u64 {
-            self.client.config().max_response_bytes.get()
+            self.max_response_bytes
         }
 
         /// The `User-Agent` sent, if any.

@@ -71,6 +71,9 @@ class Server:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
                 while True:
                     conn.sendall(b"%x\r\n%s\r\n" % (len(block), block))
+            elif self.kind == "short":  # 18 bytes of the 100 announced, then the end of the stream
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nnot the whole body")
+                conn.shutdown(socket.SHUT_WR)
             elif self.kind == "lying":
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n0123456789")
             else:
@@ -229,3 +232,15 @@ def test_a_custom_transport_that_says_why_not_to_retry_is_not_retried():
     with pytest.raises(csms.TransportError) as e:
         client.list_secrets()
     assert e.value.not_retried == "it would be too much again" and len(attempts) == 1
+
+
+@pytest.mark.parametrize("name", list(SYNC) + [f"async-{n}" for n in ASYNC])
+def test_a_body_cut_short_of_its_content_length_is_a_transport_error(name):
+    server = Server("short")
+    try:
+        asynchronous = name.startswith("async-")
+        transport = made(ASYNC if asynchronous else SYNC, name.removeprefix("async-"))
+        outcome, _, _ = call(server, transport, asynchronous, max_attempts=1)
+        assert isinstance(outcome, csms.TransportError) and outcome.maybe_sent, outcome
+    finally:
+        server.close()

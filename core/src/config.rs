@@ -44,12 +44,13 @@ pub const REGIONS: [&str; 30] = [
 ];
 
 /// The default limit on the body of a response that the default transports read: 16 MiB
-/// (`max_response_bytes`, [`Config::max_response_bytes`]). A longer body ends the attempt
-/// with [`Error::response_too_large`] as soon as it passes the limit.
+/// (`max_response_bytes` of [`ClientOptions`], [`HttpClient::with_max_response_bytes`](crate::HttpClient)).
+/// A longer body ends the attempt with [`Error::response_too_large`] as soon as it passes
+/// the limit.
 pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// [`MAX_RESPONSE_BYTES`] as the type of [`Config::max_response_bytes`].
-const DEFAULT_LIMIT: NonZeroU64 = match NonZeroU64::new(MAX_RESPONSE_BYTES) {
+/// [`MAX_RESPONSE_BYTES`] as a `NonZeroU64`.
+pub(crate) const DEFAULT_LIMIT: NonZeroU64 = match NonZeroU64::new(MAX_RESPONSE_BYTES) {
     Some(limit) => limit,
     None => panic!("MAX_RESPONSE_BYTES is 0"),
 };
@@ -279,9 +280,6 @@ pub struct Config {
     pub derived_service: String,
     /// The `User-Agent` header, or `None` to send none (browsers forbid setting it).
     pub user_agent: Option<String>,
-    /// The longest response body a transport reads, in bytes ([`MAX_RESPONSE_BYTES`], 16 MiB,
-    /// by default). The default transports stop reading once a body passes it.
-    pub max_response_bytes: NonZeroU64,
 }
 
 impl Config {
@@ -312,14 +310,7 @@ impl Config {
             algorithm: Algorithm::HmacSha256,
             derived_service: "csms".to_owned(),
             user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
-            max_response_bytes: DEFAULT_LIMIT,
         })
-    }
-
-    /// The same configuration with another limit on the response bodies the transport reads.
-    pub fn with_max_response_bytes(mut self, limit: NonZeroU64) -> Self {
-        self.max_response_bytes = limit;
-        self
     }
 
     /// The same configuration with another signing algorithm.
@@ -389,7 +380,9 @@ pub struct ClientOptions {
     pub user_agent: Option<String>,
     /// Service name for V11-HMAC-SHA256.
     pub derived_service: Option<String>,
-    /// The longest response body the transport reads ([`MAX_RESPONSE_BYTES`] when absent).
+    /// The longest response body the binding's default transport reads
+    /// ([`ClientOptions::response_limit`]). Not part of the [`Config`]: the limit is the
+    /// transport's.
     pub max_response_bytes: Option<NonZeroU64>,
 }
 
@@ -536,14 +529,17 @@ impl ClientOptions {
             config.derived_service = service;
         }
         config.user_agent = default_user_agent.map(str::to_owned);
-        if let Some(limit) = self.max_response_bytes {
-            config.max_response_bytes = limit;
-        }
         if let Some(ua) = self.user_agent {
             config = config.with_user_agent_suffix(&ua);
         }
         config.validate()?;
         Ok(config)
+    }
+
+    /// The limit on response bodies the options ask for: `max_response_bytes`, else
+    /// [`MAX_RESPONSE_BYTES`].
+    pub fn response_limit(&self) -> NonZeroU64 {
+        self.max_response_bytes.unwrap_or(DEFAULT_LIMIT)
     }
 
     /// [`ClientOptions::into_config_with_agent`] with the Rust user agent.
@@ -623,11 +619,12 @@ mod tests {
         let with = |limit: Value| {
             let mut options = base.clone();
             options["max_response_bytes"] = limit;
-            ClientOptions::from_json(&options).and_then(ClientOptions::into_config)
+            ClientOptions::from_json(&options)
         };
-        assert_eq!(with(Value::Null).unwrap().max_response_bytes.get(), 16 * 1024 * 1024);
-        assert_eq!(with(json!(1)).unwrap().max_response_bytes.get(), 1);
-        assert_eq!(with(json!(1u64 << 40)).unwrap().max_response_bytes.get(), 1 << 40);
+        assert_eq!(with(Value::Null).unwrap().response_limit().get(), 16 * 1024 * 1024);
+        assert_eq!(with(json!(1)).unwrap().response_limit().get(), 1);
+        assert_eq!(with(json!(1u64 << 40)).unwrap().response_limit().get(), 1 << 40);
+        assert!(with(json!(1)).unwrap().into_config().is_ok());
         for bad in [json!(0), json!(-1), json!(1.5), json!("1024"), json!(true), json!({})] {
             let err = with(bad.clone()).unwrap_err();
             assert_eq!(field_of(Err::<(), _>(err.clone())), "max_response_bytes", "{bad}");

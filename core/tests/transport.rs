@@ -166,11 +166,12 @@ fn fake_server(
 }
 
 fn limited_client(endpoint: &str, limit: Option<u64>) -> HttpClient {
-    let mut config = Config::for_endpoint(endpoint, "p", AccessKey::new("AK", "SK")).unwrap();
-    if let Some(limit) = limit {
-        config = config.with_max_response_bytes(limit.try_into().unwrap());
+    let config = Config::for_endpoint(endpoint, "p", AccessKey::new("AK", "SK")).unwrap();
+    let http = HttpClient::new(Client::new(config).unwrap()).unwrap();
+    match limit {
+        Some(limit) => http.with_max_response_bytes(limit.try_into().unwrap()),
+        None => http,
     }
-    HttpClient::new(Client::new(config).unwrap()).unwrap()
 }
 
 /// The call ends quickly with the body-too-large error, not retried, and the server sees the

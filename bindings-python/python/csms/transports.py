@@ -342,11 +342,14 @@ class StdlibTransport:
         try:
             response = conn.getresponse()
             _announced(response.length, limit)
-            # read(n) reads until n bytes or the end of the body (chunked or not): one more
-            # than the limit tells a body over it.
-            data = response.read(limit + 1)
-            if len(data) > limit:
-                raise _native.response_too_large(limit)
+            if response.length is not None:
+                data = response.read()  # at most the limit; IncompleteRead when cut short
+            else:
+                # Chunked or up to the end of the connection: read(n) reads until n bytes or
+                # the end of the body, and one more than the limit tells a body over it.
+                data = response.read(limit + 1)
+                if len(data) > limit:
+                    raise _native.response_too_large(limit)
         except TransportError:
             response.close()  # the socket, when the connection gave it to the response (will_close)
             conn.close()
