@@ -44,7 +44,8 @@ pub const REGIONS: [&str; 30] = [
 ];
 
 /// The default limit on the body of a response that the default transports read: 16 MiB
-/// (`max_response_bytes` of [`ClientOptions`], [`HttpClient::with_max_response_bytes`](crate::HttpClient)).
+/// (`max_response_bytes` of [`ClientOptions`], and `HttpClient::with_max_response_bytes` with
+/// the feature `reqwest`).
 /// A longer body ends the attempt with [`Error::response_too_large`] as soon as it passes
 /// the limit.
 pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
