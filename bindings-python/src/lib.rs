@@ -655,8 +655,16 @@ mod native {
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         m.add("USER_AGENT", USER_AGENT)?;
+        m.add("MAX_RESPONSE_BYTES", csms_core::MAX_RESPONSE_BYTES)?;
         m.add_class::<Request>()?;
         Ok(())
+    }
+
+    /// The `TransportError` of a response whose body passed `limit` bytes, for the transports
+    /// to raise: the core's (may have been sent, not timed out, not retried).
+    #[pyfunction]
+    fn response_too_large(py: Python<'_>, limit: u64) -> Py<PyAny> {
+        core_error(py, &Error::response_too_large(limit)).into_value(py).into_any()
     }
 
     /// Registers the exception classes raised by the native code (called once by `csms`).
@@ -706,6 +714,8 @@ mod native {
     #[pyclass(frozen, name = "Client")]
     struct NativeClient {
         client: csms_core::Client,
+        /// The limit on response bodies of the client's default transport.
+        max_response_bytes: u64,
     }
 
     #[pymethods]
@@ -715,8 +725,9 @@ mod native {
             guard(py, || {
                 let value = to_json(options, "options", 0)?;
                 let options = ClientOptions::from_json(&value)?;
+                let max_response_bytes = options.response_limit().get();
                 let config = options.into_config_with_agent(Some(USER_AGENT))?;
-                Ok(NativeClient { client: csms_core::Client::new(config)? })
+                Ok(NativeClient { client: csms_core::Client::new(config)?, max_response_bytes })
             })
         }
 
@@ -724,6 +735,12 @@ mod native {
         #[getter]
         fn endpoint(&self) -> String {
             self.client.config().endpoint.clone()
+        }
+
+        /// The longest response body the client's default transport reads, in bytes.
+        #[getter]
+        fn max_response_bytes(&self) -> u64 {
+            self.max_response_bytes
         }
 
         /// The `User-Agent` sent, if any.

@@ -285,7 +285,8 @@ impl CsmsClient {
     /// `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
     /// {"auth_token"}, "algorithm"?, "user_agent"?, "max_clock_offset_ms"?}` (the core's
     /// `ClientOptions`; `max_clock_offset_ms`: the largest clock offset learnt from a server,
-    /// a day when absent, 0 never).
+    /// a day when absent, 0 never; `max_response_bytes` is refused: the limit is the
+    /// transport's, such as `JavaHttpTransport(maxResponseBytes)`).
     /// `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
     /// `CsmsException.Validation` naming `max_attempts`).
     /// `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
@@ -309,6 +310,14 @@ impl CsmsClient {
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
             let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
+            if options.max_response_bytes.is_some() {
+                // The client never reads a body: the transport does, with its own limit.
+                return Err(invalid(
+                    "max_response_bytes",
+                    "is an option of the transport here: JavaHttpTransport(maxResponseBytes = ...) in Kotlin, \
+                     URLSessionTransport(maxResponseBytes: ...) in Swift",
+                ));
+            }
             let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
             let mut policy = RetryPolicy::default();
             if let Some(n) = max_attempts {
@@ -441,6 +450,12 @@ pub fn default_connect_timeout_millis() -> i64 {
 #[uniffi::export]
 pub fn default_request_timeout_millis() -> i64 {
     csms_core::REQUEST_TIMEOUT.as_millis() as i64
+}
+
+/// The default limit on the response body the default transports read (16 MiB), in bytes.
+#[uniffi::export]
+pub fn default_max_response_bytes() -> i64 {
+    csms_core::MAX_RESPONSE_BYTES as i64
 }
 
 /// The names of every operation, as the API reference spells them.

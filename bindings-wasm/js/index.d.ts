@@ -66,6 +66,12 @@ export interface TransportContext {
   connectTimeoutMs: number;
   /** The client's whole-request timeout. */
   timeoutMs: number;
+  /**
+   * The client's limit on the response body, in bytes: a transport should stop reading once
+   * the body passes it and throw a `TransportError` whose `notRetried` says why (as the
+   * default transport does).
+   */
+  maxResponseBytes: number;
 }
 
 /**
@@ -130,6 +136,14 @@ export interface CsmsClientOptions {
   connectTimeoutMs?: number;
   /** Time allowed for each attempt, response body included, in ms (60000 by default); enforced for every transport. */
   timeoutMs?: number;
+  /**
+   * The longest response body the default transport reads, in bytes (16 MiB, 16777216, by
+   * default; a whole number above 0). A larger `Content-Length` is refused before reading, and
+   * reading stops as soon as the body passes it: the call fails with a `TransportError`
+   * (`maybeSent`, not `timedOut`, not retried: `notRetried` says why). Passed to custom
+   * transports in their context.
+   */
+  maxResponseBytes?: number;
 }
 
 /** Every error of this package. `code` is the kind. */
@@ -221,7 +235,8 @@ export declare class TransportError extends CsmsError {
 
 /**
  * The default transport: `globalThis.fetch`, without the headers fetch may not set. It
- * honours `context.signal`, and `context.connectTimeoutMs` in Node.
+ * honours `context.signal`, `context.connectTimeoutMs` in Node, and
+ * `context.maxResponseBytes` (16 MiB when not given).
  */
 export declare function fetchTransport(request: HttpRequest, context?: Partial<TransportContext>): Promise<HttpResponse & { status: number; headers: Record<string, string>; body: string }>;
 

@@ -7,15 +7,15 @@ import {
   operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
   __panicForTests as wasmPanic,
-  defaultTimeoutsMs,
+  transportDefaults,
   WasmAttempts,
   WasmClient,
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError } from './errors.js';
 import { liveGeneration, poison, isLive, freeWith } from './instance.js';
-import { callOptions, fetchTransport, isCallOption, nowSeconds, runAttempts } from './transport.js';
+import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, runAttempts } from './transport.js';
 
-export { CsmsError, ValidationError, ApiError, DecodeError, TransportError, fetchTransport };
+export { CsmsError, ValidationError, ApiError, DecodeError, TransportError };
 
 /** The package version (also sent as `csms-sdk-js/<version>` when `userAgent` is set). */
 export const VERSION = '__VERSION__';
@@ -161,6 +161,7 @@ const OPTION_NAMES = {
   userAgent: 'user_agent',
   derivedService: 'derived_service',
   maxClockOffsetMs: 'max_clock_offset_ms',
+  maxResponseBytes: 'max_response_bytes',
 };
 const CREDENTIAL_NAMES = { ak: 'ak', sk: 'sk', securityToken: 'security_token', authToken: 'auth_token' };
 
@@ -320,7 +321,17 @@ export function __panicForTests(message) {
 }
 
 const INNER = Symbol('csms.inner');
-const TIMEOUTS = call(() => Array.from(defaultTimeoutsMs()));
+/** The core's `[connectTimeoutMs, timeoutMs, maxResponseBytes]` defaults. */
+const DEFAULTS = call(() => Array.from(transportDefaults()));
+
+/**
+ * The default transport (js/transport.js): fetch, reading at most `context.maxResponseBytes`
+ * of the body (the core's 16 MiB when not given).
+ */
+export function fetchTransport(request, context = {}) {
+  const { maxResponseBytes = DEFAULTS[2] } = context;
+  return fetchWithin(request, { ...context, maxResponseBytes });
+}
 
 /**
  * What each client keeps, out of sight of `console.log`: its options as the core takes them,
@@ -333,11 +344,12 @@ export class CsmsClient {
   /**
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
    *   { authToken }, algorithm?, transport?, userAgent?, derivedService?, maxAttempts?,
-   *   retryBaseMs?, retryCapMs?, maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs? }`
+   *   retryBaseMs?, retryCapMs?, maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs?,
+   *   maxResponseBytes? }`
    */
   constructor(options) {
     const wire = wireOptions(options);
-    const calls = callOptions(options, TIMEOUTS);
+    const calls = callOptions(options, DEFAULTS);
     const transport = options.transport === undefined ? fetchTransport : options.transport;
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
@@ -390,7 +402,7 @@ export class CsmsClient {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
     const { transport, calls } = STATE.get(this);
-    return runAttempts(startCall(this[INNER], name, text, calls), transport, calls);
+    return runAttempts(startCall(this, this[INNER], name, text, calls), transport, calls);
   }
 }
 
@@ -416,11 +428,12 @@ function responseParts(response, [minStatus, maxStatus] = [0, 65535]) {
 const TRANSPORT_STATUS = [100, 599];
 
 /**
- * The core's attempts of one call, as `runAttempts` (js/transport.js) drives them. Each
- * step returns `{ waitMs }` or `{ result }`, or throws the call's error. A panic elsewhere
- * during the call kills the instance these objects live in: the call then fails.
+ * The core's attempts of one call of `owner` (a CsmsClient, kept reachable by the call), as
+ * `runAttempts` (js/transport.js) drives them. Each step returns `{ waitMs }` or
+ * `{ result }`, or throws the call's error. A panic elsewhere during the call kills the
+ * instance these objects live in: the call then fails.
  */
-function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }) {
+function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }) {
   const generation = liveGeneration();
   const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs));
   const live = (fn) =>
@@ -434,7 +447,8 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs, 
       const timedOut = failure.timedOut === true;
       // A transport's reason why resending cannot help (see fetchTransport) ends the call.
       const notRetried = typeof failure.notRetried === 'string' ? failure.notRetried : undefined;
-      return next(live(() => attempts.fail(native, failure.message, failure.maybeSent !== false, timedOut, notRetried, now, random)));
+      const maybeSent = failure.maybeSent !== false;
+      return next(live(() => attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random)));
     } catch (e) {
       // The call's error is the core's account of the last failure; keep what caused it.
       if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
@@ -442,6 +456,9 @@ function startCall(native, name, input, { maxAttempts, retryBaseMs, retryCapMs, 
     }
   };
   return {
+    // The client stays reachable while its call runs: collected, it would free the native
+    // client the call uses (instance.js, freeWith).
+    owner,
     request: (now) => JSON.parse(live(() => attempts.request(native, now))),
     receive(response, now, random) {
       let parts;

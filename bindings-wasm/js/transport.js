@@ -30,11 +30,12 @@ export function isCallOption(name) {
 }
 
 /**
- * The retry and timeout options of `options`, checked. The retry ones stay undefined when
- * not given (the core's defaults apply); the timeouts default to `defaults` (the core's
- * `[connect, request]` milliseconds).
+ * The retry and timeout options of `options`, checked, and `maxResponseBytes` (the core
+ * checks it, as a client option). The retry ones stay undefined when not given (the core's
+ * defaults apply); the others default to `defaults` (the core's `[connect ms, request ms,
+ * max response bytes]`).
  */
-export function callOptions(options, [connectDefault, requestDefault]) {
+export function callOptions(options, [connectDefault, requestDefault, maxResponseBytes]) {
   const out = {};
   for (const [name, [min, max]] of Object.entries(CALL_OPTIONS)) {
     const value = options[name];
@@ -46,6 +47,8 @@ export function callOptions(options, [connectDefault, requestDefault]) {
   }
   if (out.connectTimeoutMs === undefined) out.connectTimeoutMs = connectDefault;
   if (out.timeoutMs === undefined) out.timeoutMs = requestDefault;
+  // null is absent, as for the core.
+  out.maxResponseBytes = options.maxResponseBytes == null ? maxResponseBytes : options.maxResponseBytes;
   return out;
 }
 
@@ -82,11 +85,11 @@ export async function runAttempts(attempts, transport, options) {
 }
 
 /**
- * One attempt: `transport(request, { signal, connectTimeoutMs, timeoutMs })`, given up
- * after `timeoutMs` (the signal is aborted then, so that a transport that honours it, as
- * the default one does, stops its I/O). Every failure is a TransportError.
+ * One attempt: `transport(request, { signal, connectTimeoutMs, timeoutMs, maxResponseBytes })`,
+ * given up after `timeoutMs` (the signal is aborted then, so that a transport that honours
+ * it, as the default one does, stops its I/O). Every failure is a TransportError.
  */
-async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs }) {
+async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, maxResponseBytes }) {
   const controller = new AbortController();
   let timer;
   const timedOut = new Promise((_, reject) => {
@@ -100,7 +103,8 @@ async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs }) {
     }, timeoutMs);
   });
   try {
-    const sent = (async () => transport(request, { signal: controller.signal, connectTimeoutMs, timeoutMs }))();
+    const context = { signal: controller.signal, connectTimeoutMs, timeoutMs, maxResponseBytes };
+    const sent = (async () => transport(request, context))();
     const response = await Promise.race([sent, timedOut]);
     if (response === null || typeof response !== 'object') {
       throw new TransportError('the transport returned no response object', { maybeSent: true });
@@ -155,13 +159,14 @@ function hasCode(error, codes) {
 
 /**
  * The default transport: `globalThis.fetch`. Drops `Host` and the other headers fetch may
- * not set, and reads the whole response (headers included, such as X-Request-Id).
+ * not set, and reads the whole response (headers included, such as X-Request-Id), at most
+ * `maxResponseBytes` of its body (`readBody`).
  *
  * `signal` aborts the request and the reading of its body. `connectTimeoutMs` bounds the
  * connection in Node when it differs from undici's own 10 s (see `nodeDispatcher`); browsers
  * give no control over the connection, so there only the whole-request timeout applies.
  */
-export async function fetchTransport(request, { signal, connectTimeoutMs } = {}) {
+export async function fetchTransport(request, { signal, connectTimeoutMs, maxResponseBytes } = {}) {
   const fetchFn = globalThis.fetch;
   if (typeof fetchFn !== 'function') {
     throw new TransportError('no global fetch: pass a `transport` option', { maybeSent: false });
@@ -205,8 +210,9 @@ export async function fetchTransport(request, { signal, connectTimeoutMs } = {})
   }
   let body;
   try {
-    body = await response.text();
+    body = await readBody(response, maxResponseBytes);
   } catch (e) {
+    if (e instanceof TransportError && !(signal && signal.aborted)) throw e;
     throw failed('reading the response of', e, true);
   }
   const responseHeaders = {};
@@ -214,6 +220,46 @@ export async function fetchTransport(request, { signal, connectTimeoutMs } = {})
     responseHeaders[name] = value;
   });
   return { status: response.status, headers: responseHeaders, body };
+}
+
+/**
+ * The body of a fetch Response as text, at most `limit` bytes of it: a larger
+ * `Content-Length` is refused before reading, and reading stops as soon as the body passes
+ * the limit. The stream is cancelled then (undici closes the connection), and the error is
+ * the core's for it (`Error::response_too_large`): may have been sent, not timed out, not
+ * retried, since the same request would most likely get the same answer.
+ */
+async function readBody(response, limit) {
+  const tooLarge = () =>
+    new TransportError(`the response body exceeded ${limit} bytes`, {
+      maybeSent: true,
+      notRetried: 'a response over the limit would be over it again',
+    });
+  const reader = response.body && response.body.getReader();
+  if (Number(response.headers.get('content-length')) > limit) {
+    if (reader) reader.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!reader) return '';  // no body (a 204, a HEAD)
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > limit) {
+      reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 // undici (Node's fetch) gives up connecting after 10 s by default, the core's default

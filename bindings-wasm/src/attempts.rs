@@ -17,7 +17,7 @@
 
 use crate::{headers_from, js_err, json_value, parse_json, request_json, sdk_date, WasmClient};
 use csms_core::{operation, parse_response, Attempts, Error, HttpResponse, Next, RetryPolicy};
-use csms_core::{CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+use csms_core::{CONNECT_TIMEOUT, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
 use serde_json::Value;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -84,8 +84,8 @@ impl WasmAttempts {
     /// The attempt got no response: the transport failed. `maybe_sent` is false only when
     /// the request certainly never left (connection refused, DNS failure); `timed_out` says
     /// that a timeout ended it; `not_retried`, when given, is the transport's reason why
-    /// resending cannot help (fetch refused the request), which ends the call. Returns and
-    /// throws as [`WasmAttempts::receive`].
+    /// resending cannot help (fetch refused the request, a response over the size limit),
+    /// which ends the call. Returns and throws as [`WasmAttempts::receive`].
     #[allow(clippy::too_many_arguments)]
     pub fn fail(
         &mut self,
@@ -127,10 +127,11 @@ impl WasmAttempts {
     }
 }
 
-/// The core's default timeouts in milliseconds: `[connect, whole request]` (10 s, 60 s).
-#[wasm_bindgen(js_name = defaultTimeoutsMs)]
-pub fn default_timeouts_ms() -> Vec<u32> {
-    vec![CONNECT_TIMEOUT.as_millis() as u32, REQUEST_TIMEOUT.as_millis() as u32]
+/// The core's defaults for the transports: `[connect timeout in ms, whole-request timeout in
+/// ms, max response bytes]` (10 s, 60 s, 16 MiB).
+#[wasm_bindgen(js_name = transportDefaults)]
+pub fn transport_defaults() -> Vec<u32> {
+    vec![CONNECT_TIMEOUT.as_millis() as u32, REQUEST_TIMEOUT.as_millis() as u32, MAX_RESPONSE_BYTES as u32]
 }
 
 fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {

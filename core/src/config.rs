@@ -6,6 +6,7 @@ use crate::secret::SecretString;
 use crate::signer::Algorithm;
 use crate::util::quoted;
 use serde_json::Value;
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 /// The regions the official SDK lists for CSMS. Any other region name is accepted too:
@@ -46,6 +47,18 @@ pub const REGIONS: [&str; 30] = [
 /// The largest clock offset a client learns from a server by default: 24 hours (see
 /// [`Config::max_clock_offset`]).
 pub const MAX_CLOCK_OFFSET: Duration = Duration::from_secs(24 * 3600);
+/// The default limit on the body of a response that the default transports read: 16 MiB
+/// (`max_response_bytes` of [`ClientOptions`], and `HttpClient::with_max_response_bytes` with
+/// the feature `reqwest`).
+/// A longer body ends the attempt with [`Error::response_too_large`] as soon as it passes
+/// the limit.
+pub const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// [`MAX_RESPONSE_BYTES`] as a `NonZeroU64`.
+pub(crate) const DEFAULT_LIMIT: NonZeroU64 = match NonZeroU64::new(MAX_RESPONSE_BYTES) {
+    Some(limit) => limit,
+    None => panic!("MAX_RESPONSE_BYTES is 0"),
+};
 
 /// The user agent sent by default (Rust; each binding sets its own).
 pub const DEFAULT_USER_AGENT: &str = concat!("csms-sdk-rust/", env!("CARGO_PKG_VERSION"));
@@ -388,6 +401,10 @@ pub struct ClientOptions {
     /// [`Config::max_clock_offset`] in milliseconds (JSON: `max_clock_offset_ms`, a whole
     /// number from 0); 24 h when absent.
     pub max_clock_offset_ms: Option<u64>,
+    /// The longest response body the binding's default transport reads
+    /// ([`ClientOptions::response_limit`]). Not part of the [`Config`]: the limit is the
+    /// transport's.
+    pub max_response_bytes: Option<NonZeroU64>,
 }
 
 /// Credentials as bindings receive them: `ak` + `sk` (+ `security_token`), or `auth_token`.
@@ -435,6 +452,18 @@ fn text_member(value: &Value, field: &str) -> Result<Option<String>> {
     }
 }
 
+/// A member that must be a whole number above 0: `null` counts as absent.
+fn positive_member(value: &Value, field: &str) -> Result<Option<NonZeroU64>> {
+    match value {
+        Value::Null => Ok(None),
+        _ => value
+            .as_u64()
+            .and_then(NonZeroU64::new)
+            .map(Some)
+            .ok_or_else(|| Error::validation(field, "must be a whole number above 0")),
+    }
+}
+
 /// The members of an object (`null` has none).
 fn members_of<'a>(value: &'a Value, field: &str) -> Result<impl Iterator<Item = (&'a String, &'a Value)>> {
     match value {
@@ -447,8 +476,8 @@ fn members_of<'a>(value: &'a Value, field: &str) -> Result<impl Iterator<Item = 
 impl ClientOptions {
     /// The options from a JSON object with their wire names (the one way every binding
     /// reads them): `null` counts as absent, and an unknown member or a value that is not
-    /// text is refused, naming the member (`credentials.sk`); `max_clock_offset_ms` is the
-    /// one number.
+    /// text is refused, naming the member (`credentials.sk`); `max_clock_offset_ms` is a
+    /// whole number from 0, `max_response_bytes` one above 0.
     ///
     /// ```
     /// use serde_json::json;
@@ -486,6 +515,10 @@ impl ClientOptions {
                             Error::validation("max_clock_offset_ms", "must be a whole number of milliseconds from 0")
                         })?),
                     };
+                    continue;
+                }
+                "max_response_bytes" => {
+                    options.max_response_bytes = positive_member(v, key)?;
                     continue;
                 }
                 "region" => &mut options.region,
@@ -536,6 +569,12 @@ impl ClientOptions {
         Ok(config)
     }
 
+    /// The limit on response bodies the options ask for: `max_response_bytes`, else
+    /// [`MAX_RESPONSE_BYTES`].
+    pub fn response_limit(&self) -> NonZeroU64 {
+        self.max_response_bytes.unwrap_or(DEFAULT_LIMIT)
+    }
+
     /// [`ClientOptions::into_config_with_agent`] with the Rust user agent.
     pub fn into_config(self) -> Result<Config> {
         self.into_config_with_agent(Some(DEFAULT_USER_AGENT))
@@ -546,6 +585,7 @@ impl ClientOptions {
 mod tests {
     use super::*;
     use crate::client::Client;
+    use serde_json::json;
 
     fn field_of(result: Result<impl std::fmt::Debug>) -> String {
         match result {
@@ -621,6 +661,25 @@ mod tests {
         let mut config = Config::for_endpoint("http://a", "p", AccessKey::new("AK", "SK")).unwrap();
         config.endpoint = "http://[::1".into();
         assert_eq!(field_of(Client::new(config)), "endpoint");
+    }
+
+    #[test]
+    fn the_response_limit_is_16_mib_unless_set_to_a_whole_number_above_0() {
+        let base = json!({"endpoint": "http://127.0.0.1:1", "project_id": "p", "credentials": {"ak": "A", "sk": "S"}});
+        let with = |limit: Value| {
+            let mut options = base.clone();
+            options["max_response_bytes"] = limit;
+            ClientOptions::from_json(&options)
+        };
+        assert_eq!(with(Value::Null).unwrap().response_limit().get(), 16 * 1024 * 1024);
+        assert_eq!(with(json!(1)).unwrap().response_limit().get(), 1);
+        assert_eq!(with(json!(1u64 << 40)).unwrap().response_limit().get(), 1 << 40);
+        assert!(with(json!(1)).unwrap().into_config().is_ok());
+        for bad in [json!(0), json!(-1), json!(1.5), json!("1024"), json!(true), json!({})] {
+            let err = with(bad.clone()).unwrap_err();
+            assert_eq!(field_of(Err::<(), _>(err.clone())), "max_response_bytes", "{bad}");
+            assert!(err.to_string().contains("above 0"), "{err}");
+        }
     }
 
     #[test]

@@ -91,6 +91,25 @@ impl Error {
         Error::Transport { reason: reason.into(), maybe_sent, timed_out: true, not_retried: None }
     }
 
+    /// The transport failure of a response whose body passed `limit` bytes (the client's
+    /// `max_response_bytes`): it may have been sent (the server answered), it did not time
+    /// out, and it is not retried, since the same request would most likely get the same
+    /// answer. Every default transport reports this, in every language.
+    ///
+    /// ```
+    /// let error = csms_core::Error::response_too_large(1024);
+    /// assert_eq!(error.to_string(), "transport failure: the response body exceeded 1024 bytes \
+    ///     (the request may have reached the server); not retried: a response over the limit would be over it again");
+    /// ```
+    pub fn response_too_large(limit: u64) -> Self {
+        Error::Transport {
+            reason: format!("the response body exceeded {limit} bytes"),
+            maybe_sent: true,
+            timed_out: false,
+            not_retried: Some("a response over the limit would be over it again".to_owned()),
+        }
+    }
+
     /// Whether this is a transport failure that a timeout caused.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Transport { timed_out: true, .. })

@@ -54,7 +54,8 @@ mod validate;
 pub use attempts::{Attempts, Next, CLOCK_CROSS_CHECK, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 pub use client::Client;
 pub use config::{
-    region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, MAX_CLOCK_OFFSET, REGIONS,
+    region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, MAX_CLOCK_OFFSET,
+    MAX_RESPONSE_BYTES, REGIONS,
 };
 pub use credentials::{AccessKey, Credentials};
 pub use encoding::percent_decode;

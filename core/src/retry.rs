@@ -128,7 +128,8 @@ impl RetryPolicy {
                 true
             }
             Outcome::Response(_) => false,
-            // The transport says resending cannot mend it (and why, in the error itself).
+            // The transport says resending cannot mend it, and why, in the error itself (a request
+            // its HTTP stack refused, a response over the size limit).
             Outcome::Failure(Error::Transport { not_retried: Some(_), .. }) => false,
             Outcome::Failure(Error::Transport { maybe_sent, .. }) => {
                 if *maybe_sent && !op.idempotent {

@@ -4,6 +4,7 @@
 
 use crate::attempts::{Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use crate::client::Client;
+use crate::config::DEFAULT_LIMIT;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::operations::{operation, Operation, OperationSpec};
@@ -11,9 +12,11 @@ use crate::response::parse_response;
 use crate::retry::RetryPolicy;
 use crate::time::SdkDate;
 use serde_json::Value;
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use zeroize::{Zeroize, Zeroizing};
 
 /// A [`Client`] that sends its requests with `reqwest`.
 ///
@@ -37,12 +40,15 @@ pub struct HttpClient {
     client: Client,
     http: reqwest::Client,
     policy: RetryPolicy,
+    /// The longest response body read.
+    max_response_bytes: NonZeroU64,
     /// State of the jitter's random numbers.
     jitter: Arc<AtomicU64>,
 }
 
 impl HttpClient {
-    /// A transport with the default timeouts (connect 10 s, whole request 60 s) and retries.
+    /// A transport with the default timeouts (connect 10 s, whole request 60 s), retries and
+    /// response limit (16 MiB).
     pub fn new(client: Client) -> Result<Self> {
         Self::with_timeouts(client, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
     }
@@ -56,12 +62,28 @@ impl HttpClient {
             .build()
             .map_err(|e| Error::transport(e.to_string(), false))?;
         let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
-        Ok(HttpClient { client, http, policy: RetryPolicy::default(), jitter: Arc::new(AtomicU64::new(seed)) })
+        Ok(HttpClient {
+            client,
+            http,
+            policy: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_LIMIT,
+            jitter: Arc::new(AtomicU64::new(seed)),
+        })
     }
 
     /// The same transport with another retry policy ([`RetryPolicy::never`] turns retries off).
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// The same transport reading at most `limit` bytes of a response body
+    /// ([`MAX_RESPONSE_BYTES`](crate::MAX_RESPONSE_BYTES), 16 MiB, by default). A larger
+    /// `Content-Length` is refused before reading, and reading stops as soon as the body
+    /// passes the limit: the attempt fails with [`Error::response_too_large`], which is not
+    /// retried.
+    pub fn with_max_response_bytes(mut self, limit: NonZeroU64) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -112,9 +134,7 @@ impl HttpClient {
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
-        // `into`, not `to_vec`: the buffer becomes the response's own (zeroized when the
-        // response is dropped) instead of a copy beside an original left unwiped.
-        let body: Vec<u8> = response.bytes().await.map_err(transport_error)?.into();
+        let body = read_body(response, self.max_response_bytes.get()).await?;
         Ok(HttpResponse::new(status, headers, body))
     }
 
@@ -127,6 +147,33 @@ impl HttpClient {
         self.jitter.store(x, Ordering::Relaxed);
         (x >> 11) as f64 / (1u64 << 53) as f64
     }
+}
+
+/// The body of `response`, read chunk by chunk up to `limit` bytes: a `Content-Length` above
+/// it is refused before reading, and reading stops as soon as the body passes it
+/// ([`Error::response_too_large`]). Dropping the response unread closes its connection.
+///
+/// The buffer becomes the response's own (zeroized when the response is dropped); when it
+/// grows, the one it leaves is wiped first.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>> {
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > limit) {
+        return Err(Error::response_too_large(limit));
+    }
+    let mut body = Zeroizing::new(Vec::with_capacity(announced.unwrap_or(0) as usize));
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        let length = body.len() + chunk.len();
+        if length as u64 > limit {
+            return Err(Error::response_too_large(limit));
+        }
+        if length > body.capacity() {
+            let mut grown = Vec::with_capacity(length.max(body.capacity() * 2).min(limit as usize));
+            grown.extend_from_slice(&body);
+            std::mem::replace(&mut *body, grown).zeroize();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(std::mem::take(&mut *body))
 }
 
 fn transport_error(e: reqwest::Error) -> Error {

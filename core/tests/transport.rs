@@ -100,3 +100,125 @@ async fn a_timeout_is_told_from_other_failures() {
         other => panic!("expected a refused connection, got {other:?}"),
     }
 }
+
+/// What a fake server answers after reading a request's head.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// A 200 with this many bytes of body and an honest `Content-Length`.
+    Sized(usize),
+    /// A 200 without `Content-Length` whose body never ends (until the connection closes).
+    Endless,
+    /// A 200 whose chunked body never ends.
+    EndlessChunked,
+    /// A 200 announcing a `Content-Length` of 1 TB, sending 10 bytes and then nothing.
+    LyingLength,
+}
+
+/// A server on 127.0.0.1 that answers every connection with `answer`. Returns its endpoint,
+/// the number of connections it took, and a receiver told when the client closed a
+/// connection (writing to it failed, or reading from it ended).
+fn fake_server(
+    answer: Answer,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>, std::sync::mpsc::Receiver<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (closed_tx, closed_rx) = std::sync::mpsc::channel();
+    let counter = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let closed_tx = closed_tx.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    line.clear();
+                }
+                let block = vec![b'x'; 64 * 1024];
+                let written = match answer {
+                    Answer::Sized(n) => write!(stream, "HTTP/1.1 200 OK\r\ncontent-length: {n}\r\n\r\n")
+                        .and_then(|()| stream.write_all(&vec![b'x'; n])),
+                    Answer::Endless => {
+                        write!(stream, "HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n").and_then(|()| loop {
+                            stream.write_all(&block)?
+                        })
+                    }
+                    Answer::EndlessChunked => write!(stream, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                        .and_then(|()| loop {
+                            write!(stream, "{:x}\r\n", block.len())?;
+                            stream.write_all(&block)?;
+                            stream.write_all(b"\r\n")?;
+                        }),
+                    Answer::LyingLength => {
+                        write!(stream, "HTTP/1.1 200 OK\r\ncontent-length: 1000000000000\r\n\r\n0123456789")
+                    }
+                };
+                // What was written was taken: the client closing the connection is a read of 0.
+                if written.is_ok() {
+                    let mut rest = Vec::new();
+                    let _ = std::io::Read::read_to_end(&mut reader, &mut rest);
+                }
+                let _ = closed_tx.send(());
+            });
+        }
+    });
+    (endpoint, connections, closed_rx)
+}
+
+fn limited_client(endpoint: &str, limit: Option<u64>) -> HttpClient {
+    let config = Config::for_endpoint(endpoint, "p", AccessKey::new("AK", "SK")).unwrap();
+    let http = HttpClient::new(Client::new(config).unwrap()).unwrap();
+    match limit {
+        Some(limit) => http.with_max_response_bytes(limit.try_into().unwrap()),
+        None => http,
+    }
+}
+
+/// The call ends quickly with the body-too-large error, not retried, and the server sees the
+/// connection closed.
+async fn assert_refused(answer: Answer, limit: Option<u64>) {
+    let (endpoint, connections, closed) = fake_server(answer);
+    let http = limited_client(&endpoint, limit);
+    let started = std::time::Instant::now();
+    let error = http.execute(&ShowSecretRequest { secret_name: "s".into() }).await.unwrap_err();
+    let limit = limit.unwrap_or(16 * 1024 * 1024);
+    match &error {
+        Error::Transport { reason, maybe_sent: true, timed_out: false, not_retried: Some(_) } => {
+            assert_eq!(reason, &format!("the response body exceeded {limit} bytes"))
+        }
+        other => panic!("expected the body-too-large failure, got {other:?}"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    // ShowSecret is idempotent, yet the too-large answer is not asked for again.
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Waited for off the runtime's thread, which the client's connection task needs to close.
+    let closed = tokio::task::spawn_blocking(move || closed.recv_timeout(std::time::Duration::from_secs(5)));
+    closed.await.unwrap().expect("the client closes the connection");
+}
+
+#[tokio::test]
+async fn an_endless_body_ends_at_the_default_limit_of_16_mib() {
+    assert_refused(Answer::Endless, None).await;
+}
+
+#[tokio::test]
+async fn an_endless_chunked_body_ends_at_the_configured_limit() {
+    assert_refused(Answer::EndlessChunked, Some(100_000)).await;
+}
+
+#[tokio::test]
+async fn a_huge_content_length_is_refused_before_reading() {
+    assert_refused(Answer::LyingLength, Some(100_000)).await;
+    assert_refused(Answer::Sized(100_001), Some(100_000)).await;
+}
+
+#[tokio::test]
+async fn a_body_at_the_limit_is_read() {
+    let (endpoint, _, _) = fake_server(Answer::Sized(100_000));
+    let http = limited_client(&endpoint, Some(100_000));
+    let response = http.send(HttpRequest::new("GET", format!("{endpoint}/"))).await.unwrap();
+    assert_eq!(response.body.len(), 100_000);
+}

@@ -385,6 +385,7 @@ CLIENT_COMMON = '''\
         backoff_cap: float = 20.0,
         max_retry_after: float = 60.0,
         max_clock_offset: float = 86400.0,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -398,10 +399,14 @@ CLIENT_COMMON = '''\
         refusing a signature for its time is at most `max_clock_offset` seconds (0: never
         learnt). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
-        naming the option (its keyword)."""
+        attempt of an async transport `timeout` seconds. `max_response_bytes` bounds the response
+        body the default transport reads (16 MiB when None; a longer one is a TransportError, not
+        retried). Bad options raise ValidationError naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
+    @property
+    def max_response_bytes(self) -> int:
+        """The longest response body the default transport reads, in bytes."""
     @property
     def user_agent(self) -> str | None: ...
     @property

@@ -57,6 +57,14 @@ def _seconds(name, value):
     return value
 
 
+def _byte_limit(value):
+    """A `max_response_bytes` given to a transport: an int above 0 (a client's is checked by the
+    core)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError("max_response_bytes", f"must be a whole number above 0, not {value!r}")
+    return value
+
+
 def _option_field(field):
     """The keyword argument of a client option the native side names as a member of the options
     it was given (`options.credentials.sk`, `credentials.ak`, `credentials`: `sk`, `ak`, `ak`)."""
@@ -99,6 +107,7 @@ class _Base(Operations):
         backoff_cap=20.0,
         max_retry_after=60.0,
         max_clock_offset=86400.0,
+        max_response_bytes=None,
     ):
         given = {
             "region": region,
@@ -125,6 +134,8 @@ class _Base(Operations):
             raise ValidationError("max_clock_offset",
                                   f"must be seconds from 0 to {_MAX_CLOCK_OFFSET}, not {max_clock_offset!r}")
         options["max_clock_offset_ms"] = round(max_clock_offset * 1000)
+        if max_response_bytes is not None:
+            options["max_response_bytes"] = max_response_bytes  # checked by the core
         try:
             self._native = _native.Client(options)
         except ValidationError as e:
@@ -153,6 +164,11 @@ class _Base(Operations):
     def endpoint(self):
         """The endpoint requests go to (`https://host[:port]`)."""
         return self._native.endpoint
+
+    @property
+    def max_response_bytes(self):
+        """The longest response body the default transport reads (bytes; 16 MiB by default)."""
+        return self._native.max_response_bytes
 
     @property
     def user_agent(self):
@@ -212,8 +228,9 @@ class Client(_Base):
 
     `transport` is any callable taking a `Request` and returning `(status, headers, body)` (or
     an object with those attributes); by default the standard library's http.client, with
-    keep-alive connections per host, `connect_timeout` and a `timeout` on the whole request.
-    See `csms.transports` for requests and httpx. Failed attempts are retried as the core
+    keep-alive connections per host, `connect_timeout` and a `timeout` on the whole request,
+    reading at most `max_response_bytes` of a response's body (16 MiB by default; a longer one
+    is a TransportError, not retried). See `csms.transports` for requests and httpx. Failed attempts are retried as the core
     decides, at most `max_attempts` in all.
     """
 
@@ -231,7 +248,8 @@ class Client(_Base):
         return _wrap(RESULTS[operation], _transports().send(attempts, transport))
 
     def _default_transport(self):
-        return _transports().StdlibTransport(connect_timeout=self._connect_timeout, timeout=self._timeout)
+        return _transports().StdlibTransport(
+            connect_timeout=self._connect_timeout, timeout=self._timeout, max_response_bytes=self.max_response_bytes)
 
     def _iterate(self, operation, pages):
         while True:
@@ -274,7 +292,8 @@ class AsyncClient(_Base):
         return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout))
 
     def _default_transport(self):
-        return _transports().default_async_transport(connect_timeout=self._connect_timeout, timeout=self._timeout)
+        return _transports().default_async_transport(
+            connect_timeout=self._connect_timeout, timeout=self._timeout, max_response_bytes=self.max_response_bytes)
 
     async def _iterate(self, operation, pages):
         while True:

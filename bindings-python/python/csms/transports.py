@@ -10,6 +10,13 @@ or a name that did not resolve, `timed_out` True for a TimeoutError or socket.ti
 
 - `StdlibTransport` (the default of `csms.Client`): the standard library's http.client,
   keep-alive connections per host, a connect timeout and a whole-request deadline, thread-safe.
+
+Every transport here reads at most `max_response_bytes` of a response's body (the core's
+`MAX_RESPONSE_BYTES`, 16 MiB, by default; a client's default transport takes the client's):
+a larger `Content-Length` is refused before reading, and reading stops as soon as the body
+passes the limit. The connection is closed and the attempt fails with the core's
+TransportError for it: may have been sent, not timed out, and not retried (`not_retried`
+says why: the same request would most likely get the same answer).
 - `requests_transport(session=None)`, `httpx_transport(client=None)`: through requests or
   httpx, when installed.
 - `httpx_async_transport(client=None)` (the default of `csms.AsyncClient` when httpx is
@@ -32,7 +39,8 @@ import sys
 import threading
 import time
 
-from ._client import _seconds
+from . import _native
+from ._client import _byte_limit, _seconds
 from ._errors import CsmsError, TransportError
 
 __all__ = [
@@ -48,6 +56,40 @@ __all__ = [
 #: Defaults of every transport here (the core's CONNECT_TIMEOUT and REQUEST_TIMEOUT), seconds.
 CONNECT_TIMEOUT = 10.0
 TIMEOUT = 60.0
+#: The default limit on a response's body, in bytes (the core's: 16 MiB).
+MAX_RESPONSE_BYTES = _native.MAX_RESPONSE_BYTES
+
+
+def _announced(length, limit):
+    """Raises the too-large error when a response's Content-Length (an int, a header's text or
+    None) is above `limit`."""
+    try:
+        too_large = length is not None and int(length) > limit
+    except ValueError:  # not a number: the HTTP stack judges it
+        too_large = False
+    if too_large:
+        raise _native.response_too_large(limit)
+
+
+def _read_limited(chunks, limit):
+    """The bytes of `chunks` (an iterable of bytes) joined, or the too-large error as soon as
+    they pass `limit`."""
+    body = bytearray()
+    for chunk in chunks:
+        if len(body) + len(chunk) > limit:
+            raise _native.response_too_large(limit)
+        body += chunk
+    return bytes(body)
+
+
+async def _aread_limited(chunks, limit):
+    """`_read_limited` of an async iterable."""
+    body = bytearray()
+    async for chunk in chunks:
+        if len(body) + len(chunk) > limit:
+            raise _native.response_too_large(limit)
+        body += chunk
+    return bytes(body)
 
 
 #: The time, in Unix seconds: the package's only clock (signing times, the retry loop). The
@@ -238,12 +280,15 @@ class StdlibTransport:
     """Sends requests with http.client, keeping idle connections per host for reuse.
 
     `connect_timeout` bounds the connection's establishment and `timeout` the whole request,
-    from the first byte sent to the last byte of the response (seconds; None: no limit).
+    from the first byte sent to the last byte of the response (seconds; None: no limit);
+    `max_response_bytes` the response's body.
     """
 
-    def __init__(self, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_idle_per_host=8):
+    def __init__(self, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_idle_per_host=8,
+                 max_response_bytes=MAX_RESPONSE_BYTES):
         self._connect_timeout = _seconds("connect_timeout", connect_timeout)
         self._timeout = _seconds("timeout", timeout)
+        self._max_response_bytes = _byte_limit(max_response_bytes)
         self._max_idle = max_idle_per_host
         self._idle = {}
         self._lock = threading.Lock()
@@ -313,9 +358,22 @@ class StdlibTransport:
             raise TransportError(
                 f"sending to {netloc} failed: {e}", maybe_sent=not stale, timed_out=_is_timeout(e)
             ) from e
+        limit = self._max_response_bytes
         try:
             response = conn.getresponse()
-            data = response.read()
+            _announced(response.length, limit)
+            if response.length is not None:
+                data = response.read()  # at most the limit; IncompleteRead when cut short
+            else:
+                # Chunked or up to the end of the connection: read(n) reads until n bytes or
+                # the end of the body, and one more than the limit tells a body over it.
+                data = response.read(limit + 1)
+                if len(data) > limit:
+                    raise _native.response_too_large(limit)
+        except TransportError:
+            response.close()  # the socket, when the connection gave it to the response (will_close)
+            conn.close()
+            raise
         except (http.client.RemoteDisconnected, ConnectionResetError) as e:
             conn.close()
             raise TransportError(f"{netloc} closed the connection without answering", maybe_sent=True) from e
@@ -354,6 +412,7 @@ class _Deadline(io.RawIOBase):
     def __init__(self, seconds, sock):
         self._at = None if seconds is None else time.monotonic() + seconds
         self._sock = sock
+        self._holds_socket = False
 
     def arm(self):
         """Sets the socket's timeout to the time left; raises TimeoutError when none is."""
@@ -375,7 +434,18 @@ class _Deadline(io.RawIOBase):
         return http.client.HTTPResponse(self, method=method)
 
     def makefile(self, mode):
+        # As socket.makefile does, the socket stays open until this reader is closed too:
+        # http.client closes the connection's socket as soon as a response that ends with the
+        # connection has come (`will_close`), and reads its body through this reader.
+        self._sock._io_refs += 1
+        self._holds_socket = True
         return io.BufferedReader(self)
+
+    def close(self):
+        if not self.closed and self._holds_socket:
+            self._holds_socket = False
+            self._sock._decref_socketios()
+        super().close()
 
     def readable(self):
         return True
@@ -402,7 +472,7 @@ def _readable(sock):
 
 
 class _RequestsTransport:
-    def __init__(self, session, connect_timeout, timeout):
+    def __init__(self, session, connect_timeout, timeout, max_response_bytes):
         import requests
 
         self._requests = requests
@@ -412,6 +482,7 @@ class _RequestsTransport:
         self.session = session if session is not None else requests.Session()
         # requests bounds the connection and each read of the response.
         self._timeout = (_seconds("connect_timeout", connect_timeout), _seconds("timeout", timeout))
+        self._max_response_bytes = _byte_limit(max_response_bytes)
 
     def __call__(self, request):
         exceptions = self._requests.exceptions
@@ -429,7 +500,16 @@ class _RequestsTransport:
                 data=request.body or None,
                 timeout=self._timeout,
                 allow_redirects=False,
+                stream=True,
             )
+            # Streamed, and closed unless read whole: closing a partly read response closes its
+            # connection instead of returning it to the pool.
+            try:
+                _announced(r.headers.get("Content-Length"), self._max_response_bytes)
+                content = _read_limited(r.iter_content(64 * 1024), self._max_response_bytes)
+            except BaseException:
+                r.close()
+                raise
         except (exceptions.InvalidHeader, exceptions.InvalidURL, exceptions.MissingSchema,
                 exceptions.InvalidSchema) as e:
             # Raised while requests prepares the request, before it connects.
@@ -444,7 +524,7 @@ class _RequestsTransport:
             # ReadTimeout, the other Timeout, is a timeout after sending.
             timed_out = isinstance(e, exceptions.Timeout)
             raise TransportError(f"{type(e).__name__}: {e}", maybe_sent=True, timed_out=timed_out) from e
-        return (r.status_code, r.headers, r.content)
+        return (r.status_code, r.headers, content)
 
     def close(self):
         if self._own:
@@ -489,12 +569,13 @@ def _caused_by(error, kind):
     return False
 
 
-def requests_transport(session=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
+def requests_transport(session=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT,
+                       max_response_bytes=MAX_RESPONSE_BYTES):
     """A transport sending through requests (`session`, or a new Session closed with the csms
     client the transport is given to: give it to one client only), with requests' timeouts:
-    `connect_timeout` for the connection, `timeout` for each read. A `session` of yours is yours
-    to close."""
-    return _RequestsTransport(session, connect_timeout, timeout)
+    `connect_timeout` for the connection, `timeout` for each read, reading at most
+    `max_response_bytes` of a response's body. A `session` of yours is yours to close."""
+    return _RequestsTransport(session, connect_timeout, timeout, max_response_bytes)
 
 
 def _httpx_timeout(httpx, connect_timeout, timeout):
@@ -555,10 +636,11 @@ def _httpx_request(httpx, client, request):
 
 
 class _HttpxTransport:
-    def __init__(self, client, connect_timeout, timeout):
+    def __init__(self, client, connect_timeout, timeout, max_response_bytes):
         import httpx
 
         self._httpx = httpx
+        self._max_response_bytes = _byte_limit(max_response_bytes)
         self._own = client is None
         self._closed_with_client = self._own  # as in _RequestsTransport
         timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
@@ -569,11 +651,18 @@ class _HttpxTransport:
         # client.request() is build_request() and send(): built here, to tell this request's
         # own failure from one of a later hop (`_never_left`).
         sent = _httpx_request(httpx, self.client, request)
+        limit = self._max_response_bytes
         try:
-            r = self.client.send(sent)
+            r = self.client.send(sent, stream=True)
+            # Streamed, and closed either way: closing a partly read response closes its connection.
+            try:
+                _announced(r.headers.get("Content-Length"), limit)
+                content = _read_limited(r.iter_bytes(), limit)
+            finally:
+                r.close()
         except httpx.TransportError as e:
             raise _httpx_error(httpx, e, sent) from e
-        return (r.status_code, r.headers.multi_items(), r.content)
+        return (r.status_code, r.headers.multi_items(), content)
 
     def close(self):
         if self._own:
@@ -583,19 +672,21 @@ class _HttpxTransport:
         self.close()
 
 
-def httpx_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
+def httpx_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT,
+                    max_response_bytes=MAX_RESPONSE_BYTES):
     """A transport sending through an httpx.Client (`client`, or a new one closed with the csms
     client the transport is given to: give it to one client only), with httpx's timeouts:
-    `connect_timeout` for the connection, `timeout` for each step. A `client` of yours is yours to
-    close."""
-    return _HttpxTransport(client, connect_timeout, timeout)
+    `connect_timeout` for the connection, `timeout` for each step, reading at most
+    `max_response_bytes` of a response's body. A `client` of yours is yours to close."""
+    return _HttpxTransport(client, connect_timeout, timeout, max_response_bytes)
 
 
 class _HttpxAsyncTransport:
-    def __init__(self, client, connect_timeout, timeout):
+    def __init__(self, client, connect_timeout, timeout, max_response_bytes):
         import httpx
 
         self._httpx = httpx
+        self._max_response_bytes = _byte_limit(max_response_bytes)
         self._own = client is None
         self._closed_with_client = self._own  # as in _RequestsTransport
         self._timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
@@ -606,11 +697,17 @@ class _HttpxAsyncTransport:
         if self.client is None:
             self.client = httpx.AsyncClient(timeout=self._timeouts)
         sent = _httpx_request(httpx, self.client, request)
+        limit = self._max_response_bytes
         try:
-            r = await self.client.send(sent)
+            r = await self.client.send(sent, stream=True)
+            try:  # as in _HttpxTransport
+                _announced(r.headers.get("Content-Length"), limit)
+                content = await _aread_limited(r.aiter_bytes(), limit)
+            finally:
+                await r.aclose()
         except httpx.TransportError as e:
             raise _httpx_error(httpx, e, sent) from e
-        return (r.status_code, r.headers.multi_items(), r.content)
+        return (r.status_code, r.headers.multi_items(), content)
 
     async def aclose(self):
         if self._own and self.client is not None:
@@ -618,21 +715,25 @@ class _HttpxAsyncTransport:
             await client.aclose()
 
 
-def httpx_async_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
+def httpx_async_transport(client=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT,
+                          max_response_bytes=MAX_RESPONSE_BYTES):
     """An async transport sending through an httpx.AsyncClient (`client`, or a new one closed
     with the csms.AsyncClient the transport is given to: give it to one client only), with
-    httpx's timeouts as in `httpx_transport`. A `client` of yours is yours to close."""
-    return _HttpxAsyncTransport(client, connect_timeout, timeout)
+    httpx's timeouts and body limit as in `httpx_transport`. A `client` of yours is yours to
+    close."""
+    return _HttpxAsyncTransport(client, connect_timeout, timeout, max_response_bytes)
 
 
 class ThreadedTransport:
     """An async transport running a sync transport (the standard-library one by default) in a
     worker thread with asyncio.to_thread."""
 
-    def __init__(self, transport=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
+    def __init__(self, transport=None, connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT,
+                 max_response_bytes=MAX_RESPONSE_BYTES):
         self._own = transport is None
         if transport is None:
-            transport = StdlibTransport(connect_timeout=connect_timeout, timeout=timeout)
+            transport = StdlibTransport(
+                connect_timeout=connect_timeout, timeout=timeout, max_response_bytes=max_response_bytes)
         self.transport = transport
 
     async def __call__(self, request):
@@ -645,10 +746,9 @@ class ThreadedTransport:
             self.transport.close()
 
 
-def default_async_transport(connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT):
+def default_async_transport(connect_timeout=CONNECT_TIMEOUT, timeout=TIMEOUT, max_response_bytes=MAX_RESPONSE_BYTES):
     """httpx_async_transport() when httpx is installed, else ThreadedTransport()."""
     import importlib.util
 
-    if importlib.util.find_spec("httpx") is not None:
-        return httpx_async_transport(connect_timeout=connect_timeout, timeout=timeout)
-    return ThreadedTransport(connect_timeout=connect_timeout, timeout=timeout)
+    kind = httpx_async_transport if importlib.util.find_spec("httpx") is not None else ThreadedTransport
+    return kind(connect_timeout=connect_timeout, timeout=timeout, max_response_bytes=max_response_bytes)

@@ -20,6 +20,8 @@ TIMEOUT: float
 """Default seconds allowed for a whole request (60)."""
 UNSENDABLE: str
 """The `not_retried` of a request an HTTP stack refused before sending anything (never retried)."""
+MAX_RESPONSE_BYTES: int
+"""Default limit on a response's body, in bytes (16 MiB, the core's)."""
 
 def now() -> float:
     """The time, in Unix seconds: the package's only clock."""
@@ -42,7 +44,11 @@ class StdlibTransport:
     deadline (seconds; None: no limit), thread-safe."""
 
     def __init__(
-        self, connect_timeout: float | None = 10.0, timeout: float | None = 60.0, max_idle_per_host: int = 8
+        self,
+        connect_timeout: float | None = 10.0,
+        timeout: float | None = 60.0,
+        max_idle_per_host: int = 8,
+        max_response_bytes: int = ...,
     ) -> None: ...
     def __call__(self, request: Request) -> _Result: ...
     def close(self) -> None: ...
@@ -50,21 +56,27 @@ class StdlibTransport:
 
 class _RequestsTransport:
     session: Any
-    def __init__(self, session: Any, connect_timeout: float | None, timeout: float | None) -> None: ...
+    def __init__(
+        self, session: Any, connect_timeout: float | None, timeout: float | None, max_response_bytes: int
+    ) -> None: ...
     def __call__(self, request: Request) -> _Result: ...
     def close(self) -> None: ...
     async def aclose(self) -> None: ...
 
 class _HttpxTransport:
     client: Any
-    def __init__(self, client: Any, connect_timeout: float | None, timeout: float | None) -> None: ...
+    def __init__(
+        self, client: Any, connect_timeout: float | None, timeout: float | None, max_response_bytes: int
+    ) -> None: ...
     def __call__(self, request: Request) -> _Result: ...
     def close(self) -> None: ...
     async def aclose(self) -> None: ...
 
 class _HttpxAsyncTransport:
     client: Any
-    def __init__(self, client: Any, connect_timeout: float | None, timeout: float | None) -> None: ...
+    def __init__(
+        self, client: Any, connect_timeout: float | None, timeout: float | None, max_response_bytes: int
+    ) -> None: ...
     async def __call__(self, request: Request) -> _Result: ...
     async def aclose(self) -> None: ...
 
@@ -73,27 +85,31 @@ class ThreadedTransport:
 
     transport: Any
     def __init__(
-        self, transport: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+        self,
+        transport: Any = None,
+        connect_timeout: float | None = 10.0,
+        timeout: float | None = 60.0,
+        max_response_bytes: int = ...,
     ) -> None: ...
     async def __call__(self, request: Request) -> _Result: ...
     async def aclose(self) -> None: ...
 
 def requests_transport(
-    session: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+    session: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0, max_response_bytes: int = ...
 ) -> _RequestsTransport:
     """A transport sending through requests (`session`, or a new Session closed with the client)."""
 
 def httpx_transport(
-    client: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+    client: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0, max_response_bytes: int = ...
 ) -> _HttpxTransport:
     """A transport sending through an httpx.Client."""
 
 def httpx_async_transport(
-    client: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+    client: Any = None, connect_timeout: float | None = 10.0, timeout: float | None = 60.0, max_response_bytes: int = ...
 ) -> _HttpxAsyncTransport:
     """An async transport sending through an httpx.AsyncClient."""
 
 def default_async_transport(
-    connect_timeout: float | None = 10.0, timeout: float | None = 60.0
+    connect_timeout: float | None = 10.0, timeout: float | None = 60.0, max_response_bytes: int = ...
 ) -> _HttpxAsyncTransport | ThreadedTransport:
     """httpx_async_transport() when httpx is installed, else ThreadedTransport()."""

@@ -338,6 +338,12 @@ int64_t uniffi_csms_uniffi_fn_func_default_connect_timeout_millis(RustCallStatus
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_MAX_RESPONSE_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_MAX_RESPONSE_BYTES
+int64_t uniffi_csms_uniffi_fn_func_default_max_response_bytes(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_REQUEST_TIMEOUT_MILLIS
 int64_t uniffi_csms_uniffi_fn_func_default_request_timeout_millis(RustCallStatus *_Nonnull out_status
@@ -658,6 +664,12 @@ void ffi_csms_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
 uint16_t uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_MAX_RESPONSE_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_DEFAULT_MAX_RESPONSE_BYTES
+uint16_t uniffi_csms_uniffi_checksum_func_default_max_response_bytes(void
     
 );
 #endif

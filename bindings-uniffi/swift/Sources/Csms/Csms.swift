@@ -1711,6 +1711,15 @@ public func defaultConnectTimeoutMillis() -> Int64  {
 })
 }
 /**
+ * The default limit on the response body the default transports read (16 MiB), in bytes.
+ */
+public func defaultMaxResponseBytes() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_func_default_max_response_bytes($0
+    )
+})
+}
+/**
  * The default whole-request timeout of the default transports (60 s), in milliseconds.
  */
 public func defaultRequestTimeoutMillis() -> Int64  {
@@ -1820,6 +1829,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis() != 33622) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_func_default_max_response_bytes() != 55873) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_func_default_request_timeout_millis() != 7451) {

@@ -1,7 +1,11 @@
 // The default Swift transport: URLSession (connect 10 s, whole request 60 s by default, both
 // configurable), Task.sleep between attempts. `CsmsException`'s message is the core's:
 // `exceptionMessage(error:)`. Failures are `CsmsException.Transport`, with `timedOut` true
-// for `URLError.timedOut` only.
+// for `URLError.timedOut` only. It reads at most `maxResponseBytes` of a response's body
+// (16 MiB by default, the core's), as Kotlin's JavaHttpTransport does: a larger
+// `Content-Length` is refused before reading, and reading stops (the task is cancelled) as soon
+// as the body passes the limit, with `CsmsException.Transport` (maybe sent, not timed out, not
+// retried: `notRetried` says why).
 // UNTESTED (written on Linux): compile it on macOS with `swift build` after ../build-xcframework.
 import Foundation
 #if canImport(FoundationNetworking)
@@ -10,12 +14,18 @@ import FoundationNetworking
 
 public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
     private let session: URLSession
+    /// The longest response body read, in bytes.
+    public let maxResponseBytes: Int64
 
     /// `connectTimeout`: URLSession has no connect timeout of its own; it bounds the time
-    /// without data (connect included). `requestTimeout`: the whole request.
+    /// without data (connect included). `requestTimeout`: the whole request. `maxResponseBytes`:
+    /// the longest response body read (must be positive, as Kotlin's `require`).
     public init(session: URLSession? = nil,
                 connectTimeout: TimeInterval = Double(defaultConnectTimeoutMillis()) / 1000,
-                requestTimeout: TimeInterval = Double(defaultRequestTimeoutMillis()) / 1000) {
+                requestTimeout: TimeInterval = Double(defaultRequestTimeoutMillis()) / 1000,
+                maxResponseBytes: Int64 = defaultMaxResponseBytes()) {
+        precondition(maxResponseBytes > 0, "maxResponseBytes must be positive, not \(maxResponseBytes)")
+        self.maxResponseBytes = maxResponseBytes
         if let session = session {
             self.session = session
         } else {
@@ -41,8 +51,30 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             r.addValue(h.value, forHTTPHeaderField: h.name)
         }
         if !request.body.isEmpty { r.httpBody = request.body }
+        let tooLarge = CsmsException.Transport(reason: "the response body exceeded \(maxResponseBytes) bytes", maybeSent: true,
+                                               notRetried: "a response over the limit would be over it again", timedOut: false)
         do {
+            #if canImport(FoundationNetworking)
+            // swift-corelibs-foundation has no URLSession.bytes: the body is checked once read.
             let (data, response) = try await session.data(for: r)
+            if Int64(data.count) > maxResponseBytes { throw tooLarge }
+            #else
+            let (bytes, response) = try await session.bytes(for: r)
+            // expectedContentLength is -1 when there is no Content-Length.
+            if response.expectedContentLength > maxResponseBytes {
+                bytes.task.cancel()
+                throw tooLarge
+            }
+            var data = Data()
+            if response.expectedContentLength > 0 { data.reserveCapacity(Int(response.expectedContentLength)) }
+            for try await byte in bytes {
+                if Int64(data.count) >= maxResponseBytes {
+                    bytes.task.cancel()  // closes the connection
+                    throw tooLarge
+                }
+                data.append(byte)
+            }
+            #endif
             guard let http = response as? HTTPURLResponse else {
                 throw CsmsException.Transport(reason: "not an HTTP response", maybeSent: true, notRetried: nil, timedOut: false)
             }

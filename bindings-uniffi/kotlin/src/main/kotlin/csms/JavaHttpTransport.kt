@@ -7,10 +7,15 @@ import java.net.UnknownHostException
 import java.net.http.HttpClient
 import java.net.http.HttpConnectTimeoutException
 import java.net.http.HttpRequest.BodyPublishers
-import java.net.http.HttpResponse.BodyHandlers
+import java.net.http.HttpResponse.BodyHandler
+import java.net.http.HttpResponse.BodySubscriber
 import java.net.http.HttpTimeoutException
+import java.nio.ByteBuffer
 import java.nio.channels.UnresolvedAddressException
 import java.time.Duration
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CompletionStage
+import java.util.concurrent.Flow
 import javax.net.ssl.SSLException
 import javax.net.ssl.SSLHandshakeException
 import java.util.concurrent.ExecutorService
@@ -27,6 +32,11 @@ import kotlinx.coroutines.withTimeoutOrNull
  * - [connectTimeout]: time allowed to open the connection (10 s by default, the core's
  *   `CONNECT_TIMEOUT`); [requestTimeout]: time allowed for the whole request, response body
  *   included (60 s by default, the core's `REQUEST_TIMEOUT`).
+ * - [maxResponseBytes]: the longest response body read (16 MiB by default, the core's
+ *   `MAX_RESPONSE_BYTES`; a body is a `ByteArray`, so at most 2 GiB in any case). A larger `Content-Length` is refused before reading, and reading
+ *   stops as soon as the body passes the limit; the connection is closed and the call fails
+ *   with `CsmsException.Transport` (`maybeSent = true`, `timedOut = false`), not retried:
+ *   `notRetried` says why (the same request would most likely get the same answer).
  * - Failures become `CsmsException.Transport`. `maybeSent` is false only when the request
  *   certainly never left: the connection was refused, its host did not resolve, or it could
  *   not be opened in time. A request timeout, a reset or a closed connection may come after
@@ -54,10 +64,12 @@ import kotlinx.coroutines.withTimeoutOrNull
 class JavaHttpTransport(
     val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis()),
     val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis()),
+    val maxResponseBytes: Long = defaultMaxResponseBytes(),
 ) : HttpTransport, AutoCloseable {
     init {
         require(connectTimeout > Duration.ZERO) { "connectTimeout must be positive, not $connectTimeout" }
         require(requestTimeout > Duration.ZERO) { "requestTimeout must be positive, not $requestTimeout" }
+        require(maxResponseBytes > 0) { "maxResponseBytes must be positive, not $maxResponseBytes" }
     }
 
     private val executor: ExecutorService = Executors.newCachedThreadPool { task ->
@@ -109,10 +121,16 @@ class JavaHttpTransport(
         // future it waits on with `false` first (the socket stays open, and a later
         // `cancel(true)` does nothing), so it waits on a dependent copy instead; the original
         // is cancelled with `true` on a timeout and on cancellation alike.
-        val exchange = client.sendAsync(builder.build(), BodyHandlers.ofByteArray())
+        val exchange = client.sendAsync(builder.build(), limitedBody(maxResponseBytes))
         val response = try {
             withTimeoutOrNull(requestTimeout.toMillis()) { exchange.thenApply { it }.await() }
                 ?: throw HttpTimeoutException("no whole response within $requestTimeout")
+        } catch (e: TooLarge) {
+            exchange.cancel(true)
+            throw CsmsException.Transport(
+                "the response body exceeded $maxResponseBytes bytes", maybeSent = true,
+                notRetried = "a response over the limit would be over it again", timedOut = false,
+            )
         } catch (e: IOException) {
             exchange.cancel(true)
             throw transportFailure(e)
@@ -159,6 +177,57 @@ class JavaHttpTransport(
         return CsmsException.Transport("$what: ${e.message ?: e}", maybeSent = !neverSent, timedOut = timedOut)
     }
 
+    /** A body over the limit (turned into the core's error for it in [send]). */
+    private class TooLarge : IOException("response body over the limit")
+
+    /**
+     * The body as bytes, at most [limit] of them: a larger `Content-Length` fails at once, and
+     * a body passing the limit fails as soon as it does. Either cancels the subscription, and
+     * the JDK closes the connection.
+     */
+    private fun limitedBody(limit: Long) = BodyHandler<ByteArray> { info ->
+        val announced = info.headers().firstValueAsLong("content-length")
+        object : BodySubscriber<ByteArray> {
+            private val body = CompletableFuture<ByteArray>()
+            private var bytes = ByteArray(0)
+            private var length = 0
+            private lateinit var subscription: Flow.Subscription
+
+            override fun getBody(): CompletionStage<ByteArray> = body
+
+            override fun onSubscribe(subscription: Flow.Subscription) {
+                this.subscription = subscription
+                if (announced.isPresent && announced.asLong > limit) fail() else subscription.request(Long.MAX_VALUE)
+            }
+
+            override fun onNext(item: List<ByteBuffer>) {
+                for (buffer in item) {
+                    if (body.isDone) return
+                    if (length.toLong() + buffer.remaining() > minOf(limit, MAX_ARRAY)) return fail()
+                    if (length + buffer.remaining() > bytes.size) {
+                        bytes = bytes.copyOf(maxOf(length + buffer.remaining(), minOf(limit, 2L * bytes.size).toInt()))
+                    }
+                    val n = buffer.remaining()
+                    buffer.get(bytes, length, n)
+                    length += n
+                }
+            }
+
+            override fun onError(throwable: Throwable) {
+                body.completeExceptionally(throwable)
+            }
+
+            override fun onComplete() {
+                body.complete(if (length == bytes.size) bytes else bytes.copyOf(length))
+            }
+
+            private fun fail() {
+                subscription.cancel()
+                body.completeExceptionally(TooLarge())
+            }
+        }
+    }
+
     companion object {
         /**
          * The `notRetried` of a request this transport refused before sending anything (a
@@ -167,6 +236,8 @@ class JavaHttpTransport(
          */
         const val UNSENDABLE = "the HTTP stack refused the request before sending it; resending it cannot help"
         private val THREADS = AtomicInteger()
+        /** The longest array the JVM makes (a body over it is refused as over the limit). */
+        private const val MAX_ARRAY = Int.MAX_VALUE - 8L
         private val RESTRICTED = setOf("host", "content-length", "connection", "expect", "upgrade")
     }
 }
