@@ -40,6 +40,7 @@ mod error;
 mod http;
 pub mod operations;
 mod paginate;
+pub mod provider;
 mod request;
 mod response;
 mod retry;
