@@ -41,6 +41,8 @@ mod http;
 pub mod operations;
 mod paginate;
 pub mod provider;
+#[cfg(feature = "reqwest")]
+mod providers;
 mod request;
 mod response;
 mod retry;
@@ -64,6 +66,11 @@ pub use http::{HttpRequest, HttpResponse};
 pub use operations::*;
 pub use operations::{operation, operation_names, Operation, OperationSpec};
 pub use paginate::Paginator;
+#[cfg(feature = "reqwest")]
+pub use providers::{
+    ChainCredentials, CredentialProvider, EnvCredentials, FnCredentials, MetadataCredentials, ProfileCredentials,
+    ProviderFuture,
+};
 pub use response::{api_error, parse_response};
 pub use retry::{
     clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_RETRY_AFTER, RETRYABLE_STATUSES,

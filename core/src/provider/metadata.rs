@@ -50,7 +50,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(3);
 pub const PROVIDER: &str = "metadata";
 
 /// The metadata endpoint: `CSMS_METADATA_ENDPOINT`, else [`DEFAULT_ENDPOINT`], which is
-/// refused (an [`Error::Credentials`]) when `CSMS_TEST_NO_METADATA` is set.
+/// refused (an [`Error::Credentials`](crate::Error::Credentials)) when `CSMS_TEST_NO_METADATA` is set.
 pub fn endpoint(lookup: &impl Lookup) -> Result<String> {
     if let Some(endpoint) = lookup(ENV_ENDPOINT).filter(|e| !e.is_empty()) {
         return Ok(endpoint.trim_end_matches('/').to_owned());
@@ -124,7 +124,7 @@ struct Key {
 
 /// The answer to step 2: the temporary key and its expiry. Any status but 200, or a body
 /// without `credential.access`, `secret`, `securitytoken` and `expires_at`, is an
-/// [`Error::Credentials`] naming the provider `metadata` (never quoting the body).
+/// [`Error::Credentials`](crate::Error::Credentials) naming the provider `metadata` (never quoting the body).
 ///
 /// ```
 /// use csms_core::provider::metadata::parse_security_key;
@@ -132,7 +132,7 @@ struct Key {
 /// let body = r#"{"credential": {"access": "AK", "secret": "SK", "securitytoken": "T",
 ///     "expires_at": "2026-01-08T03:50:07.574000Z"}}"#;
 /// let provided = parse_security_key(&HttpResponse::new(200, vec![], body)).unwrap();
-/// assert_eq!(provided.expires_at.unwrap().text(), "20260108T035007Z");
+/// assert_eq!(provided.expires_at.unwrap().to_string(), "20260108T035007Z");
 /// ```
 pub fn parse_security_key(response: &HttpResponse) -> Result<Provided> {
     if response.status != 200 {

@@ -5,7 +5,7 @@
 //!
 //! Nothing here reads the environment, a file, the network or the clock: the caller passes
 //! a lookup function, the text of a file, the answers of the metadata service and the time.
-//! The `reqwest` transport ([`HttpClient`](crate::HttpClient)) and every binding do that I/O
+//! The `reqwest` transport (`HttpClient`, feature `reqwest`) and every binding do that I/O
 //! around these functions.
 
 pub mod metadata;
@@ -183,7 +183,7 @@ impl Ticket {
 /// let ticket = state.begin_refresh(t0).unwrap();
 /// assert!(state.begin_refresh(t0).is_none()); // one fetch at a time
 /// let key = Provided::new(AccessKey::new("AK", "SK").with_security_token("T")).expiring(t0.offset(4));
-/// state.finish(ticket, Ok(key), t0).unwrap();
+/// state.finish(ticket, Ok(key), t0, "metadata").unwrap();
 /// assert_eq!(state.phase(t0.offset(1)), Phase::Fresh);
 /// assert_eq!(state.phase(t0.offset(2)), Phase::Stale); // half of 4 seconds
 /// ```
