@@ -28,6 +28,11 @@
 //! Every operation is also reachable by name with JSON in and out
 //! ([`Client::build_request`], [`Client::parse_response`]); the bindings for other
 //! languages use that path.
+//!
+//! Credentials can come from a provider instead of the configuration: the [`provider`]
+//! module holds the sans-IO part (what a provider yields, when to refresh, the environment,
+//! profile and instance metadata sources as pure functions, endpoint resolution), and with
+//! the `reqwest` feature `HttpClient::from_env()` and `HttpClient::with_provider` run it.
 
 #![warn(missing_docs)]
 
