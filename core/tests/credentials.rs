@@ -61,6 +61,7 @@ async fn keys_that_live_four_seconds_are_refreshed_ahead_and_no_call_fails() {
     }
     let ops = operations(&emulator).await;
     let fetches = count(&ops, "MetadataSecurityKey");
+    eprintln!("{calls} calls over 13 s, {fetches} key fetches");
     // Refreshed at half of the 4-second lifetime: about 7 fetches for about 60 calls.
     assert!((3..=14).contains(&fetches), "{fetches} fetches for {calls} calls");
     assert!(calls >= 40, "{calls} calls");

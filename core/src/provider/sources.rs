@@ -84,8 +84,9 @@ pub fn profile_path(lookup: &impl Lookup) -> Option<String> {
 /// ```
 pub fn parse_profile(text: &str, path: &str) -> Result<Provided> {
     let fail = |reason: String| provider_error("profile", format!("{path}: {reason}"));
-    // (section, key, value) in order; continuation lines appended to the last value.
-    let mut entries: Vec<(String, String, String)> = Vec::new();
+    // (section, key, value) in order; continuation lines appended to the last value. The
+    // values are copies of secrets: wiped when `entries` is dropped, on every path.
+    let mut entries = Entries(Vec::new());
     let mut sections: Vec<String> = Vec::new();
     let mut section: Option<String> = None;
     for (number, raw) in text.lines().enumerate() {
@@ -137,11 +138,31 @@ pub fn parse_profile(text: &str, path: &str) -> Result<Provided> {
     }
     let mut provided = Provided::new(key);
     provided.project_id = get("project_id");
-    // The parsed values are copies of secrets: wipe them.
-    for (_, _, value) in &mut entries {
-        zeroize::Zeroize::zeroize(value);
-    }
     Ok(provided)
+}
+
+/// The entries of a profile file, wiped when dropped.
+struct Entries(Vec<(String, String, String)>);
+
+impl Drop for Entries {
+    fn drop(&mut self) {
+        for (_, _, value) in &mut self.0 {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
+}
+
+impl std::ops::Deref for Entries {
+    type Target = Vec<(String, String, String)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Entries {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 /// The CSMS endpoint, as the official SDKs and the rotation guide find it:
