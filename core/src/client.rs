@@ -80,6 +80,16 @@ impl Client {
         Ok(Client { config, auth, clock_offset: Arc::new(AtomicI64::new(0)) })
     }
 
+    /// The same client signing with other credentials (from a provider): it shares this
+    /// client's learnt clock offset. Fails as [`Client::new`] does for credentials that
+    /// cannot be sent or sign.
+    pub fn with_credentials(&self, credentials: Credentials) -> Result<Client> {
+        let mut config = self.config.clone();
+        config.credentials = credentials;
+        let client = Client::new(config)?;
+        Ok(Client { clock_offset: Arc::clone(&self.clock_offset), ..client })
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config

@@ -66,6 +66,14 @@ pub enum Error {
         /// comes with `not_retried` already set.
         not_retried: Option<String>,
     },
+    /// A credential provider failed or gave something unusable (nothing was sent).
+    Credentials {
+        /// The provider: `environment`, `profile`, `metadata`, `default chain`, or the name
+        /// an application gave its own.
+        provider: String,
+        /// What went wrong, never quoting a secret.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -131,7 +139,8 @@ impl Error {
         }
     }
 
-    /// A short machine-readable name of the variant: `validation`, `api`, `decode`, `transport`.
+    /// A short machine-readable name of the variant: `validation`, `api`, `decode`,
+    /// `transport`, `credentials`.
     ///
     /// The bindings expose it as the error's `kind`/`code`, and the conformance vectors use it.
     pub fn kind(&self) -> &'static str {
@@ -140,6 +149,7 @@ impl Error {
             Error::Api { .. } => "api",
             Error::Decode { .. } => "decode",
             Error::Transport { .. } => "transport",
+            Error::Credentials { .. } => "credentials",
         }
     }
 
@@ -184,6 +194,9 @@ impl fmt::Display for Error {
                     write!(f, " (the request may have reached the server)")?;
                 }
                 write_not_retried(f, not_retried)
+            }
+            Error::Credentials { provider, reason } => {
+                write!(f, "no credentials from the {provider} provider: {reason}")
             }
         }
     }

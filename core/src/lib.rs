@@ -28,6 +28,11 @@
 //! Every operation is also reachable by name with JSON in and out
 //! ([`Client::build_request`], [`Client::parse_response`]); the bindings for other
 //! languages use that path.
+//!
+//! Credentials can come from a provider instead of the configuration: the [`provider`]
+//! module holds the sans-IO part (what a provider yields, when to refresh, the environment,
+//! profile and instance metadata sources as pure functions, endpoint resolution), and with
+//! the `reqwest` feature `HttpClient::from_env()` and `HttpClient::with_provider` run it.
 
 #![warn(missing_docs)]
 
@@ -40,6 +45,9 @@ mod error;
 mod http;
 pub mod operations;
 mod paginate;
+pub mod provider;
+#[cfg(feature = "reqwest")]
+mod providers;
 mod request;
 mod response;
 mod retry;
@@ -64,6 +72,11 @@ pub use http::{HttpRequest, HttpResponse};
 pub use operations::*;
 pub use operations::{operation, operation_names, Operation, OperationSpec};
 pub use paginate::Paginator;
+#[cfg(feature = "reqwest")]
+pub use providers::{
+    ChainCredentials, CredentialProvider, EnvCredentials, FnCredentials, MetadataCredentials, ProfileCredentials,
+    ProviderFuture,
+};
 pub use response::{api_error, parse_response};
 pub use retry::{
     clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_RETRY_AFTER, RETRYABLE_STATUSES,

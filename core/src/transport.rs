@@ -8,6 +8,8 @@ use crate::config::DEFAULT_LIMIT;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::operations::{operation, Operation, OperationSpec};
+use crate::provider::{credentials_expired, resolve_endpoint, ENV_PROJECT_ID};
+use crate::providers::{ChainCredentials, CredentialProvider, Refreshing};
 use crate::response::parse_response;
 use crate::retry::RetryPolicy;
 use crate::time::SdkDate;
@@ -44,6 +46,8 @@ pub struct HttpClient {
     max_response_bytes: NonZeroU64,
     /// State of the jitter's random numbers.
     jitter: Arc<AtomicU64>,
+    /// The provider whose credentials sign each attempt, if any (else the client's own).
+    credentials: Option<Arc<Refreshing>>,
 }
 
 impl HttpClient {
@@ -68,7 +72,55 @@ impl HttpClient {
             policy: RetryPolicy::default(),
             max_response_bytes: DEFAULT_LIMIT,
             jitter: Arc::new(AtomicU64::new(seed)),
+            credentials: None,
         })
+    }
+
+    /// The same transport signing each attempt with `provider`'s credentials instead of the
+    /// client's own: fetched on first use, refreshed ahead of expiry
+    /// ([`refresh_at`](crate::provider::refresh_at)) with one fetch in flight at a time
+    /// (concurrent calls wait for it, or keep signing with the current credentials while
+    /// they still work), and fetched once more, the call retried, after a 401 that says they
+    /// expired ([`credentials_expired`]). A provider's failure ends the call with its
+    /// [`Error::Credentials`] before anything is sent.
+    pub fn with_provider(mut self, provider: impl CredentialProvider + 'static) -> Self {
+        self.credentials = Some(Arc::new(Refreshing::new(Arc::new(provider))));
+        self
+    }
+
+    /// A transport configured from the process environment as the official SDKs are:
+    /// credentials from the default chain ([`ChainCredentials`]: `HUAWEICLOUD_SDK_AK`/`_SK`/
+    /// `_SECURITY_TOKEN`, the profile file, the instance metadata service), the endpoint
+    /// from `CSMS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_CSMS_<REGION>` or the region
+    /// (`HUAWEICLOUD_SDK_REGION`) ([`resolve_endpoint`]), the project id from
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` or the profile's `project_id`. The credentials are
+    /// fetched now, so that a missing one fails here.
+    pub async fn from_env() -> Result<Self> {
+        Self::from_lookup(None, |name: &str| std::env::var(name).ok()).await
+    }
+
+    /// [`HttpClient::from_env`] over `lookup` instead of the process environment, for
+    /// `region` (else `HUAWEICLOUD_SDK_REGION`).
+    pub async fn from_lookup(
+        region: Option<&str>,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + Clone + 'static,
+    ) -> Result<Self> {
+        let (endpoint, region) = resolve_endpoint(region, &lookup)?;
+        let chain = Arc::new(Refreshing::new(Arc::new(ChainCredentials::with_lookup(lookup.clone()))));
+        // A placeholder the provider's credentials replace on every attempt.
+        let placeholder = crate::credentials::AccessKey::new("provider", "provider");
+        let mut config = crate::config::Config::for_endpoint(&endpoint, "", placeholder)?;
+        if let Some(region) = &region {
+            config = config.with_region(region)?;
+        }
+        let first = chain.first(&Client::new(config.clone())?).await?;
+        config.project_id = match lookup(ENV_PROJECT_ID).filter(|p| !p.is_empty()).or(first) {
+            Some(project_id) => project_id,
+            None => return Err(Error::validation(ENV_PROJECT_ID, "is not set, and the credentials name no project")),
+        };
+        let mut http = Self::new(Client::new(config)?)?;
+        http.credentials = Some(chain);
+        Ok(http)
     }
 
     /// The same transport with another retry policy ([`RetryPolicy::never`] turns retries off).
@@ -106,14 +158,46 @@ impl HttpClient {
         parse_response(op, &self.send_with_retries(op, input).await?)
     }
 
-    /// The retry loop around the core's [`crate::Attempts`]: sign, send, wait, again.
+    /// The call, and once more with fresh credentials when the provider's were refused as
+    /// expired.
     async fn send_with_retries(&self, op: &'static OperationSpec, input: &Value) -> Result<HttpResponse> {
-        let mut call = self.client.start(op, input, self.policy)?;
+        let (result, generation) = self.attempts(op, input).await;
+        match (&self.credentials, generation) {
+            (Some(provider), Some(generation)) if result.as_ref().is_err_and(credentials_expired) => {
+                provider.invalidate(generation);
+                self.attempts(op, input).await.0
+            }
+            _ => result,
+        }
+    }
+
+    /// The retry loop around the core's [`crate::Attempts`]: sign, send, wait, again. Also
+    /// returns the generation of the provider's credentials the last attempt was signed with.
+    async fn attempts(&self, op: &'static OperationSpec, input: &Value) -> (Result<HttpResponse>, Option<u64>) {
+        let mut call = match self.client.start(op, input, self.policy) {
+            Ok(call) => call,
+            Err(e) => return (Err(e), None),
+        };
+        let mut generation = None;
         loop {
-            let outcome = self.send(call.request(&self.client, now())?).await;
+            let signer = match &self.credentials {
+                Some(provider) => match provider.signer(&self.client).await {
+                    Ok((g, client)) => {
+                        generation = Some(g);
+                        client
+                    }
+                    Err(e) => return (Err(e), generation),
+                },
+                None => self.client.clone(),
+            };
+            let request = match call.request(&signer, now()) {
+                Ok(request) => request,
+                Err(e) => return (Err(e), generation),
+            };
+            let outcome = self.send(request).await;
             match call.receive(&self.client, outcome, now(), self.random()) {
                 Next::Wait(after) => tokio::time::sleep(after).await,
-                Next::Done(result) => return result,
+                Next::Done(result) => return (result, generation),
             }
         }
     }

@@ -3,7 +3,8 @@
 //! is meant for loopback.
 //!
 //! - `GET /_emulator/counts`: the applied RotateSecret / CreateSecretVersion calls of every
-//!   secret.
+//!   secret (`secrets`), and how many requests each operation received (`operations`,
+//!   metadata fetches as `MetadataSecurityKey`, session tokens as `MetadataToken`).
 //! - `GET /_emulator/faults`: the fault spec in force and what it injected so far.
 //! - `GET /_emulator/clock`: the server time and the clock offset.
 //! - `POST /_emulator/clock` with `{"offset_ms": N}`: sets the clock offset.
@@ -37,7 +38,8 @@ pub(crate) fn answer(shared: &Shared, method: &str, rest: &str, body: &[u8], now
                     })
                 })
                 .collect();
-            Reply::read(json!({"secrets": secrets}))
+            let operations = lock(&shared.operations).clone();
+            Reply::read(json!({"secrets": secrets, "operations": operations}))
         }
         ("GET", "faults") => {
             let s = shared.faults.stats();

@@ -2,7 +2,7 @@
 
 use crate::config::{
     check_allowed_host, check_origin, EmulatorConfig, DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, MAX_BODY_LIMIT,
-    MAX_CLOCK_OFFSET_MS, MAX_REQUEST_TIMEOUT,
+    MAX_CLOCK_OFFSET_MS, MAX_REQUEST_TIMEOUT, MAX_TEMP_CREDENTIAL_TTL,
 };
 use crate::faults::FaultSpec;
 use std::net::SocketAddr;
@@ -16,7 +16,8 @@ csms-emulator: a local emulator of Huawei Cloud CSMS (secret management)
 USAGE:
     csms-emulator [--listen ADDR] [--ak AK --sk SK --project-id PID]... [--token T [--token-project PID]]...
                   [--data FILE] [--max-body BYTES] [--request-timeout-ms MS] [--clock-offset-ms MS]
-                  [--faults SPEC] [--cors ORIGIN]... [--allow-host NAME]... [--log]
+                  [--faults SPEC] [--cors ORIGIN]... [--allow-host NAME]...
+                  [--metadata [--temp-credential-ttl SECONDS]] [--log]
 
 OPTIONS:
     --listen ADDR          Address to listen on [default: 127.0.0.1:0, a free port]. The first line
@@ -62,6 +63,14 @@ OPTIONS:
                            proxy (repeatable; * for any). By default only the listening address
                            (any IP literal when listening on 0.0.0.0 or ::) and localhost, with
                            the port, are answered; other hosts get 421 (DNS rebinding).
+    --metadata             Also serve the instance metadata endpoints on the same port, as on a
+                           cloud server: PUT /meta-data/latest/api/token (a session token) and
+                           GET /openstack/latest/securitykey (a new random temporary AK, SK and
+                           security token for the first project). Point clients at it with
+                           CSMS_METADATA_ENDPOINT=http://ADDR:PORT.
+    --temp-credential-ttl SECONDS
+                           How long those temporary keys are accepted, 1 to 86400 [default: 3600];
+                           after that they get 401 APIGW.0307 (\"The token must be updated.\").
     --log                  Write one line per request to stderr.
     -h, --help             Print this help.
     -V, --version          Print the version.
@@ -102,6 +111,8 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     let (mut cors, mut allowed_hosts) = (Vec::new(), Vec::new());
     let mut log = false;
     let mut faults: Option<FaultSpec> = None;
+    let mut metadata = false;
+    let mut temp_ttl: Option<Duration> = None;
 
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -177,6 +188,15 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
                 let v = value("--faults")?;
                 faults = Some(v.parse().map_err(|e| format!("--faults: {e}"))?);
             }
+            "--metadata" => metadata = true,
+            "--temp-credential-ttl" => {
+                let v = value("--temp-credential-ttl")?;
+                let max = MAX_TEMP_CREDENTIAL_TTL.as_secs();
+                let secs = v.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                    format!("--temp-credential-ttl: `{v}` is not a number of seconds from 1 to {max}")
+                })?;
+                temp_ttl = Some(Duration::from_secs(secs));
+            }
             "--log" => log = true,
             other => return Err(format!("unknown argument `{other}`; see --help")),
         }
@@ -216,6 +236,13 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, Str
     config.allowed_hosts = allowed_hosts;
     config.log_requests = log;
     config.faults = faults;
+    if temp_ttl.is_some() && !metadata {
+        return Err("--temp-credential-ttl needs --metadata".into());
+    }
+    config.metadata = metadata;
+    if let Some(ttl) = temp_ttl {
+        config.temp_credential_ttl = ttl;
+    }
     config.check()?;
     Ok(Command::Run(config))
 }
@@ -299,6 +326,9 @@ mod tests {
             (&["--cors", "http://a/b"], "--cors"),
             (&["--allow-host", ""], "--allow-host"),
             (&["--listen", "127.0.0.1:65536"], "--listen"),
+            (&["--metadata", "--temp-credential-ttl", "0"], "--temp-credential-ttl"),
+            (&["--metadata", "--temp-credential-ttl", "86401"], "--temp-credential-ttl"),
+            (&["--metadata", "--temp-credential-ttl=-1"], "--temp-credential-ttl"),
         ] {
             let error = run(args).unwrap_err();
             assert!(error.starts_with(&format!("{option}: ")), "{args:?}: {error}");
@@ -311,5 +341,11 @@ mod tests {
         let c = run(&["--allow-host", "csms.test", "--allow-host=*"]).unwrap();
         assert_eq!(c.allowed_hosts, ["csms.test", "*"]);
         assert!(run(&[]).unwrap().cors_origins.is_empty());
+        let c = run(&["--metadata", "--temp-credential-ttl", "4"]).unwrap();
+        assert_eq!((c.metadata, c.temp_credential_ttl), (true, Duration::from_secs(4)));
+        let c = run(&["--metadata"]).unwrap();
+        assert_eq!(c.temp_credential_ttl, Duration::from_secs(3600));
+        assert!(!run(&[]).unwrap().metadata);
+        assert!(run(&["--temp-credential-ttl", "4"]).unwrap_err().contains("needs --metadata"));
     }
 }

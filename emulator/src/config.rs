@@ -26,6 +26,11 @@ pub const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(3600);
 /// The largest clock offset accepted either way, in milliseconds (about 100 years).
 pub const MAX_CLOCK_OFFSET_MS: i64 = 100 * 366 * 86_400 * 1000;
 
+/// How long the temporary keys of the metadata endpoints live by default: one hour.
+pub const DEFAULT_TEMP_CREDENTIAL_TTL: Duration = Duration::from_secs(3600);
+/// The longest `temp_credential_ttl` accepted: one day.
+pub const MAX_TEMP_CREDENTIAL_TTL: Duration = Duration::from_secs(86_400);
+
 /// An access key the emulator accepts, and the project its requests belong to.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
@@ -131,6 +136,13 @@ pub struct EmulatorConfig {
     /// `Host`. Other hosts get 421, so that a web page cannot reach the emulator through
     /// DNS rebinding.
     pub allowed_hosts: Vec<String>,
+    /// Whether to serve the instance metadata endpoints (`/meta-data/latest/api/token`,
+    /// `/openstack/latest/securitykey`), which issue temporary keys for the project of the
+    /// first credential (or token).
+    pub metadata: bool,
+    /// How long the temporary keys of the metadata endpoints live (1 s to
+    /// [`MAX_TEMP_CREDENTIAL_TTL`]); [`DEFAULT_TEMP_CREDENTIAL_TTL`] by default.
+    pub temp_credential_ttl: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -154,6 +166,8 @@ impl EmulatorConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             cors_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            metadata: false,
+            temp_credential_ttl: DEFAULT_TEMP_CREDENTIAL_TTL,
         }
     }
 
@@ -234,6 +248,13 @@ impl EmulatorConfig {
         self
     }
 
+    /// Serve the instance metadata endpoints, issuing temporary keys that live `ttl`.
+    pub fn with_metadata(mut self, ttl: Duration) -> Self {
+        self.metadata = true;
+        self.temp_credential_ttl = ttl;
+        self
+    }
+
     /// Checks the configuration: at least one credential or token, no empty or duplicate
     /// AK or token, no empty project id or SK, numbers in range, well-formed CORS origins
     /// and host names. Returns the problem as text.
@@ -271,6 +292,12 @@ impl EmulatorConfig {
         }
         if self.request_timeout < Duration::from_millis(1) || self.request_timeout > MAX_REQUEST_TIMEOUT {
             return Err(format!("the request timeout must be from 1 to {} ms", MAX_REQUEST_TIMEOUT.as_millis()));
+        }
+        if self.temp_credential_ttl < Duration::from_secs(1) || self.temp_credential_ttl > MAX_TEMP_CREDENTIAL_TTL {
+            return Err(format!(
+                "the temporary credential lifetime must be from 1 to {} seconds",
+                MAX_TEMP_CREDENTIAL_TTL.as_secs()
+            ));
         }
         for origin in &self.cors_origins {
             check_origin(origin)?;

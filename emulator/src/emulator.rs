@@ -5,6 +5,7 @@ use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::faults::{FaultInjector, FaultSpec, FaultStats};
+use crate::metadata::Metadata;
 use crate::persist;
 use crate::random::Rng;
 use crate::server::Server;
@@ -114,6 +115,10 @@ impl Emulator {
             hosts: HostCheck::new(addr, &config.allowed_hosts),
             cors: Cors::new(&config.cors_origins),
             request_timeout: config.request_timeout,
+            metadata: config.metadata.then(Metadata::default),
+            metadata_project: first_project(&config).to_owned(),
+            temp_credential_ttl_secs: config.temp_credential_ttl.as_secs(),
+            operations: Mutex::new(Default::default()),
         });
         let server = Server::start(listener, shared.clone()).map_err(Error::Io)?;
         Ok(Emulator { shared, server, addr, config })
@@ -143,12 +148,7 @@ impl Emulator {
     /// The project of the first credential (or of the first token when there is no
     /// credential).
     pub fn project_id(&self) -> &str {
-        self.config
-            .credentials
-            .first()
-            .map(|c| c.project_id.as_str())
-            .or_else(|| self.config.tokens.first().map(|t| t.project_id.as_str()))
-            .unwrap_or_default()
+        first_project(&self.config)
     }
 
     /// Moves the emulator's clock to the system clock plus `offset_ms`.
@@ -227,4 +227,14 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         self.server.stop();
     }
+}
+
+/// The project of the first credential (or of the first token when there is no credential).
+fn first_project(config: &EmulatorConfig) -> &str {
+    config
+        .credentials
+        .first()
+        .map(|c| c.project_id.as_str())
+        .or_else(|| config.tokens.first().map(|t| t.project_id.as_str()))
+        .unwrap_or_default()
 }

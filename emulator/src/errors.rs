@@ -51,6 +51,12 @@ pub mod codes {
     pub const INTERNAL: &str = "CSMS.0500";
     /// 401: the API gateway refused the credentials (flat body).
     pub const GATEWAY_AUTH: &str = "APIGW.0301";
+    /// 401: the gateway refused an expired temporary key or token ("The token must be
+    /// updated.", flat body).
+    pub const TOKEN_EXPIRED: &str = "APIGW.0307";
+    /// 401: the metadata endpoints (`--metadata`) got an unknown or expired
+    /// `X-Metadata-Token`.
+    pub const METADATA_TOKEN: &str = "CSMS.0401";
 }
 
 /// An error answer.
@@ -112,6 +118,17 @@ impl ApiError {
             status: 401,
             code: codes::GATEWAY_AUTH,
             message: format!("Incorrect IAM authentication information: {detail}"),
+            gateway: true,
+        }
+    }
+
+    /// 401 `APIGW.0307` "The token must be updated." from the gateway: a temporary key
+    /// past its expiry.
+    pub(crate) fn token_expired() -> Self {
+        ApiError {
+            status: 401,
+            code: codes::TOKEN_EXPIRED,
+            message: "The token must be updated.".into(),
             gateway: true,
         }
     }

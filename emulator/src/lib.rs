@@ -52,6 +52,7 @@ mod faults;
 mod handlers;
 mod http;
 mod input;
+mod metadata;
 mod persist;
 mod random;
 mod routing;
@@ -62,7 +63,8 @@ mod web;
 
 pub use config::{
     Credential, EmulatorConfig, Token, DEFAULT_AK, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES, DEFAULT_PROJECT_ID,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SK, MAX_BODY_LIMIT, MAX_CLOCK_OFFSET_MS, MAX_REQUEST_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SK, DEFAULT_TEMP_CREDENTIAL_TTL, MAX_BODY_LIMIT, MAX_CLOCK_OFFSET_MS,
+    MAX_REQUEST_TIMEOUT, MAX_TEMP_CREDENTIAL_TTL,
 };
 pub use emulator::{Emulator, Error, Result, SecretCounts};
 pub use errors::codes;

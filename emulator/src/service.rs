@@ -9,12 +9,14 @@ use crate::faults::FaultInjector;
 use crate::handlers::{self, Ctx, Input, Reply};
 use crate::http::{WireRequest, WireResponse};
 use crate::input::{build_input, normalise};
+use crate::metadata::{self, Metadata};
 use crate::persist;
 use crate::random::Rng;
 use crate::routing::{route, NoRoute};
 use crate::state::Store;
 use crate::web::{Cors, HostCheck};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -57,6 +59,15 @@ pub(crate) struct Shared {
     pub cors: Cors,
     /// How long a request (head and body) may take to arrive.
     pub request_timeout: Duration,
+    /// The metadata endpoints (`--metadata`), if served.
+    pub metadata: Option<Metadata>,
+    /// The project the metadata endpoints issue temporary keys for.
+    pub metadata_project: String,
+    /// How long those keys live, in seconds.
+    pub temp_credential_ttl_secs: u64,
+    /// How many requests each operation received (metadata ones as `MetadataToken` and
+    /// `MetadataSecurityKey`), counted once routed, before authentication.
+    pub operations: Mutex<BTreeMap<String, u64>>,
 }
 
 /// Locks a mutex, going on after a panic elsewhere (the handlers leave no half-made state
@@ -66,6 +77,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// Counts a request of `operation`.
+    pub(crate) fn count(&self, operation: &str) {
+        *lock(&self.operations).entry(operation.to_owned()).or_default() += 1;
+    }
+
     /// Makes sure the data file holds generation `generation` or a later one.
     /// Concurrent callers share writes: a caller whose change an earlier write already
     /// covered returns at once.
@@ -133,6 +149,15 @@ fn process(shared: &Shared, request: &WireRequest, now: i64, request_id: &str) -
     if request.method == "OPTIONS" && shared.cors.is_on() {
         return shared.cors.preflight(request).unwrap_or_else(|e| error_response(&e, request_id));
     }
+    let path = strip_origin(&request.target).split('?').next().unwrap_or("");
+    if let (Some(service), Some(operation)) = (&shared.metadata, metadata::operation_of(path)) {
+        shared.count(operation);
+        let project = &shared.metadata_project;
+        return match service.answer(shared, request, path, project, shared.temp_credential_ttl_secs, now) {
+            Ok(answer) => WireResponse { status: answer.status, headers: Vec::new(), body: answer.body },
+            Err(e) => error_response(&e, request_id),
+        };
+    }
     match answer(shared, request, now) {
         Ok(reply) => {
             let body = match &reply.body {
@@ -192,6 +217,7 @@ fn answer(shared: &Shared, request: &WireRequest, now: i64) -> Result<Reply, Fai
         ),
     })?;
 
+    shared.count(matched.op.name);
     let caller = shared.auth.authenticate(request, target, now, &shared.host).map_err(|e| (e, None))?;
     if let Some(project) = &matched.project_id {
         if *project != caller.project_id {

@@ -596,7 +596,8 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
      * `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
      * {"auth_token"}, "algorithm"?, "user_agent"?, "max_clock_offset_ms"?}` (the core's
      * `ClientOptions`; `max_clock_offset_ms`: the largest clock offset learnt from a server,
-     * a day when absent, 0 never).
+     * a day when absent, 0 never; `max_response_bytes` is refused: the limit is the
+     * transport's, such as `JavaHttpTransport(maxResponseBytes)`).
      * `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
      * `CsmsException.Validation` naming `max_attempts`).
      * `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
@@ -1873,7 +1874,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 20197) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 17298) {
         return InitializationResult.apiChecksumMismatch
     }
 
