@@ -58,7 +58,7 @@ pub use config::{
 };
 pub use credentials::{AccessKey, Credentials};
 pub use encoding::percent_decode;
-pub use error::{Error, Result};
+pub use error::{Error, RefusedSignature, Result};
 pub use http::{HttpRequest, HttpResponse};
 pub use operations::*;
 pub use operations::{operation, operation_names, Operation, OperationSpec};

@@ -241,6 +241,27 @@ pub(crate) fn canonical_request_of(
     out
 }
 
+/// The values of secret headers (a security token, an IAM token) in a canonical request,
+/// each shown as `***`: the canonical request as an error or a debug record shows it. Header
+/// lines are the only ones that start with a lower-case header name and `:` (a path starts
+/// with `/`, a query encodes `:`), and header values hold no line break.
+pub(crate) fn masked(canonical: &str) -> String {
+    let mut out = String::with_capacity(canonical.len());
+    for (i, line) in canonical.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match ["x-security-token:", "x-auth-token:"].into_iter().find(|name| line.starts_with(name)) {
+            Some(name) => {
+                out.push_str(name);
+                out.push_str("***");
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +321,15 @@ mod tests {
         assert_eq!(canonical_uri("%2F"), "/");
         assert_eq!(canonical_uri("//"), "//");
         assert_eq!(canonical_uri("/a//b"), "/a//b/");
+    }
+
+    #[test]
+    fn masked_hides_token_values_only() {
+        let canonical = "GET\n/v1/x-auth-token:a/\nq=x-security-token%3A\nhost:h\nx-auth-token:T1\nx-security-token:T2\n\nhost;x-auth-token;x-security-token\nabc";
+        assert_eq!(
+            masked(canonical),
+            "GET\n/v1/x-auth-token:a/\nq=x-security-token%3A\nhost:h\nx-auth-token:***\nx-security-token:***\n\nhost;x-auth-token;x-security-token\nabc"
+        );
     }
 
     #[test]
