@@ -97,11 +97,19 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Validation { field, reason } => {
             PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
         }
-        Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+        Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs, signature } => {
             let retry_after = retry_after_secs.map(f64::from);
-            (*status, error_code, error_msg, request_id, &message, not_retried, retry_after)
-                .into_pyobject(py)
-                .map(|a| raise(py, |c| &c.api, a))
+            // What was signed, for a refused signature: keyword-only in `ApiError`.
+            (*status, error_code, error_msg, request_id, &message, not_retried, retry_after).into_pyobject(py).and_then(
+                |args| {
+                    let kwargs = PyDict::new(py);
+                    if let Some(signed) = signature {
+                        kwargs.set_item(intern!(py, "canonical_request"), &signed.canonical_request)?;
+                        kwargs.set_item(intern!(py, "string_to_sign"), &signed.string_to_sign)?;
+                    }
+                    Ok(raise_with(py, |c| &c.api, args, Some(&kwargs)))
+                },
+            )
         }
         Error::Decode { reason, status, request_id } => {
             (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))

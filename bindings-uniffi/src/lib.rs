@@ -6,8 +6,8 @@
 //! with the core's [`RetryPolicy`], signing every attempt anew.
 
 use csms_core::{
-    operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, RetryPolicy,
-    SdkDate, Signer,
+    operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, RefusedSignature,
+    RetryPolicy, SdkDate, Signer,
 };
 use std::sync::Arc;
 
@@ -49,7 +49,10 @@ pub enum CsmsException {
     /// The server answered with an error status.
     /// `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
     /// beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
-    /// `Retry-After` in milliseconds, if it had one.
+    /// `Retry-After` in milliseconds, if it had one. When the service refused the signature
+    /// (a 401 `APIGW.0301`), `canonical_request` and `string_to_sign` are what the client
+    /// signed for the last attempt (tokens as `***`, never the SK) and `clock_off_seconds` how
+    /// far the server's `Date` was ahead of the signing time; null otherwise.
     Api {
         status: i32,
         error_code: String,
@@ -57,6 +60,9 @@ pub enum CsmsException {
         request_id: String,
         not_retried: Option<String>,
         retry_after_millis: Option<i64>,
+        canonical_request: Option<String>,
+        string_to_sign: Option<String>,
+        clock_off_seconds: Option<i64>,
     },
     /// A 2xx response whose body is not what the operation returns.
     Decode { reason: String, status: i32, request_id: String },
@@ -90,8 +96,12 @@ impl From<Error> for CsmsException {
     fn from(e: Error) -> Self {
         match e {
             Error::Validation { field, reason } => CsmsException::Validation { field, reason },
-            Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+            Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs, signature } => {
                 let retry_after_millis = retry_after_secs.map(|s| i64::from(s) * 1000);
+                let (canonical_request, string_to_sign, clock_off_seconds) = match signature {
+                    Some(s) => (Some(s.canonical_request), Some(s.string_to_sign), s.clock_off_secs),
+                    None => (None, None, None),
+                };
                 CsmsException::Api {
                     status: status.into(),
                     error_code,
@@ -99,6 +109,9 @@ impl From<Error> for CsmsException {
                     request_id,
                     not_retried,
                     retry_after_millis,
+                    canonical_request,
+                    string_to_sign,
+                    clock_off_seconds,
                 }
             }
             Error::Decode { reason, status, request_id } => {
@@ -116,8 +129,26 @@ impl From<CsmsException> for Error {
     fn from(e: CsmsException) -> Self {
         match e {
             CsmsException::Validation { field, reason } => Error::Validation { field, reason },
-            CsmsException::Api { status, error_code, error_msg, request_id, not_retried, retry_after_millis } => {
+            CsmsException::Api {
+                status,
+                error_code,
+                error_msg,
+                request_id,
+                not_retried,
+                retry_after_millis,
+                canonical_request,
+                string_to_sign,
+                clock_off_seconds,
+            } => {
                 let retry_after_secs = retry_after_millis.map(|ms| u32::try_from(ms.max(0) / 1000).unwrap_or(u32::MAX));
+                let signature = match (canonical_request, string_to_sign) {
+                    (Some(canonical_request), Some(string_to_sign)) => Some(Box::new(RefusedSignature {
+                        canonical_request,
+                        string_to_sign,
+                        clock_off_secs: clock_off_seconds,
+                    })),
+                    _ => None,
+                };
                 Error::Api {
                     status: status_u16(status),
                     error_code,
@@ -125,6 +156,7 @@ impl From<CsmsException> for Error {
                     request_id,
                     not_retried,
                     retry_after_secs,
+                    signature,
                 }
             }
             CsmsException::Decode { reason, status, request_id } => {
@@ -487,6 +519,7 @@ mod tests {
                 request_id: "r".into(),
                 not_retried: None,
                 retry_after_secs: wait,
+                signature: None,
             };
             let binding = CsmsException::from(core.clone());
             let millis = wait.map(|s| i64::from(s) * 1000);

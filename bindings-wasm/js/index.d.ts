@@ -164,6 +164,8 @@ export declare class ApiError extends CsmsError {
       requestId?: string;
       notRetried?: string;
       retryAfterMs?: number;
+      canonicalRequest?: string;
+      stringToSign?: string;
     },
   );
   readonly code: 'api';
@@ -183,6 +185,13 @@ export declare class ApiError extends CsmsError {
   readonly notRetried: string | undefined;
   /** The response's `Retry-After`, in ms; undefined without one. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * For a refused signature (401 `APIGW.0301`): the canonical request the client signed for
+   * the last attempt, the security token and `X-Auth-Token` as `***`. Undefined otherwise.
+   */
+  readonly canonicalRequest: string | undefined;
+  /** For a refused signature: the string to sign of the last attempt. Undefined otherwise. */
+  readonly stringToSign: string | undefined;
 }
 
 /** A 2xx response whose body is not what the operation returns. */

@@ -55,6 +55,8 @@ function fromWasm(e) {
           requestId: e.request_id,
           notRetried: e.not_retried,
           retryAfterMs: e.retry_after_ms,
+          canonicalRequest: e.canonical_request,
+          stringToSign: e.string_to_sign,
         });
       case 'decode':
         return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });

@@ -40,6 +40,10 @@ class ApiError(CsmsError):
     """Why a status normally retried (429, 503, ...) was not; None otherwise."""
     retry_after: float | None
     """The response's Retry-After, in seconds; None without one."""
+    canonical_request: str | None
+    """For a refused signature (401 APIGW.0301): the canonical request the client signed, tokens as ***."""
+    string_to_sign: str | None
+    """For a refused signature (401 APIGW.0301): the string to sign of the last attempt."""
     def __init__(
         self,
         status: int,
@@ -49,6 +53,9 @@ class ApiError(CsmsError):
         message: str | None = ...,
         not_retried: str | None = ...,
         retry_after: float | None = ...,
+        *,
+        canonical_request: str | None = ...,
+        string_to_sign: str | None = ...,
     ) -> None: ...
 
 class DecodeError(CsmsError):
