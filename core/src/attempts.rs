@@ -160,6 +160,67 @@ impl Attempts {
     }
 }
 
+/// One attempt of a call, as a debug hook sees it (made by [`Attempts::record`]): what was
+/// sent and what came of it, never a secret. Bindings give the same fields to the host's
+/// function.
+#[derive(Debug)]
+pub struct AttemptRecord<'a> {
+    /// The operation called.
+    pub operation: &'static str,
+    /// The number of the attempt (1 for the first).
+    pub attempt: u32,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The URL.
+    pub url: &'a str,
+    /// The response's status, when one came back.
+    pub status: Option<u16>,
+    /// The transport's failure (the error's message), when no response came back.
+    pub error: Option<String>,
+    /// The response's request id (empty without one or without a response).
+    pub request_id: &'a str,
+    /// How long the attempt took, as the transport measured it (the core reads no clock).
+    pub duration: Duration,
+    attempts: &'a Attempts,
+    client: &'a Client,
+}
+
+impl AttemptRecord<'_> {
+    /// The canonical request the attempt signed, the values of `X-Security-Token` and
+    /// `X-Auth-Token` shown as `***` (computed when asked; `None` for an IAM token).
+    pub fn canonical_request(&self) -> Option<String> {
+        self.attempts.canonical_request(self.client)
+    }
+}
+
+impl Attempts {
+    /// The record of the last attempt for a debug hook: its `outcome` (before it is given to
+    /// [`Attempts::receive`]) and the `duration` the transport measured.
+    pub fn record<'a>(
+        &'a self,
+        client: &'a Client,
+        outcome: &'a Result<HttpResponse>,
+        duration: Duration,
+    ) -> AttemptRecord<'a> {
+        let (status, error, request_id) = match outcome {
+            Ok(response) => (Some(response.status), None, response.request_id().unwrap_or_default()),
+            Err(e) => (None, Some(e.to_string()), ""),
+        };
+        AttemptRecord {
+            operation: self.op.name,
+            attempt: self.attempt,
+            method: self.method(),
+            url: self.url(),
+            status,
+            error,
+            request_id,
+            duration,
+            attempts: self,
+            client,
+        }
+    }
+}
+
 /// How far a refusal's `Date` and the server time in its message may differ (both come from
 /// the server's clock): 5 minutes, a third of the 15 minutes a signature's time may be off.
 pub const CLOCK_CROSS_CHECK: Duration = Duration::from_secs(300);

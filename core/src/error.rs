@@ -220,7 +220,9 @@ fn write_not_retried(f: &mut fmt::Formatter<'_>, not_retried: &Option<String>) -
 
 /// The likely causes of a refused signature, most likely first.
 fn write_causes(f: &mut fmt::Formatter<'_>, clock_off_secs: Option<i64>) -> fmt::Result {
-    f.write_str("; the signature was refused, likely causes in order: 1. this machine's clock is more than 15 minutes off")?;
+    f.write_str(
+        "; the signature was refused, likely causes in order: 1. this machine's clock is more than 15 minutes off",
+    )?;
     if let Some(off) = clock_off_secs {
         write!(f, " (the server's Date is {off} s from the signing time)")?;
     }

@@ -51,7 +51,7 @@ mod transport;
 mod util;
 mod validate;
 
-pub use attempts::{Attempts, Next, CLOCK_CROSS_CHECK, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+pub use attempts::{AttemptRecord, Attempts, Next, CLOCK_CROSS_CHECK, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 pub use client::Client;
 pub use config::{
     region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, MAX_CLOCK_OFFSET, REGIONS,

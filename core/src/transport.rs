@@ -2,7 +2,7 @@
 //! its typed result, applying the core's [`RetryPolicy`] and correcting for clock skew.
 //! It is the only part of the crate that reads the clock.
 
-use crate::attempts::{Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+use crate::attempts::{AttemptRecord, Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
@@ -11,9 +11,10 @@ use crate::response::parse_response;
 use crate::retry::RetryPolicy;
 use crate::time::SdkDate;
 use serde_json::Value;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A [`Client`] that sends its requests with `reqwest`.
 ///
@@ -39,6 +40,17 @@ pub struct HttpClient {
     policy: RetryPolicy,
     /// State of the jitter's random numbers.
     jitter: Arc<AtomicU64>,
+    hook: Option<DebugHook>,
+}
+
+/// The function [`HttpClient::with_debug_hook`] calls after each attempt.
+#[derive(Clone)]
+struct DebugHook(Arc<dyn Fn(&AttemptRecord<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for DebugHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DebugHook")
+    }
 }
 
 impl HttpClient {
@@ -56,12 +68,33 @@ impl HttpClient {
             .build()
             .map_err(|e| Error::transport(e.to_string(), false))?;
         let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
-        Ok(HttpClient { client, http, policy: RetryPolicy::default(), jitter: Arc::new(AtomicU64::new(seed)) })
+        Ok(HttpClient {
+            client,
+            http,
+            policy: RetryPolicy::default(),
+            jitter: Arc::new(AtomicU64::new(seed)),
+            hook: None,
+        })
     }
 
     /// The same transport with another retry policy ([`RetryPolicy::never`] turns retries off).
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// The same transport calling `hook` after every attempt, with its [`AttemptRecord`]
+    /// (method, URL, status or transport failure, request id, duration, and on demand the
+    /// canonical request, tokens as `***`), to log with any logger. A panic in the hook is
+    /// caught and ignored: the call goes on.
+    ///
+    /// ```no_run
+    /// # fn run(http: csms_core::HttpClient) {
+    /// let http = http.with_debug_hook(|a| eprintln!("{} {} {:?} {:?} {:?}", a.method, a.url, a.status, a.duration, a.canonical_request()));
+    /// # }
+    /// ```
+    pub fn with_debug_hook(mut self, hook: impl Fn(&AttemptRecord<'_>) + Send + Sync + 'static) -> Self {
+        self.hook = Some(DebugHook(Arc::new(hook)));
         self
     }
 
@@ -88,7 +121,14 @@ impl HttpClient {
     async fn send_with_retries(&self, op: &'static OperationSpec, input: &Value) -> Result<HttpResponse> {
         let mut call = self.client.start(op, input, self.policy)?;
         loop {
-            let outcome = self.send(call.request(&self.client, now())?).await;
+            let request = call.request(&self.client, now())?;
+            let started = Instant::now();
+            let outcome = self.send(request).await;
+            if let Some(DebugHook(hook)) = &self.hook {
+                let record = call.record(&self.client, &outcome, started.elapsed());
+                // The hook's panic is its own: the call goes on.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| hook(&record)));
+            }
             match call.receive(&self.client, outcome, now(), self.random()) {
                 Next::Wait(after) => tokio::time::sleep(after).await,
                 Next::Done(result) => return result,
