@@ -4,6 +4,10 @@
 //! go through [`csms_core::Client::build_request`] / [`csms_core::Client::parse_response`],
 //! and the host gives the I/O as a foreign [`HttpTransport`]. [`CsmsClient::call`] loops
 //! with the core's [`RetryPolicy`], signing every attempt anew.
+// `CsmsException` crosses the FFI as flat fields (uniffi has no boxed field): a refused
+// signature's two strings make it larger than clippy likes in a `Result`, which costs
+// nothing next to a call across the FFI.
+#![allow(clippy::result_large_err)]
 
 use csms_core::{
     operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, RefusedSignature,
