@@ -937,6 +937,7 @@ class Client:
         backoff_cap: float = 20.0,
         max_retry_after: float = 60.0,
         max_clock_offset: float = 86400.0,
+        debug_hook: Callable[[transports.AttemptRecord], object] | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -950,8 +951,11 @@ class Client:
         refusing a signature for its time is at most `max_clock_offset` seconds (0: never
         learnt). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
-        naming the option (its keyword)."""
+        attempt of an async transport `timeout` seconds. `debug_hook` is called after each
+        attempt with its `csms.transports.AttemptRecord` (method, url, status or error,
+        request_id, duration, canonical_request() redacted), to log with your own logger; an
+        exception it raises is ignored. Bad options raise ValidationError naming the option
+        (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
@@ -1563,6 +1567,7 @@ class AsyncClient:
         backoff_cap: float = 20.0,
         max_retry_after: float = 60.0,
         max_clock_offset: float = 86400.0,
+        debug_hook: Callable[[transports.AttemptRecord], object] | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -1576,8 +1581,11 @@ class AsyncClient:
         refusing a signature for its time is at most `max_clock_offset` seconds (0: never
         learnt). `connect_timeout` and `timeout` (the whole request) are seconds
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt of an async transport `timeout` seconds. Bad options raise ValidationError
-        naming the option (its keyword)."""
+        attempt of an async transport `timeout` seconds. `debug_hook` is called after each
+        attempt with its `csms.transports.AttemptRecord` (method, url, status or error,
+        request_id, duration, canonical_request() redacted), to log with your own logger; an
+        exception it raises is ignored. Bad options raise ValidationError naming the option
+        (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
