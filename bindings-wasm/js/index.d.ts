@@ -130,6 +130,34 @@ export interface CsmsClientOptions {
   connectTimeoutMs?: number;
   /** Time allowed for each attempt, response body included, in ms (60000 by default); enforced for every transport. */
   timeoutMs?: number;
+  /**
+   * Called after each attempt with its record, to log with your own logger (nothing is
+   * logged otherwise). What it throws, or a promise it returns rejecting, is ignored.
+   */
+  onAttempt?: (record: AttemptRecord) => void;
+}
+
+/** One attempt of a call, as `onAttempt` receives it. Nothing in it is secret. */
+export interface AttemptRecord {
+  /** The operation called (`ShowSecret`). */
+  readonly operation: string;
+  /** The number of the attempt, 1 for the first. */
+  readonly attempt: number;
+  readonly method: string;
+  readonly url: string;
+  /** The response's status; undefined when no response came back. */
+  readonly status: number | undefined;
+  /** The transport failure's message when no response came back; undefined otherwise. */
+  readonly error: string | undefined;
+  /** The response's `X-Request-Id`, empty without one. */
+  readonly requestId: string;
+  /** How long the attempt took, in ms. */
+  readonly durationMs: number;
+  /**
+   * The canonical request the attempt signed, `X-Security-Token` and `X-Auth-Token` as
+   * `***` (undefined with an IAM token). Computed when called, while the hook runs.
+   */
+  canonicalRequest(): string | undefined;
 }
 
 /** Every error of this package. `code` is the kind. */
