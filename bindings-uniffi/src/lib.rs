@@ -308,12 +308,48 @@ pub trait HttpTransport: Send + Sync {
     async fn sleep(&self, millis: i64) -> Result<(), CsmsException>;
 }
 
+/// One attempt of a call, as a [`DebugHook`] receives it. Nothing in it is secret.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AttemptRecord {
+    /// The operation called (`ShowSecret`).
+    pub operation: String,
+    /// The number of the attempt, 1 for the first.
+    pub attempt: i32,
+    /// The HTTP method.
+    pub method: String,
+    /// The URL.
+    pub url: String,
+    /// The response's status; null when no response came back.
+    pub status: Option<i32>,
+    /// The transport failure's message when no response came back; null otherwise.
+    pub error: Option<String>,
+    /// The response's request id, empty without one.
+    pub request_id: String,
+    /// How long the attempt took, in milliseconds.
+    pub duration_millis: i64,
+    /// The canonical request the attempt signed, `X-Security-Token` and `X-Auth-Token` as
+    /// `***` (null with an IAM token). Computed only for a hook that asks for it
+    /// ([`DebugHook::wants_canonical_request`]).
+    pub canonical_request: Option<String>,
+}
+
+/// A host function called after every attempt of a [`CsmsClient::call`], to log with the
+/// host's own logger (the library logs nothing). What it throws is ignored: the call goes on.
+#[uniffi::export(with_foreign)]
+pub trait DebugHook: Send + Sync {
+    /// Receives the record of an attempt.
+    fn on_attempt(&self, record: AttemptRecord) -> Result<(), CsmsException>;
+    /// Whether the records should carry the canonical request (computed only then).
+    fn wants_canonical_request(&self) -> bool;
+}
+
 /// A CSMS client: builds and signs requests, parses responses, and (with a transport) calls.
 #[derive(uniffi::Object)]
 pub struct CsmsClient {
     client: csms_core::Client,
     transport: Option<Arc<dyn HttpTransport>>,
     policy: RetryPolicy,
+    debug_hook: Option<Arc<dyn DebugHook>>,
 }
 
 #[uniffi::export]
@@ -330,11 +366,13 @@ impl CsmsClient {
     /// `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
     /// response asking for longer ends the call with its `CsmsException.Api`, whose
     /// `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
+    /// `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
     #[uniffi::constructor(default(
         transport = None,
         max_attempts = None,
         backoff_base_millis = None,
-        max_retry_after_millis = None
+        max_retry_after_millis = None,
+        debug_hook = None
     ))]
     pub fn new(
         options_json: String,
@@ -342,6 +380,7 @@ impl CsmsClient {
         max_attempts: Option<i32>,
         backoff_base_millis: Option<i64>,
         max_retry_after_millis: Option<i64>,
+        debug_hook: Option<Arc<dyn DebugHook>>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
             let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
@@ -363,7 +402,7 @@ impl CsmsClient {
                     .map_err(|_| invalid("max_retry_after_millis", format!("must not be negative, not {millis}")))?;
                 policy.max_retry_after = std::time::Duration::from_millis(millis);
             }
-            Ok(Arc::new(CsmsClient { client, transport, policy }))
+            Ok(Arc::new(CsmsClient { client, transport, policy, debug_hook }))
         })
     }
 
@@ -412,6 +451,7 @@ impl CsmsClient {
         let mut call = self.client.start(op, &json(&input_json, "input")?, self.policy)?;
         loop {
             let request = call.request(&self.client, now())?;
+            let started = std::time::Instant::now();
             let outcome = transport.send(from_core_request(&request)).await;
             drop(request);
             // A response with a status out of range ends the call (the host's bug, not the server's).
@@ -419,6 +459,9 @@ impl CsmsClient {
                 Ok(r) => Ok(to_core_response(&r)?),
                 Err(e) => Err(Error::from(e)),
             };
+            if let Some(hook) = &self.debug_hook {
+                report(hook.as_ref(), call.record(&self.client, &outcome, started.elapsed()));
+            }
             match call.receive(&self.client, outcome, now(), random_unit()) {
                 Next::Wait(after) => {
                     transport.sleep(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)).await?;
@@ -427,6 +470,25 @@ impl CsmsClient {
             }
         }
     }
+}
+
+/// Gives `hook` the record of an attempt; what the hook throws (or a panic it causes) is
+/// ignored: the call goes on.
+fn report(hook: &dyn DebugHook, record: csms_core::AttemptRecord<'_>) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let canonical_request = if hook.wants_canonical_request() { record.canonical_request() } else { None };
+        let _ = hook.on_attempt(AttemptRecord {
+            operation: record.operation.to_owned(),
+            attempt: i32::try_from(record.attempt).unwrap_or(i32::MAX),
+            method: record.method.to_owned(),
+            url: record.url.to_owned(),
+            status: record.status.map(i32::from),
+            error: record.error.clone(),
+            request_id: record.request_id.to_owned(),
+            duration_millis: i64::try_from(record.duration.as_millis()).unwrap_or(i64::MAX),
+            canonical_request,
+        });
+    }));
 }
 
 /// Signs `request` for `at` (an `X-Sdk-Date` text; now when absent) with the signer alone:

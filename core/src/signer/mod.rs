@@ -98,6 +98,16 @@ impl FromStr for Algorithm {
     }
 }
 
+/// The headers of `req` as `(name, value)` borrows.
+fn view(req: &HttpRequest) -> Vec<(&str, &str)> {
+    // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
+    let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
+    for (name, value) in &req.headers {
+        view.push((name, value));
+    }
+    view
+}
+
 /// Whether `name` is an HTTP header name (an RFC 9110 token). Anything else could not be
 /// written into `SignedHeaders` and read back.
 fn is_header_name(name: &str) -> bool {
@@ -212,12 +222,7 @@ impl Signer {
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
     /// are not JSON, trims header values, and adds `Authorization` (see [`Signer::sign_parts`]).
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
-        let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
-        for (name, value) in &req.headers {
-            view.push((name, value));
-        }
-        let parts = self.sign_parts(&req.method, &req.url, &view, &req.body, at)?;
+        let parts = self.sign_parts(&req.method, &req.url, &view(req), &req.body, at)?;
         let mut signed: Vec<(String, String)> = Vec::with_capacity(parts.len());
         for (name, value) in parts {
             signed.push((name.to_owned(), value.into_owned()));
@@ -267,11 +272,7 @@ impl Signer {
     /// `X-Security-Token` and `X-Auth-Token` shown as `***`, and its string to sign (which
     /// holds no secret). For an error that explains a refused signature.
     pub(crate) fn explain(&self, req: &HttpRequest, at: SdkDate) -> Option<(String, String)> {
-        let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
-        for (name, value) in &req.headers {
-            view.push((name, value));
-        }
-        let (_, _, canonical) = self.canonical_parts(&req.method, &req.url, &view, &req.body, at).ok()?;
+        let (_, _, canonical) = self.canonical_parts(&req.method, &req.url, &view(req), &req.body, at).ok()?;
         let (string_to_sign, _) = self.string_to_sign(&canonical, &at.text());
         Some((canonical::masked(&canonical), string_to_sign.to_string()))
     }
