@@ -220,14 +220,11 @@ fn write_not_retried(f: &mut fmt::Formatter<'_>, not_retried: &Option<String>) -
 
 /// The likely causes of a refused signature, most likely first.
 fn write_causes(f: &mut fmt::Formatter<'_>, clock_off_secs: Option<i64>) -> fmt::Result {
-    f.write_str("; likely causes in order: 1. this machine's clock is more than 15 minutes off")?;
+    f.write_str("; likely causes in order: 1. the clock is more than 15 minutes off")?;
     if let Some(off) = clock_off_secs {
         write!(f, " (the server's Date is {off} s from the signing time)")?;
     }
-    f.write_str(
-        "; 2. a wrong SK for this AK; 3. a proxy changed the host, path or a signed header \
-         (compare the error's canonical request with the server's)",
-    )
+    f.write_str("; 2. a wrong SK for this AK; 3. a proxy changed the host, path or a signed header")
 }
 
 impl std::error::Error for Error {}
