@@ -97,11 +97,19 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Validation { field, reason } => {
             PyTuple::new(py, [field, reason, &message]).map(|a| raise(py, |c| &c.validation, a))
         }
-        Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+        Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs, signature } => {
             let retry_after = retry_after_secs.map(f64::from);
-            (*status, error_code, error_msg, request_id, &message, not_retried, retry_after)
-                .into_pyobject(py)
-                .map(|a| raise(py, |c| &c.api, a))
+            // What was signed, for a refused signature: keyword-only in `ApiError`.
+            (*status, error_code, error_msg, request_id, &message, not_retried, retry_after).into_pyobject(py).and_then(
+                |args| {
+                    let kwargs = PyDict::new(py);
+                    if let Some(signed) = signature {
+                        kwargs.set_item(intern!(py, "canonical_request"), &signed.canonical_request)?;
+                        kwargs.set_item(intern!(py, "string_to_sign"), &signed.string_to_sign)?;
+                    }
+                    Ok(raise_with(py, |c| &c.api, args, Some(&kwargs)))
+                },
+            )
         }
         Error::Decode { reason, status, request_id } => {
             (reason, *status, request_id, &message).into_pyobject(py).map(|a| raise(py, |c| &c.decode, a))
@@ -890,25 +898,7 @@ mod native {
             random: f64,
         ) -> PyResult<Py<PyAny>> {
             guard(py, || {
-                let outcome = match outcome.cast::<PyTuple>() {
-                    Ok(parts) if parts.len() == 3 => {
-                        Ok(http_response(&parts.get_item(0)?, &parts.get_item(1)?, &parts.get_item(2)?)?)
-                    }
-                    _ => {
-                        let reason = outcome.getattr(intern!(py, "reason"))?.str()?.to_string();
-                        let maybe_sent = outcome.getattr(intern!(py, "maybe_sent"))?.is_truthy()?;
-                        let timed_out = match outcome.getattr_opt(intern!(py, "timed_out"))? {
-                            Some(flag) => flag.is_truthy()?,
-                            None => false,
-                        };
-                        // Set by a transport for a failure resending cannot mend: never retried.
-                        let not_retried = match outcome.getattr_opt(intern!(py, "not_retried"))? {
-                            Some(why) if !why.is_none() => Some(why.str()?.to_string()),
-                            _ => None,
-                        };
-                        Err(Error::Transport { reason, maybe_sent, timed_out, not_retried })
-                    }
-                };
+                let outcome = outcome_of(py, outcome)?;
                 let now = sdk_date(now)?;
                 let mut call = self.call.lock().unwrap_or_else(|e| e.into_inner());
                 match call.receive(&self.client, outcome, now, random) {
@@ -921,6 +911,63 @@ mod native {
                 }
             })
         }
+
+        /// The debug record of the last attempt, given its `outcome` (as `receive` takes it,
+        /// before `receive`) and its `duration` in seconds: `(operation, attempt, method, url,
+        /// status or None, the transport error's message or None, request id)`.
+        #[allow(clippy::type_complexity)]
+        fn record(
+            &self,
+            py: Python<'_>,
+            outcome: &Bound<'_, PyAny>,
+        ) -> PyResult<(&'static str, u32, String, String, Option<u16>, Option<String>, String)> {
+            guard(py, || {
+                let outcome = outcome_of(py, outcome)?;
+                let call = self.call.lock().unwrap_or_else(|e| e.into_inner());
+                let r = call.record(&self.client, &outcome, std::time::Duration::ZERO);
+                Ok((
+                    r.operation,
+                    r.attempt,
+                    r.method.to_owned(),
+                    r.url.to_owned(),
+                    r.status,
+                    r.error,
+                    r.request_id.to_owned(),
+                ))
+            })
+        }
+
+        /// The canonical request the last attempt signed, tokens shown as `***` (None before
+        /// the first attempt, or for a client sending an IAM token).
+        fn canonical_request(&self) -> Option<String> {
+            let call = self.call.lock().unwrap_or_else(|e| e.into_inner());
+            call.canonical_request(&self.client)
+        }
+    }
+
+    /// The outcome of an attempt as `receive` takes it: `(status, headers, body)`, or a
+    /// `TransportError`-like object (`reason`, `maybe_sent`, and when present `timed_out`
+    /// and `not_retried`).
+    fn outcome_of(py: Python<'_>, outcome: &Bound<'_, PyAny>) -> Res<csms_core::Result<HttpResponse>> {
+        Ok(match outcome.cast::<PyTuple>() {
+            Ok(parts) if parts.len() == 3 => {
+                Ok(http_response(&parts.get_item(0)?, &parts.get_item(1)?, &parts.get_item(2)?)?)
+            }
+            _ => {
+                let reason = outcome.getattr(intern!(py, "reason"))?.str()?.to_string();
+                let maybe_sent = outcome.getattr(intern!(py, "maybe_sent"))?.is_truthy()?;
+                let timed_out = match outcome.getattr_opt(intern!(py, "timed_out"))? {
+                    Some(flag) => flag.is_truthy()?,
+                    None => false,
+                };
+                // Set by a transport for a failure resending cannot mend: never retried.
+                let not_retried = match outcome.getattr_opt(intern!(py, "not_retried"))? {
+                    Some(why) if !why.is_none() => Some(why.str()?.to_string()),
+                    _ => None,
+                };
+                Err(Error::Transport { reason, maybe_sent, timed_out, not_retried })
+            }
+        })
     }
 
     /// Pages through a List operation: `next_input()` gives the input of the next page

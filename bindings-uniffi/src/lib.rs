@@ -4,10 +4,14 @@
 //! go through [`csms_core::Client::build_request`] / [`csms_core::Client::parse_response`],
 //! and the host gives the I/O as a foreign [`HttpTransport`]. [`CsmsClient::call`] loops
 //! with the core's [`RetryPolicy`], signing every attempt anew.
+// `CsmsException` crosses the FFI as flat fields (uniffi has no boxed field): a refused
+// signature's two strings make it larger than clippy likes in a `Result`, which costs
+// nothing next to a call across the FFI.
+#![allow(clippy::result_large_err)]
 
 use csms_core::{
-    operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, RetryPolicy,
-    SdkDate, Signer,
+    operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, RefusedSignature,
+    RetryPolicy, SdkDate, Signer,
 };
 use std::sync::Arc;
 
@@ -49,7 +53,10 @@ pub enum CsmsException {
     /// The server answered with an error status.
     /// `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
     /// beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
-    /// `Retry-After` in milliseconds, if it had one.
+    /// `Retry-After` in milliseconds, if it had one. When the service refused the signature
+    /// (a 401 `APIGW.0301`), `canonical_request` and `string_to_sign` are what the client
+    /// signed for the last attempt (tokens as `***`, never the SK) and `clock_off_seconds` how
+    /// far the server's `Date` was ahead of the signing time; null otherwise.
     Api {
         status: i32,
         error_code: String,
@@ -57,6 +64,9 @@ pub enum CsmsException {
         request_id: String,
         not_retried: Option<String>,
         retry_after_millis: Option<i64>,
+        canonical_request: Option<String>,
+        string_to_sign: Option<String>,
+        clock_off_seconds: Option<i64>,
     },
     /// A 2xx response whose body is not what the operation returns.
     Decode { reason: String, status: i32, request_id: String },
@@ -90,8 +100,12 @@ impl From<Error> for CsmsException {
     fn from(e: Error) -> Self {
         match e {
             Error::Validation { field, reason } => CsmsException::Validation { field, reason },
-            Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs } => {
+            Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs, signature } => {
                 let retry_after_millis = retry_after_secs.map(|s| i64::from(s) * 1000);
+                let (canonical_request, string_to_sign, clock_off_seconds) = match signature {
+                    Some(s) => (Some(s.canonical_request), Some(s.string_to_sign), s.clock_off_secs),
+                    None => (None, None, None),
+                };
                 CsmsException::Api {
                     status: status.into(),
                     error_code,
@@ -99,6 +113,9 @@ impl From<Error> for CsmsException {
                     request_id,
                     not_retried,
                     retry_after_millis,
+                    canonical_request,
+                    string_to_sign,
+                    clock_off_seconds,
                 }
             }
             Error::Decode { reason, status, request_id } => {
@@ -116,8 +133,26 @@ impl From<CsmsException> for Error {
     fn from(e: CsmsException) -> Self {
         match e {
             CsmsException::Validation { field, reason } => Error::Validation { field, reason },
-            CsmsException::Api { status, error_code, error_msg, request_id, not_retried, retry_after_millis } => {
+            CsmsException::Api {
+                status,
+                error_code,
+                error_msg,
+                request_id,
+                not_retried,
+                retry_after_millis,
+                canonical_request,
+                string_to_sign,
+                clock_off_seconds,
+            } => {
                 let retry_after_secs = retry_after_millis.map(|ms| u32::try_from(ms.max(0) / 1000).unwrap_or(u32::MAX));
+                let signature = match (canonical_request, string_to_sign) {
+                    (Some(canonical_request), Some(string_to_sign)) => Some(Box::new(RefusedSignature {
+                        canonical_request,
+                        string_to_sign,
+                        clock_off_secs: clock_off_seconds,
+                    })),
+                    _ => None,
+                };
                 Error::Api {
                     status: status_u16(status),
                     error_code,
@@ -125,6 +160,7 @@ impl From<CsmsException> for Error {
                     request_id,
                     not_retried,
                     retry_after_secs,
+                    signature,
                 }
             }
             CsmsException::Decode { reason, status, request_id } => {
@@ -272,12 +308,48 @@ pub trait HttpTransport: Send + Sync {
     async fn sleep(&self, millis: i64) -> Result<(), CsmsException>;
 }
 
+/// One attempt of a call, as a [`DebugHook`] receives it. Nothing in it is secret.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AttemptRecord {
+    /// The operation called (`ShowSecret`).
+    pub operation: String,
+    /// The number of the attempt, 1 for the first.
+    pub attempt: i32,
+    /// The HTTP method.
+    pub method: String,
+    /// The URL.
+    pub url: String,
+    /// The response's status; null when no response came back.
+    pub status: Option<i32>,
+    /// The transport failure's message when no response came back; null otherwise.
+    pub error: Option<String>,
+    /// The response's request id, empty without one.
+    pub request_id: String,
+    /// How long the attempt took, in milliseconds.
+    pub duration_millis: i64,
+    /// The canonical request the attempt signed, `X-Security-Token` and `X-Auth-Token` as
+    /// `***` (null with an IAM token). Computed only for a hook that asks for it
+    /// ([`DebugHook::wants_canonical_request`]).
+    pub canonical_request: Option<String>,
+}
+
+/// A host function called after every attempt of a [`CsmsClient::call`], to log with the
+/// host's own logger (the library logs nothing). What it throws is ignored: the call goes on.
+#[uniffi::export(with_foreign)]
+pub trait DebugHook: Send + Sync {
+    /// Receives the record of an attempt.
+    fn on_attempt(&self, record: AttemptRecord) -> Result<(), CsmsException>;
+    /// Whether the records should carry the canonical request (computed only then).
+    fn wants_canonical_request(&self) -> bool;
+}
+
 /// A CSMS client: builds and signs requests, parses responses, and (with a transport) calls.
 #[derive(uniffi::Object)]
 pub struct CsmsClient {
     client: csms_core::Client,
     transport: Option<Arc<dyn HttpTransport>>,
     policy: RetryPolicy,
+    debug_hook: Option<Arc<dyn DebugHook>>,
 }
 
 #[uniffi::export]
@@ -295,11 +367,13 @@ impl CsmsClient {
     /// `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
     /// response asking for longer ends the call with its `CsmsException.Api`, whose
     /// `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
+    /// `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
     #[uniffi::constructor(default(
         transport = None,
         max_attempts = None,
         backoff_base_millis = None,
-        max_retry_after_millis = None
+        max_retry_after_millis = None,
+        debug_hook = None
     ))]
     pub fn new(
         options_json: String,
@@ -307,6 +381,7 @@ impl CsmsClient {
         max_attempts: Option<i32>,
         backoff_base_millis: Option<i64>,
         max_retry_after_millis: Option<i64>,
+        debug_hook: Option<Arc<dyn DebugHook>>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
             let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
@@ -336,7 +411,7 @@ impl CsmsClient {
                     .map_err(|_| invalid("max_retry_after_millis", format!("must not be negative, not {millis}")))?;
                 policy.max_retry_after = std::time::Duration::from_millis(millis);
             }
-            Ok(Arc::new(CsmsClient { client, transport, policy }))
+            Ok(Arc::new(CsmsClient { client, transport, policy, debug_hook }))
         })
     }
 
@@ -385,6 +460,7 @@ impl CsmsClient {
         let mut call = self.client.start(op, &json(&input_json, "input")?, self.policy)?;
         loop {
             let request = call.request(&self.client, now())?;
+            let started = std::time::Instant::now();
             let outcome = transport.send(from_core_request(&request)).await;
             drop(request);
             // A response with a status out of range ends the call (the host's bug, not the server's).
@@ -392,6 +468,9 @@ impl CsmsClient {
                 Ok(r) => Ok(to_core_response(&r)?),
                 Err(e) => Err(Error::from(e)),
             };
+            if let Some(hook) = &self.debug_hook {
+                report(hook.as_ref(), call.record(&self.client, &outcome, started.elapsed()));
+            }
             match call.receive(&self.client, outcome, now(), random_unit()) {
                 Next::Wait(after) => {
                     transport.sleep(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)).await?;
@@ -400,6 +479,25 @@ impl CsmsClient {
             }
         }
     }
+}
+
+/// Gives `hook` the record of an attempt; what the hook throws (or a panic it causes) is
+/// ignored: the call goes on.
+fn report(hook: &dyn DebugHook, record: csms_core::AttemptRecord<'_>) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let canonical_request = if hook.wants_canonical_request() { record.canonical_request() } else { None };
+        let _ = hook.on_attempt(AttemptRecord {
+            operation: record.operation.to_owned(),
+            attempt: i32::try_from(record.attempt).unwrap_or(i32::MAX),
+            method: record.method.to_owned(),
+            url: record.url.to_owned(),
+            status: record.status.map(i32::from),
+            error: record.error.clone(),
+            request_id: record.request_id.to_owned(),
+            duration_millis: i64::try_from(record.duration.as_millis()).unwrap_or(i64::MAX),
+            canonical_request,
+        });
+    }));
 }
 
 /// Signs `request` for `at` (an `X-Sdk-Date` text; now when absent) with the signer alone:
@@ -502,6 +600,7 @@ mod tests {
                 request_id: "r".into(),
                 not_retried: None,
                 retry_after_secs: wait,
+                signature: None,
             };
             let binding = CsmsException::from(core.clone());
             let millis = wait.map(|s| i64::from(s) * 1000);

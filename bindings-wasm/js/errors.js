@@ -46,10 +46,15 @@ export class ValidationError extends CsmsError {
  * The service answered with an error status. `notRetried` says why a status normally
  * retried (429, 503, ...) was not (`RotateSecret is not idempotent and ...`, or a
  * `Retry-After` beyond `maxRetryAfterMs`); undefined otherwise. `retryAfterMs` is the
- * response's `Retry-After` in milliseconds; undefined without one.
+ * response's `Retry-After` in milliseconds; undefined without one. For a refused signature
+ * (401 `APIGW.0301`), `canonicalRequest` and `stringToSign` are what the client signed for
+ * the last attempt (tokens as `***`, never the SK); undefined otherwise.
  */
 export class ApiError extends CsmsError {
-  constructor(message, { status = 0, errorCode = '', errorMsg = '', requestId = '', notRetried, retryAfterMs } = {}) {
+  constructor(
+    message,
+    { status = 0, errorCode = '', errorMsg = '', requestId = '', notRetried, retryAfterMs, canonicalRequest, stringToSign } = {},
+  ) {
     super(message, 'api');
     this.name = 'ApiError';
     this.status = status;
@@ -58,6 +63,8 @@ export class ApiError extends CsmsError {
     this.requestId = requestId;
     this.notRetried = notRetried;
     this.retryAfterMs = retryAfterMs;
+    this.canonicalRequest = canonicalRequest;
+    this.stringToSign = stringToSign;
   }
 }
 

@@ -144,6 +144,34 @@ export interface CsmsClientOptions {
    * transports in their context.
    */
   maxResponseBytes?: number;
+  /**
+   * Called after each attempt with its record, to log with your own logger (nothing is
+   * logged otherwise). What it throws, or a promise it returns rejecting, is ignored.
+   */
+  onAttempt?: (record: AttemptRecord) => void;
+}
+
+/** One attempt of a call, as `onAttempt` receives it. Nothing in it is secret. */
+export interface AttemptRecord {
+  /** The operation called (`ShowSecret`). */
+  readonly operation: string;
+  /** The number of the attempt, 1 for the first. */
+  readonly attempt: number;
+  readonly method: string;
+  readonly url: string;
+  /** The response's status; undefined when no response came back. */
+  readonly status: number | undefined;
+  /** The transport failure's message when no response came back; undefined otherwise. */
+  readonly error: string | undefined;
+  /** The response's `X-Request-Id`, empty without one. */
+  readonly requestId: string;
+  /** How long the attempt took, in ms. */
+  readonly durationMs: number;
+  /**
+   * The canonical request the attempt signed, `X-Security-Token` and `X-Auth-Token` as
+   * `***` (undefined with an IAM token). Computed when called, while the hook runs.
+   */
+  canonicalRequest(): string | undefined;
 }
 
 /** Every error of this package. `code` is the kind. */
@@ -178,6 +206,8 @@ export declare class ApiError extends CsmsError {
       requestId?: string;
       notRetried?: string;
       retryAfterMs?: number;
+      canonicalRequest?: string;
+      stringToSign?: string;
     },
   );
   readonly code: 'api';
@@ -197,6 +227,13 @@ export declare class ApiError extends CsmsError {
   readonly notRetried: string | undefined;
   /** The response's `Retry-After`, in ms; undefined without one. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * For a refused signature (401 `APIGW.0301`): the canonical request the client signed for
+   * the last attempt, the security token and `X-Auth-Token` as `***`. Undefined otherwise.
+   */
+  readonly canonicalRequest: string | undefined;
+  /** For a refused signature: the string to sign of the last attempt. Undefined otherwise. */
+  readonly stringToSign: string | undefined;
 }
 
 /** A 2xx response whose body is not what the operation returns. */

@@ -55,6 +55,8 @@ function fromWasm(e) {
           requestId: e.request_id,
           notRetried: e.not_retried,
           retryAfterMs: e.retry_after_ms,
+          canonicalRequest: e.canonical_request,
+          stringToSign: e.string_to_sign,
         });
       case 'decode':
         return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });
@@ -192,7 +194,7 @@ function wireOptions(options) {
   }
   const wire = {};
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || key === 'transport' || isCallOption(key)) continue;
+    if (value === undefined || key === 'transport' || key === 'onAttempt' || isCallOption(key)) continue;
     if (key === 'credentials') {
       if (value === null || typeof value !== 'object') {
         throw new ValidationError('invalid `credentials`: must be an object', { field: 'credentials', reason: 'must be an object' });
@@ -345,7 +347,8 @@ export class CsmsClient {
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
    *   { authToken }, algorithm?, transport?, userAgent?, derivedService?, maxAttempts?,
    *   retryBaseMs?, retryCapMs?, maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs?,
-   *   maxResponseBytes? }`
+   *   maxResponseBytes?, onAttempt? }`; `onAttempt(record)` is called after each attempt (see
+   *   `startCall`).
    */
   constructor(options) {
     const wire = wireOptions(options);
@@ -354,8 +357,12 @@ export class CsmsClient {
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
     }
+    const { onAttempt } = options;
+    if (onAttempt !== undefined && typeof onAttempt !== 'function') {
+      throw new ValidationError('invalid `onAttempt`: must be a function (record) => void', { field: 'onAttempt' });
+    }
     try {
-      STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, native: undefined, generation: -1 });
+      STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, onAttempt, native: undefined, generation: -1 });
       void this[INNER]; // checks the options now
     } catch (e) {
       throw jsOptionError(e);
@@ -401,8 +408,8 @@ export class CsmsClient {
   async send(operation, input) {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
-    const { transport, calls } = STATE.get(this);
-    return runAttempts(startCall(this, this[INNER], name, text, calls), transport, calls);
+    const { transport, calls, onAttempt } = STATE.get(this);
+    return runAttempts(startCall(this, this[INNER], name, text, calls, onAttempt), transport, calls);
   }
 }
 
@@ -432,8 +439,12 @@ const TRANSPORT_STATUS = [100, 599];
  * `runAttempts` (js/transport.js) drives them. Each step returns `{ waitMs }` or
  * `{ result }`, or throws the call's error. A panic elsewhere during the call kills the
  * instance these objects live in: the call then fails.
+ * `onAttempt`, when given, gets each attempt's record `{ operation, attempt, method, url,
+ * status, error, requestId, durationMs, canonicalRequest() }` (status undefined and error the
+ * transport failure's message when no response came; `canonicalRequest()` the signed
+ * canonical request, tokens as `***`, while the hook runs); what it throws is ignored.
  */
-function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }) {
+function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }, onAttempt) {
   const generation = liveGeneration();
   const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs));
   const live = (fn) =>
@@ -442,7 +453,26 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
       return fn();
     });
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
+  let sent;
+  const report = (status, error, headers) => {
+    if (!onAttempt) return;
+    let requestId = '';
+    for (const [key, value] of Object.entries(headers ? JSON.parse(headers) : {})) {
+      if (key.toLowerCase() === 'x-request-id') requestId = value;
+    }
+    const { method, url } = sent.request;
+    const record = { operation: name, attempt: attempts.attempt, method, url, status, error, requestId };
+    record.durationMs = Date.now() - sent.at;
+    record.canonicalRequest = () => live(() => attempts.canonicalRequest(native));
+    try {
+      const r = onAttempt(record);
+      if (r && typeof r.then === 'function') r.then(undefined, () => {});
+    } catch (_) {
+      // the hook's failure is not the call's
+    }
+  };
   const fail = (failure, now, random) => {
+    report(undefined, failure.message);
     try {
       const timedOut = failure.timedOut === true;
       // A transport's reason why resending cannot help (see fetchTransport) ends the call.
@@ -459,7 +489,11 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
     // The client stays reachable while its call runs: collected, it would free the native
     // client the call uses (instance.js, freeWith).
     owner,
-    request: (now) => JSON.parse(live(() => attempts.request(native, now))),
+    request(now) {
+      const request = JSON.parse(live(() => attempts.request(native, now)));
+      sent = { request, at: Date.now() };
+      return request;
+    },
     receive(response, now, random) {
       let parts;
       try {
@@ -471,6 +505,7 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
         return fail(failure, now, random);
       }
       const { status, headers, body } = parts;
+      report(status, undefined, headers);
       return next(live(() => attempts.receive(native, status, headers, body, now, random)));
     },
     fail,

@@ -101,6 +101,13 @@ impl WasmAttempts {
         self.next(client, Err(error), now, random)
     }
 
+    /// The canonical request of the last attempt, the values of `X-Security-Token` and
+    /// `X-Auth-Token` shown as `***` (undefined before the first attempt or with an IAM token).
+    #[wasm_bindgen(js_name = canonicalRequest)]
+    pub fn canonical_request(&self, client: &WasmClient) -> Option<String> {
+        self.inner.canonical_request(&client.inner)
+    }
+
     /// The number of the current attempt (1 for the first; 0 before it).
     #[wasm_bindgen(getter)]
     pub fn attempt(&self) -> u32 {

@@ -81,7 +81,11 @@ fn error_js(err: &Error) -> JsValue {
             o.insert("field".into(), field.as_str().into());
             o.insert("reason".into(), reason.as_str().into());
         }
-        Error::Api { status, error_code, error_msg, request_id, retry_after_secs, .. } => {
+        Error::Api { status, error_code, error_msg, request_id, retry_after_secs, signature, .. } => {
+            if let Some(signed) = signature {
+                o.insert("canonical_request".into(), signed.canonical_request.as_str().into());
+                o.insert("string_to_sign".into(), signed.string_to_sign.as_str().into());
+            }
             o.insert("status".into(), (*status).into());
             o.insert("error_code".into(), error_code.as_str().into());
             o.insert("error_msg".into(), error_msg.as_str().into());

@@ -14,7 +14,7 @@
 //! ```
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, RefusedSignature, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::operations::OperationSpec;
 use crate::response::api_error;
@@ -68,11 +68,13 @@ pub struct Attempts {
     attempt: u32,
     /// The local clock (uncorrected) when the last attempt was signed.
     local_at: Option<SdkDate>,
+    /// The time the last attempt was signed for (the local clock corrected).
+    signed_at: Option<SdkDate>,
 }
 
 impl Attempts {
     pub(crate) fn new(op: &'static OperationSpec, unsigned: HttpRequest, policy: RetryPolicy) -> Self {
-        Attempts { op, unsigned, policy, attempt: 0, local_at: None }
+        Attempts { op, unsigned, policy, attempt: 0, local_at: None, signed_at: None }
     }
 
     /// The operation being called.
@@ -100,7 +102,25 @@ impl Attempts {
         client.authenticate(&mut request, at)?;
         self.attempt = self.attempt.saturating_add(1);
         self.local_at = Some(now);
+        self.signed_at = Some(at);
         Ok(request)
+    }
+
+    /// The method of the call's requests.
+    pub fn method(&self) -> &str {
+        &self.unsigned.method
+    }
+
+    /// The URL of the call's requests.
+    pub fn url(&self) -> &str {
+        &self.unsigned.url
+    }
+
+    /// The canonical request of the last attempt as `client` signed it, the values of
+    /// `X-Security-Token` and `X-Auth-Token` shown as `***`: for a debug record, computed
+    /// only when asked. `None` before the first attempt or for a client sending an IAM token.
+    pub fn canonical_request(&self, client: &Client) -> Option<String> {
+        client.explain(&self.unsigned, self.signed_at?).map(|(canonical, _)| canonical)
     }
 
     /// Takes what happened to the attempt (a response of any status, or the transport's
@@ -118,7 +138,7 @@ impl Attempts {
             if let Some(server) = clock_skew(response) {
                 match learnt_offset(client, response, server, signed) {
                     Ok(offset) => client.set_clock_offset(offset),
-                    Err(why) => return Next::Done(Err(with_note(error_of(response, now), Some(why)))),
+                    Err(why) => return Next::Done(Err(with_note(self.error_of(client, response, now), Some(why)))),
                 }
             }
         }
@@ -134,9 +154,70 @@ impl Attempts {
         };
         Next::Done(match outcome {
             Ok(response) if (200..300).contains(&response.status) => Ok(response),
-            Ok(response) => Err(with_note(error_of(&response, now), withheld)),
+            Ok(response) => Err(with_note(self.error_of(client, &response, now), withheld)),
             Err(error) => Err(with_note(error, withheld)),
         })
+    }
+}
+
+/// One attempt of a call, as a debug hook sees it (made by [`Attempts::record`]): what was
+/// sent and what came of it, never a secret. Bindings give the same fields to the host's
+/// function.
+#[derive(Debug)]
+pub struct AttemptRecord<'a> {
+    /// The operation called.
+    pub operation: &'static str,
+    /// The number of the attempt (1 for the first).
+    pub attempt: u32,
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The URL.
+    pub url: &'a str,
+    /// The response's status, when one came back.
+    pub status: Option<u16>,
+    /// The transport's failure (the error's message), when no response came back.
+    pub error: Option<String>,
+    /// The response's request id (empty without one or without a response).
+    pub request_id: &'a str,
+    /// How long the attempt took, as the transport measured it (the core reads no clock).
+    pub duration: Duration,
+    attempts: &'a Attempts,
+    client: &'a Client,
+}
+
+impl AttemptRecord<'_> {
+    /// The canonical request the attempt signed, the values of `X-Security-Token` and
+    /// `X-Auth-Token` shown as `***` (computed when asked; `None` for an IAM token).
+    pub fn canonical_request(&self) -> Option<String> {
+        self.attempts.canonical_request(self.client)
+    }
+}
+
+impl Attempts {
+    /// The record of the last attempt for a debug hook: its `outcome` (before it is given to
+    /// [`Attempts::receive`]) and the `duration` the transport measured.
+    pub fn record<'a>(
+        &'a self,
+        client: &'a Client,
+        outcome: &'a Result<HttpResponse>,
+        duration: Duration,
+    ) -> AttemptRecord<'a> {
+        let (status, error, request_id) = match outcome {
+            Ok(response) => (Some(response.status), None, response.request_id().unwrap_or_default()),
+            Err(e) => (None, Some(e.to_string()), ""),
+        };
+        AttemptRecord {
+            operation: self.op.name,
+            attempt: self.attempt,
+            method: self.method(),
+            url: self.url(),
+            status,
+            error,
+            request_id,
+            duration,
+            attempts: self,
+            client,
+        }
     }
 }
 
@@ -169,14 +250,29 @@ fn learnt_offset(
     ))
 }
 
-/// The API error of a response, with its `Retry-After` read against the local clock `now`
-/// (in either form).
-fn error_of(response: &HttpResponse, now: SdkDate) -> Error {
-    let mut error = api_error(response);
-    if let Error::Api { retry_after_secs, .. } = &mut error {
-        *retry_after_secs = retry_after(response, Some(now)).map(crate::response::secs_u32);
+impl Attempts {
+    /// The API error of a response, with its `Retry-After` read against the local clock
+    /// `now` (in either form), and for a refused signature what the last attempt signed.
+    fn error_of(&self, client: &Client, response: &HttpResponse, now: SdkDate) -> Error {
+        let mut error = api_error(response);
+        if let Error::Api { retry_after_secs, signature, error_code, .. } = &mut error {
+            *retry_after_secs = retry_after(response, Some(now)).map(crate::response::secs_u32);
+            // The API gateway's codes (`APIGW.0301`, `APIG.0303`...): the service never saw it.
+            if response.status == 401 && error_code.starts_with("APIG") {
+                *signature = self.refused_signature(client, response);
+            }
+        }
+        error
     }
-    error
+
+    /// What the last attempt signed, and how far the response's `Date` is from its time.
+    fn refused_signature(&self, client: &Client, response: &HttpResponse) -> Option<Box<RefusedSignature>> {
+        let at = self.signed_at?;
+        let (canonical_request, string_to_sign) = client.explain(&self.unsigned, at)?;
+        let server = response.header("Date").and_then(|date| SdkDate::parse_http_date(date).ok());
+        let clock_off_secs = server.map(|server| server.unix_seconds().saturating_sub(at.unix_seconds()));
+        Some(Box::new(RefusedSignature { canonical_request, string_to_sign, clock_off_secs }))
+    }
 }
 
 fn with_note(mut error: Error, note: Option<String>) -> Error {
@@ -193,7 +289,7 @@ mod tests {
     use super::*;
     use crate::credentials::AccessKey;
     use crate::operations::operation;
-    use crate::Config;
+    use crate::{Config, Verifier, VerifyError};
     use serde_json::json;
 
     fn client() -> Client {
@@ -223,6 +319,53 @@ mod tests {
         let later =
             client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap().request(&client, local);
         assert_eq!(later.unwrap().header("X-Sdk-Date"), Some("20261123T120000Z"));
+    }
+
+    #[test]
+    fn a_refused_signature_carries_what_was_signed_and_the_likely_causes() {
+        let key = AccessKey::new("AK", "SECRET-SK").with_security_token("SECRET-TOKEN");
+        let client = Client::new(Config::for_region("cn-north-4", "pid", key.clone()).unwrap()).unwrap();
+        let op = operation("ShowSecret").unwrap();
+        let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        assert_eq!(call.canonical_request(&client), None);
+        let now = at("20261123T120000Z");
+        let sent = call.request(&client, now).unwrap();
+        let refused = HttpResponse::new(
+            401,
+            vec![("Date".into(), "Mon, 23 Nov 2026 12:00:42 GMT".into())],
+            r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail"}"#,
+        );
+        let Next::Done(Err(err)) = call.receive(&client, Ok(refused), now, 0.0) else { panic!() };
+        let canonical = err.canonical_request().unwrap();
+        assert!(canonical.starts_with("GET\n/v1/pid/secrets/db/\n"), "{canonical}");
+        assert!(canonical.contains("\nx-security-token:***\n"), "{canonical}");
+        let string_to_sign = err.string_to_sign().unwrap();
+        assert!(string_to_sign.starts_with("SDK-HMAC-SHA256\n20261123T120000Z\n"), "{string_to_sign}");
+        assert_eq!(err.refused_signature().unwrap().clock_off_secs, Some(42));
+        assert_eq!(call.canonical_request(&client).as_deref(), Some(canonical));
+        // The string to sign is the one the signature was made over: a verifier agrees.
+        match Verifier::new(AccessKey::new("AK", "OTHER").with_security_token("SECRET-TOKEN")).verify(&sent) {
+            Err(VerifyError::SignatureMismatch { canonical_request, string_to_sign: server }) => {
+                assert_eq!((canonical_request.as_str(), server.as_str()), (canonical, string_to_sign));
+            }
+            other => panic!("{other:?}"),
+        }
+        let message = err.to_string();
+        for text in [canonical, string_to_sign, &message, &format!("{err:?}")] {
+            assert!(!text.contains("SECRET"), "{text}");
+        }
+        let clock = message.find("clock is more than 15 minutes off (the server's Date is 42 s").unwrap();
+        let sk = message.find("wrong SK for this AK").unwrap();
+        let proxy = message.find("a proxy changed the host, path or a signed header").unwrap();
+        assert!(clock < sk && sk < proxy, "{message}");
+
+        // Other refusals, and refusals of a token, carry nothing.
+        let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+        call.request(&client, now).unwrap();
+        let forbidden = HttpResponse::new(403, vec![], r#"{"error_code":"CSMS.0403","error_msg":"no"}"#);
+        let Next::Done(Err(err)) = call.receive(&client, Ok(forbidden), now, 0.0) else { panic!() };
+        assert_eq!(err.canonical_request(), None);
+        assert!(!err.to_string().contains("likely causes"), "{err}");
     }
 
     #[test]

@@ -161,6 +161,15 @@ impl Client {
         }
     }
 
+    /// What `request` (unsigned) signs at `at`: its canonical request, tokens shown as
+    /// `***`, and its string to sign. `None` for a client that sends an IAM token.
+    pub(crate) fn explain(&self, request: &HttpRequest, at: SdkDate) -> Option<(String, String)> {
+        match &self.auth {
+            Auth::Signed(signer) => signer.explain(request, at),
+            Auth::Token(_) => None,
+        }
+    }
+
     /// Turns the response of `operation` into its result (JSON with wire names), or an error.
     pub fn parse_response(&self, operation_name: &str, response: &HttpResponse) -> Result<Value> {
         parse_response(operation(operation_name)?, response)

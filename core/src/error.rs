@@ -37,6 +37,10 @@ pub enum Error {
         /// `Duration`. (Whole seconds, as the header gives them: a `Duration` here would make
         /// every `Result` of the crate larger, and the WebAssembly build with it.)
         retry_after_secs: Option<u32>,
+        /// When the service refused the signature (a 401 from the API gateway, `APIGW.0301`
+        /// and its kin), what the client signed for the last attempt, to compare with what
+        /// the server computed. Boxed: it is rare, and keeps every `Result` small.
+        signature: Option<Box<RefusedSignature>>,
     },
     /// A 2xx response whose body is not what the operation returns.
     Decode {
@@ -76,7 +80,40 @@ pub enum Error {
     },
 }
 
+/// What the client signed for an attempt whose signature the service refused (see
+/// [`Error::Api`]). Nothing in it is secret: the values of `X-Security-Token` and
+/// `X-Auth-Token` read `***`, and the SK is in neither string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedSignature {
+    /// The canonical request the client signed, tokens shown as `***`.
+    pub canonical_request: String,
+    /// The string to sign (algorithm, date, scope, hash of the canonical request).
+    pub string_to_sign: String,
+    /// How many seconds the server's `Date` was ahead of the time the attempt was signed
+    /// for (negative when behind), when the response had a `Date`.
+    pub clock_off_secs: Option<i64>,
+}
+
 impl Error {
+    /// The canonical request the client signed, when the service refused its signature
+    /// (tokens shown as `***`).
+    pub fn canonical_request(&self) -> Option<&str> {
+        self.refused_signature().map(|s| s.canonical_request.as_str())
+    }
+
+    /// The string to sign of the attempt, when the service refused its signature.
+    pub fn string_to_sign(&self) -> Option<&str> {
+        self.refused_signature().map(|s| s.string_to_sign.as_str())
+    }
+
+    /// What was signed, when the service refused the signature.
+    pub fn refused_signature(&self) -> Option<&RefusedSignature> {
+        match self {
+            Error::Api { signature, .. } => signature.as_deref(),
+            _ => None,
+        }
+    }
+
     /// A validation error for `field`.
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Validation { field: field.into(), reason: reason.into() }
@@ -174,12 +211,16 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Validation { field, reason } => write!(f, "invalid `{field}`: {reason}"),
-            Error::Api { status, error_code, error_msg, request_id, not_retried, .. } => {
+            Error::Api { status, error_code, error_msg, request_id, not_retried, signature, .. } => {
                 write!(f, "CSMS error {status} {error_code}: {error_msg}")?;
                 if !request_id.is_empty() {
                     write!(f, " (request id {request_id})")?;
                 }
-                write_not_retried(f, not_retried)
+                write_not_retried(f, not_retried)?;
+                match signature {
+                    Some(signed) => write_causes(f, signed.clock_off_secs),
+                    None => Ok(()),
+                }
             }
             Error::Decode { reason, status, request_id } => {
                 write!(f, "undecodable response (status {status}")?;
@@ -207,6 +248,15 @@ fn write_not_retried(f: &mut fmt::Formatter<'_>, not_retried: &Option<String>) -
         Some(why) => write!(f, "; not retried: {why}"),
         None => Ok(()),
     }
+}
+
+/// The likely causes of a refused signature, most likely first.
+fn write_causes(f: &mut fmt::Formatter<'_>, clock_off_secs: Option<i64>) -> fmt::Result {
+    f.write_str("; likely causes in order: 1. the clock is more than 15 minutes off")?;
+    if let Some(off) = clock_off_secs {
+        write!(f, " (the server's Date is {off} s from the signing time)")?;
+    }
+    f.write_str("; 2. a wrong SK for this AK; 3. a proxy changed the host, path or a signed header")
 }
 
 impl std::error::Error for Error {}

@@ -59,7 +59,7 @@ mod transport;
 mod util;
 mod validate;
 
-pub use attempts::{Attempts, Next, CLOCK_CROSS_CHECK, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+pub use attempts::{AttemptRecord, Attempts, Next, CLOCK_CROSS_CHECK, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 pub use client::Client;
 pub use config::{
     region_endpoint, ClientOptions, Config, CredentialOptions, DEFAULT_USER_AGENT, MAX_CLOCK_OFFSET,
@@ -67,7 +67,7 @@ pub use config::{
 };
 pub use credentials::{AccessKey, Credentials};
 pub use encoding::percent_decode;
-pub use error::{Error, Result};
+pub use error::{Error, RefusedSignature, Result};
 pub use http::{HttpRequest, HttpResponse};
 pub use operations::*;
 pub use operations::{operation, operation_names, Operation, OperationSpec};

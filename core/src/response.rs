@@ -85,7 +85,15 @@ pub fn api_error(response: &HttpResponse) -> Error {
         .unwrap_or_default();
     // Only the seconds form: a date needs the clock, which `Attempts` reads it against.
     let retry_after_secs = crate::retry::retry_after(response, None).map(secs_u32);
-    Error::Api { status: response.status, error_code, error_msg, request_id, not_retried: None, retry_after_secs }
+    Error::Api {
+        status: response.status,
+        error_code,
+        error_msg,
+        request_id,
+        not_retried: None,
+        retry_after_secs,
+        signature: None,
+    }
 }
 
 /// A `Retry-After` as the whole seconds [`Error::Api`] keeps (at most `u32::MAX`).

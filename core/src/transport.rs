@@ -2,7 +2,7 @@
 //! its typed result, applying the core's [`RetryPolicy`] and correcting for clock skew.
 //! It is the only part of the crate that reads the clock.
 
-use crate::attempts::{Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+use crate::attempts::{AttemptRecord, Next, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
 use crate::client::Client;
 use crate::config::DEFAULT_LIMIT;
 use crate::error::{Error, Result};
@@ -15,9 +15,10 @@ use crate::retry::RetryPolicy;
 use crate::time::SdkDate;
 use serde_json::Value;
 use std::num::NonZeroU64;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use zeroize::{Zeroize, Zeroizing};
 
 /// A [`Client`] that sends its requests with `reqwest`.
@@ -48,6 +49,17 @@ pub struct HttpClient {
     jitter: Arc<AtomicU64>,
     /// The provider whose credentials sign each attempt, if any (else the client's own).
     credentials: Option<Arc<Refreshing>>,
+    hook: Option<DebugHook>,
+}
+
+/// The function [`HttpClient::with_debug_hook`] calls after each attempt.
+#[derive(Clone)]
+struct DebugHook(Arc<dyn Fn(&AttemptRecord<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for DebugHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DebugHook")
+    }
 }
 
 impl HttpClient {
@@ -73,6 +85,7 @@ impl HttpClient {
             max_response_bytes: DEFAULT_LIMIT,
             jitter: Arc::new(AtomicU64::new(seed)),
             credentials: None,
+            hook: None,
         })
     }
 
@@ -139,6 +152,21 @@ impl HttpClient {
         self
     }
 
+    /// The same transport calling `hook` after every attempt, with its [`AttemptRecord`]
+    /// (method, URL, status or transport failure, request id, duration, and on demand the
+    /// canonical request, tokens as `***`), to log with any logger. A panic in the hook is
+    /// caught and ignored: the call goes on.
+    ///
+    /// ```no_run
+    /// # fn run(http: csms_core::HttpClient) {
+    /// let http = http.with_debug_hook(|a| eprintln!("{} {} {:?} {:?} {:?}", a.method, a.url, a.status, a.duration, a.canonical_request()));
+    /// # }
+    /// ```
+    pub fn with_debug_hook(mut self, hook: impl Fn(&AttemptRecord<'_>) + Send + Sync + 'static) -> Self {
+        self.hook = Some(DebugHook(Arc::new(hook)));
+        self
+    }
+
     /// The sans-IO client inside.
     pub fn client(&self) -> &Client {
         &self.client
@@ -194,8 +222,14 @@ impl HttpClient {
                 Ok(request) => request,
                 Err(e) => return (Err(e), generation),
             };
+            let started = Instant::now();
             let outcome = self.send(request).await;
-            match call.receive(&self.client, outcome, now(), self.random()) {
+            if let Some(DebugHook(hook)) = &self.hook {
+                let record = call.record(&signer, &outcome, started.elapsed());
+                // The hook's panic is its own: the call goes on.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| hook(&record)));
+            }
+            match call.receive(&signer, outcome, now(), self.random()) {
                 Next::Wait(after) => tokio::time::sleep(after).await,
                 Next::Done(result) => return (result, generation),
             }

@@ -176,6 +176,7 @@ fn errors_keep_what_the_server_said() {
             request_id: "req-429".into(),
             not_retried: None,
             retry_after_secs: Some(7),
+            signature: None,
         }
     );
     let undecodable = HttpResponse::new(200, vec![("X-Request-Id".into(), "r2".into())], r#"["not an object"]"#);

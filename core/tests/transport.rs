@@ -222,3 +222,65 @@ async fn a_body_at_the_limit_is_read() {
     let response = http.send(HttpRequest::new("GET", format!("{endpoint}/"))).await.unwrap();
     assert_eq!(response.body.len(), 100_000);
 }
+
+#[tokio::test]
+async fn a_wrong_sk_explains_itself_with_what_was_signed_and_no_secret() {
+    let emulator = Emulator::start(EmulatorConfig::default()).unwrap();
+    let key = AccessKey::new(DEFAULT_AK, "WRONG-SECRET-KEY").with_security_token("TOKEN-TEXT-1234");
+    let config = Config::for_endpoint(&emulator.endpoint(), DEFAULT_PROJECT_ID, key).unwrap();
+    let csms = HttpClient::new(Client::new(config).unwrap()).unwrap();
+    let err = csms.execute(&ShowSecretRequest { secret_name: "db".into() }).await.unwrap_err();
+    let Error::Api { status: 401, ref error_code, ref error_msg, .. } = err else { panic!("{err:?}") };
+    assert_eq!(error_code, "APIGW.0301");
+    let (canonical, string_to_sign) = (err.canonical_request().unwrap(), err.string_to_sign().unwrap());
+    assert!(canonical.starts_with("GET\n/v1/"), "{canonical}");
+    assert!(canonical.contains("\nx-security-token:***\n"), "{canonical}");
+    // The emulator's 401 quotes what it computed: the same two strings.
+    assert!(error_msg.contains(&format!("{canonical:?}")), "{error_msg}\n{canonical}");
+    assert!(error_msg.contains(&format!("{string_to_sign:?}")), "{error_msg}\n{string_to_sign}");
+    let message = err.to_string();
+    assert!(message.contains("likely causes in order: 1. the clock is more than 15 minutes off"), "{message}");
+    assert!(message.contains("2. a wrong SK for this AK"), "{message}");
+    for text in [canonical, string_to_sign, &message, &format!("{err:?}")] {
+        assert!(!text.contains("WRONG-SECRET-KEY") && !text.contains("TOKEN-TEXT"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn the_debug_hook_sees_every_attempt_and_cannot_break_the_call() {
+    use std::sync::{Arc, Mutex};
+    let emulator = Emulator::start(EmulatorConfig::default().with_faults("seed=1,503=100%".parse().unwrap())).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let csms = http_client(&emulator).with_debug_hook(move |a| {
+        let canonical = a.canonical_request().unwrap();
+        assert!(canonical.starts_with("GET\n"), "{canonical}");
+        log.lock().unwrap().push((a.attempt, a.method.to_owned(), a.url.to_owned(), a.status, a.request_id.to_owned()));
+        assert!(a.duration < std::time::Duration::from_secs(10));
+        assert_eq!(a.operation, "ShowSecret");
+    });
+    let err = csms.execute(&ShowSecretRequest { secret_name: "db".into() }).await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), [1, 2, 3]);
+    for (_, method, url, status, request_id) in &seen {
+        assert_eq!((method.as_str(), *status), ("GET", Some(503)));
+        assert!(url.ends_with("/secrets/db"), "{url}");
+        assert!(!request_id.is_empty());
+    }
+
+    // A hook that panics: the call goes on and succeeds.
+    emulator.set_faults(None);
+    let calls = Arc::new(Mutex::new(0));
+    let count = calls.clone();
+    let csms = http_client(&emulator).with_debug_hook(move |_| {
+        *count.lock().unwrap() += 1;
+        panic!("the hook fails");
+    });
+    let created = csms
+        .execute(&CreateSecretRequest { name: "hooked".into(), secret_string: Some("v".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(created.secret.unwrap().name.as_deref(), Some("hooked"));
+    assert_eq!(*calls.lock().unwrap(), 1);
+}

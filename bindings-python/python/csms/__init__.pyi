@@ -40,6 +40,10 @@ class ApiError(CsmsError):
     """Why a status normally retried (429, 503, ...) was not; None otherwise."""
     retry_after: float | None
     """The response's Retry-After, in seconds; None without one."""
+    canonical_request: str | None
+    """For a refused signature (401 APIGW.0301): the canonical request the client signed, tokens as ***."""
+    string_to_sign: str | None
+    """For a refused signature (401 APIGW.0301): the string to sign of the last attempt."""
     def __init__(
         self,
         status: int,
@@ -49,6 +53,9 @@ class ApiError(CsmsError):
         message: str | None = ...,
         not_retried: str | None = ...,
         retry_after: float | None = ...,
+        *,
+        canonical_request: str | None = ...,
+        string_to_sign: str | None = ...,
     ) -> None: ...
 
 class DecodeError(CsmsError):
@@ -931,6 +938,7 @@ class Client:
         max_retry_after: float = 60.0,
         max_clock_offset: float = 86400.0,
         max_response_bytes: int | None = None,
+        debug_hook: Callable[[transports.AttemptRecord], object] | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -946,7 +954,10 @@ class Client:
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
         attempt of an async transport `timeout` seconds. `max_response_bytes` bounds the response
         body the default transport reads (16 MiB when None; a longer one is a TransportError, not
-        retried). Bad options raise ValidationError naming the option (its keyword)."""
+        retried). `debug_hook` is called after each attempt with its
+        `csms.transports.AttemptRecord` (method, url, status or error, request_id, duration,
+        canonical_request() redacted), to log with your own logger; an exception it raises is
+        ignored. Bad options raise ValidationError naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
@@ -1562,6 +1573,7 @@ class AsyncClient:
         max_retry_after: float = 60.0,
         max_clock_offset: float = 86400.0,
         max_response_bytes: int | None = None,
+        debug_hook: Callable[[transports.AttemptRecord], object] | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -1577,7 +1589,10 @@ class AsyncClient:
         of the default transport (at most 86400; None: no limit); AsyncClient also gives each
         attempt of an async transport `timeout` seconds. `max_response_bytes` bounds the response
         body the default transport reads (16 MiB when None; a longer one is a TransportError, not
-        retried). Bad options raise ValidationError naming the option (its keyword)."""
+        retried). `debug_hook` is called after each attempt with its
+        `csms.transports.AttemptRecord` (method, url, status or error, request_id, duration,
+        canonical_request() redacted), to log with your own logger; an exception it raises is
+        ignored. Bad options raise ValidationError naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property

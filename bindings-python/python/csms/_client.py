@@ -108,6 +108,7 @@ class _Base(Operations):
         max_retry_after=60.0,
         max_clock_offset=86400.0,
         max_response_bytes=None,
+        debug_hook=None,
     ):
         given = {
             "region": region,
@@ -149,6 +150,9 @@ class _Base(Operations):
         self._policy = (max_attempts, float(backoff_base), float(backoff_cap), float(max_retry_after))
         self._connect_timeout = _seconds("connect_timeout", connect_timeout)
         self._timeout = _seconds("timeout", timeout)
+        if debug_hook is not None and not callable(debug_hook):
+            raise ValidationError("debug_hook", f"must be a callable taking an AttemptRecord, not {type(debug_hook).__name__}")
+        self._debug_hook = debug_hook
         if transport is not None and not callable(transport):
             raise ValidationError("transport", f"must be a callable taking a Request, not {type(transport).__name__}")
         if transport is not None:
@@ -245,7 +249,7 @@ class Client(_Base):
 
     def _call(self, operation, input):
         attempts, transport = self._start(operation, input)
-        return _wrap(RESULTS[operation], _transports().send(attempts, transport))
+        return _wrap(RESULTS[operation], _transports().send(attempts, transport, self._debug_hook))
 
     def _default_transport(self):
         return _transports().StdlibTransport(
@@ -289,7 +293,8 @@ class AsyncClient(_Base):
 
     async def _call(self, operation, input):
         attempts, transport = self._start(operation, input)
-        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout))
+        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout,
+                                                                             self._debug_hook))
 
     def _default_transport(self):
         return _transports().default_async_transport(

@@ -40,18 +40,24 @@ class ApiError(CsmsError):
     not (``"RotateSecret is not idempotent and the server may have applied it"``, or a
     ``Retry-After`` longer than the client's ``max_retry_after``); None otherwise.
     ``retry_after`` is the response's ``Retry-After`` in seconds (a float), None without one.
+    When the service refused the signature (401 ``APIGW.0301``), ``canonical_request`` and
+    ``string_to_sign`` are what the client signed for the last attempt (the security token
+    shown as ``***``, never the SK), to compare with the server's, and the message lists the
+    likely causes; both are None otherwise.
     """
 
     kind = "api"
 
     def __init__(self, status, error_code, error_msg, request_id="", message=None, not_retried=None,
-                 retry_after=None):
+                 retry_after=None, *, canonical_request=None, string_to_sign=None):
         self.status = status
         self.error_code = error_code
         self.error_msg = error_msg
         self.request_id = request_id
         self.not_retried = not_retried
         self.retry_after = retry_after
+        self.canonical_request = canonical_request
+        self.string_to_sign = string_to_sign
         if message is None:
             message = f"CSMS error {status} {error_code}: {error_msg}"
             if request_id:
@@ -61,8 +67,10 @@ class ApiError(CsmsError):
         super().__init__(message)
 
     def __reduce__(self):
+        # The keyword-only fields are restored as state (BaseException.__setstate__).
+        state = {"canonical_request": self.canonical_request, "string_to_sign": self.string_to_sign}
         return (type(self), (self.status, self.error_code, self.error_msg, self.request_id, str(self),
-                             self.not_retried, self.retry_after))
+                             self.not_retried, self.retry_after), state)
 
 
 class DecodeError(CsmsError):

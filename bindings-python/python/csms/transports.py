@@ -101,12 +101,49 @@ now = time.time
 # The retry loop
 
 
-def send(attempts, transport):
+class AttemptRecord:
+    """One attempt of a call, as a client's `debug_hook` receives it: `operation`, `attempt`
+    (1 for the first), `method`, `url`, `status` (None when no response came), `error` (the
+    transport failure's message, None with a response), `request_id` (empty without one) and
+    `duration` (seconds). `canonical_request()` gives the canonical request the attempt
+    signed, tokens shown as ***, computed when called (None for an IAM token). Nothing in it
+    is secret."""
+
+    __slots__ = ("operation", "attempt", "method", "url", "status", "error", "request_id", "duration",
+                 "_attempts")
+
+    def __init__(self, attempts, fields, duration):
+        (self.operation, self.attempt, self.method, self.url, self.status, self.error,
+         self.request_id) = fields
+        self.duration = duration
+        self._attempts = attempts
+
+    def canonical_request(self):
+        return self._attempts.canonical_request()
+
+    def __repr__(self):
+        outcome = self.status if self.error is None else repr(self.error)
+        return (f"AttemptRecord({self.operation} #{self.attempt} {self.method} {self.url} -> {outcome}, "
+                f"request id {self.request_id!r}, {self.duration:.3f} s)")
+
+
+def _report(hook, attempts, outcome, started):
+    """Gives `hook` the record of the attempt that began at `started` (time.monotonic()). An
+    exception of the hook is swallowed: the call goes on."""
+    duration = time.monotonic() - started
+    try:
+        hook(AttemptRecord(attempts, attempts.record(outcome), duration))
+    except Exception:  # noqa: BLE001 - the hook's failure is not the call's
+        pass
+
+
+def send(attempts, transport, hook=None):
     """Runs the attempts of one call (`csms._native.Attempts`) through a sync `transport`:
     sign, send, ask the core what next, sleep, again. Returns the result dict; raises the
-    call's error."""
+    call's error. `hook`, when given, receives each attempt's `AttemptRecord`."""
     while True:
         request = attempts.request(now())
+        started = time.monotonic()
         try:
             result = transport(request)
             awaitable = hasattr(result, "__await__")
@@ -117,6 +154,8 @@ def send(attempts, transport):
             outcome = failure(e)
         if awaitable:
             raise _awaitable_returned(result)
+        if hook is not None:
+            _report(hook, attempts, outcome, started)
         wait = _next(attempts, outcome)
         if type(wait) is not float:
             return wait
@@ -143,15 +182,16 @@ def _awaitable_returned(result):
     )
 
 
-async def send_async(attempts, transport, timeout=None):
+async def send_async(attempts, transport, timeout=None, hook=None):
     """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep.
     `timeout` (seconds; None: no limit) is each attempt's deadline, whatever the transport: an
     attempt still running then is cancelled and fails as a TransportError that timed out and
-    may have been sent (retried as the core decides)."""
+    may have been sent (retried as the core decides). `hook` as for `send`."""
     import asyncio
 
     while True:
         request = attempts.request(now())
+        started = time.monotonic()
         try:
             result = transport(request)
             if hasattr(result, "__await__"):
@@ -159,6 +199,8 @@ async def send_async(attempts, transport, timeout=None):
             outcome = unpack(result)
         except Exception as e:
             outcome = failure(e)
+        if hook is not None:
+            _report(hook, attempts, outcome, started)
         wait = _next(attempts, outcome)
         if type(wait) is not float:
             return wait

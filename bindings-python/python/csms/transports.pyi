@@ -26,10 +26,28 @@ MAX_RESPONSE_BYTES: int
 def now() -> float:
     """The time, in Unix seconds: the package's only clock."""
 
-def send(attempts: Any, transport: Any) -> dict[str, Any]:
+class AttemptRecord:
+    """One attempt of a call, as a client's `debug_hook` receives it."""
+
+    operation: str
+    attempt: int
+    method: str
+    url: str
+    status: int | None
+    """None when no response came back."""
+    error: str | None
+    """The transport failure's message; None when a response came back."""
+    request_id: str
+    duration: float
+    """Seconds."""
+    def __init__(self, attempts: Any, fields: tuple[Any, ...], duration: float) -> None: ...
+    def canonical_request(self) -> str | None:
+        """The canonical request the attempt signed, tokens as *** (None for an IAM token)."""
+
+def send(attempts: Any, transport: Any, hook: Any = None) -> dict[str, Any]:
     """The retry loop of a sync transport over the core's attempts of one call."""
 
-async def send_async(attempts: Any, transport: Any, timeout: float | None = None) -> dict[str, Any]:
+async def send_async(attempts: Any, transport: Any, timeout: float | None = None, hook: Any = None) -> dict[str, Any]:
     """The retry loop of an async transport (asyncio.sleep between attempts); `timeout` is each
     attempt's deadline (None: no limit)."""
 

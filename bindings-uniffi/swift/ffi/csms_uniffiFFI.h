@@ -251,6 +251,20 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureStr
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEBUG_HOOK_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEBUG_HOOK_METHOD0
+typedef void (*UniffiCallbackInterfaceDebugHookMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEBUG_HOOK_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEBUG_HOOK_METHOD1
+typedef void (*UniffiCallbackInterfaceDebugHookMethod1)(uint64_t, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
 typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
@@ -261,6 +275,15 @@ typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD1
 typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, int64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEBUG_HOOK
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEBUG_HOOK
+typedef struct UniffiVTableCallbackInterfaceDebugHook {
+    UniffiCallbackInterfaceDebugHookMethod0 _Nonnull onAttempt;
+    UniffiCallbackInterfaceDebugHookMethod1 _Nonnull wantsCanonicalRequest;
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+} UniffiVTableCallbackInterfaceDebugHook;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
@@ -284,7 +307,7 @@ void uniffi_csms_uniffi_fn_free_csmsclient(void*_Nonnull ptr, RustCallStatus *_N
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST
@@ -305,6 +328,31 @@ int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnu
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
+void*_Nonnull uniffi_csms_uniffi_fn_clone_debughook(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_DEBUGHOOK
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_DEBUGHOOK
+void uniffi_csms_uniffi_fn_free_debughook(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_DEBUGHOOK
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_DEBUGHOOK
+void uniffi_csms_uniffi_fn_init_callback_vtable_debughook(const UniffiVTableCallbackInterfaceDebugHook* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_ON_ATTEMPT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_ON_ATTEMPT
+void uniffi_csms_uniffi_fn_method_debughook_on_attempt(void*_Nonnull ptr, RustBuffer record, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_WANTS_CANONICAL_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_WANTS_CANONICAL_REQUEST
+int8_t uniffi_csms_uniffi_fn_method_debughook_wants_canonical_request(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_HTTPTRANSPORT
@@ -736,6 +784,18 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_ON_ATTEMPT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_ON_ATTEMPT
+uint16_t uniffi_csms_uniffi_checksum_method_debughook_on_attempt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_WANTS_CANONICAL_REQUEST
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_WANTS_CANONICAL_REQUEST
+uint16_t uniffi_csms_uniffi_checksum_method_debughook_wants_canonical_request(void
     
 );
 #endif

@@ -143,6 +143,7 @@ fn expired_refusals_are_told_from_other_401s() {
         request_id: String::new(),
         not_retried: None,
         retry_after_secs: None,
+        signature: None,
     };
     assert!(credentials_expired(&api(401, "APIGW.0307", "The token must be updated.")));
     assert!(credentials_expired(&api(401, "APIG.0307", "The token must be updated.")));

@@ -98,6 +98,16 @@ impl FromStr for Algorithm {
     }
 }
 
+/// The headers of `req` as `(name, value)` borrows.
+fn view(req: &HttpRequest) -> Vec<(&str, &str)> {
+    // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
+    let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
+    for (name, value) in &req.headers {
+        view.push((name, value));
+    }
+    view
+}
+
 /// Whether `name` is an HTTP header name (an RFC 9110 token). Anything else could not be
 /// written into `SignedHeaders` and read back.
 fn is_header_name(name: &str) -> bool {
@@ -212,12 +222,7 @@ impl Signer {
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
     /// are not JSON, trims header values, and adds `Authorization` (see [`Signer::sign_parts`]).
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
-        let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
-        for (name, value) in &req.headers {
-            view.push((name, value));
-        }
-        let parts = self.sign_parts(&req.method, &req.url, &view, &req.body, at)?;
+        let parts = self.sign_parts(&req.method, &req.url, &view(req), &req.body, at)?;
         let mut signed: Vec<(String, String)> = Vec::with_capacity(parts.len());
         for (name, value) in parts {
             signed.push((name.to_owned(), value.into_owned()));
@@ -255,6 +260,34 @@ impl Signer {
         body: &[u8],
         at: SdkDate,
     ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
+        let (mut out, list, canonical) = self.canonical_parts(method, url, headers, body, at)?;
+        let date_bytes = at.to_bytes();
+        let date = std::str::from_utf8(&date_bytes).unwrap_or_else(|_| panic!("ASCII digits"));
+        let authorization = self.authorization(&canonical, &list, date);
+        out.push(("Authorization", Cow::Owned(authorization)));
+        Ok(out)
+    }
+
+    /// What a request signed for `at` signs: its canonical request with the values of
+    /// `X-Security-Token` and `X-Auth-Token` shown as `***`, and its string to sign (which
+    /// holds no secret). For an error that explains a refused signature.
+    pub(crate) fn explain(&self, req: &HttpRequest, at: SdkDate) -> Option<(String, String)> {
+        let (_, _, canonical) = self.canonical_parts(&req.method, &req.url, &view(req), &req.body, at).ok()?;
+        let (string_to_sign, _) = self.string_to_sign(&canonical, &at.text());
+        Some((canonical::masked(&canonical), string_to_sign.to_string()))
+    }
+
+    /// The headers of [`Signer::sign_parts`] but `Authorization`, their `SignedHeaders`
+    /// list, and the canonical request (wiped when dropped: it holds the security token).
+    #[allow(clippy::type_complexity)]
+    fn canonical_parts<'a>(
+        &'a self,
+        method: &str,
+        url: &'a str,
+        headers: &[(&'a str, &'a str)],
+        body: &[u8],
+        at: SdkDate,
+    ) -> Result<(Vec<(&'a str, Cow<'a, str>)>, String, Zeroizing<String>)> {
         at.check_writable()?;
         let url_parts = split_url(url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
         if let Some((name, _)) = headers.iter().find(|(name, _)| !is_header_name(name)) {
@@ -310,9 +343,7 @@ impl Signer {
         let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
         // The canonical request holds the security token: wiped once signed.
         let canonical = Zeroizing::new(canonical_request_of(method, &url_parts, &signed, &list, payload, hash));
-        let authorization = self.authorization(&canonical, &list, date);
-        out.push(("Authorization", Cow::Owned(authorization)));
-        Ok(out)
+        Ok((out, list, canonical))
     }
 
     /// The `Authorization` value for the canonical request `canonical` over the headers of

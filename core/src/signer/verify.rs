@@ -1,7 +1,7 @@
 //! Checking a signed request, as a server does (the emulator uses it). The rules are
 //! those of [`Verifier`].
 
-use super::canonical::{canonical_request, strip};
+use super::canonical::{canonical_request, masked, strip};
 use super::hash::hex;
 use super::{sends_unsigned_payload, Algorithm, DerivedScope, Signer, UNSIGNED_PAYLOAD};
 use crate::credentials::AccessKey;
@@ -9,7 +9,7 @@ use crate::http::HttpRequest;
 use crate::time::SdkDate;
 use std::fmt;
 use std::sync::OnceLock;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// The parts of an `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,7 +311,7 @@ impl Verifier {
         if valid {
             Ok(auth)
         } else {
-            let canonical_request = shown_canonical_request(req, &auth, claim).unwrap_or_else(|| canonical.to_string());
+            let canonical_request = masked(&canonical);
             Err(VerifyError::SignatureMismatch { canonical_request, string_to_sign: string_to_sign.to_string() })
         }
     }
@@ -352,27 +352,6 @@ fn payload_claim<'r>(req: &'r HttpRequest, auth: &Authorization) -> Result<Optio
     } else {
         Err(VerifyError::PayloadHashMismatch)
     }
-}
-
-/// Headers whose values are secrets, shown as `***` in [`VerifyError::SignatureMismatch`].
-const SECRET_HEADERS: [&str; 2] = ["X-Security-Token", "X-Auth-Token"];
-
-/// The canonical request of `req` as an error shows it: built from a copy whose secret
-/// header values (a security token or an IAM token) read `***`, the rest as signed, so
-/// that it can still be compared with the client's. `None` when nothing had to be hidden.
-fn shown_canonical_request(req: &HttpRequest, auth: &Authorization, claim: Option<&str>) -> Option<String> {
-    let secret = |name: &str| SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name));
-    if !req.headers.iter().any(|(name, _)| secret(name)) {
-        return None;
-    }
-    let mut shown = req.clone();
-    for (name, value) in shown.headers.iter_mut() {
-        if secret(name) {
-            value.zeroize();
-            value.push_str("***");
-        }
-    }
-    canonical_request(&shown, &auth.signed_headers, claim, auth.algorithm.hash()).ok()
 }
 
 /// The place of a scopeless algorithm in [`Verifier::signers`] (V11, whose scope comes with

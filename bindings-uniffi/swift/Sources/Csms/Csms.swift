@@ -606,8 +606,9 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
      * `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
      * response asking for longer ends the call with its `CsmsException.Api`, whose
      * `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
+     * `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
      */
-public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil)throws  {
+public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil)throws  {
     let pointer =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
@@ -615,7 +616,8 @@ public convenience init(optionsJson: String, transport: HttpTransport? = nil, ma
         FfiConverterOptionTypeHttpTransport.lower(transport),
         FfiConverterOptionInt32.lower(maxAttempts),
         FfiConverterOptionInt64.lower(backoffBaseMillis),
-        FfiConverterOptionInt64.lower(maxRetryAfterMillis),$0
+        FfiConverterOptionInt64.lower(maxRetryAfterMillis),
+        FfiConverterOptionTypeDebugHook.lower(debugHook),$0
     )
 }
     self.init(unsafeFromRawPointer: pointer)
@@ -741,6 +743,231 @@ public func FfiConverterTypeCsmsClient_lift(_ pointer: UnsafeMutableRawPointer) 
 #endif
 public func FfiConverterTypeCsmsClient_lower(_ value: CsmsClient) -> UnsafeMutableRawPointer {
     return FfiConverterTypeCsmsClient.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A host function called after every attempt of a [`CsmsClient::call`], to log with the
+ * host's own logger (the library logs nothing). What it throws is ignored: the call goes on.
+ */
+public protocol DebugHook: AnyObject, Sendable {
+    
+    /**
+     * Receives the record of an attempt.
+     */
+    func onAttempt(record: AttemptRecord) throws 
+    
+    /**
+     * Whether the records should carry the canonical request (computed only then).
+     */
+    func wantsCanonicalRequest()  -> Bool
+    
+}
+/**
+ * A host function called after every attempt of a [`CsmsClient::call`], to log with the
+ * host's own logger (the library logs nothing). What it throws is ignored: the call goes on.
+ */
+open class DebugHookImpl: DebugHook, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_debughook(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_debughook(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Receives the record of an attempt.
+     */
+open func onAttempt(record: AttemptRecord)throws   {try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_method_debughook_on_attempt(self.uniffiClonePointer(),
+        FfiConverterTypeAttemptRecord_lower(record),$0
+    )
+}
+}
+    
+    /**
+     * Whether the records should carry the canonical request (computed only then).
+     */
+open func wantsCanonicalRequest() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_debughook_wants_canonical_request(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceDebugHook {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // This creates 1-element array, since this seems to be the only way to construct a const
+    // pointer that we can pass to the Rust code.
+    static let vtable: [UniffiVTableCallbackInterfaceDebugHook] = [UniffiVTableCallbackInterfaceDebugHook(
+        onAttempt: { (
+            uniffiHandle: UInt64,
+            record: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeDebugHook.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onAttempt(
+                     record: try FfiConverterTypeAttemptRecord_lift(record)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+        },
+        wantsCanonicalRequest: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeDebugHook.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.wantsCanonicalRequest(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            let result = try? FfiConverterTypeDebugHook.handleMap.remove(handle: uniffiHandle)
+            if result == nil {
+                print("Uniffi callback interface DebugHook: handle missing in uniffiFree")
+            }
+        }
+    )]
+}
+
+private func uniffiCallbackInitDebugHook() {
+    uniffi_csms_uniffi_fn_init_callback_vtable_debughook(UniffiCallbackInterfaceDebugHook.vtable)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDebugHook: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<DebugHook>()
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = DebugHook
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> DebugHook {
+        return DebugHookImpl(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: DebugHook) -> UnsafeMutableRawPointer {
+        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
+            fatalError("Cast to UnsafeMutableRawPointer failed")
+        }
+        return ptr
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DebugHook {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: DebugHook, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDebugHook_lift(_ pointer: UnsafeMutableRawPointer) throws -> DebugHook {
+    return try FfiConverterTypeDebugHook.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDebugHook_lower(_ value: DebugHook) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeDebugHook.lower(value)
 }
 
 
@@ -1037,6 +1264,193 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> Unsaf
 
 
 /**
+ * One attempt of a call, as a [`DebugHook`] receives it. Nothing in it is secret.
+ */
+public struct AttemptRecord {
+    /**
+     * The operation called (`ShowSecret`).
+     */
+    public var operation: String
+    /**
+     * The number of the attempt, 1 for the first.
+     */
+    public var attempt: Int32
+    /**
+     * The HTTP method.
+     */
+    public var method: String
+    /**
+     * The URL.
+     */
+    public var url: String
+    /**
+     * The response's status; null when no response came back.
+     */
+    public var status: Int32?
+    /**
+     * The transport failure's message when no response came back; null otherwise.
+     */
+    public var error: String?
+    /**
+     * The response's request id, empty without one.
+     */
+    public var requestId: String
+    /**
+     * How long the attempt took, in milliseconds.
+     */
+    public var durationMillis: Int64
+    /**
+     * The canonical request the attempt signed, `X-Security-Token` and `X-Auth-Token` as
+     * `***` (null with an IAM token). Computed only for a hook that asks for it
+     * ([`DebugHook::wants_canonical_request`]).
+     */
+    public var canonicalRequest: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The operation called (`ShowSecret`).
+         */operation: String, 
+        /**
+         * The number of the attempt, 1 for the first.
+         */attempt: Int32, 
+        /**
+         * The HTTP method.
+         */method: String, 
+        /**
+         * The URL.
+         */url: String, 
+        /**
+         * The response's status; null when no response came back.
+         */status: Int32?, 
+        /**
+         * The transport failure's message when no response came back; null otherwise.
+         */error: String?, 
+        /**
+         * The response's request id, empty without one.
+         */requestId: String, 
+        /**
+         * How long the attempt took, in milliseconds.
+         */durationMillis: Int64, 
+        /**
+         * The canonical request the attempt signed, `X-Security-Token` and `X-Auth-Token` as
+         * `***` (null with an IAM token). Computed only for a hook that asks for it
+         * ([`DebugHook::wants_canonical_request`]).
+         */canonicalRequest: String?) {
+        self.operation = operation
+        self.attempt = attempt
+        self.method = method
+        self.url = url
+        self.status = status
+        self.error = error
+        self.requestId = requestId
+        self.durationMillis = durationMillis
+        self.canonicalRequest = canonicalRequest
+    }
+}
+
+#if compiler(>=6)
+extension AttemptRecord: Sendable {}
+#endif
+
+
+extension AttemptRecord: Equatable, Hashable {
+    public static func ==(lhs: AttemptRecord, rhs: AttemptRecord) -> Bool {
+        if lhs.operation != rhs.operation {
+            return false
+        }
+        if lhs.attempt != rhs.attempt {
+            return false
+        }
+        if lhs.method != rhs.method {
+            return false
+        }
+        if lhs.url != rhs.url {
+            return false
+        }
+        if lhs.status != rhs.status {
+            return false
+        }
+        if lhs.error != rhs.error {
+            return false
+        }
+        if lhs.requestId != rhs.requestId {
+            return false
+        }
+        if lhs.durationMillis != rhs.durationMillis {
+            return false
+        }
+        if lhs.canonicalRequest != rhs.canonicalRequest {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(operation)
+        hasher.combine(attempt)
+        hasher.combine(method)
+        hasher.combine(url)
+        hasher.combine(status)
+        hasher.combine(error)
+        hasher.combine(requestId)
+        hasher.combine(durationMillis)
+        hasher.combine(canonicalRequest)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttemptRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttemptRecord {
+        return
+            try AttemptRecord(
+                operation: FfiConverterString.read(from: &buf), 
+                attempt: FfiConverterInt32.read(from: &buf), 
+                method: FfiConverterString.read(from: &buf), 
+                url: FfiConverterString.read(from: &buf), 
+                status: FfiConverterOptionInt32.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf), 
+                requestId: FfiConverterString.read(from: &buf), 
+                durationMillis: FfiConverterInt64.read(from: &buf), 
+                canonicalRequest: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AttemptRecord, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.operation, into: &buf)
+        FfiConverterInt32.write(value.attempt, into: &buf)
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterOptionInt32.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterString.write(value.requestId, into: &buf)
+        FfiConverterInt64.write(value.durationMillis, into: &buf)
+        FfiConverterOptionString.write(value.canonicalRequest, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttemptRecord_lift(_ buf: RustBuffer) throws -> AttemptRecord {
+    return try FfiConverterTypeAttemptRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttemptRecord_lower(_ value: AttemptRecord) -> RustBuffer {
+    return FfiConverterTypeAttemptRecord.lower(value)
+}
+
+
+/**
  * One header: name and value, as sent or received (order kept, names as spelled).
  */
 public struct Header {
@@ -1296,9 +1710,12 @@ public enum CsmsException: Swift.Error {
      * The server answered with an error status.
      * `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
      * beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
-     * `Retry-After` in milliseconds, if it had one.
+     * `Retry-After` in milliseconds, if it had one. When the service refused the signature
+     * (a 401 `APIGW.0301`), `canonical_request` and `string_to_sign` are what the client
+     * signed for the last attempt (tokens as `***`, never the SK) and `clock_off_seconds` how
+     * far the server's `Date` was ahead of the signing time; null otherwise.
      */
-    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?, retryAfterMillis: Int64?
+    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?, retryAfterMillis: Int64?, canonicalRequest: String?, stringToSign: String?, clockOffSeconds: Int64?
     )
     /**
      * A 2xx response whose body is not what the operation returns.
@@ -1348,7 +1765,10 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             errorMsg: try FfiConverterString.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf), 
             notRetried: try FfiConverterOptionString.read(from: &buf), 
-            retryAfterMillis: try FfiConverterOptionInt64.read(from: &buf)
+            retryAfterMillis: try FfiConverterOptionInt64.read(from: &buf), 
+            canonicalRequest: try FfiConverterOptionString.read(from: &buf), 
+            stringToSign: try FfiConverterOptionString.read(from: &buf), 
+            clockOffSeconds: try FfiConverterOptionInt64.read(from: &buf)
             )
         case 3: return .Decode(
             reason: try FfiConverterString.read(from: &buf), 
@@ -1382,7 +1802,7 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Api(status,errorCode,errorMsg,requestId,notRetried,retryAfterMillis):
+        case let .Api(status,errorCode,errorMsg,requestId,notRetried,retryAfterMillis,canonicalRequest,stringToSign,clockOffSeconds):
             writeInt(&buf, Int32(2))
             FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(errorCode, into: &buf)
@@ -1390,6 +1810,9 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             FfiConverterOptionString.write(notRetried, into: &buf)
             FfiConverterOptionInt64.write(retryAfterMillis, into: &buf)
+            FfiConverterOptionString.write(canonicalRequest, into: &buf)
+            FfiConverterOptionString.write(stringToSign, into: &buf)
+            FfiConverterOptionInt64.write(clockOffSeconds, into: &buf)
             
         
         case let .Decode(reason,status,requestId):
@@ -1512,6 +1935,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeDebugHook: FfiConverterRustBuffer {
+    typealias SwiftType = DebugHook?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDebugHook.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDebugHook.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -1868,16 +2315,23 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_debughook_wants_canonical_request() != 5336) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_httptransport_send() != 51093) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 17298) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 52098) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitDebugHook()
     uniffiCallbackInitHttpTransport()
     return InitializationResult.ok
 }()
