@@ -88,7 +88,7 @@ pub fn refresh_at(obtained_at: SdkDate, expires_at: Option<SdkDate>) -> Option<S
 /// ```
 /// use csms_core::{provider::credentials_expired, Error};
 /// let api = |code: &str, msg: &str| Error::Api { status: 401, error_code: code.into(), error_msg: msg.into(),
-///     request_id: String::new(), not_retried: None, retry_after_secs: None };
+///     request_id: String::new(), not_retried: None, retry_after_secs: None, signature: None };
 /// assert!(credentials_expired(&api("APIGW.0307", "The token must be updated.")));
 /// assert!(credentials_expired(&api("APIG.0301", "Incorrect IAM authentication information: token expires, expires_at: x")));
 /// assert!(!credentials_expired(&api("APIGW.0301", "Incorrect IAM authentication information: signature expired")));
