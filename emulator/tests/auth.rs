@@ -56,7 +56,7 @@ fn each_refusal_says_why_in_the_gateways_shape() {
     // (`localhost:PORT` passes the emulator's Host check; the request was signed for 127.0.0.1).
     let mut moved = list(now());
     let signed_host = moved.header("Host").unwrap().to_owned();
-    moved.set_header("Host", &signed_host.replace("127.0.0.1", "localhost"));
+    moved.set_header("Host", signed_host.replace("127.0.0.1", "localhost"));
     let mut undated = list(now());
     undated.set_header("X-Sdk-Date", "yesterday");
     let mut garbled = list(now());
