@@ -16,7 +16,7 @@ use csms_core::{
     json_text, operation_names, push_json_str, AccessKey, Client, ClientOptions, DerivedScope, Error, HttpRequest,
     HttpResponse, SdkDate, SecretString, Signer,
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -72,44 +72,65 @@ pub fn take_panic() -> Option<String> {
 }
 
 /// An error as the JSON text of the plain object the JS side turns into an `Error` subclass.
+/// Written member by member (a `Map` of `Value`s first cost more code in the module).
 fn error_js(err: &Error) -> JsValue {
-    let mut o = Map::new();
-    o.insert("kind".into(), err.kind().into());
-    o.insert("message".into(), err.to_string().into());
+    fn text(out: &mut String, name: &str, value: &str) {
+        out.push_str(",\"");
+        out.push_str(name);
+        out.push_str("\":");
+        push_json_str(out, value);
+    }
+    fn raw(out: &mut String, name: &str, value: &str) {
+        out.push_str(",\"");
+        out.push_str(name);
+        out.push_str("\":");
+        out.push_str(value);
+    }
+    fn flag(out: &mut String, name: &str, value: bool) {
+        raw(out, name, if value { "true" } else { "false" });
+    }
+    fn number(out: &mut String, name: &str, value: u64) {
+        raw(out, name, &json_text(&Value::from(value)));
+    }
+    let mut out = String::from("{\"kind\":\"");
+    out.push_str(err.kind());
+    out.push('"');
+    text(&mut out, "message", &err.to_string());
     match err {
         Error::Validation { field, reason } => {
-            o.insert("field".into(), field.as_str().into());
-            o.insert("reason".into(), reason.as_str().into());
+            text(&mut out, "field", field);
+            text(&mut out, "reason", reason);
         }
         Error::Api { status, error_code, error_msg, request_id, retry_after_secs, signature, .. } => {
             if let Some(signed) = signature {
-                o.insert("canonical_request".into(), signed.canonical_request.as_str().into());
-                o.insert("string_to_sign".into(), signed.string_to_sign.as_str().into());
+                text(&mut out, "canonical_request", &signed.canonical_request);
+                text(&mut out, "string_to_sign", &signed.string_to_sign);
             }
-            o.insert("status".into(), (*status).into());
-            o.insert("error_code".into(), error_code.as_str().into());
-            o.insert("error_msg".into(), error_msg.as_str().into());
-            o.insert("request_id".into(), request_id.as_str().into());
+            number(&mut out, "status", (*status).into());
+            text(&mut out, "error_code", error_code);
+            text(&mut out, "error_msg", error_msg);
+            text(&mut out, "request_id", request_id);
             if let Some(secs) = retry_after_secs {
-                o.insert("retry_after_ms".into(), (u64::from(*secs) * 1000).into());
+                number(&mut out, "retry_after_ms", u64::from(*secs) * 1000);
             }
         }
         Error::Decode { reason, status, request_id } => {
-            o.insert("reason".into(), reason.as_str().into());
-            o.insert("status".into(), (*status).into());
-            o.insert("request_id".into(), request_id.as_str().into());
+            text(&mut out, "reason", reason);
+            number(&mut out, "status", (*status).into());
+            text(&mut out, "request_id", request_id);
         }
         Error::Transport { reason, maybe_sent, timed_out, .. } => {
-            o.insert("reason".into(), reason.as_str().into());
-            o.insert("maybe_sent".into(), (*maybe_sent).into());
-            o.insert("timed_out".into(), (*timed_out).into());
+            text(&mut out, "reason", reason);
+            flag(&mut out, "maybe_sent", *maybe_sent);
+            flag(&mut out, "timed_out", *timed_out);
         }
         _ => {}
     }
     if let Some(why) = err.not_retried() {
-        o.insert("not_retried".into(), why.into());
+        text(&mut out, "not_retried", why);
     }
-    JsValue::from_str(&json_text(&Value::Object(o)))
+    out.push('}');
+    JsValue::from_str(&out)
 }
 
 fn js_err(err: Error) -> JsValue {
