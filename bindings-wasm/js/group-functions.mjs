@@ -8,7 +8,7 @@
 // the gzipped code is smallest, until no move helps). Grouped in the linker's order the
 // module is ~700 bytes smaller gzipped, in this order ~1,700 (the same code either way); if
 // the module changes much, the search may find a better order. build.sh strips the names
-// afterwards.
+// afterwards. search-crate-order.mjs re-runs that search (prints a new CRATES list).
 //
 //   node group-functions.mjs in.wasm out.wasm
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -78,22 +78,25 @@ if (!names) {
   process.exit(0);
 }
 
-const CRATES = [
+// CSMS_CRATES (a JSON array) replaces the list; search-crate-order.mjs uses it.
+const CRATES = process.env.CSMS_CRATES ? JSON.parse(process.env.CSMS_CRATES) : [
   "sha2", "sm2", "primeorder", "D as digest", "block_buffer", "crypto_bigint", "p256", "hmac",
-  "csms_core", "__multi3", "itoa", "T as alloc", "usize as core", "serde_json", "csms_wasm",
-  "str>", "u32 as core", "char as core", "der", "crypto_common", "dyn core", "const_oid",
-  "T as core", "u8 as core", "core", "wasm_bindgen", "__externref_table_alloc",
-  "Ref(String) -> Externref externref shim", "__externref_table_dealloc", "std", "i32 as core",
-  "F as core", "__rustc", "str as core", "i64 as core", "u64>", "char>", "u64 as itoa", "rfc6979",
-  "sec1", "wasmattempts_attempt", "memcmp", "generic_array", "[Z; N] as zeroize", "alloc", "?",
-  "transportDefaults multivalue shim", "subtle", "zmij", "elliptic_curve", "__wbg_wasmclient_free",
-  "__wbg_wasmattempts_free", "sm3", "A as core", "digest", "__wbindgen_free", "[u8]>",
-  "__panicForTests", "__wbindgen_realloc", "wasmclient_endpoint multivalue shim",
-  "wasmattempts_receive multivalue shim", "wasmattempts_fail multivalue shim",
-  "wasmattempts_request multivalue shim", "operationNames multivalue shim",
-  "wasmclient_parse multivalue shim", "__wbindgen_malloc", "takePanic multivalue shim",
-  "wasmclient_build externref shim multivalue shim", "wasmattempts_new multivalue shim",
-  "signRequest externref shim multivalue shim", "wasmclient_new multivalue shim",
+  "wasmclient_new multivalue shim", "csms_core", "__multi3", "itoa", "T as alloc", "serde_json",
+  "usize as core", "str>", "u32 as core", "char as core", "der", "crypto_common", "dyn core",
+  "const_oid", "T as core", "csms_wasm", "core", "u8 as core", "wasm_bindgen",
+  "__externref_table_alloc", "Ref(String) -> Externref externref shim", "__externref_table_dealloc",
+  "std", "i32 as core", "F as core", "__rustc", "str as core", "i64 as core", "u64>", "char>",
+  "u64 as itoa", "rfc6979", "sec1", "wasmattempts_attempt", "memcmp", "generic_array",
+  "[Z; N] as zeroize", "transportDefaults multivalue shim", "subtle", "zmij", "alloc",
+  "elliptic_curve", "__wbg_wasmclient_free", "__wbg_wasmattempts_free", "A as core", "digest",
+  "__wbindgen_free", "[u8]>", "__panicForTests", "__wbindgen_realloc",
+  "wasmclient_endpoint multivalue shim", "wasmattempts_receive multivalue shim",
+  "wasmattempts_fail multivalue shim", "wasmattempts_request multivalue shim",
+  "operationNames multivalue shim", "wasmclient_parse multivalue shim", "__wbindgen_malloc",
+  "takePanic multivalue shim", "wasmclient_build externref shim multivalue shim",
+  "wasmattempts_new multivalue shim", "signRequest externref shim multivalue shim", "sm3",
+  "F64 -> Externref", "Ref(String) -> Externref", "T as wasm_bindgen",
+  "wasmattempts_canonicalRequest multivalue shim",
 ];
 
 // `<csms_core::signer::Signer as core[1a2b]::fmt::Debug>::fmt::h0123` -> crate `csms_core`,
