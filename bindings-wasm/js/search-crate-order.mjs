@@ -2,16 +2,18 @@
 // (first-improvement greedy: move one of the largest crate groups to another place, keep the
 // move if the final module is smaller gzipped at level 9, until no move helps or time is up).
 // Each candidate runs group-functions.mjs (order in CSMS_CRATES) and build.sh's second
-// wasm-opt command. Run build.sh first (it keeps the named module); prints the CRATES list.
+// wasm-opt command. Run build.sh first (it keeps the named module); prints the list to
+// paste into CRATES (wasm-module.mjs).
 //
 //   node bindings-wasm/js/search-crate-order.mjs [--minutes 10] [--groups 25] [--jobs 2]
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { CRATES, pathOf, readModule, uleb } from './wasm-module.mjs';
 
 const run = promisify(execFile);
 const HERE = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -30,23 +32,10 @@ const FLAGS = ['--reorder-functions-by-name', '-Oz', '--low-memory-unused', '--s
   '--enable-nontrapping-float-to-int', '--enable-reference-types', '--enable-multivalue'];
 
 // The module's crates (as group-functions.mjs names them) with their code sizes.
-const bytes = readFileSync(NAMED);
-function uleb(buf, at) {
-  let value = 0, shift = 0;
-  for (;;) {
-    const b = buf[at++];
-    value += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (b < 0x80) return [value, at];
-  }
-}
+const { sections, names } = readModule(readFileSync(NAMED));
 let imported = 0;
 const bodySize = [];
-const names = [];
-for (let at = 8; at < bytes.length; ) {
-  const id = bytes[at];
-  const [size, start] = uleb(bytes, at + 1);
-  const body = bytes.subarray(start, start + size);
+for (const [id, body] of sections) {
   if (id === 2) { // imports: count the functions
     let [count, p] = uleb(body, 0);
     for (; count > 0; count--) {
@@ -61,38 +50,16 @@ for (let at = 8; at < bytes.length; ) {
   } else if (id === 10) {
     let [count, p] = uleb(body, 0);
     for (; count > 0; count--) { const [len, q] = uleb(body, p); bodySize.push(len); p = q + len; }
-  } else if (id === 0) {
-    const [len, from] = uleb(body, 0);
-    if (body.subarray(from, from + len).toString() === 'name') {
-      for (let sub = from + len; sub < body.length; ) {
-        const [subSize, subStart] = uleb(body, sub + 1);
-        if (body[sub] === 1) {
-          let [count, p] = uleb(body, subStart);
-          for (; count > 0; count--) {
-            let index, nameLen;
-            [index, p] = uleb(body, p);
-            [nameLen, p] = uleb(body, p);
-            names.push([index, body.subarray(p, p + nameLen).toString()]);
-            p += nameLen;
-          }
-        }
-        sub = subStart + subSize;
-      }
-    }
   }
-  at = start + size;
 }
-const crateOf = (name) => name.replace(/^[<&]+/, '').replace(/\[[0-9a-f]+\]/g, '').split('::')[0];
 const size = new Map();
 for (const [index, name] of names) {
-  const c = crateOf(name);
+  const c = pathOf(name)[0];
   size.set(c, (size.get(c) ?? 0) + (bodySize[index - imported] ?? 0));
 }
 
-// The start: CRATES as it is in group-functions.mjs, then the other crates in the module's order.
-const listed = JSON.parse(readFileSync(GROUP, 'utf8').match(/: \[\n([\s\S]*?)\];/)[1].replace(/,\s*$/, '')
-  .replace(/^/, '[') + ']');
-let order = listed.filter((c) => size.has(c));
+// The start: CRATES as group-functions.mjs uses it, then the other crates in the module's order.
+let order = CRATES.filter((c) => size.has(c));
 for (const c of size.keys()) if (!order.includes(c)) order.push(c);
 const big = [...size.keys()].sort((a, b) => size.get(b) - size.get(a)).slice(0, GROUPS);
 
