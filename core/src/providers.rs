@@ -5,12 +5,11 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::HttpRequest;
-use crate::provider::metadata::{self, PROVIDER as METADATA};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::provider::metadata;
 use crate::provider::{
-    chain_error, env_credentials, parse_profile, profile_path, provider_error, CredentialState, Lease, Phase, Provided,
+    provider_error, Acquire, CredentialState, Fetch, Lease, Memory, Need, Provided, SignerCache, Source,
 };
-use crate::secret::SecretString;
 use crate::time::SdkDate;
 use std::fmt;
 use std::future::Future;
@@ -40,200 +39,192 @@ fn process_env() -> SharedLookup {
     Arc::new(|name: &str| std::env::var(name).ok())
 }
 
-/// The test guard of the process environment (`CSMS_TEST_NO_METADATA`), read by the
-/// metadata provider whatever lookup it was given.
-fn process_guarded() -> bool {
-    std::env::var(metadata::ENV_TEST_GUARD).is_ok_and(|v| !v.is_empty())
-}
-
-/// `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` and
-/// `HUAWEICLOUD_SDK_PROJECT_ID`, read at each fetch ([`env_credentials`]).
-#[derive(Clone)]
-pub struct EnvCredentials {
+/// A built-in source with what its last fetch learnt, fetched with this process's I/O: the
+/// environment through its lookup, files with `std::fs`, the metadata service with a
+/// `reqwest` client of 3-second timeouts, no proxy and no redirects.
+struct Builtin {
+    source: Source,
     lookup: SharedLookup,
+    memory: tokio::sync::Mutex<Memory>,
+    http: std::sync::OnceLock<std::result::Result<reqwest::Client, String>>,
 }
 
-impl EnvCredentials {
-    /// Reads the process environment.
-    pub fn new() -> Self {
-        EnvCredentials { lookup: process_env() }
+impl Builtin {
+    fn new(source: Source, lookup: SharedLookup) -> Self {
+        Builtin { source, lookup, memory: Default::default(), http: std::sync::OnceLock::new() }
     }
 
-    /// Reads `lookup` instead (tests, or an application's own settings).
-    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        EnvCredentials { lookup: Arc::new(lookup) }
-    }
-}
-
-impl Default for EnvCredentials {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for EnvCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("EnvCredentials")
-    }
-}
-
-impl CredentialProvider for EnvCredentials {
-    fn name(&self) -> &str {
-        "environment"
+    /// The lookup, its test guard (`CSMS_TEST_NO_METADATA`) read from the process
+    /// environment whatever the lookup says.
+    fn var(&self, name: &str) -> Option<String> {
+        if name == metadata::ENV_TEST_GUARD {
+            return std::env::var(name).ok().filter(|v| !v.is_empty()).or_else(|| (self.lookup)(name));
+        }
+        (self.lookup)(name)
     }
 
-    fn fetch(&self) -> ProviderFuture<'_> {
-        let result = env_credentials(&|n: &str| (self.lookup)(n));
-        Box::pin(async move { result })
-    }
-}
-
-/// The official SDKs' profile file, `[basic]` section ([`parse_profile`]): the path
-/// `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`. Read only.
-#[derive(Clone)]
-pub struct ProfileCredentials {
-    lookup: SharedLookup,
-    path: Option<String>,
-}
-
-impl ProfileCredentials {
-    /// The file the process environment names ([`profile_path`]), resolved at each fetch.
-    pub fn new() -> Self {
-        ProfileCredentials { lookup: process_env(), path: None }
-    }
-
-    /// The file at `path`.
-    pub fn from_path(path: impl Into<String>) -> Self {
-        ProfileCredentials { lookup: process_env(), path: Some(path.into()) }
-    }
-
-    /// The file `lookup` names.
-    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        ProfileCredentials { lookup: Arc::new(lookup), path: None }
-    }
-
-    fn read(&self) -> Result<Provided> {
-        let Some(path) = self.path.clone().or_else(|| profile_path(&|n: &str| (self.lookup)(n))) else {
-            return Err(provider_error("profile", "no HUAWEICLOUD_SDK_CREDENTIALS_FILE and no home directory"));
+    async fn fetch(&self) -> Result<Provided> {
+        let mut memory = self.memory.lock().await;
+        let mut fetch = Fetch::new(self.source.clone(), std::mem::take(&mut *memory));
+        let lookup = |name: &str| self.var(name);
+        let result = loop {
+            match fetch.next(&lookup) {
+                Need::Http(request) => fetch.received(self.send(request).await),
+                Need::File(path) => fetch.read(read_text(&path)),
+                Need::Host => fetch.called(Err(provider_error(self.source.name(), "no function"))),
+                Need::Done(result) => break result,
+            }
         };
-        let mut text = std::fs::read_to_string(&path).map_err(|e| {
-            let why =
-                if e.kind() == std::io::ErrorKind::NotFound { "does not exist".to_owned() } else { e.to_string() };
-            provider_error("profile", format!("{path}: {why}"))
-        })?;
-        let provided = parse_profile(&text, &path);
-        zeroize::Zeroize::zeroize(&mut text);
-        provided
-    }
-}
-
-impl Default for ProfileCredentials {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for ProfileCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProfileCredentials").field("path", &self.path).finish()
-    }
-}
-
-impl CredentialProvider for ProfileCredentials {
-    fn name(&self) -> &str {
-        "profile"
+        *memory = fetch.into_memory();
+        result
     }
 
-    fn fetch(&self) -> ProviderFuture<'_> {
-        let result = self.read();
-        Box::pin(async move { result })
-    }
-}
-
-/// Temporary keys from the instance metadata service ([`crate::provider::metadata`]):
-/// a session token (kept and renewed when refused), then the security key; 3-second
-/// timeouts. The endpoint is `CSMS_METADATA_ENDPOINT`, else `http://169.254.169.254`,
-/// which is refused when the process environment has `CSMS_TEST_NO_METADATA` set.
-#[derive(Debug)]
-pub struct MetadataCredentials {
-    endpoint: Result<String>,
-    http: Result<reqwest::Client>,
-    session: tokio::sync::Mutex<Option<SecretString>>,
-}
-
-impl MetadataCredentials {
-    /// The endpoint the process environment names, else the default address.
-    pub fn new() -> Self {
-        Self::with_lookup(|name: &str| std::env::var(name).ok())
-    }
-
-    /// The endpoint `lookup` names (`CSMS_METADATA_ENDPOINT`), else the default address.
-    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        Self::make(metadata::endpoint(&lookup))
-    }
-
-    /// The metadata service at `endpoint` (`http://127.0.0.1:PORT` in tests).
-    pub fn with_endpoint(endpoint: impl Into<String>) -> Self {
-        Self::make(Ok(endpoint.into().trim_end_matches('/').to_owned()))
-    }
-
-    fn make(endpoint: Result<String>) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(metadata::TIMEOUT)
-            .timeout(metadata::TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .map_err(|e| provider_error(METADATA, e.to_string()));
-        MetadataCredentials { endpoint, http, session: tokio::sync::Mutex::new(None) }
-    }
-
-    async fn send(&self, http: &reqwest::Client, request: HttpRequest) -> Result<crate::http::HttpResponse> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let http = self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(metadata::TIMEOUT)
+                .timeout(metadata::TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .build()
+                .map_err(|e| e.to_string())
+        });
+        let http = http.as_ref().map_err(|e| Error::transport(e.clone(), false))?;
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut builder = http.request(method, request.url.as_str());
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let fail = |e: reqwest::Error| {
-            let what = if e.is_timeout() { "timed out" } else { "failed" };
-            provider_error(METADATA, format!("the request to {} {what}: {e}", request.url))
-        };
+        let fail = |e: reqwest::Error| Error::transport(e.to_string(), e.is_timeout());
         let response = builder.send().await.map_err(fail)?;
         let status = response.status().as_u16();
         let body: Vec<u8> = response.bytes().await.map_err(fail)?.into();
-        Ok(crate::http::HttpResponse::new(status, vec![], body))
-    }
-
-    async fn fetch_now(&self) -> Result<Provided> {
-        let endpoint = self.endpoint.as_ref().map_err(Clone::clone)?;
-        metadata::check_not_guarded(endpoint, process_guarded())?;
-        let http = self.http.as_ref().map_err(Clone::clone)?;
-        let mut session = self.session.lock().await;
-        if session.is_none() {
-            *session = metadata::parse_token(&self.send(http, metadata::token_request(endpoint)).await?)?;
-        }
-        let mut response = self.send(http, metadata::security_key_request(endpoint, session.as_ref())).await?;
-        if metadata::token_rejected(&response) {
-            *session = metadata::parse_token(&self.send(http, metadata::token_request(endpoint)).await?)?;
-            response = self.send(http, metadata::security_key_request(endpoint, session.as_ref())).await?;
-        }
-        metadata::parse_security_key(&response)
+        Ok(HttpResponse::new(status, vec![], body))
     }
 }
 
-impl Default for MetadataCredentials {
-    fn default() -> Self {
-        Self::new()
+/// A file's text, or why it could not be read.
+fn read_text(path: &str) -> std::result::Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        _ => e.to_string(),
+    })
+}
+
+impl fmt::Debug for Builtin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Builtin").field(&self.source).finish()
     }
 }
 
-impl CredentialProvider for MetadataCredentials {
-    fn name(&self) -> &str {
-        METADATA
+/// Declares a built-in provider: a [`Builtin`] under a public name.
+macro_rules! builtin_provider {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(Builtin);
+
+        impl CredentialProvider for $name {
+            fn name(&self) -> &str {
+                self.0.source.name()
+            }
+
+            fn fetch(&self) -> ProviderFuture<'_> {
+                Box::pin(self.0.fetch())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+}
+
+builtin_provider!(
+    /// `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` and
+    /// `HUAWEICLOUD_SDK_PROJECT_ID`, read at each fetch ([`env_credentials`](crate::provider::env_credentials)).
+    EnvCredentials
+);
+
+impl EnvCredentials {
+    /// Reads the process environment.
+    pub fn new() -> Self {
+        EnvCredentials(Builtin::new(Source::Environment, process_env()))
     }
 
-    fn fetch(&self) -> ProviderFuture<'_> {
-        Box::pin(self.fetch_now())
+    /// Reads `lookup` instead (tests, or an application's own settings).
+    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        EnvCredentials(Builtin::new(Source::Environment, Arc::new(lookup)))
+    }
+}
+
+builtin_provider!(
+    /// The official SDKs' profile file, `[basic]` section ([`parse_profile`](crate::provider::parse_profile)):
+    /// the path `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`. Read only.
+    ProfileCredentials
+);
+
+impl ProfileCredentials {
+    /// The file the process environment names ([`profile_path`](crate::provider::profile_path)), resolved at each fetch.
+    pub fn new() -> Self {
+        ProfileCredentials(Builtin::new(Source::Profile(None), process_env()))
+    }
+
+    /// The file at `path`.
+    pub fn from_path(path: impl Into<String>) -> Self {
+        ProfileCredentials(Builtin::new(Source::Profile(Some(path.into())), process_env()))
+    }
+
+    /// The file `lookup` names.
+    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        ProfileCredentials(Builtin::new(Source::Profile(None), Arc::new(lookup)))
+    }
+}
+
+builtin_provider!(
+    /// Temporary keys from the instance metadata service ([`crate::provider::metadata`]):
+    /// a session token (kept and renewed when refused), then the security key; 3-second
+    /// timeouts. The endpoint is `CSMS_METADATA_ENDPOINT`, else `http://169.254.169.254`,
+    /// which is refused when the process environment has `CSMS_TEST_NO_METADATA` set.
+    MetadataCredentials
+);
+
+impl MetadataCredentials {
+    /// The endpoint the process environment names, else the default address.
+    pub fn new() -> Self {
+        MetadataCredentials(Builtin::new(Source::Metadata(None), process_env()))
+    }
+
+    /// The endpoint `lookup` names (`CSMS_METADATA_ENDPOINT`), else the default address.
+    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        MetadataCredentials(Builtin::new(Source::Metadata(None), Arc::new(lookup)))
+    }
+
+    /// The metadata service at `endpoint` (`http://127.0.0.1:PORT` in tests).
+    pub fn with_endpoint(endpoint: impl Into<String>) -> Self {
+        MetadataCredentials(Builtin::new(Source::Metadata(Some(endpoint.into())), process_env()))
+    }
+}
+
+builtin_provider!(
+    /// The default chain, in the official SDKs' order: the environment, the profile file, the
+    /// instance metadata service. The first that gives credentials is kept for every later
+    /// fetch; when none does, the error lists why each did not ([`chain_error`](crate::provider::chain_error)).
+    ChainCredentials
+);
+
+impl ChainCredentials {
+    /// The default chain over the process environment.
+    pub fn new() -> Self {
+        ChainCredentials(Builtin::new(Source::Chain, process_env()))
+    }
+
+    /// The default chain over `lookup` (the metadata provider still refuses the default
+    /// address when the process environment has `CSMS_TEST_NO_METADATA`).
+    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        ChainCredentials(Builtin::new(Source::Chain, Arc::new(lookup)))
     }
 }
 
@@ -285,73 +276,6 @@ impl CredentialProvider for FnCredentials {
     }
 }
 
-/// The default chain, in the official SDKs' order: the environment, the profile file, the
-/// instance metadata service. The first that gives credentials is kept for every later
-/// fetch; when none does, the error lists why each did not ([`chain_error`]).
-#[derive(Debug)]
-pub struct ChainCredentials {
-    providers: Vec<Arc<dyn CredentialProvider>>,
-    chosen: Mutex<Option<usize>>,
-}
-
-impl ChainCredentials {
-    /// The default chain over the process environment.
-    pub fn new() -> Self {
-        Self::with_lookup(|name: &str| std::env::var(name).ok())
-    }
-
-    /// The default chain over `lookup` (the metadata provider still refuses the default
-    /// address when the process environment has `CSMS_TEST_NO_METADATA`).
-    pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        let lookup: SharedLookup = Arc::new(lookup);
-        let (env, profile) = (lookup.clone(), lookup.clone());
-        Self::of(vec![
-            Arc::new(EnvCredentials::with_lookup(move |n: &str| env(n))),
-            Arc::new(ProfileCredentials::with_lookup(move |n: &str| profile(n))),
-            Arc::new(MetadataCredentials::with_lookup(|n: &str| lookup(n))),
-        ])
-    }
-
-    /// A chain of these providers, in this order.
-    pub fn of(providers: Vec<Arc<dyn CredentialProvider>>) -> Self {
-        ChainCredentials { providers, chosen: Mutex::new(None) }
-    }
-
-    async fn fetch_now(&self) -> Result<Provided> {
-        let chosen = *lock(&self.chosen);
-        if let Some(index) = chosen {
-            return self.providers[index].fetch().await;
-        }
-        let mut failures = Vec::new();
-        for (index, provider) in self.providers.iter().enumerate() {
-            match provider.fetch().await {
-                Ok(provided) => {
-                    *lock(&self.chosen) = Some(index);
-                    return Ok(provided);
-                }
-                Err(e) => failures.push((provider.name(), e)),
-            }
-        }
-        Err(chain_error(&failures))
-    }
-}
-
-impl Default for ChainCredentials {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CredentialProvider for ChainCredentials {
-    fn name(&self) -> &str {
-        "default chain"
-    }
-
-    fn fetch(&self) -> ProviderFuture<'_> {
-        Box::pin(self.fetch_now())
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -361,7 +285,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug)]
 pub(crate) struct Refreshing {
     provider: Arc<dyn CredentialProvider>,
-    state: Mutex<(CredentialState, Option<(u64, Client)>)>,
+    state: Mutex<(CredentialState, SignerCache)>,
     /// Bumped when a fetch ends.
     done: tokio::sync::watch::Sender<u64>,
 }
@@ -386,7 +310,7 @@ impl Refreshing {
     pub(crate) fn new(provider: Arc<dyn CredentialProvider>) -> Self {
         Refreshing {
             provider,
-            state: Mutex::new((CredentialState::new(), None)),
+            state: Mutex::new((CredentialState::new(), SignerCache::default())),
             done: tokio::sync::watch::Sender::new(0),
         }
     }
@@ -402,35 +326,29 @@ impl Refreshing {
     /// still work).
     pub(crate) async fn signer(&self, base: &Client) -> Result<(u64, Client)> {
         loop {
-            let (ticket, mut waiting) = {
+            let (acquired, mut receiver) = {
                 let mut guard = lock(&self.state);
-                let (state, cached) = &mut *guard;
-                let at = now();
-                let phase = state.phase(at);
-                if phase != Phase::Stale {
-                    if let Some(lease) = state.usable(at) {
-                        return signer_for(lease, cached, base);
-                    }
-                }
-                match state.begin_refresh(at) {
-                    Some(ticket) => (Some(ticket), None),
-                    None => (None, Some((self.done.subscribe(), state.in_flight()))),
-                }
+                (guard.0.acquire(now()), self.done.subscribe())
             };
-            if let Some(ticket) = ticket {
-                let mut in_flight = InFlight { refreshing: self, ticket: Some(ticket) };
-                let result = self.provider.fetch().await;
-                let ticket = in_flight.ticket.take().expect("taken once");
-                let lease = self.end(ticket, result)?;
-                return signer_for(&lease, &mut lock(&self.state).1, base);
-            }
-            if let Some((receiver, fetch)) = &mut waiting {
-                receiver.changed().await.ok();
-                if let Some(error) = fetch.and_then(|n| lock(&self.state).0.failure_of(n).cloned()) {
-                    return Err(error);
+            match acquired {
+                Acquire::Use(lease) => return self.sign_with(&lease, base),
+                Acquire::Fetch(ticket) => {
+                    let mut in_flight = InFlight { refreshing: self, ticket: Some(ticket) };
+                    let result = self.provider.fetch().await;
+                    let ticket = in_flight.ticket.take().expect("taken once");
+                    let lease = self.end(ticket, result)?;
+                    return self.sign_with(&lease, base);
+                }
+                Acquire::Wait(fetch) => {
+                    receiver.changed().await.ok();
+                    lock(&self.state).0.waited(fetch)?;
                 }
             }
         }
+    }
+
+    fn sign_with(&self, lease: &Lease, base: &Client) -> Result<(u64, Client)> {
+        Ok((lease.generation, lock(&self.state).1.signer(base, lease)?))
     }
 
     /// Fetches the first credentials (so that a failing provider fails at once) and
@@ -444,15 +362,6 @@ impl Refreshing {
     pub(crate) fn invalidate(&self, generation: u64) {
         lock(&self.state).0.invalidate(generation);
     }
-}
-
-fn signer_for(lease: &Lease, cached: &mut Option<(u64, Client)>, base: &Client) -> Result<(u64, Client)> {
-    if let Some((generation, client)) = cached.as_ref().filter(|(g, _)| *g == lease.generation) {
-        return Ok((*generation, client.clone()));
-    }
-    let client = base.with_credentials(lease.provided.credentials.clone())?;
-    *cached = Some((lease.generation, client.clone()));
-    Ok((lease.generation, client))
 }
 
 fn now() -> SdkDate {

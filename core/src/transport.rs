@@ -8,7 +8,7 @@ use crate::config::DEFAULT_LIMIT;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::operations::{operation, Operation, OperationSpec};
-use crate::provider::{credentials_expired, resolve_endpoint, ENV_PROJECT_ID};
+use crate::provider::{credentials_expired, project_id, resolve_endpoint};
 use crate::providers::{ChainCredentials, CredentialProvider, Refreshing};
 use crate::response::parse_response;
 use crate::retry::RetryPolicy;
@@ -127,10 +127,7 @@ impl HttpClient {
             config = config.with_region(region)?;
         }
         let first = chain.first(&Client::new(config.clone())?).await?;
-        config.project_id = match lookup(ENV_PROJECT_ID).filter(|p| !p.is_empty()).or(first) {
-            Some(project_id) => project_id,
-            None => return Err(Error::validation(ENV_PROJECT_ID, "is not set, and the credentials name no project")),
-        };
+        config.project_id = project_id(&lookup, first.as_deref())?;
         let mut http = Self::new(Client::new(config)?)?;
         http.credentials = Some(chain);
         Ok(http)

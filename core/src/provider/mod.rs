@@ -8,14 +8,18 @@
 //! The `reqwest` transport (`HttpClient`, feature `reqwest`) and every binding do that I/O
 //! around these functions.
 
+mod fetch;
 pub mod metadata;
 mod sources;
 
+pub use fetch::{Fetch, Memory, Need, Source};
+
 pub use sources::{
-    env_credentials, parse_profile, profile_path, resolve_endpoint, Lookup, ENV_AK, ENV_CREDENTIALS_FILE, ENV_ENDPOINT,
-    ENV_PROJECT_ID, ENV_REGION, ENV_SECURITY_TOKEN, ENV_SK,
+    env_credentials, parse_profile, profile_path, project_id, resolve_endpoint, Lookup, ENV_AK, ENV_CREDENTIALS_FILE,
+    ENV_ENDPOINT, ENV_PROJECT_ID, ENV_REGION, ENV_SECURITY_TOKEN, ENV_SK,
 };
 
+use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::time::SdkDate;
@@ -158,6 +162,18 @@ pub enum Phase {
     Stale,
 }
 
+/// What a caller about to sign does ([`CredentialState::acquire`]).
+#[derive(Debug)]
+pub enum Acquire {
+    /// Sign with these credentials.
+    Use(Lease),
+    /// Fetch (this caller holds the ticket), then [`CredentialState::finish`].
+    Fetch(Ticket),
+    /// The fetch of this number is in flight and no credentials work meanwhile: wait for it
+    /// to end, then [`CredentialState::waited`] and acquire again.
+    Wait(u64),
+}
+
 /// The right to fetch credentials, given to one caller at a time
 /// ([`CredentialState::begin_refresh`]) and handed back with the result
 /// ([`CredentialState::finish`]).
@@ -224,6 +240,39 @@ impl CredentialState {
             Some(at) if now.unix_seconds() >= at.unix_seconds() => Phase::Stale,
             _ => Phase::Fresh,
         }
+    }
+
+    /// What a caller about to sign at `now` does: use the current credentials while they
+    /// are fresh (or while another caller refreshes them, as long as they work), else fetch
+    /// if no fetch is in flight, else wait for it.
+    ///
+    /// ```
+    /// use csms_core::provider::{Acquire, CredentialState, Provided};
+    /// use csms_core::{AccessKey, SdkDate};
+    /// let t0 = SdkDate::from_unix(1_000_000);
+    /// let mut state = CredentialState::new();
+    /// let Acquire::Fetch(ticket) = state.acquire(t0) else { panic!() };
+    /// let Acquire::Wait(number) = state.acquire(t0) else { panic!() }; // a second caller
+    /// state.finish(ticket, Ok(Provided::new(AccessKey::new("AK", "SK"))), t0, "vault").unwrap();
+    /// state.waited(number).unwrap();
+    /// assert!(matches!(state.acquire(t0), Acquire::Use(_)));
+    /// ```
+    pub fn acquire(&mut self, now: SdkDate) -> Acquire {
+        if self.phase(now) != Phase::Stale {
+            if let Some(lease) = self.usable(now) {
+                return Acquire::Use(lease.clone());
+            }
+        }
+        match self.begin_refresh(now) {
+            Some(ticket) => Acquire::Fetch(ticket),
+            None => Acquire::Wait(self.in_flight.unwrap_or(self.fetches)),
+        }
+    }
+
+    /// After waiting for fetch number `fetch` ([`Acquire::Wait`]): its error if it failed
+    /// and left no credentials, else `Ok` (acquire again).
+    pub fn waited(&self, fetch: u64) -> Result<()> {
+        self.failure_of(fetch).map_or(Ok(()), |e| Err(e.clone()))
     }
 
     /// The credentials to sign with at `now`, if there are any that still work (also while
@@ -315,6 +364,24 @@ impl CredentialState {
             self.not_before = None;
         }
         current
+    }
+}
+
+/// The signing client of a client's current credentials, made once per generation (a
+/// signer's set-up, a key pair derivation for the asymmetric algorithms, costs more than a
+/// signature).
+#[derive(Debug, Default)]
+pub struct SignerCache(Option<(u64, Client)>);
+
+impl SignerCache {
+    /// `base` signing with the credentials of `lease` (sharing its learnt clock offset).
+    pub fn signer(&mut self, base: &Client, lease: &Lease) -> Result<Client> {
+        if let Some((_, client)) = self.0.as_ref().filter(|(g, _)| *g == lease.generation) {
+            return Ok(client.clone());
+        }
+        let client = base.with_credentials(lease.provided.credentials.clone())?;
+        self.0 = Some((lease.generation, client.clone()));
+        Ok(client)
     }
 }
 

@@ -58,6 +58,22 @@ pub fn env_credentials(lookup: &impl Lookup) -> Result<Provided> {
     Ok(provided)
 }
 
+/// The project id of a client configured from the environment: `HUAWEICLOUD_SDK_PROJECT_ID`,
+/// else the one the credentials came with (a profile's `project_id`). Neither: an
+/// [`Error::Validation`] naming `HUAWEICLOUD_SDK_PROJECT_ID`.
+///
+/// ```
+/// use csms_core::provider::project_id;
+/// let none = |_: &str| None;
+/// assert_eq!(project_id(&none, Some("from-profile")).unwrap(), "from-profile");
+/// assert!(project_id(&none, None).unwrap_err().to_string().contains("HUAWEICLOUD_SDK_PROJECT_ID"));
+/// ```
+pub fn project_id(lookup: &impl Lookup, provided: Option<&str>) -> Result<String> {
+    var(lookup, ENV_PROJECT_ID)
+        .or_else(|| provided.filter(|p| !p.is_empty()).map(str::to_owned))
+        .ok_or_else(|| Error::validation(ENV_PROJECT_ID, "is not set, and the credentials name no project"))
+}
+
 /// The path of the profile file: `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else
 /// `$HOME/.huaweicloud/credentials` (`%USERPROFILE%` when there is no `HOME`). `None`
 /// when neither is set.

@@ -1,6 +1,7 @@
 use super::metadata::{self, parse_security_key, parse_token, security_key_request, token_rejected};
 use super::*;
 use crate::credentials::AccessKey;
+use crate::http::HttpRequest;
 use crate::http::HttpResponse;
 use std::collections::HashMap;
 
@@ -306,4 +307,130 @@ fn metadata_answers() {
         assert!(matches!(&err, Error::Credentials { provider, .. } if provider == "metadata"), "{message}");
         assert!(message.contains(says) && !message.contains("secret-value"), "{message}");
     }
+}
+
+const KEY_BODY: &str = r#"{"credential": {"access": "TMPAK", "secret": "TMPSK", "securitytoken": "ST",
+    "expires_at": "2030-01-01T00:00:00.000000Z"}}"#;
+
+fn http(need: Need) -> HttpRequest {
+    match need {
+        Need::Http(request) => request,
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+fn done(need: Need) -> Result<Provided> {
+    match need {
+        Need::Done(result) => result,
+        other => panic!("expected the end, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_metadata_fetch_gets_a_session_token_once_and_renews_it_when_refused() {
+    let lookup = env(&[(metadata::ENV_TEST_GUARD, "1"), (metadata::ENV_ENDPOINT, "http://127.0.0.1:9")]);
+    let mut fetch = Fetch::new(Source::Metadata(None), Memory::default());
+    let token = http(fetch.next(&lookup));
+    assert_eq!((token.method.as_str(), token.url.as_str()), ("PUT", "http://127.0.0.1:9/meta-data/latest/api/token"));
+    // Asked again before the answer: the same request.
+    assert_eq!(http(fetch.next(&lookup)).url, token.url);
+    fetch.received(Ok(HttpResponse::new(200, vec![], "S1")));
+    let key_request = http(fetch.next(&lookup));
+    assert_eq!(key_request.header(metadata::TOKEN_HEADER), Some("S1"));
+    fetch.received(Ok(HttpResponse::new(200, vec![], KEY_BODY)));
+    let provided = done(fetch.next(&lookup)).unwrap();
+    assert_eq!(provided.expires_at, Some(SdkDate::parse("20300101T000000Z").unwrap()));
+
+    // The next fetch keeps the session token; refused, it gets a new one and asks once more.
+    let mut fetch = Fetch::new(Source::Metadata(None), fetch.into_memory());
+    assert_eq!(http(fetch.next(&lookup)).header(metadata::TOKEN_HEADER), Some("S1"));
+    fetch.received(Ok(HttpResponse::new(401, vec![], "token expired")));
+    assert_eq!(http(fetch.next(&lookup)).method, "PUT");
+    fetch.received(Ok(HttpResponse::new(200, vec![], "S2")));
+    assert_eq!(http(fetch.next(&lookup)).header(metadata::TOKEN_HEADER), Some("S2"));
+    fetch.received(Ok(HttpResponse::new(401, vec![], "token expired")));
+    let err = done(fetch.next(&lookup)).unwrap_err();
+    assert!(err.to_string().contains("metadata provider: the security key request got status 401"), "{err}");
+    assert!(!format!("{:?}", fetch.into_memory()).contains("S2"), "the memory's Debug shows no token");
+}
+
+#[test]
+fn a_metadata_service_without_session_tokens_and_a_failing_one() {
+    let lookup = env(&[]);
+    let mut fetch = Fetch::new(Source::Metadata(Some("http://127.0.0.1:9/".into())), Memory::default());
+    http(fetch.next(&lookup));
+    fetch.received(Ok(HttpResponse::new(404, vec![], "")));
+    assert_eq!(http(fetch.next(&lookup)).header(metadata::TOKEN_HEADER), None);
+    fetch.received(Err(Error::timeout("no answer in 3 s", false)));
+    let err = done(fetch.next(&lookup)).unwrap_err();
+    assert!(
+        err.to_string().contains("the request to http://127.0.0.1:9/openstack/latest/securitykey timed out"),
+        "{err}"
+    );
+
+    // The real address is refused under the test guard, even when named.
+    let guarded = env(&[(metadata::ENV_TEST_GUARD, "1")]);
+    let mut fetch = Fetch::new(Source::Metadata(Some(metadata::DEFAULT_ENDPOINT.into())), Memory::default());
+    let err = done(fetch.next(&guarded)).unwrap_err();
+    assert!(err.to_string().contains("refusing to contact http://169.254.169.254"), "{err}");
+}
+
+#[test]
+fn the_chain_says_why_each_member_failed_then_keeps_the_one_that_worked() {
+    let lookup =
+        env(&[("HOME", "/h"), (metadata::ENV_TEST_GUARD, "1"), (metadata::ENV_ENDPOINT, "http://127.0.0.1:9")]);
+    let mut fetch = Fetch::new(Source::Chain, Memory::default());
+    assert!(matches!(fetch.next(&lookup), Need::File(path) if path == "/h/.huaweicloud/credentials"));
+    fetch.read(Err("does not exist".into()));
+    http(fetch.next(&lookup));
+    fetch.received(Err(Error::transport("connection refused", false)));
+    let err = done(fetch.next(&lookup)).unwrap_err();
+    let text = err.to_string();
+    for part in [
+        "default chain provider",
+        "environment: invalid `HUAWEICLOUD_SDK_AK`",
+        "profile: no credentials from the profile provider: /h/.huaweicloud/credentials: does not exist",
+        "metadata: no credentials from the metadata provider: the request to http://127.0.0.1:9/meta-data/latest/api/token failed",
+    ] {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+
+    // The profile works: it is the only one asked from then on, its error as it is.
+    let mut fetch = Fetch::new(Source::Chain, Memory::default());
+    fetch.next(&lookup);
+    fetch.read(Ok("[basic]\nak = PAK\nsk = PSK\n".into()));
+    assert!(done(fetch.next(&lookup)).is_ok());
+    let mut fetch = Fetch::new(Source::Chain, fetch.into_memory());
+    let with_env = env(&[("HOME", "/h"), (ENV_AK, "EAK"), (ENV_SK, "ESK")]);
+    assert!(matches!(fetch.next(&with_env), Need::File(_)), "the environment is not asked again");
+    fetch.read(Err("permission denied".into()));
+    let err = done(fetch.next(&with_env)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no credentials from the profile provider: /h/.huaweicloud/credentials: permission denied"
+    );
+}
+
+#[test]
+fn a_host_function_error_names_the_function() {
+    let mut fetch = Fetch::new(Source::Host("vault".into()), Memory::default());
+    assert!(matches!(fetch.next(&env(&[])), Need::Host));
+    fetch.called(Err(Error::validation("x", "nonsense")));
+    let err = done(fetch.next(&env(&[]))).unwrap_err();
+    assert!(matches!(&err, Error::Credentials { provider, .. } if provider == "vault"), "{err}");
+}
+
+#[test]
+fn acquire_uses_fetches_or_waits() {
+    let mut state = CredentialState::new();
+    let Acquire::Fetch(ticket) = state.acquire(at(0)) else { panic!("the first caller fetches") };
+    let Acquire::Wait(number) = state.acquire(at(0)) else { panic!("the second waits") };
+    state.finish(ticket, Err(provider_error("vault", "down")), at(0), "vault").unwrap_err();
+    assert!(state.waited(number).unwrap_err().to_string().contains("down"), "the waiter gets the fetch's error");
+    let Acquire::Fetch(ticket) = state.acquire(at(1)) else { panic!("the next caller fetches again") };
+    state.finish(ticket, Ok(key("K1", Some(100))), at(1), "vault").unwrap();
+    // Due at half the lifetime: one caller fetches, the others use K1 meanwhile.
+    assert!(matches!(state.acquire(at(49)), Acquire::Use(_)));
+    assert!(matches!(state.acquire(at(50)), Acquire::Fetch(_)));
+    assert!(matches!(state.acquire(at(50)), Acquire::Use(lease) if lease.generation == 2));
 }
