@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 mod attempts;
+pub mod cache;
 mod client;
 mod config;
 mod credentials;
@@ -52,6 +53,8 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+#[cfg(feature = "reqwest")]
+mod secret_cache;
 pub mod signer;
 mod time;
 #[cfg(feature = "reqwest")]
@@ -82,6 +85,8 @@ pub use retry::{
     clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_RETRY_AFTER, RETRYABLE_STATUSES,
 };
 pub use secret::{zeroize_json, SecretString};
+#[cfg(feature = "reqwest")]
+pub use secret_cache::SecretCache;
 pub use signer::{parse_authorization, verify, Algorithm, Authorization, DerivedScope, Signer, Verifier, VerifyError};
 pub use time::SdkDate;
 #[cfg(feature = "reqwest")]

@@ -6,6 +6,9 @@
 //!   secret (`secrets`), and how many requests each operation received (`operations`,
 //!   metadata fetches as `MetadataSecurityKey`, session tokens as `MetadataToken`).
 //! - `GET /_emulator/faults`: the fault spec in force and what it injected so far.
+//! - `POST /_emulator/faults` with `{"spec": "503=100%"}` (the `--faults` syntax) or
+//!   `{"spec": null}`: replaces the faults injected from now on (counters from 0), so that a
+//!   test can take the service down and bring it back.
 //! - `GET /_emulator/clock`: the server time and the clock offset.
 //! - `POST /_emulator/clock` with `{"offset_ms": N}`: sets the clock offset.
 
@@ -52,6 +55,19 @@ pub(crate) fn answer(shared: &Shared, method: &str, rest: &str, body: &[u8], now
                 "closed_after": s.closed_after,
             }))
         }
+        ("POST", "faults") => {
+            let body = serde_json::from_slice::<Value>(body).ok();
+            let spec = match body.as_ref().and_then(|v| v.get("spec")) {
+                Some(Value::Null) => None,
+                Some(Value::String(text)) => Some(
+                    text.parse::<crate::faults::FaultSpec>()
+                        .map_err(|e| ApiError::invalid_field("spec", format!("is not a fault spec: {e}")))?,
+                ),
+                _ => return Err(ApiError::invalid_field("spec", "give {\"spec\": \"503=100%\"} or {\"spec\": null}")),
+            };
+            shared.faults.set(spec);
+            Reply::read(json!({"spec": shared.faults.spec().map(|spec| spec.to_string())}))
+        }
         ("GET", "clock") => Reply::read(json!({"now_ms": now, "offset_ms": shared.clock.offset_ms()})),
         ("POST", "clock") => {
             let offset = serde_json::from_slice::<Value>(body)
@@ -70,7 +86,7 @@ pub(crate) fn answer(shared: &Shared, method: &str, rest: &str, body: &[u8], now
             Reply::read(json!({"now_ms": shared.clock.now_ms(), "offset_ms": offset}))
         }
         (_, "counts" | "clock" | "faults") => {
-            Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "use GET (or POST for the clock)"))
+            Err(ApiError::new(405, codes::METHOD_NOT_ALLOWED, "use GET (or POST for the clock and the faults)"))
         }
         _ => Err(ApiError::new(404, codes::NO_SUCH_PATH, format!("no emulator endpoint {PREFIX}{rest}"))),
     }

@@ -503,6 +503,24 @@ fn the_binary_prints_its_address_and_serves() {
             serde_json::from_slice(&conn.send(&HttpRequest::new("GET", format!("{endpoint}/_emulator/clock"))).body)
                 .unwrap();
         assert_eq!(clock["offset_ms"], 3_600_000);
+
+        // Faults set and lifted over HTTP: the service down, then back.
+        let faults = |conn: &mut Conn, body: &str| {
+            let mut set = HttpRequest::new("POST", format!("{endpoint}/_emulator/faults"));
+            set.body = body.as_bytes().to_vec();
+            conn.send(&set)
+        };
+        let answer = faults(&mut conn, r#"{"spec": "503=100%"}"#);
+        assert_eq!(answer.status, 200);
+        assert!(serde_json::from_slice::<Value>(&answer.body).unwrap()["spec"]
+            .as_str()
+            .unwrap()
+            .contains(",503=100%,"));
+        assert_eq!(token.raw("ListSecrets", json!({})).status, 503);
+        assert_eq!(faults(&mut conn, r#"{"spec": null}"#).status, 200);
+        assert_eq!(token.raw("ListSecrets", json!({})).status, 200);
+        assert_eq!(faults(&mut conn, r#"{"spec": "503=lots"}"#).status, 400);
+        assert_eq!(faults(&mut conn, r#"{}"#).status, 400);
     });
     let _ = child.kill();
     let _ = child.wait();
