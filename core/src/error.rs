@@ -78,6 +78,16 @@ pub enum Error {
         /// What went wrong, never quoting a secret.
         reason: String,
     },
+    /// A rotation stopped at a step of its own (the host's callback failed, the test refused
+    /// the new value, another rotation was in progress, a task failed or did not finish).
+    /// A CSMS call that fails during a rotation is its own [`Error::Api`] or
+    /// [`Error::Transport`].
+    Rotation {
+        /// The step: `probe`, `create`, `apply`, `test`, `finish`, `wait`.
+        step: String,
+        /// What went wrong and what state the secret is left in, never quoting a secret.
+        reason: String,
+    },
 }
 
 /// What the client signed for an attempt whose signature the service refused (see
@@ -177,7 +187,7 @@ impl Error {
     }
 
     /// A short machine-readable name of the variant: `validation`, `api`, `decode`,
-    /// `transport`, `credentials`.
+    /// `transport`, `credentials`, `rotation`.
     ///
     /// The bindings expose it as the error's `kind`/`code`, and the conformance vectors use it.
     pub fn kind(&self) -> &'static str {
@@ -187,6 +197,7 @@ impl Error {
             Error::Decode { .. } => "decode",
             Error::Transport { .. } => "transport",
             Error::Credentials { .. } => "credentials",
+            Error::Rotation { .. } => "rotation",
         }
     }
 
@@ -239,6 +250,7 @@ impl fmt::Display for Error {
             Error::Credentials { provider, reason } => {
                 write!(f, "no credentials from the {provider} provider: {reason}")
             }
+            Error::Rotation { step, reason } => write!(f, "the rotation stopped at its {step} step: {reason}"),
         }
     }
 }

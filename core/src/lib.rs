@@ -52,6 +52,9 @@ mod providers;
 mod request;
 mod response;
 mod retry;
+#[cfg(feature = "reqwest")]
+mod rotate;
+pub mod rotation;
 mod secret;
 #[cfg(feature = "reqwest")]
 mod secret_cache;
@@ -84,6 +87,8 @@ pub use response::{api_error, parse_response};
 pub use retry::{
     clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_RETRY_AFTER, RETRYABLE_STATUSES,
 };
+#[cfg(feature = "reqwest")]
+pub use rotate::{HookFuture, RotationHooks};
 pub use secret::{zeroize_json, SecretString};
 #[cfg(feature = "reqwest")]
 pub use secret_cache::SecretCache;

@@ -191,19 +191,24 @@ async fn from_env_reads_the_official_variables() {
 async fn the_chains_error_says_why_each_provider_did_not_apply() {
     let emulator = Emulator::start(EmulatorConfig::default()).unwrap();
     let endpoint = emulator.endpoint();
-    let env = lookup(&[
-        ("CSMS_ENDPOINT", &endpoint),
-        ("HUAWEICLOUD_SDK_AK", DEFAULT_AK),
+    let env = [
+        ("CSMS_ENDPOINT", endpoint.as_str()),
         ("HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/nonexistent/csms-test/credentials"),
-        ("CSMS_METADATA_ENDPOINT", &endpoint),
-    ]);
-    let message = match HttpClient::from_lookup(None, env).await {
+        ("CSMS_METADATA_ENDPOINT", endpoint.as_str()),
+    ];
+    // Half an access key in the environment: the missing half named, the chain stops there.
+    let half: Vec<_> = env.iter().copied().chain([("HUAWEICLOUD_SDK_AK", DEFAULT_AK)]).collect();
+    match HttpClient::from_lookup(None, lookup(&half)).await {
+        Err(Error::Validation { field, .. }) => assert_eq!(field, "HUAWEICLOUD_SDK_SK"),
+        other => panic!("expected a validation error, got {:?}", other.map(|_| ())),
+    }
+    let message = match HttpClient::from_lookup(None, lookup(&env)).await {
         Err(e @ Error::Credentials { .. }) => e.to_string(),
         other => panic!("expected a credentials error, got {:?}", other.map(|_| ())),
     };
     for part in [
         "default chain",
-        "environment: invalid `HUAWEICLOUD_SDK_SK`: is not set",
+        "environment: invalid `HUAWEICLOUD_SDK_AK`: is not set",
         "profile: no credentials from the profile provider: /nonexistent/csms-test/credentials: does not exist",
         "metadata: no credentials from the metadata provider: the security key request got status 404",
     ] {

@@ -41,7 +41,9 @@ pub enum Source {
     Host(String),
     /// The default chain: the environment, the profile file, the metadata service. The
     /// first that gives credentials is kept for every later fetch; when none does, the error
-    /// lists why each did not ([`chain_error`]).
+    /// lists why each did not ([`chain_error`]). An environment that names only one of
+    /// `HUAWEICLOUD_SDK_AK` and `HUAWEICLOUD_SDK_SK` ends the chain with the
+    /// [`Error::Validation`] naming the other.
     Chain,
 }
 
@@ -127,6 +129,9 @@ pub struct Fetch {
     step: Step,
     /// The request of the step waited for (asked again when `next` comes before the answer).
     pending: Option<HttpRequest>,
+    /// The environment names an access key or a secret key: it was meant to be used, so a
+    /// missing half is its error, not a reason to try the next source.
+    half_set: bool,
 }
 
 impl Fetch {
@@ -140,7 +145,16 @@ impl Fetch {
             members = vec![members.swap_remove(chosen)];
             index = 0;
         }
-        Fetch { source, members, index, failures: Vec::new(), memory, step: Step::Start, pending: None }
+        Fetch {
+            source,
+            members,
+            index,
+            failures: Vec::new(),
+            memory,
+            step: Step::Start,
+            pending: None,
+            half_set: false,
+        }
     }
 
     /// What to do next. `lookup` gives the environment's variables (it is read only when a
@@ -169,7 +183,11 @@ impl Fetch {
     /// Starts the current member: the need it has, or `None` when it finished at once.
     fn start(&mut self, lookup: &impl Lookup) -> Option<Need> {
         match self.members[self.index].clone() {
-            Source::Environment => self.member_done(env_credentials(lookup)),
+            Source::Environment => {
+                let named = |name: &str| lookup(name).is_some_and(|v| !v.is_empty());
+                self.half_set = named(super::ENV_AK) || named(super::ENV_SK);
+                self.member_done(env_credentials(lookup))
+            }
             Source::Profile(path) => match path.or_else(|| profile_path(lookup)) {
                 Some(path) => {
                     self.step = Step::Reading(path.clone());
@@ -297,6 +315,10 @@ impl Fetch {
                     self.memory.chosen = Some(self.index);
                 }
                 Ok(provided)
+            }
+            Err(e @ Error::Validation { .. }) if self.half_set && self.members[self.index] == Source::Environment => {
+                // `HUAWEICLOUD_SDK_AK` without `_SK` (or the reverse): the variable named.
+                Err(e)
             }
             Err(e) if chain && self.memory.chosen.is_none() => {
                 self.failures.push((self.members[self.index].name().to_owned(), e));

@@ -434,3 +434,14 @@ fn acquire_uses_fetches_or_waits() {
     assert!(matches!(state.acquire(at(50)), Acquire::Fetch(_)));
     assert!(matches!(state.acquire(at(50)), Acquire::Use(lease) if lease.generation == 2));
 }
+
+#[test]
+fn half_an_access_key_in_the_environment_stops_the_chain_naming_the_other_half() {
+    let lookup = env(&[(ENV_AK, "AK"), ("HOME", "/h")]);
+    let mut fetch = Fetch::new(Source::Chain, Memory::default());
+    let err = done(fetch.next(&lookup)).unwrap_err();
+    assert!(matches!(&err, Error::Validation { field, .. } if field == ENV_SK), "{err}");
+    let lookup = env(&[(ENV_SK, "SK"), ("HOME", "/h")]);
+    let err = done(Fetch::new(Source::Chain, Memory::default()).next(&lookup)).unwrap_err();
+    assert!(matches!(&err, Error::Validation { field, .. } if field == ENV_AK), "{err}");
+}
