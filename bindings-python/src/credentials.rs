@@ -23,8 +23,8 @@ use std::sync::Mutex;
 pub enum Env {
     /// The process environment, read at each fetch.
     Process,
-    /// A copy of the mapping given (`env=`).
-    Given(HashMap<String, String>),
+    /// A copy of the mapping given (`env=`), its values wiped when dropped (an SK among them).
+    Given(HashMap<String, SecretString>),
 }
 
 impl Env {
@@ -40,7 +40,9 @@ impl Env {
         for item in items.try_iter()? {
             let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
             match (name.cast::<PyString>(), value.cast::<PyString>()) {
-                (Ok(name), Ok(value)) => map.insert(crate::text_of(name, "env")?, crate::text_of(value, "env")?),
+                (Ok(name), Ok(value)) => {
+                    map.insert(crate::text_of(name, "env")?, SecretString::from(crate::text_of(value, "env")?))
+                }
                 _ => return Err(invalid("env", "must map str to str")),
             };
         }
@@ -54,9 +56,9 @@ impl Env {
         match self {
             Env::Process => process(),
             Env::Given(map) if name == metadata::ENV_TEST_GUARD => {
-                process().filter(|v| !v.is_empty()).or_else(|| map.get(name).cloned())
+                process().filter(|v| !v.is_empty()).or_else(|| map.get(name).map(|v| v.expose().to_owned()))
             }
-            Env::Given(map) => map.get(name).cloned(),
+            Env::Given(map) => map.get(name).map(|v| v.expose().to_owned()),
         }
     }
 }

@@ -413,13 +413,11 @@ def _fetch(provider, fetch):
                         value = _async_function(provider, value)
                 except Exception as e:
                     value = e
-                cause = value if isinstance(value, BaseException) else None
-                fetch.called(value)
+                cause = _called(fetch, value)
             else:
                 return need
     finally:
-        fetch.cancel(now())  # nothing when it ended
-        provider._notify()
+        _ended(provider, fetch)
 
 
 async def _afetch(provider, fetch):
@@ -440,13 +438,25 @@ async def _afetch(provider, fetch):
                         value = await value
                 except Exception as e:
                     value = e
-                cause = value if isinstance(value, BaseException) else None
-                fetch.called(value)
+                cause = _called(fetch, value)
             else:
                 return need
     finally:
-        fetch.cancel(now())
-        provider._notify()
+        _ended(provider, fetch)
+
+
+def _called(fetch, value):
+    """Hands what the application's function gave (or raised) to the fetch; returns the
+    exception it raised, if any, for the provider's error to be chained to."""
+    fetch.called(value)
+    return value if isinstance(value, BaseException) else None
+
+
+def _ended(provider, fetch):
+    """Ends a fetch that did not get to its end (interrupted; nothing when it did), and wakes
+    the callers waiting for it."""
+    fetch.cancel(now())
+    provider._notify()
 
 
 def _step(fetch, cause):
