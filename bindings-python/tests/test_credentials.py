@@ -11,6 +11,7 @@ import os
 import pickle
 import threading
 import time
+import types
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
@@ -202,21 +203,17 @@ def test_the_real_metadata_address_is_refused_under_tests():
     assert os.environ.get("CSMS_TEST_NO_METADATA") == "1"
     started = time.monotonic()
     with pytest.raises(csms.CredentialsError) as caught:
-        client_with(start_emulator_endpoint_only(), csms.MetadataCredentials(env={})).list_secrets()
+        client_with(NOWHERE, csms.MetadataCredentials(env={})).list_secrets()
     assert "refusing to contact http://169.254.169.254" in str(caught.value)
     # Even when the mapping given clears the guard: it is read from the process environment.
     with pytest.raises(csms.CredentialsError) as caught:
-        client_with(start_emulator_endpoint_only(),
-                    csms.MetadataCredentials(env={"CSMS_TEST_NO_METADATA": ""})).list_secrets()
+        client_with(NOWHERE, csms.MetadataCredentials(env={"CSMS_TEST_NO_METADATA": ""})).list_secrets()
     assert "refusing to contact" in str(caught.value)
     assert time.monotonic() - started < 2, "it failed fast"
 
 
-class start_emulator_endpoint_only:
-    """Where a client would send (nothing is sent: the provider fails first)."""
-
-    endpoint = "http://127.0.0.1:9"
-    project_id = "p"
+#: Where a client would send, if anything were sent (the provider fails first).
+NOWHERE = types.SimpleNamespace(endpoint="http://127.0.0.1:9", project_id="p")
 
 
 # ------------------------------------------------------------------------------------------
@@ -422,3 +419,28 @@ def test_build_request_signs_with_the_providers_credentials(emulator):
     assert f"Access={emulator.ak}," in request.headers["Authorization"]
     assert request.headers["X-Security-Token"] == "TEMP-TOKEN"
     csms.verify_signature(request, ak=emulator.ak, sk=emulator.sk, security_token="TEMP-TOKEN")
+
+
+def test_a_cancelled_fetch_wakes_its_waiters_and_the_next_call_fetches_again(emulator):
+    calls = []
+
+    async def vault():
+        calls.append(1)
+        if len(calls) == 1:
+            await asyncio.sleep(30)
+        return csms.Credentials(ak=emulator.ak, sk=emulator.sk)
+
+    async def run():
+        async with client_with(emulator, csms.FunctionCredentials(vault, name="vault"), csms.AsyncClient) as client:
+            fetching = asyncio.ensure_future(client.list_secrets())
+            await asyncio.sleep(0.1)
+            waiting = asyncio.ensure_future(client.list_secrets())
+            await asyncio.sleep(0.1)
+            fetching.cancel()
+            with pytest.raises(csms.CredentialsError) as caught:
+                await asyncio.wait_for(waiting, 5)
+            assert caught.value.provider == "vault" and "cancelled" in caught.value.reason
+            await client.list_secrets()
+
+    asyncio.run(run())
+    assert len(calls) == 2
