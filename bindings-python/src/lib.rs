@@ -11,6 +11,9 @@
 //! instances of the exception classes of `csms/_errors.py`, registered at import by
 //! `set_error_classes`.
 
+mod credentials;
+
+use csms_core::provider::{self, SignerCache};
 use csms_core::{
     operation, verify as verify_request, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, HttpRequest,
     HttpResponse, Location, Next, RetryPolicy, SdkDate, Signer,
@@ -23,7 +26,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The user agent sent by default: `csms-sdk-python/<version>`.
@@ -39,9 +42,15 @@ struct ErrorClasses {
     api: Py<PyAny>,
     decode: Py<PyAny>,
     transport: Py<PyAny>,
+    credentials: Py<PyAny>,
 }
 
 static ERRORS: PyOnceLock<ErrorClasses> = PyOnceLock::new();
+
+/// One of the registered exception classes (None before `set_error_classes`).
+fn error_class(py: Python<'_>, pick: impl Fn(&ErrorClasses) -> &Py<PyAny>) -> Option<&Py<PyAny>> {
+    ERRORS.get(py).map(pick)
+}
 
 /// What can go wrong in a native call, before it becomes a Python exception.
 enum Fail {
@@ -122,6 +131,9 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
                 kwargs.set_item(intern!(py, "timed_out"), *timed_out)?;
                 Ok(raise_with(py, |c| &c.transport, args, Some(&kwargs)))
             })
+        }
+        Error::Credentials { provider, reason } => {
+            PyTuple::new(py, [provider, reason, &message]).map(|a| raise(py, |c| &c.credentials, a))
         }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),
     };
@@ -652,12 +664,47 @@ fn access_key(ak: &Bound<'_, PyAny>, sk: &Bound<'_, PyAny>, token: Option<&Bound
     })
 }
 
+/// The outcome of an attempt as `receive` takes it: `(status, headers, body)`, or a
+/// `TransportError`-like object (`reason`, `maybe_sent`, and when present `timed_out`
+/// and `not_retried`).
+fn outcome_of(py: Python<'_>, outcome: &Bound<'_, PyAny>) -> Res<csms_core::Result<HttpResponse>> {
+    Ok(match outcome.cast::<PyTuple>() {
+        Ok(parts) if parts.len() == 3 => {
+            Ok(http_response(&parts.get_item(0)?, &parts.get_item(1)?, &parts.get_item(2)?)?)
+        }
+        _ => {
+            let reason = outcome.getattr(intern!(py, "reason"))?.str()?.to_string();
+            let maybe_sent = outcome.getattr(intern!(py, "maybe_sent"))?.is_truthy()?;
+            let timed_out = match outcome.getattr_opt(intern!(py, "timed_out"))? {
+                Some(flag) => flag.is_truthy()?,
+                None => false,
+            };
+            // Set by a transport for a failure resending cannot mend: never retried.
+            let not_retried = match outcome.getattr_opt(intern!(py, "not_retried"))? {
+                Some(why) if !why.is_none() => Some(why.str()?.to_string()),
+                _ => None,
+            };
+            Err(Error::Transport { reason, maybe_sent, timed_out, not_retried })
+        }
+    })
+}
+
+/// Locks `m`, going on after a panic of another holder (the state stays consistent: every
+/// change is made whole under the lock).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 // ----------------------------------------------------------------------------------------
 // The module
 
 #[pymodule(name = "_native")]
 mod native {
     use super::*;
+    #[pymodule_export]
+    use crate::credentials::{
+        project_id, resolve_endpoint, NativeCredentials, NativeFetch, NativeLease, NativeProvider,
+    };
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -684,8 +731,9 @@ mod native {
         api: Py<PyAny>,
         decode: Py<PyAny>,
         transport: Py<PyAny>,
+        credentials: Py<PyAny>,
     ) {
-        let _ = ERRORS.set(py, ErrorClasses { base, validation, api, decode, transport });
+        let _ = ERRORS.set(py, ErrorClasses { base, validation, api, decode, transport, credentials });
     }
 
     /// Every operation of the core's table: `(name, method, path, idempotent, pagination,
@@ -724,6 +772,8 @@ mod native {
         client: csms_core::Client,
         /// The limit on response bodies of the client's default transport.
         max_response_bytes: u64,
+        /// The client signing with a provider's current credentials (one per generation).
+        signers: Arc<Mutex<SignerCache>>,
     }
 
     #[pymethods]
@@ -735,7 +785,11 @@ mod native {
                 let options = ClientOptions::from_json(&value)?;
                 let max_response_bytes = options.response_limit().get();
                 let config = options.into_config_with_agent(Some(USER_AGENT))?;
-                Ok(NativeClient { client: csms_core::Client::new(config)?, max_response_bytes })
+                Ok(NativeClient {
+                    client: csms_core::Client::new(config)?,
+                    max_response_bytes,
+                    signers: Arc::default(),
+                })
             })
         }
 
@@ -758,14 +812,16 @@ mod native {
         }
 
         /// Validates `input` and builds the signed `Request` of `operation` for the time `at`
-        /// (an `X-Sdk-Date` string, Unix seconds or a datetime; None: `csms.transports.now()`).
-        #[pyo3(signature = (operation, input=None, at=None))]
+        /// (an `X-Sdk-Date` string, Unix seconds or a datetime; None: `csms.transports.now()`),
+        /// signed with the credentials of `lease` (a provider's) when given.
+        #[pyo3(signature = (operation, input=None, at=None, lease=None))]
         fn build_request(
             &self,
             py: Python<'_>,
             operation: &Bound<'_, PyString>,
             input: Option<&Bound<'_, PyAny>>,
             at: Option<&Bound<'_, PyAny>>,
+            lease: Option<PyRef<'_, NativeLease>>,
         ) -> PyResult<Request> {
             guard(py, || {
                 let mut value = match input {
@@ -774,7 +830,11 @@ mod native {
                 };
                 let at = sdk_date_or_now(py, at)?;
                 let op = super::operation(str_in(operation, "operation")?)?;
-                let client = &self.client;
+                let signer = match &lease {
+                    Some(lease) => Some(lock(&self.signers).signer(&self.client, &lease.lease)?),
+                    None => None,
+                };
+                let client = signer.as_ref().unwrap_or(&self.client);
                 let built = if asymmetric(client.config().algorithm) {
                     // ECDSA and SM2 take ~0.1 ms: let other threads run meanwhile.
                     py.detach(|| client.build_for(op, &value, at))
@@ -837,9 +897,15 @@ mod native {
                 let started = self.client.start(op, &value, policy);
                 csms_core::zeroize_json(&mut value);
                 Ok(NativeAttempts {
-                    client: self.client.clone(),
+                    base: self.client.clone(),
+                    signers: Arc::clone(&self.signers),
                     operation: operation.clone().unbind(),
-                    call: Mutex::new(started?),
+                    call: Mutex::new(Call {
+                        attempts: started?,
+                        client: self.client.clone(),
+                        generation: None,
+                        expired: false,
+                    }),
                 })
             })
         }
@@ -853,33 +919,73 @@ mod native {
     }
 
     /// The attempts of one call (the core's `Attempts`), driven by the retry loop of
-    /// `csms.transports`: `request(now)` gives the next attempt's request, signed anew for the
-    /// local time `now` plus the client's learnt clock offset; `receive(outcome, now, random)`
-    /// takes what happened to it and says what comes next.
+    /// `csms.transports`: `request(now, lease)` gives the next attempt's request, signed anew
+    /// for the local time `now` plus the client's learnt clock offset (with the credentials of
+    /// a provider's `lease` when given); `receive(outcome, now, random)` takes what happened to
+    /// it and says what comes next.
     #[pyclass(frozen, name = "Attempts")]
     struct NativeAttempts {
-        client: csms_core::Client,
+        /// The client the call was started with (its own credentials).
+        base: csms_core::Client,
+        /// The client's signers of a provider's credentials.
+        signers: Arc<Mutex<SignerCache>>,
         operation: Py<PyString>,
-        call: Mutex<csms_core::Attempts>,
+        call: Mutex<Call>,
+    }
+
+    /// Where a call stands.
+    struct Call {
+        attempts: csms_core::Attempts,
+        /// The client that signed the last attempt.
+        client: csms_core::Client,
+        /// The generation of the provider's credentials that signed the last attempt.
+        generation: Option<u64>,
+        /// The call ended with the service's refusal of expired credentials.
+        expired: bool,
     }
 
     #[pymethods]
     impl NativeAttempts {
         /// The request of the next attempt, signed for `now` (Unix seconds) corrected by the
-        /// client's clock offset.
-        fn request(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<Request> {
+        /// client's clock offset, with the credentials of `lease` (a provider's) when given.
+        #[pyo3(signature = (now, lease=None))]
+        fn request(
+            &self,
+            py: Python<'_>,
+            now: &Bound<'_, PyAny>,
+            lease: Option<PyRef<'_, NativeLease>>,
+        ) -> PyResult<Request> {
             guard(py, || {
                 let now = sdk_date(now)?;
-                let mut call = self.call.lock().unwrap_or_else(|e| e.into_inner());
-                let client = &self.client;
+                let mut call = lock(&self.call);
+                if let Some(lease) = &lease {
+                    call.client = lock(&self.signers).signer(&self.base, &lease.lease)?;
+                    call.generation = Some(lease.lease.generation);
+                }
+                let Call { attempts, client, .. } = &mut *call;
                 let signed = if asymmetric(client.config().algorithm) {
-                    let call = &mut *call;
-                    py.detach(|| call.request(client, now))
+                    let client = &*client;
+                    py.detach(|| attempts.request(client, now))
                 } else {
-                    call.request(client, now)
+                    attempts.request(client, now)
                 }?;
-                Ok(py_request(py, &signed, self.operation.bind(py), call.operation().idempotent)?)
+                Ok(py_request(py, &signed, self.operation.bind(py), attempts.operation().idempotent)?)
             })
+        }
+
+        /// Whether the call ended with the service's refusal of expired credentials (the
+        /// core's `credentials_expired`): the provider's are then refetched and the call run
+        /// once more.
+        #[getter]
+        fn credentials_expired(&self) -> bool {
+            lock(&self.call).expired
+        }
+
+        /// The generation of the provider's credentials that signed the last attempt (None
+        /// without a provider).
+        #[getter]
+        fn generation(&self) -> Option<u64> {
+            lock(&self.call).generation
         }
 
         /// Takes the outcome of the last attempt: its response as `(status, headers, body)`, or
@@ -900,14 +1006,18 @@ mod native {
             guard(py, || {
                 let outcome = outcome_of(py, outcome)?;
                 let now = sdk_date(now)?;
-                let mut call = self.call.lock().unwrap_or_else(|e| e.into_inner());
-                match call.receive(&self.client, outcome, now, random) {
+                let mut call = lock(&self.call);
+                let Call { attempts, client, expired, .. } = &mut *call;
+                match attempts.receive(client, outcome, now, random) {
                     Next::Wait(after) => Ok(PyFloat::new(py, after.as_secs_f64()).into_any().unbind()),
                     Next::Done(Ok(response)) => {
-                        let result = csms_core::parse_response(call.operation(), &response)?;
+                        let result = csms_core::parse_response(attempts.operation(), &response)?;
                         Ok(to_py(py, &result)?.unbind())
                     }
-                    Next::Done(Err(error)) => Err(Fail::Core(error)),
+                    Next::Done(Err(error)) => {
+                        *expired = provider::credentials_expired(&error);
+                        Err(Fail::Core(error))
+                    }
                 }
             })
         }
@@ -923,8 +1033,8 @@ mod native {
         ) -> PyResult<(&'static str, u32, String, String, Option<u16>, Option<String>, String)> {
             guard(py, || {
                 let outcome = outcome_of(py, outcome)?;
-                let call = self.call.lock().unwrap_or_else(|e| e.into_inner());
-                let r = call.record(&self.client, &outcome, std::time::Duration::ZERO);
+                let call = lock(&self.call);
+                let r = call.attempts.record(&call.client, &outcome, std::time::Duration::ZERO);
                 Ok((
                     r.operation,
                     r.attempt,
@@ -940,34 +1050,9 @@ mod native {
         /// The canonical request the last attempt signed, tokens shown as `***` (None before
         /// the first attempt, or for a client sending an IAM token).
         fn canonical_request(&self) -> Option<String> {
-            let call = self.call.lock().unwrap_or_else(|e| e.into_inner());
-            call.canonical_request(&self.client)
+            let call = lock(&self.call);
+            call.attempts.canonical_request(&call.client)
         }
-    }
-
-    /// The outcome of an attempt as `receive` takes it: `(status, headers, body)`, or a
-    /// `TransportError`-like object (`reason`, `maybe_sent`, and when present `timed_out`
-    /// and `not_retried`).
-    fn outcome_of(py: Python<'_>, outcome: &Bound<'_, PyAny>) -> Res<csms_core::Result<HttpResponse>> {
-        Ok(match outcome.cast::<PyTuple>() {
-            Ok(parts) if parts.len() == 3 => {
-                Ok(http_response(&parts.get_item(0)?, &parts.get_item(1)?, &parts.get_item(2)?)?)
-            }
-            _ => {
-                let reason = outcome.getattr(intern!(py, "reason"))?.str()?.to_string();
-                let maybe_sent = outcome.getattr(intern!(py, "maybe_sent"))?.is_truthy()?;
-                let timed_out = match outcome.getattr_opt(intern!(py, "timed_out"))? {
-                    Some(flag) => flag.is_truthy()?,
-                    None => false,
-                };
-                // Set by a transport for a failure resending cannot mend: never retried.
-                let not_retried = match outcome.getattr_opt(intern!(py, "not_retried"))? {
-                    Some(why) if !why.is_none() => Some(why.str()?.to_string()),
-                    _ => None,
-                };
-                Err(Error::Transport { reason, maybe_sent, timed_out, not_retried })
-            }
-        })
     }
 
     /// Pages through a List operation: `next_input()` gives the input of the next page

@@ -14,6 +14,15 @@ AK = "PYTEST-AK"
 SK = "PYTEST-SK-0123456789abcdef0123456789abcdef"
 PROJECT_ID = "pytestproject0000000000000000000"
 
+# No test may reach the real instance metadata service: while CSMS_TEST_NO_METADATA is set the
+# core refuses its address (http://169.254.169.254) at once, so a test that can reach the metadata
+# provider (the default chain included) must point it at the emulator (CSMS_METADATA_ENDPOINT or
+# the endpoint argument), or it fails fast saying so. Set for this process (os.environ is the
+# process environment the native layer reads).
+os.environ["CSMS_TEST_NO_METADATA"] = "1"
+if "169.254.169.254" in os.environ.get("CSMS_METADATA_ENDPOINT", ""):
+    raise pytest.UsageError("CSMS_METADATA_ENDPOINT names the real metadata service: the tests talk to loopback only")
+
 
 def _target_dir():
     return Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")

@@ -314,12 +314,14 @@ def test_errors_pickle_and_print():
         csms.DecodeError("not json", 200, "rid"),
         csms.TransportError("refused", maybe_sent=False),
         csms.CsmsError("internal"),
+        csms.CredentialsError("vault", "sealed"),
     ]
     for err in errors:
         again = pickle.loads(pickle.dumps(err))
         assert type(again) is type(err) and str(again) == str(err) and again.__dict__ == err.__dict__
         assert str(err)
     assert str(errors[3]) == "transport failure: refused"
+    assert str(errors[5]) == "no credentials from the vault provider: sealed" and errors[5].kind == "credentials"
     assert str(csms.TransportError("timed out")) == \
         "transport failure: timed out (the request may have reached the server)"
 

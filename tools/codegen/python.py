@@ -189,6 +189,7 @@ STUB_HEAD = '''\
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
+from os import PathLike
 from typing import Any, Literal, Protocol, final, overload
 
 from typing_extensions import Self, TypeAlias
@@ -270,6 +271,76 @@ class TransportError(CsmsError):
         *,
         timed_out: bool = ...,
     ) -> None: ...
+
+class CredentialsError(CsmsError):
+    """A credential provider failed or gave something unusable; nothing was sent."""
+
+    provider: str
+    """`environment`, `profile`, `metadata`, `default chain`, or a FunctionCredentials' name."""
+    reason: str
+    """What went wrong (never a secret); for the default chain, why each provider did not apply."""
+    def __init__(self, provider: str, reason: str, message: str | None = ...) -> None: ...
+
+# ------------------------------------------------------------------------------------------
+# Credentials
+
+@final
+class Credentials:
+    """What a FunctionCredentials' function returns: an access key (`ak`, `sk`, `security_token`
+    when temporary) or an IAM token (`auth_token`), `expires_at` (a datetime, naive = UTC, or Unix
+    seconds) when they expire, `project_id` when they name one. Secrets are never shown."""
+
+    def __new__(
+        cls,
+        *,
+        ak: str | None = ...,
+        sk: str | None = ...,
+        security_token: str | None = ...,
+        auth_token: str | None = ...,
+        expires_at: datetime | int | float | None = ...,
+        project_id: str | None = ...,
+    ) -> Self: ...
+    @property
+    def ak(self) -> str | None: ...
+    @property
+    def expires_at(self) -> int | None:
+        """Unix seconds; None: they do not expire."""
+    @property
+    def project_id(self) -> str | None: ...
+
+class CredentialProvider:
+    """A source of credentials for a client (`credentials=`), with its own refresh state: fetched
+    ahead of expiry, one fetch at a time, once more after the service refuses them as expired."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name in errors (CredentialsError.provider)."""
+
+class EnvCredentials(CredentialProvider):
+    """`HUAWEICLOUD_SDK_AK`, `_SK`, `_SECURITY_TOKEN`, `_PROJECT_ID`, read at each fetch (`env`: a
+    mapping instead of the process environment)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None: ...
+
+class ProfileCredentials(CredentialProvider):
+    """The official SDKs' profile file: `path`, else `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else
+    `~/.huaweicloud/credentials`."""
+
+    def __init__(self, path: str | PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> None: ...
+
+class MetadataCredentials(CredentialProvider):
+    """Temporary keys from the instance metadata service: `endpoint`, else
+    `CSMS_METADATA_ENDPOINT`, else `http://169.254.169.254`."""
+
+    def __init__(self, endpoint: str | None = None, env: Mapping[str, str] | None = None) -> None: ...
+
+class FunctionCredentials(CredentialProvider):
+    """Credentials from your function (a coroutine function with AsyncClient), called `name` in errors."""
+
+    def __init__(self, function: Callable[[], Credentials | Awaitable[Credentials]], name: str = "function") -> None: ...
+
+def default_credentials(env: Mapping[str, str] | None = None) -> CredentialProvider:
+    """The default chain: the environment, the profile file, the instance metadata service."""
 
 # ------------------------------------------------------------------------------------------
 # Requests, responses, transports
@@ -394,6 +465,7 @@ CLIENT_COMMON = '''\
         max_clock_offset: float = 86400.0,
         max_response_bytes: int | None = None,
         debug_hook: Callable[[transports.AttemptRecord], object] | None = None,
+        credentials: CredentialProvider | None = None,
     ) -> None:
         """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
         `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
@@ -412,7 +484,9 @@ CLIENT_COMMON = '''\
         retried). `debug_hook` is called after each attempt with its
         `csms.transports.AttemptRecord` (method, url, status or error, request_id, duration,
         canonical_request() redacted), to log with your own logger; an exception it raises is
-        ignored. Bad options raise ValidationError naming the option (its keyword)."""
+        ignored. `credentials` is a provider (`csms.EnvCredentials()`, `csms.default_credentials()`,
+        ...) whose credentials sign each request, instead of `ak`/`sk` or `auth_token`. Bad
+        options raise ValidationError naming the option (its keyword)."""
     @property
     def endpoint(self) -> str: ...
     @property
@@ -420,6 +494,9 @@ CLIENT_COMMON = '''\
         """The longest response body the default transport reads, in bytes."""
     @property
     def user_agent(self) -> str | None: ...
+    @property
+    def credentials(self) -> CredentialProvider | None:
+        """The credentials provider the client signs with (None: its own keys)."""
     @property
     def clock_offset(self) -> int:
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
@@ -457,9 +534,11 @@ def stub_method(op, is_async):
 
 
 #: What `from csms import *` gives besides the model classes (`__all__` of csms/__init__.py).
-EXPORTS = ["ApiError", "AsyncClient", "AsyncTransport", "At", "Client", "CsmsError", "DecodeError", "Headers", "Model",
-           "OperationName", "PagedOperationName", "Request", "Response", "Signer", "Transport", "TransportError",
-           "TransportResult", "USER_AGENT", "ValidationError", "operation_names", "sdk_date", "verify_signature"]
+EXPORTS = ["ApiError", "AsyncClient", "AsyncTransport", "At", "Client", "CredentialProvider", "Credentials",
+           "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials", "FunctionCredentials", "Headers",
+           "MetadataCredentials", "Model", "OperationName", "PagedOperationName", "ProfileCredentials", "Request",
+           "Response", "Signer", "Transport", "TransportError", "TransportResult", "USER_AGENT", "ValidationError",
+           "default_credentials", "operation_names", "sdk_date", "verify_signature"]
 
 
 def emit(spec):
@@ -496,6 +575,10 @@ def emit(spec):
             out.append(f"    @overload\n    def paginate(self, operation: Literal[\"{op['name']}\"], input: Mapping[str, Any] | None = None, "
                        f"**members: Any) -> {it}[{result_class(op)}]:"
                        + (f"\n        {paginate_doc}\n" if i == 0 else " ...\n"))
+        out.append(f"    @classmethod\n    {'async ' if is_async else ''}def from_env(cls, region: str | None = None, "
+                   "env: Mapping[str, str] | None = None, **options: Any) -> Self:\n"
+                   '        """A client configured from the environment (CSMS_ENDPOINT, the default chain, '
+                   'HUAWEICLOUD_SDK_PROJECT_ID); the credentials are fetched now."""\n')
         if is_async:
             out.append("    async def aclose(self) -> None: ...\n"
                        "    async def __aenter__(self) -> Self: ...\n"

@@ -8,9 +8,9 @@ See README.md (or help(csms.Client)) for the low-level calls, errors, transports
 """
 
 from . import _native
-from ._errors import ApiError, CsmsError, DecodeError, TransportError, ValidationError
+from ._errors import ApiError, CredentialsError, CsmsError, DecodeError, TransportError, ValidationError
 
-_native.set_error_classes(CsmsError, ValidationError, ApiError, DecodeError, TransportError)
+_native.set_error_classes(CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError)
 
 from ._client import (  # noqa: E402
     AsyncClient,
@@ -22,7 +22,16 @@ from ._client import (  # noqa: E402
     sdk_date,
     verify_signature,
 )
+from ._credentials import (  # noqa: E402
+    CredentialProvider,
+    EnvCredentials,
+    FunctionCredentials,
+    MetadataCredentials,
+    ProfileCredentials,
+    default_credentials,
+)
 from ._model import Model  # noqa: E402
+from ._native import Credentials  # noqa: E402
 from ._models import *  # noqa: E402,F401,F403
 from ._models import __all__ as _model_names  # noqa: E402
 
@@ -39,12 +48,19 @@ __all__ = [
     "AsyncTransport",
     "At",
     "Client",
+    "CredentialProvider",
+    "Credentials",
+    "CredentialsError",
     "CsmsError",
     "DecodeError",
+    "EnvCredentials",
+    "FunctionCredentials",
     "Headers",
+    "MetadataCredentials",
     "Model",
     "OperationName",
     "PagedOperationName",
+    "ProfileCredentials",
     "Request",
     "Response",
     "Signer",
@@ -53,6 +69,7 @@ __all__ = [
     "TransportResult",
     "USER_AGENT",
     "ValidationError",
+    "default_credentials",
     "operation_names",
     "sdk_date",
     "verify_signature",

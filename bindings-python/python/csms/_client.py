@@ -4,6 +4,7 @@ retry loop of `csms.transports` with a transport. Everything about the protocol 
 signatures, retry decisions, responses) is the Rust core's business (`csms._native`)."""
 
 from . import _native
+from ._credentials import CredentialProvider, default_credentials
 from ._errors import ValidationError
 from ._native import Request, Signer, sdk_date
 from ._model import Model, _wrap
@@ -109,6 +110,7 @@ class _Base(Operations):
         max_clock_offset=86400.0,
         max_response_bytes=None,
         debug_hook=None,
+        credentials=None,
     ):
         given = {
             "region": region,
@@ -126,10 +128,19 @@ class _Base(Operations):
             value = given[name]
             if value is not None and not isinstance(value, str):
                 raise ValidationError(name, f"must be a str, not {type(value).__name__}")
-        credentials = {k: given[k] for k in ("ak", "sk", "security_token", "auth_token") if given[k] is not None}
+        keys = {k: given[k] for k in ("ak", "sk", "security_token", "auth_token") if given[k] is not None}
+        if credentials is not None:
+            if not isinstance(credentials, CredentialProvider):
+                raise ValidationError("credentials", "must be a credentials provider (csms.EnvCredentials(), "
+                                      f"csms.default_credentials(), ...), not {type(credentials).__name__}")
+            if keys:
+                raise ValidationError("credentials", f"give either credentials or {' and '.join(keys)}, not both")
+            # Never used: the provider's credentials sign every request.
+            keys = {"ak": "provider", "sk": "provider"}
+        self._credentials = credentials
         options = {k: given[k] for k in ("region", "endpoint", "project_id", "algorithm", "user_agent",
                                          "derived_service") if given[k] is not None}
-        options["credentials"] = credentials
+        options["credentials"] = keys
         if isinstance(max_clock_offset, bool) or not isinstance(max_clock_offset, (int, float)) \
                 or not 0 <= max_clock_offset <= _MAX_CLOCK_OFFSET:
             raise ValidationError("max_clock_offset",
@@ -185,6 +196,11 @@ class _Base(Operations):
         response that refused a signature for its time; 0 until then. Calls sign with it."""
         return self._native.clock_offset
 
+    @property
+    def credentials(self):
+        """The credentials provider the client signs with (None: its own `ak`/`sk` or `auth_token`)."""
+        return self._credentials
+
     def __repr__(self):
         return f"{type(self).__name__}(endpoint={self.endpoint!r})"
 
@@ -192,8 +208,12 @@ class _Base(Operations):
         """Validates `input` (a dict of members under their wire names: path, query and body
         members together) and builds the signed request of `operation` (its official name,
         `UpdateSecret`) for the time `at` (an X-Sdk-Date string, a datetime, Unix seconds;
-        None: now). No I/O. Raises ValidationError naming the member at fault."""
-        return self._native.build_request(operation, input, at)
+        None: now). No I/O, but for a client with a credentials provider, whose credentials are
+        fetched first (blocking) when it has none that work. Raises ValidationError naming the
+        member at fault."""
+        if self._credentials is None:
+            return self._native.build_request(operation, input, at)
+        return self._native.build_request(operation, input, at, _transports()._lease(self._credentials))
 
     def parse_response(self, operation, status, headers, body):
         """The result of `operation` from the response's status, headers (a dict, pairs, or a
@@ -216,13 +236,41 @@ class _Base(Operations):
         """Refuses a transport this client cannot drive (the sync client: an async one)."""
 
     def _start(self, operation, input):
-        """The attempts of a call (validated and built; signed for each attempt) and the
-        transport to send them with."""
+        """The attempts of a call (validated and built; signed for each attempt), the
+        transport to send them with, and with a credentials provider what starts the attempts
+        again (for the run after the service refused its credentials as expired)."""
         attempts = self._native.start(operation, input, *self._policy)
         transport = self._transport
         if transport is None:
             transport = self._transport = self._default_transport()
-        return attempts, transport
+        again = None
+        if self._credentials is not None:
+            def again():
+                return self._native.start(operation, input, *self._policy)
+        return attempts, transport, again
+
+    @staticmethod
+    def _env_options(region, env, options):
+        """The provider and options of a client configured from the environment (`from_env`),
+        the project id aside: `credentials` (else the default chain over `env`), and the
+        endpoint (else `CSMS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_CSMS_<REGION>`, or the region's,
+        `region` else `HUAWEICLOUD_SDK_REGION`)."""
+        provider = options.pop("credentials", None)
+        if provider is None:
+            provider = default_credentials(env)
+        if options.get("endpoint") is None:
+            options["endpoint"], region = _native.resolve_endpoint(region, env)
+        options["region"] = region
+        options["credentials"] = provider
+        return provider
+
+    @staticmethod
+    def _env_project(env, options, lease):
+        """The project id of `from_env`: the option, else `HUAWEICLOUD_SDK_PROJECT_ID`, else the
+        one the first credentials came with (a profile's `project_id`)."""
+        if options.get("project_id") is None:
+            options["project_id"] = _native.project_id(env, lease)
+        return options
 
 
 class Client(_Base):
@@ -247,9 +295,23 @@ class Client(_Base):
                 "requests_transport(), httpx_transport(), ...)",
             )
 
+    @classmethod
+    def from_env(cls, region=None, env=None, **options):
+        """A client configured from the environment as the official SDKs are: credentials from
+        `default_credentials()` (or the `credentials` option), the endpoint from `CSMS_ENDPOINT`,
+        else `HUAWEICLOUD_SDK_REGION_CSMS_<REGION>`, else `region`'s (or
+        `HUAWEICLOUD_SDK_REGION`'s) public endpoint, the project id from
+        `HUAWEICLOUD_SDK_PROJECT_ID`, else the profile's. The credentials are fetched now, so
+        that a missing one fails here (CredentialsError, or ValidationError naming the
+        variable); so do a missing endpoint (`CSMS_ENDPOINT`) and project id. `env`: a mapping
+        read instead of the process environment. Other options as for `Client(...)`."""
+        provider = cls._env_options(region, env, options)
+        return cls(**cls._env_project(env, options, _transports()._lease(provider)))
+
     def _call(self, operation, input):
-        attempts, transport = self._start(operation, input)
-        return _wrap(RESULTS[operation], _transports().send(attempts, transport, self._debug_hook))
+        attempts, transport, again = self._start(operation, input)
+        return _wrap(RESULTS[operation], _transports().send(attempts, transport, self._debug_hook, self._credentials,
+                                                            again))
 
     def _default_transport(self):
         return _transports().StdlibTransport(
@@ -291,10 +353,19 @@ class AsyncClient(_Base):
     `timeout` bounds each attempt of any async transport (cancelled at the deadline).
     """
 
+    @classmethod
+    async def from_env(cls, region=None, env=None, **options):
+        """`Client.from_env` for AsyncClient, a coroutine: `client = await
+        csms.AsyncClient.from_env()`. The credentials are fetched now (the metadata service's
+        requests in a thread), so that a missing one fails here."""
+        provider = cls._env_options(region, env, options)
+        return cls(**cls._env_project(env, options, await _transports()._alease(provider)))
+
     async def _call(self, operation, input):
-        attempts, transport = self._start(operation, input)
+        attempts, transport, again = self._start(operation, input)
         return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout,
-                                                                             self._debug_hook))
+                                                                             self._debug_hook, self._credentials,
+                                                                             again))
 
     def _default_transport(self):
         return _transports().default_async_transport(

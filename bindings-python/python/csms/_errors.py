@@ -125,3 +125,23 @@ class TransportError(CsmsError):
         # timed_out is keyword-only: restored as state (BaseException.__setstate__).
         state = {"timed_out": self.timed_out}
         return (type(self), (self.reason, self.maybe_sent, str(self), self.not_retried), state)
+
+
+class CredentialsError(CsmsError):
+    """A credential provider failed or gave something unusable; nothing was sent.
+
+    ``provider`` names it: ``environment``, ``profile``, ``metadata``, ``default chain`` (whose
+    ``reason`` lists why each of its providers did not apply), or the name given to a
+    ``FunctionCredentials``. ``reason`` says what went wrong; it never quotes a secret. (A
+    variable the environment provider needs and lacks is a ValidationError naming it.)
+    """
+
+    kind = "credentials"
+
+    def __init__(self, provider, reason, message=None):
+        self.provider = provider
+        self.reason = reason
+        super().__init__(message or f"no credentials from the {provider} provider: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.provider, self.reason, str(self)))

@@ -41,7 +41,7 @@ import time
 
 from . import _native
 from ._client import _byte_limit, _seconds
-from ._errors import CsmsError, TransportError
+from ._errors import ApiError, CredentialsError, CsmsError, TransportError
 
 __all__ = [
     "StdlibTransport",
@@ -137,12 +137,39 @@ def _report(hook, attempts, outcome, started):
         pass
 
 
-def send(attempts, transport, hook=None):
+def send(attempts, transport, hook=None, credentials=None, again=None):
     """Runs the attempts of one call (`csms._native.Attempts`) through a sync `transport`:
     sign, send, ask the core what next, sleep, again. Returns the result dict; raises the
-    call's error. `hook`, when given, receives each attempt's `AttemptRecord`."""
+    call's error. `hook`, when given, receives each attempt's `AttemptRecord`.
+
+    With a `credentials` provider, each attempt is signed with its credentials (`_lease`:
+    used, fetched or waited for); when the call ends with the service's refusal of them as
+    expired, they are invalidated and the call is run once more, with the attempts `again()`
+    starts."""
+    try:
+        return _send(attempts, transport, hook, credentials)
+    except ApiError:
+        if not _expired(attempts, credentials, again):
+            raise
+    return _send(again(), transport, hook, credentials)
+
+
+def _expired(attempts, credentials, again):
+    """Whether the call of `attempts` ended with the service's refusal of the provider's
+    credentials as expired (the core's `credentials_expired`): then they are invalidated, for
+    the call to run once more."""
+    if credentials is None or again is None or not attempts.credentials_expired:
+        return False
+    credentials._native.invalidate(attempts.generation)
+    return True
+
+
+def _send(attempts, transport, hook, credentials):
     while True:
-        request = attempts.request(now())
+        if credentials is None:
+            request = attempts.request(now())
+        else:
+            request = attempts.request(now(), _lease(credentials))
         started = time.monotonic()
         try:
             result = transport(request)
@@ -182,15 +209,28 @@ def _awaitable_returned(result):
     )
 
 
-async def send_async(attempts, transport, timeout=None, hook=None):
+async def send_async(attempts, transport, timeout=None, hook=None, credentials=None, again=None):
     """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep.
     `timeout` (seconds; None: no limit) is each attempt's deadline, whatever the transport: an
     attempt still running then is cancelled and fails as a TransportError that timed out and
-    may have been sent (retried as the core decides). `hook` as for `send`."""
+    may have been sent (retried as the core decides). `hook`, `credentials` and `again` as for
+    `send`; a fetch of the provider's does not block the event loop (`_alease`)."""
+    try:
+        return await _send_async(attempts, transport, timeout, hook, credentials)
+    except ApiError:
+        if not _expired(attempts, credentials, again):
+            raise
+    return await _send_async(again(), transport, timeout, hook, credentials)
+
+
+async def _send_async(attempts, transport, timeout, hook, credentials):
     import asyncio
 
     while True:
-        request = attempts.request(now())
+        if credentials is None:
+            request = attempts.request(now())
+        else:
+            request = attempts.request(now(), await _alease(credentials))
         started = time.monotonic()
         try:
             result = transport(request)
@@ -301,6 +341,181 @@ def _is_timeout(error):
     # Without asyncio loaded, nothing can have raised its TimeoutError: not imported for this.
     asyncio = sys.modules.get("asyncio")
     return asyncio is not None and isinstance(error, asyncio.TimeoutError)
+
+
+# ------------------------------------------------------------------------------------------
+# Credential providers: the waiting and the I/O around the core's CredentialState and Fetch
+
+
+#: The instance metadata service's timeouts (the core's `metadata::TIMEOUT`): to connect, and
+#: for each read of the answer, in seconds.
+METADATA_TIMEOUT = 3.0
+
+#: The longest answer of the metadata service read (its answers are a few hundred bytes).
+_METADATA_LIMIT = 64 * 1024
+
+
+def _lease(provider):
+    """The credentials to sign with (a `_native.Lease`): the provider's current ones, fetched
+    first when due, by this caller or by another one it waits for (on the provider's condition,
+    without spinning). Raises the provider's error."""
+    native = provider._native
+    while True:
+        acquired = native.acquire(now())
+        kind = type(acquired)
+        if kind is _native.Lease:
+            return acquired
+        if kind is _native.Fetch:
+            return _fetch(provider, acquired)
+        with provider._ready:
+            while native.in_flight(acquired):
+                provider._ready.wait()
+        native.waited(acquired)
+
+
+async def _alease(provider):
+    """`_lease` for a coroutine: the fetch's requests run in a thread, and a caller waiting for
+    another's fetch (in this event loop, another one or a thread) awaits a future it sets."""
+    native = provider._native
+    while True:
+        acquired = native.acquire(now())
+        kind = type(acquired)
+        if kind is _native.Lease:
+            return acquired
+        if kind is _native.Fetch:
+            return await _afetch(provider, acquired)
+        waiter = None
+        with provider._ready:
+            if native.in_flight(acquired):
+                import asyncio
+
+                loop = asyncio.get_running_loop()
+                waiter = loop.create_future()
+                provider._waiters.append((loop, waiter))
+        if waiter is not None:
+            await waiter
+        native.waited(acquired)
+
+
+def _fetch(provider, fetch):
+    """Runs a fetch to its end: the `_native.Lease` it gives, or the provider's error (chained
+    to the exception of the application's function when it raised one)."""
+    cause = None
+    try:
+        while True:
+            need = _step(fetch, cause)
+            if type(need) is tuple:
+                _received(fetch, _metadata_request(*need))
+            elif need == "host":
+                try:
+                    value = provider._function()
+                    if hasattr(value, "__await__"):
+                        value = _async_function(provider, value)
+                except Exception as e:
+                    value = e
+                cause = _called(fetch, value)
+            else:
+                return need
+    finally:
+        _ended(provider, fetch)
+
+
+async def _afetch(provider, fetch):
+    """`_fetch` in a coroutine: metadata requests in a thread (asyncio.to_thread), an async
+    function awaited."""
+    import asyncio
+
+    cause = None
+    try:
+        while True:
+            need = _step(fetch, cause)
+            if type(need) is tuple:
+                _received(fetch, await asyncio.to_thread(_metadata_request, *need))
+            elif need == "host":
+                try:
+                    value = provider._function()
+                    if hasattr(value, "__await__"):
+                        value = await value
+                except Exception as e:
+                    value = e
+                cause = _called(fetch, value)
+            else:
+                return need
+    finally:
+        _ended(provider, fetch)
+
+
+def _called(fetch, value):
+    """Hands what the application's function gave (or raised) to the fetch; returns the
+    exception it raised, if any, for the provider's error to be chained to."""
+    fetch.called(value)
+    return value if isinstance(value, BaseException) else None
+
+
+def _ended(provider, fetch):
+    """Ends a fetch that did not get to its end (interrupted; nothing when it did), and wakes
+    the callers waiting for it."""
+    fetch.cancel(now())
+    provider._notify()
+
+
+def _step(fetch, cause):
+    """The fetch's next need; its error chained to `cause`."""
+    try:
+        return fetch.step(now())
+    except CredentialsError as error:
+        if cause is None:
+            raise
+        raise error from cause
+
+
+def _async_function(provider, awaitable):
+    """The error of a sync call whose function returned an awaitable (closed unrun)."""
+    close = getattr(awaitable, "close", None)
+    if callable(close):
+        close()
+    return CredentialsError(provider.name, f"it returned {type(awaitable).__name__}, an awaitable: an async "
+                                           "function works with csms.AsyncClient, csms.Client needs a plain one")
+
+
+def _received(fetch, outcome):
+    """Hands a metadata answer to the fetch, then wipes its body (it holds a secret key)."""
+    try:
+        fetch.received(outcome)
+    finally:
+        if type(outcome) is tuple:
+            body = outcome[2]
+            body[:] = bytes(len(body))
+
+
+def _metadata_request(method, url, headers):
+    """Sends one request to the instance metadata service with http.client (which uses no
+    proxy and follows no redirect), `METADATA_TIMEOUT` to connect and for each read. Returns
+    `(status, headers, body)` (the body a bytearray, wiped once read) or the TransportError."""
+    import http.client
+
+    try:
+        scheme, netloc, target = _split(url)
+        kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        conn = kind(netloc, timeout=METADATA_TIMEOUT)
+        try:
+            conn.request(method, target, headers=dict(headers))
+            response = conn.getresponse()
+            body = bytearray(_METADATA_LIMIT + 1)
+            size = 0
+            while size <= _METADATA_LIMIT:
+                read = response.readinto(memoryview(body)[size:])
+                if not read:
+                    break
+                size += read
+            del body[size:]
+            return (response.status, [], body)
+        finally:
+            conn.close()
+    except TransportError as e:
+        return e
+    except Exception as e:  # noqa: BLE001 - every failure is the fetch's outcome
+        return failure(e)
 
 
 # ------------------------------------------------------------------------------------------

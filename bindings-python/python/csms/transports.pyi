@@ -21,6 +21,8 @@ TIMEOUT: float
 UNSENDABLE: str
 """The `not_retried` of a request an HTTP stack refused before sending anything (never retried)."""
 MAX_RESPONSE_BYTES: int
+#: The instance metadata service's timeouts (to connect, and for each read), in seconds.
+METADATA_TIMEOUT: float
 """Default limit on a response's body, in bytes (16 MiB, the core's)."""
 
 def now() -> float:
@@ -44,10 +46,13 @@ class AttemptRecord:
     def canonical_request(self) -> str | None:
         """The canonical request the attempt signed, tokens as *** (None for an IAM token)."""
 
-def send(attempts: Any, transport: Any, hook: Any = None) -> dict[str, Any]:
+def send(attempts: Any, transport: Any, hook: Any = None, credentials: Any = None, again: Any = None) -> dict[str, Any]:
     """The retry loop of a sync transport over the core's attempts of one call."""
 
-async def send_async(attempts: Any, transport: Any, timeout: float | None = None, hook: Any = None) -> dict[str, Any]:
+async def send_async(
+    attempts: Any, transport: Any, timeout: float | None = None, hook: Any = None, credentials: Any = None,
+    again: Any = None,
+) -> dict[str, Any]:
     """The retry loop of an async transport (asyncio.sleep between attempts); `timeout` is each
     attempt's deadline (None: no limit)."""
 

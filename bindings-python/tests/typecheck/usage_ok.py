@@ -76,3 +76,37 @@ if __name__ == "__main__":
     asyncio.run(main())
 signed = csms.Signer("a", "s").sign(req)
 csms.verify_signature(signed, ak="a", sk="s")
+
+
+def credentials_use() -> None:
+    """Credential providers and from_env (not run: type-checked only)."""
+    from datetime import datetime, timedelta, timezone
+    from pathlib import Path
+
+    def vault() -> csms.Credentials:
+        return csms.Credentials(ak="a", sk="s", security_token="t",
+                                expires_at=datetime.now(timezone.utc) + timedelta(hours=1), project_id="p")
+
+    async def async_vault() -> csms.Credentials:
+        return csms.Credentials(auth_token="t", expires_at=1_900_000_000)
+
+    providers: list[csms.CredentialProvider] = [
+        csms.EnvCredentials(), csms.EnvCredentials(env={"HUAWEICLOUD_SDK_AK": "a"}),
+        csms.ProfileCredentials(), csms.ProfileCredentials(Path("/etc/credentials")),
+        csms.MetadataCredentials(endpoint="http://127.0.0.1:8080"), csms.FunctionCredentials(vault, name="vault"),
+        csms.FunctionCredentials(async_vault), csms.default_credentials(),
+    ]
+    for provider in providers:
+        print(provider.name, csms.Client(region="cn-north-4", project_id="p", credentials=provider).credentials)
+    client_from_env: csms.Client = csms.Client.from_env("cn-north-4", env={"CSMS_ENDPOINT": "x"}, max_attempts=2)
+    print(client_from_env.endpoint)
+    try:
+        client_from_env.list_secrets()
+    except csms.CredentialsError as e:
+        print(e.provider, e.reason)
+
+    async def run() -> None:
+        aclient: csms.AsyncClient = await csms.AsyncClient.from_env()
+        print(aclient.credentials)
+
+    asyncio.run(run())
