@@ -75,10 +75,11 @@ impl ProvidedCredentials {
 }
 
 /// The application's own source of credentials (keys from its vault, say): Kotlin
-/// `FunctionCredentials(name) { ... }`, Swift a type conforming to this protocol given to
-/// `CredentialProvider.function(name:function:)`. Called when credentials are due, one call
-/// at a time per provider. What it throws, or credentials that make no sense, end the call
-/// with `CsmsException.Credentials` naming the provider; nothing is sent.
+/// `FunctionCredentials(name) { ... }`, Swift `FunctionCredentials(name:) { ... }` or a type
+/// conforming to this protocol given to `CredentialProvider.function(function:name:)`.
+/// Called when credentials are due, one call at a time per provider. What it throws, or
+/// credentials that make no sense, end the call with `CsmsException.Credentials` naming the
+/// provider; nothing is sent.
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
 pub trait CredentialFunction: Send + Sync {
