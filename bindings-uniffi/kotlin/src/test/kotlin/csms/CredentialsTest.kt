@@ -192,7 +192,13 @@ class CredentialsTest {
                 val profile = ProfileCredentials(file.path)
                 val counted = FunctionCredentials("counted") { fetches.incrementAndGet(); ProvidedCredentials(ak = "AK", sk = "SK") }
                 for (provider in listOf(profile, counted)) {
-                    client(emulator, provider).call(list, "{}")
+                    val first = client(emulator, provider)
+                    // No credentials before a call fetched them: buildRequest does no I/O.
+                    val early = assertThrows<CsmsException.Validation> { first.buildRequest(list, "{}") }
+                    assertEquals("credentials", early.field)
+                    first.call(list, "{}")
+                    val signed = first.buildRequest(list, "{}").headers.first { it.name == "Authorization" }.value
+                    assertTrue(signed.contains("Access=AK,"), signed)
                     client(emulator, provider).call(list, "{}")
                 }
                 assertEquals(1, fetches.get())
