@@ -5,8 +5,11 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -105,6 +108,24 @@ class CredentialsTest {
             val metadata = client(emulator, MetadataCredentials(endpoint = emulator.endpoint))
             (1..16).map { async(Dispatchers.Default) { metadata.call(list, "{}") } }.awaitAll()
             assertEquals(1L, emulator.operationCount("MetadataSecurityKey"))
+        }
+    }
+
+    @Test
+    fun `a call cancelled during a fetch leaves the provider usable`() = runBlocking {
+        Emulator().use { emulator ->
+            val calls = AtomicInteger()
+            val stuck = FunctionCredentials("stuck once") {
+                if (calls.incrementAndGet() == 1) delay(60_000)
+                ProvidedCredentials(ak = "AK", sk = "SK")
+            }
+            val c = client(emulator, stuck)
+            val first = launch(Dispatchers.Default) { c.call(list, "{}") }
+            while (calls.get() == 0) delay(10)
+            first.cancelAndJoin()
+            // The cancelled fetch ended with the call: the next caller fetches instead of waiting for it.
+            withTimeout(5_000) { c.call(list, "{}") }
+            assertEquals(2, calls.get())
         }
     }
 
