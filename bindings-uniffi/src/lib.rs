@@ -9,11 +9,16 @@
 // nothing next to a call across the FFI.
 #![allow(clippy::result_large_err)]
 
+use csms_core::provider::{credentials_expired, project_id, resolve_endpoint, SignerCache};
 use csms_core::{
-    operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, RefusedSignature,
-    RetryPolicy, SdkDate, Signer,
+    operation, verify as core_verify, AccessKey, Algorithm, ClientOptions, DerivedScope, Error, Next, OperationSpec,
+    RefusedSignature, RetryPolicy, SdkDate, Signer,
 };
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+mod credentials;
+pub use credentials::{CredentialFunction, CredentialProvider, ProvidedCredentials};
 
 uniffi::setup_scaffolding!();
 
@@ -79,6 +84,10 @@ pub enum CsmsException {
     /// in Kotlin and Swift, where `generate` gives `notRetried` and `timedOut` their defaults
     /// (null, false).
     Transport { reason: String, maybe_sent: bool, not_retried: Option<String>, timed_out: bool },
+    /// A credential provider failed or gave something unusable; nothing was sent. `provider`:
+    /// `environment`, `profile`, `metadata`, `default chain` or the name given to a
+    /// `FunctionCredentials`; `reason` never quotes a secret.
+    Credentials { provider: String, reason: String },
     /// A bug in the binding or the core (please report it).
     Internal { reason: String },
 }
@@ -124,6 +133,7 @@ impl From<Error> for CsmsException {
             Error::Transport { reason, maybe_sent, timed_out, not_retried } => {
                 CsmsException::Transport { reason, maybe_sent, not_retried, timed_out }
             }
+            Error::Credentials { provider, reason } => CsmsException::Credentials { provider, reason },
             other => CsmsException::Internal { reason: other.to_string() },
         }
     }
@@ -169,6 +179,7 @@ impl From<CsmsException> for Error {
             CsmsException::Transport { reason, maybe_sent, not_retried, timed_out } => {
                 Error::Transport { reason, maybe_sent, timed_out, not_retried }
             }
+            CsmsException::Credentials { provider, reason } => Error::Credentials { provider, reason },
             CsmsException::Internal { reason } => Error::transport(reason, true),
         }
     }
@@ -243,18 +254,18 @@ fn pairs(headers: &[(String, String)]) -> Vec<Header> {
     headers.iter().map(|(name, value)| Header { name: name.clone(), value: value.clone() }).collect()
 }
 
-fn to_core_request(r: &HttpRequest) -> csms_core::HttpRequest {
+pub(crate) fn to_core_request(r: &HttpRequest) -> csms_core::HttpRequest {
     let mut out = csms_core::HttpRequest::new(r.method.clone(), r.url.clone());
     out.headers = r.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect();
     out.body = r.body.clone();
     out
 }
 
-fn from_core_request(r: &csms_core::HttpRequest) -> HttpRequest {
+pub(crate) fn from_core_request(r: &csms_core::HttpRequest) -> HttpRequest {
     HttpRequest { method: r.method.clone(), url: r.url.clone(), headers: pairs(&r.headers), body: r.body.clone() }
 }
 
-fn to_core_response(r: &HttpResponse) -> Result<csms_core::HttpResponse, CsmsException> {
+pub(crate) fn to_core_response(r: &HttpResponse) -> Result<csms_core::HttpResponse, CsmsException> {
     let status = u16::try_from(r.status)
         .map_err(|_| invalid("status", format!("must be between 0 and 65535, not {}", r.status)))?;
     Ok(csms_core::HttpResponse::new(
@@ -280,7 +291,7 @@ fn sdk_date(at: Option<String>) -> Result<SdkDate, CsmsException> {
 /// [`CsmsClient::call`], which is the transport side of the binding, and for the default
 /// `at` of `buildRequest`/`signRequest`, as Python's `csms.transports.now`). The core adds
 /// the clock offset it learnt from the server.
-fn now() -> SdkDate {
+pub(crate) fn now() -> SdkDate {
     SdkDate::from(std::time::SystemTime::now())
 }
 
@@ -350,6 +361,10 @@ pub struct CsmsClient {
     transport: Option<Arc<dyn HttpTransport>>,
     policy: RetryPolicy,
     debug_hook: Option<Arc<dyn DebugHook>>,
+    /// The provider whose credentials sign each attempt, if any (else the options' own).
+    credentials: Option<Arc<CredentialProvider>>,
+    /// This client's signing client for each generation of the provider's credentials.
+    signers: Mutex<SignerCache>,
 }
 
 #[uniffi::export]
@@ -368,12 +383,17 @@ impl CsmsClient {
     /// response asking for longer ends the call with its `CsmsException.Api`, whose
     /// `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
     /// `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
+    /// `credentials`: a [`CredentialProvider`] whose credentials sign every attempt of
+    /// `call` (then the options have no `credentials`): fetched when due, and once more, the
+    /// call retried, after a 401 saying they expired; its failure ends the call with
+    /// `CsmsException.Credentials` before anything is sent.
     #[uniffi::constructor(default(
         transport = None,
         max_attempts = None,
         backoff_base_millis = None,
         max_retry_after_millis = None,
-        debug_hook = None
+        debug_hook = None,
+        credentials = None
     ))]
     pub fn new(
         options_json: String,
@@ -382,37 +402,62 @@ impl CsmsClient {
         backoff_base_millis: Option<i64>,
         max_retry_after_millis: Option<i64>,
         debug_hook: Option<Arc<dyn DebugHook>>,
+        credentials: Option<Arc<CredentialProvider>>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
             let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
-            if options.max_response_bytes.is_some() {
-                // The client never reads a body: the transport does, with its own limit.
-                return Err(invalid(
-                    "max_response_bytes",
-                    "is an option of the transport here: JavaHttpTransport(maxResponseBytes = ...) in Kotlin, \
-                     URLSessionTransport(maxResponseBytes: ...) in Swift",
-                ));
-            }
-            let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
-            let mut policy = RetryPolicy::default();
-            if let Some(n) = max_attempts {
-                policy.max_attempts = u32::try_from(n)
-                    .ok()
-                    .filter(|&n| n >= 1)
-                    .ok_or_else(|| invalid("max_attempts", format!("must be at least 1, not {n}")))?;
-            }
-            if let Some(millis) = backoff_base_millis {
-                let millis = u64::try_from(millis)
-                    .map_err(|_| invalid("backoff_base_millis", format!("must not be negative, not {millis}")))?;
-                policy.base = std::time::Duration::from_millis(millis);
-            }
-            if let Some(millis) = max_retry_after_millis {
-                let millis = u64::try_from(millis)
-                    .map_err(|_| invalid("max_retry_after_millis", format!("must not be negative, not {millis}")))?;
-                policy.max_retry_after = std::time::Duration::from_millis(millis);
-            }
-            Ok(Arc::new(CsmsClient { client, transport, policy, debug_hook }))
+            let settings =
+                Settings { transport, max_attempts, backoff_base_millis, max_retry_after_millis, debug_hook };
+            Self::make(options, settings, credentials)
         })
+    }
+
+    /// A client configured from the environment (`env`, else the process environment) as
+    /// the official SDKs are: credentials from the default chain (`HUAWEICLOUD_SDK_AK`/`_SK`/
+    /// `_SECURITY_TOKEN`, the profile file, the instance metadata service through
+    /// `metadata_transport`), the endpoint from `CSMS_ENDPOINT`,
+    /// `HUAWEICLOUD_SDK_REGION_CSMS_<REGION>` or the region (`region`, else
+    /// `HUAWEICLOUD_SDK_REGION`), the project id from `HUAWEICLOUD_SDK_PROJECT_ID` or the
+    /// credentials' own. The credentials are fetched now, so that a missing variable fails
+    /// here (`CsmsException.Validation` naming it). The other arguments are the constructor's.
+    /// Kotlin: `CsmsClient.fromEnv(region, env, transport, ...)` gives the metadata transport.
+    #[uniffi::constructor(default(
+        region = None,
+        env = None,
+        transport = None,
+        max_attempts = None,
+        backoff_base_millis = None,
+        max_retry_after_millis = None,
+        debug_hook = None
+    ))]
+    #[allow(clippy::too_many_arguments)] // uniffi exports plain constructors: one argument each
+    pub async fn from_env(
+        metadata_transport: Arc<dyn HttpTransport>,
+        region: Option<String>,
+        env: Option<HashMap<String, String>>,
+        transport: Option<Arc<dyn HttpTransport>>,
+        max_attempts: Option<i32>,
+        backoff_base_millis: Option<i64>,
+        max_retry_after_millis: Option<i64>,
+        debug_hook: Option<Arc<dyn DebugHook>>,
+    ) -> Result<Arc<Self>, CsmsException> {
+        guard_async(async move {
+            let chain = CredentialProvider::chain(metadata_transport, env);
+            let lookup = |name: &str| chain.var(name);
+            let (endpoint, region) = resolve_endpoint(region.as_deref(), &lookup)?;
+            let first = chain.lease().await?;
+            let project_id = project_id(&lookup, first.provided.project_id.as_deref())?;
+            let options = ClientOptions {
+                endpoint: Some(endpoint),
+                region,
+                project_id: Some(project_id),
+                ..ClientOptions::default()
+            };
+            let settings =
+                Settings { transport, max_attempts, backoff_base_millis, max_retry_after_millis, debug_hook };
+            Self::make(options, settings, Some(chain))
+        })
+        .await
     }
 
     /// The offset, in seconds, between the server's clock and this machine's, learnt from a
@@ -422,7 +467,8 @@ impl CsmsClient {
     }
 
     /// The signed request of `operation` for `input_json`, signed for `at` (an `X-Sdk-Date`
-    /// text; now when absent). No I/O.
+    /// text; now when absent). No I/O: with a credentials provider, signed with its current
+    /// credentials (`CsmsException.Validation` naming `credentials` before any call fetched them).
     #[uniffi::method(default(at = None))]
     pub fn build_request(
         &self,
@@ -432,7 +478,14 @@ impl CsmsClient {
     ) -> Result<HttpRequest, CsmsException> {
         guard(|| {
             let input = json(&input_json, "input")?;
-            let request = self.client.build_request(&operation, &input, sdk_date(at)?)?;
+            let signer = match &self.credentials {
+                Some(provider) => match provider.current() {
+                    Some(lease) => self.signer(&lease)?,
+                    None => return Err(invalid("credentials", "the provider has given none yet (make a call first)")),
+                },
+                None => self.client.clone(),
+            };
+            let request = signer.build_request(&operation, &input, sdk_date(at)?)?;
             Ok(from_core_request(&request))
         })
     }
@@ -443,41 +496,148 @@ impl CsmsClient {
     }
 
     /// Calls `operation` through the transport: build, sign, send, retry as the core's
-    /// policy decides (signing every attempt anew), parse.
+    /// policy decides (signing every attempt anew), parse. With a credentials provider, each
+    /// attempt is signed with its current credentials, and the call runs once more with
+    /// fresh ones when the service says they expired.
     pub async fn call(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
         guard_async(self.attempt_all(operation, input_json)).await
     }
 }
 
+/// The constructor arguments [`CsmsClient::new`] and [`CsmsClient::from_env`] share.
+struct Settings {
+    transport: Option<Arc<dyn HttpTransport>>,
+    max_attempts: Option<i32>,
+    backoff_base_millis: Option<i64>,
+    max_retry_after_millis: Option<i64>,
+    debug_hook: Option<Arc<dyn DebugHook>>,
+}
+
 impl CsmsClient {
-    /// The loop of [`CsmsClient::call`]: the core's `Attempts` decide, the transport does the I/O.
+    fn make(
+        mut options: ClientOptions,
+        settings: Settings,
+        credentials: Option<Arc<CredentialProvider>>,
+    ) -> Result<Arc<Self>, CsmsException> {
+        if options.max_response_bytes.is_some() {
+            // The client never reads a body: the transport does, with its own limit.
+            return Err(invalid(
+                "max_response_bytes",
+                "is an option of the transport here: JavaHttpTransport(maxResponseBytes = ...) in Kotlin, \
+                 URLSessionTransport(maxResponseBytes: ...) in Swift",
+            ));
+        }
+        if credentials.is_some() {
+            if options.credentials.is_some() {
+                return Err(invalid(
+                    "credentials",
+                    "give credentials in the options or a credentials provider, not both",
+                ));
+            }
+            // A placeholder the provider's credentials replace on every attempt.
+            let placeholder = |s: &str| Some(s.to_owned());
+            options.credentials = Some(csms_core::CredentialOptions {
+                ak: placeholder("provider"),
+                sk: placeholder("provider").map(Into::into),
+                ..Default::default()
+            });
+        }
+        let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
+        let mut policy = RetryPolicy::default();
+        if let Some(n) = settings.max_attempts {
+            policy.max_attempts = u32::try_from(n)
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| invalid("max_attempts", format!("must be at least 1, not {n}")))?;
+        }
+        if let Some(millis) = settings.backoff_base_millis {
+            let millis = u64::try_from(millis)
+                .map_err(|_| invalid("backoff_base_millis", format!("must not be negative, not {millis}")))?;
+            policy.base = std::time::Duration::from_millis(millis);
+        }
+        if let Some(millis) = settings.max_retry_after_millis {
+            let millis = u64::try_from(millis)
+                .map_err(|_| invalid("max_retry_after_millis", format!("must not be negative, not {millis}")))?;
+            policy.max_retry_after = std::time::Duration::from_millis(millis);
+        }
+        Ok(Arc::new(CsmsClient {
+            client,
+            transport: settings.transport,
+            policy,
+            debug_hook: settings.debug_hook,
+            credentials,
+            signers: Mutex::default(),
+        }))
+    }
+
+    /// This client signing with the credentials of `lease` (its clock offset shared).
+    fn signer(&self, lease: &csms_core::provider::Lease) -> Result<csms_core::Client, Error> {
+        self.signers.lock().unwrap_or_else(PoisonError::into_inner).signer(&self.client, lease)
+    }
+
+    /// The loop of [`CsmsClient::call`]: the core's `Attempts` decide, the transport does the
+    /// I/O; once more with fresh credentials when the provider's were refused as expired.
     async fn attempt_all(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
         let transport = self
             .transport
             .clone()
             .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))?;
         let op = csms_core::operation(&operation)?;
-        let mut call = self.client.start(op, &json(&input_json, "input")?, self.policy)?;
-        loop {
-            let request = call.request(&self.client, now())?;
-            let started = std::time::Instant::now();
-            let outcome = transport.send(from_core_request(&request)).await;
-            drop(request);
-            // A response with a status out of range ends the call (the host's bug, not the server's).
-            let outcome = match outcome {
-                Ok(r) => Ok(to_core_response(&r)?),
-                Err(e) => Err(Error::from(e)),
-            };
-            if let Some(hook) = &self.debug_hook {
-                report(hook.as_ref(), call.record(&self.client, &outcome, started.elapsed()));
+        let input = json(&input_json, "input")?;
+        let (result, generation) = self.attempts(transport.as_ref(), op, &input).await;
+        let expired = |r: &Result<_, CsmsException>| r.as_ref().is_err_and(|e| credentials_expired(&e.clone().into()));
+        let result = match (&self.credentials, generation) {
+            (Some(provider), Some(generation)) if expired(&result) => {
+                provider.invalidate(generation);
+                self.attempts(transport.as_ref(), op, &input).await.0
             }
-            match call.receive(&self.client, outcome, now(), random_unit()) {
-                Next::Wait(after) => {
-                    transport.sleep(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)).await?;
+            _ => result,
+        };
+        Ok(csms_core::parse_response(op, &result?)?.to_string())
+    }
+
+    /// The attempts of one call, and the generation of the provider's credentials the last
+    /// one was signed with.
+    async fn attempts(
+        &self,
+        transport: &dyn HttpTransport,
+        op: &'static OperationSpec,
+        input: &serde_json::Value,
+    ) -> (Result<csms_core::HttpResponse, CsmsException>, Option<u64>) {
+        let mut generation = None;
+        let result = async {
+            let mut call = self.client.start(op, input, self.policy)?;
+            loop {
+                let signer = match &self.credentials {
+                    Some(provider) => {
+                        let lease = provider.lease().await?;
+                        generation = Some(lease.generation);
+                        self.signer(&lease)?
+                    }
+                    None => self.client.clone(),
+                };
+                let request = call.request(&signer, now())?;
+                let started = std::time::Instant::now();
+                let outcome = transport.send(from_core_request(&request)).await;
+                drop(request);
+                // A response with a status out of range ends the call (the host's bug, not the server's).
+                let outcome = match outcome {
+                    Ok(r) => Ok(to_core_response(&r)?),
+                    Err(e) => Err(Error::from(e)),
+                };
+                if let Some(hook) = &self.debug_hook {
+                    report(hook.as_ref(), call.record(&signer, &outcome, started.elapsed()));
                 }
-                Next::Done(response) => return Ok(csms_core::parse_response(op, &response?)?.to_string()),
+                match call.receive(&signer, outcome, now(), random_unit()) {
+                    Next::Wait(after) => {
+                        transport.sleep(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)).await?;
+                    }
+                    Next::Done(response) => return Ok(response?),
+                }
             }
         }
+        .await;
+        (result, generation)
     }
 }
 
@@ -550,6 +710,13 @@ pub fn default_request_timeout_millis() -> i64 {
     csms_core::REQUEST_TIMEOUT.as_millis() as i64
 }
 
+/// The timeout of each request to the instance metadata service (3 s), to connect and to
+/// answer, in milliseconds.
+#[uniffi::export]
+pub fn metadata_timeout_millis() -> i64 {
+    csms_core::provider::metadata::TIMEOUT.as_millis() as i64
+}
+
 /// The default limit on the response body the default transports read (16 MiB), in bytes.
 #[uniffi::export]
 pub fn default_max_response_bytes() -> i64 {
@@ -607,6 +774,15 @@ mod tests {
             assert!(matches!(&binding, CsmsException::Api { retry_after_millis, .. } if *retry_after_millis == millis));
             assert_eq!(Error::from(binding), core);
         }
+    }
+
+    #[test]
+    fn a_credentials_error_keeps_its_provider_both_ways() {
+        let core = csms_core::provider::provider_error("vault", "sealed");
+        let binding = CsmsException::from(core.clone());
+        assert_eq!(binding, CsmsException::Credentials { provider: "vault".into(), reason: "sealed".into() });
+        assert_eq!(binding.to_string(), "no credentials from the vault provider: sealed");
+        assert_eq!(Error::from(binding), core);
     }
 
     #[test]

@@ -251,6 +251,12 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureStr
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
+typedef void (*UniffiCallbackInterfaceCredentialFunctionMethod0)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEBUG_HOOK_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_DEBUG_HOOK_METHOD0
 typedef void (*UniffiCallbackInterfaceDebugHookMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
@@ -277,6 +283,14 @@ typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, int64_t, U
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
+typedef struct UniffiVTableCallbackInterfaceCredentialFunction {
+    UniffiCallbackInterfaceCredentialFunctionMethod0 _Nonnull credentials;
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+} UniffiVTableCallbackInterfaceCredentialFunction;
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEBUG_HOOK
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEBUG_HOOK
 typedef struct UniffiVTableCallbackInterfaceDebugHook {
@@ -295,6 +309,66 @@ typedef struct UniffiVTableCallbackInterfaceHttpTransport {
 } UniffiVTableCallbackInterfaceHttpTransport;
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
+void*_Nonnull uniffi_csms_uniffi_fn_clone_credentialfunction(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALFUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALFUNCTION
+void uniffi_csms_uniffi_fn_free_credentialfunction(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALFUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALFUNCTION
+void uniffi_csms_uniffi_fn_init_callback_vtable_credentialfunction(const UniffiVTableCallbackInterfaceCredentialFunction* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+uint64_t uniffi_csms_uniffi_fn_method_credentialfunction_credentials(void*_Nonnull ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALPROVIDER
+void*_Nonnull uniffi_csms_uniffi_fn_clone_credentialprovider(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALPROVIDER
+void uniffi_csms_uniffi_fn_free_credentialprovider(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_chain(void*_Nonnull transport, RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_environment(RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_function(void*_Nonnull function, RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_metadata(void*_Nonnull transport, RustBuffer endpoint, RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_profile(RustBuffer path, RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALPROVIDER_NAME
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALPROVIDER_NAME
+RustBuffer uniffi_csms_uniffi_fn_method_credentialprovider_name(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CSMSCLIENT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CSMSCLIENT
 void*_Nonnull uniffi_csms_uniffi_fn_clone_csmsclient(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
@@ -305,9 +379,14 @@ void*_Nonnull uniffi_csms_uniffi_fn_clone_csmsclient(void*_Nonnull ptr, RustCall
 void uniffi_csms_uniffi_fn_free_csmsclient(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
+uint64_t uniffi_csms_uniffi_fn_constructor_csmsclient_from_env(void*_Nonnull metadata_transport, RustBuffer region, RustBuffer env, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustBuffer credentials, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST
@@ -406,6 +485,12 @@ RustBuffer uniffi_csms_uniffi_fn_func_exception_message(RustBuffer error, RustCa
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_IS_OPERATION
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_IS_OPERATION
 int8_t uniffi_csms_uniffi_fn_func_is_operation(RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_METADATA_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_METADATA_TIMEOUT_MILLIS
+int64_t uniffi_csms_uniffi_fn_func_metadata_timeout_millis(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_OPERATION_NAMES
@@ -739,6 +824,12 @@ uint16_t uniffi_csms_uniffi_checksum_func_is_operation(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_METADATA_TIMEOUT_MILLIS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_METADATA_TIMEOUT_MILLIS
+uint16_t uniffi_csms_uniffi_checksum_func_metadata_timeout_millis(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_OPERATION_NAMES
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_OPERATION_NAMES
 uint16_t uniffi_csms_uniffi_checksum_func_operation_names(void
@@ -760,6 +851,18 @@ uint16_t uniffi_csms_uniffi_checksum_func_test_only_panic(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_VERIFY_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_FUNC_VERIFY_REQUEST
 uint16_t uniffi_csms_uniffi_checksum_func_verify_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+uint16_t uniffi_csms_uniffi_checksum_method_credentialfunction_credentials(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALPROVIDER_NAME
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALPROVIDER_NAME
+uint16_t uniffi_csms_uniffi_checksum_method_credentialprovider_name(void
     
 );
 #endif
@@ -808,6 +911,42 @@ uint16_t uniffi_csms_uniffi_checksum_method_httptransport_send(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_SLEEP
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_SLEEP
 uint16_t uniffi_csms_uniffi_checksum_method_httptransport_sleep(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
+uint16_t uniffi_csms_uniffi_checksum_constructor_credentialprovider_chain(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
+uint16_t uniffi_csms_uniffi_checksum_constructor_credentialprovider_environment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
+uint16_t uniffi_csms_uniffi_checksum_constructor_credentialprovider_function(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
+uint16_t uniffi_csms_uniffi_checksum_constructor_credentialprovider_metadata(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
+uint16_t uniffi_csms_uniffi_checksum_constructor_credentialprovider_profile(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
+uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env(void
     
 );
 #endif

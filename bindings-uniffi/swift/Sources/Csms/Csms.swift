@@ -518,6 +518,487 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Date {
+        let seconds: Int64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        if seconds >= 0 {
+            let delta = Double(seconds) + (Double(nanoseconds) / 1.0e9)
+            return Date.init(timeIntervalSince1970: delta)
+        } else {
+            let delta = Double(seconds) - (Double(nanoseconds) / 1.0e9)
+            return Date.init(timeIntervalSince1970: delta)
+        }
+    }
+
+    public static func write(_ value: Date, into buf: inout [UInt8]) {
+        var delta = value.timeIntervalSince1970
+        var sign: Int64 = 1
+        if delta < 0 {
+            // The nanoseconds portion of the epoch offset must always be
+            // positive, to simplify the calculation we will use the absolute
+            // value of the offset.
+            sign = -1
+            delta = -delta
+        }
+        if delta.rounded(.down) > Double(Int64.max) {
+            fatalError("Timestamp overflow, exceeds max bounds supported by Uniffi")
+        }
+        let seconds = Int64(delta)
+        let nanoseconds = UInt32((delta - Double(seconds)) * 1.0e9)
+        writeInt(&buf, sign * seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
+
+
+
+/**
+ * The application's own source of credentials (keys from its vault, say): Kotlin
+ * `FunctionCredentials(name) { ... }`, Swift `FunctionCredentials(name:) { ... }` or a type
+ * conforming to this protocol given to `CredentialProvider.function(function:name:)`.
+ * Called when credentials are due, one call at a time per provider. What it throws, or
+ * credentials that make no sense, end the call with `CsmsException.Credentials` naming the
+ * provider; nothing is sent.
+ */
+public protocol CredentialFunction: AnyObject, Sendable {
+    
+    /**
+     * The current credentials.
+     */
+    func credentials() async throws  -> ProvidedCredentials
+    
+}
+/**
+ * The application's own source of credentials (keys from its vault, say): Kotlin
+ * `FunctionCredentials(name) { ... }`, Swift `FunctionCredentials(name:) { ... }` or a type
+ * conforming to this protocol given to `CredentialProvider.function(function:name:)`.
+ * Called when credentials are due, one call at a time per provider. What it throws, or
+ * credentials that make no sense, end the call with `CsmsException.Credentials` naming the
+ * provider; nothing is sent.
+ */
+open class CredentialFunctionImpl: CredentialFunction, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_credentialfunction(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_credentialfunction(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * The current credentials.
+     */
+open func credentials()async throws  -> ProvidedCredentials  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_credentialfunction_credentials(
+                    self.uniffiClonePointer()
+                    
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeProvidedCredentials_lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceCredentialFunction {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // This creates 1-element array, since this seems to be the only way to construct a const
+    // pointer that we can pass to the Rust code.
+    static let vtable: [UniffiVTableCallbackInterfaceCredentialFunction] = [UniffiVTableCallbackInterfaceCredentialFunction(
+        credentials: { (
+            uniffiHandle: UInt64,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+        ) in
+            let makeCall = {
+                () async throws -> ProvidedCredentials in
+                guard let uniffiObj = try? FfiConverterTypeCredentialFunction.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.credentials(
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: ProvidedCredentials) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructRustBuffer(
+                        returnValue: FfiConverterTypeProvidedCredentials_lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+            uniffiOutReturn.pointee = uniffiForeignFuture
+        },
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            let result = try? FfiConverterTypeCredentialFunction.handleMap.remove(handle: uniffiHandle)
+            if result == nil {
+                print("Uniffi callback interface CredentialFunction: handle missing in uniffiFree")
+            }
+        }
+    )]
+}
+
+private func uniffiCallbackInitCredentialFunction() {
+    uniffi_csms_uniffi_fn_init_callback_vtable_credentialfunction(UniffiCallbackInterfaceCredentialFunction.vtable)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCredentialFunction: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<CredentialFunction>()
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = CredentialFunction
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialFunction {
+        return CredentialFunctionImpl(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: CredentialFunction) -> UnsafeMutableRawPointer {
+        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
+            fatalError("Cast to UnsafeMutableRawPointer failed")
+        }
+        return ptr
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CredentialFunction {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: CredentialFunction, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialFunction_lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialFunction {
+    return try FfiConverterTypeCredentialFunction.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialFunction_lower(_ value: CredentialFunction) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeCredentialFunction.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A source of credentials with its refresh state: Kotlin `EnvCredentials()`,
+ * `ProfileCredentials()`, `MetadataCredentials()`, `FunctionCredentials { ... }`,
+ * `defaultCredentials()`; given to `CsmsClient(..., credentials = provider)`.
+ *
+ * Credentials are fetched when first needed, again ahead of their expiry (40 minutes
+ * before, or at half their lifetime when they live less than 80 minutes), and once more
+ * when the service says they expired; one fetch at a time: concurrent calls wait for it,
+ * or keep signing with the current credentials while they still work. A provider shared by
+ * several clients fetches for all of them.
+ */
+public protocol CredentialProviderProtocol: AnyObject, Sendable {
+    
+    /**
+     * The provider's name in errors: `environment`, `profile`, `metadata`, `default chain`,
+     * or the function's.
+     */
+    func name()  -> String
+    
+}
+/**
+ * A source of credentials with its refresh state: Kotlin `EnvCredentials()`,
+ * `ProfileCredentials()`, `MetadataCredentials()`, `FunctionCredentials { ... }`,
+ * `defaultCredentials()`; given to `CsmsClient(..., credentials = provider)`.
+ *
+ * Credentials are fetched when first needed, again ahead of their expiry (40 minutes
+ * before, or at half their lifetime when they live less than 80 minutes), and once more
+ * when the service says they expired; one fetch at a time: concurrent calls wait for it,
+ * or keep signing with the current credentials while they still work. A provider shared by
+ * several clients fetches for all of them.
+ */
+open class CredentialProvider: CredentialProviderProtocol, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_credentialprovider(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_credentialprovider(pointer, $0) }
+    }
+
+    
+    /**
+     * The default chain, in the official SDKs' order: the environment, the profile file,
+     * the metadata service (through `transport`, as [`CredentialProvider::metadata`]). The
+     * first that gives credentials is kept; when none does, the error lists why each did not.
+     */
+public static func chain(transport: HttpTransport, env: [String: String]? = nil) -> CredentialProvider  {
+    return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_constructor_credentialprovider_chain(
+        FfiConverterTypeHttpTransport_lower(transport),
+        FfiConverterOptionDictionaryStringString.lower(env),$0
+    )
+})
+}
+    
+    /**
+     * `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK` (both required: a missing one is
+     * `CsmsException.Validation` naming it), `HUAWEICLOUD_SDK_SECURITY_TOKEN` and
+     * `HUAWEICLOUD_SDK_PROJECT_ID`, read at each fetch from `env`, else the process environment.
+     */
+public static func environment(env: [String: String]? = nil) -> CredentialProvider  {
+    return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_constructor_credentialprovider_environment(
+        FfiConverterOptionDictionaryStringString.lower(env),$0
+    )
+})
+}
+    
+    /**
+     * The application's `function`, called `name` in errors.
+     */
+public static func function(function: CredentialFunction, name: String = "function") -> CredentialProvider  {
+    return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_constructor_credentialprovider_function(
+        FfiConverterTypeCredentialFunction_lower(function),
+        FfiConverterString.lower(name),$0
+    )
+})
+}
+    
+    /**
+     * Temporary keys from the instance metadata service (session token first), through
+     * `transport` (3-second timeouts, no proxy, no redirects: Kotlin's `MetadataCredentials()`
+     * gives one): at `endpoint`, else `CSMS_METADATA_ENDPOINT`, else `http://169.254.169.254`,
+     * which is refused when the process environment has `CSMS_TEST_NO_METADATA` set.
+     */
+public static func metadata(transport: HttpTransport, endpoint: String? = nil, env: [String: String]? = nil) -> CredentialProvider  {
+    return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_constructor_credentialprovider_metadata(
+        FfiConverterTypeHttpTransport_lower(transport),
+        FfiConverterOptionString.lower(endpoint),
+        FfiConverterOptionDictionaryStringString.lower(env),$0
+    )
+})
+}
+    
+    /**
+     * The official SDKs' profile file, `[basic]` section, read-only: `path`, else
+     * `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials` (variables from
+     * `env`, else the process environment).
+     */
+public static func profile(path: String? = nil, env: [String: String]? = nil) -> CredentialProvider  {
+    return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_constructor_credentialprovider_profile(
+        FfiConverterOptionString.lower(path),
+        FfiConverterOptionDictionaryStringString.lower(env),$0
+    )
+})
+}
+    
+
+    
+    /**
+     * The provider's name in errors: `environment`, `profile`, `metadata`, `default chain`,
+     * or the function's.
+     */
+open func name() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_credentialprovider_name(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCredentialProvider: FfiConverter {
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = CredentialProvider
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialProvider {
+        return CredentialProvider(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: CredentialProvider) -> UnsafeMutableRawPointer {
+        return value.uniffiClonePointer()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CredentialProvider {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: CredentialProvider, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialProvider_lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialProvider {
+    return try FfiConverterTypeCredentialProvider.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCredentialProvider_lower(_ value: CredentialProvider) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeCredentialProvider.lower(value)
+}
+
+
+
 
 
 
@@ -528,13 +1009,16 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     
     /**
      * The signed request of `operation` for `input_json`, signed for `at` (an `X-Sdk-Date`
-     * text; now when absent). No I/O.
+     * text; now when absent). No I/O: with a credentials provider, signed with its current
+     * credentials (`CsmsException.Validation` naming `credentials` before any call fetched them).
      */
     func buildRequest(operation: String, inputJson: String, at: String?) throws  -> HttpRequest
     
     /**
      * Calls `operation` through the transport: build, sign, send, retry as the core's
-     * policy decides (signing every attempt anew), parse.
+     * policy decides (signing every attempt anew), parse. With a credentials provider, each
+     * attempt is signed with its current credentials, and the call runs once more with
+     * fresh ones when the service says they expired.
      */
     func call(operation: String, inputJson: String) async throws  -> String
     
@@ -607,8 +1091,12 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
      * response asking for longer ends the call with its `CsmsException.Api`, whose
      * `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
      * `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
+     * `credentials`: a [`CredentialProvider`] whose credentials sign every attempt of
+     * `call` (then the options have no `credentials`): fetched when due, and once more, the
+     * call retried, after a 401 saying they expired; its failure ends the call with
+     * `CsmsException.Credentials` before anything is sent.
      */
-public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil)throws  {
+public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil, credentials: CredentialProvider? = nil)throws  {
     let pointer =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
@@ -617,7 +1105,8 @@ public convenience init(optionsJson: String, transport: HttpTransport? = nil, ma
         FfiConverterOptionInt32.lower(maxAttempts),
         FfiConverterOptionInt64.lower(backoffBaseMillis),
         FfiConverterOptionInt64.lower(maxRetryAfterMillis),
-        FfiConverterOptionTypeDebugHook.lower(debugHook),$0
+        FfiConverterOptionTypeDebugHook.lower(debugHook),
+        FfiConverterOptionTypeCredentialProvider.lower(credentials),$0
     )
 }
     self.init(unsafeFromRawPointer: pointer)
@@ -632,11 +1121,38 @@ public convenience init(optionsJson: String, transport: HttpTransport? = nil, ma
     }
 
     
+    /**
+     * A client configured from the environment (`env`, else the process environment) as
+     * the official SDKs are: credentials from the default chain (`HUAWEICLOUD_SDK_AK`/`_SK`/
+     * `_SECURITY_TOKEN`, the profile file, the instance metadata service through
+     * `metadata_transport`), the endpoint from `CSMS_ENDPOINT`,
+     * `HUAWEICLOUD_SDK_REGION_CSMS_<REGION>` or the region (`region`, else
+     * `HUAWEICLOUD_SDK_REGION`), the project id from `HUAWEICLOUD_SDK_PROJECT_ID` or the
+     * credentials' own. The credentials are fetched now, so that a missing variable fails
+     * here (`CsmsException.Validation` naming it). The other arguments are the constructor's.
+     * Kotlin: `CsmsClient.fromEnv(region, env, transport, ...)` gives the metadata transport.
+     */
+public static func fromEnv(metadataTransport: HttpTransport, region: String? = nil, env: [String: String]? = nil, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil)async throws  -> CsmsClient  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_constructor_csmsclient_from_env(FfiConverterTypeHttpTransport_lower(metadataTransport),FfiConverterOptionString.lower(region),FfiConverterOptionDictionaryStringString.lower(env),FfiConverterOptionTypeHttpTransport.lower(transport),FfiConverterOptionInt32.lower(maxAttempts),FfiConverterOptionInt64.lower(backoffBaseMillis),FfiConverterOptionInt64.lower(maxRetryAfterMillis),FfiConverterOptionTypeDebugHook.lower(debugHook)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_pointer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_pointer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_pointer,
+            liftFunc: FfiConverterTypeCsmsClient_lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
 
     
     /**
      * The signed request of `operation` for `input_json`, signed for `at` (an `X-Sdk-Date`
-     * text; now when absent). No I/O.
+     * text; now when absent). No I/O: with a credentials provider, signed with its current
+     * credentials (`CsmsException.Validation` naming `credentials` before any call fetched them).
      */
 open func buildRequest(operation: String, inputJson: String, at: String? = nil)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
@@ -650,7 +1166,9 @@ open func buildRequest(operation: String, inputJson: String, at: String? = nil)t
     
     /**
      * Calls `operation` through the transport: build, sign, send, retry as the core's
-     * policy decides (signing every attempt anew), parse.
+     * policy decides (signing every attempt anew), parse. With a credentials provider, each
+     * attempt is signed with its current credentials, and the call runs once more with
+     * fresh ones when the service says they expired.
      */
 open func call(operation: String, inputJson: String)async throws  -> String  {
     return
@@ -1695,6 +2213,153 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
+ * What an application's [`CredentialFunction`] returns: an access key (`ak` and `sk`, with
+ * `security_token` when it is temporary) or an IAM token (`auth_token`), when they expire
+ * if they do, and the project they belong to if the function knows it.
+ *
+ * Kotlin's `toString()` and Swift's `description` print `sk` and the tokens as `***`.
+ */
+public struct ProvidedCredentials {
+    /**
+     * The access key id.
+     */
+    public var ak: String?
+    /**
+     * The secret access key.
+     */
+    public var sk: String?
+    /**
+     * The security token of a temporary access key.
+     */
+    public var securityToken: String?
+    /**
+     * An IAM token (instead of an access key), sent as `X-Auth-Token`.
+     */
+    public var authToken: String?
+    /**
+     * When they stop working (Kotlin `java.time.Instant`, Swift `Date`); null: never.
+     */
+    public var expiresAt: Date?
+    /**
+     * The project id they belong to, if known (used by `CsmsClient.fromEnv` when
+     * `HUAWEICLOUD_SDK_PROJECT_ID` is not set).
+     */
+    public var projectId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The access key id.
+         */ak: String? = nil, 
+        /**
+         * The secret access key.
+         */sk: String? = nil, 
+        /**
+         * The security token of a temporary access key.
+         */securityToken: String? = nil, 
+        /**
+         * An IAM token (instead of an access key), sent as `X-Auth-Token`.
+         */authToken: String? = nil, 
+        /**
+         * When they stop working (Kotlin `java.time.Instant`, Swift `Date`); null: never.
+         */expiresAt: Date? = nil, 
+        /**
+         * The project id they belong to, if known (used by `CsmsClient.fromEnv` when
+         * `HUAWEICLOUD_SDK_PROJECT_ID` is not set).
+         */projectId: String? = nil) {
+        self.ak = ak
+        self.sk = sk
+        self.securityToken = securityToken
+        self.authToken = authToken
+        self.expiresAt = expiresAt
+        self.projectId = projectId
+    }
+}
+
+#if compiler(>=6)
+extension ProvidedCredentials: Sendable {}
+#endif
+
+
+extension ProvidedCredentials: Equatable, Hashable {
+    public static func ==(lhs: ProvidedCredentials, rhs: ProvidedCredentials) -> Bool {
+        if lhs.ak != rhs.ak {
+            return false
+        }
+        if lhs.sk != rhs.sk {
+            return false
+        }
+        if lhs.securityToken != rhs.securityToken {
+            return false
+        }
+        if lhs.authToken != rhs.authToken {
+            return false
+        }
+        if lhs.expiresAt != rhs.expiresAt {
+            return false
+        }
+        if lhs.projectId != rhs.projectId {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ak)
+        hasher.combine(sk)
+        hasher.combine(securityToken)
+        hasher.combine(authToken)
+        hasher.combine(expiresAt)
+        hasher.combine(projectId)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProvidedCredentials: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProvidedCredentials {
+        return
+            try ProvidedCredentials(
+                ak: FfiConverterOptionString.read(from: &buf), 
+                sk: FfiConverterOptionString.read(from: &buf), 
+                securityToken: FfiConverterOptionString.read(from: &buf), 
+                authToken: FfiConverterOptionString.read(from: &buf), 
+                expiresAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                projectId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProvidedCredentials, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.ak, into: &buf)
+        FfiConverterOptionString.write(value.sk, into: &buf)
+        FfiConverterOptionString.write(value.securityToken, into: &buf)
+        FfiConverterOptionString.write(value.authToken, into: &buf)
+        FfiConverterOptionTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterOptionString.write(value.projectId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvidedCredentials_lift(_ buf: RustBuffer) throws -> ProvidedCredentials {
+    return try FfiConverterTypeProvidedCredentials.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvidedCredentials_lower(_ value: ProvidedCredentials) -> RustBuffer {
+    return FfiConverterTypeProvidedCredentials.lower(value)
+}
+
+
+/**
  * Everything that can go wrong (the core's `Error`, plus `Internal` for a bug).
  */
 public enum CsmsException: Swift.Error {
@@ -1733,6 +2398,13 @@ public enum CsmsException: Swift.Error {
      * (null, false).
      */
     case Transport(reason: String, maybeSent: Bool, notRetried: String? = nil, timedOut: Bool = false
+    )
+    /**
+     * A credential provider failed or gave something unusable; nothing was sent. `provider`:
+     * `environment`, `profile`, `metadata`, `default chain` or the name given to a
+     * `FunctionCredentials`; `reason` never quotes a secret.
+     */
+    case Credentials(provider: String, reason: String
     )
     /**
      * A bug in the binding or the core (please report it).
@@ -1781,7 +2453,11 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             notRetried: try FfiConverterOptionString.read(from: &buf), 
             timedOut: try FfiConverterBool.read(from: &buf)
             )
-        case 5: return .Internal(
+        case 5: return .Credentials(
+            provider: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 6: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -1830,8 +2506,14 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterBool.write(timedOut, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .Credentials(provider,reason):
             writeInt(&buf, Int32(5))
+            FfiConverterString.write(provider, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -1943,6 +2625,54 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCredentialProvider: FfiConverterRustBuffer {
+    typealias SwiftType = CredentialProvider?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCredentialProvider.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCredentialProvider.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeDebugHook: FfiConverterRustBuffer {
     typealias SwiftType = DebugHook?
 
@@ -1983,6 +2713,30 @@ fileprivate struct FfiConverterOptionTypeHttpTransport: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeHttpTransport.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDictionaryStringString: FfiConverterRustBuffer {
+    typealias SwiftType = [String: String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDictionaryStringString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDictionaryStringString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2035,6 +2789,32 @@ fileprivate struct FfiConverterSequenceTypeHeader: FfiConverterRustBuffer {
             seq.append(try FfiConverterTypeHeader.read(from: &buf))
         }
         return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
     }
 }
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
@@ -2199,6 +2979,16 @@ public func isOperation(name: String) -> Bool  {
 })
 }
 /**
+ * The timeout of each request to the instance metadata service (3 s), to connect and to
+ * answer, in milliseconds.
+ */
+public func metadataTimeoutMillis() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_func_metadata_timeout_millis($0
+    )
+})
+}
+/**
  * The names of every operation, as the API reference spells them.
  */
 public func operationNames() -> [String]  {
@@ -2291,6 +3081,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_func_is_operation() != 47057) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_func_metadata_timeout_millis() != 15533) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_func_operation_names() != 47864) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2303,10 +3096,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_func_verify_request() != 20750) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_build_request() != 4289) {
+    if (uniffi_csms_uniffi_checksum_method_credentialfunction_credentials() != 47592) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_call() != 3810) {
+    if (uniffi_csms_uniffi_checksum_method_credentialprovider_name() != 61138) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_build_request() != 60052) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_call() != 37128) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds() != 13207) {
@@ -2327,10 +3126,29 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 52098) {
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_chain() != 47857) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_environment() != 7483) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_function() != 24078) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_metadata() != 53325) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_profile() != 60823) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env() != 47743) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 28400) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitCredentialFunction()
     uniffiCallbackInitDebugHook()
     uniffiCallbackInitHttpTransport()
     return InitializationResult.ok

@@ -1,4 +1,5 @@
-// Redacted text forms of the generated records `Header` and `HttpRequest` (the Kotlin
+// Redacted text forms of the generated records `Header`, `HttpRequest` and
+// `ProvidedCredentials` (its SK and tokens as `***`) (the Kotlin
 // binding's Redaction.kt does the same): the values of the credential headers
 // (`Authorization`, `X-Security-Token`, `X-Auth-Token`, any spelling) print as `***`, and a
 // request's body as its size only. `print`, string interpolation, `debugPrint` and `dump`
@@ -28,5 +29,18 @@ extension HttpRequest: CustomStringConvertible, CustomDebugStringConvertible, Cu
     public var debugDescription: String { description }
     public var customMirror: Mirror {
         Mirror(self, children: ["method": method, "url": url, "headers": headers, "body": "\(body.count) bytes"])
+    }
+}
+
+extension ProvidedCredentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    private static func hidden(_ value: String?) -> String { value == nil ? "nil" : "***" }
+    public var description: String {
+        "ProvidedCredentials(ak: \(ak ?? "nil"), sk: \(Self.hidden(sk)), securityToken: \(Self.hidden(securityToken)), "
+            + "authToken: \(Self.hidden(authToken)), expiresAt: \(expiresAt.map { "\($0)" } ?? "nil"), projectId: \(projectId ?? "nil"))"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["ak": ak ?? "nil", "sk": Self.hidden(sk), "securityToken": Self.hidden(securityToken),
+                                "authToken": Self.hidden(authToken), "expiresAt": expiresAt as Any, "projectId": projectId as Any])
     }
 }

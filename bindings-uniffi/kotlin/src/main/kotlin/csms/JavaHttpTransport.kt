@@ -61,11 +61,20 @@ import kotlinx.coroutines.withTimeoutOrNull
  * transport.close()
  * ```
  */
-class JavaHttpTransport(
-    val connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis()),
-    val requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis()),
-    val maxResponseBytes: Long = defaultMaxResponseBytes(),
+class JavaHttpTransport internal constructor(
+    val connectTimeout: Duration,
+    val requestTimeout: Duration,
+    val maxResponseBytes: Long,
+    /** Connect directly whatever the JVM's proxy settings say (the metadata service's transport). */
+    noProxy: Boolean,
 ) : HttpTransport, AutoCloseable {
+    /** A transport with these timeouts and body limit, through the JVM's default proxy selector. */
+    constructor(
+        connectTimeout: Duration = Duration.ofMillis(defaultConnectTimeoutMillis()),
+        requestTimeout: Duration = Duration.ofMillis(defaultRequestTimeoutMillis()),
+        maxResponseBytes: Long = defaultMaxResponseBytes(),
+    ) : this(connectTimeout, requestTimeout, maxResponseBytes, noProxy = false)
+
     init {
         require(connectTimeout > Duration.ZERO) { "connectTimeout must be positive, not $connectTimeout" }
         require(requestTimeout > Duration.ZERO) { "requestTimeout must be positive, not $requestTimeout" }
@@ -79,6 +88,7 @@ class JavaHttpTransport(
         .connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER)
         .executor(executor)
+        .apply { if (noProxy) proxy(HttpClient.Builder.NO_PROXY) }
         .build()
     @Volatile private var closed = false
 

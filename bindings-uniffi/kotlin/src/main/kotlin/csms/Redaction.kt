@@ -1,10 +1,11 @@
 package csms
 
 /**
- * The `toString()` of the generated records `Header` and `HttpRequest` (`generate kotlin`
- * makes them call these): the values of the credential headers (`Authorization`,
- * `X-Security-Token`, `X-Auth-Token`, any spelling) print as `***`, and a request's body as its
- * size only (it may carry a secret value). Fields themselves are unchanged.
+ * The `toString()` of the generated records `Header`, `HttpRequest` and `ProvidedCredentials`
+ * (`generate kotlin` makes them call these): the values of the credential headers
+ * (`Authorization`, `X-Security-Token`, `X-Auth-Token`, any spelling) print as `***`, a
+ * request's body as its size only (it may carry a secret value), and the SK and tokens of
+ * provided credentials as `***`. Fields themselves are unchanged.
  */
 internal val REDACTED_HEADERS = setOf("authorization", "x-security-token", "x-auth-token")
 
@@ -16,3 +17,8 @@ internal fun redactedText(header: Header): String =
 
 internal fun redactedText(request: HttpRequest): String =
     "HttpRequest(method=${request.method}, url=${request.url}, headers=${request.headers}, body=${request.body.size} bytes)"
+
+internal fun redactedText(c: ProvidedCredentials): String = with(CsmsJson) {
+    "ProvidedCredentials(ak=${c.ak}, sk=${hidden(c.sk)}, securityToken=${hidden(c.securityToken)}, " +
+        "authToken=${hidden(c.authToken)}, expiresAt=${c.expiresAt}, projectId=${c.projectId})"
+}

@@ -48,6 +48,7 @@ class ConformanceTest {
         is CsmsException.Api -> mapOf("kind" to "api", "status" to e.status.toLong(), "error_code" to e.errorCode, "error_msg" to e.errorMsg, "request_id" to e.requestId)
         is CsmsException.Decode -> mapOf("kind" to "decode")
         is CsmsException.Transport -> mapOf("kind" to "transport")
+        is CsmsException.Credentials -> mapOf("kind" to "credentials", "provider" to e.provider)
         is CsmsException.Internal -> mapOf("kind" to "internal")
     }
 

@@ -35,6 +35,16 @@ class Emulator(vararg args: String) : AutoCloseable {
         return CsmsJson.Fields.parse(HttpClient.newHttpClient().send(request, BodyHandlers.ofString()).body())
     }
 
+    /** POSTs `json` to an emulator-only endpoint (`/_emulator/clock`); returns the status. */
+    fun post(path: String, json: String): Int {
+        val request = java.net.http.HttpRequest.newBuilder(URI.create(endpoint + path))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json").build()
+        return HttpClient.newHttpClient().send(request, BodyHandlers.ofString()).statusCode()
+    }
+
+    /** How many requests each operation received (`operations` of GET /_emulator/counts; 0 for none). */
+    fun operationCount(name: String): Long = get("/_emulator/counts").model("operations") { it }?.long(name) ?: 0L
+
     /** How many requests reached the CSMS paths so far (GET /_emulator/faults). */
     fun requests(): Long = get("/_emulator/faults").long("requests")!!
 

@@ -21,6 +21,23 @@ object ReadmeExamples {
         println(latest)
     }
 
+    suspend fun credentials() {
+        // Keys from the environment (HUAWEICLOUD_SDK_AK, _SK, CSMS_ENDPOINT, HUAWEICLOUD_SDK_PROJECT_ID), else the profile or the instance.
+        val client = CsmsClient.fromEnv(transport = JavaHttpTransport())
+        // Temporary keys from the instance metadata service, refreshed before they expire.
+        val onEcs = CsmsClient("""{"region":"cn-north-4","project_id":"..."}""", JavaHttpTransport(), credentials = MetadataCredentials())
+        // Keys from your own vault.
+        val vault = FunctionCredentials("vault") {
+            ProvidedCredentials(ak = "...", sk = "...", securityToken = "...", expiresAt = java.time.Instant.now().plusSeconds(900))
+        }
+        try {
+            CsmsClient("""{"region":"cn-north-4","project_id":"..."}""", JavaHttpTransport(), credentials = vault).showSecret(secretName = "db")
+        } catch (e: CsmsException.Credentials) {
+            println("${e.provider}: ${e.reason}")   // vault: it threw ...
+        }
+        println(listOf(client, onEcs))
+    }
+
     // A transport of your own: throw CsmsException.Transport when no response came.
     class OfflineTransport : HttpTransport {
         override suspend fun send(request: HttpRequest): HttpResponse =
