@@ -221,14 +221,18 @@ NOWHERE = types.SimpleNamespace(endpoint="http://127.0.0.1:9", project_id="p")
 
 
 def test_the_chains_error_says_why_each_provider_did_not_apply(emulator):
-    env = {"CSMS_ENDPOINT": emulator.endpoint, "HUAWEICLOUD_SDK_AK": emulator.ak,
+    env = {"CSMS_ENDPOINT": emulator.endpoint,
            "HUAWEICLOUD_SDK_CREDENTIALS_FILE": "/nonexistent/csms-test/credentials",
            "CSMS_METADATA_ENDPOINT": emulator.endpoint}
+    # Half an access key in the environment: the missing half named, the chain stops there.
+    with pytest.raises(csms.ValidationError) as half:
+        csms.Client.from_env(env={**env, "HUAWEICLOUD_SDK_AK": emulator.ak})
+    assert half.value.field == "HUAWEICLOUD_SDK_SK"
     with pytest.raises(csms.CredentialsError) as caught:
         csms.Client.from_env(env=env)
     assert caught.value.provider == "default chain"
     message = str(caught.value)
-    for part in ("environment: invalid `HUAWEICLOUD_SDK_SK`: is not set",
+    for part in ("environment: invalid `HUAWEICLOUD_SDK_AK`: is not set",
                  "profile: no credentials from the profile provider: /nonexistent/csms-test/credentials: does not exist",
                  "metadata: no credentials from the metadata provider: the security key request got status 404"):
         assert part in message, message

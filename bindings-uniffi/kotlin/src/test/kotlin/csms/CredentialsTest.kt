@@ -167,14 +167,18 @@ class CredentialsTest {
         Emulator().use { emulator ->
             val vars = env(
                 emulator,
-                "HUAWEICLOUD_SDK_AK" to "AK",
                 "HUAWEICLOUD_SDK_CREDENTIALS_FILE" to "/nonexistent/csms-test/credentials",
                 "CSMS_METADATA_ENDPOINT" to emulator.endpoint, // serves no metadata: 404
             )
+            // Half an access key in the environment: the missing half named, the chain stops there.
+            val half = assertThrows<CsmsException.Validation> {
+                runBlocking { CsmsClient.fromEnv(env = vars + ("HUAWEICLOUD_SDK_AK" to "AK")) }
+            }
+            assertEquals("HUAWEICLOUD_SDK_SK", half.field)
             val e = assertThrows<CsmsException.Credentials> { runBlocking { CsmsClient.fromEnv(env = vars) } }
             assertEquals("default chain", e.provider)
             for (part in listOf(
-                "environment: invalid `HUAWEICLOUD_SDK_SK`: is not set",
+                "environment: invalid `HUAWEICLOUD_SDK_AK`: is not set",
                 "profile: no credentials from the profile provider: /nonexistent/csms-test/credentials: does not exist",
                 "metadata: no credentials from the metadata provider: the security key request got status 404",
             )) {
