@@ -1,145 +1,115 @@
-//! The single-account rotation flow of the CSMS guide: create a secret, update its
-//! metadata, put a new value in a new version, read `latest` back and compare, list the
-//! versions, and rotate where rotation applies.
+//! The CSMS rotation guide's flow, done with one call: an application reads its password
+//! through a cache, the secret is rotated (a new value stored as `SYSPENDING`, applied to
+//! the target, tested, then made `SYSCURRENT`), and the application reads the new value.
 //!
 //! ```sh
 //! cargo run -p csms-core --features reqwest --example rotate_secret
 //! ```
 //!
 //! Without `HUAWEICLOUD_SDK_AK` in the environment it starts the CSMS emulator in-process
-//! and runs against it. With `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`,
-//! `HUAWEICLOUD_SDK_PROJECT_ID` and `CSMS_ENDPOINT` (or `HUAWEICLOUD_SDK_REGION`) it runs
-//! against the real service, on the secret `CSMS_SECRET_NAME` (default `csms-sdk-demo`).
+//! and runs against it. With the official SDKs' variables (`HUAWEICLOUD_SDK_AK`,
+//! `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_PROJECT_ID`, and `CSMS_ENDPOINT` or
+//! `HUAWEICLOUD_SDK_REGION`) it runs against the real service, on the secret
+//! `CSMS_SECRET_NAME` (default `csms-sdk-demo`).
 
+use csms_core::cache::CacheConfig;
+use csms_core::rotation::Strategy;
 use csms_core::{
-    AccessKey, Client, Config, CreateSecretRequest, CreateSecretVersionRequest, Error, HttpClient,
-    ListSecretVersionsRequest, RotateSecretRequest, SecretString, ShowSecretRequest, ShowSecretVersionRequest,
-    UpdateSecretRequest,
+    AccessKey, Client, Config, CreateSecretRequest, Error, HookFuture, HttpClient, RotationHooks, SecretCache,
+    SecretString,
 };
-use std::env;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Mutex;
 
 type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
-fn config_from_env() -> AnyResult<Option<Config>> {
-    let Ok(ak) = env::var("HUAWEICLOUD_SDK_AK") else { return Ok(None) };
-    let sk = env::var("HUAWEICLOUD_SDK_SK").map_err(|_| "HUAWEICLOUD_SDK_SK is not set")?;
-    let project_id = env::var("HUAWEICLOUD_SDK_PROJECT_ID").map_err(|_| "HUAWEICLOUD_SDK_PROJECT_ID is not set")?;
-    let key = AccessKey::new(ak, sk);
-    let key = match env::var("HUAWEICLOUD_SDK_SECURITY_TOKEN") {
-        Ok(token) => key.with_security_token(token),
-        Err(_) => key,
-    };
-    let config = match (env::var("CSMS_ENDPOINT"), env::var("HUAWEICLOUD_SDK_REGION")) {
-        (Ok(endpoint), _) => Config::for_endpoint(&endpoint, project_id, key)?,
-        (Err(_), Ok(region)) => Config::for_region(&region, project_id, key)?,
-        _ => return Err("set CSMS_ENDPOINT or HUAWEICLOUD_SDK_REGION".into()),
-    };
-    Ok(Some(config))
+/// The target the secret opens: here a stand-in that remembers the password it accepts.
+/// A real one runs `ALTER USER ... PASSWORD ...` (idempotent: a second run may apply the
+/// same value again) and tests a login.
+struct Database {
+    password: Mutex<String>,
+}
+
+impl RotationHooks for Database {
+    fn apply<'a>(&'a self, new: &'a SecretString, _previous: &'a SecretString) -> HookFuture<'a, ()> {
+        Box::pin(async move {
+            *self.password.lock().unwrap() = new.expose().to_owned();
+            Ok(())
+        })
+    }
+
+    fn tests(&self) -> bool {
+        true
+    }
+
+    fn test<'a>(&'a self, new: &'a SecretString) -> HookFuture<'a, bool> {
+        Box::pin(async move { Ok(*self.password.lock().unwrap() == new.expose()) })
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> AnyResult<()> {
-    let (config, _emulator) = match config_from_env()? {
-        Some(config) => (config, None),
-        None => {
-            let emulator = csms_emulator::Emulator::start(csms_emulator::EmulatorConfig::default())?;
-            println!(
-                "no HUAWEICLOUD_SDK_AK in the environment: using the embedded emulator at {}",
-                emulator.endpoint()
-            );
-            let key = AccessKey::new(csms_emulator::DEFAULT_AK, csms_emulator::DEFAULT_SK);
-            let config = Config::for_endpoint(&emulator.endpoint(), csms_emulator::DEFAULT_PROJECT_ID, key)?;
-            (config, Some(emulator))
-        }
+    let mut emulator = None;
+    let csms = if std::env::var_os("HUAWEICLOUD_SDK_AK").is_some() {
+        HttpClient::from_env().await?
+    } else {
+        let local = csms_emulator::Emulator::start(csms_emulator::EmulatorConfig::default())?;
+        println!("no HUAWEICLOUD_SDK_AK in the environment: using the embedded emulator at {}", local.endpoint());
+        let key = AccessKey::new(csms_emulator::DEFAULT_AK, csms_emulator::DEFAULT_SK);
+        let config = Config::for_endpoint(&local.endpoint(), csms_emulator::DEFAULT_PROJECT_ID, key)?;
+        emulator = Some(local);
+        HttpClient::new(Client::new(config)?)?
     };
-    let on_emulator = _emulator.is_some();
-    println!("endpoint: {}", config.endpoint);
-    let csms = HttpClient::new(Client::new(config)?)?;
-    let name = env::var("CSMS_SECRET_NAME").unwrap_or_else(|_| "csms-sdk-demo".to_owned());
-    let stamp = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+    println!("endpoint: {}", csms.client().config().endpoint);
+    let name = std::env::var("CSMS_SECRET_NAME").unwrap_or_else(|_| "csms-sdk-demo".to_owned());
 
-    // 1. The secret exists, or is created with a first value.
-    match csms.execute(&ShowSecretRequest { secret_name: name.clone() }).await {
-        Ok(found) => println!("1. secret {name} exists (type {:?})", found.secret.and_then(|s| s.secret_type)),
+    // 1. The secret exists, or is made with a first value.
+    let first = r#"{"username": "app", "password": "first-password"}"#;
+    match csms.call("ShowSecret", &serde_json::json!({"secret_name": name})).await {
+        Ok(_) => println!("1. secret {name} exists"),
         Err(Error::Api { status: 404, .. }) => {
-            let created = csms
-                .execute(&CreateSecretRequest {
-                    name: name.clone(),
-                    secret_string: Some(SecretString::from(format!("first-value-{stamp}"))),
-                    description: Some("created by the csms-core example".into()),
-                    ..Default::default()
-                })
-                .await?;
-            println!("1. created secret {name} (id {:?})", created.secret.and_then(|s| s.id));
+            let input = CreateSecretRequest {
+                name: name.clone(),
+                secret_string: Some(SecretString::from(first)),
+                ..Default::default()
+            };
+            csms.execute(&input).await?;
+            println!("1. created secret {name}");
         }
         Err(e) => return Err(e.into()),
     }
 
-    // 2. Metadata update.
-    let updated = csms
-        .execute(&UpdateSecretRequest {
-            secret_name: name.clone(),
-            description: Some(format!("rotated by the csms-core example at {stamp}")),
-            ..Default::default()
-        })
-        .await?;
-    println!("2. updated description: {:?}", updated.secret.and_then(|s| s.description).unwrap_or_default());
+    // 2. The application reads its password through a cache (SYSCURRENT, never `latest`).
+    let cache = SecretCache::new(csms.clone(), CacheConfig::default())?;
+    cache.on_change(|c| println!("   cache: {} {} moved from {:?} to {:?}", c.secret_name, c.stage, c.from, c.to));
+    let before = cache.get(&name).await?;
+    println!("2. the application reads version {}", before.id());
+    let database = Database { password: Mutex::new(before.secret_string().unwrap_or_default().to_owned()) };
 
-    // 3. The new value goes into a new version, which takes SYSCURRENT.
-    let new_value = format!("new-value-{stamp}");
-    let version = csms
-        .execute(&CreateSecretVersionRequest {
-            secret_name: name.clone(),
-            secret_string: Some(SecretString::from(new_value.clone())),
-            ..Default::default()
-        })
-        .await?;
-    let version_id = version.version_metadata.and_then(|m| m.id).unwrap_or_default();
-    println!("3. created version {version_id}");
+    // 3. Rotation, one call: stored as SYSPENDING first, applied, tested, then SYSCURRENT.
+    let rotated = csms.rotate(&name, Strategy::SingleUser, &database).await?;
+    println!(
+        "3. rotated: version {} is current, {:?} previous (steps {:?}, resumed: {})",
+        rotated.version_id, rotated.previous_version_id, rotated.steps, rotated.resumed
+    );
 
-    // 4. `latest` reads it back.
-    let latest = csms
-        .execute(&ShowSecretVersionRequest { secret_name: name.clone(), version_id: "latest".into() })
-        .await?
-        .version;
-    let latest = latest.ok_or("ShowSecretVersion returned no version")?;
-    let value = latest.secret_string.as_ref().map(SecretString::expose).unwrap_or_default();
-    if value != new_value {
-        return Err("the latest version does not hold the new value".into());
+    // 4. The application learns at once when it asks (its login failed, say), else after the TTL.
+    let after = cache.refresh(&name).await?;
+    let same = after.secret_string() == Some(database.password.lock().unwrap().as_str());
+    println!("4. the application reads version {}: the database accepts it: {same}", after.id());
+    if !same {
+        return Err("the current value is not what the database accepts".into());
     }
-    let stages = latest.version_metadata.and_then(|m| m.version_stages).unwrap_or_default();
-    println!("4. latest version holds the new value, stages {stages:?}");
+    let accepted: Vec<String> = cache.accepted(&name).await?.iter().map(|v| v.id().to_owned()).collect();
+    println!("   versions a verifier accepts during the switch: {accepted:?}");
 
-    // 5. The versions.
-    let versions = csms.execute(&ListSecretVersionsRequest { secret_name: name.clone(), ..Default::default() }).await?;
-    let ids: Vec<String> = versions.version_metadatas.unwrap_or_default().into_iter().filter_map(|v| v.id).collect();
-    println!("5. versions: {ids:?}");
-
-    // 6. RotateSecret applies to database secrets only; a COMMON secret is refused.
-    match csms.execute(&RotateSecretRequest { secret_name: name.clone() }).await {
-        Ok(rotated) => {
-            println!("6. rotated: new version {:?}, task {:?}", rotated.version_id, rotated.rotation_task_id)
-        }
-        Err(Error::Api { status: 400, error_code, .. }) => {
-            println!("6. RotateSecret refused for this secret type, as documented ({error_code})")
-        }
-        Err(e) => return Err(e.into()),
-    }
-    if on_emulator {
-        let db = format!("{name}-db");
-        csms.execute(&CreateSecretRequest {
-            name: db.clone(),
-            secret_type: Some("RDS-FG".into()),
-            secret_string: Some(SecretString::from(r#"{"username":"app","password":"first"}"#)),
-            ..Default::default()
-        })
-        .await?;
-        let rotated = csms.execute(&RotateSecretRequest { secret_name: db.clone() }).await?;
-        println!(
-            "   database secret {db} rotated: new version {:?}, task {:?}",
-            rotated.version_id, rotated.rotation_task_id
-        );
+    // 5. A database secret CSMS rotates itself: the same call runs RotateSecret and waits.
+    if emulator.is_some() {
+        let db = format!("{name}-rds");
+        let input = serde_json::json!({"name": db, "secret_type": "RDS-FG", "secret_string": first,
+            "rotation_config": "{\"InstanceId\":\"i1\",\"SecretSubType\":\"SingleUser\"}"});
+        csms.call("CreateSecret", &input).await?;
+        let rotated = csms.rotate(&db, Strategy::SingleUser, &database).await?;
+        println!("5. {db} rotated by CSMS: version {} (steps {:?})", rotated.version_id, rotated.steps);
     }
     println!("done");
     Ok(())

@@ -284,8 +284,8 @@ struct Pointer {
     known: Option<Known>,
     /// When it is to be refreshed.
     expires_at: Duration,
-    /// When it was last refreshed with success.
-    refreshed_at: Option<Duration>,
+    /// When [`CacheState::refresh`] last expired it.
+    forced_at: Option<Duration>,
     /// Failed refreshes in a row, the last one's error, and no request before `retry_at`.
     failures: u32,
     last_error: Option<Error>,
@@ -297,7 +297,7 @@ impl Pointer {
         Pointer {
             known: None,
             expires_at: Duration::ZERO,
-            refreshed_at: None,
+            forced_at: None,
             failures: 0,
             last_error: None,
             retry_at: Duration::ZERO,
@@ -590,6 +590,7 @@ impl CacheState {
         let expires_at = now + self.jitter(self.config.ttl);
         let entry = self.entry(name);
         let pointer = entry.stages.entry(stage.to_owned()).or_insert_with(Pointer::cold);
+        let forced_at = pointer.forced_at;
         let before = pointer.known.as_ref().map(|k| match k {
             Known::On(v) => Some(v.clone()),
             Known::Absent(_) => None,
@@ -601,7 +602,7 @@ impl CacheState {
         *pointer = Pointer {
             known: Some(known),
             expires_at,
-            refreshed_at: Some(now),
+            forced_at,
             failures: 0,
             last_error: None,
             retry_at: now,
@@ -670,18 +671,19 @@ impl CacheState {
         Some(outcome)
     }
 
-    /// Makes the next read of every stage of `name` ask the service, unless it did less than
-    /// [`MIN_REFRESH_INTERVAL`] ago (a back-off is cut short too). For the moment an
-    /// application learns that the value it has stopped working. Returns whether anything
-    /// was expired.
+    /// Makes the next read of every stage of `name` ask the service (a back-off is cut short
+    /// too), unless this was asked less than [`MIN_REFRESH_INTERVAL`] ago: for the moment an
+    /// application learns that the value it has stopped working, however many of its
+    /// threads learn it at once. Returns whether anything was expired.
     pub fn refresh(&mut self, name: &str, now: Duration) -> bool {
         let Some(entry) = self.entries.get_mut(name) else { return false };
         let mut expired = false;
         for pointer in entry.stages.values_mut() {
-            let recent = pointer.refreshed_at.is_some_and(|at| now < at + MIN_REFRESH_INTERVAL);
+            let recent = pointer.forced_at.is_some_and(|at| now < at + MIN_REFRESH_INTERVAL);
             if !recent {
                 pointer.expires_at = now;
                 pointer.retry_at = now;
+                pointer.forced_at = Some(now);
                 expired = true;
             }
         }

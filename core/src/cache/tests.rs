@@ -313,12 +313,17 @@ fn refresh_expires_at_most_once_a_second() {
     let mut state = cache(CacheConfig::default());
     current(&mut state, &mut service, secs(0.0)).unwrap();
     service.sent();
-    assert!(!state.refresh("db", secs(0.5)), "refreshed less than a second ago");
-    assert!(state.refresh("db", secs(1.0)));
     service.put("v2", "two", &[CURRENT]);
-    assert_eq!(current(&mut state, &mut service, secs(1.0)).unwrap(), "two");
+    // Right after a read: refreshed (the application just learnt its value stopped working).
+    assert!(state.refresh("db", secs(0.1)));
+    assert_eq!(current(&mut state, &mut service, secs(0.1)).unwrap(), "two");
     assert_eq!(service.sent(), 2);
-    assert!(!state.refresh("db", secs(1.5)));
+    // Many threads learning it at once: one refresh a second.
+    service.put("v3", "three", &[CURRENT]);
+    assert!(!state.refresh("db", secs(0.9)));
+    assert_eq!(current(&mut state, &mut service, secs(0.9)).unwrap(), "two");
+    assert!(state.refresh("db", secs(1.1)));
+    assert_eq!(current(&mut state, &mut service, secs(1.1)).unwrap(), "three");
     assert!(!state.refresh("unknown", secs(9.0)));
 }
 
