@@ -205,13 +205,21 @@ async function callFunction(fetch, fn) {
   }
   let text;
   try {
-    // `expiresAt` may be a Date: as milliseconds (JSON would write it as text).
-    const at = result !== null && typeof result === 'object' ? result.expiresAt : undefined;
-    text = JSON.stringify(at instanceof Date ? { ...result, expiresAt: at.getTime() } : result === undefined ? null : result);
+    text = JSON.stringify(result === undefined ? null : result, hostValue);
   } catch (_) {
     text = '?'; // not JSON: refused by the module
   }
   call(() => fetch.called(text, ''));
+}
+
+/**
+ * A Date (`expiresAt`) as milliseconds, not text; a Date or number that is no time or no
+ * finite number as text, which the module refuses (JSON would write `null`: absent).
+ */
+function hostValue(key, value) {
+  const given = this[key];
+  if (given instanceof Date) value = given.getTime();
+  return typeof value === 'number' && !Number.isFinite(value) ? String(given) : value;
 }
 
 function describe(e) {
