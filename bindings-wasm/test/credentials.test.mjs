@@ -4,13 +4,13 @@
 // expired-token 401. Every metadata provider here points at the emulator (loopback); the
 // suite runs with CSMS_TEST_NO_METADATA=1 (run-tests sets it), so a forgotten override fails
 // at once instead of reaching the real address.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { AK, SK, PROJECT_ID, TOKEN, loadPackage, startEmulator } from './helpers.mjs';
+import { AK, SK, PROJECT_ID, TOKEN, loadPackage, emulatorFor } from './helpers.mjs';
 
 if (process.env.CSMS_TEST_NO_METADATA !== '1') {
   throw new Error('run with CSMS_TEST_NO_METADATA=1 (bindings-wasm/run-tests sets it): a test could reach 169.254.169.254');
@@ -29,15 +29,6 @@ const {
   defaultCredentials,
 } = csms;
 
-const cleanup = [];
-after(async () => {
-  for (const stop of cleanup.reverse()) await stop();
-});
-async function emulator(args = []) {
-  const emu = await startEmulator(args);
-  cleanup.push(emu.stop);
-  return emu;
-}
 
 /** How many requests each operation got (`/_emulator/counts`). */
 async function operations(endpoint) {
@@ -49,8 +40,8 @@ const client = (endpoint, credentials, options = {}) => new CsmsClient({ endpoin
 const rejection = (promise) => promise.then(() => assert.fail('expected an error'), (e) => e);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('fromEnv reads the official variables from an env object', async () => {
-  const { endpoint } = await emulator();
+test('fromEnv reads the official variables from an env object', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   const env = { CSMS_ENDPOINT: endpoint, HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, HUAWEICLOUD_SDK_PROJECT_ID: PROJECT_ID };
   const csmsClient = await CsmsClient.fromEnv({ env, maxAttempts: 1 });
   assert.equal(csmsClient.endpoint, endpoint);
@@ -71,8 +62,8 @@ test('fromEnv reads the official variables from an env object', async () => {
   assert.ok(error instanceof ValidationError && error.field === 'endpoint', String(error));
 });
 
-test('fromEnv reads process.env when no env is given', async () => {
-  const { endpoint } = await emulator();
+test('fromEnv reads process.env when no env is given', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   const set = { CSMS_ENDPOINT: endpoint, HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, HUAWEICLOUD_SDK_PROJECT_ID: PROJECT_ID };
   const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
   Object.assign(process.env, set);
@@ -88,8 +79,8 @@ test('fromEnv reads process.env when no env is given', async () => {
   }
 });
 
-test('a missing HUAWEICLOUD_SDK_SK is a ValidationError naming it, and nothing is sent', async () => {
-  const { endpoint } = await emulator();
+test('a missing HUAWEICLOUD_SDK_SK is a ValidationError naming it, and nothing is sent', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   const provider = EnvCredentials({ env: { HUAWEICLOUD_SDK_AK: AK } });
   const error = await rejection(client(endpoint, provider).listSecrets({}));
   assert.ok(error instanceof ValidationError, String(error));
@@ -101,8 +92,8 @@ test('a missing HUAWEICLOUD_SDK_SK is a ValidationError naming it, and nothing i
   assert.ok(chained.message.includes('environment: invalid `HUAWEICLOUD_SDK_SK`: is not set'), chained.message);
 });
 
-test('the default chain says why each provider did not apply', async () => {
-  const { endpoint } = await emulator(); // no --metadata: its metadata paths answer 404
+test('the default chain says why each provider did not apply', async (t) => {
+  const { endpoint } = await emulatorFor(t); // no --metadata: its metadata paths answer 404
   const env = { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_CREDENTIALS_FILE: '/nonexistent/csms-test/credentials', CSMS_METADATA_ENDPOINT: endpoint };
   const error = await rejection(client(endpoint, defaultCredentials({ env })).listSecrets({}));
   assert.ok(error instanceof CredentialsError && error instanceof CsmsError, String(error));
@@ -118,7 +109,7 @@ test('the default chain says why each provider did not apply', async () => {
   assert.equal((await operations(endpoint)).ListSecrets ?? 0, 0);
 });
 
-test('the real metadata address is refused under the tests, at once', async () => {
+test('the real metadata address is refused under the tests, at once', async (t) => {
   const started = Date.now();
   // No endpoint anywhere, and an env object without the guard: the process's guard holds.
   const error = await rejection(client('http://127.0.0.1:9', MetadataCredentials({ env: {} })).listSecrets({}));
@@ -128,8 +119,8 @@ test('the real metadata address is refused under the tests, at once', async () =
   assert.ok(Date.now() - started < 1000);
 });
 
-test('the profile file', async () => {
-  const { endpoint } = await emulator();
+test('the profile file', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   const dir = mkdtempSync(join(tmpdir(), 'csms-profile-'));
   try {
     const path = join(dir, 'credentials');
@@ -147,8 +138,8 @@ test('the profile file', async () => {
   }
 });
 
-test('temporary keys that live 4 seconds: refreshed ahead, no call fails, a few fetches', async () => {
-  const { endpoint } = await emulator(['--metadata', '--temp-credential-ttl', '4']);
+test('temporary keys that live 4 seconds: refreshed ahead, no call fails, a few fetches', async (t) => {
+  const { endpoint } = await emulatorFor(t, ['--metadata', '--temp-credential-ttl', '4']);
   const csmsClient = client(endpoint, MetadataCredentials({ endpoint }));
   const started = Date.now();
   let calls = 0;
@@ -166,8 +157,8 @@ test('temporary keys that live 4 seconds: refreshed ahead, no call fails, a few 
   assert.equal(ops.MetadataToken, 1, 'the session token is kept');
 });
 
-test('concurrent calls on a cold provider make one fetch; a provider shared by two clients too', async () => {
-  const { endpoint } = await emulator(['--metadata']);
+test('concurrent calls on a cold provider make one fetch; a provider shared by two clients too', async (t) => {
+  const { endpoint } = await emulatorFor(t, ['--metadata']);
   const provider = MetadataCredentials({ endpoint });
   const one = client(endpoint, provider);
   const two = client(endpoint, provider);
@@ -187,8 +178,8 @@ test('concurrent calls on a cold provider make one fetch; a provider shared by t
   assert.equal(called, 1);
 });
 
-test('a function provider: keys with an expiry, or a token', async () => {
-  const { endpoint } = await emulator();
+test('a function provider: keys with an expiry, or a token', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   let calls = 0;
   const vault = FunctionCredentials(
     () => {
@@ -209,8 +200,8 @@ test('a function provider: keys with an expiry, or a token', async () => {
   }
 });
 
-test('a function that throws or returns nonsense: a CredentialsError naming it, nothing sent', async () => {
-  const { endpoint } = await emulator();
+test('a function that throws or returns nonsense: a CredentialsError naming it, nothing sent', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   const secret = 'sk-secret-value-0123';
   const cases = [
     [() => {
@@ -242,8 +233,8 @@ test('a function that throws or returns nonsense: a CredentialsError naming it, 
   assert.deepEqual(await operations(endpoint), {}, 'nothing was sent');
 });
 
-test('an expired-token 401: the credentials are fetched again and the call retried once', async () => {
-  const { endpoint } = await emulator(['--metadata', '--temp-credential-ttl', '60']);
+test('an expired-token 401: the credentials are fetched again and the call retried once', async (t) => {
+  const { endpoint } = await emulatorFor(t, ['--metadata', '--temp-credential-ttl', '60']);
   const csmsClient = client(endpoint, MetadataCredentials({ endpoint }));
   await csmsClient.listSecrets({});
   // The server's clock jumps past the key's expiry; the client still thinks it fresh.
@@ -255,7 +246,17 @@ test('an expired-token 401: the credentials are fetched again and the call retri
   assert.equal(ops.ListSecrets, 3, 'the refused attempt and its retry');
 });
 
-test('the options: a provider or a key, not both; buildRequest needs fixed credentials', async () => {
+test("onAttempt's canonical request is the one the provider's credentials signed", async (t) => {
+  const { endpoint } = await emulatorFor(t, ['--metadata']);
+  const canonical = [];
+  const csmsClient = client(endpoint, MetadataCredentials({ endpoint }), { onAttempt: (r) => canonical.push(r.canonicalRequest()) });
+  await csmsClient.listSecrets({});
+  assert.equal(canonical.length, 1);
+  // A temporary key: its security token signed, shown masked.
+  assert.ok(canonical[0].includes('\nx-security-token:***\n'), canonical[0]);
+});
+
+test('the options: a provider or a key, not both; buildRequest needs fixed credentials', async (t) => {
   const provider = EnvCredentials({ env: {} });
   const base = { endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID };
   assert.throws(() => new CsmsClient({ ...base, ak: AK, sk: SK, credentials: provider }), ValidationError);
