@@ -302,9 +302,10 @@ const STATE = new WeakMap();
 export class CsmsClient {
   /**
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
-   *   { authToken } | a provider (EnvCredentials(), ...: js/credentials.js), algorithm?, transport?, userAgent?, derivedService?, maxAttempts?,
-   *   retryBaseMs?, retryCapMs?, maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs?,
-   *   maxResponseBytes?, onAttempt? }`; `onAttempt(record)` is called after each attempt (see
+   *   { authToken } | a provider (EnvCredentials(), ...: js/credentials.js), algorithm?,
+   *   transport?, userAgent?, derivedService?, maxAttempts?, retryBaseMs?, retryCapMs?,
+   *   maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs?, maxResponseBytes?,
+   *   onAttempt? }`; `onAttempt(record)` is called after each attempt (see
    *   `startCall`).
    */
   constructor(options) {
