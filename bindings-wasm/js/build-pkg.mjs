@@ -96,7 +96,7 @@ export function __resetInstance() {
   wasm = undefined;
 }
 `);
-for (const module of ['errors', 'instance', 'transport']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
+for (const module of ['errors', 'instance', 'transport', 'credentials']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
 
 // The module, embedded as base64 so that no loader or bundler configuration is needed.
 const bytes = readFileSync(wasmPath);

@@ -96,6 +96,21 @@ export class TransportError extends CsmsError {
   }
 }
 
+/**
+ * A credential provider failed or gave something unusable, and nothing was sent. `provider`
+ * names it (`environment`, `profile`, `metadata`, `default chain`, or the name given to
+ * `FunctionCredentials`); `reason` says what went wrong, never quoting a secret. (A variable
+ * the environment provider needs and lacks is a ValidationError naming it instead.)
+ */
+export class CredentialsError extends CsmsError {
+  constructor(message, { provider = '', reason = message } = {}) {
+    super(message, 'credentials');
+    this.name = 'CredentialsError';
+    this.provider = provider;
+    this.reason = reason;
+  }
+}
+
 // The brands are literal names: a minifier may rename the classes.
 for (const [type, brand] of [
   [CsmsError, 'CsmsError'],
@@ -103,6 +118,7 @@ for (const [type, brand] of [
   [ApiError, 'ApiError'],
   [DecodeError, 'DecodeError'],
   [TransportError, 'TransportError'],
+  [CredentialsError, 'CredentialsError'],
 ]) {
   Object.defineProperty(type.prototype, BRAND, { value: brand });
 }

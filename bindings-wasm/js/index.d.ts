@@ -31,6 +31,73 @@ export interface TokenCredentials {
   authToken: string;
 }
 
+/**
+ * A source of credentials for `credentials` in `CsmsClientOptions`, made by
+ * `EnvCredentials`, `ProfileCredentials`, `MetadataCredentials`, `FunctionCredentials` or
+ * `defaultCredentials`. It fetches credentials when first needed and again before they
+ * expire (40 minutes before, or at half their lifetime when that is shorter), one fetch at a
+ * time (concurrent calls wait for it), and once more after the service says they expired.
+ * One provider may serve several clients. It shows no secret.
+ */
+export declare class CredentialProvider {
+  private constructor();
+}
+
+/** Where the built-in providers read their environment variables. */
+export interface EnvOption {
+  /**
+   * The environment variables, an object (a Workers `env`, a test's own); `process.env`
+   * (read when needed, where there is one) by default.
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * `HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN` and
+ * `HUAWEICLOUD_SDK_PROJECT_ID`, read at each fetch. A missing one: a ValidationError naming it.
+ */
+export declare function EnvCredentials(options?: EnvOption): CredentialProvider;
+
+/**
+ * The official SDKs' profile file (`[basic]`: `ak`, `sk`, `security_token`, `project_id`):
+ * `path`, else `HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`. Read
+ * only, where there is a file system (Node, Bun, Deno).
+ */
+export declare function ProfileCredentials(options?: EnvOption & { path?: string }): CredentialProvider;
+
+/**
+ * Temporary keys from the instance metadata service of a cloud server (a session token,
+ * then the security key; 3-second timeouts; no redirects): `endpoint`, else
+ * `CSMS_METADATA_ENDPOINT`, else `http://169.254.169.254`, which is refused when the process
+ * environment has `CSMS_TEST_NO_METADATA` set.
+ */
+export declare function MetadataCredentials(options?: EnvOption & { endpoint?: string }): CredentialProvider;
+
+/** What the function of `FunctionCredentials` returns. */
+export type FunctionCredentialsResult = (AccessKeyCredentials | TokenCredentials) & {
+  /** When they stop working: a Date or milliseconds since the epoch; never by default. */
+  expiresAt?: Date | number;
+  /** The project id they are for (`CsmsClient.fromEnv` uses it when the environment has none). */
+  projectId?: string;
+};
+
+/**
+ * Credentials from your own function (keys from your vault, say), called when they are
+ * due. If it throws or returns anything else, calls fail with a CredentialsError naming it
+ * (`name`, `function` by default), and nothing is sent.
+ */
+export declare function FunctionCredentials(
+  fn: () => FunctionCredentialsResult | Promise<FunctionCredentialsResult>,
+  options?: { name?: string },
+): CredentialProvider;
+
+/**
+ * The default chain, in the official SDKs' order: the environment, the profile file, the
+ * instance metadata service. The first that gives credentials is kept; when none does, the
+ * CredentialsError (provider `default chain`) says why each did not.
+ */
+export declare function defaultCredentials(options?: EnvOption): CredentialProvider;
+
 /** A request ready to send: every header it needs, signature included. */
 export interface HttpRequest {
   method: string;
@@ -90,8 +157,12 @@ export interface CsmsClientOptions {
   endpoint?: string;
   /** Project id. */
   projectId: string;
-  /** An access key, or an IAM token. */
-  credentials: AccessKeyCredentials | TokenCredentials;
+  /**
+   * An access key, or an IAM token, or a provider of them (`EnvCredentials()`,
+   * `MetadataCredentials()`, ...): each attempt is then signed with the provider's current
+   * credentials.
+   */
+  credentials: AccessKeyCredentials | TokenCredentials | CredentialProvider;
   /** Signing algorithm, `SDK-HMAC-SHA256` by default. */
   algorithm?: Algorithm;
   /** Sends requests; `globalThis.fetch` by default. */
@@ -177,8 +248,8 @@ export interface AttemptRecord {
 /** Every error of this package. `code` is the kind. */
 export declare class CsmsError extends Error {
   constructor(message: string, code?: string, options?: { cause?: unknown });
-  /** `validation`, `api`, `decode`, `transport`, or `panic` for an internal failure. */
-  readonly code: 'validation' | 'api' | 'decode' | 'transport' | 'panic' | 'internal' | (string & {});
+  /** `validation`, `api`, `decode`, `transport`, `credentials`, or `panic` for an internal failure. */
+  readonly code: 'validation' | 'api' | 'decode' | 'transport' | 'credentials' | 'panic' | 'internal' | (string & {});
 }
 
 /** The input (or an option) was refused before anything was sent. */
@@ -271,6 +342,23 @@ export declare class TransportError extends CsmsError {
 }
 
 /**
+ * A credential provider failed or gave something unusable; nothing was sent. (A variable the
+ * environment provider needs and lacks is a ValidationError naming it instead.)
+ */
+export declare class CredentialsError extends CsmsError {
+  /** `reason` defaults to the message. */
+  constructor(message: string, options?: { provider?: string; reason?: string });
+  readonly code: 'credentials';
+  /**
+   * The provider: `environment`, `profile`, `metadata`, `default chain` (its reason lists why
+   * each of the chain's providers did not apply), or the name given to `FunctionCredentials`.
+   */
+  readonly provider: string;
+  /** What went wrong, never quoting a secret. */
+  readonly reason: string;
+}
+
+/**
  * The default transport: `globalThis.fetch`, without the headers fetch may not set. It
  * honours `context.signal`, `context.connectTimeoutMs` in Node, and
  * `context.maxResponseBytes` (16 MiB when not given).
@@ -302,10 +390,22 @@ export interface CsmsClient extends OperationMethods {}
 /** A CSMS client. Signing, validation and parsing run in WebAssembly; I/O goes through `transport`. */
 export declare class CsmsClient {
   constructor(options: CsmsClientOptions);
+  /**
+   * A client configured from the environment as the official SDKs are: the endpoint from
+   * `CSMS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_CSMS_<REGION>` or the region (`region`, else
+   * `HUAWEICLOUD_SDK_REGION`); credentials from `defaultCredentials()`, fetched now; the
+   * project id from `HUAWEICLOUD_SDK_PROJECT_ID`, else the one the credentials name.
+   * @throws {ValidationError} naming a missing variable (`CSMS_ENDPOINT`, `HUAWEICLOUD_SDK_PROJECT_ID`);
+   *   {CredentialsError} when no provider of the chain gave credentials.
+   */
+  static fromEnv(
+    options?: EnvOption & { region?: string } & Partial<Omit<CsmsClientOptions, 'endpoint' | 'projectId' | 'credentials' | 'region'>>,
+  ): Promise<CsmsClient>;
   /** The endpoint requests go to. */
   readonly endpoint: string;
   /**
-   * Validates `input` and builds the signed request; no I/O.
+   * Validates `input` and builds the signed request; no I/O. Not for a client whose
+   * credentials come from a provider (a ValidationError: its calls sign).
    * @param at signing time: a Date, milliseconds since the epoch or an `X-Sdk-Date` string (`20240806T101010Z`); now by default.
    * @throws {ValidationError}
    */
@@ -318,7 +418,7 @@ export declare class CsmsClient {
   /**
    * Calls one operation: validates the input, signs each attempt anew, sends it through the
    * transport, retries as the core decides (see `maxAttempts`), and parses the result.
-   * @throws {ValidationError} before anything is sent; {ApiError}, {TransportError} or {DecodeError} after.
+   * @throws {ValidationError} or {CredentialsError} before anything is sent; {ApiError}, {TransportError} or {DecodeError} after.
    */
   send<N extends OperationRef>(operation: N, input: Operations[Canonical<N>]['input']): Promise<Operations[Canonical<N>]['output']>;
 }

@@ -3,7 +3,6 @@
 // build.sh derives the CommonJS copy from it (see js/build-pkg.mjs).
 
 import {
-  takePanic,
   operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
   __panicForTests as wasmPanic,
@@ -11,76 +10,31 @@ import {
   WasmAttempts,
   WasmClient,
 } from './csms_wasm.js';
-import { CsmsError, ValidationError, ApiError, DecodeError, TransportError } from './errors.js';
-import { liveGeneration, poison, isLive, freeWith } from './instance.js';
+import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError } from './errors.js';
+import { call, liveGeneration, isLive, freeWith } from './instance.js';
 import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, runAttempts } from './transport.js';
 
-export { CsmsError, ValidationError, ApiError, DecodeError, TransportError };
+import {
+  CredentialProvider,
+  EnvCredentials,
+  ProfileCredentials,
+  MetadataCredentials,
+  FunctionCredentials,
+  defaultCredentials,
+  environment,
+  isProvider,
+  nativeOf,
+  projectId as providerProjectId,
+  ready,
+  resolveEndpoint,
+  withCredentials,
+} from './credentials.js';
+
+export { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError };
+export { CredentialProvider, EnvCredentials, ProfileCredentials, MetadataCredentials, FunctionCredentials, defaultCredentials };
 
 /** The package version (also sent as `csms-sdk-js/<version>` when `userAgent` is set). */
 export const VERSION = '__VERSION__';
-
-// ---------------------------------------------------------------------------------------
-// Errors
-
-function fromWasm(e) {
-  if (e instanceof CsmsError) return e;
-  // The module throws its errors as the JSON text of {kind, message, ...}.
-  if (typeof e === 'string' && e[0] === '{') {
-    try {
-      e = JSON.parse(e);
-    } catch (_) {
-      // not one of ours: thrown as text below
-    }
-  }
-  if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) {
-    let detail = null;
-    try {
-      detail = takePanic();
-    } catch (_) {
-      // the instance is beyond use
-    }
-    return new CsmsError(`internal error in csms-core: ${detail || e.message}`, 'panic', { cause: e });
-  }
-  if (e && typeof e === 'object' && typeof e.kind === 'string') {
-    const message = String(e.message || e.kind);
-    switch (e.kind) {
-      case 'validation':
-        return new ValidationError(message, { field: e.field, reason: e.reason });
-      case 'api':
-        return new ApiError(message, {
-          status: e.status,
-          errorCode: e.error_code,
-          errorMsg: e.error_msg,
-          requestId: e.request_id,
-          notRetried: e.not_retried,
-          retryAfterMs: e.retry_after_ms,
-          canonicalRequest: e.canonical_request,
-          stringToSign: e.string_to_sign,
-        });
-      case 'decode':
-        return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });
-      case 'transport':
-        return new TransportError(message, { maybeSent: e.maybe_sent, timedOut: e.timed_out, notRetried: e.not_retried });
-      default:
-        return new CsmsError(message, e.kind);
-    }
-  }
-  if (e instanceof Error) return e;
-  return new CsmsError(String(e), 'internal');
-}
-
-/** Calls into the module (instantiating it anew if the last one trapped); errors become Errors. */
-function call(fn) {
-  liveGeneration();
-  try {
-    return fn();
-  } catch (e) {
-    const error = fromWasm(e);
-    if (e instanceof WebAssembly.RuntimeError) poison(); // a trap: this instance is done
-    throw error;
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -195,7 +149,10 @@ function wireOptions(options) {
   const wire = {};
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || key === 'transport' || key === 'onAttempt' || isCallOption(key)) continue;
-    if (key === 'credentials') {
+    if (key === 'credentials' && isProvider(value)) {
+      // A placeholder: the provider's credentials sign every attempt (startCall).
+      wire.credentials = { ak: 'provider', sk: 'provider' };
+    } else if (key === 'credentials') {
       if (value === null || typeof value !== 'object') {
         throw new ValidationError('invalid `credentials`: must be an object', { field: 'credentials', reason: 'must be an object' });
       }
@@ -345,9 +302,10 @@ const STATE = new WeakMap();
 export class CsmsClient {
   /**
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
-   *   { authToken }, algorithm?, transport?, userAgent?, derivedService?, maxAttempts?,
-   *   retryBaseMs?, retryCapMs?, maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs?,
-   *   maxResponseBytes?, onAttempt? }`; `onAttempt(record)` is called after each attempt (see
+   *   { authToken } | a provider (EnvCredentials(), ...: js/credentials.js), algorithm?,
+   *   transport?, userAgent?, derivedService?, maxAttempts?, retryBaseMs?, retryCapMs?,
+   *   maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs?, maxResponseBytes?,
+   *   onAttempt? }`; `onAttempt(record)` is called after each attempt (see
    *   `startCall`).
    */
   constructor(options) {
@@ -361,8 +319,10 @@ export class CsmsClient {
     if (onAttempt !== undefined && typeof onAttempt !== 'function') {
       throw new ValidationError('invalid `onAttempt`: must be a function (record) => void', { field: 'onAttempt' });
     }
+    const provider = isProvider(options.credentials) ? options.credentials : undefined;
     try {
-      STATE.set(this, { wireJson: toJson(wire, 'options'), transport, calls, onAttempt, native: undefined, generation: -1 });
+      const wireJson = toJson(wire, 'options');
+      STATE.set(this, { wireJson, transport, calls, onAttempt, provider, native: undefined, generation: -1 });
       void this[INNER]; // checks the options now
     } catch (e) {
       throw jsOptionError(e);
@@ -386,8 +346,46 @@ export class CsmsClient {
     return this[INNER].endpoint;
   }
 
-  /** Validates `input` and builds the signed request of `operation`; no I/O. */
+  /**
+   * A client configured from the environment as the official SDKs are: the endpoint from
+   * `CSMS_ENDPOINT`, `HUAWEICLOUD_SDK_REGION_CSMS_<REGION>` or the region (`region`, else
+   * `HUAWEICLOUD_SDK_REGION`); credentials from the default chain (`defaultCredentials`),
+   * fetched now, so that missing ones fail here; the project id from
+   * `HUAWEICLOUD_SDK_PROJECT_ID` or the one the credentials name. `env` (an object) replaces
+   * `process.env`; the other options are the constructor's, but for `endpoint`, `projectId`
+   * and `credentials`, which come from the environment.
+   */
+  static async fromEnv(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError('invalid `options`: must be an object', { field: 'options', reason: 'must be an object' });
+    }
+    const { region, env, ...rest } = options;
+    for (const name of ['endpoint', 'projectId', 'credentials']) {
+      if (rest[name] !== undefined) {
+        const reason = 'comes from the environment with fromEnv (use the constructor to give it)';
+        throw new ValidationError(`invalid \`${name}\`: ${reason}`, { field: name, reason });
+      }
+    }
+    if (region !== undefined && typeof region !== 'string') {
+      throw new ValidationError('invalid `region`: must be a string', { field: 'region', reason: 'must be a string' });
+    }
+    const credentials = defaultCredentials({ env });
+    const lookup = environment(env);
+    const [endpoint, resolved] = resolveEndpoint(region, lookup);
+    await ready(credentials);
+    const projectId = providerProjectId(credentials, lookup);
+    return new CsmsClient({ ...rest, endpoint, region: resolved === null ? undefined : resolved, projectId, credentials });
+  }
+
+  /**
+   * Validates `input` and builds the signed request of `operation`; no I/O. Not for a
+   * client whose credentials come from a provider (its calls sign with them).
+   */
   buildRequest(operation, input, at) {
+    if (STATE.get(this).provider) {
+      const reason = 'buildRequest signs with fixed credentials; a client with a credential provider signs in its calls';
+      throw new ValidationError(`invalid \`credentials\`: ${reason}`, { field: 'credentials', reason });
+    }
     const name = operationName(operation);
     const time = signingTime(at);
     const text = toJson(input === undefined ? null : input, 'input');
@@ -408,8 +406,17 @@ export class CsmsClient {
   async send(operation, input) {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
-    const { transport, calls, onAttempt } = STATE.get(this);
-    return runAttempts(startCall(this, this[INNER], name, text, calls, onAttempt), transport, calls);
+    const { transport, calls, onAttempt, provider } = STATE.get(this);
+    const start = () => startCall(this, this[INNER], name, text, calls, onAttempt, provider);
+    if (!provider) return runAttempts(start(), transport, calls);
+    // Once more with fresh credentials when the service said the provider's expired.
+    const first = start();
+    try {
+      return await runAttempts(first, transport, calls);
+    } catch (e) {
+      if (!first.expired) throw e;
+    }
+    return runAttempts(start(), transport, calls);
   }
 }
 
@@ -443,8 +450,11 @@ const TRANSPORT_STATUS = [100, 599];
  * status, error, requestId, durationMs, canonicalRequest() }` (status undefined and error the
  * transport failure's message when no response came; `canonicalRequest()` the signed
  * canonical request, tokens as `***`, while the hook runs); what it throws is ignored.
+ * With a credential `provider`, each attempt is signed with its credentials (fetched first,
+ * or a fetch waited for, when due), and `expired` is set when the call's error says they
+ * expired (the provider is told, and the call is to be run once more).
  */
-function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }, onAttempt) {
+function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }, onAttempt, provider) {
   const generation = liveGeneration();
   const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs));
   const live = (fn) =>
@@ -485,14 +495,19 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
       throw e;
     }
   };
-  return {
+  const signed = (text) => {
+    const request = JSON.parse(text);
+    sent = { request, at: Date.now() };
+    return request;
+  };
+  const step = {
     // The client stays reachable while its call runs: collected, it would free the native
     // client the call uses (instance.js, freeWith).
     owner,
+    expired: false,
     request(now) {
-      const request = JSON.parse(live(() => attempts.request(native, now)));
-      sent = { request, at: Date.now() };
-      return request;
+      if (!provider) return signed(live(() => attempts.request(native, now)));
+      return withCredentials(provider, (credentials) => live(() => attempts.requestWith(native, credentials, nowSeconds()))).then(signed);
     },
     receive(response, now, random) {
       let parts;
@@ -506,13 +521,19 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
       }
       const { status, headers, body } = parts;
       report(status, undefined, headers);
-      return next(live(() => attempts.receive(native, status, headers, body, now, random)));
+      try {
+        return next(live(() => attempts.receive(native, status, headers, body, now, random)));
+      } catch (e) {
+        if (provider && isLive(generation)) step.expired = attempts.expire(nativeOf(provider));
+        throw e;
+      }
     },
     fail,
     free() {
       if (isLive(generation)) attempts.free();
     },
   };
+  return step;
 }
 
 for (const name of OPERATION_NAMES) {

@@ -1,11 +1,13 @@
 // The WebAssembly instance behind the package: compiled once, instantiated on first use, and
 // instantiated anew after a trap. The module is built with panic = abort, so a Rust panic
 // traps in the middle of a function: the instance's memory (allocator, stack pointer, the
-// panic count) is then in an unknown state, and nothing may call it again. index.js calls
-// `poison()` on a trap; the next call gets a fresh instance, and clients re-create their
-// native objects on it (objects are tagged with the generation of their instance).
+// panic count) is then in an unknown state, and nothing may call it again. `call` (every
+// call into the module goes through it) calls `poison()` on a trap; the next call gets a
+// fresh instance, and clients and credential providers re-create their native objects on it
+// (objects are tagged with the generation of their instance).
 
-import { initSync, installPanicHook, __resetInstance } from './csms_wasm.js';
+import { initSync, installPanicHook, takePanic, __resetInstance } from './csms_wasm.js';
+import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError } from './errors.js';
 import { wasmBytes } from './csms_wasm_bytes.js';
 
 let compiled; // the WebAssembly.Module, compiled once
@@ -50,4 +52,66 @@ const finalizer =
 /** Frees `object` (a wasm-bindgen object of generation `g`) when `owner` is collected. */
 export function freeWith(owner, object, g) {
   if (finalizer) finalizer.register(owner, { object, generation: g });
+}
+
+/** An error thrown by the module (or a trap) as one of the package's Errors. */
+function fromWasm(e) {
+  if (e instanceof CsmsError) return e;
+  // The module throws its errors as the JSON text of {kind, message, ...}.
+  if (typeof e === 'string' && e[0] === '{') {
+    try {
+      e = JSON.parse(e);
+    } catch (_) {
+      // not one of ours: thrown as text below
+    }
+  }
+  if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) {
+    let detail = null;
+    try {
+      detail = takePanic();
+    } catch (_) {
+      // the instance is beyond use
+    }
+    return new CsmsError(`internal error in csms-core: ${detail || e.message}`, 'panic', { cause: e });
+  }
+  if (e && typeof e === 'object' && typeof e.kind === 'string') {
+    const message = String(e.message || e.kind);
+    switch (e.kind) {
+      case 'validation':
+        return new ValidationError(message, { field: e.field, reason: e.reason });
+      case 'api':
+        return new ApiError(message, {
+          status: e.status,
+          errorCode: e.error_code,
+          errorMsg: e.error_msg,
+          requestId: e.request_id,
+          notRetried: e.not_retried,
+          retryAfterMs: e.retry_after_ms,
+          canonicalRequest: e.canonical_request,
+          stringToSign: e.string_to_sign,
+        });
+      case 'decode':
+        return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });
+      case 'transport':
+        return new TransportError(message, { maybeSent: e.maybe_sent, timedOut: e.timed_out, notRetried: e.not_retried });
+      case 'credentials':
+        return new CredentialsError(message, { provider: e.provider, reason: e.reason });
+      default:
+        return new CsmsError(message, e.kind);
+    }
+  }
+  if (e instanceof Error) return e;
+  return new CsmsError(String(e), 'internal');
+}
+
+/** Calls into the module (instantiating it anew if the last one trapped); errors become Errors. */
+export function call(fn) {
+  liveGeneration();
+  try {
+    return fn();
+  } catch (e) {
+    const error = fromWasm(e);
+    if (e instanceof WebAssembly.RuntimeError) poison(); // a trap: this instance is done
+    throw error;
+  }
 }

@@ -57,14 +57,18 @@ export function callOptions(options, [connectDefault, requestDefault, maxRespons
 
 /**
  * Runs one call: `attempts` is the core's state machine for it (see `startCall` in
- * index.js: `request(now)`, `receive(response, now, random)`, `fail(error, now, random)`,
- * each returning `{ waitMs }` or `{ result }` or throwing the call's error, and `free()`).
+ * index.js: `request(now)` returning the signed request or a Promise of it, `receive(response,
+ * now, random)` and `fail(error, now, random)`, each returning `{ waitMs }` or `{ result }` or
+ * throwing the call's error, and `free()`).
  * Every attempt is signed anew and sent through `transport` within `options.timeoutMs`.
  */
 export async function runAttempts(attempts, transport, options) {
   try {
     for (;;) {
-      const request = attempts.request(nowSeconds());
+      let request = attempts.request(nowSeconds());
+      // A Promise when credentials come from a provider (js/credentials.js): they may have
+      // to be fetched, or a fetch waited for, first.
+      if (typeof request.then === 'function') request = await request;
       let outcome;
       try {
         outcome = await sendOnce(transport, request, options);
@@ -162,11 +166,12 @@ function hasCode(error, codes) {
  * not set, and reads the whole response (headers included, such as X-Request-Id), at most
  * `maxResponseBytes` of its body (`readBody`).
  *
- * `signal` aborts the request and the reading of its body. `connectTimeoutMs` bounds the
+ * `signal` aborts the request and the reading of its body. `redirect` is fetch's (the
+ * metadata requests of js/credentials.js follow none: `manual`). `connectTimeoutMs` bounds the
  * connection in Node when it differs from undici's own 10 s (see `nodeDispatcher`); browsers
  * give no control over the connection, so there only the whole-request timeout applies.
  */
-export async function fetchTransport(request, { signal, connectTimeoutMs, maxResponseBytes } = {}) {
+export async function fetchTransport(request, { signal, connectTimeoutMs, maxResponseBytes, redirect } = {}) {
   const fetchFn = globalThis.fetch;
   if (typeof fetchFn !== 'function') {
     throw new TransportError('no global fetch: pass a `transport` option', { maybeSent: false });
@@ -183,6 +188,7 @@ export async function fetchTransport(request, { signal, connectTimeoutMs, maxRes
     body: request.body === null || request.body === undefined ? undefined : request.body,
     signal,
   };
+  if (redirect !== undefined) init.redirect = redirect;
   try {
     // What fetch would refuse (a header value, the method, the URL), refused here, where
     // nothing has been sent yet; fetch's message is left out, as it quotes the value.

@@ -15,8 +15,10 @@
 //! }
 //! ```
 
+use crate::provider::WasmProvider;
 use crate::{headers_from, js_err, json_value, parse_json, request_json, sdk_date, WasmClient};
-use csms_core::{operation, parse_response, Attempts, Error, HttpResponse, Next, RetryPolicy};
+use csms_core::provider::{credentials_expired, Acquire};
+use csms_core::{operation, parse_response, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
 use csms_core::{CONNECT_TIMEOUT, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
 use serde_json::Value;
 use std::time::Duration;
@@ -26,6 +28,11 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub struct WasmAttempts {
     inner: Attempts,
+    /// With a credential provider: the client that signed the last attempt (the base client
+    /// with the provider's credentials) and their generation.
+    signer: Option<(u64, Client)>,
+    /// Whether the call ended with the service saying the credentials expired.
+    expired: bool,
 }
 
 #[wasm_bindgen]
@@ -52,7 +59,11 @@ impl WasmAttempts {
             cap: cap_ms.map_or(default.cap, |ms| Duration::from_millis(ms.into())),
             max_retry_after: max_retry_after_ms.map_or(default.max_retry_after, |ms| Duration::from_millis(ms.into())),
         };
-        Ok(WasmAttempts { inner: client.inner.start(op, &input, policy).map_err(js_err)? })
+        Ok(WasmAttempts {
+            inner: client.inner.start(op, &input, policy).map_err(js_err)?,
+            signer: None,
+            expired: false,
+        })
     }
 
     /// The request of the next attempt as the JSON text of `{method, url, headers, body}`,
@@ -61,6 +72,41 @@ impl WasmAttempts {
     pub fn request(&mut self, client: &WasmClient, now: f64) -> Result<String, JsValue> {
         let request = self.inner.request(&client.inner, local_time(now)?).map_err(js_err)?;
         Ok(request_json(&request))
+    }
+
+    /// [`WasmAttempts::request`] signed with `provider`'s credentials (the client's
+    /// `SignerCache` makes their signing client once per generation), or, when there are none
+    /// to sign with at `now`, the number [`WasmProvider::acquire`] returns: `0` fetch, `n`
+    /// wait for fetch `n`.
+    #[wasm_bindgen(js_name = requestWith)]
+    pub fn request_with(
+        &mut self,
+        client: &WasmClient,
+        provider: &mut WasmProvider,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
+        let at = local_time(now)?;
+        let lease = match provider.state.acquire(at) {
+            Acquire::Use(lease) => lease,
+            other => return Ok(JsValue::from_f64(provider.acquired(other))),
+        };
+        let signer = client.signers.borrow_mut().signer(&client.inner, &lease).map_err(js_err)?;
+        let request = self.inner.request(&signer, at).map_err(js_err)?;
+        self.signer = Some((lease.generation, signer));
+        Ok(JsValue::from_str(&request_json(&request)))
+    }
+
+    /// After the call failed: whether the service said the credentials that signed its last
+    /// attempt expired (the core's `credentials_expired`); if so, `provider` is told
+    /// (`invalidate`), and the call is to be run once more.
+    pub fn expire(&self, provider: &mut WasmProvider) -> bool {
+        match &self.signer {
+            Some((generation, _)) if self.expired => {
+                provider.state.invalidate(*generation);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The attempt got a response (any status; `headers` is the JSON text of an object).
@@ -105,7 +151,7 @@ impl WasmAttempts {
     /// `X-Auth-Token` shown as `***` (undefined before the first attempt or with an IAM token).
     #[wasm_bindgen(js_name = canonicalRequest)]
     pub fn canonical_request(&self, client: &WasmClient) -> Option<String> {
-        self.inner.canonical_request(&client.inner)
+        self.inner.canonical_request(signing(&self.signer, client))
     }
 
     /// The number of the current attempt (1 for the first; 0 before it).
@@ -123,24 +169,39 @@ impl WasmAttempts {
     ) -> Result<JsValue, JsValue> {
         // The core clamps `random` to [0, 1]; NaN would not survive its arithmetic.
         let random = if random.is_finite() { random } else { 0.5 };
-        match self.inner.receive(&client.inner, outcome, local_time(now)?, random) {
+        let at = local_time(now)?;
+        match self.inner.receive(signing(&self.signer, client), outcome, at, random) {
             Next::Wait(after) => Ok(JsValue::from_f64(after.as_secs_f64() * 1000.0)),
             Next::Done(Ok(response)) => {
                 let result = parse_response(self.inner.operation(), &response).map_err(js_err)?;
                 Ok(JsValue::from_str(&csms_core::json_text(&result)))
             }
-            Next::Done(Err(error)) => Err(js_err(error)),
+            Next::Done(Err(error)) => {
+                self.expired = credentials_expired(&error);
+                Err(js_err(error))
+            }
         }
     }
 }
 
 /// The core's defaults for the transports: `[connect timeout in ms, whole-request timeout in
-/// ms, max response bytes]` (10 s, 60 s, 16 MiB).
+/// ms, max response bytes, metadata request timeout in ms]` (10 s, 60 s, 16 MiB, 3 s).
 #[wasm_bindgen(js_name = transportDefaults)]
 pub fn transport_defaults() -> Vec<u32> {
-    vec![CONNECT_TIMEOUT.as_millis() as u32, REQUEST_TIMEOUT.as_millis() as u32, MAX_RESPONSE_BYTES as u32]
+    let metadata = csms_core::provider::metadata::TIMEOUT;
+    vec![
+        CONNECT_TIMEOUT.as_millis() as u32,
+        REQUEST_TIMEOUT.as_millis() as u32,
+        MAX_RESPONSE_BYTES as u32,
+        metadata.as_millis() as u32,
+    ]
 }
 
-fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {
+/// The client that signed the last attempt: a provider's (`signer`), else `client`'s own.
+fn signing<'a>(signer: &'a Option<(u64, Client)>, client: &'a WasmClient) -> &'a Client {
+    signer.as_ref().map_or(&client.inner, |(_, signer)| signer)
+}
+
+pub(crate) fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {
     sdk_date(&JsValue::from_f64(seconds))
 }

@@ -6,12 +6,14 @@
 //! or opens a socket.
 //!
 //! Errors cross the boundary as plain objects `{kind, message, field?, status?,
-//! error_code?, error_msg?, request_id?, retry_after_ms?, maybe_sent?, timed_out?, not_retried?}`. A Rust panic aborts (traps); the
+//! error_code?, error_msg?, request_id?, retry_after_ms?, maybe_sent?, timed_out?, not_retried?,
+//! provider?}`. A Rust panic aborts (traps); the
 //! panic hook keeps its message, which JavaScript fetches with `takePanic()` to throw an
 //! `Error` instead of a bare `RuntimeError: unreachable`.
 
 mod allocator;
 
+use csms_core::provider::SignerCache;
 use csms_core::{
     json_text, operation_names, push_json_str, AccessKey, Client, ClientOptions, DerivedScope, Error, HttpRequest,
     HttpResponse, SdkDate, SecretString, Signer,
@@ -21,6 +23,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 mod attempts;
+mod provider;
 
 const USER_AGENT: &str = concat!("csms-sdk-js/", env!("CARGO_PKG_VERSION"));
 
@@ -124,6 +127,10 @@ fn error_js(err: &Error) -> JsValue {
             flag(&mut out, "maybe_sent", *maybe_sent);
             flag(&mut out, "timed_out", *timed_out);
         }
+        Error::Credentials { provider, reason } => {
+            text(&mut out, "provider", provider);
+            text(&mut out, "reason", reason);
+        }
         _ => {}
     }
     if let Some(why) = err.not_retried() {
@@ -225,6 +232,8 @@ pub fn operation_names_js() -> String {
 #[wasm_bindgen]
 pub struct WasmClient {
     inner: Client,
+    /// The signing client of a credential provider's current credentials.
+    signers: RefCell<SignerCache>,
 }
 
 #[wasm_bindgen]
@@ -241,7 +250,7 @@ impl WasmClient {
         if !wants_agent {
             config.user_agent = None;
         }
-        Ok(WasmClient { inner: Client::new(config).map_err(js_err)? })
+        Ok(WasmClient { inner: Client::new(config).map_err(js_err)?, signers: RefCell::default() })
     }
 
     /// Validates `input` (JSON text) and builds the signed request, returned as the JSON

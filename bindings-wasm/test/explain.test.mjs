@@ -1,26 +1,17 @@
 // A refused signature explains itself (ApiError.canonicalRequest / stringToSign, the likely
 // causes in the message), and the `onAttempt` hook sees every attempt, against the emulator.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AK, PROJECT_ID, loadPackage, startEmulator } from './helpers.mjs';
+import { AK, PROJECT_ID, loadPackage, emulatorFor } from './helpers.mjs';
 
 const { CsmsClient, ApiError, TransportError, ValidationError } = await loadPackage('esm');
 const SECURITY_TOKEN = 'JS-SECURITY-TOKEN-0123';
 const WRONG_SK = 'WRONG-SK-0123456789abcdef';
 
-const cleanup = [];
-after(async () => {
-  for (const stop of cleanup.reverse()) await stop();
-});
-async function emulator(args = []) {
-  const emu = await startEmulator(args);
-  cleanup.push(emu.stop);
-  return emu;
-}
 const FAST = { maxAttempts: 3, retryBaseMs: 1, retryCapMs: 5 };
 
-test('a wrong SK shows what was signed and no secret', async () => {
-  const { endpoint } = await emulator();
+test('a wrong SK shows what was signed and no secret', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: WRONG_SK, securityToken: SECURITY_TOKEN } });
   const error = await client.showSecret({ secret_name: 'db' }).then(
     () => assert.fail('expected a 401'),
@@ -48,8 +39,8 @@ test('a wrong SK shows what was signed and no secret', async () => {
   assert.equal(missing.canonicalRequest, undefined);
 });
 
-test('onAttempt gets one record per attempt, with retries and transport failures', async () => {
-  const { endpoint } = await emulator(['--faults', 'seed=5,503=100%']);
+test('onAttempt gets one record per attempt, with retries and transport failures', async (t) => {
+  const { endpoint } = await emulatorFor(t, ['--faults', 'seed=5,503=100%']);
   const records = [];
   const { SK } = await import('./helpers.mjs');
   const client = new CsmsClient({
@@ -74,7 +65,7 @@ test('onAttempt gets one record per attempt, with retries and transport failures
     assert.ok(r.canonical.includes('x-security-token:***') && !r.canonical.includes(SECURITY_TOKEN));
   }
 
-  const closed = await emulator(['--faults', 'seed=5,close-before=100%']);
+  const closed = await emulatorFor(t, ['--faults', 'seed=5,close-before=100%']);
   const failures = [];
   const failing = new CsmsClient({ endpoint: closed.endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, ...FAST, onAttempt: (r) => failures.push(r) });
   assert.ok((await failing.showSecret({ secret_name: 'db' }).catch((e) => e)) instanceof TransportError);
@@ -82,8 +73,8 @@ test('onAttempt gets one record per attempt, with retries and transport failures
   assert.ok(failures.every((r) => r.status === undefined && typeof r.error === 'string' && r.requestId === ''));
 });
 
-test('a hook that throws or rejects does not break the call', async () => {
-  const { endpoint } = await emulator();
+test('a hook that throws or rejects does not break the call', async (t) => {
+  const { endpoint } = await emulatorFor(t);
   const { SK } = await import('./helpers.mjs');
   let calls = 0;
   for (const onAttempt of [

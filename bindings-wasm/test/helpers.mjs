@@ -55,3 +55,10 @@ export async function startEmulator(args = []) {
       }),
   };
 }
+
+/** `startEmulator(args)` for the test of context `t` (node:test), stopped when it ends. */
+export async function emulatorFor(t, args = []) {
+  const emu = await startEmulator(args);
+  t.after(emu.stop);
+  return emu;
+}

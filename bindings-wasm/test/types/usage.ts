@@ -111,3 +111,37 @@ void new ValidationError('bad', { field: 'f', cause: new Error() });
 const spec = { credentials: { ak: 'AK', sk: 'SK' }, algorithm: 'SDK-HMAC-SHA256', request: { method: 'GET', url: 'https://kms.cn-north-4.myhuaweicloud.com/v1/p/secrets' } };
 void [signRequest(spec), signRequest({ ...spec, at: new Date() }), signRequest({ ...spec, at: Date.now() }), signRequest({ ...spec, at: '20240806T101010Z' })];
 void [client.buildRequest('ListSecrets', {}, Date.now()), client.buildRequest('ListSecrets', {})];
+
+// Credential providers.
+import {
+  CredentialsError,
+  EnvCredentials,
+  ProfileCredentials,
+  MetadataCredentials,
+  FunctionCredentials,
+  defaultCredentials,
+  type CredentialProvider,
+} from 'csms-sdk';
+
+async function providers(): Promise<void> {
+  const fromEnv: CsmsClient = await CsmsClient.fromEnv({ region: 'cn-north-4', env: { CSMS_ENDPOINT: 'http://127.0.0.1:8089' }, maxAttempts: 2 });
+  const vault: CredentialProvider = FunctionCredentials(async () => ({ ak: 'AK', sk: 'SK', expiresAt: new Date() }), { name: 'vault' });
+  const iam = FunctionCredentials(() => ({ authToken: 't', expiresAt: Date.now() + 60_000, projectId: 'p' }));
+  for (const credentials of [vault, iam, EnvCredentials(), ProfileCredentials({ path: '/etc/c' }), MetadataCredentials({ endpoint: 'http://127.0.0.1:8089' }), defaultCredentials({ env: {} })]) {
+    new CsmsClient({ region: 'cn-north-4', projectId: 'p', credentials });
+  }
+  try {
+    await fromEnv.listSecrets({});
+  } catch (e) {
+    if (e instanceof CredentialsError) {
+      const provider: string = e.provider;
+      const reason: string = e.reason;
+      const code: 'credentials' = e.code;
+    }
+  }
+  // @ts-expect-error: fromEnv takes the endpoint from the environment
+  await CsmsClient.fromEnv({ endpoint: 'http://127.0.0.1:8089' });
+  // @ts-expect-error: a function provider returns credentials
+  FunctionCredentials(() => ({ ak: 'AK' }));
+}
+void providers;

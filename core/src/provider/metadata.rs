@@ -18,13 +18,12 @@
 //! ([`endpoint`]). Test suites set `CSMS_TEST_NO_METADATA=1`: then the default address is
 //! refused, so a test that forgot the override fails at once instead of reaching out.
 
-use super::{provider_error, sources::Lookup, Provided};
+use super::{holds, provider_error, sources::Lookup, Provided};
 use crate::credentials::AccessKey;
 use crate::error::Result;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::SecretString;
 use crate::time::SdkDate;
-use serde::Deserialize;
 use std::time::Duration;
 
 /// The metadata service's address on every cloud server.
@@ -48,6 +47,8 @@ pub const TOKEN_TTL_SECONDS: u32 = 6 * 3600;
 pub const TIMEOUT: Duration = Duration::from_secs(3);
 /// The provider's name in errors.
 pub const PROVIDER: &str = "metadata";
+/// What the service answers a server without an agency.
+const NO_AGENCY: &str = "Please configure Cloud Service Agency first";
 
 /// The metadata endpoint: `CSMS_METADATA_ENDPOINT`, else [`DEFAULT_ENDPOINT`], which is
 /// refused (an [`Error::Credentials`](crate::Error::Credentials)) when `CSMS_TEST_NO_METADATA` is set.
@@ -105,21 +106,7 @@ pub fn security_key_request(endpoint: &str, token: Option<&SecretString>) -> Htt
 /// Whether the answer to step 2 says the session token was refused (a 401 that is not
 /// "Please configure Cloud Service Agency first"): get a new one and ask again, once.
 pub fn token_rejected(response: &HttpResponse) -> bool {
-    response.status == 401
-        && !String::from_utf8_lossy(&response.body).contains("Please configure Cloud Service Agency first")
-}
-
-#[derive(Deserialize)]
-struct Answer {
-    credential: Option<Key>,
-}
-
-#[derive(Deserialize)]
-struct Key {
-    access: Option<String>,
-    secret: Option<SecretString>,
-    securitytoken: Option<SecretString>,
-    expires_at: Option<String>,
+    response.status == 401 && !holds(&response.body, NO_AGENCY)
 }
 
 /// The answer to step 2: the temporary key and its expiry. Any status but 200, or a body
@@ -136,24 +123,32 @@ struct Key {
 /// ```
 pub fn parse_security_key(response: &HttpResponse) -> Result<Provided> {
     if response.status != 200 {
-        let hint = if String::from_utf8_lossy(&response.body).contains("Please configure Cloud Service Agency first") {
-            " (the server has no agency: configure one)"
-        } else {
-            ""
-        };
+        let hint = if holds(&response.body, NO_AGENCY) { " (the server has no agency: configure one)" } else { "" };
         return Err(provider_error(PROVIDER, format!("the security key request got status {}{hint}", response.status)));
     }
     let nonsense = |what: &str| provider_error(PROVIDER, format!("the security key answer {what}"));
-    let answer: Answer = serde_json::from_slice(&response.body).map_err(|_| nonsense("is not the expected JSON"))?;
-    let key = answer.credential.ok_or_else(|| nonsense("has no `credential`"))?;
+    // Read as a `Value`, not with derived `Deserialize` types: typed deserialization brings
+    // serde's type-mismatch messages, whose float formatting alone is ~14 KB of the npm
+    // package's WebAssembly module.
+    let mut answer: serde_json::Value =
+        serde_json::from_slice(&response.body).map_err(|_| nonsense("is not the expected JSON"))?;
+    let provided = security_key(&answer, &nonsense);
+    crate::secret::zeroize_json(&mut answer);
+    provided
+}
+
+/// The temporary key of a security key answer.
+fn security_key(answer: &serde_json::Value, nonsense: &impl Fn(&str) -> crate::Error) -> Result<Provided> {
+    let key = answer.get("credential").filter(|c| c.is_object()).ok_or_else(|| nonsense("has no `credential`"))?;
+    let text = |name: &str| key.get(name).and_then(serde_json::Value::as_str);
     let (Some(access), Some(secret), Some(token), Some(expires)) =
-        (key.access, key.secret, key.securitytoken, key.expires_at)
+        (text("access"), text("secret"), text("securitytoken"), text("expires_at"))
     else {
         return Err(nonsense("lacks one of `access`, `secret`, `securitytoken`, `expires_at`"));
     };
-    let at = parse_iso_time(&expires)
-        .ok_or_else(|| nonsense(&format!("has an `expires_at` that is not a UTC time: {expires:?}")))?;
-    Ok(Provided::new(AccessKey::new(access, secret).with_security_token(token)).expiring(at))
+    let at = parse_iso_time(expires).ok_or_else(|| nonsense("has an `expires_at` that is not a UTC time"))?;
+    let key = AccessKey::new(access, SecretString::from(secret)).with_security_token(SecretString::from(token));
+    Ok(Provided::new(key).expiring(at))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (the fraction dropped).
@@ -170,7 +165,12 @@ fn parse_iso_time(text: &str) -> Option<SdkDate> {
     if !shape {
         return None;
     }
-    let compact =
-        format!("{}{}{}T{}{}{}Z", &text[0..4], &text[5..7], &text[8..10], &text[11..13], &text[14..16], &text[17..19]);
+    // Byte by byte (a non-ASCII byte makes a character `parse` refuses): slicing the text
+    // would bring a panic path that quotes it.
+    let mut compact = String::with_capacity(16);
+    for i in [0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 14, 15, 17, 18] {
+        compact.push(char::from(b[i]));
+    }
+    compact.push('Z');
     SdkDate::parse(&compact).ok()
 }

@@ -126,17 +126,18 @@ pub fn parse_profile(text: &str, path: &str) -> Result<Provided> {
             section = Some(name.to_owned());
             continue;
         }
-        let Some(split) = line.find(['=', ':']) else {
+        // `split_once`, not slicing: a slice brings a panic path that quotes the text.
+        let Some((key, value)) = line.split_once(['=', ':']) else {
             return Err(fail(format!("line {} is neither `[section]` nor `key = value`", number + 1)));
         };
         let Some(current) = &section else {
             return Err(fail(format!("line {} comes before any `[section]`", number + 1)));
         };
-        let key = line[..split].trim().to_ascii_lowercase();
+        let key = key.trim().to_ascii_lowercase();
         if entries.iter().any(|(s, k, _)| s == current && *k == key) {
             return Err(fail(format!("`{key}` appears twice in [{current}] (line {})", number + 1)));
         }
-        entries.push((current.clone(), key, line[split + 1..].trim().to_owned()));
+        entries.push((current.clone(), key, value.trim().to_owned()));
     }
     if !sections.iter().any(|s| s == "basic") {
         return Err(fail("no [basic] section".to_owned()));
