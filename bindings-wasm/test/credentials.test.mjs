@@ -86,21 +86,21 @@ test('a missing HUAWEICLOUD_SDK_SK is a ValidationError naming it, and nothing i
   assert.ok(error instanceof ValidationError, String(error));
   assert.equal(error.field, 'HUAWEICLOUD_SDK_SK');
   assert.equal((await operations(endpoint)).ListSecrets ?? 0, 0);
-  // Through fromEnv, the default chain says the same among its reasons.
+  // Through fromEnv, the default chain stops there too: half an access key names the other half.
   const chained = await rejection(CsmsClient.fromEnv({ env: { CSMS_ENDPOINT: endpoint, HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_CREDENTIALS_FILE: '/nonexistent/c', CSMS_METADATA_ENDPOINT: endpoint } }));
-  assert.ok(chained instanceof CredentialsError, String(chained));
-  assert.ok(chained.message.includes('environment: invalid `HUAWEICLOUD_SDK_SK`: is not set'), chained.message);
+  assert.ok(chained instanceof ValidationError, String(chained));
+  assert.equal(chained.field, 'HUAWEICLOUD_SDK_SK');
 });
 
 test('the default chain says why each provider did not apply', async (t) => {
   const { endpoint } = await emulatorFor(t); // no --metadata: its metadata paths answer 404
-  const env = { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_CREDENTIALS_FILE: '/nonexistent/csms-test/credentials', CSMS_METADATA_ENDPOINT: endpoint };
+  const env = { HUAWEICLOUD_SDK_CREDENTIALS_FILE: '/nonexistent/csms-test/credentials', CSMS_METADATA_ENDPOINT: endpoint };
   const error = await rejection(client(endpoint, defaultCredentials({ env })).listSecrets({}));
   assert.ok(error instanceof CredentialsError && error instanceof CsmsError, String(error));
   assert.equal(error.code, 'credentials');
   assert.equal(error.provider, 'default chain');
   for (const part of [
-    'environment: invalid `HUAWEICLOUD_SDK_SK`: is not set',
+    'environment: invalid `HUAWEICLOUD_SDK_AK`: is not set',
     'profile: no credentials from the profile provider: /nonexistent/csms-test/credentials: does not exist',
     'metadata: no credentials from the metadata provider: the security key request got status 404',
   ]) {
