@@ -599,14 +599,7 @@ impl CacheState {
             Known::On(v) => Some(v.clone()),
             Known::Absent(_) => None,
         };
-        *pointer = Pointer {
-            known: Some(known),
-            expires_at,
-            forced_at,
-            failures: 0,
-            last_error: None,
-            retry_at: now,
-        };
+        *pointer = Pointer { known: Some(known), expires_at, forced_at, failures: 0, last_error: None, retry_at: now };
         if let Some(before) = before.filter(|b| *b != after) {
             self.changes.push(Change {
                 secret_name: name.to_owned(),
