@@ -1,0 +1,221 @@
+"""The secret cache against the emulator: the scenario every language runs (core/tests/cache.rs:
+hits send nothing, 32 concurrent cold reads send at most 2 requests, a new version after the TTL,
+the last value through an outage, refresh, accepted, a deleted secret raised, the listener),
+from threads and from asyncio, and a cancelled reader that does not cancel the others."""
+
+import asyncio
+import json
+import threading
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+import csms
+from conftest import start_emulator
+
+TTL = 0.6
+
+
+@pytest.fixture(scope="module")
+def server():
+    """An emulator of this module's own: its counts and faults are not shared."""
+    emulator = start_emulator()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def faults(server, spec):
+    """Takes the service down (`"503=100%"`) or brings it back (None)."""
+    body = json.dumps({"spec": spec}).encode()
+    request = urllib.request.Request(server.endpoint + "/_emulator/faults", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def sent(server):
+    """Requests the emulator received for the cache's two operations."""
+    ops = server.get("/_emulator/counts")["operations"]
+    return ops.get("ShowSecretStage", 0) + ops.get("ShowSecretVersion", 0)
+
+
+def name():
+    return f"cache-{uuid.uuid4().hex[:12]}"
+
+
+def test_the_cache_scenario_from_threads(server):
+    client = csms.Client(**server.client_options(max_attempts=1))
+    secret = name()
+    client.create_secret(name=secret, secret_string="one")
+    cache = csms.SecretCache(client, ttl=TTL)
+    changes = []
+    cache.on_change(changes.append)
+
+    # 32 concurrent cold reads: one stage request and one value request.
+    before = sent(server)
+    barrier = threading.Barrier(32)
+    values = []
+
+    def read():
+        barrier.wait()
+        values.append(cache.get_secret_string(secret))
+
+    threads = [threading.Thread(target=read) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert values == ["one"] * 32
+    assert sent(server) - before <= 2, f"{sent(server) - before} requests for 32 cold reads"
+
+    # Hits send nothing, and every read of a version is the same object.
+    before = sent(server)
+    first = cache.get(secret)
+    for _ in range(100):
+        assert cache.get(secret) is first
+    assert sent(server) == before, "hits send nothing"
+    assert isinstance(first, csms.Version)
+    assert first.version_metadata.version_stages == ["SYSCURRENT"]
+    assert "one" not in repr(first) and "one" not in repr(cache)
+
+    # A new version: served once the TTL is over; the listener hears of the move.
+    client.create_secret_version(secret_name=secret, secret_string="two")
+    time.sleep(TTL)
+    assert cache.get_secret_string(secret) == "two"
+    assert len(changes) == 1, changes
+    assert (changes[0].secret_name, changes[0].stage, changes[0].from_version) == (secret, "SYSCURRENT", "v1")
+    assert changes[0].to_version == "v2"
+
+    # The service down: the last value is served.
+    faults(server, "503=100%")
+    try:
+        time.sleep(TTL)
+        assert cache.get_secret_string(secret) == "two"
+    finally:
+        faults(server, None)
+
+    # `refresh` makes the next read current, within the TTL.
+    client.create_secret_version(secret_name=secret, secret_string="three")
+    time.sleep(1.1)  # past the back-off of the outage
+    assert cache.refresh(secret).secret_string == "three"
+    assert cache.get_secret_string(secret) == "three"
+
+    # Both sides of a rotation for a verifier.
+    assert [v.secret_string for v in cache.accepted(secret)] == ["three", "two"]
+
+    # A deleted secret: raised after the TTL, never hidden.
+    client.delete_secret(secret_name=secret)
+    time.sleep(TTL)
+    with pytest.raises(csms.ApiError) as raised:
+        cache.get(secret)
+    assert raised.value.status == 404
+    cache.close()
+    with pytest.raises(csms.CsmsError, match="closed"):
+        cache.get(secret)
+
+
+def test_the_cache_scenario_from_asyncio(server):
+    async def scenario():
+        client = csms.AsyncClient(**server.client_options(max_attempts=1))
+        secret = name()
+        await client.create_secret(name=secret, secret_string="one")
+        async with csms.AsyncSecretCache(client, ttl=TTL) as cache:
+            changes = []
+
+            async def heard(change):  # an async listener runs as a task of its own
+                changes.append(change)
+
+            cache.on_change(heard)
+            before = sent(server)
+            values = await asyncio.gather(*(cache.get_secret_string(secret) for _ in range(32)))
+            assert values == ["one"] * 32
+            assert sent(server) - before <= 2
+            before = sent(server)
+            for _ in range(100):
+                await cache.get(secret)
+            assert sent(server) == before, "hits send nothing"
+
+            await client.create_secret_version(secret_name=secret, secret_string="two")
+            await asyncio.sleep(TTL)
+            assert await cache.get_secret_string(secret) == "two"
+            await asyncio.sleep(0)
+            assert [(c.from_version, c.to_version) for c in changes] == [("v1", "v2")]
+
+            faults(server, "503=100%")
+            try:
+                await asyncio.sleep(TTL)
+                assert await cache.get_secret_string(secret) == "two"
+            finally:
+                faults(server, None)
+
+            await client.create_secret_version(secret_name=secret, secret_string="three")
+            await asyncio.sleep(1.1)
+            assert (await cache.refresh(secret)).secret_string == "three"
+            assert [v.secret_string for v in await cache.accepted(secret)] == ["three", "two"]
+
+            await client.delete_secret(secret_name=secret)
+            await asyncio.sleep(TTL)
+            with pytest.raises(csms.ApiError) as raised:
+                await cache.get(secret)
+            assert raised.value.status == 404
+        await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_a_cancelled_reader_does_not_cancel_the_flight(server):
+    async def scenario():
+        client = csms.AsyncClient(**server.client_options())
+        secret = name()
+        await client.create_secret(name=secret, secret_string="one")
+        cache = csms.AsyncSecretCache(client)
+        before = sent(server)
+        first = asyncio.ensure_future(cache.get_secret_string(secret))   # sends the flight
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(cache.get_secret_string(secret))  # waits for it
+        await asyncio.sleep(0)
+        first.cancel()
+        assert await second == "one"
+        assert first.cancelled()
+        assert sent(server) - before <= 2, "the flight went on: no second one"
+        await cache.close()
+        await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_versions_binary_values_and_absent_stages(server):
+    client = csms.Client(**server.client_options())
+    secret = name()
+    client.create_secret(name=secret, secret_binary="AAEC/w==")
+    with csms.SecretCache(client) as cache:
+        assert cache.get_secret_binary(secret) == b"\x00\x01\x02\xff"
+        assert cache.get_secret_string(secret) is None
+        assert cache.get(secret, version_id="v1").version_metadata.id == "v1"
+        # No SYSPREVIOUS nor SYSPENDING yet: accepted holds the current version alone.
+        assert [v.version_metadata.id for v in cache.accepted(secret)] == ["v1"]
+        with pytest.raises(csms.ApiError) as raised:
+            cache.get(secret, stage="SYSPENDING")
+        assert raised.value.status == 404
+        with pytest.raises(csms.ValidationError) as both:
+            cache.get(secret, stage="SYSCURRENT", version_id="v1")
+        assert both.value.field == "version_id"
+        cache.clear()
+        assert len(cache) == 0
+
+
+def test_options_are_checked():
+    client = csms.Client(endpoint="http://127.0.0.1:9", project_id="p", ak="a", sk="s")
+    for options, field in [({"ttl": 0}, "ttl"), ({"ttl": "5"}, "ttl"), ({"ttl": 86401}, "ttl"),
+                           ({"max_entries": 0}, "max_entries"), ({"max_entries": True}, "max_entries"),
+                           ({"max_stale": -1}, "max_stale")]:
+        with pytest.raises(csms.ValidationError) as raised:
+            csms.SecretCache(client, **options)
+        assert raised.value.field == field, options
+    csms.SecretCache(client, max_stale=None)  # no limit
+    with pytest.raises(csms.ValidationError) as raised:
+        csms.AsyncSecretCache(client)
+    assert raised.value.field == "client"
