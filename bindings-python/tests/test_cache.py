@@ -4,36 +4,20 @@ the last value through an outage, refresh, accepted, a deleted secret raised, th
 from threads and from asyncio, and a cancelled reader that does not cancel the others."""
 
 import asyncio
-import json
 import threading
 import time
-import urllib.request
 import uuid
 
 import pytest
 
 import csms
-from conftest import start_emulator
 
 TTL = 0.6
 
 
-@pytest.fixture(scope="module")
-def server():
-    """An emulator of this module's own: its counts and faults are not shared."""
-    emulator = start_emulator()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
-def faults(server, spec):
-    """Takes the service down (`"503=100%"`) or brings it back (None)."""
-    body = json.dumps({"spec": spec}).encode()
-    request = urllib.request.Request(server.endpoint + "/_emulator/faults", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=10).read()
+@pytest.fixture()
+def server(module_emulator):
+    return module_emulator
 
 
 def sent(server):
@@ -90,12 +74,12 @@ def test_the_cache_scenario_from_threads(server):
     assert changes[0].to_version == "v2"
 
     # The service down: the last value is served.
-    faults(server, "503=100%")
+    server.set_faults("503=100%")
     try:
         time.sleep(TTL)
         assert cache.get_secret_string(secret) == "two"
     finally:
-        faults(server, None)
+        server.set_faults(None)
 
     # `refresh` makes the next read current, within the TTL.
     client.create_secret_version(secret_name=secret, secret_string="three")
@@ -144,12 +128,12 @@ def test_the_cache_scenario_from_asyncio(server):
             await asyncio.sleep(0)
             assert [(c.from_version, c.to_version) for c in changes] == [("v1", "v2")]
 
-            faults(server, "503=100%")
+            server.set_faults("503=100%")
             try:
                 await asyncio.sleep(TTL)
                 assert await cache.get_secret_string(secret) == "two"
             finally:
-                faults(server, None)
+                server.set_faults(None)
 
             await client.create_secret_version(secret_name=secret, secret_string="three")
             await asyncio.sleep(1.1)
@@ -167,22 +151,38 @@ def test_the_cache_scenario_from_asyncio(server):
 
 
 def test_a_cancelled_reader_does_not_cancel_the_flight(server):
+    """The reader that sends the flight is cancelled while its first request is in the
+    transport: the request goes on, the waiting reader gets its value, nothing is sent twice."""
     async def scenario():
-        client = csms.AsyncClient(**server.client_options())
+        stdlib = csms.transports.StdlibTransport()
+        gate = asyncio.Event()
+        sent_here = []
+
+        async def transport(request):
+            sent_here.append(request.operation)
+            if len(sent_here) == 1:
+                await gate.wait()  # the first request is held until the sender was cancelled
+            return await asyncio.to_thread(stdlib, request)
+
+        setup = csms.Client(**server.client_options())
         secret = name()
-        await client.create_secret(name=secret, secret_string="one")
+        setup.create_secret(name=secret, secret_string="one")
+        setup.close()
+        client = csms.AsyncClient(**server.client_options(transport=transport))
         cache = csms.AsyncSecretCache(client)
-        before = sent(server)
         first = asyncio.ensure_future(cache.get_secret_string(secret))   # sends the flight
-        await asyncio.sleep(0)
+        while not sent_here:
+            await asyncio.sleep(0.001)
         second = asyncio.ensure_future(cache.get_secret_string(secret))  # waits for it
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
         first.cancel()
+        await asyncio.sleep(0.01)
+        gate.set()
         assert await second == "one"
         assert first.cancelled()
-        assert sent(server) - before <= 2, "the flight went on: no second one"
+        assert sent_here == ["ShowSecretStage", "ShowSecretVersion"], "the flight went on, nothing sent twice"
         await cache.close()
-        await client.aclose()
+        stdlib.close()
 
     asyncio.run(scenario())
 

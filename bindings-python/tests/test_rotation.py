@@ -11,18 +11,13 @@ import uuid
 import pytest
 
 import csms
-from conftest import start_emulator
 
 FIRST = json.dumps({"username": "app", "password": "p0"})
 
 
-@pytest.fixture(scope="module")
-def server():
-    emulator = start_emulator()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+@pytest.fixture()
+def server(module_emulator):
+    return module_emulator
 
 
 @pytest.fixture()

@@ -13,6 +13,7 @@ from time import monotonic
 
 from . import _native
 from ._client import AsyncClient, Client
+from ._drive import _adrive, _drive
 from ._errors import CsmsError, ValidationError
 from ._model import _wrap
 from ._models import Version
@@ -29,6 +30,37 @@ def _version(result):
     """The object readers get for a cached version: the `csms.Version` of its
     `ShowSecretVersion` result (made once per version, kept by the native state)."""
     return _wrap(Version, result.get("version") or {})
+
+
+def _accepting():
+    """`accepted` as steps: yields each stage to read, is sent its version (or the CsmsError the
+    read raised); returns the versions, each once, stages found absent (404) left out."""
+    versions = []
+    for stage in _ACCEPTED:
+        version = yield stage
+        if isinstance(version, CsmsError):
+            if stage != _CURRENT and _native.cache_is_absent(version):
+                continue
+            raise version
+        if all(version is not seen for seen in versions):
+            versions.append(version)
+    return versions
+
+
+def _flying(state, flight):
+    """A flight as steps: yields each `(operation, input)` to call, is sent its result dict (or
+    the CsmsError it raised); returns the flight's outcome (a version) or raises its error (the
+    call's own exception when the outcome is the call's failure)."""
+    while True:
+        result = yield flight.call()
+        try:
+            outcome = state.receive(flight, result, monotonic())
+        except CsmsError:
+            if isinstance(result, CsmsError):
+                raise result from None  # the call's own exception, traceback and all
+            raise
+        if outcome is not None:
+            return outcome
 
 
 class SecretChange:
@@ -207,17 +239,7 @@ class SecretCache(_CacheBase):
     def accepted(self, name):
         """The versions a verifier accepts during a rotation: ``SYSCURRENT``'s, then
         ``SYSPREVIOUS``'s and ``SYSPENDING``'s when they exist, each version once."""
-        versions = []
-        for stage in _ACCEPTED:
-            try:
-                version = self.get(name, stage)
-            except CsmsError as e:
-                if stage != _CURRENT and _native.cache_is_absent(e):
-                    continue
-                raise
-            if all(version is not seen for seen in versions):
-                versions.append(version)
-        return versions
+        return _drive(_accepting(), lambda stage: self.get(name, stage))
 
     def close(self):
         """Forgets every cached value and the listeners; reads then raise `CsmsError`. The
@@ -252,21 +274,7 @@ class SecretCache(_CacheBase):
         state; wakes the waiters and tells the listeners when it ends. A failure that is not a
         CSMS error (or an interrupt) abandons the flight: a waiter sends it again."""
         try:
-            while True:
-                operation, input = flight.call()
-                error = None
-                try:
-                    result = self._client._call(operation, input)._data
-                except CsmsError as e:
-                    result = error = e
-                try:
-                    outcome = state.receive(flight, result, monotonic())
-                except CsmsError:
-                    if error is not None:
-                        raise error from None  # the call's own exception, traceback and all
-                    raise
-                if outcome is not None:
-                    return outcome
+            return _drive(_flying(state, flight), lambda call: self._client._call(*call)._data)
         finally:
             state.abandon(flight)  # nothing when it ended
             with self._done:
@@ -314,17 +322,7 @@ class AsyncSecretCache(_CacheBase):
 
     async def accepted(self, name):
         """`SecretCache.accepted`, as a coroutine."""
-        versions = []
-        for stage in _ACCEPTED:
-            try:
-                version = await self.get(name, stage)
-            except CsmsError as e:
-                if stage != _CURRENT and _native.cache_is_absent(e):
-                    continue
-                raise
-            if all(version is not seen for seen in versions):
-                versions.append(version)
-        return versions
+        return await _adrive(_accepting(), lambda stage: self.get(name, stage))
 
     async def close(self):
         """Cancels the flights in progress, forgets every cached value and the listeners;
@@ -368,6 +366,9 @@ class AsyncSecretCache(_CacheBase):
             if type(lookup) is not tuple:
                 return lookup
 
+    async def _send(self, call):
+        return (await self._client._call(*call))._data
+
     def _landed(self, flight_id, task):
         self._tasks.pop(flight_id, None)
         if not task.cancelled():
@@ -375,21 +376,7 @@ class AsyncSecretCache(_CacheBase):
 
     async def _fly(self, state, flight):
         try:
-            while True:
-                operation, input = flight.call()
-                error = None
-                try:
-                    result = (await self._client._call(operation, input))._data
-                except CsmsError as e:
-                    result = error = e
-                try:
-                    outcome = state.receive(flight, result, monotonic())
-                except CsmsError:
-                    if error is not None:
-                        raise error from None
-                    raise
-                if outcome is not None:
-                    return outcome
+            return await _adrive(_flying(state, flight), self._send)
         finally:
             state.abandon(flight)
             self._listen(self._tell(state))

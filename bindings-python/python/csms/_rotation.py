@@ -10,6 +10,7 @@ from time import monotonic
 
 from . import _native
 from ._client import AsyncClient, Client
+from ._drive import _adrive, _drive
 from ._errors import CsmsError, ValidationError
 
 
@@ -41,7 +42,7 @@ class RotationResult:
 
 
 def _start(client, client_class, secret_name, apply, generate, test, strategy, task_deadline):
-    """The native rotation of a call of `rotate` (the arguments checked)."""
+    """The native rotation of a call of `rotate` (the arguments checked) and its first step."""
     if not isinstance(client, client_class):
         raise ValidationError("client", f"must be a csms.{client_class.__name__}, not {type(client).__name__}")
     for name, fn in (("apply", apply), ("generate", generate), ("test", test)):
@@ -55,21 +56,45 @@ def _start(client, client_class, secret_name, apply, generate, test, strategy, t
     return rotation, rotation.start()
 
 
-def _done(step):
-    return RotationResult(*step[1:])
+def _rotating(rotation, step):
+    """A rotation as steps: yields what needs I/O (`("call", operation, input)`, `("sleep",
+    seconds)`, `("apply", new, previous)`, `("test", new)`, `("generate",)`), is sent its outcome
+    (the call's result dict or its CsmsError; what a callback returned or raised); returns the
+    `RotationResult`, or raises the rotation's error."""
+    while True:
+        kind = step[0]
+        if kind == "done":
+            return RotationResult(*step[1:])
+        outcome = yield step
+        try:
+            if kind == "call":
+                step = rotation.received(outcome)
+            elif kind == "sleep":
+                step = rotation.woke(monotonic())
+            elif kind == "apply":
+                step = rotation.applied(outcome)
+            elif kind == "test":
+                step = rotation.tested(outcome)
+            else:
+                step = rotation.generated(outcome)
+        except CsmsError as error:
+            if not isinstance(outcome, BaseException):
+                raise
+            if kind != "call":
+                raise error from outcome  # the callback's exception as the cause
+            if type(error) is type(outcome):
+                raise outcome from None  # the failed call's own exception, as the client raised it
+            raise error from None  # the rotation's own error after a failed call (a 404 it expects)
 
 
-def _raise(error, cause, kind):
-    """Raises the error a rotation ended with: `error`, or the exception `cause` of the failed
-    call it stands for (as the client raised it: its traceback and every attribute), or
-    `error` from the callback's exception `cause`."""
-    if cause is None:
-        raise error
-    if kind == "call":
-        if type(error) is type(cause):
-            raise cause from None
-        raise error from None  # the rotation's own error after a failed call (a 404 it expects)
-    raise error from cause
+def _callback(step, apply, generate, test):
+    """The application's callback of a step, and its arguments."""
+    kind = step[0]
+    if kind == "apply":
+        return apply, step[1:]
+    if kind == "test":
+        return test, step[1:]
+    return generate, ()
 
 
 def rotate(client, secret_name, apply, *, generate=None, test=None, strategy="single-user", task_deadline=None):
@@ -92,50 +117,21 @@ def rotate(client, secret_name, apply, *, generate=None, test=None, strategy="si
     either way ``SYSCURRENT`` is unchanged unless the rotation got that far, and running it
     again finishes it."""
     rotation, step = _start(client, Client, secret_name, apply, generate, test, strategy, task_deadline)
-    while True:
-        kind = step[0]
-        if kind == "done":
-            return _done(step)
-        cause = None
+
+    def do(need):
+        if need[0] == "call":
+            return client._call(need[1], need[2])._data
+        if need[0] == "sleep":
+            import time
+
+            return time.sleep(need[1])
+        fn, args = _callback(need, apply, generate, test)
         try:
-            if kind == "call":
-                try:
-                    result = client._call(step[1], step[2])._data
-                except CsmsError as e:
-                    result = cause = e
-                step = rotation.received(result)
-                continue
-            if kind == "sleep":
-                import time
+            return fn(*args)
+        except Exception as e:  # noqa: BLE001 - handed to the core, which names the step
+            return e
 
-                time.sleep(step[1])
-                step = rotation.woke(monotonic())
-                continue
-            try:
-                outcome = _hook(kind, step, apply, generate, test)
-            except Exception as e:  # noqa: BLE001 - handed to the core, which names the step
-                outcome = cause = e
-            step = _handed(rotation, kind, outcome)
-        except CsmsError as error:
-            _raise(error, cause, kind)
-
-
-def _hook(kind, step, apply, generate, test):
-    """Calls the application's callback of a step."""
-    if kind == "apply":
-        return apply(step[1], step[2])
-    if kind == "test":
-        return test(step[1])
-    return generate()
-
-
-def _handed(rotation, kind, outcome):
-    """Hands a callback's outcome to the rotation: its next step."""
-    if kind == "apply":
-        return rotation.applied(outcome)
-    if kind == "test":
-        return rotation.tested(outcome)
-    return rotation.generated(outcome)
+    return _drive(_rotating(rotation, step), do)
 
 
 async def rotate_async(client, secret_name, apply, *, generate=None, test=None, strategy="single-user",
@@ -146,29 +142,17 @@ async def rotate_async(client, secret_name, apply, *, generate=None, test=None, 
     import inspect
 
     rotation, step = _start(client, AsyncClient, secret_name, apply, generate, test, strategy, task_deadline)
-    while True:
-        kind = step[0]
-        if kind == "done":
-            return _done(step)
-        cause = None
+
+    async def do(need):
+        if need[0] == "call":
+            return (await client._call(need[1], need[2]))._data
+        if need[0] == "sleep":
+            return await asyncio.sleep(need[1])
+        fn, args = _callback(need, apply, generate, test)
         try:
-            if kind == "call":
-                try:
-                    result = (await client._call(step[1], step[2]))._data
-                except CsmsError as e:
-                    result = cause = e
-                step = rotation.received(result)
-                continue
-            if kind == "sleep":
-                await asyncio.sleep(step[1])
-                step = rotation.woke(monotonic())
-                continue
-            try:
-                outcome = _hook(kind, step, apply, generate, test)
-                if inspect.isawaitable(outcome):
-                    outcome = await outcome
-            except Exception as e:  # noqa: BLE001
-                outcome = cause = e
-            step = _handed(rotation, kind, outcome)
-        except CsmsError as error:
-            _raise(error, cause, kind)
+            outcome = fn(*args)
+            return (await outcome) if inspect.isawaitable(outcome) else outcome
+        except Exception as e:  # noqa: BLE001
+            return e
+
+    return await _adrive(_rotating(rotation, step), do)
