@@ -130,6 +130,45 @@ def test_a_crash_between_steps_then_a_second_run_converges(client):
     assert len(set(db.applied)) == 1, "the same value applied both times"
 
 
+class FailingAt:
+    """A transport that fails the `at`-th request (counting from 1): before sending it, or after
+    the server applied it (the answer lost), as a crash or an outage between two calls would."""
+
+    def __init__(self, at, after_sending):
+        self.at, self.after_sending, self.count = at, after_sending, 0
+        self.stdlib = csms.transports.StdlibTransport()
+
+    def __call__(self, request):
+        self.count += 1
+        if self.count == self.at and not self.after_sending:
+            raise csms.TransportError("down", maybe_sent=False)
+        response = self.stdlib(request)
+        if self.count == self.at:
+            raise csms.TransportError("the answer was lost", maybe_sent=True)
+        return response
+
+
+def test_a_failure_between_any_two_calls_then_a_second_run_converges(server, client):
+    """Every call of a clean run failing in turn, before it is sent and after it is applied:
+    the run stops with that call's TransportError, and a second run finishes the rotation with
+    one new version and one value applied."""
+    calls = 9  # ShowSecret, 2 ShowSecretStage, ShowSecretVersion, GenerateRandomPassword,
+    #            CreateSecretVersion, ListSecretVersions, UpdateSecretStage, DeleteSecretStage
+    for at in range(1, calls + 1):
+        for after_sending in (False, True):
+            name = new_secret(client)
+            db = Database(app="p0")
+            failing = FailingAt(at, after_sending)
+            with csms.Client(**server.client_options(transport=failing, max_attempts=1)) as flaky:
+                with pytest.raises(csms.TransportError):
+                    csms.rotate(flaky, name, db.apply, test=db.accepts)
+            failing.stdlib.close()
+            if stage(client, name, "SYSPENDING") is not None or stage(client, name, "SYSCURRENT") == "v1":
+                csms.rotate(client, name, db.apply, test=db.accepts)
+            check_rotated(client, name, db)
+            assert len(set(db.applied)) == 1, (at, after_sending)
+
+
 def test_a_refused_test_leaves_syscurrent_unchanged(client):
     name = new_secret(client)
     db = Database(app="p0")
