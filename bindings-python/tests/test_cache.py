@@ -187,6 +187,48 @@ def test_a_cancelled_reader_does_not_cancel_the_flight(server):
     asyncio.run(scenario())
 
 
+class Interrupted(BaseException):
+    """What a thread interrupted in the middle of a request raises (as KeyboardInterrupt)."""
+
+
+def test_an_interrupted_sender_thread_hands_the_flight_to_a_waiter(server):
+    """The thread sending the flight dies in its first request (an exception that is not a CSMS
+    error): the flight is abandoned, and the thread waiting for it sends it again."""
+    stdlib = csms.transports.StdlibTransport()
+    waiting = threading.Event()
+
+    def transport(request):
+        if threading.current_thread().name == "sender":
+            waiting.wait(10)
+            time.sleep(0.05)  # the other reader is waiting for this flight by now
+            raise Interrupted()
+        return stdlib(request)
+
+    setup = csms.Client(**server.client_options())
+    secret = name()
+    setup.create_secret(name=secret, secret_string="one")
+    setup.close()
+    cache = csms.SecretCache(csms.Client(**server.client_options(transport=transport)))
+    outcomes = {}
+
+    def read():
+        try:
+            outcomes[threading.current_thread().name] = cache.get_secret_string(secret)
+        except Interrupted:
+            outcomes[threading.current_thread().name] = "interrupted"
+
+    sender = threading.Thread(target=read, name="sender", daemon=True)
+    sender.start()
+    time.sleep(0.05)
+    waiter = threading.Thread(target=read, name="waiter", daemon=True)
+    waiter.start()
+    waiting.set()
+    sender.join(10)
+    waiter.join(10)
+    assert outcomes == {"sender": "interrupted", "waiter": "one"}
+    stdlib.close()
+
+
 def test_versions_binary_values_and_absent_stages(server):
     client = csms.Client(**server.client_options())
     secret = name()
