@@ -187,6 +187,26 @@ def test_a_cancelled_reader_does_not_cancel_the_flight(server):
     asyncio.run(scenario())
 
 
+def test_max_stale_bounds_what_an_outage_serves(server):
+    client = csms.Client(**server.client_options(max_attempts=1))
+    secret = name()
+    client.create_secret(name=secret, secret_string="one")
+    bounded = csms.SecretCache(client, ttl=0.3, max_stale=1.0)
+    unbounded = csms.SecretCache(client, ttl=0.3, max_stale=None)
+    assert bounded.get_secret_string(secret) == unbounded.get_secret_string(secret) == "one"
+    server.set_faults("503=100%")
+    try:
+        time.sleep(0.3)
+        assert bounded.get_secret_string(secret) == "one", "within max_stale: the last value"
+        time.sleep(1.3)
+        with pytest.raises(csms.ApiError) as raised:
+            bounded.get_secret_string(secret)
+        assert raised.value.status == 503, "past max_stale: the failure"
+        assert unbounded.get_secret_string(secret) == "one", "no limit: still the last value"
+    finally:
+        server.set_faults(None)
+
+
 class Interrupted(BaseException):
     """What a thread interrupted in the middle of a request raises (as KeyboardInterrupt)."""
 
