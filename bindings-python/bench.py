@@ -18,7 +18,12 @@ Measured (best of several rounds, µs per operation, one thread):
   made once outside the timed loop (both signers stamp the current time);
 - import time over a bare interpreter (`python -c pass`): median over subprocess runs, and
   `-X importtime`'s cumulative figure for the top package;
-- installed size (the package's files in site-packages) and the wheel's size.
+- installed size (the package's files in site-packages) and the wheel's size;
+- the secret cache against the emulator (`target/debug/csms-emulator`, or `$CSMS_EMULATOR`;
+  run-bench builds it): µs per read of a cache hit (`SecretCache.get`,
+  `get_secret_string`, `AsyncSecretCache.get`) beside a plain `show_secret_version` per read
+  (a loopback HTTP round trip). `--cache` runs this table alone (no official SDK needed:
+  `bindings-python/run-bench --cache`).
 """
 
 import json
@@ -199,6 +204,73 @@ def our_sign():
 
 
 # ------------------------------------------------------------------------------------------
+# The secret cache, against the emulator
+
+
+def _emulator():
+    """Starts the emulator on 127.0.0.1:0; returns (process, endpoint)."""
+    root = Path(__file__).resolve().parents[1]
+    binary = os.environ.get("CSMS_EMULATOR") or str(root / "target" / "debug" / "csms-emulator")
+    process = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--ak", AK, "--sk", SK, "--project-id", PROJECT],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline().strip()
+    if not line.startswith("listening on "):
+        process.kill()
+        raise SystemExit(f"the emulator did not start ({binary}): {line!r}")
+    return process, line[len("listening on "):]
+
+
+def cache_reads():
+    """µs per read: a plain ShowSecretVersion, and cache hits (sync, text value, async)."""
+    import asyncio
+
+    import csms
+
+    process, endpoint = _emulator()
+    try:
+        client = csms.Client(endpoint=endpoint, project_id=PROJECT, ak=AK, sk=SK)
+        client.create_secret(name="bench-secret", secret_string="s3cr3t-value")
+        plain = per_call_us(lambda: client.show_secret_version(secret_name="bench-secret", version_id="latest"),
+                            seconds=1.0)
+        cache = csms.SecretCache(client)
+        assert cache.get_secret_string("bench-secret") == "s3cr3t-value"
+        hit = per_call_us(lambda: cache.get("bench-secret"))
+        text = per_call_us(lambda: cache.get_secret_string("bench-secret"))
+
+        async def async_hits():
+            aclient = csms.AsyncClient(endpoint=endpoint, project_id=PROJECT, ak=AK, sk=SK)
+            acache = csms.AsyncSecretCache(aclient)
+            await acache.get("bench-secret")
+            n, best = 20000, float("inf")
+            for _ in range(5):
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    await acache.get("bench-secret")
+                best = min(best, (time.perf_counter() - t0) / n)
+            await aclient.aclose()
+            return best * 1e6
+
+        async_hit = asyncio.run(async_hits())
+        client.close()
+    finally:
+        process.terminate()
+        process.wait()
+    return {"show_secret_version_us": plain, "cache_hit_us": hit, "cache_hit_secret_string_us": text,
+            "async_cache_hit_us": async_hit}
+
+
+def print_cache(figures):
+    plain = figures["show_secret_version_us"]
+    print("| read of a secret (emulator on loopback) | µs per read | vs ShowSecretVersion |")
+    print("|---|---:|---:|")
+    print(f"| `client.show_secret_version(...)` per read | {plain:.1f} | 1× |")
+    for key, what in (("cache_hit_us", "`SecretCache.get` (hit)"),
+                      ("cache_hit_secret_string_us", "`SecretCache.get_secret_string` (hit)"),
+                      ("async_cache_hit_us", "`await AsyncSecretCache.get` (hit)")):
+        print(f"| {what} | {figures[key]:.2f} | {plain / figures[key]:.0f}× faster |")
+
+
+# ------------------------------------------------------------------------------------------
 # Import time and size
 
 
@@ -282,6 +354,12 @@ def mib(n):
 
 
 def main():
+    if "--cache" in sys.argv:
+        figures = cache_reads()
+        print_cache(figures)
+        if "--json" in sys.argv:
+            print(json.dumps(figures))
+        return
     wheel = next(iter(sorted(Path(__file__).resolve().parent.joinpath(".wheels").glob("csms_sdk-*.whl"))), None)
     official = official_calls()
     ours_low, ours_high = our_calls()
@@ -317,12 +395,15 @@ def main():
     print("|---|---:|---:|---:|---:|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    cache = cache_reads()
+    print()
+    print_cache(cache)
     if "--json" in sys.argv:
         print(json.dumps({"official_us": official, "ours_us": ours_low, "ours_method_us": ours_high,
                           "sign_official_us": sign_official, "sign_ours_us": sign_ours,
                           "import_official_ms": import_official, "import_ours_ms": import_ours,
                           "size_ours": size_ours, "size_official": size_official,
-                          "size_official_with_deps": size_official_deps,
+                          "size_official_with_deps": size_official_deps, "cache": cache,
                           "wheel": wheel.stat().st_size if wheel else None}))
 
 

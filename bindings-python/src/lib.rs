@@ -11,7 +11,9 @@
 //! instances of the exception classes of `csms/_errors.py`, registered at import by
 //! `set_error_classes`.
 
+mod cache;
 mod credentials;
+mod rotation;
 
 use csms_core::provider::{self, SignerCache};
 use csms_core::{
@@ -43,6 +45,7 @@ struct ErrorClasses {
     decode: Py<PyAny>,
     transport: Py<PyAny>,
     credentials: Py<PyAny>,
+    rotation: Py<PyAny>,
 }
 
 static ERRORS: PyOnceLock<ErrorClasses> = PyOnceLock::new();
@@ -135,9 +138,72 @@ fn core_error(py: Python<'_>, e: &Error) -> PyErr {
         Error::Credentials { provider, reason } => {
             PyTuple::new(py, [provider, reason, &message]).map(|a| raise(py, |c| &c.credentials, a))
         }
+        Error::Rotation { step, reason } => {
+            PyTuple::new(py, [step, reason, &message]).map(|a| raise(py, |c| &c.rotation, a))
+        }
         _ => PyTuple::new(py, [message.as_str()]).map(|a| raise(py, |c| &c.base, a)),
     };
     made.unwrap_or_else(|e| e)
+}
+
+/// The core's error for a `csms.CsmsError` raised in Python (by a call the cache or a
+/// rotation made through the client, or by a rotation's callback), read from its `kind` and
+/// attributes. Any other exception is a transport failure that certainly sent nothing, its
+/// reason the exception's class and message (`ValueError: ...`).
+fn error_of(exception: &Bound<'_, PyAny>) -> Res<Error> {
+    let py = exception.py();
+    let text = |name: &str| -> Res<String> {
+        Ok(match exception.getattr_opt(name)? {
+            Some(v) if !v.is_none() => v.str()?.to_string(),
+            _ => String::new(),
+        })
+    };
+    let optional = |name: &str| -> Res<Option<String>> { Ok(Some(text(name)?).filter(|t| !t.is_empty())) };
+    let flag = |name: &str| -> Res<bool> {
+        Ok(match exception.getattr_opt(name)? {
+            Some(v) => v.is_truthy()?,
+            None => false,
+        })
+    };
+    let base = ERRORS.get(py).map(|c| c.base.bind(py));
+    let csms = match base {
+        Some(base) => exception.is_instance(base)?,
+        None => false,
+    };
+    let kind = if csms { text("kind")? } else { String::new() };
+    let status = || -> Res<u16> { Ok(exception.getattr(intern!(py, "status"))?.extract().unwrap_or(0)) };
+    Ok(match kind.as_str() {
+        "validation" => Error::validation(text("field")?, text("reason")?),
+        "api" => Error::Api {
+            status: status()?,
+            error_code: text("error_code")?,
+            error_msg: text("error_msg")?,
+            request_id: text("request_id")?,
+            not_retried: optional("not_retried")?,
+            retry_after_secs: exception
+                .getattr(intern!(py, "retry_after"))?
+                .extract::<Option<f64>>()
+                .ok()
+                .flatten()
+                .map(|s| s.clamp(0.0, f64::from(u32::MAX)) as u32),
+            signature: None,
+        },
+        "decode" => Error::Decode { reason: text("reason")?, status: status()?, request_id: text("request_id")? },
+        "transport" => Error::Transport {
+            reason: text("reason")?,
+            maybe_sent: flag("maybe_sent")?,
+            timed_out: flag("timed_out")?,
+            not_retried: optional("not_retried")?,
+        },
+        "credentials" => Error::Credentials { provider: text("provider")?, reason: text("reason")? },
+        "rotation" => Error::Rotation { step: text("step")?, reason: text("reason")? },
+        _ => {
+            let class = type_name(exception);
+            let message = exception.str()?.to_string();
+            let reason = if message.is_empty() { class } else { format!("{class}: {message}") };
+            Error::Transport { reason, maybe_sent: false, timed_out: false, not_retried: None }
+        }
+    })
 }
 
 fn to_pyerr(py: Python<'_>, fail: Fail) -> PyErr {
@@ -702,9 +768,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 mod native {
     use super::*;
     #[pymodule_export]
+    use crate::cache::{accepted_stages, cache_is_absent, NativeCacheState, NativeFlight};
+    #[pymodule_export]
     use crate::credentials::{
         project_id, resolve_endpoint, NativeCredentials, NativeFetch, NativeLease, NativeProvider,
     };
+    #[pymodule_export]
+    use crate::rotation::NativeRotation;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -723,6 +793,7 @@ mod native {
     }
 
     /// Registers the exception classes raised by the native code (called once by `csms`).
+    #[allow(clippy::too_many_arguments)]
     #[pyfunction]
     fn set_error_classes(
         py: Python<'_>,
@@ -732,8 +803,9 @@ mod native {
         decode: Py<PyAny>,
         transport: Py<PyAny>,
         credentials: Py<PyAny>,
+        rotation: Py<PyAny>,
     ) {
-        let _ = ERRORS.set(py, ErrorClasses { base, validation, api, decode, transport, credentials });
+        let _ = ERRORS.set(py, ErrorClasses { base, validation, api, decode, transport, credentials, rotation });
     }
 
     /// Every operation of the core's table: `(name, method, path, idempotent, pagination,

@@ -69,6 +69,16 @@ class Emulator:
                 return {"RotateSecret": entry["rotate_secret"], "CreateSecretVersion": entry["create_secret_version"]}
         return {"RotateSecret": 0, "CreateSecretVersion": 0}
 
+    def set_faults(self, spec):
+        """Sets the fault spec in force (`"503=100%"` takes the service down; None: no faults)."""
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(self.endpoint + "/_emulator/faults", data=json.dumps({"spec": spec}).encode(),
+                                         method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+
     def requests(self):
         """The number of CSMS requests the emulator received (emulator-only ones aside)."""
         return self.get("/_emulator/faults")["requests"]
@@ -99,14 +109,24 @@ def start_emulator(*args):
     return Emulator(process, line[len(prefix):])
 
 
-@pytest.fixture(scope="session")
-def emulator():
-    """The emulator binary listening on 127.0.0.1:0 with one access key; stopped after the tests."""
+def _serving():
     server = start_emulator()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The emulator binary listening on 127.0.0.1:0 with one access key; stopped after the tests."""
+    yield from _serving()
+
+
+@pytest.fixture(scope="module")
+def module_emulator():
+    """An emulator of the test module's own: its request counts and faults are not shared."""
+    yield from _serving()
 
 
 def oracle_python():

@@ -315,6 +315,7 @@ def test_errors_pickle_and_print():
         csms.TransportError("refused", maybe_sent=False),
         csms.CsmsError("internal"),
         csms.CredentialsError("vault", "sealed"),
+        csms.RotationError("test", "refused"),
     ]
     for err in errors:
         again = pickle.loads(pickle.dumps(err))
@@ -322,6 +323,7 @@ def test_errors_pickle_and_print():
         assert str(err)
     assert str(errors[3]) == "transport failure: refused"
     assert str(errors[5]) == "no credentials from the vault provider: sealed" and errors[5].kind == "credentials"
+    assert str(errors[6]) == "the rotation stopped at its test step: refused" and errors[6].kind == "rotation"
     assert str(csms.TransportError("timed out")) == \
         "transport failure: timed out (the request may have reached the server)"
 
@@ -578,7 +580,7 @@ def test_stubs_declare_every_method_and_class():
             assert name in methods
     for name in csms.__all__:
         assert name in classes or any(
-            isinstance(n, (ast.FunctionDef, ast.AnnAssign, ast.Assign)) and
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign, ast.Assign)) and
             (getattr(n, "name", None) == name or name in [getattr(t, "id", None) for t in getattr(n, "targets", [])] or
              getattr(getattr(n, "target", None), "id", None) == name)
             for n in tree.body), name
@@ -604,6 +606,6 @@ def test_the_type_aliases_of_the_stubs_exist_at_run_time():
 
 def test_import_is_light():
     code = ("import sys, csms; heavy = {'asyncio', 'http.client', 'json', 'ssl', 'typing', 'requests', 'httpx',"
-            " 'email', 'urllib'}; print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))")
+            " 'email', 'urllib', 'csms._cache', 'csms._rotation'}; print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out

@@ -32,7 +32,8 @@ def test_the_stubs_match_the_runtime(tmp_path):
 
     config = tmp_path / "mypy.ini"
     config.write_text("[mypy]\n"
-                      "[mypy-csms._client,csms._errors,csms._model,csms._models,csms._types,csms.transports]\n"
+                      "[mypy-csms._cache,csms._client,csms._errors,csms._model,csms._models,csms._rotation,csms._types,"
+                      "csms.transports]\n"
                       "ignore_errors = True\n"
                       "[mypy-csms._native]\nignore_missing_imports = True\n")
     allowed = ["csms.OperationName", "csms.PagedOperationName"]

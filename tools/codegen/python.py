@@ -281,6 +281,17 @@ class CredentialsError(CsmsError):
     """What went wrong (never a secret); for the default chain, why each provider did not apply."""
     def __init__(self, provider: str, reason: str, message: str | None = ...) -> None: ...
 
+class RotationError(CsmsError):
+    """A rotation (csms.rotate) stopped at a step of its own: a callback failed (its exception is
+    the `__cause__`), the test refused the new value, another rotation was in progress, or a
+    RotateSecret task failed or did not finish. SYSCURRENT is unchanged; the next run resumes."""
+
+    step: str
+    """`probe`, `create`, `apply`, `test`, `finish` or `wait`."""
+    reason: str
+    """What went wrong and what state the secret is left in (never a secret value)."""
+    def __init__(self, step: str, reason: str, message: str | None = ...) -> None: ...
+
 # ------------------------------------------------------------------------------------------
 # Credentials
 
@@ -534,11 +545,125 @@ def stub_method(op, is_async):
 
 
 #: What `from csms import *` gives besides the model classes (`__all__` of csms/__init__.py).
-EXPORTS = ["ApiError", "AsyncClient", "AsyncTransport", "At", "Client", "CredentialProvider", "Credentials",
-           "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials", "FunctionCredentials", "Headers",
-           "MetadataCredentials", "Model", "OperationName", "PagedOperationName", "ProfileCredentials", "Request",
-           "Response", "Signer", "Transport", "TransportError", "TransportResult", "USER_AGENT", "ValidationError",
-           "default_credentials", "operation_names", "sdk_date", "verify_signature"]
+EXPORTS = ["ApiError", "AsyncClient", "AsyncSecretCache", "AsyncTransport", "At", "Client", "CredentialProvider",
+           "Credentials", "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials", "FunctionCredentials",
+           "Headers", "MetadataCredentials", "Model", "OperationName", "PagedOperationName", "ProfileCredentials",
+           "Request", "Response", "RotationError", "RotationResult", "SecretCache", "SecretChange", "Signer",
+           "Transport", "TransportError", "TransportResult", "USER_AGENT", "ValidationError", "default_credentials",
+           "operation_names", "rotate", "rotate_async", "sdk_date", "verify_signature"]
+
+#: The secret cache and rotation (csms/_cache.py, csms/_rotation.py), after the clients.
+CACHE_AND_ROTATION = '''# ------------------------------------------------------------------------------------------
+# Secret cache
+
+@final
+class SecretChange:
+    """A stage of a cached secret moved to another version (what on_change listeners get)."""
+
+    secret_name: str
+    stage: str
+    from_version: str | None
+    """The version the stage was on (None: no version carried it)."""
+    to_version: str | None
+    """The version the stage is on now (None: no version carries it)."""
+    def __init__(self, secret_name: str, stage: str, from_version: str | None, to_version: str | None) -> None: ...
+
+@final
+class SecretCache:
+    """A cache of secret values in front of a Client, usable from many threads: reads follow a stage
+    (SYSCURRENT) refreshed every `ttl` seconds (jittered), one request for many concurrent readers, the
+    last value served through an outage for up to `max_stale` seconds (None: no limit), 404 and 403
+    raised, at most `max_entries` secrets (least recently used evicted)."""
+
+    def __init__(self, client: Client, ttl: float = 300.0, max_entries: int = 1024,
+                 max_stale: float | None = 86400.0) -> None: ...
+    @property
+    def client(self) -> Client: ...
+    def get(self, name: str, stage: str | None = None, version_id: str | None = None) -> Version:
+        """The version carrying `stage` (None: SYSCURRENT), or the version `version_id`."""
+    def get_secret_string(self, name: str, stage: str | None = None, version_id: str | None = None) -> str | None:
+        """The text value (None when the secret holds binary data)."""
+    def get_secret_binary(self, name: str, stage: str | None = None, version_id: str | None = None) -> bytes | None:
+        """The binary value (None when the secret holds text)."""
+    def refresh(self, name: str) -> Version:
+        """Asks the service now (at most once a second) and returns the current version."""
+    def accepted(self, name: str) -> list[Version]:
+        """The versions of SYSCURRENT, SYSPREVIOUS and SYSPENDING (those that exist), each once."""
+    def on_change(self, fn: Callable[[SecretChange], object]) -> Callable[[SecretChange], object]:
+        """Calls `fn` when a stage of a cached secret is seen on another version; returns `fn`."""
+    def clear(self) -> None: ...
+    def close(self) -> None: ...
+    def __len__(self) -> int: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+@final
+class AsyncSecretCache:
+    """SecretCache for asyncio, in front of an AsyncClient: its reads are coroutines, and a cancelled
+    reader does not cancel the request for the others. A listener may be a coroutine function."""
+
+    def __init__(self, client: AsyncClient, ttl: float = 300.0, max_entries: int = 1024,
+                 max_stale: float | None = 86400.0) -> None: ...
+    @property
+    def client(self) -> AsyncClient: ...
+    async def get(self, name: str, stage: str | None = None, version_id: str | None = None) -> Version: ...
+    async def get_secret_string(self, name: str, stage: str | None = None,
+                                version_id: str | None = None) -> str | None: ...
+    async def get_secret_binary(self, name: str, stage: str | None = None,
+                                version_id: str | None = None) -> bytes | None: ...
+    async def refresh(self, name: str) -> Version: ...
+    async def accepted(self, name: str) -> list[Version]: ...
+    def on_change(self, fn: Callable[[SecretChange], object]) -> Callable[[SecretChange], object]: ...
+    def clear(self) -> None: ...
+    async def close(self) -> None: ...
+    def __len__(self) -> int: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+
+# ------------------------------------------------------------------------------------------
+# Rotation
+
+@final
+class RotationResult:
+    """What a rotation did (no secret in it)."""
+
+    version_id: str
+    """The version now carrying SYSCURRENT."""
+    previous_version_id: str | None
+    """The version now carrying SYSPREVIOUS, when known."""
+    resumed: bool
+    """Whether this run finished a rotation an earlier run had begun."""
+    steps: list[str]
+    """The steps this run took: probe, create, apply, test, finish, rotate, wait."""
+    def __init__(self, version_id: str, previous_version_id: str | None, resumed: bool, steps: Sequence[str]) -> None: ...
+
+def rotate(
+    client: Client,
+    secret_name: str,
+    apply: Callable[[str, str], object],
+    *,
+    generate: Callable[[], str] | None = None,
+    test: Callable[[str], object] | None = None,
+    strategy: Literal["single-user", "alternating-users"] = "single-user",
+    task_deadline: float | None = None,
+) -> RotationResult:
+    """Rotates `secret_name`, crash-safe and resumable: the new value stored as SYSPENDING, then
+    `apply(new_value, previous_value)`, `test(new_value)`, then SYSCURRENT moved to it."""
+
+async def rotate_async(
+    client: AsyncClient,
+    secret_name: str,
+    apply: Callable[[str, str], object],
+    *,
+    generate: Callable[[], str | Awaitable[str]] | None = None,
+    test: Callable[[str], object] | None = None,
+    strategy: Literal["single-user", "alternating-users"] = "single-user",
+    task_deadline: float | None = None,
+) -> RotationResult:
+    """`rotate` through an AsyncClient; the callbacks may be coroutine functions."""
+
+'''
+
 
 
 def emit(spec):
@@ -590,6 +715,7 @@ def emit(spec):
         for op in ops:
             out.append(stub_method(op, is_async))
         out.append("\n")
+    out.append(CACHE_AND_ROTATION)
     names = EXPORTS + [name for name, _, _ in classes(spec)]
     out.append("__all__ = [\n" + "".join(f"    {name!r},\n" for name in names) + "]\n")
     return STUBS, "".join(out).rstrip("\n") + "\n"

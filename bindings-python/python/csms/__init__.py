@@ -8,9 +8,18 @@ See README.md (or help(csms.Client)) for the low-level calls, errors, transports
 """
 
 from . import _native
-from ._errors import ApiError, CredentialsError, CsmsError, DecodeError, TransportError, ValidationError
+from ._errors import (
+    ApiError,
+    CredentialsError,
+    CsmsError,
+    DecodeError,
+    RotationError,
+    TransportError,
+    ValidationError,
+)
 
-_native.set_error_classes(CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError)
+_native.set_error_classes(CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError,
+                          RotationError)
 
 from ._client import (  # noqa: E402
     AsyncClient,
@@ -42,9 +51,14 @@ USER_AGENT = _native.USER_AGENT
 #: `typing`, which `import csms` does not load).
 _TYPES = ("AsyncTransport", "At", "Headers", "OperationName", "PagedOperationName", "Transport", "TransportResult")
 
+#: The secret cache and rotation, imported on first use (the cache needs `threading`).
+_LAZY = {"AsyncSecretCache": "_cache", "SecretCache": "_cache", "SecretChange": "_cache",
+         "RotationResult": "_rotation", "rotate": "_rotation", "rotate_async": "_rotation"}
+
 __all__ = [
     "ApiError",
     "AsyncClient",
+    "AsyncSecretCache",
     "AsyncTransport",
     "At",
     "Client",
@@ -63,6 +77,10 @@ __all__ = [
     "ProfileCredentials",
     "Request",
     "Response",
+    "RotationError",
+    "RotationResult",
+    "SecretCache",
+    "SecretChange",
     "Signer",
     "Transport",
     "TransportError",
@@ -71,6 +89,8 @@ __all__ = [
     "ValidationError",
     "default_credentials",
     "operation_names",
+    "rotate",
+    "rotate_async",
     "sdk_date",
     "verify_signature",
     *_model_names,
@@ -89,8 +109,13 @@ def __getattr__(name):
 
         value = globals()[name] = getattr(_types, name)
         return value
+    if name in _LAZY:
+        import importlib
+
+        value = globals()[name] = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted({*globals(), "transports", *_TYPES})
+    return sorted({*globals(), "transports", *_TYPES, *_LAZY})

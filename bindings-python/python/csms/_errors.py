@@ -145,3 +145,27 @@ class CredentialsError(CsmsError):
 
     def __reduce__(self):
         return (type(self), (self.provider, self.reason, str(self)))
+
+
+class RotationError(CsmsError):
+    """A rotation (``csms.rotate``) stopped at a step of its own: the application's
+    ``apply``, ``test`` or ``generate`` failed (its exception is the ``__cause__``), the test
+    refused the new value, another rotation of the secret was in progress, or a ``RotateSecret``
+    task failed or did not finish in time. (A CSMS call that fails during a rotation raises its
+    own ``ApiError`` or ``TransportError``.)
+
+    ``step`` is ``probe``, ``create``, ``apply``, ``test``, ``finish`` or ``wait``; ``reason``
+    says what went wrong and what state the secret is left in (``SYSCURRENT`` is unchanged and
+    the next run resumes). Neither quotes a secret value (the message of an exception your
+    callback raised is in ``reason``: keep values out of it).
+    """
+
+    kind = "rotation"
+
+    def __init__(self, step, reason, message=None):
+        self.step = step
+        self.reason = reason
+        super().__init__(message or f"the rotation stopped at its {step} step: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.step, self.reason, str(self)))

@@ -110,3 +110,43 @@ def credentials_use() -> None:
         print(aclient.credentials)
 
     asyncio.run(run())
+
+
+def cache_and_rotation_use() -> None:
+    client = csms.Client(endpoint="http://127.0.0.1:8089", project_id="p", ak="a", sk="s")
+    with csms.SecretCache(client, ttl=60, max_stale=None) as cache:
+        version: csms.Version = cache.get("db", stage="SYSCURRENT")
+        print(version.version_metadata.id if version.version_metadata else None)
+        text: str | None = cache.get_secret_string("db")
+        data: bytes | None = cache.get_secret_binary("db", version_id="v1")
+        both: list[csms.Version] = cache.accepted("db")
+        print(text, data, both, cache.refresh("db"), len(cache))
+
+        @cache.on_change
+        def moved(change: csms.SecretChange) -> None:
+            print(change.secret_name, change.stage, change.from_version, change.to_version)
+
+    def apply(new_value: str, previous_value: str) -> None:
+        print(len(new_value), len(previous_value))
+
+    result: csms.RotationResult = csms.rotate(client, "db", apply, test=lambda v: bool(v),
+                                              strategy="alternating-users")
+    print(result.version_id, result.previous_version_id, result.resumed, result.steps)
+    try:
+        csms.rotate(client, "db", apply, generate=lambda: "p4ss")
+    except csms.RotationError as e:
+        print(e.step, e.reason)
+
+    async def run() -> None:
+        aclient = csms.AsyncClient(endpoint="http://127.0.0.1:8089", project_id="p", ak="a", sk="s")
+        async with csms.AsyncSecretCache(aclient) as acache:
+            value: str | None = await acache.get_secret_string("db")
+            print(value, await acache.accepted("db"))
+
+        async def aapply(new_value: str, previous_value: str) -> None:
+            print(new_value == previous_value)
+
+        done: csms.RotationResult = await csms.rotate_async(aclient, "db", aapply)
+        print(done.steps)
+
+    asyncio.run(run())
