@@ -15,9 +15,11 @@ use csms_core::{
     RefusedSignature, RetryPolicy, SdkDate, Signer,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+mod cache;
 mod credentials;
+pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
 pub use credentials::{CredentialFunction, CredentialProvider, ProvidedCredentials};
 
 uniffi::setup_scaffolding!();
@@ -244,6 +246,11 @@ pub async fn test_only_panic(message: String, async_: bool) -> Result<(), CsmsEx
     } else {
         guard(|| panic!("{message}"))
     }
+}
+
+/// Locks `m`, going on after a panic elsewhere (every state kept here stays consistent).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> CsmsException {
@@ -578,22 +585,32 @@ impl CsmsClient {
     /// The loop of [`CsmsClient::call`]: the core's `Attempts` decide, the transport does the
     /// I/O; once more with fresh credentials when the provider's were refused as expired.
     async fn attempt_all(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
+        let input = json(&input_json, "input")?;
+        Ok(self.call_value(&operation, &input).await?.to_string())
+    }
+
+    /// [`CsmsClient::call`] with the input and result as parsed JSON (the cache and the
+    /// rotation drive it).
+    pub(crate) async fn call_value(
+        &self,
+        operation: &str,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, CsmsException> {
         let transport = self
             .transport
             .clone()
             .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))?;
-        let op = csms_core::operation(&operation)?;
-        let input = json(&input_json, "input")?;
-        let (result, generation) = self.attempts(transport.as_ref(), op, &input).await;
+        let op = csms_core::operation(operation)?;
+        let (result, generation) = self.attempts(transport.as_ref(), op, input).await;
         let expired = |r: &Result<_, CsmsException>| r.as_ref().is_err_and(|e| credentials_expired(&e.clone().into()));
         let result = match (&self.credentials, generation) {
             (Some(provider), Some(generation)) if expired(&result) => {
                 provider.invalidate(generation);
-                self.attempts(transport.as_ref(), op, &input).await.0
+                self.attempts(transport.as_ref(), op, input).await.0
             }
             _ => result,
         };
-        Ok(csms_core::parse_response(op, &result?)?.to_string())
+        Ok(csms_core::parse_response(op, &result?)?)
     }
 
     /// The attempts of one call, and the generation of the provider's credentials the last
