@@ -19,8 +19,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 mod cache;
 mod credentials;
+mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
 pub use credentials::{CredentialFunction, CredentialProvider, ProvidedCredentials};
+pub use rotation::{RotationCallbacks, RotationResult};
 
 uniffi::setup_scaffolding!();
 
@@ -90,6 +92,11 @@ pub enum CsmsException {
     /// `environment`, `profile`, `metadata`, `default chain` or the name given to a
     /// `FunctionCredentials`; `reason` never quotes a secret.
     Credentials { provider: String, reason: String },
+    /// A rotation stopped (`client.rotate`): `step` is `probe`, `create`, `apply`, `test`,
+    /// `finish` or `wait`; `reason` says what went wrong and what state the secret is left in
+    /// (the next run resumes), never quoting a secret. A CSMS call that fails during a
+    /// rotation is its own `Api` or `Transport` error.
+    Rotation { step: String, reason: String },
     /// A bug in the binding or the core (please report it).
     Internal { reason: String },
 }
@@ -136,6 +143,7 @@ impl From<Error> for CsmsException {
                 CsmsException::Transport { reason, maybe_sent, not_retried, timed_out }
             }
             Error::Credentials { provider, reason } => CsmsException::Credentials { provider, reason },
+            Error::Rotation { step, reason } => CsmsException::Rotation { step, reason },
             other => CsmsException::Internal { reason: other.to_string() },
         }
     }
@@ -182,6 +190,7 @@ impl From<CsmsException> for Error {
                 Error::Transport { reason, maybe_sent, timed_out, not_retried }
             }
             CsmsException::Credentials { provider, reason } => Error::Credentials { provider, reason },
+            CsmsException::Rotation { step, reason } => Error::Rotation { step, reason },
             CsmsException::Internal { reason } => Error::transport(reason, true),
         }
     }
@@ -799,6 +808,15 @@ mod tests {
         let binding = CsmsException::from(core.clone());
         assert_eq!(binding, CsmsException::Credentials { provider: "vault".into(), reason: "sealed".into() });
         assert_eq!(binding.to_string(), "no credentials from the vault provider: sealed");
+        assert_eq!(Error::from(binding), core);
+    }
+
+    #[test]
+    fn a_rotation_error_keeps_its_step_both_ways() {
+        let core = Error::Rotation { step: "apply".into(), reason: "the target refused".into() };
+        let binding = CsmsException::from(core.clone());
+        assert_eq!(binding, CsmsException::Rotation { step: "apply".into(), reason: "the target refused".into() });
+        assert_eq!(binding.to_string(), "the rotation stopped at its apply step: the target refused");
         assert_eq!(Error::from(binding), core);
     }
 

@@ -297,6 +297,24 @@ typedef void (*UniffiCallbackInterfaceMonotonicClockMethod0)(uint64_t, int64_t* 
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD0
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod0)(uint64_t, RustBuffer, RustBuffer, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD1
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod1)(uint64_t, RustBuffer, UniffiForeignFutureCompleteI8 _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD2
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD2
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod2)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
 typedef struct UniffiVTableCallbackInterfaceChangeListener {
@@ -337,6 +355,16 @@ typedef struct UniffiVTableCallbackInterfaceMonotonicClock {
     UniffiCallbackInterfaceMonotonicClockMethod0 _Nonnull nanos;
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
 } UniffiVTableCallbackInterfaceMonotonicClock;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_ROTATION_CALLBACKS
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_ROTATION_CALLBACKS
+typedef struct UniffiVTableCallbackInterfaceRotationCallbacks {
+    UniffiCallbackInterfaceRotationCallbacksMethod0 _Nonnull apply;
+    UniffiCallbackInterfaceRotationCallbacksMethod1 _Nonnull test;
+    UniffiCallbackInterfaceRotationCallbacksMethod2 _Nonnull generate;
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+} UniffiVTableCallbackInterfaceRotationCallbacks;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CACHEDSECRET
@@ -479,6 +507,11 @@ int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnu
 RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Nonnull ptr, RustBuffer secret_name, void*_Nonnull callbacks, void*_Nonnull clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
 void*_Nonnull uniffi_csms_uniffi_fn_clone_debughook(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
@@ -597,6 +630,36 @@ int32_t uniffi_csms_uniffi_fn_method_nativesecretcache_len(void*_Nonnull ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
 uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(void*_Nonnull ptr, RustBuffer name
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
+void*_Nonnull uniffi_csms_uniffi_fn_clone_rotationcallbacks(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_ROTATIONCALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_ROTATIONCALLBACKS
+void uniffi_csms_uniffi_fn_free_rotationcallbacks(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_ROTATIONCALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_ROTATIONCALLBACKS
+void uniffi_csms_uniffi_fn_init_callback_vtable_rotationcallbacks(const UniffiVTableCallbackInterfaceRotationCallbacks* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_APPLY
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_APPLY
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_apply(void*_Nonnull ptr, RustBuffer new_value, RustBuffer previous_value
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_TEST
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_TEST
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_test(void*_Nonnull ptr, RustBuffer new_value
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_GENERATE
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_generate(void*_Nonnull ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
@@ -1048,6 +1111,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_ON_ATTEMPT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_ON_ATTEMPT
 uint16_t uniffi_csms_uniffi_checksum_method_debughook_on_attempt(void
@@ -1117,6 +1186,24 @@ uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_len(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_REFRESH
 uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
+uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_TEST
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_TEST
+uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_test(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
+uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate(void
     
 );
 #endif

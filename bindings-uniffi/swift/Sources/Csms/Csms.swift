@@ -1374,6 +1374,17 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
      */
     func parseResponse(operation: String, response: HttpResponse) throws  -> String
     
+    /**
+     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
+     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
+     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
+     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
+     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
+     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
+     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
+     */
+    func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
+    
 }
 /**
  * A CSMS client: builds and signs requests, parses responses, and (with a transport) calls.
@@ -1549,6 +1560,32 @@ open func parseResponse(operation: String, response: HttpResponse)throws  -> Str
         FfiConverterTypeHttpResponse_lower(response),$0
     )
 })
+}
+    
+    /**
+     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
+     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
+     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
+     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
+     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
+     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
+     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
+     */
+open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String = "single-user", generates: Bool = false, tests: Bool = false, taskDeadlineMillis: Int64? = nil)async throws  -> RotationResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(secretName),FfiConverterTypeRotationCallbacks_lower(callbacks),FfiConverterTypeMonotonicClock_lower(clock),FfiConverterString.lower(strategy),FfiConverterBool.lower(generates),FfiConverterBool.lower(tests),FfiConverterOptionInt64.lower(taskDeadlineMillis)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeRotationResult_lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
 }
     
 
@@ -2609,6 +2646,364 @@ public func FfiConverterTypeNativeSecretCache_lower(_ value: NativeSecretCache) 
 
 
 
+
+
+/**
+ * The application's side of a rotation (Kotlin: the lambdas of `client.rotate(...)`; Swift:
+ * the closures of `client.rotate(secretName:...)`). What a callback throws stops the
+ * rotation with `CsmsException.Rotation` naming the step; the secret is left so that the next
+ * run resumes.
+ */
+public protocol RotationCallbacks: AnyObject, Sendable {
+    
+    /**
+     * Makes the target (a database, an API key, ...) accept `new_value`; `previous_value` is
+     * what it accepts now. Must be idempotent: after a crash it runs again with the same value.
+     */
+    func apply(newValue: String, previousValue: String) async throws 
+    
+    /**
+     * Whether the target accepts `new_value` (called only when the rotation tests).
+     */
+    func test(newValue: String) async throws  -> Bool
+    
+    /**
+     * A new password (called only when the rotation generates; else CSMS's
+     * `GenerateRandomPassword` makes it).
+     */
+    func generate() async throws  -> String
+    
+}
+/**
+ * The application's side of a rotation (Kotlin: the lambdas of `client.rotate(...)`; Swift:
+ * the closures of `client.rotate(secretName:...)`). What a callback throws stops the
+ * rotation with `CsmsException.Rotation` naming the step; the secret is left so that the next
+ * run resumes.
+ */
+open class RotationCallbacksImpl: RotationCallbacks, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_rotationcallbacks(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_rotationcallbacks(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Makes the target (a database, an API key, ...) accept `new_value`; `previous_value` is
+     * what it accepts now. Must be idempotent: after a crash it runs again with the same value.
+     */
+open func apply(newValue: String, previousValue: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_rotationcallbacks_apply(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(newValue),FfiConverterString.lower(previousValue)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_void,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_void,
+            freeFunc: ffi_csms_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
+     * Whether the target accepts `new_value` (called only when the rotation tests).
+     */
+open func test(newValue: String)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_rotationcallbacks_test(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(newValue)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_i8,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_i8,
+            freeFunc: ffi_csms_uniffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
+     * A new password (called only when the rotation generates; else CSMS's
+     * `GenerateRandomPassword` makes it).
+     */
+open func generate()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_rotationcallbacks_generate(
+                    self.uniffiClonePointer()
+                    
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // This creates 1-element array, since this seems to be the only way to construct a const
+    // pointer that we can pass to the Rust code.
+    static let vtable: [UniffiVTableCallbackInterfaceRotationCallbacks] = [UniffiVTableCallbackInterfaceRotationCallbacks(
+        apply: { (
+            uniffiHandle: UInt64,
+            newValue: RustBuffer,
+            previousValue: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
+            uniffiCallbackData: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+        ) in
+            let makeCall = {
+                () async throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeRotationCallbacks.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.apply(
+                     newValue: try FfiConverterString.lift(newValue),
+                     previousValue: try FfiConverterString.lift(previousValue)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: ()) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructVoid(
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructVoid(
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+            uniffiOutReturn.pointee = uniffiForeignFuture
+        },
+        test: { (
+            uniffiHandle: UInt64,
+            newValue: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteI8,
+            uniffiCallbackData: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+        ) in
+            let makeCall = {
+                () async throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeRotationCallbacks.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.test(
+                     newValue: try FfiConverterString.lift(newValue)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: Bool) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructI8(
+                        returnValue: FfiConverterBool.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructI8(
+                        returnValue: 0,
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+            uniffiOutReturn.pointee = uniffiForeignFuture
+        },
+        generate: { (
+            uniffiHandle: UInt64,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+        ) in
+            let makeCall = {
+                () async throws -> String in
+                guard let uniffiObj = try? FfiConverterTypeRotationCallbacks.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.generate(
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: String) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructRustBuffer(
+                        returnValue: FfiConverterString.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+            uniffiOutReturn.pointee = uniffiForeignFuture
+        },
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            let result = try? FfiConverterTypeRotationCallbacks.handleMap.remove(handle: uniffiHandle)
+            if result == nil {
+                print("Uniffi callback interface RotationCallbacks: handle missing in uniffiFree")
+            }
+        }
+    )]
+}
+
+private func uniffiCallbackInitRotationCallbacks() {
+    uniffi_csms_uniffi_fn_init_callback_vtable_rotationcallbacks(UniffiCallbackInterfaceRotationCallbacks.vtable)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRotationCallbacks: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<RotationCallbacks>()
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = RotationCallbacks
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> RotationCallbacks {
+        return RotationCallbacksImpl(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: RotationCallbacks) -> UnsafeMutableRawPointer {
+        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
+            fatalError("Cast to UnsafeMutableRawPointer failed")
+        }
+        return ptr
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RotationCallbacks {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: RotationCallbacks, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationCallbacks_lift(_ pointer: UnsafeMutableRawPointer) throws -> RotationCallbacks {
+    return try FfiConverterTypeRotationCallbacks.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationCallbacks_lower(_ value: RotationCallbacks) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeRotationCallbacks.lower(value)
+}
+
+
+
+
 /**
  * One attempt of a call, as a [`DebugHook`] receives it. Nothing in it is secret.
  */
@@ -3188,6 +3583,121 @@ public func FfiConverterTypeProvidedCredentials_lower(_ value: ProvidedCredentia
 
 
 /**
+ * What a rotation did ([`CsmsClient::rotate_with_callbacks`]). Holds no secret.
+ */
+public struct RotationResult {
+    /**
+     * The version now carrying `SYSCURRENT`.
+     */
+    public var versionId: String
+    /**
+     * The version that carried it before (now `SYSPREVIOUS`), when known.
+     */
+    public var previousVersionId: String?
+    /**
+     * Whether this run finished a rotation an earlier run had begun.
+     */
+    public var resumed: Bool
+    /**
+     * The steps this run took, in order: `probe`, `create`, `apply`, `test`, `finish`,
+     * `rotate`, `wait`.
+     */
+    public var steps: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The version now carrying `SYSCURRENT`.
+         */versionId: String, 
+        /**
+         * The version that carried it before (now `SYSPREVIOUS`), when known.
+         */previousVersionId: String?, 
+        /**
+         * Whether this run finished a rotation an earlier run had begun.
+         */resumed: Bool, 
+        /**
+         * The steps this run took, in order: `probe`, `create`, `apply`, `test`, `finish`,
+         * `rotate`, `wait`.
+         */steps: [String]) {
+        self.versionId = versionId
+        self.previousVersionId = previousVersionId
+        self.resumed = resumed
+        self.steps = steps
+    }
+}
+
+#if compiler(>=6)
+extension RotationResult: Sendable {}
+#endif
+
+
+extension RotationResult: Equatable, Hashable {
+    public static func ==(lhs: RotationResult, rhs: RotationResult) -> Bool {
+        if lhs.versionId != rhs.versionId {
+            return false
+        }
+        if lhs.previousVersionId != rhs.previousVersionId {
+            return false
+        }
+        if lhs.resumed != rhs.resumed {
+            return false
+        }
+        if lhs.steps != rhs.steps {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(versionId)
+        hasher.combine(previousVersionId)
+        hasher.combine(resumed)
+        hasher.combine(steps)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRotationResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RotationResult {
+        return
+            try RotationResult(
+                versionId: FfiConverterString.read(from: &buf), 
+                previousVersionId: FfiConverterOptionString.read(from: &buf), 
+                resumed: FfiConverterBool.read(from: &buf), 
+                steps: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RotationResult, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.versionId, into: &buf)
+        FfiConverterOptionString.write(value.previousVersionId, into: &buf)
+        FfiConverterBool.write(value.resumed, into: &buf)
+        FfiConverterSequenceString.write(value.steps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationResult_lift(_ buf: RustBuffer) throws -> RotationResult {
+    return try FfiConverterTypeRotationResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationResult_lower(_ value: RotationResult) -> RustBuffer {
+    return FfiConverterTypeRotationResult.lower(value)
+}
+
+
+/**
  * A stage of a cached secret moved to another version (the listener's event). Holds no value.
  */
 public struct StageChange {
@@ -3348,6 +3858,14 @@ public enum CsmsException: Swift.Error {
     case Credentials(provider: String, reason: String
     )
     /**
+     * A rotation stopped (`client.rotate`): `step` is `probe`, `create`, `apply`, `test`,
+     * `finish` or `wait`; `reason` says what went wrong and what state the secret is left in
+     * (the next run resumes), never quoting a secret. A CSMS call that fails during a
+     * rotation is its own `Api` or `Transport` error.
+     */
+    case Rotation(step: String, reason: String
+    )
+    /**
      * A bug in the binding or the core (please report it).
      */
     case Internal(reason: String
@@ -3398,7 +3916,11 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             provider: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 6: return .Internal(
+        case 6: return .Rotation(
+            step: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 7: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -3453,8 +3975,14 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .Rotation(step,reason):
             writeInt(&buf, Int32(6))
+            FfiConverterString.write(step, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -4113,6 +4641,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4149,6 +4680,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh() != 35319) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply() != 1978) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_test() != 29040) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate() != 10990) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_chain() != 47857) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4179,6 +4719,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitDebugHook()
     uniffiCallbackInitHttpTransport()
     uniffiCallbackInitMonotonicClock()
+    uniffiCallbackInitRotationCallbacks()
     return InitializationResult.ok
 }()
 

@@ -112,8 +112,8 @@ public final class SecretCache: @unchecked Sendable {
     }
 }
 
-/// The monotonic clock the native cache reads (and `SecretCache.read` gives `hit`).
-private final class UptimeClock: MonotonicClock, @unchecked Sendable {
+/// The monotonic clock the native cache and rotation read (and `SecretCache.read` gives `hit`).
+final class UptimeClock: MonotonicClock, @unchecked Sendable {
     func nanos() -> Int64 { Int64(bitPattern: DispatchTime.now().uptimeNanoseconds) }
 }
 

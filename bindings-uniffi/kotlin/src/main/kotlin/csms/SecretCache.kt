@@ -148,10 +148,6 @@ class SecretCache(
         }
     }
 
-    private object NanoClock : MonotonicClock {
-        override fun nanos(): Long = System.nanoTime()
-    }
-
     /** The native fast path, JNA direct-mapped (primitive arguments, no uniffi buffers). */
     @Suppress("FunctionName")
     private object FastPath {
@@ -177,4 +173,9 @@ class SecretCache(
         /** The versions kept per secret, as the core's `MAX_VERSIONS`. */
         const val MAX_VERSIONS = 8
     }
+}
+
+/** The monotonic clock the native cache and rotation read: `System.nanoTime()`. */
+internal object NanoClock : MonotonicClock {
+    override fun nanos(): Long = System.nanoTime()
 }

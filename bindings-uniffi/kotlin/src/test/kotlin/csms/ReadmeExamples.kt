@@ -55,6 +55,22 @@ object ReadmeExamples {
         }
     }
 
+    /** A stand-in for the README's database. */
+    object Database {
+        suspend fun alterPassword(new: String, old: String) = Unit
+        suspend fun canLogIn(password: String) = password.isNotEmpty()
+    }
+
+    suspend fun rotation(client: CsmsClient) {
+        val database = Database
+        val result = client.rotate(
+            "db-password",
+            apply = { new, old -> database.alterPassword(new, old) },   // idempotent
+            test = { new -> database.canLogIn(new) },
+        )
+        println("now on ${result.versionId} (resumed: ${result.resumed}, steps ${result.steps})")
+    }
+
     // A transport of your own: throw CsmsException.Transport when no response came.
     class OfflineTransport : HttpTransport {
         override suspend fun send(request: HttpRequest): HttpResponse =
