@@ -115,7 +115,13 @@ class SecretCache(
     private suspend fun read(name: String, stage: String, versionId: String?): Version {
         check(!closed) { "this SecretCache is closed" }
         hit(name, stage, versionId)?.let { id -> known(name, id)?.let { return it } }
-        return model(name, native.get(name, stage, versionId))
+        return try {
+            model(name, native.get(name, stage, versionId))
+        } catch (e: CsmsException.Api) {
+            // The native cache dropped what it had (a deleted secret, a revoked access): so does this one.
+            if (e.status == 403 || e.status == 404) synchronized(models) { models.remove(name) }
+            throw e
+        }
     }
 
     /** The id of the version the core answers with from memory, null when it needs the service. */

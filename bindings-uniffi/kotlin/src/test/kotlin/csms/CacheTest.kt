@@ -137,7 +137,8 @@ class CacheTest {
             assertEquals("ttl", assertThrows<CsmsException.Validation> { SecretCache(csms, ttl = (-1).milliseconds) }.field)
             assertEquals("max_entries", assertThrows<CsmsException.Validation> { SecretCache(csms, maxEntries = 0) }.field)
             assertEquals("max_stale", assertThrows<CsmsException.Validation> { SecretCache(csms, maxStale = (-5).milliseconds) }.field)
-            SecretCache(csms, maxStale = null).close()
+            val closed = SecretCache(csms, maxStale = null).apply { close() }
+            assertThrows<IllegalStateException> { runBlocking { closed.get("db") } }
         }
     }
 }
