@@ -594,8 +594,18 @@ impl CsmsClient {
     /// The loop of [`CsmsClient::call`]: the core's `Attempts` decide, the transport does the
     /// I/O; once more with fresh credentials when the provider's were refused as expired.
     async fn attempt_all(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
+        // Checked in this order: the transport, the operation, then the input.
+        self.transport()?;
+        csms_core::operation(&operation)?;
         let input = json(&input_json, "input")?;
         Ok(self.call_value(&operation, &input).await?.to_string())
+    }
+
+    /// The transport, required to call.
+    fn transport(&self) -> Result<Arc<dyn HttpTransport>, CsmsException> {
+        self.transport
+            .clone()
+            .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))
     }
 
     /// [`CsmsClient::call`] with the input and result as parsed JSON (the cache and the
@@ -605,10 +615,7 @@ impl CsmsClient {
         operation: &str,
         input: &serde_json::Value,
     ) -> Result<serde_json::Value, CsmsException> {
-        let transport = self
-            .transport
-            .clone()
-            .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))?;
+        let transport = self.transport()?;
         let op = csms_core::operation(operation)?;
         let (result, generation) = self.attempts(transport.as_ref(), op, input).await;
         let expired = |r: &Result<_, CsmsException>| r.as_ref().is_err_and(|e| credentials_expired(&e.clone().into()));

@@ -112,8 +112,7 @@ impl CsmsClient {
                         rotation.tested(outcome.map_err(|e| callback_error("test", e)))
                     }
                     Step::Sleep(delay) => {
-                        let transport = self.transport.clone().ok_or_else(|| invalid("transport", "is required"))?;
-                        transport.sleep(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)).await?;
+                        self.transport()?.sleep(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)).await?;
                         rotation.woke(now())
                     }
                     Step::Done(result) => {
