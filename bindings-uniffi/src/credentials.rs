@@ -9,13 +9,13 @@
 //! own function (a foreign [`CredentialFunction`]). Callers that wait for another caller's
 //! fetch await a `tokio::sync::watch` (no runtime needed, no spinning).
 
-use crate::{from_core_request, to_core_response, CsmsException, HttpTransport};
+use crate::{from_core_request, lock, to_core_response, CsmsException, HttpTransport};
 use csms_core::provider::{
     metadata, provider_error, Acquire, CredentialState, Fetch, Lease, Memory, Need, Provided, Source, Ticket,
 };
 use csms_core::{CredentialOptions, Error, SdkDate, SecretString};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// What an application's [`CredentialFunction`] returns: an access key (`ak` and `sk`, with
@@ -121,10 +121,6 @@ impl std::fmt::Debug for CredentialProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("CredentialProvider").field(&self.source.name()).finish()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[uniffi::export]

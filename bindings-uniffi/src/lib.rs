@@ -15,10 +15,14 @@ use csms_core::{
     RefusedSignature, RetryPolicy, SdkDate, Signer,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+mod cache;
 mod credentials;
+mod rotation;
+pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
 pub use credentials::{CredentialFunction, CredentialProvider, ProvidedCredentials};
+pub use rotation::{RotationCallbacks, RotationResult};
 
 uniffi::setup_scaffolding!();
 
@@ -88,6 +92,11 @@ pub enum CsmsException {
     /// `environment`, `profile`, `metadata`, `default chain` or the name given to a
     /// `FunctionCredentials`; `reason` never quotes a secret.
     Credentials { provider: String, reason: String },
+    /// A rotation stopped (`client.rotate`): `step` is `probe`, `create`, `apply`, `test`,
+    /// `finish` or `wait`; `reason` says what went wrong and what state the secret is left in
+    /// (the next run resumes), never quoting a secret. A CSMS call that fails during a
+    /// rotation is its own `Api` or `Transport` error.
+    Rotation { step: String, reason: String },
     /// A bug in the binding or the core (please report it).
     Internal { reason: String },
 }
@@ -134,6 +143,7 @@ impl From<Error> for CsmsException {
                 CsmsException::Transport { reason, maybe_sent, not_retried, timed_out }
             }
             Error::Credentials { provider, reason } => CsmsException::Credentials { provider, reason },
+            Error::Rotation { step, reason } => CsmsException::Rotation { step, reason },
             other => CsmsException::Internal { reason: other.to_string() },
         }
     }
@@ -180,6 +190,7 @@ impl From<CsmsException> for Error {
                 Error::Transport { reason, maybe_sent, timed_out, not_retried }
             }
             CsmsException::Credentials { provider, reason } => Error::Credentials { provider, reason },
+            CsmsException::Rotation { step, reason } => Error::Rotation { step, reason },
             CsmsException::Internal { reason } => Error::transport(reason, true),
         }
     }
@@ -244,6 +255,11 @@ pub async fn test_only_panic(message: String, async_: bool) -> Result<(), CsmsEx
     } else {
         guard(|| panic!("{message}"))
     }
+}
+
+/// Locks `m`, going on after a panic elsewhere (every state kept here stays consistent).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> CsmsException {
@@ -578,22 +594,39 @@ impl CsmsClient {
     /// The loop of [`CsmsClient::call`]: the core's `Attempts` decide, the transport does the
     /// I/O; once more with fresh credentials when the provider's were refused as expired.
     async fn attempt_all(&self, operation: String, input_json: String) -> Result<String, CsmsException> {
-        let transport = self
-            .transport
-            .clone()
-            .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))?;
-        let op = csms_core::operation(&operation)?;
+        // Checked in this order: the transport, the operation, then the input.
+        self.transport()?;
+        csms_core::operation(&operation)?;
         let input = json(&input_json, "input")?;
-        let (result, generation) = self.attempts(transport.as_ref(), op, &input).await;
+        Ok(self.call_value(&operation, &input).await?.to_string())
+    }
+
+    /// The transport, required to call.
+    fn transport(&self) -> Result<Arc<dyn HttpTransport>, CsmsException> {
+        self.transport
+            .clone()
+            .ok_or_else(|| invalid("transport", "is required to call (give one to the CsmsClient constructor)"))
+    }
+
+    /// [`CsmsClient::call`] with the input and result as parsed JSON (the cache and the
+    /// rotation drive it).
+    pub(crate) async fn call_value(
+        &self,
+        operation: &str,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, CsmsException> {
+        let transport = self.transport()?;
+        let op = csms_core::operation(operation)?;
+        let (result, generation) = self.attempts(transport.as_ref(), op, input).await;
         let expired = |r: &Result<_, CsmsException>| r.as_ref().is_err_and(|e| credentials_expired(&e.clone().into()));
         let result = match (&self.credentials, generation) {
             (Some(provider), Some(generation)) if expired(&result) => {
                 provider.invalidate(generation);
-                self.attempts(transport.as_ref(), op, &input).await.0
+                self.attempts(transport.as_ref(), op, input).await.0
             }
             _ => result,
         };
-        Ok(csms_core::parse_response(op, &result?)?.to_string())
+        Ok(csms_core::parse_response(op, &result?)?)
     }
 
     /// The attempts of one call, and the generation of the provider's credentials the last
@@ -782,6 +815,15 @@ mod tests {
         let binding = CsmsException::from(core.clone());
         assert_eq!(binding, CsmsException::Credentials { provider: "vault".into(), reason: "sealed".into() });
         assert_eq!(binding.to_string(), "no credentials from the vault provider: sealed");
+        assert_eq!(Error::from(binding), core);
+    }
+
+    #[test]
+    fn a_rotation_error_keeps_its_step_both_ways() {
+        let core = Error::Rotation { step: "apply".into(), reason: "the target refused".into() };
+        let binding = CsmsException::from(core.clone());
+        assert_eq!(binding, CsmsException::Rotation { step: "apply".into(), reason: "the target refused".into() });
+        assert_eq!(binding.to_string(), "the rotation stopped at its apply step: the target refused");
         assert_eq!(Error::from(binding), core);
     }
 

@@ -251,6 +251,13 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureStr
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceChangeListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
 typedef void (*UniffiCallbackInterfaceCredentialFunctionMethod0)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
@@ -283,6 +290,39 @@ typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, int64_t, U
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_MONOTONIC_CLOCK_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_MONOTONIC_CLOCK_METHOD0
+typedef void (*UniffiCallbackInterfaceMonotonicClockMethod0)(uint64_t, int64_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD0
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod0)(uint64_t, RustBuffer, RustBuffer, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD1
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod1)(uint64_t, RustBuffer, UniffiForeignFutureCompleteI8 _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD2
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD2
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod2)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
+typedef struct UniffiVTableCallbackInterfaceChangeListener {
+    UniffiCallbackInterfaceChangeListenerMethod0 _Nonnull onChange;
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+} UniffiVTableCallbackInterfaceChangeListener;
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
 typedef struct UniffiVTableCallbackInterfaceCredentialFunction {
@@ -308,6 +348,64 @@ typedef struct UniffiVTableCallbackInterfaceHttpTransport {
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
 } UniffiVTableCallbackInterfaceHttpTransport;
 
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MONOTONIC_CLOCK
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MONOTONIC_CLOCK
+typedef struct UniffiVTableCallbackInterfaceMonotonicClock {
+    UniffiCallbackInterfaceMonotonicClockMethod0 _Nonnull nanos;
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+} UniffiVTableCallbackInterfaceMonotonicClock;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_ROTATION_CALLBACKS
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_ROTATION_CALLBACKS
+typedef struct UniffiVTableCallbackInterfaceRotationCallbacks {
+    UniffiCallbackInterfaceRotationCallbacksMethod0 _Nonnull apply;
+    UniffiCallbackInterfaceRotationCallbacksMethod1 _Nonnull test;
+    UniffiCallbackInterfaceRotationCallbacksMethod2 _Nonnull generate;
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+} UniffiVTableCallbackInterfaceRotationCallbacks;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CACHEDSECRET
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CACHEDSECRET
+void*_Nonnull uniffi_csms_uniffi_fn_clone_cachedsecret(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CACHEDSECRET
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CACHEDSECRET
+void uniffi_csms_uniffi_fn_free_cachedsecret(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_RESULT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_RESULT_JSON
+RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_result_json(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_VERSION_ID
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_VERSION_ID
+RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_version_id(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
+void*_Nonnull uniffi_csms_uniffi_fn_clone_changelistener(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CHANGELISTENER
+void uniffi_csms_uniffi_fn_free_changelistener(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
+void uniffi_csms_uniffi_fn_init_callback_vtable_changelistener(const UniffiVTableCallbackInterfaceChangeListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
+void uniffi_csms_uniffi_fn_method_changelistener_on_change(void*_Nonnull ptr, RustBuffer change, RustCallStatus *_Nonnull out_status
+);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
@@ -409,6 +507,11 @@ int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnu
 RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Nonnull ptr, RustBuffer secret_name, void*_Nonnull callbacks, void*_Nonnull clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
 void*_Nonnull uniffi_csms_uniffi_fn_clone_debughook(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
@@ -457,6 +560,106 @@ uint64_t uniffi_csms_uniffi_fn_method_httptransport_send(void*_Nonnull ptr, Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SLEEP
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SLEEP
 uint64_t uniffi_csms_uniffi_fn_method_httptransport_sleep(void*_Nonnull ptr, int64_t millis
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_MONOTONICCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_MONOTONICCLOCK
+void*_Nonnull uniffi_csms_uniffi_fn_clone_monotonicclock(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_MONOTONICCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_MONOTONICCLOCK
+void uniffi_csms_uniffi_fn_free_monotonicclock(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_MONOTONICCLOCK
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_MONOTONICCLOCK
+void uniffi_csms_uniffi_fn_init_callback_vtable_monotonicclock(const UniffiVTableCallbackInterfaceMonotonicClock* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_MONOTONICCLOCK_NANOS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_MONOTONICCLOCK_NANOS
+int64_t uniffi_csms_uniffi_fn_method_monotonicclock_nanos(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_NATIVESECRETCACHE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_NATIVESECRETCACHE
+void*_Nonnull uniffi_csms_uniffi_fn_clone_nativesecretcache(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_NATIVESECRETCACHE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_NATIVESECRETCACHE
+void uniffi_csms_uniffi_fn_free_nativesecretcache(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_NATIVESECRETCACHE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_NATIVESECRETCACHE_NEW
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_nativesecretcache_new(void*_Nonnull client, void*_Nonnull clock, int64_t ttl_millis, int32_t max_entries, RustBuffer max_stale_millis, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_ACCEPTED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_ACCEPTED
+uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_accepted(void*_Nonnull ptr, RustBuffer name
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_CLEAR
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_CLEAR
+void uniffi_csms_uniffi_fn_method_nativesecretcache_clear(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_GET
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_GET
+uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_get(void*_Nonnull ptr, RustBuffer name, RustBuffer stage, RustBuffer version_id
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_HIT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_HIT
+RustBuffer uniffi_csms_uniffi_fn_method_nativesecretcache_hit(void*_Nonnull ptr, RustBuffer name, RustBuffer stage, RustBuffer version_id, int64_t now_nanos, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_IS_EMPTY
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_IS_EMPTY
+int8_t uniffi_csms_uniffi_fn_method_nativesecretcache_is_empty(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_LEN
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_LEN
+int32_t uniffi_csms_uniffi_fn_method_nativesecretcache_len(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
+uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(void*_Nonnull ptr, RustBuffer name
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
+void*_Nonnull uniffi_csms_uniffi_fn_clone_rotationcallbacks(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_ROTATIONCALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_ROTATIONCALLBACKS
+void uniffi_csms_uniffi_fn_free_rotationcallbacks(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_ROTATIONCALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_ROTATIONCALLBACKS
+void uniffi_csms_uniffi_fn_init_callback_vtable_rotationcallbacks(const UniffiVTableCallbackInterfaceRotationCallbacks* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_APPLY
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_APPLY
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_apply(void*_Nonnull ptr, RustBuffer new_value, RustBuffer previous_value
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_TEST
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_TEST
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_test(void*_Nonnull ptr, RustBuffer new_value
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_GENERATE
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_generate(void*_Nonnull ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
@@ -854,6 +1057,24 @@ uint16_t uniffi_csms_uniffi_checksum_func_verify_request(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_RESULT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_RESULT_JSON
+uint16_t uniffi_csms_uniffi_checksum_method_cachedsecret_result_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_VERSION_ID
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_VERSION_ID
+uint16_t uniffi_csms_uniffi_checksum_method_cachedsecret_version_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
+uint16_t uniffi_csms_uniffi_checksum_method_changelistener_on_change(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
 uint16_t uniffi_csms_uniffi_checksum_method_credentialfunction_credentials(void
@@ -890,6 +1111,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_ON_ATTEMPT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_DEBUGHOOK_ON_ATTEMPT
 uint16_t uniffi_csms_uniffi_checksum_method_debughook_on_attempt(void
@@ -911,6 +1138,72 @@ uint16_t uniffi_csms_uniffi_checksum_method_httptransport_send(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_SLEEP
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_SLEEP
 uint16_t uniffi_csms_uniffi_checksum_method_httptransport_sleep(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_MONOTONICCLOCK_NANOS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_MONOTONICCLOCK_NANOS
+uint16_t uniffi_csms_uniffi_checksum_method_monotonicclock_nanos(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_ACCEPTED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_ACCEPTED
+uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_accepted(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_CLEAR
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_CLEAR
+uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_clear(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_GET
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_GET
+uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_get(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_HIT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_HIT
+uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_hit(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_IS_EMPTY
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_IS_EMPTY
+uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_is_empty(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_LEN
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_LEN
+uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_len(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_REFRESH
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_NATIVESECRETCACHE_REFRESH
+uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
+uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_TEST
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_TEST
+uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_test(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
+uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate(void
     
 );
 #endif
@@ -953,6 +1246,12 @@ uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_NEW
 uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
+uint16_t uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new(void
     
 );
 #endif

@@ -560,6 +560,347 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 
 
 /**
+ * One cached version: the `ShowSecretVersion` result the service gave. Shared with the
+ * cache; the native copy of the value is wiped once the cache and every holder dropped it
+ * (Kotlin: `close()` it, or `use { }`). Prints nothing of the value.
+ */
+public protocol CachedSecretProtocol: AnyObject, Sendable {
+    
+    /**
+     * The `ShowSecretVersion` result as JSON text (wire names), value included.
+     */
+    func resultJson()  -> String
+    
+    /**
+     * The version's id.
+     */
+    func versionId()  -> String
+    
+}
+/**
+ * One cached version: the `ShowSecretVersion` result the service gave. Shared with the
+ * cache; the native copy of the value is wiped once the cache and every holder dropped it
+ * (Kotlin: `close()` it, or `use { }`). Prints nothing of the value.
+ */
+open class CachedSecret: CachedSecretProtocol, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_cachedsecret(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_cachedsecret(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * The `ShowSecretVersion` result as JSON text (wire names), value included.
+     */
+open func resultJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_cachedsecret_result_json(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+    /**
+     * The version's id.
+     */
+open func versionId() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_cachedsecret_version_id(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCachedSecret: FfiConverter {
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = CachedSecret
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CachedSecret {
+        return CachedSecret(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: CachedSecret) -> UnsafeMutableRawPointer {
+        return value.uniffiClonePointer()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CachedSecret {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: CachedSecret, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCachedSecret_lift(_ pointer: UnsafeMutableRawPointer) throws -> CachedSecret {
+    return try FfiConverterTypeCachedSecret.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCachedSecret_lower(_ value: CachedSecret) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeCachedSecret.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Called when a stage of a cached secret is seen on another version (Kotlin's
+ * `SecretCache.changes` flow is fed by one). What it throws is ignored.
+ */
+public protocol ChangeListener: AnyObject, Sendable {
+    
+    /**
+     * Receives one move.
+     */
+    func onChange(change: StageChange) throws 
+    
+}
+/**
+ * Called when a stage of a cached secret is seen on another version (Kotlin's
+ * `SecretCache.changes` flow is fed by one). What it throws is ignored.
+ */
+open class ChangeListenerImpl: ChangeListener, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_changelistener(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_changelistener(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Receives one move.
+     */
+open func onChange(change: StageChange)throws   {try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_method_changelistener_on_change(self.uniffiClonePointer(),
+        FfiConverterTypeStageChange_lower(change),$0
+    )
+}
+}
+    
+
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceChangeListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // This creates 1-element array, since this seems to be the only way to construct a const
+    // pointer that we can pass to the Rust code.
+    static let vtable: [UniffiVTableCallbackInterfaceChangeListener] = [UniffiVTableCallbackInterfaceChangeListener(
+        onChange: { (
+            uniffiHandle: UInt64,
+            change: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeChangeListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onChange(
+                     change: try FfiConverterTypeStageChange_lift(change)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+        },
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            let result = try? FfiConverterTypeChangeListener.handleMap.remove(handle: uniffiHandle)
+            if result == nil {
+                print("Uniffi callback interface ChangeListener: handle missing in uniffiFree")
+            }
+        }
+    )]
+}
+
+private func uniffiCallbackInitChangeListener() {
+    uniffi_csms_uniffi_fn_init_callback_vtable_changelistener(UniffiCallbackInterfaceChangeListener.vtable)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChangeListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<ChangeListener>()
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = ChangeListener
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> ChangeListener {
+        return ChangeListenerImpl(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: ChangeListener) -> UnsafeMutableRawPointer {
+        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
+            fatalError("Cast to UnsafeMutableRawPointer failed")
+        }
+        return ptr
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangeListener {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: ChangeListener, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeListener_lift(_ pointer: UnsafeMutableRawPointer) throws -> ChangeListener {
+    return try FfiConverterTypeChangeListener.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChangeListener_lower(_ value: ChangeListener) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeChangeListener.lower(value)
+}
+
+
+
+
+
+
+/**
  * The application's own source of credentials (keys from its vault, say): Kotlin
  * `FunctionCredentials(name) { ... }`, Swift `FunctionCredentials(name:) { ... }` or a type
  * conforming to this protocol given to `CredentialProvider.function(function:name:)`.
@@ -1033,6 +1374,17 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
      */
     func parseResponse(operation: String, response: HttpResponse) throws  -> String
     
+    /**
+     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
+     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
+     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
+     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
+     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
+     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
+     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
+     */
+    func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
+    
 }
 /**
  * A CSMS client: builds and signs requests, parses responses, and (with a transport) calls.
@@ -1208,6 +1560,32 @@ open func parseResponse(operation: String, response: HttpResponse)throws  -> Str
         FfiConverterTypeHttpResponse_lower(response),$0
     )
 })
+}
+    
+    /**
+     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
+     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
+     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
+     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
+     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
+     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
+     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
+     */
+open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String = "single-user", generates: Bool = false, tests: Bool = false, taskDeadlineMillis: Int64? = nil)async throws  -> RotationResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(secretName),FfiConverterTypeRotationCallbacks_lower(callbacks),FfiConverterTypeMonotonicClock_lower(clock),FfiConverterString.lower(strategy),FfiConverterBool.lower(generates),FfiConverterBool.lower(tests),FfiConverterOptionInt64.lower(taskDeadlineMillis)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeRotationResult_lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
 }
     
 
@@ -1776,6 +2154,851 @@ public func FfiConverterTypeHttpTransport_lift(_ pointer: UnsafeMutableRawPointe
 #endif
 public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UnsafeMutableRawPointer {
     return FfiConverterTypeHttpTransport.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The host's monotonic clock, in nanoseconds since any origin (Kotlin `System.nanoTime()`,
+ * Swift `DispatchTime.now().uptimeNanoseconds`). The one clock the cache reads.
+ */
+public protocol MonotonicClock: AnyObject, Sendable {
+    
+    /**
+     * Now, in nanoseconds since the clock's origin; never goes back.
+     */
+    func nanos()  -> Int64
+    
+}
+/**
+ * The host's monotonic clock, in nanoseconds since any origin (Kotlin `System.nanoTime()`,
+ * Swift `DispatchTime.now().uptimeNanoseconds`). The one clock the cache reads.
+ */
+open class MonotonicClockImpl: MonotonicClock, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_monotonicclock(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_monotonicclock(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Now, in nanoseconds since the clock's origin; never goes back.
+     */
+open func nanos() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_monotonicclock_nanos(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceMonotonicClock {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // This creates 1-element array, since this seems to be the only way to construct a const
+    // pointer that we can pass to the Rust code.
+    static let vtable: [UniffiVTableCallbackInterfaceMonotonicClock] = [UniffiVTableCallbackInterfaceMonotonicClock(
+        nanos: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int64>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Int64 in
+                guard let uniffiObj = try? FfiConverterTypeMonotonicClock.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.nanos(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterInt64.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            let result = try? FfiConverterTypeMonotonicClock.handleMap.remove(handle: uniffiHandle)
+            if result == nil {
+                print("Uniffi callback interface MonotonicClock: handle missing in uniffiFree")
+            }
+        }
+    )]
+}
+
+private func uniffiCallbackInitMonotonicClock() {
+    uniffi_csms_uniffi_fn_init_callback_vtable_monotonicclock(UniffiCallbackInterfaceMonotonicClock.vtable)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMonotonicClock: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<MonotonicClock>()
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = MonotonicClock
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> MonotonicClock {
+        return MonotonicClockImpl(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: MonotonicClock) -> UnsafeMutableRawPointer {
+        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
+            fatalError("Cast to UnsafeMutableRawPointer failed")
+        }
+        return ptr
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MonotonicClock {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: MonotonicClock, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMonotonicClock_lift(_ pointer: UnsafeMutableRawPointer) throws -> MonotonicClock {
+    return try FfiConverterTypeMonotonicClock.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMonotonicClock_lower(_ value: MonotonicClock) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeMonotonicClock.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The secret cache's native half (Kotlin and Swift wrap it as `SecretCache`): the core's
+ * rules ([`csms_core::cache`]) with the client's call loop for the requests. Reads follow a
+ * stage through a pointer refreshed every TTL (jittered), fetch each version's value once,
+ * make one request for concurrent reads of a cold entry, and serve the last value through
+ * an outage for up to `max_stale`.
+ */
+public protocol NativeSecretCacheProtocol: AnyObject, Sendable {
+    
+    /**
+     * The versions a verifier accepts during a rotation: `SYSCURRENT`, then `SYSPREVIOUS`
+     * and `SYSPENDING` when they exist, each once.
+     */
+    func accepted(name: String) async throws  -> [CachedSecret]
+    
+    /**
+     * Forgets every cached value (the native copies are wiped once no reader holds them).
+     */
+    func clear() 
+    
+    /**
+     * The version of `name` at `stage` (`version_id`: that version instead): from memory
+     * when it can, else asked of the service (one request for every concurrent reader; a
+     * cancelled reader leaves the request to another).
+     */
+    func get(name: String, stage: String, versionId: String?) async throws  -> CachedSecret
+    
+    /**
+     * The id of the version a read of `name` (at `stage`, or `version_id` when given) gets
+     * from memory at `now_nanos` (the clock's reading), null when it needs the service: then
+     * call [`NativeSecretCache::get`]. Sends nothing and never waits; raises what the cache
+     * knows failed (a refresh backing off with no value to serve, a stage known absent).
+     */
+    func hit(name: String, stage: String, versionId: String?, nowNanos: Int64) throws  -> String?
+    
+    /**
+     * Whether nothing is cached.
+     */
+    func isEmpty()  -> Bool
+    
+    /**
+     * How many secrets are cached.
+     */
+    func len()  -> Int32
+    
+    /**
+     * Asks the service now (unless it was asked less than a second ago) and returns the
+     * current version: for the moment the application learns its value stopped working.
+     */
+    func refresh(name: String) async throws  -> CachedSecret
+    
+}
+/**
+ * The secret cache's native half (Kotlin and Swift wrap it as `SecretCache`): the core's
+ * rules ([`csms_core::cache`]) with the client's call loop for the requests. Reads follow a
+ * stage through a pointer refreshed every TTL (jittered), fetch each version's value once,
+ * make one request for concurrent reads of a cold entry, and serve the last value through
+ * an outage for up to `max_stale`.
+ */
+open class NativeSecretCache: NativeSecretCacheProtocol, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_nativesecretcache(self.pointer, $0) }
+    }
+    /**
+     * A cache in front of `client` (which needs a transport). `ttl_millis`: how long a stage
+     * pointer is used (each expiry drawn in `[ttl/2, ttl)`; more than 0, at most a day);
+     * `max_entries`: secrets kept, least recently used evicted (1 or more);
+     * `max_stale_millis`: how long past its expiry a value is served while the service fails
+     * (null: no limit). Out of range: `CsmsException.Validation` naming `ttl`,
+     * `max_entries` or `max_stale`. `clock`: the host's monotonic clock, the same one whose
+     * readings are given to [`NativeSecretCache::hit`]. The jitter's seed comes from std's
+     * randomly keyed hasher, as the client's retry jitter.
+     */
+public convenience init(client: CsmsClient, clock: MonotonicClock, ttlMillis: Int64, maxEntries: Int32, maxStaleMillis: Int64?, listener: ChangeListener? = nil)throws  {
+    let pointer =
+        try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_constructor_nativesecretcache_new(
+        FfiConverterTypeCsmsClient_lower(client),
+        FfiConverterTypeMonotonicClock_lower(clock),
+        FfiConverterInt64.lower(ttlMillis),
+        FfiConverterInt32.lower(maxEntries),
+        FfiConverterOptionInt64.lower(maxStaleMillis),
+        FfiConverterOptionTypeChangeListener.lower(listener),$0
+    )
+}
+    self.init(unsafeFromRawPointer: pointer)
+}
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_nativesecretcache(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * The versions a verifier accepts during a rotation: `SYSCURRENT`, then `SYSPREVIOUS`
+     * and `SYSPENDING` when they exist, each once.
+     */
+open func accepted(name: String)async throws  -> [CachedSecret]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_nativesecretcache_accepted(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeCachedSecret.lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
+     * Forgets every cached value (the native copies are wiped once no reader holds them).
+     */
+open func clear()  {try! rustCall() {
+    uniffi_csms_uniffi_fn_method_nativesecretcache_clear(self.uniffiClonePointer(),$0
+    )
+}
+}
+    
+    /**
+     * The version of `name` at `stage` (`version_id`: that version instead): from memory
+     * when it can, else asked of the service (one request for every concurrent reader; a
+     * cancelled reader leaves the request to another).
+     */
+open func get(name: String, stage: String = "SYSCURRENT", versionId: String? = nil)async throws  -> CachedSecret  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_nativesecretcache_get(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(name),FfiConverterString.lower(stage),FfiConverterOptionString.lower(versionId)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_pointer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_pointer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_pointer,
+            liftFunc: FfiConverterTypeCachedSecret_lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
+     * The id of the version a read of `name` (at `stage`, or `version_id` when given) gets
+     * from memory at `now_nanos` (the clock's reading), null when it needs the service: then
+     * call [`NativeSecretCache::get`]. Sends nothing and never waits; raises what the cache
+     * knows failed (a refresh backing off with no value to serve, a stage known absent).
+     */
+open func hit(name: String, stage: String, versionId: String? = nil, nowNanos: Int64)throws  -> String?  {
+    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_method_nativesecretcache_hit(self.uniffiClonePointer(),
+        FfiConverterString.lower(name),
+        FfiConverterString.lower(stage),
+        FfiConverterOptionString.lower(versionId),
+        FfiConverterInt64.lower(nowNanos),$0
+    )
+})
+}
+    
+    /**
+     * Whether nothing is cached.
+     */
+open func isEmpty() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_nativesecretcache_is_empty(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+    /**
+     * How many secrets are cached.
+     */
+open func len() -> Int32  {
+    return try!  FfiConverterInt32.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_nativesecretcache_len(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+    /**
+     * Asks the service now (unless it was asked less than a second ago) and returns the
+     * current version: for the moment the application learns its value stopped working.
+     */
+open func refresh(name: String)async throws  -> CachedSecret  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(name)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_pointer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_pointer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_pointer,
+            liftFunc: FfiConverterTypeCachedSecret_lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNativeSecretCache: FfiConverter {
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = NativeSecretCache
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> NativeSecretCache {
+        return NativeSecretCache(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: NativeSecretCache) -> UnsafeMutableRawPointer {
+        return value.uniffiClonePointer()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NativeSecretCache {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: NativeSecretCache, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNativeSecretCache_lift(_ pointer: UnsafeMutableRawPointer) throws -> NativeSecretCache {
+    return try FfiConverterTypeNativeSecretCache.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNativeSecretCache_lower(_ value: NativeSecretCache) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeNativeSecretCache.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The application's side of a rotation (Kotlin: the lambdas of `client.rotate(...)`; Swift:
+ * the closures of `client.rotate(secretName:...)`). What a callback throws stops the
+ * rotation with `CsmsException.Rotation` naming the step; the secret is left so that the next
+ * run resumes.
+ */
+public protocol RotationCallbacks: AnyObject, Sendable {
+    
+    /**
+     * Makes the target (a database, an API key, ...) accept `new_value`; `previous_value` is
+     * what it accepts now. Must be idempotent: after a crash it runs again with the same value.
+     */
+    func apply(newValue: String, previousValue: String) async throws 
+    
+    /**
+     * Whether the target accepts `new_value` (called only when the rotation tests).
+     */
+    func test(newValue: String) async throws  -> Bool
+    
+    /**
+     * A new password (called only when the rotation generates; else CSMS's
+     * `GenerateRandomPassword` makes it).
+     */
+    func generate() async throws  -> String
+    
+}
+/**
+ * The application's side of a rotation (Kotlin: the lambdas of `client.rotate(...)`; Swift:
+ * the closures of `client.rotate(secretName:...)`). What a callback throws stops the
+ * rotation with `CsmsException.Rotation` naming the step; the secret is left so that the next
+ * run resumes.
+ */
+open class RotationCallbacksImpl: RotationCallbacks, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_rotationcallbacks(self.pointer, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_rotationcallbacks(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Makes the target (a database, an API key, ...) accept `new_value`; `previous_value` is
+     * what it accepts now. Must be idempotent: after a crash it runs again with the same value.
+     */
+open func apply(newValue: String, previousValue: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_rotationcallbacks_apply(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(newValue),FfiConverterString.lower(previousValue)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_void,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_void,
+            freeFunc: ffi_csms_uniffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
+     * Whether the target accepts `new_value` (called only when the rotation tests).
+     */
+open func test(newValue: String)async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_rotationcallbacks_test(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(newValue)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_i8,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_i8,
+            freeFunc: ffi_csms_uniffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
+     * A new password (called only when the rotation generates; else CSMS's
+     * `GenerateRandomPassword` makes it).
+     */
+open func generate()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_rotationcallbacks_generate(
+                    self.uniffiClonePointer()
+                    
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // This creates 1-element array, since this seems to be the only way to construct a const
+    // pointer that we can pass to the Rust code.
+    static let vtable: [UniffiVTableCallbackInterfaceRotationCallbacks] = [UniffiVTableCallbackInterfaceRotationCallbacks(
+        apply: { (
+            uniffiHandle: UInt64,
+            newValue: RustBuffer,
+            previousValue: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
+            uniffiCallbackData: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+        ) in
+            let makeCall = {
+                () async throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeRotationCallbacks.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.apply(
+                     newValue: try FfiConverterString.lift(newValue),
+                     previousValue: try FfiConverterString.lift(previousValue)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: ()) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructVoid(
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructVoid(
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+            uniffiOutReturn.pointee = uniffiForeignFuture
+        },
+        test: { (
+            uniffiHandle: UInt64,
+            newValue: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteI8,
+            uniffiCallbackData: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+        ) in
+            let makeCall = {
+                () async throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeRotationCallbacks.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.test(
+                     newValue: try FfiConverterString.lift(newValue)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: Bool) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructI8(
+                        returnValue: FfiConverterBool.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructI8(
+                        returnValue: 0,
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+            uniffiOutReturn.pointee = uniffiForeignFuture
+        },
+        generate: { (
+            uniffiHandle: UInt64,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+        ) in
+            let makeCall = {
+                () async throws -> String in
+                guard let uniffiObj = try? FfiConverterTypeRotationCallbacks.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.generate(
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: String) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructRustBuffer(
+                        returnValue: FfiConverterString.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureStructRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeCsmsException_lower
+            )
+            uniffiOutReturn.pointee = uniffiForeignFuture
+        },
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            let result = try? FfiConverterTypeRotationCallbacks.handleMap.remove(handle: uniffiHandle)
+            if result == nil {
+                print("Uniffi callback interface RotationCallbacks: handle missing in uniffiFree")
+            }
+        }
+    )]
+}
+
+private func uniffiCallbackInitRotationCallbacks() {
+    uniffi_csms_uniffi_fn_init_callback_vtable_rotationcallbacks(UniffiCallbackInterfaceRotationCallbacks.vtable)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRotationCallbacks: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<RotationCallbacks>()
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = RotationCallbacks
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> RotationCallbacks {
+        return RotationCallbacksImpl(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: RotationCallbacks) -> UnsafeMutableRawPointer {
+        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
+            fatalError("Cast to UnsafeMutableRawPointer failed")
+        }
+        return ptr
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RotationCallbacks {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: RotationCallbacks, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationCallbacks_lift(_ pointer: UnsafeMutableRawPointer) throws -> RotationCallbacks {
+    return try FfiConverterTypeRotationCallbacks.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationCallbacks_lower(_ value: RotationCallbacks) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeRotationCallbacks.lower(value)
 }
 
 
@@ -2360,6 +3583,234 @@ public func FfiConverterTypeProvidedCredentials_lower(_ value: ProvidedCredentia
 
 
 /**
+ * What a rotation did ([`CsmsClient::rotate_with_callbacks`]). Holds no secret.
+ */
+public struct RotationResult {
+    /**
+     * The version now carrying `SYSCURRENT`.
+     */
+    public var versionId: String
+    /**
+     * The version that carried it before (now `SYSPREVIOUS`), when known.
+     */
+    public var previousVersionId: String?
+    /**
+     * Whether this run finished a rotation an earlier run had begun.
+     */
+    public var resumed: Bool
+    /**
+     * The steps this run took, in order: `probe`, `create`, `apply`, `test`, `finish`,
+     * `rotate`, `wait`.
+     */
+    public var steps: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The version now carrying `SYSCURRENT`.
+         */versionId: String, 
+        /**
+         * The version that carried it before (now `SYSPREVIOUS`), when known.
+         */previousVersionId: String?, 
+        /**
+         * Whether this run finished a rotation an earlier run had begun.
+         */resumed: Bool, 
+        /**
+         * The steps this run took, in order: `probe`, `create`, `apply`, `test`, `finish`,
+         * `rotate`, `wait`.
+         */steps: [String]) {
+        self.versionId = versionId
+        self.previousVersionId = previousVersionId
+        self.resumed = resumed
+        self.steps = steps
+    }
+}
+
+#if compiler(>=6)
+extension RotationResult: Sendable {}
+#endif
+
+
+extension RotationResult: Equatable, Hashable {
+    public static func ==(lhs: RotationResult, rhs: RotationResult) -> Bool {
+        if lhs.versionId != rhs.versionId {
+            return false
+        }
+        if lhs.previousVersionId != rhs.previousVersionId {
+            return false
+        }
+        if lhs.resumed != rhs.resumed {
+            return false
+        }
+        if lhs.steps != rhs.steps {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(versionId)
+        hasher.combine(previousVersionId)
+        hasher.combine(resumed)
+        hasher.combine(steps)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRotationResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RotationResult {
+        return
+            try RotationResult(
+                versionId: FfiConverterString.read(from: &buf), 
+                previousVersionId: FfiConverterOptionString.read(from: &buf), 
+                resumed: FfiConverterBool.read(from: &buf), 
+                steps: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RotationResult, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.versionId, into: &buf)
+        FfiConverterOptionString.write(value.previousVersionId, into: &buf)
+        FfiConverterBool.write(value.resumed, into: &buf)
+        FfiConverterSequenceString.write(value.steps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationResult_lift(_ buf: RustBuffer) throws -> RotationResult {
+    return try FfiConverterTypeRotationResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRotationResult_lower(_ value: RotationResult) -> RustBuffer {
+    return FfiConverterTypeRotationResult.lower(value)
+}
+
+
+/**
+ * A stage of a cached secret moved to another version (the listener's event). Holds no value.
+ */
+public struct StageChange {
+    /**
+     * The secret.
+     */
+    public var secretName: String
+    /**
+     * The stage (`SYSCURRENT`, ...).
+     */
+    public var stage: String
+    /**
+     * The version it was on; null: none (the stage was absent).
+     */
+    public var from: String?
+    /**
+     * The version it is on now; null: none (the stage is gone).
+     */
+    public var to: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The secret.
+         */secretName: String, 
+        /**
+         * The stage (`SYSCURRENT`, ...).
+         */stage: String, 
+        /**
+         * The version it was on; null: none (the stage was absent).
+         */from: String?, 
+        /**
+         * The version it is on now; null: none (the stage is gone).
+         */to: String?) {
+        self.secretName = secretName
+        self.stage = stage
+        self.from = from
+        self.to = to
+    }
+}
+
+#if compiler(>=6)
+extension StageChange: Sendable {}
+#endif
+
+
+extension StageChange: Equatable, Hashable {
+    public static func ==(lhs: StageChange, rhs: StageChange) -> Bool {
+        if lhs.secretName != rhs.secretName {
+            return false
+        }
+        if lhs.stage != rhs.stage {
+            return false
+        }
+        if lhs.from != rhs.from {
+            return false
+        }
+        if lhs.to != rhs.to {
+            return false
+        }
+        return true
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(secretName)
+        hasher.combine(stage)
+        hasher.combine(from)
+        hasher.combine(to)
+    }
+}
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStageChange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StageChange {
+        return
+            try StageChange(
+                secretName: FfiConverterString.read(from: &buf), 
+                stage: FfiConverterString.read(from: &buf), 
+                from: FfiConverterOptionString.read(from: &buf), 
+                to: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StageChange, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.secretName, into: &buf)
+        FfiConverterString.write(value.stage, into: &buf)
+        FfiConverterOptionString.write(value.from, into: &buf)
+        FfiConverterOptionString.write(value.to, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStageChange_lift(_ buf: RustBuffer) throws -> StageChange {
+    return try FfiConverterTypeStageChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStageChange_lower(_ value: StageChange) -> RustBuffer {
+    return FfiConverterTypeStageChange.lower(value)
+}
+
+
+/**
  * Everything that can go wrong (the core's `Error`, plus `Internal` for a bug).
  */
 public enum CsmsException: Swift.Error {
@@ -2405,6 +3856,14 @@ public enum CsmsException: Swift.Error {
      * `FunctionCredentials`; `reason` never quotes a secret.
      */
     case Credentials(provider: String, reason: String
+    )
+    /**
+     * A rotation stopped (`client.rotate`): `step` is `probe`, `create`, `apply`, `test`,
+     * `finish` or `wait`; `reason` says what went wrong and what state the secret is left in
+     * (the next run resumes), never quoting a secret. A CSMS call that fails during a
+     * rotation is its own `Api` or `Transport` error.
+     */
+    case Rotation(step: String, reason: String
     )
     /**
      * A bug in the binding or the core (please report it).
@@ -2457,7 +3916,11 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             provider: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 6: return .Internal(
+        case 6: return .Rotation(
+            step: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 7: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -2512,8 +3975,14 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .Rotation(step,reason):
             writeInt(&buf, Int32(6))
+            FfiConverterString.write(step, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -2649,6 +4118,30 @@ fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeChangeListener: FfiConverterRustBuffer {
+    typealias SwiftType = ChangeListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeChangeListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeChangeListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeCredentialProvider: FfiConverterRustBuffer {
     typealias SwiftType = CredentialProvider?
 
@@ -2762,6 +4255,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCachedSecret: FfiConverterRustBuffer {
+    typealias SwiftType = [CachedSecret]
+
+    public static func write(_ value: [CachedSecret], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCachedSecret.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CachedSecret] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CachedSecret]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCachedSecret.read(from: &buf))
         }
         return seq
     }
@@ -3096,6 +4614,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_func_verify_request() != 20750) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_cachedsecret_result_json() != 40734) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_cachedsecret_version_id() != 15588) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_changelistener_on_change() != 16115) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_credentialfunction_credentials() != 47592) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3114,6 +4641,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3124,6 +4654,39 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_monotonicclock_nanos() != 26291) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_accepted() != 33046) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_clear() != 13228) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_get() != 26588) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_hit() != 49404) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_is_empty() != 44152) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_len() != 59793) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh() != 35319) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply() != 1978) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_test() != 29040) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate() != 10990) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_chain() != 47857) {
@@ -3147,10 +4710,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 28400) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new() != 23154) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitChangeListener()
     uniffiCallbackInitCredentialFunction()
     uniffiCallbackInitDebugHook()
     uniffiCallbackInitHttpTransport()
+    uniffiCallbackInitMonotonicClock()
+    uniffiCallbackInitRotationCallbacks()
     return InitializationResult.ok
 }()
 

@@ -49,6 +49,7 @@ class ConformanceTest {
         is CsmsException.Decode -> mapOf("kind" to "decode")
         is CsmsException.Transport -> mapOf("kind" to "transport")
         is CsmsException.Credentials -> mapOf("kind" to "credentials", "provider" to e.provider)
+        is CsmsException.Rotation -> mapOf("kind" to "rotation", "step" to e.step)
         is CsmsException.Internal -> mapOf("kind" to "internal")
     }
 

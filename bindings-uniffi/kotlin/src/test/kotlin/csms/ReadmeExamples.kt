@@ -1,5 +1,7 @@
 package csms
 
+import kotlin.time.Duration.Companion.minutes
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -36,6 +38,37 @@ object ReadmeExamples {
             println("${e.provider}: ${e.reason}")   // vault: it threw ...
         }
         println(listOf(client, onEcs))
+    }
+
+    private fun connect(password: String?) {
+        if (password == null) throw java.sql.SQLException("refused")
+    }
+
+    suspend fun cache(client: CsmsClient, scope: kotlinx.coroutines.CoroutineScope) {
+        val cache = SecretCache(client, ttl = 5.minutes)
+        val password = cache.getSecretString("db-password")          // cached; refreshed after the TTL
+        scope.launch { cache.changes.collect { println("${it.secretName}: ${it.stage} moved to ${it.to}") } }
+        try {
+            connect(password)
+        } catch (e: java.sql.SQLException) {
+            connect(cache.refresh("db-password").secretString)       // the value stopped working: ask now
+        }
+    }
+
+    /** A stand-in for the README's database. */
+    object Database {
+        suspend fun alterPassword(new: String, old: String) = Unit
+        suspend fun canLogIn(password: String) = password.isNotEmpty()
+    }
+
+    suspend fun rotation(client: CsmsClient) {
+        val database = Database
+        val result = client.rotate(
+            "db-password",
+            apply = { new, old -> database.alterPassword(new, old) },   // idempotent
+            test = { new -> database.canLogIn(new) },
+        )
+        println("now on ${result.versionId} (resumed: ${result.resumed}, steps ${result.steps})")
     }
 
     // A transport of your own: throw CsmsException.Transport when no response came.
