@@ -1,7 +1,7 @@
 // Benchmark of the csms-sdk package beside the official Node core
 // (@huaweicloud/huaweicloud-sdk-core, its AKSKSigner), in one run. Prints a Markdown table.
 //
-//   bindings-wasm/build.sh && (cd bindings-wasm/test && npm install) && node bindings-wasm/bench.mjs
+//   cargo build -p csms-emulator && bindings-wasm/build.sh && (cd bindings-wasm/test && npm install) && node bindings-wasm/bench.mjs
 //
 // - sign: SDK-HMAC-SHA256 over the same UpdateSecret request (csms-sdk: `signRequest`, the
 //   signer alone; official: `AKSKSigner.sign` as its HcClient calls it, without an
