@@ -14,14 +14,9 @@
 // version go.
 
 import { WasmCache } from './csms_wasm.js';
-import { ApiError, CsmsError, ValidationError, errorJson } from './errors.js';
+import { ApiError, CsmsError, ValidationError, errorJson, invalid } from './errors.js';
 import { call, freeWith, isLive, liveGeneration } from './instance.js';
-
-/** The host's monotonic clock in milliseconds (`performance.now()`, else `Date.now()`). */
-const monotonicMs =
-  typeof performance === 'object' && performance !== null && typeof performance.now === 'function'
-    ? () => performance.now()
-    : () => Date.now();
+import { monotonicMs } from './transport.js';
 
 /** Two random 32-bit numbers for the core's jitter. */
 function seed() {
@@ -33,10 +28,6 @@ function seed() {
 const ACCEPTED_STAGES = ['SYSCURRENT', 'SYSPREVIOUS', 'SYSPENDING'];
 /** A flight whose instance trapped meanwhile (js/instance.js): its readers read again. */
 const GONE = -1;
-
-function invalid(field, reason) {
-  return new ValidationError(`invalid \`${field}\`: ${reason}`, { field, reason });
-}
 
 /** `value` and everything in it, frozen (every reader shares one object per version). */
 function frozen(value) {

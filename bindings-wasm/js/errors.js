@@ -128,6 +128,11 @@ export class RotationError extends CsmsError {
   }
 }
 
+/** A ValidationError naming `field`: "invalid `field`: reason". */
+export function invalid(field, reason) {
+  return new ValidationError(`invalid \`${field}\`: ${reason}`, { field, reason });
+}
+
 /**
  * The JSON text of `error` as the module reads errors back (the members it writes them
  * with): an error of this package as itself; anything else (what an application's callback

@@ -5,17 +5,9 @@
 // application's callbacks (sync or async) and sleeps.
 
 import { WasmRotation } from './csms_wasm.js';
-import { CsmsError, ValidationError, errorJson } from './errors.js';
+import { CsmsError, errorJson, invalid } from './errors.js';
 import { call, isLive, liveGeneration } from './instance.js';
-
-const monotonicMs =
-  typeof performance === 'object' && performance !== null && typeof performance.now === 'function'
-    ? () => performance.now()
-    : () => Date.now();
-
-function invalid(field, reason) {
-  return new ValidationError(`invalid \`${field}\`: ${reason}`, { field, reason });
-}
+import { monotonicMs } from './transport.js';
 
 function optionalFunction(value, field) {
   if (value !== undefined && typeof value !== 'function') throw invalid(field, 'must be a function');

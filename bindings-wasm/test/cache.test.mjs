@@ -165,3 +165,20 @@ test('nothing secret is shown', async (t) => {
     assert.ok(!shown.includes('hunter2'), shown);
   }
 });
+
+test('a transport failure served again while backing off is the same error', async (t) => {
+  const csms = await loadPackage();
+  const transport = async () => {
+    throw new csms.TransportError('connection reset by peer', { maybeSent: true });
+  };
+  const client = new csms.CsmsClient({ endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, maxAttempts: 1, transport });
+  const cache = new csms.SecretCache(client);
+  const first = await cache.get('db').catch((e) => e);
+  assert.ok(first instanceof csms.TransportError, String(first));
+  // Backing off: the core answers from memory with the error it kept (read back from JSON).
+  const again = await cache.get('db').catch((e) => e);
+  assert.ok(again instanceof csms.TransportError && again !== first, String(again));
+  assert.equal(again.message, first.message);
+  assert.equal(again.reason, 'connection reset by peer');
+  assert.equal(again.maybeSent, true);
+});

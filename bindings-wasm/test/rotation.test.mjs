@@ -84,6 +84,43 @@ for (const form of ['esm', 'cjs']) {
   });
 }
 
+test('a crash around any call, then a second run: one new version, the value the target got', async (t) => {
+  const { csms, endpoint, client } = await setUp(t);
+  // A client whose transport stops the run at its n-th request: before sending it, or after
+  // sending it with the answer lost (as if the process died there).
+  const crashing = (at, sendFirst) => {
+    let n = 0;
+    const transport = async (request, context) => {
+      n += 1;
+      if (n === at && !sendFirst) throw new csms.TransportError('the process died before sending', { maybeSent: false });
+      const response = await csms.fetchTransport(request, context);
+      if (n === at) throw new csms.TransportError('the process died before reading the answer', { maybeSent: true });
+      return response;
+    };
+    const counted = new csms.CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, maxAttempts: 1, transport });
+    return { counted, sent: () => n };
+  };
+  // A clean run, to count its calls.
+  await client.createSecret({ name: 'count', secret_string: FIRST });
+  const probe = crashing(0, false);
+  await csms.rotate(probe.counted, 'count', { apply: database().apply });
+  const calls = probe.sent();
+  assert.ok(calls >= 7, `${calls} calls`);
+  for (let at = 1; at <= calls; at++) {
+    for (const sendFirst of [false, true]) {
+      const name = `crash-${at}-${sendFirst ? 'after' : 'before'}`;
+      await client.createSecret({ name, secret_string: FIRST });
+      const db = database();
+      const { counted } = crashing(at, sendFirst);
+      await assert.rejects(csms.rotate(counted, name, { apply: db.apply, test: db.test }), (e) => e instanceof csms.TransportError);
+      const done = (await stage(client, name, 'SYSPENDING')) === null && (await stage(client, name, 'SYSCURRENT')) !== 'v1';
+      if (!done) await csms.rotate(client, name, { apply: db.apply, test: db.test });
+      await checkRotated(client, name, db);
+      assert.equal(new Set(db.applied).size, 1, `${name}: one value applied (maybe twice)`);
+    }
+  }
+});
+
 test('a failing apply stops with a RotationError; the next run resumes', async (t) => {
   const { csms, client } = await setUp(t);
   await client.createSecret({ name: 'failing', secret_string: FIRST });
