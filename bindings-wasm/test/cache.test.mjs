@@ -182,3 +182,29 @@ test('a transport failure served again while backing off is the same error', asy
   assert.equal(again.reason, 'connection reset by peer');
   assert.equal(again.maybeSent, true);
 });
+
+test('a trap of the module during a read: the read goes on with a new instance, the cache empty', async (t) => {
+  const { csms, endpoint, client } = await setUp(t);
+  await client.createSecret({ name: 'db', secret_string: 'one' });
+  // A transport that holds the first request until released.
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  let first = true;
+  const transport = async (request, context) => {
+    if (first) {
+      first = false;
+      await held;
+    }
+    return csms.fetchTransport(request, context);
+  };
+  const slow = new csms.CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, transport });
+  const cache = new csms.SecretCache(slow);
+  const reads = [cache.get('db'), cache.get('db')];
+  await sleep(20);
+  assert.throws(() => csms.__panicForTests('during a read'), (e) => e.code === 'panic');
+  release();
+  for (const version of await Promise.all(reads)) assert.equal(version.secret_string, 'one');
+  assert.equal(await cache.getSecretString('db'), 'one');
+});
