@@ -290,8 +290,8 @@ export class SecretCache {
           try {
             code =
               failure === undefined
-                ? call(() => native.received(id, JSON.stringify(result), monotonicMs()))
-                : call(() => native.failed(id, errorJson(failure), monotonicMs()));
+                ? call(() => native.received(id, JSON.stringify(result), '', monotonicMs()))
+                : call(() => native.received(id, undefined, errorJson(failure), monotonicMs()));
           } catch (e) {
             ended = true;
             if (isLive(generation)) this.#after(native);
@@ -322,11 +322,10 @@ export class SecretCache {
 
   /** After a flight: forgets the objects of versions the core let go, tells the listeners. */
   #after(native) {
-    const dropped = call(() => native.dropped());
+    const [dropped, changes] = call(() => native.settled()).split('\n');
     if (dropped !== '') {
       for (const slot of dropped.split(',')) this.#objects[slot] = undefined;
     }
-    const changes = call(() => native.changes());
     if (changes === '' || this.#listeners.size === 0) return;
     const listeners = [...this.#listeners];
     for (const change of JSON.parse(changes)) {

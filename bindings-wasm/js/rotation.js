@@ -78,17 +78,17 @@ export async function rotate(client, secretName, options) {
         const { value, error } = await run(generate);
         const password = error === undefined && typeof value !== 'string' ? undefined : value;
         const why = error || errorJson(invalid('generate', `must return a string, not ${value === null ? 'null' : typeof value}`));
-        step = next(() => native.generated(password, why));
+        step = next(() => native.called('generate', password, password === undefined ? why : ''));
       } else if (step.apply) {
         const [newValue, previousValue] = step.apply;
         step.apply = undefined;
         const { error } = await run(() => apply(newValue, previousValue));
-        step = next(() => native.applied(error || ''));
+        step = next(() => native.called('apply', undefined, error || ''));
       } else if (step.test !== undefined) {
         const newValue = step.test;
         step.test = undefined;
         const { value, error } = await run(() => test(newValue));
-        step = next(() => native.tested(error === undefined ? Boolean(value) : undefined, error || ''));
+        step = next(() => native.called('test', String(Boolean(value)), error || ''));
       } else if (step.sleep !== undefined) {
         await new Promise((resolve) => setTimeout(resolve, step.sleep));
         step = next(() => native.woke(monotonicMs()));

@@ -5,15 +5,15 @@
 //! A cached version crosses the boundary once: the JS side keeps its decoded object under a
 //! *slot*, a small number this side gives each cached version (found by the address of its
 //! `Arc`, held weakly so that the address stays the version's while the slot lives). A hit
-//! returns the slot, a number: no text crosses. `dropped()` names the slots of versions the
+//! returns the slot, a number: no text crosses. `settled()` names the slots of versions the
 //! core let go (evicted, cleared), for JavaScript to forget their objects.
 //!
 //! ```text
 //! const code = cache.get(name, stage, byVersion, nowMs);   // >= 0: a hit (slot); throws a known failure
 //! //  -2n: wait for flight n (its Promise), then cache.outcome(n): slot, -1 (abandoned: read again), or throws
 //! //  -2n-1: send flight n: [operation, input] = JSON.parse(cache.request(n)), then
-//! //         cache.received(n, resultJson, nowMs) / cache.failed(n, errorJson, nowMs): -1 (send the next
-//! //         request), a slot, or throws the flight's error; after it, cache.dropped() and cache.changes()
+//! //         cache.received(n, resultJson, '', nowMs) (or (n, undefined, errorJson, nowMs)): -1 (send
+//! //         the next request), a slot, or throws the flight's error; after it, cache.settled()
 //! ```
 
 use crate::{error_from_json, js_err, json_value};
@@ -99,18 +99,24 @@ impl WasmCache {
         Ok(out)
     }
 
-    /// Flight `id`'s request got its result (JSON text) at `now_ms`: `-1` (send the next
-    /// request), the slot of the version read, or throws the flight's error.
-    pub fn received(&mut self, id: f64, result: &str, now_ms: f64) -> Result<f64, JsValue> {
-        let result = json_value(result).map_err(|e| Error::validation("result", e.to_string()));
-        self.progress(id, result, now_ms)
-    }
-
-    /// Flight `id`'s request failed with `error` (the JSON text of an error object, as
-    /// `js/errors.js` writes it), at `now_ms`: as [`WasmCache::received`] (a stale value may
-    /// stand in for a transient failure).
-    pub fn failed(&mut self, id: f64, error: &str, now_ms: f64) -> Result<f64, JsValue> {
-        self.progress(id, Err(error_from_json(error)), now_ms)
+    /// Flight `id`'s request got its result (JSON text) at `now_ms`, or (`result` undefined)
+    /// failed with `error` (the JSON text of an error object, as `js/errors.js` writes it):
+    /// `-1` (send the next request), the slot of the version read (a stale value may stand in
+    /// for a transient failure), or throws the flight's error.
+    pub fn received(&mut self, id: f64, result: Option<String>, error: &str, now_ms: f64) -> Result<f64, JsValue> {
+        let result = match result {
+            Some(text) => json_value(&text).map_err(|e| Error::validation("result", e.to_string())),
+            None => Err(error_from_json(error)),
+        };
+        let flight = self.take(id).ok_or_else(no_flight)?;
+        match self.state.receive(flight, result, at(now_ms)) {
+            Progress::Call(next) => {
+                self.flights.push(next);
+                Ok(-1.0)
+            }
+            Progress::Done(Ok(version)) => Ok(self.slot(&version)),
+            Progress::Done(Err(error)) => Err(js_err(error)),
+        }
     }
 
     /// The sender of flight `id` gave up before its end: its waiters read again.
@@ -147,9 +153,10 @@ impl WasmCache {
         version.map_or_else(|| "null".to_owned(), |v| json_text(&v.result()["version"]))
     }
 
-    /// The slots freed since the last call (their versions are no longer cached), separated
-    /// by `,` (empty: none).
-    pub fn dropped(&mut self) -> String {
+    /// What a flight's end (or `clear`) changed, as two lines: the slots freed since the last
+    /// call (their versions are no longer cached), separated by `,`; then, when stages moved,
+    /// the JSON text of `[{secretName, stage, from, to}]` (`null`: no version).
+    pub fn settled(&mut self) -> String {
         let mut out = String::new();
         for (slot, held) in self.slots.iter_mut().enumerate() {
             if let Some(weak) = held.as_ref().filter(|w| w.strong_count() == 0) {
@@ -161,25 +168,14 @@ impl WasmCache {
                 out.push_str(&json_text(&Value::from(slot)));
             }
         }
-        out
-    }
-
-    /// The stage moves seen since the last call as the JSON text of `[{secretName, stage,
-    /// from, to}]` (`null`: no version), or empty when there are none.
-    pub fn changes(&mut self) -> String {
+        out.push('\n');
         let changes = self.state.take_changes();
-        if changes.is_empty() {
-            return String::new();
-        }
         let version = |out: &mut String, v: &Option<String>| match v {
             Some(v) => push_json_str(out, v),
             None => out.push_str("null"),
         };
-        let mut out = String::from("[");
-        for change in &changes {
-            if out.len() > 1 {
-                out.push(',');
-            }
+        for (i, change) in changes.iter().enumerate() {
+            out.push_str(if i == 0 { "[" } else { "," });
             out.push_str("{\"secretName\":");
             push_json_str(&mut out, &change.secret_name);
             out.push_str(",\"stage\":");
@@ -190,7 +186,9 @@ impl WasmCache {
             version(&mut out, &change.to);
             out.push('}');
         }
-        out.push(']');
+        if !changes.is_empty() {
+            out.push(']');
+        }
         out
     }
 }
@@ -199,18 +197,6 @@ impl WasmCache {
     fn take(&mut self, id: f64) -> Option<Flight> {
         let index = self.flights.iter().position(|f| f.id() as f64 == id)?;
         Some(self.flights.swap_remove(index))
-    }
-
-    fn progress(&mut self, id: f64, result: csms_core::Result<Value>, now_ms: f64) -> Result<f64, JsValue> {
-        let flight = self.take(id).ok_or_else(no_flight)?;
-        match self.state.receive(flight, result, at(now_ms)) {
-            Progress::Call(next) => {
-                self.flights.push(next);
-                Ok(-1.0)
-            }
-            Progress::Done(Ok(version)) => Ok(self.slot(&version)),
-            Progress::Done(Err(error)) => Err(js_err(error)),
-        }
     }
 
     /// The slot of `version`, given now if it has none.

@@ -103,22 +103,17 @@ impl WasmRotation {
         step_json(self.inner.received(result))
     }
 
-    /// The password `generate` returned, or (undefined) its error.
-    pub fn generated(&mut self, password: Option<String>, error: &str) -> Result<String, JsValue> {
-        let password = password.map(SecretString::from).ok_or_else(|| error_from_json(error));
-        step_json(self.inner.generated(password))
-    }
-
-    /// The outcome of `apply`: done (`error` empty), or its error.
-    pub fn applied(&mut self, error: &str) -> Result<String, JsValue> {
-        let outcome = if error.is_empty() { Ok(()) } else { Err(error_from_json(error)) };
-        step_json(self.inner.applied(outcome))
-    }
-
-    /// The outcome of `test`: whether the target accepts the new value, or (undefined) its
-    /// error.
-    pub fn tested(&mut self, accepted: Option<bool>, error: &str) -> Result<String, JsValue> {
-        step_json(self.inner.tested(accepted.ok_or_else(|| error_from_json(error))))
+    /// The outcome of the application's callback of the step last asked for: `generate`'s
+    /// password, `test`'s verdict (`"true"` / `"false"`), nothing for `apply` (`value`
+    /// undefined and `error` empty); or (`error` not empty) the JSON text of what it threw.
+    pub fn called(&mut self, step: &str, value: Option<String>, error: &str) -> Result<String, JsValue> {
+        let failed = || error_from_json(error);
+        let ok = error.is_empty();
+        step_json(match step {
+            "generate" => self.inner.generated(value.filter(|_| ok).map(SecretString::from).ok_or_else(failed)),
+            "test" => self.inner.tested(if ok { Ok(value.as_deref() == Some("true")) } else { Err(failed()) }),
+            _ => self.inner.applied(if ok { Ok(()) } else { Err(failed()) }),
+        })
     }
 
     /// After a sleep: `now_ms` is the host's monotonic clock in milliseconds.
