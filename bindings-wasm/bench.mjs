@@ -1,7 +1,7 @@
 // Benchmark of the csms-sdk package beside the official Node core
 // (@huaweicloud/huaweicloud-sdk-core, its AKSKSigner), in one run. Prints a Markdown table.
 //
-//   bindings-wasm/build.sh && (cd bindings-wasm/test && npm install) && node bindings-wasm/bench.mjs
+//   cargo build -p csms-emulator && bindings-wasm/build.sh && (cd bindings-wasm/test && npm install) && node bindings-wasm/bench.mjs
 //
 // - sign: SDK-HMAC-SHA256 over the same UpdateSecret request (csms-sdk: `signRequest`, the
 //   signer alone; official: `AKSKSigner.sign` as its HcClient calls it, without an
@@ -21,6 +21,10 @@
 // - import: a fresh `node` process importing the package (median of runs; node's own
 //   start-up subtracted by timing inside the process).
 // - size: the files the package publishes, raw and gzipped; the .wasm alone.
+// - cache: against the emulator (target/debug/csms-emulator, started here), reading one
+//   secret's current value: a `SecretCache` hit (`await cache.get(name)`, and
+//   `await cache.getSecretString(name)`) beside a plain `await client.showSecretVersion(...)`
+//   per read (a request over loopback each time).
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -48,8 +52,8 @@ const AT = '20261122T080910Z';
 const input = { secret_name: 'db-password', description: 'rotated by the benchmark', rotation_period: '30d' };
 
 /** µs per call of an async function: the best of 5 rounds of `n` sequential calls. */
-async function perAsyncCall(fn, n = 5000) {
-  for (let i = 0; i < 1000; i++) await fn();
+async function perAsyncCall(fn, n = 5000, warmUp = 1000) {
+  for (let i = 0; i < warmUp; i++) await fn();
   let best = Infinity;
   for (let round = 0; round < 5; round++) {
     const t = process.hrtime.bigint();
@@ -69,6 +73,23 @@ function perCall(fn, n = 20000) {
     best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e3 / n);
   }
   return best;
+}
+
+// --- cache ---------------------------------------------------------------------------------
+const { startEmulator, AK: EMU_AK, SK: EMU_SK, PROJECT_ID: EMU_PROJECT } = await import(join(HERE, 'test', 'helpers.mjs'));
+const emulator = await startEmulator();
+let cacheHit;
+let cacheString;
+let plainRead;
+try {
+  const local = new csms.CsmsClient({ endpoint: emulator.endpoint, projectId: EMU_PROJECT, credentials: { ak: EMU_AK, sk: EMU_SK } });
+  await local.createSecret({ name: 'bench', secret_string: 'a value of some thirty characters' });
+  const cache = new csms.SecretCache(local);
+  cacheHit = await perAsyncCall(() => cache.get('bench'), 100000);
+  cacheString = await perAsyncCall(() => cache.getSecretString('bench'), 100000);
+  plainRead = await perAsyncCall(() => local.showSecretVersion({ secret_name: 'bench', version_id: 'v1' }), 300, 100);
+} finally {
+  await emulator.stop();
 }
 
 // --- sign ----------------------------------------------------------------------------------
@@ -205,6 +226,9 @@ const rows = [
   ['node:crypto alone: the 3 hash calls of a signature (µs)', '', cryptoFloor.toFixed(2), `10× would be ${(officialSign / 10).toFixed(2)}`],
   ['build + sign UpdateSecret (µs)', ourBuild.toFixed(2), officialBuild.toFixed(2), `${(officialBuild / ourBuild).toFixed(2)}×`],
   ['UpdateSecret per call, canned answer (µs)', ourCall.toFixed(2), officialCall.toFixed(2), `${(officialCall / ourCall).toFixed(2)}×`],
+  ['read a secret: SecretCache hit, `get` (µs)', cacheHit.toFixed(2), '', ''],
+  ['read a secret: SecretCache hit, `getSecretString` (µs)', cacheString.toFixed(2), '', ''],
+  ['read a secret: a ShowSecretVersion per read, emulator on loopback (µs)', plainRead.toFixed(0), '', `${(plainRead / cacheHit).toFixed(0)}× the hit`],
   ['import, ESM (ms)', ourEsmImport.toFixed(1), '', ''],
   ['import, CommonJS require (ms)', ourCjsImport.toFixed(1), officialImport.toFixed(1), ''],
   ['.wasm raw / gzipped', `${kb(wasm.length)} / ${kb(gzipSync(wasm, { level: 9 }).length)}`, '', ''],

@@ -80,16 +80,18 @@ export class DecodeError extends CsmsError {
 }
 
 /**
- * The request could not be sent, or no response came back. `maybeSent` is false only when
+ * The request could not be sent, or no response came back; `reason` says what failed (the
+ * message adds whether the request may have been sent). `maybeSent` is false only when
  * the request certainly never left (connection refused, DNS failure); `timedOut` says that
  * a timeout ended the attempt; `notRetried` says why the failure was not retried when it
  * normally would have been. A transport sets `notRetried` itself (with `maybeSent: false`)
  * for a request its HTTP stack refused before sending anything: the call then ends at once.
  */
 export class TransportError extends CsmsError {
-  constructor(message, { maybeSent = true, timedOut = false, notRetried, cause } = {}) {
+  constructor(message, { maybeSent = true, timedOut = false, notRetried, cause, reason = message } = {}) {
     super(message, 'transport', { cause });
     this.name = 'TransportError';
+    this.reason = reason;
     this.maybeSent = maybeSent;
     this.timedOut = timedOut;
     this.notRetried = notRetried;
@@ -111,6 +113,61 @@ export class CredentialsError extends CsmsError {
   }
 }
 
+/**
+ * A rotation (`rotate`) stopped at a step of its own: `step` (`probe`, `create`, `apply`,
+ * `test`, `finish`, `wait`) and `reason` (what went wrong and what state the secret is left in,
+ * never quoting a secret). `cause` is what the application's callback threw, when it threw.
+ * A CSMS call that fails during a rotation rejects with its own ApiError or TransportError.
+ */
+export class RotationError extends CsmsError {
+  constructor(message, { step = '', reason = message, cause } = {}) {
+    super(message, 'rotation', { cause });
+    this.name = 'RotationError';
+    this.step = step;
+    this.reason = reason;
+  }
+}
+
+/** A ValidationError naming `field`: "invalid `field`: reason". */
+export function invalid(field, reason) {
+  return new ValidationError(`invalid \`${field}\`: ${reason}`, { field, reason });
+}
+
+/**
+ * The JSON text of `error` as the module reads errors back (the members it writes them
+ * with): an error of this package as itself; anything else (what an application's callback
+ * threw) with an empty `kind` and its class and message as `reason`.
+ */
+export function errorJson(error) {
+  if (error instanceof CsmsError) {
+    const e = error;
+    return JSON.stringify({
+      kind: e.code,
+      field: e.field,
+      reason: e.reason,
+      status: e.status,
+      error_code: e.errorCode,
+      error_msg: e.errorMsg,
+      request_id: e.requestId,
+      not_retried: e.notRetried,
+      retry_after_ms: e.retryAfterMs,
+      maybe_sent: e.maybeSent,
+      timed_out: e.timedOut,
+      provider: e.provider,
+      step: e.step,
+    });
+  }
+  let reason;
+  try {
+    const name = error instanceof Error ? error.name : typeof error;
+    const message = error instanceof Error ? error.message : String(error);
+    reason = message ? `${name}: ${message}` : name;
+  } catch (_) {
+    reason = 'an unprintable value';
+  }
+  return JSON.stringify({ kind: '', reason });
+}
+
 // The brands are literal names: a minifier may rename the classes.
 for (const [type, brand] of [
   [CsmsError, 'CsmsError'],
@@ -119,6 +176,7 @@ for (const [type, brand] of [
   [DecodeError, 'DecodeError'],
   [TransportError, 'TransportError'],
   [CredentialsError, 'CredentialsError'],
+  [RotationError, 'RotationError'],
 ]) {
   Object.defineProperty(type.prototype, BRAND, { value: brand });
 }

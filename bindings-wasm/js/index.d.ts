@@ -1,7 +1,7 @@
 // Type declarations of the csms-sdk package (hand-written; the operation and model types
 // in ./operations.d.ts are generated from spec/csms.json).
 
-import type { OperationMethods, OperationName, Operations } from './operations.js';
+import type { OperationMethods, OperationName, Operations, Version } from './operations.js';
 
 export type * from './operations.js';
 
@@ -319,8 +319,11 @@ export declare class DecodeError extends CsmsError {
 
 /** The request could not be sent, or no response came back. */
 export declare class TransportError extends CsmsError {
-  constructor(message: string, options?: { maybeSent?: boolean; timedOut?: boolean; notRetried?: string; cause?: unknown });
+  /** `reason` defaults to the message. */
+  constructor(message: string, options?: { maybeSent?: boolean; timedOut?: boolean; notRetried?: string; cause?: unknown; reason?: string });
   readonly code: 'transport';
+  /** What failed (the message adds whether the request may have been sent, and why it was not retried). */
+  readonly reason: string;
   /**
    * Whether the request may have reached the server: false only when it certainly never
    * left (connection refused, DNS failure, connect timeout).
@@ -424,3 +427,112 @@ export declare class CsmsClient {
 }
 
 export default CsmsClient;
+
+/** Settings of a `SecretCache`. */
+export interface SecretCacheOptions {
+  /**
+   * How long a stage → version pointer is used before it is asked again, in ms (each expiry
+   * drawn in [ttlMs/2, ttlMs), so that a fleet does not refresh at once): more than 0, at
+   * most a day; `300000` (5 minutes) by default.
+   */
+  ttlMs?: number;
+  /** How many secrets are cached at most (least recently used evicted first): `1024` by default. */
+  maxEntries?: number;
+  /**
+   * How long past its expiry a value is served while refreshing it fails transiently
+   * (transport, 5xx, 429), in ms: `86400000` (a day) by default; `null`: no limit.
+   */
+  maxStaleMs?: number | null;
+}
+
+/** What a cache read reads: a stage (`SYSCURRENT` by default) or a version by its id. */
+export type CacheReadOptions = { stage?: string; versionId?: undefined } | { stage?: undefined; versionId: string };
+
+/** A stage of a cached secret seen on another version (`null`: on none). */
+export interface StageChange {
+  readonly secretName: string;
+  readonly stage: string;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+/**
+ * A cache of secret values in front of a client: the core's cache rules, the same in every
+ * language. Reads follow a stage through a pointer refreshed every `ttlMs` (jittered); a
+ * version's value is fetched once; concurrent reads of a cold entry share one request (a
+ * reader that stops awaiting does not stop it for the others); a service outage serves the
+ * last value for up to `maxStaleMs`; a deleted secret (404) or revoked access (403) is
+ * raised, never hidden. A hit sends nothing.
+ */
+export declare class SecretCache {
+  /** Throws a `ValidationError` naming a bad option (`ttlMs`, `maxEntries`, `maxStaleMs`). */
+  constructor(client: CsmsClient, options?: SecretCacheOptions);
+  /**
+   * The version `showSecretVersion` gives (`version_metadata`, `secret_string` or
+   * `secret_binary`), frozen and shared by every reader of that version.
+   */
+  get(name: string, options?: CacheReadOptions): Promise<Version>;
+  /** The text value of what `get` reads; undefined for a binary secret. */
+  getSecretString(name: string, options?: CacheReadOptions): Promise<string | undefined>;
+  /** The binary value of what `get` reads, decoded (a copy); undefined for a text secret. */
+  getSecretBinary(name: string, options?: CacheReadOptions): Promise<Uint8Array | undefined>;
+  /**
+   * Asks the service now (at most once a second per secret) and returns the current version:
+   * for when the application learns its value stopped working.
+   */
+  refresh(name: string): Promise<Version>;
+  /** `SYSCURRENT`'s version, then `SYSPREVIOUS`'s and `SYSPENDING`'s when they exist, each once. */
+  accepted(name: string): Promise<Version[]>;
+  /** Calls `listener` when a stage of a cached secret moves; returns a function that removes it. */
+  onChange(listener: (change: StageChange) => void | Promise<void>): () => void;
+  /** Forgets every cached value. */
+  clear(): void;
+}
+
+/** A rotation step that stopped a rotation (`rotate`); the secret is left for the next run to resume. */
+export declare class RotationError extends CsmsError {
+  /** `reason` defaults to the message. */
+  constructor(message: string, options?: { step?: string; reason?: string; cause?: unknown });
+  readonly code: 'rotation';
+  /** The step: `probe`, `create`, `apply`, `test`, `finish`, `wait`. */
+  readonly step: string;
+  /** What went wrong and what state the secret is left in, never quoting a secret. */
+  readonly reason: string;
+}
+
+/** The application's side of a rotation (`rotate`). Each callback may be sync or async. */
+export interface RotationOptions {
+  /**
+   * Makes the target (a database, an API key, ...) accept `newValue`; `previousValue` is
+   * what it accepts now. Must be idempotent: after a crash it runs again with the same value.
+   */
+  apply: (newValue: string, previousValue: string) => void | Promise<void>;
+  /** A new password; without it CSMS's `GenerateRandomPassword` makes one. */
+  generate?: () => string | Promise<string>;
+  /** Whether the target accepts `newValue` (a false result stops the rotation, `SYSCURRENT` unchanged). */
+  test?: (newValue: string) => boolean | Promise<boolean>;
+  /** `single-user` (default) or `alternating-users` (a JSON value with `username` and `password`). */
+  strategy?: 'single-user' | 'alternating-users';
+}
+
+/** What a rotation did (nothing secret). */
+export interface RotationResult {
+  /** The version now carrying `SYSCURRENT`. */
+  versionId: string;
+  /** The version that carried it before (now `SYSPREVIOUS`), when known. */
+  previousVersionId: string | null;
+  /** Whether this run finished a rotation an earlier run had begun. */
+  resumed: boolean;
+  /** The steps this run took: `probe`, `create`, `apply`, `test`, `finish`, `rotate`, `wait`. */
+  steps: string[];
+}
+
+/**
+ * Rotates the secret `secretName` (the rotation guide's flow, crash-safe and resumable):
+ * resumes a rotation an earlier run left half way, else stores a new value as `SYSPENDING`,
+ * has `apply` (and `test`) make the target accept it, then moves `SYSCURRENT` to it. For the
+ * secret types CSMS rotates itself (RDS-FG, GaussDB-FG), `RotateSecret` and a wait for its
+ * task. Rejects with a `RotationError` for a step of its own, or a CSMS call's own error.
+ */
+export declare function rotate(client: CsmsClient, secretName: string, options: RotationOptions): Promise<RotationResult>;
+

@@ -10,7 +10,7 @@ import {
   WasmAttempts,
   WasmClient,
 } from './csms_wasm.js';
-import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError } from './errors.js';
+import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { call, liveGeneration, isLive, freeWith } from './instance.js';
 import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, runAttempts } from './transport.js';
 
@@ -30,7 +30,11 @@ import {
   withCredentials,
 } from './credentials.js';
 
-export { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError };
+import { SecretCache } from './cache.js';
+import { rotate } from './rotation.js';
+
+export { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError };
+export { SecretCache, rotate };
 export { CredentialProvider, EnvCredentials, ProfileCredentials, MetadataCredentials, FunctionCredentials, defaultCredentials };
 
 /** The package version (also sent as `csms-sdk-js/<version>` when `userAgent` is set). */

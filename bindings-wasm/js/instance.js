@@ -7,7 +7,7 @@
 // (objects are tagged with the generation of their instance).
 
 import { initSync, installPanicHook, takePanic, __resetInstance } from './csms_wasm.js';
-import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError } from './errors.js';
+import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { wasmBytes } from './csms_wasm_bytes.js';
 
 let compiled; // the WebAssembly.Module, compiled once
@@ -93,9 +93,11 @@ function fromWasm(e) {
       case 'decode':
         return new DecodeError(message, { status: e.status, requestId: e.request_id, reason: e.reason });
       case 'transport':
-        return new TransportError(message, { maybeSent: e.maybe_sent, timedOut: e.timed_out, notRetried: e.not_retried });
+        return new TransportError(message, { maybeSent: e.maybe_sent, timedOut: e.timed_out, notRetried: e.not_retried, reason: e.reason });
       case 'credentials':
         return new CredentialsError(message, { provider: e.provider, reason: e.reason });
+      case 'rotation':
+        return new RotationError(message, { step: e.step, reason: e.reason });
       default:
         return new CsmsError(message, e.kind);
     }

@@ -11,6 +11,12 @@ export function nowSeconds() {
   return Date.now() / 1000;
 }
 
+/** The host's monotonic clock in milliseconds, any origin (`performance.now()`, else `Date.now()`). */
+export const monotonicMs =
+  typeof performance === 'object' && performance !== null && typeof performance.now === 'function'
+    ? () => performance.now()
+    : () => Date.now();
+
 // ---------------------------------------------------------------------------------------
 // Options
 

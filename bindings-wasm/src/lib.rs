@@ -7,7 +7,7 @@
 //!
 //! Errors cross the boundary as plain objects `{kind, message, field?, status?,
 //! error_code?, error_msg?, request_id?, retry_after_ms?, maybe_sent?, timed_out?, not_retried?,
-//! provider?}`. A Rust panic aborts (traps); the
+//! provider?, step?}`. A Rust panic aborts (traps); the
 //! panic hook keeps its message, which JavaScript fetches with `takePanic()` to throw an
 //! `Error` instead of a bare `RuntimeError: unreachable`.
 
@@ -23,7 +23,9 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 mod attempts;
+mod cache;
 mod provider;
+mod rotation;
 
 const USER_AGENT: &str = concat!("csms-sdk-js/", env!("CARGO_PKG_VERSION"));
 
@@ -131,6 +133,10 @@ fn error_js(err: &Error) -> JsValue {
             text(&mut out, "provider", provider);
             text(&mut out, "reason", reason);
         }
+        Error::Rotation { step, reason } => {
+            text(&mut out, "step", step);
+            text(&mut out, "reason", reason);
+        }
         _ => {}
     }
     if let Some(why) = err.not_retried() {
@@ -142,6 +148,38 @@ fn error_js(err: &Error) -> JsValue {
 
 fn js_err(err: Error) -> JsValue {
     error_js(&err)
+}
+
+/// The core's error from the JSON text of an error object as `js/errors.js` writes it (the
+/// members `error_js` writes): an error of this package as itself, anything else (`kind`
+/// empty) a transport failure with the `reason` given (the class and message of what the
+/// application threw).
+fn error_from_json(text: &str) -> Error {
+    let value = json_value(text).unwrap_or(Value::Null);
+    let text = |name: &str| value[name].as_str().unwrap_or_default().to_owned();
+    let optional = |name: &str| value[name].as_str().map(str::to_owned);
+    let status = value["status"].as_u64().unwrap_or_default().min(u16::MAX.into()) as u16;
+    match value["kind"].as_str().unwrap_or_default() {
+        "validation" => Error::validation(text("field"), text("reason")),
+        "api" => Error::Api {
+            status,
+            error_code: text("error_code"),
+            error_msg: text("error_msg"),
+            request_id: text("request_id"),
+            not_retried: optional("not_retried"),
+            retry_after_secs: value["retry_after_ms"].as_u64().map(|ms| (ms / 1000).min(u32::MAX.into()) as u32),
+            signature: None,
+        },
+        "decode" => Error::Decode { reason: text("reason"), status, request_id: text("request_id") },
+        "credentials" => Error::Credentials { provider: text("provider"), reason: text("reason") },
+        "rotation" => Error::Rotation { step: text("step"), reason: text("reason") },
+        kind => Error::Transport {
+            reason: text("reason"),
+            maybe_sent: kind == "transport" && value["maybe_sent"].as_bool().unwrap_or(true),
+            timed_out: value["timed_out"].as_bool().unwrap_or_default(),
+            not_retried: optional("not_retried"),
+        },
+    }
 }
 
 /// JSON text as a value, read from its bytes as the core reads bodies (`from_str` would

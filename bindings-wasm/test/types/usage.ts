@@ -145,3 +145,50 @@ async function providers(): Promise<void> {
   FunctionCredentials(() => ({ ak: 'AK' }));
 }
 void providers;
+
+import { SecretCache, rotate as rotateSecret, RotationError, type StageChange, type RotationResult } from 'csms-sdk';
+
+async function caching(client: CsmsClient): Promise<void> {
+  const cache = new SecretCache(client, { ttlMs: 60_000, maxEntries: 16, maxStaleMs: null });
+  const version = await cache.get('db', { stage: 'SYSCURRENT' });
+  const text: string | undefined = version.secret_string ?? (await cache.getSecretString('db', { versionId: 'v1' }));
+  const bytes: Uint8Array | undefined = await cache.getSecretBinary('db');
+  const both: string[] = (await cache.accepted('db')).map((v) => v.version_metadata?.id ?? '');
+  const stop: () => void = cache.onChange((change: StageChange) => {
+    const to: string | null = change.to;
+  });
+  stop();
+  await cache.refresh('db');
+  cache.clear();
+  void [text, bytes, both];
+  // @ts-expect-error: a stage or a version id, not both
+  await cache.get('db', { stage: 'SYSCURRENT', versionId: 'v1' });
+  // @ts-expect-error: ttlMs is a number of milliseconds
+  new SecretCache(client, { ttlMs: '5m' });
+}
+void caching;
+
+async function rotating(client: CsmsClient): Promise<void> {
+  try {
+    const result: RotationResult = await rotateSecret(client, 'db', {
+      apply: async (newValue: string, previousValue: string) => void [newValue, previousValue],
+      generate: () => 'pw',
+      test: async (newValue) => newValue.length > 0,
+      strategy: 'alternating-users',
+    });
+    const previous: string | null = result.previousVersionId;
+    const steps: string[] = result.steps;
+    void [previous, steps, result.versionId, result.resumed];
+  } catch (e) {
+    if (e instanceof RotationError) {
+      const step: string = e.step;
+      const code: 'rotation' = e.code;
+      void [step, code, e.reason];
+    }
+  }
+  // @ts-expect-error: apply is required
+  await rotateSecret(client, 'db', {});
+  // @ts-expect-error: no such strategy
+  await rotateSecret(client, 'db', { apply: () => {}, strategy: 'dual' });
+}
+void rotating;
