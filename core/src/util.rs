@@ -91,6 +91,17 @@ pub(crate) fn sort<T: Ord>(items: &mut [T]) {
     }
 }
 
+/// A JSON object of text members, built by hand: `serde_json::json!` with values filled in
+/// calls `to_value(..).unwrap()`, whose panic path brings `Debug` printing and Unicode
+/// tables into the WebAssembly build.
+pub(crate) fn text_object(members: &[(&str, &str)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (name, value) in members {
+        map.insert((*name).to_owned(), Value::String((*value).to_owned()));
+    }
+    Value::Object(map)
+}
+
 /// The compact JSON text of `value`, byte for byte what `serde_json::to_string` writes.
 ///
 /// Written here rather than with serde_json's serializer, whose writer and error plumbing

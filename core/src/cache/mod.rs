@@ -41,11 +41,14 @@
 //! Time is the host's monotonic clock as a [`Duration`] since any origin; the jitter comes
 //! from a generator seeded at construction, so tests are deterministic.
 
+mod small_map;
 #[cfg(test)]
 mod tests;
 
 use crate::error::{Error, Result};
-use serde_json::{json, Value};
+use crate::util::text_object;
+use serde_json::Value;
+use small_map::SmallMap;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -236,9 +239,10 @@ impl Flight {
     /// The input of [`Flight::operation`].
     pub fn input(&self) -> Value {
         match (&self.version, &self.key) {
-            (Some(version), _) => json!({"secret_name": self.secret_name, "version_id": version}),
-            (None, Key::Stage(stage)) => json!({"secret_name": self.secret_name, "stage_name": stage}),
-            (None, Key::Version(version)) => json!({"secret_name": self.secret_name, "version_id": version}),
+            (Some(version), _) | (None, Key::Version(version)) => {
+                text_object(&[("secret_name", &self.secret_name), ("version_id", version)])
+            }
+            (None, Key::Stage(stage)) => text_object(&[("secret_name", &self.secret_name), ("stage_name", stage)]),
         }
     }
 }
@@ -315,9 +319,9 @@ impl Pointer {
 /// Everything cached for one secret.
 #[derive(Debug, Default)]
 struct Entry {
-    stages: HashMap<String, Pointer>,
+    stages: SmallMap<String, Pointer>,
     /// Versions and when each was last used.
-    versions: HashMap<String, (Arc<CachedVersion>, u64)>,
+    versions: SmallMap<String, (Arc<CachedVersion>, u64)>,
     last_used: u64,
 }
 
@@ -348,7 +352,7 @@ pub struct CacheState {
     /// A counter standing for recency (bumped by each use).
     tick: u64,
     /// Flights in progress: their number and how many readers wait for them.
-    flights: HashMap<(String, Key), (u64, u32)>,
+    flights: SmallMap<(String, Key), (u64, u32)>,
     last_flight: u64,
     /// Outcomes of finished flights not yet taken by all their waiters: the number, the
     /// waiters still to take it, the outcome.
@@ -376,7 +380,7 @@ impl CacheState {
             config,
             entries: HashMap::new(),
             tick: 0,
-            flights: HashMap::new(),
+            flights: SmallMap::default(),
             last_flight: 0,
             outcomes: VecDeque::new(),
             changes: Vec::new(),
@@ -544,7 +548,7 @@ impl CacheState {
                 let delay = self.backoff_delay(name, stage);
                 let max_stale = self.config.max_stale;
                 let entry = self.entry(name);
-                let pointer = entry.stages.entry(stage.clone()).or_insert_with(Pointer::cold);
+                let pointer = entry.stages.get_or_insert_with(stage.clone(), Pointer::cold);
                 pointer.failures = pointer.failures.saturating_add(1);
                 pointer.retry_at = now + delay;
                 pointer.last_error = Some(error.clone());
@@ -570,8 +574,9 @@ impl CacheState {
 
     /// A duration drawn uniformly in `[d/2, d)`.
     fn jitter(&mut self, d: Duration) -> Duration {
-        let r = self.next_random();
-        d / 2 + d.mul_f64(0.5 * r)
+        // In whole nanoseconds (no float `Duration` conversions and their panic messages).
+        let half = (d.as_nanos() / 2) as u64;
+        Duration::from_nanos(half + (half as f64 * self.next_random()) as u64)
     }
 
     /// A number in `[0, 1)` (splitmix64).
@@ -589,7 +594,7 @@ impl CacheState {
     fn point(&mut self, name: &str, stage: &str, known: Known, now: Duration) {
         let expires_at = now + self.jitter(self.config.ttl);
         let entry = self.entry(name);
-        let pointer = entry.stages.entry(stage.to_owned()).or_insert_with(Pointer::cold);
+        let pointer = entry.stages.get_or_insert_with(stage.to_owned(), Pointer::cold);
         let forced_at = pointer.forced_at;
         let before = pointer.known.as_ref().map(|k| match k {
             Known::On(v) => Some(v.clone()),

@@ -51,7 +51,8 @@ mod tests;
 use crate::cache::{is_absent, CURRENT, PENDING, PREVIOUS};
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
-use serde_json::{json, Value};
+use crate::util::text_object;
+use serde_json::Value;
 use std::time::Duration;
 
 /// How the new value relates to the old one.
@@ -76,7 +77,7 @@ impl Strategy {
             "alternating-users" => Ok(Strategy::AlternatingUsers),
             other => Err(Error::validation(
                 "strategy",
-                format!("must be \"single-user\" or \"alternating-users\", not {other:?}"),
+                format!("must be \"single-user\" or \"alternating-users\", not {}", crate::util::quoted(other, '"')),
             )),
         }
     }
@@ -90,6 +91,23 @@ pub const RIVAL_WINDOW_MS: i64 = 60_000;
 const LIST_PAGE: u32 = 100;
 /// Pages read at most when looking for a rival.
 const MAX_PAGES: u32 = 50;
+
+/// The input of a page of `ListSecretVersions`.
+fn list_page(marker: Option<&str>) -> Value {
+    let input = with_member(text_object(&[]), "limit", Value::from(LIST_PAGE));
+    match marker {
+        Some(marker) => with_member(input, "marker", Value::String(marker.to_owned())),
+        None => input,
+    }
+}
+
+/// `object` with one more member (no `IndexMut`, whose panic message prints the value).
+fn with_member(mut object: Value, name: &str, value: Value) -> Value {
+    if let Value::Object(map) = &mut object {
+        map.insert(name.to_owned(), value);
+    }
+    object
+}
 
 /// The number in a version id `v12` (for ordering versions stored in the same millisecond);
 /// `u64::MAX` for another shape.
@@ -268,22 +286,20 @@ impl Rotation {
     /// The first step.
     pub fn start(&mut self) -> Step {
         self.phase = Phase::ShowSecret;
-        self.call("ShowSecret", json!({"secret_name": self.secret_name}))
+        self.call("ShowSecret", text_object(&[]))
     }
 
     fn call(&self, operation: &'static str, mut input: Value) -> Step {
-        if input.get("secret_name").is_none() {
-            input["secret_name"] = json!(self.secret_name);
-        }
+        input = with_member(input, "secret_name", Value::String(self.secret_name.clone()));
         Step::Call { operation, input }
     }
 
     fn stage(&self, stage: &str) -> Step {
-        self.call("ShowSecretStage", json!({"stage_name": stage}))
+        self.call("ShowSecretStage", text_object(&[("stage_name", stage)]))
     }
 
     fn version(&self, id: &str) -> Step {
-        self.call("ShowSecretVersion", json!({"version_id": id}))
+        self.call("ShowSecretVersion", text_object(&[("version_id", id)]))
     }
 
     fn done(&mut self, result: Result<RotationResult>) -> Step {
@@ -326,7 +342,7 @@ impl Rotation {
                     self.current_id = Some(id.to_owned());
                     if self.steps.contains(&"rotate") {
                         self.phase = Phase::Rotate;
-                        return self.call("RotateSecret", json!({}));
+                        return self.call("RotateSecret", text_object(&[]));
                     }
                     self.phase = Phase::Pending;
                     self.stage(PENDING)
@@ -344,7 +360,7 @@ impl Rotation {
                     self.resumed = true;
                     self.steps.push("finish");
                     self.phase = Phase::Unlabel;
-                    return self.call("DeleteSecretStage", json!({"stage_name": PENDING}));
+                    return self.call("DeleteSecretStage", text_object(&[("stage_name", PENDING)]));
                 }
                 self.phase = Phase::CurrentValue;
                 let current = self.current_id.clone().unwrap_or_default();
@@ -403,7 +419,7 @@ impl Rotation {
                     self.pending_id = Some(id.to_owned());
                     self.created_at = created["version_metadata"]["create_time"].as_i64();
                     self.phase = Phase::Recheck { earliest: None, pages: 1 };
-                    self.call("ListSecretVersions", json!({"limit": LIST_PAGE}))
+                    self.call("ListSecretVersions", list_page(None))
                 }
                 None => self.fail(rotation_error("create", "CreateSecretVersion gave no version id")),
             },
@@ -424,7 +440,7 @@ impl Rotation {
                 if let Some(marker) = text_at(&page, &["page_info", "next_marker"]).filter(|_| pages < MAX_PAGES) {
                     let marker = marker.to_owned();
                     self.phase = Phase::Recheck { earliest, pages: pages + 1 };
-                    return self.call("ListSecretVersions", json!({"limit": LIST_PAGE, "marker": marker}));
+                    return self.call("ListSecretVersions", list_page(Some(&marker)));
                 }
                 match earliest {
                     Some((_, _, winner)) if winner != mine => {
@@ -439,9 +455,9 @@ impl Rotation {
             (Phase::Yield { winner }, Ok(stage)) => {
                 let input = if text_at(&stage, &["stage", "version_id"]) == Some(winner.as_str()) {
                     self.phase = Phase::Yielded { winner };
-                    return self.call("DeleteSecretStage", json!({"stage_name": PENDING}));
+                    return self.call("DeleteSecretStage", text_object(&[("stage_name", PENDING)]));
                 } else {
-                    json!({"stage_name": PENDING, "version_id": winner})
+                    text_object(&[("stage_name", PENDING), ("version_id", &winner)])
                 };
                 self.phase = Phase::Yielded { winner };
                 self.call("UpdateSecretStage", input)
@@ -462,7 +478,7 @@ impl Rotation {
             },
             (Phase::Promote, Ok(_)) => {
                 self.phase = Phase::Unlabel;
-                self.call("DeleteSecretStage", json!({"stage_name": PENDING}))
+                self.call("DeleteSecretStage", text_object(&[("stage_name", PENDING)]))
             }
             (Phase::Unlabel, outcome) => match outcome {
                 Ok(_) => self.finished(),
@@ -476,7 +492,7 @@ impl Rotation {
                         self.steps.push("wait");
                         let task_id = task_id.to_owned();
                         self.phase = Phase::Task { task_id: task_id.clone(), version_id, polls: 0, deadline: None };
-                        self.call("ListSecretTask", json!({"task_id": task_id}))
+                        self.call("ListSecretTask", text_object(&[("task_id", &task_id)]))
                     }
                     None => {
                         self.pending_id = version_id;
@@ -510,9 +526,7 @@ impl Rotation {
                 }
             }
             (_, Err(error)) => self.fail(error),
-            (phase, Ok(_)) => {
-                self.fail(rotation_error("probe", format!("an answer came in an unexpected phase ({phase:?})")))
-            }
+            (_, Ok(_)) => self.fail(rotation_error("probe", "an answer came when none was asked for")),
         }
     }
 
@@ -540,13 +554,13 @@ impl Rotation {
         }
         self.phase = Phase::Password;
         // The one call not about the secret (no `secret_name`).
-        Step::Call { operation: "GenerateRandomPassword", input: json!({}) }
+        Step::Call { operation: "GenerateRandomPassword", input: text_object(&[]) }
     }
 
     /// Stores the new value built around `password` as a version carrying only SYSPENDING.
     fn create(&mut self, password: SecretString) -> Step {
         let current = self.current_value.as_ref().map(SecretString::expose).unwrap_or_default();
-        let value = match (serde_json::from_str::<Value>(current), self.options.strategy) {
+        let value = match (serde_json::from_slice::<Value>(current.as_bytes()), self.options.strategy) {
             (Ok(Value::Object(mut fields)), strategy) if fields.get("password").is_some_and(Value::is_string) => {
                 if strategy == Strategy::AlternatingUsers {
                     let Some(user) = fields.get("username").and_then(Value::as_str).map(str::to_owned) else {
@@ -555,14 +569,14 @@ impl Rotation {
                     let previous_user = self
                         .previous_value
                         .as_ref()
-                        .and_then(|p| serde_json::from_str::<Value>(p.expose()).ok())
+                        .and_then(|p| serde_json::from_slice::<Value>(p.expose().as_bytes()).ok())
                         .and_then(|p| p.get("username").and_then(Value::as_str).map(str::to_owned))
                         .filter(|p| *p != user);
                     fields.insert("username".into(), Value::String(previous_user.unwrap_or(format!("{user}_clone"))));
                 }
                 fields.insert("password".into(), Value::String(password.expose().to_owned()));
                 let mut object = Value::Object(fields);
-                let text = object.to_string();
+                let text = crate::util::json_text(&object);
                 crate::secret::zeroize_json(&mut object);
                 text
             }
@@ -575,7 +589,8 @@ impl Rotation {
             (_, Strategy::SingleUser) => password.expose().to_owned(),
         };
         let value = SecretString::from(value);
-        let input = json!({"secret_string": value.expose(), "version_stages": [PENDING]});
+        let stages = Value::Array(vec![Value::String(PENDING.to_owned())]);
+        let input = with_member(text_object(&[("secret_string", value.expose())]), "version_stages", stages);
         self.new_value = Some(value);
         self.phase = Phase::Create;
         self.call("CreateSecretVersion", input)
@@ -642,7 +657,7 @@ impl Rotation {
         self.steps.push("finish");
         self.phase = Phase::Promote;
         let version = self.pending_id.clone().unwrap_or_default();
-        self.call("UpdateSecretStage", json!({"stage_name": CURRENT, "version_id": version}))
+        self.call("UpdateSecretStage", text_object(&[("stage_name", CURRENT), ("version_id", &version)]))
     }
 
     /// After a [`Step::Sleep`]: `now` is the host's monotonic clock (any origin), which
@@ -656,10 +671,10 @@ impl Rotation {
         if now >= deadline {
             return self.fail(rotation_error(
                 "wait",
-                format!("the rotation task {task_id} did not finish within {:?}", self.options.task_deadline),
+                format!("the rotation task {task_id} did not finish within {} s", self.options.task_deadline.as_secs()),
             ));
         }
         self.phase = Phase::Task { task_id: task_id.clone(), version_id, polls, deadline: Some(deadline) };
-        self.call("ListSecretTask", json!({"task_id": task_id}))
+        self.call("ListSecretTask", text_object(&[("task_id", &task_id)]))
     }
 }

@@ -1,6 +1,7 @@
 //! The rotation machine with canned answers: what it asks for, in order, and what it makes.
 
 use super::*;
+use serde_json::json;
 
 fn api(status: u16) -> Error {
     Error::Api {
