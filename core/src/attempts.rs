@@ -70,11 +70,70 @@ pub struct Attempts {
     local_at: Option<SdkDate>,
     /// The time the last attempt was signed for (the local clock corrected).
     signed_at: Option<SdkDate>,
+    /// How long the whole call may take, retries included ([`Attempts::with_deadline`]).
+    deadline: Option<Duration>,
+    /// How long the call has taken so far, as the host last said ([`Attempts::elapsed`]).
+    elapsed: Duration,
 }
 
 impl Attempts {
     pub(crate) fn new(op: &'static OperationSpec, unsigned: HttpRequest, policy: RetryPolicy) -> Self {
-        Attempts { op, unsigned, policy, attempt: 0, local_at: None, signed_at: None }
+        Attempts {
+            op,
+            unsigned,
+            policy,
+            attempt: 0,
+            local_at: None,
+            signed_at: None,
+            deadline: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// The same attempts bounded to `deadline` in all, from the start of the call, retries
+    /// and waits included. The host tells how long the call has taken ([`Attempts::elapsed`],
+    /// from its monotonic clock) before each attempt and each [`Attempts::receive`]; each
+    /// attempt's timeout is cut to what is left ([`Attempts::timeout`]), and a retry whose
+    /// wait would pass the deadline is not made (the error's `not_retried` says so).
+    ///
+    /// ```
+    /// use csms_core::{operation, AccessKey, Client, Config, HttpResponse, Next, RetryPolicy, SdkDate};
+    /// use std::time::Duration;
+    /// let client = Client::new(Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK")).unwrap()).unwrap();
+    /// let op = operation("ShowSecret").unwrap();
+    /// let input = serde_json::json!({"secret_name": "db"});
+    /// let mut call = client.start(op, &input, RetryPolicy::default()).unwrap().with_deadline(Duration::from_secs(5));
+    /// call.elapsed(Duration::from_secs(4));
+    /// assert_eq!(call.timeout(Some(Duration::from_secs(60))).unwrap(), Some(Duration::from_secs(1)));
+    /// ```
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// How long the call has taken so far (the host's monotonic clock, from its start).
+    pub fn elapsed(&mut self, elapsed: Duration) {
+        self.elapsed = elapsed;
+    }
+
+    /// The timeout of the next attempt: `per_attempt` (the client's or the call's; `None`:
+    /// none), cut to what is left of the deadline. Nothing left: the transport error the
+    /// deadline ends the call with (timed out, nothing sent, not retried).
+    pub fn timeout(&self, per_attempt: Option<Duration>) -> Result<Option<Duration>> {
+        let Some(deadline) = self.deadline else { return Ok(per_attempt) };
+        let left = deadline.saturating_sub(self.elapsed);
+        if left.is_zero() {
+            return Err(self.past_deadline(deadline));
+        }
+        Ok(Some(per_attempt.map_or(left, |t| t.min(left))))
+    }
+
+    fn past_deadline(&self, deadline: Duration) -> Error {
+        let mut error = Error::timeout(format!("the call's deadline of {} ms passed", deadline.as_millis()), false);
+        if let Error::Transport { not_retried, .. } = &mut error {
+            *not_retried = Some("the call's deadline passed".to_owned());
+        }
+        error
     }
 
     /// The operation being called.
@@ -149,7 +208,13 @@ impl Attempts {
             Err(error) => self.policy.decide(self.op, self.attempt.max(1), Outcome::Failure(error), random, Some(now)),
         };
         let withheld = match decision {
-            Decision::Retry { after } => return Next::Wait(after),
+            Decision::Retry { after } => match self.deadline {
+                Some(deadline) if self.elapsed.saturating_add(after) >= deadline => Some(format!(
+                    "the call's deadline of {} ms would pass before the next attempt",
+                    deadline.as_millis()
+                )),
+                _ => return Next::Wait(after),
+            },
             Decision::Stop { withheld } => withheld,
         };
         Next::Done(match outcome {
@@ -298,6 +363,38 @@ mod tests {
 
     fn at(text: &str) -> SdkDate {
         SdkDate::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_deadline_cuts_the_attempts_timeouts_and_withholds_a_retry_that_would_pass_it() {
+        let client = client();
+        let op = operation("ShowSecret").unwrap();
+        let input = json!({"secret_name": "db"});
+        let now = at("20261123T113000Z");
+        let secs = Duration::from_secs;
+        // Without a deadline: the per-attempt timeout as it is.
+        let plain = client.start(op, &input, RetryPolicy::default()).unwrap();
+        assert_eq!(plain.timeout(Some(secs(60))).unwrap(), Some(secs(60)));
+        assert_eq!(plain.timeout(None).unwrap(), None);
+
+        let mut call = client.start(op, &input, RetryPolicy::default()).unwrap().with_deadline(secs(10));
+        assert_eq!(call.timeout(Some(secs(60))).unwrap(), Some(secs(10)));
+        assert_eq!(call.timeout(None).unwrap(), Some(secs(10)));
+        call.request(&client, now).unwrap();
+        call.elapsed(secs(3));
+        let busy = || Ok(HttpResponse::new(503, vec![], ""));
+        assert!(matches!(call.receive(&client, busy(), now, 0.5), Next::Wait(_)), "7 s left: retried");
+        call.request(&client, now).unwrap();
+        call.elapsed(Duration::from_millis(9_990));
+        assert_eq!(call.timeout(Some(secs(60))).unwrap(), Some(Duration::from_millis(10)));
+        let Next::Done(Err(error)) = call.receive(&client, busy(), now, 0.5) else { panic!("not retried") };
+        assert_eq!(error.status(), Some(503), "the last answer's error");
+        assert!(error.not_retried().unwrap().contains("deadline of 10000 ms would pass"), "{error}");
+
+        call.elapsed(secs(10));
+        let error = call.timeout(Some(secs(60))).unwrap_err();
+        assert!(error.is_timeout() && error.not_retried().is_some(), "{error}");
+        assert!(matches!(error, Error::Transport { maybe_sent: false, .. }));
     }
 
     #[test]
