@@ -50,6 +50,10 @@ pub struct HttpClient {
     /// The provider whose credentials sign each attempt, if any (else the client's own).
     credentials: Option<Arc<Refreshing>>,
     hook: Option<DebugHook>,
+    /// How long a whole call may take, retries included ([`HttpClient::with_deadline`]).
+    deadline: Option<Duration>,
+    /// The whole-request timeout of each attempt.
+    request_timeout: Duration,
 }
 
 /// The function [`HttpClient::with_debug_hook`] calls after each attempt.
@@ -86,6 +90,8 @@ impl HttpClient {
             jitter: Arc::new(AtomicU64::new(seed)),
             credentials: None,
             hook: None,
+            deadline: None,
+            request_timeout: request,
         })
     }
 
@@ -131,6 +137,15 @@ impl HttpClient {
         let mut http = Self::new(Client::new(config)?)?;
         http.credentials = Some(chain);
         Ok(http)
+    }
+
+    /// The same transport with every call bounded to `deadline` in all, retries and waits
+    /// included ([`crate::Attempts::with_deadline`]): each attempt's timeout is cut to what
+    /// is left, and a call past it ends in a timed-out [`Error::Transport`], not retried. A
+    /// clone is cheap: `http.clone().with_deadline(..)` bounds the calls made through it only.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// The same transport with another retry policy ([`RetryPolicy::never`] turns retries off).
@@ -203,6 +218,10 @@ impl HttpClient {
             Ok(call) => call,
             Err(e) => return (Err(e), None),
         };
+        if let Some(deadline) = self.deadline {
+            call = call.with_deadline(deadline);
+        }
+        let call_started = Instant::now();
         let mut generation = None;
         loop {
             let signer = match &self.credentials {
@@ -219,8 +238,14 @@ impl HttpClient {
                 Ok(request) => request,
                 Err(e) => return (Err(e), generation),
             };
+            call.elapsed(call_started.elapsed());
+            let timeout = match call.timeout(Some(self.request_timeout)) {
+                Ok(timeout) => timeout,
+                Err(e) => return (Err(e), generation),
+            };
             let started = Instant::now();
-            let outcome = self.send(request).await;
+            let outcome = self.send_within(request, timeout).await;
+            call.elapsed(call_started.elapsed());
             if let Some(DebugHook(hook)) = &self.hook {
                 let record = call.record(&signer, &outcome, started.elapsed());
                 // The hook's panic is its own: the call goes on.
@@ -235,12 +260,20 @@ impl HttpClient {
 
     /// Sends a request as it is (no signing, no retry) and returns the response, whatever
     /// its status.
-    pub async fn send(&self, mut request: HttpRequest) -> Result<HttpResponse> {
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        self.send_within(request, None).await
+    }
+
+    /// [`HttpClient::send`] with `timeout` instead of the client's whole-request timeout.
+    async fn send_within(&self, mut request: HttpRequest, timeout: Option<Duration>) -> Result<HttpResponse> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| Error::validation("method", format!("`{}` is not an HTTP method", request.method)))?;
         let mut builder = self.http.request(method, request.url.as_str());
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(timeout) = timeout {
+            builder = builder.timeout(timeout);
         }
         let response = builder.body(std::mem::take(&mut request.body)).send().await.map_err(transport_error)?;
         let status = response.status().as_u16();

@@ -284,3 +284,27 @@ async fn the_debug_hook_sees_every_attempt_and_cannot_break_the_call() {
     assert_eq!(created.secret.unwrap().name.as_deref(), Some("hooked"));
     assert_eq!(*calls.lock().unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_deadline_ends_a_call_to_a_server_that_never_answers_in_time() {
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            keep.lock().unwrap().push(stream);
+        }
+    });
+    let config = csms_core::Config::for_endpoint(&endpoint, "pid", csms_core::AccessKey::new("AK", "SK")).unwrap();
+    let http = csms_core::HttpClient::new(csms_core::Client::new(config).unwrap())
+        .unwrap()
+        .with_deadline(std::time::Duration::from_millis(700));
+    let started = std::time::Instant::now();
+    let error = http.call("ListSecrets", &serde_json::json!({})).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(error.is_timeout(), "{error}");
+    assert!(took < std::time::Duration::from_secs(3), "the 60 s request timeout was cut: took {took:?}");
+    assert!(took >= std::time::Duration::from_millis(600), "{took:?}");
+}
