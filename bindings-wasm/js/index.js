@@ -12,7 +12,7 @@ import {
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { call, liveGeneration, isLive, freeWith } from './instance.js';
-import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, runAttempts } from './transport.js';
+import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, perCallOptions, runAttempts } from './transport.js';
 
 import {
   CredentialProvider,
@@ -406,11 +406,15 @@ export class CsmsClient {
   /**
    * Calls one operation: validates the input, then signs and sends each attempt through the
    * transport, retrying as the core decides (js/transport.js), and parses the result.
+   * `options` are the call's own settings, `{ signal, timeoutMs, maxAttempts }`
+   * (`perCallOptions`).
    */
-  async send(operation, input) {
+  async send(operation, input, options) {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
-    const { transport, calls, onAttempt, provider } = STATE.get(this);
+    const state = STATE.get(this);
+    const { transport, onAttempt, provider } = state;
+    const calls = perCallOptions(options, state.calls);
     const start = () => startCall(this, this[INNER], name, text, calls, onAttempt, provider);
     if (!provider) return runAttempts(start(), transport, calls);
     // Once more with fresh credentials when the service said the provider's expired.
@@ -544,8 +548,8 @@ for (const name of OPERATION_NAMES) {
   const method = name[0].toLowerCase() + name.slice(1);
   Object.defineProperty(CsmsClient.prototype, method, {
     value: {
-      [method](input) {
-        return this.send(name, input);
+      [method](input, options) {
+        return this.send(name, input, options);
       },
     }[method],
     writable: true,

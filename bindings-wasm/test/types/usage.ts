@@ -9,6 +9,7 @@ import {
   CsmsError,
   DecodeError,
   ValidationError,
+  type CallOptions,
   type HttpRequest,
   type ShowSecretVersionOutput,
   type Transport,
@@ -45,6 +46,17 @@ async function main(): Promise<void> {
   await client.batchCreateOrDeleteTags({ secret_id: 'id', action: 'remove', tags: [] });
   // @ts-expect-error no such operation
   client.buildRequest('NoSuchOperation', {});
+  // Per-call settings, on every operation method and on send.
+  const settings: CallOptions = { signal: AbortSignal.timeout(5000), timeoutMs: 2000, maxAttempts: 1 };
+  await client.showSecret({ secret_name: 'db' }, settings);
+  await client.listSecrets(undefined, { signal: new AbortController().signal });
+  await client.send('showSecret', { secret_name: 'db' }, { timeoutMs: 100 });
+  // @ts-expect-error timeoutMs is a number
+  await client.showSecret({ secret_name: 'db' }, { timeoutMs: '100' });
+  // @ts-expect-error not a setting of a call
+  await client.showSecret({ secret_name: 'db' }, { retryBaseMs: 5 });
+  // @ts-expect-error the signal is an AbortSignal
+  await client.send('ShowSecret', { secret_name: 'db' }, { signal: true });
   try {
     await token.listSecrets();
   } catch (e) {
