@@ -1,7 +1,7 @@
 // Type declarations of the csms-sdk package (hand-written; the operation and model types
 // in ./operations.d.ts are generated from spec/csms.json).
 
-import type { OperationMethods, OperationName, Operations, Version } from './operations.js';
+import type { OperationMethods, OperationName, Operations, PageItems, Version } from './operations.js';
 
 export type * from './operations.js';
 
@@ -409,6 +409,23 @@ export declare function signRequest(spec: {
 export type OperationRef = OperationName | Uncapitalize<OperationName>;
 type Canonical<N extends OperationRef> = Capitalize<N> & OperationName;
 
+/** An operation that pages (`ListSecrets`), named either way (`listSecrets`). */
+export type PaginatedRef = keyof PageItems | Uncapitalize<keyof PageItems>;
+type PaginatedName<N extends PaginatedRef> = Capitalize<N> & keyof PageItems;
+
+/** One item of a page of the paginated operation `N` (a `Secret` of `ListSecrets`). */
+export type PageItem<N extends keyof PageItems> = Operations[N]['output'] extends { [K in PageItems[N]]?: Array<infer T> } ? T : never;
+
+/**
+ * The pages of a List operation (`client.paginate`): an async iterable of each page's
+ * result, in order until the last page, each page one call. Each iteration starts again
+ * from the first page.
+ */
+export interface Pages<N extends keyof PageItems> extends AsyncIterable<Operations[N]['output']> {
+  /** The items of every page in turn (`secrets` of `ListSecrets`, ...). */
+  items(): AsyncIterableIterator<PageItem<N>>;
+}
+
 export interface CsmsClient extends OperationMethods {}
 
 /** A CSMS client. Signing, validation and parsing run in WebAssembly; I/O goes through `transport`. */
@@ -451,6 +468,18 @@ export declare class CsmsClient {
     input: Operations[Canonical<N>]['input'],
     options?: CallOptions,
   ): Promise<Operations[Canonical<N>]['output']>;
+  /**
+   * The pages of a List operation (`ListSecrets`, `ListSecretVersions`, ...) from `input`:
+   * each page's input comes from the previous page's result (csms-core's paginator), until
+   * the last page. `options` are the settings of each page's call.
+   * @throws {ValidationError} at once for an operation that does not page, an input that is
+   *   not an object, or bad settings; a bad member when the first page is asked for.
+   */
+  paginate<N extends PaginatedRef>(
+    operation: N,
+    input?: Operations[PaginatedName<N>]['input'],
+    options?: CallOptions,
+  ): Pages<PaginatedName<N>>;
 }
 
 export default CsmsClient;

@@ -9,6 +9,7 @@ import {
   transportDefaults,
   WasmAttempts,
   WasmClient,
+  WasmPaginator,
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { call, liveGeneration, isLive, freeWith } from './instance.js';
@@ -426,6 +427,83 @@ export class CsmsClient {
     }
     return runAttempts(start(), transport, calls);
   }
+
+  /**
+   * The pages of a List operation (`ListSecrets`, ...) from `input`: an async iterable of
+   * each page's result, and `items()` of their items; `options` are the settings of each
+   * page's call. The operation, input and settings are checked now (a ValidationError).
+   */
+  paginate(operation, input, options) {
+    const name = operationName(operation);
+    const text = toJson(input === undefined ? null : input, 'input');
+    perCallOptions(options, STATE.get(this).calls);
+    const items = call(() => {
+      const pages = new WasmPaginator(name, text);
+      try {
+        return pages.items;
+      } finally {
+        pages.free();
+      }
+    });
+    return new Pages(this, name, text, options, items);
+  }
+}
+
+/**
+ * `fn()` (a call into the module) on objects of instance `generation`, or a CsmsError when a
+ * panic elsewhere killed that instance: `what` (`the call`) was cut short.
+ */
+function liveIn(generation, what, fn) {
+  return call(() => {
+    if (!isLive(generation)) throw new CsmsError(`${what} was cut short by a panic in csms-core`, 'panic');
+    return fn();
+  });
+}
+
+/**
+ * The pages of a List operation (`client.paginate`): an async iterable of each page's
+ * result, each page one call of `client` with the call settings `options`; `items()` the
+ * items of every page in turn. Each iteration starts again from `input` (JSON text); the
+ * core's paginator (WasmPaginator) gives each page's input from the previous page's result
+ * and says when there is none.
+ */
+class Pages {
+  #client;
+  #name;
+  #input;
+  #options;
+  #items;
+
+  constructor(client, name, input, options, items) {
+    this.#client = client;
+    this.#name = name;
+    this.#input = input;
+    this.#options = options;
+    this.#items = items;
+  }
+
+  /** Each page's result, in order, until the last page. */
+  async *[Symbol.asyncIterator]() {
+    const generation = liveGeneration();
+    const pages = call(() => new WasmPaginator(this.#name, this.#input));
+    const live = (fn) => liveIn(generation, 'the pages', fn);
+    try {
+      for (;;) {
+        const input = live(() => pages.nextInput());
+        if (input === undefined) return;
+        const result = await this.#client.send(this.#name, JSON.parse(input), this.#options);
+        live(() => pages.advance(JSON.stringify(result)));
+        yield result;
+      }
+    } finally {
+      if (isLive(generation)) pages.free();
+    }
+  }
+
+  /** The items of every page in turn (`secrets` of ListSecrets, ...). */
+  async *items() {
+    for await (const page of this) yield* page[this.#items] || [];
+  }
 }
 
 /**
@@ -465,11 +543,7 @@ const TRANSPORT_STATUS = [100, 599];
 function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }, onAttempt, provider) {
   const generation = liveGeneration();
   const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs));
-  const live = (fn) =>
-    call(() => {
-      if (!isLive(generation)) throw new CsmsError('the call was cut short by a panic in csms-core', 'panic');
-      return fn();
-    });
+  const live = (fn) => liveIn(generation, 'the call', fn);
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
   let sent;
   const report = (status, error, headers) => {

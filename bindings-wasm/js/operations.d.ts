@@ -1628,6 +1628,15 @@ export interface Operations {
   UploadSecretBlob: { input: UploadSecretBlobInput; output: UploadSecretBlobOutput };
 }
 
+/** Every operation that pages (`client.paginate`), with the member of its result that holds a page's items. */
+export interface PageItems {
+  ListResourceInstances: 'resources';
+  ListSecretEvents: 'events';
+  ListSecretTask: 'tasks';
+  ListSecretVersions: 'version_metadatas';
+  ListSecrets: 'secrets';
+}
+
 /** The official (PascalCase) name of an operation. */
 export type OperationName = keyof Operations;
 

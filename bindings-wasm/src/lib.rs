@@ -24,6 +24,7 @@ use wasm_bindgen::prelude::*;
 
 mod attempts;
 mod cache;
+mod paginate;
 mod provider;
 mod rotation;
 

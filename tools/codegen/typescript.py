@@ -117,6 +117,13 @@ def emit(spec):
     for op in spec["operations"]:
         out.append(f"  {op['name']}: {{ input: {op['name']}Input; output: {op['name']}Output }};\n")
     out.append("}\n\n")
+    out.append("/** Every operation that pages (`client.paginate`), with the member of its result that holds a page's items. */\n")
+    out.append("export interface PageItems {\n")
+    for op in spec["operations"]:
+        if op.get("pagination"):
+            lists = [m["name"] for m in op.get("output", []) if parse_type(m["type"])[0] == "list"]
+            out.append(f"  {op['name']}: '{lists[0]}';\n")
+    out.append("}\n\n")
     out.append("/** The official (PascalCase) name of an operation. */\n")
     out.append("export type OperationName = keyof Operations;\n\n")
     out.append("/** One async method per operation, sending the request through the client's transport. */\n")
