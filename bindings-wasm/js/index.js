@@ -5,7 +5,6 @@
 import {
   operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
-  __panicForTests as wasmPanic,
   transportDefaults,
   WasmAttempts,
   WasmClient,
@@ -277,11 +276,6 @@ export function signRequest(spec) {
       ),
     ),
   );
-}
-
-/** Not part of the API: panics inside the wasm module (for the tests). */
-export function __panicForTests(message) {
-  return call(() => wasmPanic(String(message)));
 }
 
 const INNER = Symbol('csms.inner');

@@ -374,7 +374,7 @@ pub fn sign_request(
 }
 
 /// Panics with `message`: lets the tests check that a Rust panic reaches JavaScript as an
-/// `Error` (exported as `__panicForTests`; not part of the API).
+/// `Error` (exported as `__panicForTests` to js/testing.js, outside the package's API).
 #[wasm_bindgen(js_name = "__panicForTests")]
 pub fn panic_for_tests(message: &str) {
     panic!("{message}");

@@ -19,6 +19,18 @@ export async function loadPackage(kind = 'esm') {
   return import(join(PKG_DIR, 'esm', 'index.js'));
 }
 
+/**
+ * The test-only helpers of the package (`panicForTests`), outside its public surface:
+ * pkg/esm/testing.js or pkg/cjs/testing.cjs, sharing the wasm instance of `loadPackage(kind)`.
+ */
+export async function loadTesting(kind = 'esm') {
+  if (kind === 'cjs') {
+    const { createRequire } = await import('node:module');
+    return createRequire(import.meta.url)(join(PKG_DIR, 'cjs', 'testing.cjs'));
+  }
+  return import(join(PKG_DIR, 'esm', 'testing.js'));
+}
+
 export const AK = 'TEST-AK-0123456789';
 export const SK = 'TEST-SK-abcdefghijklmnopqrstuvwxyz0123';
 export const PROJECT_ID = '0123456789abcdef0123456789abcdef';
