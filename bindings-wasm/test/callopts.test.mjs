@@ -3,8 +3,7 @@
 // server that never answers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { AK, SK, PROJECT_ID, loadPackage, startEmulator } from './helpers.mjs';
+import { AK, SK, PROJECT_ID, loadPackage, silentServer as silent, startEmulator } from './helpers.mjs';
 
 const { CsmsClient, TransportError, ValidationError } = await loadPackage('esm');
 const credentials = { ak: AK, sk: SK };
@@ -15,24 +14,8 @@ after(async () => {
 });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A TCP server that reads requests and never answers; counts the requests it got. */
-async function silentServer() {
-  const sockets = new Set();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', (chunk) => {
-      server.requests += (chunk.toString('latin1').match(/^(GET|POST|PUT|DELETE) \//gm) || []).length;
-    });
-    socket.on('error', () => {});
-  });
-  server.requests = 0;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(resolve);
-  }));
-  return { server, endpoint: `http://127.0.0.1:${server.address().port}` };
-}
+/** A server that never answers (test/helpers.mjs), closed after the tests. */
+const silentServer = () => silent((stop) => cleanup.push(stop));
 
 /** How many requests the emulator got, all operations together. */
 async function requests(endpoint) {
