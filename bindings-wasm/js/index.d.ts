@@ -1,7 +1,7 @@
 // Type declarations of the csms-sdk package (hand-written; the operation and model types
 // in ./operations.d.ts are generated from spec/csms.json).
 
-import type { OperationMethods, OperationName, Operations, Version } from './operations.js';
+import type { OperationMethods, OperationName, Operations, PageItems, Version } from './operations.js';
 
 export type * from './operations.js';
 
@@ -125,13 +125,14 @@ export interface HttpResponse {
 /** What a transport gets beside the request. */
 export interface TransportContext {
   /**
-   * Aborted when the attempt's time (`timeoutMs`) is up: stop the request then. The client
-   * stops waiting at that moment anyway, and the attempt is a TransportError (maybeSent).
+   * Aborted when the attempt's time (`timeoutMs`) is up, or when the call's own `signal`
+   * aborts: stop the request then. The client stops waiting at that moment anyway, and the
+   * attempt is a TransportError (maybeSent), or the call's AbortError.
    */
   signal: AbortSignal;
   /** The client's connect timeout, for transports that can bound the connection alone. */
   connectTimeoutMs: number;
-  /** The client's whole-request timeout. */
+  /** The attempt's whole-request timeout: the call's `timeoutMs`, else the client's. */
   timeoutMs: number;
   /**
    * The client's limit on the response body, in bytes: a transport should stop reading once
@@ -220,6 +221,26 @@ export interface CsmsClientOptions {
    * logged otherwise). What it throws, or a promise it returns rejecting, is ignored.
    */
   onAttempt?: (record: AttemptRecord) => void;
+}
+
+/**
+ * The settings of one call, the last argument of every operation method and of `send`
+ * (`client.showSecret(input, { signal, timeoutMs })`); each replaces the client's for this
+ * call only. A bad one is a ValidationError naming it, and nothing is sent.
+ */
+export interface CallOptions {
+  /**
+   * Aborts the call: the attempt in flight ends at once (the transport's signal is aborted
+   * too), nothing is retried, and the call rejects with an `AbortError` (a `DOMException`
+   * named `AbortError`, as fetch rejects with; an `Error` of that name where there is no
+   * `DOMException`), whose `cause` is the signal's reason. A signal already aborted sends
+   * nothing.
+   */
+  signal?: AbortSignal;
+  /** Time for each attempt of this call, in ms (1 to 2^31 - 1); the client's `timeoutMs` otherwise. */
+  timeoutMs?: number;
+  /** Attempts of this call, the first included (1 to 100); the client's `maxAttempts` otherwise. */
+  maxAttempts?: number;
 }
 
 /** One attempt of a call, as `onAttempt` receives it. Nothing in it is secret. */
@@ -388,6 +409,23 @@ export declare function signRequest(spec: {
 export type OperationRef = OperationName | Uncapitalize<OperationName>;
 type Canonical<N extends OperationRef> = Capitalize<N> & OperationName;
 
+/** An operation that pages (`ListSecrets`), named either way (`listSecrets`). */
+export type PaginatedRef = keyof PageItems | Uncapitalize<keyof PageItems>;
+type PaginatedName<N extends PaginatedRef> = Capitalize<N> & keyof PageItems;
+
+/** One item of a page of the paginated operation `N` (a `Secret` of `ListSecrets`). */
+export type PageItem<N extends keyof PageItems> = Operations[N]['output'] extends { [K in PageItems[N]]?: Array<infer T> } ? T : never;
+
+/**
+ * The pages of a List operation (`client.paginate`): an async iterable of each page's
+ * result, in order until the last page, each page one call. Each iteration starts again
+ * from the first page.
+ */
+export interface Pages<N extends keyof PageItems> extends AsyncIterable<Operations[N]['output']> {
+  /** The items of every page in turn (`secrets` of `ListSecrets`, ...). */
+  items(): AsyncIterableIterator<PageItem<N>>;
+}
+
 export interface CsmsClient extends OperationMethods {}
 
 /** A CSMS client. Signing, validation and parsing run in WebAssembly; I/O goes through `transport`. */
@@ -421,9 +459,27 @@ export declare class CsmsClient {
   /**
    * Calls one operation: validates the input, signs each attempt anew, sends it through the
    * transport, retries as the core decides (see `maxAttempts`), and parses the result.
-   * @throws {ValidationError} or {CredentialsError} before anything is sent; {ApiError}, {TransportError} or {DecodeError} after.
+   * `options` are the call's own settings (`signal`, `timeoutMs`, `maxAttempts`).
+   * @throws {ValidationError} or {CredentialsError} before anything is sent; {ApiError}, {TransportError} or {DecodeError} after;
+   *   an `AbortError` when `options.signal` aborts.
    */
-  send<N extends OperationRef>(operation: N, input: Operations[Canonical<N>]['input']): Promise<Operations[Canonical<N>]['output']>;
+  send<N extends OperationRef>(
+    operation: N,
+    input: Operations[Canonical<N>]['input'],
+    options?: CallOptions,
+  ): Promise<Operations[Canonical<N>]['output']>;
+  /**
+   * The pages of a List operation (`ListSecrets`, `ListSecretVersions`, ...) from `input`:
+   * each page's input comes from the previous page's result (csms-core's paginator), until
+   * the last page. `options` are the settings of each page's call.
+   * @throws {ValidationError} at once for an operation that does not page, an input that is
+   *   not an object, or bad settings; a bad member when the first page is asked for.
+   */
+  paginate<N extends PaginatedRef>(
+    operation: N,
+    input?: Operations[PaginatedName<N>]['input'],
+    options?: CallOptions,
+  ): Pages<PaginatedName<N>>;
 }
 
 export default CsmsClient;

@@ -5,14 +5,14 @@
 import {
   operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
-  __panicForTests as wasmPanic,
   transportDefaults,
   WasmAttempts,
   WasmClient,
+  WasmPaginator,
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { call, liveGeneration, isLive, freeWith } from './instance.js';
-import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, runAttempts } from './transport.js';
+import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, perCallOptions, runAttempts } from './transport.js';
 
 import {
   CredentialProvider,
@@ -278,11 +278,6 @@ export function signRequest(spec) {
   );
 }
 
-/** Not part of the API: panics inside the wasm module (for the tests). */
-export function __panicForTests(message) {
-  return call(() => wasmPanic(String(message)));
-}
-
 const INNER = Symbol('csms.inner');
 /** The core's `[connectTimeoutMs, timeoutMs, maxResponseBytes]` defaults. */
 const DEFAULTS = call(() => Array.from(transportDefaults()));
@@ -406,11 +401,15 @@ export class CsmsClient {
   /**
    * Calls one operation: validates the input, then signs and sends each attempt through the
    * transport, retrying as the core decides (js/transport.js), and parses the result.
+   * `options` are the call's own settings, `{ signal, timeoutMs, maxAttempts }`
+   * (`perCallOptions`).
    */
-  async send(operation, input) {
+  async send(operation, input, options) {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
-    const { transport, calls, onAttempt, provider } = STATE.get(this);
+    const state = STATE.get(this);
+    const { transport, onAttempt, provider } = state;
+    const calls = perCallOptions(options, state.calls);
     const start = () => startCall(this, this[INNER], name, text, calls, onAttempt, provider);
     if (!provider) return runAttempts(start(), transport, calls);
     // Once more with fresh credentials when the service said the provider's expired.
@@ -421,6 +420,83 @@ export class CsmsClient {
       if (!first.expired) throw e;
     }
     return runAttempts(start(), transport, calls);
+  }
+
+  /**
+   * The pages of a List operation (`ListSecrets`, ...) from `input`: an async iterable of
+   * each page's result, and `items()` of their items; `options` are the settings of each
+   * page's call. The operation, input and settings are checked now (a ValidationError).
+   */
+  paginate(operation, input, options) {
+    const name = operationName(operation);
+    const text = toJson(input === undefined ? null : input, 'input');
+    perCallOptions(options, STATE.get(this).calls);
+    const items = call(() => {
+      const pages = new WasmPaginator(name, text);
+      try {
+        return pages.items;
+      } finally {
+        pages.free();
+      }
+    });
+    return new Pages(this, name, text, options, items);
+  }
+}
+
+/**
+ * `fn()` (a call into the module) on objects of instance `generation`, or a CsmsError when a
+ * panic elsewhere killed that instance: `what` (`the call`) was cut short.
+ */
+function liveIn(generation, what, fn) {
+  return call(() => {
+    if (!isLive(generation)) throw new CsmsError(`${what} was cut short by a panic in csms-core`, 'panic');
+    return fn();
+  });
+}
+
+/**
+ * The pages of a List operation (`client.paginate`): an async iterable of each page's
+ * result, each page one call of `client` with the call settings `options`; `items()` the
+ * items of every page in turn. Each iteration starts again from `input` (JSON text); the
+ * core's paginator (WasmPaginator) gives each page's input from the previous page's result
+ * and says when there is none.
+ */
+class Pages {
+  #client;
+  #name;
+  #input;
+  #options;
+  #items;
+
+  constructor(client, name, input, options, items) {
+    this.#client = client;
+    this.#name = name;
+    this.#input = input;
+    this.#options = options;
+    this.#items = items;
+  }
+
+  /** Each page's result, in order, until the last page. */
+  async *[Symbol.asyncIterator]() {
+    const generation = liveGeneration();
+    const pages = call(() => new WasmPaginator(this.#name, this.#input));
+    const live = (fn) => liveIn(generation, 'the pages', fn);
+    try {
+      for (;;) {
+        const input = live(() => pages.nextInput());
+        if (input === undefined) return;
+        const result = await this.#client.send(this.#name, JSON.parse(input), this.#options);
+        live(() => pages.advance(JSON.stringify(result)));
+        yield result;
+      }
+    } finally {
+      if (isLive(generation)) pages.free();
+    }
+  }
+
+  /** The items of every page in turn (`secrets` of ListSecrets, ...). */
+  async *items() {
+    for await (const page of this) yield* page[this.#items] || [];
   }
 }
 
@@ -461,11 +537,7 @@ const TRANSPORT_STATUS = [100, 599];
 function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }, onAttempt, provider) {
   const generation = liveGeneration();
   const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs));
-  const live = (fn) =>
-    call(() => {
-      if (!isLive(generation)) throw new CsmsError('the call was cut short by a panic in csms-core', 'panic');
-      return fn();
-    });
+  const live = (fn) => liveIn(generation, 'the call', fn);
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
   let sent;
   const report = (status, error, headers) => {
@@ -544,8 +616,8 @@ for (const name of OPERATION_NAMES) {
   const method = name[0].toLowerCase() + name.slice(1);
   Object.defineProperty(CsmsClient.prototype, method, {
     value: {
-      [method](input) {
-        return this.send(name, input);
+      [method](input, options) {
+        return this.send(name, input, options);
       },
     }[method],
     writable: true,

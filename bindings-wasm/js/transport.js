@@ -4,7 +4,7 @@
 // core's; this loop only sends, waits, and reads the clock and the random numbers, which
 // nothing else in the package does.
 
-import { CsmsError, TransportError, ValidationError } from './errors.js';
+import { CsmsError, TransportError, invalid } from './errors.js';
 
 /** The local clock, in seconds since the epoch (the core adds the offset it learnt). */
 export function nowSeconds() {
@@ -43,19 +43,79 @@ export function isCallOption(name) {
  */
 export function callOptions(options, [connectDefault, requestDefault, maxResponseBytes]) {
   const out = {};
-  for (const [name, [min, max]] of Object.entries(CALL_OPTIONS)) {
+  for (const name of Object.keys(CALL_OPTIONS)) {
     const value = options[name];
-    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) {
-      const reason = `must be a whole number from ${min} to ${max}`;
-      throw new ValidationError(`invalid \`${name}\`: ${reason}`, { field: name, reason });
-    }
-    out[name] = value;
+    out[name] = value === undefined ? undefined : checked(name, value);
   }
   if (out.connectTimeoutMs === undefined) out.connectTimeoutMs = connectDefault;
   if (out.timeoutMs === undefined) out.timeoutMs = requestDefault;
   // null is absent, as for the core.
   out.maxResponseBytes = options.maxResponseBytes == null ? maxResponseBytes : options.maxResponseBytes;
   return out;
+}
+
+/** The settings one call may take (its second argument), beside `signal`. */
+const PER_CALL = ['timeoutMs', 'maxAttempts'];
+
+/**
+ * The settings of one call (`client.showSecret(input, { signal, timeoutMs, maxAttempts })`)
+ * over the client's `calls` (from `callOptions`): checked with the client option's bounds,
+ * a ValidationError naming the one at fault (or an unknown one).
+ */
+export function perCallOptions(given, calls) {
+  if (given === undefined || given === null) return calls;
+  if (typeof given !== 'object') throw invalid('options', 'must be an object { signal?, timeoutMs?, maxAttempts? }');
+  const out = { ...calls };
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (name === 'signal') {
+      if (value === null || typeof value !== 'object' || typeof value.aborted !== 'boolean' || typeof value.addEventListener !== 'function') {
+        throw invalid('signal', 'must be an AbortSignal');
+      }
+      out.signal = value;
+    } else if (PER_CALL.includes(name)) {
+      out[name] = checked(name, value);
+    } else {
+      throw invalid(name, 'unknown option of a call (signal, timeoutMs, maxAttempts)');
+    }
+  }
+  return out;
+}
+
+/** `value` of the call option `name`, within its bounds. */
+function checked(name, value) {
+  const [min, max] = CALL_OPTIONS[name];
+  if (!(Number.isInteger(value) && value >= min && value <= max)) throw invalid(name, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+/**
+ * The error of a call its `signal` aborted: a DOMException named `AbortError` (as fetch
+ * rejects with), else an Error of that name; `cause` is the signal's reason.
+ */
+export function abortError(signal) {
+  const message = 'the call was aborted by its signal';
+  let error;
+  if (typeof DOMException === 'function') {
+    error = new DOMException(message, 'AbortError');
+  } else {
+    error = new Error(message);
+    error.name = 'AbortError';
+  }
+  if (signal.reason !== undefined) Object.defineProperty(error, 'cause', { value: signal.reason, configurable: true, writable: true });
+  return error;
+}
+
+/** `promise`, or the call's AbortError as soon as `signal` (when given) aborts. */
+function untilAborted(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  let onAbort;
+  const aborted = new Promise((_, reject) => {
+    onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -69,12 +129,15 @@ export function callOptions(options, [connectDefault, requestDefault, maxRespons
  * Every attempt is signed anew and sent through `transport` within `options.timeoutMs`.
  */
 export async function runAttempts(attempts, transport, options) {
+  const { signal } = options;
   try {
     for (;;) {
+      // An aborted call sends nothing more, and is not retried.
+      if (signal && signal.aborted) throw abortError(signal);
       let request = attempts.request(nowSeconds());
       // A Promise when credentials come from a provider (js/credentials.js): they may have
       // to be fetched, or a fetch waited for, first.
-      if (typeof request.then === 'function') request = await request;
+      if (typeof request.then === 'function') request = await untilAborted(request, signal);
       let outcome;
       try {
         outcome = await sendOnce(transport, request, options);
@@ -87,7 +150,8 @@ export async function runAttempts(attempts, transport, options) {
           ? attempts.fail(outcome, nowSeconds(), Math.random())
           : attempts.receive(outcome, nowSeconds(), Math.random());
       if (next.waitMs === undefined) return next.result;
-      await new Promise((resolve) => setTimeout(resolve, next.waitMs));
+      let timer;
+      await untilAborted(new Promise((resolve) => (timer = setTimeout(resolve, next.waitMs))), signal).finally(() => clearTimeout(timer));
     }
   } finally {
     attempts.free();
@@ -97,10 +161,14 @@ export async function runAttempts(attempts, transport, options) {
 /**
  * One attempt: `transport(request, { signal, connectTimeoutMs, timeoutMs, maxResponseBytes })`,
  * given up after `timeoutMs` (the signal is aborted then, so that a transport that honours
- * it, as the default one does, stops its I/O). Every failure is a TransportError.
+ * it, as the default one does, stops its I/O). Every failure is a TransportError, but for
+ * the call's own `signal` aborting: the transport's signal is aborted too, and the attempt
+ * ends at once with the call's AbortError.
  */
-async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, maxResponseBytes }) {
+async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, maxResponseBytes, signal: callSignal }) {
   const controller = new AbortController();
+  const onAbort = () => controller.abort(abortError(callSignal));
+  if (callSignal) callSignal.addEventListener('abort', onAbort, { once: true });
   let timer;
   const timedOut = new Promise((_, reject) => {
     timer = setTimeout(() => {
@@ -115,12 +183,13 @@ async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, maxRe
   try {
     const context = { signal: controller.signal, connectTimeoutMs, timeoutMs, maxResponseBytes };
     const sent = (async () => transport(request, context))();
-    const response = await Promise.race([sent, timedOut]);
+    const response = await untilAborted(Promise.race([sent, timedOut]), callSignal);
     if (response === null || typeof response !== 'object') {
       throw new TransportError('the transport returned no response object', { maybeSent: true });
     }
     return response;
   } catch (e) {
+    if (callSignal && callSignal.aborted) throw abortError(callSignal);
     if (e instanceof TransportError) throw e;
     // Another error of this package (a ValidationError from a transport that called a
     // client, say) is not a network failure: it ends the call as it is.
@@ -128,6 +197,7 @@ async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, maxRe
     throw new TransportError(`transport failed: ${e && e.message ? e.message : e}`, { maybeSent: true, cause: e });
   } finally {
     clearTimeout(timer);
+    if (callSignal) callSignal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -24,6 +24,7 @@ use wasm_bindgen::prelude::*;
 
 mod attempts;
 mod cache;
+mod paginate;
 mod provider;
 mod rotation;
 
@@ -373,7 +374,7 @@ pub fn sign_request(
 }
 
 /// Panics with `message`: lets the tests check that a Rust panic reaches JavaScript as an
-/// `Error` (exported as `__panicForTests`; not part of the API).
+/// `Error` (exported as `__panicForTests` to js/testing.js, outside the package's API).
 #[wasm_bindgen(js_name = "__panicForTests")]
 pub fn panic_for_tests(message: &str) {
     panic!("{message}");

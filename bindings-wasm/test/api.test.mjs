@@ -4,10 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PKG_DIR, loadPackage } from './helpers.mjs';
+import { PKG_DIR, loadPackage, loadTesting } from './helpers.mjs';
 
 const esm = await loadPackage('esm');
 const cjs = await loadPackage('cjs');
+/** The test-only helpers next to each form (outside the public surface). */
+const testing = new Map([[esm, await loadTesting('esm')], [cjs, await loadTesting('cjs')]]);
 const options = { endpoint: 'https://kms.cn-north-4.myhuaweicloud.com', projectId: 'pid', credentials: { ak: 'AK', sk: 'SK' } };
 
 test('package.json: exports, sideEffects, no dependencies', () => {
@@ -16,6 +18,14 @@ test('package.json: exports, sideEffects, no dependencies', () => {
   assert.equal(pkg.dependencies, undefined);
   assert.equal(pkg.exports['.'].import.default, './esm/index.js');
   assert.equal(pkg.exports['.'].require.default, './cjs/index.cjs');
+  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './csms_bg.wasm', './package.json'], 'testing.js is not exported');
+});
+
+test('no test-only export in the public surface', () => {
+  for (const csms of [esm, cjs]) {
+    const hidden = Object.keys(csms).filter((name) => name.startsWith('_') || /test/i.test(name));
+    assert.deepEqual(hidden, []);
+  }
 });
 
 test('buildRequest: UpdateSecret, at as a string, a Date and milliseconds', () => {
@@ -100,10 +110,11 @@ test('a Rust panic becomes an Error; the next call gets a fresh instance, and cl
     const listed = async () => ({ status: 200, headers: {}, body: '{"secrets":[],"page_info":{"secret_count":0}}' });
     const client = new csms.CsmsClient({ ...options, transport: listed });
     const before = client.buildRequest('ListSecrets', {}, '20240806T000000Z');
-    // __panicForTests is a hidden, test-only export: it panics inside the module.
+    // panicForTests (test-only, outside the package's exports) panics inside the module.
+    const { panicForTests } = testing.get(csms);
     for (const message of ['first boom', 'second boom']) {
       assert.throws(
-        () => csms.__panicForTests(message),
+        () => panicForTests(message),
         (e) => e instanceof csms.CsmsError && e instanceof Error && e.name === 'CsmsError' && e.code === 'panic' &&
           e.message.includes(message) && e.cause instanceof WebAssembly.RuntimeError,
       );
@@ -118,7 +129,7 @@ test('a Rust panic becomes an Error; the next call gets a fresh instance, and cl
       transport: async () => {
         if (panicNext) {
           panicNext = false;
-          csms.__panicForTests('inside a call');
+          panicForTests('inside a call');
         }
         return listed();
       },

@@ -1,5 +1,6 @@
 // Shared by the tests: loading the built package, starting the emulator.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +18,18 @@ export async function loadPackage(kind = 'esm') {
     return createRequire(import.meta.url)(join(PKG_DIR, 'cjs', 'index.cjs'));
   }
   return import(join(PKG_DIR, 'esm', 'index.js'));
+}
+
+/**
+ * The test-only helpers of the package (`panicForTests`), outside its public surface:
+ * pkg/esm/testing.js or pkg/cjs/testing.cjs, sharing the wasm instance of `loadPackage(kind)`.
+ */
+export async function loadTesting(kind = 'esm') {
+  if (kind === 'cjs') {
+    const { createRequire } = await import('node:module');
+    return createRequire(import.meta.url)(join(PKG_DIR, 'cjs', 'testing.cjs'));
+  }
+  return import(join(PKG_DIR, 'esm', 'testing.js'));
 }
 
 export const AK = 'TEST-AK-0123456789';
@@ -61,4 +74,26 @@ export async function emulatorFor(t, args = []) {
   const emu = await startEmulator(args);
   t.after(emu.stop);
   return emu;
+}
+
+/**
+ * A TCP server on loopback that reads requests and never answers; `server.requests` counts
+ * the requests it got. `onStop` is given the function that closes it (a test's cleanup).
+ */
+export async function silentServer(onStop) {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (chunk) => {
+      server.requests += (chunk.toString('latin1').match(/^(GET|POST|PUT|DELETE) \//gm) || []).length;
+    });
+    socket.on('error', () => {});
+  });
+  server.requests = 0;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onStop(() => new Promise((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(resolve);
+  }));
+  return { server, endpoint: `http://127.0.0.1:${server.address().port}` };
 }

@@ -16,7 +16,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AK, SK, PROJECT_ID, ROOT, loadPackage, startEmulator } from './helpers.mjs';
+import { AK, SK, PROJECT_ID, ROOT, loadPackage, silentServer as silent, startEmulator } from './helpers.mjs';
 
 const csms = await loadPackage('esm');
 const { CsmsClient, ApiError, TransportError, fetchTransport } = csms;
@@ -195,24 +195,8 @@ test('a clock 30 minutes ahead is corrected after one refused request, and the o
   await assert.rejects(naive.listSecrets({}), (e) => e instanceof ApiError && e.status === 401 && /expired/.test(e.errorMsg));
 });
 
-/** A TCP server that reads requests and never answers; counts the requests it got. */
-async function silentServer() {
-  const sockets = new Set();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', (chunk) => {
-      server.requests += (chunk.toString('latin1').match(/^(GET|POST|PUT|DELETE) \//gm) || []).length;
-    });
-    socket.on('error', () => {});
-  });
-  server.requests = 0;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(resolve);
-  }));
-  return { server, endpoint: `http://127.0.0.1:${server.address().port}` };
-}
+/** A server that never answers (test/helpers.mjs), closed after the tests. */
+const silentServer = () => silent((stop) => cleanup.push(stop));
 
 test('the whole-request timeout fires: TransportError, maybeSent, retried only when idempotent', async () => {
   const { server, endpoint } = await silentServer();

@@ -9,6 +9,8 @@ import {
   CsmsError,
   DecodeError,
   ValidationError,
+  type CallOptions,
+  type Secret,
   type HttpRequest,
   type ShowSecretVersionOutput,
   type Transport,
@@ -45,6 +47,34 @@ async function main(): Promise<void> {
   await client.batchCreateOrDeleteTags({ secret_id: 'id', action: 'remove', tags: [] });
   // @ts-expect-error no such operation
   client.buildRequest('NoSuchOperation', {});
+  // Per-call settings, on every operation method and on send.
+  const settings: CallOptions = { signal: AbortSignal.timeout(5000), timeoutMs: 2000, maxAttempts: 1 };
+  await client.showSecret({ secret_name: 'db' }, settings);
+  await client.listSecrets(undefined, { signal: new AbortController().signal });
+  await client.send('showSecret', { secret_name: 'db' }, { timeoutMs: 100 });
+  // @ts-expect-error timeoutMs is a number
+  await client.showSecret({ secret_name: 'db' }, { timeoutMs: '100' });
+  // @ts-expect-error not a setting of a call
+  await client.showSecret({ secret_name: 'db' }, { retryBaseMs: 5 });
+  // Pages of a List operation, and their items.
+  for await (const page of client.paginate('ListSecrets', { limit: '2' }, { timeoutMs: 100 })) {
+    const first: Secret | undefined = page.secrets?.[0];
+    void first;
+  }
+  for await (const version of client.paginate('listSecretVersions', { secret_name: 'db' }).items()) {
+    const id: string | undefined = version.id;
+    void id;
+  }
+  // @ts-expect-error ShowSecret does not page
+  client.paginate('ShowSecret', { secret_name: 'db' });
+  for await (const secret of client.paginate('ListSecrets').items()) {
+    const named: string | undefined = secret.name;
+    // @ts-expect-error an item is a Secret (not `never`, which would take this)
+    const wrong: number = secret;
+    void named, wrong;
+  }
+  // @ts-expect-error the signal is an AbortSignal
+  await client.send('ShowSecret', { secret_name: 'db' }, { signal: true });
   try {
     await token.listSecrets();
   } catch (e) {

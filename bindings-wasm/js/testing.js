@@ -1,0 +1,11 @@
+// For the package's own tests only: not part of the API, not reachable through the
+// package's `exports` (the tests load pkg/esm/testing.js or pkg/cjs/testing.cjs by path).
+// It shares the wasm instance of the client modules next to it.
+
+import { __panicForTests as wasmPanic } from './csms_wasm.js';
+import { call } from './instance.js';
+
+/** Panics inside the wasm module with `message` (the panic then becomes a CsmsError). */
+export function panicForTests(message) {
+  return call(() => wasmPanic(String(message)));
+}
