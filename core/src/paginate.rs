@@ -4,7 +4,6 @@
 use crate::error::{Error, Result};
 use crate::operations::{OperationSpec, Pagination, Type};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
 
 /// Walks the pages of a List operation (`ListSecrets`, `ListSecretVersions`, ...).
 ///
@@ -29,7 +28,7 @@ pub struct Paginator {
     done: bool,
     /// Every marker sent so far (the starting one included): a server that hands one back
     /// again would have the pages go round forever.
-    seen: BTreeSet<String>,
+    seen: Vec<String>,
 }
 
 impl Paginator {
@@ -44,10 +43,10 @@ impl Paginator {
             Value::Null => Value::Object(Map::new()),
             _ => return Err(Error::validation("input", "must be an object of members")),
         };
-        let mut seen = BTreeSet::new();
+        let mut seen = Vec::new();
         if let Pagination::Marker { marker, .. } = pagination {
             if let Some(first) = input.get(marker).and_then(Value::as_str) {
-                seen.insert(first.to_owned());
+                seen.push(first.to_owned());
             }
         }
         Ok(Paginator { op, pagination, input, done: false, seen })
@@ -77,7 +76,10 @@ impl Paginator {
             Pagination::Marker { marker, next, .. } => {
                 let next_marker = lookup(result, next).and_then(Value::as_str).filter(|m| !m.is_empty());
                 match next_marker {
-                    Some(m) if self.seen.insert(m.to_owned()) => self.set(marker, Value::String(m.to_owned())),
+                    Some(m) if !self.seen.iter().any(|s| s == m) => {
+                        self.seen.push(m.to_owned());
+                        self.set(marker, Value::String(m.to_owned()))
+                    }
                     _ => self.done = true,
                 }
             }
