@@ -513,6 +513,9 @@ CLIENT_COMMON = '''\
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
+    def with_options(self, *, timeout: float | None = ..., max_attempts: int = ...) -> Self:
+        """A view of this client whose calls use these options instead (timeout: seconds for each
+        attempt, None: no limit); it shares everything else, and this client is unchanged."""
 '''
 
 

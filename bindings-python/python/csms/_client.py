@@ -58,6 +58,17 @@ def _seconds(name, value):
     return value
 
 
+def _attempts(value):
+    """A `max_attempts` option: an int from 1 to 100."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {value!r}")
+    return value
+
+
+#: An option `with_options` was not given (None is a value: no limit).
+_UNSET = object()
+
+
 def _byte_limit(value):
     """A `max_response_bytes` given to a transport: an int above 0 (a client's is checked by the
     core)."""
@@ -152,8 +163,7 @@ class _Base(Operations):
             self._native = _native.Client(options)
         except ValidationError as e:
             raise ValidationError(_option_field(e.field), e.reason) from None
-        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
-            raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {max_attempts!r}")
+        _attempts(max_attempts)
         for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap),
                             ("max_retry_after", max_retry_after)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
@@ -174,6 +184,26 @@ class _Base(Operations):
         # httpx_async_transport() without a session or client of yours).
         self._made_transport = transport is None
         self._own_transport = transport is None or getattr(transport, "_closed_with_client", False) is True
+        # The client whose transport this one sends with: itself, or for a view of
+        # `with_options` the client it was made from. `_call_timeout`: a view's timeout.
+        self._owner = self
+        self._call_timeout = _UNSET
+
+    def with_options(self, *, timeout=_UNSET, max_attempts=_UNSET):
+        """A view of this client whose calls use the options given here instead of its own:
+        `timeout` (seconds for each attempt; None: no limit) and `max_attempts`, checked as by
+        the constructor (ValidationError naming the option). Cheap: the view shares the native
+        client, the transport, the credentials, the learnt clock offset and every other option;
+        this client is unchanged. With a transport of yours, `Client` cannot apply the timeout
+        (the transport's own applies); `AsyncClient` bounds each attempt with it whatever the
+        transport. A view owns nothing: its `close()` / `aclose()` does nothing."""
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        if timeout is not _UNSET:
+            view._timeout = view._call_timeout = _seconds("timeout", timeout)
+        if max_attempts is not _UNSET:
+            view._policy = (_attempts(max_attempts),) + self._policy[1:]
+        return view
 
     @property
     def endpoint(self):
@@ -240,9 +270,15 @@ class _Base(Operations):
         transport to send them with, and with a credentials provider what starts the attempts
         again (for the run after the service refused its credentials as expired)."""
         attempts = self._native.start(operation, input, *self._policy)
-        transport = self._transport
+        owner = self._owner
+        transport = owner._transport
         if transport is None:
-            transport = self._transport = self._default_transport()
+            transport = owner._transport = owner._default_transport()
+        if self._call_timeout is not _UNSET and owner._made_transport:
+            import functools
+
+            # The default transports take a timeout for one request.
+            transport = functools.partial(transport, timeout=self._call_timeout)
         again = None
         if self._credentials is not None:
             def again():
@@ -329,6 +365,8 @@ class Client(_Base):
     def close(self):
         """Closes the client's transport: the default one, or one made by requests_transport() or
         httpx_transport() without a session of yours. Another transport you gave is yours to close."""
+        if self._owner is not self:
+            return  # a view of with_options: the client it was made from owns the transport
         transport = self._transport
         if self._own_transport and transport is not None:
             if self._made_transport:
@@ -384,6 +422,8 @@ class AsyncClient(_Base):
         """Closes the client's transport: the default one, or one made by httpx_async_transport(),
         requests_transport() or httpx_transport() without a session or client of yours. Another
         transport you gave is yours to close."""
+        if self._owner is not self:
+            return  # a view of with_options: the client it was made from owns the transport
         transport = self._transport
         if self._own_transport and transport is not None:
             if self._made_transport:

@@ -25,3 +25,5 @@ async def async_transport(request: csms.Request) -> csms.TransportResult:
 csms.Client(region="cn-north-4", transport=async_transport)  # error: arg-type
 csms.TransportError("x", True, None, None, True)  # error: call-arg
 csms.TransportError("x", timed_out="yes")  # error: arg-type
+client.with_options(timeout="2")  # error: arg-type
+client.with_options(2.0)  # error: call-arg

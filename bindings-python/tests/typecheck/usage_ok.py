@@ -38,6 +38,10 @@ offset: int = patient.clock_offset
 slow = csms.TransportError("no answer in 5 s", maybe_sent=False, timed_out=True)
 
 
+quick: csms.Client = client.with_options(timeout=2.0, max_attempts=1)
+print(quick.with_options(timeout=None).show_secret(secret_name="db"))
+
+
 def my_transport(request: csms.Request) -> csms.TransportResult:
     return (200, [("X-Request-Id", "r")], b"{}")
 
