@@ -156,7 +156,11 @@ def emit_runtime(spec):
     for op in spec["operations"]:
         if op.get("pagination"):
             out.append(f"    {op['name']!r},\n")
-    out.append(")\n\n\nclass Operations:\n")
+    out.append(")\n\n#: The result member holding each paged operation's items (`items()` of `paginate`).\nITEMS = {\n")
+    for op in spec["operations"]:
+        if op.get("pagination"):
+            out.append(f"    {op['name']!r}: {items_member(op)['name']!r},\n")
+    out.append("}\n\n\nclass Operations:\n")
     out.append('    """One method per CSMS operation, each taking the operation\'s members as keyword arguments.\n\n'
                "    A member left out (or None) is not sent. The client class supplies `_call`.\n"
                '    """\n\n    __slots__ = ()\n')
@@ -175,6 +179,16 @@ def emit_runtime(spec):
     return RUNTIME, "".join(out)
 
 
+def items_member(op):
+    """The result member of a paged operation holding its items: the spec's `items`, else its one
+    list-typed member."""
+    name = op["pagination"].get("items")
+    found = [m for m in op["output"] if (m["name"] == name if name else m["type"].startswith("list<"))]
+    if len(found) != 1:
+        raise SystemExit(f"{op['name']}: cannot tell the member holding the items of a page")
+    return found[0]
+
+
 class runtime:  # noqa: N801  (registered in EMITTERS like a module)
     """The second emitter of this module: `_models.py`."""
 
@@ -190,7 +204,7 @@ STUB_HEAD = '''\
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
-from typing import Any, Literal, Protocol, final, overload
+from typing import Any, Generic, Literal, Protocol, TypeVar, final, overload
 
 from typing_extensions import Self, TypeAlias
 
@@ -548,9 +562,9 @@ def stub_method(op, is_async):
 
 
 #: What `from csms import *` gives besides the model classes (`__all__` of csms/__init__.py).
-EXPORTS = ["ApiError", "AsyncClient", "AsyncSecretCache", "AsyncTransport", "At", "Client", "CredentialProvider",
+EXPORTS = ["ApiError", "AsyncClient", "AsyncPages", "AsyncSecretCache", "AsyncTransport", "At", "Client", "CredentialProvider",
            "Credentials", "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials", "FunctionCredentials",
-           "Headers", "MetadataCredentials", "Model", "OperationName", "PagedOperationName", "ProfileCredentials",
+           "Headers", "MetadataCredentials", "Model", "OperationName", "Pages", "PagedOperationName", "ProfileCredentials",
            "Request", "Response", "RotationError", "RotationResult", "SecretCache", "SecretChange", "Signer",
            "Transport", "TransportError", "TransportResult", "USER_AGENT", "ValidationError", "default_credentials",
            "operation_names", "rotate", "rotate_async", "sdk_date", "verify_signature"]
@@ -669,6 +683,29 @@ async def rotate_async(
 
 
 
+#: The pages of `paginate` (csms/_client.py).
+PAGES = '''_Page = TypeVar("_Page", covariant=True)
+_Item = TypeVar("_Item", covariant=True)
+
+class Pages(Generic[_Page, _Item]):
+    """The pages of a List operation: iterating gives each page's result; `items()` each item of every page."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _Page: ...
+    def items(self) -> Iterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
+class AsyncPages(Generic[_Page, _Item]):
+    """Pages of an AsyncClient: `async for page in ...`, `async for item in ....items()`."""
+
+    def __aiter__(self) -> Self: ...
+    async def __anext__(self) -> _Page: ...
+    def items(self) -> AsyncIterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
+'''
+
+
 def emit(spec):
     ops = spec["operations"]
     out = [HEADER, STUB_HEAD, "\n"]
@@ -679,6 +716,7 @@ def emit(spec):
     paged = [op for op in ops if op.get("pagination")]
     out.append(f"PagedOperationName: TypeAlias = Literal[{', '.join(chr(34) + op['name'] + chr(34) for op in paged)}]\n\n")
 
+    out.append(PAGES)
     for cls, is_async in (("Client", False), ("AsyncClient", True)):
         transport = "AsyncTransport" if is_async else "Transport"
         doc = ("A CSMS client: one method per operation, sending through `transport` (the standard library's "
@@ -697,11 +735,13 @@ def emit(spec):
             out.append(f"    @overload\n    def parse_response(self, operation: Literal[\"{op['name']}\"], status: int, "
                        f"headers: Headers | Any, body: bytes | str) -> {result_class(op)}:"
                        + (f"\n        {parse_doc}\n" if i == 0 else " ...\n"))
-        it = "AsyncIterator" if is_async else "Iterator"
-        paginate_doc = '"""Yields the result of each page of a List operation, from `input` (and `members`) on."""'
+        paginate_doc = ('"""The pages of a List operation from `input` (and `members`) on: each page\'s result, '
+                        'or with `items()` each item."""')
+        pages = "AsyncPages" if is_async else "Pages"
         for i, op in enumerate(paged):
+            item = py_type(parse_type(items_member(op)["type"])[1])
             out.append(f"    @overload\n    def paginate(self, operation: Literal[\"{op['name']}\"], input: Mapping[str, Any] | None = None, "
-                       f"**members: Any) -> {it}[{result_class(op)}]:"
+                       f"**members: Any) -> {pages}[{result_class(op)}, {item}]:"
                        + (f"\n        {paginate_doc}\n" if i == 0 else " ...\n"))
         out.append(f"    @classmethod\n    {'async ' if is_async else ''}def from_env(cls, region: str | None = None, "
                    "env: Mapping[str, str] | None = None, **options: Any) -> Self:\n"

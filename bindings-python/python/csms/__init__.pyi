@@ -5,7 +5,7 @@
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
-from typing import Any, Literal, Protocol, final, overload
+from typing import Any, Generic, Literal, Protocol, TypeVar, final, overload
 
 from typing_extensions import Self, TypeAlias
 
@@ -995,6 +995,25 @@ class UploadSecretBlobResponse(Model):
 OperationName: TypeAlias = Literal["BatchCreateOrDeleteTags", "BatchImportSecrets", "CheckSecrets", "CreateAgency", "CreateGrants", "CreateSecret", "CreateSecretEvent", "CreateSecretTag", "CreateSecretVersion", "DeleteGrant", "DeleteSecret", "DeleteSecretEvent", "DeleteSecretForSchedule", "DeleteSecretStage", "DeleteSecretTag", "DownloadSecretBlob", "GenerateRandomPassword", "ListGrants", "ListNotificationRecords", "ListProjectSecretsTags", "ListResourceInstances", "ListSecretEvents", "ListSecretTags", "ListSecretTask", "ListSecretVersions", "ListSecrets", "ListUsers", "RestoreSecret", "RotateSecret", "ShowAgency", "ShowSecret", "ShowSecretEvent", "ShowSecretFunctionTemplates", "ShowSecretStage", "ShowSecretVersion", "ShowSecretsConfig", "ShowUserDetail", "UpdateGrant", "UpdateSecret", "UpdateSecretEvent", "UpdateSecretStage", "UpdateSecretsConfig", "UpdateUserPassword", "UpdateVersion", "UploadSecretBlob"]
 PagedOperationName: TypeAlias = Literal["ListResourceInstances", "ListSecretEvents", "ListSecretTask", "ListSecretVersions", "ListSecrets"]
 
+_Page = TypeVar("_Page", covariant=True)
+_Item = TypeVar("_Item", covariant=True)
+
+class Pages(Generic[_Page, _Item]):
+    """The pages of a List operation: iterating gives each page's result; `items()` each item of every page."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _Page: ...
+    def items(self) -> Iterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
+class AsyncPages(Generic[_Page, _Item]):
+    """Pages of an AsyncClient: `async for page in ...`, `async for item in ....items()`."""
+
+    def __aiter__(self) -> Self: ...
+    async def __anext__(self) -> _Page: ...
+    def items(self) -> AsyncIterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
 class Client:
     """A CSMS client: one method per operation, sending through `transport` (the standard library's
     http.client by default, keep-alive per host).
@@ -1153,16 +1172,16 @@ class Client:
     @overload
     def parse_response(self, operation: Literal["UploadSecretBlob"], status: int, headers: Headers | Any, body: bytes | str) -> UploadSecretBlobResponse: ...
     @overload
-    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListResourceInstancesResponse]:
-        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
+    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListResourceInstancesResponse, ActionResources]:
+        """The pages of a List operation from `input` (and `members`) on: each page's result, or with `items()` each item."""
     @overload
-    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretEventsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretEventsResponse, Event]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretTaskResponse]: ...
+    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretTaskResponse, SecretTask]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretVersionsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretVersionsResponse, VersionMetadata]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretsResponse]: ...
+    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretsResponse, Secret]: ...
     @classmethod
     def from_env(cls, region: str | None = None, env: Mapping[str, str] | None = None, **options: Any) -> Self:
         """A client configured from the environment (CSMS_ENDPOINT, the default chain, HUAWEICLOUD_SDK_PROJECT_ID); the credentials are fetched now."""
@@ -1800,16 +1819,16 @@ class AsyncClient:
     @overload
     def parse_response(self, operation: Literal["UploadSecretBlob"], status: int, headers: Headers | Any, body: bytes | str) -> UploadSecretBlobResponse: ...
     @overload
-    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListResourceInstancesResponse]:
-        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
+    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListResourceInstancesResponse, ActionResources]:
+        """The pages of a List operation from `input` (and `members`) on: each page's result, or with `items()` each item."""
     @overload
-    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretEventsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretEventsResponse, Event]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretTaskResponse]: ...
+    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretTaskResponse, SecretTask]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretVersionsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretVersionsResponse, VersionMetadata]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretsResponse]: ...
+    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretsResponse, Secret]: ...
     @classmethod
     async def from_env(cls, region: str | None = None, env: Mapping[str, str] | None = None, **options: Any) -> Self:
         """A client configured from the environment (CSMS_ENDPOINT, the default chain, HUAWEICLOUD_SDK_PROJECT_ID); the credentials are fetched now."""
@@ -2400,6 +2419,7 @@ async def rotate_async(
 __all__ = [
     'ApiError',
     'AsyncClient',
+    'AsyncPages',
     'AsyncSecretCache',
     'AsyncTransport',
     'At',
@@ -2415,6 +2435,7 @@ __all__ = [
     'MetadataCredentials',
     'Model',
     'OperationName',
+    'Pages',
     'PagedOperationName',
     'ProfileCredentials',
     'Request',

@@ -8,7 +8,7 @@ from ._credentials import CredentialProvider, default_credentials
 from ._errors import ValidationError
 from ._native import Request, Signer, sdk_date
 from ._model import Model, _wrap
-from ._models import RESULTS, Operations
+from ._models import ITEMS, RESULTS, Operations
 
 _TEXT_OPTIONS = ("region", "endpoint", "project_id", "ak", "sk", "security_token", "auth_token", "algorithm",
                  "user_agent", "derived_service")
@@ -26,6 +26,54 @@ class Response:
 
     def __repr__(self):
         return f"Response(status={self.status!r}, body=<{len(self.body)} bytes>)"
+
+
+class _PageSeries:
+    """What Pages and AsyncPages share: the iterator of page results, and the result member
+    holding a page's items."""
+
+    __slots__ = ("_pages", "_member")
+
+    def __init__(self, pages, member):
+        self._pages = pages
+        self._member = member
+
+
+class Pages(_PageSeries):
+    """The pages of a List operation (what `Client.paginate` returns): iterating gives each
+    page's typed result, fetched as it is reached; `items()` gives the items of every page in
+    turn (`secrets` of ListSecrets, ...). Either consumes the pages: iterate once."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._pages)
+
+    def items(self):
+        """Yields each item of each page (a page without any gives none)."""
+        for page in self._pages:
+            yield from getattr(page, self._member) or ()
+
+
+class AsyncPages(_PageSeries):
+    """`Pages` of an AsyncClient: `async for page in ...`, `async for item in ....items()`."""
+
+    __slots__ = ()
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        return await self._pages.__anext__()
+
+    async def items(self):
+        """Yields each item of each page (a page without any gives none)."""
+        async for page in self._pages:
+            for item in getattr(page, self._member) or ():
+                yield item
 
 
 def operation_names():
@@ -255,12 +303,13 @@ class _Base(Operations):
     def paginate(self, operation, input=None, **members):
         """Yields the typed result of each page of a List operation (`ListSecrets`,
         `ListSecretVersions`, ...), starting from `input` and `members`, until the last page
-        (an async iterator for AsyncClient)."""
+        (an async iterator for AsyncClient): a `Pages` (`AsyncPages`), whose `items()` yields
+        the items of every page instead."""
         if members:
             merged = dict(input) if input else {}
             merged.update(members)
             input = merged
-        return self._iterate(operation, _native.Paginator(operation, input))
+        return self._page_series(self._iterate(operation, _native.Paginator(operation, input)), ITEMS.get(operation))
 
     def _check_transport(self, transport):
         """Refuses a transport this client cannot drive (the sync client: an async one)."""
@@ -353,6 +402,8 @@ class Client(_Base):
         return _transports().StdlibTransport(
             connect_timeout=self._connect_timeout, timeout=self._timeout, max_response_bytes=self.max_response_bytes)
 
+    _page_series = Pages
+
     def _iterate(self, operation, pages):
         while True:
             page_input = pages.next_input()
@@ -408,6 +459,8 @@ class AsyncClient(_Base):
     def _default_transport(self):
         return _transports().default_async_transport(
             connect_timeout=self._connect_timeout, timeout=self._timeout, max_response_bytes=self.max_response_bytes)
+
+    _page_series = AsyncPages
 
     async def _iterate(self, operation, pages):
         while True:

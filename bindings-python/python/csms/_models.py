@@ -565,6 +565,15 @@ PAGED = (
     'ListSecrets',
 )
 
+#: The result member holding each paged operation's items (`items()` of `paginate`).
+ITEMS = {
+    'ListResourceInstances': 'resources',
+    'ListSecretEvents': 'events',
+    'ListSecretTask': 'tasks',
+    'ListSecretVersions': 'version_metadatas',
+    'ListSecrets': 'secrets',
+}
+
 
 class Operations:
     """One method per CSMS operation, each taking the operation's members as keyword arguments.

@@ -27,3 +27,4 @@ csms.TransportError("x", True, None, None, True)  # error: call-arg
 csms.TransportError("x", timed_out="yes")  # error: arg-type
 client.with_options(timeout="2")  # error: arg-type
 client.with_options(2.0)  # error: call-arg
+client.paginate("ListSecrets").items().version_id  # error: attr-defined

@@ -20,6 +20,9 @@ vid: str | None = res.version_id
 for page in client.paginate("ListSecrets", limit="2"):
     for s in page.secrets or []:
         print(s.name)
+for secret in client.paginate("ListSecrets", limit=2).items():
+    state: str | None = secret.state
+first: csms.ListSecretsResponse = next(client.paginate("ListSecrets"))
 client.batch_create_or_delete_tags(secret_id="i", action="create", tags=[csms.TagItem(key="k", value="v"), {"key": "a"}])
 client.list_resource_instances(action="filter", limit=10, offset="0", resource_instances="resource_instances")
 try:
@@ -74,6 +77,8 @@ async def main() -> None:
         print(rr.version_id)
         async for p in ac.paginate("ListSecretVersions", secret_name="x"):
             print(p.version_metadatas)
+        async for meta in ac.paginate("ListSecretVersions", secret_name="x").items():
+            stages: list[str] | None = meta.version_stages
 
 
 if __name__ == "__main__":
