@@ -166,10 +166,14 @@ def emit_runtime(spec):
                '    """\n\n    __slots__ = ()\n')
     for op in spec["operations"]:
         members = ordered_members(op)
-        params = "".join(f", {check_name(m['name'])}=None" for m in members)
+        # Keyword-only: required members without a default (a None given is the core's
+        # ValidationError), the others None (not sent).
+        params = "".join(f", {check_name(m['name'])}" + ("" if m.get("required") else "=None") for m in members)
         star = ", *" if members else ""
         out.append(f"\n    def {method_name(op)}(self{star}{params}):\n")
-        out.append(docstring(op.get("doc", ""), "        ", ["", "Returns:", f"    {result_class(op)}"]))
+        extra = member_docs(op)
+        out.append(docstring(op.get("doc", ""), "        ", (["", "Args:"] + ["    " + l for l in extra] if extra else [])
+                             + ["", "Returns:", f"    {result_class(op)}"]))
         body = ", ".join(f"{m['name']!r}: {m['name']}" for m in op["input"])
         out.append(f"        return self._call({op['name']!r}, {{{body}}})\n")
     out.append("\n\n__all__ = [\n")
@@ -552,7 +556,11 @@ def stub_class(name, doc, fields):
 def stub_method(op, is_async):
     params = []
     for m in ordered_members(op):
-        ty = py_type(parse_type(m["type"]), True, m.get("in", "body"), "range" in (m.get("rules") or {}))
+        rules = m.get("rules") or {}
+        ty = py_type(parse_type(m["type"]), True, m.get("in", "body"), "range" in rules)
+        if "enum" in rules:
+            # The values the core accepts, as a Literal (of each item for a list).
+            ty = ty.replace("str", "Literal[" + ", ".join(f'"{v}"' for v in rules["enum"]) + "]")
         params.append(f"{m['name']}: {ty}" if m.get("required") else f"{m['name']}: {ty} | None = None")
     sig = "self" + (", *, " + ", ".join(params) if params else "")
     prefix = "async def" if is_async else "def"
