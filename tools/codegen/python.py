@@ -112,6 +112,13 @@ def member_docs(op):
     return out
 
 
+def method_docstring(op, tail=()):
+    """The docstring of an operation's method: the operation's doc, its members' (`Args:`), `tail`."""
+    extra = member_docs(op)
+    args = ["", "Args:"] + ["    " + line for line in extra] if extra else []
+    return docstring(op.get("doc", ""), "        ", args + list(tail))
+
+
 def classes(spec):
     """(name, doc, fields) of every model and every operation result."""
     out = [(name, model.get("doc", ""), model["fields"]) for name, model in sorted(spec["models"].items())]
@@ -171,9 +178,7 @@ def emit_runtime(spec):
         params = "".join(f", {check_name(m['name'])}" + ("" if m.get("required") else "=None") for m in members)
         star = ", *" if members else ""
         out.append(f"\n    def {method_name(op)}(self{star}{params}):\n")
-        extra = member_docs(op)
-        out.append(docstring(op.get("doc", ""), "        ", (["", "Args:"] + ["    " + l for l in extra] if extra else [])
-                             + ["", "Returns:", f"    {result_class(op)}"]))
+        out.append(method_docstring(op, ["", "Returns:", f"    {result_class(op)}"]))
         body = ", ".join(f"{m['name']!r}: {m['name']}" for m in op["input"])
         out.append(f"        return self._call({op['name']!r}, {{{body}}})\n")
     out.append("\n\n__all__ = [\n")
@@ -564,18 +569,18 @@ def stub_method(op, is_async):
         params.append(f"{m['name']}: {ty}" if m.get("required") else f"{m['name']}: {ty} | None = None")
     sig = "self" + (", *, " + ", ".join(params) if params else "")
     prefix = "async def" if is_async else "def"
-    extra = member_docs(op)
-    body = docstring(op.get("doc", ""), "        ", (["", "Args:"] + ["    " + l for l in extra]) if extra else [])
+    body = method_docstring(op)
     return f"    {prefix} {method_name(op)}({sig}) -> {result_class(op)}:\n{body}"
 
 
 #: What `from csms import *` gives besides the model classes (`__all__` of csms/__init__.py).
-EXPORTS = ["ApiError", "AsyncClient", "AsyncPages", "AsyncSecretCache", "AsyncTransport", "At", "Client", "CredentialProvider",
-           "Credentials", "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials", "FunctionCredentials",
-           "Headers", "MetadataCredentials", "Model", "OperationName", "Pages", "PagedOperationName", "ProfileCredentials",
-           "Request", "Response", "RotationError", "RotationResult", "SecretCache", "SecretChange", "Signer",
-           "Transport", "TransportError", "TransportResult", "USER_AGENT", "ValidationError", "default_credentials",
-           "operation_names", "rotate", "rotate_async", "sdk_date", "verify_signature"]
+EXPORTS = ["ApiError", "AsyncClient", "AsyncPages", "AsyncSecretCache", "AsyncTransport", "At", "Client",
+           "CredentialProvider", "Credentials", "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials",
+           "FunctionCredentials", "Headers", "MetadataCredentials", "Model", "OperationName", "Pages",
+           "PagedOperationName", "ProfileCredentials", "Request", "Response", "RotationError", "RotationResult",
+           "SecretCache", "SecretChange", "Signer", "Transport", "TransportError", "TransportResult", "USER_AGENT",
+           "ValidationError", "default_credentials", "operation_names", "rotate", "rotate_async", "sdk_date",
+           "verify_signature"]
 
 #: The secret cache and rotation (csms/_cache.py, csms/_rotation.py), after the clients.
 CACHE_AND_ROTATION = '''# ------------------------------------------------------------------------------------------
