@@ -390,8 +390,10 @@ def test_methods_send_through_the_transport(client):
     assert sent.method == "PUT" and sent.body == b'{"description":"d"}'
     with pytest.raises(TypeError):
         c.update_secret(secret_name="n", colour="red")
+    with pytest.raises(TypeError, match="secret_name"):
+        c.update_secret(description="d")  # a required member left out
     with pytest.raises(csms.ValidationError) as e:
-        c.update_secret(description="d")
+        c.update_secret(secret_name=None, description="d")
     assert e.value.field == "secret_name"
 
 
@@ -609,3 +611,35 @@ def test_import_is_light():
             " 'email', 'urllib', 'csms._cache', 'csms._rotation'}; print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+def test_operation_methods_have_real_signatures_and_the_spec_docs():
+    """help(csms.Client.show_secret): keyword-only members, the required ones without a default,
+    the operation's doc text and each member's from the spec."""
+    import json
+    import pydoc
+
+    spec = json.loads((Path(__file__).resolve().parents[2] / "spec" / "csms.json").read_text(encoding="utf-8"))
+    for op in spec["operations"]:
+        method = getattr(csms.Client, _models.METHODS[op["name"]])
+        params = dict(inspect.signature(method).parameters)
+        params.pop("self")
+        assert set(params) == {m["name"] for m in op["input"]}, op["name"]
+        for m in op["input"]:
+            p = params[m["name"]]
+            assert p.kind is inspect.Parameter.KEYWORD_ONLY
+            assert (p.default is inspect.Parameter.empty) == bool(m.get("required")), (op["name"], m["name"])
+        first = " ".join(op["doc"].split())[:40]
+        assert first in " ".join(method.__doc__.split()), op["name"]
+    shown = pydoc.render_doc(csms.Client.show_secret, renderer=pydoc.plaintext)
+    assert "show_secret(self, *, secret_name)" in shown
+    assert "Returns the metadata of one secret" in shown and "secret_name (required, path)" in shown
+    assert "(self, *, secret_name, version_id)" in pydoc.render_doc(csms.AsyncClient.show_secret_version,
+                                                                   renderer=pydoc.plaintext)
+    assert "limit=None" in str(inspect.signature(csms.Client.list_secrets))
+    client = csms.Client(endpoint="http://127.0.0.1:1", project_id="p", ak="AK", sk="SK")
+    with pytest.raises(TypeError, match="secret_name"):
+        client.show_secret()  # type: ignore[call-arg]
+    with pytest.raises(csms.ValidationError) as e:
+        client.show_secret(secret_name=None)  # given as None: the core names it
+    assert e.value.field == "secret_name"

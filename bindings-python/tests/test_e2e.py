@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 import csms
+from conftest import start_emulator
 from csms import transports
 
 _names = itertools.count()
@@ -191,6 +192,40 @@ def test_paginate(emulator):
     finally:
         for n in names:
             client.delete_secret(secret_name=n)
+
+
+def test_paginate_items_yields_every_item_of_every_page():
+    server = start_emulator()  # of its own: exactly these five secrets
+    try:
+        sent = []
+        client = csms.Client(**server.client_options(debug_hook=sent.append))
+        names = [f"item-{i}" for i in range(5)]
+        for n in names:
+            client.create_secret(name=n, secret_string="x")
+        pages = client.paginate("ListSecrets", limit=2)
+        assert isinstance(pages, csms.Pages)
+        assert [len(page.secrets or []) for page in pages] == [2, 2, 1]
+        before = len(sent)
+        items = list(client.paginate("ListSecrets", limit=2).items())
+        assert len(sent) - before == 3
+        assert all(isinstance(s, csms.Secret) for s in items) and sorted(s.name for s in items) == names
+        pages = client.paginate("ListSecrets", limit=2)
+        assert next(pages).secrets is not None  # still an iterator of pages
+
+        async def collect():
+            async with csms.AsyncClient(**server.client_options(debug_hook=sent.append)) as aclient:
+                pages = aclient.paginate("ListSecrets", limit=2)
+                assert isinstance(pages, csms.AsyncPages)
+                sizes = [len(page.secrets or []) async for page in pages]
+                before = len(sent)
+                items = [s.name async for s in aclient.paginate("ListSecrets", limit=2).items()]
+                return sizes, items, len(sent) - before
+
+        assert asyncio.run(collect()) == ([2, 2, 1], [s.name for s in items], 3)
+        versions = client.paginate("ListSecretVersions", secret_name="item-0", limit=1).items()
+        assert [v.id for v in versions] == ["v1"]
+    finally:
+        server.stop()
 
 
 def test_paginate_refuses_operations_that_do_not_page(emulator):

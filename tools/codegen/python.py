@@ -112,6 +112,13 @@ def member_docs(op):
     return out
 
 
+def method_docstring(op, tail=()):
+    """The docstring of an operation's method: the operation's doc, its members' (`Args:`), `tail`."""
+    extra = member_docs(op)
+    args = ["", "Args:"] + ["    " + line for line in extra] if extra else []
+    return docstring(op.get("doc", ""), "        ", args + list(tail))
+
+
 def classes(spec):
     """(name, doc, fields) of every model and every operation result."""
     out = [(name, model.get("doc", ""), model["fields"]) for name, model in sorted(spec["models"].items())]
@@ -156,16 +163,22 @@ def emit_runtime(spec):
     for op in spec["operations"]:
         if op.get("pagination"):
             out.append(f"    {op['name']!r},\n")
-    out.append(")\n\n\nclass Operations:\n")
+    out.append(")\n\n#: The result member holding each paged operation's items (`items()` of `paginate`).\nITEMS = {\n")
+    for op in spec["operations"]:
+        if op.get("pagination"):
+            out.append(f"    {op['name']!r}: {items_member(op)['name']!r},\n")
+    out.append("}\n\n\nclass Operations:\n")
     out.append('    """One method per CSMS operation, each taking the operation\'s members as keyword arguments.\n\n'
                "    A member left out (or None) is not sent. The client class supplies `_call`.\n"
                '    """\n\n    __slots__ = ()\n')
     for op in spec["operations"]:
         members = ordered_members(op)
-        params = "".join(f", {check_name(m['name'])}=None" for m in members)
+        # Keyword-only: required members without a default (a None given is the core's
+        # ValidationError), the others None (not sent).
+        params = "".join(f", {check_name(m['name'])}" + ("" if m.get("required") else "=None") for m in members)
         star = ", *" if members else ""
         out.append(f"\n    def {method_name(op)}(self{star}{params}):\n")
-        out.append(docstring(op.get("doc", ""), "        ", ["", "Returns:", f"    {result_class(op)}"]))
+        out.append(method_docstring(op, ["", "Returns:", f"    {result_class(op)}"]))
         body = ", ".join(f"{m['name']!r}: {m['name']}" for m in op["input"])
         out.append(f"        return self._call({op['name']!r}, {{{body}}})\n")
     out.append("\n\n__all__ = [\n")
@@ -173,6 +186,16 @@ def emit_runtime(spec):
         out.append(f"    {name!r},\n")
     out.append("]\n")
     return RUNTIME, "".join(out)
+
+
+def items_member(op):
+    """The result member of a paged operation holding its items: the spec's `items`, else its one
+    list-typed member."""
+    name = op["pagination"].get("items")
+    found = [m for m in op["output"] if (m["name"] == name if name else m["type"].startswith("list<"))]
+    if len(found) != 1:
+        raise SystemExit(f"{op['name']}: cannot tell the member holding the items of a page")
+    return found[0]
 
 
 class runtime:  # noqa: N801  (registered in EMITTERS like a module)
@@ -190,7 +213,7 @@ STUB_HEAD = '''\
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
-from typing import Any, Literal, Protocol, final, overload
+from typing import Any, Generic, Literal, Protocol, TypeVar, final, overload
 
 from typing_extensions import Self, TypeAlias
 
@@ -513,6 +536,9 @@ CLIENT_COMMON = '''\
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
+    def with_options(self, *, timeout: float | None = ..., max_attempts: int = ...) -> Self:
+        """A view of this client whose calls use these options instead (timeout: seconds for each
+        attempt, None: no limit); it shares everything else, and this client is unchanged."""
 '''
 
 
@@ -535,22 +561,26 @@ def stub_class(name, doc, fields):
 def stub_method(op, is_async):
     params = []
     for m in ordered_members(op):
-        ty = py_type(parse_type(m["type"]), True, m.get("in", "body"), "range" in (m.get("rules") or {}))
+        rules = m.get("rules") or {}
+        ty = py_type(parse_type(m["type"]), True, m.get("in", "body"), "range" in rules)
+        if "enum" in rules:
+            # The values the core accepts, as a Literal (of each item for a list).
+            ty = ty.replace("str", "Literal[" + ", ".join(f'"{v}"' for v in rules["enum"]) + "]")
         params.append(f"{m['name']}: {ty}" if m.get("required") else f"{m['name']}: {ty} | None = None")
     sig = "self" + (", *, " + ", ".join(params) if params else "")
     prefix = "async def" if is_async else "def"
-    extra = member_docs(op)
-    body = docstring(op.get("doc", ""), "        ", (["", "Args:"] + ["    " + l for l in extra]) if extra else [])
+    body = method_docstring(op)
     return f"    {prefix} {method_name(op)}({sig}) -> {result_class(op)}:\n{body}"
 
 
 #: What `from csms import *` gives besides the model classes (`__all__` of csms/__init__.py).
-EXPORTS = ["ApiError", "AsyncClient", "AsyncSecretCache", "AsyncTransport", "At", "Client", "CredentialProvider",
-           "Credentials", "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials", "FunctionCredentials",
-           "Headers", "MetadataCredentials", "Model", "OperationName", "PagedOperationName", "ProfileCredentials",
-           "Request", "Response", "RotationError", "RotationResult", "SecretCache", "SecretChange", "Signer",
-           "Transport", "TransportError", "TransportResult", "USER_AGENT", "ValidationError", "default_credentials",
-           "operation_names", "rotate", "rotate_async", "sdk_date", "verify_signature"]
+EXPORTS = ["ApiError", "AsyncClient", "AsyncPages", "AsyncSecretCache", "AsyncTransport", "At", "Client",
+           "CredentialProvider", "Credentials", "CredentialsError", "CsmsError", "DecodeError", "EnvCredentials",
+           "FunctionCredentials", "Headers", "MetadataCredentials", "Model", "OperationName", "Pages",
+           "PagedOperationName", "ProfileCredentials", "Request", "Response", "RotationError", "RotationResult",
+           "SecretCache", "SecretChange", "Signer", "Transport", "TransportError", "TransportResult", "USER_AGENT",
+           "ValidationError", "default_credentials", "operation_names", "rotate", "rotate_async", "sdk_date",
+           "verify_signature"]
 
 #: The secret cache and rotation (csms/_cache.py, csms/_rotation.py), after the clients.
 CACHE_AND_ROTATION = '''# ------------------------------------------------------------------------------------------
@@ -666,6 +696,29 @@ async def rotate_async(
 
 
 
+#: The pages of `paginate` (csms/_client.py).
+PAGES = '''_Page = TypeVar("_Page", covariant=True)
+_Item = TypeVar("_Item", covariant=True)
+
+class Pages(Generic[_Page, _Item]):
+    """The pages of a List operation: iterating gives each page's result; `items()` each item of every page."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _Page: ...
+    def items(self) -> Iterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
+class AsyncPages(Generic[_Page, _Item]):
+    """Pages of an AsyncClient: `async for page in ...`, `async for item in ....items()`."""
+
+    def __aiter__(self) -> Self: ...
+    async def __anext__(self) -> _Page: ...
+    def items(self) -> AsyncIterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
+'''
+
+
 def emit(spec):
     ops = spec["operations"]
     out = [HEADER, STUB_HEAD, "\n"]
@@ -676,6 +729,7 @@ def emit(spec):
     paged = [op for op in ops if op.get("pagination")]
     out.append(f"PagedOperationName: TypeAlias = Literal[{', '.join(chr(34) + op['name'] + chr(34) for op in paged)}]\n\n")
 
+    out.append(PAGES)
     for cls, is_async in (("Client", False), ("AsyncClient", True)):
         transport = "AsyncTransport" if is_async else "Transport"
         doc = ("A CSMS client: one method per operation, sending through `transport` (the standard library's "
@@ -694,11 +748,13 @@ def emit(spec):
             out.append(f"    @overload\n    def parse_response(self, operation: Literal[\"{op['name']}\"], status: int, "
                        f"headers: Headers | Any, body: bytes | str) -> {result_class(op)}:"
                        + (f"\n        {parse_doc}\n" if i == 0 else " ...\n"))
-        it = "AsyncIterator" if is_async else "Iterator"
-        paginate_doc = '"""Yields the result of each page of a List operation, from `input` (and `members`) on."""'
+        paginate_doc = ('"""The pages of a List operation from `input` (and `members`) on: each page\'s result, '
+                        'or with `items()` each item."""')
+        pages = "AsyncPages" if is_async else "Pages"
         for i, op in enumerate(paged):
+            item = py_type(parse_type(items_member(op)["type"])[1])
             out.append(f"    @overload\n    def paginate(self, operation: Literal[\"{op['name']}\"], input: Mapping[str, Any] | None = None, "
-                       f"**members: Any) -> {it}[{result_class(op)}]:"
+                       f"**members: Any) -> {pages}[{result_class(op)}, {item}]:"
                        + (f"\n        {paginate_doc}\n" if i == 0 else " ...\n"))
         out.append(f"    @classmethod\n    {'async ' if is_async else ''}def from_env(cls, region: str | None = None, "
                    "env: Mapping[str, str] | None = None, **options: Any) -> Self:\n"

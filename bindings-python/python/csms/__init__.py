@@ -23,7 +23,9 @@ _native.set_error_classes(CsmsError, ValidationError, ApiError, DecodeError, Tra
 
 from ._client import (  # noqa: E402
     AsyncClient,
+    AsyncPages,
     Client,
+    Pages,
     Request,
     Response,
     Signer,
@@ -58,6 +60,7 @@ _LAZY = {"AsyncSecretCache": "_cache", "SecretCache": "_cache", "SecretChange": 
 __all__ = [
     "ApiError",
     "AsyncClient",
+    "AsyncPages",
     "AsyncSecretCache",
     "AsyncTransport",
     "At",
@@ -73,6 +76,7 @@ __all__ = [
     "MetadataCredentials",
     "Model",
     "OperationName",
+    "Pages",
     "PagedOperationName",
     "ProfileCredentials",
     "Request",

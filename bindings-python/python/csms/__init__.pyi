@@ -5,7 +5,7 @@
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
-from typing import Any, Literal, Protocol, final, overload
+from typing import Any, Generic, Literal, Protocol, TypeVar, final, overload
 
 from typing_extensions import Self, TypeAlias
 
@@ -995,6 +995,25 @@ class UploadSecretBlobResponse(Model):
 OperationName: TypeAlias = Literal["BatchCreateOrDeleteTags", "BatchImportSecrets", "CheckSecrets", "CreateAgency", "CreateGrants", "CreateSecret", "CreateSecretEvent", "CreateSecretTag", "CreateSecretVersion", "DeleteGrant", "DeleteSecret", "DeleteSecretEvent", "DeleteSecretForSchedule", "DeleteSecretStage", "DeleteSecretTag", "DownloadSecretBlob", "GenerateRandomPassword", "ListGrants", "ListNotificationRecords", "ListProjectSecretsTags", "ListResourceInstances", "ListSecretEvents", "ListSecretTags", "ListSecretTask", "ListSecretVersions", "ListSecrets", "ListUsers", "RestoreSecret", "RotateSecret", "ShowAgency", "ShowSecret", "ShowSecretEvent", "ShowSecretFunctionTemplates", "ShowSecretStage", "ShowSecretVersion", "ShowSecretsConfig", "ShowUserDetail", "UpdateGrant", "UpdateSecret", "UpdateSecretEvent", "UpdateSecretStage", "UpdateSecretsConfig", "UpdateUserPassword", "UpdateVersion", "UploadSecretBlob"]
 PagedOperationName: TypeAlias = Literal["ListResourceInstances", "ListSecretEvents", "ListSecretTask", "ListSecretVersions", "ListSecrets"]
 
+_Page = TypeVar("_Page", covariant=True)
+_Item = TypeVar("_Item", covariant=True)
+
+class Pages(Generic[_Page, _Item]):
+    """The pages of a List operation: iterating gives each page's result; `items()` each item of every page."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> _Page: ...
+    def items(self) -> Iterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
+class AsyncPages(Generic[_Page, _Item]):
+    """Pages of an AsyncClient: `async for page in ...`, `async for item in ....items()`."""
+
+    def __aiter__(self) -> Self: ...
+    async def __anext__(self) -> _Page: ...
+    def items(self) -> AsyncIterator[_Item]:
+        """Yields each item of each page (a page without any gives none)."""
+
 class Client:
     """A CSMS client: one method per operation, sending through `transport` (the standard library's
     http.client by default, keep-alive per host).
@@ -1058,6 +1077,9 @@ class Client:
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
+    def with_options(self, *, timeout: float | None = ..., max_attempts: int = ...) -> Self:
+        """A view of this client whose calls use these options instead (timeout: seconds for each
+        attempt, None: no limit); it shares everything else, and this client is unchanged."""
     @overload
     def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse:
         """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""
@@ -1150,23 +1172,23 @@ class Client:
     @overload
     def parse_response(self, operation: Literal["UploadSecretBlob"], status: int, headers: Headers | Any, body: bytes | str) -> UploadSecretBlobResponse: ...
     @overload
-    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListResourceInstancesResponse]:
-        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
+    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListResourceInstancesResponse, ActionResources]:
+        """The pages of a List operation from `input` (and `members`) on: each page's result, or with `items()` each item."""
     @overload
-    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretEventsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretEventsResponse, Event]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretTaskResponse]: ...
+    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretTaskResponse, SecretTask]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretVersionsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretVersionsResponse, VersionMetadata]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> Iterator[ListSecretsResponse]: ...
+    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> Pages[ListSecretsResponse, Secret]: ...
     @classmethod
     def from_env(cls, region: str | None = None, env: Mapping[str, str] | None = None, **options: Any) -> Self:
         """A client configured from the environment (CSMS_ENDPOINT, the default chain, HUAWEICLOUD_SDK_PROJECT_ID); the credentials are fetched now."""
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
-    def batch_create_or_delete_tags(self, *, secret_id: str, tags: Sequence[TagItem | Mapping[str, Any]], action: str, sequence: str | None = None) -> BatchCreateOrDeleteTagsResponse:
+    def batch_create_or_delete_tags(self, *, secret_id: str, tags: Sequence[TagItem | Mapping[str, Any]], action: Literal["create", "delete"], sequence: str | None = None) -> BatchCreateOrDeleteTagsResponse:
         """Adds or removes several tags on one secret in a single call. Set action to create to add
         the listed tags or to delete to remove them; a secret can carry at most 20 tags.
 
@@ -1197,7 +1219,7 @@ class Client:
             data (required, secret, body): Input of the check as a JSON object, including
                 the secret data to assess.
         """
-    def create_agency(self, *, secret_type: str) -> CreateAgencyResponse:
+    def create_agency(self, *, secret_type: Literal["RDS-FG", "GaussDB-FG"]) -> CreateAgencyResponse:
         """Creates the IAM agencies that CSMS and FunctionGraph need in order to rotate secrets of
         a rotating type (RDS-FG or GaussDB-FG). The path has no project id.
 
@@ -1205,7 +1227,7 @@ class Client:
             secret_type (required, body): Secret type the agencies are for: RDS-FG or
                 GaussDB-FG.
         """
-    def create_grants(self, *, resource_id: str, type: str, grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> CreateGrantsResponse:
+    def create_grants(self, *, resource_id: str, type: Literal["SECRET", "GROUP"], grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> CreateGrantsResponse:
         """Shares a secret or a secret group with a user or a user group by creating a grant.
         Returns the new grant record.
 
@@ -1219,7 +1241,7 @@ class Client:
                 access.
             validity_time (body): Last day on which the grant is valid, as YYYY-MM-DD.
         """
-    def create_secret(self, *, name: str, kms_key_id: str | None = None, description: str | None = None, secret_binary: str | None = None, secret_string: str | None = None, secret_type: str | None = None, auto_rotation: bool | None = None, rotation_period: str | None = None, rotation_config: str | None = None, event_subscriptions: Sequence[str] | None = None, enterprise_project_id: str | None = None, rotation_func_urn: str | None = None) -> CreateSecretResponse:
+    def create_secret(self, *, name: str, kms_key_id: str | None = None, description: str | None = None, secret_binary: str | None = None, secret_string: str | None = None, secret_type: Literal["COMMON", "RDS-FG", "GaussDB-FG"] | None = None, auto_rotation: bool | None = None, rotation_period: str | None = None, rotation_config: str | None = None, event_subscriptions: Sequence[str] | None = None, enterprise_project_id: str | None = None, rotation_func_urn: str | None = None) -> CreateSecretResponse:
         """Creates a secret and stores the supplied value, encrypted with a KMS key, as its first
         version, which gets the SYSCURRENT stage. Exactly one of secret_string and secret_binary
         must be set.
@@ -1262,7 +1284,7 @@ class Client:
             rotation_func_urn (body): URN of the FunctionGraph function that performs the
                 rotation.
         """
-    def create_secret_event(self, *, name: str, event_types: Sequence[str], state: str, notification: Notification | Mapping[str, Any]) -> CreateSecretEventResponse:
+    def create_secret_event(self, *, name: str, event_types: Sequence[Literal["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"]], state: Literal["ENABLED", "DISABLED"], notification: Notification | Mapping[str, Any]) -> CreateSecretEventResponse:
         """Creates an event: a notification rule that names the basic event types to watch and the
         topic to notify. Secrets subscribe to it by name, and notifications are sent only while
         it is ENABLED.
@@ -1389,7 +1411,7 @@ class Client:
         """Lists every tag key used by secrets in the project, with the distinct values seen for
         each key.
         """
-    def list_resource_instances(self, *, action: str, limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
+    def list_resource_instances(self, *, action: Literal["filter", "count"], limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: Literal["resource_instances"] | None = None) -> ListResourceInstancesResponse:
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
         number of matches. The path segment resource_instances is fixed: the member of that name
@@ -1426,7 +1448,7 @@ class Client:
             secret_id (required, path): ID of the secret (its resource identifier, not its
                 name).
         """
-    def list_secret_task(self, *, secret_name: str | int | None = None, status: str | int | None = None, task_id: str | int | None = None, limit: int | None = None, marker: str | int | None = None) -> ListSecretTaskResponse:
+    def list_secret_task(self, *, secret_name: str | int | None = None, status: Literal["SUCCESS", "FAILED"] | int | None = None, task_id: str | int | None = None, limit: int | None = None, marker: str | int | None = None) -> ListSecretTaskResponse:
         """Lists secret rotation tasks, optionally filtered by secret name, status or task ID.
         Pages are chained with marker and limit; next_marker in the response gives the next
         page.
@@ -1489,7 +1511,7 @@ class Client:
         Args:
             secret_name (required, path): Name of the secret.
         """
-    def show_agency(self, *, secret_type: str | int) -> ShowAgencyResponse:
+    def show_agency(self, *, secret_type: Literal["RDS-FG", "GaussDB-FG"] | int) -> ShowAgencyResponse:
         """Tells whether the agencies needed to rotate secrets of the given type already exist. The
         path has no project id.
 
@@ -1508,7 +1530,7 @@ class Client:
         Args:
             event_name (required, path): Name of the event.
         """
-    def show_secret_function_templates(self, *, secret_type: str | int, secret_sub_type: str | int, engine: str | int | None = None) -> ShowSecretFunctionTemplatesResponse:
+    def show_secret_function_templates(self, *, secret_type: Literal["RDS-FG", "GaussDB-FG"] | int, secret_sub_type: Literal["SingleUser", "MultiUser"] | int, engine: Literal["mysql", "postgresql", "sqlserver"] | int | None = None) -> ShowSecretFunctionTemplatesResponse:
         """Returns the FunctionGraph function template used to rotate secrets of the given type and
         account mode. The path has no project id.
 
@@ -1544,7 +1566,7 @@ class Client:
         Args:
             user_id (required, path): ID of the user.
         """
-    def update_grant(self, *, resource_id: str, type: str, grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> UpdateGrantResponse:
+    def update_grant(self, *, resource_id: str, type: Literal["SECRET", "GROUP"], grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> UpdateGrantResponse:
         """Changes an existing grant on a secret or secret group. resource_id is sent both in the
         query string and in the body.
 
@@ -1581,7 +1603,7 @@ class Client:
             rotation_func_urn (body): URN of the FunctionGraph function that performs the
                 rotation.
         """
-    def update_secret_event(self, *, event_name: str, state: str | None = None, event_types: Sequence[str] | None = None, notification: Notification | Mapping[str, Any] | None = None) -> UpdateSecretEventResponse:
+    def update_secret_event(self, *, event_name: str, state: Literal["ENABLED", "DISABLED"] | None = None, event_types: Sequence[Literal["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"]] | None = None, notification: Notification | Mapping[str, Any] | None = None) -> UpdateSecretEventResponse:
         """Changes an event's state, its basic event types or its notification target. Members left
         unset keep their current value.
 
@@ -1702,6 +1724,9 @@ class AsyncClient:
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
+    def with_options(self, *, timeout: float | None = ..., max_attempts: int = ...) -> Self:
+        """A view of this client whose calls use these options instead (timeout: seconds for each
+        attempt, None: no limit); it shares everything else, and this client is unchanged."""
     @overload
     def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse:
         """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""
@@ -1794,23 +1819,23 @@ class AsyncClient:
     @overload
     def parse_response(self, operation: Literal["UploadSecretBlob"], status: int, headers: Headers | Any, body: bytes | str) -> UploadSecretBlobResponse: ...
     @overload
-    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListResourceInstancesResponse]:
-        """Yields the result of each page of a List operation, from `input` (and `members`) on."""
+    def paginate(self, operation: Literal["ListResourceInstances"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListResourceInstancesResponse, ActionResources]:
+        """The pages of a List operation from `input` (and `members`) on: each page's result, or with `items()` each item."""
     @overload
-    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretEventsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretEvents"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretEventsResponse, Event]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretTaskResponse]: ...
+    def paginate(self, operation: Literal["ListSecretTask"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretTaskResponse, SecretTask]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretVersionsResponse]: ...
+    def paginate(self, operation: Literal["ListSecretVersions"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretVersionsResponse, VersionMetadata]: ...
     @overload
-    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncIterator[ListSecretsResponse]: ...
+    def paginate(self, operation: Literal["ListSecrets"], input: Mapping[str, Any] | None = None, **members: Any) -> AsyncPages[ListSecretsResponse, Secret]: ...
     @classmethod
     async def from_env(cls, region: str | None = None, env: Mapping[str, str] | None = None, **options: Any) -> Self:
         """A client configured from the environment (CSMS_ENDPOINT, the default chain, HUAWEICLOUD_SDK_PROJECT_ID); the credentials are fetched now."""
     async def aclose(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...
-    async def batch_create_or_delete_tags(self, *, secret_id: str, tags: Sequence[TagItem | Mapping[str, Any]], action: str, sequence: str | None = None) -> BatchCreateOrDeleteTagsResponse:
+    async def batch_create_or_delete_tags(self, *, secret_id: str, tags: Sequence[TagItem | Mapping[str, Any]], action: Literal["create", "delete"], sequence: str | None = None) -> BatchCreateOrDeleteTagsResponse:
         """Adds or removes several tags on one secret in a single call. Set action to create to add
         the listed tags or to delete to remove them; a secret can carry at most 20 tags.
 
@@ -1841,7 +1866,7 @@ class AsyncClient:
             data (required, secret, body): Input of the check as a JSON object, including
                 the secret data to assess.
         """
-    async def create_agency(self, *, secret_type: str) -> CreateAgencyResponse:
+    async def create_agency(self, *, secret_type: Literal["RDS-FG", "GaussDB-FG"]) -> CreateAgencyResponse:
         """Creates the IAM agencies that CSMS and FunctionGraph need in order to rotate secrets of
         a rotating type (RDS-FG or GaussDB-FG). The path has no project id.
 
@@ -1849,7 +1874,7 @@ class AsyncClient:
             secret_type (required, body): Secret type the agencies are for: RDS-FG or
                 GaussDB-FG.
         """
-    async def create_grants(self, *, resource_id: str, type: str, grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> CreateGrantsResponse:
+    async def create_grants(self, *, resource_id: str, type: Literal["SECRET", "GROUP"], grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> CreateGrantsResponse:
         """Shares a secret or a secret group with a user or a user group by creating a grant.
         Returns the new grant record.
 
@@ -1863,7 +1888,7 @@ class AsyncClient:
                 access.
             validity_time (body): Last day on which the grant is valid, as YYYY-MM-DD.
         """
-    async def create_secret(self, *, name: str, kms_key_id: str | None = None, description: str | None = None, secret_binary: str | None = None, secret_string: str | None = None, secret_type: str | None = None, auto_rotation: bool | None = None, rotation_period: str | None = None, rotation_config: str | None = None, event_subscriptions: Sequence[str] | None = None, enterprise_project_id: str | None = None, rotation_func_urn: str | None = None) -> CreateSecretResponse:
+    async def create_secret(self, *, name: str, kms_key_id: str | None = None, description: str | None = None, secret_binary: str | None = None, secret_string: str | None = None, secret_type: Literal["COMMON", "RDS-FG", "GaussDB-FG"] | None = None, auto_rotation: bool | None = None, rotation_period: str | None = None, rotation_config: str | None = None, event_subscriptions: Sequence[str] | None = None, enterprise_project_id: str | None = None, rotation_func_urn: str | None = None) -> CreateSecretResponse:
         """Creates a secret and stores the supplied value, encrypted with a KMS key, as its first
         version, which gets the SYSCURRENT stage. Exactly one of secret_string and secret_binary
         must be set.
@@ -1906,7 +1931,7 @@ class AsyncClient:
             rotation_func_urn (body): URN of the FunctionGraph function that performs the
                 rotation.
         """
-    async def create_secret_event(self, *, name: str, event_types: Sequence[str], state: str, notification: Notification | Mapping[str, Any]) -> CreateSecretEventResponse:
+    async def create_secret_event(self, *, name: str, event_types: Sequence[Literal["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"]], state: Literal["ENABLED", "DISABLED"], notification: Notification | Mapping[str, Any]) -> CreateSecretEventResponse:
         """Creates an event: a notification rule that names the basic event types to watch and the
         topic to notify. Secrets subscribe to it by name, and notifications are sent only while
         it is ENABLED.
@@ -2033,7 +2058,7 @@ class AsyncClient:
         """Lists every tag key used by secrets in the project, with the distinct values seen for
         each key.
         """
-    async def list_resource_instances(self, *, action: str, limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: str | None = None) -> ListResourceInstancesResponse:
+    async def list_resource_instances(self, *, action: Literal["filter", "count"], limit: str | int | None = None, offset: str | int | None = None, tags: Sequence[Tag | Mapping[str, Any]] | None = None, matches: Sequence[TagMatches | Mapping[str, Any]] | None = None, sequence: str | None = None, resource_instances: Literal["resource_instances"] | None = None) -> ListResourceInstancesResponse:
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
         number of matches. The path segment resource_instances is fixed: the member of that name
@@ -2070,7 +2095,7 @@ class AsyncClient:
             secret_id (required, path): ID of the secret (its resource identifier, not its
                 name).
         """
-    async def list_secret_task(self, *, secret_name: str | int | None = None, status: str | int | None = None, task_id: str | int | None = None, limit: int | None = None, marker: str | int | None = None) -> ListSecretTaskResponse:
+    async def list_secret_task(self, *, secret_name: str | int | None = None, status: Literal["SUCCESS", "FAILED"] | int | None = None, task_id: str | int | None = None, limit: int | None = None, marker: str | int | None = None) -> ListSecretTaskResponse:
         """Lists secret rotation tasks, optionally filtered by secret name, status or task ID.
         Pages are chained with marker and limit; next_marker in the response gives the next
         page.
@@ -2133,7 +2158,7 @@ class AsyncClient:
         Args:
             secret_name (required, path): Name of the secret.
         """
-    async def show_agency(self, *, secret_type: str | int) -> ShowAgencyResponse:
+    async def show_agency(self, *, secret_type: Literal["RDS-FG", "GaussDB-FG"] | int) -> ShowAgencyResponse:
         """Tells whether the agencies needed to rotate secrets of the given type already exist. The
         path has no project id.
 
@@ -2152,7 +2177,7 @@ class AsyncClient:
         Args:
             event_name (required, path): Name of the event.
         """
-    async def show_secret_function_templates(self, *, secret_type: str | int, secret_sub_type: str | int, engine: str | int | None = None) -> ShowSecretFunctionTemplatesResponse:
+    async def show_secret_function_templates(self, *, secret_type: Literal["RDS-FG", "GaussDB-FG"] | int, secret_sub_type: Literal["SingleUser", "MultiUser"] | int, engine: Literal["mysql", "postgresql", "sqlserver"] | int | None = None) -> ShowSecretFunctionTemplatesResponse:
         """Returns the FunctionGraph function template used to rotate secrets of the given type and
         account mode. The path has no project id.
 
@@ -2188,7 +2213,7 @@ class AsyncClient:
         Args:
             user_id (required, path): ID of the user.
         """
-    async def update_grant(self, *, resource_id: str, type: str, grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> UpdateGrantResponse:
+    async def update_grant(self, *, resource_id: str, type: Literal["SECRET", "GROUP"], grantee_type: str, grantee_target_id: str, validity_time: str | None = None) -> UpdateGrantResponse:
         """Changes an existing grant on a secret or secret group. resource_id is sent both in the
         query string and in the body.
 
@@ -2225,7 +2250,7 @@ class AsyncClient:
             rotation_func_urn (body): URN of the FunctionGraph function that performs the
                 rotation.
         """
-    async def update_secret_event(self, *, event_name: str, state: str | None = None, event_types: Sequence[str] | None = None, notification: Notification | Mapping[str, Any] | None = None) -> UpdateSecretEventResponse:
+    async def update_secret_event(self, *, event_name: str, state: Literal["ENABLED", "DISABLED"] | None = None, event_types: Sequence[Literal["SECRET_VERSION_CREATED", "SECRET_VERSION_EXPIRED", "SECRET_ROTATED", "SECRET_DELETED", "SECRET_ROTATED_FAILED"]] | None = None, notification: Notification | Mapping[str, Any] | None = None) -> UpdateSecretEventResponse:
         """Changes an event's state, its basic event types or its notification target. Members left
         unset keep their current value.
 
@@ -2394,6 +2419,7 @@ async def rotate_async(
 __all__ = [
     'ApiError',
     'AsyncClient',
+    'AsyncPages',
     'AsyncSecretCache',
     'AsyncTransport',
     'At',
@@ -2409,6 +2435,7 @@ __all__ = [
     'MetadataCredentials',
     'Model',
     'OperationName',
+    'Pages',
     'PagedOperationName',
     'ProfileCredentials',
     'Request',

@@ -8,7 +8,7 @@ from ._credentials import CredentialProvider, default_credentials
 from ._errors import ValidationError
 from ._native import Request, Signer, sdk_date
 from ._model import Model, _wrap
-from ._models import RESULTS, Operations
+from ._models import ITEMS, RESULTS, Operations
 
 _TEXT_OPTIONS = ("region", "endpoint", "project_id", "ak", "sk", "security_token", "auth_token", "algorithm",
                  "user_agent", "derived_service")
@@ -26,6 +26,54 @@ class Response:
 
     def __repr__(self):
         return f"Response(status={self.status!r}, body=<{len(self.body)} bytes>)"
+
+
+class _PageSeries:
+    """What Pages and AsyncPages share: the iterator of page results, and the result member
+    holding a page's items."""
+
+    __slots__ = ("_pages", "_member")
+
+    def __init__(self, pages, member):
+        self._pages = pages
+        self._member = member
+
+
+class Pages(_PageSeries):
+    """The pages of a List operation (what `Client.paginate` returns): iterating gives each
+    page's typed result, fetched as it is reached; `items()` gives the items of every page in
+    turn (`secrets` of ListSecrets, ...). Either consumes the pages: iterate once."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._pages)
+
+    def items(self):
+        """Yields each item of each page (a page without any gives none)."""
+        for page in self._pages:
+            yield from getattr(page, self._member) or ()
+
+
+class AsyncPages(_PageSeries):
+    """`Pages` of an AsyncClient: `async for page in ...`, `async for item in ....items()`."""
+
+    __slots__ = ()
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        return await self._pages.__anext__()
+
+    async def items(self):
+        """Yields each item of each page (a page without any gives none)."""
+        async for page in self._pages:
+            for item in getattr(page, self._member) or ():
+                yield item
 
 
 def operation_names():
@@ -56,6 +104,17 @@ def _seconds(name, value):
         raise ValidationError(
             name, f"must be a number of seconds above 0 and at most {_MAX_TIMEOUT}, or None for no limit, not {value!r}")
     return value
+
+
+def _attempts(value):
+    """A `max_attempts` option: an int from 1 to 100."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {value!r}")
+    return value
+
+
+#: An option `with_options` was not given (None is a value: no limit).
+_UNSET = object()
 
 
 def _byte_limit(value):
@@ -152,8 +211,7 @@ class _Base(Operations):
             self._native = _native.Client(options)
         except ValidationError as e:
             raise ValidationError(_option_field(e.field), e.reason) from None
-        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= 100:
-            raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {max_attempts!r}")
+        _attempts(max_attempts)
         for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap),
                             ("max_retry_after", max_retry_after)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
@@ -174,6 +232,26 @@ class _Base(Operations):
         # httpx_async_transport() without a session or client of yours).
         self._made_transport = transport is None
         self._own_transport = transport is None or getattr(transport, "_closed_with_client", False) is True
+        # The client whose transport this one sends with: itself, or for a view of
+        # `with_options` the client it was made from. `_call_timeout`: a view's timeout.
+        self._owner = self
+        self._call_timeout = _UNSET
+
+    def with_options(self, *, timeout=_UNSET, max_attempts=_UNSET):
+        """A view of this client whose calls use the options given here instead of its own:
+        `timeout` (seconds for each attempt; None: no limit) and `max_attempts`, checked as by
+        the constructor (ValidationError naming the option). Cheap: the view shares the native
+        client, the transport, the credentials, the learnt clock offset and every other option;
+        this client is unchanged. With a transport of yours, `Client` cannot apply the timeout
+        (the transport's own applies); `AsyncClient` bounds each attempt with it whatever the
+        transport. A view owns nothing: its `close()` / `aclose()` does nothing."""
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        if timeout is not _UNSET:
+            view._timeout = view._call_timeout = _seconds("timeout", timeout)
+        if max_attempts is not _UNSET:
+            view._policy = (_attempts(max_attempts),) + self._policy[1:]
+        return view
 
     @property
     def endpoint(self):
@@ -225,12 +303,13 @@ class _Base(Operations):
     def paginate(self, operation, input=None, **members):
         """Yields the typed result of each page of a List operation (`ListSecrets`,
         `ListSecretVersions`, ...), starting from `input` and `members`, until the last page
-        (an async iterator for AsyncClient)."""
+        (an async iterator for AsyncClient): a `Pages` (`AsyncPages`), whose `items()` yields
+        the items of every page instead."""
         if members:
             merged = dict(input) if input else {}
             merged.update(members)
             input = merged
-        return self._iterate(operation, _native.Paginator(operation, input))
+        return self._page_series(self._iterate(operation, _native.Paginator(operation, input)), ITEMS.get(operation))
 
     def _check_transport(self, transport):
         """Refuses a transport this client cannot drive (the sync client: an async one)."""
@@ -240,9 +319,15 @@ class _Base(Operations):
         transport to send them with, and with a credentials provider what starts the attempts
         again (for the run after the service refused its credentials as expired)."""
         attempts = self._native.start(operation, input, *self._policy)
-        transport = self._transport
+        owner = self._owner
+        transport = owner._transport
         if transport is None:
-            transport = self._transport = self._default_transport()
+            transport = owner._transport = owner._default_transport()
+        if self._call_timeout is not _UNSET and owner._made_transport:
+            import functools
+
+            # The default transports take a timeout for one request.
+            transport = functools.partial(transport, timeout=self._call_timeout)
         again = None
         if self._credentials is not None:
             def again():
@@ -317,6 +402,8 @@ class Client(_Base):
         return _transports().StdlibTransport(
             connect_timeout=self._connect_timeout, timeout=self._timeout, max_response_bytes=self.max_response_bytes)
 
+    _page_series = Pages
+
     def _iterate(self, operation, pages):
         while True:
             page_input = pages.next_input()
@@ -329,6 +416,8 @@ class Client(_Base):
     def close(self):
         """Closes the client's transport: the default one, or one made by requests_transport() or
         httpx_transport() without a session of yours. Another transport you gave is yours to close."""
+        if self._owner is not self:
+            return  # a view of with_options: the client it was made from owns the transport
         transport = self._transport
         if self._own_transport and transport is not None:
             if self._made_transport:
@@ -371,6 +460,8 @@ class AsyncClient(_Base):
         return _transports().default_async_transport(
             connect_timeout=self._connect_timeout, timeout=self._timeout, max_response_bytes=self.max_response_bytes)
 
+    _page_series = AsyncPages
+
     async def _iterate(self, operation, pages):
         while True:
             page_input = pages.next_input()
@@ -384,6 +475,8 @@ class AsyncClient(_Base):
         """Closes the client's transport: the default one, or one made by httpx_async_transport(),
         requests_transport() or httpx_transport() without a session or client of yours. Another
         transport you gave is yours to close."""
+        if self._owner is not self:
+            return  # a view of with_options: the client it was made from owns the transport
         transport = self._transport
         if self._own_transport and transport is not None:
             if self._made_transport:

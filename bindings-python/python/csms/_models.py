@@ -565,6 +565,15 @@ PAGED = (
     'ListSecrets',
 )
 
+#: The result member holding each paged operation's items (`items()` of `paginate`).
+ITEMS = {
+    'ListResourceInstances': 'resources',
+    'ListSecretEvents': 'events',
+    'ListSecretTask': 'tasks',
+    'ListSecretVersions': 'version_metadatas',
+    'ListSecrets': 'secrets',
+}
+
 
 class Operations:
     """One method per CSMS operation, each taking the operation's members as keyword arguments.
@@ -574,147 +583,273 @@ class Operations:
 
     __slots__ = ()
 
-    def batch_create_or_delete_tags(self, *, secret_id=None, tags=None, action=None, sequence=None):
+    def batch_create_or_delete_tags(self, *, secret_id, tags, action, sequence=None):
         """Adds or removes several tags on one secret in a single call. Set action to create to add
         the listed tags or to delete to remove them; a secret can carry at most 20 tags.
+
+        Args:
+            secret_id (required, path): ID of the secret (its resource identifier, not its
+                name).
+            tags (required, body): Tags to add or remove, each a key with a value.
+            action (required, body): What to do with the listed tags: create or delete.
+            sequence (body): Optional request sequence number (36 bytes), e.g. a UUID such
+                as 919c82d4-8046-4722-9094-35c3c6524cff.
 
         Returns:
             BatchCreateOrDeleteTagsResponse
         """
         return self._call('BatchCreateOrDeleteTags', {'secret_id': secret_id, 'tags': tags, 'action': action, 'sequence': sequence})
 
-    def batch_import_secrets(self, *, secrets=None):
+    def batch_import_secrets(self, *, secrets):
         """Creates several secrets in one request, each described like a CreateSecret request. The
         response counts the successes and failures and names the secrets that could not be
         imported, with the reason.
+
+        Args:
+            secrets (required, body): The secrets to create, one entry per secret with the
+                same members as CreateSecret.
 
         Returns:
             BatchImportSecretsResponse
         """
         return self._call('BatchImportSecrets', {'secrets': secrets})
 
-    def check_secrets(self, *, type=None, data=None):
+    def check_secrets(self, *, type, data):
         """Checks the strength of secret data supplied in the request and returns the result. The
         data is passed through as a JSON object whose shape depends on the check type; it
         carries secret material and is treated as sensitive.
+
+        Args:
+            type (required, body): Kind of check to run; decides the shape of data.
+            data (required, secret, body): Input of the check as a JSON object, including
+                the secret data to assess.
 
         Returns:
             CheckSecretsResponse
         """
         return self._call('CheckSecrets', {'type': type, 'data': data})
 
-    def create_agency(self, *, secret_type=None):
+    def create_agency(self, *, secret_type):
         """Creates the IAM agencies that CSMS and FunctionGraph need in order to rotate secrets of
         a rotating type (RDS-FG or GaussDB-FG). The path has no project id.
+
+        Args:
+            secret_type (required, body): Secret type the agencies are for: RDS-FG or
+                GaussDB-FG.
 
         Returns:
             CreateAgencyResponse
         """
         return self._call('CreateAgency', {'secret_type': secret_type})
 
-    def create_grants(self, *, resource_id=None, type=None, grantee_type=None, grantee_target_id=None, validity_time=None):
+    def create_grants(self, *, resource_id, type, grantee_type, grantee_target_id, validity_time=None):
         """Shares a secret or a secret group with a user or a user group by creating a grant.
         Returns the new grant record.
+
+        Args:
+            resource_id (required, body): ID of the secret or secret group to share.
+            type (required, body): Type of the resource being shared: SECRET (a single
+                secret) or GROUP (a secret group).
+            grantee_type (required, body): Kind of grantee; the documentation describes the
+                values 0 (a single user) and 2 (a user group).
+            grantee_target_id (required, body): ID of the user or user group that receives
+                access.
+            validity_time (body): Last day on which the grant is valid, as YYYY-MM-DD.
 
         Returns:
             CreateGrantsResponse
         """
         return self._call('CreateGrants', {'resource_id': resource_id, 'type': type, 'grantee_type': grantee_type, 'grantee_target_id': grantee_target_id, 'validity_time': validity_time})
 
-    def create_secret(self, *, name=None, kms_key_id=None, description=None, secret_binary=None, secret_string=None, secret_type=None, auto_rotation=None, rotation_period=None, rotation_config=None, event_subscriptions=None, enterprise_project_id=None, rotation_func_urn=None):
+    def create_secret(self, *, name, kms_key_id=None, description=None, secret_binary=None, secret_string=None, secret_type=None, auto_rotation=None, rotation_period=None, rotation_config=None, event_subscriptions=None, enterprise_project_id=None, rotation_func_urn=None):
         """Creates a secret and stores the supplied value, encrypted with a KMS key, as its first
         version, which gets the SYSCURRENT stage. Exactly one of secret_string and secret_binary
         must be set.
+
+        Args:
+            name (required, body): Name of the new secret: 1 to 64 characters from letters,
+                digits, underscore and hyphen.
+            kms_key_id (body): ID of the KMS master key used to encrypt the secret value. If
+                omitted, the default key csms/default is used (CSMS creates it if it does not
+                exist yet).
+            description (body): Free-text description of the secret, at most 2,048 bytes
+                (UTF-8).
+            secret_binary (secret, body): Binary value of the secret, given as standard
+                base64 text and stored encrypted in the new version. At most 32 KiB (32,768
+                bytes); set exactly one of secret_string and secret_binary.
+            secret_string (secret, body): Text value of the secret, stored encrypted in the
+                new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and
+                secret_binary.
+            secret_type (body): Kind of secret: COMMON (shared secret for any sensitive
+                data, the default), RDS-FG (RDS database account, rotated through FunctionGraph)
+                or GaussDB-FG (TaurusDB account). The older value RDS is documented but no
+                longer accepted for new secrets; use RDS-FG instead.
+            auto_rotation (body): Whether automatic rotation is turned on; false (off) by
+                default.
+            rotation_period (body): How often the secret is rotated automatically: an
+                integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds),
+                e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when
+                auto_rotation is true.
+            rotation_config (body): Rotation settings as a JSON string of at most 1,024
+                characters, required for RDS-FG and GaussDB-FG secrets, e.g.
+                {"InstanceId":"...","SecretSubType":"SingleUser"}. SecretSubType is SingleUser
+                (one account whose password is reset on each rotation) or MultiUser (two
+                accounts, alternately referenced by SYSCURRENT and SYSPREVIOUS).
+            event_subscriptions (body): Names of the events the secret subscribes to; at
+                most one event for now. When one of the event's basic event types fires on the
+                secret, a notification goes to the event's topic.
+            enterprise_project_id (body): Enterprise project the secret belongs to, for
+                accounts that use enterprise projects; the default project is default. Leave
+                unset if enterprise management is not enabled.
+            rotation_func_urn (body): URN of the FunctionGraph function that performs the
+                rotation.
 
         Returns:
             CreateSecretResponse
         """
         return self._call('CreateSecret', {'name': name, 'kms_key_id': kms_key_id, 'description': description, 'secret_binary': secret_binary, 'secret_string': secret_string, 'secret_type': secret_type, 'auto_rotation': auto_rotation, 'rotation_period': rotation_period, 'rotation_config': rotation_config, 'event_subscriptions': event_subscriptions, 'enterprise_project_id': enterprise_project_id, 'rotation_func_urn': rotation_func_urn})
 
-    def create_secret_event(self, *, name=None, event_types=None, state=None, notification=None):
+    def create_secret_event(self, *, name, event_types, state, notification):
         """Creates an event: a notification rule that names the basic event types to watch and the
         topic to notify. Secrets subscribe to it by name, and notifications are sent only while
         it is ENABLED.
+
+        Args:
+            name (required, body): Name of the new event: 1 to 64 characters from letters,
+                digits, underscore and hyphen.
+            event_types (required, body): Basic event types the event reacts to, without
+                duplicates: SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED,
+                SECRET_DELETED and SECRET_ROTATED_FAILED.
+            state (required, body): Whether the event is active: ENABLED or DISABLED. Only
+                an ENABLED event sends notifications.
+            notification (required, body): Where notifications are sent.
 
         Returns:
             CreateSecretEventResponse
         """
         return self._call('CreateSecretEvent', {'name': name, 'event_types': event_types, 'state': state, 'notification': notification})
 
-    def create_secret_tag(self, *, secret_id=None, tag=None):
+    def create_secret_tag(self, *, secret_id, tag):
         """Attaches one tag (key and value) to a secret identified by its ID. A secret carries at
         most 20 tags, each key at most once.
+
+        Args:
+            secret_id (required, path): ID of the secret (its resource identifier, not its
+                name).
+            tag (required, body): The tag to add.
 
         Returns:
             CreateSecretTagResponse
         """
         return self._call('CreateSecretTag', {'secret_id': secret_id, 'tag': tag})
 
-    def create_secret_version(self, *, secret_name=None, secret_binary=None, secret_string=None, version_stages=None, expire_time=None):
+    def create_secret_version(self, *, secret_name, secret_binary=None, secret_string=None, version_stages=None, expire_time=None):
         """Stores a new value in an existing secret as a new version. Unless version_stages says
         otherwise, the new version gets SYSCURRENT and the previous SYSCURRENT version becomes
         SYSPREVIOUS; exactly one of secret_string and secret_binary must be set.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            secret_binary (secret, body): Binary value of the secret, given as standard
+                base64 text and stored encrypted in the new version. At most 32 KiB (32,768
+                bytes); set exactly one of secret_string and secret_binary.
+            secret_string (secret, body): Text value of the secret, stored encrypted in the
+                new version. At most 32 KiB (32,768 bytes); set exactly one of secret_string and
+                secret_binary.
+            version_stages (body): Stage labels to put on the new version, 1 to 12 labels of
+                1 to 64 bytes each. If omitted, the version gets SYSCURRENT.
+            expire_time (body): Expiry time of the version, in milliseconds since the Unix
+                epoch. Used to decide when the SECRET_VERSION_EXPIRED event fires; unset by
+                default.
 
         Returns:
             CreateSecretVersionResponse
         """
         return self._call('CreateSecretVersion', {'secret_name': secret_name, 'secret_binary': secret_binary, 'secret_string': secret_string, 'version_stages': version_stages, 'expire_time': expire_time})
 
-    def delete_grant(self, *, resource_id=None, grantee_user=None):
+    def delete_grant(self, *, resource_id, grantee_user=None):
         """Deletes a grant on a secret or secret group, identified by the resource ID and,
         optionally, the grantee user.
+
+        Args:
+            resource_id (required, query): ID of the shared secret or secret group.
+            grantee_user (query): ID of the user whose grant is removed.
 
         Returns:
             DeleteGrantResponse
         """
         return self._call('DeleteGrant', {'grantee_user': grantee_user, 'resource_id': resource_id})
 
-    def delete_secret(self, *, secret_name=None):
+    def delete_secret(self, *, secret_name):
         """Deletes a secret and all of its versions immediately. This cannot be undone;
         DeleteSecretForSchedule gives a delayed deletion that can still be cancelled.
+
+        Args:
+            secret_name (required, path): Name of the secret.
 
         Returns:
             DeleteSecretResponse
         """
         return self._call('DeleteSecret', {'secret_name': secret_name})
 
-    def delete_secret_event(self, *, event_name=None):
+    def delete_secret_event(self, *, event_name):
         """Deletes an event immediately and permanently. It fails while any secret still subscribes
         to the event, so remove those subscriptions first.
+
+        Args:
+            event_name (required, path): Name of the event.
 
         Returns:
             DeleteSecretEventResponse
         """
         return self._call('DeleteSecretEvent', {'event_name': event_name})
 
-    def delete_secret_for_schedule(self, *, secret_name=None, recovery_window_in_days=None):
+    def delete_secret_for_schedule(self, *, secret_name, recovery_window_in_days):
         """Schedules a secret for deletion after a recovery window of 7 to 30 days. Until then the
         secret is PENDING_DELETE and RestoreSecret can cancel the deletion.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            recovery_window_in_days (required, body): Days to wait before the secret is
+                deleted, during which the deletion can be cancelled: 7 to 30 (the service
+                default is 30).
 
         Returns:
             DeleteSecretForScheduleResponse
         """
         return self._call('DeleteSecretForSchedule', {'secret_name': secret_name, 'recovery_window_in_days': recovery_window_in_days})
 
-    def delete_secret_stage(self, *, secret_name=None, stage_name=None):
+    def delete_secret_stage(self, *, secret_name, stage_name):
         """Removes a version stage label from a secret.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            stage_name (required, path): Name of the stage label to remove.
 
         Returns:
             DeleteSecretStageResponse
         """
         return self._call('DeleteSecretStage', {'secret_name': secret_name, 'stage_name': stage_name})
 
-    def delete_secret_tag(self, *, secret_id=None, key=None):
+    def delete_secret_tag(self, *, secret_id, key):
         """Removes the tag with the given key from a secret identified by its ID.
+
+        Args:
+            secret_id (required, path): ID of the secret (its resource identifier, not its
+                name).
+            key (required, path): Key of the tag to remove.
 
         Returns:
             DeleteSecretTagResponse
         """
         return self._call('DeleteSecretTag', {'secret_id': secret_id, 'key': key})
 
-    def download_secret_blob(self, *, secret_name=None):
+    def download_secret_blob(self, *, secret_name):
         """Exports a backup of a secret, covering all of its versions, as an encrypted blob. The
         blob is opaque; pass it to UploadSecretBlob to restore the secret.
+
+        Args:
+            secret_name (required, path): Name of the secret.
 
         Returns:
             DownloadSecretBlobResponse
@@ -725,13 +860,28 @@ class Operations:
         """Has the service generate a random password from the given length and character-class
         options. Every call returns a new password.
 
+        Args:
+            password_policy_name (body): Name of a password policy to apply.
+            length (body): Length of the password in characters; 32 when unset.
+            exclude_characters (body): Characters that must not appear in the password.
+            exclude_lowercase (body): Leave out lowercase letters; false by default.
+            exclude_uppercase (body): Leave out uppercase letters; false by default.
+            exclude_numbers (body): Leave out digits; false by default.
+            exclude_punctuation (body): Leave out punctuation symbols; false by default.
+            include_space (body): Allow the space character; false by default.
+            require_each_included_type (body): Require at least one character of every
+                allowed character class; false by default.
+
         Returns:
             GenerateRandomPasswordResponse
         """
         return self._call('GenerateRandomPassword', {'password_policy_name': password_policy_name, 'length': length, 'exclude_characters': exclude_characters, 'exclude_lowercase': exclude_lowercase, 'exclude_uppercase': exclude_uppercase, 'exclude_numbers': exclude_numbers, 'exclude_punctuation': exclude_punctuation, 'include_space': include_space, 'require_each_included_type': require_each_included_type})
 
-    def list_grants(self, *, resource_id=None):
+    def list_grants(self, *, resource_id):
         """Returns the grants that exist on a secret or secret group.
+
+        Args:
+            resource_id (required, query): ID of the secret or secret group.
 
         Returns:
             ListGrantsResponse
@@ -756,11 +906,25 @@ class Operations:
         """
         return self._call('ListProjectSecretsTags', {})
 
-    def list_resource_instances(self, *, action=None, limit=None, offset=None, tags=None, matches=None, sequence=None, resource_instances=None):
+    def list_resource_instances(self, *, action, limit=None, offset=None, tags=None, matches=None, sequence=None, resource_instances=None):
         """Searches the project's secrets by tags and by name. With action filter it returns one
         page of matching secrets (offset and limit); with action count it returns only the
         number of matches. The path segment resource_instances is fixed: the member of that name
         may be given only with that value.
+
+        Args:
+            action (required, body): filter to return matching secrets, count to return only
+                their number.
+            limit (body): Page size for action filter, as a decimal string from 1 to 1000;
+                10 when unset. Not used with action count.
+            offset (body): Zero-based index of the first record to return for action filter,
+                as a non-negative decimal string; 0 when unset. Not used with action count.
+            tags (body): Tag conditions to filter by, at most 10.
+            matches (body): Fuzzy name conditions; the only supported key is resource_name.
+            sequence (body): Optional request sequence number (36 bytes), e.g. a UUID such
+                as 919c82d4-8046-4722-9094-35c3c6524cff.
+            resource_instances (path): The resource type segment of the path; its one value,
+                resource_instances, is sent when it is unset.
 
         Returns:
             ListResourceInstancesResponse
@@ -771,13 +935,23 @@ class Operations:
         """Lists the events created in the project, one page at a time. Pass page_info.next_marker
         from a response as marker to get the next page.
 
+        Args:
+            limit (query): Maximum number of events per page, as a decimal string; 50 when
+                unset.
+            marker (query): Event name to start the page from (the next_marker of the
+                previous page); unset for the first page.
+
         Returns:
             ListSecretEventsResponse
         """
         return self._call('ListSecretEvents', {'limit': limit, 'marker': marker})
 
-    def list_secret_tags(self, *, secret_id=None):
+    def list_secret_tags(self, *, secret_id):
         """Lists the user tags and system tags attached to a secret identified by its ID.
+
+        Args:
+            secret_id (required, path): ID of the secret (its resource identifier, not its
+                name).
 
         Returns:
             ListSecretTagsResponse
@@ -789,14 +963,30 @@ class Operations:
         Pages are chained with marker and limit; next_marker in the response gives the next
         page.
 
+        Args:
+            secret_name (query): Only return tasks of this secret.
+            status (query): Only return tasks in this state: SUCCESS (rotation succeeded) or
+                FAILED (rotation failed).
+            task_id (query): Return only the task with this ID; cannot be combined with the
+                other filters.
+            limit (query): Maximum number of tasks per page; 50 when unset.
+            marker (query): Task ID to start the page from (the next_marker of the previous
+                page); unset for the first page.
+
         Returns:
             ListSecretTaskResponse
         """
         return self._call('ListSecretTask', {'secret_name': secret_name, 'status': status, 'task_id': task_id, 'limit': limit, 'marker': marker})
 
-    def list_secret_versions(self, *, secret_name=None, marker=None, limit=None):
+    def list_secret_versions(self, *, secret_name, marker=None, limit=None):
         """Lists the metadata (not the values) of a secret's versions, one page at a time. Pass
         page_info.next_marker from a response as marker to get the next page.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            marker (query): Version ID to start after (the last version of the previous
+                page); unset for the first page.
+            limit (query): Maximum number of versions per page; 50 when unset.
 
         Returns:
             ListSecretVersionsResponse
@@ -808,85 +998,129 @@ class Operations:
         to a given event. Pass page_info.next_marker from a response as marker to get the next
         page.
 
+        Args:
+            limit (query): Maximum number of secrets per page, as a decimal string; 50 when
+                unset.
+            marker (query): Secret name to start the page from (the next_marker of the
+                previous page); unset for the first page.
+            event_name (query): Only return secrets that subscribe to this event.
+
         Returns:
             ListSecretsResponse
         """
         return self._call('ListSecrets', {'limit': limit, 'marker': marker, 'event_name': event_name})
 
-    def list_users(self, *, offset=None, limit=None, org_id=None, user_info=None):
+    def list_users(self, *, offset, limit, org_id=None, user_info=None):
         """Lists the users that secrets can be shared with, optionally filtered by organisation and
         user name. offset is documented as a zero-based page number and limit as the page size
         (10 to 100). The path has no project id.
+
+        Args:
+            offset (required, query): Page to return, counted from 0.
+            limit (required, query): Number of users per page, from 10 to 100.
+            org_id (query): Only return users of this organisation; all users when unset.
+            user_info (query): User name to search for (fuzzy match), at most 64 characters.
 
         Returns:
             ListUsersResponse
         """
         return self._call('ListUsers', {'org_id': org_id, 'offset': offset, 'limit': limit, 'user_info': user_info})
 
-    def restore_secret(self, *, secret_name=None):
+    def restore_secret(self, *, secret_name):
         """Cancels the scheduled deletion of a secret, which becomes usable again.
+
+        Args:
+            secret_name (required, path): Name of the secret.
 
         Returns:
             RestoreSecretResponse
         """
         return self._call('RestoreSecret', {'secret_name': secret_name})
 
-    def rotate_secret(self, *, secret_name=None):
+    def rotate_secret(self, *, secret_name):
         """Rotates a secret now: the service generates a new random value, stores it as a new
         version and gives that version the SYSCURRENT stage. COMMON (shared) secrets cannot be
         rotated this way; older deployments wrap the response in a rotate object, which is
         unwrapped.
+
+        Args:
+            secret_name (required, path): Name of the secret.
 
         Returns:
             RotateSecretResponse
         """
         return self._call('RotateSecret', {'secret_name': secret_name})
 
-    def show_agency(self, *, secret_type=None):
+    def show_agency(self, *, secret_type):
         """Tells whether the agencies needed to rotate secrets of the given type already exist. The
         path has no project id.
+
+        Args:
+            secret_type (required, query): Secret type to check: RDS-FG or GaussDB-FG.
 
         Returns:
             ShowAgencyResponse
         """
         return self._call('ShowAgency', {'secret_type': secret_type})
 
-    def show_secret(self, *, secret_name=None):
+    def show_secret(self, *, secret_name):
         """Returns the metadata of one secret, without its value.
+
+        Args:
+            secret_name (required, path): Name of the secret.
 
         Returns:
             ShowSecretResponse
         """
         return self._call('ShowSecret', {'secret_name': secret_name})
 
-    def show_secret_event(self, *, event_name=None):
+    def show_secret_event(self, *, event_name):
         """Returns the details of one event.
+
+        Args:
+            event_name (required, path): Name of the event.
 
         Returns:
             ShowSecretEventResponse
         """
         return self._call('ShowSecretEvent', {'event_name': event_name})
 
-    def show_secret_function_templates(self, *, secret_type=None, secret_sub_type=None, engine=None):
+    def show_secret_function_templates(self, *, secret_type, secret_sub_type, engine=None):
         """Returns the FunctionGraph function template used to rotate secrets of the given type and
         account mode. The path has no project id.
+
+        Args:
+            secret_type (required, query): Secret type: RDS-FG or GaussDB-FG.
+            secret_sub_type (required, query): Account mode of the rotation: SingleUser (one
+                account) or MultiUser (two alternating accounts).
+            engine (query): Database engine: mysql, postgresql or sqlserver. Required for
+                RDS-FG and not supported for other types.
 
         Returns:
             ShowSecretFunctionTemplatesResponse
         """
         return self._call('ShowSecretFunctionTemplates', {'secret_type': secret_type, 'secret_sub_type': secret_sub_type, 'engine': engine})
 
-    def show_secret_stage(self, *, secret_name=None, stage_name=None):
+    def show_secret_stage(self, *, secret_name, stage_name):
         """Returns the version of a secret that currently carries the given stage label.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            stage_name (required, path): Name of the stage label, e.g. SYSCURRENT.
 
         Returns:
             ShowSecretStageResponse
         """
         return self._call('ShowSecretStage', {'secret_name': secret_name, 'stage_name': stage_name})
 
-    def show_secret_version(self, *, secret_name=None, version_id=None):
+    def show_secret_version(self, *, secret_name, version_id):
         """Returns one version of a secret together with its plaintext value; only works while the
         secret is ENABLED. Pass latest as version_id to get the newest version.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            version_id (required, path): ID of the version, or latest for the newest
+                version.
 
         Returns:
             ShowSecretVersionResponse
@@ -901,45 +1135,92 @@ class Operations:
         """
         return self._call('ShowSecretsConfig', {})
 
-    def show_user_detail(self, *, user_id=None):
+    def show_user_detail(self, *, user_id):
         """Returns the details of one user that secrets can be shared with. The path has no project
         id.
+
+        Args:
+            user_id (required, path): ID of the user.
 
         Returns:
             ShowUserDetailResponse
         """
         return self._call('ShowUserDetail', {'user_id': user_id})
 
-    def update_grant(self, *, resource_id=None, type=None, grantee_type=None, grantee_target_id=None, validity_time=None):
+    def update_grant(self, *, resource_id, type, grantee_type, grantee_target_id, validity_time=None):
         """Changes an existing grant on a secret or secret group. resource_id is sent both in the
         query string and in the body.
+
+        Args:
+            resource_id (required, query and body): ID of the shared secret or secret group
+                (sent in the query and in the body).
+            type (required, body): Type of the resource being shared: SECRET (a single
+                secret) or GROUP (a secret group).
+            grantee_type (required, body): Kind of grantee; the documentation describes the
+                values 0 (a single user) and 2 (a user group).
+            grantee_target_id (required, body): ID of the user or user group that holds the
+                grant.
+            validity_time (body): Last day on which the grant is valid, as YYYY-MM-DD.
 
         Returns:
             UpdateGrantResponse
         """
         return self._call('UpdateGrant', {'resource_id': resource_id, 'type': type, 'grantee_type': grantee_type, 'grantee_target_id': grantee_target_id, 'validity_time': validity_time})
 
-    def update_secret(self, *, secret_name=None, kms_key_id=None, description=None, auto_rotation=None, rotation_period=None, event_subscriptions=None, rotation_func_urn=None):
+    def update_secret(self, *, secret_name, kms_key_id=None, description=None, auto_rotation=None, rotation_period=None, event_subscriptions=None, rotation_func_urn=None):
         """Changes the metadata of a secret: KMS key, description, rotation settings and event
         subscriptions. The value cannot be changed here; use CreateSecretVersion for that.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            kms_key_id (body): ID of the KMS master key for future versions. Versions
+                created after the change are encrypted with the new key; existing versions keep
+                using the key they were encrypted with.
+            description (body): Free-text description of the secret, at most 2,048 bytes
+                (UTF-8).
+            auto_rotation (body): Turn automatic rotation on (true) or off (false).
+            rotation_period (body): How often the secret is rotated automatically: an
+                integer followed by a unit, d (days), h (hours), m (minutes) or s (seconds),
+                e.g. 1d or 24h. Must lie between 6 hours and 8,760 hours (365 days); needed when
+                auto_rotation is true.
+            event_subscriptions (body): Names of the events the secret subscribes to; at
+                most one event for now. When one of the event's basic event types fires on the
+                secret, a notification goes to the event's topic.
+            rotation_func_urn (body): URN of the FunctionGraph function that performs the
+                rotation.
 
         Returns:
             UpdateSecretResponse
         """
         return self._call('UpdateSecret', {'secret_name': secret_name, 'kms_key_id': kms_key_id, 'description': description, 'auto_rotation': auto_rotation, 'rotation_period': rotation_period, 'event_subscriptions': event_subscriptions, 'rotation_func_urn': rotation_func_urn})
 
-    def update_secret_event(self, *, event_name=None, state=None, event_types=None, notification=None):
+    def update_secret_event(self, *, event_name, state=None, event_types=None, notification=None):
         """Changes an event's state, its basic event types or its notification target. Members left
         unset keep their current value.
+
+        Args:
+            event_name (required, path): Name of the event.
+            state (body): Whether the event is active: ENABLED or DISABLED. Only an ENABLED
+                event sends notifications.
+            event_types (body): New list of basic event types, without duplicates:
+                SECRET_VERSION_CREATED, SECRET_VERSION_EXPIRED, SECRET_ROTATED, SECRET_DELETED
+                and SECRET_ROTATED_FAILED.
+            notification (body): New notification target.
 
         Returns:
             UpdateSecretEventResponse
         """
         return self._call('UpdateSecretEvent', {'event_name': event_name, 'state': state, 'event_types': event_types, 'notification': notification})
 
-    def update_secret_stage(self, *, secret_name=None, stage_name=None, version_id=None):
+    def update_secret_stage(self, *, secret_name, stage_name, version_id):
         """Points a stage label of a secret at the given version. A label marks one version at a
         time, so it leaves the version that carried it before.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            stage_name (required, path): Name of the stage label: 1 to 64 characters from
+                letters, digits, underscore and hyphen.
+            version_id (required, body): ID of the version that should carry the label.
 
         Returns:
             UpdateSecretStageResponse
@@ -949,33 +1230,50 @@ class Operations:
     def update_secrets_config(self, *, checking_secret_strength=None):
         """Turns secret strength checking on or off for the tenant.
 
+        Args:
+            checking_secret_strength (body): Whether secret strength checking should be on.
+
         Returns:
             UpdateSecretsConfigResponse
         """
         return self._call('UpdateSecretsConfig', {'checking_secret_strength': checking_secret_strength})
 
-    def update_user_password(self, *, password=None, old_password=None):
+    def update_user_password(self, *, password, old_password):
         """Changes a user's password; the current password must be given along with the new one.
         The path has no project id.
+
+        Args:
+            password (required, secret, body): The new password.
+            old_password (required, secret, body): The current password.
 
         Returns:
             UpdateUserPasswordResponse
         """
         return self._call('UpdateUserPassword', {'password': password, 'old_password': old_password})
 
-    def update_version(self, *, secret_name=None, version_id=None, expire_time=None):
+    def update_version(self, *, secret_name, version_id, expire_time):
         """Changes the expiry time of a secret version; only works while the secret is ENABLED. If
         the secret subscribes to an event with SECRET_VERSION_EXPIRED, each update triggers at
         most one expiry notification.
+
+        Args:
+            secret_name (required, path): Name of the secret.
+            version_id (required, path): ID of the version.
+            expire_time (required, body): New expiry time of the version, in milliseconds
+                since the Unix epoch.
 
         Returns:
             UpdateVersionResponse
         """
         return self._call('UpdateVersion', {'secret_name': secret_name, 'version_id': version_id, 'expire_time': expire_time})
 
-    def upload_secret_blob(self, *, secret_blob=None):
+    def upload_secret_blob(self, *, secret_blob):
         """Restores a secret, with all of its versions, from a backup blob produced by
         DownloadSecretBlob.
+
+        Args:
+            secret_blob (required, secret, body): The encrypted backup blob obtained from
+                DownloadSecretBlob.
 
         Returns:
             UploadSecretBlobResponse

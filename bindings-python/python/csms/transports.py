@@ -40,7 +40,7 @@ import threading
 import time
 
 from . import _native
-from ._client import _byte_limit, _seconds
+from ._client import _UNSET, _byte_limit, _seconds
 from ._errors import ApiError, CredentialsError, CsmsError, TransportError
 
 __all__ = [
@@ -584,9 +584,13 @@ class StdlibTransport:
                 return
         conn.close()
 
-    def __call__(self, request):
+    def __call__(self, request, *, timeout=_UNSET):
+        """Sends `request`; `timeout`, when given, instead of the transport's own (seconds for
+        the whole request; None: no limit)."""
         import http.client
 
+        if timeout is _UNSET:
+            timeout = self._timeout
         scheme, netloc, target = _split(request.url)
         key = (scheme, netloc)
         conn, reused = self._checkout(key)
@@ -598,7 +602,7 @@ class StdlibTransport:
                 raise TransportError(
                     f"cannot connect to {netloc}: {e}", maybe_sent=False, timed_out=_is_timeout(e)
                 ) from e
-        deadline = _Deadline(self._timeout, conn.sock)
+        deadline = _Deadline(timeout, conn.sock)
         conn.response_class = deadline.response
         try:
             deadline.arm()
@@ -638,7 +642,7 @@ class StdlibTransport:
             conn.close()
             if deadline.passed():
                 raise TransportError(
-                    f"no response from {netloc} within {self._timeout} s", maybe_sent=True, timed_out=True
+                    f"no response from {netloc} within {timeout} s", maybe_sent=True, timed_out=True
                 ) from e
             raise TransportError(
                 f"no response from {netloc}: {type(e).__name__}: {e}", maybe_sent=True, timed_out=_is_timeout(e)
@@ -884,10 +888,13 @@ def _never_left(httpx, e, request):
         return False
 
 
-def _httpx_request(httpx, client, request):
-    """The httpx.Request of `request` (httpx encodes the headers and parses the URL here)."""
+def _httpx_request(httpx, client, request, timeout=None):
+    """The httpx.Request of `request` (httpx encodes the headers and parses the URL here), with
+    `timeout` (an httpx.Timeout) when given instead of the client's."""
+    options = {} if timeout is None else {"timeout": timeout}
     try:
-        return client.build_request(request.method, request.url, headers=request.headers, content=request.body)
+        return client.build_request(request.method, request.url, headers=request.headers, content=request.body,
+                                    **options)
     except (httpx.InvalidURL, ValueError, TypeError) as e:
         raise _unsendable("httpx", e) from e
 
@@ -949,11 +956,17 @@ class _HttpxAsyncTransport:
         self._timeouts = _httpx_timeout(httpx, connect_timeout, timeout)
         self.client = client  # made on first use, inside the event loop
 
-    async def __call__(self, request):
+    async def __call__(self, request, *, timeout=_UNSET):
+        """Sends `request`; `timeout`, when given, instead of the transport's own for each step
+        but connecting (seconds; None: no limit)."""
         httpx = self._httpx
         if self.client is None:
             self.client = httpx.AsyncClient(timeout=self._timeouts)
-        sent = _httpx_request(httpx, self.client, request)
+        if timeout is _UNSET:
+            sent = _httpx_request(httpx, self.client, request)
+        else:
+            sent = _httpx_request(httpx, self.client, request,
+                                  httpx.Timeout(_seconds("timeout", timeout), connect=self._timeouts.connect))
         limit = self._max_response_bytes
         try:
             r = await self.client.send(sent, stream=True)
@@ -993,10 +1006,12 @@ class ThreadedTransport:
                 connect_timeout=connect_timeout, timeout=timeout, max_response_bytes=max_response_bytes)
         self.transport = transport
 
-    async def __call__(self, request):
+    async def __call__(self, request, **options):
+        """Sends `request` with the sync transport in a worker thread; `options` (a per-request
+        `timeout`) are given to it."""
         import asyncio
 
-        return await asyncio.to_thread(self.transport, request)
+        return await asyncio.to_thread(self.transport, request, **options)
 
     async def aclose(self):
         if self._own:

@@ -25,3 +25,8 @@ async def async_transport(request: csms.Request) -> csms.TransportResult:
 csms.Client(region="cn-north-4", transport=async_transport)  # error: arg-type
 csms.TransportError("x", True, None, None, True)  # error: call-arg
 csms.TransportError("x", timed_out="yes")  # error: arg-type
+client.with_options(timeout="2")  # error: arg-type
+client.with_options(2.0)  # error: call-arg
+client.paginate("ListSecrets").items().version_id  # error: attr-defined
+client.create_secret(name="x", secret_string="y", secret_type="common")  # error: arg-type
+client.create_secret_event(name="e", event_types=["SECRET_GONE"], state="ENABLED", notification={})  # error: list-item

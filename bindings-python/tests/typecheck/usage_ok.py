@@ -20,6 +20,9 @@ vid: str | None = res.version_id
 for page in client.paginate("ListSecrets", limit="2"):
     for s in page.secrets or []:
         print(s.name)
+for secret in client.paginate("ListSecrets", limit=2).items():
+    state: str | None = secret.state
+first: csms.ListSecretsResponse = next(client.paginate("ListSecrets"))
 client.batch_create_or_delete_tags(secret_id="i", action="create", tags=[csms.TagItem(key="k", value="v"), {"key": "a"}])
 client.list_resource_instances(action="filter", limit=10, offset="0", resource_instances="resource_instances")
 try:
@@ -36,6 +39,10 @@ patient = csms.Client(region="cn-north-4", project_id="p", ak="a", sk="s", max_a
                       transport=transports.StdlibTransport(connect_timeout=1, timeout=30))
 offset: int = patient.clock_offset
 slow = csms.TransportError("no answer in 5 s", maybe_sent=False, timed_out=True)
+
+
+quick: csms.Client = client.with_options(timeout=2.0, max_attempts=1)
+print(quick.with_options(timeout=None).show_secret(secret_name="db"))
 
 
 def my_transport(request: csms.Request) -> csms.TransportResult:
@@ -70,6 +77,8 @@ async def main() -> None:
         print(rr.version_id)
         async for p in ac.paginate("ListSecretVersions", secret_name="x"):
             print(p.version_metadatas)
+        async for meta in ac.paginate("ListSecretVersions", secret_name="x").items():
+            stages: list[str] | None = meta.version_stages
 
 
 if __name__ == "__main__":

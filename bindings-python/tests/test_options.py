@@ -1,0 +1,146 @@
+"""Per-call options (`client.with_options(...)`) and the cancellation of an async call."""
+
+import asyncio
+import time
+
+import pytest
+from test_retries import silent_server
+
+import csms
+
+
+def _client(cls, port, **options):
+    return cls(endpoint=f"http://127.0.0.1:{port}", project_id="p", ak="AK", sk="SK", backoff_base=0, **options)
+
+
+def test_with_options_sets_a_per_call_timeout_and_leaves_the_client_unchanged():
+    accepted = []
+    port, close = silent_server(accepted=accepted)
+    try:
+        client = _client(csms.Client, port, timeout=30, max_attempts=1)
+        fast = client.with_options(timeout=0.3)
+        assert type(fast) is csms.Client and fast._native is client._native
+        started = time.monotonic()
+        with pytest.raises(csms.TransportError) as e:
+            fast.list_secrets()
+        assert 0.3 <= time.monotonic() - started < 1.5
+        assert e.value.timed_out is True and "within 0.3 s" in e.value.reason
+        assert client._timeout == 30 and client._policy[0] == 1
+        # The view sent through the client's own transport: made once, shared.
+        assert client._transport is not None and fast._transport is None
+        fast.close()  # a view owns nothing
+        assert client._transport is not None
+    finally:
+        close()
+
+
+def test_async_with_options_sets_a_per_call_timeout():
+    port, close = silent_server()
+
+    async def call(transport):
+        async with _client(csms.AsyncClient, port, timeout=30, max_attempts=1, transport=transport) as client:
+            fast = client.with_options(timeout=0.3)
+            started = time.monotonic()
+            with pytest.raises(csms.TransportError) as e:
+                await fast.list_secrets()
+            assert client._timeout == 30
+            return time.monotonic() - started, e.value
+
+    try:
+        for transport in (None, csms.transports.ThreadedTransport(timeout=2)):  # its own is longer
+            elapsed, error = asyncio.run(call(transport))
+            assert 0.3 <= elapsed < 1.5, (transport, elapsed)
+            assert error.timed_out is True and "within 0.3 s" in error.reason
+    finally:
+        close()
+
+
+def test_a_longer_per_call_timeout_reaches_the_default_transport():
+    # The default transports were made with the client's 0.2 s: the view's 1 s is theirs for its calls.
+    port, close = silent_server()
+
+    async def call():
+        async with _client(csms.AsyncClient, port, timeout=0.2, max_attempts=1) as client:
+            started = time.monotonic()
+            with pytest.raises(csms.TransportError) as e:
+                await client.with_options(timeout=1).list_secrets()
+            return time.monotonic() - started, e.value
+
+    try:
+        client = _client(csms.Client, port, timeout=0.2, max_attempts=1)
+        started = time.monotonic()
+        with pytest.raises(csms.TransportError) as e:
+            client.with_options(timeout=1).list_secrets()
+        assert 1 <= time.monotonic() - started < 2 and "within 1 s" in e.value.reason
+        elapsed, error = asyncio.run(call())
+        assert 1 <= elapsed < 2 and error.timed_out is True, (elapsed, error)
+    finally:
+        close()
+
+
+def test_with_options_max_attempts_sends_once_against_a_fault(module_emulator):
+    server = module_emulator
+    client = csms.Client(**server.client_options(backoff_base=0, max_attempts=3))
+    server.set_faults("503=100%")
+    try:
+        before = server.requests()
+        with pytest.raises(csms.ApiError) as e:
+            client.with_options(max_attempts=1).list_secrets()
+        assert e.value.status == 503
+        assert server.requests() - before == 1
+        before = server.requests()
+        with pytest.raises(csms.ApiError):
+            client.list_secrets()
+        assert server.requests() - before == 3, "the client itself still makes three attempts"
+
+        async def once():
+            async with csms.AsyncClient(**server.client_options(backoff_base=0)) as aclient:
+                with pytest.raises(csms.ApiError):
+                    await aclient.with_options(max_attempts=1).list_secrets()
+
+        before = server.requests()
+        asyncio.run(once())
+        assert server.requests() - before == 1
+    finally:
+        server.set_faults(None)
+    assert client.with_options(timeout=5).list_secrets().secrets is not None
+
+
+@pytest.mark.parametrize("cls", [csms.Client, csms.AsyncClient])
+@pytest.mark.parametrize("option, value", [("timeout", 0), ("timeout", float("inf")), ("timeout", "1"),
+                                           ("max_attempts", 0), ("max_attempts", True), ("max_attempts", 1.0)])
+def test_with_options_checks_as_the_constructor(cls, option, value):
+    client = cls(endpoint="http://127.0.0.1:1", project_id="p", ak="AK", sk="SK")
+    with pytest.raises(csms.ValidationError) as e:
+        client.with_options(**{option: value})
+    assert e.value.field == option
+    with pytest.raises(csms.ValidationError) as e:
+        cls(endpoint="http://127.0.0.1:1", project_id="p", ak="AK", sk="SK", **{option: value})
+    assert e.value.field == option
+    with pytest.raises(TypeError):
+        client.with_options(1)  # keyword-only
+
+
+def test_cancelling_an_async_call_ends_it_at_once_and_it_is_not_retried():
+    accepted = []
+    port, close = silent_server(accepted=accepted)
+
+    async def main(transport):
+        async with _client(csms.AsyncClient, port, timeout=30, max_attempts=3, transport=transport) as client:
+            task = asyncio.ensure_future(client.list_secrets())
+            await asyncio.sleep(0.2)
+            task.cancel()
+            started = time.monotonic()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return time.monotonic() - started
+
+    try:
+        for transport in (None, csms.transports.ThreadedTransport(timeout=1)):
+            before = len(accepted)
+            elapsed = asyncio.run(main(transport))
+            assert elapsed < 0.5, elapsed
+            time.sleep(1.5)  # a retry, had there been one, would have connected by now
+            assert len(accepted) - before == 1, (transport, "sent once, never retried")
+    finally:
+        close()
