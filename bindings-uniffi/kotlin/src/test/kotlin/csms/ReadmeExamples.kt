@@ -1,6 +1,7 @@
 package csms
 
 import kotlin.time.Duration.Companion.minutes
+import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -10,6 +11,19 @@ import org.junit.jupiter.api.assertThrows
 
 /** The Kotlin examples of README.md, as written there (compiled, and run where no network is needed). */
 object ReadmeExamples {
+    suspend fun quickStart() {
+        CsmsClient(
+            region = "cn-north-4",
+            projectId = "...",
+            credentials = ProvidedCredentials(ak = "...", sk = "..."),   // or EnvCredentials(), defaultCredentials(), ...
+            requestTimeout = 20.seconds,
+        ).use { client ->
+            client.createSecret(name = "db", secretString = "s3cr3t")
+            val latest = client.showSecretVersion(secretName = "db", versionId = "latest")
+            println(latest.version?.secretString)   // s3cr3t
+        }   // closes the client and the transport it made
+    }
+
     suspend fun byName() {
         val client = CsmsClient("""{"region":"cn-north-4","project_id":"...","credentials":{"ak":"...","sk":"..."}}""", JavaHttpTransport())
         val latest = client.call("ShowSecretVersion", """{"secret_name":"db","version_id":"latest"}""")
