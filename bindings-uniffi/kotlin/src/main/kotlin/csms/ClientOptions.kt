@@ -58,9 +58,10 @@ fun CsmsClient(
  * - [region] (its endpoint, `https://csms.{region}.myhuaweicloud.com`) or [endpoint]
  *   (`https://host[:port]`), and [projectId] (the project of the secrets).
  * - [algorithm]: the signing algorithm (`SDK-HMAC-SHA256`, `SDK-HMAC-SHA384`, ...).
- * - [transport]: null (the default) makes a transport that the client owns and closes with
- *   it ([CsmsClient.close], `use { }`); give your own (`JavaHttpTransport()`, ...) to share one,
- *   then close it yourself.
+ * - [transport]: null (the default) makes a [UrlConnectionTransport] (`HttpURLConnection`, on
+ *   the JVM and Android) that the client owns and closes with it ([CsmsClient.close],
+ *   `use { }`); give your own (`JavaHttpTransport()` for `java.net.http`, ...) to share one
+ *   between clients, then close it yourself.
  * - [connectTimeout] (10 s), [requestTimeout] (60 s, each attempt, body included),
  *   [maxResponseBytes] (16 MiB): the default transport's; null is that default. With a
  *   [transport] of yours they are its own settings, so giving them here is
@@ -177,7 +178,7 @@ private class ClientOptions(
     }
 
     /** The transport a client makes when given none, with these options. */
-    private fun defaultTransport() = JavaHttpTransport(
+    private fun defaultTransport() = UrlConnectionTransport(
         java.time.Duration.ofMillis((connectTimeout ?: defaultConnectTimeoutMillis().milliseconds).inWholeMilliseconds),
         java.time.Duration.ofMillis((requestTimeout ?: defaultRequestTimeoutMillis().milliseconds).inWholeMilliseconds),
         maxResponseBytes ?: defaultMaxResponseBytes(),
@@ -227,7 +228,7 @@ private val OPTION_NAMES = mapOf(
 internal class OwningCsmsClient(
     optionsJson: String,
     /** The transport this client made and closes. */
-    internal val ownedTransport: JavaHttpTransport,
+    internal val ownedTransport: UrlConnectionTransport,
     maxAttempts: Int,
     backoffBaseMillis: Long,
     maxRetryAfterMillis: Long,
