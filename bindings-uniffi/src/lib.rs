@@ -19,9 +19,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 mod cache;
 mod credentials;
+mod paginate;
 mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
 pub use credentials::{CredentialFunction, CredentialProvider, ProvidedCredentials};
+pub use paginate::Paginator;
 pub use rotation::{RotationCallbacks, RotationResult};
 
 uniffi::setup_scaffolding!();

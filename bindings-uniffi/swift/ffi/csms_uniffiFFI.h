@@ -632,6 +632,31 @@ int32_t uniffi_csms_uniffi_fn_method_nativesecretcache_len(void*_Nonnull ptr, Ru
 uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(void*_Nonnull ptr, RustBuffer name
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_PAGINATOR
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_PAGINATOR
+void*_Nonnull uniffi_csms_uniffi_fn_clone_paginator(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_PAGINATOR
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_PAGINATOR
+void uniffi_csms_uniffi_fn_free_paginator(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_PAGINATOR_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_PAGINATOR_NEW
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_paginator_new(RustBuffer operation, RustBuffer input_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_ADVANCE
+void uniffi_csms_uniffi_fn_method_paginator_advance(void*_Nonnull ptr, RustBuffer result_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_NEXT_INPUT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_NEXT_INPUT
+RustBuffer uniffi_csms_uniffi_fn_method_paginator_next_input(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
 void*_Nonnull uniffi_csms_uniffi_fn_clone_rotationcallbacks(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
@@ -1189,6 +1214,18 @@ uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_ADVANCE
+uint16_t uniffi_csms_uniffi_checksum_method_paginator_advance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_NEXT_INPUT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_NEXT_INPUT
+uint16_t uniffi_csms_uniffi_checksum_method_paginator_next_input(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
 uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply(void
@@ -1252,6 +1289,12 @@ uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
 uint16_t uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_PAGINATOR_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_PAGINATOR_NEW
+uint16_t uniffi_csms_uniffi_checksum_constructor_paginator_new(void
     
 );
 #endif

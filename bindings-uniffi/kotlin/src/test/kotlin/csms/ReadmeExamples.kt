@@ -37,6 +37,12 @@ object ReadmeExamples {
         println(latest)
     }
 
+    suspend fun pagination(client: CsmsClient) {
+        client.listSecretsPages(limit = "50").collect { page -> println(page.secrets?.size) }   // ListSecretsResult each
+        client.allSecrets(limit = "50").collect { secret -> println(secret.name) }             // Secret each, every page
+        client.pages("ListSecretVersions", """{"secret_name":"db"}""").collect { json -> println(json) }  // any List operation, by name
+    }
+
     suspend fun credentials() {
         // Keys from the environment (HUAWEICLOUD_SDK_AK, _SK, CSMS_ENDPOINT, HUAWEICLOUD_SDK_PROJECT_ID), else the profile or the instance.
         val client = CsmsClient.fromEnv(transport = JavaHttpTransport())
