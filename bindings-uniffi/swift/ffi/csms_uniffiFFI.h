@@ -502,6 +502,11 @@ uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call(void*_Nonnull ptr, RustBuf
 int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_http_transport(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
@@ -510,6 +515,11 @@ RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull 
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Nonnull ptr, RustBuffer secret_name, void*_Nonnull callbacks, void*_Nonnull clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
+void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_settings(void*_Nonnull ptr, RustBuffer transport, RustBuffer max_attempts, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
@@ -1130,6 +1140,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_http_transport(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
@@ -1139,6 +1155,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_SETTINGS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_SETTINGS
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_with_settings(void
     
 );
 #endif

@@ -1370,6 +1370,11 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func clockOffsetSeconds()  -> Int64
     
     /**
+     * The transport this client sends with (null when it was given none).
+     */
+    func httpTransport()  -> HttpTransport?
+    
+    /**
      * The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
      */
     func parseResponse(operation: String, response: HttpResponse) throws  -> String
@@ -1384,6 +1389,15 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
      * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
      */
     func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
+    
+    /**
+     * A view of this client for some calls: the same options, credentials provider, clock
+     * offset (learnt by either, used by both), retry backoff and debug hook, with
+     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
+     * `transport` instead of this client's when given. Freeing the view leaves this client
+     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     */
+    func withSettings(transport: HttpTransport?, maxAttempts: Int32?) throws  -> CsmsClient
     
 }
 /**
@@ -1551,6 +1565,16 @@ open func clockOffsetSeconds() -> Int64  {
 }
     
     /**
+     * The transport this client sends with (null when it was given none).
+     */
+open func httpTransport() -> HttpTransport?  {
+    return try!  FfiConverterOptionTypeHttpTransport.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_csmsclient_http_transport(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+    /**
      * The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
      */
 open func parseResponse(operation: String, response: HttpResponse)throws  -> String  {
@@ -1586,6 +1610,22 @@ open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, 
             liftFunc: FfiConverterTypeRotationResult_lift,
             errorHandler: FfiConverterTypeCsmsException_lift
         )
+}
+    
+    /**
+     * A view of this client for some calls: the same options, credentials provider, clock
+     * offset (learnt by either, used by both), retry backoff and debug hook, with
+     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
+     * `transport` instead of this client's when given. Freeing the view leaves this client
+     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     */
+open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = nil)throws  -> CsmsClient  {
+    return try  FfiConverterTypeCsmsClient_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_method_csmsclient_with_settings(self.uniffiClonePointer(),
+        FfiConverterOptionTypeHttpTransport.lower(transport),
+        FfiConverterOptionInt32.lower(maxAttempts),$0
+    )
+})
 }
     
 
@@ -4807,10 +4847,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds() != 13207) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_http_transport() != 4955) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 56400) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {

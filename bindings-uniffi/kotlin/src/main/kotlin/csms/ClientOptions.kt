@@ -244,3 +244,40 @@ internal class OwningCsmsClient(
         }
     }
 }
+
+/**
+ * A view of this client for some calls, with a shorter [requestTimeout] (each attempt, on top
+ * of the transport's own) and other [maxAttempts]; null keeps this client's. It shares this
+ * client's transport, credentials, clock offset and debug hook: use it while this client is
+ * open, and close it (or let it go) without closing this client.
+ *
+ * An attempt over [requestTimeout] is cancelled (the transport aborts the exchange) and fails
+ * with `CsmsException.Transport` (`timedOut`, `maybeSent = true`), then retried as any
+ * timeout. A wrong value is `CsmsException.Validation` naming `requestTimeout` or `maxAttempts`;
+ * a client without a transport names `transport`.
+ *
+ * ```kotlin
+ * val patient = client.withOptions(requestTimeout = 5.seconds, maxAttempts = 5)
+ * patient.showSecret(secretName = "db")
+ * ```
+ */
+fun CsmsClient.withOptions(requestTimeout: Duration? = null, maxAttempts: Int? = null): CsmsClient {
+    if (maxAttempts != null && maxAttempts < 1) throw CsmsException.Validation("maxAttempts", "must be at least 1, not $maxAttempts")
+    val transport = requestTimeout?.let { timeout ->
+        if (timeout.isInfinite() || timeout > MAX_DURATION || timeout.inWholeMilliseconds < 1) {
+            throw CsmsException.Validation("requestTimeout", "must be at least 1 ms and at most $MAX_DURATION, not $timeout")
+        }
+        val base = httpTransport() ?: throw CsmsException.Validation("transport", "this client has none to call with")
+        AttemptTimeout(base, timeout)
+    }
+    return withSettings(transport, maxAttempts)
+}
+
+/** [base], each send bounded by [timeout]. */
+private class AttemptTimeout(private val base: HttpTransport, private val timeout: Duration) : HttpTransport {
+    override suspend fun send(request: HttpRequest): HttpResponse =
+        kotlinx.coroutines.withTimeoutOrNull(timeout) { base.send(request) }
+            ?: throw CsmsException.Transport("request timed out after $timeout", maybeSent = true, timedOut = true)
+
+    override suspend fun sleep(millis: Long) = base.sleep(millis)
+}

@@ -37,6 +37,10 @@ object ReadmeExamples {
         println(latest)
     }
 
+    suspend fun perCall(client: CsmsClient) {
+        client.withOptions(requestTimeout = 5.seconds, maxAttempts = 5).use { patient -> patient.showSecret(secretName = "db") }
+    }
+
     suspend fun pagination(client: CsmsClient) {
         client.listSecretsPages(limit = "50").collect { page -> println(page.secrets?.size) }   // ListSecretsResult each
         client.allSecrets(limit = "50").collect { secret -> println(secret.name) }             // Secret each, every page
