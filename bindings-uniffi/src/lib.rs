@@ -19,9 +19,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 mod cache;
 mod credentials;
+mod paginate;
 mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
 pub use credentials::{CredentialFunction, CredentialProvider, ProvidedCredentials};
+pub use paginate::Paginator;
 pub use rotation::{RotationCallbacks, RotationResult};
 
 uniffi::setup_scaffolding!();
@@ -476,6 +478,38 @@ impl CsmsClient {
         .await
     }
 
+    /// A view of this client for some calls: the same options, credentials provider, clock
+    /// offset (learnt by either, used by both), retry backoff and debug hook, with
+    /// `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
+    /// `transport` instead of this client's when given. Freeing the view leaves this client
+    /// and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+    #[uniffi::method(default(transport = None, max_attempts = None))]
+    pub fn with_settings(
+        &self,
+        transport: Option<Arc<dyn HttpTransport>>,
+        max_attempts: Option<i32>,
+    ) -> Result<Arc<Self>, CsmsException> {
+        guard(|| {
+            let mut policy = self.policy;
+            if let Some(n) = max_attempts {
+                policy.max_attempts = attempts(n)?;
+            }
+            Ok(Arc::new(CsmsClient {
+                client: self.client.clone(),
+                transport: transport.or_else(|| self.transport.clone()),
+                policy,
+                debug_hook: self.debug_hook.clone(),
+                credentials: self.credentials.clone(),
+                signers: Mutex::default(),
+            }))
+        })
+    }
+
+    /// The transport this client sends with (null when it was given none).
+    pub fn http_transport(&self) -> Option<Arc<dyn HttpTransport>> {
+        self.transport.clone()
+    }
+
     /// The offset, in seconds, between the server's clock and this machine's, learnt from a
     /// signature refused for its time (0 until then); every later request is signed with it.
     pub fn clock_offset_seconds(&self) -> i64 {
@@ -520,6 +554,14 @@ impl CsmsClient {
     }
 }
 
+/// A `max_attempts` setting: at least 1.
+fn attempts(n: i32) -> Result<u32, CsmsException> {
+    u32::try_from(n)
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| invalid("max_attempts", format!("must be at least 1, not {n}")))
+}
+
 /// The constructor arguments [`CsmsClient::new`] and [`CsmsClient::from_env`] share.
 struct Settings {
     transport: Option<Arc<dyn HttpTransport>>,
@@ -561,10 +603,7 @@ impl CsmsClient {
         let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
         let mut policy = RetryPolicy::default();
         if let Some(n) = settings.max_attempts {
-            policy.max_attempts = u32::try_from(n)
-                .ok()
-                .filter(|&n| n >= 1)
-                .ok_or_else(|| invalid("max_attempts", format!("must be at least 1, not {n}")))?;
+            policy.max_attempts = attempts(n)?;
         }
         if let Some(millis) = settings.backoff_base_millis {
             let millis = u64::try_from(millis)

@@ -502,6 +502,11 @@ uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call(void*_Nonnull ptr, RustBuf
 int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_http_transport(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
@@ -510,6 +515,11 @@ RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull 
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Nonnull ptr, RustBuffer secret_name, void*_Nonnull callbacks, void*_Nonnull clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
+void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_settings(void*_Nonnull ptr, RustBuffer transport, RustBuffer max_attempts, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
@@ -630,6 +640,31 @@ int32_t uniffi_csms_uniffi_fn_method_nativesecretcache_len(void*_Nonnull ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
 uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(void*_Nonnull ptr, RustBuffer name
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_PAGINATOR
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_PAGINATOR
+void*_Nonnull uniffi_csms_uniffi_fn_clone_paginator(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_PAGINATOR
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_PAGINATOR
+void uniffi_csms_uniffi_fn_free_paginator(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_PAGINATOR_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_PAGINATOR_NEW
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_paginator_new(RustBuffer operation, RustBuffer input_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_ADVANCE
+void uniffi_csms_uniffi_fn_method_paginator_advance(void*_Nonnull ptr, RustBuffer result_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_NEXT_INPUT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_NEXT_INPUT
+RustBuffer uniffi_csms_uniffi_fn_method_paginator_next_input(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
@@ -1105,6 +1140,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_HTTP_TRANSPORT
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_http_transport(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
@@ -1114,6 +1155,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_SETTINGS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_SETTINGS
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_with_settings(void
     
 );
 #endif
@@ -1189,6 +1236,18 @@ uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_ADVANCE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_ADVANCE
+uint16_t uniffi_csms_uniffi_checksum_method_paginator_advance(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_NEXT_INPUT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_NEXT_INPUT
+uint16_t uniffi_csms_uniffi_checksum_method_paginator_next_input(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_APPLY
 uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply(void
@@ -1252,6 +1311,12 @@ uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
 uint16_t uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_PAGINATOR_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_PAGINATOR_NEW
+uint16_t uniffi_csms_uniffi_checksum_constructor_paginator_new(void
     
 );
 #endif

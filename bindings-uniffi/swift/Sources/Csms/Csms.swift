@@ -1370,6 +1370,11 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func clockOffsetSeconds()  -> Int64
     
     /**
+     * The transport this client sends with (null when it was given none).
+     */
+    func httpTransport()  -> HttpTransport?
+    
+    /**
      * The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
      */
     func parseResponse(operation: String, response: HttpResponse) throws  -> String
@@ -1384,6 +1389,15 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
      * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
      */
     func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
+    
+    /**
+     * A view of this client for some calls: the same options, credentials provider, clock
+     * offset (learnt by either, used by both), retry backoff and debug hook, with
+     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
+     * `transport` instead of this client's when given. Freeing the view leaves this client
+     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     */
+    func withSettings(transport: HttpTransport?, maxAttempts: Int32?) throws  -> CsmsClient
     
 }
 /**
@@ -1551,6 +1565,16 @@ open func clockOffsetSeconds() -> Int64  {
 }
     
     /**
+     * The transport this client sends with (null when it was given none).
+     */
+open func httpTransport() -> HttpTransport?  {
+    return try!  FfiConverterOptionTypeHttpTransport.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_csmsclient_http_transport(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+    /**
      * The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
      */
 open func parseResponse(operation: String, response: HttpResponse)throws  -> String  {
@@ -1586,6 +1610,22 @@ open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, 
             liftFunc: FfiConverterTypeRotationResult_lift,
             errorHandler: FfiConverterTypeCsmsException_lift
         )
+}
+    
+    /**
+     * A view of this client for some calls: the same options, credentials provider, clock
+     * offset (learnt by either, used by both), retry backoff and debug hook, with
+     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
+     * `transport` instead of this client's when given. Freeing the view leaves this client
+     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     */
+open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = nil)throws  -> CsmsClient  {
+    return try  FfiConverterTypeCsmsClient_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_method_csmsclient_with_settings(self.uniffiClonePointer(),
+        FfiConverterOptionTypeHttpTransport.lower(transport),
+        FfiConverterOptionInt32.lower(maxAttempts),$0
+    )
+})
 }
     
 
@@ -2641,6 +2681,175 @@ public func FfiConverterTypeNativeSecretCache_lift(_ pointer: UnsafeMutableRawPo
 #endif
 public func FfiConverterTypeNativeSecretCache_lower(_ value: NativeSecretCache) -> UnsafeMutableRawPointer {
     return FfiConverterTypeNativeSecretCache.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Walks the pages of a List operation (`ListSecrets`, `ListSecretVersions`, ...): give the
+ * input of [`Paginator::next_input`] to `call`, and its result to [`Paginator::advance`],
+ * until `next_input` is null (no next marker, an empty page, a marker given before, or the
+ * total reached).
+ */
+public protocol PaginatorProtocol: AnyObject, Sendable {
+    
+    /**
+     * Moves past the page whose result (the JSON text of `call`) is given.
+     */
+    func advance(resultJson: String) throws 
+    
+    /**
+     * The input of the next page (JSON text), or null after the last one.
+     */
+    func nextInput()  -> String?
+    
+}
+/**
+ * Walks the pages of a List operation (`ListSecrets`, `ListSecretVersions`, ...): give the
+ * input of [`Paginator::next_input`] to `call`, and its result to [`Paginator::advance`],
+ * until `next_input` is null (no next marker, an empty page, a marker given before, or the
+ * total reached).
+ */
+open class Paginator: PaginatorProtocol, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_paginator(self.pointer, $0) }
+    }
+    /**
+     * Pages of `operation` from `input_json` (wire names; it may hold a marker or offset
+     * already). An operation that does not page is `CsmsException.Validation` naming
+     * `operation`; input that is not a JSON object names `input`.
+     */
+public convenience init(operation: String, inputJson: String)throws  {
+    let pointer =
+        try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_constructor_paginator_new(
+        FfiConverterString.lower(operation),
+        FfiConverterString.lower(inputJson),$0
+    )
+}
+    self.init(unsafeFromRawPointer: pointer)
+}
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_paginator(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Moves past the page whose result (the JSON text of `call`) is given.
+     */
+open func advance(resultJson: String)throws   {try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_method_paginator_advance(self.uniffiClonePointer(),
+        FfiConverterString.lower(resultJson),$0
+    )
+}
+}
+    
+    /**
+     * The input of the next page (JSON text), or null after the last one.
+     */
+open func nextInput() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_paginator_next_input(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaginator: FfiConverter {
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = Paginator
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> Paginator {
+        return Paginator(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: Paginator) -> UnsafeMutableRawPointer {
+        return value.uniffiClonePointer()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Paginator {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: Paginator, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaginator_lift(_ pointer: UnsafeMutableRawPointer) throws -> Paginator {
+    return try FfiConverterTypePaginator.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaginator_lower(_ value: Paginator) -> UnsafeMutableRawPointer {
+    return FfiConverterTypePaginator.lower(value)
 }
 
 
@@ -4638,10 +4847,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds() != 13207) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_http_transport() != 4955) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 56400) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {
@@ -4680,6 +4895,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh() != 35319) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_paginator_advance() != 53763) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_paginator_next_input() != 44812) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply() != 1978) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4711,6 +4932,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new() != 23154) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_paginator_new() != 3852) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -75,9 +75,15 @@ class BodyLimitTest {
         override fun close() = server.close()
     }
 
-    private fun assertRefused(kind: String, limit: Long?, size: Int = 0) = Server(kind, size).use { s ->
-        val transport = if (limit == null) JavaHttpTransport() else JavaHttpTransport(maxResponseBytes = limit)
-        transport.use {
+    /** [kind]'s answer refused by the transport [make] gives for a limit (null: its default). */
+    private fun assertRefused(
+        kind: String,
+        limit: Long?,
+        size: Int = 0,
+        make: (Long?) -> HttpTransport = { if (it == null) JavaHttpTransport() else JavaHttpTransport(maxResponseBytes = it) },
+    ) = Server(kind, size).use { s ->
+        val transport = make(limit)
+        (transport as AutoCloseable).use {
             // ListSecrets is idempotent: its failures are normally retried.
             val client = CsmsClient(s.options, transport, backoffBaseMillis = 5)
             val started = System.nanoTime()
@@ -104,6 +110,24 @@ class BodyLimitTest {
     fun aHugeContentLengthIsRefusedBeforeReading() {
         assertRefused("lying", 100_000)
         assertRefused("sized", 100_000, size = 100_001)
+    }
+
+    /** The same limit in the default transport of the typed options, `UrlConnectionTransport`. */
+    private val urlConnection: (Long?) -> HttpTransport =
+        { if (it == null) UrlConnectionTransport() else UrlConnectionTransport(maxResponseBytes = it) }
+
+    @Test
+    fun theUrlConnectionTransportStopsAtTheLimitToo() {
+        assertRefused("endless", null, make = urlConnection)
+        assertRefused("chunked", 100_000, make = urlConnection)
+        assertRefused("lying", 100_000, make = urlConnection)
+        assertRefused("sized", 100_000, size = 100_001, make = urlConnection)
+        Server("sized", 100_000).use { s ->
+            CsmsClient(endpoint = "http://127.0.0.1:${s.server.localPort}", projectId = "PID",
+                credentials = ProvidedCredentials(ak = "AK", sk = "SK"), maxResponseBytes = 100_000).use { client ->
+                assertEquals(0, runBlocking { client.listSecrets() }.secrets?.size)
+            }
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package csms
 
 import kotlin.time.Duration.Companion.minutes
+import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -10,6 +11,19 @@ import org.junit.jupiter.api.assertThrows
 
 /** The Kotlin examples of README.md, as written there (compiled, and run where no network is needed). */
 object ReadmeExamples {
+    suspend fun quickStart() {
+        CsmsClient(
+            region = "cn-north-4",
+            projectId = "...",
+            credentials = ProvidedCredentials(ak = "...", sk = "..."),   // or EnvCredentials(), defaultCredentials(), ...
+            requestTimeout = 20.seconds,
+        ).use { client ->
+            client.createSecret(name = "db", secretString = "s3cr3t")
+            val latest = client.showSecretVersion(secretName = "db", versionId = "latest")
+            println(latest.version?.secretString)   // s3cr3t
+        }   // closes the client and the transport it made
+    }
+
     suspend fun byName() {
         val client = CsmsClient("""{"region":"cn-north-4","project_id":"...","credentials":{"ak":"...","sk":"..."}}""", JavaHttpTransport())
         val latest = client.call("ShowSecretVersion", """{"secret_name":"db","version_id":"latest"}""")
@@ -21,6 +35,16 @@ object ReadmeExamples {
             if (e.timedOut) println("no answer in time (it may have been applied: ${e.maybeSent})")
         }
         println(latest)
+    }
+
+    suspend fun perCall(client: CsmsClient) {
+        client.withOptions(requestTimeout = 5.seconds, maxAttempts = 5).use { patient -> patient.showSecret(secretName = "db") }
+    }
+
+    suspend fun pagination(client: CsmsClient) {
+        client.listSecretsPages(limit = "50").collect { page -> println(page.secrets?.size) }   // ListSecretsResult each
+        client.allSecrets(limit = "50").collect { secret -> println(secret.name) }             // Secret each, every page
+        client.pages("ListSecretVersions", """{"secret_name":"db"}""").collect { json -> println(json) }  // any List operation, by name
     }
 
     suspend fun credentials() {
