@@ -195,7 +195,7 @@ impl NativeFetch {
             let lookup = |name: &str| provider.env.var(name);
             loop {
                 match current.fetch.next(&lookup) {
-                    Need::File(path) => current.fetch.read(read_text(&path)),
+                    Need::File(path) => current.fetch.read(csms_core::provider::read_file(&path)),
                     Need::Http(request) => {
                         let parts = (&request.method, &request.url, &request.headers);
                         return Ok(parts.into_pyobject(py)?.into_any().unbind());
@@ -264,14 +264,6 @@ impl Drop for NativeFetch {
             self.end(SdkDate::from(std::time::SystemTime::now()));
         }
     }
-}
-
-/// A file's text, or why it could not be read.
-fn read_text(path: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
-        _ => e.to_string(),
-    })
 }
 
 /// What the application's function gave, as the core takes it: its `csms.Credentials`, or

@@ -298,19 +298,23 @@ impl NativeSecretCache {
 
     async fn read(&self, name: &str, target: Target<'_>) -> Result<Arc<CachedVersion>, Error> {
         loop {
-            let (lookup, mut woken) = {
+            let (lookup, woken) = {
                 let now = self.now();
                 let mut shared = lock(&self.shared);
                 shared.settle();
-                (shared.state.get(name, target, now), self.done.subscribe())
+                let lookup = shared.state.get(name, target, now);
+                // Only to wait (not on a hit), and before the lock is released: an end since is a change.
+                let woken = matches!(lookup, Lookup::Wait(_)).then(|| self.done.subscribe());
+                (lookup, woken)
             };
             match lookup {
                 Lookup::Hit(version) => return Ok(version),
                 Lookup::Failed(error) => return Err(error),
                 Lookup::Wait(id) => {
-                    // `subscribe` came before the lock was released: an end since is a change.
-                    while lock(&self.shared).state.is_flying(id) {
-                        woken.changed().await.ok();
+                    if let Some(mut woken) = woken {
+                        while lock(&self.shared).state.is_flying(id) {
+                            woken.changed().await.ok();
+                        }
                     }
                     if let Some(outcome) = lock(&self.shared).state.outcome(id) {
                         return outcome;

@@ -220,9 +220,13 @@ impl CredentialProvider {
     /// fetch at a time; other callers wait for it unless the current ones still work).
     pub(crate) async fn lease(&self) -> Result<Lease, Error> {
         loop {
-            let (acquired, mut receiver) = {
+            // Subscribed under the lock, and only to wait: a fetch that ends after the lock is
+            // released is seen as a change.
+            let (acquired, receiver) = {
                 let mut state = lock(&self.state);
-                (state.acquire(crate::now()), self.done.subscribe())
+                let acquired = state.acquire(crate::now());
+                let receiver = matches!(acquired, Acquire::Wait(_)).then(|| self.done.subscribe());
+                (acquired, receiver)
             };
             match acquired {
                 Acquire::Use(lease) => return Ok(lease),
@@ -233,9 +237,9 @@ impl CredentialProvider {
                     return self.end(ticket, result);
                 }
                 Acquire::Wait(fetch) => {
-                    // `subscribe` came before `acquire` released the lock: a fetch that ended
-                    // since is seen as a change.
-                    receiver.changed().await.ok();
+                    if let Some(mut receiver) = receiver {
+                        receiver.changed().await.ok();
+                    }
                     lock(&self.state).waited(fetch)?;
                 }
             }
@@ -269,7 +273,7 @@ impl CredentialProvider {
                     let outcome = self.send(request).await;
                     fetch.received(outcome);
                 }
-                Need::File(path) => fetch.read(read_text(&path)),
+                Need::File(path) => fetch.read(csms_core::provider::read_file(&path)),
                 Need::Host => {
                     let outcome = self.call_function().await;
                     fetch.called(outcome);
@@ -304,12 +308,4 @@ impl CredentialProvider {
             Err(other) => Err(provider_error(name, format!("it threw {other}"))),
         }
     }
-}
-
-/// A file's text, or why it could not be read (`does not exist`, the system's message).
-fn read_text(path: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
-        _ => e.to_string(),
-    })
 }

@@ -70,7 +70,7 @@ impl Builtin {
         let result = loop {
             match fetch.next(&lookup) {
                 Need::Http(request) => fetch.received(self.send(request).await),
-                Need::File(path) => fetch.read(read_text(&path)),
+                Need::File(path) => fetch.read(crate::provider::read_file(&path)),
                 Need::Host => fetch.called(Err(provider_error(self.source.name(), "no function"))),
                 Need::Done(result) => break result,
             }
@@ -101,14 +101,6 @@ impl Builtin {
         let body: Vec<u8> = response.bytes().await.map_err(fail)?.into();
         Ok(HttpResponse::new(status, vec![], body))
     }
-}
-
-/// A file's text, or why it could not be read.
-fn read_text(path: &str) -> std::result::Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
-        _ => e.to_string(),
-    })
 }
 
 impl fmt::Debug for Builtin {
@@ -326,9 +318,13 @@ impl Refreshing {
     /// still work).
     pub(crate) async fn signer(&self, base: &Client) -> Result<(u64, Client)> {
         loop {
-            let (acquired, mut receiver) = {
+            // Subscribed under the lock, and only to wait: a fetch that ends after the lock is
+            // released is seen as a change.
+            let (acquired, receiver) = {
                 let mut guard = lock(&self.state);
-                (guard.0.acquire(now()), self.done.subscribe())
+                let acquired = guard.0.acquire(now());
+                let receiver = matches!(acquired, Acquire::Wait(_)).then(|| self.done.subscribe());
+                (acquired, receiver)
             };
             match acquired {
                 Acquire::Use(lease) => return self.sign_with(&lease, base),
@@ -340,7 +336,9 @@ impl Refreshing {
                     return self.sign_with(&lease, base);
                 }
                 Acquire::Wait(fetch) => {
-                    receiver.changed().await.ok();
+                    if let Some(mut receiver) = receiver {
+                        receiver.changed().await.ok();
+                    }
                     lock(&self.state).0.waited(fetch)?;
                 }
             }

@@ -128,16 +128,22 @@ impl SecretCache {
 
     async fn read(&self, name: &str, target: Target<'_>) -> Result<Arc<CachedVersion>> {
         loop {
-            let (lookup, mut woken) = {
+            // Subscribed under the lock, and only to wait (not on a hit): a flight that ends
+            // after the lock is released is seen as a change.
+            let (lookup, woken) = {
                 let mut state = lock(&self.state);
-                (state.get(name, target, self.now()), self.done.subscribe())
+                let lookup = state.get(name, target, self.now());
+                let woken = matches!(lookup, Lookup::Wait(_)).then(|| self.done.subscribe());
+                (lookup, woken)
             };
             match lookup {
                 Lookup::Hit(version) => return Ok(version),
                 Lookup::Failed(error) => return Err(error),
                 Lookup::Wait(id) => {
-                    while lock(&self.state).is_flying(id) {
-                        woken.changed().await.ok();
+                    if let Some(mut woken) = woken {
+                        while lock(&self.state).is_flying(id) {
+                            woken.changed().await.ok();
+                        }
                     }
                     if let Some(outcome) = lock(&self.state).outcome(id) {
                         return outcome;

@@ -6,7 +6,7 @@
 //! let result = loop {
 //!     match fetch.next(&lookup) {                    // lookup: the environment's variables
 //!         Need::Http(request) => fetch.received(send(request)),  // metadata::TIMEOUT, no proxy
-//!         Need::File(path) => fetch.read(read_text(path)),
+//!         Need::File(path) => fetch.read(read_file(&path)),
 //!         Need::Host => fetch.called(app_function()),
 //!         Need::Done(result) => break result,
 //!     }
@@ -25,6 +25,17 @@ use super::{chain_error, env_credentials, parse_profile, profile_path, provider_
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::SecretString;
+
+/// The answer to [`Need::File`] where the host has a file system and runs Rust (the
+/// `reqwest` providers, the Python and Kotlin bindings): the file's text, or why it could
+/// not be read (`does not exist`, else the system's message). The WebAssembly host reads
+/// the file in JavaScript instead.
+pub fn read_file(path: &str) -> std::result::Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "does not exist".to_owned(),
+        _ => e.to_string(),
+    })
+}
 
 /// A source of credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]

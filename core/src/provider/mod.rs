@@ -12,7 +12,7 @@ mod fetch;
 pub mod metadata;
 mod sources;
 
-pub use fetch::{Fetch, Memory, Need, Source};
+pub use fetch::{read_file, Fetch, Memory, Need, Source};
 
 pub use sources::{
     env_credentials, parse_profile, profile_path, project_id, resolve_endpoint, Lookup, ENV_AK, ENV_CREDENTIALS_FILE,
