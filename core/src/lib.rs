@@ -85,7 +85,8 @@ pub use providers::{
 };
 pub use response::{api_error, parse_response};
 pub use retry::{
-    clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_RETRY_AFTER, RETRYABLE_STATUSES,
+    clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_ATTEMPTS_LIMIT, MAX_RETRY_AFTER,
+    MAX_RETRY_DURATION, RETRYABLE_STATUSES,
 };
 #[cfg(feature = "reqwest")]
 pub use rotate::{HookFuture, RotationHooks};

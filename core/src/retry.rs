@@ -95,10 +95,51 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The most attempts a policy may make ([`RetryPolicy::validate`]).
+pub const MAX_ATTEMPTS_LIMIT: u32 = 100;
+
+/// The longest backoff, backoff cap or `Retry-After` a policy may set: a day.
+pub const MAX_RETRY_DURATION: Duration = Duration::from_secs(24 * 3600);
+
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn never() -> Self {
         RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+    }
+
+    /// Checks the policy as every binding does with its options: `max_attempts` from 1 to
+    /// [`MAX_ATTEMPTS_LIMIT`], `backoff_base` and `backoff_cap` at most a day with the cap
+    /// not below the base, `max_retry_after` at most a day. A failure is
+    /// [`Error::Validation`] whose `field` is the option's name in snake case (`max_attempts`,
+    /// `backoff_base`, `backoff_cap`, `max_retry_after`); bindings rename it to their spelling.
+    ///
+    /// ```
+    /// use csms_core::RetryPolicy;
+    /// assert!(RetryPolicy::default().validate().is_ok());
+    /// let none = RetryPolicy { max_attempts: 0, ..RetryPolicy::default() };
+    /// assert!(matches!(none.validate(), Err(csms_core::Error::Validation { field, .. }) if field == "max_attempts"));
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
+        if !(1..=MAX_ATTEMPTS_LIMIT).contains(&self.max_attempts) {
+            let reason = format!("must be from 1 to {MAX_ATTEMPTS_LIMIT}, not {}", self.max_attempts);
+            return Err(Error::validation("max_attempts", reason));
+        }
+        for (field, value) in
+            [("backoff_base", self.base), ("backoff_cap", self.cap), ("max_retry_after", self.max_retry_after)]
+        {
+            if value > MAX_RETRY_DURATION {
+                return Err(Error::validation(field, format!("must be at most a day, not {} s", value.as_secs())));
+            }
+        }
+        if self.cap < self.base {
+            let reason = format!(
+                "must not be below backoff_base ({} ms), not {} ms",
+                self.base.as_millis(),
+                self.cap.as_millis()
+            );
+            return Err(Error::validation("backoff_cap", reason));
+        }
+        Ok(())
     }
 
     /// Decides what to do after attempt number `attempt` (1 for the first; 0 counts as 1) of
@@ -240,6 +281,24 @@ pub fn message_server_time(response: &HttpResponse) -> Option<SdkDate> {
 mod tests {
     use super::*;
     use crate::operations::operation;
+
+    #[test]
+    fn validate_names_the_option_out_of_range() {
+        let field = |p: RetryPolicy| match p.validate() {
+            Err(Error::Validation { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let d = RetryPolicy::default();
+        assert_eq!(field(RetryPolicy { max_attempts: 0, ..d }), "max_attempts");
+        assert_eq!(field(RetryPolicy { max_attempts: MAX_ATTEMPTS_LIMIT + 1, ..d }), "max_attempts");
+        assert!(RetryPolicy { max_attempts: MAX_ATTEMPTS_LIMIT, ..d }.validate().is_ok());
+        let day = MAX_RETRY_DURATION;
+        assert_eq!(field(RetryPolicy { base: day + Duration::from_secs(1), cap: day * 2, ..d }), "backoff_base");
+        assert_eq!(field(RetryPolicy { cap: day + Duration::from_secs(1), ..d }), "backoff_cap");
+        assert_eq!(field(RetryPolicy { cap: Duration::from_millis(99), ..d }), "backoff_cap");
+        assert_eq!(field(RetryPolicy { max_retry_after: day * 2, ..d }), "max_retry_after");
+        assert!(RetryPolicy { base: day, cap: day, max_retry_after: day, ..d }.validate().is_ok());
+    }
 
     fn response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
         HttpResponse::new(status, headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), "")
