@@ -44,9 +44,7 @@ def error_class(kind, language):
     """The class (or case) of an error kind in `language`."""
     if language in ("js", "python"):
         return "CsmsError" if kind == "internal" else kind.title() + "Error"
-    if language == "kotlin":
-        return "CsmsException." + kind.title()
-    return "CsmsException." + kind
+    return "CsmsException." + kind.title()  # Kotlin's subclasses, Swift's enum cases (uniffi's names)
 
 
 def expected(language):
