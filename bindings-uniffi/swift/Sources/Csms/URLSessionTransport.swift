@@ -14,6 +14,8 @@ import FoundationNetworking
 
 public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
     private let session: URLSession
+    /// Whether this transport made its session (then it invalidates it when freed).
+    private let ownsSession: Bool
     /// The longest response body read, in bytes.
     public let maxResponseBytes: Int64
 
@@ -26,6 +28,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
                 maxResponseBytes: Int64 = defaultMaxResponseBytes()) {
         precondition(maxResponseBytes > 0, "maxResponseBytes must be positive, not \(maxResponseBytes)")
         self.maxResponseBytes = maxResponseBytes
+        self.ownsSession = session == nil
         if let session = session {
             self.session = session
         } else {
@@ -34,6 +37,12 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             config.timeoutIntervalForResource = requestTimeout
             self.session = URLSession(configuration: config)
         }
+    }
+
+    /// Invalidates the session this transport made (a typed `CsmsClient` that made this
+    /// transport frees it with itself); a session given to it is left alone.
+    deinit {
+        if ownsSession { session.invalidateAndCancel() }
     }
 
     /// The `notRetried` of a request URLSession refuses before sending anything (a URL it
