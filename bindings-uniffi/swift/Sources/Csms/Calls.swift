@@ -46,8 +46,8 @@ extension CsmsClient {
     public func withOptions(timeout: TimeInterval? = nil, maxAttempts: Int? = nil,
                             deadline: TimeInterval? = nil) throws -> CsmsClient {
         try csmsRenamed {
-            try self.withLimits(timeoutMillis: try csmsMillis("timeout", timeout),
-                                deadlineMillis: try csmsMillis("deadline", deadline),
+            try self.withLimits(timeoutMillis: try csmsOptionalMillis("timeout", timeout),
+                                deadlineMillis: try csmsOptionalMillis("deadline", deadline),
                                 maxAttempts: maxAttempts.map { Int32(clamping: $0) })
         }
     }

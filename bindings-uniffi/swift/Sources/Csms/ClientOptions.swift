@@ -176,7 +176,7 @@ func csmsMillis(_ field: String, _ seconds: TimeInterval) throws -> Int64 {
 }
 
 /// `csmsMillis` for an optional value (nil stays nil).
-func csmsMillis(_ field: String, _ seconds: TimeInterval?) throws -> Int64? {
+func csmsOptionalMillis(_ field: String, _ seconds: TimeInterval?) throws -> Int64? {
     guard let seconds = seconds else { return nil }
     return try csmsMillis(field, seconds)
 }

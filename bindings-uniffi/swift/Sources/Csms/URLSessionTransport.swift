@@ -87,10 +87,11 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         }
         #else
         let watch = ConnectWatch()
+        let prepared = r  // a constant for the child task
         let nanos = UInt64(min(connectTimeout, 86_400) * 1_000_000_000)
         do {
-            return try await withThrowingTaskGroup(of: HttpResponse?.self) { group in
-                group.addTask { try await self.exchange(r, watch: watch) }
+            return try await withThrowingTaskGroup(of: HttpResponse?.self, returning: HttpResponse.self) { group in
+                group.addTask { try await self.exchange(prepared, watch: watch) }
                 group.addTask {
                     try await Task.sleep(nanoseconds: nanos)
                     // No sign of a connection in time: this error cancels the exchange.
