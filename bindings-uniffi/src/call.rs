@@ -9,7 +9,7 @@
 //! its `send`.
 
 use crate::{guard, guard_async, invalid, lock, CsmsClient, CsmsException, HttpRequest, HttpResponse, HttpTransport};
-use csms_core::{Attempts, Error};
+use csms_core::{Attempts, Error, RetryPolicy};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
@@ -171,6 +171,28 @@ fn duration(field: &str, millis: i64) -> Result<Duration, CsmsException> {
         .map_err(|_| invalid(field, format!("must not be negative, not {millis} ms")))
 }
 
+impl CsmsClient {
+    /// A view of this client sharing its options, credentials provider, clock offset (the
+    /// core client is shared) and debug hook, with `transport` (this client's when `None`),
+    /// `policy` and `limits` (`with_settings`, `with_limits`).
+    pub(crate) fn view(
+        &self,
+        transport: Option<Arc<dyn HttpTransport>>,
+        policy: RetryPolicy,
+        limits: Limits,
+    ) -> Arc<Self> {
+        Arc::new(CsmsClient {
+            client: self.client.clone(),
+            transport: transport.or_else(|| self.transport.clone()),
+            policy,
+            limits,
+            debug_hook: self.debug_hook.clone(),
+            credentials: self.credentials.clone(),
+            signers: Mutex::default(),
+        })
+    }
+}
+
 #[uniffi::export]
 impl CsmsClient {
     /// A view of this client (its options, transport, credentials provider, clock offset and
@@ -221,15 +243,7 @@ impl CsmsClient {
                 policy.max_retry_after = duration("max_retry_after", millis)?;
             }
             policy.validate()?;
-            Ok(Arc::new(CsmsClient {
-                client: self.client.clone(),
-                transport: self.transport.clone(),
-                policy,
-                limits,
-                debug_hook: self.debug_hook.clone(),
-                credentials: self.credentials.clone(),
-                signers: Mutex::default(),
-            }))
+            Ok(self.view(None, policy, limits))
         })
     }
 

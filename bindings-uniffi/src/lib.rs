@@ -498,15 +498,7 @@ impl CsmsClient {
             if let Some(n) = max_attempts {
                 policy.max_attempts = attempts(n)?;
             }
-            Ok(Arc::new(CsmsClient {
-                client: self.client.clone(),
-                transport: transport.or_else(|| self.transport.clone()),
-                policy,
-                limits: self.limits,
-                debug_hook: self.debug_hook.clone(),
-                credentials: self.credentials.clone(),
-                signers: Mutex::default(),
-            }))
+            Ok(self.view(transport, policy, self.limits))
         })
     }
 

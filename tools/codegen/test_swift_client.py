@@ -93,32 +93,32 @@ class SwiftClientSurface(unittest.TestCase):
             with self.subTest(file=name):
                 self.assertEqual(bracket_errors(read(name)), [])
 
-    def test_both_initializers_have_the_parity_labels_types_and_defaults(self):
-        inits = signature(self.options, "public convenience init(")
-        self.assertEqual(len(inits), 2, "one initializer per kind of credentials")
-        credential_types = set()
-        for params in inits:
-            got = {label: (kind, default) for label, kind, default in parameters(params)}
-            self.assertEqual(list(got), [o["name"] for o in self.parity["client_options"]])
-            for option in self.parity["client_options"]:
-                name = option["name"]
-                kind, default = got[name]
-                with self.subTest(option=name):
-                    self.assertEqual(kind == "TimeInterval", option["duration"], f"{name}: {kind}")
-                    if name == "credentials":
-                        self.assertIsNone(default, "credentials are required")
-                        credential_types.add(kind)
-                    elif option["default"] is None:
-                        self.assertEqual(default, "nil", f"{name} defaults to nil")
-                    else:
-                        self.assertEqual(literal(default), option["default"], name)
-            # Every option reaches the options the client is made from (or, credentials, the call).
-            made = self.options[self.options.index(params):]
-            made = made[:made.index("self.init(unsafeFromRawPointer:")]
-            for option in self.parity["client_options"]:
-                if option["name"] != "credentials":
-                    self.assertRegex(made, rf"\b{option['name']}: {option['name']}\b|{option['name']} \?\?")
-        self.assertEqual(credential_types, {"ProvidedCredentials", "CredentialProvider"})
+    def test_the_initializer_has_the_parity_labels_types_and_defaults(self):
+        (params,) = signature(self.options, "public convenience init(")
+        got = {label: (kind, default) for label, kind, default in parameters(params)}
+        self.assertEqual(list(got), [o["name"] for o in self.parity["client_options"]])
+        for option in self.parity["client_options"]:
+            name = option["name"]
+            kind, default = got[name]
+            with self.subTest(option=name):
+                self.assertEqual(kind == "TimeInterval", option["duration"], f"{name}: {kind}")
+                if name == "credentials":
+                    self.assertEqual(kind, "CsmsCredentials")
+                    self.assertIsNone(default, "credentials are required")
+                elif option["default"] is None:
+                    self.assertEqual(default, "nil", f"{name} defaults to nil")
+                else:
+                    self.assertEqual(literal(default), option["default"], name)
+        # Both kinds of credentials are accepted, and every option reaches the options the
+        # client is made from.
+        for kind in ("ProvidedCredentials", "CredentialProvider"):
+            self.assertIn(f"extension {kind}: CsmsCredentials {{}}", self.options)
+            self.assertIn(f"case let given as {kind}:", self.options)
+        made = self.options[self.options.index(params):]
+        made = made[:made.index("self.init(unsafeFromRawPointer:")]
+        for option in self.parity["client_options"]:
+            if option["name"] != "credentials":
+                self.assertRegex(made, rf"\b{option['name']}: {option['name']}\b")
 
     def test_the_defaults_are_written_once(self):
         # Nowhere else in the hand-written Swift is a default of the initializer spelt again.

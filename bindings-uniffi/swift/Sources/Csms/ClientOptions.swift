@@ -1,63 +1,30 @@
 // Typed client options (issue 18): `CsmsClient(region:projectId:credentials:...)` with labels, so
-// that a misspelt option does not compile. Two initializers, one per kind of credentials (fixed
-// keys, or a provider); their other parameters, and their default values, are the same: those
-// defaults are the Swift binding's only copy (tests/parity/swift.json is checked against them by
-// tools/codegen/test_swift_client.py). The JSON initializer `CsmsClient(optionsJson:...)` stays
-// as the low-level path.
+// that a misspelt option does not compile. One initializer for both kinds of credentials (fixed
+// keys, or a provider: `CsmsCredentials`); its default values are the Swift binding's only copy
+// of the defaults (tools/codegen/test_swift_client.py checks them against
+// tests/parity/swift.json). The JSON initializer `CsmsClient(optionsJson:...)` stays as the
+// low-level path.
 // UNTESTED (written on Linux, no Swift toolchain): compile it on macOS with `swift build`.
 import Foundation
 
-extension CsmsClient {
-    /// A client with fixed `credentials`: `ProvidedCredentials(ak: ..., sk: ...)` (with
-    /// `securityToken` for a temporary key), or `ProvidedCredentials(authToken: ...)` for an IAM
-    /// token. They must not expire (`expiresAt` nil: give `FunctionCredentials { ... }` for keys
-    /// that do); their `projectId` is used when `projectId` is nil. The other parameters are
-    /// those of the initializer taking a `CredentialProvider`.
-    ///
-    /// ```swift
-    /// let client = try CsmsClient(region: "cn-north-4", projectId: "...",
-    ///                             credentials: ProvidedCredentials(ak: "...", sk: "..."))
-    /// ```
-    public convenience init(
-        region: String? = nil,
-        endpoint: String? = nil,
-        projectId: String? = nil,
-        credentials: ProvidedCredentials,
-        algorithm: String = "SDK-HMAC-SHA256",
-        transport: HttpTransport? = nil,
-        userAgent: String? = nil,
-        derivedService: String? = nil,
-        maxAttempts: Int = 3,
-        backoffBase: TimeInterval = 0.1,
-        backoffCap: TimeInterval = 20.0,
-        maxRetryAfter: TimeInterval = 60.0,
-        maxClockOffset: TimeInterval = 86400.0,
-        connectTimeout: TimeInterval = 10.0,
-        timeout: TimeInterval = 60.0,
-        maxResponseBytes: Int64 = 16_777_216,
-        debugHook: DebugHook? = nil
-    ) throws {
-        if credentials.expiresAt != nil {
-            throw CsmsException.Validation(
-                field: "credentials",
-                reason: "fixed credentials cannot expire (expiresAt is set): give FunctionCredentials { ... } instead")
-        }
-        let options = CsmsClientOptions(
-            region: region, endpoint: endpoint, projectId: projectId ?? credentials.projectId, algorithm: algorithm,
-            transport: transport, userAgent: userAgent, derivedService: derivedService, maxAttempts: maxAttempts,
-            backoffBase: backoffBase, backoffCap: backoffCap, maxRetryAfter: maxRetryAfter,
-            maxClockOffset: maxClockOffset, connectTimeout: connectTimeout, timeout: timeout,
-            maxResponseBytes: maxResponseBytes, debugHook: debugHook)
-        let client = try options.client(keys: credentials, provider: nil)
-        self.init(unsafeFromRawPointer: client.uniffiClonePointer())
-    }
+/// What a typed `CsmsClient` takes as `credentials`: fixed keys (`ProvidedCredentials`) or a
+/// provider (`CredentialProvider`: `EnvCredentials()`, `defaultCredentials()`, ...). Only these
+/// two are accepted; another conforming type is `CsmsException.Validation` naming `credentials`.
+public protocol CsmsCredentials {}
 
-    /// A client whose `credentials` come from a provider (`EnvCredentials()`,
-    /// `ProfileCredentials()`, `MetadataCredentials()`, `FunctionCredentials { ... }`,
-    /// `defaultCredentials()`), fetched when due.
+extension ProvidedCredentials: CsmsCredentials {}
+extension CredentialProvider: CsmsCredentials {}
+
+extension CsmsClient {
+    /// A client for `region` (its endpoint, `https://csms.{region}.myhuaweicloud.com`) or
+    /// `endpoint` (`https://host[:port]`) and `projectId` (the project of the secrets).
     ///
-    /// - `region` (its endpoint, `https://csms.{region}.myhuaweicloud.com`) or `endpoint`
-    ///   (`https://host[:port]`), and `projectId` (the project of the secrets).
+    /// - `credentials`: fixed keys, `ProvidedCredentials(ak: ..., sk: ...)` (with
+    ///   `securityToken` for a temporary key) or `ProvidedCredentials(authToken: ...)`, which
+    ///   must not expire (`expiresAt` nil) and whose `projectId` is used when `projectId` is
+    ///   nil; or a provider (`EnvCredentials()`, `ProfileCredentials()`,
+    ///   `MetadataCredentials()`, `FunctionCredentials { ... }`, `defaultCredentials()`),
+    ///   whose credentials are fetched when due.
     /// - `algorithm`: the signing algorithm (`SDK-HMAC-SHA256`, `SDK-HMAC-SHA384`, ...).
     /// - `transport`: nil (the default) makes a `URLSessionTransport` with `connectTimeout`,
     ///   `timeout` and `maxResponseBytes`, which the client owns (its session is invalidated
@@ -73,11 +40,16 @@ extension CsmsClient {
     ///
     /// Durations are `TimeInterval` seconds. A wrong value is `CsmsException.Validation` whose
     /// `field` names the parameter (`projectId`, `maxAttempts`, `backoffCap`, ...).
+    ///
+    /// ```swift
+    /// let client = try CsmsClient(region: "cn-north-4", projectId: "...",
+    ///                             credentials: ProvidedCredentials(ak: "...", sk: "..."))
+    /// ```
     public convenience init(
         region: String? = nil,
         endpoint: String? = nil,
         projectId: String? = nil,
-        credentials: CredentialProvider,
+        credentials: CsmsCredentials,
         algorithm: String = "SDK-HMAC-SHA256",
         transport: HttpTransport? = nil,
         userAgent: String? = nil,
@@ -92,18 +64,37 @@ extension CsmsClient {
         maxResponseBytes: Int64 = 16_777_216,
         debugHook: DebugHook? = nil
     ) throws {
+        let keys: ProvidedCredentials?
+        let provider: CredentialProvider?
+        switch credentials {
+        case let given as ProvidedCredentials:
+            if given.expiresAt != nil {
+                throw CsmsException.Validation(
+                    field: "credentials",
+                    reason: "fixed credentials cannot expire (expiresAt is set): give FunctionCredentials { ... } instead")
+            }
+            keys = given
+            provider = nil
+        case let given as CredentialProvider:
+            keys = nil
+            provider = given
+        default:
+            throw CsmsException.Validation(
+                field: "credentials",
+                reason: "must be ProvidedCredentials or a CredentialProvider, not \(type(of: credentials))")
+        }
         let options = CsmsClientOptions(
-            region: region, endpoint: endpoint, projectId: projectId, algorithm: algorithm,
+            region: region, endpoint: endpoint, projectId: projectId ?? keys?.projectId, algorithm: algorithm,
             transport: transport, userAgent: userAgent, derivedService: derivedService, maxAttempts: maxAttempts,
             backoffBase: backoffBase, backoffCap: backoffCap, maxRetryAfter: maxRetryAfter,
             maxClockOffset: maxClockOffset, connectTimeout: connectTimeout, timeout: timeout,
             maxResponseBytes: maxResponseBytes, debugHook: debugHook)
-        let client = try options.client(keys: nil, provider: credentials)
+        let client = try options.client(keys: keys, provider: provider)
         self.init(unsafeFromRawPointer: client.uniffiClonePointer())
     }
 }
 
-/// The typed initializers' options but the credentials, checked and turned into the JSON
+/// The typed initializer's options but the credentials, checked and turned into the JSON
 /// initializer's and `withLimits`'s (which checks the retry policy with the core's bounds).
 struct CsmsClientOptions {
     let region: String?
