@@ -32,7 +32,7 @@ extension CsmsClient {
         do {
             input = try csmsEncode(ListSecretsPagesInput(limit: limit, marker: marker, eventName: eventName))
         } catch {
-            return AsyncThrowingStream { $0.finish(throwing: error) }
+            return AsyncThrowingStream<ListSecretsResult, Error> { continuation in continuation.finish(throwing: error) }
         }
         return pages(operation: "ListSecrets", inputJson: input).decoded(ListSecretsResult.self, operation: "ListSecrets")
     }
