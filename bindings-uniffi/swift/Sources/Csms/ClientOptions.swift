@@ -135,8 +135,10 @@ struct CsmsClientOptions {
         if let given = self.transport {
             transport = given
         } else {
-            guard connectTimeout.isFinite, connectTimeout > 0, connectTimeout <= 86400 else {
-                throw CsmsException.Validation(field: "connectTimeout", reason: "must be above 0 s and at most a day, not \(connectTimeout) s")
+            // Checked before the transport's preconditions could stop the process.
+            for (field, value) in [("connectTimeout", connectTimeout), ("timeout", timeout)]
+            where !(value.isFinite && value > 0 && value <= 86400) {
+                throw CsmsException.Validation(field: field, reason: "must be above 0 s and at most a day, not \(value) s")
             }
             guard maxResponseBytes > 0 else {
                 throw CsmsException.Validation(field: "maxResponseBytes", reason: "must be above 0, not \(maxResponseBytes)")
