@@ -18,10 +18,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 mod cache;
+mod call;
 mod credentials;
 mod paginate;
 mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
+pub use call::CancelHandle;
 pub use credentials::{CredentialFunction, CredentialProvider, ProvidedCredentials};
 pub use paginate::Paginator;
 pub use rotation::{RotationCallbacks, RotationResult};
@@ -378,6 +380,8 @@ pub struct CsmsClient {
     client: csms_core::Client,
     transport: Option<Arc<dyn HttpTransport>>,
     policy: RetryPolicy,
+    /// Each attempt's timeout and the whole call's deadline, if any (`with_limits`, call.rs).
+    limits: call::Limits,
     debug_hook: Option<Arc<dyn DebugHook>>,
     /// The provider whose credentials sign each attempt, if any (else the options' own).
     credentials: Option<Arc<CredentialProvider>>,
@@ -494,14 +498,7 @@ impl CsmsClient {
             if let Some(n) = max_attempts {
                 policy.max_attempts = attempts(n)?;
             }
-            Ok(Arc::new(CsmsClient {
-                client: self.client.clone(),
-                transport: transport.or_else(|| self.transport.clone()),
-                policy,
-                debug_hook: self.debug_hook.clone(),
-                credentials: self.credentials.clone(),
-                signers: Mutex::default(),
-            }))
+            Ok(self.view(transport, policy, self.limits))
         })
     }
 
@@ -619,6 +616,7 @@ impl CsmsClient {
             client,
             transport: settings.transport,
             policy,
+            limits: call::Limits::default(),
             debug_hook: settings.debug_hook,
             credentials,
             signers: Mutex::default(),
@@ -678,8 +676,9 @@ impl CsmsClient {
     ) -> (Result<csms_core::HttpResponse, CsmsException>, Option<u64>) {
         let mut generation = None;
         let result = async {
-            let mut call = self.client.start(op, input, self.policy)?;
+            let (mut call, clock) = self.limits.start(self.client.start(op, input, self.policy)?);
             loop {
+                let timeout = clock.next_timeout(&mut call)?;
                 let signer = match &self.credentials {
                     Some(provider) => {
                         let lease = provider.lease().await?;
@@ -690,7 +689,7 @@ impl CsmsClient {
                 };
                 let request = call.request(&signer, now())?;
                 let started = std::time::Instant::now();
-                let outcome = transport.send(from_core_request(&request)).await;
+                let outcome = call::send(transport, from_core_request(&request), timeout).await;
                 drop(request);
                 // A response with a status out of range ends the call (the host's bug, not the server's).
                 let outcome = match outcome {
@@ -700,6 +699,7 @@ impl CsmsClient {
                 if let Some(hook) = &self.debug_hook {
                     report(hook.as_ref(), call.record(&signer, &outcome, started.elapsed()));
                 }
+                clock.tick(&mut call);
                 match call.receive(&signer, outcome, now(), random_unit()) {
                     Next::Wait(after) => {
                         transport.sleep(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)).await?;

@@ -141,7 +141,7 @@ class SwiftTextChecks:
                 self.assertEqual(len(heads), 1)
                 method = client[client.index(f"public func {fn}("):]
                 method = method[:method.index("\n    }\n") if "\n    }\n" in method else len(method)]
-                self.assertIn(f'self.call(operation: "{name}", inputJson: ', method)
+                self.assertIn(f'self.invoke(operation: "{name}", inputJson: ', method)
                 if op.get("output"):
                     self.assertRegex(method, rf"\) async throws -> {name}Result \{{")
                     self.assertIn(f'csmsDecode({name}Result.self, operation: "{name}", json: csmsJson)', method)

@@ -387,6 +387,32 @@ RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_result_json(void*_Nonnull p
 RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_version_id(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CANCELHANDLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CANCELHANDLE
+void*_Nonnull uniffi_csms_uniffi_fn_clone_cancelhandle(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CANCELHANDLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CANCELHANDLE
+void uniffi_csms_uniffi_fn_free_cancelhandle(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CANCELHANDLE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CANCELHANDLE_NEW
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_cancelhandle_new(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_CANCEL
+void uniffi_csms_uniffi_fn_method_cancelhandle_cancel(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_IS_CANCELLED
+int8_t uniffi_csms_uniffi_fn_method_cancelhandle_is_cancelled(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
 void*_Nonnull uniffi_csms_uniffi_fn_clone_changelistener(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
@@ -497,6 +523,11 @@ RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_build_request(void*_Nonnull p
 uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call(void*_Nonnull ptr, RustBuffer operation, RustBuffer input_json
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call_cancellable(void*_Nonnull ptr, RustBuffer operation, RustBuffer input_json, void*_Nonnull cancel
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
 int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
@@ -515,6 +546,11 @@ RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull 
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Nonnull ptr, RustBuffer secret_name, void*_Nonnull callbacks, void*_Nonnull clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_LIMITS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_LIMITS
+void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_limits(void*_Nonnull ptr, RustBuffer timeout_millis, RustBuffer deadline_millis, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer backoff_cap_millis, RustBuffer max_retry_after_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
@@ -1104,6 +1140,18 @@ uint16_t uniffi_csms_uniffi_checksum_method_cachedsecret_version_id(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_CANCEL
+uint16_t uniffi_csms_uniffi_checksum_method_cancelhandle_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_IS_CANCELLED
+uint16_t uniffi_csms_uniffi_checksum_method_cancelhandle_is_cancelled(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
 uint16_t uniffi_csms_uniffi_checksum_method_changelistener_on_change(void
@@ -1134,6 +1182,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_call(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_call_cancellable(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds(void
@@ -1155,6 +1209,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_LIMITS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_LIMITS
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_with_limits(void
     
 );
 #endif
@@ -1263,6 +1323,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_test(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
 uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CANCELHANDLE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CANCELHANDLE_NEW
+uint16_t uniffi_csms_uniffi_checksum_constructor_cancelhandle_new(void
     
 );
 #endif

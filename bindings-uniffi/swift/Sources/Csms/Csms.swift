@@ -713,6 +713,172 @@ public func FfiConverterTypeCachedSecret_lower(_ value: CachedSecret) -> UnsafeM
 
 
 /**
+ * A switch that ends the calls given it ([`CsmsClient::call_cancellable`]) as soon as it is
+ * turned: the call stops where it is (its transport `send` or `sleep` dropped), is not
+ * retried, and returns `CsmsException.Transport` whose `not_retried` is
+ * `"the call was cancelled"`. Swift's operations make one per call and turn it from the
+ * task's cancellation handler, throwing `CancellationError` instead.
+ */
+public protocol CancelHandleProtocol: AnyObject, Sendable {
+    
+    /**
+     * Ends every call given this handle, now and later (idempotent; any thread).
+     */
+    func cancel() 
+    
+    /**
+     * Whether [`CancelHandle::cancel`] was called.
+     */
+    func isCancelled()  -> Bool
+    
+}
+/**
+ * A switch that ends the calls given it ([`CsmsClient::call_cancellable`]) as soon as it is
+ * turned: the call stops where it is (its transport `send` or `sleep` dropped), is not
+ * retried, and returns `CsmsException.Transport` whose `not_retried` is
+ * `"the call was cancelled"`. Swift's operations make one per call and turn it from the
+ * task's cancellation handler, throwing `CancellationError` instead.
+ */
+open class CancelHandle: CancelHandleProtocol, @unchecked Sendable {
+    fileprivate let pointer: UnsafeMutableRawPointer!
+
+    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoPointer {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
+        self.pointer = pointer
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noPointer: NoPointer) {
+        self.pointer = nil
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_cancelhandle(self.pointer, $0) }
+    }
+    /**
+     * A handle not yet cancelled.
+     */
+public convenience init() {
+    let pointer =
+        try! rustCall() {
+    uniffi_csms_uniffi_fn_constructor_cancelhandle_new($0
+    )
+}
+    self.init(unsafeFromRawPointer: pointer)
+}
+
+    deinit {
+        guard let pointer = pointer else {
+            return
+        }
+
+        try! rustCall { uniffi_csms_uniffi_fn_free_cancelhandle(pointer, $0) }
+    }
+
+    
+
+    
+    /**
+     * Ends every call given this handle, now and later (idempotent; any thread).
+     */
+open func cancel()  {try! rustCall() {
+    uniffi_csms_uniffi_fn_method_cancelhandle_cancel(self.uniffiClonePointer(),$0
+    )
+}
+}
+    
+    /**
+     * Whether [`CancelHandle::cancel`] was called.
+     */
+open func isCancelled() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+    uniffi_csms_uniffi_fn_method_cancelhandle_is_cancelled(self.uniffiClonePointer(),$0
+    )
+})
+}
+    
+
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCancelHandle: FfiConverter {
+
+    typealias FfiType = UnsafeMutableRawPointer
+    typealias SwiftType = CancelHandle
+
+    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CancelHandle {
+        return CancelHandle(unsafeFromRawPointer: pointer)
+    }
+
+    public static func lower(_ value: CancelHandle) -> UnsafeMutableRawPointer {
+        return value.uniffiClonePointer()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancelHandle {
+        let v: UInt64 = try readInt(&buf)
+        // The Rust code won't compile if a pointer won't fit in a UInt64.
+        // We have to go via `UInt` because that's the thing that's the size of a pointer.
+        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
+        if (ptr == nil) {
+            throw UniffiInternalError.unexpectedNullPointer
+        }
+        return try lift(ptr!)
+    }
+
+    public static func write(_ value: CancelHandle, into buf: inout [UInt8]) {
+        // This fiddling is because `Int` is the thing that's the same size as a pointer.
+        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
+        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelHandle_lift(_ pointer: UnsafeMutableRawPointer) throws -> CancelHandle {
+    return try FfiConverterTypeCancelHandle.lift(pointer)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelHandle_lower(_ value: CancelHandle) -> UnsafeMutableRawPointer {
+    return FfiConverterTypeCancelHandle.lower(value)
+}
+
+
+
+
+
+
+/**
  * Called when a stage of a cached secret is seen on another version (Kotlin's
  * `SecretCache.changes` flow is fed by one). What it throws is ignored.
  */
@@ -1364,6 +1530,14 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func call(operation: String, inputJson: String) async throws  -> String
     
     /**
+     * [`CsmsClient::call`], ended as soon as `cancel` is cancelled (before anything is sent
+     * if it already is): the transport's `send` or `sleep` in flight is dropped, nothing is
+     * retried, and the error is `CsmsException.Transport` (`maybe_sent`, `not_retried` =
+     * `"the call was cancelled"`), which Swift turns into `CancellationError`.
+     */
+    func callCancellable(operation: String, inputJson: String, cancel: CancelHandle) async throws  -> String
+    
+    /**
      * The offset, in seconds, between the server's clock and this machine's, learnt from a
      * signature refused for its time (0 until then); every later request is signed with it.
      */
@@ -1389,6 +1563,22 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
      * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
      */
     func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
+    
+    /**
+     * A view of this client (its options, transport, credentials provider, clock offset and
+     * debug hook shared) with other limits; null keeps this client's. `timeout_millis`: each
+     * attempt's timeout, on top of the transport's own (past it the attempt is dropped and
+     * fails as `CsmsException.Transport`, `timed_out` and `maybe_sent`, retried as any
+     * timeout); `deadline_millis`: the whole call, retries and waits included (the core's
+     * deadline: each attempt's timeout is cut to what is left, no retry whose wait would
+     * pass it, and a call past it ends with `CsmsException.Transport`, `timed_out`,
+     * `not_retried` saying so); both from 1 ms to a day. `max_attempts`, `backoff_base_millis`,
+     * `backoff_cap_millis`, `max_retry_after_millis`: the retry policy, checked by the core's
+     * `RetryPolicy::validate` (`CsmsException.Validation` naming `max_attempts`,
+     * `backoff_base`, `backoff_cap`, `max_retry_after`; `timeout` and `deadline` for those).
+     * Swift's typed initializer and `withOptions` use it.
+     */
+    func withLimits(timeoutMillis: Int64?, deadlineMillis: Int64?, maxAttempts: Int32?, backoffBaseMillis: Int64?, backoffCapMillis: Int64?, maxRetryAfterMillis: Int64?) throws  -> CsmsClient
     
     /**
      * A view of this client for some calls: the same options, credentials provider, clock
@@ -1554,6 +1744,29 @@ open func call(operation: String, inputJson: String)async throws  -> String  {
 }
     
     /**
+     * [`CsmsClient::call`], ended as soon as `cancel` is cancelled (before anything is sent
+     * if it already is): the transport's `send` or `sleep` in flight is dropped, nothing is
+     * retried, and the error is `CsmsException.Transport` (`maybe_sent`, `not_retried` =
+     * `"the call was cancelled"`), which Swift turns into `CancellationError`.
+     */
+open func callCancellable(operation: String, inputJson: String, cancel: CancelHandle)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_csmsclient_call_cancellable(
+                    self.uniffiClonePointer(),
+                    FfiConverterString.lower(operation),FfiConverterString.lower(inputJson),FfiConverterTypeCancelHandle_lower(cancel)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
      * The offset, in seconds, between the server's clock and this machine's, learnt from a
      * signature refused for its time (0 until then); every later request is signed with it.
      */
@@ -1610,6 +1823,33 @@ open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, 
             liftFunc: FfiConverterTypeRotationResult_lift,
             errorHandler: FfiConverterTypeCsmsException_lift
         )
+}
+    
+    /**
+     * A view of this client (its options, transport, credentials provider, clock offset and
+     * debug hook shared) with other limits; null keeps this client's. `timeout_millis`: each
+     * attempt's timeout, on top of the transport's own (past it the attempt is dropped and
+     * fails as `CsmsException.Transport`, `timed_out` and `maybe_sent`, retried as any
+     * timeout); `deadline_millis`: the whole call, retries and waits included (the core's
+     * deadline: each attempt's timeout is cut to what is left, no retry whose wait would
+     * pass it, and a call past it ends with `CsmsException.Transport`, `timed_out`,
+     * `not_retried` saying so); both from 1 ms to a day. `max_attempts`, `backoff_base_millis`,
+     * `backoff_cap_millis`, `max_retry_after_millis`: the retry policy, checked by the core's
+     * `RetryPolicy::validate` (`CsmsException.Validation` naming `max_attempts`,
+     * `backoff_base`, `backoff_cap`, `max_retry_after`; `timeout` and `deadline` for those).
+     * Swift's typed initializer and `withOptions` use it.
+     */
+open func withLimits(timeoutMillis: Int64? = nil, deadlineMillis: Int64? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, backoffCapMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil)throws  -> CsmsClient  {
+    return try  FfiConverterTypeCsmsClient_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+    uniffi_csms_uniffi_fn_method_csmsclient_with_limits(self.uniffiClonePointer(),
+        FfiConverterOptionInt64.lower(timeoutMillis),
+        FfiConverterOptionInt64.lower(deadlineMillis),
+        FfiConverterOptionInt32.lower(maxAttempts),
+        FfiConverterOptionInt64.lower(backoffBaseMillis),
+        FfiConverterOptionInt64.lower(backoffCapMillis),
+        FfiConverterOptionInt64.lower(maxRetryAfterMillis),$0
+    )
+})
 }
     
     /**
@@ -4221,7 +4461,7 @@ extension CsmsException: Equatable, Hashable {}
 
 extension CsmsException: Foundation.LocalizedError {
     public var errorDescription: String? {
-        String(reflecting: self)
+        exceptionMessage(error: self)
     }
 }
 
@@ -4829,6 +5069,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_cachedsecret_version_id() != 15588) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_cancelhandle_cancel() != 52531) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_cancelhandle_is_cancelled() != 36451) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_changelistener_on_change() != 16115) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4844,6 +5090,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_call() != 37128) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_call_cancellable() != 44724) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds() != 13207) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4854,6 +5103,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_limits() != 32736) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 56400) {
@@ -4908,6 +5160,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate() != 10990) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_csms_uniffi_checksum_constructor_cancelhandle_new() != 10771) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_chain() != 47857) {
