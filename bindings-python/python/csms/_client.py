@@ -149,28 +149,58 @@ class _Base(Operations):
 
     def __init__(
         self,
+        *,
         region=None,
         endpoint=None,
         project_id=None,
-        ak=None,
-        sk=None,
-        security_token=None,
-        auth_token=None,
+        credentials=None,
         algorithm="SDK-HMAC-SHA256",
         transport=None,
         user_agent=None,
         derived_service=None,
         max_attempts=3,
-        connect_timeout=10.0,
-        timeout=60.0,
         backoff_base=0.1,
         backoff_cap=20.0,
         max_retry_after=60.0,
         max_clock_offset=86400.0,
-        max_response_bytes=None,
+        connect_timeout=10.0,
+        timeout=60.0,
+        max_response_bytes=_native.MAX_RESPONSE_BYTES,
         debug_hook=None,
-        credentials=None,
+        ak=None,
+        sk=None,
+        security_token=None,
+        auth_token=None,
     ):
+        """Every option is keyword-only; durations are float seconds. A bad value raises
+        ValidationError naming the option; an unknown name is a TypeError.
+
+        - `region` (its public endpoint) or `endpoint` (`https://host[:port]`; an emulator's
+          `http://127.0.0.1:PORT`), and `project_id`.
+        - `credentials`: a provider (`csms.EnvCredentials()`, `csms.default_credentials()`,
+          ...) whose credentials sign each request; or instead the key itself, `ak` + `sk`
+          (+ `security_token` for a temporary key), or an IAM token `auth_token`.
+        - `algorithm`: `SDK-HMAC-SHA256`, `SDK-HMAC-SM3`, `V11-HMAC-SHA256` (with `region`;
+          `derived_service` is its service name, `csms` by default), `SDK-ECDSA-P256-SHA256`,
+          `SDK-SM2-SM3`.
+        - `transport`: a callable taking a `Request` (an async one for AsyncClient); None: the
+          default transport, made by the client and closed with it.
+        - `user_agent`: appended to `csms-sdk-python/<version>`.
+        - `max_attempts` (1 to 100; 1: no retry), with a backoff doubling from `backoff_base`
+          up to `backoff_cap` (full jitter); a `Retry-After` is honoured up to
+          `max_retry_after`, a longer one ends the call (`ApiError.retry_after`). Each at most
+          a day.
+        - `max_clock_offset`: the largest clock offset learnt from a server refusing a
+          signature for its time (0: never learnt).
+        - `connect_timeout` and `timeout` (each attempt, the whole request; None: no limit; at
+          most a day): the default transport's; AsyncClient bounds each attempt of any async
+          transport by `timeout`.
+        - `max_response_bytes`: the longest response body the default transports read (a
+          longer one is a TransportError, not retried).
+        - `debug_hook`: called after each attempt with its `csms.transports.AttemptRecord`
+          (never a secret in it); an exception it raises is ignored.
+
+        Per call: `with_options(timeout=, max_attempts=, deadline=)`."""
         given = {
             "region": region,
             "endpoint": endpoint,
