@@ -25,7 +25,7 @@ def test_with_options_sets_a_per_call_timeout_and_leaves_the_client_unchanged():
             fast.list_secrets()
         assert 0.3 <= time.monotonic() - started < 1.5
         assert e.value.timed_out is True and "within 0.3 s" in e.value.reason
-        assert client._timeout == 30 and client._policy[0] == 1
+        assert client._timeout == 30 and client._policy.max_attempts == 1
         # The view sent through the client's own transport: made once, shared.
         assert client._transport is not None and fast._transport is None
         fast.close()  # a view owns nothing
@@ -144,3 +144,35 @@ def test_cancelling_an_async_call_ends_it_at_once_and_it_is_not_retried():
             assert len(accepted) - before == 1, (transport, "sent once, never retried")
     finally:
         close()
+
+
+@pytest.mark.parametrize("cls", [csms.Client, csms.AsyncClient])
+@pytest.mark.parametrize("option, value, says", [
+    ("max_attempts", 101, "from 1 to 100, not 101"),
+    ("max_attempts", -1, "from 1 to 100, not -1"),
+    ("max_attempts", 2**40, "from 1 to 100"),
+    ("backoff_cap", 0.05, "must not be below backoff_base (100 ms)"),
+    ("backoff_base", 86401, "at most a day"),
+    ("backoff_cap", 86401, "at most a day"),
+    ("max_retry_after", 2 * 86400, "at most a day"),
+    ("backoff_base", -1, "from 0"),
+    ("max_retry_after", float("nan"), "from 0"),
+    ("backoff_base", "0.1", "must be a number of seconds, not str"),
+    ("max_attempts", 1.0, "must be an int, not float"),
+])
+def test_retry_options_are_bounded_by_the_core(cls, option, value, says):
+    with pytest.raises(csms.ValidationError) as e:
+        cls(endpoint="http://127.0.0.1:1", project_id="p", ak="AK", sk="SK", **{option: value})
+    assert e.value.field == option and says in e.value.reason, e.value
+    # The bounds themselves are accepted (a day, 100 attempts, a cap equal to the base).
+    cls(endpoint="http://127.0.0.1:1", project_id="p", ak="AK", sk="SK", max_attempts=100, backoff_base=86400,
+        backoff_cap=86400, max_retry_after=86400)
+
+
+def test_a_panic_in_the_core_is_an_internal_csms_error():
+    from csms import _native
+
+    with pytest.raises(csms.CsmsError) as e:
+        _native._panic_for_tests("deliberate")
+    assert type(e.value) is csms.CsmsError and e.value.kind == "internal"
+    assert e.value.reason == "deliberate" and e.value.message == str(e.value) and "deliberate" in e.value.message

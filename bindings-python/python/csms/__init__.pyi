@@ -18,10 +18,16 @@ USER_AGENT: str
 # Errors
 
 class CsmsError(Exception):
-    """Base class of every error raised by csms (an internal failure when raised as such)."""
+    """Base class of every error raised by csms; raised as such, an internal failure (a panic
+    inside the native core)."""
 
-    kind: str
-    def __init__(self, message: str = ...) -> None: ...
+    kind: Literal["validation", "api", "decode", "transport", "credentials", "rotation", "internal"]
+    reason: str
+    """What failed (every kind but api has one)."""
+    @property
+    def message(self) -> str:
+        """The error's text (str(error))."""
+    def __init__(self, reason: str = ..., message: str | None = ...) -> None: ...
 
 class ValidationError(CsmsError):
     """The input (or a client option) was refused before anything was sent."""

@@ -106,13 +106,6 @@ def _seconds(name, value):
     return value
 
 
-def _attempts(value):
-    """A `max_attempts` option: an int from 1 to 100."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
-        raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {value!r}")
-    return value
-
-
 #: An option `with_options` was not given (None is a value: no limit).
 _UNSET = object()
 
@@ -241,12 +234,8 @@ class _Base(Operations):
             self._native = _native.Client(options)
         except ValidationError as e:
             raise ValidationError(_option_field(e.field), e.reason) from None
-        _attempts(max_attempts)
-        for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap),
-                            ("max_retry_after", max_retry_after)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
-                raise ValidationError(name, f"must be seconds from 0 to 86400, not {value!r}")
-        self._policy = (max_attempts, float(backoff_base), float(backoff_cap), float(max_retry_after))
+        # Checked by the core (RetryPolicy::validate), the one bound of every binding.
+        self._policy = _native.RetryPolicy(max_attempts, backoff_base, backoff_cap, max_retry_after)
         self._connect_timeout = _seconds("connect_timeout", connect_timeout)
         self._timeout = _seconds("timeout", timeout)
         if debug_hook is not None and not callable(debug_hook):
@@ -280,7 +269,7 @@ class _Base(Operations):
         if timeout is not _UNSET:
             view._timeout = view._call_timeout = _seconds("timeout", timeout)
         if max_attempts is not _UNSET:
-            view._policy = (_attempts(max_attempts),) + self._policy[1:]
+            view._policy = self._policy.with_max_attempts(max_attempts)
         return view
 
     @property
@@ -348,7 +337,7 @@ class _Base(Operations):
         """The attempts of a call (validated and built; signed for each attempt), the
         transport to send them with, and with a credentials provider what starts the attempts
         again (for the run after the service refused its credentials as expired)."""
-        attempts = self._native.start(operation, input, *self._policy)
+        attempts = self._native.start(operation, input, self._policy)
         owner = self._owner
         transport = owner._transport
         if transport is None:
@@ -361,7 +350,7 @@ class _Base(Operations):
         again = None
         if self._credentials is not None:
             def again():
-                return self._native.start(operation, input, *self._policy)
+                return self._native.start(operation, input, self._policy)
         return attempts, transport, again
 
     @staticmethod
