@@ -968,17 +968,24 @@ mod native {
         }
 
         /// Starts a call of `operation` (validated and built now, signed for each attempt)
-        /// under `policy` (a `RetryPolicy`: attempts, backoff, the longest `Retry-After`).
-        #[pyo3(signature = (operation, input, policy))]
+        /// under `policy` (a `RetryPolicy`: attempts, backoff, the longest `Retry-After`),
+        /// bounded in all by `deadline` seconds when given (the core's
+        /// `Attempts::with_deadline`: attempts, backoff and `Retry-After` waits included).
+        #[pyo3(signature = (operation, input, policy, deadline=None))]
         fn start(
             &self,
             py: Python<'_>,
             operation: &Bound<'_, PyString>,
             input: Option<&Bound<'_, PyAny>>,
             policy: PyRef<'_, NativePolicy>,
+            deadline: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<NativeAttempts> {
             guard(py, || {
                 let policy = policy.policy;
+                let deadline = match deadline {
+                    Some(d) if !d.is_none() => Some(seconds_of(d, "deadline")?),
+                    _ => None,
+                };
                 let mut value = match input {
                     Some(i) => to_json(i, "", 0)?,
                     None => Value::Null,
@@ -991,7 +998,10 @@ mod native {
                     signers: Arc::clone(&self.signers),
                     operation: operation.clone().unbind(),
                     call: Mutex::new(Call {
-                        attempts: started?,
+                        attempts: match deadline {
+                            Some(deadline) => started?.with_deadline(deadline),
+                            None => started?,
+                        },
                         client: self.client.clone(),
                         generation: None,
                         expired: false,
@@ -1111,6 +1121,19 @@ mod native {
             })
         }
 
+        /// The timeout of the next attempt in seconds (None: no limit): `per_attempt` (the
+        /// client's or the call's `timeout`), cut to what is left of the call's deadline after
+        /// `elapsed` seconds (the core's `Attempts::timeout`). Nothing left: raises the
+        /// `TransportError` the deadline ends the call with (timed out, not retried).
+        fn timeout(&self, py: Python<'_>, elapsed: f64, per_attempt: Option<f64>) -> PyResult<Option<f64>> {
+            guard(py, || {
+                let per_attempt = per_attempt.map(|t| Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX));
+                let mut call = lock(&self.call);
+                call.attempts.elapsed(Duration::try_from_secs_f64(elapsed).unwrap_or_default());
+                Ok(call.attempts.timeout(per_attempt)?.map(|t| t.as_secs_f64()))
+            })
+        }
+
         /// Whether the call ended with the service's refusal of expired credentials (the
         /// core's `credentials_expired`): the provider's are then refetched and the call run
         /// once more.
@@ -1133,19 +1156,24 @@ mod native {
         /// Returns the seconds to wait before the next attempt (a float), or the call's result
         /// (a dict under wire names) when it succeeded; raises the call's error when it failed
         /// (`ApiError` of the last response or `TransportError`, with `not_retried` when a retry
-        /// was withheld). `now` is the local time in Unix seconds, `random` a number in [0, 1).
+        /// was withheld). `now` is the local time in Unix seconds, `random` a number in [0, 1),
+        /// `elapsed` the seconds since the call began (for its deadline: a retry whose wait
+        /// would pass it is not made).
+        #[pyo3(signature = (outcome, now, random, elapsed=0.0))]
         fn receive(
             &self,
             py: Python<'_>,
             outcome: &Bound<'_, PyAny>,
             now: &Bound<'_, PyAny>,
             random: f64,
+            elapsed: f64,
         ) -> PyResult<Py<PyAny>> {
             guard(py, || {
                 let outcome = outcome_of(py, outcome)?;
                 let now = sdk_date(now)?;
                 let mut call = lock(&self.call);
                 let Call { attempts, client, expired, .. } = &mut *call;
+                attempts.elapsed(Duration::try_from_secs_f64(elapsed).unwrap_or_default());
                 match attempts.receive(client, outcome, now, random) {
                     Next::Wait(after) => Ok(PyFloat::new(py, after.as_secs_f64()).into_any().unbind()),
                     Next::Done(Ok(response)) => {

@@ -1072,9 +1072,13 @@ class Client:
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
-    def with_options(self, *, timeout: float | None = ..., max_attempts: int = ...) -> Self:
-        """A view of this client whose calls use these options instead (timeout: seconds for each
-        attempt, None: no limit); it shares everything else, and this client is unchanged."""
+    def with_options(
+        self, *, timeout: float | None = ..., max_attempts: int = ..., deadline: float | None = ...
+    ) -> Self:
+        """A view of this client whose calls use these options instead (seconds; None: no limit):
+        `timeout` for each attempt, `max_attempts`, `deadline` for the whole call (retries and
+        waits included; past it, TransportError with timed_out). It shares everything else, and
+        this client is unchanged."""
     @overload
     def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse:
         """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""
@@ -1708,9 +1712,13 @@ class AsyncClient:
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
-    def with_options(self, *, timeout: float | None = ..., max_attempts: int = ...) -> Self:
-        """A view of this client whose calls use these options instead (timeout: seconds for each
-        attempt, None: no limit); it shares everything else, and this client is unchanged."""
+    def with_options(
+        self, *, timeout: float | None = ..., max_attempts: int = ..., deadline: float | None = ...
+    ) -> Self:
+        """A view of this client whose calls use these options instead (seconds; None: no limit):
+        `timeout` for each attempt, `max_attempts`, `deadline` for the whole call (retries and
+        waits included; past it, TransportError with timed_out). It shares everything else, and
+        this client is unchanged."""
     @overload
     def parse_response(self, operation: Literal["BatchCreateOrDeleteTags"], status: int, headers: Headers | Any, body: bytes | str) -> BatchCreateOrDeleteTagsResponse:
         """The result of `operation` from its response; raises ApiError or DecodeError; no I/O."""

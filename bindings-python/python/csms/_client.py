@@ -252,24 +252,36 @@ class _Base(Operations):
         self._made_transport = transport is None
         self._own_transport = transport is None or getattr(transport, "_closed_with_client", False) is True
         # The client whose transport this one sends with: itself, or for a view of
-        # `with_options` the client it was made from. `_call_timeout`: a view's timeout.
+        # `with_options` the client it was made from. `_deadline`: a view's, for each call.
         self._owner = self
-        self._call_timeout = _UNSET
+        self._deadline = None
 
-    def with_options(self, *, timeout=_UNSET, max_attempts=_UNSET):
-        """A view of this client whose calls use the options given here instead of its own:
-        `timeout` (seconds for each attempt; None: no limit) and `max_attempts`, checked as by
-        the constructor (ValidationError naming the option). Cheap: the view shares the native
-        client, the transport, the credentials, the learnt clock offset and every other option;
-        this client is unchanged. With a transport of yours, `Client` cannot apply the timeout
-        (the transport's own applies); `AsyncClient` bounds each attempt with it whatever the
-        transport. A view owns nothing: its `close()` / `aclose()` does nothing."""
+    def with_options(self, *, timeout=_UNSET, max_attempts=_UNSET, deadline=_UNSET):
+        """A view of this client whose calls use the options given here instead of its own,
+        each checked as by the constructor (ValidationError naming it):
+
+        - `timeout`: seconds for each attempt (None: no limit).
+        - `max_attempts`: attempts in all (1 to 100).
+        - `deadline`: seconds for the whole call, attempts, backoff and `Retry-After` waits
+          included (None: none). Each attempt's timeout is cut to what is left; once it has
+          passed the call ends with a TransportError whose `timed_out` is True, and no retry
+          is made that would wait past it.
+
+        Cheap: the view shares the native client, the transport, the credentials, the learnt
+        clock offset and every other option; this client is unchanged. With a sync transport
+        of yours, `Client` cannot cut an attempt short (the transport's own timeout applies;
+        the deadline still bounds the retries and waits); `AsyncClient` bounds each attempt
+        whatever the transport. Cancelling an AsyncClient call's task ends it at once with
+        CancelledError and retries nothing. A view owns nothing: its `close()` / `aclose()`
+        does nothing."""
         view = object.__new__(type(self))
         view.__dict__.update(self.__dict__)
         if timeout is not _UNSET:
-            view._timeout = view._call_timeout = _seconds("timeout", timeout)
+            view._timeout = _seconds("timeout", timeout)
         if max_attempts is not _UNSET:
             view._policy = self._policy.with_max_attempts(max_attempts)
+        if deadline is not _UNSET:
+            view._deadline = _seconds("deadline", deadline)
         return view
 
     @property
@@ -334,24 +346,20 @@ class _Base(Operations):
         """Refuses a transport this client cannot drive (the sync client: an async one)."""
 
     def _start(self, operation, input):
-        """The attempts of a call (validated and built; signed for each attempt), the
-        transport to send them with, and with a credentials provider what starts the attempts
-        again (for the run after the service refused its credentials as expired)."""
-        attempts = self._native.start(operation, input, self._policy)
+        """The attempts of a call (validated and built; signed for each attempt; bounded by the
+        view's deadline), the transport to send them with, whether it takes each attempt's
+        `timeout=` (the default transports do), and with a credentials provider what starts
+        the attempts again (for the run after the service refused its credentials as expired)."""
+        attempts = self._native.start(operation, input, self._policy, self._deadline)
         owner = self._owner
         transport = owner._transport
         if transport is None:
             transport = owner._transport = owner._default_transport()
-        if self._call_timeout is not _UNSET and owner._made_transport:
-            import functools
-
-            # The default transports take a timeout for one request.
-            transport = functools.partial(transport, timeout=self._call_timeout)
         again = None
         if self._credentials is not None:
             def again():
-                return self._native.start(operation, input, self._policy)
-        return attempts, transport, again
+                return self._native.start(operation, input, self._policy, self._deadline)
+        return attempts, transport, owner._made_transport, again
 
     @staticmethod
     def _env_options(region, env, options):
@@ -413,9 +421,9 @@ class Client(_Base):
         return cls(**cls._env_project(env, options, _transports()._lease(provider)))
 
     def _call(self, operation, input):
-        attempts, transport, again = self._start(operation, input)
+        attempts, transport, pass_timeout, again = self._start(operation, input)
         return _wrap(RESULTS[operation], _transports().send(attempts, transport, self._debug_hook, self._credentials,
-                                                            again))
+                                                            again, timeout=self._timeout, pass_timeout=pass_timeout))
 
     def _default_transport(self):
         return _transports().StdlibTransport(
@@ -470,10 +478,9 @@ class AsyncClient(_Base):
         return cls(**cls._env_project(env, options, await _transports()._alease(provider)))
 
     async def _call(self, operation, input):
-        attempts, transport, again = self._start(operation, input)
-        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout,
-                                                                             self._debug_hook, self._credentials,
-                                                                             again))
+        attempts, transport, pass_timeout, again = self._start(operation, input)
+        return _wrap(RESULTS[operation], await _transports().send_async(
+            attempts, transport, self._timeout, self._debug_hook, self._credentials, again, pass_timeout=pass_timeout))
 
     def _default_transport(self):
         return _transports().default_async_transport(
