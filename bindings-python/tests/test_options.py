@@ -178,12 +178,21 @@ def test_a_panic_in_the_core_is_an_internal_csms_error():
     assert e.value.reason == "deliberate" and e.value.message == str(e.value) and "deliberate" in e.value.message
 
 
-def _timed(call):
-    """Runs `call` (a function, or a coroutine function run with asyncio.run): (seconds it took,
-    the exception it raised)."""
+def _fails_through_a_view(client, **options):
+    """Calls `client.with_options(**options).list_secrets()` (in asyncio for an AsyncClient),
+    then closes the client: (seconds the call took, the exception it raised)."""
+    view = client.with_options(**options)
     started = time.monotonic()
     try:
-        asyncio.run(call()) if asyncio.iscoroutinefunction(call) else call()
+        if isinstance(client, csms.AsyncClient):
+            async def call():
+                async with client:
+                    await view.list_secrets()
+
+            asyncio.run(call())
+        else:
+            with client:
+                view.list_secrets()
     except Exception as e:  # noqa: BLE001 - returned to be checked
         return time.monotonic() - started, e
     raise AssertionError("the call did not fail")
@@ -195,23 +204,13 @@ def test_a_deadline_bounds_the_whole_call_and_ends_it_timed_out(cls):
     # 90 s; its deadline of 0.5 s cuts the first attempt to 0.5 s, and no retry is made after it.
     accepted = []
     port, close = silent_server(accepted=accepted)
-    client = _client(cls, port, timeout=30, max_attempts=3)
-
-    def sync():
-        client.with_options(deadline=0.5).list_secrets()
-
-    async def in_asyncio():
-        async with client:
-            await client.with_options(deadline=0.5).list_secrets()
-
     try:
-        elapsed, error = _timed(sync if cls is csms.Client else in_asyncio)
+        elapsed, error = _fails_through_a_view(_client(cls, port, timeout=30, max_attempts=3), deadline=0.5)
         assert isinstance(error, csms.TransportError) and error.timed_out is True, error
         assert 0.5 <= elapsed < 1.2, elapsed
         assert "deadline" in error.not_retried, error
         assert len(accepted) == 1
     finally:
-        client.close() if cls is csms.Client else None
         close()
 
 
@@ -220,22 +219,13 @@ def test_each_attempt_is_cut_to_what_is_left_of_the_deadline(cls):
     # Attempts of 0.3 s at 0, 0.3 and 0.6 s; the fourth, at 0.9 s, has 0.1 s left; no fifth.
     accepted = []
     port, close = silent_server(accepted=accepted)
-    client = _client(cls, port, timeout=30, max_attempts=10)
-
-    def sync():
-        client.with_options(timeout=0.3, deadline=1.0).list_secrets()
-
-    async def in_asyncio():
-        async with client:
-            await client.with_options(timeout=0.3, deadline=1.0).list_secrets()
-
     try:
-        elapsed, error = _timed(sync if cls is csms.Client else in_asyncio)
+        client = _client(cls, port, timeout=30, max_attempts=10)
+        elapsed, error = _fails_through_a_view(client, timeout=0.3, deadline=1.0)
         assert isinstance(error, csms.TransportError) and error.timed_out is True, error
         assert 1.0 <= elapsed < 1.6, elapsed
         assert len(accepted) == 4, len(accepted)
     finally:
-        client.close() if cls is csms.Client else None
         close()
 
 
@@ -244,24 +234,14 @@ def test_a_retry_after_past_the_deadline_is_not_waited_for(cls):
     throttled = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n"
     accepted = []
     port, close = silent_server(answer=throttled, hang_up=True, accepted=accepted)
-    client = _client(cls, port, max_attempts=3)
-
-    def sync():
-        client.with_options(deadline=1).list_secrets()
-
-    async def in_asyncio():
-        async with client:
-            await client.with_options(deadline=1).list_secrets()
-
     try:
-        elapsed, error = _timed(sync if cls is csms.Client else in_asyncio)
+        client = _client(cls, port, max_attempts=3)
+        assert client.with_options(deadline=None)._deadline is None
+        elapsed, error = _fails_through_a_view(client, deadline=1)
         assert isinstance(error, csms.ApiError) and error.status == 429 and error.retry_after == 3, error
         assert "deadline" in error.not_retried and elapsed < 0.5, (elapsed, error)
         assert len(accepted) == 1
-        # Without the deadline, the client waits the 3 s it was asked to.
-        assert client.with_options(deadline=None)._deadline is None
     finally:
-        client.close() if cls is csms.Client else None
         close()
 
 

@@ -423,7 +423,8 @@ class Client(_Base):
     def _call(self, operation, input):
         attempts, transport, pass_timeout, again = self._start(operation, input)
         return _wrap(RESULTS[operation], _transports().send(attempts, transport, self._debug_hook, self._credentials,
-                                                            again, timeout=self._timeout, pass_timeout=pass_timeout))
+                                                            again, timeout=self._timeout, pass_timeout=pass_timeout,
+                                                            bounded=self._deadline is not None))
 
     def _default_transport(self):
         return _transports().StdlibTransport(
@@ -480,7 +481,8 @@ class AsyncClient(_Base):
     async def _call(self, operation, input):
         attempts, transport, pass_timeout, again = self._start(operation, input)
         return _wrap(RESULTS[operation], await _transports().send_async(
-            attempts, transport, self._timeout, self._debug_hook, self._credentials, again, pass_timeout=pass_timeout))
+            attempts, transport, self._timeout, self._debug_hook, self._credentials, again, pass_timeout=pass_timeout,
+            bounded=self._deadline is not None))
 
     def _default_transport(self):
         return _transports().default_async_transport(

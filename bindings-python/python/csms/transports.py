@@ -137,13 +137,15 @@ def _report(hook, attempts, outcome, started):
         pass
 
 
-def send(attempts, transport, hook=None, credentials=None, again=None, *, timeout=None, pass_timeout=False):
+def send(attempts, transport, hook=None, credentials=None, again=None, *, timeout=None, pass_timeout=False,
+         bounded=False):
     """Runs the attempts of one call (`csms._native.Attempts`) through a sync `transport`:
     sign, send, ask the core what next, sleep, again. Returns the result dict; raises the
     call's error. `hook`, when given, receives each attempt's `AttemptRecord`.
 
     `timeout` is each attempt's (seconds; None: no limit), cut to what is left of the call's
-    deadline when it has one (the core's `Attempts.timeout`); with `pass_timeout` it is given
+    deadline when it has one (`bounded`: the attempts were started with a deadline; the core's
+    `Attempts.timeout`); with `pass_timeout` it is given
     to the transport (`transport(request, timeout=...)`, as the default transports take it).
     A deadline that passes ends the call with the core's TransportError (timed out, not
     retried); the retry loop never sleeps past it.
@@ -152,7 +154,7 @@ def send(attempts, transport, hook=None, credentials=None, again=None, *, timeou
     used, fetched or waited for); when the call ends with the service's refusal of them as
     expired, they are invalidated and the call is run once more, with the attempts `again()`
     starts (under the same deadline)."""
-    call = _Call(timeout, pass_timeout)
+    call = _Call(timeout, pass_timeout, bounded)
     try:
         return _send(attempts, transport, hook, credentials, call)
     except ApiError:
@@ -163,18 +165,26 @@ def send(attempts, transport, hook=None, credentials=None, again=None, *, timeou
 
 class _Call:
     """What the retry loop keeps of one call besides its attempts: each attempt's `timeout`,
-    whether the transport takes it (`pass_timeout`), and when the call began (for its
-    deadline, on the monotonic clock)."""
+    whether the transport takes it (`pass_timeout`), and for a call with a deadline
+    (`bounded`) when it began, on the monotonic clock."""
 
     __slots__ = ("timeout", "pass_timeout", "began")
 
-    def __init__(self, timeout, pass_timeout):
+    def __init__(self, timeout, pass_timeout, bounded):
         self.timeout = timeout
         self.pass_timeout = pass_timeout
-        self.began = time.monotonic()
+        self.began = time.monotonic() if bounded else None
+
+    def attempt_timeout(self, attempts):
+        """The next attempt's timeout: the call's, cut to what is left of its deadline (the
+        core's; raises its TransportError once the deadline has passed)."""
+        if self.began is None:
+            return self.timeout
+        return attempts.timeout(time.monotonic() - self.began, self.timeout)
 
     def elapsed(self):
-        return time.monotonic() - self.began
+        """Seconds since the call began (0 without a deadline: the core does not need them)."""
+        return 0.0 if self.began is None else time.monotonic() - self.began
 
 
 def _expired(attempts, credentials, again):
@@ -193,7 +203,7 @@ def _send(attempts, transport, hook, credentials, call):
             request = attempts.request(now())
         else:
             request = attempts.request(now(), _lease(credentials))
-        timeout = attempts.timeout(call.elapsed(), call.timeout)
+        timeout = call.attempt_timeout(attempts)
         started = time.monotonic()
         try:
             result = transport(request, timeout=timeout) if call.pass_timeout else transport(request)
@@ -234,15 +244,16 @@ def _awaitable_returned(result):
 
 
 async def send_async(attempts, transport, timeout=None, hook=None, credentials=None, again=None, *,
-                     pass_timeout=False):
+                     pass_timeout=False, bounded=False):
     """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep.
     `timeout` (seconds; None: no limit), cut to what is left of the call's deadline, bounds
     each attempt whatever the transport: an attempt still running then is cancelled and fails
     as a TransportError that timed out and may have been sent (retried as the core decides,
-    never past the deadline). `hook`, `credentials`, `again` and `pass_timeout` as for `send`;
+    never past the deadline). `hook`, `credentials`, `again`, `pass_timeout` and `bounded` as
+    for `send`;
     a fetch of the provider's does not block the event loop (`_alease`). A cancelled task
     ends at once with CancelledError: nothing is retried after it."""
-    call = _Call(timeout, pass_timeout)
+    call = _Call(timeout, pass_timeout, bounded)
     try:
         return await _send_async(attempts, transport, hook, credentials, call)
     except ApiError:
@@ -259,7 +270,7 @@ async def _send_async(attempts, transport, hook, credentials, call):
             request = attempts.request(now())
         else:
             request = attempts.request(now(), await _alease(credentials))
-        timeout = attempts.timeout(call.elapsed(), call.timeout)
+        timeout = call.attempt_timeout(attempts)
         started = time.monotonic()
         try:
             result = transport(request, timeout=timeout) if call.pass_timeout else transport(request)
