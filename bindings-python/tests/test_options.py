@@ -146,6 +146,31 @@ def test_cancelling_an_async_call_ends_it_at_once_and_it_is_not_retried():
         close()
 
 
+def test_cancelling_an_async_call_while_it_waits_to_retry_ends_it_at_once():
+    # The server asks to retry in 5 s: the call waits for it, and is cancelled meanwhile.
+    throttled = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n"
+    accepted = []
+    port, close = silent_server(answer=throttled, hang_up=True, accepted=accepted)
+
+    async def main():
+        async with _client(csms.AsyncClient, port, max_attempts=3) as client:
+            task = asyncio.ensure_future(client.with_options(deadline=30).list_secrets())
+            await asyncio.sleep(0.3)
+            assert not task.done() and len(accepted) == 1
+            task.cancel()
+            started = time.monotonic()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return time.monotonic() - started
+
+    try:
+        assert asyncio.run(main()) < 0.5
+        time.sleep(0.5)
+        assert len(accepted) == 1, "nothing retried after the cancellation"
+    finally:
+        close()
+
+
 @pytest.mark.parametrize("cls", [csms.Client, csms.AsyncClient])
 @pytest.mark.parametrize("option, value, says", [
     ("max_attempts", 101, "from 1 to 100, not 101"),
