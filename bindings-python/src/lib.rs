@@ -224,8 +224,9 @@ fn guard<T>(py: Python<'_>, f: impl FnOnce() -> Res<T>) -> PyResult<T> {
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_owned());
+            // `CsmsError(reason, message)`: kind `internal`, as in every binding.
             let message = format!("internal error in the csms native module (please report it): {what}");
-            Err(PyTuple::new(py, [message]).map(|a| raise(py, |c| &c.base, a)).unwrap_or_else(|e| e))
+            Err(PyTuple::new(py, [what, message]).map(|a| raise(py, |c| &c.base, a)).unwrap_or_else(|e| e))
         }
     }
 }
@@ -755,6 +756,38 @@ fn outcome_of(py: Python<'_>, outcome: &Bound<'_, PyAny>) -> Res<csms_core::Resu
     })
 }
 
+/// A `max_attempts` option: an int (not a bool); its range is the core's
+/// (`RetryPolicy::validate`). One beyond what a `u32` holds is out of that range too.
+fn attempts_of(value: &Bound<'_, PyAny>) -> Res<u32> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(invalid("max_attempts", format!("must be an int, not {}", type_name(value))));
+    }
+    match value.extract::<u32>() {
+        Ok(n) => Ok(n),
+        Err(_) => {
+            let reason = format!("must be from 1 to {}, not {value}", csms_core::MAX_ATTEMPTS_LIMIT);
+            Err(invalid("max_attempts", reason))
+        }
+    }
+}
+
+/// A duration option given as float seconds (an int or a float, not a bool), named `field`
+/// in errors; its upper bound is the core's.
+fn seconds_of(value: &Bound<'_, PyAny>, field: &str) -> Res<Duration> {
+    let number = if value.is_instance_of::<PyBool>() {
+        None
+    } else if value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>() {
+        value.extract::<f64>().ok()
+    } else {
+        None
+    };
+    let Some(seconds) = number else {
+        return Err(invalid(field, format!("must be a number of seconds, not {}", type_name(value))));
+    };
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| invalid(field, format!("must be a finite number of seconds from 0, not {seconds}")))
+}
+
 /// Locks `m`, going on after a panic of another holder (the state stays consistent: every
 /// change is made whole under the lock).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -934,32 +967,24 @@ mod native {
             })
         }
 
-        /// Starts a call of `operation` (validated and built now, signed for each attempt):
-        /// at most `max_attempts` attempts, backoff from `backoff_base` up to `backoff_cap`
-        /// seconds, a `Retry-After` honoured up to `max_retry_after` seconds (the core's
-        /// `RetryPolicy`).
-        #[allow(clippy::too_many_arguments)]
-        #[pyo3(signature = (operation, input, max_attempts, backoff_base, backoff_cap, max_retry_after=60.0))]
+        /// Starts a call of `operation` (validated and built now, signed for each attempt)
+        /// under `policy` (a `RetryPolicy`: attempts, backoff, the longest `Retry-After`),
+        /// bounded in all by `deadline` seconds when given (the core's
+        /// `Attempts::with_deadline`: attempts, backoff and `Retry-After` waits included).
+        #[pyo3(signature = (operation, input, policy, deadline=None))]
         fn start(
             &self,
             py: Python<'_>,
             operation: &Bound<'_, PyString>,
             input: Option<&Bound<'_, PyAny>>,
-            max_attempts: u32,
-            backoff_base: f64,
-            backoff_cap: f64,
-            max_retry_after: f64,
+            policy: PyRef<'_, NativePolicy>,
+            deadline: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<NativeAttempts> {
             guard(py, || {
-                let seconds = |value: f64, what: &str| {
-                    Duration::try_from_secs_f64(value)
-                        .map_err(|_| invalid(what, format!("must be a number of seconds, not {value}")))
-                };
-                let policy = RetryPolicy {
-                    max_attempts: max_attempts.max(1),
-                    base: seconds(backoff_base, "backoff_base")?,
-                    cap: seconds(backoff_cap, "backoff_cap")?,
-                    max_retry_after: seconds(max_retry_after, "max_retry_after")?,
+                let policy = policy.policy;
+                let deadline = match deadline {
+                    Some(d) if !d.is_none() => Some(seconds_of(d, "deadline")?),
+                    _ => None,
                 };
                 let mut value = match input {
                     Some(i) => to_json(i, "", 0)?,
@@ -973,7 +998,10 @@ mod native {
                     signers: Arc::clone(&self.signers),
                     operation: operation.clone().unbind(),
                     call: Mutex::new(Call {
-                        attempts: started?,
+                        attempts: match deadline {
+                            Some(deadline) => started?.with_deadline(deadline),
+                            None => started?,
+                        },
                         client: self.client.clone(),
                         generation: None,
                         expired: false,
@@ -987,6 +1015,54 @@ mod native {
         #[getter]
         fn clock_offset(&self) -> i64 {
             self.client.clock_offset()
+        }
+    }
+
+    /// The retry options of a client or of a view of `with_options` (the core's
+    /// `RetryPolicy`), checked by the core's `RetryPolicy::validate`, the one bound of every
+    /// binding: `max_attempts` from 1 to 100, `backoff_base`, `backoff_cap` (not below the
+    /// base) and `max_retry_after` float seconds from 0 to a day. The core names a field at
+    /// fault in snake case, which is the Python keyword itself.
+    #[pyclass(frozen, name = "RetryPolicy")]
+    struct NativePolicy {
+        policy: RetryPolicy,
+    }
+
+    #[pymethods]
+    impl NativePolicy {
+        #[new]
+        fn new(
+            py: Python<'_>,
+            max_attempts: &Bound<'_, PyAny>,
+            backoff_base: &Bound<'_, PyAny>,
+            backoff_cap: &Bound<'_, PyAny>,
+            max_retry_after: &Bound<'_, PyAny>,
+        ) -> PyResult<Self> {
+            guard(py, || {
+                let policy = RetryPolicy {
+                    max_attempts: attempts_of(max_attempts)?,
+                    base: seconds_of(backoff_base, "backoff_base")?,
+                    cap: seconds_of(backoff_cap, "backoff_cap")?,
+                    max_retry_after: seconds_of(max_retry_after, "max_retry_after")?,
+                };
+                policy.validate()?;
+                Ok(NativePolicy { policy })
+            })
+        }
+
+        /// The same policy with another `max_attempts` (checked likewise).
+        fn with_max_attempts(&self, py: Python<'_>, max_attempts: &Bound<'_, PyAny>) -> PyResult<Self> {
+            guard(py, || {
+                let policy = RetryPolicy { max_attempts: attempts_of(max_attempts)?, ..self.policy };
+                policy.validate()?;
+                Ok(NativePolicy { policy })
+            })
+        }
+
+        /// The most attempts of a call.
+        #[getter]
+        fn max_attempts(&self) -> u32 {
+            self.policy.max_attempts
         }
     }
 
@@ -1045,6 +1121,19 @@ mod native {
             })
         }
 
+        /// The timeout of the next attempt in seconds (None: no limit): `per_attempt` (the
+        /// client's or the call's `timeout`), cut to what is left of the call's deadline after
+        /// `elapsed` seconds (the core's `Attempts::timeout`). Nothing left: raises the
+        /// `TransportError` the deadline ends the call with (timed out, not retried).
+        fn timeout(&self, py: Python<'_>, elapsed: f64, per_attempt: Option<f64>) -> PyResult<Option<f64>> {
+            guard(py, || {
+                let per_attempt = per_attempt.map(|t| Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX));
+                let mut call = lock(&self.call);
+                call.attempts.elapsed(Duration::try_from_secs_f64(elapsed).unwrap_or_default());
+                Ok(call.attempts.timeout(per_attempt)?.map(|t| t.as_secs_f64()))
+            })
+        }
+
         /// Whether the call ended with the service's refusal of expired credentials (the
         /// core's `credentials_expired`): the provider's are then refetched and the call run
         /// once more.
@@ -1067,19 +1156,24 @@ mod native {
         /// Returns the seconds to wait before the next attempt (a float), or the call's result
         /// (a dict under wire names) when it succeeded; raises the call's error when it failed
         /// (`ApiError` of the last response or `TransportError`, with `not_retried` when a retry
-        /// was withheld). `now` is the local time in Unix seconds, `random` a number in [0, 1).
+        /// was withheld). `now` is the local time in Unix seconds, `random` a number in [0, 1),
+        /// `elapsed` the seconds since the call began (for its deadline: a retry whose wait
+        /// would pass it is not made).
+        #[pyo3(signature = (outcome, now, random, elapsed=0.0))]
         fn receive(
             &self,
             py: Python<'_>,
             outcome: &Bound<'_, PyAny>,
             now: &Bound<'_, PyAny>,
             random: f64,
+            elapsed: f64,
         ) -> PyResult<Py<PyAny>> {
             guard(py, || {
                 let outcome = outcome_of(py, outcome)?;
                 let now = sdk_date(now)?;
                 let mut call = lock(&self.call);
                 let Call { attempts, client, expired, .. } = &mut *call;
+                attempts.elapsed(Duration::try_from_secs_f64(elapsed).unwrap_or_default());
                 match attempts.receive(client, outcome, now, random) {
                     Next::Wait(after) => Ok(PyFloat::new(py, after.as_secs_f64()).into_any().unbind()),
                     Next::Done(Ok(response)) => {

@@ -50,10 +50,12 @@ def test_real_use_type_checks_strictly():
 
 
 def test_the_readme_examples_type_check_strictly(tmp_path):
-    """Every ```python block of README.md, as written, each on its own."""
-    readme = Path(__file__).resolve().parents[1] / "README.md"
-    blocks = re.findall(r"^```python\n(.*?)^```", readme.read_text(encoding="utf-8"), re.S | re.M)
-    assert len(blocks) >= 3
+    """Every ```python block of README.md and of docs/*.md, as written, each on its own."""
+    package = Path(__file__).resolve().parents[1]
+    blocks = []
+    for page in [package / "README.md", *sorted((package / "docs").glob("*.md"))]:
+        blocks += re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.S | re.M)
+    assert len(blocks) >= 10
     paths = []
     for number, code in enumerate(blocks):
         path = tmp_path / f"readme_example_{number}.py"

@@ -226,10 +226,16 @@ USER_AGENT: str
 # Errors
 
 class CsmsError(Exception):
-    """Base class of every error raised by csms (an internal failure when raised as such)."""
+    """Base class of every error raised by csms; raised as such, an internal failure (a panic
+    inside the native core)."""
 
-    kind: str
-    def __init__(self, message: str = ...) -> None: ...
+    kind: Literal["validation", "api", "decode", "transport", "credentials", "rotation", "internal"]
+    reason: str
+    """What failed (every kind but api has one)."""
+    @property
+    def message(self) -> str:
+        """The error's text (str(error))."""
+    def __init__(self, reason: str = ..., message: str | None = ...) -> None: ...
 
 class ValidationError(CsmsError):
     """The input (or a client option) was refused before anything was sent."""
@@ -479,48 +485,37 @@ class Model:
 CLIENT_COMMON = '''\
     def __init__(
         self,
+        *,
         region: str | None = None,
         endpoint: str | None = None,
         project_id: str | None = None,
-        ak: str | None = None,
-        sk: str | None = None,
-        security_token: str | None = None,
-        auth_token: str | None = None,
+        credentials: CredentialProvider | None = None,
         algorithm: str = "SDK-HMAC-SHA256",
         transport: {transport} | None = None,
         user_agent: str | None = None,
         derived_service: str | None = None,
         max_attempts: int = 3,
-        connect_timeout: float | None = 10.0,
-        timeout: float | None = 60.0,
         backoff_base: float = 0.1,
         backoff_cap: float = 20.0,
         max_retry_after: float = 60.0,
         max_clock_offset: float = 86400.0,
-        max_response_bytes: int | None = None,
+        connect_timeout: float | None = 10.0,
+        timeout: float | None = 60.0,
+        max_response_bytes: int | None = 16777216,
         debug_hook: Callable[[transports.AttemptRecord], object] | None = None,
-        credentials: CredentialProvider | None = None,
+        ak: str | None = None,
+        sk: str | None = None,
+        security_token: str | None = None,
+        auth_token: str | None = None,
     ) -> None:
-        """Options: `region` (its public endpoint) or `endpoint` (`https://host[:port]`, an emulator's
-        `http://127.0.0.1:PORT`), `project_id`, then `ak` + `sk` (+ `security_token` for a temporary
-        key) or `auth_token` (an IAM token). `algorithm` signs requests (`SDK-HMAC-SHA256`,
-        `SDK-HMAC-SM3`, `V11-HMAC-SHA256` with `region`, `SDK-ECDSA-P256-SHA256`, `SDK-SM2-SM3`).
-        `user_agent` is appended to `csms-sdk-python/<version>`. `derived_service` is the service
-        name of V11-HMAC-SHA256 key derivation (`csms`). `max_attempts` is the most attempts of a
-        call (1: no retry), with a backoff doubling from `backoff_base` up to `backoff_cap`
-        seconds (full jitter); a `Retry-After` is honoured up to `max_retry_after` seconds, a
-        longer one ends the call (ApiError.retry_after). The clock offset learnt from a server
-        refusing a signature for its time is at most `max_clock_offset` seconds (0: never
-        learnt). `connect_timeout` and `timeout` (the whole request) are seconds
-        of the default transport (at most 86400; None: no limit); AsyncClient also gives each
-        attempt of an async transport `timeout` seconds. `max_response_bytes` bounds the response
-        body the default transport reads (16 MiB when None; a longer one is a TransportError, not
-        retried). `debug_hook` is called after each attempt with its
-        `csms.transports.AttemptRecord` (method, url, status or error, request_id, duration,
-        canonical_request() redacted), to log with your own logger; an exception it raises is
-        ignored. `credentials` is a provider (`csms.EnvCredentials()`, `csms.default_credentials()`,
-        ...) whose credentials sign each request, instead of `ak`/`sk` or `auth_token`. Bad
-        options raise ValidationError naming the option (its keyword)."""
+        """Keyword-only options, durations in float seconds: `region` or `endpoint`, `project_id`,
+        `credentials` (a provider) or `ak` + `sk` (+ `security_token`) or `auth_token`, `algorithm`,
+        `transport` (None: the default one, closed with the client), `user_agent`, `derived_service`
+        (V11-HMAC-SHA256), `max_attempts` (1 to 100) with a backoff from `backoff_base` to
+        `backoff_cap`, `Retry-After` honoured up to `max_retry_after`, `max_clock_offset`,
+        `connect_timeout` and `timeout` (each attempt; None: no limit), `max_response_bytes`,
+        `debug_hook` (each attempt's `csms.transports.AttemptRecord`). A bad value raises
+        ValidationError naming the option. See help(csms.Client.__init__) for each."""
     @property
     def endpoint(self) -> str: ...
     @property
@@ -536,9 +531,13 @@ CLIENT_COMMON = '''\
         """Seconds the server's clock is ahead of this one, learnt from a refused signature (0 until then)."""
     def build_request(self, operation: OperationName, input: Mapping[str, Any] | None = None, at: At | None = None) -> Request:
         """Validates `input` (members under their wire names) and builds the signed request; no I/O."""
-    def with_options(self, *, timeout: float | None = ..., max_attempts: int = ...) -> Self:
-        """A view of this client whose calls use these options instead (timeout: seconds for each
-        attempt, None: no limit); it shares everything else, and this client is unchanged."""
+    def with_options(
+        self, *, timeout: float | None = ..., max_attempts: int = ..., deadline: float | None = ...
+    ) -> Self:
+        """A view of this client whose calls use these options instead (seconds; None: no limit):
+        `timeout` for each attempt, `max_attempts`, `deadline` for the whole call (retries and
+        waits included; past it, TransportError with timed_out). It shares everything else, and
+        this client is unchanged."""
 '''
 
 
@@ -605,7 +604,7 @@ class SecretCache:
     last value served through an outage for up to `max_stale` seconds (None: no limit), 404 and 403
     raised, at most `max_entries` secrets (least recently used evicted)."""
 
-    def __init__(self, client: Client, ttl: float = 300.0, max_entries: int = 1024,
+    def __init__(self, client: Client, *, ttl: float = 300.0, max_entries: int = 1024,
                  max_stale: float | None = 86400.0) -> None: ...
     @property
     def client(self) -> Client: ...
@@ -632,7 +631,7 @@ class AsyncSecretCache:
     """SecretCache for asyncio, in front of an AsyncClient: its reads are coroutines, and a cancelled
     reader does not cancel the request for the others. A listener may be a coroutine function."""
 
-    def __init__(self, client: AsyncClient, ttl: float = 300.0, max_entries: int = 1024,
+    def __init__(self, client: AsyncClient, *, ttl: float = 300.0, max_entries: int = 1024,
                  max_stale: float | None = 86400.0) -> None: ...
     @property
     def client(self) -> AsyncClient: ...

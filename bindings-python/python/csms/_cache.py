@@ -120,7 +120,7 @@ class _CacheBase:
 
     _client_class = None
 
-    def __init__(self, client, ttl=300.0, max_entries=1024, max_stale=86400.0):
+    def __init__(self, client, *, ttl=300.0, max_entries=1024, max_stale=86400.0):
         if not isinstance(client, self._client_class):
             raise ValidationError(
                 "client", f"must be a csms.{self._client_class.__name__} for csms.{type(self).__name__}, not "
@@ -133,6 +133,11 @@ class _CacheBase:
         seed = int.from_bytes(os.urandom(8), "little")
         self._state = _native.CacheState(self._ttl, max_entries, self._max_stale, seed, _version)
         self._listeners = []
+        self._started()
+
+    def _started(self):
+        """The state of the sync or async cache, made at the end of `__init__` (the one place
+        its options and their defaults are)."""
 
     @property
     def client(self):
@@ -207,8 +212,7 @@ class SecretCache(_CacheBase):
 
     _client_class = Client
 
-    def __init__(self, client, ttl=300.0, max_entries=1024, max_stale=86400.0):
-        super().__init__(client, ttl, max_entries, max_stale)
+    def _started(self):
         self._done = threading.Condition()
 
     def get(self, name, stage=None, version_id=None):
@@ -295,8 +299,7 @@ class AsyncSecretCache(_CacheBase):
 
     _client_class = AsyncClient
 
-    def __init__(self, client, ttl=300.0, max_entries=1024, max_stale=86400.0):
-        super().__init__(client, ttl, max_entries, max_stale)
+    def _started(self):
         self._tasks = {}
         self._listening = set()
 

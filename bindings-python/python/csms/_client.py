@@ -106,13 +106,6 @@ def _seconds(name, value):
     return value
 
 
-def _attempts(value):
-    """A `max_attempts` option: an int from 1 to 100."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
-        raise ValidationError("max_attempts", f"must be an int from 1 to 100, not {value!r}")
-    return value
-
-
 #: An option `with_options` was not given (None is a value: no limit).
 _UNSET = object()
 
@@ -149,28 +142,58 @@ class _Base(Operations):
 
     def __init__(
         self,
+        *,
         region=None,
         endpoint=None,
         project_id=None,
-        ak=None,
-        sk=None,
-        security_token=None,
-        auth_token=None,
+        credentials=None,
         algorithm="SDK-HMAC-SHA256",
         transport=None,
         user_agent=None,
         derived_service=None,
         max_attempts=3,
-        connect_timeout=10.0,
-        timeout=60.0,
         backoff_base=0.1,
         backoff_cap=20.0,
         max_retry_after=60.0,
         max_clock_offset=86400.0,
-        max_response_bytes=None,
+        connect_timeout=10.0,
+        timeout=60.0,
+        max_response_bytes=_native.MAX_RESPONSE_BYTES,
         debug_hook=None,
-        credentials=None,
+        ak=None,
+        sk=None,
+        security_token=None,
+        auth_token=None,
     ):
+        """Every option is keyword-only; durations are float seconds. A bad value raises
+        ValidationError naming the option; an unknown name is a TypeError.
+
+        - `region` (its public endpoint) or `endpoint` (`https://host[:port]`; an emulator's
+          `http://127.0.0.1:PORT`), and `project_id`.
+        - `credentials`: a provider (`csms.EnvCredentials()`, `csms.default_credentials()`,
+          ...) whose credentials sign each request; or instead the key itself, `ak` + `sk`
+          (+ `security_token` for a temporary key), or an IAM token `auth_token`.
+        - `algorithm`: `SDK-HMAC-SHA256`, `SDK-HMAC-SM3`, `V11-HMAC-SHA256` (with `region`;
+          `derived_service` is its service name, `csms` by default), `SDK-ECDSA-P256-SHA256`,
+          `SDK-SM2-SM3`.
+        - `transport`: a callable taking a `Request` (an async one for AsyncClient); None: the
+          default transport, made by the client and closed with it.
+        - `user_agent`: appended to `csms-sdk-python/<version>`.
+        - `max_attempts` (1 to 100; 1: no retry), with a backoff doubling from `backoff_base`
+          up to `backoff_cap` (full jitter); a `Retry-After` is honoured up to
+          `max_retry_after`, a longer one ends the call (`ApiError.retry_after`). Each at most
+          a day.
+        - `max_clock_offset`: the largest clock offset learnt from a server refusing a
+          signature for its time (0: never learnt).
+        - `connect_timeout` and `timeout` (each attempt, the whole request; None: no limit; at
+          most a day): the default transport's; AsyncClient bounds each attempt of any async
+          transport by `timeout`.
+        - `max_response_bytes`: the longest response body the default transports read (a
+          longer one is a TransportError, not retried).
+        - `debug_hook`: called after each attempt with its `csms.transports.AttemptRecord`
+          (never a secret in it); an exception it raises is ignored.
+
+        Per call: `with_options(timeout=, max_attempts=, deadline=)`."""
         given = {
             "region": region,
             "endpoint": endpoint,
@@ -211,12 +234,8 @@ class _Base(Operations):
             self._native = _native.Client(options)
         except ValidationError as e:
             raise ValidationError(_option_field(e.field), e.reason) from None
-        _attempts(max_attempts)
-        for name, value in (("backoff_base", backoff_base), ("backoff_cap", backoff_cap),
-                            ("max_retry_after", max_retry_after)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400:
-                raise ValidationError(name, f"must be seconds from 0 to 86400, not {value!r}")
-        self._policy = (max_attempts, float(backoff_base), float(backoff_cap), float(max_retry_after))
+        # Checked by the core (RetryPolicy::validate), the one bound of every binding.
+        self._policy = _native.RetryPolicy(max_attempts, backoff_base, backoff_cap, max_retry_after)
         self._connect_timeout = _seconds("connect_timeout", connect_timeout)
         self._timeout = _seconds("timeout", timeout)
         if debug_hook is not None and not callable(debug_hook):
@@ -233,24 +252,36 @@ class _Base(Operations):
         self._made_transport = transport is None
         self._own_transport = transport is None or getattr(transport, "_closed_with_client", False) is True
         # The client whose transport this one sends with: itself, or for a view of
-        # `with_options` the client it was made from. `_call_timeout`: a view's timeout.
+        # `with_options` the client it was made from. `_deadline`: a view's, for each call.
         self._owner = self
-        self._call_timeout = _UNSET
+        self._deadline = None
 
-    def with_options(self, *, timeout=_UNSET, max_attempts=_UNSET):
-        """A view of this client whose calls use the options given here instead of its own:
-        `timeout` (seconds for each attempt; None: no limit) and `max_attempts`, checked as by
-        the constructor (ValidationError naming the option). Cheap: the view shares the native
-        client, the transport, the credentials, the learnt clock offset and every other option;
-        this client is unchanged. With a transport of yours, `Client` cannot apply the timeout
-        (the transport's own applies); `AsyncClient` bounds each attempt with it whatever the
-        transport. A view owns nothing: its `close()` / `aclose()` does nothing."""
+    def with_options(self, *, timeout=_UNSET, max_attempts=_UNSET, deadline=_UNSET):
+        """A view of this client whose calls use the options given here instead of its own,
+        each checked as by the constructor (ValidationError naming it):
+
+        - `timeout`: seconds for each attempt (None: no limit).
+        - `max_attempts`: attempts in all (1 to 100).
+        - `deadline`: seconds for the whole call, attempts, backoff and `Retry-After` waits
+          included (None: none). Each attempt's timeout is cut to what is left; once it has
+          passed the call ends with a TransportError whose `timed_out` is True, and no retry
+          is made that would wait past it.
+
+        Cheap: the view shares the native client, the transport, the credentials, the learnt
+        clock offset and every other option; this client is unchanged. With a sync transport
+        of yours, `Client` cannot cut an attempt short (the transport's own timeout applies;
+        the deadline still bounds the retries and waits); `AsyncClient` bounds each attempt
+        whatever the transport. Cancelling an AsyncClient call's task ends it at once with
+        CancelledError and retries nothing. A view owns nothing: its `close()` / `aclose()`
+        does nothing."""
         view = object.__new__(type(self))
         view.__dict__.update(self.__dict__)
         if timeout is not _UNSET:
-            view._timeout = view._call_timeout = _seconds("timeout", timeout)
+            view._timeout = _seconds("timeout", timeout)
         if max_attempts is not _UNSET:
-            view._policy = (_attempts(max_attempts),) + self._policy[1:]
+            view._policy = self._policy.with_max_attempts(max_attempts)
+        if deadline is not _UNSET:
+            view._deadline = _seconds("deadline", deadline)
         return view
 
     @property
@@ -315,24 +346,20 @@ class _Base(Operations):
         """Refuses a transport this client cannot drive (the sync client: an async one)."""
 
     def _start(self, operation, input):
-        """The attempts of a call (validated and built; signed for each attempt), the
-        transport to send them with, and with a credentials provider what starts the attempts
-        again (for the run after the service refused its credentials as expired)."""
-        attempts = self._native.start(operation, input, *self._policy)
+        """The attempts of a call (validated and built; signed for each attempt; bounded by the
+        view's deadline), the transport to send them with, whether it takes each attempt's
+        `timeout=` (the default transports do), and with a credentials provider what starts
+        the attempts again (for the run after the service refused its credentials as expired)."""
+        attempts = self._native.start(operation, input, self._policy, self._deadline)
         owner = self._owner
         transport = owner._transport
         if transport is None:
             transport = owner._transport = owner._default_transport()
-        if self._call_timeout is not _UNSET and owner._made_transport:
-            import functools
-
-            # The default transports take a timeout for one request.
-            transport = functools.partial(transport, timeout=self._call_timeout)
         again = None
         if self._credentials is not None:
             def again():
-                return self._native.start(operation, input, *self._policy)
-        return attempts, transport, again
+                return self._native.start(operation, input, self._policy, self._deadline)
+        return attempts, transport, owner._made_transport, again
 
     @staticmethod
     def _env_options(region, env, options):
@@ -394,9 +421,10 @@ class Client(_Base):
         return cls(**cls._env_project(env, options, _transports()._lease(provider)))
 
     def _call(self, operation, input):
-        attempts, transport, again = self._start(operation, input)
+        attempts, transport, pass_timeout, again = self._start(operation, input)
         return _wrap(RESULTS[operation], _transports().send(attempts, transport, self._debug_hook, self._credentials,
-                                                            again))
+                                                            again, timeout=self._timeout, pass_timeout=pass_timeout,
+                                                            bounded=self._deadline is not None))
 
     def _default_transport(self):
         return _transports().StdlibTransport(
@@ -451,10 +479,10 @@ class AsyncClient(_Base):
         return cls(**cls._env_project(env, options, await _transports()._alease(provider)))
 
     async def _call(self, operation, input):
-        attempts, transport, again = self._start(operation, input)
-        return _wrap(RESULTS[operation], await _transports().send_async(attempts, transport, self._timeout,
-                                                                             self._debug_hook, self._credentials,
-                                                                             again))
+        attempts, transport, pass_timeout, again = self._start(operation, input)
+        return _wrap(RESULTS[operation], await _transports().send_async(
+            attempts, transport, self._timeout, self._debug_hook, self._credentials, again, pass_timeout=pass_timeout,
+            bounded=self._deadline is not None))
 
     def _default_transport(self):
         return _transports().default_async_transport(

@@ -2,15 +2,30 @@
 
 
 class CsmsError(Exception):
-    """Base class of every error raised by csms (an internal failure when raised as such)."""
+    """Base class of every error raised by csms; raised as such, an internal failure (kind
+    ``internal``: a panic inside the native core, reported instead of crossing into Python).
+
+    Every error has ``kind`` (``validation``, ``api``, ``decode``, ``transport``,
+    ``credentials``, ``rotation``, ``internal``) and ``message`` (the core's text, also
+    ``str(error)``). An internal one has ``reason``: what failed.
+    """
 
     kind = "internal"
 
-    def __init__(self, message=""):
-        super().__init__(message)
+    def __init__(self, reason="", message=None):
+        self.reason = reason
+        Exception.__init__(self, reason if message is None else message)
+
+    @property
+    def message(self):
+        """The error's text (``str(error)``)."""
+        return str(self)
 
     def __str__(self):
         return str(self.args[0]) if self.args else ""
+
+    def __reduce__(self):
+        return (type(self), (self.reason, str(self)))
 
 
 class ValidationError(CsmsError):
@@ -25,7 +40,7 @@ class ValidationError(CsmsError):
     def __init__(self, field, reason, message=None):
         self.field = field
         self.reason = reason
-        super().__init__(message or f"invalid `{field}`: {reason}")
+        Exception.__init__(self, message or f"invalid `{field}`: {reason}")
 
     def __reduce__(self):
         return (type(self), (self.field, self.reason, str(self)))
@@ -64,7 +79,7 @@ class ApiError(CsmsError):
                 message += f" (request id {request_id})"
             if not_retried:
                 message += f"; not retried: {not_retried}"
-        super().__init__(message)
+        Exception.__init__(self, message)
 
     def __reduce__(self):
         # The keyword-only fields are restored as state (BaseException.__setstate__).
@@ -85,7 +100,7 @@ class DecodeError(CsmsError):
         if message is None:
             rid = f", request id {request_id}" if request_id else ""
             message = f"undecodable response (status {status}{rid}): {reason}"
-        super().__init__(message)
+        Exception.__init__(self, message)
 
     def __reduce__(self):
         return (type(self), (self.reason, self.status, self.request_id, str(self)))
@@ -119,7 +134,7 @@ class TransportError(CsmsError):
                 message += " (the request may have reached the server)"
             if not_retried:
                 message += f"; not retried: {not_retried}"
-        super().__init__(message)
+        Exception.__init__(self, message)
 
     def __reduce__(self):
         # timed_out is keyword-only: restored as state (BaseException.__setstate__).
@@ -141,7 +156,7 @@ class CredentialsError(CsmsError):
     def __init__(self, provider, reason, message=None):
         self.provider = provider
         self.reason = reason
-        super().__init__(message or f"no credentials from the {provider} provider: {reason}")
+        Exception.__init__(self, message or f"no credentials from the {provider} provider: {reason}")
 
     def __reduce__(self):
         return (type(self), (self.provider, self.reason, str(self)))
@@ -165,7 +180,7 @@ class RotationError(CsmsError):
     def __init__(self, step, reason, message=None):
         self.step = step
         self.reason = reason
-        super().__init__(message or f"the rotation stopped at its {step} step: {reason}")
+        Exception.__init__(self, message or f"the rotation stopped at its {step} step: {reason}")
 
     def __reduce__(self):
         return (type(self), (self.step, self.reason, str(self)))

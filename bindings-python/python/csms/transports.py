@@ -137,21 +137,54 @@ def _report(hook, attempts, outcome, started):
         pass
 
 
-def send(attempts, transport, hook=None, credentials=None, again=None):
+def send(attempts, transport, hook=None, credentials=None, again=None, *, timeout=None, pass_timeout=False,
+         bounded=False):
     """Runs the attempts of one call (`csms._native.Attempts`) through a sync `transport`:
     sign, send, ask the core what next, sleep, again. Returns the result dict; raises the
     call's error. `hook`, when given, receives each attempt's `AttemptRecord`.
 
+    `timeout` is each attempt's (seconds; None: no limit), cut to what is left of the call's
+    deadline when it has one (`bounded`: the attempts were started with a deadline; the core's
+    `Attempts.timeout`); with `pass_timeout` it is given
+    to the transport (`transport(request, timeout=...)`, as the default transports take it).
+    A deadline that passes ends the call with the core's TransportError (timed out, not
+    retried); the retry loop never sleeps past it.
+
     With a `credentials` provider, each attempt is signed with its credentials (`_lease`:
     used, fetched or waited for); when the call ends with the service's refusal of them as
     expired, they are invalidated and the call is run once more, with the attempts `again()`
-    starts."""
+    starts (under the same deadline)."""
+    call = _Call(timeout, pass_timeout, bounded)
     try:
-        return _send(attempts, transport, hook, credentials)
+        return _send(attempts, transport, hook, credentials, call)
     except ApiError:
         if not _expired(attempts, credentials, again):
             raise
-    return _send(again(), transport, hook, credentials)
+    return _send(again(), transport, hook, credentials, call)
+
+
+class _Call:
+    """What the retry loop keeps of one call besides its attempts: each attempt's `timeout`,
+    whether the transport takes it (`pass_timeout`), and for a call with a deadline
+    (`bounded`) when it began, on the monotonic clock."""
+
+    __slots__ = ("timeout", "pass_timeout", "began")
+
+    def __init__(self, timeout, pass_timeout, bounded):
+        self.timeout = timeout
+        self.pass_timeout = pass_timeout
+        self.began = time.monotonic() if bounded else None
+
+    def attempt_timeout(self, attempts):
+        """The next attempt's timeout: the call's, cut to what is left of its deadline (the
+        core's; raises its TransportError once the deadline has passed)."""
+        if self.began is None:
+            return self.timeout
+        return attempts.timeout(time.monotonic() - self.began, self.timeout)
+
+    def elapsed(self):
+        """Seconds since the call began (0 without a deadline: the core does not need them)."""
+        return 0.0 if self.began is None else time.monotonic() - self.began
 
 
 def _expired(attempts, credentials, again):
@@ -164,15 +197,16 @@ def _expired(attempts, credentials, again):
     return True
 
 
-def _send(attempts, transport, hook, credentials):
+def _send(attempts, transport, hook, credentials, call):
     while True:
         if credentials is None:
             request = attempts.request(now())
         else:
             request = attempts.request(now(), _lease(credentials))
+        timeout = call.attempt_timeout(attempts)
         started = time.monotonic()
         try:
-            result = transport(request)
+            result = transport(request, timeout=timeout) if call.pass_timeout else transport(request)
             awaitable = hasattr(result, "__await__")
             if not awaitable:
                 outcome = unpack(result)
@@ -183,7 +217,7 @@ def _send(attempts, transport, hook, credentials):
             raise _awaitable_returned(result)
         if hook is not None:
             _report(hook, attempts, outcome, started)
-        wait = _next(attempts, outcome)
+        wait = _next(attempts, outcome, call)
         if type(wait) is not float:
             return wait
         time.sleep(wait)
@@ -209,21 +243,26 @@ def _awaitable_returned(result):
     )
 
 
-async def send_async(attempts, transport, timeout=None, hook=None, credentials=None, again=None):
+async def send_async(attempts, transport, timeout=None, hook=None, credentials=None, again=None, *,
+                     pass_timeout=False, bounded=False):
     """`send` for an async transport (a plain callable works too), waiting with asyncio.sleep.
-    `timeout` (seconds; None: no limit) is each attempt's deadline, whatever the transport: an
-    attempt still running then is cancelled and fails as a TransportError that timed out and
-    may have been sent (retried as the core decides). `hook`, `credentials` and `again` as for
-    `send`; a fetch of the provider's does not block the event loop (`_alease`)."""
+    `timeout` (seconds; None: no limit), cut to what is left of the call's deadline, bounds
+    each attempt whatever the transport: an attempt still running then is cancelled and fails
+    as a TransportError that timed out and may have been sent (retried as the core decides,
+    never past the deadline). `hook`, `credentials`, `again`, `pass_timeout` and `bounded` as
+    for `send`;
+    a fetch of the provider's does not block the event loop (`_alease`). A cancelled task
+    ends at once with CancelledError: nothing is retried after it."""
+    call = _Call(timeout, pass_timeout, bounded)
     try:
-        return await _send_async(attempts, transport, timeout, hook, credentials)
+        return await _send_async(attempts, transport, hook, credentials, call)
     except ApiError:
         if not _expired(attempts, credentials, again):
             raise
-    return await _send_async(again(), transport, timeout, hook, credentials)
+    return await _send_async(again(), transport, hook, credentials, call)
 
 
-async def _send_async(attempts, transport, timeout, hook, credentials):
+async def _send_async(attempts, transport, hook, credentials, call):
     import asyncio
 
     while True:
@@ -231,9 +270,10 @@ async def _send_async(attempts, transport, timeout, hook, credentials):
             request = attempts.request(now())
         else:
             request = attempts.request(now(), await _alease(credentials))
+        timeout = call.attempt_timeout(attempts)
         started = time.monotonic()
         try:
-            result = transport(request)
+            result = transport(request, timeout=timeout) if call.pass_timeout else transport(request)
             if hasattr(result, "__await__"):
                 result = await _within(result, timeout, request)
             outcome = unpack(result)
@@ -241,7 +281,7 @@ async def _send_async(attempts, transport, timeout, hook, credentials):
             outcome = failure(e)
         if hook is not None:
             _report(hook, attempts, outcome, started)
-        wait = _next(attempts, outcome)
+        wait = _next(attempts, outcome, call)
         if type(wait) is not float:
             return wait
         await asyncio.sleep(wait)
@@ -260,14 +300,14 @@ async def _within(awaitable, timeout, request):
         if time.monotonic() - started < timeout:
             raise  # the transport's own
         host = request.url.partition("://")[2].partition("/")[0]
-        raise TransportError(f"no response from {host} within {timeout} s", maybe_sent=True, timed_out=True) from e
+        raise TransportError(f"no response from {host} within {timeout:g} s", maybe_sent=True, timed_out=True) from e
 
 
-def _next(attempts, outcome):
+def _next(attempts, outcome, call):
     """The core's answer to an attempt's outcome: seconds to wait, or the result; raises the
     call's error, chained to the transport's own exception."""
     try:
-        return attempts.receive(outcome, now(), random.random())
+        return attempts.receive(outcome, now(), random.random(), call.elapsed())
     except CsmsError as error:
         if isinstance(outcome, BaseException) and error is not outcome:
             raise error from (outcome.__cause__ or outcome)
@@ -642,7 +682,7 @@ class StdlibTransport:
             conn.close()
             if deadline.passed():
                 raise TransportError(
-                    f"no response from {netloc} within {timeout} s", maybe_sent=True, timed_out=True
+                    f"no response from {netloc} within {timeout:g} s", maybe_sent=True, timed_out=True
                 ) from e
             raise TransportError(
                 f"no response from {netloc}: {type(e).__name__}: {e}", maybe_sent=True, timed_out=_is_timeout(e)

@@ -46,15 +46,19 @@ class AttemptRecord:
     def canonical_request(self) -> str | None:
         """The canonical request the attempt signed, tokens as *** (None for an IAM token)."""
 
-def send(attempts: Any, transport: Any, hook: Any = None, credentials: Any = None, again: Any = None) -> dict[str, Any]:
-    """The retry loop of a sync transport over the core's attempts of one call."""
+def send(
+    attempts: Any, transport: Any, hook: Any = None, credentials: Any = None, again: Any = None, *,
+    timeout: float | None = None, pass_timeout: bool = False, bounded: bool = False,
+) -> dict[str, Any]:
+    """The retry loop of a sync transport over the core's attempts of one call; `timeout` is each
+    attempt's (cut to the call's deadline), given to the transport with `pass_timeout`."""
 
 async def send_async(
     attempts: Any, transport: Any, timeout: float | None = None, hook: Any = None, credentials: Any = None,
-    again: Any = None,
+    again: Any = None, *, pass_timeout: bool = False, bounded: bool = False,
 ) -> dict[str, Any]:
     """The retry loop of an async transport (asyncio.sleep between attempts); `timeout` is each
-    attempt's deadline (None: no limit)."""
+    attempt's deadline (None: no limit), cut to the call's deadline."""
 
 def unpack(result: Any) -> tuple[int, Any, Any]:
     """(status, headers, body) from what a transport returned."""
