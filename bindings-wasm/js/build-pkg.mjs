@@ -99,6 +99,15 @@ export function __resetInstance() {
 `);
 for (const module of ['errors', 'instance', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
 
+// The output models of spec/csms.json (the source of the core's table) for shapes.js.
+const spec = JSON.parse(readFileSync(join(dirname(root), 'spec', 'csms.json'), 'utf8'));
+const fieldTypes = (fields) => Object.fromEntries(fields.map((f) => [f.name, f.type]));
+const shapes = {
+  ops: Object.fromEntries(spec.operations.map((op) => [op.name, op.unwrap ? [fieldTypes(op.output), op.unwrap] : [fieldTypes(op.output)]])),
+  models: Object.fromEntries(Object.entries(spec.models).map(([name, model]) => [name, fieldTypes(model.fields)])),
+};
+emit('shapes', readFileSync(join(here, 'shapes.js'), 'utf8').replace("'__OUTPUT_SHAPES__'", JSON.stringify(JSON.stringify(shapes))));
+
 // The module, embedded as base64 so that no loader or bundler configuration is needed.
 const bytes = readFileSync(wasmPath);
 copyFileSync(wasmPath, join(pkg, 'csms_bg.wasm'));
@@ -126,7 +135,6 @@ export function wasmBytes() {
 // lost by bundlers.
 writeFileSync(join(pkg, 'cjs', 'csms_wasm_bytes.cjs'), toCommonJs(readFileSync(join(pkg, 'esm', 'csms_wasm_bytes.js'), 'utf8')));
 
-emit('index', readFileSync(join(here, 'index.js'), 'utf8').replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'")));
 
 // Types. The .d.cts is the same text: its `export default` is `exports.default` of the
 // CommonJS build, which is marked `__esModule` (see toCommonJs), so that TypeScript's
@@ -166,6 +174,20 @@ writeFileSync(
     2,
   ) + '\n',
 );
+// (After package.json: it makes the glue an ES module for Node.)
+// What index.js would otherwise ask the module for on import: the operation names and the
+// transport defaults, from the module itself.
+const glueModule = await import(join(pkg, 'esm', 'csms_wasm.js'));
+glueModule.initSync({ module: new WebAssembly.Module(bytes) });
+const operationNames = glueModule.operationNames();
+const transportDefaults = Array.from(glueModule.transportDefaults()).join(',');
+if (!/^[A-Za-z,]+$/.test(operationNames) || !/^[0-9,]+$/.test(transportDefaults)) throw new Error('unexpected module constants');
+const indexSource = readFileSync(join(here, 'index.js'), 'utf8')
+  .replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'"))
+  .replace("'__OPERATION_NAMES__'", `'${operationNames}'`)
+  .replace("'__TRANSPORT_DEFAULTS__'", `'${transportDefaults}'`);
+if (indexSource.includes("'__")) throw new Error('index.js: a placeholder was not filled in');
+emit('index', indexSource);
 try {
   copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
 } catch (_) {

@@ -3,9 +3,7 @@
 // build.sh derives the CommonJS copy from it (see js/build-pkg.mjs).
 
 import {
-  operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
-  transportDefaults,
   WasmAttempts,
   WasmClient,
   WasmPaginator,
@@ -30,6 +28,7 @@ import {
   withCredentials,
 } from './credentials.js';
 
+import { plainResult } from './shapes.js';
 import { SecretCache } from './cache.js';
 import { rotate } from './rotation.js';
 
@@ -43,7 +42,10 @@ export const VERSION = '__VERSION__';
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-const OPERATION_NAMES = Object.freeze(call(() => wasmOperationNames()).split(','));
+// The module's operation names and transport defaults, written in by js/build-pkg.mjs (from
+// the module's `operationNames` and `transportDefaults`): importing the package calls nothing
+// in the module, which is compiled and instantiated on first use (instance.js).
+const OPERATION_NAMES = Object.freeze('__OPERATION_NAMES__'.split(','));
 
 /**
  * JSON text of a value crossing into wasm (objects cross as JSON: far faster than walking
@@ -280,7 +282,7 @@ export function signRequest(spec) {
 
 const INNER = Symbol('csms.inner');
 /** The core's `[connectTimeoutMs, timeoutMs, maxResponseBytes]` defaults. */
-const DEFAULTS = call(() => Array.from(transportDefaults()));
+const DEFAULTS = '__TRANSPORT_DEFAULTS__'.split(',').map(Number);
 
 /**
  * The default transport (js/transport.js): fetch, reading at most `context.maxResponseBytes`
@@ -395,6 +397,11 @@ export class CsmsClient {
   parseResponse(operation, response) {
     const name = operationName(operation);
     const { status, headers, body } = responseParts(response);
+    if (status >= 200 && status < 300) {
+      // The body as JSON.parse reads it when the core would return it unchanged (shapes.js).
+      const plain = plainResult(name, body);
+      if (plain !== undefined) return plain;
+    }
     return JSON.parse(call(() => this[INNER].parse(name, status, headers, body)));
   }
 
@@ -598,6 +605,14 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
       const { status, headers, body } = parts;
       report(status, undefined, headers);
       try {
+        if (status >= 200 && status < 300) {
+          // The core never reads a 2xx body to decide (it ends the call): the body is read
+          // here when the core would return it unchanged (shapes.js), else by the module.
+          const done = live(() => attempts.receive(native, status, headers, '', now, random));
+          if (typeof done === 'number') return { waitMs: done };
+          const plain = plainResult(name, body);
+          return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, headers, body))) };
+        }
         return next(live(() => attempts.receive(native, status, headers, body, now, random)));
       } catch (e) {
         if (provider && isLive(generation)) step.expired = attempts.expire(nativeOf(provider));

@@ -11,6 +11,18 @@ import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, Cred
 import { wasmBytes } from './csms_wasm_bytes.js';
 
 let compiled; // the WebAssembly.Module, compiled once
+
+// Importing the package runs nothing of the module: it is compiled off the main thread where
+// the runtime can (WebAssembly.compile), and the first call that needs it before that is done
+// compiles it there and then (new WebAssembly.Module).
+if (typeof WebAssembly === 'object' && typeof WebAssembly.compile === 'function') {
+  WebAssembly.compile(wasmBytes()).then(
+    (module) => {
+      compiled = compiled || module;
+    },
+    () => {}, // compiled synchronously on first use instead, which reports what fails
+  );
+}
 let healthy = false; // whether the current instance may be called
 let generation = 0; // bumped by every poison(): objects of older generations are dead
 
