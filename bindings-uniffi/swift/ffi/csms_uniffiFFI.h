@@ -484,7 +484,7 @@ uint64_t uniffi_csms_uniffi_fn_constructor_csmsclient_from_env(void*_Nonnull met
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustBuffer credentials, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustBuffer credentials, RustBuffer backoff_cap_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST
@@ -519,7 +519,7 @@ uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Non
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
-void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_settings(void*_Nonnull ptr, RustBuffer transport, RustBuffer max_attempts, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_settings(void*_Nonnull ptr, RustBuffer transport, RustBuffer max_attempts, RustBuffer timeout_millis, RustBuffer deadline_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK

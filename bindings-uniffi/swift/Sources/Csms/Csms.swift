@@ -556,6 +556,34 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeInterval {
+        let seconds: UInt64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        return Double(seconds) + (Double(nanoseconds) / 1.0e9)
+    }
+
+    public static func write(_ value: TimeInterval, into buf: inout [UInt8]) {
+        if value.rounded(.down) > Double(Int64.max) {
+            fatalError("Duration overflow, exceeds max bounds supported by Uniffi")
+        }
+
+        if value < 0 {
+            fatalError("Invalid duration, must be non-negative")
+        }
+
+        let seconds = UInt64(value)
+        let nanoseconds = UInt32((value - Double(seconds)) * 1.0e9)
+        writeInt(&buf, seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
 
 
 
@@ -1392,12 +1420,22 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     
     /**
      * A view of this client for some calls: the same options, credentials provider, clock
-     * offset (learnt by either, used by both), retry backoff and debug hook, with
-     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
-     * `transport` instead of this client's when given. Freeing the view leaves this client
-     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     * offset (learnt by either, used by both), retry backoff and debug hook, with these
+     * instead of this client's when given: `transport`, `max_attempts` (checked as the
+     * constructor's), `timeout_millis` (each attempt, on top of the transport's own
+     * timeout) and `deadline_millis` (the whole call: attempts, backoff and `Retry-After`
+     * waits; each attempt's timeout is cut to what is left, and a call that runs out ends
+     * in `CsmsException.Transport` with `timed_out`, no attempt after it). Both are from
+     * 1 ms to a day (`CsmsException.Validation` naming `timeout` or `deadline`), measured
+     * with the transport's `sleep`, which an attempt is raced against (the attempt's send
+     * is then cancelled).
+     *
+     * A view of a view keeps the settings it does not replace. Freeing a view leaves this
+     * client and its transport alone; once this client is freed (`close()`), a call through
+     * a view made from it is `CsmsException.Validation` naming `client`.
+     * Kotlin: `client.withOptions(timeout, maxAttempts, deadline)`.
      */
-    func withSettings(transport: HttpTransport?, maxAttempts: Int32?) throws  -> CsmsClient
+    func withSettings(transport: HttpTransport?, maxAttempts: Int32?, timeoutMillis: Int64?, deadlineMillis: Int64?) throws  -> CsmsClient
     
 }
 /**
@@ -1448,21 +1486,24 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
      * `ClientOptions`; `max_clock_offset_ms`: the largest clock offset learnt from a server,
      * a day when absent, 0 never; `max_response_bytes` is refused: the limit is the
      * transport's, such as `JavaHttpTransport(maxResponseBytes)`).
-     * `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
-     * `CsmsException.Validation` naming `max_attempts`).
+     * `max_attempts`: attempts per call, 3 when absent (1 = never retry).
      * `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
-     * attempt (the core's default, 100 ms, when absent; tests use a few ms; negative is
-     * `CsmsException.Validation` naming `backoff_base_millis`).
+     * attempt (the core's default, 100 ms, when absent; tests use a few ms), up to
+     * `backoff_cap_millis` (20 s when absent).
      * `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
      * response asking for longer ends the call with its `CsmsException.Api`, whose
-     * `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
+     * `retryAfter` holds the server's value.
+     * The four are checked by the core's `RetryPolicy::validate` (attempts from 1 to 100,
+     * durations at most a day, the cap not below the base; a negative duration is refused
+     * too): `CsmsException.Validation` naming `maxAttempts`, `backoffBase`, `backoffCap` or
+     * `maxRetryAfter`.
      * `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
      * `credentials`: a [`CredentialProvider`] whose credentials sign every attempt of
      * `call` (then the options have no `credentials`): fetched when due, and once more, the
      * call retried, after a 401 saying they expired; its failure ends the call with
      * `CsmsException.Credentials` before anything is sent.
      */
-public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil, credentials: CredentialProvider? = nil)throws  {
+public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil, credentials: CredentialProvider? = nil, backoffCapMillis: Int64? = nil)throws  {
     let pointer =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
@@ -1472,7 +1513,8 @@ public convenience init(optionsJson: String, transport: HttpTransport? = nil, ma
         FfiConverterOptionInt64.lower(backoffBaseMillis),
         FfiConverterOptionInt64.lower(maxRetryAfterMillis),
         FfiConverterOptionTypeDebugHook.lower(debugHook),
-        FfiConverterOptionTypeCredentialProvider.lower(credentials),$0
+        FfiConverterOptionTypeCredentialProvider.lower(credentials),
+        FfiConverterOptionInt64.lower(backoffCapMillis),$0
     )
 }
     self.init(unsafeFromRawPointer: pointer)
@@ -1614,16 +1656,28 @@ open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, 
     
     /**
      * A view of this client for some calls: the same options, credentials provider, clock
-     * offset (learnt by either, used by both), retry backoff and debug hook, with
-     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
-     * `transport` instead of this client's when given. Freeing the view leaves this client
-     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     * offset (learnt by either, used by both), retry backoff and debug hook, with these
+     * instead of this client's when given: `transport`, `max_attempts` (checked as the
+     * constructor's), `timeout_millis` (each attempt, on top of the transport's own
+     * timeout) and `deadline_millis` (the whole call: attempts, backoff and `Retry-After`
+     * waits; each attempt's timeout is cut to what is left, and a call that runs out ends
+     * in `CsmsException.Transport` with `timed_out`, no attempt after it). Both are from
+     * 1 ms to a day (`CsmsException.Validation` naming `timeout` or `deadline`), measured
+     * with the transport's `sleep`, which an attempt is raced against (the attempt's send
+     * is then cancelled).
+     *
+     * A view of a view keeps the settings it does not replace. Freeing a view leaves this
+     * client and its transport alone; once this client is freed (`close()`), a call through
+     * a view made from it is `CsmsException.Validation` naming `client`.
+     * Kotlin: `client.withOptions(timeout, maxAttempts, deadline)`.
      */
-open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = nil)throws  -> CsmsClient  {
+open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = nil, timeoutMillis: Int64? = nil, deadlineMillis: Int64? = nil)throws  -> CsmsClient  {
     return try  FfiConverterTypeCsmsClient_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_method_csmsclient_with_settings(self.uniffiClonePointer(),
         FfiConverterOptionTypeHttpTransport.lower(transport),
-        FfiConverterOptionInt32.lower(maxAttempts),$0
+        FfiConverterOptionInt32.lower(maxAttempts),
+        FfiConverterOptionInt64.lower(timeoutMillis),
+        FfiConverterOptionInt64.lower(deadlineMillis),$0
     )
 })
 }
@@ -4034,13 +4088,13 @@ public enum CsmsException: Swift.Error {
     /**
      * The server answered with an error status.
      * `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
-     * beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
-     * `Retry-After` in milliseconds, if it had one. When the service refused the signature
+     * beyond `max_retry_after`, ...); `retry_after`: the response's `Retry-After`, if it had
+     * one (Kotlin `java.time.Duration`, Swift `TimeInterval`). When the service refused the signature
      * (a 401 `APIGW.0301`), `canonical_request` and `string_to_sign` are what the client
      * signed for the last attempt (tokens as `***`, never the SK) and `clock_off_seconds` how
      * far the server's `Date` was ahead of the signing time; null otherwise.
      */
-    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?, retryAfterMillis: Int64?, canonicalRequest: String?, stringToSign: String?, clockOffSeconds: Int64?
+    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?, retryAfter: TimeInterval?, canonicalRequest: String?, stringToSign: String?, clockOffSeconds: Int64?
     )
     /**
      * A 2xx response whose body is not what the operation returns.
@@ -4105,7 +4159,7 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             errorMsg: try FfiConverterString.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf), 
             notRetried: try FfiConverterOptionString.read(from: &buf), 
-            retryAfterMillis: try FfiConverterOptionInt64.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDuration.read(from: &buf), 
             canonicalRequest: try FfiConverterOptionString.read(from: &buf), 
             stringToSign: try FfiConverterOptionString.read(from: &buf), 
             clockOffSeconds: try FfiConverterOptionInt64.read(from: &buf)
@@ -4150,14 +4204,14 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Api(status,errorCode,errorMsg,requestId,notRetried,retryAfterMillis,canonicalRequest,stringToSign,clockOffSeconds):
+        case let .Api(status,errorCode,errorMsg,requestId,notRetried,retryAfter,canonicalRequest,stringToSign,clockOffSeconds):
             writeInt(&buf, Int32(2))
             FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(errorCode, into: &buf)
             FfiConverterString.write(errorMsg, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             FfiConverterOptionString.write(notRetried, into: &buf)
-            FfiConverterOptionInt64.write(retryAfterMillis, into: &buf)
+            FfiConverterOptionDuration.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(canonicalRequest, into: &buf)
             FfiConverterOptionString.write(stringToSign, into: &buf)
             FfiConverterOptionInt64.write(clockOffSeconds, into: &buf)
@@ -4319,6 +4373,30 @@ fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDuration.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDuration.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4856,7 +4934,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 56400) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 906) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {
@@ -4928,7 +5006,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env() != 47743) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 28400) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 6234) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new() != 23154) {
