@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
-/** The Kotlin examples of README.md, as written there (compiled, and run where no network is needed). */
+/** The Kotlin examples of README.md and docs/kotlin.md, as written there (compiled, and run where no network is needed). */
 object ReadmeExamples {
     suspend fun quickStart() {
         CsmsClient(
