@@ -983,6 +983,29 @@ mod tests {
     }
 
     #[test]
+    fn the_retry_policy_is_the_cores_named_as_kotlin_and_swift_spell_it() {
+        fn field<T: std::fmt::Debug>(r: Result<T, CsmsException>) -> String {
+            match r {
+                Err(CsmsException::Validation { field, .. }) => field,
+                other => panic!("{other:?}"),
+            }
+        }
+        let d = RetryPolicy::default();
+        assert_eq!(field(checked(RetryPolicy { max_attempts: attempts(-1), ..d })), "maxAttempts");
+        assert_eq!(field(checked(RetryPolicy { max_attempts: 101, ..d })), "maxAttempts");
+        assert_eq!(field(checked(RetryPolicy { cap: Duration::from_millis(1), ..d })), "backoffCap");
+        assert_eq!(
+            field(checked(RetryPolicy { max_retry_after: Duration::from_secs(2 * 86400), ..d })),
+            "maxRetryAfter"
+        );
+        assert_eq!(field(millis("backoffBase", Some(-5))), "backoffBase");
+        assert!(checked(d).is_ok());
+        assert_eq!(field(call_limit("timeout", Some(0))), "timeout");
+        assert_eq!(field(call_limit("deadline", Some(86_400_001))), "deadline");
+        assert_eq!(call_limit("deadline", Some(86_400_000)).unwrap(), Some(Duration::from_secs(86_400)));
+    }
+
+    #[test]
     fn a_credentials_error_keeps_its_provider_both_ways() {
         let core = csms_core::provider::provider_error("vault", "sealed");
         let binding = CsmsException::from(core.clone());
