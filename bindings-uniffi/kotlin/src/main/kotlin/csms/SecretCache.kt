@@ -5,8 +5,6 @@ import com.sun.jna.NativeLibrary
 import com.sun.jna.Pointer
 import java.lang.ref.Cleaner
 import kotlin.time.Duration
-import kotlin.time.Duration.Companion.hours
-import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.channels.BufferOverflow
 import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.SharedFlow
@@ -36,9 +34,9 @@ import kotlinx.coroutines.flow.asSharedFlow
  */
 class SecretCache(
     client: CsmsClient,
-    ttl: Duration = 300.seconds,
-    maxEntries: Int = 1024,
-    maxStale: Duration? = 24.hours,
+    ttl: Duration = CsmsDefaults.ttl,
+    maxEntries: Int = CsmsDefaults.maxEntries,
+    maxStale: Duration? = CsmsDefaults.maxStale,
 ) : AutoCloseable {
     private val moves = MutableSharedFlow<StageChange>(extraBufferCapacity = 64, onBufferOverflow = BufferOverflow.DROP_OLDEST)
 
