@@ -191,6 +191,8 @@ let csmsFieldNames: [String: String] = [
     "max_retry_after": "maxRetryAfter",
     "timeout": "timeout",
     "deadline": "deadline",
+    "max_entries": "maxEntries",
+    "max_stale": "maxStale",
 ]
 
 /// Runs `make`, renaming the field of a `CsmsException.Validation` to its Swift name.

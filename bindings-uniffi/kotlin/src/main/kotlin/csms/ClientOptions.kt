@@ -230,19 +230,22 @@ private class ClientOptions(
             throw CsmsException.Validation(name, "must be at least 1 ms and at most $MAX_DURATION, not $value")
         }
     }
-
-    /** Runs [make], renaming the option a `CsmsException.Validation` of the JSON constructor names to its parameter. */
-    private inline fun <T> renamed(make: () -> T): T = try {
-        make()
-    } catch (e: CsmsException.Validation) {
-        val field = OPTION_NAMES[e.field.removePrefix("options.")] ?: e.field.removePrefix("options.")
-        if (field == e.field) throw e
-        throw CsmsException.Validation(field, e.reason)
-    }
 }
 
-/** The JSON constructor's names of the options, and the typed factories' parameters. */
-private val OPTION_NAMES = mapOf(
+/**
+ * Runs [make], renaming the option a `CsmsException.Validation` of the native layer names (the
+ * core's snake case) to its Kotlin parameter.
+ */
+internal inline fun <T> renamed(make: () -> T): T = try {
+    make()
+} catch (e: CsmsException.Validation) {
+    val field = OPTION_NAMES[e.field.removePrefix("options.")] ?: e.field.removePrefix("options.")
+    if (field == e.field) throw e
+    throw CsmsException.Validation(field, e.reason)
+}
+
+/** The native layer's names of the options (the JSON constructor's, the cache's), and the Kotlin parameters. */
+internal val OPTION_NAMES = mapOf(
     "project_id" to "projectId",
     "credentials" to "credentials",
     "credentials.ak" to "credentials",
@@ -253,6 +256,8 @@ private val OPTION_NAMES = mapOf(
     "derived_service" to "derivedService",
     "service" to "derivedService",
     "max_clock_offset_ms" to "maxClockOffset",
+    "max_entries" to "maxEntries",
+    "max_stale" to "maxStale",
 )
 
 /** A client made by a typed factory with its own default transport, closed with it. */

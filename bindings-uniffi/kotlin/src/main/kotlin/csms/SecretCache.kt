@@ -29,7 +29,7 @@ import kotlinx.coroutines.flow.asSharedFlow
  * ```
  *
  * Out-of-range settings are `CsmsException.Validation` naming `ttl` (more than 0, at most a day;
- * whole milliseconds), `max_entries` or `max_stale`. [close] forgets everything; a read after it
+ * whole milliseconds), `maxEntries` or `maxStale`. [close] forgets everything; a read after it
  * throws `IllegalStateException`.
  */
 class SecretCache(
@@ -47,18 +47,20 @@ class SecretCache(
      */
     val changes: SharedFlow<StageChange> = moves.asSharedFlow()
 
-    private val native = NativeSecretCache(
-        client,
-        NanoClock,
-        ttl.inWholeMilliseconds,
-        maxEntries,
-        maxStale?.inWholeMilliseconds,
-        object : ChangeListener {
-            override fun onChange(change: StageChange) {
-                moves.tryEmit(change)
-            }
-        },
-    )
+    private val native = renamed {
+        NativeSecretCache(
+            client,
+            NanoClock,
+            ttl.inWholeMilliseconds,
+            maxEntries,
+            maxStale?.inWholeMilliseconds,
+            object : ChangeListener {
+                override fun onChange(change: StageChange) {
+                    moves.tryEmit(change)
+                }
+            },
+        )
+    }
 
     /** A strong reference to [native] for the fast path, dropped once this cache is unreachable. */
     private val handle: Long = Pointer.nativeValue(native.uniffiClonePointer()).also { h ->
