@@ -296,7 +296,7 @@ export class SecretCache {
             ended = true;
             if (isLive(generation)) this.#after(native);
             // The flight's error: the call's own (with its cause), unless the module failed.
-            throw failure !== undefined && e.code !== 'panic' ? failure : e;
+            throw failure !== undefined && e.kind !== 'internal' ? failure : e;
           }
           if (code === -1) continue; // the value, once the stage named a version not cached
           ended = true;

@@ -266,18 +266,27 @@ export interface AttemptRecord {
   canonicalRequest(): string | undefined;
 }
 
-/** Every error of this package. `code` is the kind. */
+/** The kinds of error, the same in every language of csms-sdk. */
+export type ErrorKind = 'validation' | 'api' | 'decode' | 'transport' | 'credentials' | 'rotation' | 'internal';
+
+/**
+ * Every error of this package; `kind` says which. A `CsmsError` that is no subclass is kind
+ * `internal`: a bug, such as a panic in csms-core (its message says so).
+ */
 export declare class CsmsError extends Error {
-  constructor(message: string, code?: string, options?: { cause?: unknown });
-  /** `validation`, `api`, `decode`, `transport`, `credentials`, or `panic` for an internal failure. */
-  readonly code: 'validation' | 'api' | 'decode' | 'transport' | 'credentials' | 'panic' | 'internal' | (string & {});
+  /** `kind` is `internal` by default; `options.reason` defaults to the message (kind `internal` only). */
+  constructor(message: string, kind?: ErrorKind, options?: { cause?: unknown; reason?: string });
+  /** The kind of error; each subclass has its own. */
+  readonly kind: ErrorKind;
+  /** For kind `internal`: what happened (a panic in csms-core, with its message). */
+  readonly reason?: string;
 }
 
 /** The input (or an option) was refused before anything was sent. */
 export declare class ValidationError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { field?: string; reason?: string });
-  readonly code: 'validation';
+  readonly kind: 'validation';
   /**
    * The member at fault: in an input, a path of wire names (`secret_name`, `tags[0].key`);
    * in the client options, the option as named here (`projectId`, `credentials.authToken`).
@@ -302,7 +311,7 @@ export declare class ApiError extends CsmsError {
       stringToSign?: string;
     },
   );
-  readonly code: 'api';
+  readonly kind: 'api';
   /** HTTP status. */
   readonly status: number;
   /** The service's error code (`CSMS.0401`), or the status as text. */
@@ -332,7 +341,7 @@ export declare class ApiError extends CsmsError {
 export declare class DecodeError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { status?: number; requestId?: string; reason?: string });
-  readonly code: 'decode';
+  readonly kind: 'decode';
   readonly status: number;
   readonly requestId: string;
   readonly reason: string;
@@ -342,7 +351,7 @@ export declare class DecodeError extends CsmsError {
 export declare class TransportError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { maybeSent?: boolean; timedOut?: boolean; notRetried?: string; cause?: unknown; reason?: string });
-  readonly code: 'transport';
+  readonly kind: 'transport';
   /** What failed (the message adds whether the request may have been sent, and why it was not retried). */
   readonly reason: string;
   /**
@@ -372,7 +381,7 @@ export declare class TransportError extends CsmsError {
 export declare class CredentialsError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { provider?: string; reason?: string });
-  readonly code: 'credentials';
+  readonly kind: 'credentials';
   /**
    * The provider: `environment`, `profile`, `metadata`, `default chain` (its reason lists why
    * each of the chain's providers did not apply), or the name given to `FunctionCredentials`.
@@ -549,7 +558,7 @@ export declare class SecretCache {
 export declare class RotationError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { step?: string; reason?: string; cause?: unknown });
-  readonly code: 'rotation';
+  readonly kind: 'rotation';
   /** The step: `probe`, `create`, `apply`, `test`, `finish`, `wait`. */
   readonly step: string;
   /** What went wrong and what state the secret is left in, never quoting a secret. */

@@ -449,7 +449,7 @@ export class CsmsClient {
  */
 function liveIn(generation, what, fn) {
   return call(() => {
-    if (!isLive(generation)) throw new CsmsError(`${what} was cut short by a panic in csms-core`, 'panic');
+    if (!isLive(generation)) throw new CsmsError(`${what} was cut short by a panic in csms-core`, 'internal');
     return fn();
   });
 }

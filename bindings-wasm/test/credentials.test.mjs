@@ -97,7 +97,7 @@ test('the default chain says why each provider did not apply', async (t) => {
   const env = { HUAWEICLOUD_SDK_CREDENTIALS_FILE: '/nonexistent/csms-test/credentials', CSMS_METADATA_ENDPOINT: endpoint };
   const error = await rejection(client(endpoint, defaultCredentials({ env })).listSecrets({}));
   assert.ok(error instanceof CredentialsError && error instanceof CsmsError, String(error));
-  assert.equal(error.code, 'credentials');
+  assert.equal(error.kind, 'credentials');
   assert.equal(error.provider, 'default chain');
   for (const part of [
     'environment: invalid `HUAWEICLOUD_SDK_AK`: is not set',

@@ -318,7 +318,7 @@ test('a withheld retry says notRetried, and the emulator applied the call at mos
     assert.equal((await applied(emu, 'db')).RotateSecret, appliedOnce, faults);
     assert.equal((await applied(emu, 'app1')).CreateSecretVersion, appliedOnce, faults);
     // An idempotent call is tried three times, and its error is the last attempt's.
-    await assert.rejects(client.showSecret({ secret_name: 'db' }), (e) => e.notRetried === undefined && (e.code === 'transport' || e.status === 503));
+    await assert.rejects(client.showSecret({ secret_name: 'db' }), (e) => e.notRetried === undefined && (e.kind === 'transport' || e.status === 503));
     assert.equal((await emu.admin('faults')).requests, 5, faults);
   }
 });

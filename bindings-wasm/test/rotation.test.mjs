@@ -131,7 +131,7 @@ test('a failing apply stops with a RotationError; the next run resumes', async (
     (e) => e,
   );
   assert.ok(error instanceof csms.RotationError && error instanceof csms.CsmsError, String(error));
-  assert.equal(error.code, 'rotation');
+  assert.equal(error.kind, 'rotation');
   assert.equal(error.step, 'apply');
   assert.match(error.message, /the database is unreachable/);
   assert.equal(error.cause && error.cause.message, 'the database is unreachable');
