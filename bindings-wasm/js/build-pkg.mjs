@@ -4,7 +4,7 @@
 //   node js/build-pkg.mjs <bindgen-out-dir> <optimised .wasm> <version>
 //
 // pkg/esm/*.js     ES modules: index.js (the client), errors.js, instance.js (the wasm
-//                  instance, renewed after a trap), transport.js (fetch, timeouts, the retry
+//                  instance, renewed after a trap), defaults.js (every option's default), transport.js (fetch, timeouts, the retry
 //                  loop), credentials.js (providers), cache.js (the secret cache), rotation.js (rotate), testing.js (for the
 //                  package's tests only, outside `exports`), the wasm-bindgen glue, and the .wasm as base64 (found without any
 //                  loader or bundler configuration)
@@ -97,7 +97,7 @@ export function __resetInstance() {
   wasm = undefined;
 }
 `);
-for (const module of ['errors', 'instance', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
+for (const module of ['errors', 'instance', 'defaults', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
 
 // The module, embedded as base64 so that no loader or bundler configuration is needed.
 const bytes = readFileSync(wasmPath);

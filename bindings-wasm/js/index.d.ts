@@ -177,20 +177,23 @@ export interface CsmsClientOptions {
   /** Service name in the V11-HMAC-SHA256 key derivation (`csms` by default). */
   derivedService?: string;
   /**
-   * Attempts per call, the first included (3 by default; 1 turns retries off). Retried:
+   * Attempts per call, the first included (3 by default, 1 to 100; 1 turns retries off). Retried:
    * 408, 429, 500, 502, 503, 504 and transport failures, with exponential backoff and full
    * jitter, `Retry-After` honoured (up to `maxRetryAfterMs`); a 429 for every operation; other
    * failures of a non-idempotent operation (RotateSecret, CreateSecretVersion, ...) only when
    * its request certainly never left; never a `TransportError` that comes with `notRetried`.
    */
   maxAttempts?: number;
-  /** Backoff before the first retry, before jitter, in ms (100 by default); it doubles with each attempt. */
-  retryBaseMs?: number;
-  /** The longest backoff between two attempts, in ms (20000 by default). */
-  retryCapMs?: number;
   /**
-   * The longest `Retry-After` waited for, in ms (60000 by default; it may exceed
-   * `retryCapMs`). A response asking for longer ends the call with its `ApiError`, whose
+   * Backoff before the first retry, before jitter, in ms (100 by default; at most a day); it
+   * doubles with each attempt.
+   */
+  backoffBaseMs?: number;
+  /** The longest backoff between two attempts, in ms (20000 by default; from `backoffBaseMs` to a day). */
+  backoffCapMs?: number;
+  /**
+   * The longest `Retry-After` waited for, in ms (60000 by default; at most a day; it may exceed
+   * `backoffCapMs`). A response asking for longer ends the call with its `ApiError`, whose
    * `retryAfterMs` holds what the server asked and `notRetried` says why.
    */
   maxRetryAfterMs?: number;
@@ -220,8 +223,26 @@ export interface CsmsClientOptions {
    * Called after each attempt with its record, to log with your own logger (nothing is
    * logged otherwise). What it throws, or a promise it returns rejecting, is ignored.
    */
-  onAttempt?: (record: AttemptRecord) => void;
+  debugHook?: (record: AttemptRecord) => void;
 }
+
+/**
+ * The default of every option that has one (`defaults.maxAttempts`, ...; the cache's under
+ * `cache`): csms-core's, the same in every language, durations in ms. The client and the
+ * cache read their defaults here. Frozen.
+ */
+export declare const defaults: Readonly<{
+  algorithm: Algorithm;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  maxRetryAfterMs: number;
+  maxClockOffsetMs: number;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  cache: Readonly<{ ttlMs: number; maxEntries: number; maxStaleMs: number }>;
+}>;
 
 /**
  * The settings of one call, the last argument of every operation method and of `send`
@@ -241,9 +262,16 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Attempts of this call, the first included (1 to 100); the client's `maxAttempts` otherwise. */
   maxAttempts?: number;
+  /**
+   * Time for the whole call, in ms (1 to 2^31 - 1), from the moment it is made: attempts,
+   * backoff and `Retry-After` waits, credential fetches. Each attempt's timeout is cut to what
+   * is left; a retry whose wait would pass it is not made. Running out ends the call with a
+   * `TransportError` (`timedOut: true`, `notRetried` saying so), no attempt after it. None by default.
+   */
+  deadlineMs?: number;
 }
 
-/** One attempt of a call, as `onAttempt` receives it. Nothing in it is secret. */
+/** One attempt of a call, as `debugHook` receives it. Nothing in it is secret. */
 export interface AttemptRecord {
   /** The operation called (`ShowSecret`). */
   readonly operation: string;
@@ -253,7 +281,11 @@ export interface AttemptRecord {
   readonly url: string;
   /** The response's status; undefined when no response came back. */
   readonly status: number | undefined;
-  /** The transport failure's message when no response came back; undefined otherwise. */
+  /**
+   * Why no response came back: the transport failure's message (a timeout, the call's
+   * deadline), or the `AbortError`'s when the call's signal ended the attempt; undefined when
+   * a response came.
+   */
   readonly error: string | undefined;
   /** The response's `X-Request-Id`, empty without one. */
   readonly requestId: string;
@@ -468,7 +500,7 @@ export declare class CsmsClient {
   /**
    * Calls one operation: validates the input, signs each attempt anew, sends it through the
    * transport, retries as the core decides (see `maxAttempts`), and parses the result.
-   * `options` are the call's own settings (`signal`, `timeoutMs`, `maxAttempts`).
+   * `options` are the call's own settings (`signal`, `timeoutMs`, `maxAttempts`, `deadlineMs`).
    * @throws {ValidationError} or {CredentialsError} before anything is sent; {ApiError}, {TransportError} or {DecodeError} after;
    *   an `AbortError` when `options.signal` aborts.
    */

@@ -169,7 +169,7 @@ test('errors are recognised across the ESM and CommonJS copies (instanceof), by 
   for (const [client, other] of [[esm, cjs], [cjs, esm]]) {
     let calls = 0;
     const refusing = new client.CsmsClient({
-      ...options, retryBaseMs: 1,
+      ...options, backoffBaseMs: 1,
       transport: async () => {
         calls++;
         throw new other.TransportError('connection refused', { maybeSent: false });
@@ -225,7 +225,7 @@ test('a transport returning a bad response is a transport failure (maybeSent); a
   ];
   for (const [label, response, message] of cases) {
     let calls = 0;
-    const client = new esm.CsmsClient({ ...options, retryBaseMs: 1, transport: async () => (calls++, response) });
+    const client = new esm.CsmsClient({ ...options, backoffBaseMs: 1, transport: async () => (calls++, response) });
     await assert.rejects(client.listSecrets({}), (e) => {
       assert.ok(e instanceof esm.TransportError && e.maybeSent === true, `${label}: ${e.stack}`);
       assert.match(e.message, message, label);

@@ -23,7 +23,7 @@ function faults(endpoint, spec) {
 async function setUp(t, form = 'esm') {
   const csms = await loadPackage(form);
   const { endpoint } = await emulatorFor(t);
-  const client = new csms.CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, retryBaseMs: 1, retryCapMs: 5 });
+  const client = new csms.CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, backoffBaseMs: 1, backoffCapMs: 5 });
   return { csms, endpoint, client };
 }
 

@@ -48,7 +48,7 @@ test('a per-call timeoutMs replaces the client-wide one: TransportError timedOut
 
 test('a per-call maxAttempts replaces the client-wide one', async () => {
   const { server, endpoint } = await silentServer();
-  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, maxAttempts: 1, retryBaseMs: 0, timeoutMs: 100 });
+  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, maxAttempts: 1, backoffBaseMs: 0, timeoutMs: 100 });
   await assert.rejects(client.showSecret({ secret_name: 'db' }, { maxAttempts: 3 }), (e) => e instanceof TransportError && e.timedOut);
   assert.equal(server.requests, 3);
   await assert.rejects(client.send('ShowSecret', { secret_name: 'db' }, { maxAttempts: 2 }), TransportError);
@@ -57,7 +57,7 @@ test('a per-call maxAttempts replaces the client-wide one', async () => {
 
 test('an abort ends the call within the attempt, with an AbortError, not retried', async () => {
   const { server, endpoint } = await silentServer();
-  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, maxAttempts: 3, retryBaseMs: 0 });
+  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, maxAttempts: 3, backoffBaseMs: 0 });
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 200);
   const started = Date.now();
@@ -70,7 +70,7 @@ test('an abort ends the call within the attempt, with an AbortError, not retried
 
 test('an abort during the backoff ends the call at once; its reason is the cause', async () => {
   const { server, endpoint } = await silentServer();
-  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, maxAttempts: 3, retryBaseMs: 30000, retryCapMs: 30000, timeoutMs: 50 });
+  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, maxAttempts: 3, backoffBaseMs: 30000, backoffCapMs: 30000, timeoutMs: 50 });
   const controller = new AbortController();
   const call = client.listSecrets({}, { signal: controller.signal });
   await sleep(300); // the first attempt timed out; waiting up to 30 s before the second
@@ -118,12 +118,14 @@ test('bad settings are ValidationErrors naming them; nothing is sent', async () 
   let sent = 0;
   const client = new CsmsClient({ endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials, transport: async () => { sent++; return { status: 200, body: '{}' }; } });
   const cases = [
-    [{ maxAttempts: 0 }, 'maxAttempts', /whole number from 1 to 100/],
-    [{ maxAttempts: 101 }, 'maxAttempts', /whole number from 1 to 100/],
-    [{ timeoutMs: 0 }, 'timeoutMs', /whole number from 1/],
+    [{ maxAttempts: 0 }, 'maxAttempts', /from 1 to 100/],
+    [{ maxAttempts: 101 }, 'maxAttempts', /from 1 to 100/],
+    [{ maxAttempts: 1.5 }, 'maxAttempts', /whole number/],
+    [{ deadlineMs: 0 }, 'deadlineMs', /whole number of ms from 1/],
+    [{ timeoutMs: 0 }, 'timeoutMs', /whole number of ms from 1/],
     [{ timeoutMs: 1.5 }, 'timeoutMs', /whole number/],
     [{ signal: {} }, 'signal', /AbortSignal/],
-    [{ retryBaseMs: 5 }, 'retryBaseMs', /unknown option of a call/],
+    [{ backoffBaseMs: 5 }, 'backoffBaseMs', /unknown option of a call/],
     ['fast', 'options', /must be an object/],
   ];
   for (const [options, field, reason] of cases) {

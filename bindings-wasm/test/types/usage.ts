@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   // @ts-expect-error timeoutMs is a number
   await client.showSecret({ secret_name: 'db' }, { timeoutMs: '100' });
   // @ts-expect-error not a setting of a call
-  await client.showSecret({ secret_name: 'db' }, { retryBaseMs: 5 });
+  await client.showSecret({ secret_name: 'db' }, { backoffBaseMs: 5 });
   // Pages of a List operation, and their items.
   for await (const page of client.paginate('ListSecrets', { limit: '2' }, { timeoutMs: 100 })) {
     const first: Secret | undefined = page.secrets?.[0];
@@ -101,7 +101,7 @@ const withContext: Transport = async (request, { signal, connectTimeoutMs, timeo
 };
 const tuned = new CsmsClient({
   endpoint: 'http://127.0.0.1:8089', projectId: 'p', credentials: { ak: 'AK', sk: 'SK' }, transport: withContext,
-  maxAttempts: 5, retryBaseMs: 50, retryCapMs: 2000, connectTimeoutMs: 3000, timeoutMs: 10000,
+  maxAttempts: 5, backoffBaseMs: 50, backoffCapMs: 2000, connectTimeoutMs: 3000, timeoutMs: 10000,
 });
 // @ts-expect-error maxAttempts is a number
 void new CsmsClient({ endpoint: 'http://127.0.0.1:8089', projectId: 'p', credentials: { authToken: 't' }, maxAttempts: '3' });
