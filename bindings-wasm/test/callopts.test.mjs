@@ -1,11 +1,11 @@
 // Per-call settings, the second argument of every operation method
-// (`client.showSecret(input, { signal, timeoutMs, maxAttempts })`): against the emulator and a
-// server that never answers.
+// (`client.showSecret(input, { signal, timeoutMs, maxAttempts, deadlineMs })`): against the
+// emulator and a server that never answers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AK, SK, PROJECT_ID, loadPackage, silentServer as silent, startEmulator } from './helpers.mjs';
 
-const { CsmsClient, TransportError, ValidationError } = await loadPackage('esm');
+const { ApiError, CsmsClient, FunctionCredentials, TransportError, ValidationError } = await loadPackage('esm');
 const credentials = { ak: AK, sk: SK };
 
 const cleanup = [];
@@ -79,6 +79,80 @@ test('an abort during the backoff ends the call at once; its reason is the cause
   await assert.rejects(call, (e) => isAbortError(e) && e.cause.message === 'shutting down');
   assert.ok(Date.now() - started < 1000);
   assert.equal(server.requests, 1);
+});
+
+test('deadlineMs bounds the whole call: attempts cut to what is left, no attempt after it', async () => {
+  const { server, endpoint } = await silentServer();
+  const records = [];
+  // Each attempt may take 60 s (the default); the deadline cuts the first one.
+  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, maxAttempts: 3, backoffBaseMs: 0, debugHook: (r) => records.push(r) });
+  let started = Date.now();
+  await assert.rejects(client.showSecret({ secret_name: 'db' }, { deadlineMs: 400 }), (e) => {
+    assert.ok(e instanceof TransportError, e.stack);
+    assert.equal(e.timedOut, true);
+    assert.match(e.message, /deadline of 400 ms/);
+    assert.match(e.notRetried, /deadline/);
+    return true;
+  });
+  let elapsed = Date.now() - started;
+  assert.ok(elapsed >= 390 && elapsed < 1400, `${elapsed} ms for a deadline of 400 ms`);
+  await sleep(200);
+  assert.equal(server.requests, 1, 'no attempt after the deadline');
+  assert.deepEqual(records.map((r) => [r.attempt, r.status, /deadline/.test(r.error)]), [[1, undefined, true]], 'debugHook saw the attempt');
+
+  // Attempts of 150 ms, 3 of them allowed, within 400 ms: the third is cut to what is left.
+  started = Date.now();
+  await assert.rejects(client.showSecret({ secret_name: 'db' }, { deadlineMs: 400, timeoutMs: 150 }), (e) => e instanceof TransportError && e.timedOut);
+  elapsed = Date.now() - started;
+  assert.ok(elapsed >= 390 && elapsed < 1400, `${elapsed} ms for a deadline of 400 ms`);
+  await sleep(200);
+  assert.equal(server.requests, 4, 'three attempts, none after the deadline');
+});
+
+test('deadlineMs: a backoff or Retry-After wait that would pass it is not made', async () => {
+  let sent = 0;
+  const throttled = async () => (sent++, { status: 429, headers: { 'Retry-After': '5' }, body: '{"error_code":"CSMS.0429","error_msg":"slow down"}' });
+  const client = new CsmsClient({ endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials, transport: throttled });
+  const started = Date.now();
+  await assert.rejects(client.showSecret({ secret_name: 'db' }, { deadlineMs: 1000 }), (e) => {
+    assert.ok(e instanceof ApiError, e.stack);
+    assert.equal(e.retryAfterMs, 5000);
+    assert.match(e.notRetried, /deadline of 1000 ms would pass/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 500, 'ended at once, without waiting');
+  assert.equal(sent, 1);
+  // Without a deadline the same call waits as asked (here cut short by an abort).
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  await assert.rejects(client.showSecret({ secret_name: 'db' }, { signal: controller.signal }), isAbortError);
+  assert.equal(sent, 2);
+});
+
+test('deadlineMs bounds a wait for credentials too', async () => {
+  let sent = 0;
+  const client = new CsmsClient({
+    endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID,
+    credentials: FunctionCredentials(() => new Promise(() => {})), // never gives any
+    transport: async () => (sent++, { status: 200, body: '{}' }),
+  });
+  const started = Date.now();
+  await assert.rejects(client.showSecret({ secret_name: 'db' }, { deadlineMs: 300 }), (e) => e instanceof TransportError && e.timedOut && /deadline/.test(e.message));
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 290 && elapsed < 1300, `${elapsed} ms for a deadline of 300 ms`);
+  assert.equal(sent, 0);
+});
+
+test('debugHook is told of an attempt the call signal ended', async () => {
+  const { server, endpoint } = await silentServer();
+  const records = [];
+  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, debugHook: (r) => records.push(r) });
+  await assert.rejects(client.showSecret({ secret_name: 'db' }, { signal: AbortSignal.timeout(200) }), (e) => e.name === 'AbortError' || e.name === 'TimeoutError');
+  assert.equal(server.requests, 1);
+  assert.equal(records.length, 1);
+  assert.equal(records[0].attempt, 1);
+  assert.equal(records[0].status, undefined);
+  assert.match(records[0].error, /aborted/);
 });
 
 test('the call signal aborts a custom transport signal', async () => {
