@@ -12,7 +12,7 @@
 // pkg/csms_bg.wasm the module
 // pkg/*.d.ts       types (index.d.ts, index.d.cts for require, operations.d.ts generated)
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -157,7 +157,7 @@ writeFileSync(
         './csms_bg.wasm': './csms_bg.wasm',
         './package.json': './package.json',
       },
-      files: ['esm/', 'cjs/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md'],
+      files: ['esm/', 'cjs/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md', 'docs/'],
       sideEffects: false,
       engines: { node: '>=18' },
       keywords: ['huaweicloud', 'csms', 'dew', 'secrets', 'wasm'],
@@ -168,6 +168,9 @@ writeFileSync(
 );
 try {
   copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
+  // The pages the README links to.
+  mkdirSync(join(pkg, 'docs'));
+  for (const page of readdirSync(join(root, 'docs'))) if (page.endsWith('.md')) copyFileSync(join(root, 'docs', page), join(pkg, 'docs', page));
 } catch (_) {
   // README not written yet
 }
