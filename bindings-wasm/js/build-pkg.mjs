@@ -4,7 +4,7 @@
 //   node js/build-pkg.mjs <bindgen-out-dir> <optimised .wasm> <version>
 //
 // pkg/esm/*.js     ES modules: index.js (the client), errors.js, instance.js (the wasm
-//                  instance, renewed after a trap), transport.js (fetch, timeouts, the retry
+//                  instance, renewed after a trap), defaults.js (every option's default), transport.js (fetch, timeouts, the retry
 //                  loop), credentials.js (providers), cache.js (the secret cache), rotation.js (rotate), testing.js (for the
 //                  package's tests only, outside `exports`), the wasm-bindgen glue, and the .wasm as base64 (found without any
 //                  loader or bundler configuration)
@@ -12,7 +12,7 @@
 // pkg/csms_bg.wasm the module
 // pkg/*.d.ts       types (index.d.ts, index.d.cts for require, operations.d.ts generated)
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -97,7 +97,7 @@ export function __resetInstance() {
   wasm = undefined;
 }
 `);
-for (const module of ['errors', 'instance', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
+for (const module of ['errors', 'instance', 'defaults', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
 
 // The module, embedded as base64 so that no loader or bundler configuration is needed.
 const bytes = readFileSync(wasmPath);
@@ -157,7 +157,7 @@ writeFileSync(
         './csms_bg.wasm': './csms_bg.wasm',
         './package.json': './package.json',
       },
-      files: ['esm/', 'cjs/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md'],
+      files: ['esm/', 'cjs/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md', 'docs/'],
       sideEffects: false,
       engines: { node: '>=18' },
       keywords: ['huaweicloud', 'csms', 'dew', 'secrets', 'wasm'],
@@ -168,6 +168,9 @@ writeFileSync(
 );
 try {
   copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
+  // The pages the README links to.
+  mkdirSync(join(pkg, 'docs'));
+  for (const page of readdirSync(join(root, 'docs'))) if (page.endsWith('.md')) copyFileSync(join(root, 'docs', page), join(pkg, 'docs', page));
 } catch (_) {
   // README not written yet
 }
