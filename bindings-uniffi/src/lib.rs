@@ -15,7 +15,9 @@ use csms_core::{
     RefusedSignature, RetryPolicy, SdkDate, Signer,
 };
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 mod cache;
 mod call;
@@ -65,8 +67,8 @@ pub enum CsmsException {
     Validation { field: String, reason: String },
     /// The server answered with an error status.
     /// `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
-    /// beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
-    /// `Retry-After` in milliseconds, if it had one. When the service refused the signature
+    /// beyond `max_retry_after`, ...); `retry_after`: the response's `Retry-After`, if it had
+    /// one (Kotlin `java.time.Duration`, Swift `TimeInterval`). When the service refused the signature
     /// (a 401 `APIGW.0301`), `canonical_request` and `string_to_sign` are what the client
     /// signed for the last attempt (tokens as `***`, never the SK) and `clock_off_seconds` how
     /// far the server's `Date` was ahead of the signing time; null otherwise.
@@ -76,7 +78,7 @@ pub enum CsmsException {
         error_msg: String,
         request_id: String,
         not_retried: Option<String>,
-        retry_after_millis: Option<i64>,
+        retry_after: Option<Duration>,
         canonical_request: Option<String>,
         string_to_sign: Option<String>,
         clock_off_seconds: Option<i64>,
@@ -123,7 +125,7 @@ impl From<Error> for CsmsException {
         match e {
             Error::Validation { field, reason } => CsmsException::Validation { field, reason },
             Error::Api { status, error_code, error_msg, request_id, not_retried, retry_after_secs, signature } => {
-                let retry_after_millis = retry_after_secs.map(|s| i64::from(s) * 1000);
+                let retry_after = retry_after_secs.map(|s| Duration::from_secs(s.into()));
                 let (canonical_request, string_to_sign, clock_off_seconds) = match signature {
                     Some(s) => (Some(s.canonical_request), Some(s.string_to_sign), s.clock_off_secs),
                     None => (None, None, None),
@@ -134,7 +136,7 @@ impl From<Error> for CsmsException {
                     error_msg,
                     request_id,
                     not_retried,
-                    retry_after_millis,
+                    retry_after,
                     canonical_request,
                     string_to_sign,
                     clock_off_seconds,
@@ -163,12 +165,12 @@ impl From<CsmsException> for Error {
                 error_msg,
                 request_id,
                 not_retried,
-                retry_after_millis,
+                retry_after,
                 canonical_request,
                 string_to_sign,
                 clock_off_seconds,
             } => {
-                let retry_after_secs = retry_after_millis.map(|ms| u32::try_from(ms.max(0) / 1000).unwrap_or(u32::MAX));
+                let retry_after_secs = retry_after.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
                 let signature = match (canonical_request, string_to_sign) {
                     (Some(canonical_request), Some(string_to_sign)) => Some(Box::new(RefusedSignature {
                         canonical_request,
@@ -380,13 +382,19 @@ pub struct CsmsClient {
     client: csms_core::Client,
     transport: Option<Arc<dyn HttpTransport>>,
     policy: RetryPolicy,
-    /// Each attempt's timeout and the whole call's deadline, if any (`with_limits`, call.rs).
-    limits: call::Limits,
     debug_hook: Option<Arc<dyn DebugHook>>,
     /// The provider whose credentials sign each attempt, if any (else the options' own).
     credentials: Option<Arc<CredentialProvider>>,
     /// This client's signing client for each generation of the provider's credentials.
     signers: Mutex<SignerCache>,
+    /// A view's timeout of each attempt, raced against the transport's `sleep` (None: the
+    /// transport's own only).
+    timeout: Option<Duration>,
+    /// A view's bound on a whole call, retries and waits included ([`csms_core::Attempts::with_deadline`]).
+    deadline: Option<Duration>,
+    /// Set by [`CsmsClient::mark_closed`] on this client or any view of it: shared by a client
+    /// and all its views, whose calls then fail.
+    closed: Arc<AtomicBool>,
 }
 
 #[uniffi::export]
@@ -396,14 +404,17 @@ impl CsmsClient {
     /// `ClientOptions`; `max_clock_offset_ms`: the largest clock offset learnt from a server,
     /// a day when absent, 0 never; `max_response_bytes` is refused: the limit is the
     /// transport's, such as `JavaHttpTransport(maxResponseBytes)`).
-    /// `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
-    /// `CsmsException.Validation` naming `max_attempts`).
+    /// `max_attempts`: attempts per call, 3 when absent (1 = never retry).
     /// `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
-    /// attempt (the core's default, 100 ms, when absent; tests use a few ms; negative is
-    /// `CsmsException.Validation` naming `backoff_base_millis`).
+    /// attempt (the core's default, 100 ms, when absent; tests use a few ms), up to
+    /// `backoff_cap_millis` (20 s when absent).
     /// `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
     /// response asking for longer ends the call with its `CsmsException.Api`, whose
-    /// `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
+    /// `retryAfter` holds the server's value.
+    /// The four are checked by the core's `RetryPolicy::validate` (attempts from 1 to 100,
+    /// durations at most a day, the cap not below the base; a negative duration is refused
+    /// too): `CsmsException.Validation` naming `maxAttempts`, `backoffBase`, `backoffCap` or
+    /// `maxRetryAfter`.
     /// `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
     /// `credentials`: a [`CredentialProvider`] whose credentials sign every attempt of
     /// `call` (then the options have no `credentials`): fetched when due, and once more, the
@@ -415,8 +426,10 @@ impl CsmsClient {
         backoff_base_millis = None,
         max_retry_after_millis = None,
         debug_hook = None,
-        credentials = None
+        credentials = None,
+        backoff_cap_millis = None
     ))]
+    #[allow(clippy::too_many_arguments)] // uniffi exports plain constructors: one argument each
     pub fn new(
         options_json: String,
         transport: Option<Arc<dyn HttpTransport>>,
@@ -425,11 +438,18 @@ impl CsmsClient {
         max_retry_after_millis: Option<i64>,
         debug_hook: Option<Arc<dyn DebugHook>>,
         credentials: Option<Arc<CredentialProvider>>,
+        backoff_cap_millis: Option<i64>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
             let options = ClientOptions::from_json(&json(&options_json, "options")?)?;
-            let settings =
-                Settings { transport, max_attempts, backoff_base_millis, max_retry_after_millis, debug_hook };
+            let settings = Settings {
+                transport,
+                max_attempts,
+                backoff_base_millis,
+                max_retry_after_millis,
+                debug_hook,
+                backoff_cap_millis,
+            };
             Self::make(options, settings, credentials)
         })
     }
@@ -475,31 +495,71 @@ impl CsmsClient {
                 project_id: Some(project_id),
                 ..ClientOptions::default()
             };
-            let settings =
-                Settings { transport, max_attempts, backoff_base_millis, max_retry_after_millis, debug_hook };
+            let settings = Settings {
+                transport,
+                max_attempts,
+                backoff_base_millis,
+                max_retry_after_millis,
+                debug_hook,
+                backoff_cap_millis: None,
+            };
             Self::make(options, settings, Some(chain))
         })
         .await
     }
 
     /// A view of this client for some calls: the same options, credentials provider, clock
-    /// offset (learnt by either, used by both), retry backoff and debug hook, with
-    /// `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
-    /// `transport` instead of this client's when given. Freeing the view leaves this client
-    /// and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
-    #[uniffi::method(default(transport = None, max_attempts = None))]
+    /// offset (learnt by either, used by both), retry backoff and debug hook, with these
+    /// instead of this client's when given: `transport`, `max_attempts` (checked as the
+    /// constructor's), `timeout_millis` (each attempt, on top of the transport's own
+    /// timeout) and `deadline_millis` (the whole call: attempts, backoff and `Retry-After`
+    /// waits; each attempt's timeout is cut to what is left, and a call that runs out ends
+    /// in `CsmsException.Transport` with `timed_out`, no attempt after it). Both are from
+    /// 1 ms to a day (`CsmsException.Validation` naming `timeout` or `deadline`), measured
+    /// with the transport's `sleep`, which an attempt is raced against (the attempt's send
+    /// is then cancelled).
+    ///
+    /// A view of a view keeps the settings it does not replace. Freeing a view leaves this
+    /// client and its transport alone; once this client is freed (`close()`), a call through
+    /// a view made from it is `CsmsException.Validation` naming `client`.
+    /// Kotlin: `client.withOptions(timeout, maxAttempts, deadline)`.
+    #[uniffi::method(default(transport = None, max_attempts = None, timeout_millis = None, deadline_millis = None))]
     pub fn with_settings(
         &self,
         transport: Option<Arc<dyn HttpTransport>>,
         max_attempts: Option<i32>,
+        timeout_millis: Option<i64>,
+        deadline_millis: Option<i64>,
     ) -> Result<Arc<Self>, CsmsException> {
         guard(|| {
+            self.open()?;
             let mut policy = self.policy;
             if let Some(n) = max_attempts {
-                policy.max_attempts = attempts(n)?;
+                policy.max_attempts = attempts(n);
             }
-            Ok(self.view(transport, policy, self.limits))
+            let policy = checked(policy)?;
+            let timeout = call_limit("timeout", timeout_millis)?.or(self.timeout);
+            let deadline = call_limit("deadline", deadline_millis)?.or(self.deadline);
+            Ok(Arc::new(CsmsClient {
+                client: self.client.clone(),
+                transport: transport.or_else(|| self.transport.clone()),
+                policy,
+                debug_hook: self.debug_hook.clone(),
+                credentials: self.credentials.clone(),
+                signers: Mutex::default(),
+                timeout,
+                deadline,
+                closed: Arc::clone(&self.closed),
+            }))
         })
+    }
+
+    /// Makes every later call through this client and every view of it fail with
+    /// `CsmsException.Validation` naming `client` (idempotent). Kotlin's `close()` of a client
+    /// that owns its transport calls it before closing the transport, so that a view left
+    /// behind fails clearly rather than through a closed transport.
+    pub fn mark_closed(&self) {
+        self.closed.store(true, Ordering::Release);
     }
 
     /// The transport this client sends with (null when it was given none).
@@ -551,12 +611,49 @@ impl CsmsClient {
     }
 }
 
-/// A `max_attempts` setting: at least 1.
-fn attempts(n: i32) -> Result<u32, CsmsException> {
-    u32::try_from(n)
-        .ok()
-        .filter(|&n| n >= 1)
-        .ok_or_else(|| invalid("max_attempts", format!("must be at least 1, not {n}")))
+/// A `max_attempts` setting as the policy holds it (negative as 0: [`checked`] refuses both).
+fn attempts(n: i32) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+/// A duration in milliseconds from the host (negative: `CsmsException.Validation` naming `field`).
+fn millis(field: &str, millis: Option<i64>) -> Result<Option<Duration>, CsmsException> {
+    millis
+        .map(|ms| {
+            u64::try_from(ms)
+                .map(Duration::from_millis)
+                .map_err(|_| invalid(field, format!("must not be negative, not {ms} ms")))
+        })
+        .transpose()
+}
+
+/// `policy` if the core's [`RetryPolicy::validate`] accepts it; else its error, the option
+/// named as Kotlin and Swift spell it (`maxAttempts`, `backoffBase`, `backoffCap`, `maxRetryAfter`).
+fn checked(policy: RetryPolicy) -> Result<RetryPolicy, CsmsException> {
+    policy.validate().map(|()| policy).map_err(|e| match e {
+        Error::Validation { field, reason } => {
+            let field = match field.as_str() {
+                "max_attempts" => "maxAttempts",
+                "backoff_base" => "backoffBase",
+                "backoff_cap" => "backoffCap",
+                "max_retry_after" => "maxRetryAfter",
+                other => other,
+            };
+            invalid(field, reason)
+        }
+        other => other.into(),
+    })
+}
+
+/// A per-call `timeout` or `deadline` in milliseconds: from 1 ms to a day
+/// ([`csms_core::MAX_RETRY_DURATION`], the bound of every duration of the retry policy).
+fn call_limit(field: &str, value: Option<i64>) -> Result<Option<Duration>, CsmsException> {
+    match millis(field, value)? {
+        Some(d) if d.is_zero() || d > csms_core::MAX_RETRY_DURATION => {
+            Err(invalid(field, format!("must be from 1 ms to a day, not {} ms", value.unwrap_or_default())))
+        }
+        other => Ok(other),
+    }
 }
 
 /// The constructor arguments [`CsmsClient::new`] and [`CsmsClient::from_env`] share.
@@ -566,6 +663,7 @@ struct Settings {
     backoff_base_millis: Option<i64>,
     max_retry_after_millis: Option<i64>,
     debug_hook: Option<Arc<dyn DebugHook>>,
+    backoff_cap_millis: Option<i64>,
 }
 
 impl CsmsClient {
@@ -600,26 +698,28 @@ impl CsmsClient {
         let client = csms_core::Client::new(options.into_config_with_agent(Some(USER_AGENT))?)?;
         let mut policy = RetryPolicy::default();
         if let Some(n) = settings.max_attempts {
-            policy.max_attempts = attempts(n)?;
+            policy.max_attempts = attempts(n);
         }
-        if let Some(millis) = settings.backoff_base_millis {
-            let millis = u64::try_from(millis)
-                .map_err(|_| invalid("backoff_base_millis", format!("must not be negative, not {millis}")))?;
-            policy.base = std::time::Duration::from_millis(millis);
+        if let Some(d) = millis("backoffBase", settings.backoff_base_millis)? {
+            policy.base = d;
         }
-        if let Some(millis) = settings.max_retry_after_millis {
-            let millis = u64::try_from(millis)
-                .map_err(|_| invalid("max_retry_after_millis", format!("must not be negative, not {millis}")))?;
-            policy.max_retry_after = std::time::Duration::from_millis(millis);
+        if let Some(d) = millis("backoffCap", settings.backoff_cap_millis)? {
+            policy.cap = d;
         }
+        if let Some(d) = millis("maxRetryAfter", settings.max_retry_after_millis)? {
+            policy.max_retry_after = d;
+        }
+        checked(policy)?;
         Ok(Arc::new(CsmsClient {
             client,
             transport: settings.transport,
             policy,
-            limits: call::Limits::default(),
             debug_hook: settings.debug_hook,
             credentials,
             signers: Mutex::default(),
+            timeout: None,
+            deadline: None,
+            closed: Arc::default(),
         }))
     }
 
@@ -652,33 +752,46 @@ impl CsmsClient {
         operation: &str,
         input: &serde_json::Value,
     ) -> Result<serde_json::Value, CsmsException> {
+        self.open()?;
         let transport = self.transport()?;
         let op = csms_core::operation(operation)?;
-        let (result, generation) = self.attempts(transport.as_ref(), op, input).await;
+        let started = std::time::Instant::now();
+        let (result, generation) = self.attempts(transport.as_ref(), op, input, started).await;
         let expired = |r: &Result<_, CsmsException>| r.as_ref().is_err_and(|e| credentials_expired(&e.clone().into()));
         let result = match (&self.credentials, generation) {
             (Some(provider), Some(generation)) if expired(&result) => {
                 provider.invalidate(generation);
-                self.attempts(transport.as_ref(), op, input).await.0
+                self.attempts(transport.as_ref(), op, input, started).await.0
             }
             _ => result,
         };
         Ok(csms_core::parse_response(op, &result?)?)
     }
 
-    /// The attempts of one call, and the generation of the provider's credentials the last
-    /// one was signed with.
+    /// Fails once this client, or the client this view was made from, was closed.
+    fn open(&self) -> Result<(), CsmsException> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(invalid("client", "the client is closed (a view is usable while its client is open)"));
+        }
+        Ok(())
+    }
+
+    /// The attempts of one call (which started at `started`: the deadline counts from it),
+    /// and the generation of the provider's credentials the last one was signed with.
     async fn attempts(
         &self,
         transport: &dyn HttpTransport,
         op: &'static OperationSpec,
         input: &serde_json::Value,
+        started: std::time::Instant,
     ) -> (Result<csms_core::HttpResponse, CsmsException>, Option<u64>) {
         let mut generation = None;
         let result = async {
-            let (mut call, clock) = self.limits.start(self.client.start(op, input, self.policy)?);
+            let mut call = self.client.start(op, input, self.policy)?;
+            if let Some(deadline) = self.deadline {
+                call = call.with_deadline(deadline);
+            }
             loop {
-                let timeout = clock.next_timeout(&mut call)?;
                 let signer = match &self.credentials {
                     Some(provider) => {
                         let lease = provider.lease().await?;
@@ -688,18 +801,20 @@ impl CsmsClient {
                     None => self.client.clone(),
                 };
                 let request = call.request(&signer, now())?;
-                let started = std::time::Instant::now();
-                let outcome = call::send(transport, from_core_request(&request), timeout).await;
+                call.elapsed(started.elapsed());
+                let timeout = call.timeout(self.timeout)?;
+                let attempt_started = std::time::Instant::now();
+                let outcome = within(transport, from_core_request(&request), timeout).await;
                 drop(request);
+                call.elapsed(started.elapsed());
                 // A response with a status out of range ends the call (the host's bug, not the server's).
                 let outcome = match outcome {
                     Ok(r) => Ok(to_core_response(&r)?),
                     Err(e) => Err(Error::from(e)),
                 };
                 if let Some(hook) = &self.debug_hook {
-                    report(hook.as_ref(), call.record(&signer, &outcome, started.elapsed()));
+                    report(hook.as_ref(), call.record(&signer, &outcome, attempt_started.elapsed()));
                 }
-                clock.tick(&mut call);
                 match call.receive(&signer, outcome, now(), random_unit()) {
                     Next::Wait(after) => {
                         transport.sleep(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)).await?;
@@ -711,6 +826,22 @@ impl CsmsClient {
         .await;
         (result, generation)
     }
+}
+
+/// `transport.send(request)`, raced against `transport.sleep(timeout)` when there is a
+/// timeout: the sleep ending first drops the send (uniffi cancels the host's coroutine or
+/// task) and fails the attempt as timed out, the request maybe sent.
+async fn within(
+    transport: &dyn HttpTransport,
+    request: HttpRequest,
+    timeout: Option<Duration>,
+) -> Result<HttpResponse, CsmsException> {
+    let Some(timeout) = timeout else { return transport.send(request).await };
+    let timer = async {
+        transport.sleep(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX)).await?;
+        Err(Error::timeout(format!("the attempt timed out after {} ms", timeout.as_millis()), true).into())
+    };
+    call::first(transport.send(request), timer).await
 }
 
 /// Gives `hook` the record of an attempt; what the hook throws (or a panic it causes) is
@@ -842,10 +973,33 @@ mod tests {
                 signature: None,
             };
             let binding = CsmsException::from(core.clone());
-            let millis = wait.map(|s| i64::from(s) * 1000);
-            assert!(matches!(&binding, CsmsException::Api { retry_after_millis, .. } if *retry_after_millis == millis));
+            let after = wait.map(|s| Duration::from_secs(s.into()));
+            assert!(matches!(&binding, CsmsException::Api { retry_after, .. } if *retry_after == after));
             assert_eq!(Error::from(binding), core);
         }
+    }
+
+    #[test]
+    fn the_retry_policy_is_the_cores_named_as_kotlin_and_swift_spell_it() {
+        fn field<T: std::fmt::Debug>(r: Result<T, CsmsException>) -> String {
+            match r {
+                Err(CsmsException::Validation { field, .. }) => field,
+                other => panic!("{other:?}"),
+            }
+        }
+        let d = RetryPolicy::default();
+        assert_eq!(field(checked(RetryPolicy { max_attempts: attempts(-1), ..d })), "maxAttempts");
+        assert_eq!(field(checked(RetryPolicy { max_attempts: 101, ..d })), "maxAttempts");
+        assert_eq!(field(checked(RetryPolicy { cap: Duration::from_millis(1), ..d })), "backoffCap");
+        assert_eq!(
+            field(checked(RetryPolicy { max_retry_after: Duration::from_secs(2 * 86400), ..d })),
+            "maxRetryAfter"
+        );
+        assert_eq!(field(millis("backoffBase", Some(-5))), "backoffBase");
+        assert!(checked(d).is_ok());
+        assert_eq!(field(call_limit("timeout", Some(0))), "timeout");
+        assert_eq!(field(call_limit("deadline", Some(86_400_001))), "deadline");
+        assert_eq!(call_limit("deadline", Some(86_400_000)).unwrap(), Some(Duration::from_secs(86_400)));
     }
 
     #[test]

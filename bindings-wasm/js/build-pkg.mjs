@@ -4,7 +4,7 @@
 //   node js/build-pkg.mjs <bindgen-out-dir> <optimised .wasm> <version>
 //
 // pkg/esm/*.js     ES modules: index.js (the client), errors.js, instance.js (the wasm
-//                  instance, renewed after a trap), transport.js (fetch, timeouts, the retry
+//                  instance, renewed after a trap), defaults.js (every option's default), transport.js (fetch, timeouts, the retry
 //                  loop), credentials.js (providers), cache.js (the secret cache), rotation.js (rotate), testing.js (for the
 //                  package's tests only, outside `exports`), the wasm-bindgen glue, and the .wasm as base64 (found without any
 //                  loader or bundler configuration)
@@ -12,7 +12,7 @@
 // pkg/csms_bg.wasm the module
 // pkg/*.d.ts       types (index.d.ts, index.d.cts for require, operations.d.ts generated)
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -165,7 +165,7 @@ writeFileSync(
         './csms_bg.wasm': './csms_bg.wasm',
         './package.json': './package.json',
       },
-      files: ['esm/', 'cjs/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md'],
+      files: ['esm/', 'cjs/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md', 'docs/'],
       sideEffects: false,
       engines: { node: '>=18' },
       keywords: ['huaweicloud', 'csms', 'dew', 'secrets', 'wasm'],
@@ -175,21 +175,26 @@ writeFileSync(
   ) + '\n',
 );
 // (After package.json: it makes the glue an ES module for Node.)
-// What index.js would otherwise ask the module for on import: the operation names and the
-// transport defaults, from the module itself.
+// What index.js and defaults.js would otherwise ask the module for on import: the operation
+// names and the core's defaults, from the module itself.
 const glueModule = await import(join(pkg, 'esm', 'csms_wasm.js'));
 glueModule.initSync({ module: new WebAssembly.Module(bytes) });
 const operationNames = glueModule.operationNames();
-const transportDefaults = Array.from(glueModule.transportDefaults()).join(',');
-if (!/^[A-Za-z,]+$/.test(operationNames) || !/^[0-9,]+$/.test(transportDefaults)) throw new Error('unexpected module constants');
+const coreDefaults = glueModule.coreDefaults();
+if (!/^[A-Za-z,]+$/.test(operationNames)) throw new Error('unexpected operation names');
+JSON.parse(coreDefaults);
 const indexSource = readFileSync(join(here, 'index.js'), 'utf8')
   .replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'"))
-  .replace("'__OPERATION_NAMES__'", `'${operationNames}'`)
-  .replace("'__TRANSPORT_DEFAULTS__'", `'${transportDefaults}'`);
-if (indexSource.includes("'__")) throw new Error('index.js: a placeholder was not filled in');
+  .replace("'__OPERATION_NAMES__'", `'${operationNames}'`);
+const defaultsSource = readFileSync(join(here, 'defaults.js'), 'utf8').replace("'__CORE_DEFAULTS__'", JSON.stringify(coreDefaults));
+for (const text of [indexSource, defaultsSource]) if (text.includes("'__")) throw new Error('a placeholder was not filled in');
 emit('index', indexSource);
+emit('defaults', defaultsSource);
 try {
   copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
+  // The pages the README links to.
+  mkdirSync(join(pkg, 'docs'));
+  for (const page of readdirSync(join(root, 'docs'))) if (page.endsWith('.md')) copyFileSync(join(root, 'docs', page), join(pkg, 'docs', page));
 } catch (_) {
   // README not written yet
 }

@@ -15,6 +15,7 @@
 
 import { WasmCache } from './csms_wasm.js';
 import { ApiError, CsmsError, ValidationError, errorJson, invalid } from './errors.js';
+import { defaults } from './defaults.js';
 import { call, freeWith, isLive, liveGeneration } from './instance.js';
 import { monotonicMs } from './transport.js';
 
@@ -97,14 +98,15 @@ export class SecretCache {
 
   /**
    * @param client a `CsmsClient` (its calls, retries and credentials send the cache's requests)
-   * @param options `{ ttlMs = 300000, maxEntries = 1024, maxStaleMs = 86400000 (null: no limit) }`
+   * @param options `{ ttlMs, maxEntries, maxStaleMs (null: no limit) }`, each `defaults.cache`'s
+   *   when not given (300000, 1024, 86400000)
    */
   constructor(client, options = {}) {
     if (client === null || typeof client !== 'object' || typeof client.send !== 'function') {
       throw invalid('client', 'must be a CsmsClient');
     }
     if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object');
-    const { ttlMs = 300000, maxEntries = 1024, maxStaleMs = 86400000, ...rest } = options;
+    const { ttlMs = defaults.cache.ttlMs, maxEntries = defaults.cache.maxEntries, maxStaleMs = defaults.cache.maxStaleMs, ...rest } = options;
     for (const key of Object.keys(rest)) throw invalid(key, 'unknown option');
     checkNumber(ttlMs, 'ttlMs', 0);
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw invalid('maxEntries', 'must be a whole number of 1 or more');
@@ -296,7 +298,7 @@ export class SecretCache {
             ended = true;
             if (isLive(generation)) this.#after(native);
             // The flight's error: the call's own (with its cause), unless the module failed.
-            throw failure !== undefined && e.code !== 'panic' ? failure : e;
+            throw failure !== undefined && e.kind !== 'internal' ? failure : e;
           }
           if (code === -1) continue; // the value, once the stage named a version not cached
           ended = true;

@@ -7,7 +7,8 @@
 // the fetch in flight, which concurrent callers await (JavaScript runs one thing at a time,
 // so nothing else is needed for single flight). Nothing is read at import time.
 
-import { WasmProvider, resolveEndpoint as wasmResolveEndpoint, transportDefaults } from './csms_wasm.js';
+import { WasmProvider, resolveEndpoint as wasmResolveEndpoint } from './csms_wasm.js';
+import { METADATA_TIMEOUT_MS } from './defaults.js';
 import { CsmsError, ValidationError } from './errors.js';
 import { call, freeWith, liveGeneration } from './instance.js';
 import { fetchTransport, nowSeconds } from './transport.js';
@@ -162,12 +163,9 @@ async function fetchOnce(provider) {
   }
 }
 
-let metadataTimeoutMs;
-
 /** A metadata request: fetch, within the core's metadata timeout, following no redirect. */
 async function metadataRequest(fetch, request) {
-  metadataTimeoutMs = metadataTimeoutMs || call(() => transportDefaults()[3]);
-  const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(metadataTimeoutMs) : undefined;
+  const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(METADATA_TIMEOUT_MS) : undefined;
   let response;
   try {
     // Its answers are a few hundred bytes: 64 KiB is plenty.

@@ -1,5 +1,5 @@
 // The errors of the `csms` package: every one is an `Error` subclass of `CsmsError`, whose
-// `code` names its kind. index.js turns the core's error objects into these.
+// `kind` names its kind (the same kinds and fields in every language of csms-sdk). index.js turns the core's error objects into these.
 //
 // A process can hold two copies of these classes (the ESM and the CommonJS build, or two
 // versions of the package): each class's prototype carries a brand, its name under a
@@ -10,12 +10,17 @@
 const BRAND = Symbol.for('csms-sdk.error');
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
-/** Every error this package throws: `code` is the kind (`validation`, `api`, ...). */
+/**
+ * Every error this package throws: `kind` is the kind (`validation`, `api`, `decode`,
+ * `transport`, `credentials`, `rotation`, `internal`). A CsmsError itself is kind `internal`:
+ * a bug, such as a panic in csms-core, whose `reason` says what happened.
+ */
 export class CsmsError extends Error {
-  constructor(message, code = 'internal', options) {
+  constructor(message, kind = 'internal', options) {
     super(message, options && options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'CsmsError';
-    this.code = code;
+    this.kind = kind;
+    if (kind === 'internal') this.reason = options && typeof options.reason === 'string' ? options.reason : message;
   }
 
   /**
@@ -142,7 +147,7 @@ export function errorJson(error) {
   if (error instanceof CsmsError) {
     const e = error;
     return JSON.stringify({
-      kind: e.code,
+      kind: e.kind,
       field: e.field,
       reason: e.reason,
       status: e.status,

@@ -177,20 +177,23 @@ export interface CsmsClientOptions {
   /** Service name in the V11-HMAC-SHA256 key derivation (`csms` by default). */
   derivedService?: string;
   /**
-   * Attempts per call, the first included (3 by default; 1 turns retries off). Retried:
+   * Attempts per call, the first included (3 by default, 1 to 100; 1 turns retries off). Retried:
    * 408, 429, 500, 502, 503, 504 and transport failures, with exponential backoff and full
    * jitter, `Retry-After` honoured (up to `maxRetryAfterMs`); a 429 for every operation; other
    * failures of a non-idempotent operation (RotateSecret, CreateSecretVersion, ...) only when
    * its request certainly never left; never a `TransportError` that comes with `notRetried`.
    */
   maxAttempts?: number;
-  /** Backoff before the first retry, before jitter, in ms (100 by default); it doubles with each attempt. */
-  retryBaseMs?: number;
-  /** The longest backoff between two attempts, in ms (20000 by default). */
-  retryCapMs?: number;
   /**
-   * The longest `Retry-After` waited for, in ms (60000 by default; it may exceed
-   * `retryCapMs`). A response asking for longer ends the call with its `ApiError`, whose
+   * Backoff before the first retry, before jitter, in ms (100 by default; at most a day); it
+   * doubles with each attempt.
+   */
+  backoffBaseMs?: number;
+  /** The longest backoff between two attempts, in ms (20000 by default; from `backoffBaseMs` to a day). */
+  backoffCapMs?: number;
+  /**
+   * The longest `Retry-After` waited for, in ms (60000 by default; at most a day; it may exceed
+   * `backoffCapMs`). A response asking for longer ends the call with its `ApiError`, whose
    * `retryAfterMs` holds what the server asked and `notRetried` says why.
    */
   maxRetryAfterMs?: number;
@@ -220,8 +223,26 @@ export interface CsmsClientOptions {
    * Called after each attempt with its record, to log with your own logger (nothing is
    * logged otherwise). What it throws, or a promise it returns rejecting, is ignored.
    */
-  onAttempt?: (record: AttemptRecord) => void;
+  debugHook?: (record: AttemptRecord) => void;
 }
+
+/**
+ * The default of every option that has one (`defaults.maxAttempts`, ...; the cache's under
+ * `cache`): csms-core's, the same in every language, durations in ms. The client and the
+ * cache read their defaults here. Frozen.
+ */
+export declare const defaults: Readonly<{
+  algorithm: Algorithm;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  maxRetryAfterMs: number;
+  maxClockOffsetMs: number;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  cache: Readonly<{ ttlMs: number; maxEntries: number; maxStaleMs: number }>;
+}>;
 
 /**
  * The settings of one call, the last argument of every operation method and of `send`
@@ -241,9 +262,16 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Attempts of this call, the first included (1 to 100); the client's `maxAttempts` otherwise. */
   maxAttempts?: number;
+  /**
+   * Time for the whole call, in ms (1 to 2^31 - 1), from the moment it is made: attempts,
+   * backoff and `Retry-After` waits, credential fetches. Each attempt's timeout is cut to what
+   * is left; a retry whose wait would pass it is not made. Running out ends the call with a
+   * `TransportError` (`timedOut: true`, `notRetried` saying so), no attempt after it. None by default.
+   */
+  deadlineMs?: number;
 }
 
-/** One attempt of a call, as `onAttempt` receives it. Nothing in it is secret. */
+/** One attempt of a call, as `debugHook` receives it. Nothing in it is secret. */
 export interface AttemptRecord {
   /** The operation called (`ShowSecret`). */
   readonly operation: string;
@@ -253,7 +281,11 @@ export interface AttemptRecord {
   readonly url: string;
   /** The response's status; undefined when no response came back. */
   readonly status: number | undefined;
-  /** The transport failure's message when no response came back; undefined otherwise. */
+  /**
+   * Why no response came back: the transport failure's message (a timeout, the call's
+   * deadline), or the `AbortError`'s when the call's signal ended the attempt; undefined when
+   * a response came.
+   */
   readonly error: string | undefined;
   /** The response's `X-Request-Id`, empty without one. */
   readonly requestId: string;
@@ -266,18 +298,27 @@ export interface AttemptRecord {
   canonicalRequest(): string | undefined;
 }
 
-/** Every error of this package. `code` is the kind. */
+/** The kinds of error, the same in every language of csms-sdk. */
+export type ErrorKind = 'validation' | 'api' | 'decode' | 'transport' | 'credentials' | 'rotation' | 'internal';
+
+/**
+ * Every error of this package; `kind` says which. A `CsmsError` that is no subclass is kind
+ * `internal`: a bug, such as a panic in csms-core (its message says so).
+ */
 export declare class CsmsError extends Error {
-  constructor(message: string, code?: string, options?: { cause?: unknown });
-  /** `validation`, `api`, `decode`, `transport`, `credentials`, or `panic` for an internal failure. */
-  readonly code: 'validation' | 'api' | 'decode' | 'transport' | 'credentials' | 'panic' | 'internal' | (string & {});
+  /** `kind` is `internal` by default; `options.reason` defaults to the message (kind `internal` only). */
+  constructor(message: string, kind?: ErrorKind, options?: { cause?: unknown; reason?: string });
+  /** The kind of error; each subclass has its own. */
+  readonly kind: ErrorKind;
+  /** For kind `internal`: what happened (a panic in csms-core, with its message). */
+  readonly reason?: string;
 }
 
 /** The input (or an option) was refused before anything was sent. */
 export declare class ValidationError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { field?: string; reason?: string });
-  readonly code: 'validation';
+  readonly kind: 'validation';
   /**
    * The member at fault: in an input, a path of wire names (`secret_name`, `tags[0].key`);
    * in the client options, the option as named here (`projectId`, `credentials.authToken`).
@@ -302,7 +343,7 @@ export declare class ApiError extends CsmsError {
       stringToSign?: string;
     },
   );
-  readonly code: 'api';
+  readonly kind: 'api';
   /** HTTP status. */
   readonly status: number;
   /** The service's error code (`CSMS.0401`), or the status as text. */
@@ -332,7 +373,7 @@ export declare class ApiError extends CsmsError {
 export declare class DecodeError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { status?: number; requestId?: string; reason?: string });
-  readonly code: 'decode';
+  readonly kind: 'decode';
   readonly status: number;
   readonly requestId: string;
   readonly reason: string;
@@ -342,7 +383,7 @@ export declare class DecodeError extends CsmsError {
 export declare class TransportError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { maybeSent?: boolean; timedOut?: boolean; notRetried?: string; cause?: unknown; reason?: string });
-  readonly code: 'transport';
+  readonly kind: 'transport';
   /** What failed (the message adds whether the request may have been sent, and why it was not retried). */
   readonly reason: string;
   /**
@@ -372,7 +413,7 @@ export declare class TransportError extends CsmsError {
 export declare class CredentialsError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { provider?: string; reason?: string });
-  readonly code: 'credentials';
+  readonly kind: 'credentials';
   /**
    * The provider: `environment`, `profile`, `metadata`, `default chain` (its reason lists why
    * each of the chain's providers did not apply), or the name given to `FunctionCredentials`.
@@ -459,7 +500,7 @@ export declare class CsmsClient {
   /**
    * Calls one operation: validates the input, signs each attempt anew, sends it through the
    * transport, retries as the core decides (see `maxAttempts`), and parses the result.
-   * `options` are the call's own settings (`signal`, `timeoutMs`, `maxAttempts`).
+   * `options` are the call's own settings (`signal`, `timeoutMs`, `maxAttempts`, `deadlineMs`).
    * @throws {ValidationError} or {CredentialsError} before anything is sent; {ApiError}, {TransportError} or {DecodeError} after;
    *   an `AbortError` when `options.signal` aborts.
    */
@@ -549,7 +590,7 @@ export declare class SecretCache {
 export declare class RotationError extends CsmsError {
   /** `reason` defaults to the message. */
   constructor(message: string, options?: { step?: string; reason?: string; cause?: unknown });
-  readonly code: 'rotation';
+  readonly kind: 'rotation';
   /** The step: `probe`, `create`, `apply`, `test`, `finish`, `wait`. */
   readonly step: string;
   /** What went wrong and what state the secret is left in, never quoting a secret. */

@@ -3,6 +3,7 @@
 // build.sh derives the CommonJS copy from it (see js/build-pkg.mjs).
 
 import {
+  checkRetryPolicy,
   signRequest as wasmSignRequest,
   WasmAttempts,
   WasmClient,
@@ -10,6 +11,7 @@ import {
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { call, liveGeneration, isLive, freeWith } from './instance.js';
+import { defaults } from './defaults.js';
 import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, perCallOptions, runAttempts } from './transport.js';
 
 import {
@@ -33,7 +35,7 @@ import { SecretCache } from './cache.js';
 import { rotate } from './rotation.js';
 
 export { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError };
-export { SecretCache, rotate };
+export { SecretCache, rotate, defaults };
 export { CredentialProvider, EnvCredentials, ProfileCredentials, MetadataCredentials, FunctionCredentials, defaultCredentials };
 
 /** The package version (also sent as `csms-sdk-js/<version>` when `userAgent` is set). */
@@ -42,9 +44,9 @@ export const VERSION = '__VERSION__';
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-// The module's operation names and transport defaults, written in by js/build-pkg.mjs (from
-// the module's `operationNames` and `transportDefaults`): importing the package calls nothing
-// in the module, which is compiled and instantiated on first use (instance.js).
+// The module's operation names, written in by js/build-pkg.mjs (from the module's
+// `operationNames`): importing the package calls nothing in the module, which is compiled
+// and instantiated on first use (instance.js).
 const OPERATION_NAMES = Object.freeze('__OPERATION_NAMES__'.split(','));
 
 /**
@@ -126,10 +128,14 @@ const OPTION_NAMES = {
   maxResponseBytes: 'max_response_bytes',
 };
 const CREDENTIAL_NAMES = { ak: 'ak', sk: 'sk', securityToken: 'security_token', authToken: 'auth_token' };
+/** The retry options as the core's `RetryPolicy::validate` names them. */
+const RETRY_NAMES = { maxAttempts: 'max_attempts', backoffBaseMs: 'backoff_base', backoffCapMs: 'backoff_cap', maxRetryAfterMs: 'max_retry_after' };
+/** Options of earlier versions, refused with their new name. */
+const RENAMED = { retryBaseMs: 'backoffBaseMs', retryCapMs: 'backoffCapMs', onAttempt: 'debugHook' };
 
 // The other way, for the errors of the core, which names the options by their wire names.
 const JS_NAMES = new Map();
-for (const names of [OPTION_NAMES, CREDENTIAL_NAMES]) {
+for (const names of [OPTION_NAMES, CREDENTIAL_NAMES, RETRY_NAMES]) {
   for (const [js, wire] of Object.entries(names)) if (js !== wire) JS_NAMES.set(wire, js);
 }
 const WIRE_NAME = new RegExp(`\\b(${[...JS_NAMES.keys()].join('|')})\\b`, 'g');
@@ -154,7 +160,7 @@ function wireOptions(options) {
   }
   const wire = {};
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || key === 'transport' || key === 'onAttempt' || isCallOption(key)) continue;
+    if (value === undefined || key === 'transport' || key === 'debugHook' || isCallOption(key)) continue;
     if (key === 'credentials' && isProvider(value)) {
       // A placeholder: the provider's credentials sign every attempt (startCall).
       wire.credentials = { ak: 'provider', sk: 'provider' };
@@ -174,10 +180,31 @@ function wireOptions(options) {
     } else if (key in OPTION_NAMES) {
       wire[OPTION_NAMES[key]] = value;
     } else {
-      throw new ValidationError(`invalid \`${key}\`: unknown option`, { field: key, reason: 'unknown option' });
+      const reason = key in RENAMED ? `unknown option (renamed \`${RENAMED[key]}\`)` : 'unknown option';
+      throw new ValidationError(`invalid \`${key}\`: ${reason}`, { field: key, reason });
     }
   }
+  if (wire.algorithm === undefined) wire.algorithm = defaults.algorithm;
   return wire;
+}
+
+/**
+ * The retry settings of `calls` (a client's or a call's) checked by the core's
+ * `RetryPolicy::validate`: a ValidationError naming the option (`maxAttempts`, ...).
+ */
+function checkRetry(calls) {
+  try {
+    call(() => checkRetryPolicy(calls.maxAttempts, calls.backoffBaseMs, calls.backoffCapMs, calls.maxRetryAfterMs));
+  } catch (e) {
+    throw jsOptionError(e);
+  }
+  return calls;
+}
+
+/** The settings of one call (`perCallOptions`) over the client's, `maxAttempts` checked by the core. */
+function callSettings(options, calls) {
+  const settings = perCallOptions(options, calls);
+  return settings === calls ? calls : checkRetry(settings);
 }
 
 /**
@@ -281,15 +308,13 @@ export function signRequest(spec) {
 }
 
 const INNER = Symbol('csms.inner');
-/** The core's `[connectTimeoutMs, timeoutMs, maxResponseBytes]` defaults. */
-const DEFAULTS = '__TRANSPORT_DEFAULTS__'.split(',').map(Number);
 
 /**
  * The default transport (js/transport.js): fetch, reading at most `context.maxResponseBytes`
  * of the body (the core's 16 MiB when not given).
  */
 export function fetchTransport(request, context = {}) {
-  const { maxResponseBytes = DEFAULTS[2] } = context;
+  const { maxResponseBytes = defaults.maxResponseBytes } = context;
   return fetchWithin(request, { ...context, maxResponseBytes });
 }
 
@@ -304,26 +329,26 @@ export class CsmsClient {
   /**
    * @param options `{ region | endpoint, projectId, credentials: { ak, sk, securityToken? } |
    *   { authToken } | a provider (EnvCredentials(), ...: js/credentials.js), algorithm?,
-   *   transport?, userAgent?, derivedService?, maxAttempts?, retryBaseMs?, retryCapMs?,
+   *   transport?, userAgent?, derivedService?, maxAttempts?, backoffBaseMs?, backoffCapMs?,
    *   maxRetryAfterMs?, maxClockOffsetMs?, connectTimeoutMs?, timeoutMs?, maxResponseBytes?,
-   *   onAttempt? }`; `onAttempt(record)` is called after each attempt (see
-   *   `startCall`).
+   *   debugHook? }`, each absent one `defaults`' (js/defaults.js); `debugHook(record)` is
+   *   called after each attempt (see `startCall`).
    */
   constructor(options) {
     const wire = wireOptions(options);
-    const calls = callOptions(options, DEFAULTS);
+    const calls = checkRetry(callOptions(options, defaults));
     const transport = options.transport === undefined ? fetchTransport : options.transport;
     if (typeof transport !== 'function') {
       throw new ValidationError('invalid `transport`: must be a function (request) => Promise<response>', { field: 'transport' });
     }
-    const { onAttempt } = options;
-    if (onAttempt !== undefined && typeof onAttempt !== 'function') {
-      throw new ValidationError('invalid `onAttempt`: must be a function (record) => void', { field: 'onAttempt' });
+    const { debugHook } = options;
+    if (debugHook !== undefined && typeof debugHook !== 'function') {
+      throw new ValidationError('invalid `debugHook`: must be a function (record) => void', { field: 'debugHook' });
     }
     const provider = isProvider(options.credentials) ? options.credentials : undefined;
     try {
       const wireJson = toJson(wire, 'options');
-      STATE.set(this, { wireJson, transport, calls, onAttempt, provider, native: undefined, generation: -1 });
+      STATE.set(this, { wireJson, transport, calls, debugHook, provider, native: undefined, generation: -1 });
       void this[INNER]; // checks the options now
     } catch (e) {
       throw jsOptionError(e);
@@ -408,16 +433,16 @@ export class CsmsClient {
   /**
    * Calls one operation: validates the input, then signs and sends each attempt through the
    * transport, retrying as the core decides (js/transport.js), and parses the result.
-   * `options` are the call's own settings, `{ signal, timeoutMs, maxAttempts }`
-   * (`perCallOptions`).
+   * `options` are the call's own settings, `{ signal, timeoutMs, maxAttempts, deadlineMs }`
+   * (`perCallOptions`); `deadlineMs` bounds the whole call, from now.
    */
   async send(operation, input, options) {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
     const state = STATE.get(this);
-    const { transport, onAttempt, provider } = state;
-    const calls = perCallOptions(options, state.calls);
-    const start = () => startCall(this, this[INNER], name, text, calls, onAttempt, provider);
+    const { transport, debugHook, provider } = state;
+    const calls = callSettings(options, state.calls);
+    const start = () => startCall(this, this[INNER], name, text, calls, debugHook, provider);
     if (!provider) return runAttempts(start(), transport, calls);
     // Once more with fresh credentials when the service said the provider's expired.
     const first = start();
@@ -437,7 +462,7 @@ export class CsmsClient {
   paginate(operation, input, options) {
     const name = operationName(operation);
     const text = toJson(input === undefined ? null : input, 'input');
-    perCallOptions(options, STATE.get(this).calls);
+    callSettings(options, STATE.get(this).calls);
     const items = call(() => {
       const pages = new WasmPaginator(name, text);
       try {
@@ -456,7 +481,7 @@ export class CsmsClient {
  */
 function liveIn(generation, what, fn) {
   return call(() => {
-    if (!isLive(generation)) throw new CsmsError(`${what} was cut short by a panic in csms-core`, 'panic');
+    if (!isLive(generation)) throw new CsmsError(`${what} was cut short by a panic in csms-core`, 'internal');
     return fn();
   });
 }
@@ -533,22 +558,25 @@ const TRANSPORT_STATUS = [100, 599];
  * `runAttempts` (js/transport.js) drives them. Each step returns `{ waitMs }` or
  * `{ result }`, or throws the call's error. A panic elsewhere during the call kills the
  * instance these objects live in: the call then fails.
- * `onAttempt`, when given, gets each attempt's record `{ operation, attempt, method, url,
+ * `debugHook`, when given, gets each attempt's record `{ operation, attempt, method, url,
  * status, error, requestId, durationMs, canonicalRequest() }` (status undefined and error the
- * transport failure's message when no response came; `canonicalRequest()` the signed
- * canonical request, tokens as `***`, while the hook runs); what it throws is ignored.
+ * transport failure's message when no response came, or the AbortError's when the call's
+ * signal ended the attempt; `canonicalRequest()` the signed canonical request, tokens as
+ * `***`, while the hook runs); what it throws is ignored. `deadlineMs`, when given, bounds
+ * the whole call (the core's `Attempts::with_deadline`; see `runAttempts`).
  * With a credential `provider`, each attempt is signed with its credentials (fetched first,
  * or a fetch waited for, when due), and `expired` is set when the call's error says they
  * expired (the provider is told, and the call is to be run once more).
  */
-function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs }, onAttempt, provider) {
+function startCall(owner, native, name, input, settings, debugHook, provider) {
+  const { maxAttempts, backoffBaseMs, backoffCapMs, maxRetryAfterMs, deadlineMs } = settings;
   const generation = liveGeneration();
-  const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, retryBaseMs, retryCapMs, maxRetryAfterMs));
+  const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, backoffBaseMs, backoffCapMs, maxRetryAfterMs, deadlineMs));
   const live = (fn) => liveIn(generation, 'the call', fn);
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
   let sent;
   const report = (status, error, headers) => {
-    if (!onAttempt) return;
+    if (!debugHook) return;
     let requestId = '';
     for (const [key, value] of Object.entries(headers ? JSON.parse(headers) : {})) {
       if (key.toLowerCase() === 'x-request-id') requestId = value;
@@ -558,20 +586,25 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
     record.durationMs = Date.now() - sent.at;
     record.canonicalRequest = () => live(() => attempts.canonicalRequest(native));
     try {
-      const r = onAttempt(record);
+      const r = debugHook(record);
       if (r && typeof r.then === 'function') r.then(undefined, () => {});
     } catch (_) {
       // the hook's failure is not the call's
     }
   };
-  const fail = (failure, now, random) => {
+  const fail = (failure, now, random, elapsedMs) => {
     report(undefined, failure.message);
     try {
       const timedOut = failure.timedOut === true;
       // A transport's reason why resending cannot help (see fetchTransport) ends the call.
       const notRetried = typeof failure.notRetried === 'string' ? failure.notRetried : undefined;
       const maybeSent = failure.maybeSent !== false;
-      return next(live(() => attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random)));
+      return next(
+        live(() => {
+          attempts.elapsed(elapsedMs);
+          return attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random);
+        }),
+      );
     } catch (e) {
       // The call's error is the core's account of the last failure; keep what caused it.
       if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
@@ -588,11 +621,14 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
     // client the call uses (instance.js, freeWith).
     owner,
     expired: false,
+    timeout(perAttemptMs, elapsedMs) {
+      return live(() => attempts.timeout(perAttemptMs, elapsedMs));
+    },
     request(now) {
       if (!provider) return signed(live(() => attempts.request(native, now)));
       return withCredentials(provider, (credentials) => live(() => attempts.requestWith(native, credentials, nowSeconds()))).then(signed);
     },
-    receive(response, now, random) {
+    receive(response, now, random, elapsedMs) {
       let parts;
       try {
         parts = responseParts(response, TRANSPORT_STATUS);
@@ -600,7 +636,7 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
         // The request was sent and what came back is no response: a failure of the
         // transport, which may have delivered the request.
         const failure = new TransportError(`the transport returned a bad response: ${e.message}`, { maybeSent: true, cause: e });
-        return fail(failure, now, random);
+        return fail(failure, now, random, elapsedMs);
       }
       const { status, headers, body } = parts;
       report(status, undefined, headers);
@@ -608,18 +644,29 @@ function startCall(owner, native, name, input, { maxAttempts, retryBaseMs, retry
         if (status >= 200 && status < 300) {
           // The core never reads a 2xx body to decide (it ends the call): the body is read
           // here when the core would return it unchanged (shapes.js), else by the module.
-          const done = live(() => attempts.receive(native, status, headers, '', now, random));
+          const done = live(() => {
+            attempts.elapsed(elapsedMs);
+            return attempts.receive(native, status, headers, '', now, random);
+          });
           if (typeof done === 'number') return { waitMs: done };
           const plain = plainResult(name, body);
           return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, headers, body))) };
         }
-        return next(live(() => attempts.receive(native, status, headers, body, now, random)));
+        return next(
+          live(() => {
+            attempts.elapsed(elapsedMs);
+            return attempts.receive(native, status, headers, body, now, random);
+          }),
+        );
       } catch (e) {
         if (provider && isLive(generation)) step.expired = attempts.expire(nativeOf(provider));
         throw e;
       }
     },
     fail,
+    aborted(error) {
+      if (sent) report(undefined, error.message);
+    },
     free() {
       if (isLive(generation)) attempts.free();
     },

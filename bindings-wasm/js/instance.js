@@ -84,7 +84,8 @@ function fromWasm(e) {
     } catch (_) {
       // the instance is beyond use
     }
-    return new CsmsError(`internal error in csms-core: ${detail || e.message}`, 'panic', { cause: e });
+    const reason = `a panic in csms-core: ${detail || e.message}`;
+    return new CsmsError(reason, 'internal', { cause: e, reason });
   }
   if (e && typeof e === 'object' && typeof e.kind === 'string') {
     const message = String(e.message || e.kind);
@@ -111,7 +112,7 @@ function fromWasm(e) {
       case 'rotation':
         return new RotationError(message, { step: e.step, reason: e.reason });
       default:
-        return new CsmsError(message, e.kind);
+        return new CsmsError(message, e.kind, { reason: e.reason });
     }
   }
   if (e instanceof Error) return e;

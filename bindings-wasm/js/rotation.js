@@ -37,7 +37,7 @@ export async function rotate(client, secretName, options) {
   /** A step of the module (JSON text, or its error thrown), unless a trap replaced it. */
   const next = (fn) =>
     call(() => {
-      if (!isLive(generation)) throw new CsmsError('the rotation was cut short by a panic in csms-core', 'panic');
+      if (!isLive(generation)) throw new CsmsError('the rotation was cut short by a panic in csms-core', 'internal');
       return JSON.parse(fn());
     });
   // What a callback threw, kept as the cause of the RotationError it leads to.
@@ -71,7 +71,7 @@ export async function rotate(client, secretName, options) {
             step = next(() => native.received(undefined, errorJson(failure)));
           } catch (e) {
             // The call's own error, with its cause, when the rotation ends with it.
-            throw e.code === failure.code && !(e.code === 'rotation') ? failure : e;
+            throw e.kind === failure.kind && !(e.kind === 'rotation') ? failure : e;
           }
         }
       } else if (step.generate) {
@@ -97,7 +97,7 @@ export async function rotate(client, secretName, options) {
       }
     }
   } catch (e) {
-    if (e && e.code === 'rotation' && thrown !== undefined && e.cause === undefined) {
+    if (e && e.kind === 'rotation' && thrown !== undefined && e.cause === undefined) {
       Object.defineProperty(e, 'cause', { value: thrown, writable: true, configurable: true });
     }
     throw e;

@@ -20,51 +20,43 @@ export const monotonicMs =
 // ---------------------------------------------------------------------------------------
 // Options
 
-/** The client options read here, with their bounds (setTimeout takes at most 2^31 - 1 ms). */
-const CALL_OPTIONS = {
-  maxAttempts: [1, 100],
-  retryBaseMs: [0, 2 ** 31 - 1],
-  retryCapMs: [0, 2 ** 31 - 1],
-  maxRetryAfterMs: [0, 2 ** 31 - 1],
-  connectTimeoutMs: [1, 2 ** 31 - 1],
-  timeoutMs: [1, 2 ** 31 - 1],
-};
+/** The retry options of a client (whole numbers; their bounds are the core's, see index.js). */
+const RETRY_OPTIONS = ['maxAttempts', 'backoffBaseMs', 'backoffCapMs', 'maxRetryAfterMs'];
+/** The timeouts of a client, in ms: from 1 to 2^31 - 1 (the longest setTimeout waits). */
+const TIMEOUT_OPTIONS = ['connectTimeoutMs', 'timeoutMs'];
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Whether `name` is a client option read by this module. */
 export function isCallOption(name) {
-  return Object.prototype.hasOwnProperty.call(CALL_OPTIONS, name);
+  return RETRY_OPTIONS.includes(name) || TIMEOUT_OPTIONS.includes(name);
 }
 
 /**
- * The retry and timeout options of `options`, checked, and `maxResponseBytes` (the core
- * checks it, as a client option). The retry ones stay undefined when not given (the core's
- * defaults apply); the others default to `defaults` (the core's `[connect ms, request ms,
- * max response bytes]`).
+ * The retry and timeout options of `options`, each `defaults`' when not given, and
+ * `maxResponseBytes` (the core checks it, as a client option). Each is checked to be a whole
+ * number here; the core checks the retry ones' bounds (index.js).
  */
-export function callOptions(options, [connectDefault, requestDefault, maxResponseBytes]) {
+export function callOptions(options, defaults) {
   const out = {};
-  for (const name of Object.keys(CALL_OPTIONS)) {
-    const value = options[name];
-    out[name] = value === undefined ? undefined : checked(name, value);
-  }
-  if (out.connectTimeoutMs === undefined) out.connectTimeoutMs = connectDefault;
-  if (out.timeoutMs === undefined) out.timeoutMs = requestDefault;
+  for (const name of RETRY_OPTIONS) out[name] = options[name] === undefined ? defaults[name] : whole(name, options[name]);
+  for (const name of TIMEOUT_OPTIONS) out[name] = options[name] === undefined ? defaults[name] : timer(name, options[name]);
   // null is absent, as for the core.
-  out.maxResponseBytes = options.maxResponseBytes == null ? maxResponseBytes : options.maxResponseBytes;
+  out.maxResponseBytes = options.maxResponseBytes == null ? defaults.maxResponseBytes : options.maxResponseBytes;
   return out;
 }
 
 /** The settings one call may take (its second argument), beside `signal`. */
-const PER_CALL = ['timeoutMs', 'maxAttempts'];
+const PER_CALL = ['timeoutMs', 'maxAttempts', 'deadlineMs'];
 
 /**
- * The settings of one call (`client.showSecret(input, { signal, timeoutMs, maxAttempts })`)
- * over the client's `calls` (from `callOptions`): checked with the client option's bounds,
- * a ValidationError naming the one at fault (or an unknown one).
+ * The settings of one call (`client.showSecret(input, { signal, timeoutMs, maxAttempts,
+ * deadlineMs })`) over the client's `calls` (from `callOptions`), each checked to be a whole
+ * number (a ValidationError naming the one at fault, or an unknown one); the core checks
+ * `maxAttempts`' bounds (index.js).
  */
 export function perCallOptions(given, calls) {
   if (given === undefined || given === null) return calls;
-  if (typeof given !== 'object') throw invalid('options', 'must be an object { signal?, timeoutMs?, maxAttempts? }');
+  if (typeof given !== 'object') throw invalid('options', 'must be an object { signal?, timeoutMs?, maxAttempts?, deadlineMs? }');
   const out = { ...calls };
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined) continue;
@@ -73,19 +65,28 @@ export function perCallOptions(given, calls) {
         throw invalid('signal', 'must be an AbortSignal');
       }
       out.signal = value;
+    } else if (name === 'maxAttempts') {
+      out[name] = whole(name, value);
     } else if (PER_CALL.includes(name)) {
-      out[name] = checked(name, value);
+      out[name] = timer(name, value);
     } else {
-      throw invalid(name, 'unknown option of a call (signal, timeoutMs, maxAttempts)');
+      throw invalid(name, 'unknown option of a call (signal, timeoutMs, maxAttempts, deadlineMs)');
     }
   }
   return out;
 }
 
-/** `value` of the call option `name`, within its bounds. */
-function checked(name, value) {
-  const [min, max] = CALL_OPTIONS[name];
-  if (!(Number.isInteger(value) && value >= min && value <= max)) throw invalid(name, `must be a whole number from ${min} to ${max}`);
+/** `value` of the option `name`: a whole number of 0 or more (the core bounds it further). */
+function whole(name, value) {
+  if (!(Number.isInteger(value) && value >= 0)) throw invalid(name, 'must be a whole number of 0 or more');
+  return value;
+}
+
+/** `value` of the timeout `name`, in ms: a whole number from 1 to 2^31 - 1. */
+function timer(name, value) {
+  if (!(Number.isInteger(value) && value >= 1 && value <= MAX_TIMER_MS)) {
+    throw invalid(name, `must be a whole number of ms from 1 to ${MAX_TIMER_MS}`);
+  }
   return value;
 }
 
@@ -121,34 +122,53 @@ function untilAborted(promise, signal) {
 // ---------------------------------------------------------------------------------------
 // The retry loop
 
+/** The errors of attempts this module's own timer ended (see `sendOnce`). */
+const OWN_TIMEOUTS = new WeakSet();
+
 /**
- * Runs one call: `attempts` is the core's state machine for it (see `startCall` in
- * index.js: `request(now)` returning the signed request or a Promise of it, `receive(response,
- * now, random)` and `fail(error, now, random)`, each returning `{ waitMs }` or `{ result }` or
- * throwing the call's error, and `free()`).
- * Every attempt is signed anew and sent through `transport` within `options.timeoutMs`.
+ * Runs one call: `attempts` is the core's state machine for it (see `startCall` in index.js):
+ * `timeout(perAttemptMs, elapsedMs)` the next attempt's timeout, cut to what is left of the
+ * call's deadline (it throws the deadline's TransportError when nothing is left);
+ * `request(now)` the signed request, or a Promise of it; `receive(response, now, random,
+ * elapsedMs)` and `fail(error, now, random, elapsedMs)`, each returning `{ waitMs }` or
+ * `{ result }` or throwing the call's error; `aborted(error)`, told of an attempt the call's
+ * signal ended; and `free()`.
+ * Every attempt is signed anew and sent through `transport` within its timeout; `options` are
+ * the call's settings (`perCallOptions`): `signal`, `timeoutMs` (each attempt), `deadlineMs`
+ * (the whole call, from now: attempts, backoff and Retry-After waits, credential fetches).
  */
 export async function runAttempts(attempts, transport, options) {
-  const { signal } = options;
+  const { signal, deadlineMs } = options;
+  const started = monotonicMs();
+  const elapsed = () => monotonicMs() - started;
   try {
     for (;;) {
       // An aborted call sends nothing more, and is not retried.
       if (signal && signal.aborted) throw abortError(signal);
+      attempts.timeout(options.timeoutMs, elapsed()); // the deadline may have passed
       let request = attempts.request(nowSeconds());
       // A Promise when credentials come from a provider (js/credentials.js): they may have
       // to be fetched, or a fetch waited for, first.
-      if (typeof request.then === 'function') request = await untilAborted(request, signal);
+      if (typeof request.then === 'function') request = await untilAborted(untilDeadline(request, attempts, deadlineMs, elapsed), signal);
+      const timeoutMs = attempts.timeout(options.timeoutMs, elapsed());
+      const cut = timeoutMs < options.timeoutMs;
       let outcome;
       try {
-        outcome = await sendOnce(transport, request, options);
+        outcome = await sendOnce(transport, request, { ...options, timeoutMs, cut });
       } catch (failure) {
-        if (!(failure instanceof TransportError)) throw failure;
+        if (!(failure instanceof TransportError)) {
+          if (signal && signal.aborted) attempts.aborted(failure);
+          throw failure;
+        }
         outcome = failure;
       }
+      // An attempt the deadline's cut of its timeout ended ended at the deadline (a timer may
+      // fire a fraction of a millisecond before the monotonic clock says so).
+      const spent = cut && OWN_TIMEOUTS.has(outcome) ? Math.max(elapsed(), deadlineMs) : elapsed();
       const next =
         outcome instanceof TransportError
-          ? attempts.fail(outcome, nowSeconds(), Math.random())
-          : attempts.receive(outcome, nowSeconds(), Math.random());
+          ? attempts.fail(outcome, nowSeconds(), Math.random(), spent)
+          : attempts.receive(outcome, nowSeconds(), Math.random(), spent);
       if (next.waitMs === undefined) return next.result;
       let timer;
       await untilAborted(new Promise((resolve) => (timer = setTimeout(resolve, next.waitMs))), signal).finally(() => clearTimeout(timer));
@@ -159,29 +179,50 @@ export async function runAttempts(attempts, transport, options) {
 }
 
 /**
+ * `promise` (the credentials of an attempt), or the call's deadline error as soon as the
+ * deadline `deadlineMs` (when given) passes: `attempts.timeout` throws it then.
+ */
+function untilDeadline(promise, attempts, deadlineMs, elapsed) {
+  if (deadlineMs === undefined) return promise;
+  let timer;
+  const passed = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        attempts.timeout(1, Math.max(elapsed(), deadlineMs));
+      } catch (e) {
+        reject(e);
+      }
+    }, Math.max(0, Math.ceil(deadlineMs - elapsed())));
+  });
+  return Promise.race([promise, passed]).finally(() => clearTimeout(timer));
+}
+
+/**
  * One attempt: `transport(request, { signal, connectTimeoutMs, timeoutMs, maxResponseBytes })`,
  * given up after `timeoutMs` (the signal is aborted then, so that a transport that honours
- * it, as the default one does, stops its I/O). Every failure is a TransportError, but for
- * the call's own `signal` aborting: the transport's signal is aborted too, and the attempt
- * ends at once with the call's AbortError.
+ * it, as the default one does, stops its I/O); `cut` says that the call's deadline cut the
+ * timeout. Every failure is a TransportError, but for the call's own `signal` aborting: the
+ * transport's signal is aborted too, and the attempt ends at once with the call's AbortError.
  */
-async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, maxResponseBytes, signal: callSignal }) {
+async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, cut, deadlineMs, maxResponseBytes, signal: callSignal }) {
   const controller = new AbortController();
   const onAbort = () => controller.abort(abortError(callSignal));
   if (callSignal) callSignal.addEventListener('abort', onAbort, { once: true });
   let timer;
   const timedOut = new Promise((_, reject) => {
     timer = setTimeout(() => {
-      const error = new TransportError(`${request.method} ${request.url}: no complete response in ${timeoutMs} ms`, {
+      const within = cut ? `before the call's deadline of ${deadlineMs} ms` : `in ${timeoutMs} ms`;
+      const error = new TransportError(`${request.method} ${request.url}: no complete response ${within}`, {
         maybeSent: true,
         timedOut: true,
       });
+      OWN_TIMEOUTS.add(error);
       controller.abort(error);
       reject(error);
-    }, timeoutMs);
+    }, Math.ceil(timeoutMs));
   });
   try {
-    const context = { signal: controller.signal, connectTimeoutMs, timeoutMs, maxResponseBytes };
+    const context = { signal: controller.signal, connectTimeoutMs, timeoutMs: Math.ceil(timeoutMs), maxResponseBytes };
     const sent = (async () => transport(request, context))();
     const response = await untilAborted(Promise.race([sent, timedOut]), callSignal);
     if (response === null || typeof response !== 'object') {

@@ -80,7 +80,7 @@ export const CRATES = [
   "Ref(String) -> Externref externref shim", "__externref_table_dealloc", "std", "i32 as core",
   "F as core", "__rustc", "str as core", "i64 as core", "u64>", "char>", "u64 as itoa", "rfc6979",
   "sec1", "wasmattempts_attempt", "memcmp", "generic_array", "[Z; N] as zeroize",
-  "transportDefaults multivalue shim", "subtle", "zmij", "core", "alloc", "elliptic_curve",
+  "coreDefaults multivalue shim", "subtle", "zmij", "core", "alloc", "elliptic_curve",
   "__wbg_wasmclient_free", "__wbg_wasmattempts_free", "A as core", "digest", "__wbindgen_free",
   "[u8]>", "__panicForTests", "__wbindgen_realloc", "wasmclient_endpoint multivalue shim",
   "wasmattempts_receive multivalue shim", "wasmattempts_fail multivalue shim",

@@ -4,10 +4,12 @@
 //! sleeps, and passes in the clock and a random number.
 //!
 //! ```text
-//! const attempts = new WasmAttempts(client, 'ShowSecret', '{"secret_name":"db"}');
+//! const attempts = new WasmAttempts(client, 'ShowSecret', '{"secret_name":"db"}', 3, 100, 20000, 60000, deadlineMs);
 //! for (;;) {
+//!   const timeoutMs = attempts.timeout(60000, elapsedMs());  // throws when the deadline passed
 //!   const request = JSON.parse(attempts.request(client, Date.now() / 1000));
 //!   const next = await send(request)                      // transport, then one of:
+//!     .finally(() => attempts.elapsed(elapsedMs()))
 //!     .then((r) => attempts.receive(client, r.status, headersJson, r.body, now, Math.random()),
 //!           (e) => attempts.fail(client, e.message, e.maybeSent, e.timedOut, e.notRetried, now, Math.random()));
 //!   if (typeof next === 'string') return JSON.parse(next); // the result
@@ -15,11 +17,13 @@
 //! }
 //! ```
 
+use crate::cache::at;
 use crate::provider::WasmProvider;
 use crate::{headers_from, js_err, json_value, parse_json, request_json, sdk_date, WasmClient};
+use csms_core::cache::CacheConfig;
 use csms_core::provider::{credentials_expired, Acquire};
-use csms_core::{operation, parse_response, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
-use csms_core::{CONNECT_TIMEOUT, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
+use csms_core::{operation, parse_response, Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
+use csms_core::{CONNECT_TIMEOUT, MAX_CLOCK_OFFSET, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
 use serde_json::Value;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -38,32 +42,46 @@ pub struct WasmAttempts {
 #[wasm_bindgen]
 impl WasmAttempts {
     /// Validates `input` (JSON text) and prepares the call of `operation` (nothing is signed
-    /// yet). `max_attempts`, `base_ms`, `cap_ms` and `max_retry_after_ms` set the core's
-    /// `RetryPolicy`; each takes the core's default (3, 100 ms, 20 s, 60 s) when undefined.
+    /// yet). `max_attempts`, `backoff_base_ms`, `backoff_cap_ms` and `max_retry_after_ms` are
+    /// the call's retry policy (see [`retry_policy`]); `deadline_ms`, when given, bounds the
+    /// whole call, waits included (the core's [`Attempts::with_deadline`]; see
+    /// [`WasmAttempts::timeout`]).
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client: &WasmClient,
         operation_name: &str,
         input: &str,
-        max_attempts: Option<u32>,
-        base_ms: Option<u32>,
-        cap_ms: Option<u32>,
-        max_retry_after_ms: Option<u32>,
+        max_attempts: f64,
+        backoff_base_ms: f64,
+        backoff_cap_ms: f64,
+        max_retry_after_ms: f64,
+        deadline_ms: Option<f64>,
     ) -> Result<WasmAttempts, JsValue> {
         let op = operation(operation_name).map_err(js_err)?;
         let input = parse_json(input, "input")?;
-        let default = RetryPolicy::default();
-        let policy = RetryPolicy {
-            max_attempts: max_attempts.map_or(default.max_attempts, |n| n.max(1)),
-            base: base_ms.map_or(default.base, |ms| Duration::from_millis(ms.into())),
-            cap: cap_ms.map_or(default.cap, |ms| Duration::from_millis(ms.into())),
-            max_retry_after: max_retry_after_ms.map_or(default.max_retry_after, |ms| Duration::from_millis(ms.into())),
-        };
-        Ok(WasmAttempts {
-            inner: client.inner.start(op, &input, policy).map_err(js_err)?,
-            signer: None,
-            expired: false,
-        })
+        let policy = retry_policy(max_attempts, backoff_base_ms, backoff_cap_ms, max_retry_after_ms)?;
+        let mut inner = client.inner.start(op, &input, policy).map_err(js_err)?;
+        if let Some(ms) = deadline_ms {
+            inner = inner.with_deadline(at(ms));
+        }
+        Ok(WasmAttempts { inner, signer: None, expired: false })
+    }
+
+    /// The timeout of the next attempt in ms: `per_attempt_ms` cut to what is left of the
+    /// call's deadline, `elapsed_ms` being how long the call has taken so far (the host's
+    /// monotonic clock). Throws the transport error the deadline ends the call with (timed
+    /// out, nothing sent, not retried) when nothing is left.
+    pub fn timeout(&mut self, per_attempt_ms: f64, elapsed_ms: f64) -> Result<f64, JsValue> {
+        self.inner.elapsed(at(elapsed_ms));
+        let timeout = self.inner.timeout(Some(at(per_attempt_ms))).map_err(js_err)?;
+        Ok(timeout.map_or(per_attempt_ms, |t| t.as_secs_f64() * 1000.0))
+    }
+
+    /// Tells the core how long the call has taken so far, in ms (before [`WasmAttempts::receive`]
+    /// or [`WasmAttempts::fail`]: a retry whose wait would pass the deadline is not made).
+    pub fn elapsed(&mut self, elapsed_ms: f64) {
+        self.inner.elapsed(at(elapsed_ms));
     }
 
     /// The request of the next attempt as the JSON text of `{method, url, headers, body}`,
@@ -184,17 +202,66 @@ impl WasmAttempts {
     }
 }
 
-/// The core's defaults for the transports: `[connect timeout in ms, whole-request timeout in
-/// ms, max response bytes, metadata request timeout in ms]` (10 s, 60 s, 16 MiB, 3 s).
-#[wasm_bindgen(js_name = transportDefaults)]
-pub fn transport_defaults() -> Vec<u32> {
-    let metadata = csms_core::provider::metadata::TIMEOUT;
-    vec![
-        CONNECT_TIMEOUT.as_millis() as u32,
-        REQUEST_TIMEOUT.as_millis() as u32,
-        MAX_RESPONSE_BYTES as u32,
-        metadata.as_millis() as u32,
-    ]
+/// The retry policy of the options given in ms (whole numbers of 0 or more, checked by the
+/// JS side; larger than the core takes, they saturate), checked by the core's
+/// [`RetryPolicy::validate`]: a validation error naming `max_attempts`, `backoff_base`,
+/// `backoff_cap` or `max_retry_after`, which the JS side renames to its options.
+pub(crate) fn retry_policy(
+    max_attempts: f64,
+    backoff_base_ms: f64,
+    backoff_cap_ms: f64,
+    max_retry_after_ms: f64,
+) -> Result<RetryPolicy, JsValue> {
+    let policy = RetryPolicy {
+        max_attempts: max_attempts as u32,
+        base: at(backoff_base_ms),
+        cap: at(backoff_cap_ms),
+        max_retry_after: at(max_retry_after_ms),
+    };
+    policy.validate().map_err(js_err)?;
+    Ok(policy)
+}
+
+/// Checks a client's retry options (in ms) with the core's [`RetryPolicy::validate`], as
+/// [`WasmAttempts::new`] does each call's.
+#[wasm_bindgen(js_name = checkRetryPolicy)]
+pub fn check_retry_policy(
+    max_attempts: f64,
+    backoff_base_ms: f64,
+    backoff_cap_ms: f64,
+    max_retry_after_ms: f64,
+) -> Result<(), JsValue> {
+    retry_policy(max_attempts, backoff_base_ms, backoff_cap_ms, max_retry_after_ms).map(|_| ())
+}
+
+/// The core's defaults, as the JSON text of an object named as in
+/// `tests/parity/surface.json` (durations in ms): the client's (`algorithm`, `max_attempts`,
+/// `backoff_base_ms`, `backoff_cap_ms`, `max_retry_after_ms`, `max_clock_offset_ms`,
+/// `connect_timeout_ms`, `timeout_ms`, `max_response_bytes`), the cache's (`ttl_ms`,
+/// `max_entries`, `max_stale_ms`) and `metadata_timeout_ms` (the metadata provider's requests).
+#[wasm_bindgen(js_name = coreDefaults)]
+pub fn core_defaults() -> String {
+    let retry = RetryPolicy::default();
+    let cache = CacheConfig::default();
+    let ms = |d: Duration| d.as_millis() as u64;
+    format!(
+        "{{\"algorithm\":\"{}\",\"max_attempts\":{},\"backoff_base_ms\":{},\"backoff_cap_ms\":{},\
+         \"max_retry_after_ms\":{},\"max_clock_offset_ms\":{},\"connect_timeout_ms\":{},\"timeout_ms\":{},\
+         \"max_response_bytes\":{},\"ttl_ms\":{},\"max_entries\":{},\"max_stale_ms\":{},\"metadata_timeout_ms\":{}}}",
+        Algorithm::default().name(),
+        retry.max_attempts,
+        ms(retry.base),
+        ms(retry.cap),
+        ms(retry.max_retry_after),
+        ms(MAX_CLOCK_OFFSET),
+        ms(CONNECT_TIMEOUT),
+        ms(REQUEST_TIMEOUT),
+        MAX_RESPONSE_BYTES,
+        ms(cache.ttl),
+        cache.max_entries,
+        cache.max_stale.map_or(0, ms),
+        ms(csms_core::provider::metadata::TIMEOUT),
+    )
 }
 
 /// The client that signed the last attempt: a provider's (`signer`), else `client`'s own.

@@ -66,7 +66,7 @@ test('validation errors name the field', () => {
   assert.throws(
     () => client.buildRequest('UpdateSecret', { secret_name: 'test', rotation_period: '5h' }),
     (e) => e instanceof esm.ValidationError && e instanceof esm.CsmsError && e instanceof Error &&
-      e.name === 'ValidationError' && e.code === 'validation' && e.field === 'rotation_period',
+      e.name === 'ValidationError' && e.kind === 'validation' && e.field === 'rotation_period',
   );
   assert.throws(() => client.buildRequest('NoSuchOperation', {}), (e) => e instanceof esm.CsmsError && e instanceof Error);
   assert.throws(() => new esm.CsmsClient({ ...options, projectId: undefined }), (e) => e.field === 'projectId');
@@ -77,7 +77,7 @@ test('validation errors name the field', () => {
   assert.throws(() => new esm.CsmsClient({ ...options, endpoint: undefined, region: 'Bad Region' }), (e) => e.field === 'region');
   assert.throws(() => new esm.CsmsClient({ ...options, transport: 42 }), (e) => e.field === 'transport');
   assert.throws(() => client.buildRequest('ListSecrets', {}, 'yesterday'), (e) => e.field === 'at');
-  assert.throws(() => client.buildRequest('UpdateSecret', 'not an object'), (e) => e.code === 'validation');
+  assert.throws(() => client.buildRequest('UpdateSecret', 'not an object'), (e) => e.kind === 'validation');
 });
 
 test('region gives the public endpoint', () => {
@@ -95,13 +95,13 @@ test('parseResponse: results, API and decode errors, header forms', () => {
   for (const headers of [{ 'X-Request-Id': 'rid-1' }, new Headers({ 'x-request-id': 'rid-1' }), [['X-Request-Id', 'rid-1']], new Map([['x-request-id', 'rid-1']])]) {
     assert.throws(
       () => client.parseResponse('ShowSecret', { status: 404, headers, body }),
-      (e) => e instanceof esm.ApiError && e.code === 'api' && e.status === 404 && e.errorCode === 'CSMS.0401' &&
+      (e) => e instanceof esm.ApiError && e.kind === 'api' && e.status === 404 && e.errorCode === 'CSMS.0401' &&
         e.errorMsg === 'no such secret' && e.requestId === 'rid-1' && /CSMS\.0401/.test(e.message),
     );
   }
   assert.throws(
     () => client.parseResponse('ShowSecret', { status: 200, headers: {}, body: 'not json' }),
-    (e) => e instanceof esm.DecodeError && e.code === 'decode' && e.status === 200,
+    (e) => e instanceof esm.DecodeError && e.kind === 'decode' && e.status === 200,
   );
 });
 
@@ -115,8 +115,8 @@ test('a Rust panic becomes an Error; the next call gets a fresh instance, and cl
     for (const message of ['first boom', 'second boom']) {
       assert.throws(
         () => panicForTests(message),
-        (e) => e instanceof csms.CsmsError && e instanceof Error && e.name === 'CsmsError' && e.code === 'panic' &&
-          e.message.includes(message) && e.cause instanceof WebAssembly.RuntimeError,
+        (e) => e instanceof csms.CsmsError && e instanceof Error && e.name === 'CsmsError' && e.kind === 'internal' &&
+          /panic in csms-core/.test(e.message) && e.reason === e.message && e.message.includes(message) && e.cause instanceof WebAssembly.RuntimeError,
       );
       // The client made before the panic re-creates its native object on the new instance.
       assert.deepEqual(client.buildRequest('ListSecrets', {}, '20240806T000000Z'), before);
@@ -134,7 +134,7 @@ test('a Rust panic becomes an Error; the next call gets a fresh instance, and cl
         return listed();
       },
     });
-    await assert.rejects(panicky.listSecrets({}), (e) => e.code === 'panic' && /inside a call/.test(e.message));
+    await assert.rejects(panicky.listSecrets({}), (e) => e.kind === 'internal' && /panic in csms-core/.test(e.message) && /inside a call/.test(e.message));
     assert.deepEqual((await panicky.listSecrets({})).secrets, []);
   }
 });
@@ -154,7 +154,7 @@ test('errors are recognised across the ESM and CommonJS copies (instanceof), by 
     for (const other of ['ValidationError', 'ApiError', 'DecodeError']) assert.ok(!(refused instanceof b[other]), other);
     const invalid = new a.ValidationError('bad', { field: 'f' });
     assert.ok(invalid instanceof b.ValidationError && invalid instanceof b.CsmsError && !(invalid instanceof b.TransportError));
-    assert.ok(new a.CsmsError('x', 'panic') instanceof b.CsmsError);
+    assert.ok(new a.CsmsError('x') instanceof b.CsmsError);
     assert.ok(!(new a.CsmsError('x', 'transport') instanceof b.TransportError));
     // A user's subclass is one of the package's classes in both copies, not the other way round.
     class Refused extends a.TransportError {}
@@ -169,7 +169,7 @@ test('errors are recognised across the ESM and CommonJS copies (instanceof), by 
   for (const [client, other] of [[esm, cjs], [cjs, esm]]) {
     let calls = 0;
     const refusing = new client.CsmsClient({
-      ...options, retryBaseMs: 1,
+      ...options, backoffBaseMs: 1,
       transport: async () => {
         calls++;
         throw new other.TransportError('connection refused', { maybeSent: false });
@@ -225,7 +225,7 @@ test('a transport returning a bad response is a transport failure (maybeSent); a
   ];
   for (const [label, response, message] of cases) {
     let calls = 0;
-    const client = new esm.CsmsClient({ ...options, retryBaseMs: 1, transport: async () => (calls++, response) });
+    const client = new esm.CsmsClient({ ...options, backoffBaseMs: 1, transport: async () => (calls++, response) });
     await assert.rejects(client.listSecrets({}), (e) => {
       assert.ok(e instanceof esm.TransportError && e.maybeSent === true, `${label}: ${e.stack}`);
       assert.match(e.message, message, label);

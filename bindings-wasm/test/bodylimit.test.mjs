@@ -74,7 +74,7 @@ async function server(kind) {
 }
 
 function client(endpoint, options = {}) {
-  return new CsmsClient({ endpoint, projectId: 'p', credentials: { ak: 'AK', sk: 'SK' }, retryBaseMs: 5, timeoutMs: 20000, ...options });
+  return new CsmsClient({ endpoint, projectId: 'p', credentials: { ak: 'AK', sk: 'SK' }, backoffBaseMs: 5, timeoutMs: 20000, ...options });
 }
 
 async function assertRefused(kind, options, limit = LIMIT) {

@@ -57,9 +57,9 @@ function checkHeaders(request, expected) {
 function checkError(err, expected) {
   if (!(err instanceof csms.CsmsError)) throw new Error(`not a CsmsError: ${err && err.stack}`);
   if (!(err instanceof Error)) throw new Error('not an Error');
-  if (err.code !== expected.kind) throw new Error(`got ${err.code} error (${err.message}), want ${expected.kind}`);
+  if (err.kind !== expected.kind) throw new Error(`got ${err.kind} error (${err.message}), want ${expected.kind}`);
   let actual;
-  switch (err.code) {
+  switch (err.kind) {
     case 'validation':
       if (!(err instanceof csms.ValidationError)) throw new Error('not a ValidationError');
       actual = { kind: 'validation', field: err.field };
@@ -73,7 +73,7 @@ function checkError(err, expected) {
       actual = { kind: 'decode' };
       break;
     default:
-      actual = { kind: err.code };
+      actual = { kind: err.kind };
   }
   if (!isSubset(expected, actual)) throw new Error(`error ${JSON.stringify(actual)} does not match ${JSON.stringify(expected)}`);
 }

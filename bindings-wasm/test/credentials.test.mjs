@@ -97,7 +97,7 @@ test('the default chain says why each provider did not apply', async (t) => {
   const env = { HUAWEICLOUD_SDK_CREDENTIALS_FILE: '/nonexistent/csms-test/credentials', CSMS_METADATA_ENDPOINT: endpoint };
   const error = await rejection(client(endpoint, defaultCredentials({ env })).listSecrets({}));
   assert.ok(error instanceof CredentialsError && error instanceof CsmsError, String(error));
-  assert.equal(error.code, 'credentials');
+  assert.equal(error.kind, 'credentials');
   assert.equal(error.provider, 'default chain');
   for (const part of [
     'environment: invalid `HUAWEICLOUD_SDK_AK`: is not set',
@@ -246,10 +246,10 @@ test('an expired-token 401: the credentials are fetched again and the call retri
   assert.equal(ops.ListSecrets, 3, 'the refused attempt and its retry');
 });
 
-test("onAttempt's canonical request is the one the provider's credentials signed", async (t) => {
+test("debugHook's canonical request is the one the provider's credentials signed", async (t) => {
   const { endpoint } = await emulatorFor(t, ['--metadata']);
   const canonical = [];
-  const csmsClient = client(endpoint, MetadataCredentials({ endpoint }), { onAttempt: (r) => canonical.push(r.canonicalRequest()) });
+  const csmsClient = client(endpoint, MetadataCredentials({ endpoint }), { debugHook: (r) => canonical.push(r.canonicalRequest()) });
   await csmsClient.listSecrets({});
   assert.equal(canonical.length, 1);
   // A temporary key: its security token signed, shown masked.

@@ -85,7 +85,7 @@ test('userAgent is signed and sent when given (Node)', async () => {
 test('a transport failure is a TransportError', async () => {
   const csms = await loadPackage('esm');
   const client = new csms.CsmsClient({ endpoint: 'http://127.0.0.1:1', projectId: PROJECT_ID, credentials: { ak: AK, sk: SK } });
-  await assert.rejects(client.listSecrets(), (e) => e instanceof csms.TransportError && e.code === 'transport' && e instanceof Error);
+  await assert.rejects(client.listSecrets(), (e) => e instanceof csms.TransportError && e.kind === 'transport' && e instanceof Error);
   const custom = new csms.CsmsClient({
     endpoint: emulator.endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK },
     transport: async () => {

@@ -1,5 +1,5 @@
 // A refused signature explains itself (ApiError.canonicalRequest / stringToSign, the likely
-// causes in the message), and the `onAttempt` hook sees every attempt, against the emulator.
+// causes in the message), and the `debugHook` hook sees every attempt, against the emulator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AK, PROJECT_ID, loadPackage, emulatorFor } from './helpers.mjs';
@@ -8,7 +8,7 @@ const { CsmsClient, ApiError, TransportError, ValidationError } = await loadPack
 const SECURITY_TOKEN = 'JS-SECURITY-TOKEN-0123';
 const WRONG_SK = 'WRONG-SK-0123456789abcdef';
 
-const FAST = { maxAttempts: 3, retryBaseMs: 1, retryCapMs: 5 };
+const FAST = { maxAttempts: 3, backoffBaseMs: 1, backoffCapMs: 5 };
 
 test('a wrong SK shows what was signed and no secret', async (t) => {
   const { endpoint } = await emulatorFor(t);
@@ -39,7 +39,7 @@ test('a wrong SK shows what was signed and no secret', async (t) => {
   assert.equal(missing.canonicalRequest, undefined);
 });
 
-test('onAttempt gets one record per attempt, with retries and transport failures', async (t) => {
+test('debugHook gets one record per attempt, with retries and transport failures', async (t) => {
   const { endpoint } = await emulatorFor(t, ['--faults', 'seed=5,503=100%']);
   const records = [];
   const { SK } = await import('./helpers.mjs');
@@ -48,7 +48,7 @@ test('onAttempt gets one record per attempt, with retries and transport failures
     projectId: PROJECT_ID,
     credentials: { ak: AK, sk: SK, securityToken: SECURITY_TOKEN },
     ...FAST,
-    onAttempt: (r) => records.push({ ...r, canonical: r.canonicalRequest() }),
+    debugHook: (r) => records.push({ ...r, canonical: r.canonicalRequest() }),
   });
   const error = await client.showSecret({ secret_name: 'db' }).catch((e) => e);
   assert.equal(error.status, 503);
@@ -67,7 +67,7 @@ test('onAttempt gets one record per attempt, with retries and transport failures
 
   const closed = await emulatorFor(t, ['--faults', 'seed=5,close-before=100%']);
   const failures = [];
-  const failing = new CsmsClient({ endpoint: closed.endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, ...FAST, onAttempt: (r) => failures.push(r) });
+  const failing = new CsmsClient({ endpoint: closed.endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, ...FAST, debugHook: (r) => failures.push(r) });
   assert.ok((await failing.showSecret({ secret_name: 'db' }).catch((e) => e)) instanceof TransportError);
   assert.deepEqual(failures.map((r) => r.attempt), [1, 2, 3]);
   assert.ok(failures.every((r) => r.status === undefined && typeof r.error === 'string' && r.requestId === ''));
@@ -77,7 +77,7 @@ test('a hook that throws or rejects does not break the call', async (t) => {
   const { endpoint } = await emulatorFor(t);
   const { SK } = await import('./helpers.mjs');
   let calls = 0;
-  for (const onAttempt of [
+  for (const debugHook of [
     () => {
       calls += 1;
       throw new Error('the hook fails');
@@ -87,11 +87,11 @@ test('a hook that throws or rejects does not break the call', async (t) => {
       throw new Error('the hook rejects');
     },
   ]) {
-    const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, onAttempt });
+    const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, debugHook });
     const name = `hooked-${calls}`;
     await client.createSecret({ name, secret_string: 'v' });
     assert.equal((await client.showSecret({ secret_name: name })).secret.name, name);
   }
   assert.equal(calls, 4);
-  assert.throws(() => new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, onAttempt: 'log' }), ValidationError);
+  assert.throws(() => new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, debugHook: 'log' }), ValidationError);
 });

@@ -26,7 +26,7 @@ export async function rotationFlow(csms, makeClient, { ak, sk, projectId, endpoi
     await client.rotateSecret({ secret_name: name });
     log.push(['rotate', 'no error']);
   } catch (e) {
-    log.push(['rotate', e instanceof csms.ApiError, e instanceof Error, e.name, e.code, e.status, typeof e.requestId === 'string' && e.requestId.length > 0, e.errorCode]);
+    log.push(['rotate', e instanceof csms.ApiError, e instanceof Error, e.name, e.kind, e.status, typeof e.requestId === 'string' && e.requestId.length > 0, e.errorCode]);
   }
 
   const wrong = makeClient({ endpoint, projectId, credentials: { ak, sk: sk + 'x' }, transport });
@@ -49,7 +49,7 @@ export async function rotationFlow(csms, makeClient, { ak, sk, projectId, endpoi
     await counting.updateSecret({ secret_name: name, rotation_period: '5h' });
     log.push(['validation', 'no error']);
   } catch (e) {
-    log.push(['validation', e instanceof csms.ValidationError, e.code, e.field, sent]);
+    log.push(['validation', e instanceof csms.ValidationError, e.kind, e.field, sent]);
   }
   return log;
 }

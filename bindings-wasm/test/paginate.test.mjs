@@ -52,7 +52,7 @@ test('per-call settings reach every page; bad ones, and operations that do not p
   const refused = (fn, field, reason) =>
     assert.throws(fn, (e) => e instanceof ValidationError && e.field === field && reason.test(e.reason));
   refused(() => client.paginate('ShowSecret', { secret_name: 'x' }), 'operation', /does not page/);
-  refused(() => client.paginate('ListSecrets', {}, { maxAttempts: 0 }), 'maxAttempts', /whole number/);
+  refused(() => client.paginate('ListSecrets', {}, { maxAttempts: 0 }), 'maxAttempts', /from 1 to 100/);
   refused(() => client.paginate('ListSecrets', 'limit=2'), 'input', /object/);
 
   // Every page's call gets them: a transport sees each page's timeout.

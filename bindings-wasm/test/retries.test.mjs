@@ -22,7 +22,7 @@ const csms = await loadPackage('esm');
 const { CsmsClient, ApiError, TransportError, fetchTransport } = csms;
 const credentials = { ak: AK, sk: SK };
 /** Short backoff, so that a thousand calls take seconds. */
-const FAST = { maxAttempts: 3, retryBaseMs: 5, retryCapMs: 50 };
+const FAST = { maxAttempts: 3, backoffBaseMs: 5, backoffCapMs: 50 };
 
 /** Whether an operation is idempotent, from the spec the core is generated from. */
 const IDEMPOTENT = new Map(
@@ -200,7 +200,7 @@ const silentServer = () => silent((stop) => cleanup.push(stop));
 
 test('the whole-request timeout fires: TransportError, maybeSent, retried only when idempotent', async () => {
   const { server, endpoint } = await silentServer();
-  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, timeoutMs: 300, maxAttempts: 2, retryBaseMs: 0 });
+  const client = new CsmsClient({ endpoint, projectId: PROJECT_ID, credentials, timeoutMs: 300, maxAttempts: 2, backoffBaseMs: 0 });
   let started = Date.now();
   await assert.rejects(client.showSecret({ secret_name: 'db' }), (e) => {
     assert.ok(e instanceof TransportError, e.stack);
@@ -283,7 +283,7 @@ sys.stdin.read()
   cleanup.push(() => child.kill());
   const port = await new Promise((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
   const client = new CsmsClient({
-    endpoint: `http://127.0.0.1:${port}`, projectId: PROJECT_ID, credentials, connectTimeoutMs: 300, timeoutMs: 20000, maxAttempts: 2, retryBaseMs: 0,
+    endpoint: `http://127.0.0.1:${port}`, projectId: PROJECT_ID, credentials, connectTimeoutMs: 300, timeoutMs: 20000, maxAttempts: 2, backoffBaseMs: 0,
   });
   const started = Date.now();
   await assert.rejects(client.rotateSecret({ secret_name: 'db' }), (e) => {
@@ -318,7 +318,7 @@ test('a withheld retry says notRetried, and the emulator applied the call at mos
     assert.equal((await applied(emu, 'db')).RotateSecret, appliedOnce, faults);
     assert.equal((await applied(emu, 'app1')).CreateSecretVersion, appliedOnce, faults);
     // An idempotent call is tried three times, and its error is the last attempt's.
-    await assert.rejects(client.showSecret({ secret_name: 'db' }), (e) => e.notRetried === undefined && (e.code === 'transport' || e.status === 503));
+    await assert.rejects(client.showSecret({ secret_name: 'db' }), (e) => e.notRetried === undefined && (e.kind === 'transport' || e.status === 503));
     assert.equal((await emu.admin('faults')).requests, 5, faults);
   }
 });
@@ -467,8 +467,24 @@ test('a server clock beyond maxClockOffsetMs is not followed; the client works a
 
 test('retry and timeout options are checked', () => {
   const base = { endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials };
-  for (const [name, value] of [['maxAttempts', 0], ['maxAttempts', 1.5], ['timeoutMs', -1], ['connectTimeoutMs', '10'], ['retryBaseMs', NaN], ['retryCapMs', 2 ** 31], ['maxRetryAfterMs', -1]]) {
+  for (const [name, value] of [['maxAttempts', 0], ['maxAttempts', 1.5], ['timeoutMs', -1], ['connectTimeoutMs', '10'], ['backoffBaseMs', NaN], ['backoffCapMs', 2 ** 31], ['maxRetryAfterMs', -1]]) {
     assert.throws(() => new CsmsClient({ ...base, [name]: value }), (e) => e instanceof csms.ValidationError && e.field === name, `${name}=${value}`);
   }
-  assert.doesNotThrow(() => new CsmsClient({ ...base, maxAttempts: 1, timeoutMs: 1, connectTimeoutMs: 1, retryBaseMs: 0, retryCapMs: 0 }));
+  assert.doesNotThrow(() => new CsmsClient({ ...base, maxAttempts: 1, timeoutMs: 1, connectTimeoutMs: 1, backoffBaseMs: 0, backoffCapMs: 0 }));
+  // The bounds are the core's (RetryPolicy::validate), named as the options are.
+  const day = 86400000;
+  for (const [given, field, reason] of [
+    [{ maxAttempts: 101 }, 'maxAttempts', /from 1 to 100/],
+    [{ backoffCapMs: day + 1 }, 'backoffCapMs', /at most a day/],
+    [{ backoffBaseMs: day + 1, backoffCapMs: day }, 'backoffBaseMs', /at most a day/],
+    [{ maxRetryAfterMs: day + 1 }, 'maxRetryAfterMs', /at most a day/],
+    [{ backoffCapMs: 50 }, 'backoffCapMs', /below backoffBaseMs \(100 ms\)/],
+  ]) {
+    assert.throws(() => new CsmsClient({ ...base, ...given }), (e) => e instanceof csms.ValidationError && e.field === field && reason.test(e.reason), JSON.stringify(given));
+  }
+  assert.doesNotThrow(() => new CsmsClient({ ...base, maxAttempts: 100, backoffBaseMs: day, backoffCapMs: day, maxRetryAfterMs: day }));
+  // The names of earlier versions are refused with the new one.
+  for (const [old, renamed] of [['retryBaseMs', 'backoffBaseMs'], ['retryCapMs', 'backoffCapMs'], ['onAttempt', 'debugHook']]) {
+    assert.throws(() => new CsmsClient({ ...base, [old]: 1 }), (e) => e.field === old && e.reason.includes(`renamed \`${renamed}\``), old);
+  }
 });

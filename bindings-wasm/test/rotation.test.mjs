@@ -11,7 +11,7 @@ const FIRST = JSON.stringify({ username: 'app', password: 'p0' });
 async function setUp(t, form = 'esm') {
   const csms = await loadPackage(form);
   const { endpoint } = await emulatorFor(t);
-  const client = new csms.CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, retryBaseMs: 1, retryCapMs: 5 });
+  const client = new csms.CsmsClient({ endpoint, projectId: PROJECT_ID, credentials: { ak: AK, sk: SK }, backoffBaseMs: 1, backoffCapMs: 5 });
   return { csms, endpoint, client };
 }
 
@@ -131,7 +131,7 @@ test('a failing apply stops with a RotationError; the next run resumes', async (
     (e) => e,
   );
   assert.ok(error instanceof csms.RotationError && error instanceof csms.CsmsError, String(error));
-  assert.equal(error.code, 'rotation');
+  assert.equal(error.kind, 'rotation');
   assert.equal(error.step, 'apply');
   assert.match(error.message, /the database is unreachable/);
   assert.equal(error.cause && error.cause.message, 'the database is unreachable');

@@ -1,10 +1,10 @@
 // Type-checks test/types/*.ts against the built package's declarations with `tsc --noEmit`
 // (typescript is a devDependency of this test package only), compiles and runs a CommonJS
-// TypeScript file, and compiles the README's code blocks with `tsc --strict`.
+// TypeScript file, and compiles the code blocks of the README and of docs/*.md with `tsc --strict`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HERE, PKG_DIR } from './helpers.mjs';
 
@@ -48,7 +48,7 @@ test('CommonJS TypeScript: a default import compiles and runs', { skip }, () => 
 });
 
 /**
- * The README's JavaScript and TypeScript code blocks (and the module script of its HTML
+ * The JavaScript and TypeScript code blocks of the README and of docs/*.md (and the module script of its HTML
  * one), each compiled as a TypeScript module with --strict, as a TypeScript user would copy
  * it: the names a block takes from its surroundings (`client`, `projectId`, ...) are
  * declared in types/readme-context.d.ts. A block whose info string says `no-check` is left
@@ -70,10 +70,12 @@ function readmeBlocks(readme) {
   return blocks;
 }
 
-test('README code blocks pass tsc --strict', { skip }, () => {
+test('README and docs code blocks pass tsc --strict', { skip }, () => {
   linkPackage();
-  const blocks = readmeBlocks(readFileSync(join(HERE, '..', 'README.md'), 'utf8'));
-  assert.ok(blocks.length >= 5, `only ${blocks.length} code blocks found in the README`);
+  const docs = join(HERE, '..', 'docs');
+  const pages = [join(HERE, '..', 'README.md'), ...readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => join(docs, f))];
+  const blocks = pages.flatMap((page) => readmeBlocks(readFileSync(page, 'utf8')));
+  assert.ok(blocks.length >= 10, `only ${blocks.length} code blocks found in the README and docs`);
   const dir = join(TYPES, '.readme');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);

@@ -137,7 +137,8 @@ class SwiftClientSurface(unittest.TestCase):
             self.assertEqual(kind, "TimeInterval?" if option["duration"] else "Int?", label)
             self.assertEqual(default, "nil", label)
         body = block(self.calls, "public func withOptions(")
-        self.assertIn("withLimits(timeoutMillis:", body)
+        self.assertIn("withSettings(maxAttempts:", body)
+        self.assertIn("timeoutMillis:", body)
         self.assertIn("deadlineMillis:", body)
 
     def test_the_cache_has_the_parity_options(self):

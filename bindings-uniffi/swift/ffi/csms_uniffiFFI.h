@@ -510,7 +510,7 @@ uint64_t uniffi_csms_uniffi_fn_constructor_csmsclient_from_env(void*_Nonnull met
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustBuffer credentials, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustBuffer credentials, RustBuffer backoff_cap_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST
@@ -538,6 +538,11 @@ int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnu
 RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_http_transport(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_MARK_CLOSED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_MARK_CLOSED
+void uniffi_csms_uniffi_fn_method_csmsclient_mark_closed(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
@@ -548,14 +553,9 @@ RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull 
 uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Nonnull ptr, RustBuffer secret_name, void*_Nonnull callbacks, void*_Nonnull clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_LIMITS
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_LIMITS
-void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_limits(void*_Nonnull ptr, RustBuffer timeout_millis, RustBuffer deadline_millis, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer backoff_cap_millis, RustBuffer max_retry_after_millis, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
-void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_settings(void*_Nonnull ptr, RustBuffer transport, RustBuffer max_attempts, RustCallStatus *_Nonnull out_status
+void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_settings(void*_Nonnull ptr, RustBuffer transport, RustBuffer max_attempts, RustBuffer timeout_millis, RustBuffer deadline_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
@@ -1200,6 +1200,12 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_http_transport(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_MARK_CLOSED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_MARK_CLOSED
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_mark_closed(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_PARSE_RESPONSE
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
@@ -1209,12 +1215,6 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_LIMITS
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_LIMITS
-uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_with_limits(void
     
 );
 #endif

@@ -1,5 +1,5 @@
-// What the README's code blocks take from their surroundings: each block is compiled on its
-// own (test/types.test.mjs, "README code blocks"), with these names declared around it.
+// What the code blocks of the README and docs/*.md take from their surroundings: each block is compiled on its
+// own (test/types.test.mjs, "README and docs code blocks"), with these names declared around it.
 import type { ApiError as ApiErrorClass, CsmsClient, CsmsClientOptions } from 'csms-sdk';
 
 declare global {

@@ -10,6 +10,7 @@ import {
   DecodeError,
   ValidationError,
   type CallOptions,
+  type ErrorKind,
   type Secret,
   type HttpRequest,
   type ShowSecretVersionOutput,
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   // @ts-expect-error timeoutMs is a number
   await client.showSecret({ secret_name: 'db' }, { timeoutMs: '100' });
   // @ts-expect-error not a setting of a call
-  await client.showSecret({ secret_name: 'db' }, { retryBaseMs: 5 });
+  await client.showSecret({ secret_name: 'db' }, { backoffBaseMs: 5 });
   // Pages of a List operation, and their items.
   for await (const page of client.paginate('ListSecrets', { limit: '2' }, { timeoutMs: 100 })) {
     const first: Secret | undefined = page.secrets?.[0];
@@ -79,14 +80,14 @@ async function main(): Promise<void> {
     await token.listSecrets();
   } catch (e) {
     if (e instanceof ApiError) {
-      const parts: [number, string, string, string, 'api'] = [e.status, e.errorCode, e.errorMsg, e.requestId, e.code];
+      const parts: [number, string, string, string, 'api'] = [e.status, e.errorCode, e.errorMsg, e.requestId, e.kind];
       void parts;
     } else if (e instanceof ValidationError) {
       const field: string = e.field;
       void field;
     } else if (e instanceof CsmsError) {
-      const code: string = e.code;
-      void code;
+      const kind: ErrorKind = e.kind;
+      void kind;
     }
   }
   void [name, value, stages, request, again, v2];
@@ -100,7 +101,7 @@ const withContext: Transport = async (request, { signal, connectTimeoutMs, timeo
 };
 const tuned = new CsmsClient({
   endpoint: 'http://127.0.0.1:8089', projectId: 'p', credentials: { ak: 'AK', sk: 'SK' }, transport: withContext,
-  maxAttempts: 5, retryBaseMs: 50, retryCapMs: 2000, connectTimeoutMs: 3000, timeoutMs: 10000,
+  maxAttempts: 5, backoffBaseMs: 50, backoffCapMs: 2000, connectTimeoutMs: 3000, timeoutMs: 10000,
 });
 // @ts-expect-error maxAttempts is a number
 void new CsmsClient({ endpoint: 'http://127.0.0.1:8089', projectId: 'p', credentials: { authToken: 't' }, maxAttempts: '3' });
@@ -126,7 +127,7 @@ const invalid = new ValidationError('invalid `secret_name`: is required', { fiel
 const notFound = new ApiError('not found', { status: 404, errorCode: 'CSMS.0106', errorMsg: 'no such secret', requestId: 'r', notRetried: undefined });
 const undecodable = new DecodeError('not JSON', { status: 200, requestId: 'r', reason: 'expected value' });
 const refused = new TransportError('connection refused', { maybeSent: false, cause: new Error('ECONNREFUSED') });
-const bug = new CsmsError('internal error', 'panic', { cause: 'boom' });
+const bug = new CsmsError('a panic in csms-core', 'internal', { cause: 'boom', reason: 'a panic' });
 void [invalid, notFound, undecodable, refused, bug, new ValidationError('x'), new ApiError('x'), new DecodeError('x')];
 // @ts-expect-error the second argument of ValidationError is its options, not a code
 void new ValidationError('bad', 'validation');
@@ -166,7 +167,7 @@ async function providers(): Promise<void> {
     if (e instanceof CredentialsError) {
       const provider: string = e.provider;
       const reason: string = e.reason;
-      const code: 'credentials' = e.code;
+      const kind: 'credentials' = e.kind;
     }
   }
   // @ts-expect-error: fromEnv takes the endpoint from the environment
@@ -212,8 +213,8 @@ async function rotating(client: CsmsClient): Promise<void> {
   } catch (e) {
     if (e instanceof RotationError) {
       const step: string = e.step;
-      const code: 'rotation' = e.code;
-      void [step, code, e.reason];
+      const kind: 'rotation' = e.kind;
+      void [step, kind, e.reason];
     }
   }
   // @ts-expect-error: apply is required

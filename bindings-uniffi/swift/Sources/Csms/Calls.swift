@@ -46,9 +46,9 @@ extension CsmsClient {
     public func withOptions(timeout: TimeInterval? = nil, maxAttempts: Int? = nil,
                             deadline: TimeInterval? = nil) throws -> CsmsClient {
         try csmsRenamed {
-            try self.withLimits(timeoutMillis: try csmsOptionalMillis("timeout", timeout),
-                                deadlineMillis: try csmsOptionalMillis("deadline", deadline),
-                                maxAttempts: maxAttempts.map { Int32(clamping: $0) })
+            try self.withSettings(maxAttempts: maxAttempts.map { Int32(clamping: $0) },
+                                  timeoutMillis: try csmsOptionalMillis("timeout", timeout),
+                                  deadlineMillis: try csmsOptionalMillis("deadline", deadline))
         }
     }
 }

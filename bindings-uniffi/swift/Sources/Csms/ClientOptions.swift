@@ -29,9 +29,10 @@ extension CsmsClient {
     /// - `transport`: nil (the default) makes a `URLSessionTransport` with `connectTimeout`,
     ///   `timeout` and `maxResponseBytes`, which the client owns (its session is invalidated
     ///   when the client is freed); give your own to share one between clients, then
-    ///   `connectTimeout` and `maxResponseBytes` are its own settings and unused here.
-    /// - `timeout`: each attempt (on top of the transport's own; past it, the attempt fails as
-    ///   `CsmsException.Transport` with `timedOut`, retried as any timeout).
+    ///   `connectTimeout`, `timeout` and `maxResponseBytes` are its own settings and unused
+    ///   here (as in Kotlin); bound its calls with `withOptions(timeout:deadline:)`.
+    /// - `timeout`: each attempt of the default transport, response body included; past it
+    ///   the attempt fails as `CsmsException.Transport` with `timedOut`, retried as any timeout.
     /// - `maxAttempts` (1 = never retry, at most 100), `backoffBase` (the first retry's backoff,
     ///   doubling), `backoffCap` (the longest backoff), `maxRetryAfter` (the longest
     ///   `Retry-After` waited for): the retry policy, checked by the core.
@@ -95,7 +96,7 @@ extension CsmsClient {
 }
 
 /// The typed initializer's options but the credentials, checked and turned into the JSON
-/// initializer's and `withLimits`'s (which checks the retry policy with the core's bounds).
+/// initializer's (which checks the retry policy with the core's bounds).
 struct CsmsClientOptions {
     let region: String?
     let endpoint: String?
@@ -148,13 +149,11 @@ struct CsmsClientOptions {
                                             maxResponseBytes: maxResponseBytes)
         }
         return try csmsRenamed {
-            let base = try CsmsClient(optionsJson: text, transport: transport, debugHook: debugHook, credentials: provider)
-            return try base.withLimits(
-                timeoutMillis: try csmsMillis("timeout", timeout),
-                maxAttempts: Int32(clamping: maxAttempts),
-                backoffBaseMillis: try csmsMillis("backoffBase", backoffBase),
-                backoffCapMillis: try csmsMillis("backoffCap", backoffCap),
-                maxRetryAfterMillis: try csmsMillis("maxRetryAfter", maxRetryAfter))
+            try CsmsClient(optionsJson: text, transport: transport, maxAttempts: Int32(clamping: maxAttempts),
+                           backoffBaseMillis: try csmsMillis("backoffBase", backoffBase),
+                           maxRetryAfterMillis: try csmsMillis("maxRetryAfter", maxRetryAfter),
+                           debugHook: debugHook, credentials: provider,
+                           backoffCapMillis: try csmsMillis("backoffCap", backoffCap))
         }
     }
 }
@@ -174,7 +173,7 @@ func csmsOptionalMillis(_ field: String, _ seconds: TimeInterval?) throws -> Int
     return try csmsMillis(field, seconds)
 }
 
-/// The Swift names of the fields the JSON initializer and `withLimits` name in their
+/// The Swift names of the fields the JSON initializer and `withSettings` name in their
 /// validation errors (the core's snake_case names).
 let csmsFieldNames: [String: String] = [
     "project_id": "projectId",
@@ -192,6 +191,8 @@ let csmsFieldNames: [String: String] = [
     "max_retry_after": "maxRetryAfter",
     "timeout": "timeout",
     "deadline": "deadline",
+    "max_entries": "maxEntries",
+    "max_stale": "maxStale",
 ]
 
 /// Runs `make`, renaming the field of a `CsmsException.Validation` to its Swift name.

@@ -556,6 +556,34 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeInterval {
+        let seconds: UInt64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        return Double(seconds) + (Double(nanoseconds) / 1.0e9)
+    }
+
+    public static func write(_ value: TimeInterval, into buf: inout [UInt8]) {
+        if value.rounded(.down) > Double(Int64.max) {
+            fatalError("Duration overflow, exceeds max bounds supported by Uniffi")
+        }
+
+        if value < 0 {
+            fatalError("Invalid duration, must be non-negative")
+        }
+
+        let seconds = UInt64(value)
+        let nanoseconds = UInt32((value - Double(seconds)) * 1.0e9)
+        writeInt(&buf, seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
 
 
 
@@ -1549,6 +1577,14 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func httpTransport()  -> HttpTransport?
     
     /**
+     * Makes every later call through this client and every view of it fail with
+     * `CsmsException.Validation` naming `client` (idempotent). Kotlin's `close()` of a client
+     * that owns its transport calls it before closing the transport, so that a view left
+     * behind fails clearly rather than through a closed transport.
+     */
+    func markClosed() 
+    
+    /**
      * The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
      */
     func parseResponse(operation: String, response: HttpResponse) throws  -> String
@@ -1565,29 +1601,23 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
     
     /**
-     * A view of this client (its options, transport, credentials provider, clock offset and
-     * debug hook shared) with other limits; null keeps this client's. `timeout_millis`: each
-     * attempt's timeout, on top of the transport's own (past it the attempt is dropped and
-     * fails as `CsmsException.Transport`, `timed_out` and `maybe_sent`, retried as any
-     * timeout); `deadline_millis`: the whole call, retries and waits included (the core's
-     * deadline: each attempt's timeout is cut to what is left, no retry whose wait would
-     * pass it, and a call past it ends with `CsmsException.Transport`, `timed_out`,
-     * `not_retried` saying so); both from 1 ms to a day. `max_attempts`, `backoff_base_millis`,
-     * `backoff_cap_millis`, `max_retry_after_millis`: the retry policy, checked by the core's
-     * `RetryPolicy::validate` (`CsmsException.Validation` naming `max_attempts`,
-     * `backoff_base`, `backoff_cap`, `max_retry_after`; `timeout` and `deadline` for those).
-     * Swift's typed initializer and `withOptions` use it.
-     */
-    func withLimits(timeoutMillis: Int64?, deadlineMillis: Int64?, maxAttempts: Int32?, backoffBaseMillis: Int64?, backoffCapMillis: Int64?, maxRetryAfterMillis: Int64?) throws  -> CsmsClient
-    
-    /**
      * A view of this client for some calls: the same options, credentials provider, clock
-     * offset (learnt by either, used by both), retry backoff and debug hook, with
-     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
-     * `transport` instead of this client's when given. Freeing the view leaves this client
-     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     * offset (learnt by either, used by both), retry backoff and debug hook, with these
+     * instead of this client's when given: `transport`, `max_attempts` (checked as the
+     * constructor's), `timeout_millis` (each attempt, on top of the transport's own
+     * timeout) and `deadline_millis` (the whole call: attempts, backoff and `Retry-After`
+     * waits; each attempt's timeout is cut to what is left, and a call that runs out ends
+     * in `CsmsException.Transport` with `timed_out`, no attempt after it). Both are from
+     * 1 ms to a day (`CsmsException.Validation` naming `timeout` or `deadline`), measured
+     * with the transport's `sleep`, which an attempt is raced against (the attempt's send
+     * is then cancelled).
+     *
+     * A view of a view keeps the settings it does not replace. Freeing a view leaves this
+     * client and its transport alone; once this client is freed (`close()`), a call through
+     * a view made from it is `CsmsException.Validation` naming `client`.
+     * Kotlin: `client.withOptions(timeout, maxAttempts, deadline)`.
      */
-    func withSettings(transport: HttpTransport?, maxAttempts: Int32?) throws  -> CsmsClient
+    func withSettings(transport: HttpTransport?, maxAttempts: Int32?, timeoutMillis: Int64?, deadlineMillis: Int64?) throws  -> CsmsClient
     
 }
 /**
@@ -1638,21 +1668,24 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
      * `ClientOptions`; `max_clock_offset_ms`: the largest clock offset learnt from a server,
      * a day when absent, 0 never; `max_response_bytes` is refused: the limit is the
      * transport's, such as `JavaHttpTransport(maxResponseBytes)`).
-     * `max_attempts`: attempts per call, 3 when absent (1 = never retry; less than 1 is
-     * `CsmsException.Validation` naming `max_attempts`).
+     * `max_attempts`: attempts per call, 3 when absent (1 = never retry).
      * `backoff_base_millis`: the first retry's backoff before jitter, doubling with each
-     * attempt (the core's default, 100 ms, when absent; tests use a few ms; negative is
-     * `CsmsException.Validation` naming `backoff_base_millis`).
+     * attempt (the core's default, 100 ms, when absent; tests use a few ms), up to
+     * `backoff_cap_millis` (20 s when absent).
      * `max_retry_after_millis`: the longest `Retry-After` waited for (60 s when absent); a
      * response asking for longer ends the call with its `CsmsException.Api`, whose
-     * `retryAfterMillis` holds the server's value (negative is `CsmsException.Validation`).
+     * `retryAfter` holds the server's value.
+     * The four are checked by the core's `RetryPolicy::validate` (attempts from 1 to 100,
+     * durations at most a day, the cap not below the base; a negative duration is refused
+     * too): `CsmsException.Validation` naming `maxAttempts`, `backoffBase`, `backoffCap` or
+     * `maxRetryAfter`.
      * `debug_hook`: called after every attempt of `call` with its [`AttemptRecord`].
      * `credentials`: a [`CredentialProvider`] whose credentials sign every attempt of
      * `call` (then the options have no `credentials`): fetched when due, and once more, the
      * call retried, after a 401 saying they expired; its failure ends the call with
      * `CsmsException.Credentials` before anything is sent.
      */
-public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil, credentials: CredentialProvider? = nil)throws  {
+public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil, credentials: CredentialProvider? = nil, backoffCapMillis: Int64? = nil)throws  {
     let pointer =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
@@ -1662,7 +1695,8 @@ public convenience init(optionsJson: String, transport: HttpTransport? = nil, ma
         FfiConverterOptionInt64.lower(backoffBaseMillis),
         FfiConverterOptionInt64.lower(maxRetryAfterMillis),
         FfiConverterOptionTypeDebugHook.lower(debugHook),
-        FfiConverterOptionTypeCredentialProvider.lower(credentials),$0
+        FfiConverterOptionTypeCredentialProvider.lower(credentials),
+        FfiConverterOptionInt64.lower(backoffCapMillis),$0
     )
 }
     self.init(unsafeFromRawPointer: pointer)
@@ -1788,6 +1822,18 @@ open func httpTransport() -> HttpTransport?  {
 }
     
     /**
+     * Makes every later call through this client and every view of it fail with
+     * `CsmsException.Validation` naming `client` (idempotent). Kotlin's `close()` of a client
+     * that owns its transport calls it before closing the transport, so that a view left
+     * behind fails clearly rather than through a closed transport.
+     */
+open func markClosed()  {try! rustCall() {
+    uniffi_csms_uniffi_fn_method_csmsclient_mark_closed(self.uniffiClonePointer(),$0
+    )
+}
+}
+    
+    /**
      * The result of `operation` (JSON text, wire names) for `response`, or its error. No I/O.
      */
 open func parseResponse(operation: String, response: HttpResponse)throws  -> String  {
@@ -1826,44 +1872,29 @@ open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, 
 }
     
     /**
-     * A view of this client (its options, transport, credentials provider, clock offset and
-     * debug hook shared) with other limits; null keeps this client's. `timeout_millis`: each
-     * attempt's timeout, on top of the transport's own (past it the attempt is dropped and
-     * fails as `CsmsException.Transport`, `timed_out` and `maybe_sent`, retried as any
-     * timeout); `deadline_millis`: the whole call, retries and waits included (the core's
-     * deadline: each attempt's timeout is cut to what is left, no retry whose wait would
-     * pass it, and a call past it ends with `CsmsException.Transport`, `timed_out`,
-     * `not_retried` saying so); both from 1 ms to a day. `max_attempts`, `backoff_base_millis`,
-     * `backoff_cap_millis`, `max_retry_after_millis`: the retry policy, checked by the core's
-     * `RetryPolicy::validate` (`CsmsException.Validation` naming `max_attempts`,
-     * `backoff_base`, `backoff_cap`, `max_retry_after`; `timeout` and `deadline` for those).
-     * Swift's typed initializer and `withOptions` use it.
-     */
-open func withLimits(timeoutMillis: Int64? = nil, deadlineMillis: Int64? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, backoffCapMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil)throws  -> CsmsClient  {
-    return try  FfiConverterTypeCsmsClient_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_csmsclient_with_limits(self.uniffiClonePointer(),
-        FfiConverterOptionInt64.lower(timeoutMillis),
-        FfiConverterOptionInt64.lower(deadlineMillis),
-        FfiConverterOptionInt32.lower(maxAttempts),
-        FfiConverterOptionInt64.lower(backoffBaseMillis),
-        FfiConverterOptionInt64.lower(backoffCapMillis),
-        FfiConverterOptionInt64.lower(maxRetryAfterMillis),$0
-    )
-})
-}
-    
-    /**
      * A view of this client for some calls: the same options, credentials provider, clock
-     * offset (learnt by either, used by both), retry backoff and debug hook, with
-     * `max_attempts` (less than 1: `CsmsException.Validation` naming `max_attempts`) and
-     * `transport` instead of this client's when given. Freeing the view leaves this client
-     * and its transport alone. Kotlin: `client.withOptions(requestTimeout, maxAttempts)`.
+     * offset (learnt by either, used by both), retry backoff and debug hook, with these
+     * instead of this client's when given: `transport`, `max_attempts` (checked as the
+     * constructor's), `timeout_millis` (each attempt, on top of the transport's own
+     * timeout) and `deadline_millis` (the whole call: attempts, backoff and `Retry-After`
+     * waits; each attempt's timeout is cut to what is left, and a call that runs out ends
+     * in `CsmsException.Transport` with `timed_out`, no attempt after it). Both are from
+     * 1 ms to a day (`CsmsException.Validation` naming `timeout` or `deadline`), measured
+     * with the transport's `sleep`, which an attempt is raced against (the attempt's send
+     * is then cancelled).
+     *
+     * A view of a view keeps the settings it does not replace. Freeing a view leaves this
+     * client and its transport alone; once this client is freed (`close()`), a call through
+     * a view made from it is `CsmsException.Validation` naming `client`.
+     * Kotlin: `client.withOptions(timeout, maxAttempts, deadline)`.
      */
-open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = nil)throws  -> CsmsClient  {
+open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = nil, timeoutMillis: Int64? = nil, deadlineMillis: Int64? = nil)throws  -> CsmsClient  {
     return try  FfiConverterTypeCsmsClient_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
     uniffi_csms_uniffi_fn_method_csmsclient_with_settings(self.uniffiClonePointer(),
         FfiConverterOptionTypeHttpTransport.lower(transport),
-        FfiConverterOptionInt32.lower(maxAttempts),$0
+        FfiConverterOptionInt32.lower(maxAttempts),
+        FfiConverterOptionInt64.lower(timeoutMillis),
+        FfiConverterOptionInt64.lower(deadlineMillis),$0
     )
 })
 }
@@ -4274,13 +4305,13 @@ public enum CsmsException: Swift.Error {
     /**
      * The server answered with an error status.
      * `not_retried`: why a normally retried status was not retried, if so (a `Retry-After`
-     * beyond `max_retry_after_millis`, ...); `retry_after_millis`: the response's
-     * `Retry-After` in milliseconds, if it had one. When the service refused the signature
+     * beyond `max_retry_after`, ...); `retry_after`: the response's `Retry-After`, if it had
+     * one (Kotlin `java.time.Duration`, Swift `TimeInterval`). When the service refused the signature
      * (a 401 `APIGW.0301`), `canonical_request` and `string_to_sign` are what the client
      * signed for the last attempt (tokens as `***`, never the SK) and `clock_off_seconds` how
      * far the server's `Date` was ahead of the signing time; null otherwise.
      */
-    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?, retryAfterMillis: Int64?, canonicalRequest: String?, stringToSign: String?, clockOffSeconds: Int64?
+    case Api(status: Int32, errorCode: String, errorMsg: String, requestId: String, notRetried: String?, retryAfter: TimeInterval?, canonicalRequest: String?, stringToSign: String?, clockOffSeconds: Int64?
     )
     /**
      * A 2xx response whose body is not what the operation returns.
@@ -4345,7 +4376,7 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             errorMsg: try FfiConverterString.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf), 
             notRetried: try FfiConverterOptionString.read(from: &buf), 
-            retryAfterMillis: try FfiConverterOptionInt64.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDuration.read(from: &buf), 
             canonicalRequest: try FfiConverterOptionString.read(from: &buf), 
             stringToSign: try FfiConverterOptionString.read(from: &buf), 
             clockOffSeconds: try FfiConverterOptionInt64.read(from: &buf)
@@ -4390,14 +4421,14 @@ public struct FfiConverterTypeCsmsException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Api(status,errorCode,errorMsg,requestId,notRetried,retryAfterMillis,canonicalRequest,stringToSign,clockOffSeconds):
+        case let .Api(status,errorCode,errorMsg,requestId,notRetried,retryAfter,canonicalRequest,stringToSign,clockOffSeconds):
             writeInt(&buf, Int32(2))
             FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(errorCode, into: &buf)
             FfiConverterString.write(errorMsg, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             FfiConverterOptionString.write(notRetried, into: &buf)
-            FfiConverterOptionInt64.write(retryAfterMillis, into: &buf)
+            FfiConverterOptionDuration.write(retryAfter, into: &buf)
             FfiConverterOptionString.write(canonicalRequest, into: &buf)
             FfiConverterOptionString.write(stringToSign, into: &buf)
             FfiConverterOptionInt64.write(clockOffSeconds, into: &buf)
@@ -4559,6 +4590,30 @@ fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDuration.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDuration.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5099,16 +5154,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_method_csmsclient_http_transport() != 4955) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_mark_closed() != 13635) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_limits() != 32736) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 56400) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 906) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {
@@ -5183,7 +5238,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env() != 47743) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 28400) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 6234) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new() != 23154) {

@@ -103,7 +103,7 @@ extension CsmsException {
 
     /// `api`: the response's `Retry-After`, in seconds (nil without one).
     public var retryAfter: TimeInterval? {
-        if case let .Api(_, _, _, _, _, retryAfter, _, _, _) = self { return csmsSeconds(retryAfter) }
+        if case let .Api(_, _, _, _, _, retryAfter, _, _, _) = self { return retryAfter }
         return nil
     }
 
@@ -145,9 +145,3 @@ extension CsmsException {
         return nil
     }
 }
-
-/// Milliseconds as seconds (the uniffi field as it is today).
-func csmsSeconds(_ millis: Int64?) -> TimeInterval? { millis.map { Double($0) / 1000 } }
-
-/// Seconds as they are (the uniffi field once it is a `Duration`, which Swift sees as seconds).
-func csmsSeconds(_ seconds: TimeInterval?) -> TimeInterval? { seconds }

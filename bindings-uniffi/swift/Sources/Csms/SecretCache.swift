@@ -28,16 +28,19 @@ public final class SecretCache: @unchecked Sendable {
     public let changes: AsyncStream<StageChange>
 
     /// Out-of-range settings throw `CsmsException.Validation` naming `ttl` (more than 0, at
-    /// most a day), `max_entries` or `max_stale`.
+    /// most a day), `maxEntries` or `maxStale`.
     public init(client: CsmsClient, ttl: TimeInterval = 300, maxEntries: Int32 = 1024,
                 maxStale: TimeInterval? = 86400) throws {
         var continuation: AsyncStream<StageChange>.Continuation?
         changes = AsyncStream(bufferingPolicy: .bufferingNewest(64)) { continuation = $0 }
         self.continuation = continuation!
         self.maxEntries = Int(max(maxEntries, 1))
-        native = try NativeSecretCache(client: client, clock: UptimeClock(), ttlMillis: Int64(ttl * 1000),
-                                       maxEntries: maxEntries, maxStaleMillis: maxStale.map { Int64($0 * 1000) },
-                                       listener: Relay(self.continuation))
+        let relay = Relay(self.continuation)
+        native = try csmsRenamed {
+            try NativeSecretCache(client: client, clock: UptimeClock(), ttlMillis: try csmsMillis("ttl", ttl),
+                                  maxEntries: maxEntries, maxStaleMillis: try csmsOptionalMillis("maxStale", maxStale),
+                                  listener: relay)
+        }
     }
 
     /// The version of `name` carrying `stage` (its value in `secretString` or `secretBinary`).

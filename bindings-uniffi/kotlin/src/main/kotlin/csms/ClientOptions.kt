@@ -15,6 +15,39 @@ import kotlin.time.Duration.Companion.seconds
  */
 
 /**
+ * The default of every option, in the units the options take: the typed [CsmsClient]
+ * factories, [CsmsClient.withOptions] and [SecretCache] take their default values from here,
+ * and the parity test compares them with `tests/parity/kotlin.json`, the same defaults as every
+ * other binding.
+ */
+object CsmsDefaults {
+    /** The signing algorithm of the official SDKs. */
+    const val algorithm: String = "SDK-HMAC-SHA256"
+    /** Attempts per call, the first included (1 = never retry; at most 100). */
+    const val maxAttempts: Int = 3
+    /** The first retry's backoff before jitter; it doubles with each retry. */
+    val backoffBase: Duration = 100.milliseconds
+    /** The longest backoff. */
+    val backoffCap: Duration = 20.seconds
+    /** The longest `Retry-After` waited for. */
+    val maxRetryAfter: Duration = 60.seconds
+    /** The largest server clock offset followed. */
+    val maxClockOffset: Duration = 1.days
+    /** The default transport's connect timeout. */
+    val connectTimeout: Duration = 10.seconds
+    /** The default transport's timeout of each attempt, response body included. */
+    val timeout: Duration = 60.seconds
+    /** The longest response body the default transport reads, in bytes (16 MiB). */
+    const val maxResponseBytes: Long = 16L shl 20
+    /** [SecretCache]: how long a cached value is served before it is fetched again. */
+    val ttl: Duration = 300.seconds
+    /** [SecretCache]: the most secrets kept. */
+    const val maxEntries: Int = 1024
+    /** [SecretCache]: how long the last value is served while the service fails. */
+    val maxStale: Duration = 1.days
+}
+
+/**
  * A client with fixed [credentials]: `ProvidedCredentials(ak = ..., sk = ...)` (with
  * `securityToken` for a temporary key), or `ProvidedCredentials(authToken = ...)` for an IAM
  * token. They must not expire (`expiresAt` null: use [FunctionCredentials] for keys that do);
@@ -26,15 +59,16 @@ fun CsmsClient(
     endpoint: String? = null,
     projectId: String? = null,
     credentials: ProvidedCredentials,
-    algorithm: String = DEFAULT_ALGORITHM,
+    algorithm: String = CsmsDefaults.algorithm,
     transport: HttpTransport? = null,
-    maxAttempts: Int = 3,
-    connectTimeout: Duration? = null,
-    requestTimeout: Duration? = null,
-    maxResponseBytes: Long? = null,
-    backoffBase: Duration = 100.milliseconds,
-    maxRetryAfter: Duration = 60.seconds,
-    maxClockOffset: Duration = 1.days,
+    maxAttempts: Int = CsmsDefaults.maxAttempts,
+    connectTimeout: Duration = CsmsDefaults.connectTimeout,
+    timeout: Duration = CsmsDefaults.timeout,
+    maxResponseBytes: Long = CsmsDefaults.maxResponseBytes,
+    backoffBase: Duration = CsmsDefaults.backoffBase,
+    backoffCap: Duration = CsmsDefaults.backoffCap,
+    maxRetryAfter: Duration = CsmsDefaults.maxRetryAfter,
+    maxClockOffset: Duration = CsmsDefaults.maxClockOffset,
     userAgent: String? = null,
     derivedService: String? = null,
     debugHook: DebugHook? = null,
@@ -46,7 +80,8 @@ fun CsmsClient(
     }
     val options = ClientOptions(
         region, endpoint, projectId ?: credentials.projectId, algorithm, transport, maxAttempts, connectTimeout,
-        requestTimeout, maxResponseBytes, backoffBase, maxRetryAfter, maxClockOffset, userAgent, derivedService, debugHook,
+        timeout, maxResponseBytes, backoffBase, backoffCap, maxRetryAfter, maxClockOffset, userAgent, derivedService,
+        debugHook,
     )
     return options.client(keys = credentials, provider = null)
 }
@@ -54,6 +89,7 @@ fun CsmsClient(
 /**
  * A client whose [credentials] come from a provider ([EnvCredentials], [ProfileCredentials],
  * [MetadataCredentials], [FunctionCredentials], [defaultCredentials]), fetched when due.
+ * Every default is [CsmsDefaults]'.
  *
  * - [region] (its endpoint, `https://csms.{region}.myhuaweicloud.com`) or [endpoint]
  *   (`https://host[:port]`), and [projectId] (the project of the secrets).
@@ -62,17 +98,18 @@ fun CsmsClient(
  *   the JVM and Android) that the client owns and closes with it ([CsmsClient.close],
  *   `use { }`); give your own (`JavaHttpTransport()` for `java.net.http`, ...) to share one
  *   between clients, then close it yourself.
- * - [connectTimeout] (10 s), [requestTimeout] (60 s, each attempt, body included),
- *   [maxResponseBytes] (16 MiB): the default transport's; null is that default. With a
- *   [transport] of yours they are its own settings, so giving them here is
- *   `CsmsException.Validation` naming them.
- * - [maxAttempts] (3, 1 = never retry), [backoffBase] (100 ms, the first retry's backoff,
- *   doubling), [maxRetryAfter] (60 s: the longest `Retry-After` waited for): the retry policy.
- * - [maxClockOffset] (a day; zero: never): the largest server clock offset followed.
+ * - [connectTimeout], [timeout] (each attempt, body included), [maxResponseBytes]: the
+ *   default transport's settings. A transport of yours has its own: a value other than the
+ *   default here is then `CsmsException.Validation` naming it.
+ * - [maxAttempts] (1 = never retry), [backoffBase] (the first retry's backoff, doubling up
+ *   to [backoffCap]), [maxRetryAfter] (the longest `Retry-After` waited for): the retry
+ *   policy, checked by the core (`RetryPolicy::validate`: attempts from 1 to 100, durations
+ *   at most a day, the cap not below the base).
+ * - [maxClockOffset] (zero: never): the largest server clock offset followed.
  * - [userAgent], [derivedService], [debugHook]: as in the JSON options.
  *
  * A value out of range is `CsmsException.Validation` whose `field` names the parameter
- * (`projectId`, `maxAttempts`, `connectTimeout`, ...).
+ * (`projectId`, `maxAttempts`, `connectTimeout`, ...). Per call: [CsmsClient.withOptions].
  *
  * ```kotlin
  * CsmsClient(region = "cn-north-4", projectId = "...", credentials = ProvidedCredentials(ak = "...", sk = "...")).use { client ->
@@ -85,27 +122,25 @@ fun CsmsClient(
     endpoint: String? = null,
     projectId: String? = null,
     credentials: CredentialProvider,
-    algorithm: String = DEFAULT_ALGORITHM,
+    algorithm: String = CsmsDefaults.algorithm,
     transport: HttpTransport? = null,
-    maxAttempts: Int = 3,
-    connectTimeout: Duration? = null,
-    requestTimeout: Duration? = null,
-    maxResponseBytes: Long? = null,
-    backoffBase: Duration = 100.milliseconds,
-    maxRetryAfter: Duration = 60.seconds,
-    maxClockOffset: Duration = 1.days,
+    maxAttempts: Int = CsmsDefaults.maxAttempts,
+    connectTimeout: Duration = CsmsDefaults.connectTimeout,
+    timeout: Duration = CsmsDefaults.timeout,
+    maxResponseBytes: Long = CsmsDefaults.maxResponseBytes,
+    backoffBase: Duration = CsmsDefaults.backoffBase,
+    backoffCap: Duration = CsmsDefaults.backoffCap,
+    maxRetryAfter: Duration = CsmsDefaults.maxRetryAfter,
+    maxClockOffset: Duration = CsmsDefaults.maxClockOffset,
     userAgent: String? = null,
     derivedService: String? = null,
     debugHook: DebugHook? = null,
 ): CsmsClient = ClientOptions(
-    region, endpoint, projectId, algorithm, transport, maxAttempts, connectTimeout, requestTimeout, maxResponseBytes,
-    backoffBase, maxRetryAfter, maxClockOffset, userAgent, derivedService, debugHook,
+    region, endpoint, projectId, algorithm, transport, maxAttempts, connectTimeout, timeout, maxResponseBytes,
+    backoffBase, backoffCap, maxRetryAfter, maxClockOffset, userAgent, derivedService, debugHook,
 ).client(keys = null, provider = credentials)
 
-/** The signing algorithm of the official SDKs, the default. */
-private const val DEFAULT_ALGORITHM = "SDK-HMAC-SHA256"
-
-/** The longest timeout, backoff or `Retry-After` accepted: a day (as in Python). */
+/** The longest timeout of the default transport accepted: a day (as the retry policy's durations). */
 private val MAX_DURATION = 1.days
 
 /** The options of the typed factories but the credentials, checked and turned into the JSON constructor's. */
@@ -116,10 +151,11 @@ private class ClientOptions(
     val algorithm: String,
     val transport: HttpTransport?,
     val maxAttempts: Int,
-    val connectTimeout: Duration?,
-    val requestTimeout: Duration?,
-    val maxResponseBytes: Long?,
+    val connectTimeout: Duration,
+    val timeout: Duration,
+    val maxResponseBytes: Long,
     val backoffBase: Duration,
+    val backoffCap: Duration,
     val maxRetryAfter: Duration,
     val maxClockOffset: Duration,
     val userAgent: String?,
@@ -127,24 +163,23 @@ private class ClientOptions(
     val debugHook: DebugHook?,
 ) {
     fun client(keys: ProvidedCredentials?, provider: CredentialProvider?): CsmsClient {
-        if (maxAttempts < 1) throw CsmsException.Validation("maxAttempts", "must be at least 1, not $maxAttempts")
         if (transport != null) {
-            for ((name, value) in listOf(
-                "connectTimeout" to connectTimeout, "requestTimeout" to requestTimeout, "maxResponseBytes" to maxResponseBytes,
+            for ((name, value, default) in listOf(
+                Triple("connectTimeout", connectTimeout, CsmsDefaults.connectTimeout),
+                Triple("timeout", timeout, CsmsDefaults.timeout),
+                Triple("maxResponseBytes", maxResponseBytes, CsmsDefaults.maxResponseBytes),
             )) {
-                if (value != null) {
+                if (value != default) {
                     throw CsmsException.Validation(name, "configures the default transport; set it on the transport you give instead")
                 }
             }
         }
         positive("connectTimeout", connectTimeout)
-        positive("requestTimeout", requestTimeout)
-        if (maxResponseBytes != null && maxResponseBytes <= 0) {
-            throw CsmsException.Validation("maxResponseBytes", "must be above 0, not $maxResponseBytes")
+        positive("timeout", timeout)
+        if (maxResponseBytes <= 0) throw CsmsException.Validation("maxResponseBytes", "must be above 0, not $maxResponseBytes")
+        if (maxClockOffset.isNegative() || maxClockOffset.isInfinite()) {
+            throw CsmsException.Validation("maxClockOffset", "must be finite and 0 or more, not $maxClockOffset")
         }
-        val backoffMillis = millis("backoffBase", backoffBase, MAX_DURATION)
-        val retryAfterMillis = millis("maxRetryAfter", maxRetryAfter, MAX_DURATION)
-        val clockOffsetMillis = millis("maxClockOffset", maxClockOffset, Duration.INFINITE)
         val json = CsmsJson.objectOf {
             put("region", region)
             put("endpoint", endpoint)
@@ -160,15 +195,20 @@ private class ClientOptions(
             put("algorithm", algorithm)
             put("user_agent", userAgent)
             put("derived_service", derivedService)
-            put("max_clock_offset_ms", clockOffsetMillis)
+            put("max_clock_offset_ms", maxClockOffset.inWholeMilliseconds)
         }
+        // The retry policy is checked in Rust by the core's RetryPolicy::validate, which names
+        // the option as here; an infinite duration goes as Long.MAX_VALUE ms, beyond its bound.
+        val base = backoffBase.inWholeMilliseconds
+        val cap = backoffCap.inWholeMilliseconds
+        val retryAfter = maxRetryAfter.inWholeMilliseconds
         val owned = if (transport == null) defaultTransport() else null
         try {
             return renamed {
                 if (owned == null) {
-                    CsmsClient(json, transport, maxAttempts, backoffMillis, retryAfterMillis, debugHook, provider)
+                    CsmsClient(json, transport, maxAttempts, base, retryAfter, debugHook, provider, cap)
                 } else {
-                    OwningCsmsClient(json, owned, maxAttempts, backoffMillis, retryAfterMillis, debugHook, provider)
+                    OwningCsmsClient(json, owned, maxAttempts, base, retryAfter, debugHook, provider, cap)
                 }
             }
         } catch (e: Throwable) {
@@ -179,36 +219,33 @@ private class ClientOptions(
 
     /** The transport a client makes when given none, with these options. */
     private fun defaultTransport() = UrlConnectionTransport(
-        java.time.Duration.ofMillis((connectTimeout ?: defaultConnectTimeoutMillis().milliseconds).inWholeMilliseconds),
-        java.time.Duration.ofMillis((requestTimeout ?: defaultRequestTimeoutMillis().milliseconds).inWholeMilliseconds),
-        maxResponseBytes ?: defaultMaxResponseBytes(),
+        java.time.Duration.ofMillis(connectTimeout.inWholeMilliseconds),
+        java.time.Duration.ofMillis(timeout.inWholeMilliseconds),
+        maxResponseBytes,
     )
 
-    private fun positive(name: String, value: Duration?) {
-        if (value != null) millis(name, value, MAX_DURATION, min = 1)
-    }
-
-    /** [value] in whole milliseconds, from [min] ms to [max] (`INFINITE`: no bound but the finite). */
-    private fun millis(name: String, value: Duration, max: Duration, min: Long = 0): Long {
-        if (value.isInfinite() || value > max || value.inWholeMilliseconds < min) {
-            val bound = if (max.isInfinite()) "" else " and at most $max"
-            throw CsmsException.Validation(name, "must be ${if (min > 0) "at least 1 ms" else "0 or more"}$bound, not $value")
+    /** A timeout of the default transport: from 1 ms to a day. */
+    private fun positive(name: String, value: Duration) {
+        if (value.isInfinite() || value > MAX_DURATION || value.inWholeMilliseconds < 1) {
+            throw CsmsException.Validation(name, "must be at least 1 ms and at most $MAX_DURATION, not $value")
         }
-        return value.inWholeMilliseconds
-    }
-
-    /** Runs [make], renaming the option a `CsmsException.Validation` of the JSON constructor names to its parameter. */
-    private inline fun <T> renamed(make: () -> T): T = try {
-        make()
-    } catch (e: CsmsException.Validation) {
-        val field = OPTION_NAMES[e.field.removePrefix("options.")] ?: e.field.removePrefix("options.")
-        if (field == e.field) throw e
-        throw CsmsException.Validation(field, e.reason)
     }
 }
 
-/** The JSON constructor's names of the options, and the typed factories' parameters. */
-private val OPTION_NAMES = mapOf(
+/**
+ * Runs [make], renaming the option a `CsmsException.Validation` of the native layer names (the
+ * core's snake case) to its Kotlin parameter.
+ */
+internal inline fun <T> renamed(make: () -> T): T = try {
+    make()
+} catch (e: CsmsException.Validation) {
+    val field = OPTION_NAMES[e.field.removePrefix("options.")] ?: e.field.removePrefix("options.")
+    if (field == e.field) throw e
+    throw CsmsException.Validation(field, e.reason)
+}
+
+/** The native layer's names of the options (the JSON constructor's, the cache's), and the Kotlin parameters. */
+internal val OPTION_NAMES = mapOf(
     "project_id" to "projectId",
     "credentials" to "credentials",
     "credentials.ak" to "credentials",
@@ -219,9 +256,8 @@ private val OPTION_NAMES = mapOf(
     "derived_service" to "derivedService",
     "service" to "derivedService",
     "max_clock_offset_ms" to "maxClockOffset",
-    "max_attempts" to "maxAttempts",
-    "backoff_base_millis" to "backoffBase",
-    "max_retry_after_millis" to "maxRetryAfter",
+    "max_entries" to "maxEntries",
+    "max_stale" to "maxStale",
 )
 
 /** A client made by a typed factory with its own default transport, closed with it. */
@@ -234,10 +270,14 @@ internal class OwningCsmsClient(
     maxRetryAfterMillis: Long,
     debugHook: DebugHook?,
     credentials: CredentialProvider?,
-) : CsmsClient(optionsJson, ownedTransport, maxAttempts, backoffBaseMillis, maxRetryAfterMillis, debugHook, credentials) {
-    /** Frees the native client, then closes the transport it owns. */
+    backoffCapMillis: Long,
+) : CsmsClient(
+    optionsJson, ownedTransport, maxAttempts, backoffBaseMillis, maxRetryAfterMillis, debugHook, credentials, backoffCapMillis,
+) {
+    /** Fails the later calls of this client's views, frees the native client, then closes the transport it owns. */
     override fun close() {
         try {
+            runCatching { markClosed() } // already freed: nothing to mark
             super.close()
         } finally {
             ownedTransport.close()
@@ -246,38 +286,35 @@ internal class OwningCsmsClient(
 }
 
 /**
- * A view of this client for some calls, with a shorter [requestTimeout] (each attempt, on top
- * of the transport's own) and other [maxAttempts]; null keeps this client's. It shares this
- * client's transport, credentials, clock offset and debug hook: use it while this client is
- * open, and close it (or let it go) without closing this client.
+ * A view of this client for some calls, with other settings; null keeps this client's (or this
+ * view's). It shares this client's transport, credentials, clock offset and debug hook; making
+ * one is cheap (no connection, no thread).
  *
- * An attempt over [requestTimeout] is cancelled (the transport aborts the exchange) and fails
- * with `CsmsException.Transport` (`timedOut`, `maybeSent = true`), then retried as any
- * timeout. A wrong value is `CsmsException.Validation` naming `requestTimeout` or `maxAttempts`;
- * a client without a transport names `transport`.
+ * - [timeout]: each attempt, on top of the transport's own timeout. An attempt over it is
+ *   cancelled (the transport aborts the exchange) and fails with `CsmsException.Transport`
+ *   (`timedOut`, `maybeSent = true`), then retried as any timeout.
+ * - [maxAttempts]: attempts per call (checked as the factory's).
+ * - [deadline]: the whole call, attempts, backoff and `Retry-After` waits included. Each
+ *   attempt's timeout is cut to what is left, a retry that would start past it is not made,
+ *   and a call that runs out ends in `CsmsException.Transport` with `timedOut` set, no attempt
+ *   after it (`notRetried` says why).
+ *
+ * [timeout] and [deadline] are from 1 ms to a day, and measured with the transport's `sleep`.
+ * A wrong value is `CsmsException.Validation` naming `timeout`, `maxAttempts` or `deadline`.
+ * Cancelling the calling coroutine cancels the call at once (`CancellationException`), with
+ * or without a view: the exchange in flight is aborted and nothing is retried.
+ *
+ * Use a view while its client is open. Making a view from a closed client throws
+ * `IllegalStateException` (the native object is destroyed); once a client that owns its
+ * transport (the typed factories' default) is closed, a call through a view of it is
+ * `CsmsException.Validation` naming `client`. A view keeps what it shares alive, so one made
+ * from a client nobody else holds works on. Closing a view (or letting it go) leaves its
+ * client open.
  *
  * ```kotlin
- * val patient = client.withOptions(requestTimeout = 5.seconds, maxAttempts = 5)
+ * val patient = client.withOptions(timeout = 5.seconds, maxAttempts = 5, deadline = 20.seconds)
  * patient.showSecret(secretName = "db")
  * ```
  */
-fun CsmsClient.withOptions(requestTimeout: Duration? = null, maxAttempts: Int? = null): CsmsClient {
-    if (maxAttempts != null && maxAttempts < 1) throw CsmsException.Validation("maxAttempts", "must be at least 1, not $maxAttempts")
-    val transport = requestTimeout?.let { timeout ->
-        if (timeout.isInfinite() || timeout > MAX_DURATION || timeout.inWholeMilliseconds < 1) {
-            throw CsmsException.Validation("requestTimeout", "must be at least 1 ms and at most $MAX_DURATION, not $timeout")
-        }
-        val base = httpTransport() ?: throw CsmsException.Validation("transport", "this client has none to call with")
-        AttemptTimeout(base, timeout)
-    }
-    return withSettings(transport, maxAttempts)
-}
-
-/** [base], each send bounded by [timeout]. */
-private class AttemptTimeout(private val base: HttpTransport, private val timeout: Duration) : HttpTransport {
-    override suspend fun send(request: HttpRequest): HttpResponse =
-        kotlinx.coroutines.withTimeoutOrNull(timeout) { base.send(request) }
-            ?: throw CsmsException.Transport("request timed out after $timeout", maybeSent = true, timedOut = true)
-
-    override suspend fun sleep(millis: Long) = base.sleep(millis)
-}
+fun CsmsClient.withOptions(timeout: Duration? = null, maxAttempts: Int? = null, deadline: Duration? = null): CsmsClient =
+    withSettings(null, maxAttempts, timeout?.inWholeMilliseconds, deadline?.inWholeMilliseconds)

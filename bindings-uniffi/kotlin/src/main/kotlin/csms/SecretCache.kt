@@ -5,8 +5,6 @@ import com.sun.jna.NativeLibrary
 import com.sun.jna.Pointer
 import java.lang.ref.Cleaner
 import kotlin.time.Duration
-import kotlin.time.Duration.Companion.hours
-import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.channels.BufferOverflow
 import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.SharedFlow
@@ -31,14 +29,14 @@ import kotlinx.coroutines.flow.asSharedFlow
  * ```
  *
  * Out-of-range settings are `CsmsException.Validation` naming `ttl` (more than 0, at most a day;
- * whole milliseconds), `max_entries` or `max_stale`. [close] forgets everything; a read after it
+ * whole milliseconds), `maxEntries` or `maxStale`. [close] forgets everything; a read after it
  * throws `IllegalStateException`.
  */
 class SecretCache(
     client: CsmsClient,
-    ttl: Duration = 300.seconds,
-    maxEntries: Int = 1024,
-    maxStale: Duration? = 24.hours,
+    ttl: Duration = CsmsDefaults.ttl,
+    maxEntries: Int = CsmsDefaults.maxEntries,
+    maxStale: Duration? = CsmsDefaults.maxStale,
 ) : AutoCloseable {
     private val moves = MutableSharedFlow<StageChange>(extraBufferCapacity = 64, onBufferOverflow = BufferOverflow.DROP_OLDEST)
 
@@ -49,18 +47,20 @@ class SecretCache(
      */
     val changes: SharedFlow<StageChange> = moves.asSharedFlow()
 
-    private val native = NativeSecretCache(
-        client,
-        NanoClock,
-        ttl.inWholeMilliseconds,
-        maxEntries,
-        maxStale?.inWholeMilliseconds,
-        object : ChangeListener {
-            override fun onChange(change: StageChange) {
-                moves.tryEmit(change)
-            }
-        },
-    )
+    private val native = renamed {
+        NativeSecretCache(
+            client,
+            NanoClock,
+            ttl.inWholeMilliseconds,
+            maxEntries,
+            maxStale?.inWholeMilliseconds,
+            object : ChangeListener {
+                override fun onChange(change: StageChange) {
+                    moves.tryEmit(change)
+                }
+            },
+        )
+    }
 
     /** A strong reference to [native] for the fast path, dropped once this cache is unreachable. */
     private val handle: Long = Pointer.nativeValue(native.uniffiClonePointer()).also { h ->

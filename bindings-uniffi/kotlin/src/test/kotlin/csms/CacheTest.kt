@@ -135,8 +135,8 @@ class CacheTest {
             val csms = client(emulator)
             assertEquals("ttl", assertThrows<CsmsException.Validation> { SecretCache(csms, ttl = 0.milliseconds) }.field)
             assertEquals("ttl", assertThrows<CsmsException.Validation> { SecretCache(csms, ttl = (-1).milliseconds) }.field)
-            assertEquals("max_entries", assertThrows<CsmsException.Validation> { SecretCache(csms, maxEntries = 0) }.field)
-            assertEquals("max_stale", assertThrows<CsmsException.Validation> { SecretCache(csms, maxStale = (-5).milliseconds) }.field)
+            assertEquals("maxEntries", assertThrows<CsmsException.Validation> { SecretCache(csms, maxEntries = 0) }.field)
+            assertEquals("maxStale", assertThrows<CsmsException.Validation> { SecretCache(csms, maxStale = (-5).milliseconds) }.field)
             val closed = SecretCache(csms, maxStale = null).apply { close() }
             assertThrows<IllegalStateException> { runBlocking { closed.get("db") } }
         }

@@ -227,7 +227,7 @@ class FaultsTest {
             }
             assertEquals(429, e.status)
             assertNull(e.notRetried, e.message)
-            assertEquals(0L, e.retryAfterMillis)
+            assertEquals(java.time.Duration.ZERO, e.retryAfter)
             assertEquals(3, counting.sends, "throttling refuses before applying: every attempt")
         }
         Emulator("--faults", "429=100%,retry-after=120").use { emulator ->
@@ -235,7 +235,7 @@ class FaultsTest {
             val e = assertThrows<CsmsException.Api> {
                 runBlocking { client(emulator, counting).call("ShowSecret", """{"secret_name":"db"}""") }
             }
-            assertEquals(120_000L, e.retryAfterMillis)
+            assertEquals(java.time.Duration.ofSeconds(120), e.retryAfter)
             assertTrue(e.notRetried?.contains("120 s (Retry-After)") == true, e.message)
             assertEquals(1, counting.sends, "not retried earlier than asked")
             // Up to maxRetryAfterMillis, the wait is what the server asked.

@@ -9,14 +9,14 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 
-/** The Kotlin examples of README.md, as written there (compiled, and run where no network is needed). */
+/** The Kotlin examples of README.md and docs/kotlin.md, as written there (compiled, and run where no network is needed). */
 object ReadmeExamples {
     suspend fun quickStart() {
         CsmsClient(
             region = "cn-north-4",
             projectId = "...",
             credentials = ProvidedCredentials(ak = "...", sk = "..."),   // or EnvCredentials(), defaultCredentials(), ...
-            requestTimeout = 20.seconds,
+            timeout = 20.seconds,
         ).use { client ->
             client.createSecret(name = "db", secretString = "s3cr3t")
             val latest = client.showSecretVersion(secretName = "db", versionId = "latest")
@@ -38,7 +38,7 @@ object ReadmeExamples {
     }
 
     suspend fun perCall(client: CsmsClient) {
-        client.withOptions(requestTimeout = 5.seconds, maxAttempts = 5).use { patient -> patient.showSecret(secretName = "db") }
+        client.withOptions(timeout = 5.seconds, maxAttempts = 5, deadline = 20.seconds).use { patient -> patient.showSecret(secretName = "db") }
     }
 
     suspend fun pagination(client: CsmsClient) {

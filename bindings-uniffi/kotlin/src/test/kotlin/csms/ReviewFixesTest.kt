@@ -108,10 +108,10 @@ class SleepAndSignedTypesTest {
     fun attemptsAndBackoffAreSignedAndChecked() = runBlocking {
         for (n in listOf(0, -1)) {
             val e = assertThrows<CsmsException.Validation> { CsmsClient(options, Answering(503), maxAttempts = n) }
-            assertEquals("max_attempts", e.field)
+            assertEquals("maxAttempts", e.field)
         }
         val e = assertThrows<CsmsException.Validation> { CsmsClient(options, Answering(503), backoffBaseMillis = -5L) }
-        assertEquals("backoff_base_millis", e.field)
+        assertEquals("backoffBase", e.field)
         val slept = ArrayList<Long>()
         val t = Answering(503) { slept.add(it) }
         assertThrows<CsmsException.Api> { runBlocking { CsmsClient(options, t, maxAttempts = 2, backoffBaseMillis = 0L).listSecrets() } }

@@ -46,10 +46,15 @@ class TypedOptionsTest {
         val at = "http://127.0.0.1:9"
         assertEquals("maxAttempts", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, maxAttempts = 0) })
         assertEquals("connectTimeout", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, connectTimeout = 0.seconds) })
-        assertEquals("requestTimeout", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, requestTimeout = (-1).seconds) })
+        assertEquals("timeout", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, timeout = (-1).seconds) })
         assertEquals("maxResponseBytes", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, maxResponseBytes = 0) })
         assertEquals("backoffBase", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, backoffBase = (-5).milliseconds) })
         assertEquals("maxRetryAfter", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, maxRetryAfter = 2.days) })
+        // The retry policy's bounds are the core's (RetryPolicy::validate), named as here.
+        assertEquals("maxAttempts", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, maxAttempts = 101) })
+        assertEquals("backoffCap", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, backoffCap = 2.days) })
+        assertEquals("backoffCap", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, backoffCap = 50.milliseconds) })
+        assertEquals("backoffBase", field { CsmsClient(endpoint = at, projectId = "PID", credentials = keys, backoffBase = kotlin.time.Duration.INFINITE) })
         assertEquals("projectId", field { CsmsClient(endpoint = at, credentials = keys) })
         assertEquals("credentials", field { CsmsClient(endpoint = at, projectId = "PID", credentials = ProvidedCredentials(ak = "AK")) })
         assertEquals("credentials", field {
@@ -59,9 +64,9 @@ class TypedOptionsTest {
         assertEquals("endpoint", field { CsmsClient(endpoint = "ftp://x", projectId = "PID", credentials = keys) })
         JavaHttpTransport().use { transport ->
             val e = assertThrows<CsmsException.Validation> {
-                CsmsClient(endpoint = at, projectId = "PID", credentials = keys, transport = transport, requestTimeout = 5.seconds)
+                CsmsClient(endpoint = at, projectId = "PID", credentials = keys, transport = transport, timeout = 5.seconds)
             }
-            assertEquals("requestTimeout", e.field)
+            assertEquals("timeout", e.field)
             assertTrue(e.reason.contains("default transport"), e.reason)
         }
     }

@@ -63,7 +63,7 @@ class UrlConnectionTransportTest {
 
     @Test
     fun `a server that never answers ends the attempt at the request timeout, timedOut`() = Silent().use { silent ->
-        CsmsClient(endpoint = silent.endpoint, projectId = "PID", credentials = keys, maxAttempts = 1, requestTimeout = 300.milliseconds)
+        CsmsClient(endpoint = silent.endpoint, projectId = "PID", credentials = keys, maxAttempts = 1, timeout = 300.milliseconds)
             .use { client ->
                 val started = System.nanoTime()
                 val e = assertThrows<CsmsException.Transport> { runBlocking { client.listSecrets() } }
