@@ -601,7 +601,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
       const maybeSent = failure.maybeSent !== false;
       return next(
         live(() => {
-          attempts.elapsed(elapsedMs);
+          if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
           return attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random);
         }),
       );
@@ -645,7 +645,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
           // The core never reads a 2xx body to decide (it ends the call): the body is read
           // here when the core would return it unchanged (shapes.js), else by the module.
           const done = live(() => {
-            attempts.elapsed(elapsedMs);
+            if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
             return attempts.receive(native, status, headers, '', now, random);
           });
           if (typeof done === 'number') return { waitMs: done };
@@ -654,7 +654,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
         }
         return next(
           live(() => {
-            attempts.elapsed(elapsedMs);
+            if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
             return attempts.receive(native, status, headers, body, now, random);
           }),
         );
