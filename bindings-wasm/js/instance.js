@@ -10,19 +10,11 @@ import { initSync, installPanicHook, takePanic, __resetInstance } from './csms_w
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { wasmBytes } from './csms_wasm_bytes.js';
 
+// Importing the package runs nothing of the module: it is compiled on the first call that
+// needs it. (Compiling it off the main thread from import, with WebAssembly.compile, made
+// both the import and the first call slower on a 2-core machine: the background compile
+// competes with the rest of the start-up, and the first call cannot wait for it.)
 let compiled; // the WebAssembly.Module, compiled once
-
-// Importing the package runs nothing of the module: it is compiled off the main thread where
-// the runtime can (WebAssembly.compile), and the first call that needs it before that is done
-// compiles it there and then (new WebAssembly.Module).
-if (typeof WebAssembly === 'object' && typeof WebAssembly.compile === 'function') {
-  WebAssembly.compile(wasmBytes()).then(
-    (module) => {
-      compiled = compiled || module;
-    },
-    () => {}, // compiled synchronously on first use instead, which reports what fails
-  );
-}
 let healthy = false; // whether the current instance may be called
 let generation = 0; // bumped by every poison(): objects of older generations are dead
 
