@@ -223,12 +223,18 @@ function signingTime(at) {
   throw new ValidationError(`invalid \`at\`: ${reason}`, { field: 'at', reason });
 }
 
+const OPERATION_OF = new Map(); // the names given, as operationName gives them
+
 /** `UpdateSecret` or `updateSecret` -> `UpdateSecret`. */
 function operationName(name) {
+  const known = OPERATION_OF.get(name);
+  if (known !== undefined) return known;
   if (typeof name !== 'string' || name === '') {
     throw new ValidationError('invalid `operation`: must be an operation name', { field: 'operation' });
   }
-  return name[0].toUpperCase() + name.slice(1);
+  const pascal = name[0].toUpperCase() + name.slice(1);
+  if (OPERATION_NAMES.includes(pascal)) OPERATION_OF.set(name, pascal);
+  return pascal;
 }
 
 function headerObject(headers) {
@@ -421,13 +427,14 @@ export class CsmsClient {
   /** Turns a response `{ status, headers, body }` into the result of `operation`, or throws. */
   parseResponse(operation, response) {
     const name = operationName(operation);
-    const { status, headers, body } = responseParts(response);
+    const parts = responseParts(response);
+    const { status, body } = parts;
     if (status >= 200 && status < 300) {
       // The body as JSON.parse reads it when the core would return it unchanged (shapes.js).
       const plain = plainResult(name, body);
       if (plain !== undefined) return plain;
     }
-    return JSON.parse(call(() => this[INNER].parse(name, status, headers, body)));
+    return JSON.parse(call(() => this[INNER].parse(name, status, parts.headers, body)));
   }
 
   /**
@@ -548,7 +555,25 @@ function responseParts(response, [minStatus, maxStatus] = [0, 65535]) {
     const reason = `must be an HTTP status from ${minStatus} to ${maxStatus}, not ${shown}`;
     throw new ValidationError(`invalid \`response.status\`: ${reason}`, { field: 'response.status', reason });
   }
-  return { status, headers: JSON.stringify(headerObject(response.headers)), body: bodyText(response.body) };
+  return new ResponseParts(status, bodyText(response.body), response.headers);
+}
+
+/** A response as the module takes it; the headers' JSON text made when first read (a 2xx
+ * answer read without the module needs none). */
+class ResponseParts {
+  #given;
+  #headers;
+
+  constructor(status, body, headers) {
+    this.status = status;
+    this.body = body;
+    this.#given = headers;
+  }
+
+  get headers() {
+    if (this.#headers === undefined) this.#headers = JSON.stringify(headerObject(this.#given));
+    return this.#headers;
+  }
 }
 
 const TRANSPORT_STATUS = [100, 599];
@@ -575,10 +600,10 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
   const live = (fn) => liveIn(generation, 'the call', fn);
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
   let sent;
-  const report = (status, error, headers) => {
+  const report = (status, error, parts) => {
     if (!debugHook) return;
     let requestId = '';
-    for (const [key, value] of Object.entries(headers ? JSON.parse(headers) : {})) {
+    for (const [key, value] of Object.entries(parts ? JSON.parse(parts.headers) : {})) {
       if (key.toLowerCase() === 'x-request-id') requestId = value;
     }
     const { method, url } = sent.request;
@@ -638,24 +663,25 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
         const failure = new TransportError(`the transport returned a bad response: ${e.message}`, { maybeSent: true, cause: e });
         return fail(failure, now, random, elapsedMs);
       }
-      const { status, headers, body } = parts;
-      report(status, undefined, headers);
+      const { status, body } = parts;
+      report(status, undefined, parts);
       try {
         if (status >= 200 && status < 300) {
-          // The core never reads a 2xx body to decide (it ends the call): the body is read
-          // here when the core would return it unchanged (shapes.js), else by the module.
+          // The core reads neither the headers nor the body of a 2xx to decide (it ends the
+          // call): the body is read here when the core would return it unchanged
+          // (shapes.js), else by the module.
           const done = live(() => {
             if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
-            return attempts.receive(native, status, headers, '', now, random);
+            return attempts.receive(native, status, '{}', '', now, random);
           });
           if (typeof done === 'number') return { waitMs: done };
           const plain = plainResult(name, body);
-          return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, headers, body))) };
+          return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, parts.headers, body))) };
         }
         return next(
           live(() => {
             if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
-            return attempts.receive(native, status, headers, body, now, random);
+            return attempts.receive(native, status, parts.headers, body, now, random);
           }),
         );
       } catch (e) {

@@ -105,7 +105,7 @@ export function plainResult(operation, body) {
   const check = checkerOf(operation);
   // The module's JSON reader refuses an escaped lone surrogate (which JSON.parse takes), and
   // a lone surrogate in the text reaches it as U+FFFD: such bodies are the module's.
-  if (!check || body.length === 0 || /\\u[dD][89a-fA-F]/.test(body) || !wellFormed(body)) return undefined;
+  if (!check || body.length === 0 || (body.includes('\\u') && /\\u[dD][89a-fA-F]/.test(body)) || !wellFormed(body)) return undefined;
   let value;
   try {
     value = JSON.parse(body);
