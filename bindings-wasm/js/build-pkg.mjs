@@ -187,7 +187,7 @@ const indexSource = readFileSync(join(here, 'index.js'), 'utf8')
   .replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'"))
   .replace("'__OPERATION_NAMES__'", `'${operationNames}'`);
 const defaultsSource = readFileSync(join(here, 'defaults.js'), 'utf8').replace("'__CORE_DEFAULTS__'", JSON.stringify(coreDefaults));
-for (const text of [indexSource, defaultsSource]) if (text.includes("'__")) throw new Error('a placeholder was not filled in');
+for (const text of [indexSource, defaultsSource]) if (/'__[A-Z_]+__'/.test(text)) throw new Error('a placeholder was not filled in');
 emit('index', indexSource);
 emit('defaults', defaultsSource);
 try {

@@ -254,6 +254,24 @@ function headerObject(headers) {
   return out;
 }
 
+/**
+ * A request as the module returns it (`request_text` in src/lib.rs): method, URL, body, then
+ * each header's name and value, separated by NUL; or, when one of them holds a NUL, the JSON
+ * text of `{method, url, headers, body}`. The body is null when empty.
+ */
+function requestOf(text) {
+  if (text[0] === '{') return JSON.parse(text);
+  const parts = text.split('\0');
+  const headers = {};
+  for (let i = 3; i < parts.length; i += 2) {
+    const name = parts[i];
+    // An own member, as JSON.parse makes it (assigning `__proto__` would set the prototype).
+    if (name === '__proto__') Object.defineProperty(headers, name, { value: parts[i + 1], enumerable: true, writable: true, configurable: true });
+    else headers[name] = parts[i + 1];
+  }
+  return { method: parts[0], url: parts[1], headers, body: parts[2] === '' ? null : parts[2] };
+}
+
 let decoder;
 function bodyText(body) {
   if (body === undefined || body === null) return '';
@@ -294,7 +312,7 @@ export function signRequest(spec) {
   const token = typeof credentials.security_token === 'string' ? credentials.security_token : undefined;
   const at = signingTime(s.at);
   const headers = toJson(request.headers === undefined ? null : request.headers, 'request.headers', 'request.headers');
-  return JSON.parse(
+  return requestOf(
     call(() =>
       wasmSignRequest(
         text(credentials.ak),
@@ -421,7 +439,7 @@ export class CsmsClient {
     const name = operationName(operation);
     const time = signingTime(at);
     const text = toJson(input === undefined ? null : input, 'input');
-    return JSON.parse(call(() => this[INNER].build(name, text, time)));
+    return requestOf(call(() => this[INNER].build(name, text, time)));
   }
 
   /** Turns a response `{ status, headers, body }` into the result of `operation`, or throws. */
@@ -637,7 +655,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
     }
   };
   const signed = (text) => {
-    const request = JSON.parse(text);
+    const request = requestOf(text);
     sent = { request, at: Date.now() };
     return request;
   };

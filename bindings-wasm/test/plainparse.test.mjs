@@ -108,3 +108,28 @@ for (const kind of ['esm', 'cjs']) {
     await assert.rejects(c.showSecretVersion({ secret_name: 'db', version_id: 'v1' }), csms.DecodeError);
   });
 }
+
+// The signed request crosses as one text split at NUL (requestOf in js/index.js), or as JSON
+// when a part holds a NUL itself.
+for (const kind of ['esm', 'cjs']) {
+  const csms = await loadPackage(kind);
+  const spec = (request) => ({ credentials: { ak: 'AK', sk: 'SK' }, algorithm: 'SDK-HMAC-SHA256', at: '20261122T080910Z', request });
+
+  test(`${kind}: a signed request reads the same whether it crossed split at NUL or as JSON`, () => {
+    const plain = csms.signRequest(spec({ method: 'POST', url: 'https://h.example.com/v1/x', headers: { 'X-A': '1' }, body: '{"a":1}' }));
+    assert.equal(plain.method, 'POST');
+    assert.equal(plain.url, 'https://h.example.com/v1/x');
+    assert.equal(plain.body, '{"a":1}');
+    assert.deepEqual(Object.keys(plain.headers).sort(), ['Authorization', 'Host', 'X-A', 'X-Sdk-Date']);
+    const withNul = csms.signRequest(spec({ method: 'POST', url: 'https://h.example.com/v1/x', headers: { 'X-A': '1' }, body: 'a\0b' }));
+    assert.equal(withNul.body, 'a\0b');
+    assert.deepEqual(Object.keys(withNul.headers).sort(), Object.keys(plain.headers).sort());
+    const empty = csms.signRequest(spec({ method: 'GET', url: 'https://h.example.com/v1/x', headers: {} }));
+    assert.equal(empty.body, null);
+    const client = new csms.CsmsClient(options);
+    const built = client.buildRequest('UpdateSecret', { secret_name: 'db', description: 'd' }, '20261122T080910Z');
+    assert.deepEqual(JSON.parse(built.body), { description: 'd' });
+    assert.equal(built.method, 'PUT');
+    assert.equal(Object.getPrototypeOf(built.headers), Object.prototype);
+  });
+}
