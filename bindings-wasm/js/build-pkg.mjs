@@ -79,7 +79,7 @@ function emit(name, esmSource) {
 // which bundlers try to resolve as an asset: that path is cut out, the module is embedded.
 const glue = readFileSync(join(bindgenDir, 'csms_wasm.js'), 'utf8').replace(
   /new URL\('[\w.-]+\.wasm', import\.meta\.url\)/g,
-  "(() => { throw new Error('csms-sdk embeds its WebAssembly module: it is initialised on import'); })()",
+  "(() => { throw new Error('csms-sdk embeds its WebAssembly module: it is initialised on first use'); })()",
 );
 if (glue.includes('import.meta')) throw new Error('the wasm-bindgen glue still refers to import.meta');
 // After a trap the instance is replaced (js/instance.js): `__resetInstance` lets initSync
