@@ -63,6 +63,8 @@ fi
 # The hash functions are the hot path of signing: optimised for speed, the rest for size.
 SPEED=(--config 'profile.release.package.sha2.opt-level=3' --config 'profile.release.package.hmac.opt-level=3'
        --config 'profile.release.package.digest.opt-level=3' --config 'profile.release.package.block-buffer.opt-level=3')
+# CSMS_WASM_SPEED="crate=level ..." adds overrides (to try others).
+for spec in ${CSMS_WASM_SPEED:-}; do SPEED+=(--config "profile.release.package.${spec%%=*}.opt-level=${spec#*=}"); done
 (cd "$WS" && "${CARGO[@]}" build --release -p csms-wasm --target wasm32-unknown-unknown --target-dir "$TARGET_DIR" "${SPEED[@]}" >&2)
 RAW="$TARGET_DIR/wasm32-unknown-unknown/release/csms_wasm.wasm"
 OUT="$TARGET_DIR/bindgen"

@@ -79,7 +79,7 @@ function emit(name, esmSource) {
 // which bundlers try to resolve as an asset: that path is cut out, the module is embedded.
 const glue = readFileSync(join(bindgenDir, 'csms_wasm.js'), 'utf8').replace(
   /new URL\('[\w.-]+\.wasm', import\.meta\.url\)/g,
-  "(() => { throw new Error('csms-sdk embeds its WebAssembly module: it is initialised on import'); })()",
+  "(() => { throw new Error('csms-sdk embeds its WebAssembly module: it is initialised on first use'); })()",
 );
 if (glue.includes('import.meta')) throw new Error('the wasm-bindgen glue still refers to import.meta');
 // After a trap the instance is replaced (js/instance.js): `__resetInstance` lets initSync
@@ -97,7 +97,16 @@ export function __resetInstance() {
   wasm = undefined;
 }
 `);
-for (const module of ['errors', 'instance', 'defaults', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
+for (const module of ['errors', 'instance', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
+
+// The output models of spec/csms.json (the source of the core's table) for shapes.js.
+const spec = JSON.parse(readFileSync(join(dirname(root), 'spec', 'csms.json'), 'utf8'));
+const fieldTypes = (fields) => Object.fromEntries(fields.map((f) => [f.name, f.type]));
+const shapes = {
+  ops: Object.fromEntries(spec.operations.map((op) => [op.name, op.unwrap ? [fieldTypes(op.output), op.unwrap] : [fieldTypes(op.output)]])),
+  models: Object.fromEntries(Object.entries(spec.models).map(([name, model]) => [name, fieldTypes(model.fields)])),
+};
+emit('shapes', readFileSync(join(here, 'shapes.js'), 'utf8').replace("'__OUTPUT_SHAPES__'", JSON.stringify(JSON.stringify(shapes))));
 
 // The module, embedded as base64 so that no loader or bundler configuration is needed.
 const bytes = readFileSync(wasmPath);
@@ -126,7 +135,6 @@ export function wasmBytes() {
 // lost by bundlers.
 writeFileSync(join(pkg, 'cjs', 'csms_wasm_bytes.cjs'), toCommonJs(readFileSync(join(pkg, 'esm', 'csms_wasm_bytes.js'), 'utf8')));
 
-emit('index', readFileSync(join(here, 'index.js'), 'utf8').replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'")));
 
 // Types. The .d.cts is the same text: its `export default` is `exports.default` of the
 // CommonJS build, which is marked `__esModule` (see toCommonJs), so that TypeScript's
@@ -166,6 +174,22 @@ writeFileSync(
     2,
   ) + '\n',
 );
+// (After package.json: it makes the glue an ES module for Node.)
+// What index.js and defaults.js would otherwise ask the module for on import: the operation
+// names and the core's defaults, from the module itself.
+const glueModule = await import(join(pkg, 'esm', 'csms_wasm.js'));
+glueModule.initSync({ module: new WebAssembly.Module(bytes) });
+const operationNames = glueModule.operationNames();
+const coreDefaults = glueModule.coreDefaults();
+if (!/^[A-Za-z,]+$/.test(operationNames)) throw new Error('unexpected operation names');
+JSON.parse(coreDefaults);
+const indexSource = readFileSync(join(here, 'index.js'), 'utf8')
+  .replace("'__VERSION__'", JSON.stringify(version).replace(/"/g, "'"))
+  .replace("'__OPERATION_NAMES__'", `'${operationNames}'`);
+const defaultsSource = readFileSync(join(here, 'defaults.js'), 'utf8').replace("'__CORE_DEFAULTS__'", JSON.stringify(coreDefaults));
+for (const text of [indexSource, defaultsSource]) if (/'__[A-Z_]+__'/.test(text)) throw new Error('a placeholder was not filled in');
+emit('index', indexSource);
+emit('defaults', defaultsSource);
 try {
   copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
   // The pages the README links to.

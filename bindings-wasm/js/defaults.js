@@ -1,12 +1,11 @@
 // The defaults of every option, in one frozen object that the client, the cache and the
 // credential providers read (exported as `defaults`). The values are csms-core's own (the
-// same in every language of csms-sdk), read from the module once, named as the options name
+// same in every language of csms-sdk), read from the module when the package is built, named as the options name
 // them, durations in milliseconds.
 
-import { coreDefaults } from './csms_wasm.js';
-import { call } from './instance.js';
-
-const core = JSON.parse(call(() => coreDefaults()));
+// The module's `coreDefaults()`, written in by js/build-pkg.mjs: importing the package calls
+// nothing in the module (see instance.js).
+const core = JSON.parse('__CORE_DEFAULTS__');
 
 /**
  * The default of every option that has one: the client's (`maxAttempts`, `backoffBaseMs`,

@@ -4,7 +4,6 @@
 
 import {
   checkRetryPolicy,
-  operationNames as wasmOperationNames,
   signRequest as wasmSignRequest,
   WasmAttempts,
   WasmClient,
@@ -31,6 +30,7 @@ import {
   withCredentials,
 } from './credentials.js';
 
+import { plainResult } from './shapes.js';
 import { SecretCache } from './cache.js';
 import { rotate } from './rotation.js';
 
@@ -44,7 +44,10 @@ export const VERSION = '__VERSION__';
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-const OPERATION_NAMES = Object.freeze(call(() => wasmOperationNames()).split(','));
+// The module's operation names, written in by js/build-pkg.mjs (from the module's
+// `operationNames`): importing the package calls nothing in the module, which is compiled
+// and instantiated on first use (instance.js).
+const OPERATION_NAMES = Object.freeze('__OPERATION_NAMES__'.split(','));
 
 /**
  * JSON text of a value crossing into wasm (objects cross as JSON: far faster than walking
@@ -220,12 +223,18 @@ function signingTime(at) {
   throw new ValidationError(`invalid \`at\`: ${reason}`, { field: 'at', reason });
 }
 
+const OPERATION_OF = new Map(); // the names given, as operationName gives them
+
 /** `UpdateSecret` or `updateSecret` -> `UpdateSecret`. */
 function operationName(name) {
+  const known = OPERATION_OF.get(name);
+  if (known !== undefined) return known;
   if (typeof name !== 'string' || name === '') {
     throw new ValidationError('invalid `operation`: must be an operation name', { field: 'operation' });
   }
-  return name[0].toUpperCase() + name.slice(1);
+  const pascal = name[0].toUpperCase() + name.slice(1);
+  if (OPERATION_NAMES.includes(pascal)) OPERATION_OF.set(name, pascal);
+  return pascal;
 }
 
 function headerObject(headers) {
@@ -243,6 +252,24 @@ function headerObject(headers) {
     }
   }
   return out;
+}
+
+/**
+ * A request as the module returns it (`request_text` in src/lib.rs): method, URL, body, then
+ * each header's name and value, separated by NUL; or, when one of them holds a NUL, the JSON
+ * text of `{method, url, headers, body}`. The body is null when empty.
+ */
+function requestOf(text) {
+  if (text[0] === '{') return JSON.parse(text);
+  const parts = text.split('\0');
+  const headers = {};
+  for (let i = 3; i < parts.length; i += 2) {
+    const name = parts[i];
+    // An own member, as JSON.parse makes it (assigning `__proto__` would set the prototype).
+    if (name === '__proto__') Object.defineProperty(headers, name, { value: parts[i + 1], enumerable: true, writable: true, configurable: true });
+    else headers[name] = parts[i + 1];
+  }
+  return { method: parts[0], url: parts[1], headers, body: parts[2] === '' ? null : parts[2] };
 }
 
 let decoder;
@@ -285,7 +312,7 @@ export function signRequest(spec) {
   const token = typeof credentials.security_token === 'string' ? credentials.security_token : undefined;
   const at = signingTime(s.at);
   const headers = toJson(request.headers === undefined ? null : request.headers, 'request.headers', 'request.headers');
-  return JSON.parse(
+  return requestOf(
     call(() =>
       wasmSignRequest(
         text(credentials.ak),
@@ -412,14 +439,20 @@ export class CsmsClient {
     const name = operationName(operation);
     const time = signingTime(at);
     const text = toJson(input === undefined ? null : input, 'input');
-    return JSON.parse(call(() => this[INNER].build(name, text, time)));
+    return requestOf(call(() => this[INNER].build(name, text, time)));
   }
 
   /** Turns a response `{ status, headers, body }` into the result of `operation`, or throws. */
   parseResponse(operation, response) {
     const name = operationName(operation);
-    const { status, headers, body } = responseParts(response);
-    return JSON.parse(call(() => this[INNER].parse(name, status, headers, body)));
+    const parts = responseParts(response);
+    const { status, body } = parts;
+    if (status >= 200 && status < 300) {
+      // The body as JSON.parse reads it when the core would return it unchanged (shapes.js).
+      const plain = plainResult(name, body);
+      if (plain !== undefined) return plain;
+    }
+    return JSON.parse(call(() => this[INNER].parse(name, status, parts.headers, body)));
   }
 
   /**
@@ -540,7 +573,25 @@ function responseParts(response, [minStatus, maxStatus] = [0, 65535]) {
     const reason = `must be an HTTP status from ${minStatus} to ${maxStatus}, not ${shown}`;
     throw new ValidationError(`invalid \`response.status\`: ${reason}`, { field: 'response.status', reason });
   }
-  return { status, headers: JSON.stringify(headerObject(response.headers)), body: bodyText(response.body) };
+  return new ResponseParts(status, bodyText(response.body), response.headers);
+}
+
+/** A response as the module takes it; the headers' JSON text made when first read (a 2xx
+ * answer read without the module needs none). */
+class ResponseParts {
+  #given;
+  #headers;
+
+  constructor(status, body, headers) {
+    this.status = status;
+    this.body = body;
+    this.#given = headers;
+  }
+
+  get headers() {
+    if (this.#headers === undefined) this.#headers = JSON.stringify(headerObject(this.#given));
+    return this.#headers;
+  }
 }
 
 const TRANSPORT_STATUS = [100, 599];
@@ -567,10 +618,10 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
   const live = (fn) => liveIn(generation, 'the call', fn);
   const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
   let sent;
-  const report = (status, error, headers) => {
+  const report = (status, error, parts) => {
     if (!debugHook) return;
     let requestId = '';
-    for (const [key, value] of Object.entries(headers ? JSON.parse(headers) : {})) {
+    for (const [key, value] of Object.entries(parts ? JSON.parse(parts.headers) : {})) {
       if (key.toLowerCase() === 'x-request-id') requestId = value;
     }
     const { method, url } = sent.request;
@@ -593,7 +644,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
       const maybeSent = failure.maybeSent !== false;
       return next(
         live(() => {
-          attempts.elapsed(elapsedMs);
+          if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
           return attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random);
         }),
       );
@@ -604,7 +655,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
     }
   };
   const signed = (text) => {
-    const request = JSON.parse(text);
+    const request = requestOf(text);
     sent = { request, at: Date.now() };
     return request;
   };
@@ -630,13 +681,25 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
         const failure = new TransportError(`the transport returned a bad response: ${e.message}`, { maybeSent: true, cause: e });
         return fail(failure, now, random, elapsedMs);
       }
-      const { status, headers, body } = parts;
-      report(status, undefined, headers);
+      const { status, body } = parts;
+      report(status, undefined, parts);
       try {
+        if (status >= 200 && status < 300) {
+          // The core reads neither the headers nor the body of a 2xx to decide (it ends the
+          // call): the body is read here when the core would return it unchanged
+          // (shapes.js), else by the module.
+          const done = live(() => {
+            if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
+            return attempts.receive(native, status, '{}', '', now, random);
+          });
+          if (typeof done === 'number') return { waitMs: done };
+          const plain = plainResult(name, body);
+          return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, parts.headers, body))) };
+        }
         return next(
           live(() => {
-            attempts.elapsed(elapsedMs);
-            return attempts.receive(native, status, headers, body, now, random);
+            if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
+            return attempts.receive(native, status, parts.headers, body, now, random);
           }),
         );
       } catch (e) {

@@ -10,6 +10,10 @@ import { initSync, installPanicHook, takePanic, __resetInstance } from './csms_w
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
 import { wasmBytes } from './csms_wasm_bytes.js';
 
+// Importing the package runs nothing of the module: it is compiled on the first call that
+// needs it. (Compiling it off the main thread from import, with WebAssembly.compile, made
+// both the import and the first call slower on a 2-core machine: the background compile
+// competes with the rest of the start-up, and the first call cannot wait for it.)
 let compiled; // the WebAssembly.Module, compiled once
 let healthy = false; // whether the current instance may be called
 let generation = 0; // bumped by every poison(): objects of older generations are dead

@@ -145,16 +145,17 @@ export async function runAttempts(attempts, transport, options) {
     for (;;) {
       // An aborted call sends nothing more, and is not retried.
       if (signal && signal.aborted) throw abortError(signal);
-      attempts.timeout(options.timeoutMs, elapsed()); // the deadline may have passed
+      // Without a deadline the core leaves the timeout as it is: no need to ask it.
+      if (deadlineMs !== undefined) attempts.timeout(options.timeoutMs, elapsed()); // the deadline may have passed
       let request = attempts.request(nowSeconds());
       // A Promise when credentials come from a provider (js/credentials.js): they may have
       // to be fetched, or a fetch waited for, first.
       if (typeof request.then === 'function') request = await untilAborted(untilDeadline(request, attempts, deadlineMs, elapsed), signal);
-      const timeoutMs = attempts.timeout(options.timeoutMs, elapsed());
+      const timeoutMs = deadlineMs === undefined ? options.timeoutMs : attempts.timeout(options.timeoutMs, elapsed());
       const cut = timeoutMs < options.timeoutMs;
       let outcome;
       try {
-        outcome = await sendOnce(transport, request, { ...options, timeoutMs, cut });
+        outcome = await sendOnce(transport, request, cut ? { ...options, timeoutMs, cut } : options);
       } catch (failure) {
         if (!(failure instanceof TransportError)) {
           if (signal && signal.aborted) attempts.aborted(failure);
@@ -205,8 +206,16 @@ function untilDeadline(promise, attempts, deadlineMs, elapsed) {
  * transport's signal is aborted too, and the attempt ends at once with the call's AbortError.
  */
 async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, cut, deadlineMs, maxResponseBytes, signal: callSignal }) {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(abortError(callSignal));
+  // The attempt's AbortController is made when the transport first reads `context.signal`
+  // (making one costs more than the rest of an attempt's bookkeeping): an abort before that
+  // is kept and given to it then, so the signal reads the same either way.
+  let controller;
+  let abortedBy;
+  const abort = (reason) => {
+    if (controller) controller.abort(reason);
+    else if (!abortedBy) abortedBy = { reason };
+  };
+  const onAbort = () => abort(abortError(callSignal));
   if (callSignal) callSignal.addEventListener('abort', onAbort, { once: true });
   let timer;
   const timedOut = new Promise((_, reject) => {
@@ -217,12 +226,23 @@ async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, cut, 
         timedOut: true,
       });
       OWN_TIMEOUTS.add(error);
-      controller.abort(error);
+      abort(error);
       reject(error);
     }, Math.ceil(timeoutMs));
   });
   try {
-    const context = { signal: controller.signal, connectTimeoutMs, timeoutMs: Math.ceil(timeoutMs), maxResponseBytes };
+    const context = {
+      get signal() {
+        if (!controller) {
+          controller = new AbortController();
+          if (abortedBy) controller.abort(abortedBy.reason);
+        }
+        return controller.signal;
+      },
+      connectTimeoutMs,
+      timeoutMs: Math.ceil(timeoutMs),
+      maxResponseBytes,
+    };
     const sent = (async () => transport(request, context))();
     const response = await untilAborted(Promise.race([sent, timedOut]), callSignal);
     if (response === null || typeof response !== 'object') {
