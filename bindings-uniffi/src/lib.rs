@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 mod cache;
 mod credentials;
+mod fast;
 mod paginate;
 mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
