@@ -43,16 +43,16 @@ unsafe fn bytes<'a>(ptr: *const u8, len: i32) -> &'a [u8] {
     }
 }
 
-/// Starts a call of `operation` (UTF-8) with `input` (JSON text) on `client`, a handle from
-/// Kotlin's `uniffiCloneHandle()` whose reference the call takes over. Returns the call, to
-/// drive with [`csms_uniffi_call_next`] and free with [`csms_uniffi_call_free`]; 0 when this
-/// client takes uniffi's path (a credentials provider or a debug hook: the reference is
-/// released). A failure to start (the transport, the operation, the input) is the first
+/// Starts a call of `operation` (UTF-8) with `input` (JSON text) on `client`, the handle of
+/// a Kotlin `CsmsClient` kept alive for the time of this function (the call takes a reference
+/// of its own). Returns the call, to drive with [`csms_uniffi_call_next`] and free with
+/// [`csms_uniffi_call_free`]; 0 when this client takes uniffi's path (a credentials provider
+/// or a debug hook). A failure to start (the transport, the operation, the input) is the first
 /// `next`'s `FAILED`, in the same order as [`CsmsClient::call`] checks them.
 ///
 /// # Safety
 ///
-/// `client` is such a handle of a live `CsmsClient`; `operation` and `input` point to that
+/// `client` is the handle of a live `CsmsClient`; `operation` and `input` point to that
 /// many readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn csms_uniffi_call_start(
@@ -62,8 +62,13 @@ pub unsafe extern "C" fn csms_uniffi_call_start(
     input: *const u8,
     input_len: i32,
 ) -> i64 {
-    // SAFETY: a handle is `Arc::into_raw` of the object (uniffi's), whose reference we take.
-    let client = unsafe { Arc::from_raw(client as usize as *const CsmsClient) };
+    let client = client as usize as *const CsmsClient;
+    // SAFETY: a handle is `Arc::into_raw` of the object (uniffi's), alive for this function: the
+    // call takes a reference of its own.
+    let client = unsafe {
+        Arc::increment_strong_count(client);
+        Arc::from_raw(client)
+    };
     if client.credentials.is_some() || client.debug_hook.is_some() {
         return 0;
     }
@@ -120,15 +125,28 @@ pub unsafe extern "C" fn csms_uniffi_call_next(
         }
     };
     // SAFETY: `ret` is writable; `out` has `out_len` writable bytes.
-    unsafe {
-        *ret = output.len() as i64;
-        if output.len() <= usize::try_from(out_len).unwrap_or(0) {
-            std::ptr::copy_nonoverlapping(output.as_ptr(), out, output.len());
-        } else {
-            call.pending = output;
-        }
+    if !unsafe { deliver(&output, out, out_len, ret) } {
+        call.pending = output;
     }
     code
+}
+
+/// Writes `output` to `out` when it fits in `out_len` bytes, and its length to `*ret`; whether
+/// it was written.
+///
+/// # Safety
+///
+/// `out` points to `out_len` writable bytes, `ret` to one writable `i64`.
+unsafe fn deliver(output: &[u8], out: *mut u8, out_len: i32, ret: *mut i64) -> bool {
+    // SAFETY: as the caller promises.
+    unsafe {
+        *ret = output.len() as i64;
+        let fits = output.len() <= usize::try_from(out_len).unwrap_or(0);
+        if fits {
+            std::ptr::copy_nonoverlapping(output.as_ptr(), out, output.len());
+        }
+        fits
+    }
 }
 
 /// What [`csms_uniffi_call_next`] gives back (but an error).
@@ -165,7 +183,7 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Step, CsmsExcepti
 /// A value Kotlin wrote with its `FfiConverterType...write`.
 fn read<T: uniffi::Lift<UniFfiTag>>(buf: &mut &[u8]) -> Result<T, CsmsException> {
     <T as uniffi::Lift<UniFfiTag>>::try_read(buf)
-        .map_err(|e| CsmsException::Internal { reason: format!("a malformed outcome of the fast path: {e}") })
+        .map_err(|e| CsmsException::Internal { reason: format!("malformed input of the fast path: {e}") })
 }
 
 /// Copies the output `next` kept (it did not fit) into `out`; returns its length, -1 when it
@@ -198,4 +216,42 @@ pub unsafe extern "C" fn csms_uniffi_call_take(call: i64, out: *mut u8, out_len:
 pub unsafe extern "C" fn csms_uniffi_call_free(call: i64) {
     // SAFETY: a call is `Box::into_raw`, freed once.
     drop(unsafe { Box::from_raw(call as usize as *mut FastCall) });
+}
+
+/// Kotlin's `signRequest` ([`crate::sign_request`]) in one crossing: `input` holds its
+/// arguments serialized as uniffi does (the `HttpRequest`, `ak`, `sk`, then the optional
+/// `security_token`, `algorithm`, `region`, `service` and `at`). Returns `DONE` (2) with the
+/// signed `HttpRequest` or `FAILED` (3) with the `CsmsException`, serialized, written to `out`
+/// when it fits in `out_len` bytes (else nothing: call again with `*ret` bytes); `*ret` is its
+/// length.
+///
+/// # Safety
+///
+/// `input` points to `input_len` readable bytes, `out` to `out_len` writable ones, `ret` to
+/// one writable `i64`.
+#[no_mangle]
+pub unsafe extern "C" fn csms_uniffi_sign(input: *const u8, input_len: i32, out: *mut u8, out_len: i32, ret: *mut i64) -> i32 {
+    // SAFETY: as the caller promises.
+    let mut input = unsafe { bytes(input, input_len) };
+    let signed = crate::guard(|| {
+        let request = read(&mut input)?;
+        let (ak, sk) = (read(&mut input)?, read(&mut input)?);
+        let (token, algorithm, region, service, at) =
+            (read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?);
+        crate::sign_request(request, ak, sk, token, algorithm, region, service, at)
+    });
+    let mut output = Vec::with_capacity(512);
+    let code = match signed {
+        Ok(request) => {
+            <crate::HttpRequest as uniffi::Lower<UniFfiTag>>::write(request, &mut output);
+            DONE
+        }
+        Err(e) => {
+            <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, &mut output);
+            FAILED
+        }
+    };
+    // SAFETY: as the caller promises.
+    unsafe { deliver(&output, out, out_len, ret) };
+    code
 }
