@@ -19,6 +19,9 @@ internal object FastCall {
     /** The output array of a step, one per thread (used only between two suspensions). */
     private val outputs = ThreadLocal.withInitial { ByteArray(4096) }
 
+    /** The output array of `sign`, one per thread: JNA copies it in and out, so no larger than a signed request. */
+    private val signOutputs = ThreadLocal.withInitial { ByteArray(1024) }
+
     /**
      * The result JSON of [operation] with [inputJson] through [transport], or null when the
      * client takes uniffi's path. [start] runs its block with the client's handle, the client
@@ -77,11 +80,11 @@ internal object FastCall {
         FfiConverterString.write(ak, input)
         FfiConverterString.write(sk, input)
         for (s in strings) FfiConverterOptionalString.write(s, input)
-        var out = outputs.get()
+        var out = signOutputs.get()
         val ret = LongArray(1)
         var code = Native.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret)
         if (ret[0] > out.size) {
-            out = ByteArray(ret[0].toInt())
+            out = ByteArray(ret[0].toInt()).also(signOutputs::set)
             code = Native.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret)
         }
         val output = ByteBuffer.wrap(out, 0, ret[0].toInt())
