@@ -9,7 +9,9 @@
 //! paths give the same values. A client with a credentials provider or a debug hook takes
 //! uniffi's path (`csms_uniffi_call_start` returns 0).
 
-use crate::{from_core_request, now, random_unit, to_core_response, CsmsClient, CsmsException, HttpResponse, UniFfiTag};
+use crate::{
+    from_core_request, now, random_unit, to_core_response, CsmsClient, CsmsException, HttpResponse, UniFfiTag,
+};
 use csms_core::{Attempts, Error, Next, OperationSpec};
 use std::sync::Arc;
 
@@ -230,7 +232,13 @@ pub unsafe extern "C" fn csms_uniffi_call_free(call: i64) {
 /// `input` points to `input_len` readable bytes, `out` to `out_len` writable ones, `ret` to
 /// one writable `i64`.
 #[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_sign(input: *const u8, input_len: i32, out: *mut u8, out_len: i32, ret: *mut i64) -> i32 {
+pub unsafe extern "C" fn csms_uniffi_sign(
+    input: *const u8,
+    input_len: i32,
+    out: *mut u8,
+    out_len: i32,
+    ret: *mut i64,
+) -> i32 {
     // SAFETY: as the caller promises.
     let mut input = unsafe { bytes(input, input_len) };
     let signed = crate::guard(|| {
