@@ -248,10 +248,25 @@ pub unsafe extern "C" fn csms_uniffi_sign(
             (read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?);
         crate::sign_request(request, ak, sk, token, algorithm, region, service, at)
     });
+    // SAFETY: as the caller promises.
+    unsafe { answer(signed, out, out_len, ret) }
+}
+
+/// Writes `result` serialized (`DONE`) or its error (`FAILED`) as [`deliver`] does; the code.
+///
+/// # Safety
+///
+/// As [`deliver`].
+unsafe fn answer<T: uniffi::Lower<UniFfiTag>>(
+    result: Result<T, CsmsException>,
+    out: *mut u8,
+    out_len: i32,
+    ret: *mut i64,
+) -> i32 {
     let mut output = Vec::with_capacity(512);
-    let code = match signed {
-        Ok(request) => {
-            <crate::HttpRequest as uniffi::Lower<UniFfiTag>>::write(request, &mut output);
+    let code = match result {
+        Ok(value) => {
+            <T as uniffi::Lower<UniFfiTag>>::write(value, &mut output);
             DONE
         }
         Err(e) => {
@@ -262,4 +277,39 @@ pub unsafe extern "C" fn csms_uniffi_sign(
     // SAFETY: as the caller promises.
     unsafe { deliver(&output, out, out_len, ret) };
     code
+}
+
+/// Kotlin's `CsmsClient.buildRequest` (`method == 0`: `input` holds `operation`, `input_json`
+/// and the optional `at`) or `parseResponse` (`method == 1`: `operation` and the
+/// `HttpResponse`) in one crossing, on `client` (its handle, kept alive for the time of this
+/// function); answers as [`csms_uniffi_sign`] does.
+///
+/// # Safety
+///
+/// `client` is the handle of a live `CsmsClient`; otherwise as [`csms_uniffi_sign`].
+#[no_mangle]
+pub unsafe extern "C" fn csms_uniffi_client_method(
+    client: i64,
+    method: i32,
+    input: *const u8,
+    input_len: i32,
+    out: *mut u8,
+    out_len: i32,
+    ret: *mut i64,
+) -> i32 {
+    // SAFETY: a live client, borrowed for this function; `input` as the caller promises.
+    let (client, mut input) = unsafe { (&*(client as usize as *const CsmsClient), bytes(input, input_len)) };
+    // SAFETY: as the caller promises.
+    unsafe {
+        if method == 0 {
+            let request = crate::guard(|| {
+                let (operation, json, at) = (read(&mut input)?, read(&mut input)?, read(&mut input)?);
+                client.build_request(operation, json, at)
+            });
+            answer(request, out, out_len, ret)
+        } else {
+            let result = crate::guard(|| client.parse_response(read(&mut input)?, read(&mut input)?));
+            answer(result, out, out_len, ret)
+        }
+    }
 }

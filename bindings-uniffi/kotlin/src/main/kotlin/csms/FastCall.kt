@@ -19,7 +19,7 @@ internal object FastCall {
     /** The output array of a step, one per thread (used only between two suspensions). */
     private val outputs = ThreadLocal.withInitial { ByteArray(4096) }
 
-    /** The output array of `sign`, one per thread: JNA copies it in and out, so no larger than a signed request. */
+    /** The output array of `sign`, `buildRequest` and `parseResponse`, one per thread: JNA copies it in and out, so no larger than a signed request (a larger one grows it). */
     private val signOutputs = ThreadLocal.withInitial { ByteArray(1024) }
 
     /**
@@ -67,7 +67,7 @@ internal object FastCall {
         }
     }
 
-    /** `signRequest` in one crossing (`csms_uniffi_sign`): the same result or exception as uniffi's path. */
+    /** `signRequest` in one crossing (`csms_uniffi_sign`): the same result or exception as uniffi's path (as are the other methods here). */
     fun sign(
         request: HttpRequest, ak: String, sk: String, securityToken: String?, algorithm: String?, region: String?,
         service: String?, at: String?,
@@ -80,15 +80,46 @@ internal object FastCall {
         FfiConverterString.write(ak, input)
         FfiConverterString.write(sk, input)
         for (s in strings) FfiConverterOptionalString.write(s, input)
+        return answer(FfiConverterTypeHttpRequest::read) { out, ret -> Native.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret) }
+    }
+
+    /** `CsmsClient.buildRequest` in one crossing (`csms_uniffi_client_method`); [lend] as for [call]. */
+    fun buildRequest(lend: ((Long) -> Int) -> Int, operation: String, inputJson: String, at: String?): HttpRequest {
+        val input = ByteBuffer.allocate(
+            (FfiConverterString.allocationSize(operation) + FfiConverterString.allocationSize(inputJson) +
+                FfiConverterOptionalString.allocationSize(at)).toInt(),
+        )
+        FfiConverterString.write(operation, input)
+        FfiConverterString.write(inputJson, input)
+        FfiConverterOptionalString.write(at, input)
+        return answer(FfiConverterTypeHttpRequest::read) { out, ret ->
+            lend { handle -> Native.csms_uniffi_client_method(handle, 0, input.array(), input.position(), out, out.size, ret) }
+        }
+    }
+
+    /** `CsmsClient.parseResponse` in one crossing (`csms_uniffi_client_method`); [lend] as for [call]. */
+    fun parseResponse(lend: ((Long) -> Int) -> Int, operation: String, response: HttpResponse): String {
+        val input = ByteBuffer.allocate(
+            (FfiConverterString.allocationSize(operation) + FfiConverterTypeHttpResponse.allocationSize(response)).toInt(),
+        )
+        FfiConverterString.write(operation, input)
+        FfiConverterTypeHttpResponse.write(response, input)
+        return answer(FfiConverterString::read) { out, ret ->
+            lend { handle -> Native.csms_uniffi_client_method(handle, 1, input.array(), input.position(), out, out.size, ret) }
+        }
+    }
+
+    /** The value [invoke] answers (read by [read]), or the `CsmsException` it answers, thrown; once more with a larger array when it did not fit. */
+    private inline fun <T> answer(read: (ByteBuffer) -> T, invoke: (ByteArray, LongArray) -> Int): T {
         var out = signOutputs.get()
         val ret = LongArray(1)
-        var code = Native.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret)
+        var code = invoke(out, ret)
         if (ret[0] > out.size) {
             out = ByteArray(ret[0].toInt()).also(signOutputs::set)
-            code = Native.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret)
+            code = invoke(out, ret)
         }
         val output = ByteBuffer.wrap(out, 0, ret[0].toInt())
-        if (code == DONE) return FfiConverterTypeHttpRequest.read(output)
+        if (code == DONE) return read(output)
         throw FfiConverterTypeCsmsException.read(output)
     }
 
@@ -129,5 +160,9 @@ internal object FastCall {
         @JvmStatic external fun csms_uniffi_call_free(call: Long)
 
         @JvmStatic external fun csms_uniffi_sign(input: ByteArray, inputLen: Int, out: ByteArray, outLen: Int, ret: LongArray): Int
+
+        @JvmStatic external fun csms_uniffi_client_method(
+            client: Long, method: Int, input: ByteArray, inputLen: Int, out: ByteArray, outLen: Int, ret: LongArray,
+        ): Int
     }
 }
