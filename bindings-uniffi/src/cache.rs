@@ -363,16 +363,16 @@ impl NativeSecretCache {
 }
 
 /// Kotlin's fast path, [`NativeSecretCache::hit`] without uniffi's marshalling (a uniffi call
-/// through JNA's interface mapping costs tens of microseconds on a busy machine, a cache hit's
-/// budget is 5): called through a JNA direct mapping with primitive arguments. Writes the id of
-/// the version a read of `name` at `stage` (or of `version`, when `version_len` is not
-/// negative) gets from memory into `out` and returns its length; -1 when the read needs the
-/// service or raises an error (the caller then takes the uniffi path, which says which),
-/// or when the id does not fit in `out`.
+/// with its buffers costs microseconds on a busy machine, a cache hit's budget is 5): called
+/// through a JNA direct mapping with primitive arguments. Writes the id of the version a read
+/// of `name` at `stage` (or of `version`, when `version_len` is not negative) gets from memory
+/// into `out` and returns its length; -1 when the read needs the service or raises an error
+/// (the caller then takes the uniffi path, which says which), or when the id does not fit in
+/// `out`.
 ///
 /// # Safety
 ///
-/// `cache` is a handle of a live `NativeSecretCache` (Kotlin's `uniffiClonePointer()`, held
+/// `cache` is a handle of a live `NativeSecretCache` (Kotlin's `uniffiCloneHandle()`, held
 /// until [`csms_uniffi_cache_release`]); `name`, `stage` and `version` point to that many
 /// readable bytes (`version` may be null when `version_len` is negative); `out` to `out_len`
 /// writable bytes.
@@ -414,7 +414,7 @@ pub unsafe extern "C" fn csms_uniffi_cache_hit(
     .unwrap_or(-1)
 }
 
-/// Drops the reference Kotlin's fast path held (a handle from `uniffiClonePointer()`).
+/// Drops the reference Kotlin's fast path held (a handle from `uniffiCloneHandle()`).
 ///
 /// # Safety
 ///

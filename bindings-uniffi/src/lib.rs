@@ -22,6 +22,7 @@ use std::time::Duration;
 mod cache;
 mod call;
 mod credentials;
+mod fast;
 mod paginate;
 mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};

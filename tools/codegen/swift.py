@@ -40,7 +40,7 @@ SCALARS = {"string": "String", "date": "String", "integer": "Int64", "boolean": 
 RESERVED_MEMBERS = {"debugDescription", "customMirror", "CodingKeys", "rawValue", "stringValue", "intValue",
                     "hashValue", "csmsInput", "csmsJson"}
 # What the uniffi-generated CsmsClient already has: no operation method may take these names.
-CLIENT_MEMBERS = {"call", "buildRequest", "parseResponse", "clockOffsetSeconds", "uniffiClonePointer"}
+CLIENT_MEMBERS = {"call", "buildRequest", "parseResponse", "clockOffsetSeconds", "uniffiCloneHandle"}
 WIRE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

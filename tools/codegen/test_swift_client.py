@@ -152,7 +152,7 @@ class SwiftClientSurface(unittest.TestCase):
 
     def uniffi_cases(self):
         """The generated `CsmsException` cases: name -> labels, in order."""
-        enum = block(self.generated, "public enum CsmsException: Swift.Error {")
+        enum = block(self.generated, "enum CsmsException: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {")
         cases = {}
         for name, params in re.findall(r"\bcase (\w+)\(([^)]*)\)", enum):
             cases[name] = [label for label, _, _ in parameters(params)]
@@ -197,8 +197,10 @@ class SwiftClientSurface(unittest.TestCase):
 
     def test_the_message_and_error_description_are_the_cores(self):
         self.assertRegex(block(self.errors, "public var message: String"), r"exceptionMessage\(error: self\)")
-        conformance = block(self.generated, "extension CsmsException: Foundation.LocalizedError {")
-        self.assertIn("exceptionMessage(error: self)", conformance)
+        # uniffi 0.32: the LocalizedError conformance is declared on the enum, its
+        # errorDescription a member of it.
+        conformance = block(self.generated, "enum CsmsException: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {")
+        self.assertIn("exceptionMessage(error: self)", block(conformance, "public var errorDescription: String? {"))
         self.assertNotIn("String(reflecting: self)", conformance)
 
     def test_every_async_operation_passes_task_cancellation_on(self):

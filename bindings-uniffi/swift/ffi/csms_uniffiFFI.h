@@ -50,9 +50,9 @@ typedef void (*UniffiRustFutureContinuationCallback)(uint64_t, int8_t
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_FREE
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_FREE
-typedef void (*UniffiForeignFutureFree)(uint64_t
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_DROPPED_CALLBACK
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_DROPPED_CALLBACK
+typedef void (*UniffiForeignFutureDroppedCallback)(uint64_t
     );
 
 #endif
@@ -62,205 +62,184 @@ typedef void (*UniffiCallbackInterfaceFree)(uint64_t
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE
-typedef struct UniffiForeignFuture {
-    uint64_t handle;
-    UniffiForeignFutureFree _Nonnull free;
-} UniffiForeignFuture;
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CLONE
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CLONE
+typedef uint64_t (*UniffiCallbackInterfaceClone)(uint64_t
+    );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U8
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U8
-typedef struct UniffiForeignFutureStructU8 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_DROPPED_CALLBACK_STRUCT
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_DROPPED_CALLBACK_STRUCT
+typedef struct UniffiForeignFutureDroppedCallbackStruct {
+    uint64_t handle;
+    UniffiForeignFutureDroppedCallback _Nonnull free;
+} UniffiForeignFutureDroppedCallbackStruct;
+
+#endif
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U8
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U8
+typedef struct UniffiForeignFutureResultU8 {
     uint8_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructU8;
+} UniffiForeignFutureResultU8;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U8
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U8
-typedef void (*UniffiForeignFutureCompleteU8)(uint64_t, UniffiForeignFutureStructU8
+typedef void (*UniffiForeignFutureCompleteU8)(uint64_t, UniffiForeignFutureResultU8
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I8
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I8
-typedef struct UniffiForeignFutureStructI8 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I8
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I8
+typedef struct UniffiForeignFutureResultI8 {
     int8_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructI8;
+} UniffiForeignFutureResultI8;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I8
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I8
-typedef void (*UniffiForeignFutureCompleteI8)(uint64_t, UniffiForeignFutureStructI8
+typedef void (*UniffiForeignFutureCompleteI8)(uint64_t, UniffiForeignFutureResultI8
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U16
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U16
-typedef struct UniffiForeignFutureStructU16 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U16
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U16
+typedef struct UniffiForeignFutureResultU16 {
     uint16_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructU16;
+} UniffiForeignFutureResultU16;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U16
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U16
-typedef void (*UniffiForeignFutureCompleteU16)(uint64_t, UniffiForeignFutureStructU16
+typedef void (*UniffiForeignFutureCompleteU16)(uint64_t, UniffiForeignFutureResultU16
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I16
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I16
-typedef struct UniffiForeignFutureStructI16 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I16
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I16
+typedef struct UniffiForeignFutureResultI16 {
     int16_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructI16;
+} UniffiForeignFutureResultI16;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I16
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I16
-typedef void (*UniffiForeignFutureCompleteI16)(uint64_t, UniffiForeignFutureStructI16
+typedef void (*UniffiForeignFutureCompleteI16)(uint64_t, UniffiForeignFutureResultI16
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U32
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U32
-typedef struct UniffiForeignFutureStructU32 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U32
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U32
+typedef struct UniffiForeignFutureResultU32 {
     uint32_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructU32;
+} UniffiForeignFutureResultU32;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U32
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U32
-typedef void (*UniffiForeignFutureCompleteU32)(uint64_t, UniffiForeignFutureStructU32
+typedef void (*UniffiForeignFutureCompleteU32)(uint64_t, UniffiForeignFutureResultU32
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I32
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I32
-typedef struct UniffiForeignFutureStructI32 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I32
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I32
+typedef struct UniffiForeignFutureResultI32 {
     int32_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructI32;
+} UniffiForeignFutureResultI32;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I32
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I32
-typedef void (*UniffiForeignFutureCompleteI32)(uint64_t, UniffiForeignFutureStructI32
+typedef void (*UniffiForeignFutureCompleteI32)(uint64_t, UniffiForeignFutureResultI32
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U64
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_U64
-typedef struct UniffiForeignFutureStructU64 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U64
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_U64
+typedef struct UniffiForeignFutureResultU64 {
     uint64_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructU64;
+} UniffiForeignFutureResultU64;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U64
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_U64
-typedef void (*UniffiForeignFutureCompleteU64)(uint64_t, UniffiForeignFutureStructU64
+typedef void (*UniffiForeignFutureCompleteU64)(uint64_t, UniffiForeignFutureResultU64
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I64
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_I64
-typedef struct UniffiForeignFutureStructI64 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I64
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_I64
+typedef struct UniffiForeignFutureResultI64 {
     int64_t returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructI64;
+} UniffiForeignFutureResultI64;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I64
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_I64
-typedef void (*UniffiForeignFutureCompleteI64)(uint64_t, UniffiForeignFutureStructI64
+typedef void (*UniffiForeignFutureCompleteI64)(uint64_t, UniffiForeignFutureResultI64
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_F32
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_F32
-typedef struct UniffiForeignFutureStructF32 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_F32
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_F32
+typedef struct UniffiForeignFutureResultF32 {
     float returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructF32;
+} UniffiForeignFutureResultF32;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_F32
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_F32
-typedef void (*UniffiForeignFutureCompleteF32)(uint64_t, UniffiForeignFutureStructF32
+typedef void (*UniffiForeignFutureCompleteF32)(uint64_t, UniffiForeignFutureResultF32
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_F64
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_F64
-typedef struct UniffiForeignFutureStructF64 {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_F64
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_F64
+typedef struct UniffiForeignFutureResultF64 {
     double returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructF64;
+} UniffiForeignFutureResultF64;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_F64
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_F64
-typedef void (*UniffiForeignFutureCompleteF64)(uint64_t, UniffiForeignFutureStructF64
+typedef void (*UniffiForeignFutureCompleteF64)(uint64_t, UniffiForeignFutureResultF64
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_POINTER
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_POINTER
-typedef struct UniffiForeignFutureStructPointer {
-    void*_Nonnull returnValue;
-    RustCallStatus callStatus;
-} UniffiForeignFutureStructPointer;
-
-#endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_POINTER
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_POINTER
-typedef void (*UniffiForeignFutureCompletePointer)(uint64_t, UniffiForeignFutureStructPointer
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_RUST_BUFFER
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_RUST_BUFFER
-typedef struct UniffiForeignFutureStructRustBuffer {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_RUST_BUFFER
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_RUST_BUFFER
+typedef struct UniffiForeignFutureResultRustBuffer {
     RustBuffer returnValue;
     RustCallStatus callStatus;
-} UniffiForeignFutureStructRustBuffer;
+} UniffiForeignFutureResultRustBuffer;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_RUST_BUFFER
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_RUST_BUFFER
-typedef void (*UniffiForeignFutureCompleteRustBuffer)(uint64_t, UniffiForeignFutureStructRustBuffer
+typedef void (*UniffiForeignFutureCompleteRustBuffer)(uint64_t, UniffiForeignFutureResultRustBuffer
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_VOID
-#define UNIFFI_FFIDEF_FOREIGN_FUTURE_STRUCT_VOID
-typedef struct UniffiForeignFutureStructVoid {
+#ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_VOID
+#define UNIFFI_FFIDEF_FOREIGN_FUTURE_RESULT_VOID
+typedef struct UniffiForeignFutureResultVoid {
     RustCallStatus callStatus;
-} UniffiForeignFutureStructVoid;
+} UniffiForeignFutureResultVoid;
 
 #endif
 #ifndef UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FOREIGN_FUTURE_COMPLETE_VOID
-typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureStructVoid
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
-typedef void (*UniffiCallbackInterfaceChangeListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
-        RustCallStatus *_Nonnull uniffiCallStatus
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
-typedef void (*UniffiCallbackInterfaceCredentialFunctionMethod0)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureResultVoid
     );
 
 #endif
@@ -280,13 +259,20 @@ typedef void (*UniffiCallbackInterfaceDebugHookMethod1)(uint64_t, int8_t* _Nonnu
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
-typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
     );
 
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD1
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD1
-typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, int64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+typedef void (*UniffiCallbackInterfaceHttpTransportMethod1)(uint64_t, int64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHANGE_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceChangeListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
     );
 
 #endif
@@ -297,275 +283,161 @@ typedef void (*UniffiCallbackInterfaceMonotonicClockMethod0)(uint64_t, int64_t* 
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION_METHOD0
+typedef void (*UniffiCallbackInterfaceCredentialFunctionMethod0)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD0
-typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod0)(uint64_t, RustBuffer, RustBuffer, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod0)(uint64_t, RustBuffer, RustBuffer, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
     );
 
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD1
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD1
-typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod1)(uint64_t, RustBuffer, UniffiForeignFutureCompleteI8 _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod1)(uint64_t, RustBuffer, UniffiForeignFutureCompleteI8 _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
     );
 
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD2
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_ROTATION_CALLBACKS_METHOD2
-typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod2)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFuture* _Nonnull
+typedef void (*UniffiCallbackInterfaceRotationCallbacksMethod2)(uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
     );
-
-#endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
-typedef struct UniffiVTableCallbackInterfaceChangeListener {
-    UniffiCallbackInterfaceChangeListenerMethod0 _Nonnull onChange;
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
-} UniffiVTableCallbackInterfaceChangeListener;
-
-#endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
-typedef struct UniffiVTableCallbackInterfaceCredentialFunction {
-    UniffiCallbackInterfaceCredentialFunctionMethod0 _Nonnull credentials;
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
-} UniffiVTableCallbackInterfaceCredentialFunction;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEBUG_HOOK
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_DEBUG_HOOK
 typedef struct UniffiVTableCallbackInterfaceDebugHook {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceDebugHookMethod0 _Nonnull onAttempt;
     UniffiCallbackInterfaceDebugHookMethod1 _Nonnull wantsCanonicalRequest;
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
 } UniffiVTableCallbackInterfaceDebugHook;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
 typedef struct UniffiVTableCallbackInterfaceHttpTransport {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceHttpTransportMethod0 _Nonnull send;
     UniffiCallbackInterfaceHttpTransportMethod1 _Nonnull sleep;
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
 } UniffiVTableCallbackInterfaceHttpTransport;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHANGE_LISTENER
+typedef struct UniffiVTableCallbackInterfaceChangeListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceChangeListenerMethod0 _Nonnull onChange;
+} UniffiVTableCallbackInterfaceChangeListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MONOTONIC_CLOCK
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_MONOTONIC_CLOCK
 typedef struct UniffiVTableCallbackInterfaceMonotonicClock {
-    UniffiCallbackInterfaceMonotonicClockMethod0 _Nonnull nanos;
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceMonotonicClockMethod0 _Nonnull nanos;
 } UniffiVTableCallbackInterfaceMonotonicClock;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIAL_FUNCTION
+typedef struct UniffiVTableCallbackInterfaceCredentialFunction {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceCredentialFunctionMethod0 _Nonnull credentials;
+} UniffiVTableCallbackInterfaceCredentialFunction;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_ROTATION_CALLBACKS
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_ROTATION_CALLBACKS
 typedef struct UniffiVTableCallbackInterfaceRotationCallbacks {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceRotationCallbacksMethod0 _Nonnull apply;
     UniffiCallbackInterfaceRotationCallbacksMethod1 _Nonnull test;
     UniffiCallbackInterfaceRotationCallbacksMethod2 _Nonnull generate;
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
 } UniffiVTableCallbackInterfaceRotationCallbacks;
 
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CACHEDSECRET
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CACHEDSECRET
-void*_Nonnull uniffi_csms_uniffi_fn_clone_cachedsecret(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CACHEDSECRET
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CACHEDSECRET
-void uniffi_csms_uniffi_fn_free_cachedsecret(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_RESULT_JSON
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_RESULT_JSON
-RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_result_json(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_VERSION_ID
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_VERSION_ID
-RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_version_id(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CANCELHANDLE
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CANCELHANDLE
-void*_Nonnull uniffi_csms_uniffi_fn_clone_cancelhandle(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CANCELHANDLE
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CANCELHANDLE
-void uniffi_csms_uniffi_fn_free_cancelhandle(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CANCELHANDLE_NEW
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CANCELHANDLE_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_cancelhandle_new(RustCallStatus *_Nonnull out_status
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_CANCEL
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_CANCEL
-void uniffi_csms_uniffi_fn_method_cancelhandle_cancel(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_IS_CANCELLED
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_IS_CANCELLED
-int8_t uniffi_csms_uniffi_fn_method_cancelhandle_is_cancelled(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
-void*_Nonnull uniffi_csms_uniffi_fn_clone_changelistener(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CHANGELISTENER
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CHANGELISTENER
-void uniffi_csms_uniffi_fn_free_changelistener(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
-void uniffi_csms_uniffi_fn_init_callback_vtable_changelistener(const UniffiVTableCallbackInterfaceChangeListener* _Nonnull vtable
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
-void uniffi_csms_uniffi_fn_method_changelistener_on_change(void*_Nonnull ptr, RustBuffer change, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
-void*_Nonnull uniffi_csms_uniffi_fn_clone_credentialfunction(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALFUNCTION
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALFUNCTION
-void uniffi_csms_uniffi_fn_free_credentialfunction(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALFUNCTION
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALFUNCTION
-void uniffi_csms_uniffi_fn_init_callback_vtable_credentialfunction(const UniffiVTableCallbackInterfaceCredentialFunction* _Nonnull vtable
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALFUNCTION_CREDENTIALS
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALFUNCTION_CREDENTIALS
-uint64_t uniffi_csms_uniffi_fn_method_credentialfunction_credentials(void*_Nonnull ptr
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALPROVIDER
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALPROVIDER
-void*_Nonnull uniffi_csms_uniffi_fn_clone_credentialprovider(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALPROVIDER
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALPROVIDER
-void uniffi_csms_uniffi_fn_free_credentialprovider(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_chain(void*_Nonnull transport, RustBuffer env, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_environment(RustBuffer env, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_function(void*_Nonnull function, RustBuffer name, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_metadata(void*_Nonnull transport, RustBuffer endpoint, RustBuffer env, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_credentialprovider_profile(RustBuffer path, RustBuffer env, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALPROVIDER_NAME
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALPROVIDER_NAME
-RustBuffer uniffi_csms_uniffi_fn_method_credentialprovider_name(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CSMSCLIENT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CSMSCLIENT
-void*_Nonnull uniffi_csms_uniffi_fn_clone_csmsclient(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_clone_csmsclient(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CSMSCLIENT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CSMSCLIENT
-void uniffi_csms_uniffi_fn_free_csmsclient(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_free_csmsclient(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
-uint64_t uniffi_csms_uniffi_fn_constructor_csmsclient_from_env(void*_Nonnull metadata_transport, RustBuffer region, RustBuffer env, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook
+uint64_t uniffi_csms_uniffi_fn_constructor_csmsclient_from_env(uint64_t metadata_transport, RustBuffer region, RustBuffer env, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CSMSCLIENT_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustBuffer credentials, RustBuffer backoff_cap_millis, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_constructor_csmsclient_new(RustBuffer options_json, RustBuffer transport, RustBuffer max_attempts, RustBuffer backoff_base_millis, RustBuffer max_retry_after_millis, RustBuffer debug_hook, RustBuffer credentials, RustBuffer backoff_cap_millis, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_BUILD_REQUEST
-RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_build_request(void*_Nonnull ptr, RustBuffer operation, RustBuffer input_json, RustBuffer at, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_build_request(uint64_t ptr, RustBuffer operation, RustBuffer input_json, RustBuffer at, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL
-uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call(void*_Nonnull ptr, RustBuffer operation, RustBuffer input_json
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL_CANCELLABLE
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL_CANCELLABLE
-uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call_cancellable(void*_Nonnull ptr, RustBuffer operation, RustBuffer input_json, void*_Nonnull cancel
+uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call(uint64_t ptr, RustBuffer operation, RustBuffer input_json
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CLOCK_OFFSET_SECONDS
-int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_HTTP_TRANSPORT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_HTTP_TRANSPORT
-RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_http_transport(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_http_transport(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_MARK_CLOSED
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_MARK_CLOSED
-void uniffi_csms_uniffi_fn_method_csmsclient_mark_closed(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_method_csmsclient_mark_closed(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_PARSE_RESPONSE
-RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(void*_Nonnull ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
-uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(void*_Nonnull ptr, RustBuffer secret_name, void*_Nonnull callbacks, void*_Nonnull clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
+RustBuffer uniffi_csms_uniffi_fn_method_csmsclient_parse_response(uint64_t ptr, RustBuffer operation, RustBuffer response, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_WITH_SETTINGS
-void*_Nonnull uniffi_csms_uniffi_fn_method_csmsclient_with_settings(void*_Nonnull ptr, RustBuffer transport, RustBuffer max_attempts, RustBuffer timeout_millis, RustBuffer deadline_millis, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_method_csmsclient_with_settings(uint64_t ptr, RustBuffer transport, RustBuffer max_attempts, RustBuffer timeout_millis, RustBuffer deadline_millis, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+uint64_t uniffi_csms_uniffi_fn_method_csmsclient_call_cancellable(uint64_t ptr, RustBuffer operation, RustBuffer input_json, uint64_t cancel
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+uint64_t uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(uint64_t ptr, RustBuffer secret_name, uint64_t callbacks, uint64_t clock, RustBuffer strategy, int8_t generates, int8_t tests, RustBuffer task_deadline_millis
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_DEBUGHOOK
-void*_Nonnull uniffi_csms_uniffi_fn_clone_debughook(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_clone_debughook(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_DEBUGHOOK
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_DEBUGHOOK
-void uniffi_csms_uniffi_fn_free_debughook(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_free_debughook(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_DEBUGHOOK
@@ -575,22 +447,22 @@ void uniffi_csms_uniffi_fn_init_callback_vtable_debughook(const UniffiVTableCall
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_ON_ATTEMPT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_ON_ATTEMPT
-void uniffi_csms_uniffi_fn_method_debughook_on_attempt(void*_Nonnull ptr, RustBuffer record, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_method_debughook_on_attempt(uint64_t ptr, RustBuffer record, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_WANTS_CANONICAL_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_DEBUGHOOK_WANTS_CANONICAL_REQUEST
-int8_t uniffi_csms_uniffi_fn_method_debughook_wants_canonical_request(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+int8_t uniffi_csms_uniffi_fn_method_debughook_wants_canonical_request(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_HTTPTRANSPORT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_HTTPTRANSPORT
-void*_Nonnull uniffi_csms_uniffi_fn_clone_httptransport(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_clone_httptransport(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_HTTPTRANSPORT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_HTTPTRANSPORT
-void uniffi_csms_uniffi_fn_free_httptransport(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_free_httptransport(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_HTTPTRANSPORT
@@ -600,22 +472,62 @@ void uniffi_csms_uniffi_fn_init_callback_vtable_httptransport(const UniffiVTable
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SEND
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SEND
-uint64_t uniffi_csms_uniffi_fn_method_httptransport_send(void*_Nonnull ptr, RustBuffer request
+uint64_t uniffi_csms_uniffi_fn_method_httptransport_send(uint64_t ptr, RustBuffer request
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SLEEP
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_HTTPTRANSPORT_SLEEP
-uint64_t uniffi_csms_uniffi_fn_method_httptransport_sleep(void*_Nonnull ptr, int64_t millis
+uint64_t uniffi_csms_uniffi_fn_method_httptransport_sleep(uint64_t ptr, int64_t millis
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CACHEDSECRET
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CACHEDSECRET
+uint64_t uniffi_csms_uniffi_fn_clone_cachedsecret(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CACHEDSECRET
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CACHEDSECRET
+void uniffi_csms_uniffi_fn_free_cachedsecret(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_RESULT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_RESULT_JSON
+RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_result_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_VERSION_ID
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CACHEDSECRET_VERSION_ID
+RustBuffer uniffi_csms_uniffi_fn_method_cachedsecret_version_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CHANGELISTENER
+uint64_t uniffi_csms_uniffi_fn_clone_changelistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CHANGELISTENER
+void uniffi_csms_uniffi_fn_free_changelistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHANGELISTENER
+void uniffi_csms_uniffi_fn_init_callback_vtable_changelistener(const UniffiVTableCallbackInterfaceChangeListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CHANGELISTENER_ON_CHANGE
+void uniffi_csms_uniffi_fn_method_changelistener_on_change(uint64_t ptr, RustBuffer change, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_MONOTONICCLOCK
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_MONOTONICCLOCK
-void*_Nonnull uniffi_csms_uniffi_fn_clone_monotonicclock(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_clone_monotonicclock(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_MONOTONICCLOCK
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_MONOTONICCLOCK
-void uniffi_csms_uniffi_fn_free_monotonicclock(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_free_monotonicclock(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_MONOTONICCLOCK
@@ -625,92 +537,178 @@ void uniffi_csms_uniffi_fn_init_callback_vtable_monotonicclock(const UniffiVTabl
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_MONOTONICCLOCK_NANOS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_MONOTONICCLOCK_NANOS
-int64_t uniffi_csms_uniffi_fn_method_monotonicclock_nanos(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+int64_t uniffi_csms_uniffi_fn_method_monotonicclock_nanos(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_NATIVESECRETCACHE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_NATIVESECRETCACHE
-void*_Nonnull uniffi_csms_uniffi_fn_clone_nativesecretcache(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_clone_nativesecretcache(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_NATIVESECRETCACHE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_NATIVESECRETCACHE
-void uniffi_csms_uniffi_fn_free_nativesecretcache(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_free_nativesecretcache(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_NATIVESECRETCACHE_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_NATIVESECRETCACHE_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_nativesecretcache_new(void*_Nonnull client, void*_Nonnull clock, int64_t ttl_millis, int32_t max_entries, RustBuffer max_stale_millis, RustBuffer listener, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_constructor_nativesecretcache_new(uint64_t client, uint64_t clock, int64_t ttl_millis, int32_t max_entries, RustBuffer max_stale_millis, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_ACCEPTED
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_ACCEPTED
-uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_accepted(void*_Nonnull ptr, RustBuffer name
+uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_accepted(uint64_t ptr, RustBuffer name
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_CLEAR
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_CLEAR
-void uniffi_csms_uniffi_fn_method_nativesecretcache_clear(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_method_nativesecretcache_clear(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_GET
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_GET
-uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_get(void*_Nonnull ptr, RustBuffer name, RustBuffer stage, RustBuffer version_id
+uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_get(uint64_t ptr, RustBuffer name, RustBuffer stage, RustBuffer version_id
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_HIT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_HIT
-RustBuffer uniffi_csms_uniffi_fn_method_nativesecretcache_hit(void*_Nonnull ptr, RustBuffer name, RustBuffer stage, RustBuffer version_id, int64_t now_nanos, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_csms_uniffi_fn_method_nativesecretcache_hit(uint64_t ptr, RustBuffer name, RustBuffer stage, RustBuffer version_id, int64_t now_nanos, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_IS_EMPTY
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_IS_EMPTY
-int8_t uniffi_csms_uniffi_fn_method_nativesecretcache_is_empty(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+int8_t uniffi_csms_uniffi_fn_method_nativesecretcache_is_empty(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_LEN
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_LEN
-int32_t uniffi_csms_uniffi_fn_method_nativesecretcache_len(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+int32_t uniffi_csms_uniffi_fn_method_nativesecretcache_len(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_NATIVESECRETCACHE_REFRESH
-uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(void*_Nonnull ptr, RustBuffer name
+uint64_t uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(uint64_t ptr, RustBuffer name
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CANCELHANDLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CANCELHANDLE
+uint64_t uniffi_csms_uniffi_fn_clone_cancelhandle(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CANCELHANDLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CANCELHANDLE
+void uniffi_csms_uniffi_fn_free_cancelhandle(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CANCELHANDLE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CANCELHANDLE_NEW
+uint64_t uniffi_csms_uniffi_fn_constructor_cancelhandle_new(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_CANCEL
+void uniffi_csms_uniffi_fn_method_cancelhandle_cancel(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CANCELHANDLE_IS_CANCELLED
+int8_t uniffi_csms_uniffi_fn_method_cancelhandle_is_cancelled(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALFUNCTION
+uint64_t uniffi_csms_uniffi_fn_clone_credentialfunction(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALFUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALFUNCTION
+void uniffi_csms_uniffi_fn_free_credentialfunction(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALFUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_CREDENTIALFUNCTION
+void uniffi_csms_uniffi_fn_init_callback_vtable_credentialfunction(const UniffiVTableCallbackInterfaceCredentialFunction* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+uint64_t uniffi_csms_uniffi_fn_method_credentialfunction_credentials(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_CREDENTIALPROVIDER
+uint64_t uniffi_csms_uniffi_fn_clone_credentialprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_CREDENTIALPROVIDER
+void uniffi_csms_uniffi_fn_free_credentialprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_CHAIN
+uint64_t uniffi_csms_uniffi_fn_constructor_credentialprovider_chain(uint64_t transport, RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_ENVIRONMENT
+uint64_t uniffi_csms_uniffi_fn_constructor_credentialprovider_environment(RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_FUNCTION
+uint64_t uniffi_csms_uniffi_fn_constructor_credentialprovider_function(uint64_t function, RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_METADATA
+uint64_t uniffi_csms_uniffi_fn_constructor_credentialprovider_metadata(uint64_t transport, RustBuffer endpoint, RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
+uint64_t uniffi_csms_uniffi_fn_constructor_credentialprovider_profile(RustBuffer path, RustBuffer env, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALPROVIDER_NAME
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_CREDENTIALPROVIDER_NAME
+RustBuffer uniffi_csms_uniffi_fn_method_credentialprovider_name(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_PAGINATOR
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_PAGINATOR
-void*_Nonnull uniffi_csms_uniffi_fn_clone_paginator(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_clone_paginator(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_PAGINATOR
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_PAGINATOR
-void uniffi_csms_uniffi_fn_free_paginator(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_free_paginator(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_PAGINATOR_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CONSTRUCTOR_PAGINATOR_NEW
-void*_Nonnull uniffi_csms_uniffi_fn_constructor_paginator_new(RustBuffer operation, RustBuffer input_json, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_constructor_paginator_new(RustBuffer operation, RustBuffer input_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_ADVANCE
-void uniffi_csms_uniffi_fn_method_paginator_advance(void*_Nonnull ptr, RustBuffer result_json, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_method_paginator_advance(uint64_t ptr, RustBuffer result_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_NEXT_INPUT
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_PAGINATOR_NEXT_INPUT
-RustBuffer uniffi_csms_uniffi_fn_method_paginator_next_input(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_csms_uniffi_fn_method_paginator_next_input(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_CLONE_ROTATIONCALLBACKS
-void*_Nonnull uniffi_csms_uniffi_fn_clone_rotationcallbacks(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_csms_uniffi_fn_clone_rotationcallbacks(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_ROTATIONCALLBACKS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FREE_ROTATIONCALLBACKS
-void uniffi_csms_uniffi_fn_free_rotationcallbacks(void*_Nonnull ptr, RustCallStatus *_Nonnull out_status
+void uniffi_csms_uniffi_fn_free_rotationcallbacks(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_INIT_CALLBACK_VTABLE_ROTATIONCALLBACKS
@@ -720,17 +718,17 @@ void uniffi_csms_uniffi_fn_init_callback_vtable_rotationcallbacks(const UniffiVT
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_APPLY
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_APPLY
-uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_apply(void*_Nonnull ptr, RustBuffer new_value, RustBuffer previous_value
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_apply(uint64_t ptr, RustBuffer new_value, RustBuffer previous_value
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_TEST
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_TEST
-uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_test(void*_Nonnull ptr, RustBuffer new_value
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_test(uint64_t ptr, RustBuffer new_value
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_METHOD_ROTATIONCALLBACKS_GENERATE
-uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_generate(void*_Nonnull ptr
+uint64_t uniffi_csms_uniffi_fn_method_rotationcallbacks_generate(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_FN_FUNC_DEFAULT_CONNECT_TIMEOUT_MILLIS
@@ -1008,26 +1006,6 @@ void ffi_csms_uniffi_rust_future_free_f64(uint64_t handle
 double ffi_csms_uniffi_rust_future_complete_f64(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_POLL_POINTER
-#define UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_POLL_POINTER
-void ffi_csms_uniffi_rust_future_poll_pointer(uint64_t handle, UniffiRustFutureContinuationCallback _Nonnull callback, uint64_t callback_data
-);
-#endif
-#ifndef UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_CANCEL_POINTER
-#define UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_CANCEL_POINTER
-void ffi_csms_uniffi_rust_future_cancel_pointer(uint64_t handle
-);
-#endif
-#ifndef UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_FREE_POINTER
-#define UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_FREE_POINTER
-void ffi_csms_uniffi_rust_future_free_pointer(uint64_t handle
-);
-#endif
-#ifndef UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_COMPLETE_POINTER
-#define UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_COMPLETE_POINTER
-void*_Nonnull ffi_csms_uniffi_rust_future_complete_pointer(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_POLL_RUST_BUFFER
 #define UNIFFI_FFIDEF_FFI_CSMS_UNIFFI_RUST_FUTURE_POLL_RUST_BUFFER
 void ffi_csms_uniffi_rust_future_poll_rust_buffer(uint64_t handle, UniffiRustFutureContinuationCallback _Nonnull callback, uint64_t callback_data
@@ -1128,48 +1106,6 @@ uint16_t uniffi_csms_uniffi_checksum_func_verify_request(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_RESULT_JSON
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_RESULT_JSON
-uint16_t uniffi_csms_uniffi_checksum_method_cachedsecret_result_json(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_VERSION_ID
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_VERSION_ID
-uint16_t uniffi_csms_uniffi_checksum_method_cachedsecret_version_id(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_CANCEL
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_CANCEL
-uint16_t uniffi_csms_uniffi_checksum_method_cancelhandle_cancel(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_IS_CANCELLED
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_IS_CANCELLED
-uint16_t uniffi_csms_uniffi_checksum_method_cancelhandle_is_cancelled(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
-uint16_t uniffi_csms_uniffi_checksum_method_changelistener_on_change(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
-uint16_t uniffi_csms_uniffi_checksum_method_credentialfunction_credentials(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALPROVIDER_NAME
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALPROVIDER_NAME
-uint16_t uniffi_csms_uniffi_checksum_method_credentialprovider_name(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_BUILD_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_BUILD_REQUEST
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_build_request(void
@@ -1179,12 +1115,6 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_build_request(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_call(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL_CANCELLABLE
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL_CANCELLABLE
-uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_call_cancellable(void
     
 );
 #endif
@@ -1212,15 +1142,21 @@ uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_parse_response(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
-uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_SETTINGS
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_WITH_SETTINGS
 uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_with_settings(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_CALL_CANCELLABLE
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_call_cancellable(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CSMSCLIENT_ROTATE_WITH_CALLBACKS
+uint16_t uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks(void
     
 );
 #endif
@@ -1245,6 +1181,24 @@ uint16_t uniffi_csms_uniffi_checksum_method_httptransport_send(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_SLEEP
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_SLEEP
 uint16_t uniffi_csms_uniffi_checksum_method_httptransport_sleep(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_RESULT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_RESULT_JSON
+uint16_t uniffi_csms_uniffi_checksum_method_cachedsecret_result_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_VERSION_ID
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CACHEDSECRET_VERSION_ID
+uint16_t uniffi_csms_uniffi_checksum_method_cachedsecret_version_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CHANGELISTENER_ON_CHANGE
+uint16_t uniffi_csms_uniffi_checksum_method_changelistener_on_change(void
     
 );
 #endif
@@ -1296,6 +1250,30 @@ uint16_t uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_CANCEL
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_CANCEL
+uint16_t uniffi_csms_uniffi_checksum_method_cancelhandle_cancel(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_IS_CANCELLED
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CANCELHANDLE_IS_CANCELLED
+uint16_t uniffi_csms_uniffi_checksum_method_cancelhandle_is_cancelled(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALFUNCTION_CREDENTIALS
+uint16_t uniffi_csms_uniffi_checksum_method_credentialfunction_credentials(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALPROVIDER_NAME
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_CREDENTIALPROVIDER_NAME
+uint16_t uniffi_csms_uniffi_checksum_method_credentialprovider_name(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_ADVANCE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_PAGINATOR_ADVANCE
 uint16_t uniffi_csms_uniffi_checksum_method_paginator_advance(void
@@ -1323,6 +1301,24 @@ uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_test(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_METHOD_ROTATIONCALLBACKS_GENERATE
 uint16_t uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
+uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_NEW
+uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
+uint16_t uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new(void
     
 );
 #endif
@@ -1359,24 +1355,6 @@ uint16_t uniffi_csms_uniffi_checksum_constructor_credentialprovider_metadata(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
 #define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CREDENTIALPROVIDER_PROFILE
 uint16_t uniffi_csms_uniffi_checksum_constructor_credentialprovider_profile(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_FROM_ENV
-uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_NEW
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_CSMSCLIENT_NEW
-uint16_t uniffi_csms_uniffi_checksum_constructor_csmsclient_new(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
-#define UNIFFI_FFIDEF_UNIFFI_CSMS_UNIFFI_CHECKSUM_CONSTRUCTOR_NATIVESECRETCACHE_NEW
-uint16_t uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new(void
     
 );
 #endif

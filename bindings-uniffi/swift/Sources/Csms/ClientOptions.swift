@@ -91,7 +91,7 @@ extension CsmsClient {
             maxClockOffset: maxClockOffset, connectTimeout: connectTimeout, timeout: timeout,
             maxResponseBytes: maxResponseBytes, debugHook: debugHook)
         let client = try options.client(keys: keys, provider: provider)
-        self.init(unsafeFromRawPointer: client.uniffiClonePointer())
+        self.init(unsafeFromHandle: client.uniffiCloneHandle())
     }
 }
 

@@ -39,6 +39,52 @@ fileprivate extension ForeignBytes {
     init(bufferPointer: UnsafeBufferPointer<UInt8>) {
         self.init(len: Int32(bufferPointer.count), data: bufferPointer.baseAddress)
     }
+
+    init(rawBufferPointer: UnsafeRawBufferPointer) {
+        self.init(
+            len: Int32(rawBufferPointer.count),
+            data: rawBufferPointer.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        )
+    }
+}
+
+// Converter for `&[u8]` / `[ByRef] bytes` arguments.
+//
+// Conforms to `FfiConverter` so the compiler enforces the full converter
+// method set. Only the scope-bound `lower(_:_body:)` overload is sound —
+// zero-copy byte buffers only flow foreign -> Rust, and only in argument
+// position. The four protocol-witness methods (`lift`, `lower`, `read`,
+// `write`) `fatalError` at runtime if anyone reaches them.
+//
+// The scope-bound `lower` takes a closure because the `ForeignBytes`
+// pointer is only guaranteed valid for the duration of
+// `Data.withUnsafeBytes`. Callers must run the full FFI call inside
+// the closure body.
+fileprivate enum FfiConverterByRefBytes: FfiConverter {
+    typealias SwiftType = Data
+    typealias FfiType = ForeignBytes
+
+    static func lower<R>(_ value: Data, _ body: (ForeignBytes) throws -> R) rethrows -> R {
+        return try value.withUnsafeBytes { rawBuf in
+            try body(ForeignBytes(rawBufferPointer: rawBuf))
+        }
+    }
+
+    static func lower(_ value: Data) -> ForeignBytes {
+        fatalError("ByRef bytes cannot use the plain lower: returning ForeignBytes escapes the Data.withUnsafeBytes scope. Use the scope-bound lower(_:_body:) overload instead.")
+    }
+
+    static func lift(_ value: ForeignBytes) throws -> Data {
+        fatalError("ByRef bytes cannot be lifted: zero-copy &[u8] only flows foreign->Rust")
+    }
+
+    static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        fatalError("ByRef bytes cannot be read from a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
+    }
+
+    static func write(_ value: Data, into buf: inout [UInt8]) {
+        fatalError("ByRef bytes cannot be written to a buffer: zero-copy &[u8] is only supported in argument position, not nested in records/options/etc.")
+    }
 }
 
 // For every type used in the interface, we provide helper methods for conveniently
@@ -352,19 +398,29 @@ private func uniffiTraitInterfaceCallWithError<T, E>(
         callStatus.pointee.errorBuf = FfiConverterString.lower(String(describing: error))
     }
 }
+// Initial value and increment amount for handles. 
+// These ensure that SWIFT handles always have the lowest bit set
+fileprivate let UNIFFI_HANDLEMAP_INITIAL: UInt64 = 1
+fileprivate let UNIFFI_HANDLEMAP_DELTA: UInt64 = 2
+
 fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
     // All mutation happens with this lock held, which is why we implement @unchecked Sendable.
     private let lock = NSLock()
     private var map: [UInt64: T] = [:]
-    private var currentHandle: UInt64 = 1
+    private var currentHandle: UInt64 = UNIFFI_HANDLEMAP_INITIAL
 
     func insert(obj: T) -> UInt64 {
         lock.withLock {
-            let handle = currentHandle
-            currentHandle += 1
-            map[handle] = obj
-            return handle
+            return doInsert(obj)
         }
+    }
+
+    // Low-level insert function, this assumes `lock` is held.
+    private func doInsert(_ obj: T) -> UInt64 {
+        let handle = currentHandle
+        currentHandle += UNIFFI_HANDLEMAP_DELTA
+        map[handle] = obj
+        return handle
     }
 
      func get(handle: UInt64) throws -> T {
@@ -373,6 +429,15 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
                 throw UniffiInternalError.unexpectedStaleHandle
             }
             return obj
+        }
+    }
+
+     func clone(handle: UInt64) throws -> UInt64 {
+        try lock.withLock {
+            guard let obj = map[handle] else {
+                throw UniffiInternalError.unexpectedStaleHandle
+            }
+            return doInsert(obj)
         }
     }
 
@@ -474,7 +539,11 @@ fileprivate struct FfiConverterString: FfiConverter {
             return String()
         }
         let bytes = UnsafeBufferPointer<UInt8>(start: value.data!, count: Int(value.len))
-        return String(bytes: bytes, encoding: String.Encoding.utf8)!
+        // Use Swift's native UTF-8 decoder; `String(bytes:encoding:.utf8)` goes
+        // through Foundation's NSString and silently strips a leading U+FEFF BOM.
+        // Invalid UTF-8 substitutes U+FFFD instead of trapping (unreachable
+        // given Rust's `String` invariant).
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func lower(_ value: String) -> RustBuffer {
@@ -490,7 +559,8 @@ fileprivate struct FfiConverterString: FfiConverter {
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> String {
         let len: Int32 = try readInt(&buf)
-        return String(bytes: try readBytes(&buf, count: Int(len)), encoding: String.Encoding.utf8)!
+        // See `lift` above for why we avoid Foundation's NSString-backed decoder here.
+        return String(decoding: try readBytes(&buf, count: Int(len)), as: UTF8.self)
     }
 
     public static func write(_ value: String, into buf: inout [UInt8]) {
@@ -527,12 +597,17 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Date {
         let seconds: Int64 = try readInt(&buf)
         let nanoseconds: UInt32 = try readInt(&buf)
+        // Build the Date from whole seconds first, then add the nanoseconds as a
+        // separate TimeInterval.  Date stores CFAbsoluteTime (seconds since 2001),
+        // so adding a small fraction to the ~7.8e8 base is twice as precise as
+        // adding it to the ~1.76e9 Unix-epoch value, because the smaller magnitude
+        // leaves more mantissa bits for the sub-second part.
         if seconds >= 0 {
-            let delta = Double(seconds) + (Double(nanoseconds) / 1.0e9)
-            return Date.init(timeIntervalSince1970: delta)
+            return Date(timeIntervalSince1970: Double(seconds))
+                .addingTimeInterval(Double(nanoseconds) / 1.0e9)
         } else {
-            let delta = Double(seconds) - (Double(nanoseconds) / 1.0e9)
-            return Date.init(timeIntervalSince1970: delta)
+            return Date(timeIntervalSince1970: Double(seconds))
+                .addingTimeInterval(-Double(nanoseconds) / 1.0e9)
         }
     }
 
@@ -611,13 +686,13 @@ public protocol CachedSecretProtocol: AnyObject, Sendable {
  * (Kotlin: `close()` it, or `use { }`). Prints nothing of the value.
  */
 open class CachedSecret: CachedSecretProtocol, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -627,36 +702,37 @@ open class CachedSecret: CachedSecretProtocol, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_cachedsecret(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_cachedsecret(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_cachedsecret(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_cachedsecret(handle, $0) }
     }
 
     
@@ -667,7 +743,9 @@ open class CachedSecret: CachedSecretProtocol, @unchecked Sendable {
      */
 open func resultJson() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_cachedsecret_result_json(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_cachedsecret_result_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -677,12 +755,15 @@ open func resultJson() -> String  {
      */
 open func versionId() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_cachedsecret_version_id(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_cachedsecret_version_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
 
+    
 }
 
 
@@ -690,33 +771,24 @@ open func versionId() -> String  {
 @_documentation(visibility: private)
 #endif
 public struct FfiConverterTypeCachedSecret: FfiConverter {
-
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = CachedSecret
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CachedSecret {
-        return CachedSecret(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> CachedSecret {
+        return CachedSecret(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: CachedSecret) -> UnsafeMutableRawPointer {
-        return value.uniffiClonePointer()
+    public static func lower(_ value: CachedSecret) -> UInt64 {
+        return value.uniffiCloneHandle()
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CachedSecret {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: CachedSecret, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -724,14 +796,14 @@ public struct FfiConverterTypeCachedSecret: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCachedSecret_lift(_ pointer: UnsafeMutableRawPointer) throws -> CachedSecret {
-    return try FfiConverterTypeCachedSecret.lift(pointer)
+public func FfiConverterTypeCachedSecret_lift(_ handle: UInt64) throws -> CachedSecret {
+    return try FfiConverterTypeCachedSecret.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCachedSecret_lower(_ value: CachedSecret) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeCachedSecret_lower(_ value: CachedSecret) -> UInt64 {
     return FfiConverterTypeCachedSecret.lower(value)
 }
 
@@ -768,13 +840,13 @@ public protocol CancelHandleProtocol: AnyObject, Sendable {
  * task's cancellation handler, throwing `CancellationError` instead.
  */
 open class CancelHandle: CancelHandleProtocol, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -784,46 +856,48 @@ open class CancelHandle: CancelHandleProtocol, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_cancelhandle(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_cancelhandle(self.handle, $0) }
     }
     /**
      * A handle not yet cancelled.
      */
 public convenience init() {
-    let pointer =
+    let handle =
         try! rustCall() {
-    uniffi_csms_uniffi_fn_constructor_cancelhandle_new($0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_constructor_cancelhandle_new(uniffiCallStatus
     )
 }
-    self.init(unsafeFromRawPointer: pointer)
+    self.init(unsafeFromHandle: handle)
 }
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_cancelhandle(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_cancelhandle(handle, $0) }
     }
 
     
@@ -833,7 +907,9 @@ public convenience init() {
      * Ends every call given this handle, now and later (idempotent; any thread).
      */
 open func cancel()  {try! rustCall() {
-    uniffi_csms_uniffi_fn_method_cancelhandle_cancel(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_cancelhandle_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
 }
@@ -843,12 +919,15 @@ open func cancel()  {try! rustCall() {
      */
 open func isCancelled() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_cancelhandle_is_cancelled(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_cancelhandle_is_cancelled(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
 
+    
 }
 
 
@@ -856,33 +935,24 @@ open func isCancelled() -> Bool  {
 @_documentation(visibility: private)
 #endif
 public struct FfiConverterTypeCancelHandle: FfiConverter {
-
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = CancelHandle
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CancelHandle {
-        return CancelHandle(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> CancelHandle {
+        return CancelHandle(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: CancelHandle) -> UnsafeMutableRawPointer {
-        return value.uniffiClonePointer()
+    public static func lower(_ value: CancelHandle) -> UInt64 {
+        return value.uniffiCloneHandle()
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancelHandle {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: CancelHandle, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -890,14 +960,14 @@ public struct FfiConverterTypeCancelHandle: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCancelHandle_lift(_ pointer: UnsafeMutableRawPointer) throws -> CancelHandle {
-    return try FfiConverterTypeCancelHandle.lift(pointer)
+public func FfiConverterTypeCancelHandle_lift(_ handle: UInt64) throws -> CancelHandle {
+    return try FfiConverterTypeCancelHandle.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCancelHandle_lower(_ value: CancelHandle) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeCancelHandle_lower(_ value: CancelHandle) -> UInt64 {
     return FfiConverterTypeCancelHandle.lower(value)
 }
 
@@ -923,13 +993,13 @@ public protocol ChangeListener: AnyObject, Sendable {
  * `SecretCache.changes` flow is fed by one). What it throws is ignored.
  */
 open class ChangeListenerImpl: ChangeListener, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -939,36 +1009,37 @@ open class ChangeListenerImpl: ChangeListener, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_changelistener(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_changelistener(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_changelistener(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_changelistener(handle, $0) }
     }
 
     
@@ -978,14 +1049,18 @@ open class ChangeListenerImpl: ChangeListener, @unchecked Sendable {
      * Receives one move.
      */
 open func onChange(change: StageChange)throws   {try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_changelistener_on_change(self.uniffiClonePointer(),
-        FfiConverterTypeStageChange_lower(change),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_changelistener_on_change(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeStageChange_lower(change),uniffiCallStatus
     )
 }
 }
     
 
+    
 }
+
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
@@ -994,9 +1069,22 @@ fileprivate struct UniffiCallbackInterfaceChangeListener {
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
-    // This creates 1-element array, since this seems to be the only way to construct a const
-    // pointer that we can pass to the Rust code.
-    static let vtable: [UniffiVTableCallbackInterfaceChangeListener] = [UniffiVTableCallbackInterfaceChangeListener(
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceChangeListener = UniffiVTableCallbackInterfaceChangeListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeChangeListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ChangeListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeChangeListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ChangeListener: handle missing in uniffiClone")
+            }
+        },
         onChange: { (
             uniffiHandle: UInt64,
             change: RustBuffer,
@@ -1021,20 +1109,25 @@ fileprivate struct UniffiCallbackInterfaceChangeListener {
                 writeReturn: writeReturn,
                 lowerError: FfiConverterTypeCsmsException_lower
             )
-        },
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            let result = try? FfiConverterTypeChangeListener.handleMap.remove(handle: uniffiHandle)
-            if result == nil {
-                print("Uniffi callback interface ChangeListener: handle missing in uniffiFree")
-            }
         }
-    )]
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceChangeListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceChangeListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
 }
 
 private func uniffiCallbackInitChangeListener() {
-    uniffi_csms_uniffi_fn_init_callback_vtable_changelistener(UniffiCallbackInterfaceChangeListener.vtable)
+    uniffi_csms_uniffi_fn_init_callback_vtable_changelistener(UniffiCallbackInterfaceChangeListener.vtablePtr)
 }
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -1042,35 +1135,37 @@ private func uniffiCallbackInitChangeListener() {
 public struct FfiConverterTypeChangeListener: FfiConverter {
     fileprivate static let handleMap = UniffiHandleMap<ChangeListener>()
 
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = ChangeListener
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> ChangeListener {
-        return ChangeListenerImpl(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> ChangeListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return ChangeListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
     }
 
-    public static func lower(_ value: ChangeListener) -> UnsafeMutableRawPointer {
-        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
-            fatalError("Cast to UnsafeMutableRawPointer failed")
-        }
-        return ptr
+    public static func lower(_ value: ChangeListener) -> UInt64 {
+         if let rustImpl = value as? ChangeListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChangeListener {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: ChangeListener, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -1078,14 +1173,14 @@ public struct FfiConverterTypeChangeListener: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeChangeListener_lift(_ pointer: UnsafeMutableRawPointer) throws -> ChangeListener {
-    return try FfiConverterTypeChangeListener.lift(pointer)
+public func FfiConverterTypeChangeListener_lift(_ handle: UInt64) throws -> ChangeListener {
+    return try FfiConverterTypeChangeListener.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeChangeListener_lower(_ value: ChangeListener) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeChangeListener_lower(_ value: ChangeListener) -> UInt64 {
     return FfiConverterTypeChangeListener.lower(value)
 }
 
@@ -1119,13 +1214,13 @@ public protocol CredentialFunction: AnyObject, Sendable {
  * provider; nothing is sent.
  */
 open class CredentialFunctionImpl: CredentialFunction, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -1135,36 +1230,37 @@ open class CredentialFunctionImpl: CredentialFunction, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_credentialfunction(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_credentialfunction(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_credentialfunction(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_credentialfunction(handle, $0) }
     }
 
     
@@ -1178,8 +1274,7 @@ open func credentials()async throws  -> ProvidedCredentials  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_credentialfunction_credentials(
-                    self.uniffiClonePointer()
-                    
+                        self.uniffiCloneHandle()
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
@@ -1191,7 +1286,9 @@ open func credentials()async throws  -> ProvidedCredentials  {
 }
     
 
+    
 }
+
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
@@ -1200,14 +1297,27 @@ fileprivate struct UniffiCallbackInterfaceCredentialFunction {
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
-    // This creates 1-element array, since this seems to be the only way to construct a const
-    // pointer that we can pass to the Rust code.
-    static let vtable: [UniffiVTableCallbackInterfaceCredentialFunction] = [UniffiVTableCallbackInterfaceCredentialFunction(
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceCredentialFunction = UniffiVTableCallbackInterfaceCredentialFunction(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeCredentialFunction.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface CredentialFunction: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeCredentialFunction.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface CredentialFunction: handle missing in uniffiClone")
+            }
+        },
         credentials: { (
             uniffiHandle: UInt64,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
             uniffiCallbackData: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
                 () async throws -> ProvidedCredentials in
@@ -1221,7 +1331,7 @@ fileprivate struct UniffiCallbackInterfaceCredentialFunction {
             let uniffiHandleSuccess = { (returnValue: ProvidedCredentials) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructRustBuffer(
+                    UniffiForeignFutureResultRustBuffer(
                         returnValue: FfiConverterTypeProvidedCredentials_lower(returnValue),
                         callStatus: RustCallStatus()
                     )
@@ -1230,33 +1340,38 @@ fileprivate struct UniffiCallbackInterfaceCredentialFunction {
             let uniffiHandleError = { (statusCode, errorBuf) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructRustBuffer(
+                    UniffiForeignFutureResultRustBuffer(
                         returnValue: RustBuffer.empty(),
                         callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
                     )
                 )
             }
-            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+            uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
                 handleSuccess: uniffiHandleSuccess,
                 handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeCsmsException_lower
+                lowerError: FfiConverterTypeCsmsException_lower,
+                droppedCallback: uniffiOutDroppedCallback
             )
-            uniffiOutReturn.pointee = uniffiForeignFuture
-        },
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            let result = try? FfiConverterTypeCredentialFunction.handleMap.remove(handle: uniffiHandle)
-            if result == nil {
-                print("Uniffi callback interface CredentialFunction: handle missing in uniffiFree")
-            }
         }
-    )]
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceCredentialFunction> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceCredentialFunction>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
 }
 
 private func uniffiCallbackInitCredentialFunction() {
-    uniffi_csms_uniffi_fn_init_callback_vtable_credentialfunction(UniffiCallbackInterfaceCredentialFunction.vtable)
+    uniffi_csms_uniffi_fn_init_callback_vtable_credentialfunction(UniffiCallbackInterfaceCredentialFunction.vtablePtr)
 }
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -1264,35 +1379,37 @@ private func uniffiCallbackInitCredentialFunction() {
 public struct FfiConverterTypeCredentialFunction: FfiConverter {
     fileprivate static let handleMap = UniffiHandleMap<CredentialFunction>()
 
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = CredentialFunction
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialFunction {
-        return CredentialFunctionImpl(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> CredentialFunction {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CredentialFunctionImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
     }
 
-    public static func lower(_ value: CredentialFunction) -> UnsafeMutableRawPointer {
-        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
-            fatalError("Cast to UnsafeMutableRawPointer failed")
-        }
-        return ptr
+    public static func lower(_ value: CredentialFunction) -> UInt64 {
+         if let rustImpl = value as? CredentialFunctionImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CredentialFunction {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: CredentialFunction, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -1300,14 +1417,14 @@ public struct FfiConverterTypeCredentialFunction: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCredentialFunction_lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialFunction {
-    return try FfiConverterTypeCredentialFunction.lift(pointer)
+public func FfiConverterTypeCredentialFunction_lift(_ handle: UInt64) throws -> CredentialFunction {
+    return try FfiConverterTypeCredentialFunction.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCredentialFunction_lower(_ value: CredentialFunction) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeCredentialFunction_lower(_ value: CredentialFunction) -> UInt64 {
     return FfiConverterTypeCredentialFunction.lower(value)
 }
 
@@ -1348,13 +1465,13 @@ public protocol CredentialProviderProtocol: AnyObject, Sendable {
  * several clients fetches for all of them.
  */
 open class CredentialProvider: CredentialProviderProtocol, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -1364,36 +1481,37 @@ open class CredentialProvider: CredentialProviderProtocol, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_credentialprovider(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_credentialprovider(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_credentialprovider(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_credentialprovider(handle, $0) }
     }
 
     
@@ -1404,9 +1522,10 @@ open class CredentialProvider: CredentialProviderProtocol, @unchecked Sendable {
      */
 public static func chain(transport: HttpTransport, env: [String: String]? = nil) -> CredentialProvider  {
     return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_credentialprovider_chain(
         FfiConverterTypeHttpTransport_lower(transport),
-        FfiConverterOptionDictionaryStringString.lower(env),$0
+        FfiConverterOptionDictionaryStringString.lower(env),uniffiCallStatus
     )
 })
 }
@@ -1418,8 +1537,9 @@ public static func chain(transport: HttpTransport, env: [String: String]? = nil)
      */
 public static func environment(env: [String: String]? = nil) -> CredentialProvider  {
     return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_credentialprovider_environment(
-        FfiConverterOptionDictionaryStringString.lower(env),$0
+        FfiConverterOptionDictionaryStringString.lower(env),uniffiCallStatus
     )
 })
 }
@@ -1429,9 +1549,10 @@ public static func environment(env: [String: String]? = nil) -> CredentialProvid
      */
 public static func function(function: CredentialFunction, name: String = "function") -> CredentialProvider  {
     return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_credentialprovider_function(
         FfiConverterTypeCredentialFunction_lower(function),
-        FfiConverterString.lower(name),$0
+        FfiConverterString.lower(name),uniffiCallStatus
     )
 })
 }
@@ -1444,10 +1565,11 @@ public static func function(function: CredentialFunction, name: String = "functi
      */
 public static func metadata(transport: HttpTransport, endpoint: String? = nil, env: [String: String]? = nil) -> CredentialProvider  {
     return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_credentialprovider_metadata(
         FfiConverterTypeHttpTransport_lower(transport),
         FfiConverterOptionString.lower(endpoint),
-        FfiConverterOptionDictionaryStringString.lower(env),$0
+        FfiConverterOptionDictionaryStringString.lower(env),uniffiCallStatus
     )
 })
 }
@@ -1459,9 +1581,10 @@ public static func metadata(transport: HttpTransport, endpoint: String? = nil, e
      */
 public static func profile(path: String? = nil, env: [String: String]? = nil) -> CredentialProvider  {
     return try!  FfiConverterTypeCredentialProvider_lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_credentialprovider_profile(
         FfiConverterOptionString.lower(path),
-        FfiConverterOptionDictionaryStringString.lower(env),$0
+        FfiConverterOptionDictionaryStringString.lower(env),uniffiCallStatus
     )
 })
 }
@@ -1474,12 +1597,15 @@ public static func profile(path: String? = nil, env: [String: String]? = nil) ->
      */
 open func name() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_credentialprovider_name(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_credentialprovider_name(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
 
+    
 }
 
 
@@ -1487,33 +1613,24 @@ open func name() -> String  {
 @_documentation(visibility: private)
 #endif
 public struct FfiConverterTypeCredentialProvider: FfiConverter {
-
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = CredentialProvider
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialProvider {
-        return CredentialProvider(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> CredentialProvider {
+        return CredentialProvider(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: CredentialProvider) -> UnsafeMutableRawPointer {
-        return value.uniffiClonePointer()
+    public static func lower(_ value: CredentialProvider) -> UInt64 {
+        return value.uniffiCloneHandle()
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CredentialProvider {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: CredentialProvider, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -1521,14 +1638,14 @@ public struct FfiConverterTypeCredentialProvider: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCredentialProvider_lift(_ pointer: UnsafeMutableRawPointer) throws -> CredentialProvider {
-    return try FfiConverterTypeCredentialProvider.lift(pointer)
+public func FfiConverterTypeCredentialProvider_lift(_ handle: UInt64) throws -> CredentialProvider {
+    return try FfiConverterTypeCredentialProvider.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCredentialProvider_lower(_ value: CredentialProvider) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeCredentialProvider_lower(_ value: CredentialProvider) -> UInt64 {
     return FfiConverterTypeCredentialProvider.lower(value)
 }
 
@@ -1558,14 +1675,6 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func call(operation: String, inputJson: String) async throws  -> String
     
     /**
-     * [`CsmsClient::call`], ended as soon as `cancel` is cancelled (before anything is sent
-     * if it already is): the transport's `send` or `sleep` in flight is dropped, nothing is
-     * retried, and the error is `CsmsException.Transport` (`maybe_sent`, `not_retried` =
-     * `"the call was cancelled"`), which Swift turns into `CancellationError`.
-     */
-    func callCancellable(operation: String, inputJson: String, cancel: CancelHandle) async throws  -> String
-    
-    /**
      * The offset, in seconds, between the server's clock and this machine's, learnt from a
      * signature refused for its time (0 until then); every later request is signed with it.
      */
@@ -1590,17 +1699,6 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
     func parseResponse(operation: String, response: HttpResponse) throws  -> String
     
     /**
-     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
-     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
-     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
-     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
-     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
-     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
-     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
-     */
-    func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
-    
-    /**
      * A view of this client for some calls: the same options, credentials provider, clock
      * offset (learnt by either, used by both), retry backoff and debug hook, with these
      * instead of this client's when given: `transport`, `max_attempts` (checked as the
@@ -1619,18 +1717,37 @@ public protocol CsmsClientProtocol: AnyObject, Sendable {
      */
     func withSettings(transport: HttpTransport?, maxAttempts: Int32?, timeoutMillis: Int64?, deadlineMillis: Int64?) throws  -> CsmsClient
     
+    /**
+     * [`CsmsClient::call`], ended as soon as `cancel` is cancelled (before anything is sent
+     * if it already is): the transport's `send` or `sleep` in flight is dropped, nothing is
+     * retried, and the error is `CsmsException.Transport` (`maybe_sent`, `not_retried` =
+     * `"the call was cancelled"`), which Swift turns into `CancellationError`.
+     */
+    func callCancellable(operation: String, inputJson: String, cancel: CancelHandle) async throws  -> String
+    
+    /**
+     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
+     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
+     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
+     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
+     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
+     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
+     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
+     */
+    func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String, generates: Bool, tests: Bool, taskDeadlineMillis: Int64?) async throws  -> RotationResult
+    
 }
 /**
  * A CSMS client: builds and signs requests, parses responses, and (with a transport) calls.
  */
 open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -1640,27 +1757,27 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_csmsclient(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_csmsclient(self.handle, $0) }
     }
     /**
      * `options_json`: `{"region" | "endpoint", "project_id", "credentials": {"ak", "sk"} |
@@ -1686,8 +1803,9 @@ open class CsmsClient: CsmsClientProtocol, @unchecked Sendable {
      * `CsmsException.Credentials` before anything is sent.
      */
 public convenience init(optionsJson: String, transport: HttpTransport? = nil, maxAttempts: Int32? = nil, backoffBaseMillis: Int64? = nil, maxRetryAfterMillis: Int64? = nil, debugHook: DebugHook? = nil, credentials: CredentialProvider? = nil, backoffCapMillis: Int64? = nil)throws  {
-    let pointer =
+    let handle =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_csmsclient_new(
         FfiConverterString.lower(optionsJson),
         FfiConverterOptionTypeHttpTransport.lower(transport),
@@ -1696,18 +1814,19 @@ public convenience init(optionsJson: String, transport: HttpTransport? = nil, ma
         FfiConverterOptionInt64.lower(maxRetryAfterMillis),
         FfiConverterOptionTypeDebugHook.lower(debugHook),
         FfiConverterOptionTypeCredentialProvider.lower(credentials),
-        FfiConverterOptionInt64.lower(backoffCapMillis),$0
+        FfiConverterOptionInt64.lower(backoffCapMillis),uniffiCallStatus
     )
 }
-    self.init(unsafeFromRawPointer: pointer)
+    self.init(unsafeFromHandle: handle)
 }
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_csmsclient(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_csmsclient(handle, $0) }
     }
 
     
@@ -1729,9 +1848,9 @@ public static func fromEnv(metadataTransport: HttpTransport, region: String? = n
                 uniffi_csms_uniffi_fn_constructor_csmsclient_from_env(FfiConverterTypeHttpTransport_lower(metadataTransport),FfiConverterOptionString.lower(region),FfiConverterOptionDictionaryStringString.lower(env),FfiConverterOptionTypeHttpTransport.lower(transport),FfiConverterOptionInt32.lower(maxAttempts),FfiConverterOptionInt64.lower(backoffBaseMillis),FfiConverterOptionInt64.lower(maxRetryAfterMillis),FfiConverterOptionTypeDebugHook.lower(debugHook)
                 )
             },
-            pollFunc: ffi_csms_uniffi_rust_future_poll_pointer,
-            completeFunc: ffi_csms_uniffi_rust_future_complete_pointer,
-            freeFunc: ffi_csms_uniffi_rust_future_free_pointer,
+            pollFunc: ffi_csms_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_csms_uniffi_rust_future_free_u64,
             liftFunc: FfiConverterTypeCsmsClient_lift,
             errorHandler: FfiConverterTypeCsmsException_lift
         )
@@ -1746,10 +1865,12 @@ public static func fromEnv(metadataTransport: HttpTransport, region: String? = n
      */
 open func buildRequest(operation: String, inputJson: String, at: String? = nil)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_csmsclient_build_request(self.uniffiClonePointer(),
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_csmsclient_build_request(
+            self.uniffiCloneHandle(),
         FfiConverterString.lower(operation),
         FfiConverterString.lower(inputJson),
-        FfiConverterOptionString.lower(at),$0
+        FfiConverterOptionString.lower(at),uniffiCallStatus
     )
 })
 }
@@ -1765,31 +1886,7 @@ open func call(operation: String, inputJson: String)async throws  -> String  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_csmsclient_call(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(operation),FfiConverterString.lower(inputJson)
-                )
-            },
-            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterString.lift,
-            errorHandler: FfiConverterTypeCsmsException_lift
-        )
-}
-    
-    /**
-     * [`CsmsClient::call`], ended as soon as `cancel` is cancelled (before anything is sent
-     * if it already is): the transport's `send` or `sleep` in flight is dropped, nothing is
-     * retried, and the error is `CsmsException.Transport` (`maybe_sent`, `not_retried` =
-     * `"the call was cancelled"`), which Swift turns into `CancellationError`.
-     */
-open func callCancellable(operation: String, inputJson: String, cancel: CancelHandle)async throws  -> String  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_csms_uniffi_fn_method_csmsclient_call_cancellable(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(operation),FfiConverterString.lower(inputJson),FfiConverterTypeCancelHandle_lower(cancel)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(operation),FfiConverterString.lower(inputJson)
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
@@ -1806,7 +1903,9 @@ open func callCancellable(operation: String, inputJson: String, cancel: CancelHa
      */
 open func clockOffsetSeconds() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_csmsclient_clock_offset_seconds(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1816,7 +1915,9 @@ open func clockOffsetSeconds() -> Int64  {
      */
 open func httpTransport() -> HttpTransport?  {
     return try!  FfiConverterOptionTypeHttpTransport.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_csmsclient_http_transport(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_csmsclient_http_transport(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1828,7 +1929,9 @@ open func httpTransport() -> HttpTransport?  {
      * behind fails clearly rather than through a closed transport.
      */
 open func markClosed()  {try! rustCall() {
-    uniffi_csms_uniffi_fn_method_csmsclient_mark_closed(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_csmsclient_mark_closed(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
 }
@@ -1838,37 +1941,13 @@ open func markClosed()  {try! rustCall() {
      */
 open func parseResponse(operation: String, response: HttpResponse)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_csmsclient_parse_response(self.uniffiClonePointer(),
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_csmsclient_parse_response(
+            self.uniffiCloneHandle(),
         FfiConverterString.lower(operation),
-        FfiConverterTypeHttpResponse_lower(response),$0
+        FfiConverterTypeHttpResponse_lower(response),uniffiCallStatus
     )
 })
-}
-    
-    /**
-     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
-     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
-     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
-     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
-     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
-     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
-     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
-     */
-open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String = "single-user", generates: Bool = false, tests: Bool = false, taskDeadlineMillis: Int64? = nil)async throws  -> RotationResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(secretName),FfiConverterTypeRotationCallbacks_lower(callbacks),FfiConverterTypeMonotonicClock_lower(clock),FfiConverterString.lower(strategy),FfiConverterBool.lower(generates),FfiConverterBool.lower(tests),FfiConverterOptionInt64.lower(taskDeadlineMillis)
-                )
-            },
-            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeRotationResult_lift,
-            errorHandler: FfiConverterTypeCsmsException_lift
-        )
 }
     
     /**
@@ -1890,16 +1969,66 @@ open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, 
      */
 open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = nil, timeoutMillis: Int64? = nil, deadlineMillis: Int64? = nil)throws  -> CsmsClient  {
     return try  FfiConverterTypeCsmsClient_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_csmsclient_with_settings(self.uniffiClonePointer(),
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_csmsclient_with_settings(
+            self.uniffiCloneHandle(),
         FfiConverterOptionTypeHttpTransport.lower(transport),
         FfiConverterOptionInt32.lower(maxAttempts),
         FfiConverterOptionInt64.lower(timeoutMillis),
-        FfiConverterOptionInt64.lower(deadlineMillis),$0
+        FfiConverterOptionInt64.lower(deadlineMillis),uniffiCallStatus
     )
 })
 }
     
+    /**
+     * [`CsmsClient::call`], ended as soon as `cancel` is cancelled (before anything is sent
+     * if it already is): the transport's `send` or `sleep` in flight is dropped, nothing is
+     * retried, and the error is `CsmsException.Transport` (`maybe_sent`, `not_retried` =
+     * `"the call was cancelled"`), which Swift turns into `CancellationError`.
+     */
+open func callCancellable(operation: String, inputJson: String, cancel: CancelHandle)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_csmsclient_call_cancellable(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(operation),FfiConverterString.lower(inputJson),FfiConverterTypeCancelHandle_lower(cancel)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
+    /**
+     * Rotates the secret `secret_name` (the core's `rotation`): resumes a rotation an earlier
+     * run left half way, else stores a new value as `SYSPENDING` (made by `callbacks.generate`
+     * when `generates`, else by CSMS's `GenerateRandomPassword`), has `callbacks.apply` it
+     * (and `callbacks.test` it when `tests`), then moves `SYSCURRENT` to it. For the secret
+     * types CSMS rotates itself, `RotateSecret` and a wait for its task (sleeping through the
+     * transport, bounded by `task_deadline_millis`, 10 minutes when absent, read on `clock`).
+     * `strategy`: `single-user` or `alternating-users`. Kotlin: `client.rotate(...)`.
+     */
+open func rotateWithCallbacks(secretName: String, callbacks: RotationCallbacks, clock: MonotonicClock, strategy: String = "single-user", generates: Bool = false, tests: Bool = false, taskDeadlineMillis: Int64? = nil)async throws  -> RotationResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_csms_uniffi_fn_method_csmsclient_rotate_with_callbacks(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(secretName),FfiConverterTypeRotationCallbacks_lower(callbacks),FfiConverterTypeMonotonicClock_lower(clock),FfiConverterString.lower(strategy),FfiConverterBool.lower(generates),FfiConverterBool.lower(tests),FfiConverterOptionInt64.lower(taskDeadlineMillis)
+                )
+            },
+            pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_csms_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeRotationResult_lift,
+            errorHandler: FfiConverterTypeCsmsException_lift
+        )
+}
+    
 
+    
 }
 
 
@@ -1907,33 +2036,24 @@ open func withSettings(transport: HttpTransport? = nil, maxAttempts: Int32? = ni
 @_documentation(visibility: private)
 #endif
 public struct FfiConverterTypeCsmsClient: FfiConverter {
-
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = CsmsClient
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> CsmsClient {
-        return CsmsClient(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> CsmsClient {
+        return CsmsClient(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: CsmsClient) -> UnsafeMutableRawPointer {
-        return value.uniffiClonePointer()
+    public static func lower(_ value: CsmsClient) -> UInt64 {
+        return value.uniffiCloneHandle()
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CsmsClient {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: CsmsClient, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -1941,14 +2061,14 @@ public struct FfiConverterTypeCsmsClient: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCsmsClient_lift(_ pointer: UnsafeMutableRawPointer) throws -> CsmsClient {
-    return try FfiConverterTypeCsmsClient.lift(pointer)
+public func FfiConverterTypeCsmsClient_lift(_ handle: UInt64) throws -> CsmsClient {
+    return try FfiConverterTypeCsmsClient.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCsmsClient_lower(_ value: CsmsClient) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeCsmsClient_lower(_ value: CsmsClient) -> UInt64 {
     return FfiConverterTypeCsmsClient.lower(value)
 }
 
@@ -1979,13 +2099,13 @@ public protocol DebugHook: AnyObject, Sendable {
  * host's own logger (the library logs nothing). What it throws is ignored: the call goes on.
  */
 open class DebugHookImpl: DebugHook, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -1995,36 +2115,37 @@ open class DebugHookImpl: DebugHook, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_debughook(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_debughook(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_debughook(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_debughook(handle, $0) }
     }
 
     
@@ -2034,8 +2155,10 @@ open class DebugHookImpl: DebugHook, @unchecked Sendable {
      * Receives the record of an attempt.
      */
 open func onAttempt(record: AttemptRecord)throws   {try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_debughook_on_attempt(self.uniffiClonePointer(),
-        FfiConverterTypeAttemptRecord_lower(record),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_debughook_on_attempt(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAttemptRecord_lower(record),uniffiCallStatus
     )
 }
 }
@@ -2045,13 +2168,17 @@ open func onAttempt(record: AttemptRecord)throws   {try rustCallWithError(FfiCon
      */
 open func wantsCanonicalRequest() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_debughook_wants_canonical_request(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_debughook_wants_canonical_request(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
 
+    
 }
+
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
@@ -2060,9 +2187,22 @@ fileprivate struct UniffiCallbackInterfaceDebugHook {
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
-    // This creates 1-element array, since this seems to be the only way to construct a const
-    // pointer that we can pass to the Rust code.
-    static let vtable: [UniffiVTableCallbackInterfaceDebugHook] = [UniffiVTableCallbackInterfaceDebugHook(
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceDebugHook = UniffiVTableCallbackInterfaceDebugHook(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeDebugHook.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface DebugHook: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeDebugHook.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface DebugHook: handle missing in uniffiClone")
+            }
+        },
         onAttempt: { (
             uniffiHandle: UInt64,
             record: RustBuffer,
@@ -2109,20 +2249,25 @@ fileprivate struct UniffiCallbackInterfaceDebugHook {
                 makeCall: makeCall,
                 writeReturn: writeReturn
             )
-        },
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            let result = try? FfiConverterTypeDebugHook.handleMap.remove(handle: uniffiHandle)
-            if result == nil {
-                print("Uniffi callback interface DebugHook: handle missing in uniffiFree")
-            }
         }
-    )]
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceDebugHook> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceDebugHook>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
 }
 
 private func uniffiCallbackInitDebugHook() {
-    uniffi_csms_uniffi_fn_init_callback_vtable_debughook(UniffiCallbackInterfaceDebugHook.vtable)
+    uniffi_csms_uniffi_fn_init_callback_vtable_debughook(UniffiCallbackInterfaceDebugHook.vtablePtr)
 }
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -2130,35 +2275,37 @@ private func uniffiCallbackInitDebugHook() {
 public struct FfiConverterTypeDebugHook: FfiConverter {
     fileprivate static let handleMap = UniffiHandleMap<DebugHook>()
 
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = DebugHook
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> DebugHook {
-        return DebugHookImpl(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> DebugHook {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return DebugHookImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
     }
 
-    public static func lower(_ value: DebugHook) -> UnsafeMutableRawPointer {
-        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
-            fatalError("Cast to UnsafeMutableRawPointer failed")
-        }
-        return ptr
+    public static func lower(_ value: DebugHook) -> UInt64 {
+         if let rustImpl = value as? DebugHookImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DebugHook {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: DebugHook, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -2166,14 +2313,14 @@ public struct FfiConverterTypeDebugHook: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeDebugHook_lift(_ pointer: UnsafeMutableRawPointer) throws -> DebugHook {
-    return try FfiConverterTypeDebugHook.lift(pointer)
+public func FfiConverterTypeDebugHook_lift(_ handle: UInt64) throws -> DebugHook {
+    return try FfiConverterTypeDebugHook.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeDebugHook_lower(_ value: DebugHook) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeDebugHook_lower(_ value: DebugHook) -> UInt64 {
     return FfiConverterTypeDebugHook.lower(value)
 }
 
@@ -2212,13 +2359,13 @@ public protocol HttpTransport: AnyObject, Sendable {
  * ends with that exception (any other than a `CsmsException` as a `Transport` failure).
  */
 open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -2228,36 +2375,37 @@ open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_httptransport(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_httptransport(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_httptransport(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_httptransport(handle, $0) }
     }
 
     
@@ -2271,8 +2419,7 @@ open func send(request: HttpRequest)async throws  -> HttpResponse  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_httptransport_send(
-                    self.uniffiClonePointer(),
-                    FfiConverterTypeHttpRequest_lower(request)
+                        self.uniffiCloneHandle(),FfiConverterTypeHttpRequest_lower(request)
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
@@ -2291,8 +2438,7 @@ open func sleep(millis: Int64)async throws   {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_httptransport_sleep(
-                    self.uniffiClonePointer(),
-                    FfiConverterInt64.lower(millis)
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(millis)
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_void,
@@ -2304,7 +2450,9 @@ open func sleep(millis: Int64)async throws   {
 }
     
 
+    
 }
+
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
@@ -2313,15 +2461,28 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
-    // This creates 1-element array, since this seems to be the only way to construct a const
-    // pointer that we can pass to the Rust code.
-    static let vtable: [UniffiVTableCallbackInterfaceHttpTransport] = [UniffiVTableCallbackInterfaceHttpTransport(
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceHttpTransport = UniffiVTableCallbackInterfaceHttpTransport(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeHttpTransport.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface HttpTransport: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeHttpTransport.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface HttpTransport: handle missing in uniffiClone")
+            }
+        },
         send: { (
             uniffiHandle: UInt64,
             request: RustBuffer,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
             uniffiCallbackData: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
                 () async throws -> HttpResponse in
@@ -2336,7 +2497,7 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
             let uniffiHandleSuccess = { (returnValue: HttpResponse) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructRustBuffer(
+                    UniffiForeignFutureResultRustBuffer(
                         returnValue: FfiConverterTypeHttpResponse_lower(returnValue),
                         callStatus: RustCallStatus()
                     )
@@ -2345,26 +2506,26 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
             let uniffiHandleError = { (statusCode, errorBuf) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructRustBuffer(
+                    UniffiForeignFutureResultRustBuffer(
                         returnValue: RustBuffer.empty(),
                         callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
                     )
                 )
             }
-            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+            uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
                 handleSuccess: uniffiHandleSuccess,
                 handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeCsmsException_lower
+                lowerError: FfiConverterTypeCsmsException_lower,
+                droppedCallback: uniffiOutDroppedCallback
             )
-            uniffiOutReturn.pointee = uniffiForeignFuture
         },
         sleep: { (
             uniffiHandle: UInt64,
             millis: Int64,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
             uniffiCallbackData: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
                 () async throws -> () in
@@ -2379,7 +2540,7 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
             let uniffiHandleSuccess = { (returnValue: ()) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructVoid(
+                    UniffiForeignFutureResultVoid(
                         callStatus: RustCallStatus()
                     )
                 )
@@ -2387,32 +2548,37 @@ fileprivate struct UniffiCallbackInterfaceHttpTransport {
             let uniffiHandleError = { (statusCode, errorBuf) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructVoid(
+                    UniffiForeignFutureResultVoid(
                         callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
                     )
                 )
             }
-            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+            uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
                 handleSuccess: uniffiHandleSuccess,
                 handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeCsmsException_lower
+                lowerError: FfiConverterTypeCsmsException_lower,
+                droppedCallback: uniffiOutDroppedCallback
             )
-            uniffiOutReturn.pointee = uniffiForeignFuture
-        },
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            let result = try? FfiConverterTypeHttpTransport.handleMap.remove(handle: uniffiHandle)
-            if result == nil {
-                print("Uniffi callback interface HttpTransport: handle missing in uniffiFree")
-            }
         }
-    )]
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHttpTransport> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHttpTransport>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
 }
 
 private func uniffiCallbackInitHttpTransport() {
-    uniffi_csms_uniffi_fn_init_callback_vtable_httptransport(UniffiCallbackInterfaceHttpTransport.vtable)
+    uniffi_csms_uniffi_fn_init_callback_vtable_httptransport(UniffiCallbackInterfaceHttpTransport.vtablePtr)
 }
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -2420,35 +2586,37 @@ private func uniffiCallbackInitHttpTransport() {
 public struct FfiConverterTypeHttpTransport: FfiConverter {
     fileprivate static let handleMap = UniffiHandleMap<HttpTransport>()
 
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = HttpTransport
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> HttpTransport {
-        return HttpTransportImpl(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> HttpTransport {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return HttpTransportImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
     }
 
-    public static func lower(_ value: HttpTransport) -> UnsafeMutableRawPointer {
-        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
-            fatalError("Cast to UnsafeMutableRawPointer failed")
-        }
-        return ptr
+    public static func lower(_ value: HttpTransport) -> UInt64 {
+         if let rustImpl = value as? HttpTransportImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpTransport {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: HttpTransport, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -2456,14 +2624,14 @@ public struct FfiConverterTypeHttpTransport: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeHttpTransport_lift(_ pointer: UnsafeMutableRawPointer) throws -> HttpTransport {
-    return try FfiConverterTypeHttpTransport.lift(pointer)
+public func FfiConverterTypeHttpTransport_lift(_ handle: UInt64) throws -> HttpTransport {
+    return try FfiConverterTypeHttpTransport.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt64 {
     return FfiConverterTypeHttpTransport.lower(value)
 }
 
@@ -2489,13 +2657,13 @@ public protocol MonotonicClock: AnyObject, Sendable {
  * Swift `DispatchTime.now().uptimeNanoseconds`). The one clock the cache reads.
  */
 open class MonotonicClockImpl: MonotonicClock, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -2505,36 +2673,37 @@ open class MonotonicClockImpl: MonotonicClock, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_monotonicclock(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_monotonicclock(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_monotonicclock(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_monotonicclock(handle, $0) }
     }
 
     
@@ -2545,13 +2714,17 @@ open class MonotonicClockImpl: MonotonicClock, @unchecked Sendable {
      */
 open func nanos() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_monotonicclock_nanos(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_monotonicclock_nanos(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
 
+    
 }
+
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
@@ -2560,9 +2733,22 @@ fileprivate struct UniffiCallbackInterfaceMonotonicClock {
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
-    // This creates 1-element array, since this seems to be the only way to construct a const
-    // pointer that we can pass to the Rust code.
-    static let vtable: [UniffiVTableCallbackInterfaceMonotonicClock] = [UniffiVTableCallbackInterfaceMonotonicClock(
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceMonotonicClock = UniffiVTableCallbackInterfaceMonotonicClock(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeMonotonicClock.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface MonotonicClock: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeMonotonicClock.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface MonotonicClock: handle missing in uniffiClone")
+            }
+        },
         nanos: { (
             uniffiHandle: UInt64,
             uniffiOutReturn: UnsafeMutablePointer<Int64>,
@@ -2584,20 +2770,25 @@ fileprivate struct UniffiCallbackInterfaceMonotonicClock {
                 makeCall: makeCall,
                 writeReturn: writeReturn
             )
-        },
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            let result = try? FfiConverterTypeMonotonicClock.handleMap.remove(handle: uniffiHandle)
-            if result == nil {
-                print("Uniffi callback interface MonotonicClock: handle missing in uniffiFree")
-            }
         }
-    )]
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceMonotonicClock> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceMonotonicClock>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
 }
 
 private func uniffiCallbackInitMonotonicClock() {
-    uniffi_csms_uniffi_fn_init_callback_vtable_monotonicclock(UniffiCallbackInterfaceMonotonicClock.vtable)
+    uniffi_csms_uniffi_fn_init_callback_vtable_monotonicclock(UniffiCallbackInterfaceMonotonicClock.vtablePtr)
 }
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -2605,35 +2796,37 @@ private func uniffiCallbackInitMonotonicClock() {
 public struct FfiConverterTypeMonotonicClock: FfiConverter {
     fileprivate static let handleMap = UniffiHandleMap<MonotonicClock>()
 
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = MonotonicClock
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> MonotonicClock {
-        return MonotonicClockImpl(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> MonotonicClock {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return MonotonicClockImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
     }
 
-    public static func lower(_ value: MonotonicClock) -> UnsafeMutableRawPointer {
-        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
-            fatalError("Cast to UnsafeMutableRawPointer failed")
-        }
-        return ptr
+    public static func lower(_ value: MonotonicClock) -> UInt64 {
+         if let rustImpl = value as? MonotonicClockImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MonotonicClock {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: MonotonicClock, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -2641,14 +2834,14 @@ public struct FfiConverterTypeMonotonicClock: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeMonotonicClock_lift(_ pointer: UnsafeMutableRawPointer) throws -> MonotonicClock {
-    return try FfiConverterTypeMonotonicClock.lift(pointer)
+public func FfiConverterTypeMonotonicClock_lift(_ handle: UInt64) throws -> MonotonicClock {
+    return try FfiConverterTypeMonotonicClock.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeMonotonicClock_lower(_ value: MonotonicClock) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeMonotonicClock_lower(_ value: MonotonicClock) -> UInt64 {
     return FfiConverterTypeMonotonicClock.lower(value)
 }
 
@@ -2717,13 +2910,13 @@ public protocol NativeSecretCacheProtocol: AnyObject, Sendable {
  * an outage for up to `max_stale`.
  */
 open class NativeSecretCache: NativeSecretCacheProtocol, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -2733,27 +2926,27 @@ open class NativeSecretCache: NativeSecretCacheProtocol, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_nativesecretcache(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_nativesecretcache(self.handle, $0) }
     }
     /**
      * A cache in front of `client` (which needs a transport). `ttl_millis`: how long a stage
@@ -2766,26 +2959,28 @@ open class NativeSecretCache: NativeSecretCacheProtocol, @unchecked Sendable {
      * randomly keyed hasher, as the client's retry jitter.
      */
 public convenience init(client: CsmsClient, clock: MonotonicClock, ttlMillis: Int64, maxEntries: Int32, maxStaleMillis: Int64?, listener: ChangeListener? = nil)throws  {
-    let pointer =
+    let handle =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_nativesecretcache_new(
         FfiConverterTypeCsmsClient_lower(client),
         FfiConverterTypeMonotonicClock_lower(clock),
         FfiConverterInt64.lower(ttlMillis),
         FfiConverterInt32.lower(maxEntries),
         FfiConverterOptionInt64.lower(maxStaleMillis),
-        FfiConverterOptionTypeChangeListener.lower(listener),$0
+        FfiConverterOptionTypeChangeListener.lower(listener),uniffiCallStatus
     )
 }
-    self.init(unsafeFromRawPointer: pointer)
+    self.init(unsafeFromHandle: handle)
 }
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_nativesecretcache(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_nativesecretcache(handle, $0) }
     }
 
     
@@ -2800,8 +2995,7 @@ open func accepted(name: String)async throws  -> [CachedSecret]  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_nativesecretcache_accepted(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(name)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
@@ -2816,7 +3010,9 @@ open func accepted(name: String)async throws  -> [CachedSecret]  {
      * Forgets every cached value (the native copies are wiped once no reader holds them).
      */
 open func clear()  {try! rustCall() {
-    uniffi_csms_uniffi_fn_method_nativesecretcache_clear(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_nativesecretcache_clear(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
 }
@@ -2831,13 +3027,12 @@ open func get(name: String, stage: String = "SYSCURRENT", versionId: String? = n
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_nativesecretcache_get(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(name),FfiConverterString.lower(stage),FfiConverterOptionString.lower(versionId)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name),FfiConverterString.lower(stage),FfiConverterOptionString.lower(versionId)
                 )
             },
-            pollFunc: ffi_csms_uniffi_rust_future_poll_pointer,
-            completeFunc: ffi_csms_uniffi_rust_future_complete_pointer,
-            freeFunc: ffi_csms_uniffi_rust_future_free_pointer,
+            pollFunc: ffi_csms_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_csms_uniffi_rust_future_free_u64,
             liftFunc: FfiConverterTypeCachedSecret_lift,
             errorHandler: FfiConverterTypeCsmsException_lift
         )
@@ -2851,11 +3046,13 @@ open func get(name: String, stage: String = "SYSCURRENT", versionId: String? = n
      */
 open func hit(name: String, stage: String, versionId: String? = nil, nowNanos: Int64)throws  -> String?  {
     return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_nativesecretcache_hit(self.uniffiClonePointer(),
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_nativesecretcache_hit(
+            self.uniffiCloneHandle(),
         FfiConverterString.lower(name),
         FfiConverterString.lower(stage),
         FfiConverterOptionString.lower(versionId),
-        FfiConverterInt64.lower(nowNanos),$0
+        FfiConverterInt64.lower(nowNanos),uniffiCallStatus
     )
 })
 }
@@ -2865,7 +3062,9 @@ open func hit(name: String, stage: String, versionId: String? = nil, nowNanos: I
      */
 open func isEmpty() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_nativesecretcache_is_empty(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_nativesecretcache_is_empty(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2875,7 +3074,9 @@ open func isEmpty() -> Bool  {
      */
 open func len() -> Int32  {
     return try!  FfiConverterInt32.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_nativesecretcache_len(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_nativesecretcache_len(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2889,19 +3090,19 @@ open func refresh(name: String)async throws  -> CachedSecret  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_nativesecretcache_refresh(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(name)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(name)
                 )
             },
-            pollFunc: ffi_csms_uniffi_rust_future_poll_pointer,
-            completeFunc: ffi_csms_uniffi_rust_future_complete_pointer,
-            freeFunc: ffi_csms_uniffi_rust_future_free_pointer,
+            pollFunc: ffi_csms_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_csms_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_csms_uniffi_rust_future_free_u64,
             liftFunc: FfiConverterTypeCachedSecret_lift,
             errorHandler: FfiConverterTypeCsmsException_lift
         )
 }
     
 
+    
 }
 
 
@@ -2909,33 +3110,24 @@ open func refresh(name: String)async throws  -> CachedSecret  {
 @_documentation(visibility: private)
 #endif
 public struct FfiConverterTypeNativeSecretCache: FfiConverter {
-
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = NativeSecretCache
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> NativeSecretCache {
-        return NativeSecretCache(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> NativeSecretCache {
+        return NativeSecretCache(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: NativeSecretCache) -> UnsafeMutableRawPointer {
-        return value.uniffiClonePointer()
+    public static func lower(_ value: NativeSecretCache) -> UInt64 {
+        return value.uniffiCloneHandle()
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NativeSecretCache {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: NativeSecretCache, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -2943,14 +3135,14 @@ public struct FfiConverterTypeNativeSecretCache: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeNativeSecretCache_lift(_ pointer: UnsafeMutableRawPointer) throws -> NativeSecretCache {
-    return try FfiConverterTypeNativeSecretCache.lift(pointer)
+public func FfiConverterTypeNativeSecretCache_lift(_ handle: UInt64) throws -> NativeSecretCache {
+    return try FfiConverterTypeNativeSecretCache.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeNativeSecretCache_lower(_ value: NativeSecretCache) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeNativeSecretCache_lower(_ value: NativeSecretCache) -> UInt64 {
     return FfiConverterTypeNativeSecretCache.lower(value)
 }
 
@@ -2985,13 +3177,13 @@ public protocol PaginatorProtocol: AnyObject, Sendable {
  * total reached).
  */
 open class Paginator: PaginatorProtocol, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -3001,27 +3193,27 @@ open class Paginator: PaginatorProtocol, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_paginator(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_paginator(self.handle, $0) }
     }
     /**
      * Pages of `operation` from `input_json` (wire names; it may hold a marker or offset
@@ -3029,22 +3221,24 @@ open class Paginator: PaginatorProtocol, @unchecked Sendable {
      * `operation`; input that is not a JSON object names `input`.
      */
 public convenience init(operation: String, inputJson: String)throws  {
-    let pointer =
+    let handle =
         try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_constructor_paginator_new(
         FfiConverterString.lower(operation),
-        FfiConverterString.lower(inputJson),$0
+        FfiConverterString.lower(inputJson),uniffiCallStatus
     )
 }
-    self.init(unsafeFromRawPointer: pointer)
+    self.init(unsafeFromHandle: handle)
 }
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_paginator(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_paginator(handle, $0) }
     }
 
     
@@ -3054,8 +3248,10 @@ public convenience init(operation: String, inputJson: String)throws  {
      * Moves past the page whose result (the JSON text of `call`) is given.
      */
 open func advance(resultJson: String)throws   {try rustCallWithError(FfiConverterTypeCsmsException_lift) {
-    uniffi_csms_uniffi_fn_method_paginator_advance(self.uniffiClonePointer(),
-        FfiConverterString.lower(resultJson),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_paginator_advance(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(resultJson),uniffiCallStatus
     )
 }
 }
@@ -3065,12 +3261,15 @@ open func advance(resultJson: String)throws   {try rustCallWithError(FfiConverte
      */
 open func nextInput() -> String?  {
     return try!  FfiConverterOptionString.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_method_paginator_next_input(self.uniffiClonePointer(),$0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_method_paginator_next_input(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
 
+    
 }
 
 
@@ -3078,33 +3277,24 @@ open func nextInput() -> String?  {
 @_documentation(visibility: private)
 #endif
 public struct FfiConverterTypePaginator: FfiConverter {
-
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = Paginator
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> Paginator {
-        return Paginator(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> Paginator {
+        return Paginator(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: Paginator) -> UnsafeMutableRawPointer {
-        return value.uniffiClonePointer()
+    public static func lower(_ value: Paginator) -> UInt64 {
+        return value.uniffiCloneHandle()
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Paginator {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: Paginator, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -3112,14 +3302,14 @@ public struct FfiConverterTypePaginator: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypePaginator_lift(_ pointer: UnsafeMutableRawPointer) throws -> Paginator {
-    return try FfiConverterTypePaginator.lift(pointer)
+public func FfiConverterTypePaginator_lift(_ handle: UInt64) throws -> Paginator {
+    return try FfiConverterTypePaginator.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypePaginator_lower(_ value: Paginator) -> UnsafeMutableRawPointer {
+public func FfiConverterTypePaginator_lower(_ value: Paginator) -> UInt64 {
     return FfiConverterTypePaginator.lower(value)
 }
 
@@ -3161,13 +3351,13 @@ public protocol RotationCallbacks: AnyObject, Sendable {
  * run resumes.
  */
 open class RotationCallbacksImpl: RotationCallbacks, @unchecked Sendable {
-    fileprivate let pointer: UnsafeMutableRawPointer!
+    fileprivate let handle: UInt64
 
-    /// Used to instantiate a [FFIObject] without an actual pointer, for fakes in tests, mostly.
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public struct NoPointer {
+    public struct NoHandle {
         public init() {}
     }
 
@@ -3177,36 +3367,37 @@ open class RotationCallbacksImpl: RotationCallbacks, @unchecked Sendable {
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    required public init(unsafeFromRawPointer pointer: UnsafeMutableRawPointer) {
-        self.pointer = pointer
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
     }
 
     // This constructor can be used to instantiate a fake object.
-    // - Parameter noPointer: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
     //
     // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing [Pointer] the FFI lower functions will crash.
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public init(noPointer: NoPointer) {
-        self.pointer = nil
+    public init(noHandle: NoHandle) {
+        self.handle = 0
     }
 
 #if swift(>=5.8)
     @_documentation(visibility: private)
 #endif
-    public func uniffiClonePointer() -> UnsafeMutableRawPointer {
-        return try! rustCall { uniffi_csms_uniffi_fn_clone_rotationcallbacks(self.pointer, $0) }
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_csms_uniffi_fn_clone_rotationcallbacks(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
     deinit {
-        guard let pointer = pointer else {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
             return
         }
 
-        try! rustCall { uniffi_csms_uniffi_fn_free_rotationcallbacks(pointer, $0) }
+        try! rustCall { uniffi_csms_uniffi_fn_free_rotationcallbacks(handle, $0) }
     }
 
     
@@ -3221,8 +3412,7 @@ open func apply(newValue: String, previousValue: String)async throws   {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_rotationcallbacks_apply(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(newValue),FfiConverterString.lower(previousValue)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(newValue),FfiConverterString.lower(previousValue)
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_void,
@@ -3241,8 +3431,7 @@ open func test(newValue: String)async throws  -> Bool  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_rotationcallbacks_test(
-                    self.uniffiClonePointer(),
-                    FfiConverterString.lower(newValue)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(newValue)
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_i8,
@@ -3262,8 +3451,7 @@ open func generate()async throws  -> String  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_csms_uniffi_fn_method_rotationcallbacks_generate(
-                    self.uniffiClonePointer()
-                    
+                        self.uniffiCloneHandle()
                 )
             },
             pollFunc: ffi_csms_uniffi_rust_future_poll_rust_buffer,
@@ -3275,7 +3463,9 @@ open func generate()async throws  -> String  {
 }
     
 
+    
 }
+
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
@@ -3284,16 +3474,29 @@ fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
-    // This creates 1-element array, since this seems to be the only way to construct a const
-    // pointer that we can pass to the Rust code.
-    static let vtable: [UniffiVTableCallbackInterfaceRotationCallbacks] = [UniffiVTableCallbackInterfaceRotationCallbacks(
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceRotationCallbacks = UniffiVTableCallbackInterfaceRotationCallbacks(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeRotationCallbacks.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface RotationCallbacks: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeRotationCallbacks.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface RotationCallbacks: handle missing in uniffiClone")
+            }
+        },
         apply: { (
             uniffiHandle: UInt64,
             newValue: RustBuffer,
             previousValue: RustBuffer,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
             uniffiCallbackData: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
                 () async throws -> () in
@@ -3309,7 +3512,7 @@ fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
             let uniffiHandleSuccess = { (returnValue: ()) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructVoid(
+                    UniffiForeignFutureResultVoid(
                         callStatus: RustCallStatus()
                     )
                 )
@@ -3317,25 +3520,25 @@ fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
             let uniffiHandleError = { (statusCode, errorBuf) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructVoid(
+                    UniffiForeignFutureResultVoid(
                         callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
                     )
                 )
             }
-            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+            uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
                 handleSuccess: uniffiHandleSuccess,
                 handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeCsmsException_lower
+                lowerError: FfiConverterTypeCsmsException_lower,
+                droppedCallback: uniffiOutDroppedCallback
             )
-            uniffiOutReturn.pointee = uniffiForeignFuture
         },
         test: { (
             uniffiHandle: UInt64,
             newValue: RustBuffer,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteI8,
             uniffiCallbackData: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
                 () async throws -> Bool in
@@ -3350,7 +3553,7 @@ fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
             let uniffiHandleSuccess = { (returnValue: Bool) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructI8(
+                    UniffiForeignFutureResultI8(
                         returnValue: FfiConverterBool.lower(returnValue),
                         callStatus: RustCallStatus()
                     )
@@ -3359,25 +3562,25 @@ fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
             let uniffiHandleError = { (statusCode, errorBuf) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructI8(
+                    UniffiForeignFutureResultI8(
                         returnValue: 0,
                         callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
                     )
                 )
             }
-            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+            uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
                 handleSuccess: uniffiHandleSuccess,
                 handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeCsmsException_lower
+                lowerError: FfiConverterTypeCsmsException_lower,
+                droppedCallback: uniffiOutDroppedCallback
             )
-            uniffiOutReturn.pointee = uniffiForeignFuture
         },
         generate: { (
             uniffiHandle: UInt64,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
             uniffiCallbackData: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<UniffiForeignFuture>
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
                 () async throws -> String in
@@ -3391,7 +3594,7 @@ fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
             let uniffiHandleSuccess = { (returnValue: String) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructRustBuffer(
+                    UniffiForeignFutureResultRustBuffer(
                         returnValue: FfiConverterString.lower(returnValue),
                         callStatus: RustCallStatus()
                     )
@@ -3400,33 +3603,38 @@ fileprivate struct UniffiCallbackInterfaceRotationCallbacks {
             let uniffiHandleError = { (statusCode, errorBuf) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
-                    UniffiForeignFutureStructRustBuffer(
+                    UniffiForeignFutureResultRustBuffer(
                         returnValue: RustBuffer.empty(),
                         callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
                     )
                 )
             }
-            let uniffiForeignFuture = uniffiTraitInterfaceCallAsyncWithError(
+            uniffiTraitInterfaceCallAsyncWithError(
                 makeCall: makeCall,
                 handleSuccess: uniffiHandleSuccess,
                 handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeCsmsException_lower
+                lowerError: FfiConverterTypeCsmsException_lower,
+                droppedCallback: uniffiOutDroppedCallback
             )
-            uniffiOutReturn.pointee = uniffiForeignFuture
-        },
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            let result = try? FfiConverterTypeRotationCallbacks.handleMap.remove(handle: uniffiHandle)
-            if result == nil {
-                print("Uniffi callback interface RotationCallbacks: handle missing in uniffiFree")
-            }
         }
-    )]
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceRotationCallbacks> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceRotationCallbacks>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
 }
 
 private func uniffiCallbackInitRotationCallbacks() {
-    uniffi_csms_uniffi_fn_init_callback_vtable_rotationcallbacks(UniffiCallbackInterfaceRotationCallbacks.vtable)
+    uniffi_csms_uniffi_fn_init_callback_vtable_rotationcallbacks(UniffiCallbackInterfaceRotationCallbacks.vtablePtr)
 }
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -3434,35 +3642,37 @@ private func uniffiCallbackInitRotationCallbacks() {
 public struct FfiConverterTypeRotationCallbacks: FfiConverter {
     fileprivate static let handleMap = UniffiHandleMap<RotationCallbacks>()
 
-    typealias FfiType = UnsafeMutableRawPointer
+    typealias FfiType = UInt64
     typealias SwiftType = RotationCallbacks
 
-    public static func lift(_ pointer: UnsafeMutableRawPointer) throws -> RotationCallbacks {
-        return RotationCallbacksImpl(unsafeFromRawPointer: pointer)
+    public static func lift(_ handle: UInt64) throws -> RotationCallbacks {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return RotationCallbacksImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
     }
 
-    public static func lower(_ value: RotationCallbacks) -> UnsafeMutableRawPointer {
-        guard let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: handleMap.insert(obj: value))) else {
-            fatalError("Cast to UnsafeMutableRawPointer failed")
-        }
-        return ptr
+    public static func lower(_ value: RotationCallbacks) -> UInt64 {
+         if let rustImpl = value as? RotationCallbacksImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RotationCallbacks {
-        let v: UInt64 = try readInt(&buf)
-        // The Rust code won't compile if a pointer won't fit in a UInt64.
-        // We have to go via `UInt` because that's the thing that's the size of a pointer.
-        let ptr = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: v))
-        if (ptr == nil) {
-            throw UniffiInternalError.unexpectedNullPointer
-        }
-        return try lift(ptr!)
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
     }
 
     public static func write(_ value: RotationCallbacks, into buf: inout [UInt8]) {
-        // This fiddling is because `Int` is the thing that's the same size as a pointer.
-        // The Rust code won't compile if a pointer won't fit in a `UInt64`.
-        writeInt(&buf, UInt64(bitPattern: Int64(Int(bitPattern: lower(value)))))
+        writeInt(&buf, lower(value))
     }
 }
 
@@ -3470,14 +3680,14 @@ public struct FfiConverterTypeRotationCallbacks: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRotationCallbacks_lift(_ pointer: UnsafeMutableRawPointer) throws -> RotationCallbacks {
-    return try FfiConverterTypeRotationCallbacks.lift(pointer)
+public func FfiConverterTypeRotationCallbacks_lift(_ handle: UInt64) throws -> RotationCallbacks {
+    return try FfiConverterTypeRotationCallbacks.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRotationCallbacks_lower(_ value: RotationCallbacks) -> UnsafeMutableRawPointer {
+public func FfiConverterTypeRotationCallbacks_lower(_ value: RotationCallbacks) -> UInt64 {
     return FfiConverterTypeRotationCallbacks.lower(value)
 }
 
@@ -3487,7 +3697,7 @@ public func FfiConverterTypeRotationCallbacks_lower(_ value: RotationCallbacks) 
 /**
  * One attempt of a call, as a [`DebugHook`] receives it. Nothing in it is secret.
  */
-public struct AttemptRecord {
+public struct AttemptRecord: Equatable, Hashable {
     /**
      * The operation called (`ShowSecret`).
      */
@@ -3569,59 +3779,15 @@ public struct AttemptRecord {
         self.durationMillis = durationMillis
         self.canonicalRequest = canonicalRequest
     }
+
+    
+
+    
 }
 
 #if compiler(>=6)
 extension AttemptRecord: Sendable {}
 #endif
-
-
-extension AttemptRecord: Equatable, Hashable {
-    public static func ==(lhs: AttemptRecord, rhs: AttemptRecord) -> Bool {
-        if lhs.operation != rhs.operation {
-            return false
-        }
-        if lhs.attempt != rhs.attempt {
-            return false
-        }
-        if lhs.method != rhs.method {
-            return false
-        }
-        if lhs.url != rhs.url {
-            return false
-        }
-        if lhs.status != rhs.status {
-            return false
-        }
-        if lhs.error != rhs.error {
-            return false
-        }
-        if lhs.requestId != rhs.requestId {
-            return false
-        }
-        if lhs.durationMillis != rhs.durationMillis {
-            return false
-        }
-        if lhs.canonicalRequest != rhs.canonicalRequest {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(operation)
-        hasher.combine(attempt)
-        hasher.combine(method)
-        hasher.combine(url)
-        hasher.combine(status)
-        hasher.combine(error)
-        hasher.combine(requestId)
-        hasher.combine(durationMillis)
-        hasher.combine(canonicalRequest)
-    }
-}
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -3674,7 +3840,7 @@ public func FfiConverterTypeAttemptRecord_lower(_ value: AttemptRecord) -> RustB
 /**
  * One header: name and value, as sent or received (order kept, names as spelled).
  */
-public struct Header {
+public struct Header: Equatable, Hashable {
     public var name: String
     public var value: String
 
@@ -3684,31 +3850,15 @@ public struct Header {
         self.name = name
         self.value = value
     }
+
+    
+
+    
 }
 
 #if compiler(>=6)
 extension Header: Sendable {}
 #endif
-
-
-extension Header: Equatable, Hashable {
-    public static func ==(lhs: Header, rhs: Header) -> Bool {
-        if lhs.name != rhs.name {
-            return false
-        }
-        if lhs.value != rhs.value {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(value)
-    }
-}
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -3747,7 +3897,7 @@ public func FfiConverterTypeHeader_lower(_ value: Header) -> RustBuffer {
 /**
  * A request ready to send.
  */
-public struct HttpRequest {
+public struct HttpRequest: Equatable, Hashable {
     public var method: String
     public var url: String
     public var headers: [Header]
@@ -3761,39 +3911,15 @@ public struct HttpRequest {
         self.headers = headers
         self.body = body
     }
+
+    
+
+    
 }
 
 #if compiler(>=6)
 extension HttpRequest: Sendable {}
 #endif
-
-
-extension HttpRequest: Equatable, Hashable {
-    public static func ==(lhs: HttpRequest, rhs: HttpRequest) -> Bool {
-        if lhs.method != rhs.method {
-            return false
-        }
-        if lhs.url != rhs.url {
-            return false
-        }
-        if lhs.headers != rhs.headers {
-            return false
-        }
-        if lhs.body != rhs.body {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(method)
-        hasher.combine(url)
-        hasher.combine(headers)
-        hasher.combine(body)
-    }
-}
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -3837,7 +3963,7 @@ public func FfiConverterTypeHttpRequest_lower(_ value: HttpRequest) -> RustBuffe
  * A response as the transport received it. `status`: 0 to 65535 (signed at the boundary so
  * Kotlin sees an `Int`; anything else is `CsmsException.Validation` naming `status`).
  */
-public struct HttpResponse {
+public struct HttpResponse: Equatable, Hashable {
     public var status: Int32
     public var headers: [Header]
     public var body: Data
@@ -3849,35 +3975,15 @@ public struct HttpResponse {
         self.headers = headers
         self.body = body
     }
+
+    
+
+    
 }
 
 #if compiler(>=6)
 extension HttpResponse: Sendable {}
 #endif
-
-
-extension HttpResponse: Equatable, Hashable {
-    public static func ==(lhs: HttpResponse, rhs: HttpResponse) -> Bool {
-        if lhs.status != rhs.status {
-            return false
-        }
-        if lhs.headers != rhs.headers {
-            return false
-        }
-        if lhs.body != rhs.body {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(status)
-        hasher.combine(headers)
-        hasher.combine(body)
-    }
-}
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -3922,7 +4028,7 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
  *
  * Kotlin's `toString()` and Swift's `description` print `sk` and the tokens as `***`.
  */
-public struct ProvidedCredentials {
+public struct ProvidedCredentials: Equatable, Hashable {
     /**
      * The access key id.
      */
@@ -3978,47 +4084,15 @@ public struct ProvidedCredentials {
         self.expiresAt = expiresAt
         self.projectId = projectId
     }
+
+    
+
+    
 }
 
 #if compiler(>=6)
 extension ProvidedCredentials: Sendable {}
 #endif
-
-
-extension ProvidedCredentials: Equatable, Hashable {
-    public static func ==(lhs: ProvidedCredentials, rhs: ProvidedCredentials) -> Bool {
-        if lhs.ak != rhs.ak {
-            return false
-        }
-        if lhs.sk != rhs.sk {
-            return false
-        }
-        if lhs.securityToken != rhs.securityToken {
-            return false
-        }
-        if lhs.authToken != rhs.authToken {
-            return false
-        }
-        if lhs.expiresAt != rhs.expiresAt {
-            return false
-        }
-        if lhs.projectId != rhs.projectId {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(ak)
-        hasher.combine(sk)
-        hasher.combine(securityToken)
-        hasher.combine(authToken)
-        hasher.combine(expiresAt)
-        hasher.combine(projectId)
-    }
-}
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -4065,7 +4139,7 @@ public func FfiConverterTypeProvidedCredentials_lower(_ value: ProvidedCredentia
 /**
  * What a rotation did ([`CsmsClient::rotate_with_callbacks`]). Holds no secret.
  */
-public struct RotationResult {
+public struct RotationResult: Equatable, Hashable {
     /**
      * The version now carrying `SYSCURRENT`.
      */
@@ -4105,39 +4179,15 @@ public struct RotationResult {
         self.resumed = resumed
         self.steps = steps
     }
+
+    
+
+    
 }
 
 #if compiler(>=6)
 extension RotationResult: Sendable {}
 #endif
-
-
-extension RotationResult: Equatable, Hashable {
-    public static func ==(lhs: RotationResult, rhs: RotationResult) -> Bool {
-        if lhs.versionId != rhs.versionId {
-            return false
-        }
-        if lhs.previousVersionId != rhs.previousVersionId {
-            return false
-        }
-        if lhs.resumed != rhs.resumed {
-            return false
-        }
-        if lhs.steps != rhs.steps {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(versionId)
-        hasher.combine(previousVersionId)
-        hasher.combine(resumed)
-        hasher.combine(steps)
-    }
-}
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -4180,7 +4230,7 @@ public func FfiConverterTypeRotationResult_lower(_ value: RotationResult) -> Rus
 /**
  * A stage of a cached secret moved to another version (the listener's event). Holds no value.
  */
-public struct StageChange {
+public struct StageChange: Equatable, Hashable {
     /**
      * The secret.
      */
@@ -4218,39 +4268,15 @@ public struct StageChange {
         self.from = from
         self.to = to
     }
+
+    
+
+    
 }
 
 #if compiler(>=6)
 extension StageChange: Sendable {}
 #endif
-
-
-extension StageChange: Equatable, Hashable {
-    public static func ==(lhs: StageChange, rhs: StageChange) -> Bool {
-        if lhs.secretName != rhs.secretName {
-            return false
-        }
-        if lhs.stage != rhs.stage {
-            return false
-        }
-        if lhs.from != rhs.from {
-            return false
-        }
-        if lhs.to != rhs.to {
-            return false
-        }
-        return true
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(secretName)
-        hasher.combine(stage)
-        hasher.combine(from)
-        hasher.combine(to)
-    }
-}
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -4293,7 +4319,8 @@ public func FfiConverterTypeStageChange_lower(_ value: StageChange) -> RustBuffe
 /**
  * Everything that can go wrong (the core's `Error`, plus `Internal` for a bug).
  */
-public enum CsmsException: Swift.Error {
+public 
+enum CsmsException: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
@@ -4350,8 +4377,21 @@ public enum CsmsException: Swift.Error {
      */
     case Internal(reason: String
     )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        exceptionMessage(error: self)
+    }
+    
 }
 
+#if compiler(>=6)
+extension CsmsException: Sendable {}
+#endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -4483,21 +4523,6 @@ public func FfiConverterTypeCsmsException_lift(_ buf: RustBuffer) throws -> Csms
 public func FfiConverterTypeCsmsException_lower(_ value: CsmsException) -> RustBuffer {
     return FfiConverterTypeCsmsException.lower(value)
 }
-
-
-extension CsmsException: Equatable, Hashable {}
-
-
-
-
-extension CsmsException: Foundation.LocalizedError {
-    public var errorDescription: String? {
-        exceptionMessage(error: self)
-    }
-}
-
-
-
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -4840,7 +4865,7 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
     }
 }
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
-private let UNIFFI_RUST_FUTURE_POLL_MAYBE_READY: Int8 = 1
+private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
 fileprivate let uniffiContinuationHandleMap = UniffiHandleMap<UnsafeContinuation<Int8, Never>>()
 
@@ -4864,7 +4889,9 @@ fileprivate func uniffiRustCallAsync<F, T>(
         pollResult = await withUnsafeContinuation {
             pollFunc(
                 rustFuture,
-                uniffiFutureContinuationCallback,
+                { handle, pollResult in
+                    uniffiFutureContinuationCallback(handle: handle, pollResult: pollResult)
+                },
                 uniffiContinuationHandleMap.insert(obj: $0)
             )
         }
@@ -4888,37 +4915,61 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
 private func uniffiTraitInterfaceCallAsync<T>(
     makeCall: @escaping () async throws -> T,
     handleSuccess: @escaping (T) -> (),
-    handleError: @escaping (Int8, RustBuffer) -> ()
-) -> UniffiForeignFuture {
+    handleError: @escaping (Int8, RustBuffer) -> (),
+    droppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+) {
     let task = Task {
+        // Note: it's important we call either `handleSuccess` or `handleError` exactly once.  Each
+        // call consumes an Arc reference, which means there should be no possibility of a double
+        // call.  The following code is structured so that will will never call both `handleSuccess`
+        // and `handleError`, even in the face of weird errors.
+        //
+        // On platforms that need extra machinery to make C-ABI calls, like JNA or ctypes, it's
+        // possible that we fail to make either call.  However, it doesn't seem like this is
+        // possible on Swift since swift can just make the C call directly.
+        var callResult: T
         do {
-            handleSuccess(try await makeCall())
+            callResult = try await makeCall()
         } catch {
             handleError(CALL_UNEXPECTED_ERROR, FfiConverterString.lower(String(describing: error)))
+            return
         }
+        handleSuccess(callResult)
     }
     let handle = UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.insert(obj: task)
-    return UniffiForeignFuture(handle: handle, free: uniffiForeignFutureFree)
-
+    droppedCallback.pointee = UniffiForeignFutureDroppedCallbackStruct(
+        handle: handle,
+        free: uniffiForeignFutureDroppedCallback
+    )
 }
 
 private func uniffiTraitInterfaceCallAsyncWithError<T, E>(
     makeCall: @escaping () async throws -> T,
     handleSuccess: @escaping (T) -> (),
     handleError: @escaping (Int8, RustBuffer) -> (),
-    lowerError: @escaping (E) -> RustBuffer
-) -> UniffiForeignFuture {
+    lowerError: @escaping (E) -> RustBuffer,
+    droppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+) {
     let task = Task {
+        // See the note in uniffiTraitInterfaceCallAsync for details on `handleSuccess` and
+        // `handleError`.
+        var callResult: T
         do {
-            handleSuccess(try await makeCall())
+            callResult = try await makeCall()
         } catch let error as E {
             handleError(CALL_ERROR, lowerError(error))
+            return
         } catch {
             handleError(CALL_UNEXPECTED_ERROR, FfiConverterString.lower(String(describing: error)))
+            return
         }
+        handleSuccess(callResult)
     }
     let handle = UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.insert(obj: task)
-    return UniffiForeignFuture(handle: handle, free: uniffiForeignFutureFree)
+    droppedCallback.pointee = UniffiForeignFutureDroppedCallbackStruct(
+        handle: handle,
+        free: uniffiForeignFutureDroppedCallback
+    )
 }
 
 // Borrow the callback handle map implementation to store foreign future handles
@@ -4935,7 +4986,7 @@ fileprivate protocol UniffiForeignFutureTask {
 
 extension Task: UniffiForeignFutureTask {}
 
-private func uniffiForeignFutureFree(handle: UInt64) {
+private func uniffiForeignFutureDroppedCallback(handle: UInt64) {
     do {
         let task = try UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.remove(handle: handle)
         // Set the cancellation flag on the task.  If it's still running, the code can check the
@@ -4943,7 +4994,7 @@ private func uniffiForeignFutureFree(handle: UInt64) {
         // a no-op.
         task.cancel()
     } catch {
-        print("uniffiForeignFutureFree: handle missing from handlemap")
+        print("uniffiForeignFutureDroppedCallback: handle missing from handlemap")
     }
 }
 
@@ -4956,7 +5007,8 @@ public func uniffiForeignFutureHandleCountCsmsUniffi() -> Int {
  */
 public func defaultConnectTimeoutMillis() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_func_default_connect_timeout_millis($0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_func_default_connect_timeout_millis(uniffiCallStatus
     )
 })
 }
@@ -4965,7 +5017,8 @@ public func defaultConnectTimeoutMillis() -> Int64  {
  */
 public func defaultMaxResponseBytes() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_func_default_max_response_bytes($0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_func_default_max_response_bytes(uniffiCallStatus
     )
 })
 }
@@ -4974,7 +5027,8 @@ public func defaultMaxResponseBytes() -> Int64  {
  */
 public func defaultRequestTimeoutMillis() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_func_default_request_timeout_millis($0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_func_default_request_timeout_millis(uniffiCallStatus
     )
 })
 }
@@ -4985,8 +5039,9 @@ public func defaultRequestTimeoutMillis() -> Int64  {
  */
 public func exceptionMessage(error: CsmsException) -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_func_exception_message(
-        FfiConverterTypeCsmsException_lower(error),$0
+        FfiConverterTypeCsmsException_lower(error),uniffiCallStatus
     )
 })
 }
@@ -4995,8 +5050,9 @@ public func exceptionMessage(error: CsmsException) -> String  {
  */
 public func isOperation(name: String) -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_func_is_operation(
-        FfiConverterString.lower(name),$0
+        FfiConverterString.lower(name),uniffiCallStatus
     )
 })
 }
@@ -5006,7 +5062,8 @@ public func isOperation(name: String) -> Bool  {
  */
 public func metadataTimeoutMillis() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_func_metadata_timeout_millis($0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_func_metadata_timeout_millis(uniffiCallStatus
     )
 })
 }
@@ -5015,7 +5072,8 @@ public func metadataTimeoutMillis() -> Int64  {
  */
 public func operationNames() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
-    uniffi_csms_uniffi_fn_func_operation_names($0
+        uniffiCallStatus in
+    uniffi_csms_uniffi_fn_func_operation_names(uniffiCallStatus
     )
 })
 }
@@ -5026,6 +5084,7 @@ public func operationNames() -> [String]  {
  */
 public func signRequest(request: HttpRequest, ak: String, sk: String, securityToken: String? = nil, algorithm: String? = nil, region: String? = nil, service: String? = nil, at: String? = nil)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypeCsmsException_lift) {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_func_sign_request(
         FfiConverterTypeHttpRequest_lower(request),
         FfiConverterString.lower(ak),
@@ -5034,7 +5093,7 @@ public func signRequest(request: HttpRequest, ak: String, sk: String, securityTo
         FfiConverterOptionString.lower(algorithm),
         FfiConverterOptionString.lower(region),
         FfiConverterOptionString.lower(service),
-        FfiConverterOptionString.lower(at),$0
+        FfiConverterOptionString.lower(at),uniffiCallStatus
     )
 })
 }
@@ -5064,11 +5123,12 @@ public func testOnlyPanic(message: String, async: Bool)async throws   {
  */
 public func verifyRequest(request: HttpRequest, ak: String, sk: String, securityToken: String? = nil) -> String?  {
     return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
     uniffi_csms_uniffi_fn_func_verify_request(
         FfiConverterTypeHttpRequest_lower(request),
         FfiConverterString.lower(ak),
         FfiConverterString.lower(sk),
-        FfiConverterOptionString.lower(securityToken),$0
+        FfiConverterOptionString.lower(securityToken),uniffiCallStatus
     )
 })
 }
@@ -5082,169 +5142,169 @@ private enum InitializationResult {
 // the code inside is only computed once.
 private let initializationResult: InitializationResult = {
     // Get the bindings contract version from our ComponentInterface
-    let bindings_contract_version = 29
+    let bindings_contract_version = 30
     // Get the scaffolding contract version by calling the into the dylib
     let scaffolding_contract_version = ffi_csms_uniffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis() != 33622) {
+    if (uniffi_csms_uniffi_checksum_func_default_connect_timeout_millis() != 25099) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_default_max_response_bytes() != 55873) {
+    if (uniffi_csms_uniffi_checksum_func_default_max_response_bytes() != 13873) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_default_request_timeout_millis() != 7451) {
+    if (uniffi_csms_uniffi_checksum_func_default_request_timeout_millis() != 32323) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_exception_message() != 44017) {
+    if (uniffi_csms_uniffi_checksum_func_exception_message() != 4364) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_is_operation() != 47057) {
+    if (uniffi_csms_uniffi_checksum_func_is_operation() != 47054) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_metadata_timeout_millis() != 15533) {
+    if (uniffi_csms_uniffi_checksum_func_metadata_timeout_millis() != 7150) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_operation_names() != 47864) {
+    if (uniffi_csms_uniffi_checksum_func_operation_names() != 60468) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_sign_request() != 5766) {
+    if (uniffi_csms_uniffi_checksum_func_sign_request() != 55065) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_test_only_panic() != 49870) {
+    if (uniffi_csms_uniffi_checksum_func_test_only_panic() != 16468) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_func_verify_request() != 20750) {
+    if (uniffi_csms_uniffi_checksum_func_verify_request() != 31309) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_cachedsecret_result_json() != 40734) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_build_request() != 26917) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_cachedsecret_version_id() != 15588) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_call() != 40722) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_cancelhandle_cancel() != 52531) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds() != 681) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_cancelhandle_is_cancelled() != 36451) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_http_transport() != 13365) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_changelistener_on_change() != 16115) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_mark_closed() != 2550) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_credentialfunction_credentials() != 47592) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 9890) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_credentialprovider_name() != 61138) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 6724) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_build_request() != 60052) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_call_cancellable() != 52710) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_call() != 37128) {
+    if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 25688) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_call_cancellable() != 44724) {
+    if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 43451) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_clock_offset_seconds() != 13207) {
+    if (uniffi_csms_uniffi_checksum_method_debughook_wants_canonical_request() != 30930) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_http_transport() != 4955) {
+    if (uniffi_csms_uniffi_checksum_method_httptransport_send() != 54812) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_mark_closed() != 13635) {
+    if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 63451) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_parse_response() != 16472) {
+    if (uniffi_csms_uniffi_checksum_method_cachedsecret_result_json() != 11642) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_rotate_with_callbacks() != 42299) {
+    if (uniffi_csms_uniffi_checksum_method_cachedsecret_version_id() != 34836) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_csmsclient_with_settings() != 906) {
+    if (uniffi_csms_uniffi_checksum_method_changelistener_on_change() != 44767) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_debughook_on_attempt() != 63782) {
+    if (uniffi_csms_uniffi_checksum_method_monotonicclock_nanos() != 56405) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_debughook_wants_canonical_request() != 5336) {
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_accepted() != 64006) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_httptransport_send() != 51093) {
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_clear() != 33075) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_httptransport_sleep() != 51106) {
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_get() != 40489) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_monotonicclock_nanos() != 26291) {
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_hit() != 2231) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_accepted() != 33046) {
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_is_empty() != 29780) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_clear() != 13228) {
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_len() != 22263) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_get() != 26588) {
+    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh() != 21469) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_hit() != 49404) {
+    if (uniffi_csms_uniffi_checksum_method_cancelhandle_cancel() != 41883) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_is_empty() != 44152) {
+    if (uniffi_csms_uniffi_checksum_method_cancelhandle_is_cancelled() != 56039) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_len() != 59793) {
+    if (uniffi_csms_uniffi_checksum_method_credentialfunction_credentials() != 42808) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_nativesecretcache_refresh() != 35319) {
+    if (uniffi_csms_uniffi_checksum_method_credentialprovider_name() != 18162) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_paginator_advance() != 53763) {
+    if (uniffi_csms_uniffi_checksum_method_paginator_advance() != 48631) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_paginator_next_input() != 44812) {
+    if (uniffi_csms_uniffi_checksum_method_paginator_next_input() != 57549) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply() != 1978) {
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_apply() != 12603) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_test() != 29040) {
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_test() != 39817) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate() != 10990) {
+    if (uniffi_csms_uniffi_checksum_method_rotationcallbacks_generate() != 36403) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_cancelhandle_new() != 10771) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env() != 53563) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_chain() != 47857) {
+    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 46093) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_environment() != 7483) {
+    if (uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new() != 46548) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_function() != 24078) {
+    if (uniffi_csms_uniffi_checksum_constructor_cancelhandle_new() != 52663) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_metadata() != 53325) {
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_chain() != 38611) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_profile() != 60823) {
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_environment() != 36467) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_from_env() != 47743) {
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_function() != 25080) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_csmsclient_new() != 6234) {
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_metadata() != 50) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_nativesecretcache_new() != 23154) {
+    if (uniffi_csms_uniffi_checksum_constructor_credentialprovider_profile() != 34095) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_csms_uniffi_checksum_constructor_paginator_new() != 3852) {
+    if (uniffi_csms_uniffi_checksum_constructor_paginator_new() != 30138) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -106,7 +106,12 @@ class JavaHttpTransport internal constructor(
         // Each step names what the JDK refused (IllegalArgumentException); nothing was sent,
         // and resending the same request cannot help: `notRetried` ends the call at once.
         val builder = try {
-            java.net.http.HttpRequest.newBuilder(URI.create(request.url)).timeout(requestTimeout)
+            val uri = URI.create(request.url)
+            java.net.http.HttpRequest.newBuilder(uri).timeout(requestTimeout).apply {
+                // Over plain HTTP, HTTP/2 is an `Upgrade: h2c` offer on every request, which
+                // costs the exchange a millisecond (issue 21); over TLS, ALPN chooses as before.
+                if ("http".equals(uri.scheme, ignoreCase = true)) version(HttpClient.Version.HTTP_1_1)
+            }
         } catch (e: IllegalArgumentException) {
             throw CsmsException.Transport("invalid request URL ${request.url}: ${e.message}", false, UNSENDABLE)
         }

@@ -2,7 +2,6 @@ package csms
 
 import com.sun.jna.Native
 import com.sun.jna.NativeLibrary
-import com.sun.jna.Pointer
 import java.lang.ref.Cleaner
 import kotlin.time.Duration
 import kotlinx.coroutines.channels.BufferOverflow
@@ -63,7 +62,7 @@ class SecretCache(
     }
 
     /** A strong reference to [native] for the fast path, dropped once this cache is unreachable. */
-    private val handle: Long = Pointer.nativeValue(native.uniffiClonePointer()).also { h ->
+    private val handle: Long = native.uniffiCloneHandle().also { h ->
         CLEANER.register(this) { FastPath.csms_uniffi_cache_release(h) }
     }
 

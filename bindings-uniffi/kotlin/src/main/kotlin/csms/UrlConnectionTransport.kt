@@ -135,10 +135,13 @@ class UrlConnectionTransport(
         try {
             if (connection.doOutput) connection.outputStream.use { it.write(body) }
             val status = connection.responseCode
+            // Each header once, in order, without the map of lists `headerFields` builds.
             val headers = ArrayList<Header>()
-            for ((name, values) in connection.headerFields) {
-                if (name == null) continue // the status line
-                for (v in values) headers.add(Header(name, v))
+            var i = 0
+            while (true) {
+                val value = connection.getHeaderField(i) ?: break
+                connection.getHeaderFieldKey(i)?.let { headers.add(Header(it, value)) } // null: the status line
+                i++
             }
             if (connection.contentLengthLong > maxResponseBytes) throw TooLarge()
             val stream = (if (status >= 400) connection.errorStream else null) ?: try {
