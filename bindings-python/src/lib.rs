@@ -259,28 +259,11 @@ fn str_in<'a>(obj: &'a Bound<'_, PyString>, field: &str) -> Res<&'a str> {
 const NOT_UNICODE: &str = "is not valid Unicode (it holds a lone surrogate)";
 
 /// The text of a Python `str`, borrowed: CPython keeps a str's UTF-8 form in the object
-/// (for an ASCII str, its own characters), so nothing is copied or allocated. Fails on a
+/// (for an ASCII str, its own characters), so nothing is copied or allocated
+/// (`PyUnicode_AsUTF8AndSize`, in the stable ABI from 3.10, the wheel's floor). Fails on a
 /// lone surrogate (`UnicodeEncodeError`).
 fn str_of<'a>(obj: &'a Bound<'_, PyString>) -> PyResult<&'a str> {
-    // In the stable ABI from 3.10 and exported by every CPython 3 before it, but pyo3 declares
-    // it for abi3 builds only from abi3-py310: this wheel supports 3.9, so it is declared here.
-    extern "C" {
-        fn PyUnicode_AsUTF8AndSize(
-            unicode: *mut pyo3::ffi::PyObject,
-            size: *mut pyo3::ffi::Py_ssize_t,
-        ) -> *const std::os::raw::c_char;
-    }
-    let mut size: pyo3::ffi::Py_ssize_t = 0;
-    // SAFETY: `obj` is a live str (the GIL is held); the returned buffer belongs to it and
-    // lives as long as it does, which the lifetime `'a` ties the slice to.
-    unsafe {
-        let data = PyUnicode_AsUTF8AndSize(obj.as_ptr(), &mut size);
-        if data.is_null() {
-            return Err(PyErr::fetch(obj.py()));
-        }
-        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), size as usize);
-        Ok(std::str::from_utf8_unchecked(bytes))
-    }
+    obj.to_str()
 }
 
 fn child(path: &str, key: &str) -> String {
