@@ -115,7 +115,7 @@ class SwiftClientSurface(unittest.TestCase):
             self.assertIn(f"extension {kind}: CsmsCredentials {{}}", self.options)
             self.assertIn(f"case let given as {kind}:", self.options)
         made = self.options[self.options.index(params):]
-        made = made[:made.index("self.init(unsafeFromRawPointer:")]
+        made = made[:made.index("self.init(unsafeFromHandle:")]
         for option in self.parity["client_options"]:
             if option["name"] != "credentials":
                 self.assertRegex(made, rf"\b{option['name']}: {option['name']}\b")
