@@ -6,6 +6,7 @@ the language's unit) and the parity table of the top README between its markers;
 and checks it against the binding's real surface, so the table cannot drift from the code.
 """
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -110,7 +111,9 @@ def table():
     return "".join(out)
 
 
+@functools.cache
 def load():
+    """surface.json, read once."""
     return json.loads(SURFACE.read_text())
 
 

@@ -6,8 +6,8 @@
 //! as much again; here each attempt crosses twice (`next` in, one buffer out), and the
 //! transport runs in Kotlin without crossing at all. Requests, responses and errors cross
 //! in uniffi's own serialized form (`FfiConverterTypeHttpRequest.read` and so on), so both
-//! paths give the same values. A client with a credentials provider or a debug hook takes
-//! uniffi's path (`csms_uniffi_call_start` returns 0).
+//! paths give the same values. A client with a credentials provider, a debug hook, or a
+//! view's timeout or deadline takes uniffi's path (`csms_uniffi_call_start` returns 0).
 
 use crate::{
     from_core_request, now, random_unit, to_core_response, CsmsClient, CsmsException, HttpResponse, UniFfiTag,

@@ -521,8 +521,9 @@ impl CsmsClient {
     /// is then cancelled).
     ///
     /// A view of a view keeps the settings it does not replace. Freeing a view leaves this
-    /// client and its transport alone; once this client is freed (`close()`), a call through
-    /// a view made from it is `CsmsException.Validation` naming `client`.
+    /// client and its transport alone; a view shares what it uses, so it works on after this
+    /// client is freed, until [`CsmsClient::mark_closed`] (Kotlin's `close()` of a client owning
+    /// its transport): then its calls are `CsmsException.Validation` naming `client`.
     /// Kotlin: `client.withOptions(timeout, maxAttempts, deadline)`.
     #[uniffi::method(default(transport = None, max_attempts = None, timeout_millis = None, deadline_millis = None))]
     pub fn with_settings(

@@ -1,6 +1,5 @@
 package csms
 
-import com.sun.jna.NativeLibrary
 import java.nio.ByteBuffer
 import kotlinx.coroutines.CancellationException
 
@@ -9,7 +8,8 @@ import kotlinx.coroutines.CancellationException
  * first): the core's retry loop driven from here one synchronous native step at a time
  * (`csms_uniffi_call_*` in src/fast.rs, JNA direct-mapped, byte arrays only), the transport
  * called directly. The same attempts, retries, results and exceptions as uniffi's async path,
- * which a client with a credentials provider or a debug hook keeps taking.
+ * which a client with a credentials provider, a debug hook, or a view's timeout or deadline
+ * keeps taking.
  */
 internal object FastCall {
     private const val SEND = 0
@@ -30,14 +30,14 @@ internal object FastCall {
     suspend fun call(start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String): String? {
         val op = operation.toByteArray()
         val input = inputJson.toByteArray()
-        val call = start { handle -> Native.csms_uniffi_call_start(handle, op, op.size, input, input.size) }
+        val call = start { handle -> DirectNative.csms_uniffi_call_start(handle, op, op.size, input, input.size) }
         if (call == 0L) return null
         try {
             var outcome: ByteArray? = null
             val ret = LongArray(1)
             while (true) {
                 var out = outputs.get()
-                val code = Native.csms_uniffi_call_next(call, outcome, outcome?.size ?: -1, out, out.size, ret)
+                val code = DirectNative.csms_uniffi_call_next(call, outcome, outcome?.size ?: -1, out, out.size, ret)
                 outcome = null
                 if (code == WAIT) {
                     afterThrow { transport()!!.sleep(ret[0]) }
@@ -46,7 +46,7 @@ internal object FastCall {
                 val length = ret[0].toInt()
                 if (length > out.size) {
                     out = ByteArray(length)
-                    check(Native.csms_uniffi_call_take(call, out, length) == length)
+                    check(DirectNative.csms_uniffi_call_take(call, out, length) == length)
                 }
                 when (code) {
                     SEND -> {
@@ -63,7 +63,7 @@ internal object FastCall {
                 }
             }
         } finally {
-            Native.csms_uniffi_call_free(call)
+            DirectNative.csms_uniffi_call_free(call)
         }
     }
 
@@ -80,7 +80,7 @@ internal object FastCall {
         FfiConverterString.write(ak, input)
         FfiConverterString.write(sk, input)
         for (s in strings) FfiConverterOptionalString.write(s, input)
-        return answer(FfiConverterTypeHttpRequest::read) { out, ret -> Native.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret) }
+        return answer(FfiConverterTypeHttpRequest::read) { out, ret -> DirectNative.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret) }
     }
 
     /** `CsmsClient.buildRequest` in one crossing (`csms_uniffi_client_method`); [lend] as for [call]. */
@@ -93,7 +93,7 @@ internal object FastCall {
         FfiConverterString.write(inputJson, input)
         FfiConverterOptionalString.write(at, input)
         return answer(FfiConverterTypeHttpRequest::read) { out, ret ->
-            lend { handle -> Native.csms_uniffi_client_method(handle, 0, input.array(), input.position(), out, out.size, ret) }
+            lend { handle -> DirectNative.csms_uniffi_client_method(handle, 0, input.array(), input.position(), out, out.size, ret) }
         }
     }
 
@@ -105,7 +105,7 @@ internal object FastCall {
         FfiConverterString.write(operation, input)
         FfiConverterTypeHttpResponse.write(response, input)
         return answer(FfiConverterString::read) { out, ret ->
-            lend { handle -> Native.csms_uniffi_client_method(handle, 1, input.array(), input.position(), out, out.size, ret) }
+            lend { handle -> DirectNative.csms_uniffi_client_method(handle, 1, input.array(), input.position(), out, out.size, ret) }
         }
     }
 
@@ -139,30 +139,5 @@ internal object FastCall {
         buffer.put(tag)
         write(buffer)
         return buffer.array()
-    }
-
-    /** The native steps, JNA direct-mapped. */
-    @Suppress("FunctionName")
-    private object Native {
-        init {
-            val override = System.getProperty("uniffi.component.csms_uniffi.libraryOverride")
-            com.sun.jna.Native.register(Native::class.java, NativeLibrary.getInstance(override ?: "csms_uniffi"))
-        }
-
-        @JvmStatic external fun csms_uniffi_call_start(client: Long, operation: ByteArray, operationLen: Int, input: ByteArray, inputLen: Int): Long
-
-        @JvmStatic external fun csms_uniffi_call_next(
-            call: Long, outcome: ByteArray?, outcomeLen: Int, out: ByteArray, outLen: Int, ret: LongArray,
-        ): Int
-
-        @JvmStatic external fun csms_uniffi_call_take(call: Long, out: ByteArray, outLen: Int): Int
-
-        @JvmStatic external fun csms_uniffi_call_free(call: Long)
-
-        @JvmStatic external fun csms_uniffi_sign(input: ByteArray, inputLen: Int, out: ByteArray, outLen: Int, ret: LongArray): Int
-
-        @JvmStatic external fun csms_uniffi_client_method(
-            client: Long, method: Int, input: ByteArray, inputLen: Int, out: ByteArray, outLen: Int, ret: LongArray,
-        ): Int
     }
 }

@@ -1,7 +1,5 @@
 package csms
 
-import com.sun.jna.Native
-import com.sun.jna.NativeLibrary
 import java.lang.ref.Cleaner
 import kotlin.time.Duration
 import kotlinx.coroutines.channels.BufferOverflow
@@ -63,7 +61,7 @@ class SecretCache(
 
     /** A strong reference to [native] for the fast path, dropped once this cache is unreachable. */
     private val handle: Long = native.uniffiCloneHandle().also { h ->
-        CLEANER.register(this) { FastPath.csms_uniffi_cache_release(h) }
+        CLEANER.register(this) { DirectNative.csms_uniffi_cache_release(h) }
     }
 
     @Volatile private var closed = false
@@ -129,7 +127,7 @@ class SecretCache(
         val s = if (stage == CURRENT) CURRENT_BYTES else stage.toByteArray()
         val v = versionId?.toByteArray()
         val out = ByteArray(ID_BYTES)
-        val length = FastPath.csms_uniffi_cache_hit(handle, n, n.size, s, s.size, v, v?.size ?: -1, System.nanoTime(), out, out.size)
+        val length = DirectNative.csms_uniffi_cache_hit(handle, n, n.size, s, s.size, v, v?.size ?: -1, System.nanoTime(), out, out.size)
         return if (length < 0) null else String(out, 0, length)
     }
 
@@ -151,22 +149,6 @@ class SecretCache(
             }
             version
         }
-    }
-
-    /** The native fast path, JNA direct-mapped (primitive arguments, no uniffi buffers). */
-    @Suppress("FunctionName")
-    private object FastPath {
-        init {
-            val override = System.getProperty("uniffi.component.csms_uniffi.libraryOverride")
-            Native.register(FastPath::class.java, NativeLibrary.getInstance(override ?: "csms_uniffi"))
-        }
-
-        @JvmStatic external fun csms_uniffi_cache_hit(
-            cache: Long, name: ByteArray, nameLen: Int, stage: ByteArray, stageLen: Int,
-            version: ByteArray?, versionLen: Int, nowNanos: Long, out: ByteArray, outLen: Int,
-        ): Int
-
-        @JvmStatic external fun csms_uniffi_cache_release(cache: Long)
     }
 
     private companion object {
