@@ -10,7 +10,7 @@ import {
   WasmPaginator,
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
-import { call, liveGeneration, isLive, freeWith } from './instance.js';
+import { call, liveGeneration, isLive, freeWith, moduleLoaded } from './instance.js';
 import { defaults } from './defaults.js';
 import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, perCallOptions, runAttempts } from './transport.js';
 
@@ -406,6 +406,9 @@ export class CsmsClient {
    * and `credentials`, which come from the environment.
    */
   static async fromEnv(options = {}) {
+    // Browsers: the module is fetched first (elsewhere it is there: nothing is awaited).
+    const loading = moduleLoaded();
+    if (loading) await loading;
     if (options === null || typeof options !== 'object') {
       throw new ValidationError('invalid `options`: must be an object', { field: 'options', reason: 'must be an object' });
     }
