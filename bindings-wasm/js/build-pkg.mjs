@@ -90,7 +90,9 @@ function stripComments(source, name) {
     } else if (c === '/' && next === '*') {
       const end = source.indexOf('*/', i + 2);
       if (end < 0) fail('unterminated comment');
-      out += source.slice(i, end).replace(/[^\n]/g, '');
+      // Comments that tell bundlers something stay (`/* webpackIgnore: true */`, ...).
+      if (/^\/\*[\s#@]*(webpack|vite-ignore|__PURE__|license)/.test(source.slice(i, end))) out += source.slice(i, end + 2);
+      else out += source.slice(i, end).replace(/[^\n]/g, '');
       i = end + 2;
     } else if (c === "'" || c === '"') {
       let j = i + 1;

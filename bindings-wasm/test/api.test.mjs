@@ -43,6 +43,8 @@ test('the shipped JavaScript has no comments, and the lines of js/', () => {
     const shipped = readFileSync(join(PKG_DIR, 'esm', file), 'utf8');
     const source = readFileSync(join(PKG_DIR, '..', 'js', file), 'utf8');
     assert.doesNotMatch(shipped, /^\s*(\/\/|\/\*)/m, file);
+    // but for those that tell bundlers something
+    for (const hint of source.match(/\/\* (webpackIgnore|@vite-ignore)[^*]*\*\//g) || []) assert.ok(shipped.includes(hint), `${file}: ${hint}`);
     // index.js gets `init` appended; every other line is where it was.
     const lines = source.split('\n').length;
     assert.ok(shipped.split('\n').length >= lines && shipped.split('\n').length <= lines + 3, file);
