@@ -65,6 +65,10 @@ async function compile(source) {
   }
   if (typeof Response === 'function' && source instanceof Response) {
     if (!source.ok) throw new CsmsError(`csms-sdk: its WebAssembly module ${source.url}: HTTP ${source.status}`, 'internal');
+    // A development server's fallback page instead of the file (Vite's pre-bundling: see the guide).
+    if (/^text\/html\b/.test(source.headers.get('content-type') || '')) {
+      throw new CsmsError(`csms-sdk: ${source.url} is an HTML page, not its WebAssembly module (csms_bg.wasm)`, 'internal');
+    }
     // Streaming compilation needs the server's `application/wasm`; else from the bytes.
     if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/.test(source.headers.get('content-type') || '')) {
       return WebAssembly.compileStreaming(source);

@@ -344,3 +344,25 @@ test('option errors name the JavaScript options (projectId, credentials.authToke
     }
   }
 });
+
+test('init: a Response (compiled streaming), nothing (then at once), a wrong source, a source after use', async () => {
+  // A fresh copy, whose module nothing has loaded yet.
+  const fresh = await loadOtherCopy();
+  await assert.rejects(fresh.init(42), (e) => e instanceof TypeError && /init\(\) takes a WebAssembly\.Module/.test(e.message));
+  const bytes = readFileSync(join(PKG_DIR, 'esm', 'csms_bg.wasm'));
+  const loading = fresh.init(new Response(bytes, { headers: { 'content-type': 'application/wasm' } }));
+  assert.ok(loading instanceof Promise);
+  // While it loads, another source is refused; then it is the module in use.
+  assert.throws(() => fresh.init(bytes), /init\(\) must come before the first use/);
+  await loading;
+  await fresh.init(); // nothing more to do
+  const request = new fresh.CsmsClient(options).buildRequest('ListSecrets', {}, '20240806T000000Z');
+  assert.deepEqual(request, new esm.CsmsClient(options).buildRequest('ListSecrets', {}, '20240806T000000Z'));
+  assert.throws(() => fresh.init(new WebAssembly.Module(bytes)), /init\(\) must come before the first use/);
+  // A failed load (HTTP 404) rejects with a CsmsError and may be tried again.
+  const other = await loadOtherCopy();
+  await assert.rejects(other.init(new Response('no', { status: 404 })), (e) => e instanceof other.CsmsError && /HTTP 404/.test(e.message));
+  await assert.rejects(other.init(new Response('<!doctype html>', { headers: { 'content-type': 'text/html' } })), /is an HTML page, not its WebAssembly module/);
+  other.init(bytes); // bytes: ready at once, without awaiting
+  assert.equal(new other.CsmsClient(options).buildRequest('ListSecrets', {}, '20240806T000000Z').url, request.url);
+});
