@@ -1,6 +1,6 @@
 // The `csms` package: a CSMS client whose signing, validation and parsing run in
-// WebAssembly (csms-core compiled from Rust). This file is written as an ES module;
-// build.sh derives the CommonJS copy from it (see js/build-pkg.mjs).
+// WebAssembly (csms-core compiled from Rust). An ES module, which `require` loads too
+// (js/build-pkg.mjs writes the package).
 
 import {
   checkRetryPolicy,
