@@ -28,9 +28,10 @@ export async function loadPackage(kind = 'esm') {
  * copied under the system's temporary directory and imported from there.
  */
 export async function loadOtherCopy() {
-  const { cpSync, mkdtempSync } = await import('node:fs');
+  const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'csms-sdk-copy-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(PKG_DIR, dir, { recursive: true });
   return import(join(dir, 'esm', 'index.js'));
 }
