@@ -3,24 +3,26 @@
 //
 //   node js/build-pkg.mjs <bindgen-out-dir> <optimised .wasm> <version>
 //
-// pkg/esm/*.js     ES modules: index.js (the client), errors.js, instance.js (the wasm
-//                  instance, renewed after a trap), defaults.js (every option's default), transport.js (fetch, timeouts, the retry
-//                  loop), credentials.js (providers), cache.js (the secret cache), rotation.js (rotate), testing.js (for the
-//                  package's tests only, outside `exports`), the wasm-bindgen glue, csms_wasm_module.js
-//                  (which module: the one given to `init`, else the embedded copy) and csms_wasm_bytes.js,
-//                  the .wasm as base64 (found without any loader or bundler configuration)
-// pkg/cjs/*.cjs    the same as CommonJS (derived from the ES modules by `toCommonJs` below),
-//                  except the base64, which cjs/csms_wasm_bytes.cjs requires from esm/ (require of an
-//                  ES module: Node >= 20.19): one copy of it in the package
-// pkg/edge/*.js    the ES modules for runtimes that forbid compiling WebAssembly from bytes
-//                  (workerd: Cloudflare Workers; edge-light: Vercel Edge): the same files, whose
-//                  csms_wasm_module.js imports csms_bg.wasm statically (a WebAssembly.Module)
-// pkg/csms_bg.wasm the module (for the edge runtimes, and for hosts that load it themselves: `init`)
-// pkg/*.d.ts       types (index.d.ts, index.d.cts for require, operations.d.ts generated)
-// pkg/LICENSE      the project's licence
+// pkg/esm/*.js       the one tree of ES modules: index.js (the client), errors.js, instance.js
+//                    (the wasm instance, renewed after a trap; `init`), defaults.js (every
+//                    option's default), transport.js (fetch, timeouts, the retry loop),
+//                    credentials.js (providers), cache.js (the secret cache), rotation.js
+//                    (rotate), shapes.js, testing.js (for the package's tests only, outside
+//                    `exports`), the wasm-bindgen glue, and the loaders of the module that
+//                    package.json `imports` chooses by condition (`#csms-module`):
+//                    module-node.js (Node, Deno, Bun: read with fs), module-edge.js (workerd,
+//                    edge-light: imported statically), module-browser.js (browsers, bundlers:
+//                    fetched by `init()`)
+// pkg/esm/csms_bg.wasm the module, once (also `csms-sdk/csms_bg.wasm`)
+// pkg/*.d.ts         types (index.d.ts, index.d.cts for require, operations.d.ts generated)
+// pkg/LICENSE, README.md
+// CommonJS `require` loads the same ES modules (require of an ES module: Node ^20.19, >= 22.12).
+// The shipped JavaScript has its comments stripped (names and lines kept; js/ has them, and
+// the .d.ts keeps every doc comment).
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,69 +35,124 @@ if (!bindgenDir || !wasmPath || !version) {
 const pkg = join(root, 'pkg');
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(join(pkg, 'esm'), { recursive: true });
-mkdirSync(join(pkg, 'cjs'), { recursive: true });
 
-/** Rewrites the small ES-module subset used here (static imports and exports) as CommonJS. */
-function toCommonJs(source) {
-  const exported = [];
-  let out = source
-    .replace(/^import \* as (\w+) from '\.\/([\w.-]+)\.js';$/gm, (_, ns, file) => `const ${ns} = require('./${file}.cjs');`)
-    .replace(/^import \{([^}]*)\} from '\.\/([\w.-]+)\.js';$/gm, (_, names, file) => {
-      const list = names
-        .split(',')
-        .map((n) => n.trim())
-        .filter(Boolean)
-        .map((n) => n.replace(/^(\w+) as (\w+)$/, '$1: $2'));
-      return `const { ${list.join(', ')} } = require('./${file}.cjs');`;
-    })
-    .replace(/^export (async function\*?|function\*?|class|const|let) (\w+)/gm, (_, kw, name) => {
-      exported.push([name, name]);
-      return `${kw} ${name}`;
-    })
-    .replace(/^export \{([^}]*)\};?$/gm, (_, names) => {
-      for (const n of names.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const m = n.match(/^(\w+)(?: as (\w+))?$/);
-        exported.push([m[2] || m[1], m[1]]);
-      }
-      return '';
-    })
-    .replace(/^export default (\w+);?$/gm, (_, name) => {
-      exported.push(['default', name]);
-      return '';
-    })
-    .replace(/import\.meta\.url/g, "require('url').pathToFileURL(__filename)");
-  if (/^\s*(import|export)\s/m.test(out)) {
-    const line = out.split('\n').find((l) => /^\s*(import|export)\s/.test(l));
-    throw new Error(`toCommonJs: cannot convert: ${line}`);
-  }
-  // `__esModule` marks the exports as those of an ES module, as TypeScript and Babel emit
-  // them: their CommonJS output of `import CsmsClient from 'csms-sdk'` reads
-  // `exports.default` only from a module so marked (else it takes the whole exports object).
-  out = `'use strict';\nObject.defineProperty(exports, '__esModule', { value: true });\n${out}\n`;
-  out += exported.map(([as, name]) => `exports.${as} = ${name};`).join('\n') + '\n';
-  return out;
-}
-
-/** The ES modules shared by esm/ and edge/ (all but the base64 and the test helpers). */
-const edgeModules = [];
+/** Writes esm/<name>.js (comments stripped, see stripComments). */
 function emit(name, esmSource) {
-  writeFileSync(join(pkg, 'esm', `${name}.js`), esmSource);
-  writeFileSync(join(pkg, 'cjs', `${name}.cjs`), toCommonJs(esmSource));
-  if (name !== 'testing') edgeModules.push([name, esmSource]);
+  writeFileSync(join(pkg, 'esm', `${name}.js`), stripComments(esmSource, name));
 }
 
-/** `source` with `from` replaced by `to`, which must occur exactly once. */
-function replaceOnce(source, from, to, what) {
-  if (source.split(from).length !== 2) throw new Error(`build-pkg: expected ${what} once: ${from}`);
-  return source.replace(from, () => to);
+/**
+ * `source` without its comments: each comment becomes nothing but the line breaks it held,
+ * and lines end without the spaces it leaves, so that names and line numbers (stack traces)
+ * stay those of js/. A small lexer: strings, template literals (with `${}` nested), regular
+ * expression literals (told from a division by the token before) and comments; `name` is for
+ * its errors. Every file written is checked with `node --check` below.
+ */
+function stripComments(source, name) {
+  let out = '';
+  let i = 0;
+  let last = ''; // the last significant token's text (regex or division after it)
+  const braces = []; // per open `{`: whether it opened a template's `${`
+  const regexAfter = /^(?:|[(,=:[!&|?{};+\-*%<>~^]|return|typeof|case|do|else|in|of|new|delete|void|throw|yield|await|instanceof|=>)$/;
+  const fail = (what) => {
+    throw new Error(`build-pkg: stripComments(${name}): ${what} at offset ${i}`);
+  };
+  /** Copies a template literal's text from `i` (after its backquote or `}`) to its end or `${`. */
+  const template = () => {
+    for (;;) {
+      if (i >= source.length) fail('unterminated template');
+      const c = source[i];
+      if (c === '\\') {
+        out += source.slice(i, i + 2);
+        i += 2;
+      } else if (c === '`') {
+        out += c;
+        i++;
+        last = '`';
+        return;
+      } else if (c === '$' && source[i + 1] === '{') {
+        out += '${';
+        i += 2;
+        braces.push(true);
+        last = '{';
+        return;
+      } else {
+        out += c;
+        i++;
+      }
+    }
+  };
+  while (i < source.length) {
+    const c = source[i];
+    const next = source[i + 1];
+    if (c === '/' && next === '/') {
+      while (i < source.length && source[i] !== '\n') i++;
+    } else if (c === '/' && next === '*') {
+      const end = source.indexOf('*/', i + 2);
+      if (end < 0) fail('unterminated comment');
+      // Comments that tell bundlers something stay (`/* webpackIgnore: true */`, ...).
+      if (/^\/\*[\s#@]*(webpack|vite-ignore|__PURE__|license)/.test(source.slice(i, end))) out += source.slice(i, end + 2);
+      else out += source.slice(i, end).replace(/[^\n]/g, '');
+      i = end + 2;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (source[j] !== c) {
+        if (j >= source.length || source[j] === '\n') fail('unterminated string');
+        j += source[j] === '\\' ? 2 : 1;
+      }
+      out += source.slice(i, j + 1);
+      i = j + 1;
+      last = 'string';
+    } else if (c === '`') {
+      out += c;
+      i++;
+      template();
+    } else if (c === '/' && regexAfter.test(last)) {
+      let j = i + 1;
+      let inClass = false;
+      while (inClass || source[j] !== '/') {
+        if (j >= source.length || source[j] === '\n') fail('unterminated regular expression');
+        if (source[j] === '\\') j++;
+        else if (source[j] === '[') inClass = true;
+        else if (source[j] === ']') inClass = false;
+        j++;
+      }
+      j++;
+      while (/[a-z]/.test(source[j] || '')) j++;
+      out += source.slice(i, j);
+      i = j;
+      last = 'regex';
+    } else if (/[\w$]/.test(c)) {
+      let j = i;
+      while (j < source.length && /[\w$]/.test(source[j])) j++;
+      last = source.slice(i, j);
+      out += last;
+      i = j;
+    } else if (/\s/.test(c)) {
+      out += c;
+      i++;
+    } else {
+      if (c === '{') braces.push(false);
+      if (c === '}' && braces.pop()) {
+        out += c;
+        i++;
+        template();
+        continue;
+      }
+      last = c === '=' && next === '>' ? '=>' : c;
+      out += last;
+      i += last.length;
+    }
+  }
+  return out.replace(/[ \t]+$/gm, '');
 }
 
 // The wasm-bindgen glue: only initSync is used, never the fetch-based default init.
 // Its async default init would look for the .wasm with `new URL('…_bg.wasm', import.meta.url)`,
-// which bundlers try to resolve as an asset: that path is cut out, the module is embedded.
+// under wasm-bindgen's name for it: that path is cut out (js/module-browser.js has the URL).
 const glue = readFileSync(join(bindgenDir, 'csms_wasm.js'), 'utf8').replace(
   /new URL\('[\w.-]+\.wasm', import\.meta\.url\)/g,
-  "(() => { throw new Error('csms-sdk embeds its WebAssembly module: it is initialised on first use'); })()",
+  "(() => { throw new Error('csms-sdk loads its WebAssembly module itself (js/instance.js)'); })()",
 );
 if (glue.includes('import.meta')) throw new Error('the wasm-bindgen glue still refers to import.meta');
 // After a trap the instance is replaced (js/instance.js): `__resetInstance` lets initSync
@@ -113,38 +170,9 @@ export function __resetInstance() {
   wasm = undefined;
 }
 `);
-// instance.js compiles the module it gets from csms_wasm_module.js (below), instead of the
-// embedded bytes directly: the module given to `init`, or the edge runtimes' imported one.
-const instanceJs = replaceOnce(
-  replaceOnce(readFileSync(join(here, 'instance.js'), 'utf8'), "import { wasmBytes } from './csms_wasm_bytes.js';",
-    "import { wasmModule } from './csms_wasm_module.js';", 'the import of the embedded bytes in instance.js'),
-  'new WebAssembly.Module(wasmBytes())', 'wasmModule()', 'the compilation of the embedded bytes in instance.js');
-for (const module of ['errors', 'transport', 'credentials', 'cache', 'rotation', 'testing']) emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
-emit('instance', instanceJs);
-
-/** csms_wasm_module.js: `init` and the module instance.js compiles (`fallback` when not given). */
-const wasmModuleSource = (header, fallback) => `${header}
-let given; // the module given to init()
-let used = false; // whether the instance asked for the module already
-
-/**
- * Gives the package its WebAssembly module (csms_bg.wasm), for hosts that load modules
- * themselves: a WebAssembly.Module, or the bytes of csms_bg.wasm. Before any other use only.
- */
-export function init(module) {
-  if (used) throw new Error('csms-sdk: init() must come before the first use of the package');
-  if (module instanceof WebAssembly.Module) given = module;
-  else if (module instanceof ArrayBuffer || ArrayBuffer.isView(module)) given = new WebAssembly.Module(module);
-  else throw new TypeError('csms-sdk: init() takes a WebAssembly.Module or the bytes of csms_bg.wasm');
+for (const module of ['errors', 'transport', 'credentials', 'cache', 'rotation', 'testing', 'instance', 'module-node', 'module-edge', 'module-browser']) {
+  emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
 }
-
-/** The module to instantiate: the one given to init(), else ${fallback}. */
-export function wasmModule() {
-  used = true;
-  return given || ${fallback === 'the embedded copy' ? 'new WebAssembly.Module(wasmBytes())' : 'imported'};
-}
-`;
-emit('csms_wasm_module', wasmModuleSource("import { wasmBytes } from './csms_wasm_bytes.js';", 'the embedded copy'));
 
 // The output models of spec/csms.json (the source of the core's table) for shapes.js.
 const spec = JSON.parse(readFileSync(join(dirname(root), 'spec', 'csms.json'), 'utf8'));
@@ -155,53 +183,37 @@ const shapes = {
 };
 emit('shapes', readFileSync(join(here, 'shapes.js'), 'utf8').replace("'__OUTPUT_SHAPES__'", JSON.stringify(JSON.stringify(shapes))));
 
-// The module, embedded as base64 so that no loader or bundler configuration is needed.
+// The module, once: beside the loaders that read, import or fetch it (`./csms_bg.wasm`).
 const bytes = readFileSync(wasmPath);
-copyFileSync(wasmPath, join(pkg, 'csms_bg.wasm'));
-const b64 = bytes.toString('base64');
-writeFileSync(
-  join(pkg, 'esm', 'csms_wasm_bytes.js'),
-  `// The csms-core WebAssembly module (${bytes.length} bytes), base64.
-const BASE64 = '${b64}';
+copyFileSync(wasmPath, join(pkg, 'esm', 'csms_bg.wasm'));
 
-export function wasmBytes() {
-  if (typeof Buffer === 'function' && typeof Buffer.from === 'function') {
-    const b = Buffer.from(BASE64, 'base64');
-    return new Uint8Array(b.buffer, b.byteOffset, b.length);
-  }
-  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(BASE64);
-  const text = atob(BASE64);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-`,
-);
-
-// CommonJS requires the same embedded copy from esm/ (a file read with fs next to __dirname
-// would be lost by bundlers; a second copy would double the package).
-writeFileSync(
-  join(pkg, 'cjs', 'csms_wasm_bytes.cjs'),
-  "'use strict';\n// The embedded module, shared with the ES modules (require of an ES module: Node >= 20.19).\nmodule.exports = require('../esm/csms_wasm_bytes.js');\n",
-);
-
-
-// Types. The .d.cts is the same text: its `export default` is `exports.default` of the
-// CommonJS build, which is marked `__esModule` (see toCommonJs), so that TypeScript's
-// CommonJS output of a default import finds it.
+// Types. The .d.cts is the same text: its `export default` is `exports.default` of what
+// `require` returns (Node's require of an ES module gives the namespace, marked `__esModule`
+// since it has a default export), so that TypeScript's CommonJS output of a default import
+// finds it. (The two copies cost little in the tarball: gzip's window spans both.)
 const dts =
   readFileSync(join(here, 'index.d.ts'), 'utf8') +
   `
 /**
- * Gives the package its WebAssembly module (\`csms-sdk/csms_bg.wasm\`), for hosts that load
- * modules themselves: a compiled \`WebAssembly.Module\`, or the file's bytes. Call it before any
- * other use of the package; without it the package uses its embedded copy (on workerd and
- * edge-light, the statically imported csms_bg.wasm).
+ * Loads the package's WebAssembly module (\`csms-sdk/csms_bg.wasm\`); resolves when it is ready.
  *
- * Typed \`object\` (a \`WebAssembly.Module\`, an \`ArrayBuffer\` or a view of one) so that these
- * types need neither the DOM nor Node's declarations; anything else throws a \`TypeError\`.
+ * - Node, Deno, Bun, workerd and edge-light have it without this (read from the file, or
+ *   imported): every function works right after import.
+ * - Browsers and bundlers: \`await init()\` before constructing a client or calling a
+ *   synchronous function (\`signRequest\`, ...): it fetches csms_bg.wasm from beside the
+ *   package's code (bundlers emit it as an asset). Before that, those throw a \`CsmsError\`
+ *   (kind \`internal\`) naming \`await init()\`; async functions (\`fromEnv\`, credential
+ *   providers) load the module themselves.
+ * - Hosts that load modules themselves give \`source\`: a compiled \`WebAssembly.Module\` or
+ *   the file's bytes (both ready at once, without awaiting), a \`Response\` or a Promise of
+ *   one, or the URL to fetch (a \`URL\` or a string). A source given after the module is in
+ *   use throws.
+ *
+ * \`source\` is typed \`object | string\` (a \`WebAssembly.Module\`, an \`ArrayBuffer\` or a view,
+ * a \`Response\`, a \`URL\`) so that these types need neither the DOM nor Node's declarations;
+ * anything else rejects with a \`TypeError\`.
  */
-export declare function init(module: object): void;
+export declare function init(source?: object | string): Promise<void>;
 `;
 writeFileSync(join(pkg, 'index.d.ts'), dts);
 writeFileSync(join(pkg, 'index.d.cts'), dts);
@@ -217,29 +229,38 @@ writeFileSync(
         'Huawei Cloud CSMS (secret management) client: request signing, validation and parsing in WebAssembly, for Node, browsers and bundlers.',
       license: 'Apache-2.0',
       type: 'module',
-      main: './cjs/index.cjs',
+      main: './esm/index.js',
       module: './esm/index.js',
       types: './index.d.ts',
       ...(process.env.CSMS_REPOSITORY
         ? { repository: { type: 'git', url: `git+${process.env.CSMS_REPOSITORY}` }, homepage: process.env.CSMS_REPOSITORY }
         : {}),
-      // The edge runtimes first (they also match `browser`/`import`); Deno, browsers and
-      // bundlers take the ES modules with the embedded module; Node `import` or `require`.
+      // One tree of ES modules for every runtime; `require` loads it too (require of an ES
+      // module), with the types of index.d.cts. What differs by runtime is how the module is
+      // had: `imports` below.
       exports: {
         '.': {
-          workerd: { types: './index.d.ts', default: './edge/index.js' },
-          'edge-light': { types: './index.d.ts', default: './edge/index.js' },
-          deno: { types: './index.d.ts', default: './esm/index.js' },
-          browser: { types: './index.d.ts', default: './esm/index.js' },
-          import: { types: './index.d.ts', default: './esm/index.js' },
-          require: { types: './index.d.cts', default: './cjs/index.cjs' },
+          require: { types: './index.d.cts', default: './esm/index.js' },
+          default: { types: './index.d.ts', default: './esm/index.js' },
         },
-        './csms_bg.wasm': './csms_bg.wasm',
+        './csms_bg.wasm': './esm/csms_bg.wasm',
         './package.json': './package.json',
       },
-      files: ['esm/', 'cjs/', 'edge/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'csms_bg.wasm', 'README.md', 'docs/', 'LICENSE'],
+      // The module's loader (js/instance.js imports `#csms-module`): the edge runtimes first
+      // (they also match `browser`), then Node, Deno and Bun (fs), else browsers and bundlers
+      // (fetched by init()).
+      imports: {
+        '#csms-module': {
+          workerd: './esm/module-edge.js',
+          'edge-light': './esm/module-edge.js',
+          deno: './esm/module-node.js',
+          node: './esm/module-node.js',
+          default: './esm/module-browser.js',
+        },
+      },
+      files: ['esm/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'README.md', 'LICENSE'],
       sideEffects: false,
-      // 20.19: require() of an ES module (cjs/csms_wasm_bytes.cjs), without a flag or warning.
+      // 20.19 and 22.12: require() of an ES module, without a flag or warning.
       engines: { node: '^20.19.0 || >=22.12.0' },
       keywords: ['huaweicloud', 'csms', 'dew', 'secrets', 'wasm'],
     },
@@ -261,36 +282,17 @@ const indexSource = readFileSync(join(here, 'index.js'), 'utf8')
   .replace("'__OPERATION_NAMES__'", `'${operationNames}'`);
 const defaultsSource = readFileSync(join(here, 'defaults.js'), 'utf8').replace("'__CORE_DEFAULTS__'", JSON.stringify(coreDefaults));
 for (const text of [indexSource, defaultsSource]) if (/'__[A-Z_]+__'/.test(text)) throw new Error('a placeholder was not filled in');
-emit('index', `${indexSource}\nimport { init } from './csms_wasm_module.js';\nexport { init };\n`);
+emit('index', `${indexSource}\nimport { init } from './instance.js';\nexport { init };\n`);
 emit('defaults', defaultsSource);
 copyFileSync(join(root, '..', 'LICENSE'), join(pkg, 'LICENSE'));
 
-// edge/: the ES modules that lead to the module (csms_wasm_module.js, instance.js and what
-// imports it), the module being csms_bg.wasm imported statically (workerd and edge-light give
-// a WebAssembly.Module for it, and forbid compiling one from bytes); the others are esm/'s.
-const shared = ['csms_wasm', 'errors', 'transport'];
-mkdirSync(join(pkg, 'edge'), { recursive: true });
-for (const [name, source] of edgeModules) {
-  if (shared.includes(name)) {
-    if (/^import .* from '\.\/(?!errors\.js)/m.test(source)) throw new Error(`build-pkg: esm/${name}.js, shared by edge/, imports more than errors.js`);
-    continue;
-  }
-  const edge = (
-    name === 'csms_wasm_module'
-      ? wasmModuleSource(
-          "// workerd and edge-light import a .wasm file as a WebAssembly.Module.\nimport imported from '../csms_bg.wasm';",
-          'csms_bg.wasm, imported',
-        )
-      : source
-  ).replace(new RegExp(`from '\\./(${shared.join('|')})\\.js';$`, 'gm'), "from '../esm/$1.js';");
-  if (edge.includes('csms_wasm_bytes')) throw new Error(`build-pkg: edge/${name}.js refers to the embedded bytes`);
-  writeFileSync(join(pkg, 'edge', `${name}.js`), edge);
+// Every shipped file still parses (stripComments kept the code).
+for (const file of readdirSync(join(pkg, 'esm'))) {
+  if (file.endsWith('.js')) execFileSync(process.execPath, ['--check', join(pkg, 'esm', file)], { stdio: 'inherit' });
 }
+// The README; the docs/ pages it names stay in the repository (not needed at run time).
 try {
   copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
-  // The pages the README links to.
-  mkdirSync(join(pkg, 'docs'));
-  for (const page of readdirSync(join(root, 'docs'))) if (page.endsWith('.md')) copyFileSync(join(root, 'docs', page), join(pkg, 'docs', page));
 } catch (_) {
   // README not written yet
 }

@@ -10,7 +10,7 @@
 import { WasmProvider, resolveEndpoint as wasmResolveEndpoint } from './csms_wasm.js';
 import { METADATA_TIMEOUT_MS } from './defaults.js';
 import { CsmsError, ValidationError } from './errors.js';
-import { call, freeWith, liveGeneration } from './instance.js';
+import { call, freeWith, liveGeneration, moduleLoaded } from './instance.js';
 import { fetchTransport, nowSeconds } from './transport.js';
 
 /** Set in the process environment by test suites: the real metadata address is refused. */
@@ -103,6 +103,8 @@ export function nativeOf(provider) {
  * error, as every caller waiting for the same fetch does.
  */
 export async function withCredentials(provider, attempt) {
+  const loading = moduleLoaded(); // browsers: the module is fetched first
+  if (loading) await loading;
   for (;;) {
     const got = attempt(nativeOf(provider));
     if (typeof got !== 'number' || got < 0) return got;

@@ -1,10 +1,10 @@
 // The errors of the `csms` package: every one is an `Error` subclass of `CsmsError`, whose
 // `kind` names its kind (the same kinds and fields in every language of csms-sdk). index.js turns the core's error objects into these.
 //
-// A process can hold two copies of these classes (the ESM and the CommonJS build, or two
-// versions of the package): each class's prototype carries a brand, its name under a
+// A process can hold two copies of these classes (two versions of the package; `import` and
+// `require` give the same copy): each class's prototype carries a brand, its name under a
 // registered symbol, and `instanceof` accepts an error of another copy by that brand, so
-// that a transport throwing the CommonJS `TransportError` is understood by an ES-module
+// that a transport throwing another copy's `TransportError` is understood by this copy's
 // client, and a user's `e instanceof ApiError` holds whichever copy threw `e`.
 
 const BRAND = Symbol.for('csms-sdk.error');

@@ -1,6 +1,6 @@
 // The `csms` package: a CSMS client whose signing, validation and parsing run in
-// WebAssembly (csms-core compiled from Rust). This file is written as an ES module;
-// build.sh derives the CommonJS copy from it (see js/build-pkg.mjs).
+// WebAssembly (csms-core compiled from Rust). An ES module, which `require` loads too
+// (js/build-pkg.mjs writes the package).
 
 import {
   checkRetryPolicy,
@@ -10,7 +10,7 @@ import {
   WasmPaginator,
 } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
-import { call, liveGeneration, isLive, freeWith } from './instance.js';
+import { call, liveGeneration, isLive, freeWith, moduleLoaded } from './instance.js';
 import { defaults } from './defaults.js';
 import { callOptions, fetchTransport as fetchWithin, isCallOption, nowSeconds, perCallOptions, runAttempts } from './transport.js';
 
@@ -406,6 +406,9 @@ export class CsmsClient {
    * and `credentials`, which come from the environment.
    */
   static async fromEnv(options = {}) {
+    // Browsers: the module is fetched first (elsewhere it is there: nothing is awaited).
+    const loading = moduleLoaded();
+    if (loading) await loading;
     if (options === null || typeof options !== 'object') {
       throw new ValidationError('invalid `options`: must be an object', { field: 'options', reason: 'must be an object' });
     }

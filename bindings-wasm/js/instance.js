@@ -5,25 +5,133 @@
 // call into the module goes through it) calls `poison()` on a trap; the next call gets a
 // fresh instance, and clients and credential providers re-create their native objects on it
 // (objects are tagged with the generation of their instance).
+//
+// Where the module comes from depends on the runtime, through package.json `imports`
+// (`#csms-module`: js/module-node.js, module-edge.js, module-browser.js): Node, Deno and Bun
+// read csms_bg.wasm synchronously, the edge runtimes import it, browsers and bundlers fetch it
+// (`init()`, or the first async call); `init(source)` gives it to hosts that load it themselves.
 
 import { initSync, installPanicHook, takePanic, __resetInstance } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
-import { wasmBytes } from './csms_wasm_bytes.js';
+import { moduleNow, defaultSource } from '#csms-module';
 
 // Importing the package runs nothing of the module: it is compiled on the first call that
 // needs it. (Compiling it off the main thread from import, with WebAssembly.compile, made
 // both the import and the first call slower on a 2-core machine: the background compile
 // competes with the rest of the start-up, and the first call cannot wait for it.)
 let compiled; // the WebAssembly.Module, compiled once
+let loading; // the Promise of a module being fetched or compiled (init), while it is
 let healthy = false; // whether the current instance may be called
 let generation = 0; // bumped by every poison(): objects of older generations are dead
+
+/** The error of a synchronous use before the module is there (browsers: before `init()`). */
+function notReady() {
+  const reason =
+    'the WebAssembly module is not loaded yet: in a browser, `await init()` (exported by csms-sdk) ' +
+    'before constructing a client or calling a synchronous function';
+  return new CsmsError(`csms-sdk: ${reason}`, 'internal', { reason });
+}
+
+/** The module, compiled now if the runtime can (Node, the edge runtimes); else throws notReady. */
+function moduleSync() {
+  if (!compiled) {
+    if (loading) throw notReady();
+    compiled = moduleNow();
+    if (!compiled) throw notReady();
+  }
+  return compiled;
+}
+
+/** Whether the module is there, or can be had synchronously (then it is compiled now). */
+function haveModule() {
+  if (compiled) return true;
+  if (loading) return false;
+  return (compiled = moduleNow()) !== undefined;
+}
+
+/** A module compiled from `source` (what `init` takes), asynchronously where it must be. */
+async function compile(source) {
+  source = await source;
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
+  if (typeof source === 'string' || source instanceof URL) {
+    let response;
+    try {
+      response = await fetch(source);
+    } catch (e) {
+      throw new CsmsError(`csms-sdk: cannot fetch its WebAssembly module ${source}: ${e.message}`, 'internal', { cause: e });
+    }
+    source = response;
+  }
+  if (typeof Response === 'function' && source instanceof Response) {
+    if (!source.ok) throw new CsmsError(`csms-sdk: its WebAssembly module ${source.url}: HTTP ${source.status}`, 'internal');
+    // A development server's fallback page instead of the file (Vite's pre-bundling: see the guide).
+    if (/^text\/html\b/.test(source.headers.get('content-type') || '')) {
+      throw new CsmsError(`csms-sdk: ${source.url} is an HTML page, not its WebAssembly module (csms_bg.wasm)`, 'internal');
+    }
+    // Streaming compilation needs the server's `application/wasm`; else from the bytes.
+    if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/.test(source.headers.get('content-type') || '')) {
+      return WebAssembly.compileStreaming(source);
+    }
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  throw new TypeError('csms-sdk: init() takes a WebAssembly.Module, the bytes of csms_bg.wasm, a Response, a URL, or nothing');
+}
+
+/**
+ * Loads the package's WebAssembly module (csms_bg.wasm) and resolves when it is ready.
+ * Without `source`: the runtime's own way (browsers and bundlers fetch csms_bg.wasm from
+ * beside the package's code; elsewhere it is there already). With it, for hosts that load
+ * modules themselves: a WebAssembly.Module or the bytes of csms_bg.wasm (both ready at once,
+ * as before, without awaiting), a Response or a Promise of one, or the URL to fetch. A source
+ * given after the module is in use throws.
+ */
+export function init(source) {
+  if (source === undefined) {
+    try {
+      if (haveModule()) return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e); // Node: csms_bg.wasm unreadable
+    }
+    if (!loading) source = defaultSource();
+  } else if (compiled || loading) {
+    throw new Error('csms-sdk: init() must come before the first use of the package');
+  } else if (source instanceof WebAssembly.Module) {
+    compiled = source;
+    return Promise.resolve();
+  } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    compiled = new WebAssembly.Module(source);
+    return Promise.resolve();
+  }
+  if (!loading) {
+    loading = compile(source).then(
+      (module) => {
+        compiled = module;
+        loading = undefined;
+      },
+      (e) => {
+        loading = undefined; // a failed load may be tried again
+        throw e;
+      },
+    );
+  }
+  return loading;
+}
+
+/**
+ * For async functions: undefined when the module is there (then nothing is awaited), else
+ * the Promise of loading it (`init()`).
+ */
+export function moduleLoaded() {
+  return haveModule() ? undefined : init();
+}
 
 /** Makes sure a healthy instance exists and returns its generation. */
 export function liveGeneration() {
   if (!healthy) {
-    compiled = compiled || new WebAssembly.Module(wasmBytes());
+    const module = moduleSync();
     __resetInstance();
-    initSync({ module: compiled });
+    initSync({ module });
     installPanicHook();
     healthy = true;
   }

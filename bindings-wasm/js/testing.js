@@ -1,5 +1,5 @@
 // For the package's own tests only: not part of the API, not reachable through the
-// package's `exports` (the tests load pkg/esm/testing.js or pkg/cjs/testing.cjs by path).
+// package's `exports` (the tests load pkg/esm/testing.js by path, with import or require).
 // It shares the wasm instance of the client modules next to it.
 
 import { __panicForTests as wasmPanic } from './csms_wasm.js';

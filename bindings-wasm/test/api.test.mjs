@@ -2,9 +2,9 @@
 // ESM and CommonJS giving the same results.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PKG_DIR, loadPackage, loadTesting } from './helpers.mjs';
+import { PKG_DIR, loadOtherCopy, loadPackage, loadTesting } from './helpers.mjs';
 
 const esm = await loadPackage('esm');
 const cjs = await loadPackage('cjs');
@@ -16,14 +16,50 @@ test('package.json: exports, sideEffects, no dependencies', () => {
   const pkg = JSON.parse(readFileSync(join(PKG_DIR, 'package.json'), 'utf8'));
   assert.equal(pkg.sideEffects, false);
   assert.equal(pkg.dependencies, undefined);
-  assert.equal(pkg.exports['.'].import.default, './esm/index.js');
-  assert.equal(pkg.exports['.'].require.default, './cjs/index.cjs');
+  // One tree: `require` loads the ES modules too (with the CommonJS types).
+  assert.deepEqual(pkg.exports['.'], {
+    require: { types: './index.d.cts', default: './esm/index.js' },
+    default: { types: './index.d.ts', default: './esm/index.js' },
+  });
   assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './csms_bg.wasm', './package.json'], 'testing.js is not exported');
+  // What differs by runtime is the module's loader; the edge runtimes before `node` (workerd
+  // with nodejs_compat may match both), `default` (browsers, bundlers) last.
+  assert.deepEqual(Object.entries(pkg.imports['#csms-module']), [
+    ['workerd', './esm/module-edge.js'],
+    ['edge-light', './esm/module-edge.js'],
+    ['deno', './esm/module-node.js'],
+    ['node', './esm/module-node.js'],
+    ['default', './esm/module-browser.js'],
+  ]);
+  // The module once, no base64 copy; no docs/ and no second tree.
+  const shipped = readdirSync(PKG_DIR).sort();
+  assert.deepEqual(shipped, ['LICENSE', 'README.md', 'esm', 'index.d.cts', 'index.d.ts', 'operations.d.ts', 'package.json']);
+  assert.deepEqual(readdirSync(join(PKG_DIR, 'esm')).filter((f) => !f.endsWith('.js')), ['csms_bg.wasm']);
+  assert.deepEqual(pkg.files.sort(), ['LICENSE', 'README.md', 'esm/', 'index.d.cts', 'index.d.ts', 'operations.d.ts']);
+});
+
+test('the shipped JavaScript has no comments, and the lines of js/', () => {
+  for (const file of readdirSync(join(PKG_DIR, 'esm')).filter((f) => f.endsWith('.js') && f !== 'csms_wasm.js')) {
+    const shipped = readFileSync(join(PKG_DIR, 'esm', file), 'utf8');
+    const source = readFileSync(join(PKG_DIR, '..', 'js', file), 'utf8');
+    assert.doesNotMatch(shipped, /^\s*(\/\/|\/\*)/m, file);
+    // but for those that tell bundlers something
+    for (const hint of source.match(/\/\* (webpackIgnore|@vite-ignore)[^*]*\*\//g) || []) assert.ok(shipped.includes(hint), `${file}: ${hint}`);
+    // index.js gets `init` appended; every other line is where it was.
+    const lines = source.split('\n').length;
+    assert.ok(shipped.split('\n').length >= lines && shipped.split('\n').length <= lines + 3, file);
+  }
+});
+
+test('require gives the same module instance as import (one copy of the package)', () => {
+  assert.equal(cjs.CsmsClient, esm.CsmsClient);
+  assert.equal(cjs.init, esm.init);
 });
 
 test('no test-only export in the public surface', () => {
   for (const csms of [esm, cjs]) {
-    const hidden = Object.keys(csms).filter((name) => name.startsWith('_') || /test/i.test(name));
+    // (`__esModule`: Node's require of an ES module marks the namespace so, for transpiled code.)
+    const hidden = Object.keys(csms).filter((name) => name !== '__esModule' && (name.startsWith('_') || /test/i.test(name)));
     assert.deepEqual(hidden, []);
   }
 });
@@ -147,8 +183,10 @@ test('signRequest signs a bare request', () => {
   assert.match(r.headers.Authorization, /^SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature=/);
 });
 
-test('errors are recognised across the ESM and CommonJS copies (instanceof), by the client too', async () => {
-  for (const [a, b] of [[esm, cjs], [cjs, esm]]) {
+test('errors are recognised across two copies of the package (instanceof), by the client too', async () => {
+  const other = await loadOtherCopy();
+  assert.notEqual(other.TransportError, esm.TransportError);
+  for (const [a, b] of [[esm, other], [other, esm]]) {
     const refused = new a.TransportError('refused', { maybeSent: false });
     assert.ok(refused instanceof b.TransportError && refused instanceof b.CsmsError && refused instanceof Error);
     for (const other of ['ValidationError', 'ApiError', 'DecodeError']) assert.ok(!(refused instanceof b[other]), other);
@@ -166,13 +204,13 @@ test('errors are recognised across the ESM and CommonJS copies (instanceof), by 
   }
   // A transport using the other copy's TransportError: a request that never left is resent,
   // even for a non-idempotent operation; another error of the package ends the call.
-  for (const [client, other] of [[esm, cjs], [cjs, esm]]) {
+  for (const [client, otherCopy] of [[esm, other], [other, esm]]) {
     let calls = 0;
     const refusing = new client.CsmsClient({
       ...options, backoffBaseMs: 1,
       transport: async () => {
         calls++;
-        throw new other.TransportError('connection refused', { maybeSent: false });
+        throw new otherCopy.TransportError('connection refused', { maybeSent: false });
       },
     });
     await assert.rejects(refusing.rotateSecret({ secret_name: 'x' }), (e) => e instanceof client.TransportError && e.maybeSent === false && e.notRetried === undefined);
@@ -305,4 +343,26 @@ test('option errors name the JavaScript options (projectId, credentials.authToke
       });
     }
   }
+});
+
+test('init: a Response (compiled streaming), nothing (then at once), a wrong source, a source after use', async () => {
+  // A fresh copy, whose module nothing has loaded yet.
+  const fresh = await loadOtherCopy();
+  await assert.rejects(fresh.init(42), (e) => e instanceof TypeError && /init\(\) takes a WebAssembly\.Module/.test(e.message));
+  const bytes = readFileSync(join(PKG_DIR, 'esm', 'csms_bg.wasm'));
+  const loading = fresh.init(new Response(bytes, { headers: { 'content-type': 'application/wasm' } }));
+  assert.ok(loading instanceof Promise);
+  // While it loads, another source is refused; then it is the module in use.
+  assert.throws(() => fresh.init(bytes), /init\(\) must come before the first use/);
+  await loading;
+  await fresh.init(); // nothing more to do
+  const request = new fresh.CsmsClient(options).buildRequest('ListSecrets', {}, '20240806T000000Z');
+  assert.deepEqual(request, new esm.CsmsClient(options).buildRequest('ListSecrets', {}, '20240806T000000Z'));
+  assert.throws(() => fresh.init(new WebAssembly.Module(bytes)), /init\(\) must come before the first use/);
+  // A failed load (HTTP 404) rejects with a CsmsError and may be tried again.
+  const other = await loadOtherCopy();
+  await assert.rejects(other.init(new Response('no', { status: 404 })), (e) => e instanceof other.CsmsError && /HTTP 404/.test(e.message));
+  await assert.rejects(other.init(new Response('<!doctype html>', { headers: { 'content-type': 'text/html' } })), /is an HTML page, not its WebAssembly module/);
+  other.init(bytes); // bytes: ready at once, without awaiting
+  assert.equal(new other.CsmsClient(options).buildRequest('ListSecrets', {}, '20240806T000000Z').url, request.url);
 });

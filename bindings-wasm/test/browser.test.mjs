@@ -1,5 +1,5 @@
 // The package in a real browser: Debian's chromium, headless, driven by playwright-core,
-// loads pkg/esm from a page served on localhost and runs the rotation flow against the
+// loads pkg/esm (and csms_bg.wasm, through init()) from a page served on localhost and runs the rotation flow against the
 // emulator (cross-origin: the emulator, started with `--cors` and the page's origin,
 // answers the CORS preflights).
 import { test, before, after } from 'node:test';
@@ -15,10 +15,23 @@ const skip = !existsSync(CHROMIUM) && !process.env.CI
   ? `${CHROMIUM} missing (apt-get install -y chromium)`
   : !existsSync(join(HERE, 'node_modules', 'playwright-core')) && 'npm install in bindings-wasm/test first';
 
+// The package as a page loads it without a bundler: its ES modules as they are, with an
+// import map for the one specifier only package.json resolves (`#csms-module`, the browser
+// loader); csms_bg.wasm fetched by `init()` (streaming: served as application/wasm). Before
+// `init()`, a synchronous use throws the error that names it.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>csms-sdk</title>
+<script type="importmap">{ "imports": { "#csms-module": "/pkg/esm/module-browser.js" } }</script>
 <script type="module">
   import * as csms from '/pkg/esm/index.js';
   import { rotationFlow } from '/test/flow.mjs';
+  try {
+    new csms.CsmsClient({ endpoint: 'https://kms.example', projectId: 'p', credentials: { ak: 'a', sk: 's' } });
+    window.beforeInit = 'no error';
+  } catch (e) {
+    window.beforeInit = e.name + ' ' + e.kind + ': ' + e.message;
+  }
+  await csms.init();
+  await csms.init(); // again: nothing more to do
   window.runFlow = (cfg) => rotationFlow(csms, (o) => new csms.CsmsClient(o), cfg);
   window.csmsReady = true;
 </script>`;
@@ -42,7 +55,7 @@ function staticServer() {
       res.writeHead(404);
       return res.end('not found');
     }
-    const type = file.endsWith('.js') || file.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream';
+    const type = file.endsWith('.js') || file.endsWith('.mjs') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
     res.writeHead(200, { 'content-type': type });
     res.end(readFileSync(file));
   });
@@ -81,6 +94,8 @@ test('the rotation flow runs in chromium with the default fetch transport', { sk
   // "localhost" page, 127.0.0.1 emulator: a cross-origin request, as in real use.
   await page.goto(`http://localhost:${server.address().port}/`);
   await page.waitForFunction(() => window.csmsReady === true, null, { timeout: 20000 });
+  const beforeInit = await page.evaluate(() => window.beforeInit);
+  assert.match(beforeInit, /^CsmsError internal: csms-sdk: the WebAssembly module is not loaded yet: .*`await init\(\)`/);
   const log = await page.evaluate(
     (cfg) => window.runFlow(cfg),
     { ak: AK, sk: SK, projectId: PROJECT_ID, endpoint: emulator.endpoint },

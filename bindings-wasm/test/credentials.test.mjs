@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { AK, SK, PROJECT_ID, TOKEN, loadPackage, emulatorFor } from './helpers.mjs';
+import { AK, SK, PROJECT_ID, TOKEN, loadPackage, loadOtherCopy, emulatorFor } from './helpers.mjs';
 
 if (process.env.CSMS_TEST_NO_METADATA !== '1') {
   throw new Error('run with CSMS_TEST_NO_METADATA=1 (bindings-wasm/run-tests sets it): a test could reach 169.254.169.254');
@@ -265,9 +265,9 @@ test('the options: a provider or a key, not both; buildRequest needs fixed crede
   assert.throws(() => EnvCredentials({ env: 'HOME=/' }), (e) => e instanceof ValidationError && e.field === 'env');
   assert.throws(() => FunctionCredentials('not a function'), ValidationError);
   assert.throws(() => MetadataCredentials({ endpoint: 7 }), (e) => e instanceof ValidationError && e.field === 'endpoint');
-  // A provider of another copy of the package (the CommonJS build) is not one of this copy's.
-  const cjs = await loadPackage('cjs');
-  assert.throws(() => new CsmsClient({ ...base, credentials: cjs.EnvCredentials() }), ValidationError);
+  // A provider of another copy of the package (another version of it) is not one of this copy's.
+  const other = await loadOtherCopy();
+  assert.throws(() => new CsmsClient({ ...base, credentials: other.EnvCredentials() }), ValidationError);
   // Its errors are recognised across copies, as the others.
-  assert.ok(new cjs.CredentialsError('x', { provider: 'p' }) instanceof CredentialsError);
+  assert.ok(new other.CredentialsError('x', { provider: 'p' }) instanceof CredentialsError);
 });

@@ -10,24 +10,40 @@ export const HERE = dirname(fileURLToPath(import.meta.url));
 export const PKG_DIR = join(HERE, '..', 'pkg');
 export const ROOT = join(HERE, '..', '..');
 
-/** The package as ESM (import) or CommonJS (require). */
+/**
+ * The package as ESM (import) or CommonJS (require: the same ES modules, through Node's
+ * require of an ES module, as a CommonJS user's `require('csms-sdk')` gets them).
+ */
 export async function loadPackage(kind = 'esm') {
   if (!existsSync(join(PKG_DIR, 'package.json'))) throw new Error('bindings-wasm/pkg is not built: run bindings-wasm/build.sh');
   if (kind === 'cjs') {
     const { createRequire } = await import('node:module');
-    return createRequire(import.meta.url)(join(PKG_DIR, 'cjs', 'index.cjs'));
+    return createRequire(import.meta.url)(PKG_DIR);
   }
   return import(join(PKG_DIR, 'esm', 'index.js'));
 }
 
 /**
+ * A second copy of the package (as two versions of it in one application would be): pkg/
+ * copied under the system's temporary directory and imported from there.
+ */
+export async function loadOtherCopy() {
+  const { cpSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'csms-sdk-copy-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(PKG_DIR, dir, { recursive: true });
+  return import(join(dir, 'esm', 'index.js'));
+}
+
+/**
  * The test-only helpers of the package (`panicForTests`), outside its public surface:
- * pkg/esm/testing.js or pkg/cjs/testing.cjs, sharing the wasm instance of `loadPackage(kind)`.
+ * pkg/esm/testing.js (imported or required), sharing the wasm instance of `loadPackage(kind)`.
  */
 export async function loadTesting(kind = 'esm') {
   if (kind === 'cjs') {
     const { createRequire } = await import('node:module');
-    return createRequire(import.meta.url)(join(PKG_DIR, 'cjs', 'testing.cjs'));
+    return createRequire(import.meta.url)(join(PKG_DIR, 'esm', 'testing.js'));
   }
   return import(join(PKG_DIR, 'esm', 'testing.js'));
 }
