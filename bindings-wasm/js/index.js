@@ -255,7 +255,7 @@ function headerObject(headers) {
 }
 
 /**
- * A request as the module returns it (`request_text` in src/lib.rs): method, URL, body, then
+ * A request as the module returns it (`Wire::text` in src/lib.rs): method, URL, body, then
  * each header's name and value, separated by NUL; or, when one of them holds a NUL, the JSON
  * text of `{method, url, headers, body}`. The body is null when empty.
  */

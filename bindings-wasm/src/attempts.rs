@@ -19,7 +19,7 @@
 
 use crate::cache::at;
 use crate::provider::WasmProvider;
-use crate::{headers_from, js_err, json_value, parse_json, request_text, sdk_date, WasmClient};
+use crate::{headers_from, js_err, json_value, parse_json, sdk_date, WasmClient, Wire};
 use csms_core::cache::CacheConfig;
 use csms_core::provider::{credentials_expired, Acquire};
 use csms_core::{operation, parse_response, Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
@@ -84,12 +84,12 @@ impl WasmAttempts {
         self.inner.elapsed(at(elapsed_ms));
     }
 
-    /// The request of the next attempt as one text (`request_text`: method, URL, body and
+    /// The request of the next attempt as one text ([`Wire::text`]: method, URL, body and
     /// headers separated by NUL), signed for the local clock `now` (seconds since the epoch) plus the clock offset the
     /// client learnt.
     pub fn request(&mut self, client: &WasmClient, now: f64) -> Result<String, JsValue> {
-        let request = self.inner.request(&client.inner, local_time(now)?).map_err(js_err)?;
-        Ok(request_text(&request))
+        let (request, headers) = self.inner.request_headers(&client.inner, local_time(now)?).map_err(js_err)?;
+        Ok(Wire::signed(request, headers).text())
     }
 
     /// [`WasmAttempts::request`] signed with `provider`'s credentials (the client's
@@ -109,9 +109,12 @@ impl WasmAttempts {
             other => return Ok(JsValue::from_f64(provider.acquired(other))),
         };
         let signer = client.signers.borrow_mut().signer(&client.inner, &lease).map_err(js_err)?;
-        let request = self.inner.request(&signer, at).map_err(js_err)?;
+        let text = {
+            let (request, headers) = self.inner.request_headers(&signer, at).map_err(js_err)?;
+            Wire::signed(request, headers).text()
+        };
         self.signer = Some((lease.generation, signer));
-        Ok(JsValue::from_str(&request_text(&request)))
+        Ok(JsValue::from_str(&text))
     }
 
     /// After the call failed: whether the service said the credentials that signed its last
