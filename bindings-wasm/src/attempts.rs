@@ -84,7 +84,7 @@ impl WasmAttempts {
         self.inner.elapsed(at(elapsed_ms));
     }
 
-    /// The request of the next attempt as one text ([`Wire::text`]: method, URL, body and
+    /// The request of the next attempt as one text (`Wire::text`: method, URL, body and
     /// headers separated by NUL), signed for the local clock `now` (seconds since the epoch) plus the clock offset the
     /// client learnt.
     pub fn request(&mut self, client: &WasmClient, now: f64) -> Result<String, JsValue> {

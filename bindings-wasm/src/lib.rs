@@ -346,7 +346,7 @@ impl WasmClient {
     }
 
     /// Validates `input` (JSON text) and builds the signed request, returned as one text
-    /// ([`Wire::text`]: its parts separated by NUL). Text crosses the boundary on this hot
+    /// (`Wire::text`: its parts separated by NUL). Text crosses the boundary on this hot
     /// path: one native `JSON.stringify` and a `split` on the JS side cost far less than
     /// walking the objects property by property.
     pub fn build(&self, operation: &str, input: &str, at: JsValue) -> Result<String, JsValue> {
@@ -377,7 +377,7 @@ impl WasmClient {
 /// `{credentials: {ak, sk, security_token?}, algorithm, derived?: {region_id, service}, at,
 /// request: {method, url, headers, body}}` into these arguments (`headers` as the JSON text
 /// of an object, `derived` as `region`/`service`, absent when there is none); returns the
-/// signed request as one text ([`Wire::text`]). Plain arguments instead of one JSON document: this is the
+/// signed request as one text (`Wire::text`). Plain arguments instead of one JSON document: this is the
 /// hot path of `signRequest`, and parsing the document cost more than signing.
 #[wasm_bindgen(js_name = signRequest)]
 #[allow(clippy::too_many_arguments)]
