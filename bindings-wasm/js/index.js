@@ -690,7 +690,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
           // (shapes.js), else by the module.
           const done = live(() => {
             if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
-            return attempts.receive(native, status, '{}', '', now, random);
+            return attempts.receiveSuccess(native, status, now, random);
           });
           if (typeof done === 'number') return { waitMs: done };
           const plain = plainResult(name, body);

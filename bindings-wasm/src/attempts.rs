@@ -145,7 +145,23 @@ impl WasmAttempts {
     ) -> Result<JsValue, JsValue> {
         let headers = json_value(headers).unwrap_or(Value::Null);
         let response = HttpResponse::new(status, headers_from(&headers), body.as_bytes().to_vec());
-        self.next(client, Ok(response), now, random)
+        self.decide(client, Ok(response), now, random, true)
+    }
+
+    /// [`WasmAttempts::receive`] of a 2xx response, whose headers and body the core does
+    /// not read to decide what follows (the JS side reads the body): returns the
+    /// milliseconds to wait before the next attempt (a number), or `true` when the call
+    /// succeeded; throws the call's error.
+    #[wasm_bindgen(js_name = receiveSuccess)]
+    pub fn receive_success(
+        &mut self,
+        client: &WasmClient,
+        status: u16,
+        now: f64,
+        random: f64,
+    ) -> Result<JsValue, JsValue> {
+        let response = HttpResponse::new(status, Vec::new(), Vec::new());
+        self.decide(client, Ok(response), now, random, false)
     }
 
     /// The attempt got no response: the transport failed. `maybe_sent` is false only when
@@ -165,7 +181,7 @@ impl WasmAttempts {
         random: f64,
     ) -> Result<JsValue, JsValue> {
         let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried };
-        self.next(client, Err(error), now, random)
+        self.decide(client, Err(error), now, random, true)
     }
 
     /// The canonical request of the last attempt, the values of `X-Security-Token` and
@@ -181,18 +197,22 @@ impl WasmAttempts {
         self.inner.attempt()
     }
 
-    fn next(
+    /// What follows `outcome`: the milliseconds to wait (a number), the result (JSON text;
+    /// `true` instead when `parse` is false), or the call's error (thrown).
+    fn decide(
         &mut self,
         client: &WasmClient,
         outcome: csms_core::Result<HttpResponse>,
         now: f64,
         random: f64,
+        parse: bool,
     ) -> Result<JsValue, JsValue> {
         // The core clamps `random` to [0, 1]; NaN would not survive its arithmetic.
         let random = if random.is_finite() { random } else { 0.5 };
         let at = local_time(now)?;
         match self.inner.receive(signing(&self.signer, client), outcome, at, random) {
             Next::Wait(after) => Ok(JsValue::from_f64(after.as_secs_f64() * 1000.0)),
+            Next::Done(Ok(_)) if !parse => Ok(JsValue::TRUE),
             Next::Done(Ok(response)) => {
                 let result = parse_response(self.inner.operation(), &response).map_err(js_err)?;
                 Ok(JsValue::from_str(&csms_core::json_text(&result)))

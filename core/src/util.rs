@@ -161,7 +161,8 @@ pub fn json_text(value: &Value) -> String {
     out
 }
 
-fn write_json(out: &mut String, value: &Value) {
+/// Appends the compact JSON text of `value` to `out` (see [`json_text`]).
+pub(crate) fn write_json(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
