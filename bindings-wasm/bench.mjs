@@ -33,28 +33,18 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import {
+  AK, AKSKSigner, AT, ENDPOINT, PROJECT, RESPONSE, RESPONSE_HEADERS, SK, credential, input, officialCaller, officialPath, officialRequest,
+} from './bench-common.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PKG = join(HERE, 'pkg');
-const requireTest = createRequire(join(HERE, 'test', 'package.json'));
 const csms = await import(join(PKG, 'esm', 'index.js'));
-const official = requireTest('@huaweicloud/huaweicloud-sdk-core');
-const officialPath = dirname(requireTest.resolve('@huaweicloud/huaweicloud-sdk-core/package.json'));
-const { AKSKSigner } = requireTest(join(officialPath, 'auth', 'AKSKSigner.js'));
-const { HcClient } = requireTest(join(officialPath, 'HcClient.js'));
 const officialVersion = JSON.parse(readFileSync(join(officialPath, 'package.json'), 'utf8')).version;
 const ourVersion = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).version;
-
-const AK = 'BENCHAK0123456789ABC';
-const SK = 'benchsk0123456789abcdefghijklmnopqrstuvw';
-const PROJECT = '0123456789abcdef0123456789abcdef';
-const ENDPOINT = 'https://kms.cn-north-4.myhuaweicloud.com';
-const AT = '20261122T080910Z';
-const input = { secret_name: 'db-password', description: 'rotated by the benchmark', rotation_period: '30d' };
 
 /** µs per call of an async function: the best of 5 rounds of `n` sequential calls. */
 async function perAsyncCall(fn, n = 5000, warmUp = 1000) {
@@ -110,15 +100,6 @@ const signSpec = {
 };
 const ourSign = perCall(() => csms.signRequest(signSpec));
 
-const credential = { getAk: () => AK, getSk: () => SK };
-const path = `/v1/${PROJECT}/secrets/${input.secret_name}`;
-const officialRequest = () => ({
-  endpoint: ENDPOINT + path,
-  method: 'PUT',
-  headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Project-Id': PROJECT },
-  queryParams: {},
-  data: { description: input.description, rotation_period: input.rotation_period },
-});
 const fixed = officialRequest();
 const officialSign = perCall(() => AKSKSigner.sign({ ...fixed, headers: { ...fixed.headers } }, credential), 5000);
 
@@ -149,15 +130,6 @@ const officialBuild = perCall(() => {
 }, 5000);
 
 // --- per call ------------------------------------------------------------------------------
-const RESPONSE = JSON.stringify({
-  secret: {
-    id: 'bb6a3d22-dc93-47ac-b5bd-88df7ad35f1e', name: input.secret_name, state: 'ENABLED',
-    kms_key_id: 'b168fe00ff56492495a7d22974df2d0b', description: input.description,
-    create_time: 1581507580000, update_time: 1581507580000, secret_type: 'COMMON',
-    auto_rotation: false, rotation_period: input.rotation_period, enterprise_project_id: '0',
-  },
-});
-const RESPONSE_HEADERS = { 'content-type': 'application/json;charset=UTF-8', 'x-request-id': 'bench' };
 const ourClient = new csms.CsmsClient({
   endpoint: ENDPOINT,
   projectId: PROJECT,
@@ -165,27 +137,7 @@ const ourClient = new csms.CsmsClient({
   transport: async () => ({ status: 200, headers: RESPONSE_HEADERS, body: RESPONSE }),
 });
 const ourCall = await perAsyncCall(() => ourClient.updateSecret(input));
-const officialHttp = {
-  async sendRequest(request) {
-    JSON.stringify(request.data);
-    return { statusCode: 200, headers: RESPONSE_HEADERS, data: JSON.parse(RESPONSE) };
-  },
-};
-const hcClient = new HcClient(officialHttp)
-  .withCredential(new official.BasicCredentials().withAk(AK).withSk(SK).withProjectId(PROJECT))
-  .withEndpoints([ENDPOINT]);
-const officialCall = await perAsyncCall(() =>
-  hcClient.sendRequest({
-    method: 'PUT',
-    url: '/v1/{project_id}/secrets/{secret_name}',
-    contentType: 'application/json;charset=UTF-8',
-    queryParams: {},
-    pathParams: { secret_name: input.secret_name },
-    headers: {},
-    data: { description: input.description, rotation_period: input.rotation_period },
-    responseHeaders: [''],
-  }),
-);
+const officialCall = await perAsyncCall(officialCaller());
 
 // --- parse ---------------------------------------------------------------------------------
 const VERSION_BODY = JSON.stringify({

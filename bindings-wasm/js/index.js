@@ -255,7 +255,7 @@ function headerObject(headers) {
 }
 
 /**
- * A request as the module returns it (`request_text` in src/lib.rs): method, URL, body, then
+ * A request as the module returns it (`Wire::text` in src/lib.rs): method, URL, body, then
  * each header's name and value, separated by NUL; or, when one of them holds a NUL, the JSON
  * text of `{method, url, headers, body}`. The body is null when empty.
  */
@@ -659,7 +659,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
   };
   const signed = (text) => {
     const request = requestOf(text);
-    sent = { request, at: Date.now() };
+    sent = { request, at: debugHook ? Date.now() : 0 }; // the clock for the hook's durationMs only
     return request;
   };
   const step = {
@@ -693,7 +693,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
           // (shapes.js), else by the module.
           const done = live(() => {
             if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
-            return attempts.receive(native, status, '{}', '', now, random);
+            return attempts.receiveSuccess(native, status, now, random);
           });
           if (typeof done === 'number') return { waitMs: done };
           const plain = plainResult(name, body);

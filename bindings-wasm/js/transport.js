@@ -130,8 +130,9 @@ const OWN_TIMEOUTS = new WeakSet();
  * `timeout(perAttemptMs, elapsedMs)` the next attempt's timeout, cut to what is left of the
  * call's deadline (it throws the deadline's TransportError when nothing is left);
  * `request(now)` the signed request, or a Promise of it; `receive(response, now, random,
- * elapsedMs)` and `fail(error, now, random, elapsedMs)`, each returning `{ waitMs }` or
- * `{ result }` or throwing the call's error; `aborted(error)`, told of an attempt the call's
+ * elapsedMs)` and `fail(error, now, random, elapsedMs)` (`elapsedMs` the call's time so far,
+ * given with a deadline only), each returning `{ waitMs }` or `{ result }` or throwing the
+ * call's error; `aborted(error)`, told of an attempt the call's
  * signal ended; and `free()`.
  * Every attempt is signed anew and sent through `transport` within its timeout; `options` are
  * the call's settings (`perCallOptions`): `signal`, `timeoutMs` (each attempt), `deadlineMs`
@@ -139,7 +140,8 @@ const OWN_TIMEOUTS = new WeakSet();
  */
 export async function runAttempts(attempts, transport, options) {
   const { signal, deadlineMs } = options;
-  const started = monotonicMs();
+  // The clock is read for a deadline only (nothing else uses the elapsed time).
+  const started = deadlineMs === undefined ? 0 : monotonicMs();
   const elapsed = () => monotonicMs() - started;
   try {
     for (;;) {
@@ -165,7 +167,7 @@ export async function runAttempts(attempts, transport, options) {
       }
       // An attempt the deadline's cut of its timeout ended ended at the deadline (a timer may
       // fire a fraction of a millisecond before the monotonic clock says so).
-      const spent = cut && OWN_TIMEOUTS.has(outcome) ? Math.max(elapsed(), deadlineMs) : elapsed();
+      const spent = deadlineMs === undefined ? undefined : cut && OWN_TIMEOUTS.has(outcome) ? Math.max(elapsed(), deadlineMs) : elapsed();
       const next =
         outcome instanceof TransportError
           ? attempts.fail(outcome, nowSeconds(), Math.random(), spent)

@@ -19,7 +19,7 @@
 
 use crate::cache::at;
 use crate::provider::WasmProvider;
-use crate::{headers_from, js_err, json_value, parse_json, request_text, sdk_date, WasmClient};
+use crate::{headers_from, js_err, json_value, parse_json, sdk_date, WasmClient, Wire};
 use csms_core::cache::CacheConfig;
 use csms_core::provider::{credentials_expired, Acquire};
 use csms_core::{operation, parse_response, Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
@@ -84,12 +84,12 @@ impl WasmAttempts {
         self.inner.elapsed(at(elapsed_ms));
     }
 
-    /// The request of the next attempt as one text (`request_text`: method, URL, body and
+    /// The request of the next attempt as one text (`Wire::text`: method, URL, body and
     /// headers separated by NUL), signed for the local clock `now` (seconds since the epoch) plus the clock offset the
     /// client learnt.
     pub fn request(&mut self, client: &WasmClient, now: f64) -> Result<String, JsValue> {
-        let request = self.inner.request(&client.inner, local_time(now)?).map_err(js_err)?;
-        Ok(request_text(&request))
+        let (request, headers) = self.inner.request_headers(&client.inner, local_time(now)?).map_err(js_err)?;
+        Ok(Wire::signed(request, headers).text())
     }
 
     /// [`WasmAttempts::request`] signed with `provider`'s credentials (the client's
@@ -109,9 +109,12 @@ impl WasmAttempts {
             other => return Ok(JsValue::from_f64(provider.acquired(other))),
         };
         let signer = client.signers.borrow_mut().signer(&client.inner, &lease).map_err(js_err)?;
-        let request = self.inner.request(&signer, at).map_err(js_err)?;
+        let text = {
+            let (request, headers) = self.inner.request_headers(&signer, at).map_err(js_err)?;
+            Wire::signed(request, headers).text()
+        };
         self.signer = Some((lease.generation, signer));
-        Ok(JsValue::from_str(&request_text(&request)))
+        Ok(JsValue::from_str(&text))
     }
 
     /// After the call failed: whether the service said the credentials that signed its last
@@ -142,7 +145,23 @@ impl WasmAttempts {
     ) -> Result<JsValue, JsValue> {
         let headers = json_value(headers).unwrap_or(Value::Null);
         let response = HttpResponse::new(status, headers_from(&headers), body.as_bytes().to_vec());
-        self.next(client, Ok(response), now, random)
+        self.decide(client, Ok(response), now, random, true)
+    }
+
+    /// [`WasmAttempts::receive`] of a 2xx response, whose headers and body the core does
+    /// not read to decide what follows (the JS side reads the body): returns the
+    /// milliseconds to wait before the next attempt (a number), or `true` when the call
+    /// succeeded; throws the call's error.
+    #[wasm_bindgen(js_name = receiveSuccess)]
+    pub fn receive_success(
+        &mut self,
+        client: &WasmClient,
+        status: u16,
+        now: f64,
+        random: f64,
+    ) -> Result<JsValue, JsValue> {
+        let response = HttpResponse::new(status, Vec::new(), Vec::new());
+        self.decide(client, Ok(response), now, random, false)
     }
 
     /// The attempt got no response: the transport failed. `maybe_sent` is false only when
@@ -162,7 +181,7 @@ impl WasmAttempts {
         random: f64,
     ) -> Result<JsValue, JsValue> {
         let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried };
-        self.next(client, Err(error), now, random)
+        self.decide(client, Err(error), now, random, true)
     }
 
     /// The canonical request of the last attempt, the values of `X-Security-Token` and
@@ -178,18 +197,22 @@ impl WasmAttempts {
         self.inner.attempt()
     }
 
-    fn next(
+    /// What follows `outcome`: the milliseconds to wait (a number), the result (JSON text;
+    /// `true` instead when `parse` is false), or the call's error (thrown).
+    fn decide(
         &mut self,
         client: &WasmClient,
         outcome: csms_core::Result<HttpResponse>,
         now: f64,
         random: f64,
+        parse: bool,
     ) -> Result<JsValue, JsValue> {
         // The core clamps `random` to [0, 1]; NaN would not survive its arithmetic.
         let random = if random.is_finite() { random } else { 0.5 };
         let at = local_time(now)?;
         match self.inner.receive(signing(&self.signer, client), outcome, at, random) {
             Next::Wait(after) => Ok(JsValue::from_f64(after.as_secs_f64() * 1000.0)),
+            Next::Done(Ok(_)) if !parse => Ok(JsValue::TRUE),
             Next::Done(Ok(response)) => {
                 let result = parse_response(self.inner.operation(), &response).map_err(js_err)?;
                 Ok(JsValue::from_str(&csms_core::json_text(&result)))

@@ -19,6 +19,7 @@ use csms_core::{
     HttpResponse, SdkDate, SecretString, Signer,
 };
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
@@ -205,57 +206,82 @@ fn sdk_date(at: &JsValue) -> Result<SdkDate, JsValue> {
     Err(js_err(Error::validation("at", "must be a Date, a number of seconds or a YYYYMMDDTHHMMSSZ string")))
 }
 
-/// The JSON text of `{method, url, headers, body}` (`body` null when empty).
-fn request_json(request: &HttpRequest) -> String {
-    let mut out = String::with_capacity(128 + request.url.len() + request.body.len() + 64 * request.headers.len());
-    out.push_str("{\"method\":");
-    push_json_str(&mut out, &request.method);
-    out.push_str(",\"url\":");
-    push_json_str(&mut out, &request.url);
-    out.push_str(",\"headers\":{");
-    for (i, (name, value)) in request.headers.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_json_str(&mut out, name);
-        out.push(':');
-        push_json_str(&mut out, value);
-    }
-    out.push_str("},\"body\":");
-    if request.body.is_empty() {
-        out.push_str("null");
-    } else {
-        push_json_str(&mut out, &request.body_text());
-    }
-    out.push('}');
-    out
+/// A request as the JS side reads it: its method, URL, body and headers, borrowed (from a
+/// request, or from the call's unsigned request and the core's signed headers).
+pub(crate) struct Wire<'a> {
+    method: &'a str,
+    url: &'a str,
+    body: &'a [u8],
+    headers: Vec<(&'a str, Cow<'a, str>)>,
 }
 
-/// The request as `requestOf` in js/index.js reads it: method, URL, body, then each header's
-/// name and value, separated by NUL. Splitting at NUL costs the JS side less than parsing
-/// JSON, and nothing needs escaping here. When one of them holds a NUL itself (not so in a
-/// request the core builds: its URL is percent-encoded, its JSON body escapes control
-/// characters) or the method starts with `{`, the JSON text of [`request_json`] instead,
-/// which starts with `{`.
-fn request_text(request: &HttpRequest) -> String {
-    let body = request.body_text();
-    let mut out = String::with_capacity(8 + request.url.len() + body.len() + 64 * request.headers.len());
-    out.push_str(&request.method);
-    out.push('\0');
-    out.push_str(&request.url);
-    out.push('\0');
-    out.push_str(&body);
-    for (name, value) in &request.headers {
-        out.push('\0');
-        out.push_str(name);
-        out.push('\0');
-        out.push_str(value);
+impl<'a> Wire<'a> {
+    /// `request` as it is.
+    pub(crate) fn of(request: &'a HttpRequest) -> Self {
+        let mut headers = Vec::with_capacity(request.headers.len());
+        for (name, value) in &request.headers {
+            headers.push((name.as_str(), Cow::Borrowed(value.as_str())));
+        }
+        Wire::signed(request, headers)
     }
-    let separators = out.bytes().filter(|&b| b == 0).count();
-    if separators != 2 + 2 * request.headers.len() || out.starts_with('{') {
-        return request_json(request);
+
+    /// The method, URL and body of `request` with `headers` (its signed headers).
+    pub(crate) fn signed(request: &'a HttpRequest, headers: Vec<(&'a str, Cow<'a, str>)>) -> Self {
+        Wire { method: &request.method, url: &request.url, body: &request.body, headers }
     }
-    out
+
+    /// The JSON text of `{method, url, headers, body}` (`body` null when empty).
+    pub(crate) fn json(&self) -> String {
+        let mut out = String::with_capacity(128 + self.url.len() + self.body.len() + 64 * self.headers.len());
+        out.push_str("{\"method\":");
+        push_json_str(&mut out, self.method);
+        out.push_str(",\"url\":");
+        push_json_str(&mut out, self.url);
+        out.push_str(",\"headers\":{");
+        for (i, (name, value)) in self.headers.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_str(&mut out, name);
+            out.push(':');
+            push_json_str(&mut out, value);
+        }
+        out.push_str("},\"body\":");
+        if self.body.is_empty() {
+            out.push_str("null");
+        } else {
+            push_json_str(&mut out, &String::from_utf8_lossy(self.body));
+        }
+        out.push('}');
+        out
+    }
+
+    /// The request as `requestOf` in js/index.js reads it: method, URL, body, then each
+    /// header's name and value, separated by NUL. Splitting at NUL costs the JS side less
+    /// than parsing JSON, and nothing needs escaping here. When one of them holds a NUL itself
+    /// (not so in a request the core builds: its URL is percent-encoded, its JSON body escapes
+    /// control characters) or the method starts with `{`, the JSON text of [`Wire::json`]
+    /// instead, which starts with `{`.
+    pub(crate) fn text(&self) -> String {
+        let body = String::from_utf8_lossy(self.body);
+        let mut out = String::with_capacity(8 + self.url.len() + body.len() + 64 * self.headers.len());
+        out.push_str(self.method);
+        out.push('\0');
+        out.push_str(self.url);
+        out.push('\0');
+        out.push_str(&body);
+        for (name, value) in &self.headers {
+            out.push('\0');
+            out.push_str(name);
+            out.push('\0');
+            out.push_str(value);
+        }
+        let separators = out.bytes().filter(|&b| b == 0).count();
+        if separators != 2 + 2 * self.headers.len() || out.starts_with('{') {
+            return self.json();
+        }
+        out
+    }
 }
 
 /// Header pairs from a JS object `{name: value}` (already normalised by the JS side).
@@ -320,14 +346,15 @@ impl WasmClient {
     }
 
     /// Validates `input` (JSON text) and builds the signed request, returned as one text
-    /// (`request_text`: its parts separated by NUL). Text crosses the boundary on this hot
+    /// (`Wire::text`: its parts separated by NUL). Text crosses the boundary on this hot
     /// path: one native `JSON.stringify` and a `split` on the JS side cost far less than
     /// walking the objects property by property.
     pub fn build(&self, operation: &str, input: &str, at: JsValue) -> Result<String, JsValue> {
         let at = sdk_date(&at)?;
         let input = parse_json(input, "input")?;
-        let request = self.inner.build_request(operation, &input, at).map_err(js_err)?;
-        Ok(request_text(&request))
+        let request = self.inner.prepare(csms_core::operation(operation).map_err(js_err)?, &input).map_err(js_err)?;
+        let headers = self.inner.authenticated_headers(&request, at).map_err(js_err)?;
+        Ok(Wire::signed(&request, headers).text())
     }
 
     /// Turns a response into the operation's result (JSON text), or throws an error object.
@@ -350,7 +377,7 @@ impl WasmClient {
 /// `{credentials: {ak, sk, security_token?}, algorithm, derived?: {region_id, service}, at,
 /// request: {method, url, headers, body}}` into these arguments (`headers` as the JSON text
 /// of an object, `derived` as `region`/`service`, absent when there is none); returns the
-/// signed request as one text (`request_text`). Plain arguments instead of one JSON document: this is the
+/// signed request as one text (`Wire::text`). Plain arguments instead of one JSON document: this is the
 /// hot path of `signRequest`, and parsing the document cost more than signing.
 #[wasm_bindgen(js_name = signRequest)]
 #[allow(clippy::too_many_arguments)]
@@ -395,9 +422,13 @@ pub fn sign_request(
             *slot = Some((made_from, signer));
         }
         let (_, signer) = slot.as_ref().expect("set above");
-        signer.sign(&mut request, at).map_err(js_err)
-    })?;
-    Ok(request_text(&request))
+        let mut given = Vec::with_capacity(request.headers.len());
+        for (name, value) in &request.headers {
+            given.push((name.as_str(), value.as_str()));
+        }
+        let headers = signer.sign_parts(&request.method, &request.url, &given, &request.body, at).map_err(js_err)?;
+        Ok(Wire::signed(&request, headers).text())
+    })
 }
 
 /// Panics with `message`: lets the tests check that a Rust panic reaches JavaScript as an

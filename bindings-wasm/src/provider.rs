@@ -17,7 +17,7 @@
 //! ```
 
 use crate::attempts::local_time;
-use crate::{js_err, json_value, request_json};
+use crate::{js_err, json_value, Wire};
 use csms_core::provider::{self, Acquire, CredentialState, Fetch, Memory, Need, Provided, Source, Ticket};
 use csms_core::{push_json_str, CredentialOptions, Error, HttpResponse, SecretString};
 use serde_json::Value;
@@ -143,7 +143,7 @@ impl WasmFetch {
         match self.inner.next(&env.lookup()) {
             Need::Http(request) => {
                 out.push_str("\"http\":");
-                out.push_str(&request_json(&request));
+                out.push_str(&Wire::of(&request).json());
             }
             Need::File(path) => {
                 out.push_str("\"file\":");

@@ -20,6 +20,7 @@ use crate::operations::OperationSpec;
 use crate::response::api_error;
 use crate::retry::{clock_skew, message_server_time, retry_after, whole_seconds, Decision, Outcome, RetryPolicy};
 use crate::time::SdkDate;
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Default time allowed to establish a connection (every default transport uses it).
@@ -152,17 +153,35 @@ impl Attempts {
     /// An offset that would put the signing time outside what can be signed (the years 1 to
     /// 9999) is forgotten (set back to 0) rather than leave the client unable to sign.
     pub fn request(&mut self, client: &Client, now: SdkDate) -> Result<HttpRequest> {
-        let mut request = self.unsigned.clone();
+        let (unsigned, headers) = self.request_headers(client, now)?;
+        let mut request = HttpRequest::new(unsigned.method.as_str(), unsigned.url.as_str());
+        request.body = unsigned.body.clone();
+        request.headers = Vec::with_capacity(headers.len());
+        for (name, value) in headers {
+            request.headers.push((name.to_owned(), value.into_owned()));
+        }
+        Ok(request)
+    }
+
+    /// [`Attempts::request`] without copying the call's request: the request as built
+    /// (its method, URL and body are the attempt's) and the attempt's headers
+    /// ([`Client::authenticated_headers`]), for a binding that writes the request out itself.
+    #[allow(clippy::type_complexity)]
+    pub fn request_headers<'a>(
+        &'a mut self,
+        client: &'a Client,
+        now: SdkDate,
+    ) -> Result<(&'a HttpRequest, Vec<(&'a str, Cow<'a, str>)>)> {
         let mut at = now.offset(client.clock_offset());
         if at.check_writable().is_err() && client.clock_offset() != 0 {
             client.set_clock_offset(0);
             at = now;
         }
-        client.authenticate(&mut request, at)?;
+        let headers = client.authenticated_headers(&self.unsigned, at)?;
         self.attempt = self.attempt.saturating_add(1);
         self.local_at = Some(now);
         self.signed_at = Some(at);
-        Ok(request)
+        Ok((&self.unsigned, headers))
     }
 
     /// The method of the call's requests.
@@ -363,6 +382,40 @@ mod tests {
 
     fn at(text: &str) -> SdkDate {
         SdkDate::parse(text).unwrap()
+    }
+
+    #[test]
+    fn request_headers_are_the_headers_of_request_for_signed_and_token_clients() {
+        let op = operation("UpdateSecret").unwrap();
+        let input = json!({"secret_name": "db", "description": "d"});
+        let mut token = Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK")).unwrap();
+        token.credentials = crate::Credentials::Token("iam-token".into());
+        let temporary = AccessKey::new("AK", "SK").with_security_token(" st ");
+        let clients = [
+            client(),
+            Client::new(token).unwrap(),
+            Client::new(Config::for_region("r", "pid", temporary).unwrap()).unwrap(),
+        ];
+        for client in clients {
+            let now = at("20261123T113000Z");
+            let mut owned = client.start(op, &input, RetryPolicy::default()).unwrap();
+            let mut borrowed = client.start(op, &input, RetryPolicy::default()).unwrap();
+            let request = owned.request(&client, now).unwrap();
+            let (unsigned, headers) = borrowed.request_headers(&client, now).unwrap();
+            assert_eq!(
+                (unsigned.method.as_str(), unsigned.url.as_str()),
+                (request.method.as_str(), request.url.as_str())
+            );
+            assert_eq!(unsigned.body, request.body);
+            let headers: Vec<(String, String)> =
+                headers.into_iter().map(|(k, v)| (k.to_owned(), v.into_owned())).collect();
+            assert_eq!(headers, request.headers);
+            assert!(headers.iter().any(|(k, _)| k == "Authorization" || k == "X-Auth-Token"), "{headers:?}");
+            assert_eq!(
+                (borrowed.attempt(), borrowed.canonical_request(&client)),
+                (1, owned.canonical_request(&client))
+            );
+        }
     }
 
     #[test]

@@ -12,10 +12,11 @@ use crate::request::build_unsigned;
 use crate::response::{parse_response, success_body};
 use crate::retry::RetryPolicy;
 use crate::secret::{zeroize_json, SecretString};
-use crate::signer::{DerivedScope, Signer};
+use crate::signer::{self, DerivedScope, Signer};
 use crate::time::SdkDate;
 use serde::Deserialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -147,6 +148,41 @@ impl Client {
         let request = self.build_for(O::SPEC, &value, at);
         zeroize_json(&mut value);
         request
+    }
+
+    /// The headers of `request` (unsigned) as [`Client::authenticate`] would leave them at
+    /// `at`, borrowed from the request and the client where they can be: for a binding that
+    /// writes the request out itself, without copying it first (see [`Signer::sign_parts`]).
+    ///
+    /// ```
+    /// use csms_core::{AccessKey, Client, Config, SdkDate};
+    /// let client = Client::new(Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK")).unwrap()).unwrap();
+    /// let at = SdkDate::from_unix(1_700_000_000);
+    /// let unsigned = client.prepare(csms_core::operation("ListSecrets").unwrap(), &serde_json::json!({})).unwrap();
+    /// let mut signed = unsigned.clone();
+    /// client.authenticate(&mut signed, at).unwrap();
+    /// let headers = client.authenticated_headers(&unsigned, at).unwrap();
+    /// let pairs: Vec<(String, String)> = headers.into_iter().map(|(k, v)| (k.to_owned(), v.into_owned())).collect();
+    /// assert_eq!(pairs, signed.headers);
+    /// ```
+    pub fn authenticated_headers<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+        at: SdkDate,
+    ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
+        match &self.auth {
+            Auth::Signed(signer) => {
+                signer.sign_parts(&request.method, &request.url, &signer::view(request), &request.body, at)
+            }
+            Auth::Token(token) => {
+                let mut headers: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(request.headers.len() + 1);
+                for (name, value) in &request.headers {
+                    headers.push((name, Cow::Borrowed(value)));
+                }
+                signer::set_header(&mut headers, "X-Auth-Token", Cow::Borrowed(token.expose()));
+                Ok(headers)
+            }
+        }
     }
 
     /// Signs (or attaches the token to) an unsigned request. Transports call it again with

@@ -1,6 +1,6 @@
 //! Plain HTTP requests and responses: what the core hands to a transport and gets back.
 
-use zeroize::Zeroize;
+use crate::util::{wipe, wipe_bytes};
 
 /// A request ready to send: every header it needs (signature included) and its body.
 ///
@@ -80,9 +80,9 @@ impl HttpResponse {
 
 fn zeroize_parts(headers: &mut [(String, String)], body: &mut Vec<u8>) {
     for (_, value) in headers.iter_mut() {
-        value.zeroize();
+        wipe(value);
     }
-    body.zeroize();
+    wipe_bytes(body);
 }
 
 impl Drop for HttpRequest {

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::operations::{OperationSpec, Type};
 use crate::signer::canonical::join_pairs;
-use crate::util::{json_text, slice};
+use crate::util::{json_text, slice, write_json};
 use crate::validate::{as_integer, validate};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -123,7 +123,7 @@ fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
         out.push('"');
         out.push_str(member.name);
         out.push_str("\":");
-        out.push_str(&json_text(&normalized(member.ty, value)));
+        write_json(&mut out, &normalized(member.ty, value));
     }
     out.push('}');
     out

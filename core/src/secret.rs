@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
-use zeroize::Zeroize;
 
 /// A secret text: a secret key, a token, a secret value or a password.
 ///
@@ -32,7 +31,7 @@ impl SecretString {
 
 impl Drop for SecretString {
     fn drop(&mut self) {
-        self.0.zeroize();
+        crate::util::wipe(&mut self.0);
     }
 }
 
@@ -82,7 +81,7 @@ impl<'de> Deserialize<'de> for SecretString {
 pub fn zeroize_json(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
-        Value::String(s) => s.zeroize(),
+        Value::String(s) => crate::util::wipe(s),
         Value::Array(items) => items.iter_mut().for_each(zeroize_json),
         Value::Object(map) => map.values_mut().for_each(zeroize_json),
         _ => {}

@@ -5,6 +5,7 @@ use crate::operations::{Format, Member, OperationSpec, Rules, Type};
 use crate::time::days_in_month;
 use crate::util::{comma_list, json_text, quoted};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Checks `input` (a flat object of wire names) against `op`: no unknown member, every
 /// required member set, every value of its type and within its rules, exactly one member
@@ -53,11 +54,12 @@ fn is_set(value: Option<&Value>) -> bool {
     !matches!(value, None | Some(Value::Null))
 }
 
-fn join(prefix: &str, name: &str) -> String {
+/// `prefix.name`, or `name` as it is at the top level (no copy: most members are there).
+fn join<'a>(prefix: &str, name: &'a str) -> Cow<'a, str> {
     if prefix.is_empty() {
-        name.to_owned()
+        Cow::Borrowed(name)
     } else {
-        format!("{prefix}.{name}")
+        Cow::Owned(format!("{prefix}.{name}"))
     }
 }
 

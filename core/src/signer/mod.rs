@@ -21,14 +21,14 @@ use crate::credentials::AccessKey;
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::time::SdkDate;
-use crate::util::slice;
+use crate::util::{slice, wipe, WipedString};
 use asymmetric::KeyPair;
 use canonical::{canonical_request_of, signed_headers, signed_list, split_url, Payload};
 use hash::{hex, hex_into, HashKind, HmacKey};
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 /// A signing algorithm, named as in the `Authorization` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -99,7 +99,7 @@ impl FromStr for Algorithm {
 }
 
 /// The headers of `req` as `(name, value)` borrows.
-fn view(req: &HttpRequest) -> Vec<(&str, &str)> {
+pub(crate) fn view(req: &HttpRequest) -> Vec<(&str, &str)> {
     // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
     let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
     for (name, value) in &req.headers {
@@ -120,7 +120,7 @@ fn find_header<'h>(headers: &'h [(&str, Cow<'_, str>)], name: &str) -> Option<&'
 }
 
 /// Sets the first header named `name` (in any letter case) to `value`, or adds it.
-fn set_header<'a>(headers: &mut Vec<(&'a str, Cow<'a, str>)>, name: &'static str, value: Cow<'a, str>) {
+pub(crate) fn set_header<'a>(headers: &mut Vec<(&'a str, Cow<'a, str>)>, name: &'static str, value: Cow<'a, str>) {
     match headers.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
         Some(slot) => slot.1 = value,
         None => headers.push((name, value)),
@@ -230,7 +230,7 @@ impl Signer {
         let mut before = std::mem::replace(&mut req.headers, signed);
         // Values may be secrets (a security token): wiped, as the request's own are.
         for (_, value) in before.iter_mut() {
-            value.zeroize();
+            wipe(value);
         }
         Ok(())
     }
@@ -287,7 +287,7 @@ impl Signer {
         headers: &[(&'a str, &'a str)],
         body: &[u8],
         at: SdkDate,
-    ) -> Result<(Vec<(&'a str, Cow<'a, str>)>, String, Zeroizing<String>)> {
+    ) -> Result<(Vec<(&'a str, Cow<'a, str>)>, String, WipedString)> {
         at.check_writable()?;
         let url_parts = split_url(url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
         if let Some((name, _)) = headers.iter().find(|(name, _)| !is_header_name(name)) {
@@ -342,7 +342,7 @@ impl Signer {
         }
         let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
         // The canonical request holds the security token: wiped once signed.
-        let canonical = Zeroizing::new(canonical_request_of(method, &url_parts, &signed, &list, payload, hash));
+        let canonical = WipedString(canonical_request_of(method, &url_parts, &signed, &list, payload, hash));
         Ok((out, list, canonical))
     }
 
@@ -373,9 +373,9 @@ impl Signer {
 
     /// The string to sign at `date` (`YYYYMMDDTHHMMSSZ`), wiped when dropped, and for V11
     /// the credential scope (`yyyymmdd/region/service`).
-    fn string_to_sign(&self, canonical: &str, date: &str) -> (Zeroizing<String>, Option<String>) {
+    fn string_to_sign(&self, canonical: &str, date: &str) -> (WipedString, Option<String>) {
         let name = self.algorithm.name();
-        let mut out = Zeroizing::new(String::with_capacity(name.len() + 128));
+        let mut out = WipedString(String::with_capacity(name.len() + 128));
         out.push_str(name);
         out.push('\n');
         out.push_str(date);
