@@ -9,7 +9,7 @@
 //   node bindings-wasm/bench-ab.mjs <package dir A> <package dir B>   # e.g. a copy of pkg/ before a change, and pkg/
 //
 // Needs the official core (cd bindings-wasm/test && npm install).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AK, AKSKSigner, AT, ENDPOINT, PROJECT, RESPONSE, RESPONSE_HEADERS, SK, credential, input, officialCaller, officialRequest } from './bench-common.mjs';
@@ -29,8 +29,13 @@ async function ours(dir) {
   return {
     build: () => client.buildRequest('UpdateSecret', input, AT),
     call: () => caller.updateSecret(input),
-    gzipped: gzipSync(readFileSync(join(dir, 'csms_bg.wasm')), { level: 9 }).length,
+    gzipped: gzipSync(readFileSync(wasmOf(dir)), { level: 9 }).length,
   };
+}
+/** The module of a package build: esm/csms_bg.wasm, or csms_bg.wasm in builds before the one tree. */
+function wasmOf(dir) {
+  const inTree = join(dir, 'esm', 'csms_bg.wasm');
+  return existsSync(inTree) ? inTree : join(dir, 'csms_bg.wasm');
 }
 const a = await ours(A);
 const b = await ours(B);
