@@ -24,6 +24,13 @@ pub(crate) fn slice(text: &str, from: usize, to: usize) -> &str {
     text.get(from..to).unwrap_or_default()
 }
 
+/// `duration` in whole milliseconds for a message (`u64::MAX` beyond): formatting a `u64`
+/// rather than the `u128` of `Duration::as_millis` keeps 128-bit formatting out of the
+/// WebAssembly module.
+pub(crate) fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// The value of `text` as `u64::from_str` reads it (an optional `+`, then ASCII digits),
 /// `None` when it is not one or overflows. By hand: each integer type's `parse` is a few
 /// hundred bytes of code in the WebAssembly build.
