@@ -6,10 +6,10 @@
 #   bindings-wasm/build.sh          # release build, size-tuned
 #
 # The release module is built with a pinned nightly Rust (NIGHTLY below, installed here when
-# missing: the minimal profile and rust-src): the standard library rebuilt for size
-# (-Zbuild-std, optimize_for_size) and panic = immediate-abort, so that a panic is a bare trap
-# (`unreachable`) with none of the panic machinery (formatting, hook, locations) in the module:
-# ~11 KB gzipped less. When that nightly cannot be installed, the stable build (rustup's
+# missing: the minimal profile and rust-src): the standard library rebuilt from its sources
+# (-Zbuild-std, its optimize_for_size feature) and panic = immediate-abort, so that a panic is
+# a bare trap (`unreachable`) with none of the panic machinery (formatting, hook, locations)
+# in the module: ~11 KB gzipped less. When that nightly cannot be installed, the stable build (rustup's
 # wasm32 target, else Debian's rustc-web) is used, and the module is larger.
 # CSMS_WASM_TOOLCHAIN=stable forces the stable build; =debian forces Debian's rustc-web.
 #
@@ -46,7 +46,8 @@ export RUSTFLAGS="--remap-path-prefix=$CARGO_DIR/registry/src/= --remap-path-pre
 # 1. The toolchain. The pinned nightly with std rebuilt from its sources (no wasm32 rust-std
 # of its own is needed, nor downloadable for every nightly); the -Z flags reach only the
 # module's build (MODULE_RUSTFLAGS), not `cargo install` below.
-NIGHTLY=nightly-2026-05-19
+# CSMS_WASM_NIGHTLY names another (to try one; a name that cannot be installed tests the fallback).
+NIGHTLY=${CSMS_WASM_NIGHTLY:-nightly-2026-05-19}
 CARGO=(cargo)
 STD_SPEED=()
 MODULE_RUSTFLAGS="$RUSTFLAGS"

@@ -80,9 +80,16 @@ pub fn install_panic_hook() -> bool {
 /// `panic = immediate-abort`.
 #[wasm_bindgen(js_name = takePanic)]
 pub fn take_panic() -> Option<String> {
-    #[cfg(not(panic = "immediate-abort"))]
-    return PANIC.with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()));
-    #[cfg(panic = "immediate-abort")]
+    last_panic()
+}
+
+#[cfg(not(panic = "immediate-abort"))]
+fn last_panic() -> Option<String> {
+    PANIC.with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()))
+}
+
+#[cfg(panic = "immediate-abort")]
+fn last_panic() -> Option<String> {
     None
 }
 

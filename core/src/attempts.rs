@@ -129,7 +129,8 @@ impl Attempts {
     }
 
     fn past_deadline(&self, deadline: Duration) -> Error {
-        let mut error = Error::timeout(format!("the call's deadline of {} ms passed", crate::util::millis(deadline)), false);
+        let mut error =
+            Error::timeout(format!("the call's deadline of {} ms passed", crate::util::millis(deadline)), false);
         if let Error::Transport { not_retried, .. } = &mut error {
             *not_retried = Some("the call's deadline passed".to_owned());
         }
