@@ -226,6 +226,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn millis_is_whole_milliseconds_and_saturates() {
+        use std::time::Duration;
+        assert_eq!(millis(Duration::from_micros(10_999)), 10);
+        assert_eq!(millis(Duration::from_secs(86_400)), 86_400_000);
+        // Beyond u64 milliseconds (only Duration::MAX and its neighbours): the largest u64.
+        assert_eq!(millis(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
     fn integers_parse_as_from_str_does() {
         let cases = [
             "",
