@@ -48,8 +48,8 @@ mod tests;
 use crate::error::{Error, Result};
 use crate::util::text_object;
 use serde_json::Value;
-use small_map::SmallMap;
-use std::collections::{HashMap, VecDeque};
+use small_map::{SmallMap, SortedMap};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -348,7 +348,7 @@ impl Entry {
 /// listener. See the module's documentation.
 pub struct CacheState {
     config: CacheConfig,
-    entries: HashMap<String, Entry>,
+    entries: SortedMap<Entry>,
     /// A counter standing for recency (bumped by each use).
     tick: u64,
     /// Flights in progress: their number and how many readers wait for them.
@@ -378,7 +378,7 @@ impl CacheState {
         config.validate()?;
         Ok(CacheState {
             config,
-            entries: HashMap::new(),
+            entries: SortedMap::default(),
             tick: 0,
             flights: SmallMap::default(),
             last_flight: 0,
@@ -617,16 +617,14 @@ impl CacheState {
 
     /// The entry of `name`, made (and the least recently used one evicted) if needed.
     fn entry(&mut self, name: &str) -> &mut Entry {
-        if !self.entries.contains_key(name) {
-            if self.entries.len() >= self.config.max_entries {
-                let oldest = self.entries.iter().min_by_key(|(_, e)| e.last_used).map(|(n, _)| n.clone());
-                if let Some(oldest) = oldest {
-                    self.entries.remove(&oldest);
-                }
+        if !self.entries.contains_key(name) && self.entries.len() >= self.config.max_entries {
+            let oldest = self.entries.iter().min_by_key(|(_, e)| e.last_used).map(|(n, _)| n.clone());
+            if let Some(oldest) = oldest {
+                self.entries.remove(&oldest);
             }
-            self.entries.insert(name.to_owned(), Entry { last_used: self.tick, ..Entry::default() });
         }
-        self.entries.get_mut(name).expect("inserted above")
+        let tick = self.tick;
+        self.entries.get_or_insert_with(name, || Entry { last_used: tick, ..Entry::default() })
     }
 
     /// Ends a flight: it is no longer in progress, and its outcome is kept for its waiters.
