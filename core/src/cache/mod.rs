@@ -49,7 +49,6 @@ use crate::error::{Error, Result};
 use crate::util::text_object;
 use serde_json::Value;
 use small_map::{SmallMap, SortedMap};
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -355,8 +354,9 @@ pub struct CacheState {
     flights: SmallMap<(String, Key), (u64, u32)>,
     last_flight: u64,
     /// Outcomes of finished flights not yet taken by all their waiters: the number, the
-    /// waiters still to take it, the outcome.
-    outcomes: VecDeque<(u64, u32, Result<Arc<CachedVersion>>)>,
+    /// waiters still to take it, the outcome; oldest first (a `Vec`: at most 64, and its code
+    /// is shared with the other vectors, where a `VecDeque`'s is its own).
+    outcomes: Vec<(u64, u32, Result<Arc<CachedVersion>>)>,
     changes: Vec<Change>,
     random: u64,
 }
@@ -382,7 +382,7 @@ impl CacheState {
             tick: 0,
             flights: SmallMap::default(),
             last_flight: 0,
-            outcomes: VecDeque::new(),
+            outcomes: Vec::new(),
             changes: Vec::new(),
             random: seed,
         })
@@ -635,9 +635,9 @@ impl CacheState {
         };
         if let (Some(outcome), true) = (outcome, waiters > 0) {
             if self.outcomes.len() == OUTCOMES_KEPT {
-                self.outcomes.pop_front();
+                drop(self.outcomes.remove(0)); // the oldest is forgotten
             }
-            self.outcomes.push_back((flight.id, waiters, outcome));
+            self.outcomes.push((flight.id, waiters, outcome));
         }
     }
 
@@ -662,7 +662,7 @@ impl CacheState {
         *waiters -= 1;
         let outcome = outcome.clone();
         if *waiters == 0 {
-            self.outcomes.remove(index);
+            drop(self.outcomes.remove(index)); // every waiter took it
         }
         Some(outcome)
     }
