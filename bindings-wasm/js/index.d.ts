@@ -310,7 +310,7 @@ export declare class CsmsError extends Error {
   constructor(message: string, kind?: ErrorKind, options?: { cause?: unknown; reason?: string });
   /** The kind of error; each subclass has its own. */
   readonly kind: ErrorKind;
-  /** For kind `internal`: what happened (a panic in csms-core, with its message). */
+  /** For kind `internal`: what happened (a panic in csms-core: the release module traps without the panic's message, so it names the trap). */
   readonly reason?: string;
 }
 

@@ -1,6 +1,6 @@
 // The WebAssembly instance behind the package: compiled once, instantiated on first use, and
-// instantiated anew after a trap. The module is built with panic = abort, so a Rust panic
-// traps in the middle of a function: the instance's memory (allocator, stack pointer, the
+// instantiated anew after a trap. The module is built with panic = immediate-abort (panic =
+// abort in a stable-Rust build), so a Rust panic traps in the middle of a function: the instance's memory (allocator, stack pointer, the
 // panic count) is then in an unknown state, and nothing may call it again. `call` (every
 // call into the module goes through it) calls `poison()` on a trap; the next call gets a
 // fresh instance, and clients and credential providers re-create their native objects on it
@@ -23,6 +23,7 @@ let compiled; // the WebAssembly.Module, compiled once
 let loading; // the Promise of a module being fetched or compiled (init), while it is
 let healthy = false; // whether the current instance may be called
 let generation = 0; // bumped by every poison(): objects of older generations are dead
+let panicMessages = false; // whether a panic leaves its message for takePanic() (not with immediate-abort)
 
 /** The error of a synchronous use before the module is there (browsers: before `init()`). */
 function notReady() {
@@ -132,10 +133,16 @@ export function liveGeneration() {
     const module = moduleSync();
     __resetInstance();
     initSync({ module });
-    installPanicHook();
+    panicMessages = installPanicHook();
     healthy = true;
   }
   return generation;
+}
+
+/** Whether this build of the module keeps a panic's message (the tests ask). */
+export function panicsKeepMessages() {
+  liveGeneration();
+  return panicMessages;
 }
 
 /** The current instance trapped: never call it again; the next call instantiates anew. */
@@ -179,12 +186,16 @@ function fromWasm(e) {
   }
   if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) {
     let detail = null;
-    try {
-      detail = takePanic();
-    } catch (_) {
-      // the instance is beyond use
+    if (panicMessages) {
+      try {
+        detail = takePanic();
+      } catch (_) {
+        // the instance is beyond use
+      }
     }
-    const reason = `a panic in csms-core: ${detail || e.message}`;
+    // Without a message (the release module traps at a panic at once), the trap's own
+    // ("unreachable"; the RuntimeError, with its stack, is the cause).
+    const reason = detail ? `a panic in csms-core: ${detail}` : `a panic in csms-core (WebAssembly trap: ${e.message})`;
     return new CsmsError(reason, 'internal', { cause: e, reason });
   }
   if (e && typeof e === 'object' && typeof e.kind === 'string') {

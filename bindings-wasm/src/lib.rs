@@ -7,9 +7,10 @@
 //!
 //! Errors cross the boundary as plain objects `{kind, message, field?, status?,
 //! error_code?, error_msg?, request_id?, retry_after_ms?, maybe_sent?, timed_out?, not_retried?,
-//! provider?, step?}`. A Rust panic aborts (traps); the
-//! panic hook keeps its message, which JavaScript fetches with `takePanic()` to throw an
-//! `Error` instead of a bare `RuntimeError: unreachable`.
+//! provider?, step?}`. A Rust panic aborts (traps), and JavaScript throws an `internal` error
+//! for it. The release module (built with `panic = immediate-abort`, see `build.sh`) traps at
+//! once, without the panic's message; a build with `panic = abort` (stable Rust) keeps the
+//! message in a panic hook, which JavaScript fetches with `takePanic()`.
 
 mod allocator;
 
@@ -32,6 +33,7 @@ mod rotation;
 const USER_AGENT: &str = concat!("csms-sdk-js/", env!("CARGO_PKG_VERSION"));
 
 thread_local! {
+    #[cfg(not(panic = "immediate-abort"))]
     static PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
     /// The signer of the last `signRequest` call and what it was made from, so that signing
     /// again with the same key skips its set-up (the HMAC pads; the key pair derivation of
@@ -59,9 +61,11 @@ impl SignerKey {
     }
 }
 
-/// Installs the panic hook (called once by the JS loader).
+/// Installs the panic hook (called once by the JS loader); returns whether panics keep their
+/// message (false with `panic = immediate-abort`: there is no hook, a panic traps at once).
 #[wasm_bindgen(js_name = installPanicHook)]
-pub fn install_panic_hook() {
+pub fn install_panic_hook() -> bool {
+    #[cfg(not(panic = "immediate-abort"))]
     std::panic::set_hook(Box::new(|info| {
         let message = info.to_string();
         PANIC.with(|slot| {
@@ -70,12 +74,24 @@ pub fn install_panic_hook() {
             }
         });
     }));
+    cfg!(not(panic = "immediate-abort"))
 }
 
-/// The message of the last panic, if any (and forgets it).
+/// The message of the last panic, if any (and forgets it); always `None` with
+/// `panic = immediate-abort`.
 #[wasm_bindgen(js_name = takePanic)]
 pub fn take_panic() -> Option<String> {
+    last_panic()
+}
+
+#[cfg(not(panic = "immediate-abort"))]
+fn last_panic() -> Option<String> {
     PANIC.with(|slot| slot.try_borrow_mut().ok().and_then(|mut s| s.take()))
+}
+
+#[cfg(panic = "immediate-abort")]
+fn last_panic() -> Option<String> {
+    None
 }
 
 /// An error as the JSON text of the plain object the JS side turns into an `Error` subclass.

@@ -130,7 +130,8 @@ impl Attempts {
     }
 
     fn past_deadline(&self, deadline: Duration) -> Error {
-        let mut error = Error::timeout(format!("the call's deadline of {} ms passed", deadline.as_millis()), false);
+        let mut error =
+            Error::timeout(format!("the call's deadline of {} ms passed", crate::util::millis(deadline)), false);
         if let Error::Transport { not_retried, .. } = &mut error {
             *not_retried = Some("the call's deadline passed".to_owned());
         }
@@ -230,7 +231,7 @@ impl Attempts {
             Decision::Retry { after } => match self.deadline {
                 Some(deadline) if self.elapsed.saturating_add(after) >= deadline => Some(format!(
                     "the call's deadline of {} ms would pass before the next attempt",
-                    deadline.as_millis()
+                    crate::util::millis(deadline)
                 )),
                 _ => return Next::Wait(after),
             },

@@ -134,8 +134,8 @@ impl RetryPolicy {
         if self.cap < self.base {
             let reason = format!(
                 "must not be below backoff_base ({} ms), not {} ms",
-                self.base.as_millis(),
-                self.cap.as_millis()
+                crate::util::millis(self.base),
+                crate::util::millis(self.cap)
             );
             return Err(Error::validation("backoff_cap", reason));
         }

@@ -67,6 +67,13 @@ pub(crate) fn slice(text: &str, from: usize, to: usize) -> &str {
     text.get(from..to).unwrap_or_default()
 }
 
+/// `duration` in whole milliseconds for a message (`u64::MAX` beyond): formatting a `u64`
+/// rather than the `u128` of `Duration::as_millis` keeps 128-bit formatting out of the
+/// WebAssembly module.
+pub(crate) fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// The value of `text` as `u64::from_str` reads it (an optional `+`, then ASCII digits),
 /// `None` when it is not one or overflows. By hand: each integer type's `parse` is a few
 /// hundred bytes of code in the WebAssembly build.
@@ -279,6 +286,15 @@ mod tests {
         let mut text = String::from("secret");
         wipe(&mut text);
         assert!(text.is_empty());
+    }
+
+    #[test]
+    fn millis_is_whole_milliseconds_and_saturates() {
+        use std::time::Duration;
+        assert_eq!(millis(Duration::from_micros(10_999)), 10);
+        assert_eq!(millis(Duration::from_secs(86_400)), 86_400_000);
+        // Beyond u64 milliseconds (only Duration::MAX and its neighbours): the largest u64.
+        assert_eq!(millis(Duration::MAX), u64::MAX);
     }
 
     #[test]

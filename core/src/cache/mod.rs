@@ -48,8 +48,7 @@ mod tests;
 use crate::error::{Error, Result};
 use crate::util::text_object;
 use serde_json::Value;
-use small_map::SmallMap;
-use std::collections::{HashMap, VecDeque};
+use small_map::{SmallMap, SortedMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -348,15 +347,16 @@ impl Entry {
 /// listener. See the module's documentation.
 pub struct CacheState {
     config: CacheConfig,
-    entries: HashMap<String, Entry>,
+    entries: SortedMap<Entry>,
     /// A counter standing for recency (bumped by each use).
     tick: u64,
     /// Flights in progress: their number and how many readers wait for them.
     flights: SmallMap<(String, Key), (u64, u32)>,
     last_flight: u64,
     /// Outcomes of finished flights not yet taken by all their waiters: the number, the
-    /// waiters still to take it, the outcome.
-    outcomes: VecDeque<(u64, u32, Result<Arc<CachedVersion>>)>,
+    /// waiters still to take it, the outcome; oldest first (a `Vec`: at most 64, and its code
+    /// is shared with the other vectors, where a `VecDeque`'s is its own).
+    outcomes: Vec<(u64, u32, Result<Arc<CachedVersion>>)>,
     changes: Vec<Change>,
     random: u64,
 }
@@ -378,11 +378,11 @@ impl CacheState {
         config.validate()?;
         Ok(CacheState {
             config,
-            entries: HashMap::new(),
+            entries: SortedMap::default(),
             tick: 0,
             flights: SmallMap::default(),
             last_flight: 0,
-            outcomes: VecDeque::new(),
+            outcomes: Vec::new(),
             changes: Vec::new(),
             random: seed,
         })
@@ -617,16 +617,14 @@ impl CacheState {
 
     /// The entry of `name`, made (and the least recently used one evicted) if needed.
     fn entry(&mut self, name: &str) -> &mut Entry {
-        if !self.entries.contains_key(name) {
-            if self.entries.len() >= self.config.max_entries {
-                let oldest = self.entries.iter().min_by_key(|(_, e)| e.last_used).map(|(n, _)| n.clone());
-                if let Some(oldest) = oldest {
-                    self.entries.remove(&oldest);
-                }
+        if !self.entries.contains_key(name) && self.entries.len() >= self.config.max_entries {
+            let oldest = self.entries.iter().min_by_key(|(_, e)| e.last_used).map(|(n, _)| n.clone());
+            if let Some(oldest) = oldest {
+                self.entries.remove(&oldest);
             }
-            self.entries.insert(name.to_owned(), Entry { last_used: self.tick, ..Entry::default() });
         }
-        self.entries.get_mut(name).expect("inserted above")
+        let tick = self.tick;
+        self.entries.get_or_insert_with(name, || Entry { last_used: tick, ..Entry::default() })
     }
 
     /// Ends a flight: it is no longer in progress, and its outcome is kept for its waiters.
@@ -637,9 +635,9 @@ impl CacheState {
         };
         if let (Some(outcome), true) = (outcome, waiters > 0) {
             if self.outcomes.len() == OUTCOMES_KEPT {
-                self.outcomes.pop_front();
+                drop(self.outcomes.remove(0)); // the oldest is forgotten
             }
-            self.outcomes.push_back((flight.id, waiters, outcome));
+            self.outcomes.push((flight.id, waiters, outcome));
         }
     }
 
@@ -664,7 +662,7 @@ impl CacheState {
         *waiters -= 1;
         let outcome = outcome.clone();
         if *waiters == 0 {
-            self.outcomes.remove(index);
+            drop(self.outcomes.remove(index)); // every waiter took it
         }
         Some(outcome)
     }

@@ -138,7 +138,7 @@ fn expiries_are_spread_over_half_the_ttl() {
         let mut state = CacheState::new(CacheConfig::default(), seed).unwrap();
         let mut service = Service::new();
         current(&mut state, &mut service, secs(0.0)).unwrap();
-        let expires = state.entries["db"].stages.get(CURRENT).unwrap().expires_at;
+        let expires = state.entries.get("db").unwrap().stages.get(CURRENT).unwrap().expires_at;
         assert!(expires >= secs(150.0) && expires < secs(300.0), "{expires:?}");
         seen.push(expires.as_secs());
     }
@@ -237,7 +237,7 @@ fn a_transient_failure_serves_the_last_value_and_backs_off() {
         now += 1.0;
         value = current(&mut state, &mut service, secs(now)).unwrap();
     }
-    assert_eq!(state.entries["db"].stages.get(CURRENT).unwrap().failures, 0);
+    assert_eq!(state.entries.get("db").unwrap().stages.get(CURRENT).unwrap().failures, 0);
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn stale_values_are_served_up_to_max_stale_and_not_beyond() {
     let config = CacheConfig { max_stale: Some(secs(600.0)), ..CacheConfig::default() };
     let mut state = cache(config);
     current(&mut state, &mut service, secs(0.0)).unwrap();
-    let expires = state.entries["db"].stages.get(CURRENT).unwrap().expires_at.as_secs_f64();
+    let expires = state.entries.get("db").unwrap().stages.get(CURRENT).unwrap().expires_at.as_secs_f64();
     service.failing = Some(Error::transport("connection refused", false));
     assert_eq!(current(&mut state, &mut service, secs(expires + 590.0)).unwrap(), "one");
     let err = current(&mut state, &mut service, secs(expires + 601.0)).unwrap_err();
@@ -348,7 +348,7 @@ fn the_least_recently_used_secret_is_evicted_and_its_value_wiped() {
             other => panic!("{other:?}"),
         }
     }
-    let mut names: Vec<&String> = state.entries.keys().collect();
+    let mut names: Vec<&String> = state.entries.iter().map(|(name, _)| name).collect();
     names.sort();
     assert_eq!(names, ["a", "c"], "b was the least recently used");
     // A reader still holding b's value keeps it; when it lets go, the value is wiped.
@@ -373,7 +373,7 @@ fn versions_per_secret_are_bounded_but_pointed_ones_kept() {
         service.put(&id, "x", &[]);
         read(&mut state, &mut service, Target::Version(&id), secs(0.0)).unwrap();
     }
-    let entry = &state.entries["db"];
+    let entry = state.entries.get("db").unwrap();
     assert_eq!(entry.versions.len(), MAX_VERSIONS);
     assert!(entry.versions.get("v1").is_some(), "SYSCURRENT's version is kept");
 }
