@@ -23,6 +23,7 @@ mod cache;
 mod call;
 mod credentials;
 mod fast;
+mod jni;
 mod paginate;
 mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
