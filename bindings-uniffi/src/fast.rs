@@ -10,9 +10,7 @@
 //! view's timeout or deadline takes uniffi's path (`csms_uniffi_call_start` returns 0).
 
 use crate::jni::{Env, JObject, JniEnv};
-use crate::{
-    from_core_request, now, random_unit, to_core_response, CsmsClient, CsmsException, HttpResponse, UniFfiTag,
-};
+use crate::{now, random_unit, CsmsClient, CsmsException, UniFfiTag};
 use csms_core::{Attempts, Error, Next, OperationSpec};
 use std::sync::Arc;
 
@@ -141,7 +139,7 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsExce
     let client = &call.client.client;
     if let Some(outcome) = outcome {
         let outcome = match outcome.split_first() {
-            Some((0, mut rest)) => Ok(to_core_response(&read::<HttpResponse>(&mut rest)?)?),
+            Some((0, mut rest)) => Ok(read_response(&mut rest)?),
             Some((1, mut rest)) => Err(Error::from(read::<CsmsException>(&mut rest)?)),
             _ => return Err(CsmsException::Internal { reason: "a malformed outcome of the fast path".into() }),
         };
@@ -160,10 +158,91 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsExce
         };
     }
     let request = attempts.request(client, now())?;
-    let mut output = Vec::with_capacity(256 + request.body.len());
+    let mut output = Vec::with_capacity(1024 + request.body.len());
     output.push(SEND);
-    <crate::HttpRequest as uniffi::Lower<UniFfiTag>>::write(from_core_request(&request), &mut output);
+    write_request(&request, &mut output);
     Ok(output)
+}
+
+/// `request` as uniffi writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it),
+/// without the copy into uniffi's record.
+fn write_request(request: &csms_core::HttpRequest, out: &mut Vec<u8>) {
+    fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+        out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+        out.extend_from_slice(b);
+    }
+    bytes(out, request.method.as_bytes());
+    bytes(out, request.url.as_bytes());
+    out.extend_from_slice(&(request.headers.len() as i32).to_be_bytes());
+    for (name, value) in &request.headers {
+        bytes(out, name.as_bytes());
+        bytes(out, value.as_bytes());
+    }
+    bytes(out, &request.body);
+}
+
+/// Reading what uniffi's converters write (big-endian lengths), straight into the core's types.
+mod wire {
+    use crate::CsmsException;
+
+    fn malformed(what: &str) -> CsmsException {
+        CsmsException::Internal { reason: format!("malformed input of the fast path: {what}") }
+    }
+
+    fn take<'a>(buf: &mut &'a [u8], n: usize) -> Result<&'a [u8], CsmsException> {
+        if buf.len() < n {
+            return Err(malformed("too short"));
+        }
+        let (head, rest) = buf.split_at(n);
+        *buf = rest;
+        Ok(head)
+    }
+
+    /// An `i32`.
+    pub fn int(buf: &mut &[u8]) -> Result<i32, CsmsException> {
+        let b = take(buf, 4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A length, then that many bytes.
+    pub fn bytes<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], CsmsException> {
+        let n = usize::try_from(int(buf)?).map_err(|_| malformed("a negative length"))?;
+        take(buf, n)
+    }
+
+    /// A string.
+    pub fn text(buf: &mut &[u8]) -> Result<String, CsmsException> {
+        String::from_utf8(bytes(buf)?.to_vec()).map_err(|_| malformed("not UTF-8"))
+    }
+
+    /// A list of `Header`s.
+    pub fn headers(buf: &mut &[u8]) -> Result<Vec<(String, String)>, CsmsException> {
+        let count = usize::try_from(int(buf)?).map_err(|_| malformed("a negative length"))?;
+        let mut headers = Vec::with_capacity(count.min(256));
+        for _ in 0..count {
+            headers.push((text(buf)?, text(buf)?));
+        }
+        Ok(headers)
+    }
+}
+
+/// An `HttpResponse` as uniffi writes it (`FfiConverterTypeHttpResponse.write`), read into the
+/// core's response as [`crate::to_core_response`] makes it, without uniffi's record between.
+fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsException> {
+    let status = wire::int(buf)?;
+    let status = u16::try_from(status)
+        .map_err(|_| crate::invalid("status", format!("must be between 0 and 65535, not {status}")))?;
+    let headers = wire::headers(buf)?;
+    Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
+}
+
+/// An `HttpRequest` as uniffi writes it, read into the core's request as
+/// [`crate::to_core_request`] makes it.
+fn read_request(buf: &mut &[u8]) -> Result<csms_core::HttpRequest, CsmsException> {
+    let mut request = csms_core::HttpRequest::new(wire::text(buf)?, wire::text(buf)?);
+    request.headers = wire::headers(buf)?;
+    request.body = wire::bytes(buf)?.to_vec();
+    Ok(request)
 }
 
 /// A value Kotlin wrote with its `FfiConverterType...write`.
@@ -199,15 +278,20 @@ pub unsafe extern "system" fn Java_csms_DirectNative_sign(env: JniEnv, _class: J
     let env = unsafe { Env::new(env) };
     let signed = crate::guard(|| {
         env.with_bytes(input, len, |mut input| {
-            let request = read(&mut input)?;
+            let mut request = read_request(&mut input)?;
             let (ak, sk) = (read(&mut input)?, read(&mut input)?);
             let (token, algorithm, region, service, at) =
                 (read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?);
-            crate::sign_request(request, ak, sk, token, algorithm, region, service, at)
+            let (algorithm, scope) = crate::algorithm_scope(algorithm, region, service)?;
+            crate::sign_core(&mut request, ak, sk, token, algorithm, scope, at)?;
+            let mut output = Vec::with_capacity(1024 + request.body.len());
+            output.push(DONE);
+            write_request(&request, &mut output);
+            Ok(output)
         })
         .unwrap_or_else(unreadable)
     });
-    env.new_bytes(&answer(signed))
+    env.new_bytes(&signed.unwrap_or_else(failed))
 }
 
 /// The error of an input the fast path could not read (beyond its array, or no memory).
@@ -258,7 +342,10 @@ pub unsafe extern "system" fn Java_csms_DirectNative_clientMethod(
                     client.build_request(operation, json, at)
                 }))
             } else {
-                answer(crate::guard(|| client.parse_response(read(&mut input)?, read(&mut input)?)))
+                answer(crate::guard(|| {
+                    let operation: String = read(&mut input)?;
+                    Ok(client.client.parse_response(&operation, &read_response(&mut input)?)?.to_string())
+                }))
             }
         })
     }));
