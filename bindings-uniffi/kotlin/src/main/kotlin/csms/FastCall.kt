@@ -111,9 +111,10 @@ internal object FastCall {
 
 /**
  * uniffi's serialized form of the values the fast path passes (big-endian lengths, strings as
- * UTF-8), written and read without uniffi's converters where those cost most: a string ASCII
- * throughout (every header, URL and method in practice) is copied as it is, any other goes
- * through `FfiConverterString.toUtf8` (so a lone surrogate fails as on uniffi's path).
+ * UTF-8), written and read without uniffi's converters where those cost most (a new
+ * `CharsetEncoder` per string): a string ASCII throughout (every header, URL and method in
+ * practice) is copied as it is, any other goes through `FfiConverterString.toUtf8` (so a lone
+ * surrogate fails as on uniffi's path).
  */
 internal object Wire {
     /** A growable array and the length written; one per thread ([writer]), used between two native calls. */
@@ -139,22 +140,21 @@ internal object Wire {
         }
 
         fun string(s: String) {
-            val n = s.length
-            var i = 0
-            while (i < n && s[i] < '\u0080') i++
-            if (i < n) {
-                val utf8 = FfiConverterString.toUtf8(s)
-                int(utf8.remaining())
-                room(utf8.remaining())
-                val k = utf8.remaining()
-                utf8.get(bytes, length, k)
-                length += k
+            // The JDK copies an ASCII string's bytes as they are (one array copy). The UTF-8 is
+            // as long as the string only for ASCII, or where a lone surrogate became `?`: any
+            // other string goes through uniffi's encoder, which refuses a lone surrogate as
+            // uniffi's path does.
+            val ascii = s.toByteArray(Charsets.UTF_8)
+            if (ascii.size == s.length && ascii.indices.none { ascii[it] == QUESTION && s[it] != '?' }) {
+                bytes(ascii)
                 return
             }
-            int(n)
-            room(n)
-            for (j in 0 until n) bytes[length + j] = s[j].code.toByte()
-            length += n
+            val utf8 = FfiConverterString.toUtf8(s)
+            val k = utf8.remaining()
+            int(k)
+            room(k)
+            utf8.get(bytes, length, k)
+            length += k
         }
 
         fun optionalString(s: String?) {
@@ -196,6 +196,8 @@ internal object Wire {
             bytes(r.body)
         }
     }
+
+    private const val QUESTION = '?'.code.toByte()
 
     private val writers = ThreadLocal.withInitial { Writer(ByteArray(2048)) }
 
