@@ -415,6 +415,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_cacheHit(
 /// Called by the JVM; `cache` is such a handle, released once.
 #[no_mangle]
 pub unsafe extern "system" fn Java_csms_DirectNative_cacheRelease(_env: JniEnv, _class: JObject, cache: i64) {
-    // SAFETY: a handle is `Arc::into_raw` of the object (uniffi's), and this one is released once.
-    unsafe { Arc::decrement_strong_count(cache as usize as *const NativeSecretCache) };
+    // SAFETY: a handle is `Arc::into_raw` of the object (uniffi's), and this one is released
+    // once; a panic while dropping the cache (none is known) stays here.
+    let _ =
+        std::panic::catch_unwind(|| unsafe { Arc::decrement_strong_count(cache as usize as *const NativeSecretCache) });
 }

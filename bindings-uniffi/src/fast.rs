@@ -1,13 +1,15 @@
 //! Kotlin's fast path of [`CsmsClient::call`] (issue 21): the same retry loop as
-//! [`CsmsClient::attempts`], driven from Kotlin one synchronous step at a time through a few C
-//! functions that JNA maps directly (primitive arguments and byte arrays). A uniffi call costs
-//! tens of microseconds in Kotlin (a JNA `Structure` for its status and one per buffer
-//! argument), an async one several thread hops and callbacks, and a foreign transport's `send`
-//! as much again; here each attempt crosses twice (`next` in, one buffer out), and the
-//! transport runs in Kotlin without crossing at all. Requests, responses and errors cross
-//! in uniffi's own serialized form (`FfiConverterTypeHttpRequest.read` and so on), so both
-//! paths give the same values. A client with a credentials provider, a debug hook, or a
-//! view's timeout or deadline takes uniffi's path (`csms_uniffi_call_start` returns 0).
+//! [`CsmsClient::attempts`], driven from Kotlin one synchronous step at a time through a few
+//! JNI methods (`Java_csms_DirectNative_*`, see `jni.rs`): one `byte[]` in, read in place, one
+//! `byte[]` out, tens of nanoseconds a crossing. A uniffi call costs tens of microseconds in
+//! Kotlin (a JNA `Structure` for its status and one per buffer argument), an async one
+//! several thread hops and callbacks, and a foreign transport's `send` as much again; here
+//! each attempt crosses twice, and the transport runs in Kotlin without crossing at all.
+//! Requests, responses and errors cross in uniffi's own serialized form
+//! (`FfiConverterTypeHttpRequest.read` and so on), so both paths give the same values. A
+//! client with a credentials provider, a debug hook, or a view's timeout or deadline takes
+//! uniffi's path (`callStart` returns 0). Every method catches panics: none crosses into the
+//! JVM.
 
 use crate::jni::{Env, JObject, JniEnv};
 use crate::{now, random_unit, CsmsClient, CsmsException, UniFfiTag};
@@ -72,12 +74,15 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let operation = env.with_bytes(operation, -1, |b| String::from_utf8(b.to_vec()));
         let input = env.with_bytes(input, -1, |b| {
-            std::str::from_utf8(b).map_err(|_| crate::invalid("input", "is not UTF-8")).and_then(|t| crate::json(t, "input"))
+            std::str::from_utf8(b)
+                .map_err(|_| crate::invalid("input", "is not UTF-8"))
+                .and_then(|t| crate::json(t, "input"))
         });
         crate::guard(|| {
             client.open()?;
             client.transport()?;
-            let operation = operation.and_then(Result::ok).ok_or_else(|| crate::invalid("operation", "is not UTF-8"))?;
+            let operation =
+                operation.and_then(Result::ok).ok_or_else(|| crate::invalid("operation", "is not UTF-8"))?;
             let op = csms_core::operation(&operation)?;
             let input = input.ok_or_else(|| crate::invalid("input", "is not readable"))??;
             Ok((op, client.client.start(op, &input, client.policy)?))
@@ -121,7 +126,7 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callNext(
         env.with_bytes(outcome, len, |outcome| step(call, Some(outcome)))
             .unwrap_or_else(|| Err(CsmsException::Internal { reason: "the fast path could not read its input".into() }))
     });
-    let output = output.unwrap_or_else(|e| failed(e));
+    let output = output.unwrap_or_else(failed);
     env.new_bytes(&output)
 }
 
@@ -258,9 +263,10 @@ fn read<T: uniffi::Lift<UniFfiTag>>(buf: &mut &[u8]) -> Result<T, CsmsException>
 /// Called by the JVM; `call` is a call of [`Java_csms_DirectNative_callStart`], freed once.
 #[no_mangle]
 pub unsafe extern "system" fn Java_csms_DirectNative_callFree(_env: JniEnv, _class: JObject, call: i64) {
-    // SAFETY: a call is `Box::into_raw`, freed once; dropping it does not panic (an `Arc` and
-    // the core's attempts).
-    drop(unsafe { Box::from_raw(call as usize as *mut FastCall) });
+    // SAFETY: a call is `Box::into_raw`, freed once.
+    let call = unsafe { Box::from_raw(call as usize as *mut FastCall) };
+    // A panic while dropping it (none is known) stays here.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
 }
 
 /// Kotlin's `signRequest` ([`crate::sign_request`]) in one crossing: `DirectNative.sign`.
@@ -273,7 +279,12 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callFree(_env: JniEnv, _cla
 ///
 /// Called by the JVM: `env` is this thread's, `input` a `byte[]`.
 #[no_mangle]
-pub unsafe extern "system" fn Java_csms_DirectNative_sign(env: JniEnv, _class: JObject, input: JObject, len: i32) -> JObject {
+pub unsafe extern "system" fn Java_csms_DirectNative_sign(
+    env: JniEnv,
+    _class: JObject,
+    input: JObject,
+    len: i32,
+) -> JObject {
     // SAFETY: as the JVM promises.
     let env = unsafe { Env::new(env) };
     let signed = crate::guard(|| {

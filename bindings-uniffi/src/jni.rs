@@ -118,7 +118,8 @@ impl Env {
         }
         // SAFETY: `SetByteArrayRegion`, as in `new_bytes`; the array is that long.
         unsafe {
-            let set: unsafe extern "system" fn(JniEnv, JObject, i32, i32, *const u8) = self.function(SET_BYTE_ARRAY_REGION);
+            let set: unsafe extern "system" fn(JniEnv, JObject, i32, i32, *const u8) =
+                self.function(SET_BYTE_ARRAY_REGION);
             set(self.0, array, 0, bytes.len() as i32, bytes.as_ptr());
         }
         true
