@@ -10,6 +10,7 @@
 //! async call across the FFI costs more than a hit's budget), keeps the typed model of each
 //! version it has decoded, and only on a miss calls the async [`NativeSecretCache::get`].
 
+use crate::jni::{Env, JObject, JniEnv};
 use crate::{guard, guard_async, lock, CsmsClient, CsmsException};
 use csms_core::cache::{
     is_absent, CacheConfig, CacheState, CachedVersion, Change, Flight, Lookup, Progress, Target, ACCEPTED_STAGES,
@@ -363,64 +364,59 @@ impl NativeSecretCache {
 }
 
 /// Kotlin's fast path, [`NativeSecretCache::hit`] without uniffi's marshalling (a uniffi call
-/// with its buffers costs microseconds on a busy machine, a cache hit's budget is 5): called
-/// through a JNA direct mapping with primitive arguments. Writes the id of the version a read
-/// of `name` at `stage` (or of `version`, when `version_len` is not negative) gets from memory
-/// into `out` and returns its length; -1 when the read needs the service or raises an error
-/// (the caller then takes the uniffi path, which says which), or when the id does not fit in
-/// `out`.
+/// with its buffers costs microseconds on a busy machine, a cache hit's budget is 5): Kotlin's
+/// `DirectNative.cacheHit`, a JNI method. Writes the id of the version a read of `name` at
+/// `stage` (or of `version`, when it is not null) gets from memory into `out` and returns its
+/// length; -1 when the read needs the service or raises an error (the caller then takes the
+/// uniffi path, which says which), when the id does not fit in `out`, or on a panic.
 ///
 /// # Safety
 ///
-/// `cache` is a handle of a live `NativeSecretCache` (Kotlin's `uniffiCloneHandle()`, held
-/// until [`csms_uniffi_cache_release`]); `name`, `stage` and `version` point to that many
-/// readable bytes (`version` may be null when `version_len` is negative); `out` to `out_len`
-/// writable bytes.
+/// Called by the JVM: `env` is this thread's; `cache` is a handle of a live
+/// `NativeSecretCache` (Kotlin's `uniffiCloneHandle()`, held until
+/// [`Java_csms_DirectNative_cacheRelease`]); `name`, `stage` and `out` are `byte[]`s,
+/// `version` one or null.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)] // a C entry point: one argument each
-pub unsafe extern "C" fn csms_uniffi_cache_hit(
+#[allow(clippy::too_many_arguments)] // a JNI method: one argument each
+pub unsafe extern "system" fn Java_csms_DirectNative_cacheHit(
+    env: JniEnv,
+    _class: JObject,
     cache: i64,
-    name: *const u8,
-    name_len: i32,
-    stage: *const u8,
-    stage_len: i32,
-    version: *const u8,
-    version_len: i32,
+    name: JObject,
+    stage: JObject,
+    version: JObject,
     now_nanos: i64,
-    out: *mut u8,
-    out_len: i32,
+    out: JObject,
 ) -> i32 {
-    let text = |ptr: *const u8, len: i32| {
-        let len = usize::try_from(len).ok()?;
-        // SAFETY: the caller gives `len` readable bytes at `ptr`.
-        std::str::from_utf8(unsafe { std::slice::from_raw_parts(ptr, len) }).ok()
-    };
+    // SAFETY: as the JVM promises.
+    let env = unsafe { Env::new(env) };
+    let text = |array: JObject| env.with_bytes(array, -1, |b| String::from_utf8(b.to_vec()).ok()).flatten();
     std::panic::catch_unwind(|| {
-        let (Some(name), Some(stage)) = (text(name, name_len), text(stage, stage_len)) else { return -1 };
-        let version = if version_len < 0 { None } else { text(version, version_len) };
+        let (Some(name), Some(stage)) = (text(name), text(stage)) else { return -1 };
+        let version = if version.is_null() { None } else { text(version) };
         // SAFETY: the caller holds a strong reference to the cache for the call.
         let cache = unsafe { &*(cache as usize as *const NativeSecretCache) };
-        let Ok(Some(hit)) = cache.memory(name, target(stage, version), now_nanos) else { return -1 };
+        let Ok(Some(hit)) = cache.memory(&name, target(&stage, version.as_deref()), now_nanos) else { return -1 };
         let id = hit.id().as_bytes();
-        match i32::try_from(id.len()) {
-            Ok(len) if len <= out_len => {
-                // SAFETY: the caller gives `out_len` writable bytes at `out`.
-                unsafe { std::ptr::copy_nonoverlapping(id.as_ptr(), out, id.len()) };
-                len
-            }
-            _ => -1,
+        if env.set_bytes(out, id) {
+            id.len() as i32
+        } else {
+            -1
         }
     })
     .unwrap_or(-1)
 }
 
-/// Drops the reference Kotlin's fast path held (a handle from `uniffiCloneHandle()`).
+/// Drops the reference Kotlin's fast path held (a handle from `uniffiCloneHandle()`):
+/// Kotlin's `DirectNative.cacheRelease`, a JNI method.
 ///
 /// # Safety
 ///
-/// `cache` is such a handle, released once.
+/// Called by the JVM; `cache` is such a handle, released once.
 #[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_cache_release(cache: i64) {
-    // SAFETY: a handle is `Arc::into_raw` of the object (uniffi's), and this one is released once.
-    unsafe { Arc::decrement_strong_count(cache as usize as *const NativeSecretCache) };
+pub unsafe extern "system" fn Java_csms_DirectNative_cacheRelease(_env: JniEnv, _class: JObject, cache: i64) {
+    // SAFETY: a handle is `Arc::into_raw` of the object (uniffi's), and this one is released
+    // once; a panic while dropping the cache (none is known) stays here.
+    let _ =
+        std::panic::catch_unwind(|| unsafe { Arc::decrement_strong_count(cache as usize as *const NativeSecretCache) });
 }

@@ -1,17 +1,18 @@
 //! Kotlin's fast path of [`CsmsClient::call`] (issue 21): the same retry loop as
-//! [`CsmsClient::attempts`], driven from Kotlin one synchronous step at a time through a few C
-//! functions that JNA maps directly (primitive arguments and byte arrays). A uniffi call costs
-//! tens of microseconds in Kotlin (a JNA `Structure` for its status and one per buffer
-//! argument), an async one several thread hops and callbacks, and a foreign transport's `send`
-//! as much again; here each attempt crosses twice (`next` in, one buffer out), and the
-//! transport runs in Kotlin without crossing at all. Requests, responses and errors cross
-//! in uniffi's own serialized form (`FfiConverterTypeHttpRequest.read` and so on), so both
-//! paths give the same values. A client with a credentials provider, a debug hook, or a
-//! view's timeout or deadline takes uniffi's path (`csms_uniffi_call_start` returns 0).
+//! [`CsmsClient::attempts`], driven from Kotlin one synchronous step at a time through a few
+//! JNI methods (`Java_csms_DirectNative_*`, see `jni.rs`): one `byte[]` in, read in place, one
+//! `byte[]` out, tens of nanoseconds a crossing. A uniffi call costs tens of microseconds in
+//! Kotlin (a JNA `Structure` for its status and one per buffer argument), an async one
+//! several thread hops and callbacks, and a foreign transport's `send` as much again; here
+//! each attempt crosses twice, and the transport runs in Kotlin without crossing at all.
+//! Requests, responses and errors cross in uniffi's own serialized form
+//! (`FfiConverterTypeHttpRequest.read` and so on), so both paths give the same values. A
+//! client with a credentials provider, a debug hook, or a view's timeout or deadline takes
+//! uniffi's path (`callStart` returns 0). Every method catches panics: none crosses into the
+//! JVM.
 
-use crate::{
-    from_core_request, now, random_unit, to_core_response, CsmsClient, CsmsException, HttpResponse, UniFfiTag,
-};
+use crate::jni::{Env, JObject, JniEnv};
+use crate::{now, random_unit, CsmsClient, CsmsException, UniFfiTag};
 use csms_core::{Attempts, Error, Next, OperationSpec};
 use std::sync::Arc;
 
@@ -19,51 +20,41 @@ use std::sync::Arc;
 pub struct FastCall {
     client: Arc<CsmsClient>,
     state: Result<(&'static OperationSpec, Attempts), CsmsException>,
-    /// The last output that did not fit the caller's array (see [`csms_uniffi_call_take`]).
-    pending: Vec<u8>,
 }
 
-/// `next` wrote (or keeps) a serialized `HttpRequest` to send.
-const SEND: i32 = 0;
-/// `next` asks to wait `*ret` milliseconds, then to call it again without a response.
-const WAIT: i32 = 1;
-/// The call is over: its result, JSON text.
-const DONE: i32 = 2;
-/// The call is over: its error, a serialized `CsmsException`.
-const FAILED: i32 = 3;
-
-/// The bytes of `len` at `ptr` (empty for a null pointer or a negative length).
-///
-/// # Safety
-///
-/// `ptr` points to `len` readable bytes when it is not null and `len` is positive.
-unsafe fn bytes<'a>(ptr: *const u8, len: i32) -> &'a [u8] {
-    match usize::try_from(len) {
-        // SAFETY: as the caller promises.
-        Ok(len) if !ptr.is_null() && len > 0 => unsafe { std::slice::from_raw_parts(ptr, len) },
-        _ => &[],
-    }
-}
+/// `next` answers a serialized `HttpRequest` to send.
+const SEND: u8 = 0;
+/// `next` asks to wait that many milliseconds, then to call it again without an outcome.
+const WAIT: u8 = 1;
+/// The call is over: its result, JSON text (or the signed request, the built one, the parsed
+/// result of the other functions).
+const DONE: u8 = 2;
+/// The call (or function) failed: its error, a serialized `CsmsException`.
+const FAILED: u8 = 3;
 
 /// Starts a call of `operation` (UTF-8) with `input` (JSON text) on `client`, the handle of
 /// a Kotlin `CsmsClient` kept alive for the time of this function (the call takes a reference
-/// of its own). Returns the call, to drive with [`csms_uniffi_call_next`] and free with
-/// [`csms_uniffi_call_free`]; 0 when this client takes uniffi's path (a credentials provider,
-/// a debug hook, or a view's timeout or deadline). A failure to start (the transport, the operation, the input) is the first
-/// `next`'s `FAILED`, in the same order as [`CsmsClient::call`] checks them.
+/// of its own): Kotlin's `DirectNative.callStart`. Returns the call, to drive with
+/// [`Java_csms_DirectNative_callNext`] and free with [`Java_csms_DirectNative_callFree`]; 0
+/// when this client takes uniffi's path (a credentials provider, a debug hook, or a view's
+/// timeout or deadline), or on a panic here (uniffi's path then reports it). A failure to
+/// start (the transport, the operation, the input) is the first `next`'s `FAILED`, in the
+/// same order as [`CsmsClient::call`] checks them.
 ///
 /// # Safety
 ///
-/// `client` is the handle of a live `CsmsClient`; `operation` and `input` point to that
-/// many readable bytes.
+/// Called by the JVM: `env` is this thread's, `client` the handle of a live `CsmsClient`,
+/// `operation` and `input` non-null `byte[]`s.
 #[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_call_start(
+pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
+    env: JniEnv,
+    _class: JObject,
     client: i64,
-    operation: *const u8,
-    operation_len: i32,
-    input: *const u8,
-    input_len: i32,
+    operation: JObject,
+    input: JObject,
 ) -> i64 {
+    // SAFETY: as the JVM promises.
+    let env = unsafe { Env::new(env) };
     let client = client as usize as *const CsmsClient;
     // SAFETY: a handle is `Arc::into_raw` of the object (uniffi's), alive for this function: the
     // call takes a reference of its own.
@@ -80,113 +71,183 @@ pub unsafe extern "C" fn csms_uniffi_call_start(
     {
         return 0;
     }
-    // SAFETY: the caller gives that many readable bytes.
-    let (operation, input) = unsafe { (bytes(operation, operation_len), bytes(input, input_len)) };
-    let state = crate::guard(|| {
-        client.open()?;
-        client.transport()?;
-        let operation = std::str::from_utf8(operation).map_err(|_| crate::invalid("operation", "is not UTF-8"))?;
-        let op = csms_core::operation(operation)?;
-        let input = std::str::from_utf8(input).map_err(|_| crate::invalid("input", "is not UTF-8"))?;
-        let input = crate::json(input, "input")?;
-        Ok((op, client.client.start(op, &input, client.policy)?))
-    });
-    Box::into_raw(Box::new(FastCall { client, state, pending: Vec::new() })) as usize as i64
+    let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let operation = env.with_bytes(operation, -1, |b| String::from_utf8(b.to_vec()));
+        let input = env.with_bytes(input, -1, |b| {
+            std::str::from_utf8(b)
+                .map_err(|_| crate::invalid("input", "is not UTF-8"))
+                .and_then(|t| crate::json(t, "input"))
+        });
+        crate::guard(|| {
+            client.open()?;
+            client.transport()?;
+            let operation =
+                operation.and_then(Result::ok).ok_or_else(|| crate::invalid("operation", "is not UTF-8"))?;
+            let op = csms_core::operation(&operation)?;
+            let input = input.ok_or_else(|| crate::invalid("input", "is not readable"))??;
+            Ok((op, client.client.start(op, &input, client.policy)?))
+        })
+    }));
+    match started {
+        Ok(state) => Box::into_raw(Box::new(FastCall { client, state })) as usize as i64,
+        Err(_) => 0,
+    }
 }
 
-/// The next step of `call`. `outcome` is the serialized outcome of the request `next` last
-/// gave (a byte 0 then an `HttpResponse`, or a byte 1 then the `CsmsException` the transport
-/// threw), or null (`outcome_len` negative) for the first step and after a `WAIT`. Returns
-/// `SEND` (0), `WAIT` (1), `DONE` (2) or `FAILED` (3) and sets `*ret` to the length of the
-/// output (for `WAIT`, the milliseconds); the output is written to `out` when it fits in
-/// `out_len` bytes, else kept for [`csms_uniffi_call_take`].
+/// The next step of a call: Kotlin's `DirectNative.callNext`. The first `len` bytes of
+/// `outcome` are the serialized outcome of the request the last step gave (a byte 0 then an `HttpResponse`, or a byte 1
+/// then the `CsmsException` the transport threw), or null for the first step and after a
+/// `WAIT`. Returns one `byte[]`: its first byte `SEND` (0, then a serialized `HttpRequest`),
+/// `WAIT` (1, then the milliseconds to wait, 8 bytes big-endian), `DONE` (2, then the result
+/// JSON text) or `FAILED` (3, then a serialized `CsmsException`); null only when the JVM could
+/// not make the array (its error is then thrown).
 ///
 /// # Safety
 ///
-/// `call` is a live call of [`csms_uniffi_call_start`], used by one thread at a time;
-/// `outcome` points to `outcome_len` readable bytes, `out` to `out_len` writable ones, `ret`
-/// to one writable `i64`.
+/// Called by the JVM: `env` is this thread's, `call` a live call of
+/// [`Java_csms_DirectNative_callStart`] used by one thread at a time, `outcome` null or a
+/// `byte[]` at least `len` bytes long.
 #[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_call_next(
+pub unsafe extern "system" fn Java_csms_DirectNative_callNext(
+    env: JniEnv,
+    _class: JObject,
     call: i64,
-    outcome: *const u8,
-    outcome_len: i32,
-    out: *mut u8,
-    out_len: i32,
-    ret: *mut i64,
-) -> i32 {
+    outcome: JObject,
+    len: i32,
+) -> JObject {
+    // SAFETY: as the JVM promises.
+    let env = unsafe { Env::new(env) };
     // SAFETY: the caller gives a live call, used by this thread alone.
     let call = unsafe { &mut *(call as usize as *mut FastCall) };
-    // SAFETY: as the caller promises.
-    let outcome = (outcome_len >= 0).then(|| unsafe { bytes(outcome, outcome_len) });
-    let (code, output) = match crate::guard(|| step(call, outcome)) {
-        Ok(Step::Send(request)) => (SEND, request),
-        Ok(Step::Wait(millis)) => {
-            // SAFETY: `ret` is writable.
-            unsafe { *ret = millis };
-            return WAIT;
+    let output = crate::guard(|| {
+        if outcome.is_null() {
+            return step(call, None);
         }
-        Ok(Step::Done(result)) => (DONE, result),
-        Err(e) => {
-            let mut output = Vec::new();
-            <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, &mut output);
-            (FAILED, output)
-        }
-    };
-    // SAFETY: `ret` is writable; `out` has `out_len` writable bytes.
-    if !unsafe { deliver(&output, out, out_len, ret) } {
-        call.pending = output;
-    }
-    code
+        env.with_bytes(outcome, len, |outcome| step(call, Some(outcome)))
+            .unwrap_or_else(|| Err(CsmsException::Internal { reason: "the fast path could not read its input".into() }))
+    });
+    let output = output.unwrap_or_else(failed);
+    env.new_bytes(&output)
 }
 
-/// Writes `output` to `out` when it fits in `out_len` bytes, and its length to `*ret`; whether
-/// it was written.
-///
-/// # Safety
-///
-/// `out` points to `out_len` writable bytes, `ret` to one writable `i64`.
-unsafe fn deliver(output: &[u8], out: *mut u8, out_len: i32, ret: *mut i64) -> bool {
-    // SAFETY: as the caller promises.
-    unsafe {
-        *ret = output.len() as i64;
-        let fits = output.len() <= usize::try_from(out_len).unwrap_or(0);
-        if fits {
-            std::ptr::copy_nonoverlapping(output.as_ptr(), out, output.len());
-        }
-        fits
-    }
+/// `FAILED` and the serialized error.
+fn failed(e: CsmsException) -> Vec<u8> {
+    let mut output = vec![FAILED];
+    <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, &mut output);
+    output
 }
 
-/// What [`csms_uniffi_call_next`] gives back (but an error).
-enum Step {
-    /// A serialized `HttpRequest` to send.
-    Send(Vec<u8>),
-    /// Milliseconds to wait before the next request.
-    Wait(i64),
-    /// The result, JSON text.
-    Done(Vec<u8>),
-}
-
-/// One step: the outcome received, then the next request, wait or end.
-fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Step, CsmsException> {
+/// One step: the outcome received, then the next request (`SEND`), wait (`WAIT`) or result
+/// (`DONE`), as [`Java_csms_DirectNative_callNext`] answers it.
+fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsException> {
     let (op, attempts) = call.state.as_mut().map_err(|e| e.clone())?;
     let client = &call.client.client;
     if let Some(outcome) = outcome {
         let outcome = match outcome.split_first() {
-            Some((0, mut rest)) => Ok(to_core_response(&read::<HttpResponse>(&mut rest)?)?),
+            Some((0, mut rest)) => Ok(read_response(&mut rest)?),
             Some((1, mut rest)) => Err(Error::from(read::<CsmsException>(&mut rest)?)),
             _ => return Err(CsmsException::Internal { reason: "a malformed outcome of the fast path".into() }),
         };
         return match attempts.receive(client, outcome, now(), random_unit()) {
-            Next::Wait(after) => Ok(Step::Wait(i64::try_from(after.as_millis()).unwrap_or(i64::MAX))),
-            Next::Done(response) => Ok(Step::Done(csms_core::parse_response(op, &response?)?.to_string().into_bytes())),
+            Next::Wait(after) => {
+                let mut output = vec![WAIT];
+                output.extend_from_slice(&i64::try_from(after.as_millis()).unwrap_or(i64::MAX).to_be_bytes());
+                Ok(output)
+            }
+            Next::Done(response) => {
+                let mut output = vec![DONE];
+                serde_json::to_writer(&mut output, &csms_core::parse_response(op, &response?)?)
+                    .map_err(|e| CsmsException::Internal { reason: format!("the result as JSON text: {e}") })?;
+                Ok(output)
+            }
         };
     }
     let request = attempts.request(client, now())?;
-    let mut output = Vec::with_capacity(256 + request.body.len());
-    <crate::HttpRequest as uniffi::Lower<UniFfiTag>>::write(from_core_request(&request), &mut output);
-    Ok(Step::Send(output))
+    let mut output = Vec::with_capacity(1024 + request.body.len());
+    output.push(SEND);
+    write_request(&request, &mut output);
+    Ok(output)
+}
+
+/// `request` as uniffi writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it),
+/// without the copy into uniffi's record.
+fn write_request(request: &csms_core::HttpRequest, out: &mut Vec<u8>) {
+    fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+        out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+        out.extend_from_slice(b);
+    }
+    bytes(out, request.method.as_bytes());
+    bytes(out, request.url.as_bytes());
+    out.extend_from_slice(&(request.headers.len() as i32).to_be_bytes());
+    for (name, value) in &request.headers {
+        bytes(out, name.as_bytes());
+        bytes(out, value.as_bytes());
+    }
+    bytes(out, &request.body);
+}
+
+/// Reading what uniffi's converters write (big-endian lengths), straight into the core's types.
+mod wire {
+    use crate::CsmsException;
+
+    fn malformed(what: &str) -> CsmsException {
+        CsmsException::Internal { reason: format!("malformed input of the fast path: {what}") }
+    }
+
+    fn take<'a>(buf: &mut &'a [u8], n: usize) -> Result<&'a [u8], CsmsException> {
+        if buf.len() < n {
+            return Err(malformed("too short"));
+        }
+        let (head, rest) = buf.split_at(n);
+        *buf = rest;
+        Ok(head)
+    }
+
+    /// An `i32`.
+    pub fn int(buf: &mut &[u8]) -> Result<i32, CsmsException> {
+        let b = take(buf, 4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A length, then that many bytes.
+    pub fn bytes<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], CsmsException> {
+        let n = usize::try_from(int(buf)?).map_err(|_| malformed("a negative length"))?;
+        take(buf, n)
+    }
+
+    /// A string.
+    pub fn text(buf: &mut &[u8]) -> Result<String, CsmsException> {
+        String::from_utf8(bytes(buf)?.to_vec()).map_err(|_| malformed("not UTF-8"))
+    }
+
+    /// A list of `Header`s.
+    pub fn headers(buf: &mut &[u8]) -> Result<Vec<(String, String)>, CsmsException> {
+        let count = usize::try_from(int(buf)?).map_err(|_| malformed("a negative length"))?;
+        let mut headers = Vec::with_capacity(count.min(256));
+        for _ in 0..count {
+            headers.push((text(buf)?, text(buf)?));
+        }
+        Ok(headers)
+    }
+}
+
+/// An `HttpResponse` as uniffi writes it (`FfiConverterTypeHttpResponse.write`), read into the
+/// core's response as [`crate::to_core_response`] makes it, without uniffi's record between.
+fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsException> {
+    let status = wire::int(buf)?;
+    let status = u16::try_from(status)
+        .map_err(|_| crate::invalid("status", format!("must be between 0 and 65535, not {status}")))?;
+    let headers = wire::headers(buf)?;
+    Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
+}
+
+/// An `HttpRequest` as uniffi writes it, read into the core's request as
+/// [`crate::to_core_request`] makes it.
+fn read_request(buf: &mut &[u8]) -> Result<csms_core::HttpRequest, CsmsException> {
+    let mut request = csms_core::HttpRequest::new(wire::text(buf)?, wire::text(buf)?);
+    request.headers = wire::headers(buf)?;
+    request.body = wire::bytes(buf)?.to_vec();
+    Ok(request)
 }
 
 /// A value Kotlin wrote with its `FfiConverterType...write`.
@@ -195,128 +256,114 @@ fn read<T: uniffi::Lift<UniFfiTag>>(buf: &mut &[u8]) -> Result<T, CsmsException>
         .map_err(|e| CsmsException::Internal { reason: format!("malformed input of the fast path: {e}") })
 }
 
-/// Copies the output `next` kept (it did not fit) into `out`; returns its length, -1 when it
-/// does not fit in `out_len` bytes either.
+/// Frees a call and its reference to the client: Kotlin's `DirectNative.callFree`.
 ///
 /// # Safety
 ///
-/// As [`csms_uniffi_call_next`].
+/// Called by the JVM; `call` is a call of [`Java_csms_DirectNative_callStart`], freed once.
 #[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_call_take(call: i64, out: *mut u8, out_len: i32) -> i32 {
-    // SAFETY: the caller gives a live call, used by this thread alone.
-    let call = unsafe { &mut *(call as usize as *mut FastCall) };
-    let output = std::mem::take(&mut call.pending);
-    match i32::try_from(output.len()) {
-        Ok(len) if len <= out_len => {
-            // SAFETY: `out` has `out_len` writable bytes.
-            unsafe { std::ptr::copy_nonoverlapping(output.as_ptr(), out, output.len()) };
-            len
-        }
-        _ => -1,
-    }
-}
-
-/// Frees a call and its reference to the client.
-///
-/// # Safety
-///
-/// `call` is a call of [`csms_uniffi_call_start`], freed once.
-#[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_call_free(call: i64) {
+pub unsafe extern "system" fn Java_csms_DirectNative_callFree(_env: JniEnv, _class: JObject, call: i64) {
     // SAFETY: a call is `Box::into_raw`, freed once.
-    drop(unsafe { Box::from_raw(call as usize as *mut FastCall) });
+    let call = unsafe { Box::from_raw(call as usize as *mut FastCall) };
+    // A panic while dropping it (none is known) stays here.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
 }
 
-/// Kotlin's `signRequest` ([`crate::sign_request`]) in one crossing: `input` holds its
-/// arguments serialized as uniffi does (the `HttpRequest`, `ak`, `sk`, then the optional
-/// `security_token`, `algorithm`, `region`, `service` and `at`). Returns `DONE` (2) with the
-/// signed `HttpRequest` or `FAILED` (3) with the `CsmsException`, serialized, written to `out`
-/// when it fits in `out_len` bytes (else nothing: call again with `*ret` bytes); `*ret` is its
-/// length.
+/// Kotlin's `signRequest` ([`crate::sign_request`]) in one crossing: `DirectNative.sign`.
+/// The first `len` bytes of `input` hold its arguments serialized as uniffi does (the
+/// `HttpRequest`, `ak`, `sk`, then the optional `security_token`, `algorithm`, `region`,
+/// `service` and `at`). Returns one `byte[]`: `DONE` (2) then the signed `HttpRequest`, or
+/// `FAILED` (3) then the `CsmsException`, serialized.
 ///
 /// # Safety
 ///
-/// `input` points to `input_len` readable bytes, `out` to `out_len` writable ones, `ret` to
-/// one writable `i64`.
+/// Called by the JVM: `env` is this thread's, `input` a `byte[]`.
 #[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_sign(
-    input: *const u8,
-    input_len: i32,
-    out: *mut u8,
-    out_len: i32,
-    ret: *mut i64,
-) -> i32 {
-    // SAFETY: as the caller promises.
-    let mut input = unsafe { bytes(input, input_len) };
+pub unsafe extern "system" fn Java_csms_DirectNative_sign(
+    env: JniEnv,
+    _class: JObject,
+    input: JObject,
+    len: i32,
+) -> JObject {
+    // SAFETY: as the JVM promises.
+    let env = unsafe { Env::new(env) };
     let signed = crate::guard(|| {
-        let request = read(&mut input)?;
-        let (ak, sk) = (read(&mut input)?, read(&mut input)?);
-        let (token, algorithm, region, service, at) =
-            (read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?);
-        crate::sign_request(request, ak, sk, token, algorithm, region, service, at)
+        env.with_bytes(input, len, |mut input| {
+            let mut request = read_request(&mut input)?;
+            let (ak, sk) = (read(&mut input)?, read(&mut input)?);
+            let (token, algorithm, region, service, at) =
+                (read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?);
+            let (algorithm, scope) = crate::algorithm_scope(algorithm, region, service)?;
+            crate::sign_core(&mut request, ak, sk, token, algorithm, scope, at)?;
+            let mut output = Vec::with_capacity(1024 + request.body.len());
+            output.push(DONE);
+            write_request(&request, &mut output);
+            Ok(output)
+        })
+        .unwrap_or_else(unreadable)
     });
-    // SAFETY: as the caller promises.
-    unsafe { answer(signed, out, out_len, ret) }
+    env.new_bytes(&signed.unwrap_or_else(failed))
 }
 
-/// Writes `result` serialized (`DONE`) or its error (`FAILED`) as [`deliver`] does; the code.
-///
-/// # Safety
-///
-/// As [`deliver`].
-unsafe fn answer<T: uniffi::Lower<UniFfiTag>>(
-    result: Result<T, CsmsException>,
-    out: *mut u8,
-    out_len: i32,
-    ret: *mut i64,
-) -> i32 {
-    let mut output = Vec::with_capacity(512);
-    let code = match result {
+/// The error of an input the fast path could not read (beyond its array, or no memory).
+fn unreadable<T>() -> Result<T, CsmsException> {
+    Err(CsmsException::Internal { reason: "the fast path could not read its input".into() })
+}
+
+/// `result` serialized after `DONE`, or its error after `FAILED`.
+fn answer<T: uniffi::Lower<UniFfiTag>>(result: Result<T, CsmsException>) -> Vec<u8> {
+    match result {
         Ok(value) => {
+            let mut output = Vec::with_capacity(512);
+            output.push(DONE);
             <T as uniffi::Lower<UniFfiTag>>::write(value, &mut output);
-            DONE
+            output
         }
-        Err(e) => {
-            <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, &mut output);
-            FAILED
-        }
-    };
-    // SAFETY: as the caller promises.
-    unsafe { deliver(&output, out, out_len, ret) };
-    code
+        Err(e) => failed(e),
+    }
 }
 
 /// Kotlin's `CsmsClient.buildRequest` (`method == 0`: `input` holds `operation`, `input_json`
 /// and the optional `at`) or `parseResponse` (`method == 1`: `operation` and the
 /// `HttpResponse`) in one crossing, on `client` (its handle, kept alive for the time of this
-/// function); answers as [`csms_uniffi_sign`] does.
+/// function): `DirectNative.clientMethod`; answers as [`Java_csms_DirectNative_sign`] does.
 ///
 /// # Safety
 ///
-/// `client` is the handle of a live `CsmsClient`; otherwise as [`csms_uniffi_sign`].
+/// Called by the JVM: `client` is the handle of a live `CsmsClient`; otherwise as
+/// [`Java_csms_DirectNative_sign`].
 #[no_mangle]
-pub unsafe extern "C" fn csms_uniffi_client_method(
+pub unsafe extern "system" fn Java_csms_DirectNative_clientMethod(
+    env: JniEnv,
+    _class: JObject,
     client: i64,
     method: i32,
-    input: *const u8,
-    input_len: i32,
-    out: *mut u8,
-    out_len: i32,
-    ret: *mut i64,
-) -> i32 {
-    // SAFETY: a live client, borrowed for this function; `input` as the caller promises.
-    let (client, mut input) = unsafe { (&*(client as usize as *const CsmsClient), bytes(input, input_len)) };
-    // SAFETY: as the caller promises.
-    unsafe {
-        if method == 0 {
-            let request = crate::guard(|| {
-                let (operation, json, at) = (read(&mut input)?, read(&mut input)?, read(&mut input)?);
-                client.build_request(operation, json, at)
-            });
-            answer(request, out, out_len, ret)
-        } else {
-            let result = crate::guard(|| client.parse_response(read(&mut input)?, read(&mut input)?));
-            answer(result, out, out_len, ret)
-        }
-    }
+    input: JObject,
+    len: i32,
+) -> JObject {
+    // SAFETY: as the JVM promises.
+    let env = unsafe { Env::new(env) };
+    // SAFETY: a live client, borrowed for this function.
+    let client = unsafe { &*(client as usize as *const CsmsClient) };
+    let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        env.with_bytes(input, len, |mut input| {
+            if method == 0 {
+                answer(crate::guard(|| {
+                    let (operation, json, at) = (read(&mut input)?, read(&mut input)?, read(&mut input)?);
+                    client.build_request(operation, json, at)
+                }))
+            } else {
+                answer(crate::guard(|| {
+                    let operation: String = read(&mut input)?;
+                    Ok(client.client.parse_response(&operation, &read_response(&mut input)?)?.to_string())
+                }))
+            }
+        })
+    }));
+    let output = match output {
+        Ok(Some(output)) => output,
+        Ok(None) => failed(CsmsException::Internal { reason: "the fast path could not read its input".into() }),
+        Err(panic) => failed(crate::internal(panic)),
+    };
+    env.new_bytes(&output)
 }

@@ -23,6 +23,7 @@ mod cache;
 mod call;
 mod credentials;
 mod fast;
+mod jni;
 mod paginate;
 mod rotation;
 pub use cache::{CachedSecret, ChangeListener, MonotonicClock, NativeSecretCache, StageChange};
@@ -880,6 +881,18 @@ pub fn sign_request(
     service: Option<String>,
     at: Option<String>,
 ) -> Result<HttpRequest, CsmsException> {
+    let (algorithm, scope) = algorithm_scope(algorithm, region, service)?;
+    let mut core = to_core_request(&request);
+    sign_core(&mut core, ak, sk, security_token, algorithm, scope, at)?;
+    Ok(from_core_request(&core))
+}
+
+/// The algorithm (HMAC-SHA256 when absent) and the derived scope of [`sign_request`]'s arguments.
+fn algorithm_scope(
+    algorithm: Option<String>,
+    region: Option<String>,
+    service: Option<String>,
+) -> Result<(Algorithm, Option<DerivedScope>), CsmsException> {
     let algorithm: Algorithm = match algorithm {
         Some(name) => name.parse()?,
         None => Algorithm::HmacSha256,
@@ -888,11 +901,24 @@ pub fn sign_request(
         (None, None) => None,
         (r, s) => Some(DerivedScope { region: r.unwrap_or_default(), service: s.unwrap_or_default() }),
     };
+    Ok((algorithm, scope))
+}
+
+/// Signs `request` in place as [`sign_request`] does, its algorithm and scope read (Kotlin's
+/// fast path calls it on the core's request directly).
+fn sign_core(
+    request: &mut csms_core::HttpRequest,
+    ak: String,
+    sk: String,
+    security_token: Option<String>,
+    algorithm: Algorithm,
+    scope: Option<DerivedScope>,
+    at: Option<String>,
+) -> Result<(), CsmsException> {
     guard(|| {
         let signer = Signer::new(access_key(ak, sk, security_token), algorithm, scope)?;
-        let mut core = to_core_request(&request);
-        signer.sign(&mut core, sdk_date(at)?)?;
-        Ok(from_core_request(&core))
+        signer.sign(request, sdk_date(at)?)?;
+        Ok(())
     })
 }
 

@@ -217,7 +217,13 @@ object CsmsJson {
 
     private class Parser(val s: String) {
         var i = 0
-        fun ws() { while (i < s.length && s[i] in " \t\r\n") i++ }
+        fun ws() {
+            while (i < s.length) {
+                val c = s[i]
+                if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return
+                i++
+            }
+        }
         fun value(): Any? {
             ws()
             return when (val c = s[i]) {
@@ -265,6 +271,18 @@ object CsmsJson {
         fun expect(c: Char) { require(s[i] == c) { "expected $c at offset $i" }; i++ }
         fun string(): String {
             expect('"')
+            // Most strings have no escape: one substring.
+            var j = i
+            while (j < s.length) {
+                val c = s[j]
+                if (c == '"') {
+                    val text = s.substring(i, j)
+                    i = j + 1
+                    return text
+                }
+                if (c == '\\') break
+                j++
+            }
             val b = StringBuilder()
             while (true) {
                 when (val c = s[i++]) {

@@ -1,42 +1,42 @@
 package csms
 
-import com.sun.jna.Native
 import com.sun.jna.NativeLibrary
 
 /**
- * The native library's own C functions that Kotlin calls without uniffi, JNA direct-mapped
- * (primitive arguments and byte arrays only: a uniffi call costs tens of microseconds, these
- * well under one): the secret cache's hit (`src/cache.rs`) and the fast paths of `call`,
- * `signRequest`, `buildRequest` and `parseResponse` (`src/fast.rs`, [FastCall]). Loaded as
- * uniffi loads the library (its `libraryOverride` property, else `csms_uniffi`).
+ * The native library's own JNI methods that Kotlin calls without uniffi (a JNI call costs tens
+ * of nanoseconds, a uniffi call tens of microseconds, a JNA direct-mapped one about one): the
+ * secret cache's hit (`src/cache.rs`) and the fast paths of `call`, `signRequest`,
+ * `buildRequest` and `parseResponse` (`src/fast.rs`, [FastCall]). The library is the one
+ * uniffi loads through JNA (its `libraryOverride` property, else `csms_uniffi`, from
+ * `jna.library.path` or the jar's resources): JNA finds or extracts it, and [System.load] binds
+ * these methods to that same file; where JNA names no file (Android's system loader), it is
+ * loaded by name.
  */
-@Suppress("FunctionName")
 internal object DirectNative {
     init {
-        val override = System.getProperty("uniffi.component.csms_uniffi.libraryOverride")
-        Native.register(DirectNative::class.java, NativeLibrary.getInstance(override ?: "csms_uniffi"))
+        val name = System.getProperty("uniffi.component.csms_uniffi.libraryOverride") ?: "csms_uniffi"
+        val file = NativeLibrary.getInstance(name).file
+        if (file != null) System.load(file.absolutePath) else System.loadLibrary(name)
     }
 
-    @JvmStatic external fun csms_uniffi_cache_hit(
-        cache: Long, name: ByteArray, nameLen: Int, stage: ByteArray, stageLen: Int,
-        version: ByteArray?, versionLen: Int, nowNanos: Long, out: ByteArray, outLen: Int,
-    ): Int
+    /** The id of the version a read of [name] at [stage] (or of [version]) gets from memory, written to [out]; its length, or -1. */
+    @JvmStatic external fun cacheHit(cache: Long, name: ByteArray, stage: ByteArray, version: ByteArray?, nowNanos: Long, out: ByteArray): Int
 
-    @JvmStatic external fun csms_uniffi_cache_release(cache: Long)
+    /** Drops the cache reference the fast path held. */
+    @JvmStatic external fun cacheRelease(cache: Long)
 
-    @JvmStatic external fun csms_uniffi_call_start(client: Long, operation: ByteArray, operationLen: Int, input: ByteArray, inputLen: Int): Long
+    /** Starts a call on the client [client] (a lent handle); 0 when the client takes uniffi's path. */
+    @JvmStatic external fun callStart(client: Long, operation: ByteArray, input: ByteArray): Long
 
-    @JvmStatic external fun csms_uniffi_call_next(
-        call: Long, outcome: ByteArray?, outcomeLen: Int, out: ByteArray, outLen: Int, ret: LongArray,
-    ): Int
+    /** The next step of [call] after the first [length] bytes of [outcome] (null at first and after a wait): a code byte, then its output. */
+    @JvmStatic external fun callNext(call: Long, outcome: ByteArray?, length: Int): ByteArray
 
-    @JvmStatic external fun csms_uniffi_call_take(call: Long, out: ByteArray, outLen: Int): Int
+    /** Frees [call]. */
+    @JvmStatic external fun callFree(call: Long)
 
-    @JvmStatic external fun csms_uniffi_call_free(call: Long)
+    /** `signRequest` of the first [length] bytes of [input] (its arguments serialized): a code byte, then the output. */
+    @JvmStatic external fun sign(input: ByteArray, length: Int): ByteArray
 
-    @JvmStatic external fun csms_uniffi_sign(input: ByteArray, inputLen: Int, out: ByteArray, outLen: Int, ret: LongArray): Int
-
-    @JvmStatic external fun csms_uniffi_client_method(
-        client: Long, method: Int, input: ByteArray, inputLen: Int, out: ByteArray, outLen: Int, ret: LongArray,
-    ): Int
+    /** `buildRequest` ([method] 0) or `parseResponse` (1) on [client] of the first [length] bytes of [input]: as [sign]. */
+    @JvmStatic external fun clientMethod(client: Long, method: Int, input: ByteArray, length: Int): ByteArray
 }

@@ -6,21 +6,15 @@ import kotlinx.coroutines.CancellationException
 /**
  * The fast path of `CsmsClient.call` (issue 21; `generate` makes the generated `call` try it
  * first): the core's retry loop driven from here one synchronous native step at a time
- * (`csms_uniffi_call_*` in src/fast.rs, JNA direct-mapped, byte arrays only), the transport
+ * (`DirectNative.call*`, JNI methods of src/fast.rs: a byte array in, one out), the transport
  * called directly. The same attempts, retries, results and exceptions as uniffi's async path,
  * which a client with a credentials provider, a debug hook, or a view's timeout or deadline
  * keeps taking.
  */
 internal object FastCall {
-    private const val SEND = 0
-    private const val WAIT = 1
-    private const val DONE = 2
-
-    /** The output array of a step, one per thread (used only between two suspensions). */
-    private val outputs = ThreadLocal.withInitial { ByteArray(4096) }
-
-    /** The output array of `sign`, `buildRequest` and `parseResponse`, one per thread: JNA copies it in and out, so no larger than a signed request (a larger one grows it). */
-    private val signOutputs = ThreadLocal.withInitial { ByteArray(1024) }
+    private const val SEND: Byte = 0
+    private const val WAIT: Byte = 1
+    private const val DONE: Byte = 2
 
     /**
      * The result JSON of [operation] with [inputJson] through [transport], or null when the
@@ -30,96 +24,68 @@ internal object FastCall {
     suspend fun call(start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String): String? {
         val op = operation.toByteArray()
         val input = inputJson.toByteArray()
-        val call = start { handle -> DirectNative.csms_uniffi_call_start(handle, op, op.size, input, input.size) }
+        val call = start { handle -> DirectNative.callStart(handle, op, input) }
         if (call == 0L) return null
         try {
-            var outcome: ByteArray? = null
-            val ret = LongArray(1)
+            var outcome: Wire.Writer? = null
             while (true) {
-                var out = outputs.get()
-                val code = DirectNative.csms_uniffi_call_next(call, outcome, outcome?.size ?: -1, out, out.size, ret)
+                val out = DirectNative.callNext(call, outcome?.bytes, outcome?.length ?: -1)
                 outcome = null
-                if (code == WAIT) {
-                    afterThrow { transport()!!.sleep(ret[0]) }
-                    continue
-                }
-                val length = ret[0].toInt()
-                if (length > out.size) {
-                    out = ByteArray(length)
-                    check(DirectNative.csms_uniffi_call_take(call, out, length) == length)
-                }
-                when (code) {
+                val output = ByteBuffer.wrap(out, 1, out.size - 1)
+                when (out[0]) {
+                    WAIT -> afterThrow { transport()!!.sleep(output.getLong()) }
                     SEND -> {
-                        val request = FfiConverterTypeHttpRequest.read(ByteBuffer.wrap(out, 0, length))
+                        val request = Wire.request(output)
                         outcome = try {
                             val response = afterThrow { transport()!!.send(request) }
-                            encode(0, FfiConverterTypeHttpResponse.allocationSize(response)) { FfiConverterTypeHttpResponse.write(response, it) }
+                            Wire.writer().apply { byte(0); response(response) }
                         } catch (e: CsmsException) {
                             encode(1, FfiConverterTypeCsmsException.allocationSize(e)) { FfiConverterTypeCsmsException.write(e, it) }
                         }
                     }
-                    DONE -> return String(out, 0, length, Charsets.UTF_8)
-                    else -> throw FfiConverterTypeCsmsException.read(ByteBuffer.wrap(out, 0, length))
+                    DONE -> return String(out, 1, out.size - 1, Charsets.UTF_8)
+                    else -> throw FfiConverterTypeCsmsException.read(output)
                 }
             }
         } finally {
-            DirectNative.csms_uniffi_call_free(call)
+            DirectNative.callFree(call)
         }
     }
 
-    /** `signRequest` in one crossing (`csms_uniffi_sign`): the same result or exception as uniffi's path (as are the other methods here). */
+    /** `signRequest` in one crossing (`DirectNative.sign`): the same result or exception as uniffi's path (as are the other methods here). */
     fun sign(
         request: HttpRequest, ak: String, sk: String, securityToken: String?, algorithm: String?, region: String?,
         service: String?, at: String?,
     ): HttpRequest {
-        val strings = listOf(securityToken, algorithm, region, service, at)
-        val size = FfiConverterTypeHttpRequest.allocationSize(request) + FfiConverterString.allocationSize(ak) +
-            FfiConverterString.allocationSize(sk) + strings.sumOf { FfiConverterOptionalString.allocationSize(it) }
-        val input = ByteBuffer.allocate(size.toInt())
-        FfiConverterTypeHttpRequest.write(request, input)
-        FfiConverterString.write(ak, input)
-        FfiConverterString.write(sk, input)
-        for (s in strings) FfiConverterOptionalString.write(s, input)
-        return answer(FfiConverterTypeHttpRequest::read) { out, ret -> DirectNative.csms_uniffi_sign(input.array(), input.position(), out, out.size, ret) }
+        val w = Wire.writer()
+        w.request(request)
+        w.string(ak)
+        w.string(sk)
+        for (s in arrayOf(securityToken, algorithm, region, service, at)) w.optionalString(s)
+        return answer(Wire::request, DirectNative.sign(w.bytes, w.length))
     }
 
-    /** `CsmsClient.buildRequest` in one crossing (`csms_uniffi_client_method`); [lend] as for [call]. */
-    fun buildRequest(lend: ((Long) -> Int) -> Int, operation: String, inputJson: String, at: String?): HttpRequest {
-        val input = ByteBuffer.allocate(
-            (FfiConverterString.allocationSize(operation) + FfiConverterString.allocationSize(inputJson) +
-                FfiConverterOptionalString.allocationSize(at)).toInt(),
-        )
-        FfiConverterString.write(operation, input)
-        FfiConverterString.write(inputJson, input)
-        FfiConverterOptionalString.write(at, input)
-        return answer(FfiConverterTypeHttpRequest::read) { out, ret ->
-            lend { handle -> DirectNative.csms_uniffi_client_method(handle, 0, input.array(), input.position(), out, out.size, ret) }
-        }
+    /** `CsmsClient.buildRequest` in one crossing (`DirectNative.clientMethod`); [lend] as for [call]. */
+    fun buildRequest(lend: ((Long) -> ByteArray) -> ByteArray, operation: String, inputJson: String, at: String?): HttpRequest {
+        val w = Wire.writer()
+        w.string(operation)
+        w.string(inputJson)
+        w.optionalString(at)
+        return answer(Wire::request, lend { handle -> DirectNative.clientMethod(handle, 0, w.bytes, w.length) })
     }
 
-    /** `CsmsClient.parseResponse` in one crossing (`csms_uniffi_client_method`); [lend] as for [call]. */
-    fun parseResponse(lend: ((Long) -> Int) -> Int, operation: String, response: HttpResponse): String {
-        val input = ByteBuffer.allocate(
-            (FfiConverterString.allocationSize(operation) + FfiConverterTypeHttpResponse.allocationSize(response)).toInt(),
-        )
-        FfiConverterString.write(operation, input)
-        FfiConverterTypeHttpResponse.write(response, input)
-        return answer(FfiConverterString::read) { out, ret ->
-            lend { handle -> DirectNative.csms_uniffi_client_method(handle, 1, input.array(), input.position(), out, out.size, ret) }
-        }
+    /** `CsmsClient.parseResponse` in one crossing (`DirectNative.clientMethod`); [lend] as for [call]. */
+    fun parseResponse(lend: ((Long) -> ByteArray) -> ByteArray, operation: String, response: HttpResponse): String {
+        val w = Wire.writer()
+        w.string(operation)
+        w.response(response)
+        return answer(FfiConverterString::read, lend { handle -> DirectNative.clientMethod(handle, 1, w.bytes, w.length) })
     }
 
-    /** The value [invoke] answers (read by [read]), or the `CsmsException` it answers, thrown; once more with a larger array when it did not fit. */
-    private inline fun <T> answer(read: (ByteBuffer) -> T, invoke: (ByteArray, LongArray) -> Int): T {
-        var out = signOutputs.get()
-        val ret = LongArray(1)
-        var code = invoke(out, ret)
-        if (ret[0] > out.size) {
-            out = ByteArray(ret[0].toInt()).also(signOutputs::set)
-            code = invoke(out, ret)
-        }
-        val output = ByteBuffer.wrap(out, 0, ret[0].toInt())
-        if (code == DONE) return read(output)
+    /** The value [out] holds (read by [read]), or the `CsmsException` it holds, thrown. */
+    private inline fun <T> answer(read: (ByteBuffer) -> T, out: ByteArray): T {
+        val output = ByteBuffer.wrap(out, 1, out.size - 1)
+        if (out[0] == DONE) return read(output)
         throw FfiConverterTypeCsmsException.read(output)
     }
 
@@ -134,10 +100,126 @@ internal object FastCall {
         throw CsmsException.Transport(e.toString(), maybeSent = true)
     }
 
-    private inline fun encode(tag: Byte, size: ULong, write: (ByteBuffer) -> Unit): ByteArray {
+    /** A writer holding [tag] then what [write] writes in uniffi's form (an error: rare, uniffi's own converter). */
+    private inline fun encode(tag: Byte, size: ULong, write: (ByteBuffer) -> Unit): Wire.Writer {
         val buffer = ByteBuffer.allocate(1 + size.toInt())
         buffer.put(tag)
         write(buffer)
-        return buffer.array()
+        return Wire.Writer(buffer.array()).also { it.length = buffer.position() }
+    }
+}
+
+/**
+ * uniffi's serialized form of the values the fast path passes (big-endian lengths, strings as
+ * UTF-8), written and read without uniffi's converters where those cost most (a new
+ * `CharsetEncoder` per string): a string ASCII throughout (every header, URL and method in
+ * practice) is copied as it is, any other goes through `FfiConverterString.toUtf8` (so a lone
+ * surrogate fails as on uniffi's path).
+ */
+internal object Wire {
+    /** A growable array and the length written; one per thread ([writer]), used between two native calls. */
+    class Writer(var bytes: ByteArray) {
+        var length = 0
+
+        private fun room(n: Int) {
+            if (length + n > bytes.size) bytes = bytes.copyOf(maxOf(2 * bytes.size, length + n))
+        }
+
+        fun byte(b: Int) {
+            room(1)
+            bytes[length++] = b.toByte()
+        }
+
+        fun int(v: Int) {
+            room(4)
+            bytes[length] = (v ushr 24).toByte()
+            bytes[length + 1] = (v ushr 16).toByte()
+            bytes[length + 2] = (v ushr 8).toByte()
+            bytes[length + 3] = v.toByte()
+            length += 4
+        }
+
+        fun string(s: String) {
+            // The JDK copies an ASCII string's bytes as they are (one array copy). The UTF-8 is
+            // as long as the string only for ASCII, or where a lone surrogate became `?`: any
+            // other string goes through uniffi's encoder, which refuses a lone surrogate as
+            // uniffi's path does.
+            val ascii = s.toByteArray(Charsets.UTF_8)
+            if (ascii.size == s.length && ascii.indices.none { ascii[it] == QUESTION && s[it] != '?' }) {
+                bytes(ascii)
+                return
+            }
+            val utf8 = FfiConverterString.toUtf8(s)
+            val k = utf8.remaining()
+            int(k)
+            room(k)
+            utf8.get(bytes, length, k)
+            length += k
+        }
+
+        fun optionalString(s: String?) {
+            if (s == null) {
+                byte(0)
+            } else {
+                byte(1)
+                string(s)
+            }
+        }
+
+        fun bytes(b: ByteArray) {
+            int(b.size)
+            room(b.size)
+            System.arraycopy(b, 0, bytes, length, b.size)
+            length += b.size
+        }
+
+        fun headers(headers: List<Header>) {
+            int(headers.size)
+            for (h in headers) {
+                string(h.name)
+                string(h.value)
+            }
+        }
+
+        /** An `HttpRequest`, as `FfiConverterTypeHttpRequest.write`. */
+        fun request(r: HttpRequest) {
+            string(r.method)
+            string(r.url)
+            headers(r.headers)
+            bytes(r.body)
+        }
+
+        /** An `HttpResponse`, as `FfiConverterTypeHttpResponse.write`. */
+        fun response(r: HttpResponse) {
+            int(r.status)
+            headers(r.headers)
+            bytes(r.body)
+        }
+    }
+
+    private const val QUESTION = '?'.code.toByte()
+
+    private val writers = ThreadLocal.withInitial { Writer(ByteArray(2048)) }
+
+    /** This thread's writer, emptied. */
+    fun writer(): Writer = writers.get().also { it.length = 0 }
+
+    private fun string(buf: ByteBuffer): String {
+        val n = buf.getInt()
+        val s = String(buf.array(), buf.arrayOffset() + buf.position(), n, Charsets.UTF_8)
+        buf.position(buf.position() + n)
+        return s
+    }
+
+    /** An `HttpRequest` read as `FfiConverterTypeHttpRequest.read` does. */
+    fun request(buf: ByteBuffer): HttpRequest {
+        val method = string(buf)
+        val url = string(buf)
+        val count = buf.getInt()
+        val headers = ArrayList<Header>(count)
+        repeat(count) { headers.add(Header(string(buf), string(buf))) }
+        val body = ByteArray(buf.getInt())
+        buf.get(body)
+        return HttpRequest(method, url, headers, body)
     }
 }

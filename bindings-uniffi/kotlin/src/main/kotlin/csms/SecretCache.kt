@@ -61,7 +61,7 @@ class SecretCache(
 
     /** A strong reference to [native] for the fast path, dropped once this cache is unreachable. */
     private val handle: Long = native.uniffiCloneHandle().also { h ->
-        CLEANER.register(this) { DirectNative.csms_uniffi_cache_release(h) }
+        CLEANER.register(this) { DirectNative.cacheRelease(h) }
     }
 
     @Volatile private var closed = false
@@ -127,7 +127,7 @@ class SecretCache(
         val s = if (stage == CURRENT) CURRENT_BYTES else stage.toByteArray()
         val v = versionId?.toByteArray()
         val out = ByteArray(ID_BYTES)
-        val length = DirectNative.csms_uniffi_cache_hit(handle, n, n.size, s, s.size, v, v?.size ?: -1, System.nanoTime(), out, out.size)
+        val length = DirectNative.cacheHit(handle, n, s, v, System.nanoTime(), out)
         return if (length < 0) null else String(out, 0, length)
     }
 

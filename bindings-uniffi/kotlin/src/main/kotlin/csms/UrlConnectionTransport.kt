@@ -15,7 +15,12 @@ import java.time.Duration
 import javax.net.ssl.SSLException
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
+import kotlin.coroutines.ContinuationInterceptor
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.InternalCoroutinesApi
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.ensureActive
 import kotlinx.coroutines.asExecutor
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.suspendCancellableCoroutine
@@ -23,10 +28,14 @@ import kotlinx.coroutines.withTimeoutOrNull
 
 /**
  * The transport a `CsmsClient(region = ..., ...)` makes when given none: `HttpURLConnection`,
- * present on every JVM and on Android, each exchange on a thread of `Dispatchers.IO`.
+ * present on every JVM and on Android. The exchange runs on the caller's thread when the caller
+ * may block it (a coroutine of `runBlocking` or of `Dispatchers.IO`), otherwise on a thread of
+ * `Dispatchers.IO` (so `Dispatchers.Main` and `Dispatchers.Default` are never blocked).
  *
  * - [connectTimeout] (10 s): time allowed to open the connection (TLS handshake included);
- *   [requestTimeout] (60 s): time allowed for the whole exchange, response body included.
+ *   [requestTimeout] (60 s): time allowed for the whole exchange, response body included (on
+ *   the caller's thread: each read is bounded by it, and reading the body ends, timed out, once
+ *   it has passed).
  * - [maxResponseBytes] (16 MiB): a larger `Content-Length` is refused before reading, and
  *   reading stops as soon as the body passes it; the connection is closed and the call fails
  *   with `CsmsException.Transport` (`maybeSent = true`), `notRetried` saying why.
@@ -70,13 +79,18 @@ class UrlConnectionTransport(
     override suspend fun send(request: HttpRequest): HttpResponse {
         if (closed) throw CsmsException.Transport("this UrlConnectionTransport is closed", false, JavaHttpTransport.UNSENDABLE)
         val connection = open(request)
+        val context = currentCoroutineContext()
+        val dispatcher = context[ContinuationInterceptor]
+        if (dispatcher === Dispatchers.IO || dispatcher?.javaClass?.name == BLOCKING_LOOP) {
+            return exchangeInPlace(connection, request.body, context[Job])
+        }
         // Disconnecting closes the socket, which ends a blocked connect, write or read at once.
         return withTimeoutOrNull(requestTimeout.toMillis()) {
             suspendCancellableCoroutine { continuation ->
                 continuation.invokeOnCancellation { connection.disconnect() }
                 Dispatchers.IO.asExecutor().execute {
                     try {
-                        continuation.resume(exchange(connection, request.body))
+                        continuation.resume(exchange(connection, request.body, Long.MAX_VALUE)) // withTimeoutOrNull bounds it
                     } catch (e: Throwable) {
                         connection.disconnect()
                         continuation.resumeWithException(e)
@@ -84,6 +98,27 @@ class UrlConnectionTransport(
                 }
             }
         } ?: throw CsmsException.Transport("request timed out after $requestTimeout", maybeSent = true, timedOut = true)
+    }
+
+    /**
+     * The exchange on the caller's thread, for a caller that may block it (`runBlocking`'s
+     * thread, `Dispatchers.IO`): no thread hop and no coroutine timer (issue 21). The socket's
+     * timeouts bound the connect and every read, and the body is read until [requestTimeout]
+     * after the start; a cancellation of [job] from another thread disconnects at once.
+     */
+    @OptIn(InternalCoroutinesApi::class)
+    private fun exchangeInPlace(connection: HttpURLConnection, body: ByteArray, job: Job?): HttpResponse {
+        val deadline = System.nanoTime() + requestTimeout.toNanos()
+        val cancelled = job?.invokeOnCompletion(onCancelling = true, invokeImmediately = true) { connection.disconnect() }
+        try {
+            return exchange(connection, body, deadline)
+        } catch (e: Throwable) {
+            connection.disconnect()
+            job?.ensureActive() // cancelled: the cancellation, not the failure the disconnect caused
+            throw e
+        } finally {
+            cancelled?.dispose()
+        }
     }
 
     override suspend fun sleep(millis: Long) {
@@ -125,8 +160,8 @@ class UrlConnectionTransport(
         return connection
     }
 
-    /** Connects, sends [body] and reads the response (blocking). */
-    private fun exchange(connection: HttpURLConnection, body: ByteArray): HttpResponse {
+    /** Connects, sends [body] and reads the response (blocking), the body until [deadline] (`System.nanoTime`). */
+    private fun exchange(connection: HttpURLConnection, body: ByteArray, deadline: Long): HttpResponse {
         try {
             connection.connect()
         } catch (e: IOException) {
@@ -149,7 +184,7 @@ class UrlConnectionTransport(
             } catch (e: IOException) {
                 if (status >= 400) null else throw e
             }
-            return HttpResponse(status, headers, stream?.use { read(it) } ?: ByteArray(0))
+            return HttpResponse(status, headers, stream?.use { read(it, deadline) } ?: ByteArray(0))
         } catch (e: TooLarge) {
             throw CsmsException.Transport(
                 "the response body exceeded $maxResponseBytes bytes", maybeSent = true,
@@ -174,8 +209,8 @@ class UrlConnectionTransport(
         return CsmsException.Transport("$what: ${e.message}", maybeSent = false, timedOut = e is SocketTimeoutException)
     }
 
-    /** The body, at most [maxResponseBytes] of it: one byte more is [TooLarge]. */
-    private fun read(input: InputStream): ByteArray {
+    /** The body, at most [maxResponseBytes] of it (one byte more is [TooLarge]), read until [deadline]. */
+    private fun read(input: InputStream, deadline: Long): ByteArray {
         val limit = minOf(maxResponseBytes, MAX_ARRAY)
         var bytes = ByteArray(8192)
         var length = 0
@@ -188,6 +223,7 @@ class UrlConnectionTransport(
                 bytes = bytes.copyOf(minOf(limit, 2L * bytes.size).toInt())
             }
             val n = input.read(bytes, length, bytes.size - length)
+            if (n >= 0 && deadline != Long.MAX_VALUE && System.nanoTime() - deadline > 0) throw SocketTimeoutException("the body was not read in time")
             if (n < 0) return if (length == bytes.size) bytes else bytes.copyOf(length)
             length += n
         }
@@ -199,6 +235,8 @@ class UrlConnectionTransport(
     private companion object {
         /** The longest array the JVM makes (a body over it is refused as over the limit). */
         const val MAX_ARRAY = Int.MAX_VALUE - 8L
+        /** `runBlocking`'s dispatcher: its thread is blocked for the call anyway. */
+        const val BLOCKING_LOOP = "kotlinx.coroutines.BlockingEventLoop"
         val RESTRICTED = setOf("host", "content-length", "connection", "expect", "upgrade", "transfer-encoding")
     }
 }

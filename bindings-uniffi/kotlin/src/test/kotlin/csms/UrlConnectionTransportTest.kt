@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 import kotlin.time.Duration.Companion.milliseconds
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.async
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -86,6 +88,32 @@ class UrlConnectionTransportTest {
                 call.cancel()
             }
             assertTrue(silent.closed.await(5, TimeUnit.SECONDS), "the connection stayed open")
+        }
+    }
+
+    @Test
+    fun `a call blocking runBlocking's thread (the exchange in place) is cancelled from another thread at once`() = Silent().use { silent ->
+        UrlConnectionTransport().use { transport ->
+            val started = System.nanoTime()
+            var cancelled = false
+            runBlocking {
+                // `launch` on runBlocking's own loop: the exchange blocks this thread, no hop.
+                val call = launch {
+                    try {
+                        transport.send(HttpRequest("GET", silent.endpoint + "/", emptyList(), ByteArray(0)))
+                    } catch (e: CancellationException) {
+                        cancelled = true
+                        throw e
+                    }
+                }
+                thread(isDaemon = true) {
+                    while (silent.connections.get() == 0) Thread.sleep(10)
+                    call.cancel()
+                }
+            }
+            assertTrue(cancelled, "the send did not end with the cancellation")
+            assertTrue(silent.closed.await(5, TimeUnit.SECONDS), "the connection stayed open")
+            assertTrue((System.nanoTime() - started) / 1_000_000 < 5_000)
         }
     }
 
