@@ -29,8 +29,9 @@ import kotlinx.coroutines.withTimeoutOrNull
 /**
  * The transport a `CsmsClient(region = ..., ...)` makes when given none: `HttpURLConnection`,
  * present on every JVM and on Android. The exchange runs on the caller's thread when the caller
- * may block it (a coroutine of `runBlocking` or of `Dispatchers.IO`), otherwise on a thread of
- * `Dispatchers.IO` (so `Dispatchers.Main` and `Dispatchers.Default` are never blocked).
+ * is a coroutine of `Dispatchers.IO` (whose threads are there to block), otherwise on a thread
+ * of `Dispatchers.IO`: `Dispatchers.Main` and `Dispatchers.Default` are never blocked, nor is
+ * `runBlocking`'s thread, whose other coroutines would wait for the exchange.
  *
  * - [connectTimeout] (10 s): time allowed to open the connection (TLS handshake included);
  *   [requestTimeout] (60 s): time allowed for the whole exchange, response body included (on
@@ -81,7 +82,7 @@ class UrlConnectionTransport(
         val connection = open(request)
         val context = currentCoroutineContext()
         val dispatcher = context[ContinuationInterceptor]
-        if (dispatcher === Dispatchers.IO || dispatcher?.javaClass?.name == BLOCKING_LOOP) {
+        if (dispatcher === Dispatchers.IO) {
             return exchangeInPlace(connection, request.body, context[Job])
         }
         // Disconnecting closes the socket, which ends a blocked connect, write or read at once.
@@ -101,8 +102,8 @@ class UrlConnectionTransport(
     }
 
     /**
-     * The exchange on the caller's thread, for a caller that may block it (`runBlocking`'s
-     * thread, `Dispatchers.IO`): no thread hop and no coroutine timer (issue 21). The socket's
+     * The exchange on the caller's thread, a thread of `Dispatchers.IO`: no thread hop and no
+     * coroutine timer (issue 21). The socket's
      * timeouts bound the connect and every read, and the body is read until [requestTimeout]
      * after the start; a cancellation of [job] from another thread disconnects at once.
      */
@@ -235,8 +236,6 @@ class UrlConnectionTransport(
     private companion object {
         /** The longest array the JVM makes (a body over it is refused as over the limit). */
         const val MAX_ARRAY = Int.MAX_VALUE - 8L
-        /** `runBlocking`'s dispatcher: its thread is blocked for the call anyway. */
-        const val BLOCKING_LOOP = "kotlinx.coroutines.BlockingEventLoop"
         val RESTRICTED = setOf("host", "content-length", "connection", "expect", "upgrade", "transfer-encoding")
     }
 }

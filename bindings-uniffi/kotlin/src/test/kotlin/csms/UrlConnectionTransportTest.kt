@@ -4,6 +4,7 @@ import java.net.InetAddress
 import java.net.ServerSocket
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 import kotlin.time.Duration.Companion.milliseconds
@@ -92,12 +93,12 @@ class UrlConnectionTransportTest {
     }
 
     @Test
-    fun `a call blocking runBlocking's thread (the exchange in place) is cancelled from another thread at once`() = Silent().use { silent ->
+    fun `a call blocking its Dispatchers IO thread (the exchange in place) is cancelled from another thread at once`() = Silent().use { silent ->
         UrlConnectionTransport().use { transport ->
             val started = System.nanoTime()
             var cancelled = false
-            runBlocking {
-                // `launch` on runBlocking's own loop: the exchange blocks this thread, no hop.
+            runBlocking(Dispatchers.IO) {
+                // `launch` on Dispatchers.IO: the exchange blocks that thread, no hop.
                 val call = launch {
                     try {
                         transport.send(HttpRequest("GET", silent.endpoint + "/", emptyList(), ByteArray(0)))
@@ -114,6 +115,23 @@ class UrlConnectionTransportTest {
             assertTrue(cancelled, "the send did not end with the cancellation")
             assertTrue(silent.closed.await(5, TimeUnit.SECONDS), "the connection stayed open")
             assertTrue((System.nanoTime() - started) / 1_000_000 < 5_000)
+        }
+    }
+
+    @Test
+    fun `two calls in one runBlocking are in flight at once (neither blocks runBlocking's thread)`() = Silent().use { silent ->
+        UrlConnectionTransport().use { transport ->
+            val both = AtomicBoolean(false)
+            runBlocking {
+                val calls = List(2) { launch { transport.send(HttpRequest("GET", silent.endpoint + "/", emptyList(), ByteArray(0))) } }
+                thread(isDaemon = true) {
+                    val until = System.nanoTime() + 3_000_000_000L
+                    while (silent.connections.get() < 2 && System.nanoTime() < until) Thread.sleep(10)
+                    both.set(silent.connections.get() >= 2)
+                    calls.forEach { it.cancel() }
+                }
+            }
+            assertTrue(both.get(), "the second call waited for the first")
         }
     }
 

@@ -24,6 +24,7 @@ import csms.signRequest
 import csms.updateSecret
 import java.io.ByteArrayInputStream
 import java.util.concurrent.CompletableFuture
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.runBlocking
 import com.huaweicloud.sdk.core.http.HttpClient as OfficialHttpClient
 import com.huaweicloud.sdk.core.http.HttpRequest as OfficialRequest
@@ -122,7 +123,9 @@ private fun officialRequest(endpoint: String, path: String, headers: Map<String,
     OfficialRequest.newBuilder().withEndpoint(endpoint).withPath(path).withMethod(HttpMethod.GET)
         .withContentType("application/json").addHeaders(headers).build()
 
-fun main(): Unit = runBlocking {
+// Both SDKs are called from a coroutine of Dispatchers.IO, where blocking calls belong (the
+// official SDK blocks; ours exchanges in place there, and hops to Dispatchers.IO from others).
+fun main(): Unit = runBlocking(Dispatchers.IO) {
     val ak = "AK"
     val sk = "SK"
     Emulator().use { emulator ->
