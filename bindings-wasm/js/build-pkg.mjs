@@ -298,7 +298,7 @@ execFileSync(esbuild, [
   join(pkg, 'esm', 'index.js'), join(pkg, 'esm', 'testing.js'),
   '--bundle', '--splitting', '--format=esm', '--platform=neutral', '--external:#csms-module',
   '--legal-comments=none', '--chunk-names=shared', `--outdir=${bundled}`, '--log-level=warning',
-], { stdio: 'inherit' });
+], { stdio: 'inherit', cwd: pkg }); // (cwd: its markers of each part's file read `// esm/x.js` from anywhere)
 for (const file of readdirSync(join(pkg, 'esm'))) {
   if (file.endsWith('.js') && !file.startsWith('module-')) rmSync(join(pkg, 'esm', file));
 }
