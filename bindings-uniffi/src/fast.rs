@@ -275,7 +275,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callFree(_env: JniEnv, _cla
 /// `service` and `at`). The request is read in place, borrowed from `input`, and signed with
 /// [`csms_core::Signer::sign_parts`]. Returns one `byte[]`: `DONE` (2) then the signed
 /// request's headers only (a count, then each name and value; Kotlin keeps the method, URL
-/// and body it passed), or `FAILED` (3) then the `CsmsException`, serialized.
+/// and body it passed), or `FAILED` (3) then the `CsmsException`, serialized: `input` itself,
+/// written over, when that fits in it, else a new array.
 ///
 /// # Safety
 ///
@@ -291,7 +292,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_sign(
     let env = unsafe { Env::new(env) };
     let signed = crate::guard(|| env.with_bytes(input, len, sign_headers).unwrap_or_else(unreadable));
     let mut output = signed.unwrap_or_else(failed);
-    let array = env.new_bytes(&output);
+    // Written over the input where it fits (it is read by then): no new array to allocate.
+    let array = if env.set_bytes(input, &output) { input } else { env.new_bytes(&output) };
     // The headers may hold the security token: not left behind in freed memory.
     wipe(&mut output);
     array

@@ -66,15 +66,21 @@ internal object FastCall {
         w.string(ak)
         val secret = w.length
         w.string(sk)
-        for (s in arrayOf(securityToken, algorithm, region, service, at)) w.optionalString(s)
-        val out = try {
-            DirectNative.sign(w.bytes, w.length)
+        w.optionalString(securityToken)
+        w.optionalString(algorithm)
+        w.optionalString(region)
+        w.optionalString(service)
+        w.optionalString(at)
+        val bytes = w.bytes
+        try {
+            // The answer comes back in `bytes` where it fits: no new array.
+            val headers = answer(Wire::headers, DirectNative.sign(bytes, w.length))
+            return HttpRequest(request.method, request.url, headers, request.body)
         } finally {
-            // The thread's buffer outlives the call: the secret key and token not left in it.
-            java.util.Arrays.fill(w.bytes, secret, w.length, 0)
+            // The thread's buffer outlives the call: the secret key not left in it, nor the
+            // security token (in the answer's headers too, over the start of the buffer).
+            java.util.Arrays.fill(bytes, if (securityToken == null) secret else 0, if (securityToken == null) w.length else bytes.size, 0)
         }
-        val headers = answer(Wire::headers, out)
-        return HttpRequest(request.method, request.url, headers, request.body)
     }
 
     /** `CsmsClient.buildRequest` in one crossing (`DirectNative.clientMethod`); [lend] as for [call]. */
