@@ -172,10 +172,7 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsExce
 /// `request` as uniffi writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it),
 /// without the copy into uniffi's record.
 fn write_request(request: &csms_core::HttpRequest, out: &mut Vec<u8>) {
-    fn bytes(out: &mut Vec<u8>, b: &[u8]) {
-        out.extend_from_slice(&(b.len() as i32).to_be_bytes());
-        out.extend_from_slice(b);
-    }
+    use wire::put as bytes;
     bytes(out, request.method.as_bytes());
     bytes(out, request.url.as_bytes());
     out.extend_from_slice(&(request.headers.len() as i32).to_be_bytes());
@@ -190,7 +187,8 @@ fn write_request(request: &csms_core::HttpRequest, out: &mut Vec<u8>) {
 mod wire {
     use crate::CsmsException;
 
-    fn malformed(what: &str) -> CsmsException {
+    /// The error of an input the fast path could not read as `what` says.
+    pub fn malformed(what: &str) -> CsmsException {
         CsmsException::Internal { reason: format!("malformed input of the fast path: {what}") }
     }
 
@@ -215,9 +213,20 @@ mod wire {
         take(buf, n)
     }
 
+    /// A string, borrowed.
+    pub fn str<'a>(buf: &mut &'a [u8]) -> Result<&'a str, CsmsException> {
+        std::str::from_utf8(bytes(buf)?).map_err(|_| malformed("not UTF-8"))
+    }
+
     /// A string.
     pub fn text(buf: &mut &[u8]) -> Result<String, CsmsException> {
-        String::from_utf8(bytes(buf)?.to_vec()).map_err(|_| malformed("not UTF-8"))
+        str(buf).map(str::to_owned)
+    }
+
+    /// Writes a length, then `b`.
+    pub fn put(out: &mut Vec<u8>, b: &[u8]) {
+        out.extend_from_slice(&(b.len() as i32).to_be_bytes());
+        out.extend_from_slice(b);
     }
 
     /// A list of `Header`s.
@@ -239,15 +248,6 @@ fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsExcepti
         .map_err(|_| crate::invalid("status", format!("must be between 0 and 65535, not {status}")))?;
     let headers = wire::headers(buf)?;
     Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
-}
-
-/// An `HttpRequest` as uniffi writes it, read into the core's request as
-/// [`crate::to_core_request`] makes it.
-fn read_request(buf: &mut &[u8]) -> Result<csms_core::HttpRequest, CsmsException> {
-    let mut request = csms_core::HttpRequest::new(wire::text(buf)?, wire::text(buf)?);
-    request.headers = wire::headers(buf)?;
-    request.body = wire::bytes(buf)?.to_vec();
-    Ok(request)
 }
 
 /// A value Kotlin wrote with its `FfiConverterType...write`.
@@ -272,8 +272,11 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callFree(_env: JniEnv, _cla
 /// Kotlin's `signRequest` ([`crate::sign_request`]) in one crossing: `DirectNative.sign`.
 /// The first `len` bytes of `input` hold its arguments serialized as uniffi does (the
 /// `HttpRequest`, `ak`, `sk`, then the optional `security_token`, `algorithm`, `region`,
-/// `service` and `at`). Returns one `byte[]`: `DONE` (2) then the signed `HttpRequest`, or
-/// `FAILED` (3) then the `CsmsException`, serialized.
+/// `service` and `at`). The request is read in place, borrowed from `input`, and signed with
+/// [`csms_core::Signer::sign_parts`]. Returns one `byte[]`: `DONE` (2) then the signed
+/// request's headers only (a count, then each name and value; Kotlin keeps the method, URL
+/// and body it passed), or `FAILED` (3) then the `CsmsException`, serialized: `input` itself,
+/// written over, when that fits in it, else a new array.
 ///
 /// # Safety
 ///
@@ -287,22 +290,48 @@ pub unsafe extern "system" fn Java_csms_DirectNative_sign(
 ) -> JObject {
     // SAFETY: as the JVM promises.
     let env = unsafe { Env::new(env) };
-    let signed = crate::guard(|| {
-        env.with_bytes(input, len, |mut input| {
-            let mut request = read_request(&mut input)?;
-            let (ak, sk) = (read(&mut input)?, read(&mut input)?);
-            let (token, algorithm, region, service, at) =
-                (read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?, read(&mut input)?);
-            let (algorithm, scope) = crate::algorithm_scope(algorithm, region, service)?;
-            crate::sign_core(&mut request, ak, sk, token, algorithm, scope, at)?;
-            let mut output = Vec::with_capacity(1024 + request.body.len());
-            output.push(DONE);
-            write_request(&request, &mut output);
-            Ok(output)
-        })
-        .unwrap_or_else(unreadable)
-    });
-    env.new_bytes(&signed.unwrap_or_else(failed))
+    let signed = crate::guard(|| env.with_bytes(input, len, sign_headers).unwrap_or_else(unreadable));
+    let mut output = signed.unwrap_or_else(failed);
+    // Written over the input where it fits (it is read by then): no new array to allocate.
+    let array = if env.set_bytes(input, &output) { input } else { env.new_bytes(&output) };
+    // The headers may hold the security token: not left behind in freed memory.
+    wipe(&mut output);
+    array
+}
+
+/// The signed headers of the arguments of [`Java_csms_DirectNative_sign`], after `DONE`.
+fn sign_headers(mut input: &[u8]) -> Result<Vec<u8>, CsmsException> {
+    let buf = &mut input;
+    let method = wire::str(buf)?;
+    let url = wire::str(buf)?;
+    let count = usize::try_from(wire::int(buf)?).map_err(|_| wire::malformed("a negative length"))?;
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(count.min(256));
+    for _ in 0..count {
+        headers.push((wire::str(buf)?, wire::str(buf)?));
+    }
+    let body = wire::bytes(buf)?;
+    let (ak, sk) = (read(buf)?, read(buf)?);
+    let (token, algorithm, region, service, at) = (read(buf)?, read(buf)?, read(buf)?, read(buf)?, read(buf)?);
+    let (algorithm, scope) = crate::algorithm_scope(algorithm, region, service)?;
+    let signer = csms_core::Signer::new(crate::access_key(ak, sk, token), algorithm, scope)?;
+    let signed = signer.sign_parts(method, url, &headers, body, crate::sdk_date(at)?)?;
+    let mut output = Vec::with_capacity(512);
+    output.push(DONE);
+    output.extend_from_slice(&(signed.len() as i32).to_be_bytes());
+    for (name, value) in &signed {
+        wire::put(&mut output, name.as_bytes());
+        wire::put(&mut output, value.as_bytes());
+    }
+    Ok(output)
+}
+
+/// Writes zeros over `bytes` (volatile writes: not optimised away before the free).
+fn wipe(bytes: &mut [u8]) {
+    for b in bytes.iter_mut() {
+        // SAFETY: a valid, aligned `u8` of the slice.
+        unsafe { std::ptr::write_volatile(b, 0) };
+    }
+    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
 /// The error of an input the fast path could not read (beyond its array, or no memory).

@@ -34,7 +34,7 @@ internal object DirectNative {
     /** Frees [call]. */
     @JvmStatic external fun callFree(call: Long)
 
-    /** `signRequest` of the first [length] bytes of [input] (its arguments serialized): a code byte, then the output. */
+    /** `signRequest` of the first [length] bytes of [input] (its arguments serialized): a code byte, then the signed headers (or the error); [input] itself, written over, where that fits. */
     @JvmStatic external fun sign(input: ByteArray, length: Int): ByteArray
 
     /** `buildRequest` ([method] 0) or `parseResponse` (1) on [client] of the first [length] bytes of [input]: as [sign]. */

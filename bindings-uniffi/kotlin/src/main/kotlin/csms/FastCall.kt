@@ -52,7 +52,11 @@ internal object FastCall {
         }
     }
 
-    /** `signRequest` in one crossing (`DirectNative.sign`): the same result or exception as uniffi's path (as are the other methods here). */
+    /**
+     * `signRequest` in one crossing (`DirectNative.sign`): the same result or exception as
+     * uniffi's path (as are the other methods here). Only the signed headers come back; the
+     * result has [request]'s method, URL and body (the same objects).
+     */
     fun sign(
         request: HttpRequest, ak: String, sk: String, securityToken: String?, algorithm: String?, region: String?,
         service: String?, at: String?,
@@ -60,9 +64,23 @@ internal object FastCall {
         val w = Wire.writer()
         w.request(request)
         w.string(ak)
+        val secret = w.length
         w.string(sk)
-        for (s in arrayOf(securityToken, algorithm, region, service, at)) w.optionalString(s)
-        return answer(Wire::request, DirectNative.sign(w.bytes, w.length))
+        w.optionalString(securityToken)
+        w.optionalString(algorithm)
+        w.optionalString(region)
+        w.optionalString(service)
+        w.optionalString(at)
+        val bytes = w.bytes
+        try {
+            // The answer comes back in `bytes` where it fits: no new array.
+            val headers = answer(Wire::headers, DirectNative.sign(bytes, w.length))
+            return HttpRequest(request.method, request.url, headers, request.body)
+        } finally {
+            // The thread's buffer outlives the call: the secret key not left in it, nor the
+            // security token (in the answer's headers too, over the start of the buffer).
+            java.util.Arrays.fill(bytes, if (securityToken == null) secret else 0, if (securityToken == null) w.length else bytes.size, 0)
+        }
     }
 
     /** `CsmsClient.buildRequest` in one crossing (`DirectNative.clientMethod`); [lend] as for [call]. */
@@ -140,15 +158,25 @@ internal object Wire {
         }
 
         fun string(s: String) {
-            // The JDK copies an ASCII string's bytes as they are (one array copy). The UTF-8 is
-            // as long as the string only for ASCII, or where a lone surrogate became `?`: any
-            // other string goes through uniffi's encoder, which refuses a lone surrogate as
-            // uniffi's path does.
-            val ascii = s.toByteArray(Charsets.UTF_8)
-            if (ascii.size == s.length && ascii.indices.none { ascii[it] == QUESTION && s[it] != '?' }) {
-                bytes(ascii)
-                return
+            // An ASCII string (every header, URL and method in practice) is copied a char a
+            // byte straight into the buffer, with no array of its own; any other goes through
+            // uniffi's encoder, which refuses a lone surrogate as uniffi's path does.
+            val n = s.length
+            room(4 + n)
+            val start = length + 4
+            for (i in 0 until n) {
+                val c = s[i].code
+                if (c >= 0x80) {
+                    utf8(s)
+                    return
+                }
+                bytes[start + i] = c.toByte()
             }
+            int(n)
+            length += n
+        }
+
+        private fun utf8(s: String) {
             val utf8 = FfiConverterString.toUtf8(s)
             val k = utf8.remaining()
             int(k)
@@ -197,8 +225,6 @@ internal object Wire {
         }
     }
 
-    private const val QUESTION = '?'.code.toByte()
-
     private val writers = ThreadLocal.withInitial { Writer(ByteArray(2048)) }
 
     /** This thread's writer, emptied. */
@@ -211,13 +237,19 @@ internal object Wire {
         return s
     }
 
+    /** A list of `Header`s, as uniffi's converter of a `List<Header>` reads it. */
+    fun headers(buf: ByteBuffer): List<Header> {
+        val count = buf.getInt()
+        val headers = ArrayList<Header>(count)
+        repeat(count) { headers.add(Header(string(buf), string(buf))) }
+        return headers
+    }
+
     /** An `HttpRequest` read as `FfiConverterTypeHttpRequest.read` does. */
     fun request(buf: ByteBuffer): HttpRequest {
         val method = string(buf)
         val url = string(buf)
-        val count = buf.getInt()
-        val headers = ArrayList<Header>(count)
-        repeat(count) { headers.add(Header(string(buf), string(buf))) }
+        val headers = headers(buf)
         val body = ByteArray(buf.getInt())
         buf.get(body)
         return HttpRequest(method, url, headers, body)

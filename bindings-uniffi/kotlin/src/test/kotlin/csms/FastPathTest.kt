@@ -23,4 +23,40 @@ class FastPathTest {
         assertEquals("caf\u00e9 \uD83D\uDE00 ?", signed.headers.first { it.name == "X-Note" }.value)
         assertEquals(null, verifyRequest(signed, "AK", "SK"))
     }
+
+    @Test
+    fun `signed headers larger than the buffer they came in come back whole`() {
+        // The answer is written over the thread's buffer (2 KiB at first) where it fits, in a
+        // new array where not: header values of sizes around that limit, on a fresh thread.
+        var failure: Throwable? = null
+        val thread = Thread {
+            try {
+                for (n in 1700..2100 step 7) {
+                    val big = "v".repeat(n)
+                    val request = HttpRequest("PUT", url, listOf(Header("X-Big", big)), "{}".toByteArray())
+                    val signed = signRequest(request, "AK", "SK", securityToken = "TOKEN", at = "20240806T101010Z")
+                    assertEquals(big, signed.headers.first { it.name == "X-Big" }.value)
+                    assertEquals("TOKEN", signed.headers.first { it.name == "X-Security-Token" }.value)
+                    assertEquals(null, verifyRequest(signed, "AK", "SK", "TOKEN"))
+                    assertEquals(true, request.body === signed.body)
+                }
+            } catch (e: Throwable) {
+                failure = e
+            }
+        }
+        thread.start()
+        thread.join()
+        failure?.let { throw it }
+    }
+
+    @Test
+    fun `the secret key and the security token are not left in the thread's buffer`() {
+        val request = HttpRequest("GET", url, listOf(Header("Content-Type", "application/json")), ByteArray(0))
+        for (token in listOf(null, "TOKEN-9f3b7c")) {
+            signRequest(request, "AK", "SK-5d2e8a", securityToken = token, at = "20240806T101010Z")
+            val left = String(Wire.writer().bytes, Charsets.ISO_8859_1)
+            assertEquals(false, left.contains("SK-5d2e8a"), "the secret key")
+            assertEquals(false, left.contains("TOKEN-9f3b7c"), "the security token")
+        }
+    }
 }
