@@ -29,7 +29,11 @@ internal object FastCall {
         try {
             var outcome: Wire.Writer? = null
             while (true) {
-                val out = DirectNative.callNext(call, outcome?.bytes, outcome?.length ?: -1)
+                val out = try {
+                    DirectNative.callNext(call, outcome?.bytes, outcome?.length ?: -1)
+                } finally {
+                    outcome?.wipe() // the response may hold a secret value
+                }
                 outcome = null
                 val output = ByteBuffer.wrap(out, 1, out.size - 1)
                 when (out[0]) {
@@ -64,7 +68,6 @@ internal object FastCall {
         val w = Wire.writer()
         w.request(request)
         w.string(ak)
-        val secret = w.length
         w.string(sk)
         w.optionalString(securityToken)
         w.optionalString(algorithm)
@@ -77,9 +80,10 @@ internal object FastCall {
             val headers = answer(Wire::headers, DirectNative.sign(bytes, w.length))
             return HttpRequest(request.method, request.url, headers, request.body)
         } finally {
-            // The thread's buffer outlives the call: the secret key not left in it, nor the
-            // security token (in the answer's headers too, over the start of the buffer).
-            java.util.Arrays.fill(bytes, if (securityToken == null) secret else 0, if (securityToken == null) w.length else bytes.size, 0)
+            // The thread's buffer outlives the call: the secret key not left in it, nor the body
+            // (a secret value), nor the security token (in the answer's headers too, over the
+            // start of the buffer).
+            java.util.Arrays.fill(bytes, 0, if (securityToken == null) w.length else bytes.size, 0)
         }
     }
 
@@ -89,7 +93,11 @@ internal object FastCall {
         w.string(operation)
         w.string(inputJson)
         w.optionalString(at)
-        return answer(Wire::request, lend { handle -> DirectNative.clientMethod(handle, 0, w.bytes, w.length) })
+        try {
+            return answer(Wire::request, lend { handle -> DirectNative.clientMethod(handle, 0, w.bytes, w.length) })
+        } finally {
+            w.wipe() // the input may hold a secret value
+        }
     }
 
     /** `CsmsClient.parseResponse` in one crossing (`DirectNative.clientMethod`); [lend] as for [call]. */
@@ -97,7 +105,11 @@ internal object FastCall {
         val w = Wire.writer()
         w.string(operation)
         w.response(response)
-        return answer(FfiConverterString::read, lend { handle -> DirectNative.clientMethod(handle, 1, w.bytes, w.length) })
+        try {
+            return answer(FfiConverterString::read, lend { handle -> DirectNative.clientMethod(handle, 1, w.bytes, w.length) })
+        } finally {
+            w.wipe() // the response may hold a secret value
+        }
     }
 
     /** The value [out] holds (read by [read]), or the `CsmsException` it holds, thrown. */
@@ -140,7 +152,17 @@ internal object Wire {
         var length = 0
 
         private fun room(n: Int) {
-            if (length + n > bytes.size) bytes = bytes.copyOf(maxOf(2 * bytes.size, length + n))
+            if (length + n > bytes.size) {
+                val old = bytes
+                bytes = old.copyOf(maxOf(2 * old.size, length + n))
+                old.fill(0, 0, length) // what it held may be secret
+            }
+        }
+
+        /** Writes zeros over what was written (the thread's buffer outlives the call) and empties it. */
+        fun wipe() {
+            java.util.Arrays.fill(bytes, 0, length, 0)
+            length = 0
         }
 
         fun byte(b: Int) {

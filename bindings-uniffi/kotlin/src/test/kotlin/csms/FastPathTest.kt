@@ -59,4 +59,18 @@ class FastPathTest {
             assertEquals(false, left.contains("TOKEN-9f3b7c"), "the security token")
         }
     }
+
+    @Test
+    fun `a secret value is not left in the thread's buffer by signRequest, buildRequest or parseResponse`() {
+        val body = """{"secret_string":"VALUE-7c1e"}""".toByteArray()
+        signRequest(HttpRequest("POST", url, emptyList(), body), "AK", "SK", at = "20240806T101010Z")
+        assertEquals(false, String(Wire.writer().bytes, Charsets.ISO_8859_1).contains("VALUE-7c1e"), "signRequest")
+        CsmsClient(region = "cn-north-4", projectId = "p", credentials = ProvidedCredentials(ak = "AK", sk = "SK")).use { client ->
+            client.buildRequest("CreateSecret", """{"name":"db","secret_string":"VALUE-7c1e"}""", "20240806T101010Z")
+            assertEquals(false, String(Wire.writer().bytes, Charsets.ISO_8859_1).contains("VALUE-7c1e"), "buildRequest")
+            val answer = """{"version":{"secret_string":"VALUE-7c1e"}}""".toByteArray()
+            client.parseResponse("ShowSecretVersion", HttpResponse(200, emptyList(), answer))
+            assertEquals(false, String(Wire.writer().bytes, Charsets.ISO_8859_1).contains("VALUE-7c1e"), "parseResponse")
+        }
+    }
 }
