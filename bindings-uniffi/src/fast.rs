@@ -175,11 +175,7 @@ fn write_request(request: &csms_core::HttpRequest, out: &mut Vec<u8>) {
     use wire::put as bytes;
     bytes(out, request.method.as_bytes());
     bytes(out, request.url.as_bytes());
-    out.extend_from_slice(&(request.headers.len() as i32).to_be_bytes());
-    for (name, value) in &request.headers {
-        bytes(out, name.as_bytes());
-        bytes(out, value.as_bytes());
-    }
+    wire::put_headers(out, &request.headers);
     bytes(out, &request.body);
 }
 
@@ -227,6 +223,16 @@ mod wire {
     pub fn put(out: &mut Vec<u8>, b: &[u8]) {
         out.extend_from_slice(&(b.len() as i32).to_be_bytes());
         out.extend_from_slice(b);
+    }
+
+    /// Writes a list of `Header`s as uniffi writes a `List<Header>`: a count, then each name
+    /// and value.
+    pub fn put_headers(out: &mut Vec<u8>, headers: &[(impl AsRef<str>, impl AsRef<str>)]) {
+        out.extend_from_slice(&(headers.len() as i32).to_be_bytes());
+        for (name, value) in headers {
+            put(out, name.as_ref().as_bytes());
+            put(out, value.as_ref().as_bytes());
+        }
     }
 
     /// A list of `Header`s.
@@ -295,7 +301,7 @@ pub unsafe extern "system" fn Java_csms_DirectNative_sign(
     // Written over the input where it fits (it is read by then): no new array to allocate.
     let array = if env.set_bytes(input, &output) { input } else { env.new_bytes(&output) };
     // The headers may hold the security token: not left behind in freed memory.
-    wipe(&mut output);
+    zeroize::Zeroize::zeroize(&mut output);
     array
 }
 
@@ -317,21 +323,8 @@ fn sign_headers(mut input: &[u8]) -> Result<Vec<u8>, CsmsException> {
     let signed = signer.sign_parts(method, url, &headers, body, crate::sdk_date(at)?)?;
     let mut output = Vec::with_capacity(512);
     output.push(DONE);
-    output.extend_from_slice(&(signed.len() as i32).to_be_bytes());
-    for (name, value) in &signed {
-        wire::put(&mut output, name.as_bytes());
-        wire::put(&mut output, value.as_bytes());
-    }
+    wire::put_headers(&mut output, &signed);
     Ok(output)
-}
-
-/// Writes zeros over `bytes` (volatile writes: not optimised away before the free).
-fn wipe(bytes: &mut [u8]) {
-    for b in bytes.iter_mut() {
-        // SAFETY: a valid, aligned `u8` of the slice.
-        unsafe { std::ptr::write_volatile(b, 0) };
-    }
-    std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
 }
 
 /// The error of an input the fast path could not read (beyond its array, or no memory).

@@ -93,11 +93,7 @@ internal object FastCall {
         w.string(operation)
         w.string(inputJson)
         w.optionalString(at)
-        try {
-            return answer(Wire::request, lend { handle -> DirectNative.clientMethod(handle, 0, w.bytes, w.length) })
-        } finally {
-            w.wipe() // the input may hold a secret value
-        }
+        return clientMethod(lend, 0, w, Wire::request)
     }
 
     /** `CsmsClient.parseResponse` in one crossing (`DirectNative.clientMethod`); [lend] as for [call]. */
@@ -105,12 +101,16 @@ internal object FastCall {
         val w = Wire.writer()
         w.string(operation)
         w.response(response)
-        try {
-            return answer(FfiConverterString::read, lend { handle -> DirectNative.clientMethod(handle, 1, w.bytes, w.length) })
-        } finally {
-            w.wipe() // the response may hold a secret value
-        }
+        return clientMethod(lend, 1, w, FfiConverterString::read)
     }
+
+    /** Client method [method] of `DirectNative.clientMethod` on what [w] holds, read by [read]; [w] wiped after (it may hold a secret value). */
+    private inline fun <T> clientMethod(lend: ((Long) -> ByteArray) -> ByteArray, method: Int, w: Wire.Writer, read: (ByteBuffer) -> T): T =
+        try {
+            answer(read, lend { handle -> DirectNative.clientMethod(handle, method, w.bytes, w.length) })
+        } finally {
+            w.wipe()
+        }
 
     /** The value [out] holds (read by [read]), or the `CsmsException` it holds, thrown. */
     private inline fun <T> answer(read: (ByteBuffer) -> T, out: ByteArray): T {
