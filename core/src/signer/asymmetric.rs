@@ -5,7 +5,7 @@
 //! (RFC 6979), so signing needs no random source. Both give valid signatures under the
 //! same public key.
 
-use super::curve::{add_carry, from_be, is_zero, to_be, Curve, Limbs, Modulus, ONE, P256, SM2};
+use super::curve::{add_carry, from_be, is_zero, to_be, Curve, Limbs, Modulus, LIMBS, ONE, P256, SM2};
 use super::hash::HashKind;
 use crate::error::{Error, Result};
 use zeroize::{Zeroize, Zeroizing};
@@ -13,7 +13,7 @@ use zeroize::{Zeroize, Zeroizing};
 /// Derives the private scalar (big-endian bytes, wiped when dropped) for `label` from AK/SK:
 /// the first `c = HMAC(SK, 00000001 || label || 00 || AK || counter || 00000100)` with
 /// `c <= n - 2` gives `d = c + 1`.
-fn derive_scalar(hash: HashKind, label: &str, order: &Modulus, ak: &str, sk: &str) -> Result<Zeroizing<[u8; 32]>> {
+fn derive_small(hash: HashKind, label: &str, order: &Modulus, ak: &str, sk: &str) -> Result<Zeroizing<[u8; 32]>> {
     for counter in 0u8..=254 {
         let mut data = Vec::with_capacity(4 + label.len() + 1 + ak.len() + 1 + 4);
         data.extend_from_slice(&[0, 0, 0, 1]);
@@ -92,7 +92,7 @@ fn x_of_multiple(curve: &Curve, k: &Limbs) -> Limbs {
     let affine = curve.to_affine(&point);
     point.zeroize();
     // k is in [1, n), so k * G is never the point at infinity.
-    affine.map_or([0; 8], |(x, _)| x)
+    affine.map_or([0; LIMBS], |(x, _)| x)
 }
 
 impl KeyPair {
@@ -109,7 +109,7 @@ impl KeyPair {
             Kind::P256 => (HashKind::Sha256, "SDK-ECDSA-P256-SHA256", &P256),
             Kind::Sm2 => (HashKind::Sm3, "SDK-SM2-SM3", &SM2),
         };
-        let secret = derive_scalar(hash, label, &curve.n, ak, sk)?;
+        let secret = derive_small(hash, label, &curve.n, ak, sk)?;
         let d = Zeroizing::new(from_be(&secret));
         let mut point = curve.mul(&d, &curve.generator());
         let public = curve.to_affine(&point);
@@ -185,7 +185,7 @@ impl KeyPair {
             Kind::P256 => {
                 let w = n.invert_plain(&s);
                 let z = n.reduce(&HashKind::Sha256.digest(string_to_sign));
-                (n.mul_plain(&z, &w), n.mul_plain(&r, &w), [0; 8])
+                (n.mul_plain(&z, &w), n.mul_plain(&r, &w), [0; LIMBS])
             }
             Kind::Sm2 => (s, n.add(&r, &s), n.reduce(&sm2_digest(&self.za, string_to_sign))),
         };
@@ -285,7 +285,7 @@ fn der_decode(der: &[u8]) -> Option<([u8; 32], [u8; 32])> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::curve::Point;
+    use super::super::curve::{small, Point, Word};
     use super::*;
     use p256::ecdsa::signature::hazmat::{PrehashVerifier, RandomizedPrehashSigner};
     use p256::ecdsa::signature::rand_core::{CryptoRng, Error as RandError, RngCore};
@@ -325,10 +325,6 @@ mod tests {
 
     fn affine_bytes(curve: &Curve, point: &Point) -> Option<([u8; 32], [u8; 32])> {
         curve.to_affine(point).map(|(x, y)| (to_be(&x), to_be(&y)))
-    }
-
-    fn scalar(n: u32) -> Limbs {
-        [n, 0, 0, 0, 0, 0, 0, 0]
     }
 
     /// `bytes` with one bit flipped.
@@ -422,7 +418,7 @@ mod tests {
         let n = &P256.n;
         let d = from_be(&pair.secret);
         let z = n.reduce(&HashKind::Sha256.digest(b"message"));
-        let r = n.sub(&[0; 8], &n.mul_plain(&z, &n.invert_plain(&d)));
+        let r = n.sub(&[0; LIMBS], &n.mul_plain(&z, &n.invert_plain(&d)));
         assert!(!pair.verify(b"message", &der_encode(&to_be(&r), &to_be(&ONE))));
         // SM2: with s = -r d / (1 + d), s G + (r + s) Q is the point at infinity; with r = e,
         // "e + x" would equal r if the point at infinity were taken as x = 0.
@@ -430,7 +426,7 @@ mod tests {
         let n = &SM2.n;
         let d = from_be(&pair.secret);
         let r = n.reduce(&sm2_digest(&pair.za, b"message"));
-        let s = n.sub(&[0; 8], &n.mul_plain(&n.mul_plain(&r, &d), &n.invert_plain(&n.add(&d, &ONE))));
+        let s = n.sub(&[0; LIMBS], &n.mul_plain(&n.mul_plain(&r, &d), &n.invert_plain(&n.add(&d, &ONE))));
         let sum = SM2.add(&SM2.mul(&s, &SM2.generator()), &SM2.mul(&n.add(&r, &s), &SM2.mul(&d, &SM2.generator())));
         assert!(SM2.to_affine(&sum).is_none());
         assert!(!pair.verify(b"message", &der_encode(&to_be(&r), &to_be(&s))));
@@ -443,26 +439,30 @@ mod tests {
             let (gx, gy) = curve.to_affine(&g).unwrap();
             assert_eq!(curve.to_affine(&curve.mul(&ONE, &g)), Some((gx, gy)));
             // (n - 1) G = -G = (gx, p - gy).
-            let minus_one = curve.n.sub(&[0; 8], &ONE);
-            assert_eq!(curve.to_affine(&curve.mul(&minus_one, &g)), Some((gx, curve.p.sub(&[0; 8], &gy))));
+            let minus_one = curve.n.sub(&[0; LIMBS], &ONE);
+            assert_eq!(curve.to_affine(&curve.mul(&minus_one, &g)), Some((gx, curve.p.sub(&[0; LIMBS], &gy))));
             assert_eq!(curve.to_affine(&curve.mul(&curve.n.m, &g)), None);
-            assert_eq!(curve.to_affine(&curve.mul(&[0; 8], &g)), None);
+            assert_eq!(curve.to_affine(&curve.mul(&[0; LIMBS], &g)), None);
             // 2G by doubling, by complete addition of G to itself, and by the window.
-            let two = curve.mul(&scalar(2), &g);
+            let two = curve.mul(&small(2), &g);
             assert_eq!(curve.to_affine(&curve.add(&g, &g)), curve.to_affine(&two));
             // (n - 1) G + G is the point at infinity; adding it changes nothing.
             let infinity = curve.add(&curve.mul(&minus_one, &g), &g);
             assert_eq!(curve.to_affine(&infinity), None);
             assert_eq!(curve.to_affine(&curve.add(&two, &infinity)), curve.to_affine(&two));
         }
-        let two = affine_bytes(&P256, &P256.mul(&scalar(2), &P256.generator())).unwrap();
+        let two = affine_bytes(&P256, &P256.mul(&small(2), &P256.generator())).unwrap();
         let hex = |v: &[u8; 32]| v.iter().map(|b| format!("{b:02X}")).collect::<String>();
         assert_eq!(hex(&two.0), "7CF27B188D034F7E8A52380304B51AC3C08969E277F21B35A60B48FC47669978");
         assert_eq!(hex(&two.1), "07775510DB8ED040293D9AC69F7430DBBA7DADE63CE982299E04B79D227873D1");
         // Against the crates for a few scalars, including ones with every window digit.
-        for k in
-            [scalar(2), scalar(3), scalar(0xfedc_ba98), [0xffff_ffff; 8], [0x0123_4567, 0x89ab_cdef, 1, 2, 3, 4, 5, 6]]
-        {
+        for k in [
+            small(2),
+            small(3),
+            small(0xfedc_ba98),
+            [Word::MAX; LIMBS],
+            from_be(&core::array::from_fn(|i| (i * 37 + 11) as u8)),
+        ] {
             let k_bytes = to_be(&P256.n.reduce(&to_be(&k)));
             let theirs = p256::SecretKey::from_slice(&k_bytes).unwrap().public_key().to_encoded_point(false);
             let ours = affine_bytes(&P256, &P256.mul(&k, &P256.generator())).unwrap();
@@ -510,7 +510,7 @@ mod tests {
                 b"SK",
                 &[&[0u8, 0, 0, 1][..], b"SDK-ECDSA-P256-SHA256", &[0], b"AK", &[0], &[0, 0, 1, 0]].concat(),
             ));
-        let d = derive_scalar(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", &P256.n, "AK", "SK").unwrap();
+        let d = derive_small(HashKind::Sha256, "SDK-ECDSA-P256-SHA256", &P256.n, "AK", "SK").unwrap();
         assert_eq!(from_be(&d), add_carry(&c, &ONE).0);
     }
 

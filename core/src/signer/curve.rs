@@ -4,6 +4,10 @@
 //! formulas for `a = -3` of Renes, Costello and Batina 2016 (algorithms 4 and 6), so that no
 //! input is an exceptional case.
 //!
+//! The limbs are 64-bit (products in `u128`) where pointers are: the same code, a quarter
+//! of the multiplications natively. `--cfg csms_limb32` forces 32-bit limbs, to test the
+//! WebAssembly arithmetic natively.
+//!
 //! Constant time for secret data: no branch and no memory index depends on a scalar or a
 //! coordinate (masks for the conditional subtraction and for selecting a table entry, which
 //! reads the whole table). Inversion is by Fermat's little theorem, whose exponent is public.
@@ -11,17 +15,42 @@
 
 use zeroize::Zeroize;
 
-/// A 256-bit number as 8 little-endian 32-bit limbs.
-pub(crate) type Limbs = [u32; 8];
+/// A limb: 32 bits on 32-bit targets (WebAssembly), else 64.
+#[cfg(any(target_pointer_width = "32", csms_limb32))]
+pub(crate) type Word = u32;
+/// Twice a limb: a product of two limbs.
+#[cfg(any(target_pointer_width = "32", csms_limb32))]
+type Wide = u64;
+/// A limb: 32 bits on 32-bit targets (WebAssembly), else 64.
+#[cfg(not(any(target_pointer_width = "32", csms_limb32)))]
+pub(crate) type Word = u64;
+/// Twice a limb: a product of two limbs.
+#[cfg(not(any(target_pointer_width = "32", csms_limb32)))]
+type Wide = u128;
+
+/// Bits in a limb.
+const BITS: usize = Word::BITS as usize;
+/// Limbs in a number.
+pub(crate) const LIMBS: usize = 256 / BITS;
+
+/// A 256-bit number as little-endian limbs.
+pub(crate) type Limbs = [Word; LIMBS];
+
+/// The number `small`.
+pub(crate) const fn small(small: Word) -> Limbs {
+    let mut out = [0; LIMBS];
+    out[0] = small;
+    out
+}
 
 /// The number 1.
-pub(crate) const ONE: Limbs = [1, 0, 0, 0, 0, 0, 0, 0];
+pub(crate) const ONE: Limbs = small(1);
 
 /// The big-endian hex text `s` (64 digits) as limbs, at compile time.
 const fn hex(s: &str) -> Limbs {
     let s = s.as_bytes();
     assert!(s.len() == 64, "64 hex digits");
-    let mut out = [0u32; 8];
+    let mut out = [0; LIMBS];
     let mut i = 0;
     while i < 64 {
         let c = s[i];
@@ -30,45 +59,46 @@ const fn hex(s: &str) -> Limbs {
             b'A'..=b'F' => c - b'A' + 10,
             _ => panic!("upper-case hex digit"),
         };
-        out[7 - i / 8] = (out[7 - i / 8] << 4) | digit as u32;
+        let limb = LIMBS - 1 - i / (BITS / 4);
+        out[limb] = (out[limb] << 4) | digit as Word;
         i += 1;
     }
     out
 }
 
 /// `a + b` and the carry out (0 or 1).
-pub(crate) const fn add_carry(a: &Limbs, b: &Limbs) -> (Limbs, u32) {
-    let mut out = [0u32; 8];
-    let mut carry = 0u64;
+pub(crate) const fn add_carry(a: &Limbs, b: &Limbs) -> (Limbs, Word) {
+    let mut out = [0; LIMBS];
+    let mut carry: Wide = 0;
     let mut i = 0;
-    while i < 8 {
-        let sum = a[i] as u64 + b[i] as u64 + carry;
-        out[i] = sum as u32;
-        carry = sum >> 32;
+    while i < LIMBS {
+        let sum = a[i] as Wide + b[i] as Wide + carry;
+        out[i] = sum as Word;
+        carry = sum >> BITS;
         i += 1;
     }
-    (out, carry as u32)
+    (out, carry as Word)
 }
 
 /// `a - b` and the borrow out (0 or 1).
-const fn sub_borrow(a: &Limbs, b: &Limbs) -> (Limbs, u32) {
-    let mut out = [0u32; 8];
-    let mut borrow = 0u64;
+const fn sub_borrow(a: &Limbs, b: &Limbs) -> (Limbs, Word) {
+    let mut out = [0; LIMBS];
+    let mut borrow: Wide = 0;
     let mut i = 0;
-    while i < 8 {
-        let diff = (a[i] as u64).wrapping_sub(b[i] as u64 + borrow);
-        out[i] = diff as u32;
-        borrow = diff >> 63;
+    while i < LIMBS {
+        let diff = (a[i] as Wide).wrapping_sub(b[i] as Wide + borrow);
+        out[i] = diff as Word;
+        borrow = diff >> (2 * BITS - 1);
         i += 1;
     }
-    (out, borrow as u32)
+    (out, borrow as Word)
 }
 
 /// `b` where `mask` is all ones, `a` where it is zero, without a branch.
-const fn select(mask: u32, a: &Limbs, b: &Limbs) -> Limbs {
-    let mut out = [0u32; 8];
+const fn select(mask: Word, a: &Limbs, b: &Limbs) -> Limbs {
+    let mut out = [0; LIMBS];
     let mut i = 0;
-    while i < 8 {
+    while i < LIMBS {
         out[i] = a[i] ^ (mask & (a[i] ^ b[i]));
         i += 1;
     }
@@ -76,16 +106,16 @@ const fn select(mask: u32, a: &Limbs, b: &Limbs) -> Limbs {
 }
 
 /// All ones if `a == b`, else zero, without a branch.
-fn eq_mask(a: u32, b: u32) -> u32 {
+fn eq_mask(a: Word, b: Word) -> Word {
     let x = a ^ b;
-    ((x | x.wrapping_neg()) >> 31).wrapping_sub(1)
+    ((x | x.wrapping_neg()) >> (BITS - 1)).wrapping_sub(1)
 }
 
 /// `carry * 2^256 + t` reduced once by `m` (the value must be below `2m`).
-const fn reduce_once(t: &Limbs, carry: u32, m: &Limbs) -> Limbs {
+const fn reduce_once(t: &Limbs, carry: Word, m: &Limbs) -> Limbs {
     let (d, borrow) = sub_borrow(t, m);
     // `d` is the answer unless `t < m` with no carry.
-    select(0u32.wrapping_sub(carry | (borrow ^ 1)), t, &d)
+    select((0 as Word).wrapping_sub(carry | (borrow ^ 1)), t, &d)
 }
 
 /// `a * 2^256 mod m` for `a < m`, by doubling (compile-time constants only).
@@ -106,9 +136,9 @@ pub(crate) fn is_zero(a: &Limbs) -> bool {
 
 /// The big-endian bytes `bytes` as limbs.
 pub(crate) fn from_be(bytes: &[u8; 32]) -> Limbs {
-    let mut out = [0u32; 8];
-    for (limb, chunk) in out.iter_mut().rev().zip(bytes.chunks_exact(4)) {
-        *limb = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+    let mut out = [0; LIMBS];
+    for (limb, chunk) in out.iter_mut().rev().zip(bytes.chunks_exact(BITS / 8)) {
+        *limb = chunk.iter().fold(0, |acc, &byte| (acc << 8) | byte as Word);
     }
     out
 }
@@ -116,7 +146,7 @@ pub(crate) fn from_be(bytes: &[u8; 32]) -> Limbs {
 /// `a` as 32 big-endian bytes.
 pub(crate) fn to_be(a: &Limbs) -> [u8; 32] {
     let mut out = [0u8; 32];
-    for (chunk, limb) in out.chunks_exact_mut(4).zip(a.iter().rev()) {
+    for (chunk, limb) in out.chunks_exact_mut(BITS / 8).zip(a.iter().rev()) {
         chunk.copy_from_slice(&limb.to_be_bytes());
     }
     out
@@ -126,8 +156,8 @@ pub(crate) fn to_be(a: &Limbs) -> [u8; 32] {
 pub(crate) struct Modulus {
     /// The modulus.
     pub(crate) m: Limbs,
-    /// `-m^-1 mod 2^32`.
-    m0inv: u32,
+    /// `-m^-1` modulo `2^BITS`.
+    m0inv: Word,
     /// `R^2 mod m`.
     r2: Limbs,
 }
@@ -136,11 +166,11 @@ impl Modulus {
     /// The modulus written as 64 upper-case hex digits, with its constants.
     const fn new(m: &str) -> Self {
         let m = hex(m);
-        // Newton's iteration doubles the correct low bits of the inverse: 1, 2, 4, ... 32.
-        let mut inv: u32 = 1;
+        // Newton's iteration doubles the correct low bits of the inverse: 1, 2, 4, ... 64.
+        let mut inv: Word = 1;
         let mut i = 0;
-        while i < 5 {
-            inv = inv.wrapping_mul(2u32.wrapping_sub(m[0].wrapping_mul(inv)));
+        while i < 6 {
+            inv = inv.wrapping_mul((2 as Word).wrapping_sub(m[0].wrapping_mul(inv)));
             i += 1;
         }
         Modulus { m, m0inv: inv.wrapping_neg(), r2: times_r(times_r(ONE, &m), &m) }
@@ -151,26 +181,26 @@ impl Modulus {
     #[allow(clippy::needless_range_loop)]
     pub(crate) fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
         let m = &self.m;
-        let mut t = [0u32; 8];
-        let mut top = 0u32;
+        let mut t = [0; LIMBS];
+        let mut top: Word = 0;
         for &word in b {
-            let mut carry = 0u64;
-            for j in 0..8 {
-                let sum = t[j] as u64 + a[j] as u64 * word as u64 + carry;
-                t[j] = sum as u32;
-                carry = sum >> 32;
+            let mut carry: Wide = 0;
+            for j in 0..LIMBS {
+                let sum = t[j] as Wide + a[j] as Wide * word as Wide + carry;
+                t[j] = sum as Word;
+                carry = sum >> BITS;
             }
-            let high = top as u64 + carry;
+            let high = top as Wide + carry;
             let u = t[0].wrapping_mul(self.m0inv);
-            let mut carry = (t[0] as u64 + u as u64 * m[0] as u64) >> 32;
-            for j in 1..8 {
-                let sum = t[j] as u64 + u as u64 * m[j] as u64 + carry;
-                t[j - 1] = sum as u32;
-                carry = sum >> 32;
+            let mut carry = (t[0] as Wide + u as Wide * m[0] as Wide) >> BITS;
+            for j in 1..LIMBS {
+                let sum = t[j] as Wide + u as Wide * m[j] as Wide + carry;
+                t[j - 1] = sum as Word;
+                carry = sum >> BITS;
             }
             let sum = high + carry;
-            t[7] = sum as u32;
-            top = (sum >> 32) as u32;
+            t[LIMBS - 1] = sum as Word;
+            top = (sum >> BITS) as Word;
         }
         reduce_once(&t, top, m)
     }
@@ -184,7 +214,7 @@ impl Modulus {
     /// `a - b mod m` for `a, b < m` (either form).
     pub(crate) fn sub(&self, a: &Limbs, b: &Limbs) -> Limbs {
         let (diff, borrow) = sub_borrow(a, b);
-        add_carry(&diff, &select(0u32.wrapping_sub(borrow), &[0; 8], &self.m)).0
+        add_carry(&diff, &select((0 as Word).wrapping_sub(borrow), &[0; LIMBS], &self.m)).0
     }
 
     /// The Montgomery form `a * R mod m` of any 256-bit `a`.
@@ -200,11 +230,11 @@ impl Modulus {
     /// The inverse of the Montgomery form `a` (zero for zero), as `a^(m-2)`: the exponent
     /// is public, so the branch on its bits reveals nothing about `a`.
     pub(crate) fn invert(&self, a: &Limbs) -> Limbs {
-        let exponent = sub_borrow(&self.m, &[2, 0, 0, 0, 0, 0, 0, 0]).0;
+        let exponent = sub_borrow(&self.m, &small(2)).0;
         let mut out = self.to_mont(&ONE);
         for bit in (0..256).rev() {
             out = self.mul(&out, &out);
-            if (exponent[bit / 32] >> (bit % 32)) & 1 == 1 {
+            if (exponent[bit / BITS] >> (bit % BITS)) & 1 == 1 {
                 out = self.mul(&out, a);
             }
         }
@@ -265,7 +295,7 @@ impl Curve {
 
     /// The point at infinity.
     fn identity(&self) -> Point {
-        Point { x: [0; 8], y: self.p.to_mont(&ONE), z: [0; 8] }
+        Point { x: [0; LIMBS], y: self.p.to_mont(&ONE), z: [0; LIMBS] }
     }
 
     /// The generator.
@@ -355,9 +385,9 @@ impl Curve {
             for _ in 0..4 {
                 acc = self.double(&acc);
             }
-            let mut digit = (k[window / 8] >> (window % 8 * 4)) & 15;
+            let mut digit = (k[window / (BITS / 4)] >> (window % (BITS / 4) * 4)) & 15;
             for (i, candidate) in table.iter().enumerate() {
-                let mask = eq_mask(i as u32, digit);
+                let mask = eq_mask(i as Word, digit);
                 entry.x = select(mask, &entry.x, &candidate.x);
                 entry.y = select(mask, &entry.y, &candidate.y);
                 entry.z = select(mask, &entry.z, &candidate.z);
