@@ -96,14 +96,17 @@ fn x_of_multiple(curve: &Curve, k: &Limbs) -> Limbs {
 }
 
 impl KeyPair {
+    /// The SDK-ECDSA-P256-SHA256 key pair of an access key.
     pub(crate) fn p256(ak: &str, sk: &str) -> Result<Self> {
         Self::derive(Kind::P256, ak, sk)
     }
 
+    /// The SDK-SM2-SM3 key pair of an access key.
     pub(crate) fn sm2(ak: &str, sk: &str) -> Result<Self> {
         Self::derive(Kind::Sm2, ak, sk)
     }
 
+    /// The key pair of `kind` derived from an access key, with SM2's Z_A.
     fn derive(kind: Kind, ak: &str, sk: &str) -> Result<Self> {
         let (hash, label, curve) = match kind {
             Kind::P256 => (HashKind::Sha256, "SDK-ECDSA-P256-SHA256", &P256),
@@ -123,6 +126,7 @@ impl KeyPair {
         Ok(KeyPair { kind, secret, public, za })
     }
 
+    /// The curve of this key pair.
     fn curve(&self) -> &'static Curve {
         match self.kind {
             Kind::P256 => &P256,
@@ -192,7 +196,7 @@ impl KeyPair {
         if is_zero(&u2) {
             return false;
         }
-        let q = curve.from_affine(&self.public.0, &self.public.1);
+        let q = curve.point(&self.public.0, &self.public.1);
         let point = curve.add(&curve.mul(&u1, &curve.generator()), &curve.mul(&u2, &q));
         curve.to_affine(&point).is_some_and(|(x, _)| n.add(&e, &n.reduce(&to_be(&x))) == r)
     }
@@ -319,7 +323,7 @@ mod tests {
 
     /// The `i`-th triple: varied lengths (also empty and longer than a block) and bytes.
     fn case(i: u32) -> (String, String, Vec<u8>) {
-        let message = (0..(i * 37) % 301).map(|j| (i.wrapping_mul(31) ^ j * 7) as u8).collect();
+        let message = (0..(i * 37) % 301).map(|j| (i.wrapping_mul(31) ^ (j * 7)) as u8).collect();
         (format!("AK{i:05}EXAMPLE"), format!("SK-{i}-{}", "x".repeat((i % 70) as usize)), message)
     }
 

@@ -223,7 +223,7 @@ impl Modulus {
     }
 
     /// The plain value of the Montgomery form `a`.
-    pub(crate) fn from_mont(&self, a: &Limbs) -> Limbs {
+    pub(crate) fn plain(&self, a: &Limbs) -> Limbs {
         self.mul(a, &ONE)
     }
 
@@ -248,7 +248,7 @@ impl Modulus {
 
     /// `a^-1 mod m` for plain `a < m` (zero for zero).
     pub(crate) fn invert_plain(&self, a: &Limbs) -> Limbs {
-        self.from_mont(&self.invert(&self.to_mont(a)))
+        self.plain(&self.invert(&self.to_mont(a)))
     }
 
     /// The 256-bit big-endian `bytes` reduced mod `m` (one subtraction, as `m > 2^255`).
@@ -305,7 +305,7 @@ impl Curve {
 
     /// The point of plain affine coordinates `(x, y)` (which the caller knows to be on the
     /// curve).
-    pub(crate) fn from_affine(&self, x: &Limbs, y: &Limbs) -> Point {
+    pub(crate) fn point(&self, x: &Limbs, y: &Limbs) -> Point {
         Point { x: self.p.to_mont(x), y: self.p.to_mont(y), z: self.p.to_mont(&ONE) }
     }
 
@@ -316,7 +316,7 @@ impl Curve {
             return None;
         }
         let z = f.invert(&point.z);
-        Some((f.from_mont(&f.mul(&point.x, &z)), f.from_mont(&f.mul(&point.y, &z))))
+        Some((f.plain(&f.mul(&point.x, &z)), f.plain(&f.mul(&point.y, &z))))
     }
 
     /// `a + b` (complete: also for `a = b` and the point at infinity). RCB16 algorithm 4.
