@@ -364,55 +364,87 @@ mod tests {
         assert!(!pair.verify(&other, &der_encode(r, s)), "case {i}");
     }
 
+    /// Our public point is the crate's (uncompressed SEC1 `04 || x || y`).
+    fn same_public(pair: &KeyPair, sec1: &[u8], i: u32) {
+        assert_eq!((&sec1[1..33], &sec1[33..65]), (&to_be(&pair.public.0)[..], &to_be(&pair.public.1)[..]), "case {i}");
+    }
+
+    /// For `CASES` key pairs made by `derive` and messages: our signature verifies, `check`
+    /// compares it with the crate's and returns a signature the crate made with another
+    /// nonce, which must verify, and every tampered form of it must not.
+    fn differential(
+        derive: fn(&str, &str) -> Result<KeyPair>,
+        mut check: impl FnMut(&KeyPair, &[u8], &[u8], u32) -> ([u8; 32], [u8; 32]),
+    ) {
+        for i in 0..CASES {
+            let (ak, sk, message) = case(i);
+            let pair = derive(&ak, &sk).unwrap();
+            let ours = pair.sign(&message);
+            assert!(pair.verify(&message, &ours), "case {i}");
+            let (r, s) = check(&pair, &message, &ours, i);
+            assert!(pair.verify(&message, &der_encode(&r, &s)), "case {i}");
+            rejects_tampering(&pair, &message, &r, &s, i);
+        }
+    }
+
     #[test]
     fn p256_signatures_are_the_crates_bytes_and_verify_both_ways() {
         let mut rng = Counter(1);
-        for i in 0..CASES {
-            let (ak, sk, message) = case(i);
-            let pair = KeyPair::p256(&ak, &sk).unwrap();
+        differential(KeyPair::p256, |pair, message, ours, i| {
             let theirs = p256::ecdsa::SigningKey::from_slice(&*pair.secret).unwrap();
-            let public = theirs.verifying_key().as_affine().to_encoded_point(false);
-            assert_eq!(public.as_bytes()[1..33], to_be(&pair.public.0), "case {i}");
-            assert_eq!(public.as_bytes()[33..65], to_be(&pair.public.1), "case {i}");
-
-            let ours = pair.sign(&message);
-            let expected: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&theirs, &message);
+            same_public(pair, theirs.verifying_key().as_affine().to_encoded_point(false).as_bytes(), i);
+            let expected: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(&theirs, message);
             let (r, s) = expected.split_bytes();
             assert_eq!(ours, der_encode(&r, &s), "case {i}");
-            assert!(pair.verify(&message, &ours), "case {i}");
-
-            let digest = HashKind::Sha256.digest(&message);
+            let digest = HashKind::Sha256.digest(message);
             let random: p256::ecdsa::Signature = theirs.sign_prehash_with_rng(&mut rng, &digest).unwrap();
             let (r, s) = random.split_bytes();
-            assert!(pair.verify(&message, &der_encode(&r, &s)), "case {i}");
-            rejects_tampering(&pair, &message, &r.into(), &s.into(), i);
-        }
+            (r.into(), s.into())
+        });
     }
 
     #[test]
     fn sm2_signatures_are_the_crates_bytes_and_verify_both_ways() {
         let mut rng = Counter(2);
-        for i in 0..CASES {
-            let (ak, sk, message) = case(i);
-            let pair = KeyPair::sm2(&ak, &sk).unwrap();
+        differential(KeyPair::sm2, |pair, message, ours, i| {
             let theirs = sm2::dsa::SigningKey::from_slice(SM2_ID, &*pair.secret).unwrap();
-            let public = theirs.verifying_key().as_affine().to_encoded_point(false);
-            assert_eq!(public.as_bytes()[1..33], to_be(&pair.public.0), "case {i}");
-            assert_eq!(public.as_bytes()[33..65], to_be(&pair.public.1), "case {i}");
-
-            let digest = sm2_digest(&pair.za, &message);
-            let ours = pair.sign(&message);
+            same_public(pair, theirs.verifying_key().as_affine().to_encoded_point(false).as_bytes(), i);
+            let digest = sm2_digest(&pair.za, message);
             let expected: sm2::dsa::Signature =
                 p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&theirs, &digest).unwrap();
             assert_eq!(ours, der_encode(&expected.r_bytes(), &expected.s_bytes()), "case {i}");
-            assert!(pair.verify(&message, &ours), "case {i}");
-
             let random: sm2::dsa::Signature = theirs.sign_prehash_with_rng(&mut rng, &digest).unwrap();
-            let (r, s): ([u8; 32], [u8; 32]) = (random.r_bytes().into(), random.s_bytes().into());
-            assert!(pair.verify(&message, &der_encode(&r, &s)), "case {i}");
             assert!(theirs.verifying_key().verify_prehash(&digest, &random).is_ok());
-            rejects_tampering(&pair, &message, &r, &s, i);
+            (random.r_bytes().into(), random.s_bytes().into())
+        });
+    }
+
+    #[test]
+    fn the_nonce_is_the_rfc6979_crates_also_after_rejected_candidates() {
+        // With n just above 2^255, about half of the DRBG's candidates are >= n and rejected,
+        // so K and V are updated between candidates (with P-256's or SM2's n, ~2^-32).
+        let n = Modulus::new("8000000000000000000000000000000000000000000000000000000000000001");
+        let n_bytes = to_be(&n.m).into();
+        let mut rejected = 0;
+        for i in 0..64u8 {
+            let x = [i.wrapping_mul(13) | 1; 32];
+            let h = core::array::from_fn(|j| (j as u8).wrapping_mul(i));
+            let ours = to_be(&rfc6979_nonce(HashKind::Sha256, &x, &h, &n));
+            let theirs = rfc6979::generate_k::<sha2::Sha256, _>(&x.into(), &n_bytes, &h.into(), &[]);
+            assert_eq!(ours[..], theirs[..], "SHA-256, case {i}");
+            let ours = to_be(&rfc6979_nonce(HashKind::Sm3, &x, &h, &n));
+            let theirs = rfc6979::generate_k::<sm3::Sm3, _>(&x.into(), &n_bytes, &h.into(), &[]);
+            assert_eq!(ours[..], theirs[..], "SM3, case {i}");
+            // The first candidate is the DRBG's first output: count the cases that went on.
+            let first = rfc6979::generate_k::<sha2::Sha256, _>(&x.into(), &[0xff; 32].into(), &h.into(), &[]);
+            rejected += usize::from(first[..] != ours_sha256(&x, &h, &n)[..]);
         }
+        assert!(rejected > 10, "{rejected} cases with a rejected candidate");
+    }
+
+    /// Our SHA-256 nonce for `n`, as bytes.
+    fn ours_sha256(x: &[u8; 32], h: &[u8; 32], n: &Modulus) -> [u8; 32] {
+        to_be(&rfc6979_nonce(HashKind::Sha256, x, h, n))
     }
 
     #[test]

@@ -164,7 +164,7 @@ pub(crate) struct Modulus {
 
 impl Modulus {
     /// The modulus written as 64 upper-case hex digits, with its constants.
-    const fn new(m: &str) -> Self {
+    pub(crate) const fn new(m: &str) -> Self {
         let m = hex(m);
         // Newton's iteration doubles the correct low bits of the inverse: 1, 2, 4, ... 64.
         let mut inv: Word = 1;
