@@ -208,15 +208,11 @@ const SM2_ID: &str = "1234567812345678";
 /// Z_A of the public key `(x, y)`, writing every integer in its minimal length as the
 /// official signer does (GM/T 0003 would pad the coordinates to 32 bytes).
 fn sm2_za(x: &[u8], y: &[u8]) -> [u8; 32] {
-    const A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
-    const B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
-    const GX: &str = "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7";
-    const GY: &str = "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0";
     let mut z = Vec::with_capacity(2 + 16 + 6 * 32);
     z.extend_from_slice(&[0x00, 0x80]);
     z.extend_from_slice(SM2_ID.as_bytes());
-    for constant in [A, B, GX, GY] {
-        z.extend_from_slice(&super::hash::unhex(constant).expect("constant hex"));
+    for constant in SM2.coefficients() {
+        z.extend_from_slice(&constant);
     }
     z.extend_from_slice(minimal(x));
     z.extend_from_slice(minimal(y));
@@ -508,6 +504,20 @@ mod tests {
             let ours = affine_bytes(&SM2, &SM2.mul(&k, &SM2.generator())).unwrap();
             assert_eq!((&theirs.as_bytes()[1..33], &theirs.as_bytes()[33..]), (&ours.0[..], &ours.1[..]));
         }
+    }
+
+    #[test]
+    fn z_a_hashes_the_sm2_coefficients() {
+        let hex = |v: &[u8; 32]| v.iter().map(|b| format!("{b:02X}")).collect::<String>();
+        assert_eq!(
+            SM2.coefficients().map(|c| hex(&c)),
+            [
+                "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC",
+                "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93",
+                "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7",
+                "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0",
+            ]
+        );
     }
 
     #[test]

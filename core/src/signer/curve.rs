@@ -293,6 +293,17 @@ impl Curve {
         Curve { p, n: Modulus::new(n), b, gx, gy }
     }
 
+    /// `a = p - 3`, `b` and the generator's `x` and `y`, big-endian (SM2's Z_A hashes them).
+    pub(crate) fn coefficients(&self) -> [[u8; 32]; 4] {
+        let f = &self.p;
+        [
+            to_be(&f.sub(&[0; LIMBS], &small(3))),
+            to_be(&f.plain(&self.b)),
+            to_be(&f.plain(&self.gx)),
+            to_be(&f.plain(&self.gy)),
+        ]
+    }
+
     /// The point at infinity.
     fn identity(&self) -> Point {
         Point { x: [0; LIMBS], y: self.p.to_mont(&ONE), z: [0; LIMBS] }
