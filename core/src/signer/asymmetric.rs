@@ -4,6 +4,10 @@
 //! The official signer picks a random nonce; this one derives it deterministically
 //! (RFC 6979), so signing needs no random source. Both give valid signatures under the
 //! same public key.
+//!
+//! The arithmetic is the core's own (`curve.rs`); the nonce is computed as the RustCrypto
+//! `p256` and `sm2` crates compute it, so the signatures are the same bytes as theirs (the
+//! tests compare them; the crates are dev-dependencies only).
 
 use super::curve::{add_carry, from_be, is_zero, to_be, Curve, Limbs, Modulus, LIMBS, ONE, P256, SM2};
 use super::hash::HashKind;
