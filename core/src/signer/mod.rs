@@ -12,6 +12,7 @@
 
 mod asymmetric;
 pub(crate) mod canonical;
+mod curve;
 mod hash;
 mod verify;
 
