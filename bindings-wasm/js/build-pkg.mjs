@@ -18,8 +18,8 @@
 // pkg/*.d.ts         types (index.d.ts, index.d.cts for require, operations.d.ts generated)
 // pkg/LICENSE, README.md
 // CommonJS `require` loads the same ES modules (require of an ES module: Node ^20.19, >= 22.12).
-// The shipped JavaScript is minified by esbuild with the names of functions and classes kept
-// (the loaders have only their comments stripped; js/ has them, and the .d.ts keeps every doc
+// The shipped JavaScript is minified by esbuild (whitespace and syntax, names kept); the
+// loaders have only their comments stripped (js/ has them, and the .d.ts keeps every doc
 // comment).
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -295,17 +295,18 @@ copyFileSync(join(root, '..', 'LICENSE'), join(pkg, 'LICENSE'));
 // installs), what they share in one chunk (testing.js must reach the same instance); the
 // loaders stay files of their own, chosen by package.json `imports`. Node imports one module
 // instead of ten: ~9 ms instead of ~14 (bench.mjs, "import").
-// Minified (whitespace, syntax, local names: 4.1 KB less gzipped in the tarball than not
-// minified, 1.4 KB of it from the names), with --keep-names: functions and classes keep their
-// `name`, so that a stack trace still names the package's functions (`at buildRequest`, V8
-// reads `name`) and a class prints as itself (`CsmsClient {}`).
+// Whitespace and syntax minified (2.7 KB less gzipped in the tarball than not minified), names
+// kept: a stack trace names the package's own functions. Minifying the names too would save
+// 2.7 KB more, but frames would read `at Xe`; esbuild's --keep-names gives them back through
+// a `name` set on every function made, closures of the hot path included, and made a call
+// with a canned answer ~16% slower (bench-ab.mjs, both orders).
 const esbuild = process.env.CSMS_ESBUILD;
 if (!esbuild) throw new Error('build-pkg: CSMS_ESBUILD (the esbuild binary) is not set: run build.sh');
 const bundled = join(pkg, 'bundled');
 execFileSync(esbuild, [
   join(pkg, 'esm', 'index.js'), join(pkg, 'esm', 'testing.js'),
   '--bundle', '--splitting', '--format=esm', '--platform=neutral', '--external:#csms-module',
-  '--legal-comments=none', '--chunk-names=shared', '--minify', '--keep-names', `--outdir=${bundled}`, '--log-level=warning',
+  '--legal-comments=none', '--chunk-names=shared', '--minify-whitespace', '--minify-syntax', `--outdir=${bundled}`, '--log-level=warning',
 ], { stdio: 'inherit', cwd: pkg }); // (cwd: its markers of each part's file read `// esm/x.js` from anywhere)
 for (const file of readdirSync(join(pkg, 'esm'))) {
   if (file.endsWith('.js') && !file.startsWith('module-')) rmSync(join(pkg, 'esm', file));
