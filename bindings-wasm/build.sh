@@ -106,7 +106,9 @@ fi
 SPEED=(--config 'profile.release.package.sha2.opt-level=3' --config 'profile.release.package.hmac.opt-level=3'
        --config 'profile.release.package.digest.opt-level=3' --config 'profile.release.package.block-buffer.opt-level=3')
 for crate in "${STD_SPEED[@]}"; do SPEED+=(--config "profile.release.package.$crate.opt-level=3"); done
-# CSMS_WASM_SPEED="crate=level ..." adds overrides (to try others).
+# CSMS_WASM_SPEED="crate=level ..." adds overrides (to try others); CSMS_WASM_RUSTFLAGS adds
+# flags to the module's rustc (to try them: `-Zinline-mir=no`, ...).
+MODULE_RUSTFLAGS="$MODULE_RUSTFLAGS ${CSMS_WASM_RUSTFLAGS:-}"
 for spec in ${CSMS_WASM_SPEED:-}; do SPEED+=(--config "profile.release.package.${spec%%=*}.opt-level=${spec#*=}"); done
 (cd "$WS" && RUSTFLAGS="$MODULE_RUSTFLAGS" "${CARGO[@]}" build --release -p csms-wasm --target wasm32-unknown-unknown --target-dir "$TARGET_DIR" "${SPEED[@]}" >&2)
 RAW="$TARGET_DIR/wasm32-unknown-unknown/release/csms_wasm.wasm"

@@ -18,8 +18,9 @@
 // pkg/*.d.ts         types (index.d.ts, index.d.cts for require, operations.d.ts generated)
 // pkg/LICENSE, README.md
 // CommonJS `require` loads the same ES modules (require of an ES module: Node ^20.19, >= 22.12).
-// The shipped JavaScript has its comments stripped (names kept; the loaders' lines too; js/ has
-// them, and the .d.ts keeps every doc comment).
+// The shipped JavaScript is minified by esbuild (whitespace and syntax, names kept); the
+// loaders have only their comments stripped (js/ has them, and the .d.ts keeps every doc
+// comment).
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -188,10 +189,13 @@ emit('shapes', readFileSync(join(here, 'shapes.js'), 'utf8').replace("'__OUTPUT_
 const bytes = readFileSync(wasmPath);
 copyFileSync(wasmPath, join(pkg, 'esm', 'csms_bg.wasm'));
 
-// Types. The .d.cts is the same text: its `export default` is `exports.default` of what
-// `require` returns (Node's require of an ES module gives the namespace, marked `__esModule`
-// since it has a default export), so that TypeScript's CommonJS output of a default import
-// finds it. (The two copies cost little in the tarball: gzip's window spans both.)
+// Types. The .d.cts re-exports the .d.ts (two lines): `require` of the package is Node's
+// require of an ES module, which gives the namespace (marked `__esModule`, since it has a
+// default export), and TypeScript (>= 5.8, module nodenext) types a CommonJS file's import of
+// an ES module's declarations the same way; its `export default` is `exports.default` of what
+// `require` returns, so that TypeScript's CommonJS output of a default import finds it.
+// (TypeScript before 5.8, or module node16, refused the earlier full copy too: it imports
+// ./operations.js, an ES module's declarations.) A copy cost ~9.9 KB gzipped in the tarball.
 const dts =
   readFileSync(join(here, 'index.d.ts'), 'utf8') +
   `
@@ -217,7 +221,7 @@ const dts =
 export declare function init(source?: object | string): Promise<void>;
 `;
 writeFileSync(join(pkg, 'index.d.ts'), dts);
-writeFileSync(join(pkg, 'index.d.cts'), dts);
+writeFileSync(join(pkg, 'index.d.cts'), "export * from './index.js';\nexport { default } from './index.js';\n");
 copyFileSync(join(here, 'operations.d.ts'), join(pkg, 'operations.d.ts'));
 
 writeFileSync(
@@ -291,18 +295,41 @@ copyFileSync(join(root, '..', 'LICENSE'), join(pkg, 'LICENSE'));
 // installs), what they share in one chunk (testing.js must reach the same instance); the
 // loaders stay files of their own, chosen by package.json `imports`. Node imports one module
 // instead of ten: ~9 ms instead of ~14 (bench.mjs, "import").
+// Whitespace and syntax minified (2.7 KB less gzipped in the tarball than not minified), names
+// kept: a stack trace names the package's own functions. Minifying the names too would save
+// 2.7 KB more, but frames would read `at Xe`; esbuild's --keep-names gives them back through
+// a `name` set on every function made, closures of the hot path included, and made a call
+// with a canned answer ~16% slower (bench-ab.mjs, both orders).
 const esbuild = process.env.CSMS_ESBUILD;
 if (!esbuild) throw new Error('build-pkg: CSMS_ESBUILD (the esbuild binary) is not set: run build.sh');
 const bundled = join(pkg, 'bundled');
 execFileSync(esbuild, [
   join(pkg, 'esm', 'index.js'), join(pkg, 'esm', 'testing.js'),
   '--bundle', '--splitting', '--format=esm', '--platform=neutral', '--external:#csms-module',
-  '--legal-comments=none', '--chunk-names=shared', `--outdir=${bundled}`, '--log-level=warning',
+  '--legal-comments=none', '--chunk-names=shared', '--minify-whitespace', '--minify-syntax', `--outdir=${bundled}`, '--log-level=warning',
 ], { stdio: 'inherit', cwd: pkg }); // (cwd: its markers of each part's file read `// esm/x.js` from anywhere)
 for (const file of readdirSync(join(pkg, 'esm'))) {
   if (file.endsWith('.js') && !file.startsWith('module-')) rmSync(join(pkg, 'esm', file));
 }
-for (const file of readdirSync(bundled)) copyFileSync(join(bundled, file), join(pkg, 'esm', file));
+// Minifying drops the comments that tell bundlers to leave a dynamic import alone
+// (`import(/* webpackIgnore: true */ 'node:fs/promises')`): each goes back before its import.
+const hinted = new Map();
+for (const file of readdirSync(here).filter((f) => f.endsWith('.js'))) {
+  for (const [, hints, specifier] of readFileSync(join(here, file), 'utf8').matchAll(/import\(((?:\/\*[^*]*\*\/\s*)+)'([^']+)'\)/g)) {
+    hinted.set(specifier, hints.trim().replace(/\s+/g, ' '));
+  }
+}
+for (const file of readdirSync(bundled)) {
+  let text = readFileSync(join(bundled, file), 'utf8');
+  for (const [specifier, hints] of hinted) text = text.replaceAll(`import(${JSON.stringify(specifier)})`, `import(${hints} ${JSON.stringify(specifier)})`);
+  writeFileSync(join(pkg, 'esm', file), text);
+}
+for (const [specifier, hints] of hinted) {
+  const shipped = readdirSync(join(pkg, 'esm')).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(pkg, 'esm', f), 'utf8'));
+  if (!shipped.some((text) => text.includes(`import(${hints} ${JSON.stringify(specifier)})`))) {
+    throw new Error(`build-pkg: the bundle lost the hints of import('${specifier}')`);
+  }
+}
 rmSync(bundled, { recursive: true });
 
 // Every shipped file still parses (stripComments kept the code).
