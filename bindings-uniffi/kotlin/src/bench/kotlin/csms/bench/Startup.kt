@@ -19,9 +19,9 @@ import com.huaweicloud.sdk.csms.v1.CsmsClient as OfficialClient
  * `bindings-uniffi/run-bench --startup [N]`, which resolves each side's runtime classpath and
  * passes it here as system properties:
  *
- * - `csms.startup.ours.cp`: the package's jar (its classes; the native library beside it, in
- *   `jna.library.path`, as the bench runs it) and its runtime dependencies;
- *   `csms.startup.ours.native`: that native library;
+ * - `csms.startup.ours.cp`: the package's jar as release/build makes it, for this machine only
+ *   (its classes, and the release native library in JNA's resource layout, which JNA extracts
+ *   at startup as for any user of the jar), and its runtime dependencies;
  * - `csms.startup.official.cp`: the official SDK's runtime dependencies, as a project depending
  *   on it alone resolves them;
  * - `csms.startup.main.cp`: where this file's classes are (not counted in either footprint);
@@ -103,16 +103,16 @@ private fun median(values: List<Double>): Double =
 
 private fun property(name: String): String = System.getProperty(name) ?: error("run by bindings-uniffi/run-bench --startup: no -D$name")
 
-/** The sum of the sizes of the files of [classpath] (and [extra]), in bytes. */
-private fun footprint(classpath: String, vararg extra: String): Long =
-    (classpath.split(File.pathSeparator).filter { it.isNotEmpty() } + extra).sumOf { path ->
+/** The sum of the sizes of the files of [classpath], in bytes. */
+private fun footprint(classpath: String): Long =
+    classpath.split(File.pathSeparator).filter { it.isNotEmpty() }.sumOf { path ->
         File(path).also { require(it.isFile) { "not a file on the classpath: $path" } }.length()
     }
 
 /** Starts a fresh JVM running [mainClass] on [classpath], waits for it and reads its figures. */
-private fun sample(classpath: String, mainClass: String, endpoint: String, vararg jvmArgs: String): Sample {
+private fun sample(classpath: String, mainClass: String, endpoint: String): Sample {
     val java = File(System.getProperty("java.home"), "bin/java").path
-    val command = listOf(java) + jvmArgs + listOf("-cp", classpath, mainClass, endpoint)
+    val command = listOf(java, "-cp", classpath, mainClass, endpoint)
     val start = System.nanoTime()
     val process = ProcessBuilder(command).redirectErrorStream(true).start()
     val output = process.inputStream.bufferedReader().readText()
@@ -128,17 +128,15 @@ private fun sample(classpath: String, mainClass: String, endpoint: String, varar
 fun main() {
     val runs = property("csms.startup.runs").toInt()
     require(runs >= 1) { "csms.startup.runs must be positive, not $runs" }
-    val native = property("csms.startup.ours.native")
     val oursCp = property("csms.startup.ours.cp")
     val officialCp = property("csms.startup.official.cp")
     val mainCp = property("csms.startup.main.cp")
-    val oursArgs = arrayOf("-Djna.library.path=${File(native).parent}")
     Emulator().use { emulator ->
         val endpoint = emulator.endpoint
         CsmsClient(endpoint = endpoint, projectId = PROJECT, credentials = ProvidedCredentials(ak = AK, sk = SK)).use { client ->
             runBlocking { client.createSecret(name = SECRET, secretString = VALUE) }
         }
-        val ours = { sample(mainCp + File.pathSeparator + oursCp, StartupOurs::class.java.name, endpoint, *oursArgs) }
+        val ours = { sample(mainCp + File.pathSeparator + oursCp, StartupOurs::class.java.name, endpoint) }
         val official = { sample(mainCp + File.pathSeparator + officialCp, StartupOfficial::class.java.name, endpoint) }
         ours()
         official()
@@ -153,7 +151,7 @@ fun main() {
                 oursSamples += ours()
             }
         }
-        val oursBytes = footprint(oursCp, native)
+        val oursBytes = footprint(oursCp)
         val officialBytes = footprint(officialCp)
         println("%-52s %10s %10s".format("measure (median of $runs fresh JVMs each)", "ours", "official"))
         val rows = listOf<Pair<String, (Sample) -> Double>>(
@@ -166,7 +164,7 @@ fun main() {
             println("%-52s %10.1f %10.1f".format(name, pair.first, pair.second))
             pair
         }
-        println("%-52s %10.1f %10.1f".format("runtime classpath, MB (runtime-scope jars, ours + .so)", oursBytes / 1e6, officialBytes / 1e6))
+        println("%-52s %10.1f %10.1f".format("runtime classpath, MB (runtime-scope jars)", oursBytes / 1e6, officialBytes / 1e6))
         println("each run, outside ms: ours ${oursSamples.joinToString(" ") { "%.0f".format(it.outsideMillis) }}; " +
             "official ${officialSamples.joinToString(" ") { "%.0f".format(it.outsideMillis) }}")
         println("startup: ours %.0f ms, official %.0f ms; classpath: ours %.1f MB, official %.1f MB; rss: ours %.0f MB, official %.0f MB".format(
