@@ -20,14 +20,16 @@ use std::sync::Arc;
 pub struct FastCall {
     client: Arc<CsmsClient>,
     state: Result<(&'static OperationSpec, Attempts), CsmsException>,
+    /// Whether the result crosses as a tree ([`put_value`]) rather than JSON text.
+    tree: bool,
 }
 
 /// `next` answers a serialized `HttpRequest` to send.
 const SEND: u8 = 0;
 /// `next` asks to wait that many milliseconds, then to call it again without an outcome.
 const WAIT: u8 = 1;
-/// The call is over: its result, JSON text (or the signed request, the built one, the parsed
-/// result of the other functions).
+/// The call is over: its result, JSON text or a tree ([`put_value`]) (or the signed request,
+/// the built one, the parsed result of the other functions).
 const DONE: u8 = 2;
 /// The call (or function) failed: its error, a serialized `CsmsException`.
 const FAILED: u8 = 3;
@@ -39,7 +41,9 @@ const FAILED: u8 = 3;
 /// when this client takes uniffi's path (a credentials provider, a debug hook, or a view's
 /// timeout or deadline), or on a panic here (uniffi's path then reports it). A failure to
 /// start (the transport, the operation, the input) is the first `next`'s `FAILED`, in the
-/// same order as [`CsmsClient::call`] checks them.
+/// same order as [`CsmsClient::call`] checks them. With `tree` (a `jboolean`) non-zero, the
+/// result crosses as a tree ([`put_value`]), for the typed operations: no JSON text to write
+/// here and parse again in Kotlin.
 ///
 /// # Safety
 ///
@@ -52,6 +56,7 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     client: i64,
     operation: JObject,
     input: JObject,
+    tree: u8,
 ) -> i64 {
     // SAFETY: as the JVM promises.
     let env = unsafe { Env::new(env) };
@@ -72,7 +77,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
         return 0;
     }
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let operation = env.with_bytes(operation, -1, |b| String::from_utf8(b.to_vec()));
+        // Looked up in place (no copy of the name); a name that is not UTF-8 is reported below.
+        let operation = env.with_bytes(operation, -1, |b| std::str::from_utf8(b).ok().map(csms_core::operation));
         let input = env.with_bytes(input, -1, |b| {
             std::str::from_utf8(b)
                 .map_err(|_| crate::invalid("input", "is not UTF-8"))
@@ -81,15 +87,13 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
         crate::guard(|| {
             client.open()?;
             client.transport()?;
-            let operation =
-                operation.and_then(Result::ok).ok_or_else(|| crate::invalid("operation", "is not UTF-8"))?;
-            let op = csms_core::operation(&operation)?;
+            let op = operation.flatten().ok_or_else(|| crate::invalid("operation", "is not UTF-8"))??;
             let input = input.ok_or_else(|| crate::invalid("input", "is not readable"))??;
             Ok((op, client.client.start(op, &input, client.policy)?))
         })
     }));
     match started {
-        Ok(state) => Box::into_raw(Box::new(FastCall { client, state })) as usize as i64,
+        Ok(state) => Box::into_raw(Box::new(FastCall { client, state, tree: tree != 0 })) as usize as i64,
         Err(_) => 0,
     }
 }
@@ -98,8 +102,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
 /// `outcome` are the serialized outcome of the request the last step gave (a byte 0 then an `HttpResponse`, or a byte 1
 /// then the `CsmsException` the transport threw), or null for the first step and after a
 /// `WAIT`. Returns one `byte[]`: its first byte `SEND` (0, then a serialized `HttpRequest`),
-/// `WAIT` (1, then the milliseconds to wait, 8 bytes big-endian), `DONE` (2, then the result
-/// JSON text) or `FAILED` (3, then a serialized `CsmsException`); null only when the JVM could
+/// `WAIT` (1, then the milliseconds to wait, 8 bytes big-endian), `DONE` (2, then the result:
+/// JSON text, or a tree for a call started with `tree`) or `FAILED` (3, then a serialized `CsmsException`); null only when the JVM could
 /// not make the array (its error is then thrown).
 ///
 /// # Safety
@@ -126,8 +130,11 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callNext(
         env.with_bytes(outcome, len, |outcome| step(call, Some(outcome)))
             .unwrap_or_else(|| Err(CsmsException::Internal { reason: "the fast path could not read its input".into() }))
     });
-    let output = output.unwrap_or_else(failed);
-    env.new_bytes(&output)
+    let mut output = output.unwrap_or_else(failed);
+    let array = env.new_bytes(&output);
+    // A request or result may hold a secret value: not left behind in freed memory.
+    zeroize::Zeroize::zeroize(&mut output);
+    array
 }
 
 /// `FAILED` and the serialized error.
@@ -155,28 +162,89 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsExce
                 Ok(output)
             }
             Next::Done(response) => {
-                let mut output = vec![DONE];
-                serde_json::to_writer(&mut output, &csms_core::parse_response(op, &response?)?)
-                    .map_err(|e| CsmsException::Internal { reason: format!("the result as JSON text: {e}") })?;
+                let result = csms_core::parse_response(op, &response?)?;
+                let mut output = Vec::with_capacity(512);
+                output.push(DONE);
+                if call.tree {
+                    put_value(&mut output, &result);
+                } else {
+                    serde_json::to_writer(&mut output, &result)
+                        .map_err(|e| CsmsException::Internal { reason: format!("the result as JSON text: {e}") })?;
+                }
                 Ok(output)
             }
         };
     }
-    let request = attempts.request(client, now())?;
+    // The attempt's headers beside the call's own method, URL and body, written out as uniffi
+    // writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it): no copy of the
+    // request to sign, write and drop.
+    let (request, headers) = attempts.request_headers(client, now())?;
     let mut output = Vec::with_capacity(1024 + request.body.len());
     output.push(SEND);
-    write_request(&request, &mut output);
+    wire::put(&mut output, request.method.as_bytes());
+    wire::put(&mut output, request.url.as_bytes());
+    wire::put_headers(&mut output, &headers);
+    wire::put(&mut output, &request.body);
     Ok(output)
 }
 
-/// `request` as uniffi writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it),
-/// without the copy into uniffi's record.
-fn write_request(request: &csms_core::HttpRequest, out: &mut Vec<u8>) {
-    use wire::put as bytes;
-    bytes(out, request.method.as_bytes());
-    bytes(out, request.url.as_bytes());
-    wire::put_headers(out, &request.headers);
-    bytes(out, &request.body);
+/// A tag of [`put_value`]: null.
+const NULL: u8 = 0;
+/// A tag of [`put_value`]: false.
+const FALSE: u8 = 1;
+/// A tag of [`put_value`]: true.
+const TRUE: u8 = 2;
+/// A tag of [`put_value`]: an integer, 8 bytes big-endian.
+const LONG: u8 = 3;
+/// A tag of [`put_value`]: any other number, an IEEE double's 8 bytes big-endian.
+const DOUBLE: u8 = 4;
+/// A tag of [`put_value`]: a string (a length, then its UTF-8).
+const STRING: u8 = 5;
+/// A tag of [`put_value`]: an array (a count, then each item).
+const ARRAY: u8 = 6;
+/// A tag of [`put_value`]: an object (a count, then each key, as a string without its tag,
+/// and value, in the order JSON text has them).
+const OBJECT: u8 = 7;
+
+/// Writes `value` as a tree (Kotlin's `FastCall.tree` reads it into what `CsmsJson.parse`
+/// makes of the JSON text of `value`): a tag byte, then what the tag says. Numbers as the JSON
+/// text reads back there: an `i64` as a `Long`, any other as a `Double` (a `u64` beyond
+/// `i64` as the nearest double, as Kotlin reads its digits).
+fn put_value(out: &mut Vec<u8>, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.push(NULL),
+        Value::Bool(b) => out.push(if *b { TRUE } else { FALSE }),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => {
+                out.push(LONG);
+                out.extend_from_slice(&i.to_be_bytes());
+            }
+            (None, f) => {
+                out.push(DOUBLE);
+                out.extend_from_slice(&f.unwrap_or(f64::NAN).to_bits().to_be_bytes());
+            }
+        },
+        Value::String(s) => {
+            out.push(STRING);
+            wire::put(out, s.as_bytes());
+        }
+        Value::Array(items) => {
+            out.push(ARRAY);
+            out.extend_from_slice(&(items.len() as i32).to_be_bytes());
+            for item in items {
+                put_value(out, item);
+            }
+        }
+        Value::Object(members) => {
+            out.push(OBJECT);
+            out.extend_from_slice(&(members.len() as i32).to_be_bytes());
+            for (key, item) in members {
+                wire::put(out, key.as_bytes());
+                put_value(out, item);
+            }
+        }
+    }
 }
 
 /// Reading what uniffi's converters write (big-endian lengths), straight into the core's types.
