@@ -123,30 +123,61 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callNext(
     let env = unsafe { Env::new(env) };
     // SAFETY: the caller gives a live call, used by this thread alone.
     let call = unsafe { &mut *(call as usize as *mut FastCall) };
-    let output = crate::guard(|| {
+    // This thread's buffer, taken for the step (a panic leaves an empty one, never a borrowed
+    // one); a fresh one while the thread's locals are being torn down.
+    let mut output = ANSWER.try_with(std::cell::Cell::take).unwrap_or_default();
+    let stepped = crate::guard(|| {
         if outcome.is_null() {
-            return step(call, None);
+            return step(call, None, &mut output);
         }
-        env.with_bytes(outcome, len, |outcome| step(call, Some(outcome)))
+        env.with_bytes(outcome, len, |outcome| step(call, Some(outcome), &mut output))
             .unwrap_or_else(|| Err(CsmsException::Internal { reason: "the fast path could not read its input".into() }))
     });
-    let mut output = output.unwrap_or_else(failed);
+    if let Err(e) = stepped {
+        wipe(&mut output);
+        put_failed(&mut output, e);
+    }
     let array = env.new_bytes(&output);
-    // A request or result may hold a secret value: not left behind in freed memory.
-    zeroize::Zeroize::zeroize(&mut output);
+    // A request or result may hold a secret value: not left behind in the buffer.
+    wipe(&mut output);
+    if output.capacity() <= MAX_KEPT {
+        let _ = ANSWER.try_with(|answer| answer.set(output));
+    }
     array
+}
+
+thread_local! {
+    /// This thread's answer of [`Java_csms_DirectNative_callNext`], reused from step to step:
+    /// no allocation of its own per step, and only what a step wrote is wiped after it.
+    static ANSWER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest buffer [`ANSWER`] keeps between steps (a larger one, grown by a large request
+/// or result, is dropped once wiped).
+const MAX_KEPT: usize = 64 * 1024;
+
+/// Writes zeros over what `output` holds, and empties it.
+fn wipe(output: &mut Vec<u8>) {
+    zeroize::Zeroize::zeroize(output.as_mut_slice());
+    output.clear();
 }
 
 /// `FAILED` and the serialized error.
 fn failed(e: CsmsException) -> Vec<u8> {
-    let mut output = vec![FAILED];
-    <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, &mut output);
+    let mut output = Vec::new();
+    put_failed(&mut output, e);
     output
 }
 
+/// Writes `FAILED` and the serialized error.
+fn put_failed(output: &mut Vec<u8>, e: CsmsException) {
+    output.push(FAILED);
+    <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, output);
+}
+
 /// One step: the outcome received, then the next request (`SEND`), wait (`WAIT`) or result
-/// (`DONE`), as [`Java_csms_DirectNative_callNext`] answers it.
-fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsException> {
+/// (`DONE`) written to `output` (empty), as [`Java_csms_DirectNative_callNext`] answers it.
+fn step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> Result<(), CsmsException> {
     let (op, attempts) = call.state.as_mut().map_err(|e| e.clone())?;
     let client = &call.client.client;
     if let Some(outcome) = outcome {
@@ -157,21 +188,20 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsExce
         };
         return match attempts.receive(client, outcome, now(), random_unit()) {
             Next::Wait(after) => {
-                let mut output = vec![WAIT];
+                output.push(WAIT);
                 output.extend_from_slice(&i64::try_from(after.as_millis()).unwrap_or(i64::MAX).to_be_bytes());
-                Ok(output)
+                Ok(())
             }
             Next::Done(response) => {
                 let result = csms_core::parse_response(op, &response?)?;
-                let mut output = Vec::with_capacity(512);
                 output.push(DONE);
                 if call.tree {
-                    put_value(&mut output, &result);
+                    put_value(output, &result);
                 } else {
-                    serde_json::to_writer(&mut output, &result)
+                    serde_json::to_writer(&mut *output, &result)
                         .map_err(|e| CsmsException::Internal { reason: format!("the result as JSON text: {e}") })?;
                 }
-                Ok(output)
+                Ok(())
             }
         };
     }
@@ -179,13 +209,15 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsExce
     // writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it): no copy of the
     // request to sign, write and drop.
     let (request, headers) = attempts.request_headers(client, now())?;
-    let mut output = Vec::with_capacity(1024 + request.body.len());
+    // Room made while the buffer is empty (wiped): growing it later would leave a copy of the
+    // body (maybe a secret value) in freed memory.
+    output.reserve(1024 + request.body.len());
     output.push(SEND);
-    wire::put(&mut output, request.method.as_bytes());
-    wire::put(&mut output, request.url.as_bytes());
-    wire::put_headers(&mut output, &headers);
-    wire::put(&mut output, &request.body);
-    Ok(output)
+    wire::put(output, request.method.as_bytes());
+    wire::put(output, request.url.as_bytes());
+    wire::put_headers(output, &headers);
+    wire::put(output, &request.body);
+    Ok(())
 }
 
 /// A tag of [`put_value`]: null.
