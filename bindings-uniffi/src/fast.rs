@@ -20,14 +20,16 @@ use std::sync::Arc;
 pub struct FastCall {
     client: Arc<CsmsClient>,
     state: Result<(&'static OperationSpec, Attempts), CsmsException>,
+    /// Whether the result crosses as a tree ([`put_value`]) rather than JSON text.
+    tree: bool,
 }
 
 /// `next` answers a serialized `HttpRequest` to send.
 const SEND: u8 = 0;
 /// `next` asks to wait that many milliseconds, then to call it again without an outcome.
 const WAIT: u8 = 1;
-/// The call is over: its result, JSON text (or the signed request, the built one, the parsed
-/// result of the other functions).
+/// The call is over: its result, JSON text or a tree ([`put_value`]) (or the signed request,
+/// the built one, the parsed result of the other functions).
 const DONE: u8 = 2;
 /// The call (or function) failed: its error, a serialized `CsmsException`.
 const FAILED: u8 = 3;
@@ -39,7 +41,9 @@ const FAILED: u8 = 3;
 /// when this client takes uniffi's path (a credentials provider, a debug hook, or a view's
 /// timeout or deadline), or on a panic here (uniffi's path then reports it). A failure to
 /// start (the transport, the operation, the input) is the first `next`'s `FAILED`, in the
-/// same order as [`CsmsClient::call`] checks them.
+/// same order as [`CsmsClient::call`] checks them. With `tree` (a `jboolean`) non-zero, the
+/// result crosses as a tree ([`put_value`]), for the typed operations: no JSON text to write
+/// here and parse again in Kotlin.
 ///
 /// # Safety
 ///
@@ -52,6 +56,7 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     client: i64,
     operation: JObject,
     input: JObject,
+    tree: u8,
 ) -> i64 {
     // SAFETY: as the JVM promises.
     let env = unsafe { Env::new(env) };
@@ -72,7 +77,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
         return 0;
     }
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let operation = env.with_bytes(operation, -1, |b| String::from_utf8(b.to_vec()));
+        // Looked up in place (no copy of the name); a name that is not UTF-8 is reported below.
+        let operation = env.with_bytes(operation, -1, |b| std::str::from_utf8(b).ok().map(csms_core::operation));
         let input = env.with_bytes(input, -1, |b| {
             std::str::from_utf8(b)
                 .map_err(|_| crate::invalid("input", "is not UTF-8"))
@@ -81,15 +87,13 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
         crate::guard(|| {
             client.open()?;
             client.transport()?;
-            let operation =
-                operation.and_then(Result::ok).ok_or_else(|| crate::invalid("operation", "is not UTF-8"))?;
-            let op = csms_core::operation(&operation)?;
+            let op = operation.flatten().ok_or_else(|| crate::invalid("operation", "is not UTF-8"))??;
             let input = input.ok_or_else(|| crate::invalid("input", "is not readable"))??;
             Ok((op, client.client.start(op, &input, client.policy)?))
         })
     }));
     match started {
-        Ok(state) => Box::into_raw(Box::new(FastCall { client, state })) as usize as i64,
+        Ok(state) => Box::into_raw(Box::new(FastCall { client, state, tree: tree != 0 })) as usize as i64,
         Err(_) => 0,
     }
 }
@@ -98,8 +102,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
 /// `outcome` are the serialized outcome of the request the last step gave (a byte 0 then an `HttpResponse`, or a byte 1
 /// then the `CsmsException` the transport threw), or null for the first step and after a
 /// `WAIT`. Returns one `byte[]`: its first byte `SEND` (0, then a serialized `HttpRequest`),
-/// `WAIT` (1, then the milliseconds to wait, 8 bytes big-endian), `DONE` (2, then the result
-/// JSON text) or `FAILED` (3, then a serialized `CsmsException`); null only when the JVM could
+/// `WAIT` (1, then the milliseconds to wait, 8 bytes big-endian), `DONE` (2, then the result:
+/// JSON text, or a tree for a call started with `tree`) or `FAILED` (3, then a serialized `CsmsException`); null only when the JVM could
 /// not make the array (its error is then thrown).
 ///
 /// # Safety
@@ -119,27 +123,61 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callNext(
     let env = unsafe { Env::new(env) };
     // SAFETY: the caller gives a live call, used by this thread alone.
     let call = unsafe { &mut *(call as usize as *mut FastCall) };
-    let output = crate::guard(|| {
+    // This thread's buffer, taken for the step (a panic leaves an empty one, never a borrowed
+    // one); a fresh one while the thread's locals are being torn down.
+    let mut output = ANSWER.try_with(std::cell::Cell::take).unwrap_or_default();
+    let stepped = crate::guard(|| {
         if outcome.is_null() {
-            return step(call, None);
+            return step(call, None, &mut output);
         }
-        env.with_bytes(outcome, len, |outcome| step(call, Some(outcome)))
+        env.with_bytes(outcome, len, |outcome| step(call, Some(outcome), &mut output))
             .unwrap_or_else(|| Err(CsmsException::Internal { reason: "the fast path could not read its input".into() }))
     });
-    let output = output.unwrap_or_else(failed);
-    env.new_bytes(&output)
+    if let Err(e) = stepped {
+        wipe(&mut output);
+        put_failed(&mut output, e);
+    }
+    let array = env.new_bytes(&output);
+    // A request or result may hold a secret value: not left behind in the buffer.
+    wipe(&mut output);
+    if output.capacity() <= MAX_KEPT {
+        let _ = ANSWER.try_with(|answer| answer.set(output));
+    }
+    array
+}
+
+thread_local! {
+    /// This thread's answer of [`Java_csms_DirectNative_callNext`], reused from step to step:
+    /// no allocation of its own per step, and only what a step wrote is wiped after it.
+    static ANSWER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest buffer [`ANSWER`] keeps between steps (a larger one, grown by a large request
+/// or result, is dropped once wiped).
+const MAX_KEPT: usize = 64 * 1024;
+
+/// Writes zeros over what `output` holds, and empties it.
+fn wipe(output: &mut Vec<u8>) {
+    zeroize::Zeroize::zeroize(output.as_mut_slice());
+    output.clear();
 }
 
 /// `FAILED` and the serialized error.
 fn failed(e: CsmsException) -> Vec<u8> {
-    let mut output = vec![FAILED];
-    <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, &mut output);
+    let mut output = Vec::new();
+    put_failed(&mut output, e);
     output
 }
 
+/// Writes `FAILED` and the serialized error.
+fn put_failed(output: &mut Vec<u8>, e: CsmsException) {
+    output.push(FAILED);
+    <CsmsException as uniffi::Lower<UniFfiTag>>::write(e, output);
+}
+
 /// One step: the outcome received, then the next request (`SEND`), wait (`WAIT`) or result
-/// (`DONE`), as [`Java_csms_DirectNative_callNext`] answers it.
-fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsException> {
+/// (`DONE`) written to `output` (empty), as [`Java_csms_DirectNative_callNext`] answers it.
+fn step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> Result<(), CsmsException> {
     let (op, attempts) = call.state.as_mut().map_err(|e| e.clone())?;
     let client = &call.client.client;
     if let Some(outcome) = outcome {
@@ -150,33 +188,95 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>) -> Result<Vec<u8>, CsmsExce
         };
         return match attempts.receive(client, outcome, now(), random_unit()) {
             Next::Wait(after) => {
-                let mut output = vec![WAIT];
+                output.push(WAIT);
                 output.extend_from_slice(&i64::try_from(after.as_millis()).unwrap_or(i64::MAX).to_be_bytes());
-                Ok(output)
+                Ok(())
             }
             Next::Done(response) => {
-                let mut output = vec![DONE];
-                serde_json::to_writer(&mut output, &csms_core::parse_response(op, &response?)?)
-                    .map_err(|e| CsmsException::Internal { reason: format!("the result as JSON text: {e}") })?;
-                Ok(output)
+                let result = csms_core::parse_response(op, &response?)?;
+                output.push(DONE);
+                if call.tree {
+                    put_value(output, &result);
+                } else {
+                    serde_json::to_writer(&mut *output, &result)
+                        .map_err(|e| CsmsException::Internal { reason: format!("the result as JSON text: {e}") })?;
+                }
+                Ok(())
             }
         };
     }
-    let request = attempts.request(client, now())?;
-    let mut output = Vec::with_capacity(1024 + request.body.len());
+    // The attempt's headers beside the call's own method, URL and body, written out as uniffi
+    // writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it): no copy of the
+    // request to sign, write and drop.
+    let (request, headers) = attempts.request_headers(client, now())?;
+    // Room made while the buffer is empty (wiped): growing it later would leave a copy of the
+    // body (maybe a secret value) in freed memory.
+    output.reserve(1024 + request.body.len());
     output.push(SEND);
-    write_request(&request, &mut output);
-    Ok(output)
+    wire::put(output, request.method.as_bytes());
+    wire::put(output, request.url.as_bytes());
+    wire::put_headers(output, &headers);
+    wire::put(output, &request.body);
+    Ok(())
 }
 
-/// `request` as uniffi writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it),
-/// without the copy into uniffi's record.
-fn write_request(request: &csms_core::HttpRequest, out: &mut Vec<u8>) {
-    use wire::put as bytes;
-    bytes(out, request.method.as_bytes());
-    bytes(out, request.url.as_bytes());
-    wire::put_headers(out, &request.headers);
-    bytes(out, &request.body);
+/// A tag of [`put_value`]: null.
+const NULL: u8 = 0;
+/// A tag of [`put_value`]: false.
+const FALSE: u8 = 1;
+/// A tag of [`put_value`]: true.
+const TRUE: u8 = 2;
+/// A tag of [`put_value`]: an integer, 8 bytes big-endian.
+const LONG: u8 = 3;
+/// A tag of [`put_value`]: any other number, an IEEE double's 8 bytes big-endian.
+const DOUBLE: u8 = 4;
+/// A tag of [`put_value`]: a string (a length, then its UTF-8).
+const STRING: u8 = 5;
+/// A tag of [`put_value`]: an array (a count, then each item).
+const ARRAY: u8 = 6;
+/// A tag of [`put_value`]: an object (a count, then each key, as a string without its tag,
+/// and value, in the order JSON text has them).
+const OBJECT: u8 = 7;
+
+/// Writes `value` as a tree (Kotlin's `FastCall.tree` reads it into what `CsmsJson.parse`
+/// makes of the JSON text of `value`): a tag byte, then what the tag says. Numbers as the JSON
+/// text reads back there: an `i64` as a `Long`, any other as a `Double` (a `u64` beyond
+/// `i64` as the nearest double, as Kotlin reads its digits).
+fn put_value(out: &mut Vec<u8>, value: &serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Null => out.push(NULL),
+        Value::Bool(b) => out.push(if *b { TRUE } else { FALSE }),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => {
+                out.push(LONG);
+                out.extend_from_slice(&i.to_be_bytes());
+            }
+            (None, f) => {
+                out.push(DOUBLE);
+                out.extend_from_slice(&f.unwrap_or(f64::NAN).to_bits().to_be_bytes());
+            }
+        },
+        Value::String(s) => {
+            out.push(STRING);
+            wire::put(out, s.as_bytes());
+        }
+        Value::Array(items) => {
+            out.push(ARRAY);
+            out.extend_from_slice(&(items.len() as i32).to_be_bytes());
+            for item in items {
+                put_value(out, item);
+            }
+        }
+        Value::Object(members) => {
+            out.push(OBJECT);
+            out.extend_from_slice(&(members.len() as i32).to_be_bytes());
+            for (key, item) in members {
+                wire::put(out, key.as_bytes());
+                put_value(out, item);
+            }
+        }
+    }
 }
 
 /// Reading what uniffi's converters write (big-endian lengths), straight into the core's types.

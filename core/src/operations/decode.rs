@@ -44,18 +44,21 @@ fn decode_model(model: &Model, value: Value) -> Option<Value> {
             // The values taken by field, then decoded in field order (taking the entries
             // apart, rather than removing them one by one, keeps map removal out of the
             // WebAssembly build).
-            let mut values: Vec<Option<Value>> = Vec::with_capacity(model.fields.len());
+            // Each kept member keeps the key the body gave it (the field's name): no new one.
+            let mut values: Vec<Option<(String, Value)>> = Vec::with_capacity(model.fields.len());
             for _ in model.fields {
                 values.push(None);
             }
             for (key, v) in object {
                 if let Some(i) = model.fields.iter().position(|f| f.name == key) {
-                    values[i] = Some(v);
+                    values[i] = Some((key, v));
                 }
             }
-            for (field, v) in model.fields.iter().zip(values) {
-                if let Some(v) = v.and_then(|v| decode_value(field.ty, v)) {
-                    out.insert(field.name.to_owned(), v);
+            for (field, member) in model.fields.iter().zip(values) {
+                if let Some((key, v)) = member {
+                    if let Some(v) = decode_value(field.ty, v) {
+                        out.insert(key, v);
+                    }
                 }
             }
         }

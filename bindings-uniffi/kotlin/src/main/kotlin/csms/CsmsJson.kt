@@ -63,6 +63,11 @@ object CsmsJson {
             null -> out.append("null")
             is String -> {
                 out.append('"')
+                // Most strings need no escape and hold no surrogate: appended whole.
+                if (v.none { it == '"' || it == '\\' || it < ' ' || Character.isSurrogate(it) }) {
+                    out.append(v).append('"')
+                    return
+                }
                 var i = 0
                 while (i < v.length) {
                     val c = v[i]
@@ -151,7 +156,7 @@ object CsmsJson {
      * for an integer, `123` or `true` for text, `"false"` for a boolean, a single value for a
      * list of one), otherwise null; list items that cannot be read are left out.
      */
-    class Fields(private val map: Map<*, *>) {
+    class Fields(internal val map: Map<*, *>) {
         fun string(name: String): String? = textOf(map[name])
         fun long(name: String): Long? = longOf(map[name])
         fun double(name: String): Double? = doubleOf(map[name])

@@ -29,8 +29,8 @@ internal object DirectNative {
     /** Drops the cache reference the fast path held. */
     @JvmStatic external fun cacheRelease(cache: Long)
 
-    /** Starts a call on the client [client] (a lent handle); 0 when the client takes uniffi's path. */
-    @JvmStatic external fun callStart(client: Long, operation: ByteArray, input: ByteArray): Long
+    /** Starts a call on the client [client] (a lent handle), its result as a tree when [tree], else JSON text; 0 when the client takes uniffi's path. */
+    @JvmStatic external fun callStart(client: Long, operation: ByteArray, input: ByteArray, tree: Boolean): Long
 
     /** The next step of [call] after the first [length] bytes of [outcome] (null at first and after a wait): a code byte, then its output. */
     @JvmStatic external fun callNext(call: Long, outcome: ByteArray?, length: Int): ByteArray

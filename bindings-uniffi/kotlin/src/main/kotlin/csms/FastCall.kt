@@ -21,10 +21,31 @@ internal object FastCall {
      * client takes uniffi's path. [start] runs its block with the client's handle, the client
      * kept alive meanwhile.
      */
-    suspend fun call(start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String): String? {
+    suspend fun call(start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String): String? =
+        drive(start, transport, operation, inputJson, false) { out -> String(out, 1, out.size - 1, Charsets.UTF_8) }
+
+    /**
+     * [call]'s result as the fields of its object (what `CsmsJson.Fields.parse` makes of the
+     * result JSON), read from the tree the core writes instead of the text (src/fast.rs,
+     * `put_value`): the typed operations' path. Null when the client takes uniffi's path.
+     */
+    suspend fun callFields(start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String): CsmsJson.Fields? =
+        drive(start, transport, operation, inputJson, true) { out ->
+            try {
+                CsmsJson.Fields.of(tree(ByteBuffer.wrap(out, 1, out.size - 1)))
+            } finally {
+                out.fill(0) // it holds the result, maybe a secret value
+            }
+        }
+
+    /** Drives a call to its end: [done] reads the `DONE` answer (its code byte first); a result as a tree when [tree]. */
+    private suspend inline fun <T> drive(
+        start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String, tree: Boolean,
+        done: (ByteArray) -> T,
+    ): T? {
         val op = operation.toByteArray()
         val input = inputJson.toByteArray()
-        val call = start { handle -> DirectNative.callStart(handle, op, input) }
+        val call = start { handle -> DirectNative.callStart(handle, op, input, tree) }
         if (call == 0L) return null
         try {
             var outcome: Wire.Writer? = null
@@ -47,13 +68,40 @@ internal object FastCall {
                             encode(1, FfiConverterTypeCsmsException.allocationSize(e)) { FfiConverterTypeCsmsException.write(e, it) }
                         }
                     }
-                    DONE -> return String(out, 1, out.size - 1, Charsets.UTF_8)
+                    DONE -> return done(out)
                     else -> throw FfiConverterTypeCsmsException.read(output)
                 }
             }
         } finally {
             DirectNative.callFree(call)
         }
+    }
+
+    /**
+     * A value of the tree src/fast.rs writes (`put_value`), as `CsmsJson.parse` reads its JSON
+     * text: objects `LinkedHashMap`s in order, arrays `ArrayList`s, integers `Long`s, other
+     * numbers `Double`s.
+     */
+    private fun tree(buf: ByteBuffer): Any? = when (buf.get().toInt()) {
+        0 -> null
+        1 -> false
+        2 -> true
+        3 -> buf.getLong()
+        4 -> buf.getDouble()
+        5 -> Wire.string(buf)
+        6 -> {
+            val n = buf.getInt()
+            val items = ArrayList<Any?>(n)
+            repeat(n) { items.add(tree(buf)) }
+            items
+        }
+        7 -> {
+            val n = buf.getInt()
+            val members = LinkedHashMap<String, Any?>(maxOf(16, n * 4 / 3 + 1))
+            repeat(n) { members[Wire.string(buf)] = tree(buf) }
+            members
+        }
+        else -> throw CsmsException.Internal("a malformed result of the fast path")
     }
 
     /**
@@ -252,7 +300,8 @@ internal object Wire {
     /** This thread's writer, emptied. */
     fun writer(): Writer = writers.get().also { it.length = 0 }
 
-    private fun string(buf: ByteBuffer): String {
+    /** A string: a length, then its UTF-8. */
+    fun string(buf: ByteBuffer): String {
         val n = buf.getInt()
         val s = String(buf.array(), buf.arrayOffset() + buf.position(), n, Charsets.UTF_8)
         buf.position(buf.position() + n)

@@ -1,6 +1,7 @@
 package csms
 
 import java.nio.charset.CharacterCodingException
+import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
@@ -8,6 +9,38 @@ import org.junit.jupiter.api.assertThrows
 /** The fast path's own encoding of requests (FastCall.kt's `Wire`) gives what uniffi's converters give. */
 class FastPathTest {
     private val url = "https://csms.example.com/v1/p/secrets"
+
+    /** A transport answering every request with [body] (status 200), without a socket. */
+    private class Canned(private val body: String) : HttpTransport {
+        override suspend fun send(request: HttpRequest): HttpResponse =
+            HttpResponse(200, listOf(Header("Content-Type", "application/json")), body.toByteArray())
+        override suspend fun sleep(millis: Long) {}
+    }
+
+    @Test
+    fun `a typed result read from the fast path's tree is what the result JSON parses to`() {
+        // Every kind of JSON value, in a member passed through as JSON (`extension`), and
+        // fields the core coerces: integers beyond 64 bits signed, fractions, exponents,
+        // negative zero, escapes, non-ASCII, empty containers, nulls in a list.
+        val body = """{"user_id":"u1","grade":"7","disabled":"TRUE","mobile":123,"user_name":"caf\u00e9 \ud83d\ude00 \"q\" \\ \n",""" +
+            """"extension":{"big":18446744073709551615,"neg":-9223372036854775808,"max":9223372036854775807,"f":1.5,"e":1e300,""" +
+            """"z":-0.0,"t":true,"n":null,"s":"","a":[1,"x",null,[],{}],"o":{"k":{"k":[false]}}},"user_org_relation_list":{"org_id":"o"},"other":1}"""
+        val client = CsmsClient("""{"endpoint":"https://csms.example.com","project_id":"p","credentials":{"ak":"a","sk":"s"}}""", Canned(body))
+        runBlocking {
+            val input = """{"user_id":"u1"}"""
+            val fields = client.callFields("ShowUserDetail", input)
+            val text = client.call("ShowUserDetail", input)
+            assertEquals(CsmsJson.parse(text), fields.map)
+            val typed = client.showUserDetail("u1")
+            assertEquals(ShowUserDetailResult.fromJson(text), typed)
+            assertEquals(7L, typed.grade)
+            assertEquals("123", typed.mobile)
+            assertEquals(18446744073709551615.0, typed.extension!!["big"])
+            assertEquals(Long.MIN_VALUE, typed.extension!!["neg"])
+            assertEquals(-0.0, typed.extension!!["z"])
+            assertEquals("caf\u00e9 \uD83D\uDE00 \"q\" \\ \n", typed.userName)
+        }
+    }
 
     @Test
     fun `a lone surrogate in a header is refused as by uniffi's encoder, not sent as a question mark`() {
