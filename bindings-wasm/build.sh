@@ -156,4 +156,13 @@ if [ ! -x "$ESBUILD" ] || [ "$("$ESBUILD" --version)" != "$ESBUILD_VERSION" ]; t
     mkdir -p "$TOOLS" && (cd "$TOOLS" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
         && npm install --no-audit --no-fund --silent "esbuild@$ESBUILD_VERSION" >&2)
 fi
-CSMS_ESBUILD="$ESBUILD" node "$HERE/js/build-pkg.mjs" "$OUT" "$WASM" "$VERSION"
+# terser (from npm, pinned) then shortens the bundle's local names, keeping the names of
+# functions and classes (stack frames still read `at runAttempts`): 2.4 KB less gzipped.
+TERSER_VERSION=5.51.4
+TERSER="$TOOLS/node_modules/.bin/terser"
+if [ ! -x "$TERSER" ] || [ "$("$TERSER" --version)" != "terser $TERSER_VERSION" ]; then
+    log "installing terser $TERSER_VERSION from npm into $TOOLS"
+    mkdir -p "$TOOLS" && (cd "$TOOLS" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
+        && npm install --no-audit --no-fund --silent "terser@$TERSER_VERSION" >&2)
+fi
+CSMS_ESBUILD="$ESBUILD" CSMS_TERSER="$TERSER" node "$HERE/js/build-pkg.mjs" "$OUT" "$WASM" "$VERSION"

@@ -295,13 +295,16 @@ copyFileSync(join(root, '..', 'LICENSE'), join(pkg, 'LICENSE'));
 // installs), what they share in one chunk (testing.js must reach the same instance); the
 // loaders stay files of their own, chosen by package.json `imports`. Node imports one module
 // instead of ten: ~9 ms instead of ~14 (bench.mjs, "import").
-// Whitespace and syntax minified (2.7 KB less gzipped in the tarball than not minified), names
-// kept: a stack trace names the package's own functions. Minifying the names too would save
-// 2.7 KB more, but frames would read `at Xe`; esbuild's --keep-names gives them back through
-// a `name` set on every function made, closures of the hot path included, and made a call
-// with a canned answer ~16% slower (bench-ab.mjs, both orders).
+// Whitespace and syntax minified by esbuild (2.7 KB less gzipped in the tarball than not
+// minified); then terser (CSMS_TERSER) shortens local names only, keeping every function's and
+// class's name (`--keep-fnames --keep-classnames`: a stack trace still names the package's own
+// functions), 2.4 KB less. esbuild's own --minify-identifiers renames functions too (frames
+// would read `at Xe`), and its --keep-names gives the names back through a `name` set on every
+// function made, closures of the hot path included, which made a call ~16% slower.
 const esbuild = process.env.CSMS_ESBUILD;
 if (!esbuild) throw new Error('build-pkg: CSMS_ESBUILD (the esbuild binary) is not set: run build.sh');
+const terser = process.env.CSMS_TERSER;
+if (!terser) throw new Error('build-pkg: CSMS_TERSER (the terser script) is not set: run build.sh');
 const bundled = join(pkg, 'bundled');
 execFileSync(esbuild, [
   join(pkg, 'esm', 'index.js'), join(pkg, 'esm', 'testing.js'),
@@ -310,6 +313,10 @@ execFileSync(esbuild, [
 ], { stdio: 'inherit', cwd: pkg }); // (cwd: its markers of each part's file read `// esm/x.js` from anywhere)
 for (const file of readdirSync(join(pkg, 'esm'))) {
   if (file.endsWith('.js') && !file.startsWith('module-')) rmSync(join(pkg, 'esm', file));
+}
+for (const file of readdirSync(bundled)) {
+  const path = join(bundled, file);
+  execFileSync(terser, [path, '--mangle', '--keep-fnames', '--keep-classnames', '--output', path], { stdio: 'inherit' });
 }
 // Minifying drops the comments that tell bundlers to leave a dynamic import alone
 // (`import(/* webpackIgnore: true */ 'node:fs/promises')`): each goes back before its import.
@@ -336,10 +343,14 @@ rmSync(bundled, { recursive: true });
 for (const file of readdirSync(join(pkg, 'esm'))) {
   if (file.endsWith('.js')) execFileSync(process.execPath, ['--check', join(pkg, 'esm', file)], { stdio: 'inherit' });
 }
-// The README; the docs/ pages it names stay in the repository (not needed at run time).
-try {
-  copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
-} catch (_) {
-  // README not written yet
-}
+// The README up to its section for the repository's developers (building, testing, the
+// benchmark: commands run in a checkout, not in an installed package), which becomes one line
+// naming where it is; the docs/ pages it names stay in the repository (not needed at run time).
+const DEVELOPERS = '\n## Building, testing, benchmark\n';
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const cut = readme.indexOf(DEVELOPERS);
+if (cut < 0) throw new Error(`build-pkg: README.md has no "${DEVELOPERS.trim()}" section to leave out`);
+writeFileSync(join(pkg, 'README.md'), `${readme.slice(0, cut)}${DEVELOPERS}
+Building, tests and benchmark figures: \`bindings-wasm/README.md\` in the project's repository.
+`);
 console.log(`pkg: ${pkg} (wasm ${bytes.length} bytes)`);

@@ -38,6 +38,20 @@ test('package.json: exports, sideEffects, no dependencies', () => {
   assert.deepEqual(pkg.files.sort(), ['LICENSE', 'README.md', 'esm/', 'index.d.cts', 'index.d.ts', 'operations.d.ts']);
 });
 
+test('the shipped JavaScript keeps the names of its classes and functions (minified locals only)', () => {
+  // A stack frame or a console.log names the package's own code: terser shortens local
+  // names only (build-pkg.mjs); a mangled top-level would make `SecretCache.name` a letter.
+  for (const form of [esm, cjs]) {
+    for (const name of ['CsmsError', 'ValidationError', 'ApiError', 'DecodeError', 'TransportError', 'CredentialsError',
+      'RotationError', 'SecretCache', 'CredentialProvider', 'EnvCredentials', 'defaultCredentials', 'rotate', 'operationNames', 'init']) {
+      assert.equal(form[name].name, name);
+    }
+  }
+  const thrown = (() => { try { new esm.CsmsClient(options).buildRequest('ShowSecret', {}); } catch (e) { return e; } })();
+  assert.ok(thrown instanceof esm.ValidationError);
+  assert.match(thrown.stack, /at \S*buildRequest /);
+});
+
 test('the shipped JavaScript: one bundled entry, no comments, the loaders with the lines of js/', () => {
   const files = readdirSync(join(PKG_DIR, 'esm')).filter((f) => f.endsWith('.js')).sort();
   assert.deepEqual(files, ['index.js', 'module-browser.js', 'module-edge.js', 'module-node.js', 'shared.js', 'testing.js']);
