@@ -1,6 +1,5 @@
 //! The two hash functions of the signing algorithms, behind one small interface.
 
-use sm3::{Digest, Sm3};
 use zeroize::{Zeroize, Zeroizing};
 
 /// SHA-256 or SM3 (both 32-byte digests).
@@ -12,10 +11,57 @@ pub(crate) enum HashKind {
 
 impl HashKind {
     pub(crate) fn digest(self, data: &[u8]) -> [u8; 32] {
+        self.hash_from(self.initial(), 0, data)
+    }
+
+    /// The state before anything is hashed.
+    fn initial(self) -> [u32; 8] {
         match self {
-            HashKind::Sha256 => sha256_from(SHA256_INITIAL, 0, data),
-            HashKind::Sm3 => Sm3::digest(data).into(),
+            HashKind::Sha256 => SHA256_INITIAL,
+            HashKind::Sm3 => SM3_INITIAL,
         }
+    }
+
+    /// Hashes one 64-byte block into `state`.
+    fn compress(self, state: &mut [u32; 8], block: &[u8; 64]) {
+        match self {
+            HashKind::Sha256 => {
+                // Through a pointer: called here only, `sha2`'s unrolled block function would
+                // otherwise be inlined, and compiled with the core's size-tuned settings in
+                // the WebAssembly build instead of its own speed-tuned ones.
+                let compress256 = std::hint::black_box(sha2::compress256 as fn(&mut [u32; 8], &[_]));
+                compress256(state, std::slice::from_ref(block.into()))
+            }
+            HashKind::Sm3 => sm3_compress(state, block),
+        }
+    }
+
+    /// The hash of everything hashed into `state` so far (`done` bytes, whole blocks)
+    /// followed by `data`: both hashes pad the same way (0x80, zeros, the length in bits as
+    /// a big-endian `u64`) and write the state as big-endian words. SHA-256 is the hot path
+    /// of signing: this drives `sha2`'s block function directly (compiled for speed in the
+    /// WebAssembly build) instead of the generic `digest` wrappers, which are compiled with
+    /// the calling crate's size-tuned settings there.
+    fn hash_from(self, mut state: [u32; 8], done: u64, data: &[u8]) -> [u8; 32] {
+        let whole = |block: &[u8]| -> [u8; 64] { block.try_into().unwrap_or_else(|_| panic!("whole blocks")) };
+        let mut blocks = data.chunks_exact(64);
+        for block in &mut blocks {
+            self.compress(&mut state, &whole(block));
+        }
+        let rest = blocks.remainder();
+        let mut tail = [0u8; 128];
+        tail[..rest.len()].copy_from_slice(rest);
+        tail[rest.len()] = 0x80;
+        let end = if rest.len() < 56 { 64 } else { 128 };
+        tail[end - 8..end].copy_from_slice(&((done + data.len() as u64) * 8).to_be_bytes());
+        for block in tail[..end].chunks_exact(64) {
+            self.compress(&mut state, &whole(block));
+        }
+        let mut out = [0u8; 32];
+        for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        out
     }
 
     pub(crate) fn hmac(self, key: &[u8], data: &[u8]) -> [u8; 32] {
@@ -35,76 +81,62 @@ impl HashKind {
 const SHA256_INITIAL: [u32; 8] =
     [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
-/// SHA-256 of everything hashed into `state` so far (`done` bytes, whole blocks) followed by
-/// `data`. SHA-256 is the hot path of signing: this drives `sha2`'s block function directly
-/// (compiled for speed in the WebAssembly build) instead of the generic `digest` wrappers,
-/// which are compiled with the calling crate's size-tuned settings there.
-fn sha256_from(mut state: [u32; 8], done: u64, data: &[u8]) -> [u8; 32] {
-    fn compress(state: &mut [u32; 8], block: &[u8]) {
-        let block: &[u8; 64] = block.try_into().unwrap_or_else(|_| panic!("whole blocks"));
-        sha2::compress256(state, std::slice::from_ref(block.into()));
+/// SM3's initial state (GB/T 32905-2016).
+const SM3_INITIAL: [u32; 8] =
+    [0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600, 0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e];
+
+/// SM3's compression function (GB/T 32905-2016, 5.3): the message expansion and the 64
+/// rounds as loops, not unrolled (the `sm3` crate's unrolled code was ~1.8 KB of the npm
+/// module gzipped; SM3 is not on SHA-256's hot path). W'[j] = W[j] ^ W[j + 4] is computed
+/// in the round that uses it.
+fn sm3_compress(state: &mut [u32; 8], block: &[u8; 64]) {
+    let p1 = |x: u32| x ^ x.rotate_left(15) ^ x.rotate_left(23);
+    let mut w = [0u32; 68];
+    for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
+        *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     }
-    let mut blocks = data.chunks_exact(64);
-    for block in &mut blocks {
-        compress(&mut state, block);
+    for j in 16..68 {
+        w[j] = p1(w[j - 16] ^ w[j - 9] ^ w[j - 3].rotate_left(15)) ^ w[j - 13].rotate_left(7) ^ w[j - 6];
     }
-    let rest = blocks.remainder();
-    let mut tail = [0u8; 128];
-    tail[..rest.len()].copy_from_slice(rest);
-    tail[rest.len()] = 0x80;
-    let end = if rest.len() < 56 { 64 } else { 128 };
-    tail[end - 8..end].copy_from_slice(&((done + data.len() as u64) * 8).to_be_bytes());
-    compress(&mut state, &tail[..64]);
-    if end == 128 {
-        compress(&mut state, &tail[64..]);
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
+    for j in 0..64 {
+        let (t, ff, gg) = if j < 16 {
+            (0x79cc4519u32, a ^ b ^ c, e ^ f ^ g)
+        } else {
+            (0x7a879d8a, (a & b) | (a & c) | (b & c), (e & f) | (!e & g))
+        };
+        let a12 = a.rotate_left(12);
+        let ss1 = a12.wrapping_add(e).wrapping_add(t.rotate_left(j as u32 % 32)).rotate_left(7);
+        let tt1 = ff.wrapping_add(d).wrapping_add(ss1 ^ a12).wrapping_add(w[j] ^ w[j + 4]);
+        let tt2 = gg.wrapping_add(h).wrapping_add(ss1).wrapping_add(w[j]);
+        d = c;
+        c = b.rotate_left(9);
+        b = a;
+        a = tt1;
+        h = g;
+        g = f.rotate_left(19);
+        f = e;
+        e = tt2 ^ tt2.rotate_left(9) ^ tt2.rotate_left(17);
     }
-    let mut out = [0u8; 32];
-    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
+    for (word, new) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+        *word ^= new;
     }
-    out
+    w.zeroize();
 }
 
-/// An HMAC key, wiped when dropped.
-///
-/// For SHA-256 (the hot path of signing), the states after the inner and the outer pad
-/// block: each signature starts from a copy of them instead of hashing the key again. For
-/// SM3, the key block itself: the `sm3` crate's state cannot be wiped, so none is kept
-/// between signatures, and the one made for a signature is reset before it is dropped.
+/// An HMAC key, wiped when dropped: the hash's states after the inner and the outer pad
+/// block, from which each signature starts instead of hashing the key again.
 #[derive(Clone)]
-pub(crate) enum HmacKey {
-    /// The SHA-256 states after the inner and the outer pad block.
-    Sha256 { inner: [u32; 8], outer: [u32; 8] },
-    /// The key as HMAC pads it: itself, or its SM3 hash when longer than a block, then zeros.
-    Sm3 { block: [u8; 64] },
+pub(crate) struct HmacKey {
+    hash: HashKind,
+    inner: [u32; 8],
+    outer: [u32; 8],
 }
 
 impl Drop for HmacKey {
     fn drop(&mut self) {
         self.wipe();
     }
-}
-
-/// `block` with every byte XORed with `byte` (an HMAC pad), wiped when dropped.
-fn padded(block: &[u8; 64], byte: u8) -> Zeroizing<[u8; 64]> {
-    let mut out = Zeroizing::new(*block);
-    for b in out.iter_mut() {
-        *b ^= byte;
-    }
-    out
-}
-
-/// SM3 of `first` then `second`; the hasher's state (which depends on the key when `first`
-/// is a pad block) is reset before it is dropped.
-fn sm3_of(first: &[u8], second: &[u8]) -> [u8; 32] {
-    let mut hasher = Sm3::new();
-    hasher.update(first);
-    hasher.update(second);
-    let out = hasher.finalize_reset().into();
-    // The reset writes the initial state over the keyed one; `black_box` keeps that write
-    // from being removed as dead.
-    std::hint::black_box(&hasher);
-    out
 }
 
 impl HmacKey {
@@ -116,39 +148,27 @@ impl HmacKey {
         } else {
             block[..key.len()].copy_from_slice(key);
         }
-        match hash {
-            HashKind::Sha256 => {
-                let pad = |byte: u8| {
-                    let padded = padded(&block, byte);
-                    let mut state = SHA256_INITIAL;
-                    sha2::compress256(&mut state, std::slice::from_ref((&*padded).into()));
-                    state
-                };
-                HmacKey::Sha256 { inner: pad(0x36), outer: pad(0x5c) }
+        let pad = |byte: u8| {
+            let mut padded = Zeroizing::new(*block);
+            for b in padded.iter_mut() {
+                *b ^= byte;
             }
-            HashKind::Sm3 => HmacKey::Sm3 { block: *block },
-        }
+            let mut state = hash.initial();
+            hash.compress(&mut state, &padded);
+            state
+        };
+        HmacKey { hash, inner: pad(0x36), outer: pad(0x5c) }
     }
 
-    /// Writes zeros over the key's states or block.
+    /// Writes zeros over the key's states.
     fn wipe(&mut self) {
-        match self {
-            HmacKey::Sha256 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
-            HmacKey::Sm3 { block } => block.zeroize(),
-        }
+        self.inner.zeroize();
+        self.outer.zeroize();
     }
 
     pub(crate) fn sign(&self, data: &[u8]) -> [u8; 32] {
-        match self {
-            HmacKey::Sha256 { inner, outer } => sha256_from(*outer, 64, &sha256_from(*inner, 64, data)),
-            HmacKey::Sm3 { block } => {
-                let inner = sm3_of(&*padded(block, 0x36), data);
-                sm3_of(&*padded(block, 0x5c), &inner)
-            }
-        }
+        let inner = self.hash.hash_from(self.inner, 64, data);
+        self.hash.hash_from(self.outer, 64, &inner)
     }
 }
 
@@ -186,15 +206,16 @@ mod tests {
     use super::*;
 
     use hmac::{Hmac, Mac};
+    use sm3::{Digest, Sm3};
 
     #[test]
     fn hmac_keys_are_zeros_once_wiped() {
-        let mut sha = HmacKey::new(HashKind::Sha256, b"SK");
-        let mut sm3 = HmacKey::new(HashKind::Sm3, b"SK");
-        sha.wipe();
-        sm3.wipe();
-        assert!(matches!(&sha, HmacKey::Sha256 { inner, outer } if *inner == [0; 8] && *outer == [0; 8]));
-        assert!(matches!(&sm3, HmacKey::Sm3 { block } if *block == [0; 64]));
+        for hash in [HashKind::Sha256, HashKind::Sm3] {
+            let mut key = HmacKey::new(hash, b"SK");
+            assert_ne!(key.inner, [0; 8]);
+            key.wipe();
+            assert_eq!((key.inner, key.outer), ([0; 8], [0; 8]));
+        }
     }
 
     #[test]
@@ -206,6 +227,49 @@ mod tests {
                 mac.update(&data[..len]);
                 let expected: [u8; 32] = mac.finalize().into_bytes().into();
                 assert_eq!(HashKind::Sm3.hmac(&data[..key_len], &data[..len]), expected, "{len} {key_len}");
+            }
+        }
+    }
+
+    #[test]
+    fn sm3_gives_the_standards_vectors() {
+        // GB/T 32905-2016, appendix A: "abc" and "abcd" 16 times (exactly one block, so the
+        // padding is a block of its own).
+        assert_eq!(
+            hex(&HashKind::Sm3.digest(b"abc")),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+        assert_eq!(
+            hex(&HashKind::Sm3.digest(&b"abcd".repeat(16))),
+            "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+        );
+    }
+
+    #[test]
+    fn sm3_agrees_with_the_sm3_crate_at_every_length_and_split() {
+        // Lengths 0..300 (each block boundary: 55, 56, 63, 64, 119, 120, ...), pseudo-random
+        // bytes; and every split after whole blocks, hashed on from the state they leave.
+        let mut seed = 0x2545f491u32;
+        let data: Vec<u8> = (0..300)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as u8
+            })
+            .collect();
+        for len in 0..=300 {
+            let expected: [u8; 32] = Sm3::digest(&data[..len]).into();
+            assert_eq!(HashKind::Sm3.digest(&data[..len]), expected, "{len}");
+            let mut state = SM3_INITIAL;
+            for split in (64..=len).step_by(64) {
+                let block: &[u8; 64] = data[split - 64..split].try_into().unwrap();
+                sm3_compress(&mut state, block);
+                assert_eq!(
+                    HashKind::Sm3.hash_from(state, split as u64, &data[split..len]),
+                    expected,
+                    "{len} at {split}"
+                );
             }
         }
     }
