@@ -193,11 +193,13 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> Re
                 Ok(())
             }
             Next::Done(response) => {
-                let result = csms_core::parse_response(op, &response?)?;
+                let response = response?;
                 output.push(DONE);
                 if call.tree {
-                    put_value(output, &result);
+                    // Written as the decoder walks the body's `Value`: no second tree.
+                    csms_core::parse_response_into(op, &response, &mut Tree(output))?;
                 } else {
+                    let result = csms_core::parse_response(op, &response)?;
                     serde_json::to_writer(&mut *output, &result)
                         .map_err(|e| CsmsException::Internal { reason: format!("the result as JSON text: {e}") })?;
                 }
@@ -262,20 +264,46 @@ fn put_value(out: &mut Vec<u8>, value: &serde_json::Value) {
             wire::put(out, s.as_bytes());
         }
         Value::Array(items) => {
-            out.push(ARRAY);
-            out.extend_from_slice(&(items.len() as i32).to_be_bytes());
+            put_count(out, ARRAY, items.len());
             for item in items {
                 put_value(out, item);
             }
         }
         Value::Object(members) => {
-            out.push(OBJECT);
-            out.extend_from_slice(&(members.len() as i32).to_be_bytes());
+            put_count(out, OBJECT, members.len());
             for (key, item) in members {
                 wire::put(out, key.as_bytes());
                 put_value(out, item);
             }
         }
+    }
+}
+
+/// Writes `tag` ([`ARRAY`] or [`OBJECT`]) and the count of what follows.
+fn put_count(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    out.extend_from_slice(&(len as i32).to_be_bytes());
+}
+
+/// The decoded result written as a tree ([`put_value`]) as the core's decoder walks it: the
+/// bytes `put_value` writes of the result [`csms_core::parse_response`] makes.
+struct Tree<'a>(&'a mut Vec<u8>);
+
+impl csms_core::DecodeSink for Tree<'_> {
+    fn value(&mut self, value: &serde_json::Value) {
+        put_value(self.0, value);
+    }
+
+    fn array(&mut self, len: usize) {
+        put_count(self.0, ARRAY, len);
+    }
+
+    fn object(&mut self, len: usize) {
+        put_count(self.0, OBJECT, len);
+    }
+
+    fn key(&mut self, key: &str) {
+        wire::put(self.0, key.as_bytes());
     }
 }
 

@@ -83,7 +83,7 @@ pub use providers::{
     ChainCredentials, CredentialProvider, EnvCredentials, FnCredentials, MetadataCredentials, ProfileCredentials,
     ProviderFuture,
 };
-pub use response::{api_error, parse_response};
+pub use response::{api_error, parse_response, parse_response_into};
 pub use retry::{
     clock_skew, message_server_time, retry_after, Decision, Outcome, RetryPolicy, MAX_ATTEMPTS_LIMIT, MAX_RETRY_AFTER,
     MAX_RETRY_DURATION, RETRYABLE_STATUSES,

@@ -62,6 +62,21 @@ pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Val
     })
 }
 
+/// [`parse_response`] given to `sink` (see [`DecodeSink`](crate::DecodeSink)) rather than
+/// made: the same result, read with no second `Value` tree; the same errors.
+pub fn parse_response_into(
+    op: &OperationSpec,
+    response: &HttpResponse,
+    sink: &mut impl crate::DecodeSink,
+) -> Result<()> {
+    let body = success_body(op, response)?;
+    op.decode_into(&body, sink).map_err(|reason| Error::Decode {
+        reason,
+        status: response.status,
+        request_id: response.request_id().unwrap_or_default().to_owned(),
+    })
+}
+
 /// The API error of a response whose status is not 2xx.
 ///
 /// The code and message are looked for as `error_code`/`error_msg`, `errorCode`/`errorMsg`

@@ -117,6 +117,125 @@ fn decode_value(ty: &Type, value: Value) -> Option<Value> {
     }
 }
 
+/// Receives a decoded result as [`OperationSpec::decode_into`](super::OperationSpec::decode_into)
+/// walks it, in the order its JSON text (`serde_json`'s) has it: what a binding writes in
+/// its own form, with no second `Value` tree made and dropped between.
+pub trait DecodeSink {
+    /// A whole value, written as it is (a scalar, or a field of type `object` as the body
+    /// has it).
+    fn value(&mut self, value: &Value);
+    /// The start of a list of `len` items, each given next.
+    fn array(&mut self, len: usize);
+    /// The start of an object of `len` members, each given next as a [`DecodeSink::key`]
+    /// then its value.
+    fn object(&mut self, len: usize);
+    /// The key of the next member of an object.
+    fn key(&mut self, key: &str);
+}
+
+/// [`decode_output`] given to `sink` rather than made: the same result, as the same events
+/// as walking that result would give.
+pub(super) fn decode_output_into(model: &Model, body: &Value, sink: &mut impl DecodeSink) -> Result<(), String> {
+    match body {
+        Value::Object(_) => {
+            // (An object always gives one.)
+            emit_model(model, body, sink);
+            Ok(())
+        }
+        other => Err(format!("at `.`: expected an object ({}), found {}", model.name, describe(other))),
+    }
+}
+
+/// Whether [`decode_value`] gives a value (rather than `None`) for `value` as a `ty`.
+fn keeps(ty: &Type, value: &Value) -> bool {
+    match (ty, value) {
+        (_, Value::Null) => false,
+        (Type::Any, _) => true,
+        (Type::String | Type::Date, Value::String(_) | Value::Number(_) | Value::Bool(_)) => true,
+        (Type::Boolean, Value::Bool(_)) => true,
+        (Type::Boolean, Value::String(s)) => s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"),
+        (Type::Integer, Value::Number(_)) => as_integer(value).is_some(),
+        (Type::Integer, Value::String(s)) => parse_i64(s.trim()).is_some(),
+        (Type::Number, Value::Number(_) | Value::String(_)) => scalar(ty, value).is_some(),
+        (Type::List(_), Value::Array(_)) => true,
+        (Type::List(item), v) => keeps(item, v),
+        (Type::Model(_), Value::Object(_)) => true,
+        (Type::Model(model), Value::Array(items)) => items.len() == model.fields.len(),
+        _ => false,
+    }
+}
+
+/// What [`decode_value`] gives for a kept scalar that is not the value itself (a coerced one).
+fn scalar(ty: &Type, value: &Value) -> Option<Value> {
+    decode_value(ty, value.clone())
+}
+
+/// Gives `sink` what [`decode_model`] makes of `value`; false (nothing given) where that is
+/// `None`.
+fn emit_model(model: &Model, value: &Value, sink: &mut impl DecodeSink) -> bool {
+    let field = |key: &str| model.fields.iter().find(|f| f.name == key);
+    match value {
+        Value::Object(object) => {
+            // The result is a map sorted by key, as the body's is: its members in the body's order.
+            let kept = object.iter().filter(|(k, v)| field(k).is_some_and(|f| keeps(f.ty, v))).count();
+            sink.object(kept);
+            for (key, v) in object {
+                if let Some(f) = field(key).filter(|f| keeps(f.ty, v)) {
+                    sink.key(key);
+                    emit_value(f.ty, v, sink);
+                }
+            }
+            true
+        }
+        Value::Array(items) if items.len() == model.fields.len() => {
+            // One item per field, in field order: given in the order of the names.
+            let mut kept: Vec<(&str, &Type, &Value)> = Vec::with_capacity(items.len());
+            for (f, v) in model.fields.iter().zip(items) {
+                if keeps(f.ty, v) {
+                    kept.push((f.name, f.ty, v));
+                }
+            }
+            kept.sort_by(|a, b| a.0.cmp(b.0));
+            sink.object(kept.len());
+            for (name, ty, v) in kept {
+                sink.key(name);
+                emit_value(ty, v, sink);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Gives `sink` what [`decode_value`] makes of `value`, which [`keeps`] keeps.
+fn emit_value(ty: &Type, value: &Value, sink: &mut impl DecodeSink) {
+    match (ty, value) {
+        (Type::Any, v) => sink.value(v),
+        (Type::String | Type::Date, v @ Value::String(_)) | (Type::Boolean, v @ Value::Bool(_)) => sink.value(v),
+        (Type::List(item), Value::Array(items)) => {
+            let any = matches!(item, Type::Any);
+            sink.array(items.iter().filter(|v| any || keeps(item, v)).count());
+            for v in items {
+                if any || keeps(item, v) {
+                    emit_value(item, v, sink);
+                }
+            }
+        }
+        (Type::List(item), v) => {
+            sink.array(1);
+            emit_value(item, v, sink);
+        }
+        (Type::Model(model), v) => {
+            emit_model(model, v, sink);
+        }
+        (ty, v) => {
+            if let Some(v) = scalar(ty, v) {
+                sink.value(&v);
+            }
+        }
+    }
+}
+
 /// A number as a float, as the typed outputs write `number` fields.
 fn float(n: &Number) -> Option<Value> {
     n.as_f64().and_then(Number::from_f64).map(Value::Number)
@@ -296,6 +415,74 @@ mod tests {
             object.insert(format!("unknown_{}", rng.below(5)), any(rng, depth));
         }
         Value::Object(object)
+    }
+
+    /// The events a [`DecodeSink`] is given, as text.
+    #[derive(Default)]
+    struct Events(Vec<String>);
+
+    impl DecodeSink for Events {
+        fn value(&mut self, value: &Value) {
+            // A whole list or object as its parts, as a binding writes it.
+            if value.is_array() || value.is_object() {
+                return walk(value, self);
+            }
+            // The exact number (`5` and `5.0` differ), not only an equal value.
+            self.0.push(format!("value {value} {:?}", value.as_number().map(|n| (n.as_i64(), n.as_f64()))));
+        }
+        fn array(&mut self, len: usize) {
+            self.0.push(format!("array {len}"));
+        }
+        fn object(&mut self, len: usize) {
+            self.0.push(format!("object {len}"));
+        }
+        fn key(&mut self, key: &str) {
+            self.0.push(format!("key {key}"));
+        }
+    }
+
+    /// The events of walking `value` as a binding writes a whole result.
+    fn walk(value: &Value, sink: &mut Events) {
+        match value {
+            Value::Array(items) => {
+                sink.array(items.len());
+                items.iter().for_each(|v| walk(v, sink));
+            }
+            Value::Object(members) => {
+                sink.object(members.len());
+                for (k, v) in members {
+                    sink.key(k);
+                    walk(v, sink);
+                }
+            }
+            v => sink.value(v),
+        }
+    }
+
+    /// For every operation and thousands of bodies (coerced fields, nulls, unknown fields,
+    /// the list form of a model): `decode_into` gives what walking `decode`'s result gives,
+    /// in the same order, and the same error for a body that is not an object.
+    #[test]
+    fn decode_into_gives_the_events_of_the_decoded_result() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut walked = 0;
+        for op in OPERATIONS {
+            for i in 0..400 {
+                let body = if i % 50 == 0 { any(&mut rng, 0) } else { object_of(&mut rng, op.output, 0) };
+                let mut into = Events::default();
+                let got = op.decode_into(&body, &mut into);
+                match op.decode(body.clone()) {
+                    Ok(decoded) => {
+                        let mut want = Events::default();
+                        walk(&decoded, &mut want);
+                        assert_eq!((got, into.0), (Ok(()), want.0), "{} {body}", op.name);
+                        walked += 1;
+                    }
+                    Err(e) => assert_eq!((got, into.0.len()), (Err(e), 0), "{} {body}", op.name),
+                }
+            }
+        }
+        assert!(walked > 5_000, "{walked}");
     }
 
     /// What the typed output reads from the decoder's result, written back as JSON.

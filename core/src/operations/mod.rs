@@ -21,6 +21,7 @@ macro_rules! table_doc {
 }
 
 mod decode;
+pub use decode::DecodeSink;
 #[rustfmt::skip]
 mod generated;
 
@@ -100,6 +101,12 @@ impl OperationSpec {
     /// ```
     pub fn decode(&self, body: Value) -> std::result::Result<Value, String> {
         decode::decode_output(self.output, body)
+    }
+
+    /// [`OperationSpec::decode`] given to `sink` as it is walked (see [`DecodeSink`]) rather
+    /// than made: the same result, with no second tree; the same error.
+    pub fn decode_into(&self, body: &Value, sink: &mut impl DecodeSink) -> std::result::Result<(), String> {
+        decode::decode_output_into(self.output, body, sink)
     }
 }
 
