@@ -63,6 +63,11 @@ object JarNativeMain {
         val request = HttpRequest("GET", "https://csms.example.com/v1/PID/secrets", listOf(), ByteArray(0))
         val signed = signRequest(request, "AK", "SK", at = "20240806T101010Z")
         check(signed.headers.any { it.name.equals("Authorization", ignoreCase = true) }) { "no Authorization header" }
+        // uniffi's bindings load the library after the fast path did (and deleted its copy).
+        CsmsClient(endpoint = "https://csms.example.com", projectId = "PID", credentials = ProvidedCredentials(ak = "AK", sk = "SK")).use { client ->
+            val built = client.buildRequest("ShowSecret", """{"secret_name":"db"}""")
+            check(built.url.endsWith("/secrets/db")) { built.url }
+        }
         println("signed by the fast path")
     }
 }
