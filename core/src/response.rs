@@ -13,11 +13,7 @@ pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Resul
     if !(200..300).contains(&response.status) {
         return Err(api_error(response));
     }
-    let decode_error = |reason: String| Error::Decode {
-        reason,
-        status: response.status,
-        request_id: response.request_id().unwrap_or_default().to_owned(),
-    };
+    let decode_error = |reason: String| decode_error(response, reason);
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
@@ -55,11 +51,7 @@ pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Resul
 /// ```
 pub fn parse_response(op: &OperationSpec, response: &HttpResponse) -> Result<Value> {
     let body = success_body(op, response)?;
-    op.decode(body).map_err(|reason| Error::Decode {
-        reason,
-        status: response.status,
-        request_id: response.request_id().unwrap_or_default().to_owned(),
-    })
+    op.decode(body).map_err(|reason| decode_error(response, reason))
 }
 
 /// [`parse_response`] given to `sink` (see [`DecodeSink`](crate::DecodeSink)) rather than
@@ -70,11 +62,12 @@ pub fn parse_response_into(
     sink: &mut impl crate::DecodeSink,
 ) -> Result<()> {
     let body = success_body(op, response)?;
-    op.decode_into(&body, sink).map_err(|reason| Error::Decode {
-        reason,
-        status: response.status,
-        request_id: response.request_id().unwrap_or_default().to_owned(),
-    })
+    op.decode_into(&body, sink).map_err(|reason| decode_error(response, reason))
+}
+
+/// The [`Error::Decode`] of `response`'s body, for `reason`.
+fn decode_error(response: &HttpResponse, reason: String) -> Error {
+    Error::Decode { reason, status: response.status, request_id: response.request_id().unwrap_or_default().to_owned() }
 }
 
 /// The API error of a response whose status is not 2xx.
