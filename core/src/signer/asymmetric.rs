@@ -90,13 +90,28 @@ pub(crate) struct KeyPair {
     za: [u8; 32],
 }
 
-/// `x` of `k * G` for the secret scalar `k` in `[1, n)`; the projective point is wiped.
-fn x_of_multiple(curve: &Curve, k: &Limbs) -> Limbs {
+/// The plain affine coordinates of `k * G` for a secret scalar `k`; the projective point is
+/// wiped. For `k` in `[1, n)`, never the point at infinity (`None`).
+fn multiple_of_g(curve: &Curve, k: &Limbs) -> Option<(Limbs, Limbs)> {
     let mut point = curve.mul(k, &curve.generator());
     let affine = curve.to_affine(&point);
     point.zeroize();
-    // k is in [1, n), so k * G is never the point at infinity.
-    affine.map_or([0; LIMBS], |(x, _)| x)
+    affine
+}
+
+/// `x` of `k * G` for the secret scalar `k` in `[1, n)`.
+fn x_of_multiple(curve: &Curve, k: &Limbs) -> Limbs {
+    multiple_of_g(curve, k).map_or([0; LIMBS], |(x, _)| x)
+}
+
+impl Kind {
+    /// The curve of this kind.
+    fn curve(self) -> &'static Curve {
+        match self {
+            Kind::P256 => &P256,
+            Kind::Sm2 => &SM2,
+        }
+    }
 }
 
 impl KeyPair {
@@ -112,17 +127,15 @@ impl KeyPair {
 
     /// The key pair of `kind` derived from an access key, with SM2's Z_A.
     fn derive(kind: Kind, ak: &str, sk: &str) -> Result<Self> {
-        let (hash, label, curve) = match kind {
-            Kind::P256 => (HashKind::Sha256, "SDK-ECDSA-P256-SHA256", &P256),
-            Kind::Sm2 => (HashKind::Sm3, "SDK-SM2-SM3", &SM2),
+        let (hash, label) = match kind {
+            Kind::P256 => (HashKind::Sha256, "SDK-ECDSA-P256-SHA256"),
+            Kind::Sm2 => (HashKind::Sm3, "SDK-SM2-SM3"),
         };
+        let curve = kind.curve();
         let secret = derive_small(hash, label, &curve.n, ak, sk)?;
         let d = Zeroizing::new(from_be(&secret));
-        let mut point = curve.mul(&d, &curve.generator());
-        let public = curve.to_affine(&point);
-        point.zeroize();
         // d is in [1, n), so d * G is never the point at infinity.
-        let public = public.ok_or_else(|| Error::validation("sk", "derived key is invalid"))?;
+        let public = multiple_of_g(curve, &d).ok_or_else(|| Error::validation("sk", "derived key is invalid"))?;
         let za = match kind {
             Kind::P256 => [0; 32],
             Kind::Sm2 => sm2_za(&to_be(&public.0), &to_be(&public.1)),
@@ -132,10 +145,7 @@ impl KeyPair {
 
     /// The curve of this key pair.
     fn curve(&self) -> &'static Curve {
-        match self.kind {
-            Kind::P256 => &P256,
-            Kind::Sm2 => &SM2,
-        }
+        self.kind.curve()
     }
 
     /// The DER signature of `string_to_sign`: ECDSA with SHA-256 (`s = k^-1 (z + r d)`) or
