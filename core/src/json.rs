@@ -174,13 +174,9 @@ impl Reader<'_> {
         }
         loop {
             items.push(self.value()?);
-            if self.eat(b',') {
-                continue;
-            }
-            if self.eat(b']') {
+            if !self.more(b']', "expected `,` or `]`")? {
                 return Ok(Value::Array(items));
             }
-            return Err(self.error("expected `,` or `]`"));
         }
     }
 
@@ -201,14 +197,23 @@ impl Reader<'_> {
             let value = self.value()?;
             // The last of duplicate keys wins, as with serde_json.
             map.insert(key, value);
-            if self.eat(b',') {
-                continue;
-            }
-            if self.eat(b'}') {
+            if !self.more(b'}', "expected `,` or `}`")? {
                 return Ok(Value::Object(map));
             }
-            return Err(self.error("expected `,` or `}`"));
         }
+    }
+
+    /// After an item or member: `true` at `,` (another follows), `false` at `close`.
+    /// (Inlined: a call of its own is ~120 bytes more of the gzipped WebAssembly module.)
+    #[inline(always)]
+    fn more(&mut self, close: u8, reason: &'static str) -> Result<bool, JsonError> {
+        if self.eat(b',') {
+            return Ok(true);
+        }
+        if self.eat(close) {
+            return Ok(false);
+        }
+        Err(self.error(reason))
     }
 
     /// A string's contents, after its `"`; reads its closing `"`.
