@@ -300,7 +300,7 @@ pub(crate) fn to_core_response(r: &HttpResponse) -> Result<csms_core::HttpRespon
 }
 
 fn json(text: &str, what: &str) -> Result<serde_json::Value, CsmsException> {
-    serde_json::from_str(text).map_err(|e| invalid(what, format!("is not valid JSON: {e}")))
+    csms_core::json::parse_str(text).map_err(|e| invalid(what, format!("is not valid JSON: {e}")))
 }
 
 /// `at` as an `X-Sdk-Date` text (`YYYYMMDDTHHMMSSZ`), or [`now`] when absent.

@@ -200,11 +200,9 @@ fn error_from_json(text: &str) -> Error {
     }
 }
 
-/// JSON text as a value, read from its bytes as the core reads bodies (`from_str` would
-/// compile a second JSON reader into the module).
-fn json_value(text: &str) -> serde_json::Result<Value> {
-    serde_json::from_slice(text.as_bytes())
-}
+// JSON text as a value, read by the core's reader (the one it reads bodies with: serde_json's
+// would be a second JSON reader in the module).
+use csms_core::json::parse_str as json_value;
 
 fn parse_json(text: &str, what: &str) -> Result<Value, JsValue> {
     json_value(text).map_err(|e| js_err(Error::validation(what, e.to_string())))

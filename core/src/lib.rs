@@ -44,6 +44,7 @@ mod credentials;
 mod encoding;
 mod error;
 mod http;
+pub mod json;
 pub mod operations;
 mod paginate;
 pub mod provider;

@@ -17,8 +17,7 @@ pub(crate) fn success_body(op: &OperationSpec, response: &HttpResponse) -> Resul
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    let value: Value =
-        serde_json::from_slice(&response.body).map_err(|e| decode_error(format!("the body is not JSON: {e}")))?;
+    let value = crate::json::parse(&response.body).map_err(|e| decode_error(format!("the body is not JSON: {e}")))?;
     let Value::Object(object) = value else {
         return Err(decode_error("the body is not a JSON object".to_owned()));
     };
@@ -81,8 +80,7 @@ fn decode_error(response: &HttpResponse, reason: String) -> Error {
 /// [`Attempts`](crate::Attempts) also reads the HTTP-date form, against its clock).
 pub fn api_error(response: &HttpResponse) -> Error {
     let text = String::from_utf8_lossy(&response.body);
-    // From bytes, as the success path parses: one JSON reader in the WebAssembly build.
-    let json: Option<Value> = serde_json::from_slice(text.as_bytes()).ok();
+    let json = crate::json::parse(text.as_bytes()).ok();
     let object = json.as_ref().and_then(Value::as_object);
     let (error_code, error_msg) =
         object.and_then(find_code_and_message).unwrap_or_else(|| (response.status.to_string(), bounded(text.trim())));

@@ -93,9 +93,8 @@ fn decode_value(ty: &Type, value: Value) -> Option<Value> {
         (Type::Integer, v @ Value::Number(_)) => as_integer(&v).map(Value::from),
         (Type::Integer, Value::String(s)) => parse_i64(s.trim()).map(Value::from),
         (Type::Number, Value::Number(n)) => float(&n),
-        // Read as the body was read (`from_slice` into a `Value`: no other JSON reader is
-        // added to the WebAssembly build).
-        (Type::Number, Value::String(s)) => match serde_json::from_slice(s.trim().as_bytes()).ok()? {
+        // Read as the body was read (no other number reader in the WebAssembly build).
+        (Type::Number, Value::String(s)) => match crate::json::parse_str(s.trim()).ok()? {
             Value::Number(n) => float(&n),
             _ => None,
         },

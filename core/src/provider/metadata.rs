@@ -130,8 +130,7 @@ pub fn parse_security_key(response: &HttpResponse) -> Result<Provided> {
     // Read as a `Value`, not with derived `Deserialize` types: typed deserialization brings
     // serde's type-mismatch messages, whose float formatting alone is ~14 KB of the npm
     // package's WebAssembly module.
-    let mut answer: serde_json::Value =
-        serde_json::from_slice(&response.body).map_err(|_| nonsense("is not the expected JSON"))?;
+    let mut answer = crate::json::parse(&response.body).map_err(|_| nonsense("is not the expected JSON"))?;
     let provided = security_key(&answer, &nonsense);
     crate::secret::zeroize_json(&mut answer);
     provided

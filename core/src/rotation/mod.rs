@@ -560,7 +560,7 @@ impl Rotation {
     /// Stores the new value built around `password` as a version carrying only SYSPENDING.
     fn create(&mut self, password: SecretString) -> Step {
         let current = self.current_value.as_ref().map(SecretString::expose).unwrap_or_default();
-        let value = match (serde_json::from_slice::<Value>(current.as_bytes()), self.options.strategy) {
+        let value = match (crate::json::parse_str(current), self.options.strategy) {
             (Ok(Value::Object(mut fields)), strategy) if fields.get("password").is_some_and(Value::is_string) => {
                 if strategy == Strategy::AlternatingUsers {
                     let Some(user) = fields.get("username").and_then(Value::as_str).map(str::to_owned) else {
@@ -569,7 +569,7 @@ impl Rotation {
                     let previous_user = self
                         .previous_value
                         .as_ref()
-                        .and_then(|p| serde_json::from_slice::<Value>(p.expose().as_bytes()).ok())
+                        .and_then(|p| crate::json::parse_str(p.expose()).ok())
                         .and_then(|p| p.get("username").and_then(Value::as_str).map(str::to_owned))
                         .filter(|p| *p != user);
                     fields.insert("username".into(), Value::String(previous_user.unwrap_or(format!("{user}_clone"))));
