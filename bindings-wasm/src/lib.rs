@@ -280,7 +280,18 @@ impl<'a> Wire<'a> {
     /// instead, which starts with `{`.
     pub(crate) fn text(&self) -> String {
         let body = String::from_utf8_lossy(self.body);
-        let mut out = String::with_capacity(8 + self.url.len() + body.len() + 64 * self.headers.len());
+        // Each part checked for a NUL (a word-at-a-time search) and its length summed, then
+        // one buffer of the exact length written part by part.
+        let mut len = self.method.len() + self.url.len() + body.len() + 2;
+        let mut clean = !self.method.starts_with('{') && !has_nul(self.method) && !has_nul(self.url) && !has_nul(&body);
+        for (name, value) in &self.headers {
+            len += name.len() + value.len() + 2;
+            clean &= !has_nul(name) && !has_nul(value);
+        }
+        if !clean {
+            return self.json();
+        }
+        let mut out = String::with_capacity(len);
         out.push_str(self.method);
         out.push('\0');
         out.push_str(self.url);
@@ -292,12 +303,13 @@ impl<'a> Wire<'a> {
             out.push('\0');
             out.push_str(value);
         }
-        let separators = out.bytes().filter(|&b| b == 0).count();
-        if separators != 2 + 2 * self.headers.len() || out.starts_with('{') {
-            return self.json();
-        }
         out
     }
+}
+
+/// Whether `text` holds a NUL.
+fn has_nul(text: &str) -> bool {
+    text.as_bytes().contains(&0)
 }
 
 /// Header pairs from a JS object `{name: value}` (already normalised by the JS side).
