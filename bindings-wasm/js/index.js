@@ -210,17 +210,23 @@ function callSettings(options, calls) {
 /**
  * Every `at` of the API (`buildRequest`, `signRequest`): a Date, milliseconds since the
  * epoch or an X-Sdk-Date string, now when absent; as the wasm side takes it: whole seconds
- * since the epoch (the start of the second), or the string.
+ * since the epoch (the start of the second), or NaN for a string, which the module takes
+ * as a second argument (`stamp`).
  */
 function signingTime(at) {
   if (at === undefined || at === null) return Math.floor(nowSeconds());
-  if (typeof at === 'string') return at;
+  if (typeof at === 'string') return NaN;
   const ms = at instanceof Date ? at.getTime() : at;
   if (typeof ms === 'number' && Number.isFinite(ms)) return Math.floor(ms / 1000);
   const shown =
     at instanceof Date ? 'an invalid Date' : typeof at === 'number' ? String(at) : typeof at === 'object' ? 'an object' : `a ${typeof at}`;
   const reason = `must be a Date, milliseconds since the epoch or an X-Sdk-Date string (YYYYMMDDTHHMMSSZ), not ${shown}`;
   throw new ValidationError(`invalid \`at\`: ${reason}`, { field: 'at', reason });
+}
+
+/** `at` when it is an X-Sdk-Date string (the module's argument beside `signingTime`). */
+function stamp(at) {
+  return typeof at === 'string' ? at : undefined;
 }
 
 const OPERATION_OF = new Map(); // the names given, as operationName gives them
@@ -322,6 +328,7 @@ export function signRequest(spec) {
         derived && text(derived.region_id),
         derived && text(derived.service),
         at,
+        stamp(s.at),
         text(request.method),
         text(request.url),
         headers,
@@ -442,7 +449,7 @@ export class CsmsClient {
     const name = operationName(operation);
     const time = signingTime(at);
     const text = toJson(input === undefined ? null : input, 'input');
-    return requestOf(call(() => this[INNER].build(name, text, time)));
+    return requestOf(call(() => this[INNER].build(name, text, time, stamp(at))));
   }
 
   /** Turns a response `{ status, headers, body }` into the result of `operation`, or throws. */
