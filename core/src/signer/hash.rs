@@ -61,9 +61,17 @@ impl HashKind {
         if end == 128 {
             self.compress(&mut state, whole(&tail[64..]));
         }
+        // An index loop: the iterator adapters of a `zip` are calls of their own where the
+        // module is tuned for size.
         let mut out = [0u8; 32];
-        for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
-            bytes.copy_from_slice(&word.to_be_bytes());
+        let mut i = 0;
+        while i < 8 {
+            let [a, b, c, d] = state[i].to_be_bytes();
+            out[4 * i] = a;
+            out[4 * i + 1] = b;
+            out[4 * i + 2] = c;
+            out[4 * i + 3] = d;
+            i += 1;
         }
         out
     }
