@@ -217,7 +217,9 @@ fn sdk_date(seconds: f64, text: Option<String>) -> Result<SdkDate, JsValue> {
     match text {
         Some(text) => SdkDate::parse(&text).map_err(js_err),
         None if seconds.is_finite() => Ok(SdkDate::from_unix(seconds.floor() as i64)),
-        None => Err(js_err(Error::validation("at", "must be a Date, a number of seconds or a YYYYMMDDTHHMMSSZ string"))),
+        None => {
+            Err(js_err(Error::validation("at", "must be a Date, a number of seconds or a YYYYMMDDTHHMMSSZ string")))
+        }
     }
 }
 
