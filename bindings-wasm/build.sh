@@ -116,7 +116,7 @@ OUT="$TARGET_DIR/bindgen"
 rm -rf "$OUT"
 "$BINDGEN" "$RAW" --target web --out-dir "$OUT" --out-name csms_wasm --no-typescript
 
-# 4. wasm-opt -Oz (from the npm package binaryen) when available.
+# 4. wasm-opt -Os (from the npm package binaryen) when available.
 WASM="$OUT/csms_wasm_bg.wasm"
 WASM_OPT="$(command -v wasm-opt || true)"
 if [ -z "$WASM_OPT" ] && [ -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"; fi
@@ -127,7 +127,9 @@ if [ -z "$WASM_OPT" ] && command -v npm >/dev/null; then
     [ -x "$TOOLS/node_modules/.bin/wasm-opt" ] && WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"
 fi
 if [ -n "$WASM_OPT" ]; then
-    # -Oz until a pass finds nothing more (--converge): later passes still find a little.
+    # -Os until a pass finds nothing more (--converge): later passes still find a little.
+    # -Os rather than -Oz: binaryen's -Oz inlines less and left this module ~140 bytes
+    # larger gzipped, at the same speed (measured at s27-build, bench-ab.mjs).
     # --low-memory-unused: lets wasm-opt fold constant offsets into loads and stores, assuming
     # nothing lives in the first 1 KiB of memory. True of this module: rustc links the stack
     # first (it starts at 1 MiB and grows down, data and heap lie above it), so those bytes
@@ -136,11 +138,11 @@ if [ -n "$WASM_OPT" ]; then
     FEATURES=(--enable-bulk-memory --enable-sign-ext --enable-mutable-globals
               --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
     # Function names kept (--debuginfo) for the next step.
-    "$WASM_OPT" -Oz --low-memory-unused --converge --debuginfo "${FEATURES[@]}" "$WASM" -o "$OUT/csms_wasm_named.wasm"
+    "$WASM_OPT" -Os --low-memory-unused --converge --debuginfo "${FEATURES[@]}" "$WASM" -o "$OUT/csms_wasm_named.wasm"
     # The functions grouped by crate and module (js/group-functions.mjs: ~800 bytes less
-    # gzipped, the same code), one more -Oz round, then the names and other extras stripped.
+    # gzipped, the same code), one more -Os round, then the names and other extras stripped.
     node "$HERE/js/group-functions.mjs" "$OUT/csms_wasm_named.wasm" "$OUT/csms_wasm_grouped.wasm"
-    "$WASM_OPT" --reorder-functions-by-name -Oz --low-memory-unused --strip-debug --strip-producers --strip-target-features \
+    "$WASM_OPT" --reorder-functions-by-name -Os --low-memory-unused --strip-debug --strip-producers --strip-target-features \
         "${FEATURES[@]}" "$OUT/csms_wasm_grouped.wasm" -o "$OUT/csms_wasm_opt.wasm"
     WASM="$OUT/csms_wasm_opt.wasm"
 else

@@ -210,17 +210,23 @@ function callSettings(options, calls) {
 /**
  * Every `at` of the API (`buildRequest`, `signRequest`): a Date, milliseconds since the
  * epoch or an X-Sdk-Date string, now when absent; as the wasm side takes it: whole seconds
- * since the epoch (the start of the second), or the string.
+ * since the epoch (the start of the second), or NaN for a string, which the module takes
+ * as a second argument (`stamp`).
  */
 function signingTime(at) {
   if (at === undefined || at === null) return Math.floor(nowSeconds());
-  if (typeof at === 'string') return at;
+  if (typeof at === 'string') return NaN;
   const ms = at instanceof Date ? at.getTime() : at;
   if (typeof ms === 'number' && Number.isFinite(ms)) return Math.floor(ms / 1000);
   const shown =
     at instanceof Date ? 'an invalid Date' : typeof at === 'number' ? String(at) : typeof at === 'object' ? 'an object' : `a ${typeof at}`;
   const reason = `must be a Date, milliseconds since the epoch or an X-Sdk-Date string (YYYYMMDDTHHMMSSZ), not ${shown}`;
   throw new ValidationError(`invalid \`at\`: ${reason}`, { field: 'at', reason });
+}
+
+/** `at` when it is an X-Sdk-Date string (the module's argument beside `signingTime`). */
+function stamp(at) {
+  return typeof at === 'string' ? at : undefined;
 }
 
 const OPERATION_OF = new Map(); // the names given, as operationName gives them
@@ -261,15 +267,23 @@ function headerObject(headers) {
  */
 function requestOf(text) {
   if (text[0] === '{') return JSON.parse(text);
-  const parts = text.split('\0');
+  // By indexOf and slice: a third less time than `split` and indexing the parts.
+  const a = text.indexOf('\0');
+  const b = text.indexOf('\0', a + 1);
+  let c = text.indexOf('\0', b + 1);
+  const body = text.slice(b + 1, c < 0 ? text.length : c);
   const headers = {};
-  for (let i = 3; i < parts.length; i += 2) {
-    const name = parts[i];
+  while (c >= 0) {
+    const d = text.indexOf('\0', c + 1);
+    const e = text.indexOf('\0', d + 1);
+    const name = text.slice(c + 1, d);
+    const value = text.slice(d + 1, e < 0 ? text.length : e);
     // An own member, as JSON.parse makes it (assigning `__proto__` would set the prototype).
-    if (name === '__proto__') Object.defineProperty(headers, name, { value: parts[i + 1], enumerable: true, writable: true, configurable: true });
-    else headers[name] = parts[i + 1];
+    if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+    else headers[name] = value;
+    c = e;
   }
-  return { method: parts[0], url: parts[1], headers, body: parts[2] === '' ? null : parts[2] };
+  return { method: text.slice(0, a), url: text.slice(a + 1, b), headers, body: body === '' ? null : body };
 }
 
 let decoder;
@@ -322,6 +336,7 @@ export function signRequest(spec) {
         derived && text(derived.region_id),
         derived && text(derived.service),
         at,
+        stamp(s.at),
         text(request.method),
         text(request.url),
         headers,
@@ -442,7 +457,7 @@ export class CsmsClient {
     const name = operationName(operation);
     const time = signingTime(at);
     const text = toJson(input === undefined ? null : input, 'input');
-    return requestOf(call(() => this[INNER].build(name, text, time)));
+    return requestOf(call(() => this[INNER].build(name, text, time, stamp(at))));
   }
 
   /** Turns a response `{ status, headers, body }` into the result of `operation`, or throws. */

@@ -293,5 +293,5 @@ fn signing<'a>(signer: &'a Option<(u64, Client)>, client: &'a WasmClient) -> &'a
 }
 
 pub(crate) fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {
-    sdk_date(&JsValue::from_f64(seconds))
+    sdk_date(seconds, None)
 }

@@ -208,16 +208,17 @@ fn parse_json(text: &str, what: &str) -> Result<Value, JsValue> {
     json_value(text).map_err(|e| js_err(Error::validation(what, e.to_string())))
 }
 
-/// `at`: seconds since the epoch (a number) or an `X-Sdk-Date` string.
-fn sdk_date(at: &JsValue) -> Result<SdkDate, JsValue> {
-    if let Some(secs) = at.as_f64() {
-        if secs.is_finite() {
-            return Ok(SdkDate::from_unix(secs.floor() as i64));
+/// The signing time: `text`, an `X-Sdk-Date` string, when given, else `seconds` since the
+/// epoch. Two plain arguments rather than one `JsValue`: reading a `JsValue` calls back
+/// into JavaScript (a number through a `DataView`, a string copied in), on every call.
+fn sdk_date(seconds: f64, text: Option<String>) -> Result<SdkDate, JsValue> {
+    match text {
+        Some(text) => SdkDate::parse(&text).map_err(js_err),
+        None if seconds.is_finite() => Ok(SdkDate::from_unix(seconds.floor() as i64)),
+        None => {
+            Err(js_err(Error::validation("at", "must be a Date, a number of seconds or a YYYYMMDDTHHMMSSZ string")))
         }
-    } else if let Some(text) = at.as_string() {
-        return SdkDate::parse(&text).map_err(js_err);
     }
-    Err(js_err(Error::validation("at", "must be a Date, a number of seconds or a YYYYMMDDTHHMMSSZ string")))
 }
 
 /// A request as the JS side reads it: its method, URL, body and headers, borrowed (from a
@@ -278,7 +279,18 @@ impl<'a> Wire<'a> {
     /// instead, which starts with `{`.
     pub(crate) fn text(&self) -> String {
         let body = String::from_utf8_lossy(self.body);
-        let mut out = String::with_capacity(8 + self.url.len() + body.len() + 64 * self.headers.len());
+        // Each part checked for a NUL (a word-at-a-time search) and its length summed, then
+        // one buffer of the exact length written part by part.
+        let mut len = self.method.len() + self.url.len() + body.len() + 2;
+        let mut clean = !self.method.starts_with('{') && !has_nul(self.method) && !has_nul(self.url) && !has_nul(&body);
+        for (name, value) in &self.headers {
+            len += name.len() + value.len() + 2;
+            clean &= !has_nul(name) && !has_nul(value);
+        }
+        if !clean {
+            return self.json();
+        }
+        let mut out = String::with_capacity(len);
         out.push_str(self.method);
         out.push('\0');
         out.push_str(self.url);
@@ -290,12 +302,13 @@ impl<'a> Wire<'a> {
             out.push('\0');
             out.push_str(value);
         }
-        let separators = out.bytes().filter(|&b| b == 0).count();
-        if separators != 2 + 2 * self.headers.len() || out.starts_with('{') {
-            return self.json();
-        }
         out
     }
+}
+
+/// Whether `text` holds a NUL.
+fn has_nul(text: &str) -> bool {
+    text.as_bytes().contains(&0)
 }
 
 /// Header pairs from a JS object `{name: value}` (already normalised by the JS side).
@@ -361,10 +374,12 @@ impl WasmClient {
 
     /// Validates `input` (JSON text) and builds the signed request, returned as one text
     /// (`Wire::text`: its parts separated by NUL). Text crosses the boundary on this hot
-    /// path: one native `JSON.stringify` and a `split` on the JS side cost far less than
-    /// walking the objects property by property.
-    pub fn build(&self, operation: &str, input: &str, at: JsValue) -> Result<String, JsValue> {
-        let at = sdk_date(&at)?;
+    /// path: one native `JSON.stringify` and a few `indexOf`/`slice` on the JS side cost far
+    /// less than walking the objects property by property.
+    ///
+    /// The time is `at_text` (an `X-Sdk-Date` string) when given, else `at` seconds.
+    pub fn build(&self, operation: &str, input: &str, at: f64, at_text: Option<String>) -> Result<String, JsValue> {
+        let at = sdk_date(at, at_text)?;
         let input = parse_json(input, "input")?;
         let request = self.inner.prepare(csms_core::operation(operation).map_err(js_err)?, &input).map_err(js_err)?;
         let headers = self.inner.authenticated_headers(&request, at).map_err(js_err)?;
@@ -390,7 +405,8 @@ impl WasmClient {
 /// The signer alone (for the conformance vectors of kind `sign`): the JS side unpacks
 /// `{credentials: {ak, sk, security_token?}, algorithm, derived?: {region_id, service}, at,
 /// request: {method, url, headers, body}}` into these arguments (`headers` as the JSON text
-/// of an object, `derived` as `region`/`service`, absent when there is none); returns the
+/// of an object, `derived` as `region`/`service`, absent when there is none; `at` as seconds,
+/// or `at_text` when it is an `X-Sdk-Date` string); returns the
 /// signed request as one text (`Wire::text`). Plain arguments instead of one JSON document: this is the
 /// hot path of `signRequest`, and parsing the document cost more than signing.
 #[wasm_bindgen(js_name = signRequest)]
@@ -402,7 +418,8 @@ pub fn sign_request(
     algorithm: &str,
     region: Option<String>,
     service: Option<String>,
-    at: JsValue,
+    at: f64,
+    at_text: Option<String>,
     method: &str,
     url: &str,
     headers: &str,
@@ -412,10 +429,7 @@ pub fn sign_request(
     let mut request = HttpRequest::new(method, url);
     request.headers = headers_from(&json_value(headers).unwrap_or(Value::Null));
     request.body = body.as_bytes().to_vec();
-    let at = match at.as_f64() {
-        Some(secs) => SdkDate::from_unix(secs as i64),
-        None => SdkDate::parse(&at.as_string().unwrap_or_default()).map_err(js_err)?,
-    };
+    let at = sdk_date(at, at_text)?;
     LAST_SIGNER.with(|slot| {
         let mut slot = slot.borrow_mut();
         let cached = matches!(&*slot, Some((made_from, _))

@@ -124,6 +124,14 @@ for (const kind of ['esm', 'cjs']) {
     const withNul = csms.signRequest(spec({ method: 'POST', url: 'https://h.example.com/v1/x', headers: { 'X-A': '1' }, body: 'a\0b' }));
     assert.equal(withNul.body, 'a\0b');
     assert.deepEqual(Object.keys(withNul.headers).sort(), Object.keys(plain.headers).sort());
+    // A NUL in a header value, and a header named `__proto__` (an own member, not the prototype).
+    const nulHeader = csms.signRequest(spec({ method: 'POST', url: 'https://h.example.com/v1/x', headers: { 'X-A': 'a\0b' }, body: '{"a":1}' }));
+    assert.equal(nulHeader.headers['X-A'], 'a\0b');
+    assert.equal(nulHeader.body, '{"a":1}');
+    const proto = csms.signRequest(spec({ method: 'POST', url: 'https://h.example.com/v1/x', headers: { ['__proto__']: 'p', 'X-A': '1' }, body: '{"a":1}' }));
+    assert.equal(Object.getOwnPropertyDescriptor(proto.headers, '__proto__').value, 'p');
+    assert.equal(Object.getPrototypeOf(proto.headers), Object.prototype);
+    assert.equal(proto.headers['X-A'], '1');
     const empty = csms.signRequest(spec({ method: 'GET', url: 'https://h.example.com/v1/x', headers: {} }));
     assert.equal(empty.body, null);
     const client = new csms.CsmsClient(options);

@@ -5,7 +5,7 @@ use crate::encoding::encode_into;
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::operations::{OperationSpec, Type};
-use crate::signer::canonical::join_pairs;
+use crate::signer::canonical::{find_either, join_pairs};
 use crate::util::{json_text, slice, write_json};
 use crate::validate::{as_integer, validate};
 use serde_json::{Map, Value};
@@ -50,9 +50,9 @@ pub(crate) fn build_unsigned(config: &Config, op: &OperationSpec, input: &Value)
 /// with nothing kept but unreserved characters (so `/` becomes `%2F`).
 fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Map<String, Value>) -> Result<()> {
     let mut rest = op.path;
-    while let Some(open) = rest.find('{') {
+    while let Some(open) = find_either(rest, b'{', b'{') {
         // (`slice`: no panic path for indexing; the braces are ASCII.)
-        let close = open + slice(rest, open, rest.len()).find('}').expect("path templates are balanced");
+        let close = open + find_either(slice(rest, open, rest.len()), b'}', b'}').expect("path templates are balanced");
         out.push_str(slice(rest, 0, open));
         let name = slice(rest, open + 1, close);
         if name == "project_id" {
@@ -69,8 +69,8 @@ fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Ma
             });
             let value = match (input.get(name).filter(|v| !v.is_null()), fixed) {
                 (Some(v), _) => scalar_text(v),
-                (None, Some(only)) => only.to_owned(),
-                (None, None) => String::new(),
+                (None, Some(only)) => Cow::Borrowed(only),
+                (None, None) => Cow::Borrowed(""),
             };
             if value.is_empty() || value == "." || value == ".." {
                 // `.` and `..` would be removed from the path by URL layers, so the request
@@ -92,26 +92,31 @@ fn query_string(op: &OperationSpec, input: &Map<String, Value>) -> String {
     for member in op.members.iter().filter(|m| m.location.in_query()) {
         match input.get(member.name) {
             None | Some(Value::Null) => {}
-            Some(Value::Array(items)) => pairs.extend(items.iter().map(|v| (member.name.to_owned(), scalar_text(v)))),
-            Some(v) => pairs.push((member.name.to_owned(), scalar_text(v))),
+            Some(Value::Array(items)) => {
+                pairs.extend(items.iter().map(|v| (member.name.to_owned(), scalar_text(v).into_owned())))
+            }
+            Some(v) => pairs.push((member.name.to_owned(), scalar_text(v).into_owned())),
         }
     }
     crate::util::sort(&mut pairs);
     join_pairs(&pairs)
 }
 
-/// A scalar as URL text: strings as they are, numbers in decimal, booleans `true`/`false`.
-fn scalar_text(value: &Value) -> String {
+/// A scalar as URL text: strings as they are (borrowed), numbers in decimal, booleans
+/// `true`/`false`.
+fn scalar_text(value: &Value) -> Cow<'_, str> {
     match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => as_integer(value).map_or_else(|| n.to_string(), |i| i.to_string()),
-        other => json_text(other),
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Number(n) => Cow::Owned(as_integer(value).map_or_else(|| n.to_string(), |i| i.to_string())),
+        other => Cow::Owned(json_text(other)),
     }
 }
 
 /// The JSON body: set body members in table order, compact, UTF-8.
 fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
-    let mut out = String::from("{");
+    // Room for a usual body at once (growing from one byte reallocated it several times).
+    let mut out = String::with_capacity(256);
+    out.push('{');
     for member in op.members.iter().filter(|m| m.location.in_body()) {
         let Some(value) = input.get(member.name).filter(|v| !v.is_null()) else {
             continue;

@@ -63,6 +63,7 @@ pub(crate) fn comma_list(names: &[&str]) -> String {
 /// `text[from..to]`, or `""` when that is not a range of character boundaries. Callers
 /// pass boundaries: this only spares the WebAssembly build the panic path of `str`
 /// indexing, whose message prints the text with `{:?}` (with Unicode tables behind it).
+#[inline]
 pub(crate) fn slice(text: &str, from: usize, to: usize) -> &str {
     text.get(from..to).unwrap_or_default()
 }

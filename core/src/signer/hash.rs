@@ -43,10 +43,13 @@ impl HashKind {
     /// WebAssembly build) instead of the generic `digest` wrappers, which are compiled with
     /// the calling crate's size-tuned settings there.
     fn hash_from(self, mut state: [u32; 8], done: u64, data: &[u8]) -> [u8; 32] {
-        let whole = |block: &[u8]| -> [u8; 64] { block.try_into().unwrap_or_else(|_| panic!("whole blocks")) };
+        // The blocks by reference (no copy of each into an array of its own).
+        fn whole(block: &[u8]) -> &[u8; 64] {
+            block.try_into().unwrap_or_else(|_| panic!("whole blocks"))
+        }
         let mut blocks = data.chunks_exact(64);
         for block in &mut blocks {
-            self.compress(&mut state, &whole(block));
+            self.compress(&mut state, whole(block));
         }
         let rest = blocks.remainder();
         let mut tail = [0u8; 128];
@@ -54,12 +57,21 @@ impl HashKind {
         tail[rest.len()] = 0x80;
         let end = if rest.len() < 56 { 64 } else { 128 };
         tail[end - 8..end].copy_from_slice(&((done + data.len() as u64) * 8).to_be_bytes());
-        for block in tail[..end].chunks_exact(64) {
-            self.compress(&mut state, &whole(block));
+        self.compress(&mut state, whole(&tail[..64]));
+        if end == 128 {
+            self.compress(&mut state, whole(&tail[64..]));
         }
+        // An index loop: the iterator adapters of a `zip` are calls of their own where the
+        // module is tuned for size.
         let mut out = [0u8; 32];
-        for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
-            bytes.copy_from_slice(&word.to_be_bytes());
+        let mut i = 0;
+        while i < 8 {
+            let [a, b, c, d] = state[i].to_be_bytes();
+            out[4 * i] = a;
+            out[4 * i + 1] = b;
+            out[4 * i + 2] = c;
+            out[4 * i + 3] = d;
+            i += 1;
         }
         out
     }
