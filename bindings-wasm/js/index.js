@@ -680,11 +680,11 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
       report(status, undefined, parts);
       try {
         // The core reads neither the headers nor the body of a 2xx to decide (it ends the
-        // call): they are not passed, and the body is read here when the core would return
-        // it unchanged (shapes.js), else by the module.
+        // call, -1): they are not passed, and the body is read here when the core would
+        // return it unchanged (shapes.js), else by the module.
         const ok = status >= 200 && status < 300;
         const next = live(() => attempts.receive(native, status, ok ? '' : parts.headers, ok ? '' : body, now, random, elapsedMs));
-        if (next !== true) return { waitMs: next };
+        if (next >= 0) return { waitMs: next };
         const plain = plainResult(name, body);
         return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, parts.headers, body))) };
       } catch (e) {

@@ -11,7 +11,7 @@
 //!   const next = await send(request)                      // transport, then one of:
 //!     .then((r) => attempts.receive(client, r.status, headersJson, r.body, now, Math.random(), elapsedMs()),
 //!           (e) => attempts.fail(client, e.message, e.maybeSent, e.timedOut, e.notRetried, now, Math.random(), elapsedMs()));
-//!   if (next === true) return client.parse('ShowSecret', r.status, headersJson, r.body); // the result
+//!   if (next < 0) return client.parse('ShowSecret', r.status, headersJson, r.body); // the result
 //!   await sleep(next);                                     // milliseconds
 //! }
 //! ```
@@ -124,13 +124,14 @@ impl WasmAttempts {
     }
 
     /// The attempt got a response (any status; `headers` is the JSON text of an object).
-    /// Returns the milliseconds to wait before the next attempt (a number), or `true` when
-    /// the call succeeded (the JS side reads the body); throws the call's error. The core
-    /// reads neither the headers nor the body of a 2xx to decide (it ends the call): they
-    /// are not read here, and the JS side need not pass them. `now` is the local clock in
-    /// seconds, `random` a number in [0, 1) for the jitter, `elapsed_ms` how long the call
-    /// has taken so far (read with a deadline only: a retry whose wait would pass it is not
-    /// made; NaN, as `undefined` arrives, is 0).
+    /// Returns the milliseconds to wait before the next attempt (0 or more), or -1 when
+    /// the call succeeded (the JS side reads the body); throws the call's error. A number
+    /// either way, which crosses as it is (a `JsValue` would cross through the externref
+    /// table). The core reads neither the headers nor the body of a 2xx to decide (it ends
+    /// the call): they are not read here, and the JS side passes them empty. `now` is the
+    /// local clock in seconds, `random` a number in [0, 1) for the jitter, `elapsed_ms` how
+    /// long the call has taken so far (read with a deadline only: a retry whose wait would
+    /// pass it is not made; NaN, as `undefined` arrives, is 0).
     #[allow(clippy::too_many_arguments)]
     pub fn receive(
         &mut self,
@@ -141,7 +142,7 @@ impl WasmAttempts {
         now: f64,
         random: f64,
         elapsed_ms: f64,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<f64, JsValue> {
         let response = if (200..300).contains(&status) {
             HttpResponse::new(status, Vec::new(), Vec::new())
         } else {
@@ -167,7 +168,7 @@ impl WasmAttempts {
         now: f64,
         random: f64,
         elapsed_ms: f64,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<f64, JsValue> {
         let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried };
         self.decide(client, Err(error), now, random, elapsed_ms)
     }
@@ -185,7 +186,7 @@ impl WasmAttempts {
         self.inner.attempt()
     }
 
-    /// What follows `outcome`: the milliseconds to wait (a number), `true` when the call
+    /// What follows `outcome`: the milliseconds to wait (0 or more), -1 when the call
     /// succeeded, or the call's error (thrown).
     fn decide(
         &mut self,
@@ -194,14 +195,14 @@ impl WasmAttempts {
         now: f64,
         random: f64,
         elapsed_ms: f64,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<f64, JsValue> {
         // The core clamps `random` to [0, 1]; NaN would not survive its arithmetic.
         let random = if random.is_finite() { random } else { 0.5 };
         self.inner.elapsed(at(elapsed_ms));
         let at = local_time(now)?;
         match self.inner.receive(signing(&self.signer, client), outcome, at, random) {
-            Next::Wait(after) => Ok(JsValue::from_f64(after.as_secs_f64() * 1000.0)),
-            Next::Done(Ok(_)) => Ok(JsValue::TRUE),
+            Next::Wait(after) => Ok(after.as_secs_f64() * 1000.0),
+            Next::Done(Ok(_)) => Ok(-1.0),
             Next::Done(Err(error)) => {
                 self.expired = credentials_expired(&error);
                 Err(js_err(error))
