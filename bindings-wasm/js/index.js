@@ -580,7 +580,7 @@ class Pages {
  * `parseResponse` takes any status that fits the module (0 to 65535); a transport must
  * return a real HTTP status (RFC 9110: 100 to 599).
  */
-function responseParts(response, [minStatus, maxStatus] = [0, 65535]) {
+function responseParts(response, minStatus = 0, maxStatus = 65535) {
   if (response === null || typeof response !== 'object') {
     throw new ValidationError('invalid `response`: must be an object { status, headers, body }', { field: 'response' });
   }
@@ -612,8 +612,6 @@ class ResponseParts {
   }
 }
 
-const TRANSPORT_STATUS = [100, 599];
-
 /**
  * The core's attempts of one call of `owner` (a CsmsClient, kept reachable by the call), as
  * `runAttempts` (js/transport.js) drives them. Each step returns `{ waitMs }` or
@@ -634,7 +632,6 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
   const generation = liveGeneration();
   const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, backoffBaseMs, backoffCapMs, maxRetryAfterMs, deadlineMs));
   const live = (fn) => liveIn(generation, 'the call', fn);
-  const next = (value) => (typeof value === 'number' ? { waitMs: value } : { result: JSON.parse(value) });
   let sent;
   const report = (status, error, parts) => {
     if (!debugHook) return;
@@ -660,12 +657,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
       // A transport's reason why resending cannot help (see fetchTransport) ends the call.
       const notRetried = typeof failure.notRetried === 'string' ? failure.notRetried : undefined;
       const maybeSent = failure.maybeSent !== false;
-      return next(
-        live(() => {
-          if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
-          return attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random);
-        }),
-      );
+      return { waitMs: live(() => attempts.fail(native, failure.message, maybeSent, timedOut, notRetried, now, random, elapsedMs)) };
     } catch (e) {
       // The call's error is the core's account of the last failure; keep what caused it.
       if (e instanceof TransportError && failure.cause !== undefined) e.cause = failure.cause;
@@ -692,7 +684,7 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
     receive(response, now, random, elapsedMs) {
       let parts;
       try {
-        parts = responseParts(response, TRANSPORT_STATUS);
+        parts = responseParts(response, 100, 599);
       } catch (e) {
         // The request was sent and what came back is no response: a failure of the
         // transport, which may have delivered the request.
@@ -702,24 +694,14 @@ function startCall(owner, native, name, input, settings, debugHook, provider) {
       const { status, body } = parts;
       report(status, undefined, parts);
       try {
-        if (status >= 200 && status < 300) {
-          // The core reads neither the headers nor the body of a 2xx to decide (it ends the
-          // call): the body is read here when the core would return it unchanged
-          // (shapes.js), else by the module.
-          const done = live(() => {
-            if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
-            return attempts.receiveSuccess(native, status, now, random);
-          });
-          if (typeof done === 'number') return { waitMs: done };
-          const plain = plainResult(name, body);
-          return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, parts.headers, body))) };
-        }
-        return next(
-          live(() => {
-            if (deadlineMs !== undefined) attempts.elapsed(elapsedMs); // only a deadline reads it
-            return attempts.receive(native, status, parts.headers, body, now, random);
-          }),
-        );
+        // The core reads neither the headers nor the body of a 2xx to decide (it ends the
+        // call, -1): they are not passed, and the body is read here when the core would
+        // return it unchanged (shapes.js), else by the module.
+        const ok = status >= 200 && status < 300;
+        const next = live(() => attempts.receive(native, status, ok ? '' : parts.headers, ok ? '' : body, now, random, elapsedMs));
+        if (next >= 0) return { waitMs: next };
+        const plain = plainResult(name, body);
+        return { result: plain !== undefined ? plain : JSON.parse(live(() => native.parse(name, status, parts.headers, body))) };
       } catch (e) {
         if (provider && isLive(generation)) step.expired = attempts.expire(nativeOf(provider));
         throw e;

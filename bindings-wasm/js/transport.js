@@ -126,7 +126,7 @@ function untilAborted(promise, signal) {
 const OWN_TIMEOUTS = new WeakSet();
 
 /**
- * Runs one call: `attempts` is the core's state machine for it (see `startCall` in index.js):
+ * Runs one call: `attempts` is the core's state machine for it (a `Call` of index.js):
  * `timeout(perAttemptMs, elapsedMs)` the next attempt's timeout, cut to what is left of the
  * call's deadline (it throws the deadline's TransportError when nothing is left);
  * `request(now)` the signed request, or a Promise of it; `receive(response, now, random,
@@ -156,6 +156,7 @@ export async function runAttempts(attempts, transport, options) {
       const timeoutMs = deadlineMs === undefined ? options.timeoutMs : attempts.timeout(options.timeoutMs, elapsed());
       const cut = timeoutMs < options.timeoutMs;
       let outcome;
+      let failed = false;
       try {
         outcome = await sendOnce(transport, request, cut ? { ...options, timeoutMs, cut } : options);
       } catch (failure) {
@@ -164,14 +165,12 @@ export async function runAttempts(attempts, transport, options) {
           throw failure;
         }
         outcome = failure;
+        failed = true;
       }
       // An attempt the deadline's cut of its timeout ended ended at the deadline (a timer may
       // fire a fraction of a millisecond before the monotonic clock says so).
       const spent = deadlineMs === undefined ? undefined : cut && OWN_TIMEOUTS.has(outcome) ? Math.max(elapsed(), deadlineMs) : elapsed();
-      const next =
-        outcome instanceof TransportError
-          ? attempts.fail(outcome, nowSeconds(), Math.random(), spent)
-          : attempts.receive(outcome, nowSeconds(), Math.random(), spent);
+      const next = (failed ? attempts.fail : attempts.receive).call(attempts, outcome, nowSeconds(), Math.random(), spent);
       if (next.waitMs === undefined) return next.result;
       let timer;
       await untilAborted(new Promise((resolve) => (timer = setTimeout(resolve, next.waitMs))), signal).finally(() => clearTimeout(timer));
@@ -201,67 +200,93 @@ function untilDeadline(promise, attempts, deadlineMs, elapsed) {
 }
 
 /**
+ * The second argument of a transport: `signal`, `connectTimeoutMs`, `timeoutMs`,
+ * `maxResponseBytes`. The attempt's AbortController is made when first needed: when the
+ * transport reads `signal`, or when the attempt is aborted (making one costs more than all
+ * the rest of an attempt's bookkeeping). `signal` is an own, enumerable property
+ * (`{ ...context }` copies it) with one getter for every attempt: an object literal's
+ * getter, a closure made for each object, costs as much again.
+ */
+class AttemptContext {
+  #controller;
+
+  constructor(connectTimeoutMs, timeoutMs, maxResponseBytes) {
+    Object.defineProperty(this, 'signal', SIGNAL);
+    this.connectTimeoutMs = connectTimeoutMs;
+    this.timeoutMs = timeoutMs;
+    this.maxResponseBytes = maxResponseBytes;
+  }
+
+  /** The AbortController of `context`'s attempt. */
+  static controller(context) {
+    return (context.#controller ||= new AbortController());
+  }
+}
+const SIGNAL = {
+  get() {
+    return AttemptContext.controller(this).signal;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/**
  * One attempt: `transport(request, { signal, connectTimeoutMs, timeoutMs, maxResponseBytes })`,
  * given up after `timeoutMs` (the signal is aborted then, so that a transport that honours
  * it, as the default one does, stops its I/O); `cut` says that the call's deadline cut the
  * timeout. Every failure is a TransportError, but for the call's own `signal` aborting: the
  * transport's signal is aborted too, and the attempt ends at once with the call's AbortError.
+ * One Promise settles the attempt (no race of several): the transport's answer, the timer's
+ * or the signal's, whichever comes first.
  */
-async function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, cut, deadlineMs, maxResponseBytes, signal: callSignal }) {
-  // The attempt's AbortController is made when the transport first reads `context.signal`
-  // (making one costs more than the rest of an attempt's bookkeeping): an abort before that
-  // is kept and given to it then, so the signal reads the same either way.
-  let controller;
-  let abortedBy;
-  const abort = (reason) => {
-    if (controller) controller.abort(reason);
-    else if (!abortedBy) abortedBy = { reason };
-  };
-  const onAbort = () => abort(abortError(callSignal));
-  if (callSignal) callSignal.addEventListener('abort', onAbort, { once: true });
-  let timer;
-  const timedOut = new Promise((_, reject) => {
-    timer = setTimeout(() => {
-      const within = cut ? `before the call's deadline of ${deadlineMs} ms` : `in ${timeoutMs} ms`;
-      const error = new TransportError(`${request.method} ${request.url}: no complete response ${within}`, {
-        maybeSent: true,
-        timedOut: true,
-      });
-      OWN_TIMEOUTS.add(error);
-      abort(error);
-      reject(error);
-    }, Math.ceil(timeoutMs));
-  });
-  try {
-    const context = {
-      get signal() {
-        if (!controller) {
-          controller = new AbortController();
-          if (abortedBy) controller.abort(abortedBy.reason);
-        }
-        return controller.signal;
-      },
-      connectTimeoutMs,
-      timeoutMs: Math.ceil(timeoutMs),
-      maxResponseBytes,
+function sendOnce(transport, request, { connectTimeoutMs, timeoutMs, cut, deadlineMs, maxResponseBytes, signal: callSignal }) {
+  const context = new AttemptContext(connectTimeoutMs, Math.ceil(timeoutMs), maxResponseBytes);
+  return new Promise((resolve, reject) => {
+    let timer;
+    let onAbort;
+    let done = false;
+    // The attempt's end: `response` (`failure` undefined), else what failed.
+    const finish = (response, failed, failure) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (onAbort) callSignal.removeEventListener('abort', onAbort);
+      if (callSignal && callSignal.aborted) reject(abortError(callSignal));
+      // Another error of this package (a ValidationError from a transport that called a
+      // client, say) is not a network failure: it ends the call as it is.
+      else if (failed) reject(failure instanceof CsmsError ? failure : new TransportError(`transport failed: ${failure && failure.message ? failure.message : failure}`, { maybeSent: true, cause: failure }));
+      else if (response === null || typeof response !== 'object') reject(new TransportError('the transport returned no response object', { maybeSent: true }));
+      else resolve(response);
     };
-    const sent = (async () => transport(request, context))();
-    const response = await untilAborted(Promise.race([sent, timedOut]), callSignal);
-    if (response === null || typeof response !== 'object') {
-      throw new TransportError('the transport returned no response object', { maybeSent: true });
+    if (callSignal) {
+      onAbort = () => {
+        AttemptContext.controller(context).abort(abortError(callSignal));
+        finish(undefined, true);
+      };
+      callSignal.addEventListener('abort', onAbort, { once: true });
     }
-    return response;
-  } catch (e) {
-    if (callSignal && callSignal.aborted) throw abortError(callSignal);
-    if (e instanceof TransportError) throw e;
-    // Another error of this package (a ValidationError from a transport that called a
-    // client, say) is not a network failure: it ends the call as it is.
-    if (e instanceof CsmsError) throw e;
-    throw new TransportError(`transport failed: ${e && e.message ? e.message : e}`, { maybeSent: true, cause: e });
-  } finally {
-    clearTimeout(timer);
-    if (callSignal) callSignal.removeEventListener('abort', onAbort);
-  }
+    let sent;
+    try {
+      sent = transport(request, context);
+    } catch (e) {
+      return finish(undefined, true, e);
+    }
+    Promise.resolve(sent).then(finish, (e) => finish(undefined, true, e));
+    // The timer is started a microtask later, after the reaction above when `sent` is an
+    // answer already there (an in-memory transport): such an attempt needs none. A timer
+    // started is always cleared (finish), so that it holds no process open.
+    Promise.resolve().then(() => {
+      if (!done) {
+        timer = setTimeout(() => {
+          const within = cut ? `before the call's deadline of ${deadlineMs} ms` : `in ${timeoutMs} ms`;
+          const error = new TransportError(`${request.method} ${request.url}: no complete response ${within}`, { maybeSent: true, timedOut: true });
+          OWN_TIMEOUTS.add(error);
+          AttemptContext.controller(context).abort(error);
+          finish(undefined, true, error);
+        }, context.timeoutMs);
+      }
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------

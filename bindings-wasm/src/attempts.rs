@@ -7,12 +7,11 @@
 //! const attempts = new WasmAttempts(client, 'ShowSecret', '{"secret_name":"db"}', 3, 100, 20000, 60000, deadlineMs);
 //! for (;;) {
 //!   const timeoutMs = attempts.timeout(60000, elapsedMs());  // throws when the deadline passed
-//!   const request = JSON.parse(attempts.request(client, Date.now() / 1000));
+//!   const request = requestOf(attempts.request(client, Date.now() / 1000));
 //!   const next = await send(request)                      // transport, then one of:
-//!     .finally(() => attempts.elapsed(elapsedMs()))
-//!     .then((r) => attempts.receive(client, r.status, headersJson, r.body, now, Math.random()),
-//!           (e) => attempts.fail(client, e.message, e.maybeSent, e.timedOut, e.notRetried, now, Math.random()));
-//!   if (typeof next === 'string') return JSON.parse(next); // the result
+//!     .then((r) => attempts.receive(client, r.status, headersJson, r.body, now, Math.random(), elapsedMs()),
+//!           (e) => attempts.fail(client, e.message, e.maybeSent, e.timedOut, e.notRetried, now, Math.random(), elapsedMs()));
+//!   if (next < 0) return client.parse('ShowSecret', r.status, headersJson, r.body); // the result
 //!   await sleep(next);                                     // milliseconds
 //! }
 //! ```
@@ -22,7 +21,7 @@ use crate::provider::WasmProvider;
 use crate::{headers_from, js_err, json_value, parse_json, sdk_date, WasmClient, Wire};
 use csms_core::cache::CacheConfig;
 use csms_core::provider::{credentials_expired, Acquire};
-use csms_core::{operation, parse_response, Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
+use csms_core::{operation, Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
 use csms_core::{CONNECT_TIMEOUT, MAX_CLOCK_OFFSET, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
 use serde_json::Value;
 use std::time::Duration;
@@ -78,12 +77,6 @@ impl WasmAttempts {
         Ok(timeout.map_or(per_attempt_ms, |t| t.as_secs_f64() * 1000.0))
     }
 
-    /// Tells the core how long the call has taken so far, in ms (before [`WasmAttempts::receive`]
-    /// or [`WasmAttempts::fail`]: a retry whose wait would pass the deadline is not made).
-    pub fn elapsed(&mut self, elapsed_ms: f64) {
-        self.inner.elapsed(at(elapsed_ms));
-    }
-
     /// The request of the next attempt as one text (`Wire::text`: method, URL, body and
     /// headers separated by NUL), signed for the local clock `now` (seconds since the epoch) plus the clock offset the
     /// client learnt.
@@ -131,9 +124,15 @@ impl WasmAttempts {
     }
 
     /// The attempt got a response (any status; `headers` is the JSON text of an object).
-    /// Returns the milliseconds to wait before the next attempt (a number), or the result
-    /// of the operation (JSON text) when the call succeeded; throws the call's error.
-    /// `now` is the local clock in seconds, `random` a number in [0, 1) for the jitter.
+    /// Returns the milliseconds to wait before the next attempt (0 or more), or -1 when
+    /// the call succeeded (the JS side reads the body); throws the call's error. A number
+    /// either way, which crosses as it is (a `JsValue` would cross through the externref
+    /// table). The core reads neither the headers nor the body of a 2xx to decide (it ends
+    /// the call): they are not read here, and the JS side passes them empty. `now` is the
+    /// local clock in seconds, `random` a number in [0, 1) for the jitter, `elapsed_ms` how
+    /// long the call has taken so far (read with a deadline only: a retry whose wait would
+    /// pass it is not made; NaN, as `undefined` arrives, is 0).
+    #[allow(clippy::too_many_arguments)]
     pub fn receive(
         &mut self,
         client: &WasmClient,
@@ -142,26 +141,15 @@ impl WasmAttempts {
         body: &str,
         now: f64,
         random: f64,
-    ) -> Result<JsValue, JsValue> {
-        let headers = json_value(headers).unwrap_or(Value::Null);
-        let response = HttpResponse::new(status, headers_from(&headers), body.as_bytes().to_vec());
-        self.decide(client, Ok(response), now, random, true)
-    }
-
-    /// [`WasmAttempts::receive`] of a 2xx response, whose headers and body the core does
-    /// not read to decide what follows (the JS side reads the body): returns the
-    /// milliseconds to wait before the next attempt (a number), or `true` when the call
-    /// succeeded; throws the call's error.
-    #[wasm_bindgen(js_name = receiveSuccess)]
-    pub fn receive_success(
-        &mut self,
-        client: &WasmClient,
-        status: u16,
-        now: f64,
-        random: f64,
-    ) -> Result<JsValue, JsValue> {
-        let response = HttpResponse::new(status, Vec::new(), Vec::new());
-        self.decide(client, Ok(response), now, random, false)
+        elapsed_ms: f64,
+    ) -> Result<f64, JsValue> {
+        let response = if (200..300).contains(&status) {
+            HttpResponse::new(status, Vec::new(), Vec::new())
+        } else {
+            let headers = json_value(headers).unwrap_or(Value::Null);
+            HttpResponse::new(status, headers_from(&headers), body.as_bytes().to_vec())
+        };
+        self.decide(client, Ok(response), now, random, elapsed_ms)
     }
 
     /// The attempt got no response: the transport failed. `maybe_sent` is false only when
@@ -179,9 +167,10 @@ impl WasmAttempts {
         not_retried: Option<String>,
         now: f64,
         random: f64,
-    ) -> Result<JsValue, JsValue> {
+        elapsed_ms: f64,
+    ) -> Result<f64, JsValue> {
         let error = Error::Transport { reason: reason.to_owned(), maybe_sent, timed_out, not_retried };
-        self.decide(client, Err(error), now, random, true)
+        self.decide(client, Err(error), now, random, elapsed_ms)
     }
 
     /// The canonical request of the last attempt, the values of `X-Security-Token` and
@@ -197,26 +186,23 @@ impl WasmAttempts {
         self.inner.attempt()
     }
 
-    /// What follows `outcome`: the milliseconds to wait (a number), the result (JSON text;
-    /// `true` instead when `parse` is false), or the call's error (thrown).
+    /// What follows `outcome`: the milliseconds to wait (0 or more), -1 when the call
+    /// succeeded, or the call's error (thrown).
     fn decide(
         &mut self,
         client: &WasmClient,
         outcome: csms_core::Result<HttpResponse>,
         now: f64,
         random: f64,
-        parse: bool,
-    ) -> Result<JsValue, JsValue> {
+        elapsed_ms: f64,
+    ) -> Result<f64, JsValue> {
         // The core clamps `random` to [0, 1]; NaN would not survive its arithmetic.
         let random = if random.is_finite() { random } else { 0.5 };
+        self.inner.elapsed(at(elapsed_ms));
         let at = local_time(now)?;
         match self.inner.receive(signing(&self.signer, client), outcome, at, random) {
-            Next::Wait(after) => Ok(JsValue::from_f64(after.as_secs_f64() * 1000.0)),
-            Next::Done(Ok(_)) if !parse => Ok(JsValue::TRUE),
-            Next::Done(Ok(response)) => {
-                let result = parse_response(self.inner.operation(), &response).map_err(js_err)?;
-                Ok(JsValue::from_str(&csms_core::json_text(&result)))
-            }
+            Next::Wait(after) => Ok(after.as_secs_f64() * 1000.0),
+            Next::Done(Ok(_)) => Ok(-1.0),
             Next::Done(Err(error)) => {
                 self.expired = credentials_expired(&error);
                 Err(js_err(error))
@@ -292,6 +278,9 @@ fn signing<'a>(signer: &'a Option<(u64, Client)>, client: &'a WasmClient) -> &'a
     signer.as_ref().map_or(&client.inner, |(_, signer)| signer)
 }
 
+/// The local clock `seconds` (since the epoch) as a date: straight from the number (a
+/// JsValue made of it would cost a trip through the externref table and an import call);
+/// `sdk_date`'s error when it is not finite.
 pub(crate) fn local_time(seconds: f64) -> Result<csms_core::SdkDate, JsValue> {
     sdk_date(seconds, None)
 }

@@ -173,6 +173,42 @@ test('the call signal aborts a custom transport signal', async () => {
   assert.equal(context.signal.aborted, true);
 });
 
+test('an attempt answered at once starts no timer; one still waiting gets its timeout, cleared with the answer', async () => {
+  const timeoutMs = 4321; // the timers of the attempts, told apart from any other
+  const started = [];
+  const cleared = [];
+  const { setTimeout: set, clearTimeout: clear } = globalThis;
+  globalThis.setTimeout = (fn, ms, ...args) => {
+    const timer = set(fn, ms, ...args);
+    if (ms === timeoutMs) started.push(timer);
+    return timer;
+  };
+  globalThis.clearTimeout = (timer) => {
+    if (started.includes(timer)) cleared.push(timer);
+    return clear(timer);
+  };
+  try {
+    const answer = { status: 200, headers: {}, body: '{"secrets":[]}' };
+    let later = false;
+    const client = new CsmsClient({
+      endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials, timeoutMs,
+      transport: async () => {
+        if (later) await new Promise((resolve) => setImmediate(resolve));
+        return answer;
+      },
+    });
+    assert.deepEqual(await client.listSecrets({}), { secrets: [] });
+    assert.equal(started.length, 0, 'no timer for an answer already there');
+    later = true;
+    assert.deepEqual(await client.listSecrets({}), { secrets: [] });
+    assert.equal(started.length, 1, 'a timer for an answer not there yet');
+    assert.deepEqual(cleared, started, 'and it is cleared');
+  } finally {
+    globalThis.setTimeout = set;
+    globalThis.clearTimeout = clear;
+  }
+});
+
 test('against the emulator: calls with settings work; an aborted signal sends nothing', async () => {
   const emu = await startEmulator();
   cleanup.push(emu.stop);

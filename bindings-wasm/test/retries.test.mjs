@@ -240,6 +240,49 @@ test('the timeout bounds custom transports too, and aborts their signal', async 
   assert.equal(context.connectTimeoutMs, 10000, 'the core default');
 });
 
+test('a transport may answer or throw at once (not async): the answer is the response, what it throws a TransportError, retried', async () => {
+  let sent = 0;
+  const client = new CsmsClient({
+    endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials, ...FAST,
+    transport: () => {
+      sent += 1;
+      if (sent === 1) throw new Error('socket gone');
+      return { status: 200, headers: {}, body: '{"secrets":[]}' };
+    },
+  });
+  assert.deepEqual(await client.listSecrets({}), { secrets: [] });
+  assert.equal(sent, 2, 'the throw was retried');
+  const failing = new CsmsClient({
+    endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials, maxAttempts: 1,
+    transport: () => {
+      throw new Error('socket gone');
+    },
+  });
+  await assert.rejects(failing.listSecrets({}), (e) => {
+    assert.ok(e instanceof TransportError, e.stack);
+    assert.equal(e.maybeSent, true);
+    assert.match(e.message, /transport failed: socket gone/);
+    assert.equal(e.cause.message, 'socket gone');
+    return true;
+  });
+});
+
+test('a transport may copy its context ({ ...context }): the copy has the signal the timeout aborts', async () => {
+  let copy;
+  const client = new CsmsClient({
+    endpoint: 'http://127.0.0.1:9', projectId: PROJECT_ID, credentials, timeoutMs: 100, maxAttempts: 1,
+    transport: (request, ctx) => {
+      copy = { ...ctx };
+      return new Promise(() => {}); // never settles
+    },
+  });
+  await assert.rejects(client.listSecrets({}), (e) => e instanceof TransportError && e.timedOut === true);
+  assert.deepEqual(Object.keys(copy), ['signal', 'connectTimeoutMs', 'timeoutMs', 'maxResponseBytes']);
+  assert.ok(copy.signal instanceof AbortSignal);
+  assert.equal(copy.signal.aborted, true);
+  assert.equal(copy.timeoutMs, 100);
+});
+
 test('a refused connection certainly never left: maybeSent false, and even RotateSecret is retried', async () => {
   const probe = net.createServer();
   await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
