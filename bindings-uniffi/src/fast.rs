@@ -34,30 +34,36 @@ const DONE: u8 = 2;
 /// The call (or function) failed: its error, a serialized `CsmsException`.
 const FAILED: u8 = 3;
 
-/// Starts a call of `operation` (UTF-8) with `input` (JSON text) on `client`, the handle of
-/// a Kotlin `CsmsClient` kept alive for the time of this function (the call takes a reference
-/// of its own): Kotlin's `DirectNative.callStart`. Returns the call, to drive with
-/// [`Java_csms_DirectNative_callNext`] and free with [`Java_csms_DirectNative_callFree`]; 0
-/// when this client takes uniffi's path (a credentials provider, a debug hook, or a view's
-/// timeout or deadline), or on a panic here (uniffi's path then reports it). A failure to
-/// start (the transport, the operation, the input) is the first `next`'s `FAILED`, in the
-/// same order as [`CsmsClient::call`] checks them. With `tree` (a `jboolean`) non-zero, the
-/// result crosses as a tree ([`put_value`]), for the typed operations: no JSON text to write
-/// here and parse again in Kotlin.
+/// The bytes before an answer's code: its length (`i32` big-endian, these bytes included),
+/// then the call it is of (`i64` big-endian; 0 once the call is over and freed).
+const HEADER: usize = 12;
+
+/// Starts a call on `client`, the handle of a Kotlin `CsmsClient` kept alive for the time of
+/// this function (the call takes a reference of its own), and takes its first step: Kotlin's
+/// `DirectNative.callStart`. The first `len` bytes of `buf` hold the operation's name and the
+/// input's JSON text, each a length and its UTF-8. Returns null when this client takes
+/// uniffi's path (a credentials provider, a debug hook, or a view's timeout or deadline), or on
+/// a panic here (uniffi's path then reports it); else the answer as
+/// [`Java_csms_DirectNative_callNext`] gives it: the request to send (the call then lives
+/// until a step ends it or [`Java_csms_DirectNative_callFree`]), or the failure to start (the
+/// transport, the operation, the input, in the order [`CsmsClient::call`] checks them; no
+/// call is left). With `tree` (a `jboolean`) non-zero, the result crosses as a tree
+/// ([`put_value`]), for the typed operations: no JSON text to write here and parse again in
+/// Kotlin.
 ///
 /// # Safety
 ///
 /// Called by the JVM: `env` is this thread's, `client` the handle of a live `CsmsClient`,
-/// `operation` and `input` non-null `byte[]`s.
+/// `buf` a non-null `byte[]` at least `len` bytes long.
 #[no_mangle]
 pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     env: JniEnv,
     _class: JObject,
     client: i64,
-    operation: JObject,
-    input: JObject,
+    buf: JObject,
+    len: i32,
     tree: u8,
-) -> i64 {
+) -> JObject {
     // SAFETY: as the JVM promises.
     let env = unsafe { Env::new(env) };
     let client = client as usize as *const CsmsClient;
@@ -74,76 +80,139 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
         || client.timeout.is_some()
         || client.deadline.is_some()
     {
-        return 0;
+        return std::ptr::null_mut();
     }
+    let mut output = take_answer();
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        // Looked up in place (no copy of the name); a name that is not UTF-8 is reported below.
-        let operation = env.with_bytes(operation, -1, |b| std::str::from_utf8(b).ok().map(csms_core::operation));
-        let input = env.with_bytes(input, -1, |b| {
-            std::str::from_utf8(b)
-                .map_err(|_| crate::invalid("input", "is not UTF-8"))
-                .and_then(|t| crate::json(t, "input"))
+        // Read in place (no copy of the name nor of the text); what is not UTF-8 is reported below.
+        let read = env.with_bytes(buf, len, |mut b| {
+            let operation = wire::bytes(&mut b).map(|name| std::str::from_utf8(name).ok().map(csms_core::operation));
+            let input = wire::bytes(&mut b).and_then(|text| {
+                std::str::from_utf8(text)
+                    .map_err(|_| crate::invalid("input", "is not UTF-8"))
+                    .and_then(|t| crate::json(t, "input"))
+            });
+            (operation, input)
         });
-        crate::guard(|| {
+        let state = crate::guard(|| {
             client.open()?;
             client.transport()?;
-            let op = operation.flatten().ok_or_else(|| crate::invalid("operation", "is not UTF-8"))??;
-            let input = input.ok_or_else(|| crate::invalid("input", "is not readable"))??;
+            let (operation, input) = read.ok_or_else(|| crate::invalid("input", "is not readable"))?;
+            let op = operation?.ok_or_else(|| crate::invalid("operation", "is not UTF-8"))??;
+            let input = input?;
             Ok((op, client.client.start(op, &input, client.policy)?))
-        })
+        });
+        Box::new(FastCall { client, state, tree: tree != 0 })
     }));
-    match started {
-        Ok(state) => Box::into_raw(Box::new(FastCall { client, state, tree: tree != 0 })) as usize as i64,
-        Err(_) => 0,
+    let Ok(mut call) = started else {
+        put_answer(output);
+        return std::ptr::null_mut();
+    };
+    let over = answer_step(&mut call, None, &mut output);
+    let call = Box::into_raw(call);
+    let array = deliver(env, buf, &mut output, if over { 0 } else { call as usize as i64 });
+    if over || array.is_null() {
+        // Over, or Kotlin never learns of it: freed here.
+        // SAFETY: `Box::into_raw` just above, freed once.
+        free(unsafe { Box::from_raw(call) });
     }
+    put_answer(output);
+    array
 }
 
-/// The next step of a call: Kotlin's `DirectNative.callNext`. The first `len` bytes of
-/// `outcome` are the serialized outcome of the request the last step gave (a byte 0 then an `HttpResponse`, or a byte 1
-/// then the `CsmsException` the transport threw), or null for the first step and after a
-/// `WAIT`. Returns one `byte[]`: its first byte `SEND` (0, then a serialized `HttpRequest`),
-/// `WAIT` (1, then the milliseconds to wait, 8 bytes big-endian), `DONE` (2, then the result:
-/// JSON text, or a tree for a call started with `tree`) or `FAILED` (3, then a serialized `CsmsException`); null only when the JVM could
-/// not make the array (its error is then thrown).
+/// The next step of a call: Kotlin's `DirectNative.callNext`. The first `len` bytes of `buf`
+/// are the serialized outcome of the request the last step gave (a byte 0 then an
+/// `HttpResponse`, or a byte 1 then the `CsmsException` the transport threw), or none
+/// (`len` 0) after a `WAIT`. Returns the answer: `buf` itself, written over, where it fits,
+/// else a new `byte[]`; its [`HEADER`] (its length, and the call, or 0 when the call is over
+/// and freed: after `DONE` and `FAILED`), then its code, `SEND` (0, then a serialized
+/// `HttpRequest`), `WAIT` (1, then the milliseconds to wait, 8 bytes big-endian), `DONE` (2,
+/// then the result: JSON text, or a tree for a call started with `tree`) or `FAILED` (3, then
+/// a serialized `CsmsException`). Null only when the JVM could not make the array (its error
+/// is then thrown; the call is left to free).
 ///
 /// # Safety
 ///
 /// Called by the JVM: `env` is this thread's, `call` a live call of
-/// [`Java_csms_DirectNative_callStart`] used by one thread at a time, `outcome` null or a
+/// [`Java_csms_DirectNative_callStart`] used by one thread at a time, `buf` a non-null
 /// `byte[]` at least `len` bytes long.
 #[no_mangle]
 pub unsafe extern "system" fn Java_csms_DirectNative_callNext(
     env: JniEnv,
     _class: JObject,
     call: i64,
-    outcome: JObject,
+    buf: JObject,
     len: i32,
 ) -> JObject {
     // SAFETY: as the JVM promises.
     let env = unsafe { Env::new(env) };
     // SAFETY: the caller gives a live call, used by this thread alone.
-    let call = unsafe { &mut *(call as usize as *mut FastCall) };
-    // This thread's buffer, taken for the step (a panic leaves an empty one, never a borrowed
-    // one); a fresh one while the thread's locals are being torn down.
-    let mut output = ANSWER.try_with(std::cell::Cell::take).unwrap_or_default();
-    let stepped = crate::guard(|| {
-        if outcome.is_null() {
-            return step(call, None, &mut output);
-        }
-        env.with_bytes(outcome, len, |outcome| step(call, Some(outcome), &mut output))
-            .unwrap_or_else(|| Err(CsmsException::Internal { reason: "the fast path could not read its input".into() }))
-    });
-    if let Err(e) = stepped {
-        wipe(&mut output);
-        put_failed(&mut output, e);
+    let live = unsafe { &mut *(call as usize as *mut FastCall) };
+    let mut output = take_answer();
+    let over = if len == 0 {
+        answer_step(live, None, &mut output)
+    } else {
+        env.with_bytes(buf, len, |outcome| answer_step(live, Some(outcome), &mut output)).unwrap_or_else(|| {
+            put_failed(
+                &mut output,
+                CsmsException::Internal { reason: "the fast path could not read its input".into() },
+            );
+            true
+        })
+    };
+    let array = deliver(env, buf, &mut output, if over { 0 } else { call });
+    if over && !array.is_null() {
+        // SAFETY: Kotlin learnt that the call is over: it frees it no more.
+        free(unsafe { Box::from_raw(call as usize as *mut FastCall) });
     }
-    let array = env.new_bytes(&output);
-    // A request or result may hold a secret value: not left behind in the buffer.
+    put_answer(output);
+    array
+}
+
+/// This thread's answer buffer ([`ANSWER`]), empty, with room for the [`HEADER`]; a fresh one
+/// while the thread's locals are being torn down.
+fn take_answer() -> Vec<u8> {
+    let mut output = ANSWER.try_with(std::cell::Cell::take).unwrap_or_default();
+    output.resize(HEADER, 0);
+    output
+}
+
+/// Gives `output` back to this thread, wiped (a request or result may hold a secret value).
+fn put_answer(mut output: Vec<u8>) {
     wipe(&mut output);
     if output.capacity() <= MAX_KEPT {
         let _ = ANSWER.try_with(|answer| answer.set(output));
     }
-    array
+}
+
+/// Takes a step, its answer written to `output` after the [`HEADER`]: a failure (a panic
+/// included) as `FAILED`. Whether the call is over (`DONE` or `FAILED`).
+fn answer_step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> bool {
+    let stepped = crate::guard(|| step(call, outcome, output));
+    if let Err(e) = stepped {
+        wipe(output);
+        output.resize(HEADER, 0);
+        put_failed(output, e);
+    }
+    matches!(output[HEADER], DONE | FAILED)
+}
+
+/// The answer `output` (its [`HEADER`] filled in here, for `call`) written over `buf` where it
+/// fits, else in a new array (null when the JVM could not make it).
+fn deliver(env: Env, buf: JObject, output: &mut [u8], call: i64) -> JObject {
+    let len = output.len() as i32;
+    output[..4].copy_from_slice(&len.to_be_bytes());
+    output[4..HEADER].copy_from_slice(&call.to_be_bytes());
+    if env.set_bytes(buf, output) {
+        buf
+    } else {
+        env.new_bytes(output)
+    }
+}
+
+/// Drops a call, a panic while doing so (none is known) kept here.
+fn free(call: Box<FastCall>) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
 }
 
 thread_local! {
@@ -176,7 +245,8 @@ fn put_failed(output: &mut Vec<u8>, e: CsmsException) {
 }
 
 /// One step: the outcome received, then the next request (`SEND`), wait (`WAIT`) or result
-/// (`DONE`) written to `output` (empty), as [`Java_csms_DirectNative_callNext`] answers it.
+/// (`DONE`) written to `output` (after the [`HEADER`] only), as
+/// [`Java_csms_DirectNative_callNext`] answers it.
 fn step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> Result<(), CsmsException> {
     let (op, attempts) = call.state.as_mut().map_err(|e| e.clone())?;
     let client = &call.client.client;
@@ -211,8 +281,8 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> Re
     // writes an `HttpRequest` (`FfiConverterTypeHttpRequest.read` reads it): no copy of the
     // request to sign, write and drop.
     let (request, headers) = attempts.request_headers(client, now())?;
-    // Room made while the buffer is empty (wiped): growing it later would leave a copy of the
-    // body (maybe a secret value) in freed memory.
+    // Room made while the buffer holds no more than the header: growing it later would leave a
+    // copy of the body (maybe a secret value) in freed memory.
     output.reserve(1024 + request.body.len());
     output.push(SEND);
     wire::put(output, request.method.as_bytes());
@@ -390,17 +460,16 @@ fn read<T: uniffi::Lift<UniFfiTag>>(buf: &mut &[u8]) -> Result<T, CsmsException>
         .map_err(|e| CsmsException::Internal { reason: format!("malformed input of the fast path: {e}") })
 }
 
-/// Frees a call and its reference to the client: Kotlin's `DirectNative.callFree`.
+/// Frees a call and its reference to the client: Kotlin's `DirectNative.callFree`, for a call
+/// that no answer said was over (a cancellation or an error in Kotlin ended it).
 ///
 /// # Safety
 ///
-/// Called by the JVM; `call` is a call of [`Java_csms_DirectNative_callStart`], freed once.
+/// Called by the JVM; `call` is a live call of [`Java_csms_DirectNative_callStart`], freed once.
 #[no_mangle]
 pub unsafe extern "system" fn Java_csms_DirectNative_callFree(_env: JniEnv, _class: JObject, call: i64) {
     // SAFETY: a call is `Box::into_raw`, freed once.
-    let call = unsafe { Box::from_raw(call as usize as *mut FastCall) };
-    // A panic while dropping it (none is known) stays here.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
+    free(unsafe { Box::from_raw(call as usize as *mut FastCall) });
 }
 
 /// Kotlin's `signRequest` ([`crate::sign_request`]) in one crossing: `DirectNative.sign`.

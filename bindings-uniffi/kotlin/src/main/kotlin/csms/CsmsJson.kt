@@ -16,17 +16,36 @@ object CsmsJson {
         val wire: String
     }
 
-    class Builder {
-        internal val map = LinkedHashMap<String, Any?>()
+    /** The members of a JSON object, added by [put]: a map ([mapOf]), or JSON text written as they come ([objectOf]). */
+    class Builder internal constructor(private val text: StringBuilder?) {
+        constructor() : this(null)
+
+        private val members: LinkedHashMap<String, Any?>? = if (text == null) LinkedHashMap() else null
+        internal val map: Map<String, Any?> get() = members ?: emptyMap()
+
         /** Adds `name` unless `value` is null (absent members are left out). */
         fun put(name: String, value: Any?) {
-            if (value != null) map[name] = value
+            if (value == null) return
+            if (text == null) {
+                members!![name] = value
+                return
+            }
+            // As `write` writes the map's members: the key (path ""), then the value under its name.
+            if (text.length > 1) text.append(',')
+            write(name, text, "")
+            text.append(':')
+            write(value, text, name)
         }
     }
 
     fun mapOf(block: Builder.() -> Unit): Map<String, Any?> = Builder().apply(block).map
 
-    fun objectOf(block: Builder.() -> Unit): String = write(mapOf(block))
+    /** JSON text of the object [block] adds the members of, written as they are added (no map between). */
+    fun objectOf(block: Builder.() -> Unit): String {
+        val out = StringBuilder(64).append('{')
+        Builder(out).block()
+        return out.append('}').toString()
+    }
 
     /**
      * JSON text of `value`: null, strings, booleans, numbers (Int, Long, Short, Byte, Double,

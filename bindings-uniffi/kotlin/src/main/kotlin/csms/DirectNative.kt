@@ -29,13 +29,23 @@ internal object DirectNative {
     /** Drops the cache reference the fast path held. */
     @JvmStatic external fun cacheRelease(cache: Long)
 
-    /** Starts a call on the client [client] (a lent handle), its result as a tree when [tree], else JSON text; 0 when the client takes uniffi's path. */
-    @JvmStatic external fun callStart(client: Long, operation: ByteArray, input: ByteArray, tree: Boolean): Long
+    /**
+     * Starts a call on the client [client] (a lent handle) of the operation and input JSON in
+     * the first [length] bytes of [buf] (each a length and its UTF-8), its result as a tree
+     * when [tree], else JSON text, and takes its first step: the answer, as [callNext]'s; null
+     * when the client takes uniffi's path.
+     */
+    @JvmStatic external fun callStart(client: Long, buf: ByteArray, length: Int, tree: Boolean): ByteArray?
 
-    /** The next step of [call] after the first [length] bytes of [outcome] (null at first and after a wait): a code byte, then its output. */
-    @JvmStatic external fun callNext(call: Long, outcome: ByteArray?, length: Int): ByteArray
+    /**
+     * The next step of [call] after the outcome in the first [length] bytes of [buf] (none
+     * after a wait): [buf] written over where the answer fits, else a new array; its length
+     * and the call (0 once over and freed, `Wire.HEADER` bytes), then a code byte and its
+     * output.
+     */
+    @JvmStatic external fun callNext(call: Long, buf: ByteArray, length: Int): ByteArray
 
-    /** Frees [call]. */
+    /** Frees [call], which no answer said was over. */
     @JvmStatic external fun callFree(call: Long)
 
     /** `signRequest` of the first [length] bytes of [input] (its arguments serialized): a code byte, then the signed headers (or the error); [input] itself, written over, where that fits. */

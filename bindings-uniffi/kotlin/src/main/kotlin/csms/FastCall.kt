@@ -21,84 +21,107 @@ internal object FastCall {
      * client takes uniffi's path. [start] runs its block with the client's handle, the client
      * kept alive meanwhile.
      */
-    suspend fun call(start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String): String? =
-        drive(start, transport, operation, inputJson, false) { out -> String(out, 1, out.size - 1, Charsets.UTF_8) }
+    suspend fun call(start: ((Long) -> ByteArray?) -> ByteArray?, transport: () -> HttpTransport?, operation: String, inputJson: String): String? =
+        drive(start, transport, operation, inputJson, false) { r -> String(r.bytes, r.at, r.end - r.at, Charsets.UTF_8) }
 
     /**
      * [call]'s result as the fields of its object (what `CsmsJson.Fields.parse` makes of the
      * result JSON), read from the tree the core writes instead of the text (src/fast.rs,
      * `put_value`): the typed operations' path. Null when the client takes uniffi's path.
      */
-    suspend fun callFields(start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String): CsmsJson.Fields? =
-        drive(start, transport, operation, inputJson, true) { out ->
-            try {
-                CsmsJson.Fields.of(tree(ByteBuffer.wrap(out, 1, out.size - 1)))
-            } finally {
-                out.fill(0) // it holds the result, maybe a secret value
-            }
-        }
+    suspend fun callFields(start: ((Long) -> ByteArray?) -> ByteArray?, transport: () -> HttpTransport?, operation: String, inputJson: String): CsmsJson.Fields? =
+        drive(start, transport, operation, inputJson, true) { r -> CsmsJson.Fields.of(tree(r)) }
 
-    /** Drives a call to its end: [done] reads the `DONE` answer (its code byte first); a result as a tree when [tree]. */
+    /**
+     * Drives a call to its end: [done] reads the `DONE` answer's result (a tree when [tree]).
+     * Every crossing goes through the thread's buffer ([Wire.writer]): the input written to it,
+     * the answer written over it where it fits (src/fast.rs), wiped once read (it may hold a
+     * secret value); nothing stays in it across a suspension (a coroutine may resume on
+     * another thread, and another use this one's buffer meanwhile).
+     */
     private suspend inline fun <T> drive(
-        start: ((Long) -> Long) -> Long, transport: () -> HttpTransport?, operation: String, inputJson: String, tree: Boolean,
-        done: (ByteArray) -> T,
+        start: ((Long) -> ByteArray?) -> ByteArray?, transport: () -> HttpTransport?, operation: String, inputJson: String, tree: Boolean,
+        done: (Wire.Reader) -> T,
     ): T? {
-        val op = operation.toByteArray()
-        val input = inputJson.toByteArray()
-        val call = start { handle -> DirectNative.callStart(handle, op, input, tree) }
-        if (call == 0L) return null
+        var w = Wire.writer()
+        var out: ByteArray = try {
+            w.string(operation)
+            w.string(inputJson)
+            start { handle -> DirectNative.callStart(handle, w.bytes, w.length, tree) }
+        } catch (e: Throwable) {
+            w.wipe() // the input may hold a secret value
+            throw e
+        } ?: return null.also { w.wipe() }
+        var call = 0L
         try {
-            var outcome: Wire.Writer? = null
             while (true) {
-                val out = try {
-                    DirectNative.callNext(call, outcome?.bytes, outcome?.length ?: -1)
-                } finally {
-                    outcome?.wipe() // the response may hold a secret value
-                }
-                outcome = null
-                val output = ByteBuffer.wrap(out, 1, out.size - 1)
-                when (out[0]) {
-                    WAIT -> afterThrow { transport()!!.sleep(output.getLong()) }
-                    SEND -> {
-                        val request = Wire.request(output)
-                        outcome = try {
-                            val response = afterThrow { transport()!!.send(request) }
-                            Wire.writer().apply { byte(0); response(response) }
-                        } catch (e: CsmsException) {
-                            encode(1, FfiConverterTypeCsmsException.allocationSize(e)) { FfiConverterTypeCsmsException.write(e, it) }
-                        }
+                val r = Wire.answer(w, out)
+                call = r.long()
+                var millis = 0L
+                // Read, then wiped, before anything suspends.
+                val request = try {
+                    when (r.bytes[r.at++]) {
+                        DONE -> return done(r)
+                        WAIT -> null.also { millis = r.long() }
+                        SEND -> Wire.request(r)
+                        else -> throw FfiConverterTypeCsmsException.read(ByteBuffer.wrap(r.bytes, r.at, r.end - r.at))
                     }
-                    DONE -> return done(out)
-                    else -> throw FfiConverterTypeCsmsException.read(output)
+                } finally {
+                    r.wipe()
+                }
+                if (request == null) {
+                    afterThrow { transport()!!.sleep(millis) }
+                    w = Wire.writer()
+                    out = DirectNative.callNext(call, w.bytes, 0)
+                    continue
+                }
+                val outcome: Any = try {
+                    afterThrow { transport()!!.send(request) }
+                } catch (e: CsmsException) {
+                    e
+                }
+                w = Wire.writer()
+                out = try {
+                    if (outcome is HttpResponse) {
+                        w.byte(0)
+                        w.response(outcome)
+                    } else {
+                        w.byte(1)
+                        w.error(outcome as CsmsException)
+                    }
+                    DirectNative.callNext(call, w.bytes, w.length)
+                } catch (e: Throwable) {
+                    w.wipe() // the response may hold a secret value
+                    throw e
                 }
             }
         } finally {
-            DirectNative.callFree(call)
+            if (call != 0L) DirectNative.callFree(call)
         }
     }
 
     /**
      * A value of the tree src/fast.rs writes (`put_value`), as `CsmsJson.parse` reads its JSON
      * text: objects `LinkedHashMap`s in order, arrays `ArrayList`s, integers `Long`s, other
-     * numbers `Double`s.
+     * numbers `Double`s. Keys are the same `String` objects from call to call ([Wire.key]).
      */
-    private fun tree(buf: ByteBuffer): Any? = when (buf.get().toInt()) {
+    private fun tree(r: Wire.Reader): Any? = when (r.bytes[r.at++].toInt()) {
         0 -> null
         1 -> false
         2 -> true
-        3 -> buf.getLong()
-        4 -> buf.getDouble()
-        5 -> Wire.string(buf)
+        3 -> r.long()
+        4 -> java.lang.Double.longBitsToDouble(r.long())
+        5 -> r.string()
         6 -> {
-            val n = buf.getInt()
+            val n = r.int()
             val items = ArrayList<Any?>(n)
-            repeat(n) { items.add(tree(buf)) }
+            repeat(n) { items.add(tree(r)) }
             items
         }
         7 -> {
-            val n = buf.getInt()
-            val members = LinkedHashMap<String, Any?>(maxOf(16, n * 4 / 3 + 1))
-            repeat(n) { members[Wire.string(buf)] = tree(buf) }
+            val n = r.int()
+            val members = LinkedHashMap<String, Any?>(maxOf(4, n * 4 / 3 + 1))
+            repeat(n) { members[r.key()] = tree(r) }
             members
         }
         else -> throw CsmsException.Internal("a malformed result of the fast path")
@@ -149,11 +172,11 @@ internal object FastCall {
         val w = Wire.writer()
         w.string(operation)
         w.response(response)
-        return clientMethod(lend, 1, w, FfiConverterString::read)
+        return clientMethod(lend, 1, w, Wire.Reader::string)
     }
 
     /** Client method [method] of `DirectNative.clientMethod` on what [w] holds, read by [read]; [w] wiped after (it may hold a secret value). */
-    private inline fun <T> clientMethod(lend: ((Long) -> ByteArray) -> ByteArray, method: Int, w: Wire.Writer, read: (ByteBuffer) -> T): T =
+    private inline fun <T> clientMethod(lend: ((Long) -> ByteArray) -> ByteArray, method: Int, w: Wire.Writer, read: (Wire.Reader) -> T): T =
         try {
             answer(read, lend { handle -> DirectNative.clientMethod(handle, method, w.bytes, w.length) })
         } finally {
@@ -161,10 +184,9 @@ internal object FastCall {
         }
 
     /** The value [out] holds (read by [read]), or the `CsmsException` it holds, thrown. */
-    private inline fun <T> answer(read: (ByteBuffer) -> T, out: ByteArray): T {
-        val output = ByteBuffer.wrap(out, 1, out.size - 1)
-        if (out[0] == DONE) return read(output)
-        throw FfiConverterTypeCsmsException.read(output)
+    private inline fun <T> answer(read: (Wire.Reader) -> T, out: ByteArray): T {
+        if (out[0] == DONE) return read(Wire.Reader(out, 1, out.size))
+        throw FfiConverterTypeCsmsException.read(ByteBuffer.wrap(out, 1, out.size - 1))
     }
 
     /** Runs [body]; what it throws but a `CsmsException` or a cancellation is a transport failure that may have been sent, as on uniffi's path. */
@@ -176,14 +198,6 @@ internal object FastCall {
         throw e
     } catch (e: Throwable) {
         throw CsmsException.Transport(e.toString(), maybeSent = true)
-    }
-
-    /** A writer holding [tag] then what [write] writes in uniffi's form (an error: rare, uniffi's own converter). */
-    private inline fun encode(tag: Byte, size: ULong, write: (ByteBuffer) -> Unit): Wire.Writer {
-        val buffer = ByteBuffer.allocate(1 + size.toInt())
-        buffer.put(tag)
-        write(buffer)
-        return Wire.Writer(buffer.array()).also { it.length = buffer.position() }
     }
 }
 
@@ -287,6 +301,15 @@ internal object Wire {
             bytes(r.body)
         }
 
+        /** A `CsmsException`, as `FfiConverterTypeCsmsException.write` (rare: uniffi's own converter). */
+        fun error(e: CsmsException) {
+            val buffer = ByteBuffer.allocate(FfiConverterTypeCsmsException.allocationSize(e).toInt())
+            FfiConverterTypeCsmsException.write(e, buffer)
+            room(buffer.position())
+            System.arraycopy(buffer.array(), 0, bytes, length, buffer.position())
+            length += buffer.position()
+        }
+
         /** An `HttpResponse`, as `FfiConverterTypeHttpResponse.write`. */
         fun response(r: HttpResponse) {
             int(r.status)
@@ -300,29 +323,116 @@ internal object Wire {
     /** This thread's writer, emptied. */
     fun writer(): Writer = writers.get().also { it.length = 0 }
 
-    /** A string: a length, then its UTF-8. */
-    fun string(buf: ByteBuffer): String {
-        val n = buf.getInt()
-        val s = String(buf.array(), buf.arrayOffset() + buf.position(), n, Charsets.UTF_8)
-        buf.position(buf.position() + n)
-        return s
+    /** The bytes before the code of an answer of `DirectNative.callStart` and `callNext`: its length, then the call. */
+    const val HEADER = 12
+
+    /** The largest array of an answer [answer] keeps as the thread's buffer (as src/fast.rs keeps its own). */
+    private const val MAX_KEPT = 64 * 1024
+
+    /**
+     * The answer in [out] of a crossing that [w] (emptied here) gave the input of: [out] is
+     * [w]'s array written over, where the answer fitted (what is left of the input after it is
+     * wiped), else a new array (which becomes [w]'s, its old one wiped, up to [MAX_KEPT]).
+     * Read from after its length: the call, then the code.
+     */
+    fun answer(w: Writer, out: ByteArray): Reader {
+        val end = Reader(out, 0, 4).int()
+        if (out === w.bytes) {
+            if (w.length > end) java.util.Arrays.fill(out, end, w.length, 0)
+            w.length = 0
+        } else {
+            w.wipe()
+            if (out.size > w.bytes.size && out.size <= MAX_KEPT) w.bytes = out
+        }
+        return Reader(out, 4, end)
+    }
+
+    /** Reads what the native side wrote (uniffi's serialized form, big-endian) in [bytes] from [at] to [end]. */
+    class Reader(@JvmField val bytes: ByteArray, @JvmField var at: Int, @JvmField val end: Int) {
+        fun int(): Int {
+            val b = bytes
+            val i = at
+            if (i + 4 > end) throw CsmsException.Internal("a malformed answer of the fast path")
+            at = i + 4
+            return (b[i].toInt() shl 24) or ((b[i + 1].toInt() and 0xff) shl 16) or ((b[i + 2].toInt() and 0xff) shl 8) or (b[i + 3].toInt() and 0xff)
+        }
+
+        fun long(): Long {
+            val high = int().toLong()
+            return (high shl 32) or (int().toLong() and 0xffffffffL)
+        }
+
+        /** A length, checked against what is left. */
+        private fun length(): Int {
+            val n = int()
+            if (n < 0 || n > end - at) throw CsmsException.Internal("a malformed answer of the fast path")
+            return n
+        }
+
+        /** A string: a length, then its UTF-8. */
+        fun string(): String {
+            val n = length()
+            val s = String(bytes, at, n, Charsets.UTF_8)
+            at += n
+            return s
+        }
+
+        /** A string that is a name (a member's, a header's), the same object as the last time read when it is short and ASCII ([Wire.key]). */
+        fun key(): String {
+            val n = length()
+            val s = name(bytes, at, n)
+            at += n
+            return s
+        }
+
+        /** A length, then that many bytes, in an array of their own. */
+        fun bytes(): ByteArray {
+            val n = length()
+            val b = bytes.copyOfRange(at, at + n)
+            at += n
+            return b
+        }
+
+        /** Writes zeros over the answer (it may hold a secret value). */
+        fun wipe() = java.util.Arrays.fill(bytes, 0, end, 0)
+    }
+
+    /**
+     * Names read before (ASCII, at most [NAME_MAX] bytes), interned: the members' names of a
+     * result and the headers' names of a request come back as the same `String` objects call
+     * after call (no new string, its hash known, equal by identity to the literals the
+     * generated code looks them up with). A name only, never a value (which may be secret).
+     * Shared by every thread: an entry is written and read whole (a reference).
+     */
+    private val names = arrayOfNulls<Name>(512)
+    private const val NAME_MAX = 48
+
+    /** An entry of [names]: a name's bytes and its string. */
+    private class Name(@JvmField val bytes: ByteArray, @JvmField val string: String)
+
+    /** The name in [n] bytes of [b] from [at]: from [names] where it was read before. */
+    private fun name(b: ByteArray, at: Int, n: Int): String {
+        if (n == 0 || n > NAME_MAX) return String(b, at, n, Charsets.UTF_8)
+        // A slot from the length and three of the bytes: names differ there, and no loop.
+        val h = n * 961 + b[at] * 31 + b[at + n / 2] * 7 + b[at + n - 1]
+        val slot = (h xor (h ushr 9)) and (names.size - 1)
+        val known = names[slot]
+        if (known != null && java.util.Arrays.equals(known.bytes, 0, known.bytes.size, b, at, at + n)) return known.string
+        val s = String(b, at, n, Charsets.UTF_8)
+        for (i in at until at + n) if (b[i] < 0) return s
+        val name = Name(b.copyOfRange(at, at + n), s.intern())
+        names[slot] = name
+        return name.string
     }
 
     /** A list of `Header`s, as uniffi's converter of a `List<Header>` reads it. */
-    fun headers(buf: ByteBuffer): List<Header> {
-        val count = buf.getInt()
+    fun headers(r: Reader): List<Header> {
+        val count = r.int()
         val headers = ArrayList<Header>(count)
-        repeat(count) { headers.add(Header(string(buf), string(buf))) }
+        repeat(count) { headers.add(Header(r.key(), r.string())) }
         return headers
     }
 
     /** An `HttpRequest` read as `FfiConverterTypeHttpRequest.read` does. */
-    fun request(buf: ByteBuffer): HttpRequest {
-        val method = string(buf)
-        val url = string(buf)
-        val headers = headers(buf)
-        val body = ByteArray(buf.getInt())
-        buf.get(body)
-        return HttpRequest(method, url, headers, body)
-    }
+    fun request(r: Reader): HttpRequest = HttpRequest(r.key(), r.string(), headers(r), r.bytes())
 }

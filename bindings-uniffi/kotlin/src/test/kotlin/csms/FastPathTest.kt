@@ -106,4 +106,55 @@ class FastPathTest {
             assertEquals(false, String(Wire.writer().bytes, Charsets.ISO_8859_1).contains("VALUE-7c1e"), "parseResponse")
         }
     }
+
+    @Test
+    fun `a call leaves neither its input nor its response nor its result in the thread's buffer`() {
+        // The answers are written over the buffer the input and the response came in: what is
+        // left of those after a shorter answer is wiped too, and the answer once read.
+        val client = CsmsClient(
+            """{"endpoint":"https://csms.example.com","project_id":"p","credentials":{"ak":"a","sk":"s"}}""",
+            Canned("""{"version":{"secret_string":"RESULT-4b8d","version_metadata":{"id":"v1"}},"padding":"${"x".repeat(600)}"}"""),
+        )
+        runBlocking {
+            val typed = client.showSecretVersion(secretName = "INPUT-2a9f", versionId = "latest")
+            assertEquals("RESULT-4b8d", typed.version!!.secretString)
+            val left = String(Wire.writer().bytes, Charsets.ISO_8859_1)
+            assertEquals(false, left.contains("INPUT-2a9f"), "the input")
+            assertEquals(false, left.contains("padding"), "the response")
+            assertEquals(false, left.contains("RESULT-4b8d"), "the result")
+            client.call("ShowSecretVersion", """{"secret_name":"INPUT-2a9f","version_id":"latest"}""")
+            assertEquals(false, String(Wire.writer().bytes, Charsets.ISO_8859_1).contains("RESULT-4b8d"), "call's result")
+        }
+    }
+
+    @Test
+    fun `results larger than the thread's buffer come back whole`() {
+        // An answer that does not fit in the buffer the response came in comes back in a new
+        // array (kept as the thread's buffer up to 64 KiB): a list of small numbers is about
+        // 2 bytes a number as JSON text and 9 in the tree, so its answer outgrows the response,
+        // around both limits, on a fresh thread.
+        var failure: Throwable? = null
+        val thread = Thread {
+            try {
+                for (n in listOf(10, 300, 1000, 10_000, 100)) {
+                    val numbers = List(n) { it % 10 }
+                    val client = CsmsClient(
+                        """{"endpoint":"https://csms.example.com","project_id":"p","credentials":{"ak":"a","sk":"s"}}""",
+                        Canned("""{"user_id":"u$n","extension":{"a":${numbers.joinToString(",", "[", "]")}}}"""),
+                    )
+                    runBlocking {
+                        val typed = client.showUserDetail("u1")
+                        assertEquals("u$n", typed.userId)
+                        assertEquals(numbers.map { it.toLong() }, typed.extension!!["a"])
+                    }
+                    client.close()
+                }
+            } catch (e: Throwable) {
+                failure = e
+            }
+        }
+        thread.start()
+        thread.join()
+        failure?.let { throw it }
+    }
 }
