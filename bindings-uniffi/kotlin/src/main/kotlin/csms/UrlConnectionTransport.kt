@@ -79,21 +79,22 @@ class UrlConnectionTransport(
 
     override suspend fun send(request: HttpRequest): HttpResponse {
         if (closed) throw CsmsException.Transport("this UrlConnectionTransport is closed", false, JavaHttpTransport.UNSENDABLE)
-        val connection = open(request)
+        val connection = Abortable(open(request))
         val context = currentCoroutineContext()
         val dispatcher = context[ContinuationInterceptor]
         if (dispatcher === Dispatchers.IO) {
             return exchangeInPlace(connection, request.body, context[Job])
         }
-        // Disconnecting closes the socket, which ends a blocked connect, write or read at once.
+        // Aborting closes the socket, which ends a blocked write or read at once (a connect
+        // under way, once it is done).
         return withTimeoutOrNull(requestTimeout.toMillis()) {
             suspendCancellableCoroutine { continuation ->
-                continuation.invokeOnCancellation { connection.disconnect() }
+                continuation.invokeOnCancellation { connection.abort() }
                 Dispatchers.IO.asExecutor().execute {
                     try {
                         continuation.resume(exchange(connection, request.body, Long.MAX_VALUE)) // withTimeoutOrNull bounds it
                     } catch (e: Throwable) {
-                        connection.disconnect()
+                        connection.abort()
                         continuation.resumeWithException(e)
                     }
                 }
@@ -108,13 +109,13 @@ class UrlConnectionTransport(
      * after the start; a cancellation of [job] from another thread disconnects at once.
      */
     @OptIn(InternalCoroutinesApi::class)
-    private fun exchangeInPlace(connection: HttpURLConnection, body: ByteArray, job: Job?): HttpResponse {
+    private fun exchangeInPlace(connection: Abortable, body: ByteArray, job: Job?): HttpResponse {
         val deadline = System.nanoTime() + requestTimeout.toNanos()
-        val cancelled = job?.invokeOnCompletion(onCancelling = true, invokeImmediately = true) { connection.disconnect() }
+        val cancelled = job?.invokeOnCompletion(onCancelling = true, invokeImmediately = true) { connection.abort() }
         try {
             return exchange(connection, body, deadline)
         } catch (e: Throwable) {
-            connection.disconnect()
+            connection.abort()
             job?.ensureActive() // cancelled: the cancellation, not the failure the disconnect caused
             throw e
         } finally {
@@ -161,10 +162,36 @@ class UrlConnectionTransport(
         return connection
     }
 
+    /**
+     * A connection that [abort] closes from any thread, whenever it comes: during `connect`,
+     * where `HttpURLConnection.disconnect` finds no socket yet to close and does nothing, the
+     * abort is remembered and [connected] closes the socket as soon as there is one (a cancelled
+     * call would otherwise hold its connection open until the read timeout).
+     */
+    private class Abortable(val connection: HttpURLConnection) {
+        private var aborted = false
+
+        /** Closes the connection's socket (now, or once connected). */
+        fun abort() = synchronized(this) {
+            aborted = true
+            connection.disconnect()
+        }
+
+        /** After `connect`: closes the socket of a connection aborted meanwhile, and throws. */
+        fun connected() = synchronized(this) {
+            if (aborted) {
+                connection.disconnect()
+                throw IOException("the exchange was cancelled")
+            }
+        }
+    }
+
     /** Connects, sends [body] and reads the response (blocking), the body until [deadline] (`System.nanoTime`). */
-    private fun exchange(connection: HttpURLConnection, body: ByteArray, deadline: Long): HttpResponse {
+    private fun exchange(abortable: Abortable, body: ByteArray, deadline: Long): HttpResponse {
+        val connection = abortable.connection
         try {
             connection.connect()
+            abortable.connected()
         } catch (e: IOException) {
             throw notConnected(e)
         }

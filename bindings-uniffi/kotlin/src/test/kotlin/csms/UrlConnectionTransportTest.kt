@@ -2,6 +2,8 @@ package csms
 
 import java.net.InetAddress
 import java.net.ServerSocket
+import java.net.Socket
+import java.net.SocketTimeoutException
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
@@ -91,6 +93,51 @@ class UrlConnectionTransportTest {
             assertTrue(silent.closed.await(5, TimeUnit.SECONDS), "the connection stayed open")
         }
     }
+
+    @Test
+    fun `a call cancelled while it connects closes its connection once connected`() =
+        ServerSocket(0, 1, InetAddress.getLoopbackAddress()).use { server ->
+            // The accept queue filled: the kernel drops the call's SYN and its connect waits
+            // (retrying once a second) until the queue has room, with no socket to close yet.
+            val fillers = ArrayList<Socket>()
+            while (true) {
+                val s = Socket()
+                try {
+                    s.connect(server.localSocketAddress, 300)
+                    fillers.add(s)
+                } catch (e: SocketTimeoutException) {
+                    s.close()
+                    break
+                }
+            }
+            try {
+                UrlConnectionTransport().use { transport ->
+                    runBlocking {
+                        val call = async(Dispatchers.Default) {
+                            transport.send(HttpRequest("GET", "http://127.0.0.1:${server.localPort}/", emptyList(), ByteArray(0)))
+                        }
+                        delay(300) // in `connect`, or about to be: either way cancelled before connected
+                        call.cancel()
+                    }
+                    repeat(fillers.size) { server.accept().close() }
+                    server.soTimeout = 10_000
+                    server.accept().use { connection ->
+                        connection.soTimeout = 5_000
+                        // The call's connection, closed as soon as it was made (before a request or after).
+                        val input = connection.getInputStream()
+                        val ended = try {
+                            while (input.read() >= 0) {}
+                            true
+                        } catch (e: SocketTimeoutException) {
+                            false
+                        }
+                        assertTrue(ended, "the cancelled call's connection stayed open")
+                    }
+                }
+            } finally {
+                fillers.forEach { it.close() }
+            }
+        }
 
     @Test
     fun `a call blocking its Dispatchers IO thread (the exchange in place) is cancelled from another thread at once`() = Silent().use { silent ->
