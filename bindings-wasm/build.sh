@@ -70,6 +70,13 @@ elif nightly_ready; then
     # immediate-abort: a panic is `unreachable` at once (no message, no hook, no unwinding
     # tables); location-detail=none: no source paths for the panics that remain in std.
     MODULE_RUSTFLAGS="$RUSTFLAGS -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+    # MIR inlining, which rustc leaves off at opt-level z: the many small generic layers of
+    # the hot path (`String::push_str` through `Vec`'s `extend`, ...) inlined before LLVM
+    # sees them, where LLVM's size-tuned inliner keeps them as calls (V8 does not inline wasm
+    # calls). buildRequest -10%, a call -6%, the module 631 bytes smaller gzipped (s28,
+    # bench-ab.mjs both ways round); a hint threshold of 150 (default 100) another -2 to -3%
+    # and -123 bytes; 200+ or a plain threshold of 100 add 7-8 KB.
+    MODULE_RUSTFLAGS="$MODULE_RUSTFLAGS -Zinline-mir=yes -Zinline-mir-hint-threshold=150"
     # std rebuilt takes the profile's opt-level z, where rustup's is built at 3: at z,
     # buildRequest was ~20% slower (UTF-8 checks, string and formatting code of core); at 3
     # as before, and the module no larger after wasm-opt (131,221 bytes against 131,525).
@@ -116,7 +123,7 @@ OUT="$TARGET_DIR/bindgen"
 rm -rf "$OUT"
 "$BINDGEN" "$RAW" --target web --out-dir "$OUT" --out-name csms_wasm --no-typescript
 
-# 4. wasm-opt -Os (from the npm package binaryen) when available.
+# 4. wasm-opt -O3 (from the npm package binaryen) when available.
 WASM="$OUT/csms_wasm_bg.wasm"
 WASM_OPT="$(command -v wasm-opt || true)"
 if [ -z "$WASM_OPT" ] && [ -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"; fi
@@ -127,9 +134,11 @@ if [ -z "$WASM_OPT" ] && command -v npm >/dev/null; then
     [ -x "$TOOLS/node_modules/.bin/wasm-opt" ] && WASM_OPT="$TOOLS/node_modules/.bin/wasm-opt"
 fi
 if [ -n "$WASM_OPT" ]; then
-    # -Os until a pass finds nothing more (--converge): later passes still find a little.
-    # -Os rather than -Oz: binaryen's -Oz inlines less and left this module ~140 bytes
-    # larger gzipped, at the same speed (measured at s27-build, bench-ab.mjs).
+    # -O3 until a pass finds nothing more (--converge): later passes still find a little.
+    # -O3 rather than -Os: binaryen's -O3 inlines a little more and left this module 37 bytes
+    # smaller gzipped, buildRequest 0.93-1.00x and a call 0.95-0.98x the time (s28,
+    # bench-ab.mjs, four runs in both orders); -Os rather than -Oz before it: -Oz inlines
+    # less and left the module ~140 bytes larger gzipped, at the same speed (s27-build).
     # --low-memory-unused: lets wasm-opt fold constant offsets into loads and stores, assuming
     # nothing lives in the first 1 KiB of memory. True of this module: rustc links the stack
     # first (it starts at 1 MiB and grows down, data and heap lie above it), so those bytes
@@ -138,11 +147,11 @@ if [ -n "$WASM_OPT" ]; then
     FEATURES=(--enable-bulk-memory --enable-sign-ext --enable-mutable-globals
               --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
     # Function names kept (--debuginfo) for the next step.
-    "$WASM_OPT" -Os --low-memory-unused --converge --debuginfo "${FEATURES[@]}" "$WASM" -o "$OUT/csms_wasm_named.wasm"
+    "$WASM_OPT" -O3 --low-memory-unused --converge --debuginfo "${FEATURES[@]}" "$WASM" -o "$OUT/csms_wasm_named.wasm"
     # The functions grouped by crate and module (js/group-functions.mjs: ~800 bytes less
-    # gzipped, the same code), one more -Os round, then the names and other extras stripped.
+    # gzipped, the same code), one more -O3 round, then the names and other extras stripped.
     node "$HERE/js/group-functions.mjs" "$OUT/csms_wasm_named.wasm" "$OUT/csms_wasm_grouped.wasm"
-    "$WASM_OPT" --reorder-functions-by-name -Os --low-memory-unused --strip-debug --strip-producers --strip-target-features \
+    "$WASM_OPT" --reorder-functions-by-name -O3 --low-memory-unused --strip-debug --strip-producers --strip-target-features \
         "${FEATURES[@]}" "$OUT/csms_wasm_grouped.wasm" -o "$OUT/csms_wasm_opt.wasm"
     WASM="$OUT/csms_wasm_opt.wasm"
 else
