@@ -364,6 +364,11 @@ impl csms_core::DecodeSink for Tree<'_> {
         put_value(self.0, value);
     }
 
+    fn string(&mut self, value: &str) {
+        self.0.push(STRING);
+        wire::put(self.0, value.as_bytes());
+    }
+
     fn array(&mut self, len: usize) {
         put_count(self.0, ARRAY, len);
     }
