@@ -125,7 +125,7 @@ impl<'a> Reader<'a> {
 
     /// After `[`.
     fn array(&mut self) -> Option<Vec<Node<'a>>> {
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(4);
         self.space();
         if self.bytes.get(self.at) == Some(&b']') {
             self.at += 1;
@@ -141,7 +141,7 @@ impl<'a> Reader<'a> {
 
     /// After `{`: the members sorted by key, the last of duplicate keys kept, as in a `Value`.
     fn object(&mut self) -> Option<Vec<(&'a str, Node<'a>)>> {
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(8);
         self.space();
         if self.bytes.get(self.at) == Some(&b'}') {
             self.at += 1;
