@@ -86,7 +86,7 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // Read in place (no copy of the name nor of the text); what is not UTF-8 is reported below.
         let read = env.with_bytes(buf, len, |mut b| {
-            let operation = wire::bytes(&mut b).map(|name| std::str::from_utf8(name).ok().map(csms_core::operation));
+            let operation = wire::bytes(&mut b).map(|name| std::str::from_utf8(name).ok().map(operation));
             let input = wire::bytes(&mut b).and_then(|text| {
                 std::str::from_utf8(text)
                     .map_err(|_| crate::invalid("input", "is not UTF-8"))
@@ -215,7 +215,21 @@ fn free(call: Box<FastCall>) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
 }
 
+/// [`csms_core::operation`] of `name`, this thread's last one kept: a program calls the same
+/// few operations again and again.
+fn operation(name: &str) -> csms_core::Result<&'static OperationSpec> {
+    if let Some(op) = LAST_OPERATION.try_with(std::cell::Cell::get).ok().flatten().filter(|op| op.name == name) {
+        return Ok(op);
+    }
+    let op = csms_core::operation(name)?;
+    let _ = LAST_OPERATION.try_with(|last| last.set(Some(op)));
+    Ok(op)
+}
+
 thread_local! {
+    /// The operation this thread's last call was of ([`operation`]).
+    static LAST_OPERATION: std::cell::Cell<Option<&'static OperationSpec>> = const { std::cell::Cell::new(None) };
+
     /// This thread's answer of [`Java_csms_DirectNative_callNext`], reused from step to step:
     /// no allocation of its own per step, and only what a step wrote is wiped after it.
     static ANSWER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };

@@ -182,7 +182,9 @@ fn scalar(ty: &Type, value: &Node<'_>) -> Option<Value> {
 /// Gives `sink` what [`decode_model`] makes of `value`; false (nothing given) where that is
 /// `None`.
 fn emit_model(model: &Model, value: &Node<'_>, sink: &mut impl DecodeSink) -> bool {
-    let field = |key: &str| model.fields.iter().find(|f| f.name == key);
+    // (The first bytes first: most names differ there, and no call to compare them.)
+    let field =
+        |key: &str| model.fields.iter().find(|f| f.name.as_bytes().first() == key.as_bytes().first() && f.name == key);
     match value {
         Node::Object(object) => {
             // The result is a map sorted by key, as the body's is: its members in the body's order.
