@@ -431,11 +431,6 @@ mod wire {
         std::str::from_utf8(bytes(buf)?).map_err(|_| malformed("not UTF-8"))
     }
 
-    /// A string.
-    pub fn text(buf: &mut &[u8]) -> Result<String, CsmsException> {
-        str(buf).map(str::to_owned)
-    }
-
     /// Writes a length, then `b`.
     pub fn put(out: &mut Vec<u8>, b: &[u8]) {
         out.extend_from_slice(&(b.len() as i32).to_be_bytes());
@@ -451,25 +446,24 @@ mod wire {
             put(out, value.as_ref().as_bytes());
         }
     }
-
-    /// A list of `Header`s.
-    pub fn headers(buf: &mut &[u8]) -> Result<Vec<(String, String)>, CsmsException> {
-        let count = usize::try_from(int(buf)?).map_err(|_| malformed("a negative length"))?;
-        let mut headers = Vec::with_capacity(count.min(256));
-        for _ in 0..count {
-            headers.push((text(buf)?, text(buf)?));
-        }
-        Ok(headers)
-    }
 }
 
 /// An `HttpResponse` as uniffi writes it (`FfiConverterTypeHttpResponse.write`), read into the
-/// core's response as [`crate::to_core_response`] makes it, without uniffi's record between.
+/// core's response as [`crate::to_core_response`] makes it, without uniffi's record between,
+/// but for the headers the core does not read (`HttpResponse::HEADERS_READ`: nothing else
+/// sees this response): no copy of those.
 fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsException> {
     let status = wire::int(buf)?;
     let status = u16::try_from(status)
         .map_err(|_| crate::invalid("status", format!("must be between 0 and 65535, not {status}")))?;
-    let headers = wire::headers(buf)?;
+    let count = usize::try_from(wire::int(buf)?).map_err(|_| wire::malformed("a negative length"))?;
+    let mut headers = Vec::with_capacity(count.min(csms_core::HttpResponse::HEADERS_READ.len()));
+    for _ in 0..count {
+        let (name, value) = (wire::str(buf)?, wire::str(buf)?);
+        if csms_core::HttpResponse::HEADERS_READ.iter().any(|read| read.eq_ignore_ascii_case(name)) {
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+    }
     Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
 }
 
