@@ -280,7 +280,7 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> Re
                 let response = response?;
                 output.push(DONE);
                 if call.tree {
-                    // Written as the decoder walks the body's `Value`: no second tree.
+                    // Written as the decoder walks the body (read in place, most often): no `Value` tree.
                     csms_core::parse_response_into(op, &response, &mut Tree(output))?;
                 } else {
                     let result = csms_core::parse_response(op, &response)?;
