@@ -86,7 +86,7 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // Read in place (no copy of the name nor of the text); what is not UTF-8 is reported below.
         let read = env.with_bytes(buf, len, |mut b| {
-            let operation = wire::bytes(&mut b).map(|name| std::str::from_utf8(name).ok().map(csms_core::operation));
+            let operation = wire::bytes(&mut b).map(|name| std::str::from_utf8(name).ok().map(operation));
             let input = wire::bytes(&mut b).and_then(|text| {
                 std::str::from_utf8(text)
                     .map_err(|_| crate::invalid("input", "is not UTF-8"))
@@ -215,7 +215,21 @@ fn free(call: Box<FastCall>) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
 }
 
+/// [`csms_core::operation`] of `name`, this thread's last one kept: a program calls the same
+/// few operations again and again.
+fn operation(name: &str) -> csms_core::Result<&'static OperationSpec> {
+    if let Some(op) = LAST_OPERATION.try_with(std::cell::Cell::get).ok().flatten().filter(|op| op.name == name) {
+        return Ok(op);
+    }
+    let op = csms_core::operation(name)?;
+    let _ = LAST_OPERATION.try_with(|last| last.set(Some(op)));
+    Ok(op)
+}
+
 thread_local! {
+    /// The operation this thread's last call was of ([`operation`]).
+    static LAST_OPERATION: std::cell::Cell<Option<&'static OperationSpec>> = const { std::cell::Cell::new(None) };
+
     /// This thread's answer of [`Java_csms_DirectNative_callNext`], reused from step to step:
     /// no allocation of its own per step, and only what a step wrote is wiped after it.
     static ANSWER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
@@ -266,7 +280,7 @@ fn step(call: &mut FastCall, outcome: Option<&[u8]>, output: &mut Vec<u8>) -> Re
                 let response = response?;
                 output.push(DONE);
                 if call.tree {
-                    // Written as the decoder walks the body's `Value`: no second tree.
+                    // Written as the decoder walks the body (read in place, most often): no `Value` tree.
                     csms_core::parse_response_into(op, &response, &mut Tree(output))?;
                 } else {
                     let result = csms_core::parse_response(op, &response)?;
@@ -364,6 +378,11 @@ impl csms_core::DecodeSink for Tree<'_> {
         put_value(self.0, value);
     }
 
+    fn string(&mut self, value: &str) {
+        self.0.push(STRING);
+        wire::put(self.0, value.as_bytes());
+    }
+
     fn array(&mut self, len: usize) {
         put_count(self.0, ARRAY, len);
     }
@@ -412,11 +431,6 @@ mod wire {
         std::str::from_utf8(bytes(buf)?).map_err(|_| malformed("not UTF-8"))
     }
 
-    /// A string.
-    pub fn text(buf: &mut &[u8]) -> Result<String, CsmsException> {
-        str(buf).map(str::to_owned)
-    }
-
     /// Writes a length, then `b`.
     pub fn put(out: &mut Vec<u8>, b: &[u8]) {
         out.extend_from_slice(&(b.len() as i32).to_be_bytes());
@@ -432,25 +446,24 @@ mod wire {
             put(out, value.as_ref().as_bytes());
         }
     }
-
-    /// A list of `Header`s.
-    pub fn headers(buf: &mut &[u8]) -> Result<Vec<(String, String)>, CsmsException> {
-        let count = usize::try_from(int(buf)?).map_err(|_| malformed("a negative length"))?;
-        let mut headers = Vec::with_capacity(count.min(256));
-        for _ in 0..count {
-            headers.push((text(buf)?, text(buf)?));
-        }
-        Ok(headers)
-    }
 }
 
 /// An `HttpResponse` as uniffi writes it (`FfiConverterTypeHttpResponse.write`), read into the
-/// core's response as [`crate::to_core_response`] makes it, without uniffi's record between.
+/// core's response as [`crate::to_core_response`] makes it, without uniffi's record between,
+/// but for the headers the core does not read (`HttpResponse::HEADERS_READ`: nothing else
+/// sees this response): no copy of those.
 fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsException> {
     let status = wire::int(buf)?;
     let status = u16::try_from(status)
         .map_err(|_| crate::invalid("status", format!("must be between 0 and 65535, not {status}")))?;
-    let headers = wire::headers(buf)?;
+    let count = usize::try_from(wire::int(buf)?).map_err(|_| wire::malformed("a negative length"))?;
+    let mut headers = Vec::with_capacity(count.min(csms_core::HttpResponse::HEADERS_READ.len()));
+    for _ in 0..count {
+        let (name, value) = (wire::str(buf)?, wire::str(buf)?);
+        if csms_core::HttpResponse::HEADERS_READ.iter().any(|read| read.eq_ignore_ascii_case(name)) {
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+    }
     Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
 }
 

@@ -451,6 +451,59 @@ mod tests {
         assert!(matches!(error, Error::Transport { maybe_sent: false, .. }));
     }
 
+    /// `HttpResponse::HEADERS_READ` is every header the core reads: a call ends, waits and
+    /// errs the same with only those headers as with all of them.
+    #[test]
+    fn the_headers_the_core_reads_are_the_headers_read() {
+        let headers = |names: &[&str]| -> Vec<(String, String)> {
+            [
+                ("X-Request-Id", "req-1"),
+                ("Retry-After", "7"),
+                ("Date", "Mon, 23 Nov 2026 12:00:00 GMT"),
+                ("Content-Type", "application/json"),
+                ("Server", "s"),
+                ("X-Auth-Token", "t"),
+                ("Location", "/x"),
+            ]
+            .iter()
+            .filter(|(name, _)| names.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+        };
+        let bodies = [
+            (200, r#"{"secret":{"name":"db"}}"#),
+            (200, "not json"),
+            (401, r#"{"error_code":"APIGW.0301","error_msg":"signature expired"}"#),
+            (429, r#"{"error_code":"CSMS.0429","error_msg":"slow down"}"#),
+            (503, ""),
+            (404, r#"{"error":{"error_code":"CSMS.0404","error_msg":"no such secret","request_id":"body-id"}}"#),
+        ];
+        let mut each_read = [false; 3];
+        for (status, body) in bodies {
+            let outcome = |names: &[&str]| {
+                let client = client();
+                let op = operation("UpdateSecret").unwrap();
+                let mut call = client.start(op, &json!({"secret_name": "db"}), RetryPolicy::default()).unwrap();
+                let local = at("20261123T113000Z");
+                call.request(&client, local).unwrap();
+                let response = HttpResponse::new(status, headers(names), body);
+                // A response the call gives back is read for its result.
+                let next = match call.receive(&client, Ok(response), local, 0.5) {
+                    Next::Done(Ok(response)) => format!("done {:?}", crate::parse_response(op, &response)),
+                    next => format!("{next:?}"),
+                };
+                format!("{next} {}", client.clock_offset())
+            };
+            let all = outcome(&[]);
+            assert_eq!(outcome(&HttpResponse::HEADERS_READ), all, "{status} {body}");
+            for (i, read) in HttpResponse::HEADERS_READ.iter().enumerate() {
+                let others: Vec<&str> = HttpResponse::HEADERS_READ.iter().copied().filter(|n| n != read).collect();
+                each_read[i] |= outcome(&others) != all;
+            }
+        }
+        assert_eq!(each_read, [true; 3], "each header of the list is read");
+    }
+
     #[test]
     fn a_refused_clock_is_learnt_and_used_by_the_next_attempt_and_later_calls() {
         let client = client();

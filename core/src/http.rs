@@ -62,6 +62,11 @@ impl HttpRequest {
 }
 
 impl HttpResponse {
+    /// The only headers of a response the core reads, in any letter case: a binding that
+    /// makes a response only to hand it to the core (to decide on a retry, read a result or
+    /// an error) may leave every other header out.
+    pub const HEADERS_READ: [&'static str; 3] = ["x-request-id", "retry-after", "date"];
+
     /// A response with this status, headers and body.
     pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
         HttpResponse { status, headers, body: body.into() }

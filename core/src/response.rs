@@ -2,6 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
+use crate::operations::node::Node;
 use crate::operations::OperationSpec;
 use crate::util::slice;
 use serde_json::{Map, Value};
@@ -60,8 +61,28 @@ pub fn parse_response_into(
     response: &HttpResponse,
     sink: &mut impl crate::DecodeSink,
 ) -> Result<()> {
+    if (200..300).contains(&response.status) {
+        // Most bodies are read in place, with no `Value` made and dropped (see
+        // `operations::node`); any other, and every error, as `parse_response` reads it.
+        if let Some(members) = crate::operations::node::read_object(&response.body) {
+            op.decode_members_into(unwrapped(op, members), sink);
+            return Ok(());
+        }
+    }
     let body = success_body(op, response)?;
     op.decode_into(&body, sink).map_err(|reason| decode_error(response, reason))
+}
+
+/// The members of a body's object in the operation's current shape, as [`success_body`]
+/// gives them: the object under `op.unwrap` when the body has that key and it holds an
+/// object, else the members but that key.
+fn unwrapped<'a>(op: &OperationSpec, mut members: Vec<(&'a str, Node<'a>)>) -> Vec<(&'a str, Node<'a>)> {
+    let Some(key) = op.unwrap else { return members };
+    let Some(at) = members.iter().position(|(k, _)| *k == key) else { return members };
+    match members.remove(at) {
+        (_, Node::Object(inner)) => inner,
+        _ => members,
+    }
 }
 
 /// The [`Error::Decode`] of `response`'s body, for `reason`.

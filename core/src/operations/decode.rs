@@ -23,6 +23,7 @@
 //!
 //! Only a body that is not an object is an error, which names no value (it may be a secret).
 
+use super::node::Node;
 use super::{Model, Type};
 use crate::util::parse_i64;
 use crate::validate::{as_integer, describe};
@@ -118,11 +119,15 @@ fn decode_value(ty: &Type, value: Value) -> Option<Value> {
 
 /// Receives a decoded result as [`OperationSpec::decode_into`](super::OperationSpec::decode_into)
 /// walks it, in the order its JSON text (`serde_json`'s) has it: what a binding writes in
-/// its own form, with no second `Value` tree made and dropped between.
+/// its own form, with no second `Value` tree made and dropped between. A list or an object
+/// (a field of type `object` included) comes as its parts: [`DecodeSink::array`] or
+/// [`DecodeSink::object`], then each item or member.
 pub trait DecodeSink {
-    /// A whole value, written as it is (a scalar, or a field of type `object` as the body
-    /// has it).
+    /// A scalar other than a string: `null` (in a field of type `object`), a boolean or a
+    /// number.
     fn value(&mut self, value: &Value);
+    /// A string.
+    fn string(&mut self, value: &str);
     /// The start of a list of `len` items, each given next.
     fn array(&mut self, len: usize);
     /// The start of an object of `len` members, each given next as a [`DecodeSink::key`]
@@ -138,43 +143,50 @@ pub(super) fn decode_output_into(model: &Model, body: &Value, sink: &mut impl De
     match body {
         Value::Object(_) => {
             // (An object always gives one.)
-            emit_model(model, body, sink);
+            emit_model(model, &Node::of(body), sink);
             Ok(())
         }
         other => Err(format!("at `.`: expected an object ({}), found {}", model.name, describe(other))),
     }
 }
 
+/// [`decode_output_into`] of an object body's members, read as a [`Node`].
+pub(crate) fn decode_members_into(model: &Model, members: Vec<(&str, Node<'_>)>, sink: &mut impl DecodeSink) {
+    emit_model(model, &Node::Object(members), sink);
+}
+
 /// Whether [`decode_value`] gives a value (rather than `None`) for `value` as a `ty`.
-fn keeps(ty: &Type, value: &Value) -> bool {
+fn keeps(ty: &Type, value: &Node<'_>) -> bool {
     match (ty, value) {
-        (_, Value::Null) => false,
+        (_, Node::Null) => false,
         (Type::Any, _) => true,
-        (Type::String | Type::Date, Value::String(_) | Value::Number(_) | Value::Bool(_)) => true,
-        (Type::Boolean, Value::Bool(_)) => true,
-        (Type::Boolean, Value::String(s)) => s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"),
-        (Type::Integer, Value::Number(_)) => as_integer(value).is_some(),
-        (Type::Integer, Value::String(s)) => parse_i64(s.trim()).is_some(),
-        (Type::Number, Value::Number(_) | Value::String(_)) => scalar(ty, value).is_some(),
-        (Type::List(_), Value::Array(_)) => true,
+        (Type::String | Type::Date, Node::String(_) | Node::Number(_) | Node::Bool(_)) => true,
+        (Type::Boolean, Node::Bool(_)) => true,
+        (Type::Boolean, Node::String(s)) => s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"),
+        (Type::Integer, Node::Number(n)) => as_integer(&Value::Number(n.clone())).is_some(),
+        (Type::Integer, Node::String(s)) => parse_i64(s.trim()).is_some(),
+        (Type::Number, Node::Number(_) | Node::String(_)) => scalar(ty, value).is_some(),
+        (Type::List(_), Node::Array(_)) => true,
         (Type::List(item), v) => keeps(item, v),
-        (Type::Model(_), Value::Object(_)) => true,
-        (Type::Model(model), Value::Array(items)) => items.len() == model.fields.len(),
+        (Type::Model(_), Node::Object(_)) => true,
+        (Type::Model(model), Node::Array(items)) => items.len() == model.fields.len(),
         _ => false,
     }
 }
 
 /// What [`decode_value`] gives for a kept scalar that is not the value itself (a coerced one).
-fn scalar(ty: &Type, value: &Value) -> Option<Value> {
-    decode_value(ty, value.clone())
+fn scalar(ty: &Type, value: &Node<'_>) -> Option<Value> {
+    decode_value(ty, value.to_value())
 }
 
 /// Gives `sink` what [`decode_model`] makes of `value`; false (nothing given) where that is
 /// `None`.
-fn emit_model(model: &Model, value: &Value, sink: &mut impl DecodeSink) -> bool {
-    let field = |key: &str| model.fields.iter().find(|f| f.name == key);
+fn emit_model(model: &Model, value: &Node<'_>, sink: &mut impl DecodeSink) -> bool {
+    // (The first bytes first: most names differ there, and no call to compare them.)
+    let field =
+        |key: &str| model.fields.iter().find(|f| f.name.as_bytes().first() == key.as_bytes().first() && f.name == key);
     match value {
-        Value::Object(object) => {
+        Node::Object(object) => {
             // The result is a map sorted by key, as the body's is: its members in the body's order.
             let kept = object.iter().filter(|(k, v)| field(k).is_some_and(|f| keeps(f.ty, v))).count();
             sink.object(kept);
@@ -186,9 +198,9 @@ fn emit_model(model: &Model, value: &Value, sink: &mut impl DecodeSink) -> bool 
             }
             true
         }
-        Value::Array(items) if items.len() == model.fields.len() => {
+        Node::Array(items) if items.len() == model.fields.len() => {
             // One item per field, in field order: given in the order of the names.
-            let mut kept: Vec<(&str, &Type, &Value)> = Vec::with_capacity(items.len());
+            let mut kept: Vec<(&str, &Type, &Node<'_>)> = Vec::with_capacity(items.len());
             for (f, v) in model.fields.iter().zip(items) {
                 if keeps(f.ty, v) {
                     kept.push((f.name, f.ty, v));
@@ -207,11 +219,12 @@ fn emit_model(model: &Model, value: &Value, sink: &mut impl DecodeSink) -> bool 
 }
 
 /// Gives `sink` what [`decode_value`] makes of `value`, which [`keeps`] keeps.
-fn emit_value(ty: &Type, value: &Value, sink: &mut impl DecodeSink) {
+fn emit_value(ty: &Type, value: &Node<'_>, sink: &mut impl DecodeSink) {
     match (ty, value) {
-        (Type::Any, v) => sink.value(v),
-        (Type::String | Type::Date, v @ Value::String(_)) | (Type::Boolean, v @ Value::Bool(_)) => sink.value(v),
-        (Type::List(item), Value::Array(items)) => {
+        (Type::Any, v) => emit_any(v, sink),
+        (Type::String | Type::Date, Node::String(s)) => sink.string(s),
+        (Type::Boolean, Node::Bool(b)) => sink.value(&Value::Bool(*b)),
+        (Type::List(item), Node::Array(items)) => {
             let any = matches!(item, Type::Any);
             sink.array(items.iter().filter(|v| any || keeps(item, v)).count());
             for v in items {
@@ -230,6 +243,27 @@ fn emit_value(ty: &Type, value: &Value, sink: &mut impl DecodeSink) {
         (ty, v) => {
             if let Some(v) = scalar(ty, v) {
                 sink.value(&v);
+            }
+        }
+    }
+}
+
+/// Gives `sink` `value` as it is (a field of type `object`).
+fn emit_any(value: &Node<'_>, sink: &mut impl DecodeSink) {
+    match value {
+        Node::Null => sink.value(&Value::Null),
+        Node::Bool(b) => sink.value(&Value::Bool(*b)),
+        Node::Number(n) => sink.value(&Value::Number(n.clone())),
+        Node::String(s) => sink.string(s),
+        Node::Array(items) => {
+            sink.array(items.len());
+            items.iter().for_each(|v| emit_any(v, sink));
+        }
+        Node::Object(members) => {
+            sink.object(members.len());
+            for (key, v) in members {
+                sink.key(key);
+                emit_any(v, sink);
             }
         }
     }
@@ -429,6 +463,9 @@ mod tests {
             // The exact number (`5` and `5.0` differ), not only an equal value.
             self.0.push(format!("value {value} {:?}", value.as_number().map(|n| (n.as_i64(), n.as_f64()))));
         }
+        fn string(&mut self, value: &str) {
+            self.value(&Value::String(value.to_owned()));
+        }
         fn array(&mut self, len: usize) {
             self.0.push(format!("array {len}"));
         }
@@ -482,6 +519,119 @@ mod tests {
             }
         }
         assert!(walked > 5_000, "{walked}");
+    }
+
+    /// `value` as JSON text in many ways one reads to the same value: whitespace between
+    /// tokens, members in any order, duplicate keys (an earlier value the last one
+    /// overrides), escapes, `-0`; now and then a byte dropped or changed (often no longer JSON).
+    fn text_of(rng: &mut Rng, value: &Value, out: &mut String) {
+        let space = |rng: &mut Rng, out: &mut String| {
+            if rng.below(4) == 0 {
+                out.push([' ', '\n', '\t', '\r'][rng.below(4)]);
+            }
+        };
+        space(rng, out);
+        match value {
+            Value::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    text_of(rng, v, out);
+                }
+                space(rng, out);
+                out.push(']');
+            }
+            Value::Object(members) => {
+                let mut members: Vec<(&String, &Value)> = members.iter().collect();
+                for i in (1..members.len()).rev() {
+                    members.swap(i, rng.below(i + 1));
+                }
+                out.push('{');
+                space(rng, out);
+                for (i, (k, v)) in members.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if rng.below(8) == 0 {
+                        // A duplicate first: the value after it wins.
+                        out.push_str(&format!("{}:{},", json!(k), any(rng, 3)));
+                    }
+                    text_of(rng, &Value::String(k.clone()), out);
+                    space(rng, out);
+                    out.push(':');
+                    text_of(rng, v, out);
+                }
+                space(rng, out);
+                out.push('}');
+            }
+            Value::String(s) if rng.below(10) == 0 && !s.is_empty() => {
+                // An escape: the first character as `\u00XX`.
+                let mut chars = s.chars();
+                let first = chars.next().unwrap_or('a');
+                out.push_str(&format!("\"\\u{:04x}{}\"", first as u32, chars.as_str()));
+            }
+            Value::Number(n) if n.as_u64() == Some(0) && rng.below(3) == 0 => out.push_str("-0"),
+            Value::Number(n) if n.as_i64().is_some() && rng.below(10) == 0 => out.push_str(&format!("{n}.0")),
+            v => out.push_str(&v.to_string()),
+        }
+        space(rng, out);
+    }
+
+    /// For every operation and thousands of bodies as text (whitespace, members in any
+    /// order, duplicate keys, escapes, the operation's older wrapped shape, broken text):
+    /// `parse_response_into`, which reads most bodies in place, gives the events of walking
+    /// `parse_response`'s result, or its very error.
+    #[test]
+    fn parse_response_into_agrees_with_parse_response_on_any_text() {
+        let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+        let (mut in_place, mut other, mut failed) = (0, 0, 0);
+        for op in OPERATIONS {
+            for i in 0..300 {
+                let mut body = if i % 40 == 0 { any(&mut rng, 0) } else { object_of(&mut rng, op.output, 0) };
+                if let (Some(key), 0) = (op.unwrap, rng.below(4)) {
+                    // The older shape: the result under `key`, or `key` holding something else.
+                    let inner = if rng.below(3) == 0 { any(&mut rng, 1) } else { body };
+                    body = json!({ key: inner, "request_id": "r" });
+                }
+                let mut text = String::new();
+                text_of(&mut rng, &body, &mut text);
+                let mut bytes = text.into_bytes();
+                match rng.below(30) {
+                    0 if !bytes.is_empty() => {
+                        bytes.remove(rng.below(bytes.len()));
+                    }
+                    1 if !bytes.is_empty() => {
+                        let at = rng.below(bytes.len());
+                        bytes[at] = b"{}[]\",:0-e.a \x01\xff"[rng.below(15)];
+                    }
+                    2 => bytes = b" \n ".to_vec(),
+                    _ => {}
+                }
+                let response = crate::HttpResponse::new(200, vec![], bytes.clone());
+                let mut into = Events::default();
+                let got = crate::parse_response_into(op, &response, &mut into).map_err(|e| format!("{e:?}"));
+                if crate::operations::node::read_object(&bytes).is_some() {
+                    in_place += 1;
+                } else {
+                    other += 1;
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                match crate::parse_response(op, &response) {
+                    Ok(result) => {
+                        let mut want = Events::default();
+                        walk(&result, &mut want);
+                        assert_eq!((got, into.0), (Ok(()), want.0), "{} {text}", op.name);
+                    }
+                    Err(e) => {
+                        assert_eq!((got, into.0.len()), (Err(format!("{e:?}")), 0), "{} {text}", op.name);
+                        failed += 1;
+                    }
+                }
+            }
+        }
+        assert!(in_place > 3_000 && other > 3_000 && failed > 500, "{in_place} {other} {failed}");
     }
 
     /// What the typed output reads from the decoder's result, written back as JSON.

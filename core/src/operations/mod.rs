@@ -21,6 +21,7 @@ macro_rules! table_doc {
 }
 
 mod decode;
+pub(crate) mod node;
 pub use decode::DecodeSink;
 #[rustfmt::skip]
 mod generated;
@@ -107,6 +108,11 @@ impl OperationSpec {
     /// than made: the same result, with no second tree; the same error.
     pub fn decode_into(&self, body: &Value, sink: &mut impl DecodeSink) -> std::result::Result<(), String> {
         decode::decode_output_into(self.output, body, sink)
+    }
+
+    /// [`OperationSpec::decode_into`] of an object body's members, read as [`node::Node`]s.
+    pub(crate) fn decode_members_into(&self, members: Vec<(&str, node::Node<'_>)>, sink: &mut impl DecodeSink) {
+        decode::decode_members_into(self.output, members, sink)
     }
 }
 

@@ -160,7 +160,7 @@ fn lowercase_greater(a: &str, b: &str) -> bool {
 /// value of the unsigned-payload header (`unsigned`) when present, else of the body bytes.
 fn payload_hash_into(out: &mut String, body: &[u8], unsigned: Option<&str>, hash: HashKind) {
     if body.is_empty() {
-        return hex_into(out, &hash.digest(b""));
+        return out.push_str(hash.empty_hex());
     }
     if let Some(v) = unsigned {
         return out.push_str(v);

@@ -81,6 +81,14 @@ impl HashKind {
     }
 
     /// The header that marks an unsigned payload for this hash.
+    /// The hexadecimal digest of nothing (an empty body's, on most requests), known.
+    pub(crate) fn empty_hex(self) -> &'static str {
+        match self {
+            HashKind::Sha256 => "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            HashKind::Sm3 => "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b",
+        }
+    }
+
     pub(crate) fn content_header(self) -> &'static str {
         match self {
             HashKind::Sha256 => "X-Sdk-Content-Sha256",
@@ -240,6 +248,13 @@ mod tests {
                 let expected: [u8; 32] = mac.finalize().into_bytes().into();
                 assert_eq!(HashKind::Sm3.hmac(&data[..key_len], &data[..len]), expected, "{len} {key_len}");
             }
+        }
+    }
+
+    #[test]
+    fn the_known_digests_of_nothing_are_the_digests_of_nothing() {
+        for hash in [HashKind::Sha256, HashKind::Sm3] {
+            assert_eq!(hash.empty_hex(), hex(&hash.digest(b"")));
         }
     }
 

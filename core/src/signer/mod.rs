@@ -267,8 +267,7 @@ impl Signer {
         body: &[u8],
         at: SdkDate,
     ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
-        let (mut out, list, canonical) = self.canonical_parts(method, url, headers, body, at)?;
-        let date_bytes = at.to_bytes();
+        let (mut out, list, canonical, date_bytes) = self.canonical_parts(method, url, headers, body, at)?;
         let date = std::str::from_utf8(&date_bytes).unwrap_or_else(|_| panic!("ASCII digits"));
         let authorization = self.authorization(&canonical, &list, date);
         out.push(("Authorization", Cow::Owned(authorization)));
@@ -279,13 +278,14 @@ impl Signer {
     /// `X-Security-Token` and `X-Auth-Token` shown as `***`, and its string to sign (which
     /// holds no secret). For an error that explains a refused signature.
     pub(crate) fn explain(&self, req: &HttpRequest, at: SdkDate) -> Option<(String, String)> {
-        let (_, _, canonical) = self.canonical_parts(&req.method, &req.url, &view(req), &req.body, at).ok()?;
+        let (_, _, canonical, _) = self.canonical_parts(&req.method, &req.url, &view(req), &req.body, at).ok()?;
         let (string_to_sign, _) = self.string_to_sign(&canonical, &at.text());
         Some((canonical::masked(&canonical), string_to_sign.to_string()))
     }
 
     /// The headers of [`Signer::sign_parts`] but `Authorization`, their `SignedHeaders`
-    /// list, and the canonical request (wiped when dropped: it holds the security token).
+    /// list, the canonical request (wiped when dropped: it holds the security token), and
+    /// the date's text.
     #[allow(clippy::type_complexity)]
     fn canonical_parts<'a>(
         &'a self,
@@ -294,7 +294,7 @@ impl Signer {
         headers: &[(&'a str, &'a str)],
         body: &[u8],
         at: SdkDate,
-    ) -> Result<(Vec<(&'a str, Cow<'a, str>)>, String, WipedString)> {
+    ) -> Result<(Vec<(&'a str, Cow<'a, str>)>, String, WipedString, [u8; 16])> {
         at.check_writable()?;
         let url_parts = split_url(url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
         if let Some((name, _)) = headers.iter().find(|(name, _)| !is_header_name(name)) {
@@ -350,7 +350,7 @@ impl Signer {
         let payload = Payload { body, unsigned: find_header(&out, hash.content_header()) };
         // The canonical request holds the security token: wiped once signed.
         let canonical = WipedString(canonical_request_of(method, &url_parts, &signed, &list, payload, hash));
-        Ok((out, list, canonical))
+        Ok((out, list, canonical, date_bytes))
     }
 
     /// The `Authorization` value for the canonical request `canonical` over the headers of
