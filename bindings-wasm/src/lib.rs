@@ -288,7 +288,12 @@ impl<'a> Wire<'a> {
     /// control characters) or the method starts with `{`, the JSON text of [`Wire::json`]
     /// instead, which starts with `{`.
     pub(crate) fn text(&self) -> String {
-        let body = String::from_utf8_lossy(self.body);
+        // A body the core builds is UTF-8 (JSON text): `from_utf8` checks it word by word
+        // where the lossy decoding goes byte by byte; that only for other bodies.
+        let body = match std::str::from_utf8(self.body) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(self.body),
+        };
         // Each part checked for a NUL (a word-at-a-time search) and its length summed, then
         // one buffer of the exact length written part by part.
         let mut len = self.method.len() + self.url.len() + body.len() + 2;
