@@ -40,8 +40,9 @@ pub struct WasmAttempts {
 
 #[wasm_bindgen]
 impl WasmAttempts {
-    /// Validates `input` (JSON text) and prepares the call of the operation numbered `index`,
-    /// or called `name` when given (see [`operation_of`]; nothing is signed yet). `max_attempts`, `backoff_base_ms`, `backoff_cap_ms` and `max_retry_after_ms` are
+    /// Validates `input` (JSON text) and prepares the call of the operation numbered `index`
+    /// in the order of `operationNames`, or called `name` when given (nothing is signed
+    /// yet). `max_attempts`, `backoff_base_ms`, `backoff_cap_ms` and `max_retry_after_ms` are
     /// the call's retry policy (see [`retry_policy`]); `deadline_ms`, when given, bounds the
     /// whole call, waits included (the core's [`Attempts::with_deadline`]; see
     /// [`WasmAttempts::timeout`]).

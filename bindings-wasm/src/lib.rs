@@ -392,7 +392,7 @@ impl WasmClient {
     /// path: one native `JSON.stringify` and a few `indexOf`/`slice` on the JS side cost far
     /// less than walking the objects property by property.
     ///
-    /// The operation is the one numbered `index` (see [`operation_of`]) or, when given, the
+    /// The operation is the one numbered `index` in the order of `operationNames` or, when given, the
     /// one called `name`. The time is `at_text` (an `X-Sdk-Date` string) when given, else `at`
     /// seconds.
     pub fn build(
