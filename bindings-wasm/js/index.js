@@ -230,6 +230,10 @@ function stamp(at) {
 }
 
 const OPERATION_OF = new Map(); // the names given, as operationName gives them
+// The module's number of each operation (its order of OPERATION_NAMES): a known operation
+// crosses as its number, with no name to copy in and look up there; another one by its
+// name (undefined here), for the module's error naming the close ones.
+const OPERATION_INDEX = new Map(OPERATION_NAMES.map((name, i) => [name, i]));
 
 /** `UpdateSecret` or `updateSecret` -> `UpdateSecret`. */
 function operationName(name) {
@@ -457,7 +461,8 @@ export class CsmsClient {
     const name = operationName(operation);
     const time = signingTime(at);
     const text = toJson(input === undefined ? null : input, 'input');
-    return requestOf(call(() => this[INNER].build(name, text, time, stamp(at))));
+    const index = OPERATION_INDEX.get(name);
+    return requestOf(call(() => this[INNER].build(index ?? 0, index === undefined ? name : undefined, text, time, stamp(at))));
   }
 
   /** Turns a response `{ status, headers, body }` into the result of `operation`, or throws. */
@@ -630,7 +635,8 @@ class ResponseParts {
 function startCall(owner, native, name, input, settings, debugHook, provider) {
   const { maxAttempts, backoffBaseMs, backoffCapMs, maxRetryAfterMs, deadlineMs } = settings;
   const generation = liveGeneration();
-  const attempts = call(() => new WasmAttempts(native, name, input, maxAttempts, backoffBaseMs, backoffCapMs, maxRetryAfterMs, deadlineMs));
+  const index = OPERATION_INDEX.get(name);
+  const attempts = call(() => new WasmAttempts(native, index ?? 0, index === undefined ? name : undefined, input, maxAttempts, backoffBaseMs, backoffCapMs, maxRetryAfterMs, deadlineMs));
   const live = (fn) => liveIn(generation, 'the call', fn);
   let sent;
   const report = (status, error, parts) => {

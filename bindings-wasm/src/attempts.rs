@@ -18,10 +18,10 @@
 
 use crate::cache::at;
 use crate::provider::WasmProvider;
-use crate::{headers_from, js_err, json_value, parse_json, sdk_date, WasmClient, Wire};
+use crate::{headers_from, js_err, json_value, operation_of, parse_json, sdk_date, WasmClient, Wire};
 use csms_core::cache::CacheConfig;
 use csms_core::provider::{credentials_expired, Acquire};
-use csms_core::{operation, Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
+use csms_core::{Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
 use csms_core::{CONNECT_TIMEOUT, MAX_CLOCK_OFFSET, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT};
 use serde_json::Value;
 use std::time::Duration;
@@ -40,7 +40,8 @@ pub struct WasmAttempts {
 
 #[wasm_bindgen]
 impl WasmAttempts {
-    /// Validates `input` (JSON text) and prepares the call of `operation` (nothing is signed
+    /// Validates `input` (JSON text) and prepares the call of the operation numbered `index`
+    /// in the order of `operationNames`, or called `name` when given (nothing is signed
     /// yet). `max_attempts`, `backoff_base_ms`, `backoff_cap_ms` and `max_retry_after_ms` are
     /// the call's retry policy (see [`retry_policy`]); `deadline_ms`, when given, bounds the
     /// whole call, waits included (the core's [`Attempts::with_deadline`]; see
@@ -49,7 +50,8 @@ impl WasmAttempts {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         client: &WasmClient,
-        operation_name: &str,
+        index: u32,
+        name: Option<String>,
         input: &str,
         max_attempts: f64,
         backoff_base_ms: f64,
@@ -57,7 +59,7 @@ impl WasmAttempts {
         max_retry_after_ms: f64,
         deadline_ms: Option<f64>,
     ) -> Result<WasmAttempts, JsValue> {
-        let op = operation(operation_name).map_err(js_err)?;
+        let op = operation_of(index, name)?;
         let input = parse_json(input, "input")?;
         let policy = retry_policy(max_attempts, backoff_base_ms, backoff_cap_ms, max_retry_after_ms)?;
         let mut inner = client.inner.start(op, &input, policy).map_err(js_err)?;

@@ -17,7 +17,7 @@ mod allocator;
 use csms_core::provider::SignerCache;
 use csms_core::{
     json_text, operation_names, push_json_str, AccessKey, Client, ClientOptions, DerivedScope, Error, HttpRequest,
-    HttpResponse, SdkDate, SecretString, Signer,
+    HttpResponse, OperationSpec, SdkDate, SecretString, Signer, OPERATIONS,
 };
 use serde_json::Value;
 use std::borrow::Cow;
@@ -204,6 +204,16 @@ fn error_from_json(text: &str) -> Error {
 // would be a second JSON reader in the module).
 use csms_core::json::parse_str as json_value;
 
+/// The operation numbered `index` in the order of `operationNames` (the JS side numbers the
+/// names it knows: no name to copy in nor to search for), or, when `name` is given, the one
+/// called `name` (the core's error, with the close names, when there is none).
+fn operation_of(index: u32, name: Option<String>) -> Result<&'static OperationSpec, JsValue> {
+    match (name, OPERATIONS.get(index as usize)) {
+        (None, Some(op)) => Ok(op),
+        (name, _) => csms_core::operation(name.as_deref().unwrap_or_default()).map_err(js_err),
+    }
+}
+
 fn parse_json(text: &str, what: &str) -> Result<Value, JsValue> {
     json_value(text).map_err(|e| js_err(Error::validation(what, e.to_string())))
 }
@@ -278,7 +288,12 @@ impl<'a> Wire<'a> {
     /// control characters) or the method starts with `{`, the JSON text of [`Wire::json`]
     /// instead, which starts with `{`.
     pub(crate) fn text(&self) -> String {
-        let body = String::from_utf8_lossy(self.body);
+        // A body the core builds is UTF-8 (JSON text): `from_utf8` checks it word by word
+        // where the lossy decoding goes byte by byte; that only for other bodies.
+        let body = match std::str::from_utf8(self.body) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(self.body),
+        };
         // Each part checked for a NUL (a word-at-a-time search) and its length summed, then
         // one buffer of the exact length written part by part.
         let mut len = self.method.len() + self.url.len() + body.len() + 2;
@@ -377,11 +392,21 @@ impl WasmClient {
     /// path: one native `JSON.stringify` and a few `indexOf`/`slice` on the JS side cost far
     /// less than walking the objects property by property.
     ///
-    /// The time is `at_text` (an `X-Sdk-Date` string) when given, else `at` seconds.
-    pub fn build(&self, operation: &str, input: &str, at: f64, at_text: Option<String>) -> Result<String, JsValue> {
+    /// The operation is the one numbered `index` in the order of `operationNames` or, when given, the
+    /// one called `name`. The time is `at_text` (an `X-Sdk-Date` string) when given, else `at`
+    /// seconds.
+    pub fn build(
+        &self,
+        index: u32,
+        name: Option<String>,
+        input: &str,
+        at: f64,
+        at_text: Option<String>,
+    ) -> Result<String, JsValue> {
         let at = sdk_date(at, at_text)?;
+        let op = operation_of(index, name)?;
         let input = parse_json(input, "input")?;
-        let request = self.inner.prepare(csms_core::operation(operation).map_err(js_err)?, &input).map_err(js_err)?;
+        let request = self.inner.prepare(op, &input).map_err(js_err)?;
         let headers = self.inner.authenticated_headers(&request, at).map_err(js_err)?;
         Ok(Wire::signed(&request, headers).text())
     }

@@ -120,6 +120,25 @@ test('every operation has a camelCase method', () => {
   for (const name of names) assert.equal(typeof client[name[0].toLowerCase() + name.slice(1)], 'function', name);
 });
 
+test('operations cross to the module by number: each builds its own request; an unknown name gets the close ones', async () => {
+  const client = new esm.CsmsClient(options);
+  const at = '20261122T080910Z';
+  // The first, a middle and the last of the module's order, by either spelling.
+  for (const [operation, input, method, path] of [
+    ['BatchCreateOrDeleteTags', { secret_id: 's', action: 'create', tags: [{ key: 'k', value: 'v' }] }, 'POST', '/v1/pid/csms/s/tags/action'],
+    ['updateSecret', { secret_name: 'db', description: 'd' }, 'PUT', '/v1/pid/secrets/db'],
+    ['uploadSecretBlob', { secret_blob: 'b' }, 'POST', '/v1/pid/secrets/restore'],
+  ]) {
+    const request = client.buildRequest(operation, input, at);
+    assert.equal(request.method, method, operation);
+    assert.equal(new URL(request.url).pathname, path, operation);
+  }
+  const unknown = (e) => e instanceof esm.ValidationError && e.field === 'operation' && /UpdateSecret\b/.test(e.message);
+  assert.throws(() => client.buildRequest('UpdateSecrets', {}, at), unknown);
+  const calling = new esm.CsmsClient({ ...options, transport: async () => assert.fail('nothing is sent') });
+  await assert.rejects(calling.send('UpdateSecrets', { secret_name: 'db' }), unknown);
+});
+
 test('validation errors name the field', () => {
   const client = new esm.CsmsClient(options);
   assert.throws(
