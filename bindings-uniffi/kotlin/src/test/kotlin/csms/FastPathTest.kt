@@ -128,6 +128,28 @@ class FastPathTest {
     }
 
     @Test
+    fun `an object of the fast path's tree is a read-only map like the parsed one`() {
+        val body = """{"user_id":"u1","extension":{"b":1,"a":{"x":[true]},"n":null,"s":"t"}}"""
+        val client = CsmsClient("""{"endpoint":"https://csms.example.com","project_id":"p","credentials":{"ak":"a","sk":"s"}}""", Canned(body))
+        runBlocking {
+            val parsed = CsmsJson.parse("""{"a":{"x":[true]},"b":1,"n":null,"s":"t"}""") as Map<*, *>
+            val tree = client.showUserDetail("u1").extension!!
+            assertEquals(parsed, tree)
+            assertEquals(tree, parsed)
+            assertEquals(parsed.hashCode(), tree.hashCode())
+            assertEquals(parsed.toString(), tree.toString())
+            assertEquals(listOf("a", "b", "n", "s"), tree.keys.toList()) // sorted, as the core's objects are
+            assertEquals(1L, tree[String(charArrayOf('b'))]) // found by value, not only by identity
+            assertEquals(true, tree.containsKey("n"))
+            assertEquals(null, tree["n"])
+            assertEquals(false, tree.containsKey("missing"))
+            assertThrows<UnsupportedOperationException> { (tree as MutableMap<String, Any?>).remove("a") }
+            assertThrows<UnsupportedOperationException> { (tree as MutableMap<String, Any?>)["c"] = 1 }
+        }
+        client.close()
+    }
+
+    @Test
     fun `results larger than the thread's buffer come back whole`() {
         // An answer that does not fit in the buffer the response came in comes back in a new
         // array (kept as the thread's buffer up to 64 KiB): a list of small numbers is about
