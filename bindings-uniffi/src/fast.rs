@@ -447,7 +447,12 @@ mod wire {
 
     /// A string, borrowed.
     pub fn str<'a>(buf: &mut &'a [u8]) -> Result<&'a str, CsmsException> {
-        std::str::from_utf8(bytes(buf)?).map_err(|_| malformed("not UTF-8"))
+        utf8(bytes(buf)?)
+    }
+
+    /// `b` as a string, when it is UTF-8.
+    pub fn utf8(b: &[u8]) -> Result<&str, CsmsException> {
+        std::str::from_utf8(b).map_err(|_| malformed("not UTF-8"))
     }
 
     /// Writes a length, then `b`.
@@ -478,9 +483,14 @@ fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsExcepti
     let count = usize::try_from(wire::int(buf)?).map_err(|_| wire::malformed("a negative length"))?;
     let mut headers = Vec::with_capacity(count.min(csms_core::HttpResponse::HEADERS_READ.len()));
     for _ in 0..count {
-        let (name, value) = (wire::str(buf)?, wire::str(buf)?);
-        if csms_core::HttpResponse::HEADERS_READ.iter().any(|read| read.eq_ignore_ascii_case(name)) {
-            headers.push((name.to_owned(), value.to_owned()));
+        let (name, value) = (wire::bytes(buf)?, wire::bytes(buf)?);
+        if csms_core::HttpResponse::HEADERS_READ.iter().any(|read| read.as_bytes().eq_ignore_ascii_case(name)) {
+            headers.push((wire::utf8(name)?.to_owned(), wire::utf8(value)?.to_owned()));
+        } else if !(name.is_ascii() && value.is_ascii()) {
+            // Refused as before when not UTF-8, though not kept; ASCII (the usual header,
+            // checked inline) is UTF-8: no call to check it.
+            wire::utf8(name)?;
+            wire::utf8(value)?;
         }
     }
     Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
