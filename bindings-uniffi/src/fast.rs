@@ -115,7 +115,7 @@ type StartInput = (
 /// Reads the operation's name and the input's JSON text of
 /// [`Java_csms_DirectNative_callStart`] from `b`, in place.
 fn read_start(mut b: &[u8]) -> StartInput {
-    let operation = wire::bytes(&mut b).map(|name| std::str::from_utf8(name).ok().map(operation));
+    let operation = wire::bytes(&mut b).map(operation);
     let input = wire::bytes(&mut b).and_then(|text| {
         std::str::from_utf8(text)
             .map_err(|_| crate::invalid("input", "is not UTF-8"))
@@ -234,15 +234,19 @@ fn free(call: Box<FastCall>) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
 }
 
-/// [`csms_core::operation`] of `name`, this thread's last one kept: a program calls the same
-/// few operations again and again.
-fn operation(name: &str) -> csms_core::Result<&'static OperationSpec> {
-    if let Some(op) = LAST_OPERATION.try_with(std::cell::Cell::get).ok().flatten().filter(|op| op.name == name) {
-        return Ok(op);
+/// [`csms_core::operation`] of the name `name` (`None` when it is not UTF-8), this thread's
+/// last one kept: a program calls the same few operations again and again. The last one's
+/// name is compared as bytes: a name equal to it is UTF-8, with no call to check it.
+fn operation(name: &[u8]) -> Option<csms_core::Result<&'static OperationSpec>> {
+    let last = LAST_OPERATION.try_with(std::cell::Cell::get).ok().flatten();
+    if let Some(op) = last.filter(|op| op.name.as_bytes() == name) {
+        return Some(Ok(op));
     }
-    let op = csms_core::operation(name)?;
-    let _ = LAST_OPERATION.try_with(|last| last.set(Some(op)));
-    Ok(op)
+    let op = csms_core::operation(std::str::from_utf8(name).ok()?);
+    if let Ok(op) = op {
+        let _ = LAST_OPERATION.try_with(|last| last.set(Some(op)));
+    }
+    Some(op)
 }
 
 thread_local! {
