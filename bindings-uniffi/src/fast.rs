@@ -85,24 +85,8 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     let mut output = take_answer();
     let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // Read in place (no copy of the name nor of the text); what is not UTF-8 is reported below.
-        let read = env.with_bytes(buf, len, |mut b| {
-            let operation = wire::bytes(&mut b).map(|name| std::str::from_utf8(name).ok().map(operation));
-            let input = wire::bytes(&mut b).and_then(|text| {
-                std::str::from_utf8(text)
-                    .map_err(|_| crate::invalid("input", "is not UTF-8"))
-                    .and_then(|t| crate::json(t, "input"))
-            });
-            (operation, input)
-        });
-        let state = crate::guard(|| {
-            client.open()?;
-            client.transport()?;
-            let (operation, input) = read.ok_or_else(|| crate::invalid("input", "is not readable"))?;
-            let op = operation?.ok_or_else(|| crate::invalid("operation", "is not UTF-8"))??;
-            let input = input?;
-            Ok((op, client.client.start(op, &input, client.policy)?))
-        });
-        Box::new(FastCall { client, state, tree: tree != 0 })
+        let read = env.with_bytes(buf, len, read_start);
+        start(client, read, tree != 0)
     }));
     let Ok(mut call) = started else {
         put_answer(output);
@@ -118,6 +102,41 @@ pub unsafe extern "system" fn Java_csms_DirectNative_callStart(
     }
     put_answer(output);
     array
+}
+
+/// What [`Java_csms_DirectNative_callStart`] reads of its `byte[]`: the operation (`None`
+/// for a name that is not UTF-8) and the parsed input, each an error where it could not be
+/// read.
+type StartInput = (
+    Result<Option<csms_core::Result<&'static OperationSpec>>, CsmsException>,
+    Result<serde_json::Value, CsmsException>,
+);
+
+/// Reads the operation's name and the input's JSON text of
+/// [`Java_csms_DirectNative_callStart`] from `b`, in place.
+fn read_start(mut b: &[u8]) -> StartInput {
+    let operation = wire::bytes(&mut b).map(operation);
+    let input = wire::bytes(&mut b).and_then(|text| {
+        std::str::from_utf8(text)
+            .map_err(|_| crate::invalid("input", "is not UTF-8"))
+            .and_then(|t| crate::json(t, "input"))
+    });
+    (operation, input)
+}
+
+/// The call [`Java_csms_DirectNative_callStart`] starts on `client` with what it read
+/// (`None`: the array could not be read), or the error that ends it at the start (the
+/// transport, the operation, the input, in the order [`CsmsClient::call`] checks them).
+fn start(client: Arc<CsmsClient>, read: Option<StartInput>, tree: bool) -> Box<FastCall> {
+    let state = crate::guard(|| {
+        client.open()?;
+        client.transport()?;
+        let (operation, input) = read.ok_or_else(|| crate::invalid("input", "is not readable"))?;
+        let op = operation?.ok_or_else(|| crate::invalid("operation", "is not UTF-8"))??;
+        let input = input?;
+        Ok((op, client.client.start(op, &input, client.policy)?))
+    });
+    Box::new(FastCall { client, state, tree })
 }
 
 /// The next step of a call: Kotlin's `DirectNative.callNext`. The first `len` bytes of `buf`
@@ -215,15 +234,19 @@ fn free(call: Box<FastCall>) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(call)));
 }
 
-/// [`csms_core::operation`] of `name`, this thread's last one kept: a program calls the same
-/// few operations again and again.
-fn operation(name: &str) -> csms_core::Result<&'static OperationSpec> {
-    if let Some(op) = LAST_OPERATION.try_with(std::cell::Cell::get).ok().flatten().filter(|op| op.name == name) {
-        return Ok(op);
+/// [`csms_core::operation`] of the name `name` (`None` when it is not UTF-8), this thread's
+/// last one kept: a program calls the same few operations again and again. The last one's
+/// name is compared as bytes: a name equal to it is UTF-8, with no call to check it.
+fn operation(name: &[u8]) -> Option<csms_core::Result<&'static OperationSpec>> {
+    let last = LAST_OPERATION.try_with(std::cell::Cell::get).ok().flatten();
+    if let Some(op) = last.filter(|op| op.name.as_bytes() == name) {
+        return Some(Ok(op));
     }
-    let op = csms_core::operation(name)?;
-    let _ = LAST_OPERATION.try_with(|last| last.set(Some(op)));
-    Ok(op)
+    let op = csms_core::operation(std::str::from_utf8(name).ok()?);
+    if let Ok(op) = op {
+        let _ = LAST_OPERATION.try_with(|last| last.set(Some(op)));
+    }
+    Some(op)
 }
 
 thread_local! {
@@ -428,7 +451,12 @@ mod wire {
 
     /// A string, borrowed.
     pub fn str<'a>(buf: &mut &'a [u8]) -> Result<&'a str, CsmsException> {
-        std::str::from_utf8(bytes(buf)?).map_err(|_| malformed("not UTF-8"))
+        utf8(bytes(buf)?)
+    }
+
+    /// `b` as a string, when it is UTF-8.
+    pub fn utf8(b: &[u8]) -> Result<&str, CsmsException> {
+        std::str::from_utf8(b).map_err(|_| malformed("not UTF-8"))
     }
 
     /// Writes a length, then `b`.
@@ -459,9 +487,14 @@ fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsExcepti
     let count = usize::try_from(wire::int(buf)?).map_err(|_| wire::malformed("a negative length"))?;
     let mut headers = Vec::with_capacity(count.min(csms_core::HttpResponse::HEADERS_READ.len()));
     for _ in 0..count {
-        let (name, value) = (wire::str(buf)?, wire::str(buf)?);
-        if csms_core::HttpResponse::HEADERS_READ.iter().any(|read| read.eq_ignore_ascii_case(name)) {
-            headers.push((name.to_owned(), value.to_owned()));
+        let (name, value) = (wire::bytes(buf)?, wire::bytes(buf)?);
+        if csms_core::HttpResponse::HEADERS_READ.iter().any(|read| read.as_bytes().eq_ignore_ascii_case(name)) {
+            headers.push((wire::utf8(name)?.to_owned(), wire::utf8(value)?.to_owned()));
+        } else if !(name.is_ascii() && value.is_ascii()) {
+            // Refused as before when not UTF-8, though not kept; ASCII (the usual header,
+            // checked inline) is UTF-8: no call to check it.
+            wire::utf8(name)?;
+            wire::utf8(value)?;
         }
     }
     Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
@@ -598,4 +631,135 @@ pub unsafe extern "system" fn Java_csms_DirectNative_clientMethod(
         Err(panic) => failed(crate::internal(panic)),
     };
     env.new_bytes(&output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{HttpRequest, HttpResponse, HttpTransport};
+
+    /// A transport the fast path requires but never uses (Kotlin's sends).
+    struct Unused;
+
+    #[async_trait::async_trait]
+    impl HttpTransport for Unused {
+        async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, CsmsException> {
+            unreachable!("the fast path sends from Kotlin")
+        }
+        async fn sleep(&self, _millis: i64) -> Result<(), CsmsException> {
+            unreachable!("the fast path waits in Kotlin")
+        }
+    }
+
+    /// A client as Kotlin's typed calls use it: a region's endpoint, a project, AK/SK.
+    fn client() -> Arc<CsmsClient> {
+        let options = r#"{"region":"cn-north-4","project_id":"PID","credentials":{"ak":"AK","sk":"SK"}}"#;
+        CsmsClient::new(options.into(), Some(Arc::new(Unused)), None, None, None, None, None, None).unwrap()
+    }
+
+    /// What Kotlin's `callStart` writes: the operation's name and the input's JSON text.
+    fn start_input(operation: &str, input: &str) -> Vec<u8> {
+        let mut buf = Vec::new();
+        wire::put(&mut buf, operation.as_bytes());
+        wire::put(&mut buf, input.as_bytes());
+        buf
+    }
+
+    /// What Kotlin's `callNext` writes for a response: a byte 0, then the `HttpResponse` as
+    /// uniffi writes it.
+    fn outcome(status: i32, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
+        let mut buf = vec![0];
+        buf.extend_from_slice(&status.to_be_bytes());
+        wire::put_headers(&mut buf, headers);
+        wire::put(&mut buf, body.as_bytes());
+        buf
+    }
+
+    /// A `ShowSecretVersion` input and a realistic response to it, as they cross.
+    fn show_secret_version() -> (Vec<u8>, Vec<u8>) {
+        let input = start_input("ShowSecretVersion", r#"{"secret_name":"db","version_id":"latest"}"#);
+        let body = r#"{"version":{"version_metadata":{"id":"v1","create_time":1700000000000,"expire_time":null,"version_stages":["SYSCURRENT"],"secret_name":"db"},"secret_string":"s3cret-value"}}"#;
+        let content_length = body.len().to_string();
+        let headers = [
+            ("Date", "Fri, 04 Dec 2026 12:00:00 GMT"),
+            ("X-Request-Id", "0123456789abcdef0123456789abcdef"),
+            ("Content-Type", "application/json;charset=UTF-8"),
+            ("Content-Length", content_length.as_str()),
+        ];
+        (input, outcome(200, &headers, body))
+    }
+
+    /// One whole typed call as Kotlin drives it, without JNI: `callStart`'s read, start and
+    /// first step (the signed request), then `callNext` with the response (the result as a
+    /// tree), the call freed and the answer buffer given back; the answers' codes.
+    fn fast_call(client: &Arc<CsmsClient>, input: &[u8], response: &[u8]) -> (u8, u8) {
+        let mut output = take_answer();
+        let mut call = start(Arc::clone(client), Some(read_start(input)), true);
+        assert!(!answer_step(&mut call, None, &mut output));
+        let sent = output[HEADER];
+        output.truncate(HEADER);
+        assert!(answer_step(&mut call, Some(response), &mut output));
+        let done = output[HEADER];
+        free(call);
+        put_answer(output);
+        (sent, done)
+    }
+
+    /// The loop a profiler measures ([`callgrind_fast_call`]): `n` calls.
+    #[inline(never)]
+    fn fast_call_loop(client: &Arc<CsmsClient>, input: &[u8], response: &[u8], n: usize) {
+        for _ in 0..n {
+            assert_eq!(std::hint::black_box(fast_call(client, input, response)), (SEND, DONE));
+        }
+    }
+
+    #[test]
+    fn a_typed_call_signs_its_request_and_decodes_its_result_as_a_tree() {
+        let client = client();
+        let (input, response) = show_secret_version();
+        let mut output = take_answer();
+        let mut call = start(Arc::clone(&client), Some(read_start(&input)), true);
+        assert!(!answer_step(&mut call, None, &mut output));
+        let mut sent = &output[HEADER + 1..];
+        let (method, url) = (wire::str(&mut sent).unwrap(), wire::str(&mut sent).unwrap());
+        assert_eq!(method, "GET");
+        assert_eq!(url, "https://kms.cn-north-4.myhuaweicloud.com/v1/PID/secrets/db/versions/latest");
+        let count = wire::int(&mut sent).unwrap();
+        let headers: Vec<(&str, &str)> =
+            (0..count).map(|_| (wire::str(&mut sent).unwrap(), wire::str(&mut sent).unwrap())).collect();
+        let names: Vec<&str> = headers.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["Content-Type", "User-Agent", "X-Project-Id", "X-Sdk-Date", "Host", "Authorization"]);
+        assert!(headers[5].1.starts_with(
+            "SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date, Signature="
+        ));
+        assert_eq!(wire::bytes(&mut sent).unwrap(), b"");
+        output.truncate(HEADER);
+        assert!(answer_step(&mut call, Some(&response[..]), &mut output));
+        let mut want = vec![DONE];
+        let result = serde_json::json!({"version": {"secret_string": "s3cret-value", "version_metadata": {
+            "create_time": 1_700_000_000_000_i64, "id": "v1", "secret_name": "db", "version_stages": ["SYSCURRENT"]}}});
+        put_value(&mut want, &result);
+        assert_eq!(&output[HEADER..], want);
+        free(call);
+        put_answer(output);
+    }
+
+    /// The native work of Kotlin's typed no-I/O call, repeated for a profiler that counts
+    /// instructions (the machine's load does not change them): `CSMS_FAST_CALLS` calls
+    /// (1000 when unset). Build with `cargo test --release -p csms-uniffi --no-run`, then run
+    /// the test binary under `valgrind --tool=callgrind --toggle-collect='*fast_call_loop*'`
+    /// with `--ignored --exact fast::tests::callgrind_fast_call`; the total over the calls
+    /// divided by their number is the cost of one. Valgrind's CPU has no SHA extensions: its
+    /// SHA-256 blocks run the portable code (about 3,500 instructions a block, 8 a call), so
+    /// compare the totals without `sha2::sha256::compress256`.
+    #[test]
+    #[ignore = "a profiling harness, run by hand"]
+    fn callgrind_fast_call() {
+        let n = std::env::var("CSMS_FAST_CALLS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+        let client = client();
+        let (input, response) = show_secret_version();
+        // One call first: the thread's buffers and lazily made state exist before the loop.
+        fast_call_loop(&client, &input, &response, 1);
+        fast_call_loop(&client, &input, &response, n);
+    }
 }

@@ -171,9 +171,13 @@ impl Client {
         at: SdkDate,
     ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
         match &self.auth {
-            Auth::Signed(signer) => {
-                signer.sign_parts(&request.method, &request.url, &signer::view(request), &request.body, at)
-            }
+            Auth::Signed(signer) => signer.sign_borrowed(
+                &request.method,
+                &request.url,
+                signer::borrowed_headers(request),
+                &request.body,
+                at,
+            ),
             Auth::Token(token) => {
                 let mut headers: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(request.headers.len() + 1);
                 for (name, value) in &request.headers {

@@ -82,10 +82,15 @@ const CONTROL: &str = "control character in a string";
 pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
     // Outside strings any byte that is not ASCII is an error anyway: checking all of it
     // once lets every string below be a slice of `text`.
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => return Err(JsonError { offset: e.valid_up_to(), reason: "invalid UTF-8" }),
-    };
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_str(text),
+        Err(e) => Err(JsonError { offset: e.valid_up_to(), reason: "invalid UTF-8" }),
+    }
+}
+
+/// [`parse`] of a text (UTF-8 already: not checked again).
+pub fn parse_str(text: &str) -> Result<Value, JsonError> {
+    let bytes = text.as_bytes();
     let mut reader = Reader { text, bytes, at: 0, depth: MAX_DEPTH };
     let value = reader.value()?;
     reader.skip_space();
@@ -93,11 +98,6 @@ pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
         return Err(reader.error("trailing characters"));
     }
     Ok(value)
-}
-
-/// [`parse`] of a text.
-pub fn parse_str(text: &str) -> Result<Value, JsonError> {
-    parse(text.as_bytes())
 }
 
 struct Reader<'a> {

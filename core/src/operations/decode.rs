@@ -24,7 +24,7 @@
 //! Only a body that is not an object is an error, which names no value (it may be a secret).
 
 use super::node::Node;
-use super::{Model, Type};
+use super::{Member, Model, Type};
 use crate::util::parse_i64;
 use crate::validate::{as_integer, describe};
 use serde_json::{Map, Number, Value};
@@ -188,10 +188,24 @@ fn emit_model(model: &Model, value: &Node<'_>, sink: &mut impl DecodeSink) -> bo
     match value {
         Node::Object(object) => {
             // The result is a map sorted by key, as the body's is: its members in the body's order.
-            let kept = object.iter().filter(|(k, v)| field(k).is_some_and(|f| keeps(f.ty, v))).count();
-            sink.object(kept);
-            for (key, v) in object {
+            // Each member's field where it is kept, found once for the count that comes first
+            // and kept for the walk, for the first `KNOWN` members (a body's objects have
+            // fewer); any beyond is looked up again.
+            const KNOWN: usize = 32;
+            let mut known: [Option<&Member>; KNOWN] = [None; KNOWN];
+            let mut kept = 0;
+            for (i, (key, v)) in object.iter().enumerate() {
                 if let Some(f) = field(key).filter(|f| keeps(f.ty, v)) {
+                    kept += 1;
+                    if let Some(slot) = known.get_mut(i) {
+                        *slot = Some(f);
+                    }
+                }
+            }
+            sink.object(kept);
+            for (i, (key, v)) in object.iter().enumerate() {
+                let f = if i < KNOWN { known[i] } else { field(key).filter(|f| keeps(f.ty, v)) };
+                if let Some(f) = f {
                     sink.key(key);
                     emit_value(f.ty, v, sink);
                 }
@@ -519,6 +533,30 @@ mod tests {
             }
         }
         assert!(walked > 5_000, "{walked}");
+    }
+
+    /// Objects of more members than `emit_model` remembers the fields of (known fields after
+    /// many unknown ones, nulls among them): the same events as walking `decode`'s result.
+    #[test]
+    fn decode_into_reads_objects_of_many_members() {
+        let mut metadata = serde_json::Map::new();
+        let mut body = serde_json::Map::new();
+        for i in 0..40 {
+            metadata.insert(format!("a{i:02}"), json!(i));
+            body.insert(format!("a{i:02}"), json!({"x": i}));
+        }
+        metadata.insert("id".into(), json!("v1"));
+        metadata.insert("expire_time".into(), Value::Null);
+        metadata.insert("version_stages".into(), json!(["SYSCURRENT", null]));
+        metadata.insert("create_time".into(), json!("1700000000000"));
+        body.insert("version".into(), json!({"version_metadata": metadata, "secret_string": "s"}));
+        let (op, body) = (op("ShowSecretVersion"), Value::Object(body));
+        let mut into = Events::default();
+        op.decode_into(&body, &mut into).unwrap();
+        let mut want = Events::default();
+        walk(&op.decode(body.clone()).unwrap(), &mut want);
+        assert_eq!(into.0, want.0);
+        assert!(want.0.contains(&"key create_time".to_owned()), "{:?}", want.0);
     }
 
     /// `value` as JSON text in many ways one reads to the same value: whitespace between

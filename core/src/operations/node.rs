@@ -184,14 +184,19 @@ impl<'a> Reader<'a> {
         let (bytes, start) = (self.bytes, self.at);
         let mut end = start;
         // Eight bytes at a time up to the eight holding the end (a quote, a backslash or a
-        // control byte), then one at a time.
-        while let Some(&chunk) = bytes.get(end..end + 8).and_then(|b| <&[u8; 8]>::try_from(b).ok()) {
-            if ends(u64::from_le_bytes(chunk)) {
+        // control byte), which the word's lowest mark places; one at a time in the last few.
+        loop {
+            let Some(&chunk) = bytes.get(end..end + 8).and_then(|b| <&[u8; 8]>::try_from(b).ok()) else {
+                end += bytes[end..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+                break;
+            };
+            let marks = ends(u64::from_le_bytes(chunk));
+            if marks != 0 {
+                end += (marks.trailing_zeros() / 8) as usize;
                 break;
             }
             end += 8;
         }
-        end += bytes[end..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
         if bytes[end] != b'"' {
             return None;
         }
@@ -227,25 +232,27 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Whether one of the eight bytes of `word` is a quote, a backslash or below 0x20 (a byte
-/// above 0x7f, of a UTF-8 sequence, never is).
-fn ends(word: u64) -> bool {
+/// The high bit of each of the eight bytes of `word` (little-endian: the first in memory is
+/// the lowest) that is a quote, a backslash or below 0x20 (a byte above 0x7f, of a UTF-8
+/// sequence, never is), exact up to the first such byte (the lowest mark); zero when none is.
+fn ends(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A byte of `x` is below `n` (at most 0x80): a high bit of `(x - n) & !x`, for any byte
-    // when there is one (a borrow only ever runs up from a byte that is below).
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH != 0;
-    below(word, 0x20) || below(word ^ (ONES * u64::from(b'"')), 1) || below(word ^ (ONES * u64::from(b'\\')), 1)
+    // A byte of `x` is below `n` (at most 0x80): the high bit of `(x - n) & !x`, exact for
+    // every byte up to the first that is below (a borrow only ever runs up from a byte that
+    // is below, to the bytes after it).
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    below(word, 0x20) | below(word ^ (ONES * u64::from(b'"')), 1) | below(word ^ (ONES * u64::from(b'\\')), 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `ends` says what a look at each byte says, for words of every kind of byte in every
+    /// `ends` finds the byte a look at each byte finds first, for words of every kind of byte in every
     /// place (plain ones, quotes, backslashes, control bytes, UTF-8's high bytes).
     #[test]
-    fn ends_finds_a_quote_a_backslash_or_a_control_byte_anywhere_in_a_word() {
+    fn ends_marks_the_first_quote_backslash_or_control_byte_anywhere_in_a_word() {
         let kinds = [b'a', b'~', b' ', b'"', b'\\', 0x1f, 0x00, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         for _ in 0..20_000 {
@@ -256,8 +263,10 @@ mod tests {
                 state ^= state << 17;
                 *b = kinds[(state % kinds.len() as u64) as usize];
             }
-            let want = word.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20);
-            assert_eq!(ends(u64::from_le_bytes(word)), want, "{word:?}");
+            let first = word.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            let marks = ends(u64::from_le_bytes(word));
+            let found = (marks != 0).then(|| (marks.trailing_zeros() / 8) as usize);
+            assert_eq!(found, first, "{word:?}");
         }
     }
 

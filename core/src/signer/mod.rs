@@ -99,14 +99,15 @@ impl FromStr for Algorithm {
     }
 }
 
-/// The headers of `req` as `(name, value)` borrows.
-pub(crate) fn view(req: &HttpRequest) -> Vec<(&str, &str)> {
+/// The headers of `req` as `(name, value)` borrows, with room for the four a signature adds:
+/// what [`Signer::sign_parts`] starts from, made from the request without a list between.
+pub(crate) fn borrowed_headers(req: &HttpRequest) -> Vec<(&str, Cow<'_, str>)> {
     // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
-    let mut view: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len());
+    let mut headers: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(req.headers.len() + 4);
     for (name, value) in &req.headers {
-        view.push((name, value));
+        headers.push((name, Cow::Borrowed(value)));
     }
-    view
+    headers
 }
 
 /// Whether `name` is an HTTP header name (an RFC 9110 token). Anything else could not be
@@ -229,7 +230,7 @@ impl Signer {
     /// `X-Security-Token` for temporary keys, the unsigned-payload header for bodies that
     /// are not JSON, trims header values, and adds `Authorization` (see [`Signer::sign_parts`]).
     pub fn sign(&self, req: &mut HttpRequest, at: SdkDate) -> Result<()> {
-        let parts = self.sign_parts(&req.method, &req.url, &view(req), &req.body, at)?;
+        let parts = self.sign_borrowed(&req.method, &req.url, borrowed_headers(req), &req.body, at)?;
         let mut signed: Vec<(String, String)> = Vec::with_capacity(parts.len());
         for (name, value) in parts {
             signed.push((name.to_owned(), value.into_owned()));
@@ -267,7 +268,24 @@ impl Signer {
         body: &[u8],
         at: SdkDate,
     ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
-        let (mut out, list, canonical, date_bytes) = self.canonical_parts(method, url, headers, body, at)?;
+        let mut given: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(headers.len() + 4);
+        for &(name, value) in headers {
+            given.push((name, Cow::Borrowed(value)));
+        }
+        self.sign_borrowed(method, url, given, body, at)
+    }
+
+    /// [`Signer::sign_parts`] of the headers `given` (values borrowed), made into the signed
+    /// ones in place.
+    pub(crate) fn sign_borrowed<'a>(
+        &'a self,
+        method: &str,
+        url: &'a str,
+        given: Vec<(&'a str, Cow<'a, str>)>,
+        body: &[u8],
+        at: SdkDate,
+    ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
+        let (mut out, list, canonical, date_bytes) = self.canonical_parts(method, url, given, body, at)?;
         let date = std::str::from_utf8(&date_bytes).unwrap_or_else(|_| panic!("ASCII digits"));
         let authorization = self.authorization(&canonical, &list, date);
         out.push(("Authorization", Cow::Owned(authorization)));
@@ -278,38 +296,34 @@ impl Signer {
     /// `X-Security-Token` and `X-Auth-Token` shown as `***`, and its string to sign (which
     /// holds no secret). For an error that explains a refused signature.
     pub(crate) fn explain(&self, req: &HttpRequest, at: SdkDate) -> Option<(String, String)> {
-        let (_, _, canonical, _) = self.canonical_parts(&req.method, &req.url, &view(req), &req.body, at).ok()?;
+        let (_, _, canonical, _) =
+            self.canonical_parts(&req.method, &req.url, borrowed_headers(req), &req.body, at).ok()?;
         let (string_to_sign, _) = self.string_to_sign(&canonical, &at.text());
         Some((canonical::masked(&canonical), string_to_sign.to_string()))
     }
 
-    /// The headers of [`Signer::sign_parts`] but `Authorization`, their `SignedHeaders`
-    /// list, the canonical request (wiped when dropped: it holds the security token), and
+    /// The headers of [`Signer::sign_parts`] (of the headers `out`, given) but
+    /// `Authorization`, their `SignedHeaders` list, the canonical request (wiped when dropped: it holds the security token), and
     /// the date's text.
     #[allow(clippy::type_complexity)]
     fn canonical_parts<'a>(
         &'a self,
         method: &str,
         url: &'a str,
-        headers: &[(&'a str, &'a str)],
+        mut out: Vec<(&'a str, Cow<'a, str>)>,
         body: &[u8],
         at: SdkDate,
     ) -> Result<(Vec<(&'a str, Cow<'a, str>)>, String, WipedString, [u8; 16])> {
         at.check_writable()?;
         let url_parts = split_url(url).ok_or_else(|| Error::validation("url", "not an absolute URL"))?;
-        if let Some((name, _)) = headers.iter().find(|(name, _)| !is_header_name(name)) {
+        if let Some((name, _)) = out.iter().find(|(name, _)| !is_header_name(name)) {
             return Err(Error::validation(
                 "headers",
                 format!("{} is not an HTTP header name", crate::util::quoted(name, '"')),
             ));
         }
         // Signing again (a retry) replaces the previous signature instead of signing it.
-        let mut out: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(headers.len() + 4);
-        for &(name, value) in headers {
-            if !name.eq_ignore_ascii_case("Authorization") {
-                out.push((name, Cow::Borrowed(value)));
-            }
-        }
+        out.retain(|(name, _)| !name.eq_ignore_ascii_case("Authorization"));
         // The date's text on the stack; the header gets the one owned copy.
         let date_bytes = at.to_bytes();
         let date = std::str::from_utf8(&date_bytes).unwrap_or_else(|_| panic!("ASCII digits"));
