@@ -99,15 +99,25 @@ impl FromStr for Algorithm {
     }
 }
 
-/// The headers of `req` as `(name, value)` borrows, with room for the four a signature adds:
-/// what [`Signer::sign_parts`] starts from, made from the request without a list between.
+/// The headers of `req` as `(name, value)` borrows but any `Authorization` (see
+/// [`unsigned`]), with room for the four a signature adds: what [`Signer::sign_borrowed`]
+/// starts from, made from the request without a list between.
 pub(crate) fn borrowed_headers(req: &HttpRequest) -> Vec<(&str, Cow<'_, str>)> {
     // Plain loops: iterator adapters and `collect` are sizeable where code size counts.
     let mut headers: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(req.headers.len() + 4);
     for (name, value) in &req.headers {
-        headers.push((name, Cow::Borrowed(value)));
+        if unsigned(name) {
+            headers.push((name, Cow::Borrowed(value)));
+        }
     }
     headers
+}
+
+/// Whether a header called `name` is signed as given: all but `Authorization`, which
+/// signing again (a retry) replaces rather than signs. (Leaving it out before the names are
+/// checked changes nothing: `Authorization` is an HTTP header name.)
+fn unsigned(name: &str) -> bool {
+    !name.eq_ignore_ascii_case("Authorization")
 }
 
 /// Whether `name` is an HTTP header name (an RFC 9110 token). Anything else could not be
@@ -270,13 +280,15 @@ impl Signer {
     ) -> Result<Vec<(&'a str, Cow<'a, str>)>> {
         let mut given: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(headers.len() + 4);
         for &(name, value) in headers {
-            given.push((name, Cow::Borrowed(value)));
+            if unsigned(name) {
+                given.push((name, Cow::Borrowed(value)));
+            }
         }
         self.sign_borrowed(method, url, given, body, at)
     }
 
-    /// [`Signer::sign_parts`] of the headers `given` (values borrowed), made into the signed
-    /// ones in place.
+    /// [`Signer::sign_parts`] of the headers `given` (values borrowed, no `Authorization`:
+    /// see [`borrowed_headers`]), made into the signed ones in place.
     pub(crate) fn sign_borrowed<'a>(
         &'a self,
         method: &str,
@@ -302,8 +314,8 @@ impl Signer {
         Some((canonical::masked(&canonical), string_to_sign.to_string()))
     }
 
-    /// The headers of [`Signer::sign_parts`] (of the headers `out`, given) but
-    /// `Authorization`, their `SignedHeaders` list, the canonical request (wiped when dropped: it holds the security token), and
+    /// The headers of [`Signer::sign_parts`] (of the headers `out`, given, without
+    /// `Authorization`) but `Authorization`, their `SignedHeaders` list, the canonical request (wiped when dropped: it holds the security token), and
     /// the date's text.
     #[allow(clippy::type_complexity)]
     fn canonical_parts<'a>(
@@ -322,8 +334,6 @@ impl Signer {
                 format!("{} is not an HTTP header name", crate::util::quoted(name, '"')),
             ));
         }
-        // Signing again (a retry) replaces the previous signature instead of signing it.
-        out.retain(|(name, _)| !name.eq_ignore_ascii_case("Authorization"));
         // The date's text on the stack; the header gets the one owned copy.
         let date_bytes = at.to_bytes();
         let date = std::str::from_utf8(&date_bytes).unwrap_or_else(|_| panic!("ASCII digits"));
