@@ -314,9 +314,9 @@ impl Signer {
         Some((canonical::masked(&canonical), string_to_sign.to_string()))
     }
 
-    /// The headers of [`Signer::sign_parts`] (of the headers `out`, given, without
-    /// `Authorization`) but `Authorization`, their `SignedHeaders` list, the canonical request (wiped when dropped: it holds the security token), and
-    /// the date's text.
+    /// From the given headers `out` (without `Authorization`), the headers of
+    /// [`Signer::sign_parts`] but `Authorization`, their `SignedHeaders` list, the canonical
+    /// request (wiped when dropped: it holds the security token), and the date's text.
     #[allow(clippy::type_complexity)]
     fn canonical_parts<'a>(
         &'a self,
