@@ -478,17 +478,19 @@ mod wire {
 
 /// An `HttpResponse` as uniffi writes it (`FfiConverterTypeHttpResponse.write`), read into the
 /// core's response as [`crate::to_core_response`] makes it, without uniffi's record between,
-/// but for the headers the core does not read (`HttpResponse::HEADERS_READ`: nothing else
-/// sees this response): no copy of those.
+/// but for the headers the core does not read of a response of its status
+/// (`HttpResponse::headers_read`: nothing else sees this response): no copy of those. (Kotlin
+/// writes only those: see [`Java_csms_DirectNative_headersRead`].)
 fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsException> {
     let status = wire::int(buf)?;
     let status = u16::try_from(status)
         .map_err(|_| crate::invalid("status", format!("must be between 0 and 65535, not {status}")))?;
+    let read = csms_core::HttpResponse::headers_read(status);
     let count = usize::try_from(wire::int(buf)?).map_err(|_| wire::malformed("a negative length"))?;
-    let mut headers = Vec::with_capacity(count.min(csms_core::HttpResponse::HEADERS_READ.len()));
+    let mut headers = Vec::with_capacity(count.min(read.len()));
     for _ in 0..count {
         let (name, value) = (wire::bytes(buf)?, wire::bytes(buf)?);
-        if csms_core::HttpResponse::HEADERS_READ.iter().any(|read| read.as_bytes().eq_ignore_ascii_case(name)) {
+        if read.iter().any(|read| read.as_bytes().eq_ignore_ascii_case(name)) {
             headers.push((wire::utf8(name)?.to_owned(), wire::utf8(value)?.to_owned()));
         } else if !(name.is_ascii() && value.is_ascii()) {
             // Refused as before when not UTF-8, though not kept; ASCII (the usual header,
@@ -498,6 +500,27 @@ fn read_response(buf: &mut &[u8]) -> Result<csms_core::HttpResponse, CsmsExcepti
         }
     }
     Ok(csms_core::HttpResponse::new(status, headers, wire::bytes(buf)?.to_vec()))
+}
+
+/// The names of the headers the core reads of a response (`HttpResponse::headers_read`), for
+/// Kotlin to write only those into a response it hands to [`Java_csms_DirectNative_callNext`]:
+/// `DirectNative.headersRead`. Of a success (2xx) with `success` (a `jboolean`) non-zero,
+/// else of any other status; each name a length byte then its ASCII, lower case. Null only
+/// when the JVM could not make the array (its error is then thrown).
+///
+/// # Safety
+///
+/// Called by the JVM: `env` is this thread's.
+#[no_mangle]
+pub unsafe extern "system" fn Java_csms_DirectNative_headersRead(env: JniEnv, _class: JObject, success: u8) -> JObject {
+    // SAFETY: as the JVM promises.
+    let env = unsafe { Env::new(env) };
+    let mut names = Vec::new();
+    for name in csms_core::HttpResponse::headers_read(if success != 0 { 200 } else { 500 }) {
+        names.push(name.len() as u8);
+        names.extend_from_slice(name.as_bytes());
+    }
+    env.new_bytes(&names)
 }
 
 /// A value Kotlin wrote with its `FfiConverterType...write`.

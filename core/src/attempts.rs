@@ -451,8 +451,9 @@ mod tests {
         assert!(matches!(error, Error::Transport { maybe_sent: false, .. }));
     }
 
-    /// `HttpResponse::HEADERS_READ` is every header the core reads: a call ends, waits and
-    /// errs the same with only those headers as with all of them.
+    /// `HttpResponse::HEADERS_READ` is every header the core reads, and
+    /// `HttpResponse::headers_read` every one it reads of a response of that status: a call
+    /// ends, waits and errs the same with only those headers as with all of them.
     #[test]
     fn the_headers_the_core_reads_are_the_headers_read() {
         let headers = |names: &[&str]| -> Vec<(String, String)> {
@@ -496,6 +497,7 @@ mod tests {
             };
             let all = outcome(&[]);
             assert_eq!(outcome(&HttpResponse::HEADERS_READ), all, "{status} {body}");
+            assert_eq!(outcome(HttpResponse::headers_read(status)), all, "{status} {body}");
             for (i, read) in HttpResponse::HEADERS_READ.iter().enumerate() {
                 let others: Vec<&str> = HttpResponse::HEADERS_READ.iter().copied().filter(|n| n != read).collect();
                 each_read[i] |= outcome(&others) != all;

@@ -67,6 +67,23 @@ impl HttpResponse {
     /// an error) may leave every other header out.
     pub const HEADERS_READ: [&'static str; 3] = ["x-request-id", "retry-after", "date"];
 
+    /// The headers of [`HttpResponse::HEADERS_READ`] that the core reads of a response with
+    /// status `status`: of a success (2xx), `x-request-id` alone (a result that cannot be
+    /// decoded names it); of any other status, all three.
+    ///
+    /// ```
+    /// use csms_core::HttpResponse;
+    /// assert_eq!(HttpResponse::headers_read(200), ["x-request-id"]);
+    /// assert_eq!(HttpResponse::headers_read(401), HttpResponse::HEADERS_READ);
+    /// ```
+    pub fn headers_read(status: u16) -> &'static [&'static str] {
+        if (200..300).contains(&status) {
+            &Self::HEADERS_READ[..1]
+        } else {
+            &Self::HEADERS_READ
+        }
+    }
+
     /// A response with this status, headers and body.
     pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
         HttpResponse { status, headers, body: body.into() }

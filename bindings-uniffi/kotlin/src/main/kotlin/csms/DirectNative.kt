@@ -45,6 +45,13 @@ internal object DirectNative {
      */
     @JvmStatic external fun callNext(call: Long, buf: ByteArray, length: Int): ByteArray
 
+    /**
+     * The names of the headers the core reads of a response of a success (2xx) when
+     * [success], else of any other status (`HttpResponse::headers_read`): each a length byte,
+     * then its ASCII, lower case.
+     */
+    @JvmStatic external fun headersRead(success: Boolean): ByteArray
+
     /** Frees [call], which no answer said was over. */
     @JvmStatic external fun callFree(call: Long)
 

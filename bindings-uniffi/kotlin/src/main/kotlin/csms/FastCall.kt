@@ -315,15 +315,65 @@ internal object Wire {
             length += buffer.position()
         }
 
-        /** An `HttpResponse`, as `FfiConverterTypeHttpResponse.write`. */
+        /**
+         * An `HttpResponse`, as `FfiConverterTypeHttpResponse.write`, but for the headers the
+         * core does not read of a response of its status ([headersRead]), left out.
+         */
         fun response(r: HttpResponse) {
             int(r.status)
-            headers(r.headers)
+            val read = headersRead(r.status)
+            val countAt = length
+            int(0)
+            var kept = 0
+            for (h in r.headers) {
+                if (reads(read, h.name)) {
+                    string(h.name)
+                    string(h.value)
+                    kept++
+                }
+            }
+            bytes[countAt] = (kept ushr 24).toByte()
+            bytes[countAt + 1] = (kept ushr 16).toByte()
+            bytes[countAt + 2] = (kept ushr 8).toByte()
+            bytes[countAt + 3] = kept.toByte()
             bytes(r.body)
         }
     }
 
     private val writers = ThreadLocal.withInitial { Writer(ByteArray(2048)) }
+
+    /**
+     * The names of the headers the core reads of a success (2xx) and of any other response
+     * (src/fast.rs, `Java_csms_DirectNative_headersRead`), asked once, when first used.
+     */
+    private object HeadersRead {
+        val success = namesOf(DirectNative.headersRead(true))
+        val other = namesOf(DirectNative.headersRead(false))
+
+        private fun namesOf(b: ByteArray): Array<String> {
+            val names = ArrayList<String>()
+            var at = 0
+            while (at < b.size) {
+                val n = b[at].toInt()
+                names.add(String(b, at + 1, n, Charsets.US_ASCII))
+                at += 1 + n
+            }
+            return names.toTypedArray()
+        }
+    }
+
+    /**
+     * The names of the headers the core reads of a response of [status]: the others are not
+     * written (so a header the core never reads cannot fail a call, as one holding a lone
+     * surrogate would on uniffi's path).
+     */
+    private fun headersRead(status: Int): Array<String> = if (status in 200..299) HeadersRead.success else HeadersRead.other
+
+    /** Whether [name] is one of [read] in any letter case (the length compared first: most headers differ there). */
+    private fun reads(read: Array<String>, name: String): Boolean {
+        for (r in read) if (r.length == name.length && r.equals(name, ignoreCase = true)) return true
+        return false
+    }
 
     /** This thread's writer, emptied. */
     fun writer(): Writer = writers.get().also { it.length = 0 }

@@ -127,6 +127,45 @@ class FastPathTest {
         }
     }
 
+    /** A transport answering with [responses] in turn, recording the waits it is asked for. */
+    private class Script(private vararg val responses: HttpResponse) : HttpTransport {
+        var sent = 0
+        val waits = mutableListOf<Long>()
+        override suspend fun send(request: HttpRequest): HttpResponse = responses[sent++]
+        override suspend fun sleep(millis: Long) {
+            waits.add(millis)
+        }
+    }
+
+    @Test
+    fun `the headers the core reads of a response reach it in any letter case, and only those`() {
+        // Only the headers the core reads of a response of its status cross (the request id of
+        // a success; also Retry-After and Date of others): one the core never reads, even one
+        // uniffi's encoder would refuse (a lone surrogate), does not fail the call.
+        val odd = Header("X-Odd", "a\uD800b")
+        val options = """{"endpoint":"https://csms.example.com","project_id":"p","credentials":{"ak":"a","sk":"s"}}"""
+        val undecodable = Script(HttpResponse(200, listOf(odd, Header("x-REQUEST-id", "req-7")), "[1]".toByteArray()))
+        val decode = assertThrows<CsmsException.Decode> { runBlocking { CsmsClient(options, undecodable).showSecretVersion("db", "latest") } }
+        assertEquals("req-7", decode.requestId)
+        assertEquals(200, decode.status)
+
+        val throttled = HttpResponse(
+            429, listOf(odd, Header("RETRY-after", "3"), Header("X-Request-ID", "req-8")),
+            """{"error_code":"CSMS.0429","error_msg":"slow down"}""".toByteArray(),
+        )
+        val script = Script(throttled, HttpResponse(200, listOf(odd), """{"version":{"secret_string":"v"}}""".toByteArray()))
+        val typed = runBlocking { CsmsClient(options, script).showSecretVersion("db", "latest") }
+        assertEquals("v", typed.version!!.secretString)
+        assertEquals(listOf(3000L), script.waits) // Retry-After read
+
+        val refused = Script(
+            HttpResponse(404, listOf(odd, Header("x-request-id", "req-9")), """{"error_code":"CSMS.0404","error_msg":"no"}""".toByteArray()),
+        )
+        val api = assertThrows<CsmsException.Api> { runBlocking { CsmsClient(options, refused).showSecretVersion("db", "latest") } }
+        assertEquals("req-9", api.requestId)
+        assertEquals("CSMS.0404", api.errorCode)
+    }
+
     @Test
     fun `an object of the fast path's tree is a read-only map like the parsed one`() {
         val body = """{"user_id":"u1","extension":{"b":1,"a":{"x":[true]},"n":null,"s":"t"}}"""
