@@ -239,11 +239,16 @@ internal object Wire {
 
         fun int(v: Int) {
             room(4)
-            bytes[length] = (v ushr 24).toByte()
-            bytes[length + 1] = (v ushr 16).toByte()
-            bytes[length + 2] = (v ushr 8).toByte()
-            bytes[length + 3] = v.toByte()
+            intAt(length, v)
             length += 4
+        }
+
+        /** Writes [v] big-endian over the four bytes written at [at]. */
+        private fun intAt(at: Int, v: Int) {
+            bytes[at] = (v ushr 24).toByte()
+            bytes[at + 1] = (v ushr 16).toByte()
+            bytes[at + 2] = (v ushr 8).toByte()
+            bytes[at + 3] = v.toByte()
         }
 
         fun string(s: String) {
@@ -332,10 +337,7 @@ internal object Wire {
                     kept++
                 }
             }
-            bytes[countAt] = (kept ushr 24).toByte()
-            bytes[countAt + 1] = (kept ushr 16).toByte()
-            bytes[countAt + 2] = (kept ushr 8).toByte()
-            bytes[countAt + 3] = kept.toByte()
+            intAt(countAt, kept)
             bytes(r.body)
         }
     }
@@ -344,7 +346,8 @@ internal object Wire {
 
     /**
      * The names of the headers the core reads of a success (2xx) and of any other response
-     * (src/fast.rs, `Java_csms_DirectNative_headersRead`), asked once, when first used.
+     * (src/fast.rs, `Java_csms_DirectNative_headersRead`), asked once, when first used: the
+     * core's `HttpResponse::headers_read` depends on nothing but whether a status is a success.
      */
     private object HeadersRead {
         val success = namesOf(DirectNative.headersRead(true))

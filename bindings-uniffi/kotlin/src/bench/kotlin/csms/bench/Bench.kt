@@ -46,9 +46,8 @@ import com.huaweicloud.sdk.csms.v1.CsmsClient as OfficialClient
  * (`-XX:+PrintCompilation`), running as profiled, less optimized code until then, so a round
  * of that time measured the no-I/O call at 10 µs rather than 5.3, and the whole run's median
  * moved from 5.3 to 8.2 µs from run to run. By the sixth warm-up round the rounds measure
- * steady times. Ratios are official
- * time / ours (above 1: ours is faster). The last line is `ratios: no-io X, sign Y, e2e Z`
- * (e2e: the lower of ShowSecretVersion and UpdateSecret).
+ * steady times. Ratios are official time / ours (above 1: ours is faster). The last line is
+ * `ratios: no-io X, sign Y, e2e Z` (e2e: the lower of ShowSecretVersion and UpdateSecret).
  */
 
 private const val WARM_UP_ROUNDS = 6
