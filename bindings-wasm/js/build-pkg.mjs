@@ -9,17 +9,15 @@
 //                    (fetch, timeouts, the retry loop), credentials.js (providers), cache.js
 //                    (the secret cache), rotation.js (rotate), shapes.js and the wasm-bindgen
 //                    glue; testing.js (for the package's tests only, outside `exports`) and
-//                    shared.js, what it shares with index.js; and the loaders of the module that
-//                    package.json `imports` chooses by condition (`#csms-module`):
-//                    module-node.js (Node, Deno, Bun: read with fs), module-edge.js (workerd,
-//                    edge-light: imported statically), module-browser.js (browsers, bundlers:
-//                    fetched by `init()`)
+//                    shared.js, what it shares with index.js; and edge.js, the entry of the edge
+//                    runtimes (package.json `exports`: workerd, edge-light), which imports the
+//                    module as a WebAssembly.Module and re-exports index.js
 // pkg/esm/csms_bg.wasm the module, once (also `csms-sdk/csms_bg.wasm`)
 // pkg/*.d.ts         types (index.d.ts, index.d.cts for require, operations.d.ts generated)
 // pkg/LICENSE, README.md
 // CommonJS `require` loads the same ES modules (require of an ES module: Node ^20.19, >= 22.12).
-// The shipped JavaScript is minified by esbuild (whitespace and syntax, names kept); the
-// loaders have only their comments stripped (js/ has them, and the .d.ts keeps every doc
+// The shipped JavaScript is minified by esbuild (whitespace and syntax, names kept); edge.js
+// has only its comments stripped (js/ has them, and the .d.ts keeps every doc
 // comment).
 
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -151,7 +149,7 @@ function stripComments(source, name) {
 
 // The wasm-bindgen glue: only initSync is used, never the fetch-based default init.
 // Its async default init would look for the .wasm with `new URL('…_bg.wasm', import.meta.url)`,
-// under wasm-bindgen's name for it: that path is cut out (js/module-browser.js has the URL).
+// under wasm-bindgen's name for it: that path is cut out (js/instance.js has the URL).
 const glue = readFileSync(join(bindgenDir, 'csms_wasm.js'), 'utf8').replace(
   /new URL\('[\w.-]+\.wasm', import\.meta\.url\)/g,
   "(() => { throw new Error('csms-sdk loads its WebAssembly module itself (js/instance.js)'); })()",
@@ -172,7 +170,7 @@ export function __resetInstance() {
   wasm = undefined;
 }
 `);
-for (const module of ['errors', 'transport', 'credentials', 'cache', 'rotation', 'testing', 'instance', 'module-node', 'module-edge', 'module-browser']) {
+for (const module of ['errors', 'transport', 'credentials', 'cache', 'rotation', 'testing', 'instance', 'edge']) {
   emit(module, readFileSync(join(here, `${module}.js`), 'utf8'));
 }
 
@@ -185,7 +183,7 @@ const shapes = {
 };
 emit('shapes', readFileSync(join(here, 'shapes.js'), 'utf8').replace("'__OUTPUT_SHAPES__'", JSON.stringify(JSON.stringify(shapes))));
 
-// The module, once: beside the loaders that read, import or fetch it (`./csms_bg.wasm`).
+// The module, once: beside the code that reads, imports or fetches it (`./csms_bg.wasm`).
 const bytes = readFileSync(wasmPath);
 copyFileSync(wasmPath, join(pkg, 'esm', 'csms_bg.wasm'));
 
@@ -241,30 +239,23 @@ writeFileSync(
         ? { repository: { type: 'git', url: `git+${process.env.CSMS_REPOSITORY}` }, homepage: process.env.CSMS_REPOSITORY }
         : {}),
       // One tree of ES modules for every runtime; `require` loads it too (require of an ES
-      // module), with the types of index.d.cts. What differs by runtime is how the module is
-      // had: `imports` below.
+      // module), with the types of index.d.cts. The edge runtimes first (they also match
+      // `browser`, and workerd with nodejs_compat `node`): their entry, edge.js, imports the
+      // module as a WebAssembly.Module; everywhere else index.js reads it (Node, Deno, Bun)
+      // or fetches it (browsers, bundlers: init()).
       exports: {
         '.': {
+          workerd: { types: './index.d.ts', default: './esm/edge.js' },
+          'edge-light': { types: './index.d.ts', default: './esm/edge.js' },
           require: { types: './index.d.cts', default: './esm/index.js' },
           default: { types: './index.d.ts', default: './esm/index.js' },
         },
         './csms_bg.wasm': './esm/csms_bg.wasm',
         './package.json': './package.json',
       },
-      // The module's loader (js/instance.js imports `#csms-module`): the edge runtimes first
-      // (they also match `browser`), then Node, Deno and Bun (fs), else browsers and bundlers
-      // (fetched by init()).
-      imports: {
-        '#csms-module': {
-          workerd: './esm/module-edge.js',
-          'edge-light': './esm/module-edge.js',
-          deno: './esm/module-node.js',
-          node: './esm/module-node.js',
-          default: './esm/module-browser.js',
-        },
-      },
       files: ['esm/', 'index.d.ts', 'index.d.cts', 'operations.d.ts', 'README.md', 'LICENSE'],
-      sideEffects: false,
+      // edge.js gives the module to init() when it is imported: a bundler must keep that call.
+      sideEffects: ['./esm/edge.js'],
       // 20.19 and 22.12: require() of an ES module, without a flag or warning.
       engines: { node: '^20.19.0 || >=22.12.0' },
       keywords: ['huaweicloud', 'csms', 'dew', 'secrets', 'wasm'],
@@ -292,9 +283,9 @@ emit('defaults', defaultsSource);
 copyFileSync(join(root, '..', 'LICENSE'), join(pkg, 'LICENSE'));
 
 // One file to import: index.js and testing.js bundled by esbuild (CSMS_ESBUILD, which build.sh
-// installs), what they share in one chunk (testing.js must reach the same instance); the
-// loaders stay files of their own, chosen by package.json `imports`. Node imports one module
-// instead of ten: ~9 ms instead of ~14 (bench.mjs, "import").
+// installs), what they share in one chunk (testing.js must reach the same instance); edge.js
+// stays a file of its own, importing index.js. Node imports one module instead of ten: ~9 ms
+// instead of ~14 (bench.mjs, "import").
 // Whitespace and syntax minified by esbuild (2.7 KB less gzipped in the tarball than not
 // minified); then terser (CSMS_TERSER) shortens local names only, keeping every function's and
 // class's name (`--keep-fnames --keep-classnames`: a stack trace still names the package's own
@@ -308,11 +299,11 @@ if (!terser) throw new Error('build-pkg: CSMS_TERSER (the terser script) is not 
 const bundled = join(pkg, 'bundled');
 execFileSync(esbuild, [
   join(pkg, 'esm', 'index.js'), join(pkg, 'esm', 'testing.js'),
-  '--bundle', '--splitting', '--format=esm', '--platform=neutral', '--external:#csms-module',
+  '--bundle', '--splitting', '--format=esm', '--platform=neutral',
   '--legal-comments=none', '--chunk-names=shared', '--minify-whitespace', '--minify-syntax', `--outdir=${bundled}`, '--log-level=warning',
 ], { stdio: 'inherit', cwd: pkg }); // (cwd: its markers of each part's file read `// esm/x.js` from anywhere)
 for (const file of readdirSync(join(pkg, 'esm'))) {
-  if (file.endsWith('.js') && !file.startsWith('module-')) rmSync(join(pkg, 'esm', file));
+  if (file.endsWith('.js') && file !== 'edge.js') rmSync(join(pkg, 'esm', file));
 }
 for (const file of readdirSync(bundled)) {
   const path = join(bundled, file);

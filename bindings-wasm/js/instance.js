@@ -6,14 +6,68 @@
 // fresh instance, and clients and credential providers re-create their native objects on it
 // (objects are tagged with the generation of their instance).
 //
-// Where the module comes from depends on the runtime, through package.json `imports`
-// (`#csms-module`: js/module-node.js, module-edge.js, module-browser.js): Node, Deno and Bun
-// read csms_bg.wasm synchronously, the edge runtimes import it, browsers and bundlers fetch it
-// (`init()`, or the first async call); `init(source)` gives it to hosts that load it themselves.
+// Where the module comes from depends on the runtime. Node, Deno and Bun read csms_bg.wasm
+// from beside this file, synchronously, on first use (`moduleNow`); browsers and bundlers fetch
+// it (`init()`, or the first async call: `defaultSource`); the edge runtimes, which forbid
+// compiling WebAssembly from bytes, have an entry of their own (js/edge.js, package.json
+// `exports`) that imports it as a WebAssembly.Module and gives it to `init`; `init(source)`
+// gives it to hosts that load it themselves. (Choosing a loader file by package.json `imports`
+// instead cost Node ~2 ms of every import resolving it: bench.mjs, "import".)
 
 import { initSync, installPanicHook, takePanic, __resetInstance } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';
-import { moduleNow, defaultSource } from '#csms-module';
+
+/** Where csms_bg.wasm is: beside this file (or beside a CommonJS bundle of it). */
+function location() {
+  // import.meta.url is empty in a CommonJS bundle (esbuild, webpack): __filename is the bundle's.
+  if (import.meta.url) return new URL('./csms_bg.wasm', import.meta.url);
+  // eslint-disable-next-line no-undef
+  if (typeof __filename === 'string') return `${__filename.replace(/[\\/][^\\/]*$/, '')}/csms_bg.wasm`;
+  return './csms_bg.wasm';
+}
+
+/**
+ * The runtime's synchronous file reader: `fs.readFileSync` from `process.getBuiltinModule`
+ * (Node 20.16+, Bun 1.1.21+, Deno 2.1+; not an `import 'node:fs'`, for which Node builds the
+ * ES module face of `fs`, ~4 ms of the import), Deno's own before 2.1; none in browsers.
+ */
+function fileReader() {
+  const process = globalThis.process;
+  if (process && typeof process.getBuiltinModule === 'function') {
+    const fs = process.getBuiltinModule('node:fs');
+    if (fs && typeof fs.readFileSync === 'function') return fs.readFileSync;
+  }
+  const deno = globalThis.Deno;
+  if (deno && typeof deno.readFileSync === 'function') return (path) => deno.readFileSync(path);
+  return undefined;
+}
+
+/** The module read and compiled now where the runtime reads files; else undefined. */
+function moduleNow() {
+  const read = fileReader();
+  if (!read) return undefined;
+  const where = location();
+  let bytes;
+  try {
+    bytes = read(where);
+  } catch (e) {
+    throw new Error(
+      `csms-sdk: cannot read its WebAssembly module ${where} (${e.code || e.message}); a bundle needs ` +
+        'csms-sdk/csms_bg.wasm copied beside it, or the module given with init(bytes)',
+      { cause: e },
+    );
+  }
+  return new WebAssembly.Module(bytes);
+}
+
+/**
+ * Where browsers fetch csms_bg.wasm from: beside this file. `new URL('./csms_bg.wasm',
+ * import.meta.url)` is the form bundlers (webpack 5, Vite, Parcel, Rollup with a plugin)
+ * recognise: they emit csms_bg.wasm as an asset and rewrite the URL.
+ */
+function defaultSource() {
+  return new URL('./csms_bg.wasm', import.meta.url);
+}
 
 // Importing the package runs nothing of the module: it is compiled on the first call that
 // needs it. (Compiling it off the main thread from import, with WebAssembly.compile, made

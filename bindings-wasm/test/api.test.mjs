@@ -14,23 +14,20 @@ const options = { endpoint: 'https://kms.cn-north-4.myhuaweicloud.com', projectI
 
 test('package.json: exports, sideEffects, no dependencies', () => {
   const pkg = JSON.parse(readFileSync(join(PKG_DIR, 'package.json'), 'utf8'));
-  assert.equal(pkg.sideEffects, false);
+  // Only the edge entry has an effect (it gives the module to init()).
+  assert.deepEqual(pkg.sideEffects, ['./esm/edge.js']);
   assert.equal(pkg.dependencies, undefined);
-  // One tree: `require` loads the ES modules too (with the CommonJS types).
-  assert.deepEqual(pkg.exports['.'], {
-    require: { types: './index.d.cts', default: './esm/index.js' },
-    default: { types: './index.d.ts', default: './esm/index.js' },
-  });
-  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './csms_bg.wasm', './package.json'], 'testing.js is not exported');
-  // What differs by runtime is the module's loader; the edge runtimes before `node` (workerd
-  // with nodejs_compat may match both), `default` (browsers, bundlers) last.
-  assert.deepEqual(Object.entries(pkg.imports['#csms-module']), [
-    ['workerd', './esm/module-edge.js'],
-    ['edge-light', './esm/module-edge.js'],
-    ['deno', './esm/module-node.js'],
-    ['node', './esm/module-node.js'],
-    ['default', './esm/module-browser.js'],
+  // One tree: `require` loads the ES modules too (with the CommonJS types). The edge
+  // runtimes first (workerd with nodejs_compat may match `node` too), with their own entry.
+  assert.deepEqual(Object.entries(pkg.exports['.']), [
+    ['workerd', { types: './index.d.ts', default: './esm/edge.js' }],
+    ['edge-light', { types: './index.d.ts', default: './esm/edge.js' }],
+    ['require', { types: './index.d.cts', default: './esm/index.js' }],
+    ['default', { types: './index.d.ts', default: './esm/index.js' }],
   ]);
+  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './csms_bg.wasm', './package.json'], 'testing.js is not exported');
+  // No package `imports`: index.js finds the module without a specifier to resolve.
+  assert.equal(pkg.imports, undefined);
   // The module once, no base64 copy; no docs/ and no second tree.
   const shipped = readdirSync(PKG_DIR).sort();
   assert.deepEqual(shipped, ['LICENSE', 'README.md', 'esm', 'index.d.cts', 'index.d.ts', 'operations.d.ts', 'package.json']);
@@ -52,9 +49,9 @@ test('the shipped JavaScript keeps the names of its classes and functions (minif
   assert.match(thrown.stack, /at \S*buildRequest /);
 });
 
-test('the shipped JavaScript: one bundled entry, no comments, the loaders with the lines of js/', () => {
+test('the shipped JavaScript: one bundled entry, no comments, the edge entry with the lines of js/', () => {
   const files = readdirSync(join(PKG_DIR, 'esm')).filter((f) => f.endsWith('.js')).sort();
-  assert.deepEqual(files, ['index.js', 'module-browser.js', 'module-edge.js', 'module-node.js', 'shared.js', 'testing.js']);
+  assert.deepEqual(files, ['edge.js', 'index.js', 'shared.js', 'testing.js']);
   const hints = new Set();
   for (const file of readdirSync(join(PKG_DIR, '..', 'js')).filter((f) => f.endsWith('.js'))) {
     for (const hint of readFileSync(join(PKG_DIR, '..', 'js', file), 'utf8').match(/\/\* (webpackIgnore|@vite-ignore)[^*]*\*\//g) || []) hints.add(hint);
@@ -67,11 +64,9 @@ test('the shipped JavaScript: one bundled entry, no comments, the loaders with t
   }
   // but for those that tell bundlers something
   for (const hint of hints) assert.ok(shipped.some((text) => text.includes(hint)), hint);
-  // The loaders are not bundled: each line is where it is in js/.
-  for (const file of files.filter((f) => f.startsWith('module-'))) {
-    const lines = readFileSync(join(PKG_DIR, '..', 'js', file), 'utf8').split('\n').length;
-    assert.equal(readFileSync(join(PKG_DIR, 'esm', file), 'utf8').split('\n').length, lines, file);
-  }
+  // The edge entry is not bundled: each line is where it is in js/.
+  const lines = readFileSync(join(PKG_DIR, '..', 'js', 'edge.js'), 'utf8').split('\n').length;
+  assert.equal(readFileSync(join(PKG_DIR, 'esm', 'edge.js'), 'utf8').split('\n').length, lines);
 });
 
 test('require gives the same module instance as import (one copy of the package)', () => {

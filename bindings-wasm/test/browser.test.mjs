@@ -15,12 +15,10 @@ const skip = !existsSync(CHROMIUM) && !process.env.CI
   ? `${CHROMIUM} missing (apt-get install -y chromium)`
   : !existsSync(join(HERE, 'node_modules', 'playwright-core')) && 'npm install in bindings-wasm/test first';
 
-// The package as a page loads it without a bundler: its ES modules as they are, with an
-// import map for the one specifier only package.json resolves (`#csms-module`, the browser
-// loader); csms_bg.wasm fetched by `init()` (streaming: served as application/wasm). Before
+// The package as a page loads it without a bundler: its ES modules as they are, no import
+// map; csms_bg.wasm fetched by `init()` (streaming: served as application/wasm). Before
 // `init()`, a synchronous use throws the error that names it.
 const PAGE = `<!doctype html><meta charset="utf-8"><title>csms-sdk</title>
-<script type="importmap">{ "imports": { "#csms-module": "/pkg/esm/module-browser.js" } }</script>
 <script type="module">
   import * as csms from '/pkg/esm/index.js';
   import { rotationFlow } from '/test/flow.mjs';

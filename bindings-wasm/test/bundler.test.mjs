@@ -1,7 +1,6 @@
-// A bundler takes the package: esbuild bundles it for the browser (ESM: the browser loader,
-// csms_bg.wasm fetched by `init()` from `new URL('./csms_bg.wasm', import.meta.url)`) and for
-// Node (CommonJS, through `require`: the Node loader, csms_bg.wasm read beside the bundle),
-// and the bundles work.
+// A bundler takes the package: esbuild bundles it for the browser (ESM: csms_bg.wasm fetched
+// by `init()` from `new URL('./csms_bg.wasm', import.meta.url)`) and for Node (CommonJS,
+// through `require`: csms_bg.wasm read beside the bundle), and the bundles work.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -34,13 +33,16 @@ exports.request = ${build('')};\n`);
   await esbuild({ entryPoints: [join(dir, 'app.mjs')], bundle: true, platform: 'browser', format: 'esm', outfile: join(dir, 'out', 'browser.mjs'), logLevel: 'error' });
   await esbuild({ entryPoints: [join(dir, 'app.cjs')], bundle: true, platform: 'node', format: 'cjs', outfile: join(dir, 'node-out', 'node.cjs'), logLevel: 'error' });
   const browserBundle = readFileSync(join(dir, 'out', 'browser.mjs'), 'utf8');
-  assert.doesNotMatch(browserBundle, /readFileSync/, 'the browser bundle has the browser loader only');
+  assert.doesNotMatch(browserBundle, /\bimport\b[^;]*["'](node:)?fs["']|require\(["'](node:)?fs["']\)/, 'the browser bundle imports no fs');
   assert.match(browserBundle, /new URL\("\.\/csms_bg\.wasm", import\.meta\.url\)/, 'the form bundlers emit as an asset');
   assert.ok(browserBundle.length < 150_000, `the browser bundle is ${browserBundle.length} bytes: no module inside`);
   copyFileSync(join(PKG_DIR, 'esm', 'csms_bg.wasm'), join(dir, 'out', 'csms_bg.wasm'));
 
   // Node has no fetch of file: URLs: this one serves them, as a browser serves the page's files.
+  // And a browser has no process.getBuiltinModule (with it, the package reads the file itself).
   const realFetch = globalThis.fetch;
+  const { getBuiltinModule } = process;
+  process.getBuiltinModule = undefined;
   const fetched = [];
   globalThis.fetch = async (url) => {
     fetched.push(String(url));
@@ -52,6 +54,7 @@ exports.request = ${build('')};\n`);
     browser = await import(pathToFileURL(join(dir, 'out', 'browser.mjs')).href);
   } finally {
     globalThis.fetch = realFetch;
+    process.getBuiltinModule = getBuiltinModule;
   }
   assert.deepEqual(fetched, [pathToFileURL(join(dir, 'out', 'csms_bg.wasm')).href]);
   assert.equal(browser.beforeInit.name, 'CsmsError');
