@@ -12,7 +12,7 @@
 // compiling WebAssembly from bytes, have an entry of their own (js/edge.js, package.json
 // `exports`) that imports it as a WebAssembly.Module and gives it to `init`; `init(source)`
 // gives it to hosts that load it themselves. (Choosing a loader file by package.json `imports`
-// instead cost Node ~2 ms of every import resolving it: bench.mjs, "import".)
+// instead cost Node ~2 ms of every import, resolving it: docs/benchmark.md, s31.)
 
 import { initSync, installPanicHook, takePanic, __resetInstance } from './csms_wasm.js';
 import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, CredentialsError, RotationError } from './errors.js';

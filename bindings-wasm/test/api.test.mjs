@@ -2,8 +2,10 @@
 // ESM and CommonJS giving the same results.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PKG_DIR, loadOtherCopy, loadPackage, loadTesting } from './helpers.mjs';
 
 const esm = await loadPackage('esm');
@@ -406,4 +408,31 @@ test('init: a Response (compiled streaming), nothing (then at once), a wrong sou
   await assert.rejects(other.init(new Response('<!doctype html>', { headers: { 'content-type': 'text/html' } })), /is an HTML page, not its WebAssembly module/);
   other.init(bytes); // bytes: ready at once, without awaiting
   assert.equal(new other.CsmsClient(options).buildRequest('ListSecrets', {}, '20240806T000000Z').url, request.url);
+});
+
+test('the module is read with process.getBuiltinModule, else Deno.readFileSync, else init() is needed', () => {
+  // Each in a fresh process: the runtime is what `globalThis` has when the package first needs its module.
+  const run = (setup) => {
+    const code = `${setup}
+const csms = await import(${JSON.stringify(join(PKG_DIR, 'esm', 'index.js'))});
+let out;
+try {
+  out = new csms.CsmsClient({ endpoint: 'https://kms.example', projectId: 'p', credentials: { ak: 'a', sk: 's' } })
+    .buildRequest('ListSecrets', {}, '20240806T000000Z').url;
+} catch (e) { out = e.name + ': ' + e.message; }
+console.log(JSON.stringify({ out, read: globalThis.read || [] }));`;
+    return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }));
+  };
+  const wasm = pathToFileURL(join(PKG_DIR, 'esm', 'csms_bg.wasm')).href;
+  // Node: fs from getBuiltinModule (watched here), the file beside the package's code.
+  const node = run(`const real = process.getBuiltinModule; globalThis.read = [];
+process.getBuiltinModule = (id) => { globalThis.read.push(id); return real(id); };`);
+  assert.deepEqual(node, { out: 'https://kms.example/v1/p/secrets', read: ['node:fs'] });
+  // Deno before 2.1: no getBuiltinModule, its own readFileSync.
+  const deno = run(`import { readFileSync } from 'node:fs'; globalThis.read = []; process.getBuiltinModule = undefined;
+globalThis.Deno = { readFileSync: (path) => { globalThis.read.push(String(path)); return readFileSync(path); } };`);
+  assert.deepEqual(deno, { out: 'https://kms.example/v1/p/secrets', read: [wasm] });
+  // Neither (a browser): a synchronous use before init() says so.
+  const browser = run('process.getBuiltinModule = undefined;');
+  assert.match(browser.out, /^CsmsError: .*not loaded yet.*`await init\(\)`/);
 });
