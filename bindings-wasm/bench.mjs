@@ -145,8 +145,8 @@ const cryptoFloor = perCall(() => {
 });
 
 // --- build + sign --------------------------------------------------------------------------
-// Measured side by side with the signing above: the target compares buildRequest with the
-// official signer.
+// Timed side by side with the two signers (signSpec above): the target compares buildRequest
+// with the official signer.
 const { ourSign, officialSign, ourBuild, officialBuild } = sideBySide({
   ourSign: [() => csms.signRequest(signSpec), 20000],
   officialSign: [() => AKSKSigner.sign({ ...fixed, headers: { ...fixed.headers } }, credential), 5000],

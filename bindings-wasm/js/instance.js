@@ -20,7 +20,7 @@ import { CsmsError, ValidationError, ApiError, DecodeError, TransportError, Cred
 /** Where csms_bg.wasm is: beside this file (or beside a CommonJS bundle of it). */
 function location() {
   // import.meta.url is empty in a CommonJS bundle (esbuild, webpack): __filename is the bundle's.
-  if (import.meta.url) return new URL('./csms_bg.wasm', import.meta.url);
+  if (import.meta.url) return defaultSource();
   // eslint-disable-next-line no-undef
   if (typeof __filename === 'string') return `${__filename.replace(/[\\/][^\\/]*$/, '')}/csms_bg.wasm`;
   return './csms_bg.wasm';
