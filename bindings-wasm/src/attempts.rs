@@ -18,7 +18,7 @@
 
 use crate::cache::at;
 use crate::provider::WasmProvider;
-use crate::{headers_from, js_err, json_value, operation_of, parse_json, sdk_date, WasmClient, Wire};
+use crate::{headers_from, input_of, js_err, json_value, operation_of, sdk_date, WasmClient, Wire};
 use csms_core::cache::CacheConfig;
 use csms_core::provider::{credentials_expired, Acquire};
 use csms_core::{Algorithm, Attempts, Client, Error, HttpResponse, Next, RetryPolicy};
@@ -60,9 +60,8 @@ impl WasmAttempts {
         deadline_ms: Option<f64>,
     ) -> Result<WasmAttempts, JsValue> {
         let op = operation_of(index, name)?;
-        let input = parse_json(input, "input")?;
         let policy = retry_policy(max_attempts, backoff_base_ms, backoff_cap_ms, max_retry_after_ms)?;
-        let mut inner = client.inner.start(op, &input, policy).map_err(js_err)?;
+        let mut inner = client.inner.start_input(op, &input_of(input, op)?, policy).map_err(js_err)?;
         if let Some(ms) = deadline_ms {
             inner = inner.with_deadline(at(ms));
         }

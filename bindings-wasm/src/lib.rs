@@ -17,7 +17,7 @@ mod allocator;
 use csms_core::provider::SignerCache;
 use csms_core::{
     json_text, operation_names, push_json_str, AccessKey, Client, ClientOptions, DerivedScope, Error, HttpRequest,
-    HttpResponse, OperationSpec, SdkDate, SecretString, Signer, OPERATIONS,
+    HttpResponse, Input, OperationSpec, SdkDate, SecretString, Signer, OPERATIONS,
 };
 use serde_json::Value;
 use std::borrow::Cow;
@@ -218,6 +218,21 @@ fn parse_json(text: &str, what: &str) -> Result<Value, JsValue> {
     json_value(text).map_err(|e| js_err(Error::validation(what, e.to_string())))
 }
 
+/// An operation's input as `inputText` in js/index.js writes it: JSON text, or, when every
+/// member is a string, each name and value after a NUL (`\0name\0value...`; JSON text
+/// never starts with a NUL). The values are wiped with the input once the request is built.
+pub(crate) fn input_of(text: &str, op: &OperationSpec) -> Result<Input, JsValue> {
+    let Some(pairs) = text.strip_prefix('\0') else {
+        return Input::parse_json(text, op.name).map_err(js_err);
+    };
+    let mut input = Input::new();
+    let mut parts = pairs.split('\0');
+    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+        input.push(name.to_owned(), Value::String(value.to_owned()));
+    }
+    Ok(input)
+}
+
 /// The signing time: `text`, an `X-Sdk-Date` string, when given, else `seconds` since the
 /// epoch. Two plain arguments rather than one `JsValue`: reading a `JsValue` calls back
 /// into JavaScript (a number through a `DataView`, a string copied in), on every call.
@@ -405,8 +420,7 @@ impl WasmClient {
     ) -> Result<String, JsValue> {
         let at = sdk_date(at, at_text)?;
         let op = operation_of(index, name)?;
-        let input = parse_json(input, "input")?;
-        let request = self.inner.prepare(op, &input).map_err(js_err)?;
+        let request = self.inner.prepare_input(op, &input_of(input, op)?).map_err(js_err)?;
         let headers = self.inner.authenticated_headers(&request, at).map_err(js_err)?;
         Ok(Wire::signed(&request, headers).text())
     }

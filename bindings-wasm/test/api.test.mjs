@@ -288,6 +288,30 @@ test('non-finite numbers and lone surrogates name their member instead of turnin
   assert.equal(JSON.parse(request.body).description, description);
 });
 
+test('an input of strings only crosses as NUL-separated text and builds what its JSON text builds', () => {
+  const client = new esm.CsmsClient(options);
+  const at = '20240806T000000Z';
+  // `kms_key_id: null` sends the same input through JSON text (a member not a string).
+  const same = (operation, input) =>
+    assert.deepEqual(client.buildRequest(operation, input, at), client.buildRequest(operation, { ...input, kms_key_id: null }, at), JSON.stringify(input));
+  same('UpdateSecret', { secret_name: 'db/x', description: 'é😀 "quoted" \\ \n\t, with a NUL \0 in it' });
+  same('UpdateSecret', { secret_name: 'a', description: '' });
+  // Prototype-less objects are plain; class instances cross as JSON text (own members).
+  const bare = Object.assign(Object.create(null), { secret_name: 'a', description: 'b' });
+  assert.deepEqual(client.buildRequest('UpdateSecret', bare, at), client.buildRequest('UpdateSecret', { secret_name: 'a', description: 'b' }, at));
+  class Input { constructor() { this.secret_name = 'a'; this.description = 'b'; } }
+  assert.deepEqual(client.buildRequest('UpdateSecret', new Input(), at), client.buildRequest('UpdateSecret', { secret_name: 'a', description: 'b' }, at));
+  // A name holding a NUL is an unknown member, named as it is.
+  assert.throws(() => client.buildRequest('UpdateSecret', { secret_name: 'a', 'descrip\0tion': 'b' }, at),
+    (e) => e instanceof esm.ValidationError && e.field === 'descrip\0tion' && e.message.includes('has no member'));
+  // Missing and wrong members are refused alike either way.
+  for (const input of [{}, { description: 'b' }, { secret_name: '' }]) {
+    const field = (f) => { try { f(); } catch (e) { return `${e.name} ${e.field} ${e.message}`; } return 'built'; };
+    assert.equal(field(() => client.buildRequest('UpdateSecret', input, at)), field(() => client.buildRequest('UpdateSecret', { ...input, kms_key_id: null }, at)));
+    assert.notEqual(field(() => client.buildRequest('UpdateSecret', input, at)), 'built');
+  }
+});
+
 test('a transport returning a bad response is a transport failure (maybeSent); a body that is not text or bytes is refused naming response.body', async () => {
   const ok = '{"secrets":[],"page_info":{"secret_count":0}}';
   const bodyHint = /`response\.body`.*responseType: 'text'/;

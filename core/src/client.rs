@@ -7,6 +7,7 @@ use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
 use crate::http::HttpResponse;
+use crate::input::{members_of, Input};
 use crate::operations::{operation, Operation, OperationSpec};
 use crate::request::build_unsigned;
 use crate::response::{parse_response, success_body};
@@ -15,7 +16,7 @@ use crate::secret::{zeroize_json, SecretString};
 use crate::signer::{self, DerivedScope, Signer};
 use crate::time::SdkDate;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -113,13 +114,33 @@ impl Client {
     /// Transports that retry keep it and call [`Client::authenticate`] on a copy for every
     /// attempt, so each one is signed with a fresh time.
     pub fn prepare(&self, op: &OperationSpec, input: &Value) -> Result<HttpRequest> {
-        build_unsigned(&self.config, op, input)
+        build_unsigned(&self.config, op, members_of(input, op.name, &Map::new())?)
+    }
+
+    /// [`Client::prepare`] of an [`Input`]: a binding's path (its members in a short list,
+    /// not a map).
+    ///
+    /// ```
+    /// # use csms_core::{AccessKey, Client, Config, Input};
+    /// let client = Client::new(Config::for_region("cn-north-4", "pid", AccessKey::new("AK", "SK")).unwrap()).unwrap();
+    /// let op = csms_core::operation("ShowSecret").unwrap();
+    /// let input = Input::parse_json(r#"{"secret_name": "db"}"#, op.name).unwrap();
+    /// let request = client.prepare_input(op, &input).unwrap();
+    /// assert!(request.url.ends_with("/v1/pid/secrets/db"));
+    /// ```
+    pub fn prepare_input(&self, op: &OperationSpec, input: &Input) -> Result<HttpRequest> {
+        build_unsigned(&self.config, op, input.members())
     }
 
     /// Starts a call of `op` that a transport sends and retries: validates `input`, builds
     /// the request, and returns the [`Attempts`] that sign each try and decide what follows.
     pub fn start(&self, op: &'static OperationSpec, input: &Value, policy: RetryPolicy) -> Result<Attempts> {
         Ok(Attempts::new(op, self.prepare(op, input)?, policy))
+    }
+
+    /// [`Client::start`] of an [`Input`] (see [`Client::prepare_input`]).
+    pub fn start_input(&self, op: &'static OperationSpec, input: &Input, policy: RetryPolicy) -> Result<Attempts> {
+        Ok(Attempts::new(op, self.prepare_input(op, input)?, policy))
     }
 
     /// Seconds the server's clock is ahead of the caller's (negative when behind), learnt

@@ -90,14 +90,38 @@ pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
 
 /// [`parse`] of a text (UTF-8 already: not checked again).
 pub fn parse_str(text: &str) -> Result<Value, JsonError> {
-    let bytes = text.as_bytes();
-    let mut reader = Reader { text, bytes, at: 0, depth: MAX_DEPTH };
+    let mut reader = Reader::new(text);
     let value = reader.value()?;
-    reader.skip_space();
-    if reader.at < bytes.len() {
-        return Err(reader.error("trailing characters"));
-    }
+    reader.end()?;
     Ok(value)
+}
+
+/// A JSON text read by [`parse_top`]: an object's members in the order written (a name
+/// may repeat: the last one counts), or any other value.
+pub(crate) enum Top {
+    /// The members of an object.
+    Members(Vec<(String, Value)>),
+    /// A value that is not an object.
+    Other(Value),
+}
+
+/// [`parse_str`], but an object at the top is left as its list of members rather than made
+/// into a map: an operation's input, whose few members are looked up by name a few times
+/// each (cheaper in a short list than in a `BTreeMap` built, searched and dropped).
+pub(crate) fn parse_top(text: &str) -> Result<Top, JsonError> {
+    let mut reader = Reader::new(text);
+    reader.skip_space();
+    let top = if reader.peek() == Some(b'{') {
+        reader.at += 1;
+        reader.depth -= 1;
+        let mut members = Vec::new();
+        reader.members(&mut |key, value| members.push((key, value)))?;
+        Top::Members(members)
+    } else {
+        Top::Other(reader.value()?)
+    };
+    reader.end()?;
+    Ok(top)
 }
 
 struct Reader<'a> {
@@ -109,7 +133,20 @@ struct Reader<'a> {
     depth: u32,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(text: &'a str) -> Self {
+        Reader { text, bytes: text.as_bytes(), at: 0, depth: MAX_DEPTH }
+    }
+
+    /// After the value: only whitespace may follow.
+    fn end(&mut self) -> Result<(), JsonError> {
+        self.skip_space();
+        if self.at < self.bytes.len() {
+            return Err(self.error("trailing characters"));
+        }
+        Ok(())
+    }
+
     fn error(&self, reason: &'static str) -> JsonError {
         JsonError { offset: self.at, reason }
     }
@@ -183,8 +220,18 @@ impl Reader<'_> {
     /// After `{`.
     fn object(&mut self) -> Result<Value, JsonError> {
         let mut map = Map::new();
+        // The last of duplicate keys wins, as with serde_json.
+        self.members(&mut |key, value| {
+            map.insert(key, value);
+        })?;
+        Ok(Value::Object(map))
+    }
+
+    /// After `{`: each member given to `put` in the order written, then the `}`. (A `dyn`
+    /// sink: one copy of the loop in the module for both kinds of object.)
+    fn members(&mut self, put: &mut dyn FnMut(String, Value)) -> Result<(), JsonError> {
         if self.eat(b'}') {
-            return Ok(Value::Object(map));
+            return Ok(());
         }
         loop {
             if !self.eat(b'"') {
@@ -194,11 +241,9 @@ impl Reader<'_> {
             if !self.eat(b':') {
                 return Err(self.error("expected `:`"));
             }
-            let value = self.value()?;
-            // The last of duplicate keys wins, as with serde_json.
-            map.insert(key, value);
+            put(key, self.value()?);
             if !self.more(b'}', "expected `,` or `}`")? {
-                return Ok(Value::Object(map));
+                return Ok(());
             }
         }
     }

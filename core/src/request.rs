@@ -4,24 +4,17 @@ use crate::config::Config;
 use crate::encoding::encode_into;
 use crate::error::{Error, Result};
 use crate::http::HttpRequest;
+use crate::input::Members;
 use crate::operations::{OperationSpec, Type};
 use crate::signer::canonical::{find_either, join_pairs};
 use crate::util::{json_text, slice, write_json};
-use crate::validate::{as_integer, validate};
+use crate::validate::{as_integer, check_input};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
 /// Validates `input` and builds the request for `op`, without credentials or signature.
-pub(crate) fn build_unsigned(config: &Config, op: &OperationSpec, input: &Value) -> Result<HttpRequest> {
-    let empty = Map::new();
-    let input = match input {
-        Value::Object(map) => map,
-        Value::Null => &empty,
-        _ => {
-            return Err(Error::validation("input", format!("the input of `{}` must be an object of members", op.name)))
-        }
-    };
-    validate(op, input)?;
+pub(crate) fn build_unsigned(config: &Config, op: &OperationSpec, input: Members<'_>) -> Result<HttpRequest> {
+    check_input(op, input)?;
 
     let mut url = String::with_capacity(config.endpoint.len() + op.path.len() + 64);
     url.push_str(&config.endpoint);
@@ -48,7 +41,7 @@ pub(crate) fn build_unsigned(config: &Config, op: &OperationSpec, input: &Value)
 
 /// Appends the path with `{project_id}` and path members substituted, each percent-encoded
 /// with nothing kept but unreserved characters (so `/` becomes `%2F`).
-fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Map<String, Value>) -> Result<()> {
+fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: Members<'_>) -> Result<()> {
     let mut rest = op.path;
     while let Some(open) = find_either(rest, b'{', b'{') {
         // (`slice`: no panic path for indexing; the braces are ASCII.)
@@ -87,7 +80,7 @@ fn render_path(out: &mut String, op: &OperationSpec, config: &Config, input: &Ma
 
 /// The query string: set query members as `name=value`, sorted and percent-encoded the way
 /// the signature's canonical query is, so the two are the same text.
-fn query_string(op: &OperationSpec, input: &Map<String, Value>) -> String {
+fn query_string(op: &OperationSpec, input: Members<'_>) -> String {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for member in op.members.iter().filter(|m| m.location.in_query()) {
         match input.get(member.name) {
@@ -113,7 +106,7 @@ fn scalar_text(value: &Value) -> Cow<'_, str> {
 }
 
 /// The JSON body: set body members in table order, compact, UTF-8.
-fn body_json(op: &OperationSpec, input: &Map<String, Value>) -> String {
+fn body_json(op: &OperationSpec, input: Members<'_>) -> String {
     // Room for a usual body at once (growing from one byte reallocated it several times).
     let mut out = String::with_capacity(256);
     out.push('{');

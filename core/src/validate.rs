@@ -1,6 +1,7 @@
 //! Checking an input against an operation's members before anything is built.
 
 use crate::error::{Error, Result};
+use crate::input::Members;
 use crate::operations::{Format, Member, OperationSpec, Rules, Type};
 use crate::time::days_in_month;
 use crate::util::{comma_list, json_text, quoted};
@@ -11,22 +12,25 @@ use std::borrow::Cow;
 /// required member set, every value of its type and within its rules, exactly one member
 /// of each `one_of` group. `null` counts as not set.
 pub fn validate(op: &OperationSpec, input: &Map<String, Value>) -> Result<()> {
-    for key in input.keys() {
-        if op.member(key).is_none() {
-            let names = member_names(op.members);
-            let expected = if names.is_empty() {
-                "it takes no member".to_owned()
-            } else {
-                format!("its members are {}", comma_list(&names))
-            };
-            return Err(Error::validation(key.as_str(), format!("`{}` has no member `{key}`; {expected}", op.name)));
-        }
+    check_input(op, Members::Map(input))
+}
+
+/// [`validate`] of the members of an input, however they were given.
+pub(crate) fn check_input(op: &OperationSpec, input: Members<'_>) -> Result<()> {
+    if let Some(key) = input.unknown(|key| op.member(key).is_some()) {
+        let names = member_names(op.members);
+        let expected = if names.is_empty() {
+            "it takes no member".to_owned()
+        } else {
+            format!("its members are {}", comma_list(&names))
+        };
+        return Err(Error::validation(key, format!("`{}` has no member `{key}`; {expected}", op.name)));
     }
     check_members(op.members, input, "")?;
     for group in op.one_of {
         let mut set = 0;
         for name in *group {
-            if is_set(input.get(*name)) {
+            if is_set(input.get(name)) {
                 set += 1;
             }
         }
@@ -63,7 +67,7 @@ fn join<'a>(prefix: &str, name: &'a str) -> Cow<'a, str> {
     }
 }
 
-fn check_members(members: &[Member], object: &Map<String, Value>, prefix: &str) -> Result<()> {
+fn check_members(members: &[Member], object: Members<'_>, prefix: &str) -> Result<()> {
     for member in members {
         let path = join(prefix, member.name);
         match object.get(member.name) {
@@ -139,7 +143,7 @@ fn check_value(ty: &Type, rules: &Rules, value: &Value, path: &str) -> Result<()
                     ));
                 }
             }
-            check_members(model.fields, object, path)?;
+            check_members(model.fields, Members::Map(object), path)?;
         }
     }
     Ok(())

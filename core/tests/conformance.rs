@@ -3,7 +3,7 @@
 
 use csms_core::{
     operation, parse_response, verify, AccessKey, Algorithm, Client, ClientOptions, DerivedScope, Error, HttpRequest,
-    HttpResponse, SdkDate, Signer,
+    HttpResponse, Input, SdkDate, Signer,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -116,6 +116,7 @@ fn run_build(v: &Value) -> Result<(), String> {
     let at = SdkDate::parse(text(v, "at")).map_err(|e| e.to_string())?;
     let expect = &v["expect"];
     let result = client.build_request(text(v, "operation"), &v["input"], at);
+    same_from_input_text(&client, v, at, &result)?;
     if let Some(expected_error) = expect.get("error") {
         return match result {
             Ok(r) => Err(format!("built {} {} instead of refusing", r.method, r.url)),
@@ -141,6 +142,30 @@ fn run_build(v: &Value) -> Result<(), String> {
     if let Some(credentials) = v["config"]["credentials"].as_object().filter(|c| c.contains_key("sk")) {
         verify(&request, &access_key(&Value::Object(credentials.clone())))
             .map_err(|e| format!("signature does not verify: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The request (or the error) built from the input as JSON text, through [`Input`] (the
+/// bindings' path), is the one built from the `Value`.
+fn same_from_input_text(
+    client: &Client,
+    v: &Value,
+    at: SdkDate,
+    built: &Result<HttpRequest, Error>,
+) -> Result<(), String> {
+    let Ok(op) = operation(text(v, "operation")) else { return Ok(()) };
+    let from_text = Input::parse_json(&v["input"].to_string(), op.name).and_then(|input| {
+        let mut request = client.prepare_input(op, &input)?;
+        client.authenticate(&mut request, at)?;
+        Ok(request)
+    });
+    let shown = |r: &Result<HttpRequest, Error>| match r {
+        Ok(request) => format!("{} {} {:?} {:?}", request.method, request.url, request.headers, request.body),
+        Err(e) => format!("{} error: {e}", e.kind()),
+    };
+    if shown(&from_text) != shown(built) {
+        return Err(format!("from the input as text: {}; from the Value: {}", shown(&from_text), shown(built)));
     }
     Ok(())
 }
