@@ -30,7 +30,7 @@ BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/,
 
 # Size-tuned release profile for this build only (the workspace profile stays as it is).
 # opt-level z: the module must stay within 100 KB gzipped; the signing path is written so
-# that it does not depend on inlining (see core/src/signer), and SHA-256 is at 3 below.
+# that it does not depend on inlining (see core/src/signer).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=${CSMS_WASM_OPT_LEVEL:-z}
 export CARGO_PROFILE_RELEASE_LTO=true
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
@@ -108,14 +108,17 @@ if [ -z "$BINDGEN" ] || [ "$("$BINDGEN" --version | awk '{print $2}')" != "$BIND
     BINDGEN="$TOOLS/bin/wasm-bindgen"
 fi
 
-# 3. The module.
-# The hash functions are the hot path of signing: optimised for speed, the rest for size.
-SPEED=(--config 'profile.release.package.sha2.opt-level=3' --config 'profile.release.package.hmac.opt-level=3'
-       --config 'profile.release.package.digest.opt-level=3' --config 'profile.release.package.block-buffer.opt-level=3')
+# 3. The module. Optimised for size but the standard library (above); SHA-256, the hot path of
+# signing, is a block function of the core's own in this build (core/src/signer/sha256_simd.rs),
+# written out so that it does not depend on the opt-level.
+SPEED=()
 for crate in "${STD_SPEED[@]}"; do SPEED+=(--config "profile.release.package.$crate.opt-level=3"); done
 # CSMS_WASM_SPEED="crate=level ..." adds overrides (to try others); CSMS_WASM_RUSTFLAGS adds
 # flags to the module's rustc (to try them: `-Zinline-mir=no`, ...).
-MODULE_RUSTFLAGS="$MODULE_RUSTFLAGS ${CSMS_WASM_RUSTFLAGS:-}"
+# WebAssembly SIMD (Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+, Deno, Bun, workerd):
+# SHA-256's message schedule in vectors (core/src/signer/sha256_simd.rs: its block function
+# ~16% faster than sha2's); the module also came out ~800 bytes smaller gzipped with it (s32).
+MODULE_RUSTFLAGS="$MODULE_RUSTFLAGS -Ctarget-feature=+simd128 ${CSMS_WASM_RUSTFLAGS:-}"
 for spec in ${CSMS_WASM_SPEED:-}; do SPEED+=(--config "profile.release.package.${spec%%=*}.opt-level=${spec#*=}"); done
 (cd "$WS" && RUSTFLAGS="$MODULE_RUSTFLAGS" "${CARGO[@]}" build --release -p csms-wasm --target wasm32-unknown-unknown --target-dir "$TARGET_DIR" "${SPEED[@]}" >&2)
 RAW="$TARGET_DIR/wasm32-unknown-unknown/release/csms_wasm.wasm"
@@ -144,7 +147,7 @@ if [ -n "$WASM_OPT" ]; then
     # first (it starts at 1 MiB and grows down, data and heap lie above it), so those bytes
     # are reached only by a stack already ~1 MiB deep, which has overflowed anyway (~400 bytes
     # gzipped).
-    FEATURES=(--enable-bulk-memory --enable-sign-ext --enable-mutable-globals
+    FEATURES=(--enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
               --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
     # Function names kept (--debuginfo) for the next step.
     "$WASM_OPT" -O3 --low-memory-unused --converge --debuginfo "${FEATURES[@]}" "$WASM" -o "$OUT/csms_wasm_named.wasm"

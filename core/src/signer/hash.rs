@@ -25,10 +25,14 @@ impl HashKind {
     /// Hashes one 64-byte block into `state`.
     fn compress(self, state: &mut [u32; 8], block: &[u8; 64]) {
         match self {
+            // The npm package's module (WebAssembly with SIMD): a block function of our own.
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            HashKind::Sha256 => super::sha256_simd::compress(state, block),
+            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
             HashKind::Sha256 => {
                 // Through a pointer: called here only, `sha2`'s unrolled block function would
                 // otherwise be inlined, and compiled with the core's size-tuned settings in
-                // the WebAssembly build instead of its own speed-tuned ones.
+                // a size-tuned build instead of its own speed-tuned ones.
                 let compress256 = std::hint::black_box(sha2::compress256 as fn(&mut [u32; 8], &[_]));
                 compress256(state, std::slice::from_ref(block.into()))
             }
@@ -39,9 +43,9 @@ impl HashKind {
     /// The hash of everything hashed into `state` so far (`done` bytes, whole blocks)
     /// followed by `data`: both hashes pad the same way (0x80, zeros, the length in bits as
     /// a big-endian `u64`) and write the state as big-endian words. SHA-256 is the hot path
-    /// of signing: this drives `sha2`'s block function directly (compiled for speed in the
-    /// WebAssembly build) instead of the generic `digest` wrappers, which are compiled with
-    /// the calling crate's size-tuned settings there.
+    /// of signing: this drives a block function directly ([`HashKind::compress`]) instead of
+    /// the generic `digest` wrappers, which are compiled with the calling crate's settings
+    /// (size-tuned in the WebAssembly build).
     fn hash_from(self, mut state: [u32; 8], done: u64, data: &[u8]) -> [u8; 32] {
         // The blocks by reference (no copy of each into an array of its own).
         fn whole(block: &[u8]) -> &[u8; 64] {

@@ -14,6 +14,8 @@ mod asymmetric;
 pub(crate) mod canonical;
 mod curve;
 mod hash;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod sha256_simd;
 mod verify;
 
 pub use verify::{parse_authorization, verify, Authorization, Verifier, VerifyError};
