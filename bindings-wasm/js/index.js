@@ -83,18 +83,22 @@ function toJson(value, field, root = '') {
  * less to read); else its JSON text (toJson, which names a member it cannot send).
  */
 function inputText(input) {
-  const proto = input !== null && typeof input === 'object' ? Object.getPrototypeOf(input) : undefined;
-  if (proto === Object.prototype || proto === null) {
-    let out = '';
-    for (const name of Object.keys(input)) {
-      const value = input[name];
-      if (typeof value !== 'string' || value.includes('\0') || name.includes('\0') || !wellFormed(value) || !wellFormed(name)) {
-        out = '';
-        break;
+  try {
+    const proto = input !== null && typeof input === 'object' ? Object.getPrototypeOf(input) : undefined;
+    if (proto === Object.prototype || proto === null) {
+      let out = '';
+      for (const name of Object.keys(input)) {
+        const value = input[name];
+        if (typeof value !== 'string' || value.includes('\0') || name.includes('\0') || !wellFormed(value) || !wellFormed(name)) {
+          out = '';
+          break;
+        }
+        out += '\0' + name + '\0' + value;
       }
-      out += '\0' + name + '\0' + value;
+      if (out !== '') return out;
     }
-    if (out !== '') return out;
+  } catch {
+    // A proxy or a getter that throws: toJson says what JSON.stringify makes of it.
   }
   return toJson(input === undefined ? null : input, 'input');
 }

@@ -324,6 +324,10 @@ test('an input of strings only crosses as NUL-separated text and builds what its
   assert.deepEqual(client.buildRequest('UpdateSecret', bare, at), client.buildRequest('UpdateSecret', { secret_name: 'a', description: 'b' }, at));
   class Input { constructor() { this.secret_name = 'a'; this.description = 'b'; } }
   assert.deepEqual(client.buildRequest('UpdateSecret', new Input(), at), client.buildRequest('UpdateSecret', { secret_name: 'a', description: 'b' }, at));
+  // A getter that throws is JSON.stringify's error, as before.
+  const throwing = { secret_name: 'a', get description() { throw new Error('no'); } };
+  assert.throws(() => client.buildRequest('UpdateSecret', throwing, at),
+    (e) => e instanceof esm.ValidationError && e.field === 'input' && e.message === 'invalid `input`: not representable as JSON (no)');
   // A name holding a NUL is an unknown member, named as it is.
   assert.throws(() => client.buildRequest('UpdateSecret', { secret_name: 'a', 'descrip\0tion': 'b' }, at),
     (e) => e instanceof esm.ValidationError && e.field === 'descrip\0tion' && e.message.includes('has no member'));

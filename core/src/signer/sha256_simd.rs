@@ -70,9 +70,9 @@ fn next(w: &[v128; 4]) -> v128 {
     let w15 = i32x4_shuffle::<1, 2, 3, 4>(w[0], w[1]);
     let w7 = i32x4_shuffle::<1, 2, 3, 4>(w[2], w[3]);
     let sum = u32x4_add(u32x4_add(w[0], small_sigma0(w15)), w7);
-    // W[t-2], W[t-1], 0, 0: the first two words done.
+    // σ1 of W[t-2], W[t-1] (and of two zeros) added: W[t] and W[t+1] are done.
     let half = u32x4_add(sum, small_sigma1(i32x4_shuffle::<2, 3, 4, 5>(w[3], zero)));
-    // 0, 0, W[t], W[t+1]: the last two.
+    // σ1 of those two added to the last two lanes: W[t+2] and W[t+3].
     u32x4_add(half, small_sigma1(i32x4_shuffle::<4, 5, 0, 1>(half, zero)))
 }
 
