@@ -16,7 +16,7 @@ use crate::secret::{zeroize_json, SecretString};
 use crate::signer::{self, DerivedScope, Signer};
 use crate::time::SdkDate;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -114,7 +114,7 @@ impl Client {
     /// Transports that retry keep it and call [`Client::authenticate`] on a copy for every
     /// attempt, so each one is signed with a fresh time.
     pub fn prepare(&self, op: &OperationSpec, input: &Value) -> Result<HttpRequest> {
-        build_unsigned(&self.config, op, members_of(input, op.name, &Map::new())?)
+        build_unsigned(&self.config, op, members_of(input, op.name)?)
     }
 
     /// [`Client::prepare`] of an [`Input`]: a binding's path (its members in a short list,

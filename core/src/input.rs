@@ -91,11 +91,11 @@ impl<'a> Members<'a> {
     }
 }
 
-/// The members of `input`, a JSON object or `null` (none: `empty`).
-pub(crate) fn members_of<'a>(input: &'a Value, operation: &str, empty: &'a Map<String, Value>) -> Result<Members<'a>> {
+/// The members of `input`, a JSON object or `null` (none).
+pub(crate) fn members_of<'a>(input: &'a Value, operation: &str) -> Result<Members<'a>> {
     match input {
         Value::Object(map) => Ok(Members::Map(map)),
-        Value::Null => Ok(Members::Map(empty)),
+        Value::Null => Ok(Members::List(&[])),
         _ => Err(not_an_object(operation)),
     }
 }
@@ -145,12 +145,12 @@ mod tests {
     fn an_object_and_a_list_of_the_same_members_answer_alike() {
         let object = json!({"x": 1, "y": null});
         let list = [("x".to_owned(), json!(1)), ("y".to_owned(), Value::Null)];
-        for members in [members_of(&object, "Op", &Map::new()).unwrap(), Members::List(&list)] {
+        for members in [members_of(&object, "Op").unwrap(), Members::List(&list)] {
             assert_eq!(members.get("x"), Some(&json!(1)));
             assert_eq!(members.get("y"), Some(&Value::Null));
             assert_eq!(members.unknown(|name| name == "x"), Some("y"));
         }
-        assert!(members_of(&json!("text"), "Op", &Map::new()).is_err());
-        assert_eq!(members_of(&Value::Null, "Op", &Map::new()).unwrap().unknown(|_| false), None);
+        assert!(members_of(&json!("text"), "Op").is_err());
+        assert_eq!(members_of(&Value::Null, "Op").unwrap().unknown(|_| false), None);
     }
 }
